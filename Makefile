@@ -1,0 +1,63 @@
+# Corredor developer entry points:
+#   make demo    run mali2012 (4 replicas) and write demo-output/report.html
+#   make test    lint, type-check and run the test suite
+#   make bench   run the benchmarks (benchmarks/run.py)
+#   make clean   remove build, cache and demo outputs (make distclean also removes .venv)
+# The virtual environment lives in .venv; `pip install` is re-run only when pyproject.toml changes.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+DEMO_OUT ?= demo-output
+PYTEST_WORKERS ?= 2
+LINT_PATHS := $(wildcard src tests benchmarks scripts)
+
+# Compiled numba kernels are cached here and reused by test workers and later runs.
+export NUMBA_CACHE_DIR := $(CURDIR)/.numba-cache
+
+.PHONY: demo test bench docs-figure clean distclean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PY) -m pip install -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(PY)
+	$(PY) -m pip install -e '.[test]'
+	@touch $@
+
+$(VENV)/.installed-bench: pyproject.toml | $(PY)
+	$(PY) -m pip install -e '.[bench]'
+	@touch $@
+
+demo: $(VENV)/.installed
+	$(BIN)/corredor run mali2012 --replicas 4 --out $(DEMO_OUT)
+	$(BIN)/corredor report latest --store $(DEMO_OUT) -o $(DEMO_OUT)/report.html \
+		--png $(DEMO_OUT)/mali2012-camps.png
+	@echo
+	@echo "Report: $(abspath $(DEMO_OUT))/report.html (open it in a browser; it works offline)"
+
+# Regenerate the picture shown in README.md from the demo run.
+docs-figure: demo
+	@mkdir -p docs/img
+	cp $(DEMO_OUT)/mali2012-camps.png docs/img/mali2012-camps.png
+
+test: $(VENV)/.installed-test
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS)
+
+bench: $(VENV)/.installed-bench
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis \
+		.numba-cache $(DEMO_OUT) bench-output
+	find src tests -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

@@ -1,0 +1,345 @@
+"""The ``corredor`` command line.
+
+Exit status: 0 on success; 2 on bad input (a malformed scenario, a bad option, an unknown run),
+with one ``error: …`` line on stderr and no traceback; 1 on an internal error (a bug), with a
+short message (the traceback with ``--debug`` or ``CORREDOR_DEBUG=1``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from corredor.errors import CorredorError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress, TaskID
+
+    from corredor.results import RunResult
+
+EXIT_INPUT = 2
+EXIT_BUG = 1
+EXIT_INTERRUPTED = 130
+DEFAULT_STORE = Path("runs")
+
+app = typer.Typer(
+    name="corredor",
+    help="Simulate migration corridors; run Flee scenarios; store, list and report runs.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+# ------------------------------------------------------------------------------ output helpers
+def _console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def _print_error(message: str) -> None:
+    from rich.text import Text
+
+    _console(stderr=True).print(Text(f"error: {message}", style="red"))
+
+
+def _debug_enabled(ctx: typer.Context) -> bool:
+    if os.environ.get("CORREDOR_DEBUG", "").strip() not in ("", "0"):
+        return True
+    obj = ctx.find_root().obj
+    return bool(isinstance(obj, dict) and obj.get("debug"))
+
+
+@contextmanager
+def _errors(ctx: typer.Context) -> Iterator[None]:
+    """Turn exceptions into exit codes: CorredorError → 2, other errors → 1."""
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except CorredorError as exc:
+        if _debug_enabled(ctx):
+            raise
+        _print_error(str(exc))
+        raise typer.Exit(EXIT_INPUT) from None
+    except KeyboardInterrupt:
+        _print_error("interrupted")
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except Exception as exc:
+        if _debug_enabled(ctx):
+            raise
+        _print_error(f"internal error: {type(exc).__name__}: {exc}")
+        _console(stderr=True).print(
+            "This is a bug in Corredor. Please report it with the command you ran; "
+            "rerun with --debug (or CORREDOR_DEBUG=1) to see the traceback."
+        )
+        raise typer.Exit(EXIT_BUG) from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        from corredor import __version__
+
+        print(f"corredor {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the traceback of internal errors.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Corredor: a fast simulator of migration corridors (Flee 3.1-compatible)."""
+    ctx.obj = {"debug": debug}
+
+
+# ------------------------------------------------------------------------------------- run
+def _print_summary(result: RunResult) -> None:
+    from rich.table import Table
+
+    table = Table(title="Run summary", show_header=False, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column()
+    from corredor.report.summary import summary_rows
+
+    for label, value in summary_rows(result):
+        table.add_row(label, value)
+    _console().print(table)
+
+
+class _ProgressCallback:
+    """Adapts ``corredor.run``'s ``progress(replica, day, days)`` to a rich progress bar."""
+
+    def __init__(self, progress: Progress, task: TaskID, replicas: int) -> None:
+        self.progress = progress
+        self.task = task
+        self.replicas = replicas
+        self.done: dict[int, int] = {}
+
+    def __call__(self, replica: int, day: int, days: int) -> None:
+        self.done[replica] = max(self.done.get(replica, 0), min(day + 1, days))
+        self.progress.update(
+            self.task,
+            total=days * self.replicas,
+            completed=sum(self.done.values()),
+            description=f"replica {replica + 1}/{self.replicas}",
+        )
+
+
+def _run(scenario: str, show_progress: bool, **kwargs: Any) -> RunResult:
+    from corredor.api import run as corredor_run
+
+    if not show_progress:
+        return corredor_run(scenario, **kwargs)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("replica-days"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=_console(stderr=True),
+        transient=True,  # gone when the run ends or fails; the summary follows
+    ) as progress:
+        task = progress.add_task("starting", total=None)
+        callback = _ProgressCallback(progress, task, kwargs["replicas"])
+        return corredor_run(scenario, progress=callback, **kwargs)
+
+
+@app.command()
+def run(
+    ctx: typer.Context,
+    scenario: Annotated[
+        str,
+        typer.Argument(
+            metavar="SCENARIO", help="A Flee scenario directory or a built-in scenario name."
+        ),
+    ],
+    *,
+    seed: Annotated[int, typer.Option(help="Seed of the first replica (replica k: seed+k).")] = 0,
+    replicas: Annotated[int, typer.Option(min=1, help="Number of replicas.")] = 1,
+    out: Annotated[
+        Path, typer.Option("--out", "--store", help="Results store directory.")
+    ] = DEFAULT_STORE,
+    days: Annotated[
+        int | None, typer.Option(min=1, help="Simulate this many days (default: the scenario's).")
+    ] = None,
+    hasten: Annotated[
+        int | None, typer.Option(min=1, help="Divide populations and data by this (Flee).")
+    ] = None,
+    flee31_quirks: Annotated[
+        bool | None,
+        typer.Option(
+            "--flee31-quirks/--no-flee31-quirks",
+            help="Reproduce Flee 3.1's known bugs (default: the scenario's setting).",
+            show_default=False,
+        ),
+    ] = None,
+    threads: Annotated[
+        int | None, typer.Option(min=1, help="Numba threads (results do not depend on it).")
+    ] = None,
+    no_progress: Annotated[
+        bool, typer.Option("--no-progress", help="Do not show a progress bar.")
+    ] = False,
+    show_plan: Annotated[
+        bool, typer.Option("--show-plan", help="Print the day plan and exit.")
+    ] = False,
+) -> None:
+    """Run a scenario, print a summary and save the results to the store."""
+    with _errors(ctx):
+        from corredor.scenario.builtin import resolve_scenario
+
+        resolve_scenario(scenario)  # fail fast on a bad name or path
+        if show_plan:
+            from corredor.rules.flee.model import describe_plan
+
+            print(describe_plan(scenario))
+            return
+        from corredor.store import ResultsStore
+
+        store = ResultsStore(out)  # fail fast on an unusable store, before a long run
+        result = _run(
+            scenario,
+            not no_progress,
+            seed=seed,
+            replicas=replicas,
+            days=days,
+            hasten=hasten,
+            flee31_quirks=flee31_quirks,
+            threads=threads,
+        )
+        _print_summary(result)
+        run_id = store.save(result)
+        print(f"saved run {run_id} in {store.path(run_id)}")
+
+
+# ------------------------------------------------------------------------------------ runs
+@app.command()
+def runs(
+    ctx: typer.Context,
+    store_dir: Annotated[
+        Path, typer.Option("--store", "--out", "-s", help="Results store directory.")
+    ] = DEFAULT_STORE,
+) -> None:
+    """List the runs in the results store."""
+    with _errors(ctx):
+        from rich.table import Table
+
+        from corredor.store import ResultsStore
+        from corredor.store.store import CATALOGUE_FILE
+
+        if not (store_dir / CATALOGUE_FILE).is_file():
+            print(f"no runs in {store_dir} (no results store there)")
+            return
+
+        df = ResultsStore(store_dir).list()
+        if df.empty:
+            print(f"no runs in {store_dir}")
+            return
+        table = Table(title=f"Runs in {store_dir}", title_justify="left")
+        table.add_column("run id", no_wrap=True)
+        for col in ("scenario", "created (UTC)", "replicas", "days"):
+            table.add_column(col)
+        for col in ("ARD", "rescaled ARD", "seconds"):
+            table.add_column(col, justify="right")
+        for row in df.itertuples(index=False):
+            table.add_row(
+                str(row.run_id),
+                str(row.scenario),
+                str(row.created),
+                str(row.replicas),
+                str(row.days),
+                f"{row.ard:.4f}",
+                f"{row.ard_rescaled:.4f}",
+                f"{row.seconds:.2f}",
+            )
+        console = _console()
+        if not console.is_terminal:  # piped: do not squeeze the table into 80 columns
+            console.width = 200
+        console.print(table)
+
+
+# ---------------------------------------------------------------------------------- report
+@app.command()
+def report(
+    ctx: typer.Context,
+    run_ref: Annotated[
+        str,
+        typer.Argument(
+            metavar="RUN_ID_OR_DIR",
+            help="A run id (or a unique prefix, or 'latest') in the store, or a run directory.",
+        ),
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="HTML file to write (default: <run dir>/report.html)."),
+    ] = None,
+    store_dir: Annotated[
+        Path, typer.Option("--store", "--out", "-s", help="Results store directory.")
+    ] = DEFAULT_STORE,
+    png: Annotated[
+        Path | None,
+        typer.Option("--png", help="Also write the camp-curves figure to this PNG file."),
+    ] = None,
+) -> None:
+    """Write the HTML report of a stored run."""
+    with _errors(ctx):
+        from corredor.errors import RunError
+        from corredor.report import save_figure_png, write_report
+        from corredor.store import ResultsStore
+        from corredor.store.layout import SUMMARY_FILE, read_run_dir
+        from corredor.store.store import CATALOGUE_FILE
+
+        candidate = Path(run_ref)
+        if (candidate / SUMMARY_FILE).is_file():
+            run_dir = candidate
+        elif (store_dir / CATALOGUE_FILE).is_file():
+            store = ResultsStore(store_dir)
+            run_dir = store.path(store.resolve(run_ref))
+        else:
+            raise RunError(
+                f"{run_ref}: not a run directory, and there is no results store in {store_dir}"
+            )
+        result = read_run_dir(run_dir)
+        path = write_report(result, output if output is not None else run_dir / "report.html")
+        print(f"report written to {path}")
+        if png is not None:
+            print(f"figure written to {save_figure_png(result, png)}")
+
+
+# ------------------------------------------------------------------------------- scenarios
+@app.command()
+def scenarios(ctx: typer.Context) -> None:
+    """List the built-in scenarios (names accepted by `corredor run`)."""
+    with _errors(ctx):
+        from corredor.scenario.builtin import scenarios as builtin_scenarios
+
+        for name in builtin_scenarios():
+            print(name)
+
+
+def main() -> None:
+    """Entry point of the ``corredor`` command."""
+    app(prog_name="corredor")

@@ -1,0 +1,67 @@
+"""Errors that users see.
+
+Every error caused by user input says *where* (file, line, column or field path), *what* was
+found and *what was expected*, so the CLI can print one line and exit with status 2 and the web
+API can answer 4xx, never a traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class CorredorError(Exception):
+    """Base class of every error Corredor raises on purpose."""
+
+
+class ScenarioError(CorredorError):
+    """A scenario (a Flee directory, a YAML file or a CSV table) is malformed.
+
+    ``line`` is 1-based as shown by a text editor; ``column`` is a column name or a 1-based
+    column number; ``field`` is a dotted path for YAML/JSON input (``move_rules.softening``).
+    """
+
+    def __init__(
+        self,
+        file: str | Path | None,
+        message: str,
+        *,
+        line: int | None = None,
+        column: str | int | None = None,
+        field: str | None = None,
+        expected: str | None = None,
+        fix: str | None = None,
+    ) -> None:
+        self.file = str(file) if file is not None else None
+        self.message = message
+        self.line = line
+        self.column = column
+        self.field = field
+        self.expected = expected
+        self.fix = fix
+        super().__init__(self.__str__())
+
+    def location(self) -> str:
+        parts: list[str] = []
+        if self.file is not None:
+            parts.append(self.file)
+        if self.line is not None:
+            parts.append(f"line {self.line}")
+        if self.column is not None:
+            parts.append(f"column {self.column}")
+        if self.field is not None:
+            parts.append(f"field {self.field}")
+        return ", ".join(parts)
+
+    def __str__(self) -> str:
+        where = self.location()
+        text = f"{where}: {self.message}" if where else self.message
+        if self.expected:
+            text += f" (expected {self.expected})"
+        if self.fix:
+            text += f". Fix: {self.fix}"
+        return text
+
+
+class RunError(CorredorError):
+    """A run could not be completed (for example the results store is unusable)."""

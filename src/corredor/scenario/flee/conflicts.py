@@ -1,0 +1,120 @@
+"""``conflicts.csv``: which location is a conflict zone on which day, as Flee 3.1 reads it.
+
+Mirrors ``InputGeography.ReadConflictInputCSV``: the first line is the header whatever it
+starts with (its first field, the day column, is ignored; names are stripped); every later row
+appends ``float(value.strip())`` to the list of the column it sits in; the day column's values
+are never read, so day ``t`` is simply the ``t``-th data row (``AddNewConflictZones`` indexes the
+lists by day and fails past their end).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from corredor.errors import ScenarioError
+from corredor.scenario.flee._csv import parse_float, read_rows
+
+#: 3.1's threshold for "in conflict" (``> 0.000001``).
+CONFLICT_EPSILON = 0.000001
+
+
+@dataclass
+class Conflicts:
+    """Conflict intensities: ``values[t, k]`` for day ``t`` and column ``names[k]``.
+
+    ``values`` has one row per day row of the file (the shortest column if rows are ragged).
+    """
+
+    names: list[str]
+    index: npt.NDArray[np.int32]
+    values: npt.NDArray[np.float64]
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_conflicts(path: Path, display: str, names: list[str], length: int) -> Conflicts:
+    """Read ``conflicts.csv``; it needs at least ``length`` day rows for every column.
+
+    A column naming no location is an error, except when all its values within the simulated
+    period are 0: 3.1 then never looks the name up, so the column is dropped with a warning.
+    """
+    rows = read_rows(path, display=display, allow_bom=True)
+    if not rows or rows[0].is_blank():
+        raise ScenarioError(
+            display, "the first line must be the header `#Day,<location>,…`", line=1
+        )
+    header = [h.strip() for h in rows[0].fields]
+    columns: dict[str, list[float]] = {}
+    position: dict[str, int] = {}
+    for i, name in enumerate(header[1:], start=2):
+        if name in columns:
+            raise ScenarioError(
+                display,
+                f"location {name!r} has two columns (Flee 3.1 would interleave their values)",
+                line=1,
+                column=i,
+                expected="one column per location",
+            )
+        if name:
+            columns[name] = []
+            position[name] = i
+    for row in rows[1:]:
+        f = row.fields
+        for i in range(1, len(f)):
+            if i >= len(header):
+                raise ScenarioError(
+                    display,
+                    f"has {len(f)} columns but the header has {len(header)}",
+                    line=row.line,
+                    expected=f"{len(header)} columns per row",
+                )
+            if not header[i]:
+                raise ScenarioError(
+                    display,
+                    "a value sits under a header column without a name",
+                    line=row.line,
+                    column=i + 1,
+                    fix="name the column in the header or remove the trailing comma",
+                )
+            columns[header[i]].append(
+                parse_float(f[i].strip(), display, row.line, header[i], "a conflict intensity")
+            )
+
+    index = {name: i for i, name in enumerate(names)}
+    kept: list[str] = []
+    warnings: list[str] = []
+    for name, column in columns.items():
+        if len(column) < length:
+            raise ScenarioError(
+                display,
+                f"column {name!r} has {len(column)} day rows but the simulation runs {length} "
+                "days; Flee 3.1 reads this file by day index (row t = day t) and fails past its "
+                "end",
+                column=name,
+                expected=f"at least {length} rows after the header",
+                fix="add rows for the missing days or shorten the period",
+            )
+        if name in index:
+            kept.append(name)
+            continue
+        if np.any(np.asarray(column[:length]) > CONFLICT_EPSILON):
+            raise ScenarioError(
+                display,
+                f"column {name!r} is not a location in locations.csv",
+                line=1,
+                column=name,
+                expected="a location name from the first column of locations.csv",
+            )
+        warnings.append(
+            f"{display}: column {position[name]} ({name!r}) names no location; its values are 0, "
+            "so Flee 3.1 never uses it"
+        )
+    days_in_file = min((len(columns[name]) for name in kept), default=length)
+    values = np.zeros((days_in_file, len(kept)), dtype=np.float64)
+    for k, name in enumerate(kept):
+        values[:, k] = columns[name][:days_in_file]
+    idx = np.array([index[name] for name in kept], dtype=np.int32)
+    return Conflicts(kept, idx, values, warnings)
