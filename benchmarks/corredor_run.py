@@ -1,6 +1,6 @@
 """Run Corredor once on a scenario and print one JSON line (called by benchmarks/run.py).
 
-    python benchmarks/corredor_run.py SCENARIO [--seed 0] [--quirks] [--parallel] [--threads N]
+python benchmarks/corredor_run.py SCENARIO [--seed 0] [--quirks] [--parallel] [--threads N]
 """
 
 from __future__ import annotations

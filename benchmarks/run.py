@@ -49,10 +49,16 @@ def _run_json(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, An
     return res
 
 
-def corredor_case(scenario: Path, *, quirks: bool, parallel: bool, threads: int,
-                  repeat: int) -> dict[str, Any]:
-    cmd = [sys.executable, str(ROOT / "benchmarks" / "corredor_run.py"), str(scenario),
-           "--threads", str(threads)]
+def corredor_case(
+    scenario: Path, *, quirks: bool, parallel: bool, threads: int, repeat: int
+) -> dict[str, Any]:
+    cmd = [
+        sys.executable,
+        str(ROOT / "benchmarks" / "corredor_run.py"),
+        str(scenario),
+        "--threads",
+        str(threads),
+    ]
     if quirks:
         cmd.append("--quirks")
     if parallel:
@@ -67,8 +73,9 @@ def corredor_case(scenario: Path, *, quirks: bool, parallel: bool, threads: int,
 
 
 def flee_case(scenario: Path, flee_python: str) -> dict[str, Any]:
-    return _run_json([flee_python, str(ROOT / "benchmarks" / "peers" / "flee31_run.py"),
-                      str(scenario)])
+    return _run_json(
+        [flee_python, str(ROOT / "benchmarks" / "peers" / "flee31_run.py"), str(scenario)]
+    )
 
 
 def main() -> None:
@@ -101,16 +108,19 @@ def main() -> None:
             scen = builtin[case]
         row: dict[str, Any] = {}
         if case == "synthetic10m":
-            row["corredor_parallel_2t"] = corredor_case(scen, quirks=True, parallel=True,
-                                                        threads=2, repeat=1)
+            row["corredor_parallel_2t"] = corredor_case(
+                scen, quirks=True, parallel=True, threads=2, repeat=1
+            )
         else:
-            row["corredor"] = corredor_case(scen, quirks=True, parallel=False, threads=1,
-                                            repeat=args.repeat)
+            row["corredor"] = corredor_case(
+                scen, quirks=True, parallel=False, threads=1, repeat=args.repeat
+            )
             if not args.no_flee and case in FLEE_CASES:
                 row["flee31"] = flee_case(scen, args.flee_python)
                 row["speedup_wall"] = row["flee31"]["wall_s"] / row["corredor"]["process_wall_s"]
-                row["speedup_loop"] = (row["corredor"]["agent_steps_per_s"]
-                                       / row["flee31"]["agent_steps_per_s"])
+                row["speedup_loop"] = (
+                    row["corredor"]["agent_steps_per_s"] / row["flee31"]["agent_steps_per_s"]
+                )
         results["cases"][case] = row
         print(json.dumps(row, indent=1), flush=True)
         (out / "results.json").write_text(json.dumps(results, indent=1))

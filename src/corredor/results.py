@@ -92,12 +92,12 @@ class RunResult:
     @property
     def ard(self) -> FloatArray:
         """ARD of each replica (mean over days), shape (R,)."""
-        return self.ard_per_day(False).mean(axis=1)
+        return np.asarray(self.ard_per_day(False).mean(axis=1), dtype=np.float64)
 
     @property
     def ard_rescaled(self) -> FloatArray:
         """Rescaled ARD of each replica (mean over days), shape (R,)."""
-        return self.ard_per_day(True).mean(axis=1)
+        return np.asarray(self.ard_per_day(True).mean(axis=1), dtype=np.float64)
 
     # ------------------------------------------------------------------ frames
     def daily_counts(self) -> pd.DataFrame:
@@ -122,7 +122,10 @@ class RunResult:
         """Flee's ``out.csv`` for one replica, same column names and order as Flee 3.1."""
         sim = self.camp_sim()[replica]
         obs = self.observed
-        cols: dict[str, Any] = {"Day": np.arange(self.days), "Date": [d.isoformat() for d in self.dates]}
+        cols: dict[str, Any] = {
+            "Day": np.arange(self.days),
+            "Date": [d.isoformat() for d in self.dates],
+        }
         with np.errstate(divide="ignore", invalid="ignore"):
             for c, name in enumerate(self.camp_names):
                 cols[f"{name} sim"] = sim[:, c]

@@ -29,8 +29,9 @@ COLUMNS = (
 )
 
 
-def random_world(seed: int, n_loc: int, n_agents: int, awareness: int, flags: dict[str, float],
-                 unlimited: bool):
+def random_world(
+    seed: int, n_loc: int, n_agents: int, awareness: int, flags: dict[str, float], unlimited: bool
+):
     r = np.random.default_rng(seed)
     # a connected random graph: a spanning path plus extra edges, some parallel
     a = list(range(n_loc - 1))
@@ -44,8 +45,12 @@ def random_world(seed: int, n_loc: int, n_agents: int, awareness: int, flags: di
     speed = np.where(r.random(a.shape[0]) < 0.3, r.uniform(20, 400, a.shape[0]), 360.0)
     walk = np.where(r.random(a.shape[0]) < 0.3, r.uniform(0, 1, a.shape[0]), 0.0)
     g = Graph.from_directed(
-        n_loc, np.r_[a, b], np.r_[b, a], np.r_[dist, dist],
-        speed=np.r_[speed, speed], walk_p=np.r_[walk, walk],
+        n_loc,
+        np.r_[a, b],
+        np.r_[b, a],
+        np.r_[dist, dist],
+        speed=np.r_[speed, speed],
+        walk_p=np.r_[walk, walk],
     )
     g.link_open[:] = r.random(g.n_links) < 0.85
     is_marker = r.random(n_loc) < 0.15
@@ -100,8 +105,15 @@ def random_world(seed: int, n_loc: int, n_agents: int, awareness: int, flags: di
     K.recount(n_agents, tuple(A), count)
     keys = np.array([rng.stream_key_np(seed, s) for s in (1, 2, 3)], dtype=np.uint64)
     G = (g.link_from, g.link_to, g.link_len, g.link_open, g.link_speed, g.link_walk_p)
-    R = (paths.path_ptr, paths.link_ptr, paths.links, paths.end, pdenom, paths.is_open,
-         max(paths.max_paths_per_location(), 1))
+    R = (
+        paths.path_ptr,
+        paths.link_ptr,
+        paths.links,
+        paths.end,
+        pdenom,
+        paths.is_open,
+        max(paths.max_paths_per_location(), 1),
+    )
     return keys, A, G, R, Lc, count, P
 
 
@@ -121,8 +133,9 @@ FLAG_SETS = [
 ]
 
 
-@settings(max_examples=40, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(
     seed=st.integers(0, 2**31 - 1),
     n_loc=st.integers(2, 9),
@@ -143,8 +156,9 @@ def test_parallel_kernel_equals_twin(seed, n_loc, n_agents, awareness, flags, da
     np.testing.assert_array_equal(c1, c2)
 
 
-@settings(max_examples=25, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(
     seed=st.integers(0, 2**31 - 1),
     n_loc=st.integers(2, 8),
@@ -152,8 +166,7 @@ def test_parallel_kernel_equals_twin(seed, n_loc, n_agents, awareness, flags, da
     awareness=st.integers(1, 2),
     flags=st.sampled_from(FLAG_SETS[:3]),
 )
-def test_serial_kernel_equals_twin_without_capacity_limits(seed, n_loc, n_agents, awareness,
-                                                           flags):
+def test_serial_kernel_equals_twin_without_capacity_limits(seed, n_loc, n_agents, awareness, flags):
     """With unlimited camps, live and pass-snapshot counts cannot differ in effect."""
     keys, A, G, R, Lc, count, P = random_world(seed, n_loc, n_agents, awareness, flags, True)
     A1, c1 = copy_world(A, count)

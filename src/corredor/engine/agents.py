@@ -85,9 +85,6 @@ class AgentTable:
         self.reserve(start + count)
         rows = slice(start, start + count)
         for name, (_, fill) in self._spec.items():
-            if name in values:
-                self._cols[name][rows] = values[name]
-            else:
-                self._cols[name][rows] = fill
+            self._cols[name][rows] = values.get(name, fill)
         self.n = start + count
         return rows

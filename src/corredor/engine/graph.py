@@ -52,7 +52,9 @@ class Graph:
         sp = np.full(n_edges, np.nan) if speed is None else np.asarray(speed, dtype=np.float64)
         wp = np.zeros(n_edges) if walk_p is None else np.asarray(walk_p, dtype=np.float64)
         rw = np.arange(n_edges, dtype=np.int32) if row is None else np.asarray(row, dtype=np.int32)
-        if n_edges and (s.min() < 0 or s.max() >= n_locations or d.min() < 0 or d.max() >= n_locations):
+        if n_edges and (
+            s.min() < 0 or s.max() >= n_locations or d.min() < 0 or d.max() >= n_locations
+        ):
             raise ValueError("link endpoint out of range")
         order = np.argsort(s, kind="stable")
         counts = np.bincount(s, minlength=n_locations)

@@ -270,8 +270,9 @@ def day_serial(day, n, keys, A, G, R, Lc, count, P):
 def _pass_parallel(which, day, n, keys, A, G, R, Lc, count, P, n_chunks):
     chunk = (n + n_chunks - 1) // n_chunks
     for c in nb.prange(n_chunks):
-        pass_range(which, c * chunk, min(n, (c + 1) * chunk), day, keys, A, G, R, Lc, count, P,
-                   False)
+        pass_range(
+            which, c * chunk, min(n, (c + 1) * chunk), day, keys, A, G, R, Lc, count, P, False
+        )
 
 
 def day_parallel(day, n, keys, A, G, R, Lc, count, P, n_chunks=64):

@@ -26,13 +26,34 @@ from corredor.scenario.flee import FleeScenario, load_flee_scenario
 
 EARTH_RADIUS_KM = 6373.0  # Flee's Location.calculateDistance
 MOVE_KEYS = (
-    "max_move_speed", "max_walk_speed", "foreign_weight", "camp_weight", "conflict_weight",
-    "conflict_movechance", "camp_movechance", "idpcamp_movechance", "default_movechance",
-    "awareness_level", "capacity_buffer", "avoid_short_stints", "start_on_foot", "softening",
-    "weight_softening", "weight_power", "distance_power", "stay_close_to_home",
-    "home_distance_power", "use_pop_for_loc_weight", "pop_power_for_loc_weight",
-    "movechance_pop_base", "movechance_pop_scale_factor", "ChildrenAvoidHazards", "BoysTakeRisk",
-    "MatchCampEthnicity", "MatchTownEthnicity", "MatchConflictEthnicity",
+    "max_move_speed",
+    "max_walk_speed",
+    "foreign_weight",
+    "camp_weight",
+    "conflict_weight",
+    "conflict_movechance",
+    "camp_movechance",
+    "idpcamp_movechance",
+    "default_movechance",
+    "awareness_level",
+    "capacity_buffer",
+    "avoid_short_stints",
+    "start_on_foot",
+    "softening",
+    "weight_softening",
+    "weight_power",
+    "distance_power",
+    "stay_close_to_home",
+    "home_distance_power",
+    "use_pop_for_loc_weight",
+    "pop_power_for_loc_weight",
+    "movechance_pop_base",
+    "movechance_pop_scale_factor",
+    "ChildrenAvoidHazards",
+    "BoysTakeRisk",
+    "MatchCampEthnicity",
+    "MatchTownEthnicity",
+    "MatchConflictEthnicity",
 )
 
 
@@ -63,9 +84,7 @@ def _rules_from_settings(sc: FleeScenario, quirks: bool) -> tuple[dict[str, Any]
         "take_from_population": bool(sp.take_from_population),
         # 3.1 reads the misspelt key only; Corredor also accepts the right spelling
         "camps_are_sinks": bool(
-            sp.camps_are_sicks
-            if quirks or sp.camps_are_sinks is None
-            else sp.camps_are_sinks
+            sp.camps_are_sicks if quirks or sp.camps_are_sinks is None else sp.camps_are_sinks
         ),
         "demographics": sc.demographics or None,
     }
@@ -92,7 +111,9 @@ def _params(move: dict[str, Any], quirks: bool) -> npt.NDArray[np.float64]:
     return P
 
 
-def _great_circle(lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64], swap: bool) -> npt.NDArray[np.float64]:
+def _great_circle(
+    lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64], swap: bool
+) -> npt.NDArray[np.float64]:
     """Pairwise great-circle distances (km). Flee 3.1 swaps latitude and longitude (``swap``)."""
     if swap:
         lat, lon = lon, lat
@@ -100,7 +121,10 @@ def _great_circle(lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64], sw
     dlat = la[:, None] - la[None, :]
     dlon = lo[:, None] - lo[None, :]
     a = np.sin(dlat / 2) ** 2 + np.cos(la[:, None]) * np.cos(la[None, :]) * np.sin(dlon / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arctan2(np.sqrt(a), np.sqrt(np.maximum(1 - a, 0.0)))
+    return np.asarray(
+        2 * EARTH_RADIUS_KM * np.arctan2(np.sqrt(a), np.sqrt(np.maximum(1 - a, 0.0))),
+        dtype=np.float64,
+    )
 
 
 # ----------------------------------------------------------------------------- build
@@ -109,12 +133,20 @@ def _graph(sc: FleeScenario, move: dict[str, Any], quirks: bool) -> Graph:
     b = np.asarray(sc.link_b, dtype=np.int32)
     dist = np.asarray(sc.link_distance, dtype=np.float64)
     forced = np.asarray(sc.link_forced, dtype=np.int8)
-    speed = np.asarray(sc.link_attributes.get("max_move_speed", np.full(a.shape, np.nan)), dtype=np.float64)
-    walk = np.asarray(sc.link_attributes.get("walk_probability", np.zeros(a.shape)), dtype=np.float64)
+    speed = np.asarray(
+        sc.link_attributes.get("max_move_speed", np.full(a.shape, np.nan)), dtype=np.float64
+    )
+    walk = np.asarray(
+        sc.link_attributes.get("walk_probability", np.zeros(a.shape)), dtype=np.float64
+    )
     rows = np.arange(a.shape[0], dtype=np.int32)
     if quirks:  # Flee 3.1: forced_redirection = 1 adds a second, ordinary copy of the link
         dup = forced == 1
-        a, b, dist = np.concatenate([a, a[dup]]), np.concatenate([b, b[dup]]), np.concatenate([dist, dist[dup]])
+        a, b, dist = (
+            np.concatenate([a, a[dup]]),
+            np.concatenate([b, b[dup]]),
+            np.concatenate([dist, dist[dup]]),
+        )
         speed, walk = np.concatenate([speed, speed[dup]]), np.concatenate([walk, walk[dup]])
         rows = np.concatenate([rows, rows[dup]])
     src = np.concatenate([a, b])
@@ -132,7 +164,9 @@ def _graph(sc: FleeScenario, move: dict[str, Any], quirks: bool) -> Graph:
     )
 
 
-def build_state(sc: FleeScenario, *, seed: int, quirks: bool, live: bool = True) -> tuple[FleeState, FleeRules]:
+def build_state(
+    sc: FleeScenario, *, seed: int, quirks: bool, live: bool = True
+) -> tuple[FleeState, FleeRules]:
     """Turn a loaded Flee scenario into the initial state (camps pre-filled) and the rules."""
     move, spawn = _rules_from_settings(sc, quirks)
     n_loc = len(sc.names)
@@ -141,7 +175,11 @@ def build_state(sc: FleeScenario, *, seed: int, quirks: bool, live: bool = True)
     is_idp = np.array([k == "idpcamp" for k in kind], dtype=np.bool_)
     is_town = np.array([k == "town" for k in kind], dtype=np.bool_)
     is_marker = np.array([k == "marker" for k in kind], dtype=np.bool_)
-    conflict = np.where(np.array([k == "conflict" for k in kind]), np.asarray(sc.conflict_intensity, dtype=np.float64), -1.0)
+    conflict = np.where(
+        np.array([k == "conflict" for k in kind]),
+        np.asarray(sc.conflict_intensity, dtype=np.float64),
+        -1.0,
+    )
     chance = {
         "camp": move["camp_movechance"],
         "idpcamp": move["idpcamp_movechance"],
@@ -167,7 +205,11 @@ def build_state(sc: FleeScenario, *, seed: int, quirks: bool, live: bool = True)
         columns[f"attr_{attr}"] = (np.int16, -1)
     agents = AgentTable(columns, capacity=1024)
     stay_home = bool(move["stay_close_to_home"])
-    dist = _great_circle(np.asarray(sc.lat), np.asarray(sc.lon), swap=quirks) if stay_home else np.zeros((1, 1))
+    dist = (
+        _great_circle(np.asarray(sc.lat), np.asarray(sc.lon), swap=quirks)
+        if stay_home
+        else np.zeros((1, 1))
+    )
     deact = np.asarray(
         [_to_float(v) for v in sc.attributes.get("deactivation_probability", [""] * n_loc)],
         dtype=np.float64,
@@ -202,7 +244,10 @@ def build_state(sc: FleeScenario, *, seed: int, quirks: bool, live: bool = True)
         spawn_weights=np.zeros(n_loc),
         params=_params(move, quirks),
         keys=np.array(
-            [rng.stream_key_np(seed, s) for s in (rng.STREAM_MOVE, rng.STREAM_ROUTE, rng.STREAM_TRAVEL)],
+            [
+                rng.stream_key_np(seed, s)
+                for s in (rng.STREAM_MOVE, rng.STREAM_ROUTE, rng.STREAM_TRAVEL)
+            ],
             dtype=np.uint64,
         ),
         pdenom=np.asarray(pdenom, dtype=np.float64),
@@ -242,8 +287,14 @@ def _load(scenario: str | Path, days: int | None, hasten: int | None) -> FleeSce
 
 def describe_plan(scenario: str | Path | None = None) -> str:
     """The order of one Flee day, as ``corredor run --show-plan`` prints it."""
-    rules = FleeRules(move={}, spawn={}, conflict_names_index=None, conflict_values=None,
-                      closures=[], total_int=np.zeros(0, dtype=np.int64))
+    rules = FleeRules(
+        move={},
+        spawn={},
+        conflict_names_index=None,
+        conflict_values=None,
+        closures=[],
+        total_int=np.zeros(0, dtype=np.int64),
+    )
     return build_plan(rules).describe()
 
 
@@ -286,10 +337,11 @@ def run_flee(
     if threads is not None:
         import numba
 
-        numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
+        numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))  # type: ignore[attr-defined]
     counts, agents, raw, debt, secs, steps = [], [], [], [], [], []
     seeds = [seed + r for r in range(replicas)]
     for r, s in enumerate(seeds):
+
         def on_day(t: int, r: int = r) -> None:
             if progress is not None:
                 progress(r, t, sc.length)

@@ -106,7 +106,9 @@ def closures_step(st: FleeState, t: int, rules: FleeRules) -> None:
                 if st.quirks:
                     continue  # Flee 3.1 closes nothing for a `link` row read from closures.csv
                 i, j = st.names.index(c.name1), st.names.index(c.name2)
-                mask = ((g.link_from == i) & (g.link_to == j)) | ((g.link_from == j) & (g.link_to == i))
+                mask = ((g.link_from == i) & (g.link_to == j)) | (
+                    (g.link_from == j) & (g.link_to == i)
+                )
                 _set_links(st, mask, opening)
                 changed = True
             elif c.kind in ("camp", "idpcamp"):
@@ -176,7 +178,7 @@ def move_step(st: FleeState, t: int, rules: FleeRules) -> None:
     if st.live:
         kernels.day_serial(*args)
     else:
-        kernels.day_parallel(*args)
+        kernels.day_parallel(*args)  # type: ignore[no-untyped-call]
 
 
 def sinks_step(st: FleeState, t: int, rules: FleeRules) -> None:
@@ -206,19 +208,47 @@ def build_plan(rules: FleeRules) -> DayPlan[FleeState]:
 
     return DayPlan(
         [
-            Step("conflicts", "process", bind(conflicts_step),
-                 "activate/deactivate conflict zones from conflicts.csv"),
-            Step("spawn", "process", bind(spawn_step),
-                 "new agents (data- or conflict-driven), then refresh spawn weights"),
-            Step("closures", "process", bind(closures_step),
-                 "close/reopen borders, locations, links, camps scheduled today"),
-            Step("scores", "process", bind(scores_step),
-                 "spawn weights, location scores, effective move chances"),
-            Step("move", "process", bind(move_step),
-                 "pass 1: leave or stay, choose route; pass 2: travel, arrive, re-decide"),
-            Step("sinks", "process", bind(sinks_step),
-                 "camps as sinks: remove agents with the camp's deactivation probability"),
-            Step("counts", "tracker", record_counts,
-                 "agents per location, agents alive, raw observed total, debt"),
+            Step(
+                "conflicts",
+                "process",
+                bind(conflicts_step),
+                "activate/deactivate conflict zones from conflicts.csv",
+            ),
+            Step(
+                "spawn",
+                "process",
+                bind(spawn_step),
+                "new agents (data- or conflict-driven), then refresh spawn weights",
+            ),
+            Step(
+                "closures",
+                "process",
+                bind(closures_step),
+                "close/reopen borders, locations, links, camps scheduled today",
+            ),
+            Step(
+                "scores",
+                "process",
+                bind(scores_step),
+                "spawn weights, location scores, effective move chances",
+            ),
+            Step(
+                "move",
+                "process",
+                bind(move_step),
+                "pass 1: leave or stay, choose route; pass 2: travel, arrive, re-decide",
+            ),
+            Step(
+                "sinks",
+                "process",
+                bind(sinks_step),
+                "camps as sinks: remove agents with the camp's deactivation probability",
+            ),
+            Step(
+                "counts",
+                "tracker",
+                record_counts,
+                "agents per location, agents alive, raw observed total, debt",
+            ),
         ]
     )

@@ -22,7 +22,9 @@ from corredor.errors import ScenarioError
 from corredor.rules.flee.state import FleeState
 
 
-def conflict_decay(decay: list[float] | None, days_since: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+def conflict_decay(
+    decay: list[float] | None, days_since: npt.NDArray[np.int64]
+) -> npt.NDArray[np.float64]:
     """Flee's ``get_conflict_decay``: ``decay[min(int(days / 30), len − 1)]`` (1 without a list)."""
     if not decay:
         return np.ones(days_since.shape, dtype=np.float64)
@@ -70,8 +72,11 @@ def sample_demographics(
         u = rng.uniform_np(st.seed, rng.STREAM_ATTRIBUTES, day, ids, k)
         codes = np.empty(ids.shape[0], dtype=np.int64)
         default_cdf = _cdf(np.asarray(table.weights, dtype=np.float64))
-        overrides = {st.names.index(n): _cdf(np.asarray(w, dtype=np.float64))
-                     for n, w in table.overrides.items() if n in st.names}
+        overrides = {
+            st.names.index(n): _cdf(np.asarray(w, dtype=np.float64))
+            for n, w in table.overrides.items()
+            if n in st.names
+        }
         codes[:] = np.searchsorted(default_cdf, u, side="right")
         for loc, cdf in overrides.items():
             sel = locs == loc
@@ -98,7 +103,9 @@ def _as_int(v: str) -> int:
         return -1
 
 
-def spawn_data_driven(st: FleeState, t: int, total_int: npt.NDArray[np.int64], spawn: dict[str, Any]) -> int:
+def spawn_data_driven(
+    st: FleeState, t: int, total_int: npt.NDArray[np.int64], spawn: dict[str, Any]
+) -> int:
     """New agents from the observed total; returns how many were spawned."""
     diff = int(total_int[t]) - (int(total_int[t - 1]) if t > 0 else 0)
     new = diff - st.refugee_debt
@@ -153,8 +160,12 @@ def spawn_conflict_driven(st: FleeState, t: int, spawn: dict[str, Any]) -> int:
                 fix="switch flee31_quirks off to use Corredor's working Poisson mode",
             )
         n = np.array(
-            [np.random.Generator(np.random.Philox(key=[st.seed, rng.STREAM_CONFLICT_SPAWN, t, int(a)]))
-             .poisson(per_day * lam) for a, lam in zip(active, intensity, strict=True)],
+            [
+                np.random.Generator(
+                    np.random.Philox(key=[st.seed, rng.STREAM_CONFLICT_SPAWN, t, int(a)])
+                ).poisson(per_day * lam)
+                for a, lam in zip(active, intensity, strict=True)
+            ],
             dtype=np.int64,
         )
     else:  # validated by the settings model
@@ -180,7 +191,12 @@ def _take_from_population(st: FleeState, locs: npt.NDArray[np.int32], t: int) ->
     st.pop -= taken
 
 
-def prefill_camps(st: FleeState, camp_index: npt.NDArray[np.int64], observed_day0: npt.NDArray[np.float64], demographics: Any) -> None:
+def prefill_camps(
+    st: FleeState,
+    camp_index: npt.NDArray[np.int64],
+    observed_day0: npt.NDArray[np.float64],
+    demographics: Any,
+) -> None:
     """Flee's ``add_initial_refugees``: each camp starts with its observed day-0 count."""
     counts = observed_day0.astype(np.int64)
     locs = np.repeat(camp_index.astype(np.int32), counts)

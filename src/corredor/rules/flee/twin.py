@@ -29,8 +29,18 @@ def capacity_factor_np(capacity: Arr, n: Arr, buffer: float) -> npt.NDArray[np.f
     return np.where(capacity < 1, 1.0, out)
 
 
-def _choose_routes(ids: Arr, locs: Arr, day: int, k: Arr, keys: Arr, A: tuple, R: tuple,
-                   Lc: tuple, count: Arr, P: Arr) -> npt.NDArray[np.int64]:
+def _choose_routes(
+    ids: Arr,
+    locs: Arr,
+    day: int,
+    k: Arr,
+    keys: Arr,
+    A: tuple,
+    R: tuple,
+    Lc: tuple,
+    count: Arr,
+    P: Arr,
+) -> npt.NDArray[np.int64]:
     home, age, male = A[9], A[10], A[11]
     path_ptr, pend, pdenom, popen = R[0], R[3], R[4], R[5]
     capacity, score, popw, dist = Lc[3], Lc[4], Lc[5], Lc[6]
@@ -78,8 +88,19 @@ def _choose_routes(ids: Arr, locs: Arr, day: int, k: Arr, keys: Arr, A: tuple, R
     return np.where(m > 0, chosen, K.NO).astype(np.int64)
 
 
-def _leave(ids: Arr, force: Arr, day: int, k: Arr, keys: Arr, A: tuple, G: tuple, R: tuple,
-           Lc: tuple, count: Arr, P: Arr) -> None:
+def _leave(
+    ids: Arr,
+    force: Arr,
+    day: int,
+    k: Arr,
+    keys: Arr,
+    A: tuple,
+    G: tuple,
+    R: tuple,
+    Lc: tuple,
+    count: Arr,
+    P: Arr,
+) -> None:
     loc_, link_, on_km, route_path, route_pos = A[0], A[1], A[2], A[6], A[7]
     link_from, link_open = G[0], G[3]
     link_ptr, plinks, pend = R[1], R[2], R[3]
@@ -92,8 +113,9 @@ def _leave(ids: Arr, force: Arr, day: int, k: Arr, keys: Arr, A: tuple, G: tuple
     ids, loc, k = ids[go], loc[go], k[go]
     need = route_path[ids] == K.NO
     if need.any():
-        route_path[ids[need]] = _choose_routes(ids[need], loc[need], day, k[need], keys, A, R, Lc,
-                                               count, P)
+        route_path[ids[need]] = _choose_routes(
+            ids[need], loc[need], day, k[need], keys, A, R, Lc, count, P
+        )
         route_pos[ids[need]] = 0
     p = route_path[ids].astype(np.int64)
     has = p != K.NO
@@ -101,8 +123,9 @@ def _leave(ids: Arr, force: Arr, day: int, k: Arr, keys: Arr, A: tuple, G: tuple
     lk = plinks[link_ptr[p] + route_pos[ids]]
     bad = (link_from[lk] != loc) | ~link_open[lk]
     dest = pend[p]
-    full = is_camp[dest] & (capacity_factor_np(capacity[dest], count[dest],
-                                               P[K.CAPACITY_BUFFER]) < 0.5)
+    full = is_camp[dest] & (
+        capacity_factor_np(capacity[dest], count[dest], P[K.CAPACITY_BUFFER]) < 0.5
+    )
     route_path[ids[bad | full]] = K.NO
     ok = ~(bad | full)
     ids, p, lk = ids[ok], p[ok], lk[ok]
@@ -113,8 +136,9 @@ def _leave(ids: Arr, force: Arr, day: int, k: Arr, keys: Arr, A: tuple, G: tuple
     on_km[ids] = 0.0
 
 
-def _travel(day: int, n: int, keys: Arr, A: tuple, G: tuple, R: tuple, Lc: tuple, count: Arr,
-            P: Arr) -> None:
+def _travel(
+    day: int, n: int, keys: Arr, A: tuple, G: tuple, R: tuple, Lc: tuple, count: Arr, P: Arr
+) -> None:
     loc_, link_, on_km, moved, recent, places, alive = A[0], A[1], A[2], A[3], A[4], A[5], A[8]
     link_from, link_to, link_len, link_open, link_speed, link_walk_p = G
     ids = np.flatnonzero(alive[:n] & (link_[:n] != K.NO))
@@ -142,7 +166,13 @@ def _travel(day: int, n: int, keys: Arr, A: tuple, G: tuple, R: tuple, Lc: tuple
             on_km[ids] += np.where(arrived, 0.0, avail)
             day_left = np.where(arrived, day_left - rest / speed, 0.0)
             more = day_left > 0
-        ids, lk, more, k, day_left = ids[arrived], lk[arrived], more[arrived], k[arrived], day_left[arrived]
+        ids, lk, more, k, day_left = (
+            ids[arrived],
+            lk[arrived],
+            more[arrived],
+            k[arrived],
+            day_left[arrived],
+        )
         places[ids] += 1
         link_[ids] = K.NO
         on_km[ids] = 0.0
@@ -167,13 +197,25 @@ def _recount(n: int, A: tuple, count: Arr) -> None:
     count[:] = np.bincount(loc_[:n][at], minlength=count.shape[0])
 
 
-def day_twin(day: int, n: int, keys: Arr, A: tuple, G: tuple, R: tuple, Lc: tuple, count: Arr,
-             P: Arr) -> None:
+def day_twin(
+    day: int, n: int, keys: Arr, A: tuple, G: tuple, R: tuple, Lc: tuple, count: Arr, P: Arr
+) -> None:
     """One day, pass-snapshot semantics, in whole-array NumPy (mutates ``A`` and ``count``)."""
     link_, alive = A[1], A[8]
     ids = np.flatnonzero(alive[:n] & (link_[:n] == K.NO))
-    _leave(ids, np.zeros(ids.shape[0], dtype=np.bool_), day, np.zeros(ids.shape[0], np.int64),
-           keys, A, G, R, Lc, count, P)
+    _leave(
+        ids,
+        np.zeros(ids.shape[0], dtype=np.bool_),
+        day,
+        np.zeros(ids.shape[0], np.int64),
+        keys,
+        A,
+        G,
+        R,
+        Lc,
+        count,
+        P,
+    )
     _recount(n, A, count)
     _travel(day, n, keys, A, G, R, Lc, count, P)
     _recount(n, A, count)
