@@ -2,6 +2,7 @@
 #   make demo    run mali2012 (4 replicas) and write demo-output/report.html
 #   make test    lint, type-check and run the test suite
 #   make bench   run the benchmarks (benchmarks/run.py)
+#   make docs-figure  rerun the demo and copy its figure to docs/img/mali2012-camps.png (README)
 #   make clean   remove build, cache and demo outputs (make distclean also removes .venv)
 # The virtual environment lives in .venv; `pip install` is re-run only when pyproject.toml changes.
 

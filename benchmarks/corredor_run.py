@@ -29,6 +29,11 @@ def main() -> None:
     from corredor.rules.flee.model import _load, simulate
 
     sc = _load(args.scenario, args.days, None)
+    # warm-up: one simulated day loads the compiled kernels from numba's cache (not measured in
+    # the loop figure; the process wall time below still includes it)
+    warm = _load(args.scenario, 1, None)
+    simulate(warm, seed=args.seed, quirks=args.quirks, live=not args.parallel)
+    del warm
     st, loop_s = simulate(sc, seed=args.seed, quirks=args.quirks, live=not args.parallel)
     steps = int(st.agents_out.sum())
     wall = time.perf_counter() - T_START

@@ -9,11 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import matplotlib.dates as mdates
 import numpy as np
 import pytest
 
 from corredor.report import save_figure_png, write_report
-from corredor.report.links import read_links
+from corredor.report.figures import _DateFormatter
+from corredor.report.links import read_conflict_onsets, read_links
 from corredor.results import RunResult
 
 SRC = Path(__file__).resolve().parents[2] / "src"
@@ -116,3 +118,34 @@ def test_import_corredor_does_not_import_matplotlib() -> None:
         env={**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), *sys.path])},
     )
     assert out.stdout.strip() == "False"
+
+
+def test_conflict_onsets_from_conflicts_csv(scenario_dir: Path) -> None:
+    (scenario_dir / "input_csv" / "conflicts.csv").write_text(
+        "#Day,Kidal,Mopti,Mentao,Elsewhere\n0,1,0,0,1\n1,1,0,0,1\n2,1,0.5,0,1\n"
+    )
+    result = make_result(scenario_dir, days=3)
+    assert read_conflict_onsets(result) == {0: 0, 1: 2}
+    result = make_result(scenario_dir, days=2)  # Mopti's conflict starts after the run
+    assert read_conflict_onsets(result) == {0: 0}
+
+
+def test_conflict_onsets_from_locations_csv(scenario_dir: Path) -> None:
+    (scenario_dir / "input_csv" / "locations.csv").write_text(
+        "#name,region,country,latitude,longitude,location_type,conflict_date,population\n"
+        "Kidal,Kidal,Mali,18.44,1.40,conflict_zone,0,100\n"
+        "Mopti,Mopti,Mali,14.49,-4.19,conflict_zone,5,100\n"
+        "Mbera,x,Mauritania,15.64,-5.75,camp,,\n"
+        "Abala,x,Niger,14.95,5.08,conflict_zone,99,\n"
+    )
+    result = make_result(scenario_dir, days=40)
+    assert read_conflict_onsets(result) == {0: 0, 1: 5}
+    text = write_report(result, scenario_dir / "r.html").read_text(encoding="utf-8")
+    assert "2 conflict zones" in text
+    assert "Mopti (from 5 Mar)" in text  # labelled on the map with the start of its conflict
+
+
+def test_date_tick_labels_name_the_year() -> None:
+    formatter = _DateFormatter()
+    ticks = [mdates.date2num(dt.date(y, m, 1)) for y, m in ((2012, 4), (2012, 7), (2013, 1))]
+    assert formatter.format_ticks(ticks) == ["Apr\n2012", "Jul", "Jan\n2013"]

@@ -58,12 +58,11 @@ class AgentTable:
 
     # ----------------------------------------------------------------- growth
     def reserve(self, capacity: int) -> None:
-        """Make room for at least ``capacity`` rows (doubling, so appends are amortised O(1))."""
+        """Make room for at least ``capacity`` rows."""
         if capacity <= self._capacity:
             return
-        new_cap = self._capacity
-        while new_cap < capacity:
-            new_cap *= 2
+        # double (amortised O(1) appends), but a block larger than that gets exactly its size
+        new_cap = max(capacity, 2 * self._capacity)
         for name, (dt, fill) in self._spec.items():
             col = np.full(new_cap, fill, dtype=dt)
             col[: self.n] = self._cols[name][: self.n]

@@ -53,7 +53,8 @@ def uniform_k(key: np.uint64, day: int, agent: int, k: int) -> float:
     """A U[0, 1) double for (key, day, agent, k)."""
     c = (np.uint64(day) << np.uint64(40)) | (np.uint64(agent) << np.uint64(8)) | np.uint64(k)
     z = mix64(key + c * _GOLDEN)
-    return float(z >> np.uint64(11)) * _TWO_M53
+    # z >> 11 < 2**53 fits a signed integer: the signed conversion is exact and much cheaper
+    return float(np.int64(z >> np.uint64(11))) * _TWO_M53
 
 
 @nb.njit(cache=True)

@@ -30,9 +30,13 @@ def write_report(
 
 
 def save_figure_png(result: RunResult, path: str | Path, dpi: int = 150) -> Path:
-    """Write the camp-curves figure (simulation vs observed data per camp) as a PNG."""
+    """Write the camp-curves figure (simulation vs observed data per camp) as a PNG.
+
+    The PNG stands alone (as in the README), so it carries a title: the scenario and period.
+    """
     from pathlib import Path
 
-    from corredor.report.figures import camp_curves_figure, save_png
+    from corredor.report.figures import camp_curves_figure, figure_title, save_png
 
-    return save_png(camp_curves_figure(result), Path(path), dpi=dpi)
+    fig = camp_curves_figure(result, title=figure_title(result))
+    return save_png(fig, Path(path), dpi=dpi)

@@ -13,7 +13,7 @@ from string import Template
 import numpy as np
 
 from corredor.report.figures import ard_figure, camp_curves_figure, figure_svg, map_figure
-from corredor.report.links import read_links
+from corredor.report.links import read_conflict_onsets, read_links
 from corredor.report.summary import summary_rows
 from corredor.results import RunResult
 
@@ -83,7 +83,15 @@ def render_report(result: RunResult, links: Sequence[tuple[int, int]] | None = N
         else "No links drawn (routes.csv of the scenario not found)."
     )
     if final is not None:
-        map_note += f" Agents at locations at the end: {int(final.sum()):,} (median)."
+        map_note += (
+            f" Agents at locations (not travelling) at the end: {int(final.sum()):,} (median)."
+        )
+    onsets = read_conflict_onsets(result)
+    if onsets:
+        map_note += (
+            f" {len(onsets)} conflict zone{'s' if len(onsets) != 1 else ''} (red triangles;"
+            " the date is when its conflict starts, if after the first day)."
+        )
     values = {
         "version": _esc(__version__),
         "title": _esc(f"Corredor — {result.scenario}"),
@@ -96,11 +104,11 @@ def render_report(result: RunResult, links: Sequence[tuple[int, int]] | None = N
             {0, 1, 2, 3, 4, 5},
         ),
         "camps_note": _esc(camps_note),
-        "camps_svg": figure_svg(camp_curves_figure(result), "camps"),
+        "camps_svg": figure_svg(camp_curves_figure(result, max_cols=3), "camps"),
         "ard_note": _esc("Band: 5–95 % across replicas." if several else ""),
         "ard_svg": figure_svg(ard_figure(result), "ard"),
         "map_note": _esc(map_note),
-        "map_svg": figure_svg(map_figure(result, links), "map"),
+        "map_svg": figure_svg(map_figure(result, links, onsets), "map"),
         "settings": _esc(json.dumps(result.settings, indent=2, sort_keys=True, default=str)),
     }
     return Template(_resource("template.html")).substitute(values)

@@ -101,17 +101,35 @@ def pass_range(which, lo, hi, day, keys, A, G, R, Lc, count, P, live):
     sw = np.empty(R[6], dtype=np.float64)
     sp = np.empty(R[6], dtype=np.int64)
 
-    for i in range(lo, hi):
-        if not alive[i]:
-            continue
+    # 1. who acts in this pass (a tight loop: for most agents this is the whole day's work)
+    acts = np.empty(max(hi - lo, 0), dtype=np.int32)
+    m_act = 0
+    if which == 1:
+        if not frozen:
+            for i in range(lo, hi):
+                if (
+                    alive[i]
+                    and link_[i] == NO
+                    and uniform_k(key_move, day, i, 0) < movechance[loc_[i]]
+                ):
+                    acts[m_act] = i
+                    m_act += 1
+    else:
+        for i in range(lo, hi):
+            if alive[i] and link_[i] != NO:
+                acts[m_act] = i
+                m_act += 1
+    # 2. their decisions and travel, in creation order (an agent's draw above depends only on
+    #    its own state, so drawing first and acting second changes nothing)
+    for a in range(m_act):
+        i = acts[a]
         if which == 1:
-            if link_[i] != NO:
-                continue
             state = LEAVE
+            drawn = True
         else:
-            if link_[i] == NO:
-                continue
             state = TRAVEL
+            drawn = False
+            moved[i] = 0.0  # km covered today (pass 1 moves nobody along a link)
         k = 0  # number of the decision today (the random-stream key's last field)
         force = False
         day_left = 1.0
@@ -119,9 +137,11 @@ def pass_range(which, lo, hi, day, keys, A, G, R, Lc, count, P, live):
             if state == LEAVE:
                 state = 0
                 loc = loc_[i]
-                mc = 1.0 if (force and is_town[loc]) else movechance[loc]
-                if uniform_k(key_move, day, i, k) >= mc or frozen:
-                    continue
+                if not drawn:
+                    mc = 1.0 if (force and is_town[loc]) else movechance[loc]
+                    if uniform_k(key_move, day, i, k) >= mc or frozen:
+                        continue
+                drawn = False
                 if route_path[i] == NO:  # choose a route among the open candidate paths
                     m = 0
                     total = 0.0
@@ -248,9 +268,30 @@ def recount(n, A, count):
             count[loc_[i]] += 1
 
 
+@nb.njit(parallel=True, cache=True)
+def recount_parallel(n, A, count, n_chunks):
+    """:func:`recount` on several threads: per-chunk integer counts, summed (exact, so the
+    result does not depend on the number of threads)."""
+    loc_, link_, alive = A[0], A[1], A[8]
+    partial = np.zeros((n_chunks, count.shape[0]), dtype=np.int64)
+    chunk = (n + n_chunks - 1) // n_chunks
+    for c in nb.prange(n_chunks):
+        row = partial[c]
+        for i in range(c * chunk, min(n, (c + 1) * chunk)):
+            if alive[i] and link_[i] == NO:
+                row[loc_[i]] += 1
+    count[:] = partial.sum(axis=0)
+
+
 @nb.njit(cache=True)
 def end_of_day(n, A, P):
-    """Flee's recent-travel index update after both passes."""
+    """Flee's recent-travel index, r ← (r + km today / max_move_speed) / 2, for every agent.
+
+    Only ``avoid_short_stints`` reads it, so without that rule the sweep is skipped (``moved`` is
+    reset when an agent starts travelling in pass 2).
+    """
+    if P[AVOID_SHORT_STINTS] <= 0.0:
+        return
     moved, recent = A[3], A[4]
     inv = 1.0 / P[MAX_SPEED]
     for i in range(n):
@@ -281,7 +322,7 @@ def day_parallel(day, n, keys, A, G, R, Lc, count, P, n_chunks=64):
     Agents are independent within a pass, so the result does not depend on the thread count.
     """
     _pass_parallel(1, day, n, keys, A, G, R, Lc, count, P, n_chunks)
-    recount(n, A, count)
+    recount_parallel(n, A, count, n_chunks)
     _pass_parallel(2, day, n, keys, A, G, R, Lc, count, P, n_chunks)
-    recount(n, A, count)
+    recount_parallel(n, A, count, n_chunks)
     end_of_day(n, A, P)

@@ -142,6 +142,7 @@ def _travel(
     loc_, link_, on_km, moved, recent, places, alive = A[0], A[1], A[2], A[3], A[4], A[5], A[8]
     link_from, link_to, link_len, link_open, link_speed, link_walk_p = G
     ids = np.flatnonzero(alive[:n] & (link_[:n] != K.NO))
+    moved[ids] = 0.0
     day_left = np.ones(ids.shape[0])
     k = np.zeros(ids.shape[0], dtype=np.int64)
     while ids.size:
@@ -219,6 +220,7 @@ def day_twin(
     _recount(n, A, count)
     _travel(day, n, keys, A, G, R, Lc, count, P)
     _recount(n, A, count)
-    moved, recent = A[3], A[4]
-    recent[:n] = (recent[:n] + moved[:n] * (1.0 / P[K.MAX_SPEED])) / 2.0
-    moved[:n] = 0.0
+    if P[K.AVOID_SHORT_STINTS] > 0:  # the only rule that reads the recent-travel index
+        moved, recent = A[3], A[4]
+        recent[:n] = (recent[:n] + moved[:n] * (1.0 / P[K.MAX_SPEED])) / 2.0
+        moved[:n] = 0.0

@@ -253,7 +253,10 @@ def _encode_agents(
         coded = pa.chunked_array(column).combine_chunks().dictionary_encode()
         codes = coded.indices.to_numpy(zero_copy_only=False).astype(np.int32)
         attributes[name] = CodedColumn(coded.dictionary.to_pylist(), codes)
-    return AgentsCsv(location.astype(np.int32), attributes)
+    result = AgentsCsv(location.astype(np.int32), attributes)
+    del encoded, first, columns
+    pa.default_memory_pool().release_unused()  # hand the parse buffers back to the OS
+    return result
 
 
 def _first_line_with(path: Path, name: str) -> int | None:
