@@ -200,6 +200,14 @@ def run(
     threads: Annotated[
         int | None, typer.Option(min=1, help="Numba threads (results do not depend on it).")
     ] = None,
+    parallel: Annotated[
+        bool,
+        typer.Option(
+            "--parallel",
+            help="Decisions in a movement pass see the counts at the start of the pass "
+            "(Flee's MPI semantics), so agents move on all threads.",
+        ),
+    ] = False,
     no_progress: Annotated[
         bool, typer.Option("--no-progress", help="Do not show a progress bar.")
     ] = False,
@@ -229,7 +237,10 @@ def run(
             hasten=hasten,
             flee31_quirks=flee31_quirks,
             threads=threads,
+            parallel=parallel,
         )
+        for warning in result.warnings:
+            _console(stderr=True).print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
         _print_summary(result)
         run_id = store.save(result)
         print(f"saved run {run_id} in {store.path(run_id)}")

@@ -64,6 +64,8 @@ class RunResult:
     agent_steps: IntArray
     settings: dict[str, Any] = field(default_factory=dict)
     run_id: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    """Things the user should know about the input (for example settings Flee 3.1 ignores)."""
 
     # ------------------------------------------------------------------ shapes
     @property
@@ -135,11 +137,12 @@ class RunResult:
             raw = self.observed_total[replica]
             abs_err = np.abs(sim - obs).sum(axis=1)
             cols["Total error"] = np.where(raw > 0, abs_err / np.maximum(raw, 1), 0.0)
-        cols["refugees in camps (UNHCR)"] = obs.sum(axis=1).astype(np.int64)
-        cols["total refugees (simulation)"] = self.agents_total[replica]
+        recorded = raw > 0  # Flee 3.1 writes 0 in all six total columns until then
+        cols["refugees in camps (UNHCR)"] = np.where(recorded, obs.sum(axis=1), 0).astype(np.int64)
+        cols["total refugees (simulation)"] = np.where(recorded, self.agents_total[replica], 0)
         cols["raw UNHCR refugee count"] = raw.astype(np.int64)
-        cols["refugees in camps (simulation)"] = sim.sum(axis=1)
-        cols["refugee_debt"] = self.refugee_debt[replica]
+        cols["refugees in camps (simulation)"] = np.where(recorded, sim.sum(axis=1), 0)
+        cols["refugee_debt"] = np.where(recorded, self.refugee_debt[replica], 0)
         return pd.DataFrame(cols)
 
     def summary(self) -> dict[str, Any]:

@@ -39,5 +39,5 @@ def test_agents_conserved_every_day(scenario: str, quirks: bool, live: bool) -> 
         links = a["link"][on_link]
         np.testing.assert_array_equal(st.graph.link_from[links], a["loc"][on_link])
         # 5. the tracker recorded exactly the census
-        np.testing.assert_array_equal(st.counts_out[t], census + st.ghost)
+        np.testing.assert_array_equal(st.counts_out[t], census)
     assert st.agents.n >= spawned_before

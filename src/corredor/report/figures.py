@@ -131,9 +131,14 @@ def _sim_handles(replicas: int, colour: str = SIM_COLOUR) -> list[Artist]:
     return [Line2D([], [], color=colour, linewidth=1.6, label="simulated (1 replica)")]
 
 
+def _display(name: str) -> str:
+    """A location or country name as shown: Flee's underscores become spaces."""
+    return str(name).replace("_", " ").strip()
+
+
 def _country(result: RunResult, index: int) -> str:
     if index < len(result.location_countries):
-        return str(result.location_countries[index]).replace("_", " ").strip()
+        return _display(result.location_countries[index])
     return ""
 
 
@@ -173,6 +178,7 @@ def camp_curves_figure(
                 label="observed (UNHCR)",
             )
             country = _country(result, int(result.camp_index[c]))
+            name = _display(name)
             ax.set_title(f"{name} ({country})" if country else name, loc="left", pad=4)
             ax.set_ylim(bottom=0)
             ax.yaxis.set_major_formatter(mticker.EngFormatter(sep=""))
@@ -498,14 +504,14 @@ def map_figure(
                     (
                         lon[i],
                         lat[i],
-                        result.location_names[i],
+                        _display(result.location_names[i]),
                         math.sqrt(sizes[i]) / 2,
                         {"fontsize": 9, "fontweight": "bold", "color": "#174a7c"},
                     )
                 )
         for i in order:
             if i in onsets:
-                name = result.location_names[i]
+                name = _display(result.location_names[i])
                 if onsets[i] > 0:
                     d = result.start_date + dt.timedelta(days=onsets[i])
                     name += f" (from {d.day} {d.strftime('%b')})"
@@ -525,7 +531,7 @@ def map_figure(
                         (
                             lon[i],
                             lat[i],
-                            result.location_names[i],
+                            _display(result.location_names[i]),
                             math.sqrt(sizes[i]) / 2,
                             {"fontsize": 8, "color": "#555555"},
                         )

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 def record_counts(st: FleeState, t: int) -> None:
     """End of day ``t``: agents at each location (Flee's ``numAgents``), agents in the simulation,
     the raw observed total and the spawning debt (the columns of Flee's ``out.csv``)."""
-    st.counts_out[t] = st.count + st.ghost
+    st.counts_out[t] = st.count
     st.agents_out[t] = st.agents.n if st.quirks else int(st.agents["alive"].sum())
     st.raw_out[t] = st.refugees_raw
     st.debt_out[t] = st.refugee_debt

@@ -73,6 +73,14 @@ def _rules_from_settings(sc: FleeScenario, quirks: bool) -> tuple[dict[str, Any]
                 fix=f"remove {flag} or set it to False",
             )
     sp = s.spawn_rules
+    if sp.flood_zone_spawning_only or sp.flood_driven_spawning is not None:
+        raise ScenarioError(
+            sc.path / "simsetting.yml",
+            "flood-driven spawning (DFlee) is not part of Flee 3.1's working rule set and "
+            "Corredor does not implement it",
+            field="spawn_rules.flood_zone_spawning_only",
+            fix="remove the flood spawning settings",
+        )
     cds = sp.conflict_driven_spawning
     conflict_driven = None
     if cds is not None:
@@ -200,6 +208,14 @@ def build_state(
     paths = enumerate_paths(graph, is_marker, awareness if not quirks else max(awareness, 1))
     pdenom = (move["softening"] + paths.length) ** move["distance_power"]
 
+    if quirks and spawn["camps_are_sinks"] and "deactivation_probability" in sc.attributes:
+        raise ScenarioError(
+            sc.path / "input_csv" / "locations.csv",
+            "with camps_are_sicks on, Flee 3.1 compares the deactivation_probability text with "
+            "a number and stops with a TypeError; flee31_quirks reproduces that",
+            column="deactivation_probability",
+            fix="switch flee31_quirks off to use camps as sinks",
+        )
     columns = dict(AGENT_COLUMNS)
     for attr in sorted(sc.demographics or {}):
         columns[f"attr_{attr}"] = (np.int16, -1)
@@ -240,7 +256,6 @@ def build_state(
         dist=dist,
         deactivation=deact,
         count=np.zeros(n_loc, dtype=np.int64),
-        ghost=np.zeros(n_loc, dtype=np.int64),
         spawn_weights=np.zeros(n_loc),
         params=_params(move, quirks),
         keys=np.array(
@@ -260,7 +275,7 @@ def build_state(
     if spawn["insert_day0"] and len(camp_index):
         prefill_camps(st, camp_index, np.asarray(sc.observed[0]), spawn["demographics"])
     if sc.agents_csv is not None:
-        add_agents(st, np.asarray(sc.agents_csv.location, dtype=np.int32), 0, spawn["demographics"])
+        _add_agents_csv(st, sc)
     refresh_spawn_weights(st, 0, spawn)
     rules = FleeRules(
         move=move,
@@ -271,6 +286,30 @@ def build_state(
         total_int=np.asarray(sc.total_int, dtype=np.int64),
     )
     return st, rules
+
+
+def _add_agents_csv(st: FleeState, sc: FleeScenario) -> None:
+    """Agents listed in agents.csv keep the attributes written there (Flee 3.1 does not sample
+    demographics for them); ``age`` and ``gender`` feed the optional age/gender rules."""
+    assert sc.agents_csv is not None
+    first = st.agents.n
+    add_agents(st, np.asarray(sc.agents_csv.location, dtype=np.int32), 0, None)
+    rows = slice(first, st.agents.n)
+    for name, col in sc.agents_csv.attributes.items():
+        codes = np.asarray(col.codes)
+        if name == "age":
+            table = np.array([_to_int(v) for v in col.values] + [-1], dtype=np.int16)
+            st.agents.raw("age")[rows] = table[codes]  # code -1 (missing) → the appended -1
+        elif name == "gender":
+            table_b = np.array([v.strip().lower() == "male" for v in col.values] + [False])
+            st.agents.raw("male")[rows] = table_b[codes]
+
+
+def _to_int(v: str) -> int:
+    try:
+        return int(float(v))
+    except ValueError:
+        return -1
 
 
 def _to_float(v: object) -> float:
@@ -375,6 +414,10 @@ def run_flee(
         elapsed_s=np.asarray(secs, dtype=np.float64),
         agent_steps=np.asarray(steps, dtype=np.int64),
         settings=settings,
+        warnings=[
+            *sc.warnings,
+            *(f"simsetting.yml: Flee 3.1 ignores the key {k}" for k in sc.settings.ignored_keys),
+        ],
     )
 
 

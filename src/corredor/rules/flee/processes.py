@@ -183,7 +183,7 @@ def move_step(st: FleeState, t: int, rules: FleeRules) -> None:
 
 def sinks_step(st: FleeState, t: int, rules: FleeRules) -> None:
     """``camps_are_sinks``: an agent resting in a camp leaves the simulation with the camp's
-    ``deactivation_probability`` per day. Flee 3.1 forgets to decrement the camp's count."""
+    ``deactivation_probability`` per day (in Flee 3.1 this rule cannot run: see build_state)."""
     if not rules.spawn["camps_are_sinks"]:
         return
     a = st.agents
@@ -194,10 +194,7 @@ def sinks_step(st: FleeState, t: int, rules: FleeRules) -> None:
     u = rng.uniform_np(st.seed, rng.STREAM_SINK, t, cand)
     gone = cand[u < st.deactivation[loc[cand]]]
     alive[gone] = False
-    removed = np.bincount(loc[gone], minlength=st.count.shape[0])
-    st.count -= removed
-    if st.quirks:
-        st.ghost += removed
+    st.count -= np.bincount(loc[gone], minlength=st.count.shape[0])
 
 
 def build_plan(rules: FleeRules) -> DayPlan[FleeState]:

@@ -74,7 +74,6 @@ class FleeState:
     dist: npt.NDArray[np.float64]  # (L, L) great-circle km, or (1, 1) when unused
     deactivation: npt.NDArray[np.float64]  # camps-as-sinks probability per day
     count: npt.NDArray[np.int64]
-    ghost: npt.NDArray[np.int64]  # 3.1 quirk: agents removed by sinks that still count
     spawn_weights: npt.NDArray[np.float64]
     # ---- spawning bookkeeping (Flee's module globals)
     refugees_raw: int = 0
