@@ -52,8 +52,15 @@ test: $(VENV)/.installed-test
 	$(BIN)/mypy
 	$(BIN)/pytest -q -n $(PYTEST_WORKERS)
 
-bench: $(VENV)/.installed-bench
-	$(PY) benchmarks/run.py
+# Flee 3.1, the peer, lives in its own environment (its wheel needs an MPI library: mpich).
+FLEE_VENV ?= .venv-flee
+$(FLEE_VENV)/.installed:
+	$(PYTHON) -m venv $(FLEE_VENV)
+	$(FLEE_VENV)/bin/pip install 'flee==3.1' mpich
+	@touch $@
+
+bench: $(VENV)/.installed-bench $(FLEE_VENV)/.installed
+	$(PY) benchmarks/run.py --flee-python $(FLEE_VENV)/bin/python
 
 clean:
 	rm -rf build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis \
@@ -61,4 +68,4 @@ clean:
 	find src tests -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(FLEE_VENV)
