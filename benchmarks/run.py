@@ -1,18 +1,22 @@
-"""Corredor vs Flee 3.1, side by side in one run (``make bench``).
+"""Corredor vs Flee 3.1 and Mesa, side by side in one run (``make bench``).
 
 Each case runs in a fresh process (so peak memory is the case's own) and prints one JSON line;
 this script collects them and writes ``bench-output/results.json`` and a Markdown table
 (``bench-output/benchmarks.md``) to paste into ``docs/benchmarks.md``.
 
-Cases (same rule set on both sides: Corredor with ``flee31_quirks`` on, serial, one thread):
+Peers: Flee 3.1 itself (``peers/flee31_run.py``, under the Flee interpreter) and a Mesa 3 model of
+the same rules (``peers/mesa_flee.py``, under this interpreter; synthetic scenario only).
+
+Cases (same rule set on every side: Corredor with ``flee31_quirks`` on, serial, one thread):
 
 * ``mali2012``, ``burundi2015``: Flee's curated validation scenarios, full scale (hasten 1);
-* ``synthetic100k``: 20 locations, 32 links, 100,000 agents placed on day 0, 100 days;
+* ``synthetic100k``: 20 locations, 32 links, 100,000 agents placed on day 0, 100 days (also Mesa);
 * ``synthetic10m`` (Corredor only): 10 million agents, 100 days, pass-snapshot mode on 2 threads —
   the target is < 60 s and < 1 GB.
 
     python benchmarks/run.py [--cases mali2012,burundi2015,synthetic100k,synthetic10m]
-                             [--flee-python .venv-flee/bin/python] [--no-flee] [--repeat 3]
+                             [--flee-python .venv-flee/bin/python] [--no-flee] [--no-mesa]
+                             [--repeat 3]
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from corredor.scenario.builtin import builtin_flee_scenarios  # noqa: E402
 from corredor.scenario.synthetic import write_synthetic_flee_dir  # noqa: E402
 
 FLEE_CASES = ("mali2012", "burundi2015", "synthetic100k")
+MESA_CASES = ("synthetic100k",)  # the Mesa peer implements what the synthetic scenario uses
 
 
 def _run_json(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
@@ -78,11 +83,18 @@ def flee_case(scenario: Path, flee_python: str) -> dict[str, Any]:
     )
 
 
+def mesa_case(scenario: Path) -> dict[str, Any]:
+    return _run_json(
+        [sys.executable, str(ROOT / "benchmarks" / "peers" / "mesa_flee.py"), str(scenario)]
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--cases", default="mali2012,burundi2015,synthetic100k,synthetic10m")
     ap.add_argument("--flee-python", default=str(ROOT / ".venv-flee" / "bin" / "python"))
-    ap.add_argument("--no-flee", action="store_true", help="measure Corredor only")
+    ap.add_argument("--no-flee", action="store_true", help="skip the Flee 3.1 peer")
+    ap.add_argument("--no-mesa", action="store_true", help="skip the Mesa peer")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--out", default=str(ROOT / "bench-output"))
     args = ap.parse_args()
@@ -121,6 +133,12 @@ def main() -> None:
                 row["speedup_loop"] = (
                     row["corredor"]["agent_steps_per_s"] / row["flee31"]["agent_steps_per_s"]
                 )
+            if not args.no_mesa and case in MESA_CASES:
+                row["mesa"] = mesa_case(scen)
+                row["speedup_wall_mesa"] = row["mesa"]["wall_s"] / row["corredor"]["process_wall_s"]
+                row["speedup_loop_mesa"] = (
+                    row["corredor"]["agent_steps_per_s"] / row["mesa"]["agent_steps_per_s"]
+                )
         results["cases"][case] = row
         print(json.dumps(row, indent=1), flush=True)
         (out / "results.json").write_text(json.dumps(results, indent=1))
@@ -142,8 +160,13 @@ def markdown(results: dict[str, Any]) -> str:
                 continue
             wall = r.get("process_wall_s", r.get("wall_s"))
             speed = ""
-            if peer == "corredor" and "speedup_wall" in row:
-                speed = f"{row['speedup_wall']:.0f}× wall, {row['speedup_loop']:.0f}× per step"
+            if peer == "corredor":
+                speed = "; ".join(
+                    f"{row[f'speedup_wall{key}']:.0f}× wall, "
+                    f"{row[f'speedup_loop{key}']:.0f}× per step vs {name}"
+                    for key, name in (("", "Flee"), ("_mesa", "Mesa"))
+                    if f"speedup_wall{key}" in row
+                )
             lines.append(
                 f"| {case} | {peer} | {wall:.2f} | {r['agent_steps']:,} | "
                 f"{r['agent_steps_per_s'] / 1e6:.2f} M | {r['peak_rss_mib']:.0f} | {speed} |"

@@ -144,8 +144,9 @@ def write_flee_dir(
     inputs.mkdir(parents=True, exist_ok=True)
     source.mkdir(parents=True, exist_ok=True)
 
-    settings: dict[str, Any] = {k: dict(v) if isinstance(v, Mapping) else v for k, v in
-                                (simsetting or {}).items()}
+    settings: dict[str, Any] = {
+        k: dict(v) if isinstance(v, Mapping) else v for k, v in (simsetting or {}).items()
+    }
     if agents is not None:
         spawn = settings.setdefault("spawn_rules", {})
         spawn.setdefault("read_from_agents_csv_file", True)

@@ -29,6 +29,11 @@ spawning beyond ``agents.csv`` and camp pre-filling, closures, awareness levels 
 markers, forwarding hubs and IDP camps, per-link speeds and walking, and the optional move rules
 (short stints, staying close to home, demographics, population-scaled move chances, conflict decay).
 
+Cost note: in Mesa 3.3 a ``CellAgent`` leaving a cell costs time proportional to the cell's
+occupants (``Cell.remove_agent`` does ``list.remove`` and then ``is_empty``, which copies the
+agent list), so run time grows faster than the number of agents when thousands of people share a
+location: on the synthetic scenario most of the loop goes there at 100,000 agents.
+
 Prints one JSON line, like the other peers::
 
     {"wall_s", "loop_s", "agent_steps", "agent_steps_per_s", "peak_rss_mib", "days",

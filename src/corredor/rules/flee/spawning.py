@@ -159,10 +159,12 @@ def spawn_conflict_driven(st: FleeState, t: int, spawn: dict[str, Any]) -> int:
                 field="spawn_rules.conflict_driven_spawning.spawn_mode",
                 fix="switch flee31_quirks off to use Corredor's working Poisson mode",
             )
+        # Philox's key is two 64-bit words: (seed, stream) mixed, then (day, location)
+        stream = int(rng.stream_key_np(st.seed, rng.STREAM_CONFLICT_SPAWN))
         n = np.array(
             [
                 np.random.Generator(
-                    np.random.Philox(key=[st.seed, rng.STREAM_CONFLICT_SPAWN, t, int(a)])
+                    np.random.Philox(key=np.array([stream, (t << 32) | int(a)], dtype=np.uint64))
                 ).poisson(per_day * lam)
                 for a, lam in zip(active, intensity, strict=True)
             ],

@@ -1,0 +1,35 @@
+"""Named calibration parameters: every number that data do not give."""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from corredor.scenario.corridor.base import Strict, Text
+
+
+class CalibrationParameter(Strict):
+    """A parameter the calibration may fit: its default, plausible range and why.
+
+    ``status`` is ``hand-set`` until a calibration has fitted it (then ``calibrated`` and
+    ``source`` names the fit). ``source`` may also cite the data a hand-set default was derived
+    from.
+    """
+
+    default: float = Field(allow_inf_nan=False)
+    range: tuple[float, float]
+    description: Text
+    status: Literal["hand-set", "calibrated"]
+    unit: str = ""
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _check_range(self) -> CalibrationParameter:
+        low, high = self.range
+        if not (math.isfinite(low) and math.isfinite(high)) or low > high:
+            raise ValueError(f"range [{low}, {high}] must be two finite numbers, low <= high")
+        if not low <= self.default <= high:
+            raise ValueError(f"default {self.default} is outside its range [{low}, {high}]")
+        return self

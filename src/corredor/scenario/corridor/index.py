@@ -1,0 +1,80 @@
+"""Every numeric parameter of a scenario, with its YAML path and its dotted name.
+
+The dotted name is how policy events address a parameter (``corredor.policy``'s
+``changes[].parameter``): list items are named by their ``name`` field, mapping entries by
+their key, so ``services[3].capacity`` in the YAML is ``services.comar_tapachula.capacity``.
+Calibration parameters are ``calibration.<name>`` (changing one changes all its uses). Rows of
+CSV tables (links) have no dotted names: vary them through the calibration parameters they use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from corredor.scenario.corridor.model import CorridorScenario, Table
+from corredor.scenario.corridor.params import Param
+from corredor.yaml_path import PathKey
+
+
+@dataclass(frozen=True)
+class ParamSite:
+    """Where a parameter sits: YAML path, dotted name, and the nearest enclosing source."""
+
+    path: PathKey
+    dotted: str
+    param: Param
+    covering_source: str | None
+
+
+def _field_key(model: BaseModel, name: str) -> str:
+    info = type(model).model_fields[name]
+    return info.alias or name
+
+
+def iter_params(scenario: CorridorScenario) -> Iterator[ParamSite]:
+    """All parameters written in the YAML (not the CSV tables), in document order."""
+    yield from _walk(scenario, (), (), None)
+
+
+def _walk(
+    node: Any, path: PathKey, dotted: tuple[str, ...], source: str | None
+) -> Iterator[ParamSite]:
+    if isinstance(node, Param):
+        yield ParamSite(path, ".".join(dotted), node, source)
+    elif isinstance(node, Table):
+        return
+    elif isinstance(node, BaseModel):
+        own = getattr(node, "source", None)
+        cover = own if isinstance(own, str) and own.strip() else source
+        for name, info in type(node).model_fields.items():
+            if info.exclude:
+                continue
+            key = _field_key(node, name)
+            yield from _walk(getattr(node, name), (*path, key), (*dotted, key), cover)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _walk(value, (*path, str(key)), (*dotted, str(key)), source)
+    elif isinstance(node, tuple | list):
+        for i, item in enumerate(node):
+            label = getattr(item, "name", None)
+            step = str(label) if isinstance(label, str) else str(i)
+            yield from _walk(item, (*path, i), (*dotted, step), source)
+
+
+def parameter_index(scenario: CorridorScenario) -> dict[str, Param]:
+    """Dotted name → parameter, for every YAML parameter and every calibration parameter."""
+    index = {site.dotted: site.param for site in iter_params(scenario)}
+    for name, cal in scenario.calibration.items():
+        index[f"calibration.{name}"] = Param(value=cal.default, low=cal.range[0], high=cal.range[1])
+    return index
+
+
+def resolve_table(table: dict[str, Param], calibration: dict[str, float]) -> dict[str, float]:
+    """Probabilities of an outcome or share table with refs resolved and ``rest`` filled in."""
+    fixed = {k: p.default(calibration) for k, p in table.items() if not p.rest}
+    total = sum(v for v in fixed.values() if v is not None)
+    return {k: (max(0.0, 1.0 - total) if p.rest else float(fixed[k] or 0.0)) for k, p in table.items()}

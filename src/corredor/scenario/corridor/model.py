@@ -1,0 +1,99 @@
+"""``CorridorScenario``: the whole corridor scenario, as validated from YAML + CSV tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, Field, model_serializer, model_validator
+
+from corredor.scenario.corridor.base import Name, NationalityCode, Strict, Text
+from corredor.scenario.corridor.behaviour import Decisions, Enforcement
+from corredor.scenario.corridor.calibration import CalibrationParameter
+from corredor.scenario.corridor.geography import Link, Location
+from corredor.scenario.corridor.observables import Observable
+from corredor.scenario.corridor.params import NonNeg
+from corredor.scenario.corridor.population import Groups, Origin
+from corredor.scenario.corridor.services import Service
+
+RowT = TypeVar("RowT", bound=BaseModel)
+
+
+class Table(Strict, Generic[RowT]):
+    """A CSV table referenced by a path relative to the scenario file; ``rows`` are loaded."""
+
+    file: Text
+    rows: tuple[RowT, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_path(cls, value: Any) -> Any:
+        return {"file": value} if isinstance(value, str) else value
+
+    @model_serializer
+    def _to_path(self) -> str:
+        return self.file
+
+
+class CorridorScenario(Strict):
+    """A corridor scenario. ``model_dump(mode="json", by_alias=True)`` gives its YAML form."""
+
+    name: Text
+    description: str = ""
+    start: dt.date
+    end: dt.date
+    step: Literal["day"] = "day"
+    people_per_agent: int = Field(default=1, ge=1)
+    calibration_horizon: dt.date | None = None
+    nationalities: dict[NationalityCode, Text]
+    locations: Table[Location]
+    links: Table[Link]
+    circuity: dict[Name, NonNeg] = Field(default_factory=dict)
+    origins: tuple[Origin, ...]
+    groups: Groups
+    services: tuple[Service, ...] = ()
+    enforcement: Enforcement = Field(default_factory=Enforcement)
+    decisions: Decisions | None = None
+    policy_events: str | None = None
+    observables: tuple[Observable, ...] = ()
+    calibration: dict[Name, CalibrationParameter] = Field(default_factory=dict)
+    #: Where the scenario was read from (not part of the YAML).
+    path: Path | None = Field(default=None, exclude=True)
+    #: The policy events read from ``policy_events`` (``corredor.policy.PolicyEvent``).
+    events: tuple[Any, ...] = Field(default=(), exclude=True)
+
+    @model_validator(mode="after")
+    def _check_dates(self) -> CorridorScenario:
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+    @property
+    def days(self) -> int:
+        """Number of simulated days (``start`` and ``end`` both simulated)."""
+        return (self.end - self.start).days + 1
+
+    @property
+    def base_dir(self) -> Path:
+        """The folder relative paths are read from."""
+        return self.path.parent if self.path is not None else Path()
+
+    def location_names(self) -> set[str]:
+        return {loc.name for loc in self.locations.rows}
+
+    def service(self, name: str) -> Service | None:
+        return next((s for s in self.services if s.name == name), None)
+
+    def calibration_defaults(self) -> dict[str, float]:
+        return {name: p.default for name, p in self.calibration.items()}
+
+    def counts(self) -> dict[str, int]:
+        """What ``corredor validate`` reports."""
+        return {
+            "locations": len(self.locations.rows),
+            "links": len(self.links.rows),
+            "services": len(self.services),
+            "policy events": len(self.events),
+            "observables": len(self.observables),
+        }

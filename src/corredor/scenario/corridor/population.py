@@ -1,0 +1,61 @@
+"""Who travels: origins with their departure drivers, and the nationality × demographic groups."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import Field
+
+from corredor.scenario.corridor.base import DEMOGRAPHICS, Demographic, Name, NationalityCode, Strict, Text
+from corredor.scenario.corridor.params import NonNeg, Param, Prob, ProbOrRest, Real
+
+
+class DriverPoint(Strict):
+    """One row of a driver series: the value of ``driver`` on ``date``.
+
+    ``value_type`` says whether the value is observed or was filled in (``interpolated``,
+    ``held_constant``); ``source`` is where the observed value, or the values it was filled
+    from, come from.
+    """
+
+    date: dt.date
+    driver: Text
+    value: float = Field(allow_inf_nan=False)
+    value_type: str = ""
+    source: Text
+    note: str = ""
+
+
+class Origin(Strict):
+    """A place where agents of one nationality start.
+
+    Daily departures = ``base_daily_departures`` × ``share`` × Π over drivers of
+    (driver value today / driver value on the scenario's start date) ^ elasticity. ``share``
+    splits one nationality's departures between several origin places.
+    """
+
+    name: Name
+    location: Text
+    nationality: NationalityCode
+    base_daily_departures: NonNeg
+    share: Prob | None = None
+    driver_series: str | None = None
+    drivers: dict[Name, Real] = Field(default_factory=dict)
+    source: str | None = None
+    note: str = ""
+    series: tuple[DriverPoint, ...] = Field(default=(), exclude=True)
+
+    def driver_names(self) -> set[str]:
+        return {p.driver for p in self.series}
+
+
+class Groups(Strict):
+    """Agent groups: the demographics used and their shares per nationality (sum to 1)."""
+
+    demographics: tuple[Demographic, ...] = DEMOGRAPHICS
+    shares: dict[NationalityCode, dict[Demographic, ProbOrRest]]
+    source: str | None = None
+    note: str = ""
+
+    def share_params(self) -> dict[tuple[str, str], Param]:
+        return {(n, d): p for n, table in self.shares.items() for d, p in table.items()}

@@ -1,0 +1,142 @@
+"""Turn pydantic validation errors and failed checks into one :class:`ScenarioError`.
+
+A field path is written the way a user finds it in the YAML: ``services[3].outcomes.default``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from corredor.errors import ScenarioError
+from corredor.scenario.corridor.yaml_lines import LineMap, PathKey
+
+_PARAM_FIX = "write a number (covered by a source), {value: <number>, source: <text>} or $name"
+
+
+def field_path(path: PathKey) -> str:
+    """``("services", 3, "outcomes")`` → ``services[3].outcomes``."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a scenario, before it becomes a ScenarioError."""
+
+    path: PathKey
+    message: str
+    expected: str | None = None
+    fix: str | None = None
+    file: str | Path | None = None
+    line: int | None = None
+    column: str | None = None
+
+
+def raise_problems(problems: Sequence[Problem], file: str | Path, lines: LineMap | None) -> None:
+    """Raise the first problem as a ScenarioError (saying how many more there are)."""
+    if not problems:
+        return
+    first = problems[0]
+    message = first.message
+    if len(problems) > 1:
+        more = len(problems) - 1
+        message += f" [and {more} more problem{'s' if more > 1 else ''}]"
+    line = first.line
+    if line is None and first.file is None and lines is not None:
+        line = lines.line(first.path)
+    raise ScenarioError(
+        first.file if first.file is not None else file,
+        message,
+        line=line,
+        column=first.column,
+        field=field_path(first.path) or None,
+        expected=first.expected,
+        fix=first.fix,
+    )
+
+
+def _clean_loc(loc: tuple[int | str, ...]) -> PathKey:
+    """Drop pydantic's internal markers (``[key]``, function names) from a location."""
+    out: list[str | int] = []
+    for part in loc:
+        if isinstance(part, str) and (part.startswith("function-") or part == "[key]"):
+            continue
+        out.append(part)
+    return tuple(out)
+
+
+def problem_from_pydantic(error: Any, prefix: PathKey = ()) -> Problem:
+    """One pydantic error dictionary → a Problem with a message, the expectation and a fix."""
+    raw_loc = tuple(error.get("loc", ()))
+    path = (*prefix, *_clean_loc(raw_loc))
+    kind = error.get("type", "")
+    last = path[-1] if path else ""
+    ctx = error.get("ctx") or {}
+    if "[key]" in raw_loc:
+        return Problem(
+            path,
+            f"invalid key {last!r}: {error.get('msg', '')}",
+            fix="rename the key (names are letters, digits and underscores)",
+        )
+    if kind == "missing":
+        return Problem(path, f"required field {last!r} is missing", fix=f"add {last!r}")
+    if kind == "extra_forbidden":
+        return Problem(
+            path,
+            f"unknown field {last!r}",
+            fix="remove it or correct its spelling (see docs/scenario-format.md)",
+        )
+    if kind == "literal_error":
+        expected = str(ctx.get("expected", ""))
+        return Problem(
+            path,
+            f"{error.get('input')!r} is not allowed here",
+            expected=f"one of {expected}",
+            fix=f"use one of {expected}",
+        )
+    if kind == "corridor_param":
+        return Problem(path, str(error.get("msg")), fix=_PARAM_FIX)
+    if kind == "string_pattern_mismatch":
+        return Problem(
+            path,
+            f"{error.get('input')!r} is not a valid name or code",
+            expected=f"text matching {ctx.get('pattern', '')}",
+            fix="use letters, digits and underscores (codes: capitals), starting with a letter",
+        )
+    message = str(error.get("msg", "invalid value"))
+    if message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+    found = error.get("input")
+    if kind not in ("value_error", "assertion_error") and not isinstance(found, dict | list):
+        message += f" (found {found!r})"
+    return Problem(path, message, fix=_generic_fix(kind))
+
+
+def _generic_fix(kind: str) -> str | None:
+    if kind.startswith(("float", "int")):
+        return "write a number"
+    if kind.startswith("date"):
+        return "write the date as YYYY-MM-DD"
+    if kind.startswith("bool"):
+        return "write true or false"
+    if kind in ("tuple_type", "list_type"):
+        return "write a list"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return "write a mapping (key: value lines)"
+    if kind.startswith("string"):
+        return "write text"
+    return None
+
+
+def problems_from_validation(exc: ValidationError, prefix: PathKey = ()) -> list[Problem]:
+    return [problem_from_pydantic(e, prefix) for e in exc.errors(include_url=False)]

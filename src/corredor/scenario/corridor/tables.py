@@ -1,0 +1,190 @@
+"""CSV tables of a corridor scenario: locations, links and driver series.
+
+A table has a header row; blank lines and lines starting with ``#`` are skipped; other columns
+than the known ones are allowed and ignored (keep notes and identifiers there); a blank cell is
+an absent value. Every row is validated by its pydantic model, and any failure (unreadable file,
+bad CSV, missing column, a bad cell) becomes a :class:`ScenarioError` naming file, line and
+column.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from corredor.errors import ScenarioError
+from corredor.scenario.corridor.geography import Link, Location
+from corredor.scenario.corridor.params import Param
+from corredor.scenario.corridor.population import DriverPoint
+from corredor.scenario.corridor.problems import problem_from_pydantic
+
+RowT = TypeVar("RowT", bound=BaseModel)
+
+LOCATION_COLUMNS = (
+    "name",
+    "kind",
+    "country",
+    "lat",
+    "lon",
+    "population",
+    "shelter_capacity",
+    "source",
+    "note",
+)
+LINK_COLUMNS = (
+    "from",
+    "to",
+    "km",
+    "km_type",
+    "mode",
+    "speed",
+    "risk",
+    "enforcement_exposure",
+    "directed",
+    "source",
+    "note",
+)
+DRIVER_COLUMNS = ("date", "driver", "value", "value_type", "source", "note")
+
+_REQUIRED: dict[type[BaseModel], tuple[str, ...]] = {
+    Location: ("name", "kind", "country", "source"),
+    Link: ("from", "to", "km", "mode", "speed", "risk", "source"),
+    DriverPoint: ("date", "driver", "value", "source"),
+}
+COLUMNS: dict[type[BaseModel], tuple[str, ...]] = {
+    Location: LOCATION_COLUMNS,
+    Link: LINK_COLUMNS,
+    DriverPoint: DRIVER_COLUMNS,
+}
+
+
+def read_csv_records(path: Path, display: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The header and the (line, fields) records of a CSV file; comments and blanks skipped."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ScenarioError(display, "file not found", fix="check the path") from None
+    except OSError as exc:
+        raise ScenarioError(display, f"cannot be read: {exc.strerror}") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            display, f"is not valid UTF-8 text (byte {exc.start})", fix="save the file as UTF-8"
+        ) from None
+    if "\x00" in text:
+        raise ScenarioError(display, "contains NUL characters", fix="save the file as plain text")
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header: list[str] | None = None
+    records: list[tuple[int, list[str]]] = []
+    prev = 0
+    try:
+        for fields in reader:
+            line, prev = prev + 1, reader.line_num
+            if not fields or all(f.strip() == "" for f in fields):
+                continue
+            if fields[0].lstrip().startswith("#"):
+                continue
+            if header is None:
+                header = [f.strip() for f in fields]
+                continue
+            records.append((line, fields))
+    except csv.Error as exc:
+        raise ScenarioError(
+            display, f"is not a valid CSV file: {exc}", line=reader.line_num or None
+        ) from None
+    if header is None:
+        raise ScenarioError(display, "is empty (no header row)", fix="add a header row")
+    return header, records
+
+
+def _check_header(header: list[str], required: Sequence[str], display: str) -> None:
+    seen: set[str] = set()
+    for name in header:
+        if name in seen and name:
+            raise ScenarioError(
+                display, f"column {name!r} appears twice in the header", line=1, fix="rename one"
+            )
+        seen.add(name)
+    missing = [c for c in required if c not in seen]
+    if missing:
+        raise ScenarioError(
+            display,
+            f"missing column(s): {', '.join(missing)}",
+            line=1,
+            expected=f"a header with at least {', '.join(required)}",
+            fix=f"add the column(s) {', '.join(missing)} to the header",
+        )
+
+
+def read_table(path: Path, model: type[RowT], display: str | None = None) -> tuple[
+    tuple[RowT, ...], tuple[int, ...]
+]:
+    """Rows of a CSV table validated by ``model`` (Location, Link or DriverPoint), and lines."""
+    name = display or str(path)
+    header, records = read_csv_records(path, name)
+    _check_header(header, _REQUIRED[model], name)
+    known = set(COLUMNS[model])
+    rows: list[RowT] = []
+    lines: list[int] = []
+    for line, fields in records:
+        if len(fields) != len(header):
+            raise ScenarioError(
+                name,
+                f"row has {len(fields)} fields but the header has {len(header)}",
+                line=line,
+                fix="quote cells that contain commas, and give every row the header's columns",
+            )
+        cells = {
+            col: value.strip()
+            for col, value in zip(header, fields, strict=True)
+            if col in known and value.strip() != ""
+        }
+        try:
+            rows.append(model.model_validate(cells))
+        except ValidationError as exc:
+            problem = problem_from_pydantic(exc.errors(include_url=False)[0])
+            column = str(problem.path[0]) if problem.path else None
+            raise ScenarioError(
+                name,
+                problem.message,
+                line=line,
+                column=column,
+                expected=problem.expected,
+                fix=problem.fix,
+            ) from None
+        lines.append(line)
+    return tuple(rows), tuple(lines)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Param):
+        value = value.dump()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        raise ValueError("a CSV cell cannot hold {value, source}; use the row's source column")
+    return str(value)
+
+
+def table_text(rows: Iterable[BaseModel], columns: Sequence[str]) -> str:
+    """The CSV text of ``rows`` with ``columns`` (the inverse of :func:`read_table`)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        data = row.model_dump(by_alias=True)
+        writer.writerow([_cell(data.get(c)) for c in columns])
+    return out.getvalue()
+
+
+def write_table(path: Path, rows: Iterable[BaseModel], model: type[BaseModel]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(table_text(rows, COLUMNS[model]), encoding="utf-8")
