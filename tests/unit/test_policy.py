@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from corredor.errors import ScenarioError
 from corredor.policy import (
     MAGNITUDE_WEIGHTS,
+    Magnitude,
     ParameterChange,
     PolicyEvent,
     PolicyTimeline,
@@ -245,17 +246,23 @@ def test_restrictiveness_de_facto_resample_and_by_area() -> None:
 
 def test_custom_magnitude_weights() -> None:
     tl = PolicyTimeline([event(magnitude="minor", start="2020-01-01")], BASE)
-    flat = {"fine-tuning": 1.0, "minor": 1.0, "mid-level": 1.0, "major": 1.0}
+    flat: dict[Magnitude, float] = {
+        "fine-tuning": 1.0,
+        "minor": 1.0,
+        "mid-level": 1.0,
+        "major": 1.0,
+    }
     score = restrictiveness_score(tl, "MEX", "2020-01-01", "2020-01-02", weights=flat)
     assert score.tolist() == [1.0]
-    for bad in (
+    bad: list[dict[Magnitude, float]] = [
         {"minor": 1.0},
-        dict(flat, major=0.5),
-        dict(flat, minor=-1.0),
-        dict(flat, major=math.inf),
-    ):
+        {**flat, "major": 0.5},
+        {**flat, "minor": -1.0},
+        {**flat, "major": math.inf},
+    ]
+    for weights in bad:
         with pytest.raises(ValueError, match="weights"):
-            restrictiveness(tl, "MEX", "2020-01-01", "2020-01-02", weights=bad)  # type: ignore[arg-type]
+            restrictiveness(tl, "MEX", "2020-01-01", "2020-01-02", weights=weights)
 
 
 def test_index_arguments_are_checked() -> None:
@@ -470,3 +477,22 @@ def test_csv_unknown_parameter_points_at_changes_row(tmp_path: Path) -> None:
 def test_empty_csv(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError, match="is empty"):
         load_events(write(tmp_path / "events.csv", "\n\n"))
+
+
+def test_the_documented_example_loads(tmp_path: Path) -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "policy.md").read_text(encoding="utf-8")
+    yaml_text = doc.split("```yaml\n", 1)[1].split("```", 1)[0]
+    csv_text = doc.split("```csv\n", 1)[1].split("```", 1)[0]
+    base = {"enforcement.inm_south.effort": 10.0, "services.visa_office.capacity": 0.0}
+    tl = load_timeline(write(tmp_path / "events.yaml", yaml_text), base, day0="2013-01-01")
+    assert tl.parameters_on("2014-10-05")["enforcement.inm_south.effort"] == 16.0
+    assert [e.id for e in tl.active_events(2207)] == ["pfs-2014", "visa-window"]
+    header = "id,name,country,policy_area,tool,target_group,direction,magnitude,start,end,source"
+    rows = [
+        f"{e.id},{e.name},{e.country},{e.policy_area},{e.tool},{e.target_group},{e.direction},"
+        f"{e.magnitude},{e.start},{e.end or ''},{e.source}"
+        for e in tl.events
+    ]
+    events_csv = write(tmp_path / "events.csv", "\n".join([header, *rows]) + "\n")
+    from_csv = load_events(events_csv, changes=write(tmp_path / "changes.csv", csv_text))
+    assert [e.changes for e in from_csv] == [e.changes for e in tl.events]

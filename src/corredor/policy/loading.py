@@ -94,7 +94,6 @@ class _Where:
 @dataclass(slots=True)
 class _Loaded:
     events: list[PolicyEvent]
-    where: list[_Where]  # one per event
     change_where: list[list[_Where]]  # one per change of each event
 
 
@@ -228,7 +227,7 @@ def _from_data(data: object, file: str | None, prefix: Loc, lines: Mapping[Loc, 
         raise where(prefix).error(
             f"holds a {type(data).__name__}", expected="a list of policy events"
         )
-    out = _Loaded([], [], [])
+    out = _Loaded([], [])
     seen: dict[str, int | None] = {}
     for i, item in enumerate(data):
         path = (*prefix, i)
@@ -246,7 +245,6 @@ def _from_data(data: object, file: str | None, prefix: Loc, lines: Mapping[Loc, 
         _check_duplicate(event, seen, at_id)
         seen[event.id] = at_id.line
         out.events.append(event)
-        out.where.append(where(path))
         out.change_where.append(
             [where((*path, "changes", j, "parameter")) for j in range(len(event.changes))]
         )
@@ -371,7 +369,7 @@ def _load_csv(path: Path, changes_path: Path | None) -> _Loaded:
                 where = _at_row(cname, row.line)
                 raise _validation_error(exc, ParameterChange, event_id, where) from None
             by_event.setdefault(event_id, []).append((at, change))
-    out = _Loaded([], [], [])
+    out = _Loaded([], [])
     seen: dict[str, int | None] = {}
     for row in _read_csv(path, EVENT_REQUIRED, EVENT_OPTIONAL):
         ident = row.cells.get("id")
@@ -385,7 +383,6 @@ def _load_csv(path: Path, changes_path: Path | None) -> _Loaded:
         _check_duplicate(event, seen, _Where(name, row.line, column="id"))
         seen[event.id] = row.line
         out.events.append(event)
-        out.where.append(_Where(name, row.line))
         out.change_where.append([at for at, _ in own])
     for event_id, own in by_event.items():
         if event_id not in seen:
