@@ -113,6 +113,8 @@ def random_world(
         pdenom,
         paths.is_open,
         max(paths.max_paths_per_location(), 1),
+        # the kernel's precomputed capacity-free weights, as scores_step computes them
+        (P[K.WEIGHT_SOFTENING] + Lc[4][paths.end] * Lc[5][paths.end]) / pdenom,
     )
     return keys, A, G, R, Lc, count, P
 

@@ -31,6 +31,7 @@ STREAM_SPAWN = 4
 STREAM_ATTRIBUTES = 5
 STREAM_SINK = 6
 STREAM_CONFLICT_SPAWN = 7
+STREAM_SERVICES = 1 << 16  # service s draws from stream STREAM_SERVICES + s (engine.services)
 
 
 @nb.njit(inline="always", cache=True)

@@ -35,16 +35,23 @@ Then for every service ``s`` (independently; in parallel if asked):
 1. Completions (``SERVERS``): each agent in service completes with probability ``p = 1/m``
    (``m = mean_days``), so its service time ``T`` is Geometric on {1, 2, …}:
    ``P(T = t) = (1 − p)^(t−1) p``, ``E[T] = m`` — the discrete-time analogue of an exponential
-   service time; with ``c`` servers this is a discrete-time M/M/c (Geo/Geo/c) queue.
+   service time; with ``c`` servers the queue is the discrete-day analogue of M/M/c
+   (Geo/Geo/c with Bernoulli arrivals, M/Geo/c with Poisson ones; its mean wait is Erlang-C's
+   shortened by about ``1/(2m)``, see ``tests/scientific/test_queueing.py``).
 2. Serving from the queues in priority order, FIFO within a class:
    ``SERVERS``: the ``c − busy`` free servers (``c = ⌊capacity⌋``) take the next agents, whose
    service starts today (so ``T ≥ 1`` day). ``IMMEDIATE``: up to ``⌊κ + capacity⌋`` agents are
    served today, where ``κ ∈ [0, 1)`` is the fractional capacity carried over
-   (``κ ← frac(κ + capacity)``; unused whole capacity is lost), so the long-run rate is exactly
-   ``capacity`` agents/day while there is a backlog.
+   (``κ ← frac(κ + capacity)``; unused whole capacity is lost; the floor allows 1e-9 of
+   rounding so that sums of decimal capacities do not lose a day), so while a backlog lasts the
+   service serves exactly ``⌊capacity × days⌋`` agents.
    A served agent's verb is ``min{v : u < Σ_{j≤v} outcome_p[s, g, j]}`` with ``u`` uniform.
 3. Abandonment: every agent still queued leaves with probability ``h = abandon_hazard`` — so an
    agent that would wait ``w`` days abandons with probability ``1 − (1 − h)^w``.
+
+Agents enqueued before a day's :meth:`ServiceSystem.serve_day` can be served that day (wait 0);
+people are counted at the end of it, so an agent joining on day ``a`` and leaving on day ``c``
+is counted ``c − a`` times (Little's law ``L = λW`` with ``W = E[c − a]``).
 
 Every draw is ``uniform_k(key_s, day, agent, k)`` with the per-service key ``key_s`` of stream
 ``STREAM_SERVICES + s`` and ``k`` the kind of draw, so results do not depend on processing order,
@@ -67,10 +74,10 @@ import numba as nb
 import numpy as np
 import numpy.typing as npt
 
+from corredor.engine import rng
 from corredor.engine.agents import AgentTable, ColumnSpec
 from corredor.engine.rng import stream_key_np, uniform_k
 
-IntArray = npt.NDArray[np.integer[Any]]
 FloatArray = npt.NDArray[np.float64]
 
 
@@ -134,10 +141,11 @@ class QueueState(IntEnum):
 _NONE, _QUEUED, _IN_SERVICE, _WAITING = 0, 1, 2, 3
 _IMMEDIATE, _SERVERS = 0, 1
 _ABANDON = int(Verb.ABANDON)
+_EPS = 1e-9  # rounding slack of the capacity carry-over: 0.3/day serves exactly ⌊0.3 d⌋
 NO = -1
 
 #: Service ``s`` draws from stream ``STREAM_SERVICES + s`` (far above the engine's named streams).
-STREAM_SERVICES = 1 << 16
+STREAM_SERVICES = rng.STREAM_SERVICES
 #: The ``k`` field of a draw: outcome verb, service completion, abandonment.
 K_OUTCOME, K_COMPLETE, K_ABANDON = 0, 1, 2
 
@@ -281,7 +289,8 @@ class Outcomes:
 
     def with_verb(self, verb: Verb) -> npt.NDArray[np.int32]:
         """Agents that left with ``verb``."""
-        return self.agent[self.verb == int(verb)]
+        out: npt.NDArray[np.int32] = self.agent[self.verb == int(verb)]
+        return out
 
     @classmethod
     def concat(cls, parts: Sequence[Outcomes]) -> Outcomes:
@@ -356,9 +365,9 @@ def _serve_service(s, day, keys, T, Q, V, A, R, roff, nrec, ev):
         n_free = live if c >= busy[s] + live else max(int(np.floor(c)) - busy[s], 0)
     else:  # ⌊κ + capacity⌋ agents today, κ ← frac(κ + capacity)
         avail = credit[s] + capacity[s]
-        whole = np.floor(avail)
+        whole = np.floor(avail + _EPS)
         n_free = live if whole >= live else int(whole)
-        credit[s] = avail - whole if avail < np.inf else 0.0
+        credit[s] = max(avail - whole, 0.0) if avail < np.inf else 0.0
     for q in range(qbase[s], qbase[s + 1]):
         off = qoff[q]
         mask = qmask[q]
@@ -628,8 +637,8 @@ class ServiceSystem:
         self._wait_live = np.zeros(n_q, dtype=np.int64)
         # outcome records (reused buffers) and daily counts
         self._R = self._record_buffers(64)
-        self._ev = np.zeros((64, S, N_EVENTS), dtype=np.int64)
-        self._stocks = np.zeros((64, S, 3), dtype=np.int64)
+        self._ev = np.zeros((64, S, N_EVENTS), dtype=np.int32)
+        self._stocks = np.zeros((64, S, 3), dtype=np.int32)
         self._ev_used = 0  # event rows touched (enqueues may count on a day not yet served)
         self._next_day = self.start_day
         self._no_group = np.zeros(1, dtype=np.int32)
@@ -798,27 +807,29 @@ class ServiceSystem:
         return np.stack([self.queued(), self.in_service(), self.waiting()], axis=1)
 
     @property
-    def events(self) -> npt.NDArray[np.int64]:
+    def events(self) -> npt.NDArray[np.int32]:
         """Event counts per day × service × event kind (:data:`EVENT_NAMES`), from
         ``start_day`` to the last day served (a copy)."""
         return self._ev[: max(self._next_day - self.start_day, self._ev_used)].copy()
 
     @property
-    def stock_history(self) -> npt.NDArray[np.int64]:
+    def stock_history(self) -> npt.NDArray[np.int32]:
         """People per day × service × (queued, in service, waiting) at the end of each
         :meth:`serve_day` (before the rest of the day adds or removes anyone)."""
         return self._stocks[: self._next_day - self.start_day].copy()
 
-    def queue_contents(self, agents: AgentTable, service: int, cls: int = 0) -> npt.NDArray[Any]:
+    def queue_contents(
+        self, agents: AgentTable, service: int, cls: int = 0
+    ) -> npt.NDArray[np.int32]:
         """The agents queued at (``service``, ``cls``), head first (for tests and reports)."""
         q = int(self.qbase[service]) + int(cls)
         pos = np.arange(self._qhead[q], self._qtail[q], dtype=np.int64)
         a = self._qbuf[self._qoff[q] + (pos & self._qmask[q])]
         A = self._agent_cols(agents)
         ok = (A[0][a] == _QUEUED) & (A[1][a] == q) & (A[2][a] == pos)
-        return a[ok]
+        return np.asarray(a[ok], dtype=np.int32)
 
-    def in_service_agents(self, agents: AgentTable, service: int) -> npt.NDArray[Any]:
+    def in_service_agents(self, agents: AgentTable, service: int) -> npt.NDArray[np.int32]:
         """The agents in service at ``service``, in the order their service started."""
         lo = int(self._slot_off[service])
         a = self._slot_agent[lo : lo + self._nslot[service]]
@@ -827,10 +838,10 @@ class ServiceSystem:
         q = A[1][a]
         ok = (A[0][a] == _IN_SERVICE) & (A[2][a] == t)
         ok &= (q >= self.qbase[service]) & (q < self.qbase[service + 1])
-        return a[ok]
+        return np.asarray(a[ok], dtype=np.int32)
 
     # ------------------------------------------------------------------ internals
-    def _ev_row(self, day: int) -> npt.NDArray[np.int64]:
+    def _ev_row(self, day: int) -> npt.NDArray[np.int32]:
         i = int(day) - self.start_day
         if i < 0:
             raise ValueError(f"day {day} is before the services' start day {self.start_day}")
@@ -842,7 +853,8 @@ class ServiceSystem:
                 grown[: old.shape[0]] = old
                 setattr(self, name, grown)
         self._ev_used = max(self._ev_used, i + 1)
-        return self._ev[i]
+        row: npt.NDArray[np.int32] = self._ev[i]
+        return row
 
     def _check_table(self) -> None:
         t = self.table
@@ -942,7 +954,7 @@ class ServiceSystem:
         """Make room for ``need[q]`` more entries in every queue (doubling full rings)."""
         phys = self._qtail - self._qhead
         cap = self._qmask + 1
-        for q in np.flatnonzero(phys + need > cap):
+        for q in np.flatnonzero(phys + need > cap).tolist():
             new_cap = _pow2(max(2 * int(cap[q]), int(phys[q] + need[q])))
             if self._qused + new_cap > self._qbuf.shape[0]:
                 self._compact_queues(q, new_cap)

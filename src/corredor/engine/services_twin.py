@@ -121,9 +121,9 @@ class ServicesTwin:
                 n_free = live if c >= busy + live else max(int(np.floor(c)) - busy, 0)
             else:
                 avail = self.credit[s] + t.capacity[s]
-                whole = np.floor(avail)
+                whole = np.floor(avail + 1e-9)
                 n_free = live if whole >= live else int(whole)
-                self.credit[s] = avail - whole if avail < np.inf else 0.0
+                self.credit[s] = max(avail - whole, 0.0) if avail < np.inf else 0.0
             taken: list[int] = []
             for q in qs:  # priority order, FIFO within a class
                 k = min(n_free, len(self.queues[q]))

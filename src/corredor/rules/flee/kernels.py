@@ -81,6 +81,7 @@ def pass_range(which, lo, hi, day, keys, A, G, R, Lc, count, P, live):
     route_path, route_pos, alive, home, age, male = A[6], A[7], A[8], A[9], A[10], A[11]
     link_from, link_to, link_len, link_open, link_speed, link_walk_p = G
     path_ptr, link_ptr, plinks, pend, pdenom, popen = R[0], R[1], R[2], R[3], R[4], R[5]
+    path_base = R[7]
     movechance, is_town, is_camp, capacity, score, popw, dist = Lc
     key_move, key_route, key_travel = keys[0], keys[1], keys[2]
     max_speed = P[MAX_SPEED]
@@ -98,6 +99,7 @@ def pass_range(which, lo, hi, day, keys, A, G, R, Lc, count, P, live):
     from_current = P[DISTANCE_FROM_CURRENT] > 0.0
     children = P[CHILDREN_AVOID_HAZARDS] > 0.0
     boys = P[BOYS_TAKE_RISK] > 0.0
+    same_for_all = not (children or stay_home)  # the score of a path is the same for everyone
     sw = np.empty(R[6], dtype=np.float64)
     sp = np.empty(R[6], dtype=np.int64)
 
@@ -150,6 +152,11 @@ def pass_range(which, lo, hi, day, keys, A, G, R, Lc, count, P, live):
                             continue
                         if uniform_choice:
                             w = 1.0
+                        elif same_for_all:  # (ws + S·popw)/(ds + L)^dp precomputed for today
+                            e = pend[p]
+                            w = path_base[p] * capacity_factor(capacity[e], count[e], buf)
+                            if wp != 1.0:
+                                w = w**wp
                         else:
                             e = pend[p]
                             sc = score[e]

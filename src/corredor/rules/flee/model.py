@@ -266,6 +266,7 @@ def build_state(
             dtype=np.uint64,
         ),
         pdenom=np.asarray(pdenom, dtype=np.float64),
+        path_base=np.zeros(paths.n_paths, dtype=np.float64),
         counts_out=np.zeros((sc.length, n_loc), dtype=np.int64),
         agents_out=np.zeros(sc.length, dtype=np.int64),
         raw_out=np.zeros(sc.length, dtype=np.int64),

@@ -154,6 +154,10 @@ def scores_step(st: FleeState, t: int, rules: FleeRules) -> None:
         p = mv["pop_power_for_loc_weight"]
         base = np.minimum(1.0, st.pop) if st.quirks else np.maximum(1.0, st.pop)
         st.popw[:] = np.where(st.is_camp, 1.0, base.astype(np.float64) ** p)
+    # today's capacity-free weight of every path, (ws + S(d)·popw(d)) / (ds + L)^dp
+    st.path_base[:] = (
+        mv["weight_softening"] + st.score[st.paths.end] * st.popw[st.paths.end]
+    ) / st.pdenom
     scale = mv["movechance_pop_scale_factor"]
     if scale != 0.0:
         size = np.maximum(st.pop, st.capacity).astype(np.float64)

@@ -81,7 +81,8 @@ class FleeState:
     # ---- kernel inputs
     params: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
     keys: npt.NDArray[np.uint64] = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
-    pdenom: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    pdenom: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))  # (ds + L)^dp
+    path_base: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))  # daily
     # ---- tracker outputs
     counts_out: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros((0, 0), np.int64))
     agents_out: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
@@ -106,6 +107,7 @@ class FleeState:
             self.pdenom,
             p.is_open,
             max(p.max_paths_per_location(), 1),
+            self.path_base,
         )
 
     def kernel_locations(self) -> tuple[np.ndarray, ...]:
