@@ -17,16 +17,26 @@ import corredor
 from corredor.validation.agreement import compare_with_flee, read_flee_reference
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "flee31"
-SCENARIOS = ["mali2012", "burundi2015", "mali2012_flee31era", "burundi_flee31era"]
+# every reference set in tests/fixtures/flee31/<scenario>_h<hasten>/ is checked
+REFERENCES = sorted(p.name for p in FIXTURES.glob("*_h*") if (p / "summary.json").is_file())
 SEEDS = 10
 FIRST_SEED = 100  # Corredor's seeds 100..109 (Flee's are 0..9: the streams differ anyway)
 
 
-@pytest.mark.parametrize("scenario", SCENARIOS)
-def test_statistically_indistinguishable_from_flee31(scenario: str) -> None:
-    fixture = FIXTURES / f"{scenario}_h10"
+def test_reference_sets_cover_both_vintages() -> None:
+    names = {r.rpartition("_h")[0] for r in REFERENCES}
+    assert {"mali2012", "burundi2015", "mali2012_flee31era", "burundi_flee31era"} <= names
+
+
+@pytest.mark.parametrize("reference", REFERENCES)
+def test_statistically_indistinguishable_from_flee31(reference: str) -> None:
+    fixture = FIXTURES / reference
+    scenario, _, hasten = reference.rpartition("_h")
     _summary, runs = read_flee_reference(fixture)
-    result = corredor.run(scenario, seed=FIRST_SEED, replicas=SEEDS, hasten=10, flee31_quirks=True)
+    assert len(runs) >= SEEDS
+    result = corredor.run(
+        scenario, seed=FIRST_SEED, replicas=SEEDS, hasten=int(hasten), flee31_quirks=True
+    )
     # same inputs: observed series and agent totals (spawning is deterministic) are identical
     camps = result.camp_names
     np.testing.assert_array_equal(
