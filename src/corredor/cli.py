@@ -351,6 +351,80 @@ def scenarios(ctx: typer.Context) -> None:
             print(name)
 
 
+# ------------------------------------------------------------------- corridor scenarios
+scenario_app = typer.Typer(
+    help="Corridor scenarios: list and show the built-in ones.", no_args_is_help=True
+)
+app.add_typer(scenario_app, name="scenario")
+
+
+@app.command()
+def validate(
+    ctx: typer.Context,
+    file: Annotated[
+        str,
+        typer.Argument(
+            metavar="FILE",
+            help="A corridor scenario YAML file, a folder with scenario.yaml, or a built-in name.",
+        ),
+    ],
+) -> None:
+    """Check a corridor scenario without running it (exit status 2 if it is invalid)."""
+    with _errors(ctx):
+        from corredor.scenario.corridor import load_corridor_scenario, summary_line
+
+        print(f"OK: {summary_line(load_corridor_scenario(file))}")
+
+
+@scenario_app.command("list")
+def scenario_list(ctx: typer.Context) -> None:
+    """List the built-in scenarios of both kinds (corridor and Flee)."""
+    with _errors(ctx):
+        from corredor.scenario.builtin import scenarios as flee_scenarios
+        from corredor.scenario.corridor import builtin_corridor_scenarios
+
+        for name in builtin_corridor_scenarios():
+            print(f"{name}\tcorridor\t(corredor scenario show {name})")
+        for name in flee_scenarios():
+            print(f"{name}\tflee\t(corredor run {name})")
+
+
+@scenario_app.command("show")
+def scenario_show(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(metavar="NAME", help="A built-in corridor scenario.")],
+) -> None:
+    """Print a built-in corridor scenario: its YAML, then a summary table."""
+    with _errors(ctx):
+        from rich.table import Table
+
+        from corredor.errors import ScenarioError
+        from corredor.scenario.corridor import (
+            builtin_corridor_scenarios,
+            load_corridor_scenario,
+            summary_rows,
+        )
+
+        builtin = builtin_corridor_scenarios()
+        if name not in builtin:
+            raise ScenarioError(
+                name,
+                "no such built-in corridor scenario",
+                fix=f"use one of: {', '.join(builtin) or 'none'} (corredor scenario list)",
+            )
+        scenario = load_corridor_scenario(builtin[name])
+        print(builtin[name].read_text(encoding="utf-8"))
+        table = Table(title=f"Scenario {name}", show_header=False, title_justify="left")
+        table.add_column(style="bold")
+        table.add_column()
+        for label, value in summary_rows(scenario):
+            table.add_row(label, value)
+        console = _console()
+        if not console.is_terminal:
+            console.width = 120
+        console.print(table)
+
+
 def main() -> None:
     """Entry point of the ``corredor`` command."""
     app(prog_name="corredor")

@@ -29,7 +29,10 @@ class CalibrationParameter(Strict):
     def _check_range(self) -> CalibrationParameter:
         low, high = self.range
         if not (math.isfinite(low) and math.isfinite(high)) or low > high:
-            raise ValueError(f"range [{low}, {high}] must be two finite numbers, low <= high")
+            raise ValueError(f"range [{low:g}, {high:g}] must be two finite numbers, low <= high")
         if not low <= self.default <= high:
-            raise ValueError(f"default {self.default} is outside its range [{low}, {high}]")
+            raise ValueError(
+                f"default {self.default:g} is outside its range [{low:g}, {high:g}]; "
+                "change the default or widen the range"
+            )
         return self

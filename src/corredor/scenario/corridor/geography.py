@@ -34,6 +34,9 @@ def _zone(value: object) -> object:
 
 
 Optional = BeforeValidator(_blank_to_none)
+Latitude = Annotated[float, Field(ge=-90.0, le=90.0, allow_inf_nan=False)]
+Longitude = Annotated[float, Field(ge=-180.0, le=180.0, allow_inf_nan=False)]
+Count = Annotated[int, Field(ge=0)]
 
 
 class Location(Strict):
@@ -46,10 +49,10 @@ class Location(Strict):
     name: Text
     kind: LocationKind
     country: Text
-    lat: Annotated[float | None, Optional, Field(ge=-90.0, le=90.0, allow_inf_nan=False)] = None
-    lon: Annotated[float | None, Optional, Field(ge=-180.0, le=180.0, allow_inf_nan=False)] = None
-    population: Annotated[int | None, Optional, Field(ge=0)] = None
-    shelter_capacity: Annotated[int | None, Optional, Field(ge=0)] = None
+    lat: Annotated[Latitude | None, Optional] = None
+    lon: Annotated[Longitude | None, Optional] = None
+    population: Annotated[Count | None, Optional] = None
+    shelter_capacity: Annotated[Count | None, Optional] = None
     source: Text
     note: str = ""
 

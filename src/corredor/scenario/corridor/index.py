@@ -2,7 +2,8 @@
 
 The dotted name is how policy events address a parameter (``corredor.policy``'s
 ``changes[].parameter``): list items are named by their ``name`` field, mapping entries by
-their key, so ``services[3].capacity`` in the YAML is ``services.comar_tapachula.capacity``.
+their key, so ``services[3].capacity`` in the YAML is ``services.comar_tapachula.capacity``, and
+``enforcement.zones[0].effort`` is ``enforcement.mx_southern.effort``.
 Calibration parameters are ``calibration.<name>`` (changing one changes all its uses). Rows of
 CSV tables (links) have no dotted names: vary them through the calibration parameters they use.
 """
@@ -17,7 +18,7 @@ from pydantic import BaseModel
 
 from corredor.scenario.corridor.model import CorridorScenario, Table
 from corredor.scenario.corridor.params import Param
-from corredor.yaml_path import PathKey
+from corredor.scenario.corridor.yaml_lines import PathKey
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ def _walk(
     node: Any, path: PathKey, dotted: tuple[str, ...], source: str | None
 ) -> Iterator[ParamSite]:
     if isinstance(node, Param):
-        yield ParamSite(path, ".".join(dotted), node, source)
+        yield ParamSite(path, _dotted_name(dotted), node, source)
     elif isinstance(node, Table):
         return
     elif isinstance(node, BaseModel):
@@ -65,6 +66,13 @@ def _walk(
             yield from _walk(item, (*path, i), (*dotted, step), source)
 
 
+def _dotted_name(parts: tuple[str, ...]) -> str:
+    """Zones are addressed ``enforcement.<zone>.effort`` (without the ``zones`` level)."""
+    if parts[:2] == ("enforcement", "zones"):
+        parts = ("enforcement", *parts[2:])
+    return ".".join(parts)
+
+
 def parameter_index(scenario: CorridorScenario) -> dict[str, Param]:
     """Dotted name → parameter, for every YAML parameter and every calibration parameter."""
     index = {site.dotted: site.param for site in iter_params(scenario)}
@@ -77,4 +85,37 @@ def resolve_table(table: dict[str, Param], calibration: dict[str, float]) -> dic
     """Probabilities of an outcome or share table with refs resolved and ``rest`` filled in."""
     fixed = {k: p.default(calibration) for k, p in table.items() if not p.rest}
     total = sum(v for v in fixed.values() if v is not None)
-    return {k: (max(0.0, 1.0 - total) if p.rest else float(fixed[k] or 0.0)) for k, p in table.items()}
+    return {
+        k: (max(0.0, 1.0 - total) if p.rest else float(fixed[k] or 0.0)) for k, p in table.items()
+    }
+
+
+def parameter_values(scenario: CorridorScenario) -> dict[str, float]:
+    """Dotted name → value with the calibration defaults; ``rest`` filled in from its table.
+
+    These are the base parameters a policy timeline changes (``corredor.policy``).
+    """
+    calibration = scenario.calibration_defaults()
+    index = parameter_index(scenario)
+    tables: dict[str, dict[str, Param]] = {}
+    for name, p in index.items():
+        parent, _, key = _table_key(name)
+        tables.setdefault(parent, {})[key] = p
+    values: dict[str, float] = {}
+    for name, p in index.items():
+        if p.rest:
+            parent, _, key = _table_key(name)
+            values[name] = resolve_table(tables[parent], calibration)[key]
+        else:
+            value = p.default(calibration) if p.ref is None or p.ref in calibration else None
+            if value is not None:
+                values[name] = value
+    return values
+
+
+def _table_key(dotted: str) -> tuple[str, str, str]:
+    """``...outcomes.default.deport.p`` → (``...outcomes.default``, ``.``, ``deport``)."""
+    parts = dotted.split(".")
+    if parts[-1] == "p" and len(parts) >= 2:
+        return ".".join(parts[:-2]), ".", parts[-2]
+    return ".".join(parts[:-1]), ".", parts[-1]

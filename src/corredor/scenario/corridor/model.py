@@ -6,7 +6,14 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, Field, model_serializer, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from corredor.scenario.corridor.base import Name, NationalityCode, Strict, Text
 from corredor.scenario.corridor.behaviour import Decisions, Enforcement
@@ -25,6 +32,7 @@ class Table(Strict, Generic[RowT]):
 
     file: Text
     rows: tuple[RowT, ...] = ()
+    lines: tuple[int, ...] = ()
 
     @model_validator(mode="before")
     @classmethod
@@ -63,11 +71,13 @@ class CorridorScenario(Strict):
     #: The policy events read from ``policy_events`` (``corredor.policy.PolicyEvent``).
     events: tuple[Any, ...] = Field(default=(), exclude=True)
 
-    @model_validator(mode="after")
-    def _check_dates(self) -> CorridorScenario:
-        if self.end < self.start:
-            raise ValueError(f"end {self.end} is before start {self.start}")
-        return self
+    @field_validator("end")
+    @classmethod
+    def _check_end(cls, end: dt.date, info: ValidationInfo) -> dt.date:
+        start = info.data.get("start")
+        if isinstance(start, dt.date) and end < start:
+            raise ValueError(f"end {end} is before start {start}; give an end on or after start")
+        return end
 
     @property
     def days(self) -> int:

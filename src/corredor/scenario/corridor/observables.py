@@ -9,11 +9,11 @@ from pydantic import Field
 from corredor.scenario.corridor.base import Name, Selector, Strict, Text
 
 #: Events the engine counts: the outcome verbs, plus departing from an origin, arriving at a
-#: location, applying to (joining the queue of) a service and being apprehended in a zone.
+#: location, joining the queue of a service (applying) and being apprehended in a zone.
 EventKind = Literal[
     "depart",
     "arrive",
-    "apply",
+    "join",
     "apprehend",
     "release",
     "grant",

@@ -105,7 +105,9 @@ def parse_param(raw: object, low: float, high: float, allow_rest: bool) -> Param
         source = raw.get("source")
         if not isinstance(source, str) or not source.strip():
             raise _error("the source of {{value, source}} must be non-empty text")
-        return Param(value=_number(raw["value"], low, high), source=source.strip(), low=low, high=high)
+        return Param(
+            value=_number(raw["value"], low, high), source=source.strip(), low=low, high=high
+        )
     return Param(value=_number(raw, low, high), low=low, high=high)
 
 

@@ -6,7 +6,14 @@ import datetime as dt
 
 from pydantic import Field
 
-from corredor.scenario.corridor.base import DEMOGRAPHICS, Demographic, Name, NationalityCode, Strict, Text
+from corredor.scenario.corridor.base import (
+    DEMOGRAPHICS,
+    Demographic,
+    Name,
+    NationalityCode,
+    Strict,
+    Text,
+)
 from corredor.scenario.corridor.params import NonNeg, Param, Prob, ProbOrRest, Real
 
 

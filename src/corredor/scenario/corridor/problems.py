@@ -79,63 +79,83 @@ def problem_from_pydantic(error: Any, prefix: PathKey = ()) -> Problem:
     """One pydantic error dictionary → a Problem with a message, the expectation and a fix."""
     raw_loc = tuple(error.get("loc", ()))
     path = (*prefix, *_clean_loc(raw_loc))
-    kind = error.get("type", "")
-    last = path[-1] if path else ""
-    ctx = error.get("ctx") or {}
-    if "[key]" in raw_loc:
-        return Problem(
-            path,
-            f"invalid key {last!r}: {error.get('msg', '')}",
-            fix="rename the key (names are letters, digits and underscores)",
-        )
-    if kind == "missing":
-        return Problem(path, f"required field {last!r} is missing", fix=f"add {last!r}")
-    if kind == "extra_forbidden":
-        return Problem(
-            path,
-            f"unknown field {last!r}",
-            fix="remove it or correct its spelling (see docs/scenario-format.md)",
-        )
-    if kind == "literal_error":
-        expected = str(ctx.get("expected", ""))
-        return Problem(
-            path,
-            f"{error.get('input')!r} is not allowed here",
-            expected=f"one of {expected}",
-            fix=f"use one of {expected}",
-        )
-    if kind == "corridor_param":
-        return Problem(path, str(error.get("msg")), fix=_PARAM_FIX)
-    if kind == "string_pattern_mismatch":
-        return Problem(
-            path,
-            f"{error.get('input')!r} is not a valid name or code",
-            expected=f"text matching {ctx.get('pattern', '')}",
-            fix="use letters, digits and underscores (codes: capitals), starting with a letter",
-        )
-    message = str(error.get("msg", "invalid value"))
-    if message.startswith("Value error, "):
-        message = message[len("Value error, ") :]
+    kind = "key" if "[key]" in raw_loc else error.get("type", "")
+    special = _SPECIAL.get(kind)
+    if special is not None:
+        last = path[-1] if path else ""
+        return special(path, last, error, error.get("ctx") or {})
+    message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
     found = error.get("input")
     if kind not in ("value_error", "assertion_error") and not isinstance(found, dict | list):
         message += f" (found {found!r})"
     return Problem(path, message, fix=_generic_fix(kind))
 
 
+def _key(path: PathKey, last: object, error: Any, ctx: Any) -> Problem:
+    return Problem(
+        path,
+        f"invalid key {last!r}: {error.get('msg', '')}",
+        fix="rename the key (names are letters, digits and underscores)",
+    )
+
+
+def _missing(path: PathKey, last: object, error: Any, ctx: Any) -> Problem:
+    return Problem(path, f"required field {last!r} is missing", fix=f"add {last!r}")
+
+
+def _extra(path: PathKey, last: object, error: Any, ctx: Any) -> Problem:
+    return Problem(
+        path,
+        f"unknown field {last!r}",
+        fix="remove it or correct its spelling (see docs/scenario-format.md)",
+    )
+
+
+def _literal(path: PathKey, last: object, error: Any, ctx: Any) -> Problem:
+    expected = str(ctx.get("expected", ""))
+    return Problem(
+        path,
+        f"{error.get('input')!r} is not allowed here",
+        expected=f"one of {expected}",
+        fix=f"use one of {expected}",
+    )
+
+
+def _param(path: PathKey, last: object, error: Any, ctx: Any) -> Problem:
+    return Problem(path, str(error.get("msg")), fix=_PARAM_FIX)
+
+
+def _pattern(path: PathKey, last: object, error: Any, ctx: Any) -> Problem:
+    return Problem(
+        path,
+        f"{error.get('input')!r} is not a valid name or code",
+        expected=f"text matching {ctx.get('pattern', '')}",
+        fix="use letters, digits and underscores (codes: capitals), starting with a letter",
+    )
+
+
+_SPECIAL = {
+    "key": _key,
+    "missing": _missing,
+    "extra_forbidden": _extra,
+    "literal_error": _literal,
+    "corridor_param": _param,
+    "string_pattern_mismatch": _pattern,
+}
+_FIXES = (
+    (("float", "int"), "write a number"),
+    (("date",), "write the date as YYYY-MM-DD"),
+    (("bool",), "write true or false"),
+    (("tuple_type", "list_type"), "write a list"),
+    (("dict_type", "model_type", "model_attributes_type"), "write a mapping (key: value lines)"),
+    (("string",), "write text (quote words YAML reads otherwise: yes, no, on, off, null)"),
+    (("value_error", "assertion_error"), "correct the value as the message says"),
+    (("greater_than", "less_than"), "give a value within the bounds the message states"),
+)
+
+
 def _generic_fix(kind: str) -> str | None:
-    if kind.startswith(("float", "int")):
-        return "write a number"
-    if kind.startswith("date"):
-        return "write the date as YYYY-MM-DD"
-    if kind.startswith("bool"):
-        return "write true or false"
-    if kind in ("tuple_type", "list_type"):
-        return "write a list"
-    if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return "write a mapping (key: value lines)"
-    if kind.startswith("string"):
-        return "write text"
-    return None
+    return next((fix for prefixes, fix in _FIXES if kind.startswith(prefixes)), None)
 
 
 def problems_from_validation(exc: ValidationError, prefix: PathKey = ()) -> list[Problem]:

@@ -96,7 +96,10 @@ def read_csv_records(path: Path, display: str) -> tuple[list[str], list[tuple[in
             records.append((line, fields))
     except csv.Error as exc:
         raise ScenarioError(
-            display, f"is not a valid CSV file: {exc}", line=reader.line_num or None
+            display,
+            f"is not a valid CSV file: {exc}",
+            line=reader.line_num or None,
+            fix='check the quotes: a quoted cell starts and ends with " and doubles inner quotes',
         ) from None
     if header is None:
         raise ScenarioError(display, "is empty (no header row)", fix="add a header row")
@@ -122,9 +125,9 @@ def _check_header(header: list[str], required: Sequence[str], display: str) -> N
         )
 
 
-def read_table(path: Path, model: type[RowT], display: str | None = None) -> tuple[
-    tuple[RowT, ...], tuple[int, ...]
-]:
+def read_table(
+    path: Path, model: type[RowT], display: str | None = None
+) -> tuple[tuple[RowT, ...], tuple[int, ...]]:
     """Rows of a CSV table validated by ``model`` (Location, Link or DriverPoint), and lines."""
     name = display or str(path)
     header, records = read_csv_records(path, name)

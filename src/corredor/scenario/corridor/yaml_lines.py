@@ -1,7 +1,8 @@
 """Read YAML into plain Python objects and remember the line of every key and item.
 
 PyYAML's ``compose`` gives the node tree with start marks; the values are built from it with
-the safe constructor (so ``2013-01-01`` is a date and ``1e-3`` a float as usual), and the line of
+the safe constructor (so ``2013-01-01`` is a date and ``1e-3`` a float as usual) while mapping
+keys stay the text written (a nationality code ``NO`` is not YAML 1.1's false), and the line of
 each node is stored under its path: ``("services", 3, "outcomes")`` → 42. Errors found after
 pydantic validation can then point at the line a user should edit.
 """
@@ -70,24 +71,43 @@ def _build(
 ) -> Any:
     lines.lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
-        loader.flatten_mapping(node)  # resolves YAML merge keys (<<: *anchor)
+        _check_duplicates(node, name)
+        loader.flatten_mapping(node)  # resolves YAML merge keys (<<: *anchor); own keys win
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
             line = key_node.start_mark.line + 1
-            if not isinstance(key, str | int | float | bool):
-                raise ScenarioError(name, f"mapping key {key!r} is not a plain value", line=line)
-            if key in out:
+            if not isinstance(key_node, yaml.ScalarNode):
                 raise ScenarioError(
                     name,
-                    f"key {key!r} appears twice in the same mapping",
+                    "a mapping key is not a plain name",
                     line=line,
-                    fix="keep one of the two entries",
+                    fix="write the key as a name followed by a colon (name: value)",
                 )
-            child = (*path, str(key))
+            key = str(key_node.value)  # as written: the key NO stays "NO", not False
+            child = (*path, key)
             lines.lines[child] = line
             out[key] = _build(loader, value_node, child, lines, name)
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_build(loader, item, (*path, i), lines, name) for i, item in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+    try:
+        return loader.construct_object(node, deep=True)
+    except ValueError:  # e.g. 2013-13-01 looks like a date but is not one: let pydantic say so
+        return str(node.value)
+
+
+def _check_duplicates(node: yaml.MappingNode, name: str) -> None:
+    """A key written twice in one mapping is an error (YAML forbids it; PyYAML keeps the last)."""
+    seen: set[str] = set()
+    for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(key_node, yaml.ScalarNode):
+            continue
+        key = str(key_node.value)
+        if key in seen:
+            raise ScenarioError(
+                name,
+                f"key {key!r} appears twice in the same mapping",
+                line=key_node.start_mark.line + 1,
+                fix="keep one of the two entries",
+            )
+        seen.add(key)

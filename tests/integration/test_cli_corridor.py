@@ -1,0 +1,109 @@
+"""``corredor validate`` and ``corredor scenario list|show`` on corridor scenarios."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from corredor.cli import app
+from corredor.scenario.builtin import scenarios as flee_scenarios
+from corredor.scenario.corridor import builtin_corridor_scenarios
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+runner = CliRunner()
+OK_LINE = "OK: mexico-us: 49 locations, 67 links, 25 services, 4 policy events, 19 observables"
+
+
+@pytest.fixture
+def broken(tmp_path: Path) -> Path:
+    """A copy of the built-in scenario with a service at an unknown place."""
+    folder = tmp_path / "mexico-us"
+    shutil.copytree(builtin_corridor_scenarios()["mexico-us"].parent, folder)
+    path = folder / "scenario.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert text.count("    location: Acayucan\n") == 1
+    path.write_text(text.replace("    location: Acayucan\n", "    location: Acayucann\n"))
+    return path
+
+
+def test_validate_builtin_by_name_and_path() -> None:
+    result = runner.invoke(app, ["validate", "mexico-us"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == OK_LINE
+    path = str(builtin_corridor_scenarios()["mexico-us"])
+    assert runner.invoke(app, ["validate", path]).stdout.strip() == OK_LINE
+
+
+def test_validate_broken_copy_exits_2_with_file_field_and_fix(broken: Path) -> None:
+    result = runner.invoke(app, ["validate", str(broken)])
+    assert result.exit_code == 2
+    err = result.stderr
+    assert err.startswith("error: ")
+    assert str(broken) in err
+    assert "field services[" in err and ".location" in err
+    assert "Acayucann" in err and "Fix: did you mean 'Acayucan'?" in err
+    assert "Traceback" not in result.output
+    assert result.stdout == ""
+
+
+def test_validate_missing_file_exits_2(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["validate", str(tmp_path / "nope.yaml")])
+    assert result.exit_code == 2
+    assert "nope.yaml" in result.stderr and "Fix:" in result.stderr
+
+
+def test_validate_broken_table_in_a_subprocess(broken: Path) -> None:
+    """The installed entry point: exit status 2, one error line, no traceback."""
+    links = broken.parent / "links.csv"
+    links.write_text(links.read_text().replace("Tijuana,San Diego,", "Tijuana,San Diegoo,"))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), *sys.path])}
+    proc = subprocess.run(
+        [sys.executable, "-m", "corredor", "validate", str(broken.parent)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("error: ")
+    assert "links.csv" in proc.stderr and "column to" in proc.stderr
+
+
+def test_scenario_list_shows_both_kinds() -> None:
+    result = runner.invoke(app, ["scenario", "list"])
+    assert result.exit_code == 0, result.output
+    rows = [line.split("\t") for line in result.stdout.splitlines()]
+    kinds = {name: kind for name, kind, *_ in rows}
+    assert kinds["mexico-us"] == "corridor"
+    for name in flee_scenarios():
+        assert kinds[name] == "flee"
+
+
+def test_flee_scenarios_command_unchanged() -> None:
+    result = runner.invoke(app, ["scenarios"])
+    assert result.exit_code == 0
+    assert result.stdout.split() == flee_scenarios()
+
+
+def test_scenario_show_prints_yaml_and_summary() -> None:
+    result = runner.invoke(app, ["scenario", "show", "mexico-us"])
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "name: mexico-us" in out
+    assert "calibration:" in out
+    assert "Scenario mexico-us" in out
+    assert "calibration parameters" in out and "hand-set" in out
+    assert "2013-01-01 – 2021-09-30" in out
+
+
+def test_scenario_show_unknown_exits_2() -> None:
+    result = runner.invoke(app, ["scenario", "show", "mali2013"])
+    assert result.exit_code == 2
+    assert "mexico-us" in result.stderr
