@@ -326,7 +326,11 @@ def _load(scenario: str | Path, days: int | None, hasten: int | None) -> FleeSce
 
 
 def describe_plan(scenario: str | Path | None = None) -> str:
-    """The order of one Flee day, as ``corredor run --show-plan`` prints it."""
+    """The order of one Flee day, as ``corredor run --show-plan`` prints it.
+
+    The order is the same for every Flee scenario; given a scenario, the lines after it say which
+    variant of each step that scenario uses.
+    """
     rules = FleeRules(
         move={},
         spawn={},
@@ -335,7 +339,27 @@ def describe_plan(scenario: str | Path | None = None) -> str:
         closures=[],
         total_int=np.zeros(0, dtype=np.int64),
     )
-    return build_plan(rules).describe()
+    text = build_plan(rules).describe()
+    if scenario is None:
+        return text
+    sc = _load(scenario, None, None)
+    quirks = bool(sc.settings.corredor.flee31_quirks)
+    move, spawn = _rules_from_settings(sc, quirks)
+    if spawn["conflict_driven"] is not None:
+        mode, per_day = spawn["conflict_driven"]
+        spawning = f"conflict-driven ({mode}, {per_day:g} per conflict day)"
+    else:
+        spawning = "data-driven (differences of the observed total, with debt)"
+    lines = [
+        f"{sc.name}: {sc.length} days from {sc.start_date}, {len(sc.names)} locations, "
+        f"{len(sc.link_a)} routes, {len(sc.camp_names)} camps",
+        f"  spawn:    {spawning}; camps pre-filled on day 0: {spawn['insert_day0']}",
+        f"  closures: {len(sc.closures)} scheduled",
+        f"  move:     awareness level {move['awareness_level']}, "
+        f"{move['max_move_speed']:g} km/day, flee31_quirks {'on' if quirks else 'off'}",
+        f"  sinks:    {'on' if spawn['camps_are_sinks'] else 'off'}",
+    ]
+    return text + "\n\n" + "\n".join(lines)
 
 
 def simulate(
