@@ -1,0 +1,121 @@
+"""Asymmetric bargaining between a destination (hegemon) and a transit state (docs/bargaining.md).
+
+A sequential threat game, solved by backward induction each review period: the hegemon states a
+tariff threat (with a credibility), a demand and inducements; the transit state chooses its
+policy vector to minimise its expected loss; the feasible policy space (policies that trigger no
+sanction and that it can afford) is mapped alongside. Outcomes of a policy come from an
+:class:`OutcomeModel`: the corridor simulation once wired in, a table, or the documented
+reduced-form stand-in :class:`ReducedFormOutcomes`.
+
+* actors: :class:`Hegemon` (:class:`Threat`, :class:`TariffSchedule`, :class:`Demand`,
+  :class:`Inducement`), :class:`TransitState` (:class:`Exposure`, :class:`Preferences`),
+  :func:`united_states_2019`, :func:`mexico_2019`;
+* policies: :class:`TransitPolicy`, :class:`PolicyGrid`, :class:`LeverMap` and the link to
+  :mod:`corredor.policy` timelines;
+* the game: :class:`StageGame`, :func:`solve_period` (grid, optional continuous refinement),
+  :func:`evaluate_period` (exogenous), :func:`kkt_check`, :class:`FeasibleSpace`;
+* runs: :func:`run_game`, :func:`episode_2019`, :func:`sweep`, :func:`plot_sweep`,
+  :func:`plot_episode`;
+* numbers: :data:`CALIBRATION` (data with sources, or named calibration parameters).
+"""
+
+from corredor.bargaining.actors import (
+    Demand,
+    Exposure,
+    Hegemon,
+    Inducement,
+    Preferences,
+    TariffSchedule,
+    Threat,
+    TransitState,
+    mexico_2019,
+    sanction_loss_musd,
+    tolerance_musd,
+    united_states_2019,
+)
+from corredor.bargaining.calibration import CALIBRATION, Calibrated, calibration_rows
+from corredor.bargaining.dynamics import (
+    TARIFF_START_2019,
+    BargainingResult,
+    episode_2019,
+    historical_policy_path,
+    run_game,
+)
+from corredor.bargaining.feasible import FeasibleSpace
+from corredor.bargaining.game import PeriodSolution, evaluate_period, solve_period
+from corredor.bargaining.optimality import KKTReport, kkt_check
+from corredor.bargaining.outcomes import (
+    OUTCOMES,
+    OutcomeModel,
+    Outcomes,
+    PeriodContext,
+    ReducedFormOutcomes,
+    ReducedFormParams,
+    TabulatedOutcomes,
+    outcome_table,
+)
+from corredor.bargaining.policy import (
+    CONTINUOUS_LEVERS,
+    LEVERS,
+    LeverMap,
+    PolicyGrid,
+    TransitPolicy,
+    mexico_us_lever_map,
+    parameter_changes,
+    policy_from_parameters,
+    policy_path_from_timeline,
+)
+from corredor.bargaining.stage import StageEvaluation, StageGame, on_its_own
+from corredor.bargaining.sweep import plot_episode, plot_sweep, sweep
+
+__all__ = [
+    "CALIBRATION",
+    "CONTINUOUS_LEVERS",
+    "LEVERS",
+    "OUTCOMES",
+    "TARIFF_START_2019",
+    "BargainingResult",
+    "Calibrated",
+    "Demand",
+    "Exposure",
+    "FeasibleSpace",
+    "Hegemon",
+    "Inducement",
+    "KKTReport",
+    "LeverMap",
+    "OutcomeModel",
+    "Outcomes",
+    "PeriodContext",
+    "PeriodSolution",
+    "PolicyGrid",
+    "Preferences",
+    "ReducedFormOutcomes",
+    "ReducedFormParams",
+    "StageEvaluation",
+    "StageGame",
+    "TabulatedOutcomes",
+    "TariffSchedule",
+    "Threat",
+    "TransitPolicy",
+    "TransitState",
+    "calibration_rows",
+    "episode_2019",
+    "evaluate_period",
+    "historical_policy_path",
+    "kkt_check",
+    "mexico_2019",
+    "mexico_us_lever_map",
+    "on_its_own",
+    "outcome_table",
+    "parameter_changes",
+    "plot_episode",
+    "plot_sweep",
+    "policy_from_parameters",
+    "policy_path_from_timeline",
+    "run_game",
+    "sanction_loss_musd",
+    "solve_period",
+    "sweep",
+    "tolerance_musd",
+    "united_states_2019",
+]
