@@ -75,7 +75,8 @@ class Agreement:
         rows = []
         for c in self.comparisons:
             rows.append(
-                f"| {self.scenario} | {c.name} | {c.flee.mean():.4g} ± {c.flee.std(ddof=1):.2g} | "
+                f"| {self.scenario}, hasten {self.hasten} | {c.name} | "
+                f"{c.flee.mean():.4g} ± {c.flee.std(ddof=1):.2g} | "
                 f"{c.corredor.mean():.4g} ± {c.corredor.std(ddof=1):.2g} | {c.p_value:.2f} | "
                 f"{'yes' if c.passes(self.level) else '**no**'} |"
             )
