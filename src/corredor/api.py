@@ -27,6 +27,8 @@ def run(
     threads: int | None = None,
     parallel: bool = False,
     progress: ProgressCallback | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
 ) -> RunResult:
     """Run a scenario and return its results.
 
@@ -43,8 +45,28 @@ def run(
         parallel: let every decision in a movement pass see the location counts at the start
             of the pass (Flee's MPI semantics) so that agents move in parallel; the default
             updates counts as each agent moves (Flee's serial semantics).
-        progress: optional callback after each day.
+        progress: optional callback after each day (with several workers: once per replica,
+            as it finishes).
+        workers: run the replicas on this many local worker processes (when > 1 and there are
+            several replicas); the results are identical. See ``corredor.ensemble``.
+        scheduler: run the replicas on the Dask cluster at this address (``tcp://HOST:PORT``).
     """
+    if scheduler is not None or (workers is not None and workers > 1 and replicas > 1):
+        from corredor.ensemble import run_ensemble
+
+        return run_ensemble(
+            scenario,
+            seeds=range(seed, seed + max(replicas, 0)),
+            backend="dask" if scheduler is not None else "processes",
+            workers=workers,
+            scheduler=scheduler,
+            days=days,
+            hasten=hasten,
+            flee31_quirks=flee31_quirks,
+            threads=threads,
+            parallel=parallel,
+            progress=progress,
+        )
     from corredor.rules.flee.model import run_flee
 
     return run_flee(

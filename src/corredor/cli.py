@@ -211,6 +211,16 @@ def run(
     no_progress: Annotated[
         bool, typer.Option("--no-progress", help="Do not show a progress bar.")
     ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Run the replicas on N local processes (same results)."),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            metavar="tcp://HOST:PORT", help="Run the replicas on this Dask scheduler's cluster."
+        ),
+    ] = None,
     show_plan: Annotated[
         bool, typer.Option("--show-plan", help="Print the day plan and exit.")
     ] = False,
@@ -238,6 +248,8 @@ def run(
             flee31_quirks=flee31_quirks,
             threads=threads,
             parallel=parallel,
+            workers=workers,
+            scheduler=scheduler,
         )
         for warning in result.warnings:
             _console(stderr=True).print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
@@ -423,6 +435,60 @@ def scenario_show(
         if not console.is_terminal:
             console.width = 120
         console.print(table)
+
+
+# --------------------------------------------------------------------------------- bargain
+@app.command()
+def bargain(
+    ctx: typer.Context,
+    scenario: Annotated[
+        str,
+        typer.Argument(
+            metavar="SCENARIO", help="The episode to play; only 'mexico-us' (June 2019)."
+        ),
+    ] = "mexico-us",
+    exposure: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Share of the transit state's exports sold to the hegemon (counterfactual; "
+            "default: the data, 0.815).",
+        ),
+    ] = None,
+    credibility: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Credibility of the tariff threat.")
+    ] = 1.0,
+    do_sweep: Annotated[
+        bool,
+        typer.Option("--sweep", help="Sweep exposure (0-1) and credibility (0-1) instead."),
+    ] = False,
+    review_days: Annotated[
+        int, typer.Option(min=1, help="Length of a review period in days (45 or 90 in 2019).")
+    ] = 90,
+    periods: Annotated[
+        int, typer.Option(min=2, help="Review periods (the first ends on 2019-06-10).")
+    ] = 3,
+    refine: Annotated[
+        bool, typer.Option("--refine", help="Refine the grid solution continuously (scipy).")
+    ] = False,
+    plot: Annotated[Path | None, typer.Option("--plot", help="Write a PNG chart here.")] = None,
+) -> None:
+    """Play the hegemon–transit-state threat game (docs/bargaining.md) and print a table."""
+    with _errors(ctx):
+        from corredor.bargaining.cli_tables import bargain_command
+
+        bargain_command(
+            _console(),
+            scenario=scenario,
+            exposure=exposure,
+            credibility=credibility,
+            do_sweep=do_sweep,
+            review_days=review_days,
+            periods=periods,
+            refine=refine,
+            plot=plot,
+        )
 
 
 def main() -> None:

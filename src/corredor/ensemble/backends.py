@@ -1,0 +1,259 @@
+"""Where the replicas of an ensemble run: in this process, a local process pool, or Dask.
+
+Every backend receives a prepared scenario (loaded once, in the caller) and a list of seeds, runs
+one task per seed, hands each result to ``on_result(index, output)`` as soon as it arrives (in
+completion order), and returns nothing: the caller assembles the replicas in seed order. A replica
+is a pure function of (scenario, settings, seed), so the numbers do not depend on the backend,
+on the number of workers or on the order in which the tasks finish.
+
+Nothing here runs at import time: no cluster is started and the multiprocessing start method is
+chosen per call (``spawn``), never set globally.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING
+
+from corredor.ensemble.models import PreparedScenario, ReplicaOutput
+from corredor.errors import RunError
+
+if TYPE_CHECKING:
+    from distributed import Client, LocalCluster
+
+OnResult = Callable[[int, ReplicaOutput], None]
+"""Called in the calling process with (position in ``seeds``, replica output)."""
+
+OnDay = Callable[[int, int], None]
+"""Serial backend only: called after each simulated day with (position in ``seeds``, day)."""
+
+START_METHOD = "spawn"
+"""Start method of the process pool: the same on Linux, macOS and Windows, and safe in a
+process that already runs threads (numba's, Dask's). Chosen per pool, never globally."""
+
+
+class EnsembleError(RunError):
+    """An ensemble could not be run (for example the Dask scheduler cannot be reached)."""
+
+
+# ------------------------------------------------------------------------------------- serial
+def run_serial(
+    prepared: PreparedScenario,
+    seeds: Sequence[int],
+    *,
+    threads: int | None,
+    on_result: OnResult,
+    on_day: OnDay | None = None,
+) -> None:
+    """One replica after the other, in this process."""
+    for i, seed in enumerate(seeds):
+
+        def day_done(t: int, i: int = i) -> None:
+            if on_day is not None:
+                on_day(i, t)
+
+        on_result(i, prepared.run_replica(seed, threads=threads, on_day=day_done))
+
+
+# ------------------------------------------------------------------------------ process pool
+_WORKER_SCENARIO: PreparedScenario | None = None
+"""The prepared scenario of this pool worker, set once by :func:`_init_process_worker`."""
+
+
+def _init_process_worker(prepared: PreparedScenario, threads: int | None) -> None:
+    """Pool initializer: receives the prepared scenario once per worker process."""
+    global _WORKER_SCENARIO  # noqa: PLW0603 - one scenario per worker process, by design
+    _WORKER_SCENARIO = prepared
+    from corredor.ensemble.models import set_numba_threads
+
+    set_numba_threads(threads)
+
+
+def _process_task(seed: int) -> ReplicaOutput:
+    if _WORKER_SCENARIO is None:  # pragma: no cover - the initializer always runs first
+        raise EnsembleError("process pool worker was not initialised with a scenario")
+    return _WORKER_SCENARIO.run_replica(seed)
+
+
+def worker_environment() -> dict[str, str]:
+    """Environment variables given explicitly to local Dask workers: the numba kernel cache, so
+    that workers load the compiled kernels instead of compiling them again. (Spawned pool
+    workers inherit the whole environment.)"""
+    return {k: os.environ[k] for k in ("NUMBA_CACHE_DIR",) if os.environ.get(k)}
+
+
+def run_processes(
+    prepared: PreparedScenario,
+    seeds: Sequence[int],
+    *,
+    workers: int,
+    threads: int | None,
+    on_result: OnResult,
+) -> None:
+    """A ``ProcessPoolExecutor`` of ``workers`` spawned processes; one task per seed."""
+    from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    ctx = multiprocessing.get_context(START_METHOD)  # spawned children inherit os.environ
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=ctx,
+        initializer=_init_process_worker,
+        initargs=(prepared, threads),
+    )
+    try:
+        pending: dict[Future[ReplicaOutput], int] = {
+            pool.submit(_process_task, seed): i for i, seed in enumerate(seeds)
+        }
+        for fut in as_completed(pending):
+            on_result(pending[fut], fut.result())
+    except BrokenProcessPool as exc:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise EnsembleError(
+            f"a worker process of the pool stopped abruptly ({exc}). Worker processes are "
+            "spawned: a script that runs an ensemble must do so under "
+            "`if __name__ == '__main__':`; a worker can also be killed for lack of memory"
+        ) from exc
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+# -------------------------------------------------------------------------------------- dask
+_PARALLEL_LOCK = threading.Lock()
+"""Serialises numba's parallel kernels between the threads of one Dask worker process (not
+every numba threading layer allows concurrent parallel launches)."""
+
+
+def _dask_task(prepared: PreparedScenario, seed: int, threads: int) -> ReplicaOutput:
+    """One replica on a Dask worker; ``prepared`` arrives once per worker (scattered)."""
+    if getattr(prepared, "parallel", False):
+        with _PARALLEL_LOCK:
+            return prepared.run_replica(seed, threads=threads)
+    return prepared.run_replica(seed, threads=threads)
+
+
+def connect(scheduler: str, timeout: float) -> Client:
+    """A client of the Dask scheduler at ``scheduler`` (``tcp://HOST:PORT``), or an
+    :class:`EnsembleError` within ``timeout`` seconds."""
+    from distributed import Client
+
+    try:
+        return Client(scheduler, timeout=timeout, set_as_default=False)  # type: ignore[no-untyped-call]
+    except Exception as exc:  # refused, timed out, bad address, or not a Dask scheduler there
+        raise EnsembleError(
+            f"cannot connect to the Dask scheduler at {scheduler!r} ({type(exc).__name__}: "
+            f"{exc}); check the address (tcp://HOST:PORT) and that a `dask scheduler` is "
+            "running there"
+        ) from None
+
+
+LOCAL_CLUSTER_CONFIG = {"distributed.worker.profile.enabled": False}
+"""Dask settings of the clusters started here: no statistical profiler (it samples the task's
+stack every 10 ms, costs a few per cent of a replica's time and feeds only the dashboard, which
+is off)."""
+
+
+def local_cluster(workers: int) -> LocalCluster:
+    """A fresh local Dask cluster: ``workers`` processes of one thread each, no dashboard, the
+    numba cache directory passed on in the workers' environment."""
+    import logging
+
+    import dask
+    from distributed import LocalCluster
+
+    with dask.config.set(LOCAL_CLUSTER_CONFIG), preserved_environ():
+        return LocalCluster(  # type: ignore[no-untyped-call]
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+            env=worker_environment(),
+        )
+
+
+@contextlib.contextmanager
+def preserved_environ() -> Iterator[None]:
+    """Undo changes to ``os.environ``: Dask's nanny sets its ``pre-spawn-environ`` variables
+    (``OMP_NUM_THREADS=1``, ``MALLOC_TRIM_THRESHOLD_``, ``PYTHONHASHSEED``) in the *calling*
+    process before it spawns a worker; they must not outlive the run."""
+    saved = dict(os.environ)
+    try:
+        yield
+    finally:
+        for key in [k for k in os.environ if k not in saved]:
+            del os.environ[key]
+        for key, value in saved.items():
+            if os.environ.get(key) != value:
+                os.environ[key] = value
+
+
+@contextlib.contextmanager
+def dask_client(
+    scheduler: str | Client | None, *, workers: int, timeout: float
+) -> Iterator[Client]:
+    """A client for the run: of the scheduler at an address (closed at the end), an existing
+    client (left open), or of a new ``LocalCluster`` of ``workers`` (both closed at the end)."""
+    from distributed import Client
+
+    if scheduler is not None and not isinstance(scheduler, str):
+        yield scheduler
+        return
+    with preserved_environ():  # a nanny restarting a dead worker sets its variables again
+        cluster = local_cluster(workers) if scheduler is None else None
+        client = (
+            Client(cluster, set_as_default=False)  # type: ignore[no-untyped-call]
+            if cluster is not None
+            else connect(str(scheduler), timeout)
+        )
+        try:
+            yield client
+        finally:
+            client.close()  # type: ignore[no-untyped-call]
+            if cluster is not None:
+                cluster.close()
+
+
+def run_dask(
+    prepared: PreparedScenario,
+    seeds: Sequence[int],
+    *,
+    client: Client,
+    threads: int,
+    on_result: OnResult,
+) -> None:
+    """Scatter the prepared scenario to every worker once, then submit one task per seed and
+    hand the results over as they complete."""
+    from distributed import as_completed
+
+    data = client.scatter(prepared, broadcast=True, hash=False)  # type: ignore[no-untyped-call]
+    futures = [client.submit(_dask_task, data, seed, threads, pure=False) for seed in seeds]
+    index = {f.key: i for i, f in enumerate(futures)}
+    try:
+        for fut, out in as_completed(futures, loop=client.loop, with_results=True):  # type: ignore[no-untyped-call]
+            on_result(index[fut.key], out)
+            fut.release()
+    finally:
+        client.cancel([*futures, data])  # type: ignore[no-untyped-call]
+
+
+__all__ = [
+    "START_METHOD",
+    "EnsembleError",
+    "OnDay",
+    "OnResult",
+    "connect",
+    "dask_client",
+    "local_cluster",
+    "preserved_environ",
+    "run_dask",
+    "run_processes",
+    "run_serial",
+    "worker_environment",
+]
