@@ -539,3 +539,12 @@ def test_table_cells_with_commas_quotes_and_accents(tmp_path: Path) -> None:
     path = tmp_path / "l.csv"
     path.write_text(table_text([row], COLUMNS[Location]), encoding="utf-8")
     assert read_table(path, Location)[0] == (row,)
+
+
+def test_scenario_verbs_are_the_engine_verbs() -> None:
+    """The YAML verbs and the service engine's outcome codes name the same things."""
+    from corredor.engine.services import Verb
+    from corredor.scenario.corridor.services import VERBS
+
+    engine = {v.name.lower() for v in Verb} - {"die"}  # mortality needs scenario data
+    assert set(VERBS) == engine

@@ -8,7 +8,7 @@ parameters listed in :data:`VERB_FIELDS` (required ones first).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field
 
@@ -27,18 +27,7 @@ Verb = Literal[
     "settle",
     "abandon",
 ]
-VERBS: tuple[Verb, ...] = (
-    "release",
-    "grant",
-    "deny",
-    "detain",
-    "deport",
-    "expel",
-    "return_to_wait",
-    "admit",
-    "settle",
-    "abandon",
-)
+VERBS: tuple[Verb, ...] = get_args(Verb)
 #: Per verb: (required parameters, optional parameters).
 VERB_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "release": ((), ("place",)),
