@@ -53,6 +53,7 @@ def cluster() -> Iterator[Any]:
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},  # not 8787: tests in parallel
             silence_logs=logging.ERROR,
         ) as c,
     ):

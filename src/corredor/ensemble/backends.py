@@ -173,6 +173,8 @@ def local_cluster(workers: int) -> LocalCluster:
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
+            # the scheduler still serves /health &c. over HTTP: on any free port, not 8787
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
             silence_logs=logging.ERROR,
             env=worker_environment(),
         )
@@ -205,19 +207,16 @@ def dask_client(
     if scheduler is not None and not isinstance(scheduler, str):
         yield scheduler
         return
-    with preserved_environ():  # a nanny restarting a dead worker sets its variables again
-        cluster = local_cluster(workers) if scheduler is None else None
-        client = (
-            Client(cluster, set_as_default=False)  # type: ignore[no-untyped-call]
-            if cluster is not None
-            else connect(str(scheduler), timeout)
-        )
-        try:
-            yield client
-        finally:
-            client.close()  # type: ignore[no-untyped-call]
-            if cluster is not None:
-                cluster.close()
+    # preserved_environ: a nanny that restarts a dead worker sets its variables again
+    with preserved_environ(), contextlib.ExitStack() as stack:
+        if scheduler is None:
+            cluster = local_cluster(workers)
+            stack.callback(cluster.close)
+            client = Client(cluster, set_as_default=False)  # type: ignore[no-untyped-call]
+        else:
+            client = connect(scheduler, timeout)
+        stack.callback(client.close)
+        yield client
 
 
 def run_dask(
