@@ -113,42 +113,19 @@ class FleeEnsemble:
 
     def assemble(self, outputs: Sequence[ReplicaOutput]) -> RunResult:
         """Same fields, dtypes and values as ``corredor.rules.flee.model.run_flee``."""
-        from corredor.results import RunResult
+        from corredor.rules.flee.model import flee_result
 
-        sc = self.scenario
-        settings = sc.settings.model_dump(by_alias=True)
-        settings["corredor"] = {
-            "flee31_quirks": self.quirks,
-            "parallel": self.parallel,
-            "hasten": sc.hasten,
-        }
-        return RunResult(
-            scenario=sc.name,
-            scenario_path=Path(sc.path),
+        return flee_result(
+            self.scenario,
+            quirks=self.quirks,
+            parallel=self.parallel,
             seeds=[o.seed for o in outputs],
-            start_date=sc.start_date,
-            location_names=list(sc.names),
-            location_kinds=list(sc.kind),
-            location_countries=list(sc.countries),
-            lat=np.asarray(sc.lat, dtype=np.float64),
-            lon=np.asarray(sc.lon, dtype=np.float64),
-            counts=np.stack([o.counts for o in outputs]),
-            camp_names=list(sc.camp_names),
-            camp_index=np.array([sc.names.index(c) for c in sc.camp_names], dtype=np.int64),
-            observed=np.asarray(sc.observed, dtype=np.float64),
-            observed_total=np.stack([o.observed_total for o in outputs]).astype(np.float64),
-            agents_total=np.stack([o.agents_total for o in outputs]),
-            refugee_debt=np.stack([o.refugee_debt for o in outputs]),
-            elapsed_s=np.asarray([o.elapsed_s for o in outputs], dtype=np.float64),
-            agent_steps=np.asarray([o.agent_steps for o in outputs], dtype=np.int64),
-            settings=settings,
-            warnings=[
-                *sc.warnings,
-                *(
-                    f"simsetting.yml: Flee 3.1 ignores the key {k}"
-                    for k in sc.settings.ignored_keys
-                ),
-            ],
+            counts=[o.counts for o in outputs],
+            agents_total=[o.agents_total for o in outputs],
+            observed_total=[o.observed_total for o in outputs],
+            refugee_debt=[o.refugee_debt for o in outputs],
+            elapsed_s=[o.elapsed_s for o in outputs],
+            agent_steps=[o.agent_steps for o in outputs],
         )
 
 

@@ -417,12 +417,41 @@ def run_flee(
         debt.append(st.debt_out)
         secs.append(secs_r)
         steps.append(int(st.agents_out.sum()))
+    return flee_result(
+        sc,
+        quirks=quirks,
+        parallel=parallel,
+        seeds=seeds,
+        counts=counts,
+        agents_total=agents,
+        observed_total=raw,
+        refugee_debt=debt,
+        elapsed_s=secs,
+        agent_steps=steps,
+    )
+
+
+def flee_result(
+    sc: FleeScenario,
+    *,
+    quirks: bool,
+    parallel: bool,
+    seeds: list[int],
+    counts: list[npt.NDArray[np.int64]],
+    agents_total: list[npt.NDArray[np.int64]],
+    observed_total: list[npt.NDArray[np.int64]],
+    refugee_debt: list[npt.NDArray[np.int64]],
+    elapsed_s: list[float],
+    agent_steps: list[int],
+) -> RunResult:
+    """The ``RunResult`` of replicas of a Flee scenario, from their tracker outputs (one list
+    entry per replica, in seed order); used by ``run_flee`` and by ``corredor.ensemble``."""
     settings = sc.settings.model_dump(by_alias=True)
     settings["corredor"] = {"flee31_quirks": quirks, "parallel": parallel, "hasten": sc.hasten}
     return RunResult(
         scenario=sc.name,
         scenario_path=Path(sc.path),
-        seeds=seeds,
+        seeds=list(seeds),
         start_date=sc.start_date,
         location_names=list(sc.names),
         location_kinds=list(sc.kind),
@@ -433,11 +462,11 @@ def run_flee(
         camp_names=list(sc.camp_names),
         camp_index=np.array([sc.names.index(c) for c in sc.camp_names], dtype=np.int64),
         observed=np.asarray(sc.observed, dtype=np.float64),
-        observed_total=np.stack(raw).astype(np.float64),
-        agents_total=np.stack(agents),
-        refugee_debt=np.stack(debt),
-        elapsed_s=np.asarray(secs, dtype=np.float64),
-        agent_steps=np.asarray(steps, dtype=np.int64),
+        observed_total=np.stack(observed_total).astype(np.float64),
+        agents_total=np.stack(agents_total),
+        refugee_debt=np.stack(refugee_debt),
+        elapsed_s=np.asarray(elapsed_s, dtype=np.float64),
+        agent_steps=np.asarray(agent_steps, dtype=np.int64),
         settings=settings,
         warnings=[
             *sc.warnings,
@@ -446,4 +475,4 @@ def run_flee(
     )
 
 
-__all__ = ["build_state", "describe_plan", "run_flee", "simulate"]
+__all__ = ["build_state", "describe_plan", "flee_result", "run_flee", "simulate"]
