@@ -439,33 +439,9 @@ def map_figure(
         ax.set_axisbelow(True)
 
         handles: list[Artist] = [
-            Line2D(
-                [],
-                [],
-                marker="^",
-                linestyle="",
-                markersize=8,
-                color=KIND_COLOURS["conflict"],
-                label="conflict zone",
-            ),
-            Line2D(
-                [],
-                [],
-                marker="o",
-                linestyle="",
-                markersize=7,
-                color=KIND_COLOURS["camp"],
-                label="camp",
-            ),
-            Line2D(
-                [],
-                [],
-                marker="o",
-                linestyle="",
-                markersize=7,
-                color=KIND_COLOURS["town"],
-                label="town",
-            ),
+            _legend_marker("^", 8, "conflict", "conflict zone"),
+            _legend_marker("o", 7, "camp", "camp"),
+            _legend_marker("o", 7, "town", "town"),
             Line2D([], [], color=LINK_COLOUR, linewidth=1.2, label="route"),
         ]
         if final.max(initial=0) > 0:
@@ -571,3 +547,10 @@ def save_png(fig: Figure, path: Path, dpi: int = 150) -> Path:
     FigureCanvasAgg(fig)
     fig.savefig(path, format="png", dpi=dpi)
     return path
+
+
+def _legend_marker(marker: str, size: float, kind: str, label: str) -> Line2D:
+    """A legend entry showing the map marker of one kind of location."""
+    return Line2D(
+        [], [], marker=marker, linestyle="", markersize=size, color=KIND_COLOURS[kind], label=label
+    )

@@ -7,25 +7,11 @@ from typing import Literal
 from pydantic import Field
 
 from corredor.scenario.corridor.base import Name, Selector, Strict, Text
+from corredor.scenario.corridor.services import Verb
 
 #: Events the engine counts: the outcome verbs, plus departing from an origin, arriving at a
 #: location, joining the queue of a service (applying) and being apprehended in a zone.
-EventKind = Literal[
-    "depart",
-    "arrive",
-    "join",
-    "apprehend",
-    "release",
-    "grant",
-    "deny",
-    "detain",
-    "deport",
-    "expel",
-    "return_to_wait",
-    "admit",
-    "settle",
-    "abandon",
-]
+EventKind = Literal["depart", "arrive", "join", "apprehend"] | Verb
 Unit = Literal["events", "people"]
 Frequency = Literal["month", "year", "fiscal_year"]
 
