@@ -1,5 +1,5 @@
 # Corredor developer entry points:
-#   make demo    run mali2012 (4 replicas) and write demo-output/report.html
+#   make demo    run the flagship mexico-us scenario (2013-2021) and write demo-output/report.html
 #   make test    lint, type-check and run the test suite
 #   make bench   run the benchmarks (benchmarks/run.py)
 #   make docs-figure  rerun the demo and copy its figure to docs/img/mali2012-camps.png (README)
@@ -17,7 +17,7 @@ LINT_PATHS := $(wildcard src tests benchmarks scripts)
 # Compiled numba kernels are cached here and reused by test workers and later runs.
 export NUMBA_CACHE_DIR := $(CURDIR)/.numba-cache
 
-.PHONY: demo test bench docs-figure clean distclean
+.PHONY: demo demo-flee test bench docs-figure clean distclean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -35,14 +35,18 @@ $(VENV)/.installed-bench: pyproject.toml | $(PY)
 	@touch $@
 
 demo: $(VENV)/.installed
-	$(BIN)/corredor run mali2012 --replicas 4 --out $(DEMO_OUT)
-	$(BIN)/corredor report latest --store $(DEMO_OUT) -o $(DEMO_OUT)/report.html \
-		--png $(DEMO_OUT)/mali2012-camps.png
+	$(BIN)/corredor run mexico-us --out $(DEMO_OUT) --report $(DEMO_OUT)/report.html
 	@echo
 	@echo "Report: $(abspath $(DEMO_OUT))/report.html (open it in a browser; it works offline)"
 
+# The Flee-compatible demo: mali2012, 4 replicas, camp curves vs UNHCR.
+demo-flee: $(VENV)/.installed
+	$(BIN)/corredor run mali2012 --replicas 4 --out $(DEMO_OUT)
+	$(BIN)/corredor report latest --store $(DEMO_OUT) -o $(DEMO_OUT)/mali2012.html \
+		--png $(DEMO_OUT)/mali2012-camps.png
+
 # Regenerate the picture shown in README.md from the demo run.
-docs-figure: demo
+docs-figure: demo-flee
 	@mkdir -p docs/img
 	cp $(DEMO_OUT)/mali2012-camps.png docs/img/mali2012-camps.png
 

@@ -7,6 +7,7 @@ short message (the traceback with ``--debug`` or ``CORREDOR_DEBUG=1``).
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -224,9 +225,29 @@ def run(
     show_plan: Annotated[
         bool, typer.Option("--show-plan", help="Print the day plan and exit.")
     ] = False,
+    report: Annotated[
+        Path | None,
+        typer.Option(help="Corridor scenarios: also write an HTML report to this file."),
+    ] = None,
 ) -> None:
-    """Run a scenario, print a summary and save the results to the store."""
+    """Run a scenario, print a summary and save the results to the store.
+
+    A corridor scenario (``mexico-us``, a scenario YAML or a folder with scenario.yaml) prints
+    observed vs simulated for each observable and the ledger, and writes its tables to
+    ``OUT/<scenario>-seed<SEED>/`` (and an HTML report with ``--report``).
+    """
     with _errors(ctx):
+        if _is_corridor(scenario):
+            _run_corridor(
+                scenario,
+                seed=seed,
+                days=days,
+                out=out,
+                report=report,
+                show_plan=show_plan,
+                show_progress=not no_progress,
+            )
+            return
         from corredor.scenario.builtin import resolve_scenario
 
         resolve_scenario(scenario)  # fail fast on a bad name or path
@@ -256,6 +277,93 @@ def run(
         _print_summary(result)
         run_id = store.save(result)
         print(f"saved run {run_id} in {store.path(run_id)}")
+
+
+def _cell(v: float) -> str:
+    if math.isnan(v):
+        return "–"
+    return f"{v:.2f}" if abs(v) < 10 else f"{v:,.0f}"
+
+
+def _is_corridor(scenario: str) -> bool:
+    from corredor.scenario.corridor import builtin_corridor_scenarios
+
+    path = Path(scenario)
+    if scenario in builtin_corridor_scenarios():
+        return True
+    return path.suffix in (".yaml", ".yml") or (path / "scenario.yaml").is_file()
+
+
+def _run_corridor(
+    scenario: str,
+    *,
+    seed: int,
+    days: int | None,
+    out: Path,
+    report: Path | None,
+    show_plan: bool,
+    show_progress: bool,
+) -> None:
+    from rich.table import Table
+
+    from corredor.rules.corridor.results import describe_corridor_plan, run_corridor
+    from corredor.scenario.corridor import load_corridor_scenario
+
+    if show_plan:
+        print(describe_corridor_plan())
+        return
+    sc = load_corridor_scenario(scenario)  # errors before a long run
+    console = _console()
+    if show_progress:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        with Progress(
+            TextColumn("days"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=_console(stderr=True),
+            transient=True,
+        ) as bar:
+            task = bar.add_task("days", total=None)
+            result = run_corridor(
+                sc,
+                seed=seed,
+                days=days,
+                progress=lambda d, n: bar.update(task, completed=d + 1, total=n),
+            )
+    else:
+        result = run_corridor(sc, seed=seed, days=days)
+    table = Table(title=f"{sc.name}: observed vs simulated", title_justify="left")
+    for col in ("observable", "rows", "observed", "simulated", "sim/obs", "corr"):
+        table.add_column(col, justify="left" if col == "observable" else "right")
+    for r in result.fit_table().itertuples(index=False):
+        table.add_row(
+            r.observable,
+            str(r.rows),
+            f"{r.observed:,.0f}",
+            f"{r.simulated:,.0f}",
+            f"{r.ratio:.2f}",
+            _cell(r.correlation),
+        )
+    console.print(table)
+    ledger = result.ledger()
+    lt = Table(title="Human-cost ledger (last years)", title_justify="left")
+    lt.add_column("entry")
+    years = list(ledger.index[-4:])
+    for y in years:
+        lt.add_column(str(y), justify="right")
+    for col in ledger.columns:
+        vals = ledger.loc[years, col]
+        lt.add_row(col, *(_cell(float(v)) for v in vals))
+    console.print(lt)
+    for label, value in result.summary_rows():
+        console.print(f"{label}: {value}", highlight=False)
+    folder = result.write(out / f"{sc.name}-seed{seed}")
+    print(f"wrote {folder}")
+    if report is not None:
+        from corredor.report.corridor import write_corridor_report
+
+        print(f"report: {write_corridor_report(result, report)}")
 
 
 # ------------------------------------------------------------------------------------ runs

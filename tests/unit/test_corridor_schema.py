@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from corredor.errors import ScenarioError
+from corredor.rules.corridor.model import ENGINE_PARAMETERS
 from corredor.scenario.corridor import (
     DriverPoint,
     Link,
@@ -179,7 +180,7 @@ ERRORS: list[tuple[str, str, str, str, str | None, str]] = [
     (YAML, '$asylum_days}', '$asylum_dayz}', YAML, 'services[0].service_time.mean_days',
      'unknown calibration parameter'),
     (YAML, 'hazard_per_agent: {default: 1.0e-5, range: [0, 1.0e-3]',
-     'hazard_per_agent: {default: 1.0e-5, range: [0, 2]', YAML,
+     'hazard_per_agent: {default: 1.0e-5, range: [-1, 1.0e-3]', YAML,
      'enforcement.zones[0].hazard.default', 'outside the bounds'),
     (YAML, 'asylum_days: {default: 5,', 'asylum_days: {default: 50,', YAML,
      'calibration.asylum_days', 'outside its range'),
@@ -326,7 +327,7 @@ def test_builtin_validates(mexico_us: Any) -> None:
         "locations": 49,
         "links": 67,
         "services": 25,
-        "policy events": 4,
+        "policy events": 17,
         "observables": 19,
     }
     assert (mexico_us.start, mexico_us.end) == (dt.date(2013, 1, 1), HORIZON)
@@ -373,6 +374,8 @@ def test_builtin_driver_rows_are_sourced_and_flagged(mexico_us: Any) -> None:
 def test_builtin_calibration_parameters_are_used_and_documented(mexico_us: Any) -> None:
     used = {site.param.ref for site in iter_params(mexico_us)}
     used |= {p.ref for link in mexico_us.links.rows for p in (link.km, link.speed, link.risk)}
+    used |= {c.ref for e in mexico_us.events for c in e.changes if c.ref}  # policy magnitudes
+    used |= set(ENGINE_PARAMETERS)  # read by name by the corridor engine
     assert set(mexico_us.calibration) <= used
     for name, cal in mexico_us.calibration.items():
         assert cal.status == "hand-set", name

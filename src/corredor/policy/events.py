@@ -23,7 +23,6 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    FiniteFloat,
     StringConstraints,
     ValidationInfo,
     field_validator,
@@ -57,6 +56,8 @@ EXAMPLE_TOOLS: tuple[str, ...] = (
 
 _PARAMETER_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 _ID_RE = r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"
+#: A change's value may name a calibration parameter of the scenario: ``$mpp_enrollment_share``.
+_REF_RE = r"^\$[A-Za-z_][A-Za-z0-9_]*$"
 
 
 # --------------------------------------------------------------------------- input normalisers
@@ -105,6 +106,23 @@ def _origin(value: object) -> object:
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
+def _number_or_ref(value: object) -> float | str:
+    """A finite number, or ``$name`` of a calibration parameter."""
+    if isinstance(value, str) and value.strip().startswith("$"):
+        if not re.match(_REF_RE, value.strip()):
+            raise ValueError(f"value is not valid: {value!r} is not a $calibration_parameter name")
+        return value.strip()
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"value is not valid: expected a number or $calibration_parameter, found {value!r}"
+        ) from None
+    if isinstance(value, bool) or not math.isfinite(number):
+        raise ValueError(f"value is not valid: expected a finite number, found {value!r}")
+    return number
+
+
 # --------------------------------------------------------------------------- models
 class ParameterChange(BaseModel):
     """One change an event makes to one parameter.
@@ -120,16 +138,37 @@ class ParameterChange(BaseModel):
 
     parameter: Annotated[str, StringConstraints(strip_whitespace=True, pattern=_PARAMETER_RE)]
     op: Annotated[Op, BeforeValidator(_lower)]
-    value: FiniteFloat
+    value: Annotated[float | str, BeforeValidator(_number_or_ref)]
     ramp_days: Annotated[int, Field(ge=0)] = 0
+
+    @property
+    def ref(self) -> str | None:
+        """The calibration parameter the value refers to (``$name`` → ``name``), if any."""
+        return self.value[1:] if isinstance(self.value, str) else None
+
+    @property
+    def number(self) -> float:
+        """The value as a number (a ``$name`` value must be resolved first)."""
+        if isinstance(self.value, str):
+            raise ValueError(
+                f"change of {self.parameter} refers to {self.value}; resolve it against the "
+                "scenario's calibration parameters first (PolicyTimeline does)"
+            )
+        return float(self.value)
+
+    def resolved(self, calibration: dict[str, float]) -> ParameterChange:
+        """This change with a ``$name`` value replaced by ``calibration[name]``."""
+        if self.ref is None:
+            return self
+        return self.model_copy(update={"value": float(calibration[self.ref])})
 
     def stated(self, old: float) -> float:
         """The parameter's value once this change is fully in effect, given the value before."""
         if self.op == "set":
-            return self.value
+            return self.number
         if self.op == "multiply":
-            return old * self.value
-        return old + self.value
+            return old * self.number
+        return old + self.number
 
 
 class PolicyEvent(BaseModel):

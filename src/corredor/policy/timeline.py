@@ -71,6 +71,7 @@ class PolicyTimeline:
         if bad is not None:
             i, j = bad
             raise unknown_parameter_error(evs[i], j, base, file=file)
+        evs = [resolve_refs(e, base, file) for e in evs]
         # sorted() is stable: events starting on the same day keep their input order
         self._events: tuple[PolicyEvent, ...] = tuple(sorted(evs, key=lambda e: e.start))
         self._base = base
@@ -177,11 +178,11 @@ class PolicyTimeline:
 def _apply_array(old: FloatArray, change: ParameterChange, weight: FloatArray) -> FloatArray:
     """The array twin of :func:`corredor.policy.events.apply_change` (bit-for-bit equal)."""
     if change.op == "set":
-        new = np.full_like(old, change.value)
+        new = np.full_like(old, change.number)
     elif change.op == "multiply":
-        new = old * change.value
+        new = old * change.number
     else:
-        new = old + change.value
+        new = old + change.number
     with np.errstate(invalid="ignore", over="ignore"):
         mixed = old + weight * (new - old)
     out: FloatArray = np.where(weight == 1.0, new, np.where(weight == 0.0, old, mixed))
@@ -189,6 +190,34 @@ def _apply_array(old: FloatArray, change: ParameterChange, weight: FloatArray) -
 
 
 # ---------------------------------------------------------------------- validation helpers
+def resolve_refs(
+    event: PolicyEvent, base: Mapping[str, float], file: str | Path | None
+) -> PolicyEvent:
+    """``event`` with every ``$name`` change value replaced by ``base["calibration.<name>"]``.
+
+    A magnitude that data do not give is a named calibration parameter of the scenario, so the
+    calibration (and a user's override) sets it.
+    """
+    if all(c.ref is None for c in event.changes):
+        return event
+    calibration = {
+        k.removeprefix("calibration."): v for k, v in base.items() if k.startswith("calibration.")
+    }
+    for j, change in enumerate(event.changes):
+        if change.ref is not None and change.ref not in calibration:
+            known = ", ".join(sorted(calibration)[:_MAX_LISTED]) or "none"
+            raise ScenarioError(
+                file,
+                f"policy event {event.id!r} refers to the unknown calibration parameter "
+                f"{change.value!r}",
+                field=f"events[{event.id}].changes[{j}].value",
+                expected=f"a number or $name of a calibration parameter ({known})",
+                fix="declare the parameter under `calibration:` in the scenario or write a number",
+            )
+    changes = tuple(c.resolved(calibration) for c in event.changes)
+    return event.model_copy(update={"changes": changes})
+
+
 def check_unique_ids(events: list[PolicyEvent], file: str | Path | None) -> None:
     seen: set[str] = set()
     for event in events:

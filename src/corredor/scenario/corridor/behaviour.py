@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from corredor.scenario.corridor.base import Name, Selector, Strict, Text
-from corredor.scenario.corridor.params import NonNeg, Prob, Real
+from corredor.scenario.corridor.params import NonNeg, Real
 
 DecisionOption = Literal["wait", "apply", "cross", "return", "settle"]
 
@@ -25,7 +25,7 @@ class Zone(Strict):
     links: tuple[Text, ...] = ()
     effort: NonNeg
     effort_unit: str = "personnel"
-    hazard: dict[Selector, Prob]
+    hazard: dict[Selector, NonNeg]
     detention: Name
     source: str | None = None
     note: str = ""

@@ -10,7 +10,7 @@ CSV tables (links) have no dotted names: vary them through the calibration param
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,13 +90,18 @@ def resolve_table(table: dict[str, Param], calibration: dict[str, float]) -> dic
     }
 
 
-def parameter_values(scenario: CorridorScenario) -> dict[str, float]:
-    """Dotted name → value with the calibration defaults; ``rest`` filled in from its table.
+def parameter_values(
+    scenario: CorridorScenario, calibration: Mapping[str, float] | None = None
+) -> dict[str, float]:
+    """Dotted name → value with the calibration defaults (or ``calibration`` overriding some of
+    them); ``rest`` filled in from its table.
 
     These are the base parameters a policy timeline changes (``corredor.policy``).
     """
-    calibration = scenario.calibration_defaults()
+    calibration = {**scenario.calibration_defaults(), **(calibration or {})}
     index = parameter_index(scenario)
+    for name, value in calibration.items():
+        index[f"calibration.{name}"] = Param(value=float(value))
     tables: dict[str, dict[str, Param]] = {}
     for name, p in index.items():
         parent, _, key = _table_key(name)

@@ -94,7 +94,7 @@ def _policy_events(scenario: CorridorScenario) -> tuple[Any, ...]:
     """The events of ``policy_events``, each change checked against the scenario's parameters."""
     if scenario.policy_events is None:
         return ()
-    from corredor.policy import load_timeline
+    from corredor.policy import load_events, load_timeline
 
     file = scenario.base_dir / scenario.policy_events
     if not file.is_file():
@@ -104,5 +104,6 @@ def _policy_events(scenario: CorridorScenario) -> tuple[Any, ...]:
             field="policy_events",
             fix=f"put it in {scenario.base_dir} or correct the path",
         )
-    timeline = load_timeline(file, parameter_values(scenario), day0=scenario.start)
-    return tuple(timeline.events)
+    load_timeline(file, parameter_values(scenario), day0=scenario.start)  # checks every change
+    # kept as written: a `$name` value is resolved when the run's calibration is known
+    return tuple(load_events(file))

@@ -87,6 +87,20 @@ class ServiceTime(Strict):
     mean_days: NonNeg | None = None
 
 
+class Screening(Strict):
+    """A due-process screening step before a deportation (MODEL.md §5).
+
+    Of the agents this service deports, the share ``p`` is screened; of those, the share
+    ``claim`` states a fear of return and is referred to the ``refer`` service (an asylum office)
+    instead of being deported. A deportation without screening is counted in the ledger.
+    """
+
+    p: Prob
+    claim: Prob
+    refer: Name
+    source: str | None = None
+
+
 class Service(Strict):
     """A capacity-limited queue at a location with outcome tables by group.
 
@@ -103,6 +117,7 @@ class Service(Strict):
     priority: tuple[tuple[Selector, ...], ...] = ()
     abandonment: Prob | None = None
     outcomes: dict[Selector, dict[Verb, Outcome]]
+    screening: Screening | None = None
     start: dt.date | None = None
     end: dt.date | None = None
     source: str | None = None

@@ -1,0 +1,186 @@
+"""An offline HTML report of a corridor run: observed vs simulated, the ledger, and a map.
+
+Figures are matplotlib PNGs embedded as data URIs, so the file works without a network.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from corredor.rules.corridor.results import CorridorResult
+
+#: Observables drawn as monthly observed-vs-simulated charts (when the scenario has them).
+CHARTS = (
+    "usbp_encounters_total",
+    "usbp_encounters_mex",
+    "usbp_encounters_hnd",
+    "usbp_encounters_family_unit_member",
+    "inm_presented_monthly",
+    "mpp_enrollments",
+)
+
+
+def _png(fig: Figure) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+def observed_vs_simulated_figure(result: CorridorResult, names: tuple[str, ...] = CHARTS) -> Figure:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    ovs = result.observed_vs_simulated()
+    monthly = result.monthly()
+    present = [n for n in names if n in monthly.columns]
+    fig, axes = plt.subplots(len(present), 1, figsize=(9, 2.3 * len(present)), sharex=True)
+    axes = np.atleast_1d(axes)
+    for ax, name in zip(axes, present, strict=True):
+        ax.plot(monthly.index, monthly[name], color="#c0392b", lw=1.4, label="simulated")
+        rows = ovs[ovs["observable"] == name]
+        if len(rows):
+            span = (
+                pd.to_datetime(rows["period_end"]) - pd.to_datetime(rows["period_start"])
+            ).dt.days
+            monthly_rows = rows[span < 32]
+            ax.plot(
+                pd.to_datetime(monthly_rows["period_start"]),
+                monthly_rows["observed"],
+                "o",
+                ms=2.5,
+                color="#2c3e50",
+                label="observed",
+            )
+        ax.set_title(name, fontsize=9, loc="left")
+        ax.grid(alpha=0.3)
+        for date, label in (("2014-07-07", "PFS"), ("2019-06-07", "GN"), ("2020-03-21", "T42")):
+            ax.axvline(pd.Timestamp(date), color="#7f8c8d", lw=0.7, ls=":")
+            ax.text(pd.Timestamp(date), ax.get_ylim()[1], label, fontsize=6, va="top")
+    axes[0].legend(fontsize=7, loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+def stranded_figure(result: CorridorResult) -> Figure:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    df = result.border_city_stranded().resample("MS").mean()
+    fig, ax = plt.subplots(figsize=(9, 3.2))
+    ax.stackplot(df.index, df.T.to_numpy(), labels=list(df.columns), alpha=0.85)
+    ax.set_title("People stranded in Mexican border cities (monthly mean)", fontsize=9, loc="left")
+    ax.legend(fontsize=6, ncol=5, loc="upper left")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def map_figure(result: CorridorResult) -> Figure:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    c = result.compiled
+    fig, ax = plt.subplots(figsize=(7, 5.5))
+    for a, b in zip(c.link_from, c.link_to, strict=True):
+        if np.isfinite(c.loc_lat[[a, b]]).all():
+            ax.plot(c.loc_lon[[a, b]], c.loc_lat[[a, b]], color="#bdc3c7", lw=0.6, zorder=1)
+    stranded = result.stranded.mean(axis=0)
+    border = np.flatnonzero(c.loc_kind == 4)
+    ok = np.isfinite(c.loc_lat)
+    ax.scatter(c.loc_lon[ok], c.loc_lat[ok], s=6, color="#34495e", zorder=2)
+    ax.scatter(
+        c.loc_lon[border],
+        c.loc_lat[border],
+        s=10 + 600 * stranded / max(stranded.max(), 1),
+        color="#e67e22",
+        alpha=0.7,
+        zorder=3,
+        label="mean people stranded",
+    )
+    ax.set_title("Corridor graph; circles: mean people stranded per border city", fontsize=9)
+    ax.set_xlabel("longitude")
+    ax.set_ylabel("latitude")
+    ax.legend(fontsize=7, loc="lower left")
+    return fig
+
+
+def _table(df: object, floatfmt: str = "{:,.0f}") -> str:
+    import pandas as pd
+
+    assert isinstance(df, pd.DataFrame)
+
+    def fmt(v: object) -> str:
+        if isinstance(v, float):
+            if np.isnan(v):
+                return "–"
+            return f"{v:.3f}" if abs(v) < 10 else floatfmt.format(v)
+        return html.escape(str(v))
+
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in [df.index.name or "", *df.columns])
+    rows = "".join(
+        "<tr><td>"
+        + html.escape(str(i))
+        + "</td>"
+        + "".join(f"<td>{fmt(v)}</td>" for v in r)
+        + "</tr>"
+        for i, r in zip(df.index, df.itertuples(index=False), strict=True)
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+
+def write_corridor_report(result: CorridorResult, path: str | Path) -> Path:
+    """Write the report to ``path`` and return it."""
+    path = Path(path)
+    fit = result.fit_table().set_index("observable")
+    ledger = result.ledger().T
+    pve = result.people_vs_events()
+    parts = [
+        "<!doctype html><html><head><meta charset='utf-8'>",
+        f"<title>Corredor — {html.escape(result.scenario)}</title>",
+        "<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222}"
+        "table{border-collapse:collapse;font-size:12px;margin:1em 0}"
+        "td,th{border:1px solid #ddd;padding:2px 6px;text-align:right}"
+        "th{background:#f4f4f4}td:first-child{text-align:left}</style></head><body>",
+        f"<h1>Corredor — {html.escape(result.scenario)}</h1>",
+        "<p>"
+        + " · ".join(f"{html.escape(k)}: {html.escape(v)}" for k, v in result.summary_rows()[:4])
+        + "</p>",
+        "<p>Parameters that data do not give are hand-set until calibrated (see docs/model.md); "
+        "this is one replica, not an ensemble, so no uncertainty band is shown.</p>",
+        "<h2>Observed vs simulated</h2>",
+        "<p>Totals over the rows each observable is compared on; the correlation is over the "
+        "same rows. Computed from the run, not typed in.</p>",
+        _table(fit),
+        f"<img alt='observed vs simulated' src='{_png(observed_vs_simulated_figure(result))}'>",
+        "<h2>Human-cost ledger (per year)</h2>",
+        _table(ledger),
+        f"<img alt='stranded' src='{_png(stranded_figure(result))}'>",
+        "<h2>Events and people</h2><p>US Border Patrol encounters are events; the same "
+        "person can be encountered several times (repeat encounters).</p>",
+        _table(pve),
+        "<h2>Map</h2>",
+        f"<img alt='map' src='{_png(map_figure(result))}'>",
+        "</body></html>",
+    ]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(parts), encoding="utf-8")
+    return path

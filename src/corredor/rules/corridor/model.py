@@ -1,0 +1,752 @@
+"""The corridor model: agents, institutions and policies, one day at a time.
+
+The order of a day is :data:`PLAN` (printed by ``corredor run mexico-us --show-plan``):
+
+1. ``policy``      today's parameters from the policy timeline (capacities, outcome tables,
+                   enforcement effort) — processes read nothing else;
+2. ``depart``      new agents at the origins (Poisson counts around the expected departures),
+                   and removed agents who leave again today;
+3. ``serve``       every service serves its queue and draws outcome verbs; the verbs are applied
+                   (:meth:`CorridorModel.apply_verbs`);
+4. ``decide``      agents at a place decide: apply to a service on the way (asylum, visas);
+                   in a border city wait, join a port's list, cross irregularly, go home or
+                   settle; people waiting for a dated hearing may give up;
+5. ``move``        agents travel along links at the links' speeds, choosing each next link by
+                   utility (a multinomial logit); the time spent in each enforcement zone today
+                   is their exposure;
+6. ``enforce``     apprehension draws on today's exposure; apprehended agents join the zone's
+                   detention or processing service;
+7. ``track``       (tracker) stocks of people by phase, place and service for the ledger.
+
+Every random draw is ``uniform(seed, stream, day, agent, k)`` (``corredor.engine.rng``), so a
+run depends only on its seed, not on the order agents are processed in. The processes are
+whole-array NumPy operations over the active agents; the service queues are the numba kernels
+of ``corredor.engine.services``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from corredor.engine.agents import AgentTable
+from corredor.engine.plan import DayPlan, Step, process, tracker
+from corredor.engine.rng import mix64, stream_key_np, uniform_from_key_np
+from corredor.engine.services import QueueState, ServiceSystem, Verb
+from corredor.rules.corridor.compiled import (
+    BORDER_CITY,
+    DETENTION_KIND,
+    PORT_KIND,
+    TRANSIT_KINDS,
+    Compiled,
+)
+from corredor.rules.corridor.recorder import Recorder
+from corredor.rules.corridor.state import (
+    COLUMNS,
+    EV_APPREHEND,
+    EV_ARRIVE,
+    EV_DEPART,
+    EV_EVADE,
+    EV_HARM,
+    EV_JOIN,
+    Phase,
+)
+
+IntArray = npt.NDArray[np.int32]
+FloatArray = npt.NDArray[np.float64]
+
+# random streams of the corridor model (the Flee rules use 1..7, services 1<<16 + s)
+STREAM_DEPART = 101
+STREAM_GROUP = 102
+STREAM_DECIDE = 103
+STREAM_ROUTE = 104
+STREAM_ENFORCE = 105
+STREAM_VERBS = 106
+STREAM_HARM = 107
+MAX_HOPS = 12
+#: Calibration parameters the engine reads by name (a scenario may declare them; without them
+#: the defaults in the code below apply): re-attempts, MPP give-up, settling, visa uptake.
+ENGINE_PARAMETERS = (
+    "reattempt_share_removed",
+    "reattempt_delay_days",
+    "reattempt_share_border",
+    "mpp_abandon_hazard",
+    "settle_after_protection",
+    "apply_visa_propensity",
+)
+_EPS = 1e-6
+
+
+def _cal(c: Compiled, name: str, day: int, default: float) -> float:
+    arr = c.decision.get(f"calibration.{name}")
+    return default if arr is None else float(arr[day])
+
+
+def _opt(c: Compiled, key: str, day: int, default: float = 0.0) -> float:
+    arr = c.decision.get(key)
+    return default if arr is None else float(arr[day])
+
+
+@dataclass
+class _Keys:
+    depart: np.uint64
+    group: np.uint64
+    decide: np.uint64
+    route: np.uint64
+    enforce: np.uint64
+    verbs: np.uint64
+    harm: np.uint64
+
+
+class CorridorModel:
+    """State of one corridor run: the agents, the services and the recorder."""
+
+    def __init__(self, compiled: Compiled, seed: int = 0, *, parallel: bool = False) -> None:
+        self.c = c = compiled
+        self.seed = int(seed)
+        self.agents = AgentTable(COLUMNS, capacity=1 << 16)
+        self.services = ServiceSystem(
+            c.service_table(),
+            seed=self.seed,
+            group_column="group",
+            parallel=parallel,
+            queue_capacity=1024,
+            calendar_horizon=512,
+        )
+        k = lambda s: stream_key_np(self.seed, s)  # noqa: E731
+        self.keys = _Keys(
+            k(STREAM_DEPART),
+            k(STREAM_GROUP),
+            k(STREAM_DECIDE),
+            k(STREAM_ROUTE),
+            k(STREAM_ENFORCE),
+            k(STREAM_VERBS),
+            k(STREAM_HARM),
+        )
+        self.active = np.zeros(0, dtype=np.int32)
+        self.wake: dict[int, list[IntArray]] = defaultdict(list)
+        self.exposure = np.zeros(0)
+        self.expo_zone = np.zeros(0, dtype=np.int32)
+        self.recorder = Recorder(c)
+        self.day = 0
+        # per-day derived tables
+        self._effort = c.zone_effort[0]
+        self._stock_loc = np.zeros(len(c.loc_names))
+        self._stock_loc_nat = np.zeros((len(c.loc_names), len(c.nat_names)))
+        S = len(c.svc_names)
+        self._svc_is_port = np.array([k == PORT_KIND for k in c.svc_kind])
+        self._svc_is_transit = np.array([k in TRANSIT_KINDS for k in c.svc_kind])
+        self._svc_is_detention = np.array([k == DETENTION_KIND for k in c.svc_kind])
+        self._svc_in_dest = c.loc_in_dest[c.svc_loc]
+        self._svc_at = [np.flatnonzero(c.svc_loc == i) for i in range(len(c.loc_names))]
+        # asylum offices in a nationality's own country do not apply to it
+        own = np.array(
+            [
+                [c.loc_country[c.svc_loc[s]] == country for s in range(S)]
+                for country in c.nat_country
+            ]
+        )
+        self._svc_own_country = own  # (N, S)
+
+    # ================================================================== helpers
+    def u(self, key: np.uint64, ids: IntArray, k: int = 0) -> FloatArray:
+        return uniform_from_key_np(key, self.day, ids.astype(np.int64), k)
+
+    def _set_phase(self, ids: IntArray, phase: Phase) -> None:
+        self.agents["phase"][ids] = phase
+        self.agents["since"][ids] = self.day
+
+    def _phase_at(self, ids: IntArray) -> None:
+        """TRAVEL, BORDER or IN_DEST according to where the agents are."""
+        loc = self.agents["loc"][ids]
+        ph = np.where(
+            self.c.loc_in_dest[loc],
+            Phase.IN_DEST,
+            np.where(self.c.loc_kind[loc] == BORDER_CITY, Phase.BORDER, Phase.TRAVEL),
+        )
+        self.agents["phase"][ids] = ph
+        self.agents["since"][ids] = self.day
+        self.agents["link"][ids] = -1
+
+    def _activate(self, ids: IntArray) -> None:
+        if ids.shape[0]:
+            self.active = np.concatenate([self.active, ids.astype(np.int32)])
+
+    def _join(self, ids: IntArray, svc: IntArray) -> None:
+        """Agents join services' queues: phase SERVICE, moved to the service's place."""
+        if ids.shape[0] == 0:
+            return
+        order = np.lexsort((ids, svc))
+        ids, svc = ids[order], svc[order]
+        self.services.withdraw(self.agents, ids)
+        self.agents["loc"][ids] = self.c.svc_loc[svc]
+        self.agents["link"][ids] = -1
+        self._set_phase(ids, Phase.SERVICE)
+        self.services.enqueue(self.agents, ids, svc, day=self.day)
+        self.recorder.emit(EV_JOIN, svc, ids, self.agents, self.day)
+
+    def _send_home(self, ids: IntArray, *, reattempt_p: float) -> None:
+        """Removed to the origin: leave again later with probability ``reattempt_p``."""
+        if ids.shape[0] == 0:
+            return
+        a = self.agents
+        a["loc"][ids] = self.c.origin_loc[a["origin"][ids]]
+        a["link"][ids] = -1
+        again = self.u(self.keys.verbs, ids, 7) < reattempt_p
+        self._set_phase(ids[~again], Phase.RETURNED)
+        back = ids[again]
+        self._set_phase(back, Phase.HOME)
+        mean = max(_cal(self.c, "reattempt_delay_days", self.day, 180.0), 1.0)
+        u = self.u(self.keys.verbs, back, 8)
+        delay = 1 + np.floor(np.log1p(-u) / np.log1p(-1.0 / mean) if mean > 1 else 0 * u)
+        when = self.day + delay.astype(np.int64)
+        for d in np.unique(when):
+            if d < self.c.days:
+                self.wake[int(d)].append(back[when == d])
+
+    def _at_border(self, ids: IntArray, *, reattempt_p: float) -> None:
+        """Pushed to a border city (deported there or expelled): try again or go home."""
+        if ids.shape[0] == 0:
+            return
+        again = self.u(self.keys.verbs, ids, 9) < reattempt_p
+        self._phase_at(ids[again])
+        home = ids[~again]
+        self.agents["loc"][home] = self.c.origin_loc[self.agents["origin"][home]]
+        self._set_phase(home, Phase.RETURNED)
+
+    # ================================================================== processes
+    def step_policy(self, day: int) -> None:
+        c, t = self.c, self.services.table
+        t.capacity[:] = c.svc_capacity[day]
+        t.mean_days[:] = np.maximum(c.svc_mean_days[day], 1.0)
+        t.abandon_hazard[:] = c.svc_abandon[day]
+        t.outcome_p[:] = c.outcome_table_on(day)
+        self._effort = c.zone_effort[day]
+        self._route_tables(day)
+
+    def step_depart(self, day: int) -> None:
+        c, a = self.c, self.agents
+        lam = c.departures[day]
+        seed = int(mix64(np.uint64(self.keys.depart)) ^ np.uint64(day))
+        counts = np.random.Generator(np.random.Philox(key=seed)).poisson(lam)
+        n = int(counts.sum())
+        if n:
+            origin = np.repeat(np.arange(lam.shape[0], dtype=np.int16), counts)
+            sl = a.add(n)
+            ids = np.arange(sl.start, sl.stop, dtype=np.int32)
+            nat = c.origin_nat[origin]
+            u = self.u(self.keys.group, ids)
+            dem = (u[:, None] >= c.share_cum[nat]).sum(axis=1)
+            dem = np.minimum(dem, len(c.dem_names) - 1)
+            a["group"][ids] = nat * len(c.dem_names) + dem
+            a["origin"][ids] = origin
+            a["loc"][ids] = c.origin_loc[origin]
+            a["born"][ids] = day
+            self._set_phase(ids, Phase.TRAVEL)
+            self._activate(ids)
+            self.recorder.emit(EV_DEPART, a["loc"][ids], ids, a, day)
+        again = self.wake.pop(day, [])
+        if again:
+            ids = np.sort(np.concatenate(again)).astype(np.int32)
+            ids = ids[a["phase"][ids] == Phase.HOME]
+            a["attempts"][ids] += 1
+            self._phase_at(ids)
+            self._activate(ids)
+            self.recorder.emit(EV_DEPART, a["loc"][ids], ids, a, day)
+
+    def step_serve(self, day: int) -> None:
+        out = self.services.serve_day(self.agents, day)
+        if len(out):
+            self.apply_verbs(out.agent, out.verb.astype(np.int64), out.service, out.joined)
+
+    def apply_verbs(
+        self, ids: IntArray, verb: npt.NDArray[np.int64], svc: IntArray, joined: IntArray
+    ) -> None:
+        """Apply the outcome verbs of MODEL.md §3 that services drew (one row per agent)."""
+        c, a, day = self.c, self.agents, self.day
+        g = a["group"][ids].astype(np.int64)
+        args = c.verb_args
+        # served where the service is (a hearing: people on the calendar come to the court)
+        served = verb != Verb.ABANDON
+        a["loc"][ids[served]] = c.svc_loc[svc[served]]
+        self.recorder.served(ids, verb, svc, joined, a, day)
+        for v in np.unique(verb):
+            m = verb == v
+            who, s, gg = ids[m], svc[m], g[m]
+            place = args.place[s, gg, v]
+            status = args.status[s, gg, v]
+            if v != Verb.DEPORT:
+                self.recorder.emit(int(v), s, who, a, day, status=status)
+            if v == Verb.RELEASE:
+                a["loc"][who] = np.where(place >= 0, place, a["loc"][who])
+                self._phase_at(who)
+            elif v == Verb.GRANT:
+                a["status"][who] = status
+                a["loc"][who] = np.where(place >= 0, place, a["loc"][who])
+                self._phase_at(who)
+                self._settle_after_grant(who, status)
+            elif v == Verb.DENY:
+                a["status"][who] = status
+                in_dest = c.loc_in_dest[a["loc"][who]]
+                self._phase_at(who[~in_dest])
+                removed = who[in_dest]  # a removal order in the destination: removed home
+                self.recorder.emit(int(Verb.DEPORT), s[in_dest], removed, a, day)
+                self._send_home(removed, reattempt_p=self._reattempt_removed())
+            elif v == Verb.DETAIN:
+                target = args.service[s, gg, v]
+                ok = target >= 0
+                self._join(who[ok], target[ok])
+                self._phase_at(who[~ok])
+            elif v == Verb.DEPORT:
+                self._deport(who, s, gg)
+            elif v == Verb.EXPEL:
+                a["loc"][who] = np.where(place >= 0, place, a["loc"][who])
+                self._at_border(who, reattempt_p=self._reattempt_border())
+            elif v == Verb.RETURN_TO_WAIT:
+                a["loc"][who] = np.where(place >= 0, place, a["loc"][who])
+                court = args.service[s, gg, v]
+                wait = np.maximum(np.ceil(args.days[s, gg, v]), 1).astype(np.int64)
+                has = court >= 0
+                self._phase_at(who[~has])
+                w = who[has]
+                if w.shape[0]:
+                    order = np.lexsort((w, court[has]))
+                    w, ct, wt = w[order], court[has][order], wait[has][order]
+                    self._set_phase(w, Phase.SERVICE)
+                    self.services.return_to_wait(self.agents, w, ct, day + wt, day=day)
+            elif v == Verb.ADMIT:
+                a["loc"][who] = np.where(place >= 0, place, a["loc"][who])
+                self._set_phase(who, Phase.IN_DEST)
+            elif v == Verb.SETTLE:
+                a["loc"][who] = np.where(place >= 0, place, a["loc"][who])
+                self._set_phase(who, Phase.SETTLED)
+            elif v == Verb.ABANDON:
+                self._phase_at(who)
+            else:  # DIE
+                self._set_phase(who, Phase.RETURNED)
+
+    def _reattempt_removed(self) -> float:
+        return _cal(self.c, "reattempt_share_removed", self.day, 0.3)
+
+    def _reattempt_border(self) -> float:
+        return _cal(self.c, "reattempt_share_border", self.day, 0.6)
+
+    def _settle_after_grant(self, who: IntArray, status: IntArray) -> None:
+        """Refugees recognised in the transit country stay there with a probability; people
+        with a visa go on."""
+        c = self.c
+        visa = np.array(["visa" in name for name in c.status_names])
+        protected = c.protected_status[status] & ~visa[status]
+        cand = who[protected & ~c.loc_in_dest[self.agents["loc"][who]]]
+        if cand.shape[0]:
+            p = _cal(c, "settle_after_protection", self.day, 0.7)
+            stay = cand[self.u(self.keys.verbs, cand, 10) < p]
+            self._set_phase(stay, Phase.SETTLED)
+            none = np.full(stay.shape[0], -1)
+            self.recorder.emit(int(Verb.SETTLE), none, stay, self.agents, self.day)
+
+    def _deport(self, who: IntArray, s: IntArray, gg: npt.NDArray[np.int64]) -> None:
+        c, a, day = self.c, self.agents, self.day
+        # due-process screening (if the service has one)
+        sp = c.svc_screen_p[day][s]
+        screened = self.u(self.keys.verbs, who, 11) < sp
+        claim = screened & (self.u(self.keys.verbs, who, 12) < c.svc_screen_claim[day][s])
+        refer = c.svc_screen_refer[s]
+        go = claim & (refer >= 0)
+        self._join(who[go], refer[go])
+        keep = ~go
+        who, s, gg, screened = who[keep], s[keep], gg[keep], screened[keep]
+        has_step = c.svc_screen_refer[s] >= 0
+        self.recorder.unscreened(who[has_step & ~screened], a, day)
+        self.recorder.emit(int(Verb.DEPORT), s, who, a, day)
+        args = c.verb_args
+        to_origin = args.to_origin[s, gg, Verb.DEPORT]
+        place = args.place[s, gg, Verb.DEPORT]
+        self._send_home(who[to_origin], reattempt_p=self._reattempt_removed())
+        rest = ~to_origin
+        w = who[rest]
+        a["loc"][w] = np.where(place[rest] >= 0, place[rest], a["loc"][w])
+        in_transit = c.loc_kind[a["loc"][w]] == BORDER_CITY
+        self._at_border(w[in_transit], reattempt_p=self._reattempt_border())
+        self._send_home(w[~in_transit], reattempt_p=self._reattempt_removed())
+
+    def step_decide(self, day: int) -> None:
+        c, a = self.c, self.agents
+        act = self.active
+        ph = a["phase"][act]
+        self._decide_transit(act[(ph == Phase.TRAVEL) & (a["link"][act] < 0)])
+        self._decide_border(act[ph == Phase.BORDER])
+        svc_act = act[ph == Phase.SERVICE]
+        waiting = svc_act[a["svc_state"][svc_act] == QueueState.WAITING]
+        if waiting.shape[0]:
+            h = _cal(c, "mpp_abandon_hazard", day, 0.0)
+            quit_ = waiting[self.u(self.keys.decide, waiting, 5) < h]
+            if quit_.shape[0]:
+                court = self.services.queue_service[a["svc_queue"][quit_]]
+                self.services.withdraw(a, quit_)
+                self.recorder.emit(int(Verb.ABANDON), court, quit_, a, day)
+                self._phase_at(quit_)
+
+    def _decide_transit(self, ids: IntArray) -> None:
+        """On the way: apply to an open asylum office or visa office at this place.
+
+        The daily probability is the option's propensity × exp(U), with
+        U = w_queue × queued + w_wait × expected wait − w_enforcement × hazard-days ahead: long
+        queues deter, the risk of apprehension on the way north makes applying here attractive.
+        People apply only to services outside their own country and without a status yet.
+        """
+        c, a, day = self.c, self.agents, self.day
+        if ids.shape[0] == 0:
+            return
+        w_q = _opt(c, "weights.queue_length", day)
+        w_w = _opt(c, "weights.expected_wait", day)
+        w_e = _opt(c, "weights.enforcement", day)
+        queued_all = self.services.queued().astype(float)
+        for s in np.flatnonzero(self._svc_is_transit & c.svc_open[day]):
+            here = ids[(a["loc"][ids] == c.svc_loc[s]) & (a["phase"][ids] == Phase.TRAVEL)]
+            if here.shape[0] == 0:
+                continue
+            g = a["group"][here].astype(np.int64)
+            queued = queued_all[s]
+            rate = max(c.svc_capacity[day][s] / c.svc_mean_days[day][s], 1e-9)
+            ahead = self._ahead[g, c.svc_loc[s]]
+            u_apply = w_q * queued + w_w * queued / rate - w_e * ahead
+            if c.svc_kind[s] == "asylum_office":
+                base = _opt(c, "options.apply.comar_propensity", day)
+            else:
+                base = _cal(c, "apply_visa_propensity", day, 0.5)
+            p = np.clip(base * np.exp(np.minimum(u_apply, 5.0)), 0.0, 1.0)
+            eligible = ~self._svc_own_country[c.group_nat[g], s] & (a["status"][here] == 0)
+            go = eligible & (self.u(self.keys.decide, here, 10 + int(s)) < p)
+            self._join(here[go], np.full(int(go.sum()), s, dtype=np.int32))
+
+    def _hazard_ahead(self, g: npt.NDArray[np.int64], loc: IntArray) -> FloatArray:
+        """Apprehension hazard-days on the shortest way from ``loc`` to the border."""
+        return self._ahead[g, loc]
+
+    def _decide_border(self, ids: IntArray) -> None:
+        """In a border city: apply at the port, cross irregularly, go home, settle, or wait."""
+        c, a, day = self.c, self.agents, self.day
+        if ids.shape[0] == 0:
+            return
+        loc = a["loc"][ids]
+        g = a["group"][ids].astype(np.int64)
+        nat = c.group_nat[g]
+        port = np.full(ids.shape[0], -1, dtype=np.int64)
+        for s in np.flatnonzero(self._svc_is_port & c.svc_open[day]):
+            port[(loc == c.svc_loc[s]) & (port < 0)] = s
+        has_port = port >= 0
+        ps = np.where(has_port, port, 0)
+        table = c.outcome_table_on(day)
+        attract = np.where(
+            has_port & ~self._svc_own_country[nat, ps], 1.0 - table[ps, g, Verb.DENY], 0.0
+        )
+        queued = self.services.queued()[ps].astype(float)
+        cap = np.maximum(c.svc_capacity[day][ps], 1e-9)
+        w_q = _opt(c, "weights.queue_length", day)
+        w_w = _opt(c, "weights.expected_wait", day)
+        p_port = (
+            _opt(c, "options.apply.port_propensity", day)
+            * attract
+            * np.exp(np.minimum(w_q * queued + w_w * queued / cap, 0.0))
+        )
+        p_cross = np.full(ids.shape[0], _opt(c, "options.cross.irregular_propensity", day))
+        waited = day - a["since"][ids]
+        p_cross[waited >= _opt(c, "options.wait.max_days", day, 30.0)] = 1.0
+        p_ret = _opt(c, "options.return.daily_hazard", day)
+        p_set = _opt(c, "options.settle.daily_hazard_mexico", day)
+        # order: home, settle, port, cross (probabilities scaled to sum to at most 1)
+        stack = np.stack(
+            [np.full(ids.shape[0], p_ret), np.full(ids.shape[0], p_set), p_port, p_cross], axis=1
+        )
+        total = stack.sum(axis=1)
+        stack /= np.maximum(total, 1.0)[:, None]
+        cum = np.cumsum(stack, axis=1)
+        u = self.u(self.keys.decide, ids, 2)
+        choice = (u[:, None] >= cum).sum(axis=1)  # 4 = wait
+        home = ids[choice == 0]
+        a["loc"][home] = c.origin_loc[a["origin"][home]]
+        self._set_phase(home, Phase.RETURNED)
+        settle = ids[choice == 1]
+        self._set_phase(settle, Phase.SETTLED)
+        self.recorder.emit(int(Verb.SETTLE), np.full(settle.shape[0], -1), settle, a, day)
+        go_port = choice == 2
+        self._join(ids[go_port], port[go_port].astype(np.int32))
+        cross = ids[choice == 3]
+        if cross.shape[0]:
+            link = self._choose(cross, self._cross_cum, self._cross_has)
+            ok = link >= 0
+            cross = cross[ok]
+            a["link"][cross] = link[ok]
+            a["t_left"][cross] = c.link_days[link[ok]]
+            self._set_phase(cross, Phase.CROSSING)
+
+    # ------------------------------------------------------------------ route choice
+    def _route_tables(self, day: int) -> None:
+        """Today's logit choice tables over next links (travel) and crossing links, per group."""
+        c = self.c
+        G, L = c.n_groups, len(c.loc_names)
+        w_d = _opt(c, "weights.distance", day)
+        w_r = _opt(c, "weights.risk", day)
+        w_e = _opt(c, "weights.enforcement", day)
+        w_q = _opt(c, "weights.queue_length", day)
+        w_n = _opt(c, "weights.network_ties", day)
+        eff = self._effort
+        # hazard per day at each place and on each link, per group (G, L) and (G, E)
+        hz_loc = (
+            np.where(
+                c.zone_of_loc[None, :] >= 0,
+                c.zone_hazard[c.zone_of_loc].T * eff[c.zone_of_loc][None, :],
+                0.0,
+            )
+            if len(c.zone_names)
+            else np.zeros((G, L))
+        )
+        hz_link = (
+            np.where(
+                c.link_zone[None, :] >= 0,
+                c.zone_hazard[c.link_zone].T * eff[c.link_zone][None, :],
+                0.0,
+            )
+            if len(c.zone_names)
+            else np.zeros((G, len(c.link_to)))
+        )
+        to = c.link_to
+        share = self._stock_loc_nat / np.maximum(self._stock_loc[:, None], 1.0)  # (L, N)
+        queue_loc = self._stock_loc
+        util = (
+            w_d * (c.link_km + np.where(np.isfinite(c.dist_border[to]), c.dist_border[to], 0))[None]
+            + w_r * (c.link_risk * c.link_days)[None]
+            + w_e * (hz_link * c.link_days[None] + hz_loc[:, to])
+            + w_q * queue_loc[to][None]
+            + w_n * share[to][:, c.group_nat].T
+        )
+        travel = (c.dist_border[to] < c.dist_border[c.link_from]) & ~c.link_crossing
+        self._travel_cum, self._travel_has = self._cum_table(util, travel)
+        self._cross_cum, self._cross_has = self._cum_table(
+            w_e * hz_link * c.link_days[None], c.link_crossing
+        )
+        # hazard-days ahead on the expected path (the logit's expected next link, iterated)
+        self._ahead = self._ahead_table(hz_loc, hz_link)
+
+    def _cum_table(
+        self, util: FloatArray, cand: npt.NDArray[np.bool_]
+    ) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+        c = self.c
+        G, L = util.shape[0], len(c.loc_names)
+        x = np.where(cand[None], util, -np.inf)
+        node_max = np.full((G, L), -np.inf)
+        np.maximum.at(node_max, (slice(None), c.link_from), x)
+        with np.errstate(invalid="ignore"):
+            w = np.where(cand[None], np.exp(x - node_max[:, c.link_from]), 0.0)
+        tot = np.zeros((G, L))
+        np.add.at(tot, (slice(None), c.link_from), w)
+        p = w / np.maximum(tot[:, c.link_from], 1e-300)
+        # cumulative within each node: global cumsum minus the node's start
+        cs = np.cumsum(p, axis=1)
+        start = c.out_off[:-1]
+        before = np.where(start > 0, cs[:, np.maximum(start - 1, 0)], 0.0)
+        within = cs - before[:, c.link_from]
+        within = np.minimum(within, 1.0)
+        flat = (np.arange(G)[:, None] * (L + 1) + c.link_from[None, :] + within).ravel()
+        return np.maximum.accumulate(flat), tot > 0
+
+    def _ahead_table(self, hz_loc: FloatArray, hz_link: FloatArray) -> FloatArray:
+        c = self.c
+        G, L = hz_loc.shape
+        order = np.argsort(-np.where(np.isfinite(c.dist_border), c.dist_border, -1))
+        ahead = np.zeros((G, L))
+        # process places nearest the border first
+        nodes = [i for i in order[::-1] if np.isfinite(c.dist_border[i])]
+        for i in nodes:
+            lo, hi = c.out_off[i], c.out_off[i + 1]
+            best = None
+            for link in range(lo, hi):
+                j = c.link_to[link]
+                if c.link_crossing[link] or not c.dist_border[j] < c.dist_border[i]:
+                    continue
+                if best is None or c.link_km[link] + c.dist_border[j] < best[0]:
+                    best = (c.link_km[link] + c.dist_border[j], link, j)
+            if best is not None:
+                _, link, j = best
+                ahead[:, i] = hz_loc[:, i] + hz_link[:, link] * c.link_days[link] + ahead[:, j]
+            else:
+                ahead[:, i] = hz_loc[:, i]
+        return ahead
+
+    def _choose(
+        self, ids: IntArray, cum: FloatArray, has: npt.NDArray[np.bool_], k: int = 0
+    ) -> npt.NDArray[np.int64]:
+        """A link out of each agent's place drawn from ``cum`` (-1: no candidate)."""
+        c, a = self.c, self.agents
+        L, E = len(c.loc_names), len(c.link_to)
+        g = a["group"][ids].astype(np.int64)
+        loc = a["loc"][ids].astype(np.int64)
+        u = self.u(self.keys.route, ids, k)
+        key = g * (L + 1) + loc + np.minimum(u, 1 - 1e-12)
+        pos = np.searchsorted(cum, key, side="right")
+        link = pos - g * E
+        ok = has[g, loc] & (link >= c.out_off[loc]) & (link < c.out_off[loc + 1])
+        return np.where(ok, link, -1)
+
+    # ------------------------------------------------------------------ movement
+    def step_move(self, day: int) -> None:
+        c, a = self.c, self.agents
+        act = self.active
+        ph = a["phase"][act]
+        exposed = act[(ph == Phase.TRAVEL) | (ph == Phase.BORDER) | (ph == Phase.CROSSING)]
+        n = exposed.shape[0]
+        expo = np.zeros(n)
+        ezone = np.full(n, -1, dtype=np.int32)
+        budget = np.ones(n)
+        g = a["group"][exposed].astype(np.int64)
+        movers = np.flatnonzero(a["phase"][exposed] != Phase.BORDER)
+        eff = self._effort
+        stop_loc = self._stop_loc
+        for hop in range(MAX_HOPS):
+            if movers.shape[0] == 0:
+                break
+            # travellers at a place choose their next link; those with none stay there
+            at_node = movers[a["link"][exposed[movers]] < 0]
+            if at_node.shape[0]:
+                nid = exposed[at_node]
+                nxt = self._choose(nid, self._travel_cum, self._travel_has, 1 + hop)
+                go = nxt >= 0
+                a["link"][nid[go]] = nxt[go]
+                a["t_left"][nid[go]] = c.link_days[nxt[go]]
+                stay = at_node[~go]
+                self._expose_place(exposed, stay, budget, expo, ezone, g)
+                budget[stay] = 0.0
+            on = movers[(budget[movers] > _EPS) & (a["link"][exposed[movers]] >= 0)]
+            oid = exposed[on]
+            ol = a["link"][oid]
+            dt = np.minimum(budget[on], a["t_left"][oid].astype(np.float64))
+            z = c.link_zone[ol]
+            zz = np.maximum(z, 0)
+            hz = np.where(z >= 0, c.zone_hazard[zz, g[on]] * eff[zz], 0.0)
+            expo[on] += hz * dt
+            ezone[on] = np.where(hz > 0, z, ezone[on])
+            harm = self.u(self.keys.harm, oid, hop) < -np.expm1(-c.link_risk[ol] * dt)
+            if harm.any():
+                self.recorder.emit(EV_HARM, a["loc"][oid[harm]], oid[harm], a, day)
+            left = a["t_left"][oid] - dt
+            a["t_left"][oid] = np.maximum(left, 0.0).astype(np.float32)
+            budget[on] -= dt
+            done = left <= _EPS
+            arr_sel, arr = on[done], oid[done]
+            if arr.shape[0]:
+                dest = c.link_to[a["link"][arr]]
+                a["loc"][arr] = dest
+                a["link"][arr] = -1
+                self.recorder.emit(EV_ARRIVE, dest, arr, a, day)
+                crossing = a["phase"][arr] == Phase.CROSSING
+                border = (c.loc_kind[dest] == BORDER_CITY) & ~crossing
+                self._set_phase(arr[border], Phase.BORDER)
+                stop = border | crossing | stop_loc[dest] | c.loc_in_dest[dest]
+                self._expose_place(exposed, arr_sel[stop], budget, expo, ezone, g)
+                budget[arr_sel[stop]] = 0.0
+            movers = movers[budget[movers] > _EPS]
+        # travellers still on a link at the end of the hop limit, and people at places
+        idle = np.flatnonzero(budget > _EPS)
+        idle = idle[a["link"][exposed[idle]] < 0]
+        self._expose_place(exposed, idle, budget, expo, ezone, g)
+        self._exp_ids, self._expo, self._ezone = exposed, expo, ezone
+
+    def _expose_place(
+        self,
+        exposed: IntArray,
+        sel: npt.NDArray[np.int64],
+        budget: FloatArray,
+        expo: FloatArray,
+        ezone: npt.NDArray[np.int32],
+        g: npt.NDArray[np.int64],
+    ) -> None:
+        if sel.shape[0] == 0:
+            return
+        c = self.c
+        z = c.zone_of_loc[self.agents["loc"][exposed[sel]]]
+        zz = np.maximum(z, 0)
+        hz = np.where(z >= 0, c.zone_hazard[zz, g[sel]] * self._effort[zz], 0.0)
+        expo[sel] += hz * budget[sel]
+        ezone[sel] = np.where(hz > 0, z, ezone[sel])
+
+    @property
+    def _stop_loc(self) -> npt.NDArray[np.bool_]:
+        c = self.c
+        stop = np.zeros(len(c.loc_names), dtype=bool)
+        open_transit = self._svc_is_transit & c.svc_open[self.day]
+        stop[c.svc_loc[open_transit]] = True
+        return stop
+
+    def step_enforce(self, day: int) -> None:
+        c, a = self.c, self.agents
+        ids, expo, zone = self._exp_ids, self._expo, self._ezone
+        protected = c.protected_status[a["status"][ids]] & ~c.zone_in_dest[np.maximum(zone, 0)]
+        p = -np.expm1(-expo)
+        caught = (self.u(self.keys.enforce, ids) < p) & (zone >= 0) & ~protected
+        got = ids[caught]
+        if got.shape[0]:
+            z = zone[caught]
+            self.recorder.emit(EV_APPREHEND, z, got, a, day)
+            in_dest = c.zone_in_dest[z]
+            a["dest_encounters"][got[in_dest]] += 1
+            self._join(got, c.zone_detention[z].astype(np.int32))
+        # crossed without being apprehended: entered the destination
+        entered = ids[~caught & (a["phase"][ids] == Phase.CROSSING) & (a["link"][ids] < 0)]
+        entered = entered[c.loc_in_dest[a["loc"][entered]]]
+        if entered.shape[0]:
+            self.recorder.emit(EV_EVADE, a["loc"][entered], entered, a, day)
+            self._set_phase(entered, Phase.IN_DEST)
+        # reached the destination's interior some other way
+        self.active = self.active[np.isin(a["phase"][self.active], (0, 1, 2, 3))]
+
+    def step_track(self, day: int) -> None:
+        c, a = self.c, self.agents
+        act = self.active
+        loc = a["loc"][act]
+        L = len(c.loc_names)
+        here = a["phase"][act] != Phase.SERVICE
+        self._stock_loc = np.bincount(loc[here], minlength=L).astype(float)
+        nat = c.group_nat[a["group"][act[here]]]
+        self._stock_loc_nat = np.zeros((L, len(c.nat_names)))
+        np.add.at(self._stock_loc_nat, (loc[here], nat), 1.0)
+        self.recorder.track(self, day)
+
+    # ================================================================== run
+    def run_day(self, day: int) -> None:
+        self.day = day
+        PLAN.run_day(self, day)
+
+
+def _step(fn: Callable[[CorridorModel, int], None]) -> Callable[[CorridorModel, int], None]:
+    return fn
+
+
+PLAN: DayPlan[CorridorModel] = DayPlan(
+    [
+        process("policy", "today's parameters from the policy timeline")(CorridorModel.step_policy),
+        process("depart", "new agents at origins; removed agents leaving again")(
+            CorridorModel.step_depart
+        ),
+        process("serve", "services serve their queues; outcome verbs applied")(
+            CorridorModel.step_serve
+        ),
+        process("decide", "apply on the way; wait/apply/cross/return/settle at the border")(
+            CorridorModel.step_decide
+        ),
+        process("move", "travel along links by utility; exposure to enforcement")(
+            CorridorModel.step_move
+        ),
+        process("enforce", "apprehensions by exposure; uncaught crossings enter")(
+            CorridorModel.step_enforce
+        ),
+        tracker("track", "stocks of people by phase, place and service; ledger")(
+            CorridorModel.step_track
+        ),
+    ]
+)
+STEPS: tuple[Step[CorridorModel], ...] = PLAN.steps

@@ -1,0 +1,225 @@
+"""Trackers of the corridor model: events, observables and the human-cost ledger.
+
+Every transition is an *event* (a kind, a target — service, zone or place — an agent and a day).
+The recorder keeps
+
+* ``events[month, kind, target, group]``: every event, monthly;
+* ``observables[day, o]``: each scenario observable, daily, matched exactly by its definition
+  (event kinds, services, zones, places, groups, status). Observables in *people* count an agent
+  once per period of the observable's frequency (month, calendar year or US fiscal year), on the
+  day of its first matching event in that period;
+* destination-border encounters split into first and repeat encounters (an agent with an earlier
+  apprehension in the destination), and distinct people per US fiscal year;
+* daily stocks for the ledger: people stranded per border city (waiting to cross, on a port's
+  list, or returned to wait for a hearing), in transit, in each service (queued, in service,
+  waiting); deportations without screening; waits of people served.
+
+Trackers observe; they never change the model state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+from corredor.engine.agents import AgentTable
+from corredor.engine.services import QueueState
+from corredor.rules.corridor.compiled import BORDER_CITY, PORT_KIND, Compiled
+from corredor.rules.corridor.state import (
+    EV_APPREHEND,
+    EVENT_KINDS,
+    N_EVENT_KINDS,
+    TARGET_OF,
+    Phase,
+)
+from corredor.scenario.corridor.base import selector_targets
+
+if TYPE_CHECKING:
+    from corredor.rules.corridor.model import CorridorModel
+
+IntArray = npt.NDArray[np.int32]
+
+
+def period_index(start: dt.date, days: int, frequency: str) -> npt.NDArray[np.int32]:
+    """Per simulated day, the index of its month, calendar year or US fiscal year (Oct-Sep)."""
+    dates = np.arange(days).astype("timedelta64[D]") + np.datetime64(start, "D")
+    months = dates.astype("datetime64[M]").astype(np.int64)
+    if frequency == "month":
+        out = months - months[0]
+    else:
+        m = months + (3 if frequency == "fiscal_year" else 0)  # FY t starts in October t-1
+        years = m // 12
+        out = years - years[0]
+    return out.astype(np.int32)
+
+
+class _Obs:
+    """One observable compiled to lookup masks."""
+
+    def __init__(self, c: Compiled, ob: object) -> None:
+        from corredor.scenario.corridor.observables import Observable
+
+        assert isinstance(ob, Observable)
+        d = ob.definition
+        self.name = ob.name
+        self.kinds = {EVENT_KINDS.index(k) for k in d.events}
+        S, Z, L = len(c.svc_names), len(c.zone_names), len(c.loc_names)
+        loc_ok = np.ones(L + 1, dtype=bool)
+        if d.locations:
+            loc_ok[:] = False
+            loc_ok[[c.loc_names.index(x) for x in d.locations]] = True
+        svc_ok = np.ones(S + 1, dtype=bool)
+        if d.services:
+            svc_ok[:] = False
+            svc_ok[[c.svc_names.index(x) for x in d.services]] = True
+        svc_ok[:S] &= loc_ok[c.svc_loc]
+        svc_ok[S] = not d.services
+        zone_ok = np.ones(Z + 1, dtype=bool)
+        if d.zones:
+            zone_ok[:] = False
+            zone_ok[[c.zone_names.index(x) for x in d.zones]] = True
+        zone_ok[Z] = not d.zones
+        loc_ok[L] = not d.locations
+        self.target_ok = {"service": svc_ok, "zone": zone_ok, "location": loc_ok}
+        grp_ok = np.zeros(c.n_groups, dtype=bool)
+        if not d.groups:
+            grp_ok[:] = True
+        for sel in d.groups:
+            for nat, dem in selector_targets(sel, c.nat_names, c.dem_names) or []:
+                grp_ok[c.nat_names.index(nat) * len(c.dem_names) + c.dem_names.index(dem)] = True
+        self.grp_ok = grp_ok
+        self.status = None if d.status is None else c.status_names.index(d.status)
+        self.people = ob.unit == "people"
+        self.period = period_index(c.start, c.days, ob.frequency)
+        self.last = np.full(0, -1, dtype=np.int32)
+
+
+class Recorder:
+    def __init__(self, c: Compiled) -> None:
+        self.c = c
+        T = c.days
+        self.month = period_index(c.start, T, "month")
+        self.fy = period_index(c.start, T, "fiscal_year")
+        self.year = period_index(c.start, T, "year")
+        M = int(self.month[-1]) + 1
+        S, Z, L = len(c.svc_names), len(c.zone_names), len(c.loc_names)
+        self.X = max(S, Z, L) + 1  # last slot: no target
+        self.events = np.zeros((M, N_EVENT_KINDS, self.X, c.n_groups), dtype=np.int64)
+        self.obs = [_Obs(c, ob) for ob in c.scenario.observables]
+        self.obs_daily = np.zeros((T, len(self.obs)))
+        self.by_kind: dict[int, list[int]] = {}
+        for i, o in enumerate(self.obs):
+            for k in o.kinds:
+                self.by_kind.setdefault(k, []).append(i)
+        # destination-border encounters
+        self.dest_first = np.zeros((M, c.n_groups), dtype=np.int64)
+        self.dest_repeat = np.zeros((M, c.n_groups), dtype=np.int64)
+        self.dest_people_fy = np.zeros(int(self.fy[-1]) + 1, dtype=np.int64)
+        self._dest_last_fy = np.full(0, -1, dtype=np.int32)
+        # ledger
+        Y = int(self.year[-1]) + 1
+        self.unscreened_year = np.zeros((Y, c.n_groups), dtype=np.int64)
+        self.wait_sum = np.zeros((Y, S))  # days from joining to leaving, people served
+        self.wait_n = np.zeros((Y, S))
+        self.border_cities = np.flatnonzero(c.loc_kind == BORDER_CITY)
+        B = self.border_cities.shape[0]
+        self.stranded = np.zeros((T, B), dtype=np.int32)  # waiting, on a list or for a hearing
+        self.mpp_waiting = np.zeros((T, B), dtype=np.int32)
+        self.phase_stock = np.zeros((T, 4), dtype=np.int32)  # active phases
+        self.svc_stock = np.zeros((T, S, 3), dtype=np.int32)
+        self._port = np.array([k == PORT_KIND for k in c.svc_kind])
+
+    # ------------------------------------------------------------------ events
+    def _grow(self, arr: IntArray, n: int) -> IntArray:
+        if arr.shape[0] >= n:
+            return arr
+        out = np.full(max(n, 2 * arr.shape[0], 1024), -1, dtype=np.int32)
+        out[: arr.shape[0]] = arr
+        return out
+
+    def emit(
+        self,
+        kind: int,
+        target: npt.ArrayLike,
+        ids: IntArray,
+        agents: AgentTable,
+        day: int,
+        *,
+        status: npt.ArrayLike | None = None,
+    ) -> None:
+        n = ids.shape[0]
+        if n == 0:
+            return
+        tgt = np.broadcast_to(np.asarray(target, dtype=np.int64), (n,))
+        g = agents["group"][ids].astype(np.int64)
+        slot = np.where(tgt >= 0, tgt, self.X - 1)
+        np.add.at(self.events[self.month[day], kind], (slot, g), 1)
+        st = None if status is None else np.broadcast_to(np.asarray(status), (n,))
+        for i in self.by_kind.get(kind, ()):
+            o = self.obs[i]
+            ok = o.target_ok[TARGET_OF[kind]][tgt] & o.grp_ok[g]
+            if o.status is not None:
+                ok &= (st == o.status) if st is not None else False
+            if o.people and ok.any():
+                o.last = self._grow(o.last, agents.n)
+                p = o.period[day]
+                who = ids[ok]
+                new = o.last[who] != p
+                o.last[who] = p
+                ok[ok] = new
+            self.obs_daily[day, i] += int(np.count_nonzero(ok))
+        if kind == EV_APPREHEND:
+            in_dest = self.c.zone_in_dest[tgt]
+            if in_dest.any():
+                who = ids[in_dest]
+                rep = agents["dest_encounters"][who] > 0
+                m = self.month[day]
+                np.add.at(self.dest_repeat[m], g[in_dest][rep], 1)
+                np.add.at(self.dest_first[m], g[in_dest][~rep], 1)
+                self._dest_last_fy = self._grow(self._dest_last_fy, agents.n)
+                fy = self.fy[day]
+                new = self._dest_last_fy[who] != fy
+                self._dest_last_fy[who] = fy
+                self.dest_people_fy[fy] += int(np.count_nonzero(new))
+
+    def served(
+        self,
+        ids: IntArray,
+        verb: npt.NDArray[np.int64],
+        svc: IntArray,
+        joined: IntArray,
+        agents: AgentTable,
+        day: int,
+    ) -> None:
+        y = self.year[day]
+        np.add.at(self.wait_sum[y], svc, (day - joined).astype(float))
+        np.add.at(self.wait_n[y], svc, 1.0)
+
+    def unscreened(self, ids: IntArray, agents: AgentTable, day: int) -> None:
+        if ids.shape[0]:
+            np.add.at(
+                self.unscreened_year[self.year[day]], agents["group"][ids].astype(np.int64), 1
+            )
+
+    # ------------------------------------------------------------------ stocks
+    def track(self, model: CorridorModel, day: int) -> None:
+        a, c = model.agents, self.c
+        act = model.active
+        ph = a["phase"][act]
+        self.phase_stock[day] = np.bincount(ph, minlength=4)[:4]
+        self.svc_stock[day] = model.services.stocks()
+        loc = a["loc"][act]
+        L = len(c.loc_names)
+        at_border = ph == Phase.BORDER
+        svc = ph == Phase.SERVICE
+        state = a["svc_state"][act]
+        on_list = svc & (state == QueueState.QUEUED)
+        q = a["svc_queue"][act]
+        on_list &= self._port[model.services.queue_service[np.maximum(q, 0)]]
+        mpp = svc & (state == QueueState.WAITING)
+        stranded = np.bincount(loc[at_border | on_list | mpp], minlength=L)
+        self.stranded[day] = stranded[self.border_cities]
+        self.mpp_waiting[day] = np.bincount(loc[mpp], minlength=L)[self.border_cities]
