@@ -338,12 +338,12 @@ def _run_corridor(
         table.add_column(col, justify="left" if col == "observable" else "right")
     for r in result.fit_table().itertuples(index=False):
         table.add_row(
-            r.observable,
+            str(r.observable),
             str(r.rows),
             f"{r.observed:,.0f}",
             f"{r.simulated:,.0f}",
             f"{r.ratio:.2f}",
-            _cell(r.correlation),
+            _cell(float(r.correlation)),  # type: ignore[arg-type]
         )
     console.print(table)
     ledger = result.ledger()

@@ -112,9 +112,9 @@ def parameter_values(
             parent, _, key = _table_key(name)
             values[name] = resolve_table(tables[parent], calibration)[key]
         else:
-            value = p.default(calibration) if p.ref is None or p.ref in calibration else None
-            if value is not None:
-                values[name] = value
+            found = p.default(calibration) if p.ref is None or p.ref in calibration else None
+            if found is not None:
+                values[name] = found
     return values
 
 
