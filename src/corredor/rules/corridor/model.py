@@ -27,14 +27,13 @@ of ``corredor.engine.services``.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
 from corredor.engine.agents import AgentTable
-from corredor.engine.plan import DayPlan, Step, process, tracker
+from corredor.engine.plan import DayPlan, process, tracker
 from corredor.engine.rng import mix64, stream_key_np, uniform_from_key_np
 from corredor.engine.services import QueueState, ServiceSystem, Verb
 from corredor.rules.corridor.compiled import (
@@ -135,6 +134,8 @@ class CorridorModel:
         self.day = 0
         # per-day derived tables
         self._effort = c.zone_effort[0]
+        self._ahead = np.zeros((c.n_groups, len(c.loc_names)))
+        self._ahead_key = b""
         self._stock_loc = np.zeros(len(c.loc_names))
         self._stock_loc_nat = np.zeros((len(c.loc_names), len(c.nat_names)))
         S = len(c.svc_names)
@@ -202,7 +203,8 @@ class CorridorModel:
         self._set_phase(back, Phase.HOME)
         mean = max(_cal(self.c, "reattempt_delay_days", self.day, 180.0), 1.0)
         u = self.u(self.keys.verbs, back, 8)
-        delay = 1 + np.floor(np.log1p(-u) / np.log1p(-1.0 / mean) if mean > 1 else 0 * u)
+        # geometric on {1, 2, ...} with mean `mean`
+        delay = 1 + (np.floor(np.log1p(-u) / np.log1p(-1.0 / mean)) if mean > 1 else 0.0)
         when = self.day + delay.astype(np.int64)
         for d in np.unique(when):
             if d < self.c.days:
@@ -273,7 +275,7 @@ class CorridorModel:
         # served where the service is (a hearing: people on the calendar come to the court)
         served = verb != Verb.ABANDON
         a["loc"][ids[served]] = c.svc_loc[svc[served]]
-        self.recorder.served(ids, verb, svc, joined, a, day)
+        self.recorder.served(svc, joined, day)
         for v in np.unique(verb):
             m = verb == v
             who, s, gg = ids[m], svc[m], g[m]
@@ -424,10 +426,6 @@ class CorridorModel:
             go = eligible & (self.u(self.keys.decide, here, 10 + int(s)) < p)
             self._join(here[go], np.full(int(go.sum()), s, dtype=np.int32))
 
-    def _hazard_ahead(self, g: npt.NDArray[np.int64], loc: IntArray) -> FloatArray:
-        """Apprehension hazard-days on the shortest way from ``loc`` to the border."""
-        return self._ahead[g, loc]
-
     def _decide_border(self, ids: IntArray) -> None:
         """In a border city: apply at the port, cross irregularly, go home, settle, or wait."""
         c, a, day = self.c, self.agents, self.day
@@ -530,8 +528,10 @@ class CorridorModel:
         self._cross_cum, self._cross_has = self._cum_table(
             w_e * hz_link * c.link_days[None], c.link_crossing
         )
-        # hazard-days ahead on the expected path (the logit's expected next link, iterated)
-        self._ahead = self._ahead_table(hz_loc, hz_link)
+        # hazard-days ahead on the shortest way to the border: changes only with the effort
+        key = eff.tobytes()
+        if key != self._ahead_key:
+            self._ahead, self._ahead_key = self._ahead_table(hz_loc, hz_link), key
 
     def _cum_table(
         self, util: FloatArray, cand: npt.NDArray[np.bool_]
@@ -722,10 +722,6 @@ class CorridorModel:
         PLAN.run_day(self, day)
 
 
-def _step(fn: Callable[[CorridorModel, int], None]) -> Callable[[CorridorModel, int], None]:
-    return fn
-
-
 PLAN: DayPlan[CorridorModel] = DayPlan(
     [
         process("policy", "today's parameters from the policy timeline")(CorridorModel.step_policy),
@@ -749,4 +745,3 @@ PLAN: DayPlan[CorridorModel] = DayPlan(
         ),
     ]
 )
-STEPS: tuple[Step[CorridorModel], ...] = PLAN.steps

@@ -185,15 +185,8 @@ class Recorder:
                 self._dest_last_fy[who] = fy
                 self.dest_people_fy[fy] += int(np.count_nonzero(new))
 
-    def served(
-        self,
-        ids: IntArray,
-        verb: npt.NDArray[np.int64],
-        svc: IntArray,
-        joined: IntArray,
-        agents: AgentTable,
-        day: int,
-    ) -> None:
+    def served(self, svc: IntArray, joined: IntArray, day: int) -> None:
+        """Days from joining to leaving of the people services released today."""
         y = self.year[day]
         np.add.at(self.wait_sum[y], svc, (day - joined).astype(float))
         np.add.at(self.wait_n[y], svc, 1.0)

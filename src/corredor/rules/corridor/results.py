@@ -172,12 +172,10 @@ class CorridorResult:
             }
         )
 
-    def _yearly(self, kind: int, targets: npt.NDArray[np.bool_] | None = None) -> pd.Series:
+    def _yearly(self, kind: int) -> pd.Series:
         import pandas as pd
 
         ev = self.events[:, kind]
-        if targets is not None:
-            ev = ev[:, : targets.shape[0]][:, targets]
         months = pd.date_range(self.start.replace(day=1), periods=ev.shape[0], freq="MS")
         per_month = ev.reshape(ev.shape[0], -1).sum(axis=1)
         return pd.Series(per_month, index=months).groupby(months.year).sum()
