@@ -717,6 +717,22 @@ class CorridorModel:
         self.recorder.track(self, day)
 
     # ================================================================== run
+    def recompile(self, compiled: Compiled) -> None:
+        """Continue with new daily arrays for the same corridor (same places, links, services
+        and groups), e.g. after a controller adopted new policy events part-way through a run.
+        Today's parameters are read from the new arrays at the next ``policy`` step."""
+        old = self.c
+        if (
+            compiled.loc_names != old.loc_names
+            or compiled.svc_names != old.svc_names
+            or compiled.n_groups != old.n_groups
+            or compiled.days != old.days
+        ):
+            raise ValueError("recompile: the new arrays describe a different corridor")
+        self.c = compiled
+        self.recorder.c = compiled
+        self._ahead_key = b""
+
     def run_day(self, day: int) -> None:
         self.day = day
         PLAN.run_day(self, day)

@@ -19,7 +19,7 @@ import datetime as dt
 import os
 import shutil
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from corredor.engine.services import Verb
+from corredor.policy.events import PolicyEvent
 from corredor.rules.corridor.compiled import BORDER_CITY, Compiled, compile_corridor
 from corredor.rules.corridor.model import PLAN, CorridorModel
 from corredor.rules.corridor.state import EV_APPREHEND, EV_EVADE, EV_JOIN, EVENT_KINDS
@@ -35,6 +36,9 @@ from corredor.scenario.corridor import CorridorScenario, load_corridor_scenario
 
 if TYPE_CHECKING:
     import pandas as pd
+
+#: A controller: called each day before the day's processes, returns the policy events it adopts.
+Controller = Callable[[CorridorModel, int], Sequence[PolicyEvent] | None]
 
 
 @dataclass
@@ -59,6 +63,8 @@ class CorridorResult:
     agents: int
     seconds: float
     warnings: list[str] = field(default_factory=list)
+    #: policy events a controller adopted during the run (empty for an exogenous run)
+    adopted_events: tuple[PolicyEvent, ...] = ()
 
     # ------------------------------------------------------------------ dates
     @property
@@ -358,13 +364,34 @@ def run_corridor(
     days: int | None = None,
     calibration: Mapping[str, float] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    extra_events: Sequence[PolicyEvent] = (),
+    controller: Controller | None = None,
 ) -> CorridorResult:
-    """Run one replica of a corridor scenario (a path, a folder or a built-in name)."""
+    """Run one replica of a corridor scenario (a path, a folder or a built-in name).
+
+    ``days`` may run past the scenario's end (drivers are then held at their last values);
+    ``extra_events`` are policy events added to the scenario's (counterfactuals, forecasts);
+    ``controller`` is called at the start of every day with the model and the day, and returns
+    policy events it adopts from then on (the bargaining game's endogenous mode,
+    :mod:`corredor.bargaining.coupled`); the run then continues on arrays recompiled with them.
+    Events adopted this way are listed in ``CorridorResult.adopted_events``.
+    """
     t0 = time.perf_counter()
     sc = scenario if isinstance(scenario, CorridorScenario) else load_corridor_scenario(scenario)
-    c = compile_corridor(sc, calibration, days=days)
+    extra = tuple(extra_events)
+    c = compile_corridor(sc, calibration, days=days, extra_events=extra)
     model = CorridorModel(c, seed=seed)
+    adopted: list[PolicyEvent] = []
     for d in range(c.days):
+        if controller is not None:
+            new = tuple(controller(model, d) or ())
+            if new:
+                adopted.extend(new)
+                model.recompile(
+                    compile_corridor(
+                        sc, calibration, days=c.days, extra_events=extra + tuple(adopted)
+                    )
+                )
         model.run_day(d)
         if progress is not None:
             progress(d, c.days)
@@ -390,6 +417,7 @@ def run_corridor(
         final_phase=phase,
         agents=model.agents.n,
         seconds=time.perf_counter() - t0,
+        adopted_events=tuple(adopted),
     )
 
 
