@@ -323,7 +323,11 @@ def keep(start: dt.date, end: dt.date) -> bool:
 
 def observed(shared: Path) -> dict[str, tuple[list[str], list[dict[str, object]]]]:
     out: dict[str, tuple[list[str], list[dict[str, object]]]] = {}
-    for name in ("us_sw_border_encounters_monthly.csv", "us_sw_border_totals_monthly.csv"):
+    for name in (
+        "us_sw_border_encounters_monthly.csv",
+        "us_sw_border_totals_monthly.csv",
+        "us_sw_border_by_sector_monthly.csv",
+    ):
         rows = read(shared / name)
         kept: list[dict[str, object]] = []
         for r in rows:
@@ -361,6 +365,7 @@ CITED = {
     "inm_detention_capacity.csv": lambda r: True,
     "mx_national_guard_deployments.csv": lambda r: True,
     "mpp_outcomes.csv": lambda r: r["as_of"] == "2019-11-30",
+    "inm_returns_annual.csv": lambda r: r["metric"] == "tvrh_applications_registered",
 }  # fmt: skip
 
 

@@ -9,8 +9,12 @@ __all__ = [
     "CorridorResult",
     "RunResult",
     "ScenarioError",
+    "compare_corridor",
+    "forecast",
     "run",
     "run_corridor",
+    "run_corridor_ensemble",
+    "sensitivity_analysis",
 ]
 __version__ = "0.1.0"
 
@@ -21,4 +25,16 @@ def __getattr__(name: str) -> object:
         from corredor.rules.corridor import results
 
         return getattr(results, name)
+    if name in ("run_corridor_ensemble", "compare_corridor"):
+        from corredor import ensemble
+
+        return getattr(ensemble, name)
+    if name == "forecast":
+        from corredor.forecasting import forecast
+
+        return forecast
+    if name == "sensitivity_analysis":
+        from corredor.sensitivity import sensitivity_analysis
+
+        return sensitivity_analysis
     raise AttributeError(f"module 'corredor' has no attribute {name!r}")

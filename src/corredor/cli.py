@@ -229,6 +229,21 @@ def run(
         Path | None,
         typer.Option(help="Corridor scenarios: also write an HTML report to this file."),
     ] = None,
+    events: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--events",
+            help="Corridor scenarios: add the policy events of this YAML/CSV file (repeatable), "
+            "e.g. counterfactuals/safe_third_country.yaml of the built-in mexico-us.",
+        ),
+    ] = None,
+    uncalibrated: Annotated[
+        bool,
+        typer.Option(
+            "--uncalibrated",
+            help="Corridor scenarios: ignore calibrated.yaml, run the hand-set defaults.",
+        ),
+    ] = False,
 ) -> None:
     """Run a scenario, print a summary and save the results to the store.
 
@@ -246,6 +261,11 @@ def run(
                 report=report,
                 show_plan=show_plan,
                 show_progress=not no_progress,
+                events=events or [],
+                replicas=replicas,
+                workers=workers,
+                scheduler=scheduler,
+                uncalibrated=uncalibrated,
             )
             return
         from corredor.scenario.builtin import resolve_scenario
@@ -303,16 +323,52 @@ def _run_corridor(
     report: Path | None,
     show_plan: bool,
     show_progress: bool,
+    events: list[Path],
+    replicas: int = 1,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    uncalibrated: bool = False,
 ) -> None:
     from rich.table import Table
 
     from corredor.rules.corridor.results import describe_corridor_plan, run_corridor
-    from corredor.scenario.corridor import load_corridor_scenario
+    from corredor.scenario.corridor import load_corridor_scenario, load_scenario_events
 
     if show_plan:
         print(describe_corridor_plan())
         return
+    if replicas > 1 or workers is not None or scheduler is not None:
+        from corredor.ensemble.corridor_cli import ensemble_command
+
+        if report is not None:
+            raise CorredorError(
+                "--report writes the report of a single corridor run; drop --replicas, "
+                "--workers and --scheduler, or read the ensemble's bands_*.csv"
+            )
+
+        ensemble_command(
+            _console(),
+            scenario=scenario,
+            replicas=replicas,
+            seed=seed,
+            workers=workers,
+            scheduler=scheduler,
+            days=days,
+            sets="uncalibrated" if uncalibrated else "point",
+            max_sets=None,
+            events=events,
+            out=out,
+            show_progress=show_progress,
+        )
+        return
     sc = load_corridor_scenario(scenario)  # errors before a long run
+    calibration = None
+    if uncalibrated:
+        from corredor.calibration import uncalibrated as hand_set
+
+        calibration = hand_set(sc)  # explicit values override calibrated.yaml
+    extra = tuple(e for f in events for e in load_scenario_events(sc, f))
+    tag = "".join(f"-{Path(f).stem}" for f in events)
     console = _console()
     if show_progress:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -329,10 +385,12 @@ def _run_corridor(
                 sc,
                 seed=seed,
                 days=days,
+                extra_events=extra,
+                calibration=calibration,
                 progress=lambda d, n: bar.update(task, completed=d + 1, total=n),
             )
     else:
-        result = run_corridor(sc, seed=seed, days=days)
+        result = run_corridor(sc, seed=seed, days=days, extra_events=extra, calibration=calibration)
     table = Table(title=f"{sc.name}: observed vs simulated", title_justify="left")
     for col in ("observable", "rows", "observed", "simulated", "sim/obs", "corr"):
         table.add_column(col, justify="left" if col == "observable" else "right")
@@ -358,7 +416,7 @@ def _run_corridor(
     console.print(lt)
     for label, value in result.summary_rows():
         console.print(f"{label}: {value}", highlight=False)
-    folder = result.write(out / f"{sc.name}-seed{seed}")
+    folder = result.write(out / f"{sc.name}{tag}-seed{seed}")
     print(f"wrote {folder}")
     if report is not None:
         from corredor.report.corridor import write_corridor_report
@@ -552,7 +610,9 @@ def bargain(
     scenario: Annotated[
         str,
         typer.Argument(
-            metavar="SCENARIO", help="The episode to play; only 'mexico-us' (June 2019)."
+            metavar="SCENARIO",
+            help="The episode to play: 'mexico-us' (June 2019); with --endogenous/--exogenous "
+            "a corridor scenario with a bargaining: block.",
         ),
     ] = "mexico-us",
     exposure: Annotated[
@@ -572,8 +632,13 @@ def bargain(
         typer.Option("--sweep", help="Sweep exposure (0-1) and credibility (0-1) instead."),
     ] = False,
     review_days: Annotated[
-        int, typer.Option(min=1, help="Length of a review period in days (45 or 90 in 2019).")
-    ] = 90,
+        int | None,
+        typer.Option(
+            min=1,
+            help="Length of a review period in days (45 or 90 in 2019; default 90, or the "
+            "scenario's with --endogenous/--exogenous).",
+        ),
+    ] = None,
     periods: Annotated[
         int, typer.Option(min=2, help="Review periods (the first ends on 2019-06-10).")
     ] = 3,
@@ -581,9 +646,49 @@ def bargain(
         bool, typer.Option("--refine", help="Refine the grid solution continuously (scipy).")
     ] = False,
     plot: Annotated[Path | None, typer.Option("--plot", help="Write a PNG chart here.")] = None,
+    endogenous: Annotated[
+        bool,
+        typer.Option(
+            "--endogenous", help="Play the game on the corridor simulation; it sets the policy."
+        ),
+    ] = False,
+    exogenous: Annotated[
+        bool,
+        typer.Option(
+            "--exogenous",
+            help="Run the corridor simulation with the historical policy; map the feasible "
+            "space alongside.",
+        ),
+    ] = False,
+    days: Annotated[
+        int | None,
+        typer.Option(min=1, help="With --endogenous/--exogenous: simulate this many days."),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="With --endogenous/--exogenous: the run's seed.")] = 0,
+    report: Annotated[
+        Path | None,
+        typer.Option(help="With --endogenous/--exogenous: write the corridor HTML report here."),
+    ] = None,
 ) -> None:
     """Play the hegemon–transit-state threat game (docs/bargaining.md) and print a table."""
     with _errors(ctx):
+        if endogenous or exogenous:
+            from corredor.bargaining.cli_tables import coupled_command
+
+            coupled_command(
+                _console(),
+                scenario=scenario,
+                endogenous=endogenous,
+                exogenous=exogenous,
+                exposure=exposure,
+                credibility=credibility,
+                review_days=review_days,
+                days=days,
+                seed=seed,
+                plot=plot,
+                report=report,
+            )
+            return
         from corredor.bargaining.cli_tables import bargain_command
 
         bargain_command(
@@ -596,6 +701,274 @@ def bargain(
             periods=periods,
             refine=refine,
             plot=plot,
+        )
+
+
+# ------------------------------------------------------------ corridor ensembles and forecasts
+_SETS_HELP = (
+    "Parameter sets: 'point' (the calibrated point fit, else the scenario defaults), "
+    "'calibrated' (the calibrated ensemble of plausible sets) or 'uncalibrated' (the "
+    "scenario's hand-set defaults)."
+)
+_WORKERS_HELP = "Run on N local processes (same results, bit for bit)."
+_SCHEDULER_HELP = "Run on this Dask scheduler's cluster (same results)."
+
+
+@app.command()
+def ensemble(
+    ctx: typer.Context,
+    scenario: Annotated[
+        str, typer.Argument(metavar="SCENARIO", help="A corridor scenario (mexico-us, a YAML…).")
+    ],
+    *,
+    replicas: Annotated[int, typer.Option(min=1, help="Seeds per parameter set.")] = 4,
+    seed: Annotated[int, typer.Option(help="First seed (seeds seed … seed+replicas-1).")] = 0,
+    sets: Annotated[str, typer.Option(help=_SETS_HELP)] = "point",
+    max_sets: Annotated[
+        int | None, typer.Option(min=1, help="Keep at most N parameter sets (by weight).")
+    ] = None,
+    events: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--events",
+            help="Counterfactual policy events (YAML/CSV, repeatable): runs it too, with the "
+            "same sets and seeds, and reports the paired difference.",
+        ),
+    ] = None,
+    days: Annotated[
+        int | None, typer.Option(min=1, help="Simulate this many days (default: the scenario's).")
+    ] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help=_WORKERS_HELP)] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(metavar="tcp://HOST:PORT", help=_SCHEDULER_HELP)
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", help="Output directory.")] = DEFAULT_STORE,
+    no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar.")] = False,
+) -> None:
+    """Corridor ensemble: parameter sets × replicas with common random numbers; median and
+    50/90 % bands of every observable and ledger entry (docs/scale-out.md)."""
+    with _errors(ctx):
+        from corredor.ensemble.corridor_cli import ensemble_command
+
+        ensemble_command(
+            _console(),
+            scenario=scenario,
+            replicas=replicas,
+            seed=seed,
+            workers=workers,
+            scheduler=scheduler,
+            days=days,
+            sets=sets,
+            max_sets=max_sets,
+            events=events or [],
+            out=out,
+            show_progress=not no_progress,
+        )
+
+
+@app.command()
+def forecast(
+    ctx: typer.Context,
+    scenario: Annotated[
+        str, typer.Argument(metavar="SCENARIO", help="A corridor scenario.")
+    ] = "mexico-us",
+    *,
+    until: Annotated[
+        str, typer.Option(metavar="YYYY-MM", help="Last month forecast (e.g. 2024-09).")
+    ],
+    replicas: Annotated[int, typer.Option(min=1, help="Seeds per parameter set.")] = 4,
+    seed: Annotated[int, typer.Option(help="First seed.")] = 0,
+    sets: Annotated[str, typer.Option(help=_SETS_HELP)] = "calibrated",
+    max_sets: Annotated[
+        int | None, typer.Option(min=1, help="Keep at most N parameter sets (by weight).")
+    ] = None,
+    events: Annotated[
+        Path | None,
+        typer.Option(
+            "--events",
+            help="Forecast policy events (default: policy_events_forecast.yaml of the scenario).",
+        ),
+    ] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help=_WORKERS_HELP)] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(metavar="tcp://HOST:PORT", help=_SCHEDULER_HELP)
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Output directory (default: <scenario>-forecast-<until>)."),
+    ] = None,
+    no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar.")] = False,
+) -> None:
+    """Forecast past the calibration horizon: forecast.csv with
+    date,component,citizenship,demographic,p05,p50,p95 and the ledger (docs/forecast.md)."""
+    with _errors(ctx):
+        from corredor.forecasting.cli import forecast_command
+
+        forecast_command(
+            _console(),
+            scenario=scenario,
+            until=until,
+            replicas=replicas,
+            seed=seed,
+            sets=sets,
+            max_sets=max_sets,
+            events=events,
+            workers=workers,
+            scheduler=scheduler,
+            out=out,
+            show_progress=not no_progress,
+        )
+
+
+@app.command()
+def sensitivity(
+    ctx: typer.Context,
+    scenario: Annotated[
+        str, typer.Argument(metavar="SCENARIO", help="A corridor scenario.")
+    ] = "mexico-us",
+    *,
+    method: Annotated[str, typer.Option(help="morris (screening) or sobol (S1, ST).")] = "morris",
+    trajectories: Annotated[
+        int,
+        typer.Option(min=2, help="Morris trajectories, or the Sobol base sample (a power of 2)."),
+    ] = 10,
+    parameters: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated calibration parameters (default: all with a range)."),
+    ] = None,
+    outputs: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated observables and ledger.<entry> names."),
+    ] = None,
+    levels: Annotated[int, typer.Option(min=2, help="Morris grid levels (even).")] = 4,
+    events: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--events",
+            help="Add these policy events (e.g. counterfactuals/safe_third_country.yaml); "
+            "their levers become factors.",
+        ),
+    ] = None,
+    replicas: Annotated[int, typer.Option(min=1, help="Seeds per design row.")] = 1,
+    seed: Annotated[int, typer.Option(help="First seed, and the design's seed.")] = 0,
+    days: Annotated[
+        int | None, typer.Option(min=1, help="Simulate this many days (default: the scenario's).")
+    ] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help=_WORKERS_HELP)] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(metavar="tcp://HOST:PORT", help=_SCHEDULER_HELP)
+    ] = None,
+    top: Annotated[int, typer.Option(min=1, help="Parameters shown per output.")] = 10,
+    plot: Annotated[Path | None, typer.Option("--plot", help="Write a PNG chart here.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Output directory (default: <scenario>-sensitivity-<method>)."),
+    ] = None,
+    no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar.")] = False,
+) -> None:
+    """Global sensitivity (SALib Morris or Sobol) of observables and ledger entries to the
+    calibration parameters and policy levers (docs/sensitivity.md)."""
+    with _errors(ctx):
+        from corredor.sensitivity.cli import sensitivity_command
+
+        sensitivity_command(
+            _console(),
+            scenario=scenario,
+            method=method,
+            size=trajectories,
+            parameters=parameters,
+            outputs=outputs,
+            levels=levels,
+            replicas=replicas,
+            seed=seed,
+            days=days,
+            events=events or [],
+            workers=workers,
+            scheduler=scheduler,
+            top=top,
+            plot=plot,
+            out=out,
+            show_progress=not no_progress,
+        )
+
+
+# ------------------------------------------------------------------ calibration, validation
+@app.command()
+def calibrate(
+    ctx: typer.Context,
+    scenario: Annotated[str, typer.Argument(metavar="SCENARIO", help="A corridor scenario.")],
+    trials: Annotated[int, typer.Option(min=1, help="Complete trials wanted in total.")] = 40,
+    workers: Annotated[int, typer.Option(min=1, help="Local worker processes.")] = 2,
+    scheduler: Annotated[
+        str | None, typer.Option(metavar="tcp://HOST:PORT", help="Run trials on this Dask cluster.")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Last day of data fitted (default and latest: 2021-09-30).")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Study folder; calibrated.yaml goes only there (default: "
+            "calibrations/SCENARIO, and calibrated.yaml next to the scenario)."
+        ),
+    ] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue the study in --out.")] = False,
+    seed: Annotated[int, typer.Option(help="Seed of every trial's run.")] = 0,
+    batch: Annotated[int, typer.Option(min=1, help="Trials evaluated together.")] = 2,
+    parameter: Annotated[
+        list[str] | None, typer.Option(help="Fit this parameter (repeatable; default: a set).")
+    ] = None,
+    no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar.")] = False,
+) -> None:
+    """Fit a corridor scenario to its data (Optuna TPE; docs/calibration.md)."""
+    with _errors(ctx):
+        from corredor.calibration.cli import calibrate_command
+
+        calibrate_command(
+            _console(),
+            scenario=scenario,
+            trials=trials,
+            workers=workers,
+            scheduler=scheduler,
+            until=until,
+            out=out,
+            resume=resume,
+            seed=seed,
+            batch=batch,
+            parameters=parameter or [],
+            show_progress=not no_progress,
+        )
+
+
+@app.command("validate-model")
+def validate_model(
+    ctx: typer.Context,
+    scenario: Annotated[str, typer.Argument(metavar="SCENARIO", help="A corridor scenario.")],
+    seed: Annotated[int, typer.Option(help="Seed of the runs.")] = 0,
+    uncalibrated: Annotated[
+        bool, typer.Option("--uncalibrated", help="Use the hand-set defaults.")
+    ] = False,
+    backtest: Annotated[
+        Path | None,
+        typer.Option(help="Folder of a calibration to data up to 2018-12-31: run the back-test."),
+    ] = None,
+    members: Annotated[
+        int, typer.Option(min=0, help="Back-test: also run N plausible sets for a 90 % band.")
+    ] = 0,
+    out: Annotated[Path | None, typer.Option(help="Also write the tables (CSV) here.")] = None,
+) -> None:
+    """Fit statistics of a corridor scenario and its back-test against naive baselines."""
+    with _errors(ctx):
+        from corredor.calibration.cli import validate_model_command
+
+        validate_model_command(
+            _console(),
+            scenario=scenario,
+            seed=seed,
+            uncalibrated=uncalibrated,
+            backtest=backtest,
+            members=members,
+            out=out,
         )
 
 

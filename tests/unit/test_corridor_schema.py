@@ -26,6 +26,7 @@ from corredor.scenario.corridor import (
     builtin_corridor_scenarios,
     iter_params,
     load_corridor_scenario,
+    load_scenario_events,
     parameter_index,
     parameter_values,
     read_table,
@@ -327,8 +328,8 @@ def test_builtin_validates(mexico_us: Any) -> None:
         "locations": 49,
         "links": 67,
         "services": 25,
-        "policy events": 17,
-        "observables": 19,
+        "policy events": 18,
+        "observables": 27,
     }
     assert (mexico_us.start, mexico_us.end) == (dt.date(2013, 1, 1), HORIZON)
     assert set(mexico_us.nationalities) == {"GTM", "HND", "SLV", "MEX", "OTH"}
@@ -348,7 +349,7 @@ def test_builtin_every_location_and_link_has_a_source() -> None:
 
 def test_builtin_no_observed_value_after_september_2021() -> None:
     files = sorted((BUILTIN / "observed").glob("*.csv"))
-    assert len(files) == 5
+    assert len(files) == 6
     for path in files:
         for row in read_csv(path):
             assert dt.date.fromisoformat(row["period_end"]) <= HORIZON, (path.name, row)
@@ -376,9 +377,13 @@ def test_builtin_calibration_parameters_are_used_and_documented(mexico_us: Any) 
     used |= {p.ref for link in mexico_us.links.rows for p in (link.km, link.speed, link.risk)}
     used |= {c.ref for e in mexico_us.events for c in e.changes if c.ref}  # policy magnitudes
     used |= set(ENGINE_PARAMETERS)  # read by name by the corridor engine
+    for f in sorted((BUILTIN / "counterfactuals").glob("*.yaml")):  # levers
+        used |= {c.ref for e in load_scenario_events(mexico_us, f) for c in e.changes if c.ref}
+    levers = {n for n, p in mexico_us.calibration.items() if p.status == "lever"}
+    assert levers <= used - {c.ref for e in mexico_us.events for c in e.changes if c.ref}
     assert set(mexico_us.calibration) <= used
     for name, cal in mexico_us.calibration.items():
-        assert cal.status == "hand-set", name
+        assert cal.status in {"hand-set", "calibrated", "lever"}, name
         assert len(cal.description) > 10, name
 
 

@@ -16,6 +16,10 @@ reduced-form stand-in :class:`ReducedFormOutcomes`.
   :func:`evaluate_period` (exogenous), :func:`kkt_check`, :class:`FeasibleSpace`;
 * runs: :func:`run_game`, :func:`episode_2019`, :func:`sweep`, :func:`plot_sweep`,
   :func:`plot_episode`;
+* coupled to the corridor simulation: :func:`run_coupled` (:class:`CoupledResult`),
+  :class:`BargainingController` (a ``run_corridor`` controller), :class:`AnchoredOutcomes`
+  (outcomes anchored to the simulated state), :class:`CorridorView`, :class:`LeverBinding`,
+  :func:`plot_coupled`;
 * numbers: :data:`CALIBRATION` (data with sources, or named calibration parameters).
 """
 
@@ -33,7 +37,10 @@ from corredor.bargaining.actors import (
     tolerance_musd,
     united_states_2019,
 )
+from corredor.bargaining.anchored import AnchoredOutcomes, SimulatedState
+from corredor.bargaining.binding import LeverBinding
 from corredor.bargaining.calibration import CALIBRATION, Calibrated, calibration_rows
+from corredor.bargaining.coupled import BargainingController, CoupledResult, run_coupled
 from corredor.bargaining.dynamics import (
     TARIFF_START_2019,
     BargainingResult,
@@ -43,6 +50,7 @@ from corredor.bargaining.dynamics import (
 )
 from corredor.bargaining.feasible import FeasibleSpace
 from corredor.bargaining.game import PeriodSolution, evaluate_period, solve_period
+from corredor.bargaining.observe import CorridorView
 from corredor.bargaining.optimality import KKTReport, kkt_check
 from corredor.bargaining.outcomes import (
     OUTCOMES,
@@ -66,7 +74,7 @@ from corredor.bargaining.policy import (
     policy_path_from_timeline,
 )
 from corredor.bargaining.stage import StageEvaluation, StageGame, on_its_own
-from corredor.bargaining.sweep import plot_episode, plot_sweep, sweep
+from corredor.bargaining.sweep import plot_coupled, plot_episode, plot_sweep, sweep
 
 __all__ = [
     "CALIBRATION",
@@ -74,14 +82,19 @@ __all__ = [
     "LEVERS",
     "OUTCOMES",
     "TARIFF_START_2019",
+    "AnchoredOutcomes",
+    "BargainingController",
     "BargainingResult",
     "Calibrated",
+    "CorridorView",
+    "CoupledResult",
     "Demand",
     "Exposure",
     "FeasibleSpace",
     "Hegemon",
     "Inducement",
     "KKTReport",
+    "LeverBinding",
     "LeverMap",
     "OutcomeModel",
     "Outcomes",
@@ -91,6 +104,7 @@ __all__ = [
     "Preferences",
     "ReducedFormOutcomes",
     "ReducedFormParams",
+    "SimulatedState",
     "StageEvaluation",
     "StageGame",
     "TabulatedOutcomes",
@@ -108,10 +122,12 @@ __all__ = [
     "on_its_own",
     "outcome_table",
     "parameter_changes",
+    "plot_coupled",
     "plot_episode",
     "plot_sweep",
     "policy_from_parameters",
     "policy_path_from_timeline",
+    "run_coupled",
     "run_game",
     "sanction_loss_musd",
     "solve_period",

@@ -10,7 +10,8 @@ import pandas as pd
 
 from corredor.bargaining.calibration import default
 from corredor.bargaining.dynamics import episode_2019
-from corredor.bargaining.sweep import plot_episode, plot_sweep, sweep
+from corredor.bargaining.game import Mode
+from corredor.bargaining.sweep import plot_coupled, plot_episode, plot_sweep, sweep
 from corredor.errors import ScenarioError
 
 if TYPE_CHECKING:
@@ -85,11 +86,12 @@ def bargain_command(
     exposure: float | None,
     credibility: float,
     do_sweep: bool,
-    review_days: int,
+    review_days: int | None,
     periods: int,
     refine: bool,
     plot: Path | None,
 ) -> None:
+    review_days = 90 if review_days is None else review_days
     if scenario not in SCENARIOS:
         raise ScenarioError(
             scenario, "no bargaining episode for this scenario", fix=f"use {', '.join(SCENARIOS)}"
@@ -142,3 +144,94 @@ def bargain_command(
     if plot is not None:
         plot_episode(runs, plot)
         print(f"chart written to {plot}")
+
+
+_COUPLED_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("start", "period from", "{}"),
+    ("tariff_mean", "tariff", "{:.1%}"),
+    ("stc_demanded", "STC asked", "{}"),
+    ("enforcement_south", "enf. S", "{:.2f}"),
+    ("enforcement_transit", "enf. T", "{:.2f}"),
+    ("enforcement_north", "enf. N", "{:.2f}"),
+    ("humanitarian_visas", "visas", "{:.2f}"),
+    ("asylum_capacity", "asylum", "{:.2f}"),
+    ("mpp_acceptance", "MPP", "{:.2f}"),
+    ("safe_third_country", "STC", "{:.0f}"),
+    ("arrivals_per_day", "arrivals/day (game)", "{:,.0f}"),
+    ("sim_arrivals_per_day", "arrivals/day (sim)", "{:,.0f}"),
+    ("sim_transit_apprehensions", "apprehended in T (sim)", "{:,.0f}"),
+    ("sim_stranded", "stranded (sim)", "{:,.0f}"),
+    ("sim_deportations_unscreened", "deported unscreened (sim)", "{:,.0f}"),
+    ("sanction_probability", "P(sanction)", "{:.2f}"),
+    ("feasible_share", "feasible space", "{:.1%}"),
+    ("distance_from_preferred", "dist. from own", "{:.2f}"),
+)
+
+
+def coupled_command(
+    console: Console,
+    *,
+    scenario: str,
+    endogenous: bool,
+    exogenous: bool,
+    exposure: float | None,
+    credibility: float,
+    review_days: int | None,
+    days: int | None,
+    seed: int,
+    plot: Path | None,
+    report: Path | None,
+) -> None:
+    """``corredor bargain SCENARIO --endogenous|--exogenous``: the game on the simulation, for
+    the data-based export share and (with ``--exposure``) a counterfactual one."""
+    from corredor.bargaining.coupled import CoupledResult, run_coupled
+
+    if endogenous and exogenous:
+        raise ScenarioError(
+            None, "--endogenous and --exogenous together", fix="choose one of the two modes"
+        )
+    mode: Mode = "endogenous" if endogenous else "exogenous"
+    if not console.is_terminal:
+        console.width = 240
+    data_share = default("export_share")
+    shares: list[float | None] = [None]
+    if exposure is not None and abs(exposure - data_share) > 1e-12:
+        shares.append(exposure)
+    frames: dict[str, pd.DataFrame] = {}
+    first: CoupledResult | None = None
+    for share in shares:
+        label = f"data ({data_share:.3f})" if share is None else f"counterfactual ({share:.3f})"
+        console.print(f"running {scenario} ({mode}, export share {label}) …", style="dim")
+        result = run_coupled(
+            scenario,
+            mode=mode,
+            export_share=share,
+            credibility=credibility,
+            seed=seed,
+            days=days,
+            review_days=review_days,
+        )
+        first = first if first is not None else result
+        frames[label] = result.to_frame().assign(label=label)
+    frame = pd.concat(list(frames.values()), ignore_index=True)
+    for col, _, _ in _COUPLED_COLUMNS:
+        if col not in frame:
+            frame[col] = float("nan")
+    assert first is not None
+    _print_frame(
+        console,
+        frame,
+        _COUPLED_COLUMNS,
+        f"Threat game on the {first.corridor.scenario} simulation ({mode}), "
+        f"{int(frame['days'].iloc[0])}-day review periods, credibility {credibility:g}, "
+        f"seed {seed}",
+        label="export share",
+    )
+    if plot is not None:
+        plot_coupled(frames, plot)
+        print(f"chart written to {plot}")
+    if report is not None:
+        from corredor.bargaining.report import write_coupled_report
+
+        write_coupled_report(first, report, frames)
+        print(f"report written to {report}")

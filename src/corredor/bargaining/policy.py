@@ -9,6 +9,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -187,15 +188,28 @@ def _trapezoid(levels: FloatArray) -> FloatArray:
 # ----------------------------------------------------------------- the link to the timeline
 @dataclass(frozen=True)
 class LeverMap:
-    """A lever as a scenario parameter: ``lever = (value - offset) / scale``, clipped to [0, 1]."""
+    """A lever as a scenario parameter: ``lever = (value - offset) / scale``, clipped to [0, 1].
+
+    ``op`` is how :func:`parameter_changes` writes the lever as a policy-event change: ``set``
+    writes the value ``offset + lever × scale``; ``add`` writes the difference ``lever × scale``
+    to the value the timeline gives (``offset`` is that value, the lever's zero); ``multiply``
+    writes the factor ``lever`` (``scale`` is the value at lever 1, ``offset`` 0). ``add`` and
+    ``multiply`` compose with the other events in force on the parameter; all three give the
+    same value while the timeline's value is ``offset`` (``scale`` for ``multiply``).
+    """
 
     parameter: str
     scale: float
     offset: float = 0.0
+    op: Literal["set", "add", "multiply"] = "set"
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.scale) and self.scale > 0):
             raise ScenarioError(None, f"scale {self.scale!r}", field=self.parameter, expected="> 0")
+        if self.op == "multiply" and self.offset != 0.0:
+            raise ScenarioError(
+                None, f"offset {self.offset!r}", field=self.parameter, expected="0 for multiply"
+            )
 
     def to_lever(self, value: float) -> float:
         return float(min(1.0, max(0.0, (value - self.offset) / self.scale)))
@@ -203,42 +217,60 @@ class LeverMap:
     def to_parameter(self, lever: float) -> float:
         return self.offset + lever * self.scale
 
+    def change(self, lever: float) -> ParameterChange:
+        """The policy-event change that puts the parameter at ``lever``."""
+        if self.op == "add":
+            return ParameterChange(parameter=self.parameter, op="add", value=lever * self.scale)
+        if self.op == "multiply":
+            return ParameterChange(parameter=self.parameter, op="multiply", value=lever)
+        return ParameterChange(parameter=self.parameter, op="set", value=self.to_parameter(lever))
+
+
+#: A lever's link to the scenario: one parameter, or several moved together.
+LeverMaps = LeverMap | Sequence[LeverMap]
+
+
+def _maps(entry: LeverMaps) -> tuple[LeverMap, ...]:
+    return (entry,) if isinstance(entry, LeverMap) else tuple(entry)
+
 
 def policy_from_parameters(
-    values: Mapping[str, float], mapping: Mapping[str, LeverMap], fallback: TransitPolicy
+    values: Mapping[str, float], mapping: Mapping[str, LeverMaps], fallback: TransitPolicy
 ) -> TransitPolicy:
-    """The policy that parameter ``values`` set; levers without a mapping keep ``fallback``'s."""
+    """The policy that parameter ``values`` set (a lever mapped to several parameters: the
+    mean of their levers); levers without a mapping keep ``fallback``'s."""
     levers = fallback.as_dict()
-    for lever, lm in mapping.items():
+    for lever, entry in mapping.items():
         if lever not in LEVERS:
             raise ScenarioError(None, f"unknown lever {lever!r}", expected=", ".join(LEVERS))
-        if lm.parameter not in values:
-            raise ScenarioError(
-                None,
-                f"lever {lever} maps to the unknown parameter {lm.parameter!r}",
-                field=f"levers.{lever}",
-            )
-        levers[lever] = lm.to_lever(values[lm.parameter])
+        maps = _maps(entry)
+        for lm in maps:
+            if lm.parameter not in values:
+                raise ScenarioError(
+                    None,
+                    f"lever {lever} maps to the unknown parameter {lm.parameter!r}",
+                    field=f"levers.{lever}",
+                )
+        if maps:
+            levers[lever] = float(np.mean([lm.to_lever(values[lm.parameter]) for lm in maps]))
     return TransitPolicy.from_array([levers[n] for n in LEVERS])
 
 
 def parameter_changes(
-    policy: TransitPolicy, mapping: Mapping[str, LeverMap]
+    policy: TransitPolicy, mapping: Mapping[str, LeverMaps]
 ) -> tuple[ParameterChange, ...]:
-    """``set`` changes that put the mapped scenario parameters at ``policy`` (closing the loop:
-    the chosen policy as a policy event's changes)."""
+    """The changes that put the mapped scenario parameters at ``policy`` (closing the loop:
+    the chosen policy as a policy event's changes; ``set``, ``add`` or ``multiply`` as each
+    :class:`LeverMap` says)."""
     lv = policy.as_dict()
-    return tuple(
-        ParameterChange(parameter=lm.parameter, op="set", value=lm.to_parameter(lv[name]))
-        for name, lm in mapping.items()
-    )
+    return tuple(lm.change(lv[name]) for name, entry in mapping.items() for lm in _maps(entry))
 
 
 def policy_path_from_timeline(
     timeline: PolicyTimeline,
     starts: Sequence[dt.date],
     days: int,
-    mapping: Mapping[str, LeverMap],
+    mapping: Mapping[str, LeverMaps],
     fallback: TransitPolicy,
 ) -> list[TransitPolicy]:
     """The policy of each review period ``[start, start + days)``: the mapped parameters'

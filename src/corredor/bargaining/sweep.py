@@ -148,3 +148,40 @@ def plot_episode(frames: Mapping[str, pd.DataFrame], path: str | Path | None = N
     fig.suptitle("Review periods (start dates); tariff schedule from 2019-06-10")
     _save(fig, path)
     return fig
+
+
+def plot_coupled(frames: Mapping[str, pd.DataFrame], path: str | Path | None = None) -> Figure:
+    """Per review period of coupled runs (``CoupledResult.to_frame()``, one per label): the
+    feasible space's size, mean enforcement, visa issuance, and arrivals at the hegemon's
+    border per day as the game predicted them (dashed) and as the simulation gave them
+    (solid). Writes a PNG if ``path``."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(12, 3.6), layout="constrained")
+    axes = fig.subplots(1, 4, sharex=True)
+    cols = (
+        ("feasible_share", "feasible space (share of grid)"),
+        ("enforcement_mean", "enforcement (mean effort)"),
+        ("humanitarian_visas", "humanitarian visas"),
+    )
+    for ax, (col, title) in zip(axes[:3], cols, strict=True):
+        for label, df in frames.items():
+            ax.plot([str(d) for d in df["start"]], df[col], marker="o", label=label)
+        ax.set_title(title)
+        ax.set_ylim(-0.02, 1.02)
+    ax = axes[3]
+    for i, (label, df) in enumerate(frames.items()):
+        x = [str(d) for d in df["start"]]
+        color = f"C{i}"
+        ax.plot(x, df["arrivals_per_day"], ls="--", marker=".", color=color)
+        if "sim_arrivals_per_day" in df:
+            ax.plot(x, df["sim_arrivals_per_day"], marker="o", color=color, label=label)
+    ax.set_title("arrivals a day (-- game, o sim)")
+    ax.set_ylim(bottom=0)
+    for ax in axes:
+        ax.grid(alpha=0.3)
+        ax.tick_params(axis="x", labelrotation=30, labelsize=8)
+    axes[0].legend(fontsize=8)
+    fig.suptitle("Threat game on the corridor simulation, per review period (start dates)")
+    _save(fig, path)
+    return fig

@@ -17,15 +17,31 @@ import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from corredor.ensemble.models import PreparedScenario, ReplicaOutput
 from corredor.errors import RunError
 
 if TYPE_CHECKING:
     from distributed import Client, LocalCluster
 
-OnResult = Callable[[int, ReplicaOutput], None]
+OutT = TypeVar("OutT")
+OutT_co = TypeVar("OutT_co", covariant=True)
+
+
+class Replicable(Protocol[OutT_co]):
+    """What a backend runs: an object shipped once to each worker that runs one task per
+    integer key (a seed for Flee ensembles, a task number for corridor ensembles)."""
+
+    def run_replica(
+        self,
+        seed: int,
+        *,
+        threads: int | None = None,
+        on_day: Callable[[int], None] | None = None,
+    ) -> OutT_co: ...
+
+
+OnResult = Callable[[int, OutT], None]
 """Called in the calling process with (position in ``seeds``, replica output)."""
 
 OnDay = Callable[[int, int], None]
@@ -42,11 +58,11 @@ class EnsembleError(RunError):
 
 # ------------------------------------------------------------------------------------- serial
 def run_serial(
-    prepared: PreparedScenario,
+    prepared: Replicable[OutT],
     seeds: Sequence[int],
     *,
     threads: int | None,
-    on_result: OnResult,
+    on_result: OnResult[OutT],
     on_day: OnDay | None = None,
 ) -> None:
     """One replica after the other, in this process."""
@@ -60,11 +76,11 @@ def run_serial(
 
 
 # ------------------------------------------------------------------------------ process pool
-_WORKER_SCENARIO: PreparedScenario | None = None
+_WORKER_SCENARIO: Replicable[Any] | None = None
 """The prepared scenario of this pool worker, set once by :func:`_init_process_worker`."""
 
 
-def _init_process_worker(prepared: PreparedScenario, threads: int | None) -> None:
+def _init_process_worker(prepared: Replicable[Any], threads: int | None) -> None:
     """Pool initializer: receives the prepared scenario once per worker process."""
     global _WORKER_SCENARIO  # noqa: PLW0603 - one scenario per worker process, by design
     _WORKER_SCENARIO = prepared
@@ -73,7 +89,7 @@ def _init_process_worker(prepared: PreparedScenario, threads: int | None) -> Non
     set_numba_threads(threads)
 
 
-def _process_task(seed: int) -> ReplicaOutput:
+def _process_task(seed: int) -> Any:
     if _WORKER_SCENARIO is None:  # pragma: no cover - the initializer always runs first
         raise EnsembleError("process pool worker was not initialised with a scenario")
     return _WORKER_SCENARIO.run_replica(seed)
@@ -87,12 +103,12 @@ def worker_environment() -> dict[str, str]:
 
 
 def run_processes(
-    prepared: PreparedScenario,
+    prepared: Replicable[OutT],
     seeds: Sequence[int],
     *,
     workers: int,
     threads: int | None,
-    on_result: OnResult,
+    on_result: OnResult[OutT],
 ) -> None:
     """A ``ProcessPoolExecutor`` of ``workers`` spawned processes; one task per seed."""
     from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -106,7 +122,7 @@ def run_processes(
         initargs=(prepared, threads),
     )
     try:
-        pending: dict[Future[ReplicaOutput], int] = {
+        pending: dict[Future[OutT], int] = {
             pool.submit(_process_task, seed): i for i, seed in enumerate(seeds)
         }
         for fut in as_completed(pending):
@@ -130,7 +146,7 @@ _PARALLEL_LOCK = threading.Lock()
 every numba threading layer allows concurrent parallel launches)."""
 
 
-def _dask_task(prepared: PreparedScenario, seed: int, threads: int) -> ReplicaOutput:
+def _dask_task(prepared: Replicable[OutT], seed: int, threads: int) -> OutT:
     """One replica on a Dask worker; ``prepared`` arrives once per worker (scattered)."""
     if getattr(prepared, "parallel", False):
         with _PARALLEL_LOCK:
@@ -220,12 +236,12 @@ def dask_client(
 
 
 def run_dask(
-    prepared: PreparedScenario,
+    prepared: Replicable[OutT],
     seeds: Sequence[int],
     *,
     client: Client,
     threads: int,
-    on_result: OnResult,
+    on_result: OnResult[OutT],
 ) -> None:
     """Scatter the prepared scenario to every worker once, then submit one task per seed and
     hand the results over as they complete."""
@@ -247,6 +263,7 @@ __all__ = [
     "EnsembleError",
     "OnDay",
     "OnResult",
+    "Replicable",
     "connect",
     "dask_client",
     "local_cluster",

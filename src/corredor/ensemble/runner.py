@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import operator
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, get_args
 
 from corredor.ensemble.backends import (
     EnsembleError,
+    OnDay,
+    OnResult,
+    OutT,
+    Replicable,
     dask_client,
     run_dask,
     run_processes,
@@ -52,6 +56,73 @@ def _seed_list(seeds: Iterable[int]) -> list[int]:
             "exactly and would understate the spread"
         )
     return out
+
+
+def choose_backend(
+    backend: str | None,
+    workers: int | None,
+    scheduler: str | Client | None,
+    threads: int | None,
+    tasks: int,
+) -> tuple[Backend, int]:
+    """The backend to use and the number of local workers (never more than ``tasks``).
+
+    Default: ``"dask"`` with a scheduler, ``"processes"`` when ``workers > 1``, else
+    ``"serial"``. Raises :class:`EnsembleError` on a bad combination.
+    """
+    if backend is None:
+        if scheduler is not None:
+            backend = "dask"
+        elif workers is not None and workers > 1:
+            backend = "processes"
+        else:
+            backend = "serial"
+    if backend not in BACKENDS:
+        raise EnsembleError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}")
+    if scheduler is not None and backend != "dask":
+        raise EnsembleError(f"a scheduler is only used by the dask backend, not {backend!r}")
+    if workers is not None and workers < 1:
+        raise EnsembleError(f"workers must be at least 1, got {workers}")
+    if threads is not None and threads < 1:
+        raise EnsembleError(f"threads must be at least 1, got {threads}")
+    n_workers = min(workers if workers is not None else os.cpu_count() or 1, max(tasks, 1))
+    return backend, n_workers  # type: ignore[return-value]
+
+
+def execute(
+    prepared: Replicable[OutT],
+    keys: Sequence[int],
+    *,
+    backend: Backend,
+    workers: int,
+    scheduler: str | Client | None,
+    threads: int | None,
+    connect_timeout: float | None,
+    on_result: OnResult[OutT],
+    on_day: OnDay | None = None,
+) -> None:
+    """Run ``prepared.run_replica(key)`` for every key on the chosen backend; each result is
+    handed to ``on_result(position, output)`` as it arrives (completion order)."""
+    if backend == "serial":
+        run_serial(prepared, keys, threads=threads, on_result=on_result, on_day=on_day)
+    elif backend == "processes":
+        run_processes(
+            prepared,
+            keys,
+            workers=workers,
+            threads=1 if threads is None else threads,
+            on_result=on_result,
+        )
+    else:
+        timeout = DEFAULT_CONNECT_TIMEOUT if connect_timeout is None else connect_timeout
+        with dask_client(scheduler, workers=workers, timeout=timeout) as client:
+            run_dask(
+                prepared,
+                keys,
+                client=client,
+                threads=1 if threads is None else threads,
+                on_result=on_result,
+            )
 
 
 def run_ensemble(
@@ -100,23 +171,7 @@ def run_ensemble(
         EnsembleError: bad seeds, backend or workers, or the scheduler cannot be reached.
     """
     seed_list = _seed_list(seeds)
-    if backend is None:
-        if scheduler is not None:
-            backend = "dask"
-        elif workers is not None and workers > 1:
-            backend = "processes"
-        else:
-            backend = "serial"
-    if backend not in BACKENDS:
-        raise EnsembleError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}")
-    if scheduler is not None and backend != "dask":
-        raise EnsembleError(f"a scheduler is only used by the dask backend, not {backend!r}")
-    if workers is not None and workers < 1:
-        raise EnsembleError(f"workers must be at least 1, got {workers}")
-    if threads is not None and threads < 1:
-        raise EnsembleError(f"threads must be at least 1, got {threads}")
-    n_workers = min(workers if workers is not None else os.cpu_count() or 1, len(seed_list))
-
+    chosen, n_workers = choose_backend(backend, workers, scheduler, threads, len(seed_list))
     prepared = prepare(
         scenario, days=days, hasten=hasten, flee31_quirks=flee31_quirks, parallel=parallel
     )
@@ -125,37 +180,36 @@ def run_ensemble(
 
     def on_result(i: int, out: ReplicaOutput) -> None:
         outputs[i] = out
-        if progress is not None and backend != "serial":
+        if progress is not None and chosen != "serial":
             progress(i, n_days - 1, n_days)
 
     def on_day(i: int, t: int) -> None:
         if progress is not None:
             progress(i, t, n_days)
 
-    if backend == "serial":
-        run_serial(prepared, seed_list, threads=threads, on_result=on_result, on_day=on_day)
-    elif backend == "processes":
-        run_processes(
-            prepared,
-            seed_list,
-            workers=n_workers,
-            threads=1 if threads is None else threads,
-            on_result=on_result,
-        )
-    else:
-        timeout = DEFAULT_CONNECT_TIMEOUT if connect_timeout is None else connect_timeout
-        with dask_client(scheduler, workers=n_workers, timeout=timeout) as client:
-            run_dask(
-                prepared,
-                seed_list,
-                client=client,
-                threads=1 if threads is None else threads,
-                on_result=on_result,
-            )
+    execute(
+        prepared,
+        seed_list,
+        backend=chosen,
+        workers=n_workers,
+        scheduler=scheduler,
+        threads=threads,
+        connect_timeout=connect_timeout,
+        on_result=on_result,
+        on_day=on_day,
+    )
     missing = [seed_list[i] for i, o in enumerate(outputs) if o is None]
     if missing:  # pragma: no cover - every backend either delivers every result or raises
         raise EnsembleError(f"no result came back for seeds {missing}")
     return prepared.assemble([o for o in outputs if o is not None])
 
 
-__all__ = ["BACKENDS", "DEFAULT_CONNECT_TIMEOUT", "Backend", "Progress", "run_ensemble"]
+__all__ = [
+    "BACKENDS",
+    "DEFAULT_CONNECT_TIMEOUT",
+    "Backend",
+    "Progress",
+    "choose_backend",
+    "execute",
+    "run_ensemble",
+]

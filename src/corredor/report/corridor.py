@@ -47,7 +47,8 @@ def observed_vs_simulated_figure(result: CorridorResult, names: tuple[str, ...] 
 
     ovs = result.observed_vs_simulated()
     monthly = result.monthly()
-    present = [n for n in names if n in monthly.columns]
+    # the flagship's charts, else the scenario's first observables
+    present = [n for n in names if n in monthly.columns] or list(monthly.columns[:4])
     fig, axes = plt.subplots(len(present), 1, figsize=(9, 2.3 * len(present)), sharex=True)
     axes = np.atleast_1d(axes)
     for ax, name in zip(axes, present, strict=True):

@@ -87,6 +87,9 @@ class Compiled:
     link_zone: IntArray  # -1: none
     link_crossing: npt.NDArray[np.bool_]  # leads into the destination country from outside
     dist_border: FloatArray  # km to the nearest border city (inf: none reachable)
+    border_ix: IntArray  # (B,) the border cities (places of kind border_city)
+    border_of_loc: IntArray  # (L,) index into border_ix, -1: not a border city
+    dist_to_city: FloatArray  # (B, L) km from every place to each border city (inf: none)
     # groups
     nat_names: tuple[str, ...]
     dem_names: tuple[str, ...]
@@ -99,10 +102,16 @@ class Compiled:
     origin_loc: IntArray
     origin_nat: IntArray
     departures: FloatArray  # (T, O) expected departures per day
+    # caravans (group departures)
+    caravan_names: tuple[str, ...]
+    caravan_origin: IntArray  # (K,) origin index
+    caravan_target: IntArray  # (K,) border city index, -1: each agent chooses
+    caravan_departures: FloatArray  # (T, K) expected caravan departures per day
+    caravan_hazard: FloatArray  # (K + 1,) hazard multiplier on the way; [0] = 1 (no caravan)
     # zones
     zone_names: tuple[str, ...]
     zone_of_loc: IntArray  # (L,) -1: none
-    zone_hazard: FloatArray  # (Z, G) hazard per unit of effort per day
+    zone_hazard: FloatArray  # (T, Z, G) hazard per unit of effort per day
     zone_effort: FloatArray  # (T, Z)
     zone_detention: IntArray  # (Z,) service index
     zone_in_dest: npt.NDArray[np.bool_]
@@ -161,7 +170,13 @@ def compile_corridor(
 ) -> Compiled:
     """Arrays for the engine (module docstring). ``calibration`` overrides parameter defaults;
     ``days`` shortens the run; ``extra_events`` are added to the scenario's policy events."""
-    cal = {**scenario.calibration_defaults(), **dict(calibration or {})}
+    from corredor.calibration.calibrated import calibrated_parameters  # calibrated.yaml, if any
+
+    cal = {
+        **scenario.calibration_defaults(),
+        **calibrated_parameters(scenario),
+        **dict(calibration or {}),
+    }
     unknown = sorted(set(calibration or {}) - set(scenario.calibration))
     if unknown:
         raise ScenarioError(
@@ -210,6 +225,9 @@ def compile_corridor(
     for ln in scenario.links.rows:
         a, b = loc_ix[ln.from_], loc_ix[ln.to]
         km, speed, risk = const(ln.km), const(ln.speed), const(ln.risk)
+        if ln.km_type in scenario.circuity:
+            # e.g. great-circle km × circuity = the distance actually travelled
+            km *= const(scenario.circuity[ln.km_type])
         z = zone_ix[ln.enforcement_exposure] if ln.enforcement_exposure else -1
         days_on = km / speed if speed > 0 else np.inf
         edges.append((a, b, km, days_on, risk, z))
@@ -229,7 +247,13 @@ def compile_corridor(
     link_to = np.array([e[1] for e in edges], dtype=np.int32)
     link_crossing = loc_in_dest[link_to] & ~loc_in_dest[link_from]
     link_km = np.array([e[2] for e in edges])
-    dist = _dist_to(L, edges, targets=np.flatnonzero(loc_kind == BORDER_CITY), blocked=loc_in_dest)
+    border_ix = np.flatnonzero(loc_kind == BORDER_CITY).astype(np.int32)
+    dist = _dist_to(L, edges, targets=border_ix, blocked=loc_in_dest)
+    dist_to_city = np.array(
+        [_dist_to(L, edges, targets=np.array([b]), blocked=loc_in_dest) for b in border_ix]
+    ).reshape(len(border_ix), L)
+    border_of_loc = np.full(L, -1, dtype=np.int32)
+    border_of_loc[border_ix] = np.arange(len(border_ix), dtype=np.int32)
 
     # ------------------------------------------------------------------ groups
     nat_names = tuple(scenario.nationalities)
@@ -259,7 +283,15 @@ def compile_corridor(
     dates = np.array([start + dt.timedelta(days=i) for i in range(T)], dtype="datetime64[D]")
     for k, o in enumerate(scenario.origins):
         lam = series(f"origins.{o.name}.base_daily_departures").copy()
-        if o.share is not None:
+        if o.share is not None and o.share.rest:
+            # one minus the shares of the nationality's other origins
+            others = [
+                series(f"origins.{x.name}.share")
+                for x in scenario.origins
+                if x.nationality == o.nationality and x is not o and x.share is not None
+            ]
+            lam *= np.clip(1.0 - np.sum(others, axis=0), 0.0, 1.0)
+        elif o.share is not None:
             lam *= series(f"origins.{o.name}.share")
         for driver in o.drivers:
             x = _driver_daily(o.series, driver, dates)
@@ -267,6 +299,26 @@ def compile_corridor(
             e = series(f"origins.{o.name}.drivers.{driver}")
             lam *= (np.maximum(x, 1e-12) / max(x0, 1e-12)) ** e
         departures[:, k] = lam / scenario.people_per_agent
+
+    # ------------------------------------------------------------------ caravans
+    K = len(scenario.caravans)
+    origin_ix = {n: i for i, n in enumerate(origin_names)}
+    caravan_origin = np.array(
+        [origin_ix[k.origin] for k in scenario.caravans], dtype=np.int32
+    ).reshape(K)
+    caravan_target = np.full(K, -1, dtype=np.int32)
+    caravan_departures = np.zeros((T, K))
+    # index 0: not in a caravan; caravan k is k + 1 in the agents' ``caravan`` column
+    caravan_hazard = np.ones(K + 1)
+    for k, car in enumerate(scenario.caravans):
+        name = f"caravans.{car.name}"
+        if car.target is not None:
+            caravan_target[k] = border_of_loc[loc_ix[car.target]]
+        d0 = (car.date - start).days
+        people = series(f"{name}.people")
+        for d in range(max(d0, 0), min(d0 + car.days, T)):
+            caravan_departures[d, k] = people[d] / car.days / scenario.people_per_agent
+        caravan_hazard[k + 1] = float(series(f"{name}.hazard_multiplier")[max(min(d0, T - 1), 0)])
 
     # ------------------------------------------------------------------ services
     services = scenario.services
@@ -394,7 +446,7 @@ def compile_corridor(
     # ------------------------------------------------------------------ zones
     Z = len(zone_names)
     zone_of_loc = np.full(L, -1, dtype=np.int32)
-    zone_hazard = np.zeros((Z, G))
+    zone_hazard = np.zeros((T, Z, G))
     zone_effort = np.zeros((T, Z))
     zone_detention = np.zeros(Z, dtype=np.int32)
     zone_in_dest = np.zeros(Z, dtype=bool)
@@ -407,7 +459,7 @@ def compile_corridor(
                 zone.hazard, nat_names[group_nat[g]], dem_names[group_dem[g]], nat_names, dem_names
             )
             if sel is not None:
-                zone_hazard[zi, g] = float(series(f"enforcement.{zone.name}.hazard.{sel}")[0])
+                zone_hazard[:, zi, g] = series(f"enforcement.{zone.name}.hazard.{sel}")
         zone_detention[zi] = svc_ix[zone.detention]
         zone_in_dest[zi] = bool(loc_in_dest[svc_loc[svc_ix[zone.detention]]])
 
@@ -442,6 +494,9 @@ def compile_corridor(
         link_zone=np.array([e[5] for e in edges], dtype=np.int32),
         link_crossing=link_crossing,
         dist_border=dist,
+        border_ix=border_ix,
+        border_of_loc=border_of_loc,
+        dist_to_city=dist_to_city,
         nat_names=nat_names,
         dem_names=dem_names,
         group_nat=group_nat,
@@ -452,6 +507,11 @@ def compile_corridor(
         origin_loc=origin_loc,
         origin_nat=origin_nat,
         departures=departures,
+        caravan_names=tuple(k.name for k in scenario.caravans),
+        caravan_origin=caravan_origin,
+        caravan_target=caravan_target,
+        caravan_departures=caravan_departures,
+        caravan_hazard=caravan_hazard,
         zone_names=zone_names,
         zone_of_loc=zone_of_loc,
         zone_hazard=zone_hazard,

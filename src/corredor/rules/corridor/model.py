@@ -19,9 +19,11 @@ The order of a day is :data:`PLAN` (printed by ``corredor run mexico-us --show-p
 7. ``track``       (tracker) stocks of people by phase, place and service for the ledger.
 
 Every random draw is ``uniform(seed, stream, day, agent, k)`` (``corredor.engine.rng``), so a
-run depends only on its seed, not on the order agents are processed in. The processes are
-whole-array NumPy operations over the active agents; the service queues are the numba kernels
-of ``corredor.engine.services``.
+run depends only on its seed, not on the order agents are processed in. Movement and exposure
+(the heaviest process) is the numba kernel ``corredor.rules.corridor.kernels.move_day``, one
+agent per thread, with a NumPy twin as its test oracle; the service queues are the numba
+kernels of ``corredor.engine.services``; the other processes are whole-array NumPy operations
+over the active agents.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from corredor.rules.corridor.compiled import (
     TRANSIT_KINDS,
     Compiled,
 )
+from corredor.rules.corridor.kernels import draw_links_np, move_day, within_table
 from corredor.rules.corridor.recorder import Recorder
 from corredor.rules.corridor.state import (
     COLUMNS,
@@ -77,7 +80,6 @@ ENGINE_PARAMETERS = (
     "settle_after_protection",
     "apply_visa_propensity",
 )
-_EPS = 1e-6
 
 
 def _cal(c: Compiled, name: str, day: int, default: float) -> float:
@@ -134,6 +136,7 @@ class CorridorModel:
         self.day = 0
         # per-day derived tables
         self._effort = c.zone_effort[0]
+        self._hazard = c.zone_hazard[0]
         self._ahead = np.zeros((c.n_groups, len(c.loc_names)))
         self._ahead_key = b""
         self._stock_loc = np.zeros(len(c.loc_names))
@@ -160,6 +163,8 @@ class CorridorModel:
     def _set_phase(self, ids: IntArray, phase: Phase) -> None:
         self.agents["phase"][ids] = phase
         self.agents["since"][ids] = self.day
+        if phase != Phase.TRAVEL:
+            self.agents["caravan"][ids] = 0  # a caravan ends at the border or a service
 
     def _phase_at(self, ids: IntArray) -> None:
         """TRAVEL, BORDER or IN_DEST according to where the agents are."""
@@ -172,6 +177,10 @@ class CorridorModel:
         self.agents["phase"][ids] = ph
         self.agents["since"][ids] = self.day
         self.agents["link"][ids] = -1
+        self.agents["caravan"][ids[ph != Phase.TRAVEL]] = 0
+        city = self.c.border_of_loc[loc]
+        at_city = city >= 0
+        self.agents["target"][ids[at_city]] = city[at_city]
 
     def _activate(self, ids: IntArray) -> None:
         if ids.shape[0]:
@@ -210,6 +219,32 @@ class CorridorModel:
             if d < self.c.days:
                 self.wake[int(d)].append(back[when == d])
 
+    def _choose_target(self, ids: IntArray) -> None:
+        """The border city each departing agent heads for: a multinomial logit over the border
+        cities reachable from its place, U_b = w_distance × km to b + w_queue_length × people
+        waiting in b + w_network_ties × co-national share in b (the same weights as the route
+        choice; MODEL.md §4)."""
+        c, a, day = self.c, self.agents, self.day
+        if ids.shape[0] == 0 or len(c.border_ix) == 0:
+            return
+        b_loc = c.border_ix
+        km = c.dist_to_city[:, a["loc"][ids]].T  # (n, B)
+        nat = c.group_nat[a["group"][ids]]
+        share = self._stock_loc_nat[b_loc] / np.maximum(self._stock_loc[b_loc, None], 1.0)
+        util = (
+            _opt(c, "weights.distance", day) * np.where(np.isfinite(km), km, 0.0)
+            + _opt(c, "weights.queue_length", day) * self._stock_loc[b_loc][None]
+            + _opt(c, "weights.network_ties", day) * share[:, nat].T
+        )
+        util = np.where(np.isfinite(km), util, -np.inf)
+        top = util.max(axis=1, keepdims=True)
+        w = np.where(np.isfinite(util), np.exp(util - np.where(np.isfinite(top), top, 0.0)), 0.0)
+        tot = w.sum(axis=1, keepdims=True)
+        cum = np.cumsum(w / np.maximum(tot, 1e-300), axis=1)
+        u = self.u(self.keys.route, ids, 99)
+        pick = np.minimum((u[:, None] >= cum).sum(axis=1), len(b_loc) - 1)
+        a["target"][ids] = np.where(tot[:, 0] > 0, pick, -1)
+
     def _at_border(self, ids: IntArray, *, reattempt_p: float) -> None:
         """Pushed to a border city (deported there or expelled): try again or go home."""
         if ids.shape[0] == 0:
@@ -225,19 +260,27 @@ class CorridorModel:
         c, t = self.c, self.services.table
         t.capacity[:] = c.svc_capacity[day]
         t.mean_days[:] = np.maximum(c.svc_mean_days[day], 1.0)
-        t.abandon_hazard[:] = c.svc_abandon[day]
+        # a closed service takes nobody: the people on its list leave it (ABANDON) today
+        t.abandon_hazard[:] = np.where(c.svc_open[day], c.svc_abandon[day], 1.0)
         t.outcome_p[:] = c.outcome_table_on(day)
         self._effort = c.zone_effort[day]
+        self._hazard = c.zone_hazard[day]
         self._route_tables(day)
 
     def step_depart(self, day: int) -> None:
         c, a = self.c, self.agents
-        lam = c.departures[day]
+        n_orig = c.departures.shape[1]
+        lam = np.concatenate([c.departures[day], c.caravan_departures[day]])
         seed = int(mix64(np.uint64(self.keys.depart)) ^ np.uint64(day))
+        # one Poisson count per origin, then per caravan (appended: no caravan, same draws)
         counts = np.random.Generator(np.random.Philox(key=seed)).poisson(lam)
         n = int(counts.sum())
         if n:
-            origin = np.repeat(np.arange(lam.shape[0], dtype=np.int16), counts)
+            src = np.repeat(np.arange(lam.shape[0]), counts)
+            in_car = src >= n_orig
+            car_origin = np.append(c.caravan_origin, 0)  # padded: never empty
+            origin = np.where(in_car, car_origin[np.maximum(src - n_orig, 0)], src)
+            origin = origin.astype(np.int16)
             sl = a.add(n)
             ids = np.arange(sl.start, sl.stop, dtype=np.int32)
             nat = c.origin_nat[origin]
@@ -249,6 +292,12 @@ class CorridorModel:
             a["loc"][ids] = c.origin_loc[origin]
             a["born"][ids] = day
             self._set_phase(ids, Phase.TRAVEL)
+            self._choose_target(ids)
+            if in_car.any():
+                k = (src[in_car] - n_orig).astype(np.int16)
+                a["caravan"][ids[in_car]] = k + 1
+                fixed = c.caravan_target[k]
+                a["target"][ids[in_car]] = np.where(fixed >= 0, fixed, a["target"][ids[in_car]])
             self._activate(ids)
             self.recorder.emit(EV_DEPART, a["loc"][ids], ids, a, day)
         again = self.wake.pop(day, [])
@@ -257,6 +306,7 @@ class CorridorModel:
             ids = ids[a["phase"][ids] == Phase.HOME]
             a["attempts"][ids] += 1
             self._phase_at(ids)
+            self._choose_target(ids[a["phase"][ids] == Phase.TRAVEL])
             self._activate(ids)
             self.recorder.emit(EV_DEPART, a["loc"][ids], ids, a, day)
 
@@ -476,7 +526,7 @@ class CorridorModel:
         self._join(ids[go_port], port[go_port].astype(np.int32))
         cross = ids[choice == 3]
         if cross.shape[0]:
-            link = self._choose(cross, self._cross_cum, self._cross_has)
+            link = self._choose(cross, self._cross_within, self._cross_has)
             ok = link >= 0
             cross = cross[ok]
             a["link"][cross] = link[ok]
@@ -498,7 +548,7 @@ class CorridorModel:
         hz_loc = (
             np.where(
                 c.zone_of_loc[None, :] >= 0,
-                c.zone_hazard[c.zone_of_loc].T * eff[c.zone_of_loc][None, :],
+                self._hazard[c.zone_of_loc].T * eff[c.zone_of_loc][None, :],
                 0.0,
             )
             if len(c.zone_names)
@@ -507,7 +557,7 @@ class CorridorModel:
         hz_link = (
             np.where(
                 c.link_zone[None, :] >= 0,
-                c.zone_hazard[c.link_zone].T * eff[c.link_zone][None, :],
+                self._hazard[c.link_zone].T * eff[c.link_zone][None, :],
                 0.0,
             )
             if len(c.zone_names)
@@ -516,44 +566,28 @@ class CorridorModel:
         to = c.link_to
         share = self._stock_loc_nat / np.maximum(self._stock_loc[:, None], 1.0)  # (L, N)
         queue_loc = self._stock_loc
+        B = len(c.border_ix)
         util = (
-            w_d * (c.link_km + np.where(np.isfinite(c.dist_border[to]), c.dist_border[to], 0))[None]
-            + w_r * (c.link_risk * c.link_days)[None]
+            w_r * (c.link_risk * c.link_days)[None]
             + w_e * (hz_link * c.link_days[None] + hz_loc[:, to])
             + w_q * queue_loc[to][None]
             + w_n * share[to][:, c.group_nat].T
+        )  # (G, E)
+        # rows g * B + b: group g heading for border city b; links that get closer to b
+        d_to = c.dist_to_city[:, to]  # (B, E)
+        left = w_d * (c.link_km[None] + np.where(np.isfinite(d_to), d_to, 0.0))
+        util_gb = (util[:, None, :] + left[None]).reshape(G * B, -1)
+        travel = (d_to < c.dist_to_city[:, c.link_from]) & ~c.link_crossing[None]
+        self._travel_within, self._travel_has = within_table(
+            util_gb, np.tile(travel, (G, 1)), c.out_off, c.link_from
         )
-        travel = (c.dist_border[to] < c.dist_border[c.link_from]) & ~c.link_crossing
-        self._travel_cum, self._travel_has = self._cum_table(util, travel)
-        self._cross_cum, self._cross_has = self._cum_table(
-            w_e * hz_link * c.link_days[None], c.link_crossing
+        self._cross_within, self._cross_has = within_table(
+            w_e * hz_link * c.link_days[None], c.link_crossing, c.out_off, c.link_from
         )
         # hazard-days ahead on the shortest way to the border: changes only with the effort
-        key = eff.tobytes()
+        key = eff.tobytes() + self._hazard.tobytes()
         if key != self._ahead_key:
             self._ahead, self._ahead_key = self._ahead_table(hz_loc, hz_link), key
-
-    def _cum_table(
-        self, util: FloatArray, cand: npt.NDArray[np.bool_]
-    ) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
-        c = self.c
-        G, L = util.shape[0], len(c.loc_names)
-        x = np.where(cand[None], util, -np.inf)
-        node_max = np.full((G, L), -np.inf)
-        np.maximum.at(node_max, (slice(None), c.link_from), x)
-        with np.errstate(invalid="ignore"):
-            w = np.where(cand[None], np.exp(x - node_max[:, c.link_from]), 0.0)
-        tot = np.zeros((G, L))
-        np.add.at(tot, (slice(None), c.link_from), w)
-        p = w / np.maximum(tot[:, c.link_from], 1e-300)
-        # cumulative within each node: global cumsum minus the node's start
-        cs = np.cumsum(p, axis=1)
-        start = c.out_off[:-1]
-        before = np.where(start > 0, cs[:, np.maximum(start - 1, 0)], 0.0)
-        within = cs - before[:, c.link_from]
-        within = np.minimum(within, 1.0)
-        flat = (np.arange(G)[:, None] * (L + 1) + c.link_from[None, :] + within).ravel()
-        return np.maximum.accumulate(flat), tot > 0
 
     def _ahead_table(self, hz_loc: FloatArray, hz_link: FloatArray) -> FloatArray:
         c = self.c
@@ -579,22 +613,19 @@ class CorridorModel:
         return ahead
 
     def _choose(
-        self, ids: IntArray, cum: FloatArray, has: npt.NDArray[np.bool_], k: int = 0
+        self, ids: IntArray, within: FloatArray, has: npt.NDArray[np.bool_], k: int = 0
     ) -> npt.NDArray[np.int64]:
-        """A link out of each agent's place drawn from ``cum`` (-1: no candidate)."""
-        c, a = self.c, self.agents
-        L, E = len(c.loc_names), len(c.link_to)
-        g = a["group"][ids].astype(np.int64)
-        loc = a["loc"][ids].astype(np.int64)
+        """A link out of each agent's place drawn from a per-group table (-1: no candidate)."""
+        a = self.agents
         u = self.u(self.keys.route, ids, k)
-        key = g * (L + 1) + loc + np.minimum(u, 1 - 1e-12)
-        pos = np.searchsorted(cum, key, side="right")
-        link = pos - g * E
-        ok = has[g, loc] & (link >= c.out_off[loc]) & (link < c.out_off[loc + 1])
-        return np.where(ok, link, -1)
+        place = a["loc"][ids].astype(np.int64)
+        row = a["group"][ids].astype(np.int64)
+        return draw_links_np(u, place, row, self.c.out_off, within, has)
 
     # ------------------------------------------------------------------ movement
     def step_move(self, day: int) -> None:
+        """Movement and exposure: the numba kernel :func:`~corredor.rules.corridor.kernels.
+        move_day` (its NumPy twin ``move_day_np`` is the test oracle), then the events."""
         c, a = self.c, self.agents
         act = self.active
         ph = a["phase"][act]
@@ -602,77 +633,34 @@ class CorridorModel:
         n = exposed.shape[0]
         expo = np.zeros(n)
         ezone = np.full(n, -1, dtype=np.int32)
-        budget = np.ones(n)
+        arrived = np.full((MAX_HOPS, n), -1, dtype=np.int32)
+        harmed = np.full((MAX_HOPS, n), -1, dtype=np.int32)
         g = a["group"][exposed].astype(np.int64)
-        movers = np.flatnonzero(a["phase"][exposed] != Phase.BORDER)
-        eff = self._effort
-        stop_loc = self._stop_loc
+        target = a["target"][exposed].astype(np.int64)
+        row = g * len(c.border_ix) + np.maximum(target, 0)
+        target_loc = np.where(target >= 0, c.border_ix[np.maximum(target, 0)], -1).astype(np.int64)
+        was = a["phase"][exposed].copy()
+        # caravans: hazard × the caravan's multiplier while travelling (1 otherwise)
+        mult = np.where(was == Phase.TRAVEL, c.caravan_hazard[a["caravan"][exposed]], 1.0)
+        if n:
+            move_day(
+                exposed, a["loc"], a["link"], a["t_left"], a["phase"], row, g, target_loc, mult,
+                c.out_off, c.link_to, c.link_days, c.link_zone, c.link_risk, c.link_crossing,
+                c.zone_of_loc, self._hazard, self._effort, self._travel_within,
+                self._travel_has, self._stop_loc, c.loc_in_dest,
+                self.keys.route, self.keys.harm, day, MAX_HOPS,
+                expo, ezone, arrived, harmed,
+            )  # fmt: skip
         for hop in range(MAX_HOPS):
-            if movers.shape[0] == 0:
-                break
-            # travellers at a place choose their next link; those with none stay there
-            at_node = movers[a["link"][exposed[movers]] < 0]
-            if at_node.shape[0]:
-                nid = exposed[at_node]
-                nxt = self._choose(nid, self._travel_cum, self._travel_has, 1 + hop)
-                go = nxt >= 0
-                a["link"][nid[go]] = nxt[go]
-                a["t_left"][nid[go]] = c.link_days[nxt[go]]
-                stay = at_node[~go]
-                self._expose_place(exposed, stay, budget, expo, ezone, g)
-                budget[stay] = 0.0
-            on = movers[(budget[movers] > _EPS) & (a["link"][exposed[movers]] >= 0)]
-            oid = exposed[on]
-            ol = a["link"][oid]
-            dt = np.minimum(budget[on], a["t_left"][oid].astype(np.float64))
-            z = c.link_zone[ol]
-            zz = np.maximum(z, 0)
-            hz = np.where(z >= 0, c.zone_hazard[zz, g[on]] * eff[zz], 0.0)
-            expo[on] += hz * dt
-            ezone[on] = np.where(hz > 0, z, ezone[on])
-            harm = self.u(self.keys.harm, oid, hop) < -np.expm1(-c.link_risk[ol] * dt)
-            if harm.any():
-                self.recorder.emit(EV_HARM, a["loc"][oid[harm]], oid[harm], a, day)
-            left = a["t_left"][oid] - dt
-            a["t_left"][oid] = np.maximum(left, 0.0).astype(np.float32)
-            budget[on] -= dt
-            done = left <= _EPS
-            arr_sel, arr = on[done], oid[done]
-            if arr.shape[0]:
-                dest = c.link_to[a["link"][arr]]
-                a["loc"][arr] = dest
-                a["link"][arr] = -1
-                self.recorder.emit(EV_ARRIVE, dest, arr, a, day)
-                crossing = a["phase"][arr] == Phase.CROSSING
-                border = (c.loc_kind[dest] == BORDER_CITY) & ~crossing
-                self._set_phase(arr[border], Phase.BORDER)
-                stop = border | crossing | stop_loc[dest] | c.loc_in_dest[dest]
-                self._expose_place(exposed, arr_sel[stop], budget, expo, ezone, g)
-                budget[arr_sel[stop]] = 0.0
-            movers = movers[budget[movers] > _EPS]
-        # travellers still on a link at the end of the hop limit, and people at places
-        idle = np.flatnonzero(budget > _EPS)
-        idle = idle[a["link"][exposed[idle]] < 0]
-        self._expose_place(exposed, idle, budget, expo, ezone, g)
+            hit = np.flatnonzero(harmed[hop] >= 0)
+            if hit.shape[0]:
+                self.recorder.emit(EV_HARM, harmed[hop, hit], exposed[hit], a, day)
+            got = np.flatnonzero(arrived[hop] >= 0)
+            if got.shape[0]:
+                self.recorder.emit(EV_ARRIVE, arrived[hop, got], exposed[got], a, day)
+        border = exposed[(was != Phase.BORDER) & (a["phase"][exposed] == Phase.BORDER)]
+        self._set_phase(border, Phase.BORDER)
         self._exp_ids, self._expo, self._ezone = exposed, expo, ezone
-
-    def _expose_place(
-        self,
-        exposed: IntArray,
-        sel: npt.NDArray[np.int64],
-        budget: FloatArray,
-        expo: FloatArray,
-        ezone: npt.NDArray[np.int32],
-        g: npt.NDArray[np.int64],
-    ) -> None:
-        if sel.shape[0] == 0:
-            return
-        c = self.c
-        z = c.zone_of_loc[self.agents["loc"][exposed[sel]]]
-        zz = np.maximum(z, 0)
-        hz = np.where(z >= 0, c.zone_hazard[zz, g[sel]] * self._effort[zz], 0.0)
-        expo[sel] += hz * budget[sel]
-        ezone[sel] = np.where(hz > 0, z, ezone[sel])
 
     @property
     def _stop_loc(self) -> npt.NDArray[np.bool_]:
@@ -712,8 +700,10 @@ class CorridorModel:
         here = a["phase"][act] != Phase.SERVICE
         self._stock_loc = np.bincount(loc[here], minlength=L).astype(float)
         nat = c.group_nat[a["group"][act[here]]]
-        self._stock_loc_nat = np.zeros((L, len(c.nat_names)))
-        np.add.at(self._stock_loc_nat, (loc[here], nat), 1.0)
+        N = len(c.nat_names)
+        self._stock_loc_nat = (
+            np.bincount(loc[here] * N + nat, minlength=L * N).reshape(L, N).astype(float)
+        )
         self.recorder.track(self, day)
 
     # ================================================================== run

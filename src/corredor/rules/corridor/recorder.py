@@ -156,7 +156,10 @@ class Recorder:
         tgt = np.broadcast_to(np.asarray(target, dtype=np.int64), (n,))
         g = agents["group"][ids].astype(np.int64)
         slot = np.where(tgt >= 0, tgt, self.X - 1)
-        np.add.at(self.events[self.month[day], kind], (slot, g), 1)
+        G = self.events.shape[3]
+        self.events[self.month[day], kind] += np.bincount(
+            slot * G + g, minlength=self.X * G
+        ).reshape(self.X, G)
         st = None if status is None else np.broadcast_to(np.asarray(status), (n,))
         for i in self.by_kind.get(kind, ()):
             o = self.obs[i]

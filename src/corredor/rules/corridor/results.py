@@ -121,7 +121,8 @@ class CorridorResult:
                         "simulated": float(cum[b, i] - cum[a, i]),
                     }
                 )
-        return pd.DataFrame(rows)
+        columns = ["observable", "unit", "period_start", "period_end", "observed"]
+        return pd.DataFrame(rows, columns=[*columns, "value_type", "simulated"])
 
     def fit_table(self) -> pd.DataFrame:
         """Per observable: rows compared, observed and simulated totals, their ratio, and the
@@ -147,7 +148,8 @@ class CorridorResult:
                     "correlation": r,
                 }
             )
-        return pd.DataFrame(out)
+        columns = ["observable", "rows", "observed", "simulated", "ratio", "correlation"]
+        return pd.DataFrame(out, columns=columns)
 
     # ------------------------------------------------------------------ events
     def events_frame(self) -> pd.DataFrame:
@@ -401,7 +403,7 @@ def run_corridor(
         scenario=sc.name,
         seed=seed,
         days=c.days,
-        compiled=c,
+        compiled=model.c,
         obs_daily=r.obs_daily,
         events=r.events,
         dest_first=r.dest_first,

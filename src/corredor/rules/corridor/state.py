@@ -77,5 +77,7 @@ COLUMNS: ColumnSpec = {
     "status": (np.int8, 0),  # legal status code (Compiled.status_names)
     "dest_encounters": (np.int16, 0),  # apprehensions in the destination country so far
     "born": (np.int32, 0),  # day of first departure
+    "caravan": (np.int16, 0),  # 1 + caravan index while travelling in one, else 0
+    "target": (np.int16, NO),  # border city headed for (index into Compiled.border_ix)
     **AGENT_COLUMNS,
 }

@@ -10,12 +10,13 @@ The format is described in ``docs/scenario-format.md``. Public API:
 * :func:`read_table` and the row models :class:`Location`, :class:`Link`, :class:`DriverPoint`.
 """
 
+from corredor.scenario.corridor.bargaining import BargainingSpec, LeverSpec
 from corredor.scenario.corridor.behaviour import Decisions, Enforcement, UtilityWeights, Zone
 from corredor.scenario.corridor.builtin import builtin_corridor_scenarios, resolve_corridor_scenario
 from corredor.scenario.corridor.calibration import CalibrationParameter
 from corredor.scenario.corridor.geography import LOCATION_KINDS, MODES, Link, Location
 from corredor.scenario.corridor.index import iter_params, parameter_index, parameter_values
-from corredor.scenario.corridor.loader import load_corridor_scenario
+from corredor.scenario.corridor.loader import load_corridor_scenario, load_scenario_events
 from corredor.scenario.corridor.model import CorridorScenario, Table
 from corredor.scenario.corridor.observables import Definition, Observable, ObservedData
 from corredor.scenario.corridor.params import Param
@@ -30,6 +31,7 @@ __all__ = [
     "MODES",
     "VERBS",
     "VERB_FIELDS",
+    "BargainingSpec",
     "CalibrationParameter",
     "CorridorScenario",
     "Decisions",
@@ -37,6 +39,7 @@ __all__ = [
     "DriverPoint",
     "Enforcement",
     "Groups",
+    "LeverSpec",
     "Link",
     "Location",
     "Observable",
@@ -52,6 +55,7 @@ __all__ = [
     "builtin_corridor_scenarios",
     "iter_params",
     "load_corridor_scenario",
+    "load_scenario_events",
     "parameter_index",
     "parameter_values",
     "read_table",

@@ -14,14 +14,15 @@ class CalibrationParameter(Strict):
     """A parameter the calibration may fit: its default, plausible range and why.
 
     ``status`` is ``hand-set`` until a calibration has fitted it (then ``calibrated`` and
-    ``source`` names the fit). ``source`` may also cite the data a hand-set default was derived
-    from.
+    ``source`` names the fit); ``lever`` marks a policy lever that only counterfactual events
+    use (its default is the size of the counterfactual policy; never fitted). ``source`` may
+    also cite the data a hand-set default was derived from.
     """
 
     default: float = Field(allow_inf_nan=False)
     range: tuple[float, float]
     description: Text
-    status: Literal["hand-set", "calibrated"]
+    status: Literal["hand-set", "calibrated", "lever"]
     unit: str = ""
     source: str | None = None
 

@@ -198,6 +198,20 @@ class Checker:
                         f"driver {driver!r} is not in {o.driver_series}",
                         fix=_closest(driver, available),
                     )
+        origins = {o.name for o in self.s.origins}
+        self.unique(("caravans",), [k.name for k in self.s.caravans], "caravan")
+        for i, k in enumerate(self.s.caravans):
+            self.ref(("caravans", i, "origin"), k.origin, origins, "origin")
+            if k.target is not None:
+                cities = {loc.name for loc in self.s.locations.rows if loc.kind == "border_city"}
+                self.ref(("caravans", i, "target"), k.target, cities, "border city")
+            if not self.s.start <= k.date <= self.s.end:
+                self.add(
+                    ("caravans", i, "date"),
+                    f"caravan date {k.date} is outside the scenario"
+                    f" ({self.s.start} – {self.s.end})",
+                    fix="give a date within the scenario, or remove the caravan",
+                )
         for code, indices in by_nat.items():
             if len(indices) == 1:
                 continue
@@ -343,4 +357,6 @@ class Checker:
 
 def check_references(scenario: CorridorScenario) -> list[Problem]:
     """All cross-reference problems of ``scenario`` (empty when it is consistent)."""
-    return Checker(scenario).run()
+    from corredor.scenario.corridor.bargaining import check_bargaining
+
+    return [*Checker(scenario).run(), *check_bargaining(scenario)]

@@ -106,10 +106,23 @@ def parameter_values(
     for name, p in index.items():
         parent, _, key = _table_key(name)
         tables.setdefault(parent, {})[key] = p
+    # origin shares form one table per nationality (``share: rest`` on one of its origins)
+    for o in scenario.origins:
+        if o.share is not None:
+            tables[f"origins.share.{o.nationality}"] = {
+                x.name: x.share
+                for x in scenario.origins
+                if x.nationality == o.nationality and x.share is not None
+            }
     values: dict[str, float] = {}
     for name, p in index.items():
         if p.rest:
             parent, _, key = _table_key(name)
+            if parent.startswith("origins.") and key == "share":
+                nat = next(
+                    o.nationality for o in scenario.origins if name == f"origins.{o.name}.share"
+                )
+                parent, key = f"origins.share.{nat}", name.split(".")[1]
             values[name] = resolve_table(tables[parent], calibration)[key]
         else:
             found = p.default(calibration) if p.ref is None or p.ref in calibration else None

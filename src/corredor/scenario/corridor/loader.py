@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from corredor.errors import ScenarioError
+from corredor.scenario.corridor.bargaining import check_bargaining_events
 from corredor.scenario.corridor.builtin import resolve_corridor_scenario
 from corredor.scenario.corridor.checks import check_references
 from corredor.scenario.corridor.geography import Link, Location
@@ -54,7 +55,9 @@ def load_corridor_scenario(path_or_name: str | Path) -> CorridorScenario:
     if not problems:
         problems = check_observed(scenario)
     raise_problems(problems, path, lines)
-    return scenario.model_copy(update={"events": _policy_events(scenario)})
+    scenario = scenario.model_copy(update={"events": _policy_events(scenario)})
+    raise_problems(check_bargaining_events(scenario), path, lines)
+    return scenario
 
 
 def _with_tables(document: dict[str, Any], path: Path, lines: LineMap) -> dict[str, Any]:
@@ -94,8 +97,6 @@ def _policy_events(scenario: CorridorScenario) -> tuple[Any, ...]:
     """The events of ``policy_events``, each change checked against the scenario's parameters."""
     if scenario.policy_events is None:
         return ()
-    from corredor.policy import load_events, load_timeline
-
     file = scenario.base_dir / scenario.policy_events
     if not file.is_file():
         raise ScenarioError(
@@ -104,6 +105,25 @@ def _policy_events(scenario: CorridorScenario) -> tuple[Any, ...]:
             field="policy_events",
             fix=f"put it in {scenario.base_dir} or correct the path",
         )
-    load_timeline(file, parameter_values(scenario), day0=scenario.start)  # checks every change
+    return load_scenario_events(scenario, file)
+
+
+def load_scenario_events(scenario: CorridorScenario, file: str | Path) -> tuple[Any, ...]:
+    """Policy events from ``file`` (YAML or CSV, ``docs/policy.md``) for this scenario — e.g. a
+    counterfactual (``counterfactuals/*.yaml`` of the built-in scenario) or a forecast — each
+    change checked against the scenario's parameters; a relative path that does not exist is
+    also looked up in the scenario's folder. Errors name the file, the line and the fix."""
+    from corredor.policy import load_events, load_timeline
+
+    path = Path(file)
+    if not path.is_file() and not path.is_absolute() and (scenario.base_dir / path).is_file():
+        path = scenario.base_dir / path
+    if not path.is_file():
+        raise ScenarioError(
+            path,
+            "policy events file not found",
+            fix=f"give an existing YAML or CSV file (built-in ones are in {scenario.base_dir})",
+        )
+    load_timeline(path, parameter_values(scenario), day0=scenario.start)  # checks every change
     # kept as written: a `$name` value is resolved when the run's calibration is known
-    return tuple(load_events(file))
+    return tuple(load_events(path))

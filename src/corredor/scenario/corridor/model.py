@@ -15,13 +15,14 @@ from pydantic import (
     model_validator,
 )
 
+from corredor.scenario.corridor.bargaining import BargainingSpec
 from corredor.scenario.corridor.base import Name, NationalityCode, Strict, Text
 from corredor.scenario.corridor.behaviour import Decisions, Enforcement
 from corredor.scenario.corridor.calibration import CalibrationParameter
 from corredor.scenario.corridor.geography import Link, Location
 from corredor.scenario.corridor.observables import Observable
 from corredor.scenario.corridor.params import NonNeg
-from corredor.scenario.corridor.population import Groups, Origin
+from corredor.scenario.corridor.population import Caravan, Groups, Origin
 from corredor.scenario.corridor.services import Service
 
 RowT = TypeVar("RowT", bound=BaseModel)
@@ -43,6 +44,16 @@ class Table(Strict, Generic[RowT]):
     def _to_path(self) -> str:
         return self.file
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle by row type: ``Table[Location]`` is not an attribute of this module, so the
+        default reduction fails (the ensembles ship a loaded scenario to worker processes)."""
+        row_type = self.__pydantic_generic_metadata__["args"][0]
+        return (_rebuild_table, (row_type, self.file, self.rows, self.lines))
+
+
+def _rebuild_table(row_type: type[BaseModel], file: str, rows: Any, lines: Any) -> Table[Any]:
+    return Table[row_type].model_construct(file=file, rows=rows, lines=lines)  # type: ignore[valid-type]
+
 
 class CorridorScenario(Strict):
     """A corridor scenario. ``model_dump(mode="json", by_alias=True)`` gives its YAML form."""
@@ -60,12 +71,15 @@ class CorridorScenario(Strict):
     circuity: dict[Name, NonNeg] = Field(default_factory=dict)
     origins: tuple[Origin, ...]
     groups: Groups
+    caravans: tuple[Caravan, ...] = ()
     services: tuple[Service, ...] = ()
     enforcement: Enforcement = Field(default_factory=Enforcement)
     decisions: Decisions | None = None
     policy_events: str | None = None
     observables: tuple[Observable, ...] = ()
     calibration: dict[Name, CalibrationParameter] = Field(default_factory=dict)
+    #: How the threat game of ``corredor.bargaining`` is coupled to the run (optional).
+    bargaining: BargainingSpec | None = None
     #: Where the scenario was read from (not part of the YAML).
     path: Path | None = Field(default=None, exclude=True)
     #: The policy events read from ``policy_events`` (``corredor.policy.PolicyEvent``).

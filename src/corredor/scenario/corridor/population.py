@@ -14,7 +14,7 @@ from corredor.scenario.corridor.base import (
     Strict,
     Text,
 )
-from corredor.scenario.corridor.params import NonNeg, Param, Prob, ProbOrRest, Real
+from corredor.scenario.corridor.params import NonNeg, Param, ProbOrRest, Real
 
 
 class DriverPoint(Strict):
@@ -45,7 +45,7 @@ class Origin(Strict):
     location: Text
     nationality: NationalityCode
     base_daily_departures: NonNeg
-    share: Prob | None = None
+    share: ProbOrRest | None = None
     driver_series: str | None = None
     drivers: dict[Name, Real] = Field(default_factory=dict)
     source: str | None = None
@@ -66,3 +66,21 @@ class Groups(Strict):
 
     def share_params(self) -> dict[tuple[str, str], Param]:
         return {(n, d): p for n, table in self.shares.items() for d, p in table.items()}
+
+
+class Caravan(Strict):
+    """A group departure (a caravan): ``people`` leave ``origin`` spread evenly over ``days``
+    days from ``date`` and travel together: while on the way their apprehension hazard is
+    multiplied by ``hazard_multiplier`` (safety in numbers, visibility, accompaniment), and they
+    head for ``target`` (a border city) if given, else each chooses its border city as anyone
+    else does. The caravan ends for an agent at its border city or at its first service."""
+
+    name: Name
+    origin: Name
+    date: dt.date
+    people: NonNeg
+    days: int = Field(default=1, ge=1)
+    target: Text | None = None
+    hazard_multiplier: NonNeg
+    source: str | None = None
+    note: str = ""

@@ -1,0 +1,269 @@
+"""Validation of the corridor model (``corredor validate-model``): fit statistics over the whole
+period, and the back-test of MODEL.md §8 with the model as one more forecaster.
+
+* :func:`fit_statistics` runs the scenario once (calibrated by default, or with the hand-set
+  defaults) and scores every observable over every observed row after the spin-up and up to
+  2021-09-30, with the loss's rules (:mod:`corredor.calibration.loss`: rounding, approximate and
+  lower-bound values, missing values): rows, observed and simulated totals and their ratio,
+  log-RMSE, ARD (``mean |sim − obs| / max(obs, 1)``, errors within tolerance counted as 0),
+  correlation of the rows (series with more than 2 rows), and the series' loss.
+* :func:`backtest_model` takes a calibration fitted only to data up to 2018-12-31 (its
+  ``calibrated.yaml`` says so in ``data_until``, which is checked), runs the scenario over the
+  whole period with those parameters and the known policy timeline, and scores its simulated
+  US Border Patrol encounters of January 2019 – September 2021 exactly as the baselines are
+  scored (:func:`corredor.validation.backtest.backtest_many`: MASE, ARD, log-RMSE, coverage of
+  the 90 % band when ensemble members are run). The simulation reads no observation after
+  2018: the drivers (population, homicide, remittances) and the policy events of 2019–2021 are
+  inputs, as in a conditional forecast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from corredor.calibration.calibrated import Calibrated, read_calibrated, uncalibrated
+from corredor.calibration.loss import LossReport, compute_loss
+from corredor.errors import CorredorError
+from corredor.scenario.corridor import CorridorScenario
+
+#: Columns of :attr:`FitStatistics.table`.
+FIT_COLUMNS = [
+    "observable",
+    "weight",
+    "rows",
+    "observed",
+    "simulated",
+    "ratio",
+    "log_rmse",
+    "log_bias",
+    "ard",
+    "correlation",
+    "loss",
+]
+#: Label of the model in the back-test table.
+MODEL_LABEL = "corredor"
+
+
+@dataclass(frozen=True)
+class FitStatistics:
+    """Per-series fit of one run (:data:`FIT_COLUMNS`), the loss and its report."""
+
+    table: pd.DataFrame
+    loss: float
+    until: dt.date
+    report: LossReport
+
+
+def statistics_from_report(report: LossReport) -> FitStatistics:
+    """Fit statistics (module docstring) from a loss report."""
+    rows = report.rows
+    out = []
+    for r in report.series.itertuples(index=False):
+        g = rows[(rows["observable"] == r.observable) & rows["scored"]]
+        obs = g["observed"].to_numpy(np.float64)
+        sim = g["simulated"].to_numpy(np.float64)
+        err = np.where(g["within_tolerance"].to_numpy(bool), 0.0, np.abs(sim - obs))
+        ard = float(np.mean(err / np.maximum(obs, 1.0))) if len(g) else math.nan
+        corr = (
+            float(np.corrcoef(obs, sim)[0, 1])
+            if len(g) > 2 and obs.std() > 0 and sim.std() > 0
+            else math.nan
+        )
+        out.append(
+            {
+                "observable": r.observable,
+                "weight": r.weight,
+                "rows": r.scored,
+                "observed": r.observed,
+                "simulated": r.simulated,
+                "ratio": r.ratio,
+                "log_rmse": r.log_rmse,
+                "log_bias": r.log_bias,
+                "ard": ard,
+                "correlation": corr,
+                "loss": r.loss,
+            }
+        )
+    return FitStatistics(
+        table=pd.DataFrame(out, columns=FIT_COLUMNS),
+        loss=report.total,
+        until=report.until,
+        report=report,
+    )
+
+
+def compare_fits(
+    scenario: CorridorScenario,
+    calibrations: Mapping[str, Mapping[str, float]],
+    *,
+    seed: int = 0,
+    workers: int = 2,
+) -> dict[str, FitStatistics]:
+    """:func:`fit_statistics` of several complete calibrations (label → values over the
+    scenario defaults), run side by side on ``workers`` local processes."""
+    from corredor.calibration.fit import Simulation, _runner
+    from corredor.calibration.loss import Targets
+
+    targets = Targets.from_scenario(scenario)
+    base = uncalibrated(scenario)
+    with _runner(
+        scenario, seed=seed, days=scenario.days, workers=workers, scheduler=None, threads=1
+    ) as run:
+        sims = run([{**base, **dict(c)} for c in calibrations.values()])
+    out = {}
+    for label, sim in zip(calibrations, sims, strict=True):
+        if not isinstance(sim, Simulation):
+            raise CorredorError(f"the run {label!r} failed: {sim}")
+        out[label] = statistics_from_report(targets.loss(sim.obs_daily))
+    return out
+
+
+def fit_statistics(
+    scenario: CorridorScenario,
+    *,
+    seed: int = 0,
+    uncalibrated: bool = False,
+    calibration: Mapping[str, float] | None = None,
+) -> FitStatistics:
+    """Run the whole period once and score every observable (module docstring).
+
+    By default the scenario runs as it does for users (with its ``calibrated.yaml``);
+    ``uncalibrated`` runs the hand-set defaults; ``calibration`` overrides either.
+    """
+    from corredor.calibration.calibrated import uncalibrated as defaults_of
+    from corredor.rules.corridor.results import run_corridor
+
+    cal = {**(defaults_of(scenario) if uncalibrated else {}), **dict(calibration or {})}
+    result = run_corridor(scenario, seed=seed, calibration=cal or None)
+    report = compute_loss(result.observed_vs_simulated(), start=result.start)
+    return statistics_from_report(report)
+
+
+# ----------------------------------------------------------------------------- back-test
+def backtest_calibration(path: str | Path, scenario: CorridorScenario) -> Calibrated:
+    """The calibrated file of a back-test study (a folder holding ``calibrated.yaml``, or the
+    file), checked to use no data after the back-test's fit window (2018-12-31)."""
+    from corredor.validation.backtest import FIT_END
+
+    p = Path(path)
+    file = p / "calibrated.yaml" if p.is_dir() else p
+    if not file.is_file():
+        raise CorredorError(
+            f"{file}: no calibrated.yaml there; make it with `corredor calibrate "
+            f"{scenario.name} --until {FIT_END} --out {p}`"
+        )
+    cal = read_calibrated(file, scenario)
+    if cal.data_until > dt.date.fromisoformat(FIT_END):
+        raise CorredorError(
+            f"{file}: fitted to data up to {cal.data_until}, but the back-test fits only data up "
+            f"to {FIT_END}; recalibrate with --until {FIT_END}"
+        )
+    return cal
+
+
+def _monthly(scenario: CorridorScenario, obs_daily: npt.NDArray[np.float64]) -> pd.DataFrame:
+    names = [o.name for o in scenario.observables]
+    index = pd.date_range(scenario.start, periods=obs_daily.shape[0], freq="D")
+    return pd.DataFrame(obs_daily, index=index, columns=names).resample("MS").sum()
+
+
+def backtest_model(
+    scenario: CorridorScenario,
+    study: str | Path,
+    *,
+    seed: int = 0,
+    members: int = 0,
+    baselines: Sequence[str] | None = None,
+    workers: int = 2,
+) -> pd.DataFrame:
+    """The back-test table (columns of :data:`corredor.validation.backtest.COLUMNS`): the model
+    (label :data:`MODEL_LABEL`) with the back-test study's point fit, next to the baselines, on
+    the US Border Patrol encounter series, plus a pooled row for the citizenships.
+
+    ``members``: also run up to that many of the study's plausible parameter sets (same seed)
+    and give the model a 90 % band (5th–95th percentile over the point fit and the members).
+    The runs go side by side on ``workers`` local processes.
+    """
+    from corredor.calibration.fit import Simulation, _runner
+    from corredor.validation.backtest import (
+        FIT_END,
+        HORIZON_END,
+        _usbp_observables,
+        backtest_many,
+        load_observed,
+    )
+    from corredor.validation.baselines import BASELINES, Forecast
+
+    cal = backtest_calibration(study, scenario)
+    observables = _usbp_observables(scenario)
+    names = [ob.name for ob in observables]
+    series = [load_observed(scenario, n) for n in names]
+    base = uncalibrated(scenario)
+    sets = [cal.parameters] + [cal.member(i) for i in range(min(members, len(cal.ensemble)))]
+    with _runner(
+        scenario, seed=seed, days=scenario.days, workers=workers, scheduler=None, threads=1
+    ) as run:
+        sims = run([{**base, **dict(c)} for c in sets])
+    runs = []
+    for sim in sims:
+        if not isinstance(sim, Simulation):
+            raise CorredorError(f"a back-test run failed: {sim}")
+        runs.append(_monthly(scenario, sim.obs_daily)[names])
+    spec = f"Corredor, fit to {cal.data_until} (calibration v{cal.version}), seed {seed}"
+    if len(runs) > 1:
+        spec += f", band over {len(runs)} parameter sets"
+
+    def forecaster(train: pd.Series, horizon: int) -> Forecast:
+        name = str(train.name)
+        offset = pd.offsets.MonthBegin(1)
+        index = pd.date_range(train.index[-1] + offset, periods=horizon, freq="MS")
+        values = np.vstack([r[name].reindex(index).to_numpy(np.float64) for r in runs])
+        if np.isnan(values).any():
+            raise CorredorError(f"the simulation does not cover the forecast window of {name}")
+        lower = upper = None
+        if len(runs) > 1:
+            lower = pd.Series(np.quantile(values, 0.05, axis=0), index=index)
+            upper = pd.Series(np.quantile(values, 0.95, axis=0), index=index)
+        return Forecast(
+            model=MODEL_LABEL,
+            spec=spec,
+            mean=pd.Series(values[0], index=index),
+            lower=lower,
+            upper=upper,
+        )
+
+    chosen = tuple(BASELINES) if baselines is None else tuple(baselines)
+    models = {MODEL_LABEL: forecaster, **{m: BASELINES[m] for m in chosen}}
+    citizenships = [
+        ob.name
+        for ob in observables
+        if ob.data is not None and ob.data.filter.get("slice") == "by_citizenship"
+    ]
+    return backtest_many(
+        series,
+        FIT_END,
+        HORIZON_END,
+        models,
+        pooled=citizenships,
+        pooled_label=f"all citizenships ({len(citizenships)} series)",
+    )
+
+
+__all__ = [
+    "FIT_COLUMNS",
+    "MODEL_LABEL",
+    "FitStatistics",
+    "backtest_calibration",
+    "backtest_model",
+    "compare_fits",
+    "fit_statistics",
+    "statistics_from_report",
+]

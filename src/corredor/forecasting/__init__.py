@@ -1,0 +1,36 @@
+"""Forecasts of a corridor scenario past its calibration horizon (docs/forecast.md).
+
+>>> from corredor.forecasting import forecast
+>>> fc = forecast("mexico-us", until="2024-09", replicas=4, workers=2)   # doctest: +SKIP
+>>> fc.write("forecast-output")                                         # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from corredor.forecasting.categories import Category, CategoryMap, forecast_categories
+from corredor.forecasting.forecast import (
+    ENCOUNTER_COLUMNS,
+    FORECAST_EVENTS_FILE,
+    LEDGER_COLUMNS,
+    Forecast,
+    ForecastError,
+    forecast,
+    forecast_events,
+    horizon_of,
+    parse_until,
+)
+
+__all__ = [
+    "ENCOUNTER_COLUMNS",
+    "FORECAST_EVENTS_FILE",
+    "LEDGER_COLUMNS",
+    "Category",
+    "CategoryMap",
+    "Forecast",
+    "ForecastError",
+    "forecast",
+    "forecast_categories",
+    "forecast_events",
+    "horizon_of",
+    "parse_until",
+]

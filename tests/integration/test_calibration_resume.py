@@ -1,0 +1,140 @@
+"""A killed calibration resumes where it stopped (issue 5), and the sequence of trials does not
+depend on the backend or on interruptions.
+
+A calibration of the tiny synthetic corridor runs in a subprocess and is killed (SIGKILL) once
+a few trials are complete; ``calibrate(..., resume=True)`` then completes it. Its trials (every
+parameter value and loss) and its best trial equal those of the same calibration run without
+interruption, and the total number of complete trials is the one requested.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from corredor.calibration.fit import CalibrationError, FitParameter, calibrate
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from calibration_dirs import write_calibration_dir
+
+TESTS = Path(__file__).resolve().parents[1]
+TRIALS = 12
+PARAMETERS = [
+    FitParameter("base_departures", 10.0, 300.0, log=True, scales="dest_apprehensions"),
+    FitParameter("mid_hazard", 1e-4, 1e-2, log=True),
+]
+SCRIPT = """
+import sys
+sys.path.insert(0, {tests!r})
+from corredor.calibration.fit import FitParameter, calibrate
+P = [FitParameter("base_departures", 10.0, 300.0, log=True, scales="dest_apprehensions"),
+     FitParameter("mid_hazard", 1e-4, 1e-2, log=True)]
+if __name__ == "__main__":
+    calibrate({scenario!r}, out={out!r}, trials={trials}, parameters=P, workers=1)
+"""
+
+
+def _complete(out: Path) -> int:
+    import optuna
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+
+    journal = out / "study.journal"
+    if not journal.exists():
+        return 0
+    storage = JournalStorage(JournalFileBackend(str(journal)))
+    n = 0
+    for summary in optuna.get_all_study_summaries(storage):
+        study = optuna.load_study(study_name=summary.study_name, storage=storage)
+        n += len(study.get_trials(states=(optuna.trial.TrialState.COMPLETE,)))
+    return n
+
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_calibration_dir(tmp_path_factory.mktemp("resume") / "scenario", days=180)
+
+
+def test_killed_calibration_resumes(scenario: Path, tmp_path: Path) -> None:
+    out = tmp_path / "killed"
+    script = tmp_path / "calibrate.py"
+    script.write_text(
+        SCRIPT.format(tests=str(TESTS), scenario=str(scenario), out=str(out), trials=TRIALS)
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.Popen([sys.executable, str(script)], env=env)
+    try:
+        deadline = time.monotonic() + 300
+        while _complete(out) < 4:
+            assert proc.poll() is None, "the calibration ended before it could be killed"
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    killed_at = _complete(out)
+    assert 4 <= killed_at < TRIALS
+
+    # without --resume the folder is refused, with other settings too
+    with pytest.raises(CalibrationError, match="--resume"):
+        calibrate(scenario, out=out, trials=TRIALS, parameters=PARAMETERS, workers=1)
+    with pytest.raises(CalibrationError, match="other settings"):
+        calibrate(
+            scenario, out=out, trials=TRIALS, parameters=PARAMETERS, workers=1, seed=1, resume=True
+        )
+
+    resumed = calibrate(
+        scenario, out=out, trials=TRIALS, parameters=PARAMETERS, workers=1, resume=True
+    )
+    assert resumed.resumed_trials == killed_at
+    assert len(resumed.trials) == TRIALS
+
+    straight = calibrate(
+        scenario, out=tmp_path / "straight", trials=TRIALS, parameters=PARAMETERS, workers=2
+    )
+    assert [(t.number, t.params, t.loss) for t in resumed.trials] == [
+        (t.number, t.params, t.loss) for t in straight.trials
+    ]
+    best = resumed.best
+    assert (best.number, best.params, best.loss) == (
+        straight.best.number,
+        straight.best.params,
+        straight.best.loss,
+    )
+    assert resumed.calibrated.parameters == straight.calibrated.parameters
+
+    # asking for more trials continues the same study
+    more = calibrate(
+        scenario, out=out, trials=TRIALS + 2, parameters=PARAMETERS, workers=1, resume=True
+    )
+    assert len(more.trials) == TRIALS + 2
+    assert more.trials[:TRIALS] == resumed.trials
+
+
+def test_trials_left_running_beyond_the_target_are_not_run(scenario: Path, tmp_path: Path) -> None:
+    import optuna
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+
+    out = tmp_path / "study"
+    first = calibrate(scenario, out=out, trials=2, parameters=PARAMETERS, workers=1)
+    assert len(first.trials) == 2
+    # a trial asked by a run that was then killed
+    storage = JournalStorage(JournalFileBackend(str(out / "study.journal")))
+    (summary,) = optuna.get_all_study_summaries(storage)
+    study = optuna.load_study(study_name=summary.study_name, storage=storage)
+    study.ask({p.name: optuna.distributions.FloatDistribution(p.low, p.high) for p in PARAMETERS})
+    again = calibrate(scenario, out=out, trials=2, parameters=PARAMETERS, workers=1, resume=True)
+    assert [t.number for t in again.trials] == [0, 1]
+    states = [t.state for t in study.get_trials()]
+    assert states.count(optuna.trial.TrialState.FAIL) == 1
+    assert optuna.trial.TrialState.RUNNING not in states

@@ -1,0 +1,134 @@
+"""``corredor calibrate`` and ``corredor validate-model``: bad input exits 2 with one error line
+naming what is wrong; a small calibration of the tiny corridor runs end to end."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from corredor.cli import app
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from calibration_dirs import write_calibration_dir
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_calibration_dir(tmp_path_factory.mktemp("cli") / "scenario", days=120)
+
+
+def _error(args: list[str]) -> str:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("error: ")
+    assert "Traceback" not in result.output
+    return result.stderr
+
+
+def test_unknown_scenario() -> None:
+    assert "no-such-corridor" in _error(["calibrate", "no-such-corridor"])
+
+
+def test_until_after_the_horizon(scenario: Path, tmp_path: Path) -> None:
+    err = _error(["calibrate", str(scenario), "--until", "2021-10-31", "--out", str(tmp_path)])
+    assert "2021-09-30" in err
+
+
+def test_until_not_a_date(scenario: Path, tmp_path: Path) -> None:
+    assert "not a date" in _error(
+        ["calibrate", str(scenario), "--until", "soon", "--out", str(tmp_path)]
+    )
+
+
+def test_earlier_until_needs_out(scenario: Path) -> None:
+    assert "--out" in _error(["calibrate", str(scenario), "--until", "2020-03-31"])
+
+
+def test_unknown_parameter(scenario: Path, tmp_path: Path) -> None:
+    err = _error(["calibrate", str(scenario), "--parameter", "nope", "--out", str(tmp_path)])
+    assert "nope" in err and "calibration:" in err
+
+
+def test_no_default_parameter_set(scenario: Path, tmp_path: Path) -> None:
+    assert "--parameter" in _error(["calibrate", str(scenario), "--out", str(tmp_path)])
+
+
+def test_calibrate_then_resume_and_refuse_reuse(scenario: Path, tmp_path: Path) -> None:
+    out = tmp_path / "study"
+    args = ["calibrate", str(scenario), "--parameter", "base_departures", "--out", str(out)]
+    result = runner.invoke(app, [*args, "--trials", "3", "--workers", "1", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert "base_departures" in result.stdout and "plausible parameter sets" in result.stdout
+    doc = yaml.safe_load((out / "calibrated.yaml").read_text())
+    assert doc["command"] == (
+        f"corredor calibrate {scenario} --trials 3 --workers 1 --out {out} "
+        "--parameter base_departures"
+    )
+    assert not (scenario.parent / "calibrated.yaml").exists()  # --out: not installed
+    err = _error([*args, "--trials", "3", "--workers", "1", "--no-progress"])
+    assert "--resume" in err
+    result = runner.invoke(
+        app, [*args, "--trials", "4", "--workers", "1", "--no-progress", "--resume"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "resumed a study with 3 complete trials" in result.stdout
+
+
+def test_bad_calibrated_file_stops_a_run(scenario: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "copy"
+    folder.mkdir()
+    for f in scenario.parent.rglob("*"):
+        if f.is_file() and f.name != "calibrated.yaml":
+            target = folder / f.relative_to(scenario.parent)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(f.read_bytes())
+    bad = folder / "calibrated.yaml"
+    bad.write_text(
+        "version: 1\ncreated: x\ncommand: x\ndata_until: 2020-01-31\nloss: 1\n"
+        "parameters: {base_departures: 99999}\n"
+    )
+    err = _error(
+        [
+            "run",
+            str(folder / "scenario.yaml"),
+            "--days",
+            "5",
+            "--no-progress",
+            "--out",
+            str(tmp_path),
+        ]
+    )
+    assert str(bad) in err and "parameters.base_departures" in err and "range" in err
+
+
+def test_validate_model_backtest_folder_must_hold_a_calibration(
+    scenario: Path, tmp_path: Path
+) -> None:
+    from corredor.calibration.modelcheck import backtest_calibration
+    from corredor.errors import CorredorError
+    from corredor.scenario.corridor import load_corridor_scenario
+
+    sc = load_corridor_scenario(scenario)
+    with pytest.raises(CorredorError, match=r"no calibrated\.yaml"):
+        backtest_calibration(tmp_path, sc)
+    (tmp_path / "calibrated.yaml").write_text(
+        "version: 1\ncreated: x\ncommand: x\ndata_until: 2020-03-31\nloss: 1\n"
+        "parameters: {base_departures: 40}\n"
+    )
+    with pytest.raises(CorredorError, match="2018-12-31"):
+        backtest_calibration(tmp_path, sc)
+
+
+def test_validate_model_on_the_tiny_corridor(scenario: Path, tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["validate-model", str(scenario), "--uncalibrated", "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "dest_apprehensions" in result.stdout and "no back-test" in result.stdout
+    assert (tmp_path / "fit_statistics.csv").is_file()

@@ -1,0 +1,231 @@
+"""``corredor ensemble``, ``run --replicas``, ``forecast`` and ``sensitivity`` from the command
+line, on the tiny synthetic corridor with observed border series (``tests/forecast_dirs.py``):
+the files they write, and exit status 2 with one ``error:`` line on bad input."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from corredor.cli import app
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from corridor_dirs import policy_event
+from forecast_dirs import HORIZON, SERIES, write_forecast_dir
+
+runner = CliRunner()
+COLUMNS = ["date", "component", "citizenship", "demographic", "p05", "p50", "p95"]
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_forecast_dir(tmp_path_factory.mktemp("tinyf"))
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    res = runner.invoke(app, [*args, "--no-progress"])
+    return res.exit_code, res.output
+
+
+def assert_input_error(code: int, output: str, *words: str) -> None:
+    assert code == 2, output
+    assert "Traceback" not in output
+    assert output.count("error:") == 1
+    for w in words:
+        assert w in output, output
+
+
+# ------------------------------------------------------------------------------ forecast
+@pytest.fixture(scope="module")
+def forecast_dir(tiny: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("fc") / "forecast"
+    code, output = invoke(
+        "forecast", str(tiny), "--until", "2021-02", "--replicas", "3", "--out", str(out)
+    )
+    assert code == 0, output
+    assert "FY2021" in output  # the fiscal-year table
+    return out
+
+
+def test_forecast_csv_columns_categories_and_dates(forecast_dir: Path) -> None:
+    with open(forecast_dir / "forecast.csv", encoding="utf-8") as fh:
+        assert fh.readline().strip() == ",".join(COLUMNS)
+    fc = pd.read_csv(forecast_dir / "forecast.csv", keep_default_na=False)
+    # categories: the observed file's names (Title 42 slice left out) and CBP_total
+    observed = {(c, cit, dem) for c, _, cit, dem, title in SERIES.values() if title == "All"}
+    got = set(fc[["component", "citizenship", "demographic"]].itertuples(index=False, name=None))
+    assert got == observed | {("CBP_total", "All", "All")}
+    # monthly, first day of the month, from the month after the horizon to --until
+    dates = sorted({dt.date.fromisoformat(d) for d in fc["date"]})
+    assert dates[0] == dt.date(2020, 4, 1) and dates[-1] == dt.date(2021, 2, 1)
+    assert all(d.day == 1 and d > HORIZON for d in dates)
+    assert len(dates) == 11
+    assert len(fc) == 11 * len(got)
+    q = fc[["p05", "p50", "p95"]].to_numpy()
+    assert np.all(q[:, 0] <= q[:, 1]) and np.all(q[:, 1] <= q[:, 2])
+    total = fc[fc["component"] == "CBP_total"]["p50"].to_numpy()
+    assert np.all(total >= fc[fc["component"] == "OFO"]["p50"].to_numpy())
+
+
+def test_forecast_ledger_and_record(forecast_dir: Path) -> None:
+    led = pd.read_csv(forecast_dir / "forecast_ledger.csv")
+    assert list(led.columns) == [
+        "year",
+        "period_start",
+        "period_end",
+        "entry",
+        "p05",
+        "p50",
+        "p95",
+    ]
+    assert set(led["year"]) == {2021}  # the only calendar year wholly after the horizon
+    assert set(led["period_end"]) == {"2021-02-28"}
+    assert "stranded_person_days" in set(led["entry"])
+    events = pd.read_csv(forecast_dir / "forecast_events.csv")
+    assert list(events["id"]) == ["expel-again"]
+    text = (forecast_dir / "forecast.txt").read_text(encoding="utf-8")
+    assert "command: corredor forecast" in text
+    assert "not in forecast.csv: expulsions" in text
+    assert (forecast_dir / "forecast_fiscal_years.csv").is_file()
+
+
+def test_forecast_bad_input(tiny: Path, tmp_path: Path) -> None:
+    code, out = invoke("forecast", str(tiny), "--until", "2020-03", "--out", str(tmp_path / "x"))
+    assert_input_error(code, out, "not after the calibration horizon")
+    code, out = invoke("forecast", str(tiny), "--until", "sometime")
+    assert_input_error(code, out, "YYYY-MM")
+    code, out = invoke("forecast", str(tiny), "--until", "2021-13")
+    assert_input_error(code, out, "not a valid date")
+    code, out = invoke("forecast", str(tiny), "--until", "2020-06", "--sets", "best")
+    assert_input_error(code, out, "point, calibrated, uncalibrated")
+    code, out = invoke("forecast", str(tmp_path / "nowhere"), "--until", "2020-06")
+    assert code == 2 and "Traceback" not in out
+    early = tmp_path / "early.yaml"
+    event = policy_event(
+        [{"parameter": "calibration.base_departures", "op": "multiply", "value": 2}],
+        start=dt.date(2020, 2, 1),
+        event_id="known-before",
+    )
+    early.write_text(yaml.safe_dump([event]), encoding="utf-8")
+    code, out = invoke("forecast", str(tiny), "--until", "2020-06", "--events", str(early))
+    assert_input_error(code, out, "known-before", "not after the calibration horizon")
+    code, out = invoke("forecast", str(tiny), "--until", "2020-06", "--events", "nope.yaml")
+    assert_input_error(code, out, "not found")
+
+
+# ------------------------------------------------------------------------------ ensembles
+def test_run_with_replicas_writes_bands(tiny: Path, tmp_path: Path) -> None:
+    code, out = invoke(
+        "run", str(tiny), "--replicas", "2", "--days", "30", "--out", str(tmp_path), "--seed", "4"
+    )
+    assert code == 0, out
+    folder = tmp_path / "tiny-test-corridor-ensemble-seed4x2"
+    bands = pd.read_csv(folder / "bands_monthly.csv")
+    assert {"month", "observable", "p05", "p25", "median", "p75", "p95"} <= set(bands.columns)
+
+
+def test_ensemble_with_a_counterfactual_reports_the_paired_difference(
+    tiny: Path, tmp_path: Path
+) -> None:
+    cf = tmp_path / "cf.yaml"
+    event = policy_event(
+        [{"parameter": "services.processing.outcomes.default.expel.p", "op": "set", "value": 1}],
+        start=dt.date(2020, 1, 1),
+        event_id="expel-all",
+    )
+    cf.write_text(yaml.safe_dump([event]), encoding="utf-8")
+    code, out = invoke(
+        "ensemble",
+        str(tiny),
+        "--replicas",
+        "2",
+        "--days",
+        "30",
+        "--events",
+        str(cf),
+        "--out",
+        str(tmp_path),
+        "--sets",
+        "uncalibrated",
+    )
+    assert code == 0, out
+    assert "Counterfactual − history" in out
+    folder = tmp_path / "tiny-test-corridor-cf-ensemble-seed0x2"
+    diff = pd.read_csv(folder / "difference" / "diff_monthly.csv")
+    ex = diff[diff["observable"] == "expulsions"]
+    assert (ex["p05"] > 0).all()
+    assert (folder / "counterfactual" / "bands_ledger.csv").is_file()
+
+
+def test_ensemble_bad_input(tiny: Path, tmp_path: Path) -> None:
+    code, out = invoke("ensemble", str(tiny), "--events", str(tmp_path / "none.yaml"))
+    assert_input_error(code, out, "not found")
+    code, out = invoke("ensemble", str(tiny), "--sets", "all")
+    assert_input_error(code, out, "--sets")
+
+
+def test_unreachable_scheduler_exits_2(
+    tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import corredor.ensemble.runner
+
+    monkeypatch.setattr(corredor.ensemble.runner, "DEFAULT_CONNECT_TIMEOUT", 1.0)
+    code, out = invoke(
+        "ensemble", str(tiny), "--days", "5", "--scheduler", "tcp://127.0.0.1:9", "--out",
+        str(tmp_path),
+    )  # fmt: skip
+    assert_input_error(code, out, "cannot connect to the Dask scheduler")
+
+
+# ------------------------------------------------------------------------------ sensitivity
+def test_sensitivity_command(tiny: Path, tmp_path: Path) -> None:
+    code, out = invoke(
+        "sensitivity",
+        str(tiny),
+        "--parameters",
+        "base_departures,w_ties",
+        "--outputs",
+        "dest_apprehensions,ledger.stranded_person_days",
+        "--trajectories",
+        "2",
+        "--days",
+        "20",
+        "--plot",
+        str(tmp_path / "s.png"),
+        "--out",
+        str(tmp_path / "s"),
+    )
+    assert code == 0, out
+    assert "mu_star" in out and "6 runs" in out
+    idx = pd.read_csv(tmp_path / "s" / "indices.csv")
+    assert set(idx["output"]) == {"dest_apprehensions", "ledger.stranded_person_days"}
+    assert (tmp_path / "s.png").stat().st_size > 1000
+    assert len(pd.read_csv(tmp_path / "s" / "samples.csv")) == 6
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--method", "fast"], ["morris, sobol"]),
+        (["--parameters", "base_departures,nope"], ["nope"]),
+        (["--parameters", "base_departures"], ["at least two"]),
+        (["--outputs", "nothing"], ["unknown output", "nothing"]),
+        (["--method", "sobol", "--trajectories", "6"], ["power of 2"]),
+        (["--levels", "3"], ["even"]),
+    ],
+)
+def test_sensitivity_bad_input(tiny: Path, args: list[str], words: list[str]) -> None:
+    base = ["sensitivity", str(tiny), "--days", "5", "--parameters", "base_departures,w_ties"]
+    code, out = (
+        invoke(*base, *args)
+        if "--parameters" not in args
+        else invoke("sensitivity", str(tiny), "--days", "5", *args)
+    )
+    assert_input_error(code, out, *words)
