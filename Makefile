@@ -2,7 +2,7 @@
 #   make demo    run the flagship mexico-us scenario (2013-2021) and write demo-output/report.html
 #   make test    lint, type-check and run the test suite
 #   make bench   run the benchmarks (benchmarks/run.py)
-#   make docs-figure  rerun the demo and copy its figure to docs/img/mali2012-camps.png (README)
+#   make docs-figure  rerun mexico-us and mali2012 and update the pictures in docs/img (README)
 #   make clean   remove build, cache and demo outputs (make distclean also removes .venv)
 # The virtual environment lives in .venv; `pip install` is re-run only when pyproject.toml changes.
 
@@ -49,6 +49,7 @@ demo-flee: $(VENV)/.installed
 docs-figure: demo-flee
 	@mkdir -p docs/img
 	cp $(DEMO_OUT)/mali2012-camps.png docs/img/mali2012-camps.png
+	$(BIN)/corredor run mexico-us --out $(DEMO_OUT) --no-progress --png docs/img/mexico-us.png
 
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check $(LINT_PATHS)

@@ -229,6 +229,14 @@ def run(
         Path | None,
         typer.Option(help="Corridor scenarios: also write an HTML report to this file."),
     ] = None,
+    png: Annotated[
+        Path | None,
+        typer.Option(
+            "--png",
+            help="Corridor scenarios: also save a two-panel picture (encounters observed vs "
+            "simulated; people stranded in border cities) to this PNG file.",
+        ),
+    ] = None,
     events: Annotated[
         list[Path] | None,
         typer.Option(
@@ -262,6 +270,7 @@ def run(
                 show_plan=show_plan,
                 show_progress=not no_progress,
                 events=events or [],
+                png=png,
                 replicas=replicas,
                 workers=workers,
                 scheduler=scheduler,
@@ -324,6 +333,7 @@ def _run_corridor(
     show_plan: bool,
     show_progress: bool,
     events: list[Path],
+    png: Path | None = None,
     replicas: int = 1,
     workers: int | None = None,
     scheduler: str | None = None,
@@ -340,9 +350,9 @@ def _run_corridor(
     if replicas > 1 or workers is not None or scheduler is not None:
         from corredor.ensemble.corridor_cli import ensemble_command
 
-        if report is not None:
+        if report is not None or png is not None:
             raise CorredorError(
-                "--report writes the report of a single corridor run; drop --replicas, "
+                "--report and --png show a single corridor run; drop --replicas, "
                 "--workers and --scheduler, or read the ensemble's bands_*.csv"
             )
 
@@ -422,6 +432,10 @@ def _run_corridor(
         from corredor.report.corridor import write_corridor_report
 
         print(f"report: {write_corridor_report(result, report)}")
+    if png is not None:
+        from corredor.report.corridor import save_headline_png
+
+        print(f"picture: {save_headline_png(result, png)}")
 
 
 # ------------------------------------------------------------------------------------ runs
@@ -919,6 +933,10 @@ def calibrate(
         list[str] | None, typer.Option(help="Fit this parameter (repeatable; default: a set).")
     ] = None,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar.")] = False,
+    base: Annotated[
+        Path | None,
+        typer.Option("--from", help="Start from this calibrated.yaml (a fit in stages)."),
+    ] = None,
 ) -> None:
     """Fit a corridor scenario to its data (Optuna TPE; docs/calibration.md)."""
     with _errors(ctx):
@@ -937,6 +955,7 @@ def calibrate(
             batch=batch,
             parameters=parameter or [],
             show_progress=not no_progress,
+            base=base,
         )
 
 

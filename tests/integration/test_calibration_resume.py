@@ -3,8 +3,9 @@ depend on the backend or on interruptions.
 
 A calibration of the tiny synthetic corridor runs in a subprocess and is killed (SIGKILL) once
 a few trials are complete; ``calibrate(..., resume=True)`` then completes it. Its trials (every
-parameter value and loss) and its best trial equal those of the same calibration run without
-interruption, and the total number of complete trials is the one requested.
+parameter value and loss, in order) and its best trial equal those of the same calibration run
+without interruption (on 2 processes instead of 1), and the total number of complete trials is
+the one requested.
 """
 
 from __future__ import annotations
@@ -101,15 +102,13 @@ def test_killed_calibration_resumes(scenario: Path, tmp_path: Path) -> None:
     straight = calibrate(
         scenario, out=tmp_path / "straight", trials=TRIALS, parameters=PARAMETERS, workers=2
     )
-    assert [(t.number, t.params, t.loss) for t in resumed.trials] == [
-        (t.number, t.params, t.loss) for t in straight.trials
+    # the same trials in the same order (a trial half-drawn when the run was killed is
+    # abandoned and drawn again under a new number, with the values it had)
+    assert [(t.params, t.loss) for t in resumed.trials] == [
+        (t.params, t.loss) for t in straight.trials
     ]
     best = resumed.best
-    assert (best.number, best.params, best.loss) == (
-        straight.best.number,
-        straight.best.params,
-        straight.best.loss,
-    )
+    assert (best.params, best.loss) == (straight.best.params, straight.best.loss)
     assert resumed.calibrated.parameters == straight.calibrated.parameters
 
     # asking for more trials continues the same study
@@ -132,9 +131,41 @@ def test_trials_left_running_beyond_the_target_are_not_run(scenario: Path, tmp_p
     storage = JournalStorage(JournalFileBackend(str(out / "study.journal")))
     (summary,) = optuna.get_all_study_summaries(storage)
     study = optuna.load_study(study_name=summary.study_name, storage=storage)
-    study.ask({p.name: optuna.distributions.FloatDistribution(p.low, p.high) for p in PARAMETERS})
+    study.ask(
+        {
+            p.name: optuna.distributions.FloatDistribution(p.low, p.high, log=p.log)
+            for p in PARAMETERS
+        }
+    )
     again = calibrate(scenario, out=out, trials=2, parameters=PARAMETERS, workers=1, resume=True)
     assert [t.number for t in again.trials] == [0, 1]
     states = [t.state for t in study.get_trials()]
     assert states.count(optuna.trial.TrialState.FAIL) == 1
     assert optuna.trial.TrialState.RUNNING not in states
+
+
+def test_half_drawn_trial_is_drawn_again_with_the_same_values(
+    scenario: Path, tmp_path: Path
+) -> None:
+    import optuna
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+
+    straight = calibrate(
+        scenario, out=tmp_path / "straight", trials=3, parameters=PARAMETERS, workers=1, batch=1
+    )
+    out = tmp_path / "killed"
+    calibrate(scenario, out=out, trials=2, parameters=PARAMETERS, workers=1, batch=1)
+    # a run killed after drawing the first value of trial 2 only
+    storage = JournalStorage(JournalFileBackend(str(out / "study.journal")))
+    (summary,) = optuna.get_all_study_summaries(storage)
+    study = optuna.load_study(study_name=summary.study_name, storage=storage)
+    p = PARAMETERS[0]
+    study.ask({p.name: optuna.distributions.FloatDistribution(p.low, p.high, log=p.log)})
+    resumed = calibrate(
+        scenario, out=out, trials=3, parameters=PARAMETERS, workers=1, batch=1, resume=True
+    )
+    assert [(t.params, t.loss) for t in resumed.trials] == [
+        (t.params, t.loss) for t in straight.trials
+    ]
+    assert [t.number for t in resumed.trials] == [0, 1, 3]  # trial 2 abandoned

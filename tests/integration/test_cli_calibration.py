@@ -132,3 +132,24 @@ def test_validate_model_on_the_tiny_corridor(scenario: Path, tmp_path: Path) -> 
     assert result.exit_code == 0, result.output
     assert "dest_apprehensions" in result.stdout and "no back-test" in result.stdout
     assert (tmp_path / "fit_statistics.csv").is_file()
+
+
+def test_fit_in_stages_with_from(scenario: Path, tmp_path: Path) -> None:
+    from corredor.calibration.calibrated import read_calibrated
+
+    one, two = tmp_path / "one", tmp_path / "two"
+    common = ["--trials", "2", "--workers", "1", "--batch", "1", "--no-progress"]
+    args = ["calibrate", str(scenario), "--parameter", "base_departures", "--out", str(one)]
+    assert runner.invoke(app, [*args, *common]).exit_code == 0
+    first = read_calibrated(one / "calibrated.yaml")
+    args = ["calibrate", str(scenario), "--parameter", "mid_hazard", "--out", str(two)]
+    result = runner.invoke(app, [*args, "--from", str(one / "calibrated.yaml"), *common])
+    assert result.exit_code == 0, result.output
+    second = read_calibrated(two / "calibrated.yaml")
+    # the file holds both stages; the first stage's values are kept, not refitted
+    assert second.parameters["base_departures"] == first.parameters["base_departures"]
+    assert set(second.parameters) == {"base_departures", "mid_hazard"}
+    assert all("base_departures" in m.parameters for m in second.ensemble)
+    assert f"--from {one / 'calibrated.yaml'}" in second.command
+    assert second.study["base"]["command"] == first.command
+    assert second.loss <= first.loss  # trial 0 of the second stage is the first's point fit

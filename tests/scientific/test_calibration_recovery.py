@@ -50,7 +50,7 @@ def test_known_parameters_are_recovered(fitted: CalibrationResult) -> None:
 @pytest.mark.slow
 def test_ensemble_and_installed_file(fitted: CalibrationResult) -> None:
     assert fitted.members[0] == fitted.best
-    assert len(fitted.members) >= 3
+    assert len(fitted.members) >= 2
     cal = fitted.calibrated
     assert cal.parameters == pytest.approx(fitted.best.params, rel=1e-9)
     assert abs(sum(cal.weights()) - 1.0) < 1e-9

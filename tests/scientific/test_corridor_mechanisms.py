@@ -154,10 +154,14 @@ def test_cli_run_with_extra_events(tmp_path: Path) -> None:
     out = tmp_path / "out"
     args = ["run", str(path), "--days", "40", "--out", str(out), "--no-progress"]
     report = tmp_path / "report.html"
-    res = runner.invoke(app, [*args, "--events", str(events), "--report", str(report)])
+    png = tmp_path / "pic.png"
+    res = runner.invoke(
+        app, [*args, "--events", str(events), "--report", str(report), "--png", str(png)]
+    )
     assert res.exit_code == 0, res.output
     assert (out / "tiny-test-corridor-expel_all-seed0").is_dir()
     assert "<img" in report.read_text(encoding="utf-8")  # a scenario without observed data
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     bad = tmp_path / "bad.yaml"
     wrong = {**cf, "changes": [{"parameter": "nope", "op": "set", "value": 1}]}
     bad.write_text(yaml.safe_dump([wrong]), encoding="utf-8")

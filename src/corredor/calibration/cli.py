@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import shlex
 import time
@@ -30,6 +31,7 @@ def command_line(
     seed: int,
     batch: int,
     parameters: Sequence[str],
+    base: Path | None = None,
 ) -> str:
     """The command in canonical form (options in a fixed order, defaults left out), for the
     calibrated file: rerunning it reproduces the study."""
@@ -46,9 +48,20 @@ def command_line(
         words += ["--batch", str(batch)]
     for name in parameters:
         words += ["--parameter", name]
+    if base is not None:
+        words += ["--from", str(base)]
     if resume:
         words.append("--resume")
     return shlex.join(words)
+
+
+def default_folder(scenario: str, parameters: Sequence[str], base: Path | None) -> Path:
+    """The study folder without ``--out``: ``calibrations/SCENARIO``, with a short digest of the
+    parameters and ``--from`` file when they are given (so stages do not share a folder)."""
+    if not parameters and base is None:
+        return Path("calibrations") / scenario
+    key = "\n".join([*sorted(parameters), str(base or "")])
+    return Path("calibrations") / f"{scenario}-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
 
 
 def _scenario(name: str) -> object:
@@ -77,6 +90,7 @@ def calibrate_command(
     batch: int,
     parameters: Sequence[str],
     show_progress: bool,
+    base: Path | None = None,
 ) -> CalibrationResult:
     """Run a calibration with a progress bar and print what it found."""
     from rich.table import Table
@@ -96,7 +110,7 @@ def calibrate_command(
         )
     select_parameters(sc, list(parameters) or None, until=last)  # errors before the bar
     install = out is None
-    folder = out if out is not None else Path("calibrations") / sc.name
+    folder = out if out is not None else default_folder(sc.name, parameters, base)
     command = command_line(
         scenario,
         trials=trials,
@@ -108,6 +122,7 @@ def calibrate_command(
         seed=seed,
         batch=batch,
         parameters=parameters,
+        base=base,
     )
     t0 = time.perf_counter()
     kwargs = {
@@ -122,6 +137,7 @@ def calibrate_command(
         "resume": resume,
         "command": command,
         "install": install,
+        "base": base,
     }
     if show_progress:
         from rich.progress import (
@@ -154,9 +170,13 @@ def calibrate_command(
         result = calibrate(sc, **kwargs)  # type: ignore[arg-type]
     wall = time.perf_counter() - t0
     table = Table(title=f"{sc.name}: calibrated parameters", title_justify="left")
-    for col in ("parameter", "default", "fitted", "search range"):
+    for col in ("parameter", "start", "fitted", "search range"):
         table.add_column(col, justify="left" if col == "parameter" else "right")
     defaults = sc.calibration_defaults()
+    if base is not None:
+        from corredor.calibration.calibrated import read_calibrated
+
+        defaults.update(read_calibrated(base, sc).parameters)
     for p in result.parameters:
         table.add_row(
             p.name,
@@ -166,7 +186,7 @@ def calibrate_command(
         )
     console.print(table)
     console.print(
-        f"loss: {_num(result.default_loss, 4)} (defaults) → {_num(result.best.loss, 4)} "
+        f"loss: {_num(result.default_loss, 4)} (start) → {_num(result.best.loss, 4)} "
         f"(trial {result.best.number} of {len(result.trials)}); "
         f"{len(result.members)} plausible parameter sets"
         + (" (implausibility cut relaxed)" if result.cut_relaxed else ""),

@@ -18,7 +18,7 @@ study does not repeat it. Every trial runs the scenario once with the same seed 
 numbers: a difference of loss between two trials is a difference of parameters, not of noise),
 up to ``until``.
 
-**Determinism.** The sampler is reseeded before each ask from ``(sampler_seed, trial number)``,
+**Determinism.** The sampler is reseeded before each ask from ``(sampler_seed, position)``,
 and a batch is told in trial order after all its trials finished, so the sequence of trials, and
 the fit, depend neither on the backend, nor on the number of workers, nor on the order in which
 the evaluations finish, nor on interruptions.
@@ -27,7 +27,7 @@ the evaluations finish, nor on interruptions.
 against a kill) in the output folder. A calibration started again with ``resume=True`` continues
 the same study: trials that were running when the process died are evaluated again with their
 parameters and told, then new trials are asked until ``trials`` trials are complete in total
-(if that many are already complete, trials left running are marked failed, not run).
+(trials left running beyond that number are marked failed, not run).
 The settings (scenario, parameters, ranges, seed, until, weights) are kept in ``study.json`` and
 a resume with other settings is refused.
 
@@ -38,8 +38,8 @@ trial is plausible if the second-largest ``I_s`` over the weighted series (the l
 fewer than 5 series) is at most ``cut`` (default 2: no more than one series fits more than about
 twice as badly, in log-RMSE, as in the point fit). The plausible trials, lowest loss first and
 at most ``max_members``, form the ensemble with equal weights (history matching rules sets out,
-it does not weigh them). If fewer than 3 pass, the 3 lowest-loss trials are taken and the study
-says so (``cut_relaxed``).
+it does not weigh them). If fewer than 3 pass, the cut is relaxed to ``2 × cut`` (never
+further) to take up to 3, and the study says so (``cut_relaxed``).
 """
 
 from __future__ import annotations
@@ -188,7 +188,8 @@ def select_parameters(
     *,
     until: dt.date | None = None,
 ) -> tuple[FitParameter, ...]:
-    """The parameters to fit: ``names`` (names are searched over their declared ranges,
+    """The parameters to fit: ``names`` (a name of the scenario's default set keeps its search
+    range and warm-start series; other names are searched over their declared ranges,
     log-uniformly when the range is positive and spans a factor 10 or more;
     :class:`FitParameter` entries as given), or the scenario's default set. With
     ``until``, parameters only identified by data after it are dropped (left at defaults)."""
@@ -201,9 +202,13 @@ def select_parameters(
                 f"{scenario.name!r}; use names declared under calibration: in its YAML"
             )
         chosen = []
+        known = {p.name: p for p in DEFAULT_PARAMETERS.get(scenario.name, ())}
         for n in dict.fromkeys(names):
             if isinstance(n, FitParameter):
                 chosen.append(n)
+                continue
+            if n in known:  # the scenario's own search range and warm-start series
+                chosen.append(known[n])
                 continue
             low, high = declared[n].range
             if low == high:
@@ -519,7 +524,7 @@ def calibrate(
     scenario: str | Path | CorridorScenario,
     *,
     out: str | Path,
-    trials: int = 48,
+    trials: int = 40,
     parameters: Sequence[str | FitParameter] | None = None,
     workers: int = 2,
     scheduler: str | None = None,
@@ -534,6 +539,7 @@ def calibrate(
     max_members: int = 16,
     command: str = "",
     install: bool = False,
+    base: str | Path | None = None,
     progress: ProgressFn | None = None,
 ) -> CalibrationResult:
     """Fit ``scenario`` to its observed data up to ``until`` (module docstring).
@@ -543,7 +549,9 @@ def calibrate(
     (what the scenario then runs with by default). ``trials`` is the total number of complete
     trials wanted (counting those of a resumed study); ``batch`` trials are evaluated at a time
     on ``workers`` local processes (or on the Dask cluster at ``scheduler``); ``threads`` numba
-    threads per worker. Returns a :class:`CalibrationResult`.
+    threads per worker. ``base``: a calibrated file whose point fit replaces the scenario
+    defaults of the parameters not fitted here and starts those fitted (a fit in stages: levels
+    first, then the rest); the file written holds both. Returns a :class:`CalibrationResult`.
     """
     import optuna
 
@@ -566,13 +574,27 @@ def calibrate(
     targets = Targets.from_scenario(sc)
     names = list(dict.fromkeys(name for _i, name, *_rest in targets.rows))
     w = weights_for(names, weights)
+    start: dict[str, float] = {}
+    base_info: dict[str, Any] = {}
+    if base is not None:
+        from corredor.calibration.calibrated import read_calibrated
+
+        prior = read_calibrated(base, sc)
+        if prior.data_until > last:
+            raise CalibrationError(
+                f"{base}: fitted to data up to {prior.data_until}, after --until {last}"
+            )
+        start = dict(prior.parameters)
+        base_info = {"file": str(base), "command": prior.command, "version": prior.version}
     settings = _settings(
         sc, params, seed=seed, sampler_seed=sampler_seed, until=last, weights=w, batch=batch
     )
+    if start:
+        settings["base"] = dict(sorted(start.items()))
     out = Path(out)
     study = _open_study(out, settings, resume)
     dists = _distributions(params)
-    defaults = sc.calibration_defaults()
+    defaults = {**sc.calibration_defaults(), **start}
     existing = study.get_trials(deepcopy=False)
     resumed = sum(1 for t in existing if t.state == optuna.trial.TrialState.COMPLETE)
     if not existing:
@@ -595,26 +617,19 @@ def calibrate(
             if progress is not None:
                 progress(n_done, trials, best_loss())
             running = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,))
+            # trials left running by a killed run beyond the number now wanted are not run
+            keep = max(0, trials - n_done)
+            for t in running[keep:]:
+                study.tell(
+                    optuna.trial.Trial(study, t._trial_id), state=optuna.trial.TrialState.FAIL
+                )
+            running = running[:keep]
             if n_done >= trials:
-                # trials left running by a killed run beyond the number now wanted: not needed
-                for t in running:
-                    study.tell(
-                        optuna.trial.Trial(study, t._trial_id),
-                        state=optuna.trial.TrialState.FAIL,
-                    )
                 break
             # a batch: trials left running by an interrupted run first, then new ones
-            # (optuna.trial.Trial of a trial left running: built from its storage id)
-            pending: list[tuple[optuna.trial.Trial, dict[str, float]]] = [
-                (
-                    optuna.trial.Trial(study, t._trial_id),
-                    {k: float(v) for k, v in t.params.items()},
-                )
-                for t in running
-            ]
+            pending = [p for t in running if (p := _left_running(study, t, params)) is not None]
             while len(pending) < batch and n_done + len(pending) < trials:
-                number = len(study.get_trials(deepcopy=False))
-                study.sampler = _sampler(sampler_seed, number)
+                study.sampler = _sampler(sampler_seed, _ordinal(study))
                 trial = study.ask(dists)
                 pending.append((trial, {p.name: float(trial.params[p.name]) for p in params}))
             results = run_batch([{**defaults, **values} for _t, values in pending])
@@ -665,13 +680,14 @@ def calibrate(
         "cut_relaxed": relaxed,
         "wall_seconds_last_session": round(wall, 1),
         "search": {p.name: {"low": p.low, "high": p.high, "log": p.log} for p in params},
+        **({"base": base_info} if base_info else {}),
     }
     ensemble = [
-        EnsembleMember(weight=1.0 / len(members), parameters=dict(m.params), loss=m.loss)
+        EnsembleMember(weight=1.0 / len(members), parameters={**start, **m.params}, loss=m.loss)
         for m in members
     ]
     kwargs: dict[str, Any] = {
-        "parameters": best.params,
+        "parameters": {**start, **best.params},
         "loss": best.loss,
         "command": command or f"corredor.calibration.fit.calibrate({sc.name!r}, ...)",
         "data_until": last,
@@ -708,6 +724,29 @@ def calibrate(
         failed=failed,
         written=tuple(written),
     )
+
+
+def _ordinal(study: optuna.Study) -> int:
+    """The position of the next trial in the study's sequence: trials abandoned half-drawn by
+    a killed run (:func:`_left_running`) do not count, so the trial drawn in their place gets
+    the sampler seed, and so the values, that the uninterrupted run gave it."""
+    return sum(1 for t in study.get_trials(deepcopy=False) if not t.user_attrs.get("abandoned"))
+
+
+def _left_running(
+    study: optuna.Study, frozen: optuna.trial.FrozenTrial, params: Sequence[FitParameter]
+) -> tuple[optuna.trial.Trial, dict[str, float]] | None:
+    """A trial left running by a killed run, with its parameter values; None if the run was
+    killed while the values were being drawn: the trial is then abandoned (failed, marked) and
+    drawn again as a new trial."""
+    import optuna
+
+    trial = optuna.trial.Trial(study, frozen._trial_id)  # from its storage id
+    if all(p.name in frozen.params for p in params):
+        return trial, {p.name: float(frozen.params[p.name]) for p in params}
+    trial.set_user_attr("abandoned", True)
+    study.tell(trial, state=optuna.trial.TrialState.FAIL)
+    return None
 
 
 def _warm_start(study: optuna.Study, params: Sequence[FitParameter]) -> None:
@@ -762,14 +801,15 @@ def plausible_sets(
     cut: float = DEFAULT_CUT,
     max_members: int = 16,
 ) -> tuple[list[TrialRecord], bool]:
-    """The plausible trials (module docstring), lowest loss first, and whether the cut had to
-    be relaxed to keep :data:`MIN_MEMBERS`."""
+    """The plausible trials (module docstring), lowest loss first, and whether the cut was
+    relaxed (to twice its value, never further) to reach :data:`MIN_MEMBERS`."""
     ranked = sorted(trials, key=lambda t: (t.loss, t.number))
     ok = [t for t in ranked if implausibility(t, best, weights) <= cut]
     relaxed = False
-    floor = min(MIN_MEMBERS, len(ranked))
-    if len(ok) < floor:
-        ok, relaxed = ranked[:floor], True
+    if len(ok) < MIN_MEMBERS:  # relax the cut to twice its value, never further
+        wider = [t for t in ranked if implausibility(t, best, weights) <= 2 * cut]
+        relaxed = len(wider) > len(ok)
+        ok = wider[: max(MIN_MEMBERS, len(ok))]
     # distinct parameter sets only (an enqueued default may repeat a sampled one)
     seen: set[tuple[tuple[str, float], ...]] = set()
     out = []

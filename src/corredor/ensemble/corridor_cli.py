@@ -177,6 +177,8 @@ def ensemble_command(
     from corredor.scenario.corridor import load_scenario_events
 
     sc = load(scenario)
+    if not console.is_terminal:  # piped or redirected: do not squeeze the tables
+        console.width = max(console.width, 150)
     if replicas < 1:
         raise CorredorError(f"--replicas must be at least 1, got {replicas}")
     chosen, notes = choose_sets(sc, sets, max_sets, seed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -47,8 +48,11 @@ def forecast_command(
             scheduler=scheduler,
             progress=progress,
         )
-    for note in (*notes, *fc.notes):
+    fc = dataclasses.replace(fc, notes=(*notes, *fc.notes))
+    for note in fc.notes:
         console.print(f"[yellow]note:[/yellow] {note}", highlight=False)
+    if not console.is_terminal:  # piped or redirected: do not squeeze the table into 80 columns
+        console.width = max(console.width, 150)
     fy = fc.fiscal_years()
     t = Table(
         title=f"{sc.name}: forecast border encounters per US fiscal year, median [5 %, 95 %]",

@@ -270,9 +270,17 @@ class Forecast:
             ("parameter sets", f"{len(ens.sets)} ({_labels(ens)})"),
             ("seeds", ", ".join(str(s) for s in ens.seeds)),
             ("runs", str(ens.runs)),
-            ("forecast events", f"{len(self.events)} from {self.events_file or 'no file'}"),
+            ("forecast events", f"{len(self.events)} from {self._events_source()}"),
             ("wall time", f"{ens.wall_seconds:.1f} s"),
         ]
+
+    def _events_source(self) -> str:
+        if self.events_file is None:
+            return "no file"
+        try:
+            return str(self.events_file.resolve().relative_to(Path.cwd().resolve()))
+        except ValueError:
+            return f"{self.events_file.name} (in {self.events_file.parent.name}/)"
 
     def write(self, folder: str | Path, *, command: str | None = None) -> Path:
         """Write ``forecast.csv`` (encounters), ``forecast_fiscal_years.csv``,

@@ -69,12 +69,72 @@ def observed_vs_simulated_figure(result: CorridorResult, names: tuple[str, ...] 
             )
         ax.set_title(name, fontsize=9, loc="left")
         ax.grid(alpha=0.3)
-        for date, label in (("2014-07-07", "PFS"), ("2019-06-07", "GN"), ("2020-03-21", "T42")):
+        for date, label in policy_marks(result):
             ax.axvline(pd.Timestamp(date), color="#7f8c8d", lw=0.7, ls=":")
             ax.text(pd.Timestamp(date), ax.get_ylim()[1], label, fontsize=6, va="top")
     axes[0].legend(fontsize=7, loc="upper left")
     fig.tight_layout()
     return fig
+
+
+def policy_marks(result: CorridorResult) -> list[tuple[str, str]]:
+    """(date, label) of the scenario's major policy events: the first of each family of event
+    ids (``us-mpp-usbp-san-diego`` and ``us-mpp-ofo-laredo`` are both ``mpp``)."""
+    first: dict[str, str] = {}
+    for e in sorted(result.compiled.scenario.events, key=lambda e: e.start):
+        if str(getattr(e, "magnitude", "")) != "major":
+            continue
+        parts = str(e.id).split("-")
+        family = parts[1] if len(parts) > 1 else parts[0]
+        first.setdefault(family, e.start.isoformat())
+    return [(d, f.upper() if len(f) <= 3 else f) for f, d in first.items()]
+
+
+def headline_figure(result: CorridorResult, observable: str = CHARTS[0]) -> Figure:
+    """Two panels for a first look: one observable, simulated vs observed per month, and the
+    people stranded in border cities (the README picture of ``mexico-us``)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    monthly = result.monthly()
+    name = observable if observable in monthly.columns else str(monthly.columns[0])
+    ovs = result.observed_vs_simulated()
+    rows = ovs[ovs["observable"] == name]
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 5.2), sharex=True)
+    top.plot(monthly.index, monthly[name], color="#c0392b", lw=1.4, label="simulated")
+    if len(rows):
+        top.plot(
+            pd.to_datetime(rows["period_start"]), rows["observed"], "o", ms=2.5,
+            color="#2c3e50", label="observed",
+        )  # fmt: skip
+    top.set_title(f"{name} per month (seed {result.seed})", fontsize=9, loc="left")
+    for date, label in policy_marks(result):
+        for ax in (top, bottom):
+            ax.axvline(pd.Timestamp(date), color="#7f8c8d", lw=0.7, ls=":")
+        top.text(pd.Timestamp(date), top.get_ylim()[1], label, fontsize=6, va="top")
+    top.legend(fontsize=7, loc="upper left")
+    top.grid(alpha=0.3)
+    df = result.border_city_stranded().resample("MS").mean()
+    bottom.stackplot(df.index, df.T.to_numpy(), labels=list(df.columns), alpha=0.85)
+    bottom.set_title("People stranded in border cities (monthly mean)", fontsize=9, loc="left")
+    bottom.legend(fontsize=6, ncol=5, loc="upper left")
+    bottom.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def save_headline_png(result: CorridorResult, path: str | Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig = headline_figure(result)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return path
 
 
 def stranded_figure(result: CorridorResult) -> Figure:

@@ -49,6 +49,8 @@ def sensitivity_command(
     from corredor.scenario.corridor import load_scenario_events
 
     sc = load(scenario)
+    if not console.is_terminal:  # piped or redirected: do not squeeze the tables
+        console.width = max(console.width, 150)
     extra = tuple(e for f in events for e in load_scenario_events(sc, f))
     names = _split(parameters)
     outs = _split(outputs) or default_outputs(sc)
