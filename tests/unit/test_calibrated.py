@@ -178,11 +178,10 @@ def test_git_commit_outside_a_checkout(tmp_path: Path) -> None:
     assert git_commit(repo / "sub") == "a" * 40
 
 
-def test_builtin_file_is_valid_if_present() -> None:
+def test_builtin_file_is_shipped_and_valid() -> None:
     sc = load_corridor_scenario("mexico-us")
     cal = load_calibrated(sc)
-    if cal is None:
-        pytest.skip("mexico-us has no calibrated.yaml")
+    assert cal is not None, "mexico-us ships calibrated.yaml (docs/calibration.md)"
     assert cal.data_until <= dt.date(2021, 9, 30)
     assert cal.command.startswith("corredor calibrate mexico-us")
     assert set(cal.parameters) <= set(sc.calibration)
