@@ -15,17 +15,13 @@ the workers need a core each (a full mexico-us run takes about a minute and 1–
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import sys
-import time
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-os.environ.setdefault("NUMBA_CACHE_DIR", str(ROOT / ".numba-cache"))
+import scaleout
+
+scaleout.setup()
 
 import numpy as np  # noqa: E402
 
@@ -34,16 +30,7 @@ from corredor.scenario.corridor import load_corridor_scenario  # noqa: E402
 
 
 def timed(label: str, fn: Any) -> tuple[float, CorridorEnsemble]:
-    load = os.getloadavg()[0]
-    t0 = time.perf_counter()
-    res = fn()
-    secs = time.perf_counter() - t0
-    print(
-        f"{label:>8}: {secs:8.1f} s wall, {res.seconds.mean():.1f} s per run "
-        f"(load average before: {load:.2f})",
-        flush=True,
-    )
-    return secs, res
+    return scaleout.timed(label, fn, lambda r: float(r.seconds.mean()))
 
 
 def same(a: CorridorEnsemble, b: CorridorEnsemble) -> bool:
@@ -67,13 +54,10 @@ def parameter_sets(scenario: str, n: int) -> list[ParameterSet]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = scaleout.arguments(__doc__)
     ap.add_argument("--scenario", default="mexico-us")
-    ap.add_argument("--runs", type=int, default=64)
     ap.add_argument("--sets", type=int, default=1, help="parameter sets (runs must divide)")
     ap.add_argument("--days", type=int, default=None, help="shorter runs (default: all)")
-    ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--json", type=Path, default=None, help="write the figures here")
     args = ap.parse_args()
     if args.runs % args.sets:
         sys.exit("--runs must be a multiple of --sets")
@@ -85,11 +69,10 @@ def main() -> None:
         "days": args.days,
         "threads": 1,
     }
-    print(
+    scaleout.announce(
         f"{args.runs} runs of {args.scenario} ({len(sets)} parameter sets × "
-        f"{args.runs // args.sets} seeds, {args.days or 'all'} days), {args.workers} workers, "
-        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}",
-        flush=True,
+        f"{args.runs // args.sets} seeds, {args.days or 'all'} days)",
+        args.workers,
     )
     run_corridor_ensemble(args.scenario, seeds=[0], days=2)  # load the compiled kernels
 
@@ -111,17 +94,12 @@ def main() -> None:
         "dask_s": t_dask,
         "speedup_dask": t_serial / t_dask,
         "identical": same(serial, dask),
-        "load_average_after": os.getloadavg()[0],
     }
-    print(
-        f"speed-up over serial: dask {figures['speedup_dask']:.2f}x (cluster start included); "
-        f"identical results: {figures['identical']}"
+    scaleout.finish(
+        figures,
+        f"speed-up over serial: dask {figures['speedup_dask']:.2f}x (cluster start included)",
+        args.json,
     )
-    print(json.dumps(figures))
-    if args.json is not None:
-        args.json.write_text(json.dumps(figures, indent=2) + "\n")
-    if not figures["identical"]:
-        sys.exit("backends disagree")
 
 
 if __name__ == "__main__":

@@ -13,17 +13,12 @@ worker does. Run it on an otherwise idle machine: the workers need a core each.
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import sys
-import time
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-os.environ.setdefault("NUMBA_CACHE_DIR", str(ROOT / ".numba-cache"))
+import scaleout
+
+scaleout.setup()
 
 import numpy as np  # noqa: E402
 
@@ -33,16 +28,7 @@ from corredor.results import RunResult  # noqa: E402
 
 
 def timed(label: str, fn: Any) -> tuple[float, RunResult]:
-    load = os.getloadavg()[0]
-    t0 = time.perf_counter()
-    res = fn()
-    secs = time.perf_counter() - t0
-    print(
-        f"{label:>22}: {secs:7.2f} s, {res.elapsed_s.mean():.3f} s per replica "
-        f"(load average before: {load:.2f})",
-        flush=True,
-    )
-    return secs, res
+    return scaleout.timed(label, fn, lambda r: float(r.elapsed_s.mean()), "replica")
 
 
 def same(a: RunResult, b: RunResult) -> bool:
@@ -53,21 +39,14 @@ def same(a: RunResult, b: RunResult) -> bool:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = scaleout.arguments(__doc__)
     ap.add_argument("--scenario", default="mali2012")
-    ap.add_argument("--runs", type=int, default=64)
-    ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--processes", action="store_true", help="also time the process pool")
-    ap.add_argument("--json", type=Path, default=None, help="write the figures here")
     args = ap.parse_args()
 
     seeds = list(range(args.runs))
     opts: dict[str, Any] = {"seeds": seeds, "threads": 1}
-    print(
-        f"{args.runs} replicas of {args.scenario} (full scale), {args.workers} workers, "
-        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}",
-        flush=True,
-    )
+    scaleout.announce(f"{args.runs} replicas of {args.scenario} (full scale)", args.workers)
     run_ensemble(args.scenario, seeds=[0], days=2)  # load the compiled kernels in this process
 
     t_serial, serial = timed("serial", lambda: run_ensemble(args.scenario, **opts))
@@ -106,18 +85,13 @@ def main() -> None:
             speedup_processes=t_serial / t_proc,
             identical=figures["identical"] and same(serial, proc),
         )
-    figures["load_average_after"] = os.getloadavg()[0]
-    print(
+    scaleout.finish(
+        figures,
         f"speed-up over serial: dask {figures['speedup_dask']:.2f}x (cluster start included), "
         f"dask warm {figures['speedup_dask_warm']:.2f}x"
-        + (f", processes {figures['speedup_processes']:.2f}x" if args.processes else "")
-        + f"; identical results: {figures['identical']}"
+        + (f", processes {figures['speedup_processes']:.2f}x" if args.processes else ""),
+        args.json,
     )
-    print(json.dumps(figures))
-    if args.json is not None:
-        args.json.write_text(json.dumps(figures, indent=2) + "\n")
-    if not figures["identical"]:
-        sys.exit("backends disagree")
 
 
 if __name__ == "__main__":

@@ -20,8 +20,8 @@ from corredor.errors import CorredorError
 
 if TYPE_CHECKING:
     from rich.console import Console
-    from rich.progress import Progress, TaskID
 
+    from corredor.progress import Bar
     from corredor.results import RunResult
 
 EXIT_INPUT = 2
@@ -36,6 +36,41 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+# ------------------------------------------------------------------------- shared options
+# Options that several commands declare identically (name, default type and help): declared
+# once here. An option whose help differs between commands stays with its command.
+CorridorScenarioArg = Annotated[
+    str, typer.Argument(metavar="SCENARIO", help="A corridor scenario.")
+]
+StoreOpt = Annotated[Path, typer.Option("--store", "--out", "-s", help="Results store directory.")]
+DaysOpt = Annotated[
+    int | None, typer.Option(min=1, help="Simulate this many days (default: the scenario's).")
+]
+ReplicasOpt = Annotated[int, typer.Option(min=1, help="Seeds per parameter set.")]
+SetsOpt = Annotated[
+    str,
+    typer.Option(
+        help="Parameter sets: 'point' (the calibrated point fit, else the scenario defaults), "
+        "'calibrated' (the calibrated ensemble of plausible sets) or 'uncalibrated' (the "
+        "scenario's hand-set defaults)."
+    ),
+]
+MaxSetsOpt = Annotated[
+    int | None, typer.Option(min=1, help="Keep at most N parameter sets (by weight).")
+]
+WorkersOpt = Annotated[
+    int | None, typer.Option(min=1, help="Run on N local processes (same results, bit for bit).")
+]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(
+        metavar="tcp://HOST:PORT", help="Run on this Dask scheduler's cluster (same results)."
+    ),
+]
+NoProgressOpt = Annotated[bool, typer.Option("--no-progress", help="No progress bar.")]
+PlotOpt = Annotated[Path | None, typer.Option("--plot", help="Write a PNG chart here.")]
 
 
 # ------------------------------------------------------------------------------ output helpers
@@ -122,18 +157,16 @@ def _print_summary(result: RunResult) -> None:
 
 
 class _ProgressCallback:
-    """Adapts ``corredor.run``'s ``progress(replica, day, days)`` to a rich progress bar."""
+    """Adapts ``corredor.run``'s ``progress(replica, day, days)`` to a progress bar."""
 
-    def __init__(self, progress: Progress, task: TaskID, replicas: int) -> None:
-        self.progress = progress
-        self.task = task
+    def __init__(self, bar: Bar, replicas: int) -> None:
+        self.bar = bar
         self.replicas = replicas
         self.done: dict[int, int] = {}
 
     def __call__(self, replica: int, day: int, days: int) -> None:
         self.done[replica] = max(self.done.get(replica, 0), min(day + 1, days))
-        self.progress.update(
-            self.task,
+        self.bar.update(
             total=days * self.replicas,
             completed=sum(self.done.values()),
             description=f"replica {replica + 1}/{self.replicas}",
@@ -142,30 +175,10 @@ class _ProgressCallback:
 
 def _run(scenario: str, show_progress: bool, **kwargs: Any) -> RunResult:
     from corredor.api import run as corredor_run
+    from corredor.progress import progress_bar
 
-    if not show_progress:
-        return corredor_run(scenario, **kwargs)
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("replica-days"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=_console(stderr=True),
-        transient=True,  # gone when the run ends or fails; the summary follows
-    ) as progress:
-        task = progress.add_task("starting", total=None)
-        callback = _ProgressCallback(progress, task, kwargs["replicas"])
+    with progress_bar(show_progress, "replica-days") as bar:
+        callback = None if bar is None else _ProgressCallback(bar, kwargs["replicas"])
         return corredor_run(scenario, progress=callback, **kwargs)
 
 
@@ -184,9 +197,7 @@ def run(
     out: Annotated[
         Path, typer.Option("--out", "--store", help="Results store directory.")
     ] = DEFAULT_STORE,
-    days: Annotated[
-        int | None, typer.Option(min=1, help="Simulate this many days (default: the scenario's).")
-    ] = None,
+    days: DaysOpt = None,
     hasten: Annotated[
         int | None, typer.Option(min=1, help="Divide populations and data by this (Flee).")
     ] = None,
@@ -252,6 +263,16 @@ def run(
             help="Corridor scenarios: ignore calibrated.yaml, run the hand-set defaults.",
         ),
     ] = False,
+    validation: Annotated[
+        Path | None,
+        typer.Option(
+            "--validation",
+            metavar="FILE",
+            help="With --report: show this back-test table (backtest.csv written by "
+            "`corredor validate-model --backtest STUDY --out DIR`) in the report's "
+            "Validation section.",
+        ),
+    ] = None,
 ) -> None:
     """Run a scenario, print a summary and save the results to the store.
 
@@ -275,8 +296,11 @@ def run(
                 workers=workers,
                 scheduler=scheduler,
                 uncalibrated=uncalibrated,
+                validation=validation,
             )
             return
+        if validation is not None:
+            raise CorredorError("--validation goes with --report, for a corridor scenario")
         from corredor.scenario.builtin import resolve_scenario
 
         resolve_scenario(scenario)  # fail fast on a bad name or path
@@ -338,6 +362,7 @@ def _run_corridor(
     workers: int | None = None,
     scheduler: str | None = None,
     uncalibrated: bool = False,
+    validation: Path | None = None,
 ) -> None:
     from rich.table import Table
 
@@ -347,12 +372,19 @@ def _run_corridor(
     if show_plan:
         print(describe_corridor_plan())
         return
+    backtest = None
+    if validation is not None:
+        from corredor.validation.backtest import read_table
+
+        if report is None:
+            raise CorredorError("--validation FILE shows the back-test in the report: add --report")
+        backtest = read_table(validation)  # errors before a long run
     if replicas > 1 or workers is not None or scheduler is not None:
         from corredor.ensemble.corridor_cli import ensemble_command
 
         if report is not None or png is not None:
             raise CorredorError(
-                "--report and --png show a single corridor run; drop --replicas, "
+                "--report, --png and --validation show a single corridor run; drop --replicas, "
                 "--workers and --scheduler, or read the ensemble's bands_*.csv"
             )
 
@@ -380,27 +412,17 @@ def _run_corridor(
     extra = tuple(e for f in events for e in load_scenario_events(sc, f))
     tag = "".join(f"-{Path(f).stem}" for f in events)
     console = _console()
-    if show_progress:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from corredor.progress import progress_bar
 
-        with Progress(
-            TextColumn("days"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            console=_console(stderr=True),
-            transient=True,
-        ) as bar:
-            task = bar.add_task("days", total=None)
-            result = run_corridor(
-                sc,
-                seed=seed,
-                days=days,
-                extra_events=extra,
-                calibration=calibration,
-                progress=lambda d, n: bar.update(task, completed=d + 1, total=n),
-            )
-    else:
-        result = run_corridor(sc, seed=seed, days=days, extra_events=extra, calibration=calibration)
+    with progress_bar(show_progress, description="days", times=False) as bar:
+        result = run_corridor(
+            sc,
+            seed=seed,
+            days=days,
+            extra_events=extra,
+            calibration=calibration,
+            progress=None if bar is None else lambda d, n: bar.update(completed=d + 1, total=n),
+        )
     table = Table(title=f"{sc.name}: observed vs simulated", title_justify="left")
     for col in ("observable", "rows", "observed", "simulated", "sim/obs", "corr"):
         table.add_column(col, justify="left" if col == "observable" else "right")
@@ -431,7 +453,10 @@ def _run_corridor(
     if report is not None:
         from corredor.report.corridor import write_corridor_report
 
-        print(f"report: {write_corridor_report(result, report)}")
+        path = write_corridor_report(
+            result, report, backtest=backtest, backtest_source=str(validation or "")
+        )
+        print(f"report: {path}")
     if png is not None:
         from corredor.report.corridor import save_headline_png
 
@@ -442,9 +467,7 @@ def _run_corridor(
 @app.command()
 def runs(
     ctx: typer.Context,
-    store_dir: Annotated[
-        Path, typer.Option("--store", "--out", "-s", help="Results store directory.")
-    ] = DEFAULT_STORE,
+    store_dir: StoreOpt = DEFAULT_STORE,
 ) -> None:
     """List the runs in the results store."""
     with _errors(ctx):
@@ -499,9 +522,7 @@ def report(
         Path | None,
         typer.Option("-o", "--output", help="HTML file to write (default: <run dir>/report.html)."),
     ] = None,
-    store_dir: Annotated[
-        Path, typer.Option("--store", "--out", "-s", help="Results store directory.")
-    ] = DEFAULT_STORE,
+    store_dir: StoreOpt = DEFAULT_STORE,
     png: Annotated[
         Path | None,
         typer.Option("--png", help="Also write the camp-curves figure to this PNG file."),
@@ -659,7 +680,7 @@ def bargain(
     refine: Annotated[
         bool, typer.Option("--refine", help="Refine the grid solution continuously (scipy).")
     ] = False,
-    plot: Annotated[Path | None, typer.Option("--plot", help="Write a PNG chart here.")] = None,
+    plot: PlotOpt = None,
     endogenous: Annotated[
         bool,
         typer.Option(
@@ -719,15 +740,6 @@ def bargain(
 
 
 # ------------------------------------------------------------ corridor ensembles and forecasts
-_SETS_HELP = (
-    "Parameter sets: 'point' (the calibrated point fit, else the scenario defaults), "
-    "'calibrated' (the calibrated ensemble of plausible sets) or 'uncalibrated' (the "
-    "scenario's hand-set defaults)."
-)
-_WORKERS_HELP = "Run on N local processes (same results, bit for bit)."
-_SCHEDULER_HELP = "Run on this Dask scheduler's cluster (same results)."
-
-
 @app.command()
 def ensemble(
     ctx: typer.Context,
@@ -735,12 +747,10 @@ def ensemble(
         str, typer.Argument(metavar="SCENARIO", help="A corridor scenario (mexico-us, a YAML…).")
     ],
     *,
-    replicas: Annotated[int, typer.Option(min=1, help="Seeds per parameter set.")] = 4,
+    replicas: ReplicasOpt = 4,
     seed: Annotated[int, typer.Option(help="First seed (seeds seed … seed+replicas-1).")] = 0,
-    sets: Annotated[str, typer.Option(help=_SETS_HELP)] = "point",
-    max_sets: Annotated[
-        int | None, typer.Option(min=1, help="Keep at most N parameter sets (by weight).")
-    ] = None,
+    sets: SetsOpt = "point",
+    max_sets: MaxSetsOpt = None,
     events: Annotated[
         list[Path] | None,
         typer.Option(
@@ -749,15 +759,11 @@ def ensemble(
             "same sets and seeds, and reports the paired difference.",
         ),
     ] = None,
-    days: Annotated[
-        int | None, typer.Option(min=1, help="Simulate this many days (default: the scenario's).")
-    ] = None,
-    workers: Annotated[int | None, typer.Option(min=1, help=_WORKERS_HELP)] = None,
-    scheduler: Annotated[
-        str | None, typer.Option(metavar="tcp://HOST:PORT", help=_SCHEDULER_HELP)
-    ] = None,
+    days: DaysOpt = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
     out: Annotated[Path, typer.Option("--out", help="Output directory.")] = DEFAULT_STORE,
-    no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar.")] = False,
+    no_progress: NoProgressOpt = False,
 ) -> None:
     """Corridor ensemble: parameter sets × replicas with common random numbers; median and
     50/90 % bands of every observable and ledger entry (docs/scale-out.md)."""
@@ -783,19 +789,15 @@ def ensemble(
 @app.command()
 def forecast(
     ctx: typer.Context,
-    scenario: Annotated[
-        str, typer.Argument(metavar="SCENARIO", help="A corridor scenario.")
-    ] = "mexico-us",
+    scenario: CorridorScenarioArg = "mexico-us",
     *,
     until: Annotated[
         str, typer.Option(metavar="YYYY-MM", help="Last month forecast (e.g. 2024-09).")
     ],
-    replicas: Annotated[int, typer.Option(min=1, help="Seeds per parameter set.")] = 4,
+    replicas: ReplicasOpt = 4,
     seed: Annotated[int, typer.Option(help="First seed.")] = 0,
-    sets: Annotated[str, typer.Option(help=_SETS_HELP)] = "calibrated",
-    max_sets: Annotated[
-        int | None, typer.Option(min=1, help="Keep at most N parameter sets (by weight).")
-    ] = None,
+    sets: SetsOpt = "calibrated",
+    max_sets: MaxSetsOpt = None,
     events: Annotated[
         Path | None,
         typer.Option(
@@ -803,15 +805,13 @@ def forecast(
             help="Forecast policy events (default: policy_events_forecast.yaml of the scenario).",
         ),
     ] = None,
-    workers: Annotated[int | None, typer.Option(min=1, help=_WORKERS_HELP)] = None,
-    scheduler: Annotated[
-        str | None, typer.Option(metavar="tcp://HOST:PORT", help=_SCHEDULER_HELP)
-    ] = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
     out: Annotated[
         Path | None,
         typer.Option("--out", help="Output directory (default: <scenario>-forecast-<until>)."),
     ] = None,
-    no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar.")] = False,
+    no_progress: NoProgressOpt = False,
 ) -> None:
     """Forecast past the calibration horizon: forecast.csv with
     date,component,citizenship,demographic,p05,p50,p95 and the ledger (docs/forecast.md)."""
@@ -837,9 +837,7 @@ def forecast(
 @app.command()
 def sensitivity(
     ctx: typer.Context,
-    scenario: Annotated[
-        str, typer.Argument(metavar="SCENARIO", help="A corridor scenario.")
-    ] = "mexico-us",
+    scenario: CorridorScenarioArg = "mexico-us",
     *,
     method: Annotated[str, typer.Option(help="morris (screening) or sobol (S1, ST).")] = "morris",
     trajectories: Annotated[
@@ -865,20 +863,16 @@ def sensitivity(
     ] = None,
     replicas: Annotated[int, typer.Option(min=1, help="Seeds per design row.")] = 1,
     seed: Annotated[int, typer.Option(help="First seed, and the design's seed.")] = 0,
-    days: Annotated[
-        int | None, typer.Option(min=1, help="Simulate this many days (default: the scenario's).")
-    ] = None,
-    workers: Annotated[int | None, typer.Option(min=1, help=_WORKERS_HELP)] = None,
-    scheduler: Annotated[
-        str | None, typer.Option(metavar="tcp://HOST:PORT", help=_SCHEDULER_HELP)
-    ] = None,
+    days: DaysOpt = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
     top: Annotated[int, typer.Option(min=1, help="Parameters shown per output.")] = 10,
-    plot: Annotated[Path | None, typer.Option("--plot", help="Write a PNG chart here.")] = None,
+    plot: PlotOpt = None,
     out: Annotated[
         Path | None,
         typer.Option("--out", help="Output directory (default: <scenario>-sensitivity-<method>)."),
     ] = None,
-    no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar.")] = False,
+    no_progress: NoProgressOpt = False,
 ) -> None:
     """Global sensitivity (SALib Morris or Sobol) of observables and ledger entries to the
     calibration parameters and policy levers (docs/sensitivity.md)."""
@@ -910,7 +904,7 @@ def sensitivity(
 @app.command()
 def calibrate(
     ctx: typer.Context,
-    scenario: Annotated[str, typer.Argument(metavar="SCENARIO", help="A corridor scenario.")],
+    scenario: CorridorScenarioArg,
     trials: Annotated[int, typer.Option(min=1, help="Complete trials wanted in total.")] = 40,
     workers: Annotated[int, typer.Option(min=1, help="Local worker processes.")] = 2,
     scheduler: Annotated[
@@ -932,7 +926,7 @@ def calibrate(
     parameter: Annotated[
         list[str] | None, typer.Option(help="Fit this parameter (repeatable; default: a set).")
     ] = None,
-    no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar.")] = False,
+    no_progress: NoProgressOpt = False,
     base: Annotated[
         Path | None,
         typer.Option("--from", help="Start from this calibrated.yaml (a fit in stages)."),
@@ -962,7 +956,7 @@ def calibrate(
 @app.command("validate-model")
 def validate_model(
     ctx: typer.Context,
-    scenario: Annotated[str, typer.Argument(metavar="SCENARIO", help="A corridor scenario.")],
+    scenario: CorridorScenarioArg,
     seed: Annotated[int, typer.Option(help="Seed of the runs.")] = 0,
     uncalibrated: Annotated[
         bool, typer.Option("--uncalibrated", help="Use the hand-set defaults.")

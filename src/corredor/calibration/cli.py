@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING
 from corredor.errors import CorredorError
 
 if TYPE_CHECKING:
+    import pandas as pd
     from rich.console import Console
+    from rich.table import Table as RichTable
 
     from corredor.calibration.fit import CalibrationResult
 
@@ -139,35 +141,20 @@ def calibrate_command(
         "install": install,
         "base": base,
     }
-    if show_progress:
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
+    from corredor.progress import progress_bar
+
+    with progress_bar(show_progress, "trials", description="calibrating", total=trials) as bar:
+
+        def progress(done: int, total: int, best: float | None) -> None:
+            text = "calibrating" if best is None else f"best loss {best:.4f}"
+            assert bar is not None
+            bar.update(completed=done, total=total, description=text)
+
+        result = calibrate(
+            sc,
+            progress=None if bar is None else progress,
+            **kwargs,  # type: ignore[arg-type]
         )
-
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("trials"),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            console=console.__class__(stderr=True, highlight=False),
-            transient=True,
-        ) as bar:
-            task = bar.add_task("calibrating", total=trials)
-
-            def progress(done: int, total: int, best: float | None) -> None:
-                text = "calibrating" if best is None else f"best loss {best:.4f}"
-                bar.update(task, completed=done, total=total, description=text)
-
-            result = calibrate(sc, progress=progress, **kwargs)  # type: ignore[arg-type]
-    else:
-        result = calibrate(sc, **kwargs)  # type: ignore[arg-type]
     wall = time.perf_counter() - t0
     table = Table(title=f"{sc.name}: calibrated parameters", title_justify="left")
     for col in ("parameter", "start", "fitted", "search range"):
@@ -215,7 +202,8 @@ def validate_model_command(
     2018-12-31), the back-test table against the naive baselines."""
     from rich.table import Table
 
-    from corredor.calibration.modelcheck import backtest_model, fit_statistics
+    from corredor.calibration.modelcheck import backtest_model, display_fit_table, fit_statistics
+    from corredor.validation.backtest import display_table, write_table
 
     sc = _scenario(scenario)
     stats = fit_statistics(sc, seed=seed, uncalibrated=uncalibrated)  # type: ignore[arg-type]
@@ -224,20 +212,7 @@ def validate_model_command(
         + ("(hand-set defaults)" if uncalibrated else "(calibrated)"),
         title_justify="left",
     )
-    cols = ("observable", "rows", "observed", "simulated", "ratio", "log-RMSE", "ARD", "corr")
-    for col in cols:
-        table.add_column(col, justify="left" if col == "observable" else "right")
-    for r in stats.table.to_dict("records"):
-        table.add_row(
-            str(r["observable"]),
-            str(r["rows"]),
-            f"{r['observed']:,.0f}",
-            f"{r['simulated']:,.0f}",
-            _num(float(r["ratio"]), 2),
-            _num(float(r["log_rmse"]), 3),
-            _num(float(r["ard"]), 3),
-            _num(float(r["correlation"]), 2),
-        )
+    _fill(table, display_fit_table(stats.table))
     if not console.is_terminal:
         console.width = 140
     console.print(table)
@@ -254,19 +229,16 @@ def validate_model_command(
         return
     bt = backtest_model(sc, backtest, seed=seed, members=members)  # type: ignore[arg-type]
     t2 = Table(title="back-test: fit to 2018-12, forecast 2019-01 – 2021-09", title_justify="left")
-    for col in ("series", "model", "MASE", "ARD", "log-RMSE", "90 % coverage", "months"):
-        t2.add_column(col, justify="left" if col in ("series", "model") else "right")
-    for r in bt.to_dict("records"):
-        t2.add_row(
-            str(r["series"]),
-            str(r["model"]),
-            _num(float(r["mase"])),
-            _num(float(r["ard"])),
-            _num(float(r["log_rmse"])),
-            _num(float(r["coverage_90"]), 2),
-            str(r["n"]),
-        )
+    _fill(t2, display_table(bt), left=("series", "model"))
     console.print(t2)
     if out is not None:
-        bt.to_csv(out / "backtest.csv", index=False)
-        console.print(f"wrote {out / 'backtest.csv'}", highlight=False)
+        path = write_table(bt, out / "backtest.csv")
+        console.print(f"wrote {path} (for `corredor run … --validation {path}`)", highlight=False)
+
+
+def _fill(table: RichTable, text: pd.DataFrame, left: tuple[str, ...] = ("observable",)) -> None:
+    """Columns and rows of a rich table from a table of text."""
+    for col in text.columns:
+        table.add_column(str(col), justify="left" if col in left else "right")
+    for row in text.itertuples(index=False):
+        table.add_row(*(str(v) for v in row))

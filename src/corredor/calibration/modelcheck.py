@@ -2,9 +2,10 @@
 period, and the back-test of MODEL.md §8 with the model as one more forecaster.
 
 * :func:`fit_statistics` runs the scenario once (calibrated by default, or with the hand-set
-  defaults) and scores every observable over every observed row after the spin-up and up to
-  2021-09-30, with the loss's rules (:mod:`corredor.calibration.loss`: rounding, approximate and
-  lower-bound values, missing values): rows, observed and simulated totals and their ratio,
+  defaults; :func:`run_statistics` takes a run already made) and scores every observable over
+  every observed row after the spin-up and up to 2021-09-30, with the loss's rules
+  (:mod:`corredor.calibration.loss`: rounding, approximate and lower-bound values, missing
+  values): rows, observed and simulated totals and their ratio,
   log-RMSE, ARD (``mean |sim − obs| / max(obs, 1)``, errors within tolerance counted as 0),
   correlation of the rows (series with more than 2 rows), and the series' loss.
 * :func:`backtest_model` takes a calibration fitted only to data up to 2018-12-31 (its
@@ -24,6 +25,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -33,6 +35,9 @@ from corredor.calibration.calibrated import Calibrated, read_calibrated, uncalib
 from corredor.calibration.loss import LossReport, compute_loss
 from corredor.errors import CorredorError
 from corredor.scenario.corridor import CorridorScenario
+
+if TYPE_CHECKING:
+    from corredor.rules.corridor.results import CorridorResult
 
 #: Columns of :attr:`FitStatistics.table`.
 FIT_COLUMNS = [
@@ -100,6 +105,43 @@ def statistics_from_report(report: LossReport) -> FitStatistics:
     )
 
 
+#: Headers of :func:`display_fit_table`.
+FIT_DISPLAY_COLUMNS = [
+    "observable",
+    "rows",
+    "observed",
+    "simulated",
+    "ratio",
+    "log-RMSE",
+    "ARD",
+    "corr",
+]
+
+
+def _text(x: object, digits: int) -> str:
+    v = float(str(x))
+    return "–" if math.isnan(v) else f"{v:.{digits}f}"
+
+
+def display_fit_table(table: pd.DataFrame) -> pd.DataFrame:
+    """:attr:`FitStatistics.table` as text (columns :data:`FIT_DISPLAY_COLUMNS`), as
+    ``validate-model`` prints it and the corridor report shows it."""
+    rows = [
+        [
+            str(r["observable"]),
+            str(r["rows"]),
+            f"{r['observed']:,.0f}",
+            f"{r['simulated']:,.0f}",
+            _text(r["ratio"], 2),
+            _text(r["log_rmse"], 3),
+            _text(r["ard"], 3),
+            _text(r["correlation"], 2),
+        ]
+        for r in table.to_dict("records")
+    ]
+    return pd.DataFrame(rows, columns=FIT_DISPLAY_COLUMNS)
+
+
 def compare_fits(
     scenario: CorridorScenario,
     calibrations: Mapping[str, Mapping[str, float]],
@@ -142,9 +184,13 @@ def fit_statistics(
     from corredor.rules.corridor.results import run_corridor
 
     cal = {**(defaults_of(scenario) if uncalibrated else {}), **dict(calibration or {})}
-    result = run_corridor(scenario, seed=seed, calibration=cal or None)
-    report = compute_loss(result.observed_vs_simulated(), start=result.start)
-    return statistics_from_report(report)
+    return run_statistics(run_corridor(scenario, seed=seed, calibration=cal or None))
+
+
+def run_statistics(result: CorridorResult) -> FitStatistics:
+    """The fit statistics (module docstring) of a corridor run already made: every observed
+    row the run covers, after the spin-up and up to 2021-09-30."""
+    return statistics_from_report(compute_loss(result.observed_vs_simulated(), start=result.start))
 
 
 # ----------------------------------------------------------------------------- back-test
@@ -193,19 +239,11 @@ def backtest_model(
     The runs go side by side on ``workers`` local processes.
     """
     from corredor.calibration.fit import Simulation, _runner
-    from corredor.validation.backtest import (
-        FIT_END,
-        HORIZON_END,
-        _usbp_observables,
-        backtest_many,
-        load_observed,
-    )
+    from corredor.validation.backtest import _usbp_observables, backtest_us_encounters
     from corredor.validation.baselines import BASELINES, Forecast
 
     cal = backtest_calibration(study, scenario)
-    observables = _usbp_observables(scenario)
-    names = [ob.name for ob in observables]
-    series = [load_observed(scenario, n) for n in names]
+    _usbp_observables(scenario)  # no USBP series: fail before the runs
     base = uncalibrated(scenario)
     sets = [cal.parameters] + [cal.member(i) for i in range(min(members, len(cal.ensemble)))]
     with _runner(
@@ -216,7 +254,7 @@ def backtest_model(
     for sim in sims:
         if not isinstance(sim, Simulation):
             raise CorredorError(f"a back-test run failed: {sim}")
-        runs.append(_monthly(scenario, sim.obs_daily)[names])
+        runs.append(_monthly(scenario, sim.obs_daily))
     spec = f"Corredor, fit to {cal.data_until} (calibration v{cal.version}), seed {seed}"
     if len(runs) > 1:
         spec += f", band over {len(runs)} parameter sets"
@@ -242,28 +280,19 @@ def backtest_model(
 
     chosen = tuple(BASELINES) if baselines is None else tuple(baselines)
     models = {MODEL_LABEL: forecaster, **{m: BASELINES[m] for m in chosen}}
-    citizenships = [
-        ob.name
-        for ob in observables
-        if ob.data is not None and ob.data.filter.get("slice") == "by_citizenship"
-    ]
-    return backtest_many(
-        series,
-        FIT_END,
-        HORIZON_END,
-        models,
-        pooled=citizenships,
-        pooled_label=f"all citizenships ({len(citizenships)} series)",
-    )
+    return backtest_us_encounters(scenario, models)
 
 
 __all__ = [
     "FIT_COLUMNS",
+    "FIT_DISPLAY_COLUMNS",
     "MODEL_LABEL",
     "FitStatistics",
     "backtest_calibration",
     "backtest_model",
     "compare_fits",
+    "display_fit_table",
     "fit_statistics",
+    "run_statistics",
     "statistics_from_report",
 ]

@@ -46,41 +46,18 @@ def task_progress(
 ) -> Iterator[Progress | None]:
     """A rich progress bar over ``tasks`` runs fed by ``progress(task, day, days)`` (per day on
     the serial backend, per finished run on the others); None when ``show`` is false."""
-    if not show:
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
+    from corredor.progress import progress_bar
 
-    console = stderr_console or Console(stderr=True, highlight=False)
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn(label),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
-        task_id = bar.add_task("starting", total=tasks)
+    with progress_bar(show, label, total=tasks, console=stderr_console) as bar:
+        if bar is None:
+            yield None
+            return
         done: dict[int, float] = {}
 
         def callback(task: int, day: int, days: int) -> None:
             done[task] = max(done.get(task, 0.0), (day + 1) / days)
             finished = sum(1 for v in done.values() if v >= 1.0)
-            bar.update(
-                task_id,
-                completed=sum(done.values()),
-                description=f"{finished}/{tasks} done",
-            )
+            bar.update(completed=sum(done.values()), description=f"{finished}/{tasks} done")
 
         yield callback
 

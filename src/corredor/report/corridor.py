@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
+    import pandas as pd
     from matplotlib.figure import Figure
 
     from corredor.rules.corridor.results import CorridorResult
@@ -208,8 +209,70 @@ def _table(df: object, floatfmt: str = "{:,.0f}") -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
 
-def write_corridor_report(result: CorridorResult, path: str | Path) -> Path:
-    """Write the report to ``path`` and return it."""
+def validation_section(
+    result: CorridorResult, backtest: pd.DataFrame | None = None, source: str = ""
+) -> str:
+    """The report's "Validation" section: the per-series fit statistics of this run (as
+    ``corredor validate-model`` computes them, :func:`corredor.calibration.modelcheck.
+    run_statistics`) and, when given, a saved back-test table (``validate-model --out DIR``
+    writes ``DIR/backtest.csv``; ``source`` names it) of the model against the baselines."""
+    from corredor.calibration.loss import SPIN_UP_DAYS
+    from corredor.calibration.modelcheck import display_fit_table, run_statistics
+    from corredor.errors import CorredorError
+    from corredor.validation.backtest import FIT_END, HORIZON_END, display_table
+
+    parts = [
+        "<h2 id='validation'>Validation</h2>",
+        "<h3>Fit of this run</h3>",
+    ]
+    try:
+        stats = run_statistics(result)
+    except CorredorError as exc:
+        stats = None
+        parts.append(f"<p>No fit statistics: {html.escape(str(exc))}</p>")
+    if stats is not None and stats.table.empty:
+        parts.append("<p>No fit statistics: the run covers no observed row.</p>")
+    elif stats is not None:
+        parts += [
+            f"<p>Every observed row this run covers, after the {SPIN_UP_DAYS}-day spin-up and "
+            f"up to {stats.until}, scored with the calibration loss's rules (rounded, "
+            "approximate and lower-bound values; docs/validation.md): the same statistics as "
+            "<code>corredor validate-model</code>, computed from this run (seed "
+            f"{result.seed}). ARD: mean |sim − obs| / max(obs, 1). Loss {stats.loss:.4f}.</p>",
+            _table(display_fit_table(stats.table).set_index("observable")),
+        ]
+    parts.append("<h3>Back-test against naive baselines</h3>")
+    if backtest is None:
+        parts.append(
+            "<p>No back-test in this report: it needs a separate fit to data up to "
+            f"{FIT_END} and its own run. Make one with <code>corredor validate-model SCENARIO "
+            "--backtest STUDY --out DIR</code> and add <code>--validation DIR/backtest.csv"
+            "</code> to <code>corredor run … --report</code>.</p>"
+        )
+    else:
+        origin = f" (read from {html.escape(source)})" if source else ""
+        models = ", ".join(html.escape(str(m)) for m in dict.fromkeys(backtest["model"]))
+        parts += [
+            f"<p>Fit up to {FIT_END}, forecast to {HORIZON_END}: the model (corredor) and "
+            f"the naive baselines, here {models}, on the US Border Patrol "
+            "encounter series, scored by MASE (scaled by the seasonal-naive errors of the fit "
+            "window), ARD (averaged relative difference) and log-RMSE; lower is better. "
+            f"From <code>corredor validate-model</code>{origin}, not recomputed here.</p>",
+            _table(display_table(backtest).set_index("series")),
+        ]
+    return "\n".join(parts)
+
+
+def write_corridor_report(
+    result: CorridorResult,
+    path: str | Path,
+    *,
+    backtest: pd.DataFrame | None = None,
+    backtest_source: str = "",
+) -> Path:
+    """Write the report to ``path`` and return it; ``backtest``: a back-test table saved by
+    ``corredor validate-model`` (:func:`corredor.validation.backtest.read_table`) for the
+    Validation section, read from ``backtest_source``."""
     path = Path(path)
     fit = result.fit_table().set_index("observable")
     ledger = result.ledger().T
@@ -238,6 +301,7 @@ def write_corridor_report(result: CorridorResult, path: str | Path) -> Path:
         "<h2>Events and people</h2><p>US Border Patrol encounters are events; the same "
         "person can be encountered several times (repeat encounters).</p>",
         _table(pve),
+        validation_section(result, backtest, backtest_source),
         "<h2>Map</h2>",
         f"<img alt='map' src='{_png(map_figure(result))}'>",
         "</body></html>",

@@ -64,6 +64,9 @@ COLUMNS = [
     "notes",
 ]
 
+#: Headers of :func:`display_table` (the table as ``validate-model`` and the report show it).
+DISPLAY_COLUMNS = ["series", "model", "MASE", "ARD", "log-RMSE", "90 % coverage", "months"]
+
 
 class DataHorizonError(CorredorError, ValueError):
     """Data after the horizon (2021-09-30) were offered or asked for."""
@@ -432,3 +435,62 @@ def backtest_us_encounters(
         pooled=citizenships,
         pooled_label=f"all citizenships ({len(citizenships)} series)",
     )
+
+
+# ----------------------------------------------------------------------------- saved tables
+def _text(x: object, digits: int) -> str:
+    v = float(str(x))
+    return "–" if np.isnan(v) else f"{v:.{digits}f}"
+
+
+def display_table(table: pd.DataFrame) -> pd.DataFrame:
+    """A back-test table (:data:`COLUMNS`) as text, columns :data:`DISPLAY_COLUMNS`: MASE,
+    ARD and log-RMSE to 3 decimals, the 90 % coverage to 2, ``–`` where there is none (no
+    band, or no month scored)."""
+    rows = [
+        [
+            str(r["series"]),
+            str(r["model"]),
+            _text(r["mase"], 3),
+            _text(r["ard"], 3),
+            _text(r["log_rmse"], 3),
+            _text(r["coverage_90"], 2),
+            str(r["n"]),
+        ]
+        for r in table.to_dict("records")
+    ]
+    return pd.DataFrame(rows, columns=DISPLAY_COLUMNS)
+
+
+def write_table(table: pd.DataFrame, path: str | Path) -> Path:
+    """Save a back-test table (:data:`COLUMNS`) as CSV, for :func:`read_table`."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table[COLUMNS].to_csv(path, index=False)
+    return path
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """A back-test table saved by :func:`write_table` (``corredor validate-model --out DIR``
+    writes ``DIR/backtest.csv``); raises :class:`CorredorError` if it is not one."""
+    path = Path(path)
+    if not path.is_file():
+        raise CorredorError(
+            f"{path}: no such file; write it with `corredor validate-model SCENARIO "
+            "--backtest STUDY --out DIR` (DIR/backtest.csv)"
+        )
+    try:
+        table = pd.read_csv(path, dtype={c: str for c in ("series", "model", "spec", "notes")})
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise CorredorError(f"{path}: not a back-test table ({exc})") from None
+    missing = [c for c in COLUMNS if c not in table.columns]
+    if missing:
+        raise CorredorError(
+            f"{path}: not a back-test table of `corredor validate-model` (no column(s) "
+            f"{', '.join(missing)})"
+        )
+    for c in ("series", "model", "spec", "notes"):
+        table[c] = table[c].fillna("")
+    for c in ("mase", "ard", "log_rmse", "coverage_90"):
+        table[c] = pd.to_numeric(table[c], errors="coerce")
+    return table[COLUMNS]
