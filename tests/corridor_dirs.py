@@ -100,6 +100,11 @@ CALIBRATION: dict[str, tuple[float, float, float]] = {
     "reattempt_share_border": (0.8, 0.0, 1.0),
     "mpp_abandon_hazard": (0.002, 0.0, 0.05),
     "settle_after_protection": (0.5, 0.0, 1.0),
+    # perceived openness: off (elasticity 0) unless a test sets it
+    "openness_elasticity": (0.0, 0.0, 3.0),
+    "openness_memory_days": (90.0, 1.0, 365.0),
+    "openness_reference_days": (365.0, 1.0, 730.0),
+    "openness_multiplier_max": (10.0, 2.0, 20.0),
 }
 
 #: Outcomes of ``processing`` (border_processing at Portside), selector ``default``.

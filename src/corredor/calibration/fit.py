@@ -153,8 +153,21 @@ MEXICO_US_PARAMETERS: tuple[FitParameter, ...] = (
         scales="inm_presented_annual",
     ),
     FitParameter(
+        "openness_elasticity",
+        0.0,
+        3.0,
+        why="departures' response to recent outcomes: the 2019 rise and fall",
+    ),
+    FitParameter(
+        "asylum_network_people",
+        100.0,
+        1e5,
+        log=True,
+        why="growth of COMAR applications (word of the procedure among co-nationals)",
+    ),
+    FitParameter(
         "apply_comar_propensity",
-        0.002,
+        1e-4,
         1.0,
         log=True,
         why="COMAR applications",

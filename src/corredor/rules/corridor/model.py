@@ -155,6 +155,20 @@ class CorridorModel:
             ]
         )
         self._svc_own_country = own  # (N, S)
+        # perceived openness (MODEL.md §4 step 2): outcomes of recent attempts, per group
+        G = c.n_groups
+        self._succ_today = np.zeros(G)
+        self._fail_today = np.zeros(G)
+        self._succ = np.zeros(G)  # exponentially weighted recent successes
+        self._fail = np.zeros(G)  # ... and failures
+        self._open_ref = np.full(G, np.nan)  # openness at the end of the reference period
+        self.openness_multiplier = np.ones(G)
+        # people of each nationality granted protection in a transit country so far
+        self.protected_transit = np.zeros(len(c.nat_names))
+        dem_share = np.diff(
+            np.concatenate([np.zeros((len(c.nat_names), 1)), c.share_cum], 1), axis=1
+        )
+        self._dem_share = np.maximum(dem_share, 0.0)  # (N, D)
 
     # ================================================================== helpers
     def u(self, key: np.uint64, ids: IntArray, k: int = 0) -> FloatArray:
@@ -185,6 +199,38 @@ class CorridorModel:
     def _activate(self, ids: IntArray) -> None:
         if ids.shape[0]:
             self.active = np.concatenate([self.active, ids.astype(np.int32)])
+
+    def _outcome(self, ids: IntArray, *, success: bool) -> None:
+        """Count today's outcomes of attempts per group for the perceived-openness term."""
+        if ids.shape[0]:
+            acc = self._succ_today if success else self._fail_today
+            acc += np.bincount(self.agents["group"][ids], minlength=acc.shape[0])
+
+    def _update_openness(self, day: int) -> None:
+        """Perceived openness per group, o = (S + 1) / (S + F + 2), from exponentially weighted
+        counts S of recent successes (entries into the destination, statuses granted) and F of
+        recent failures (deportations, expulsions, returns to wait), memory
+        ``openness_memory_days``. Departures are multiplied by (o / o_ref) ** elasticity, with
+        o_ref the openness at the end of the first ``openness_reference_days`` (before then
+        the multiplier is 1): a calibrated elasticity of 0 switches the feedback off."""
+        c = self.c
+        tau = max(_cal(c, "openness_memory_days", day, 90.0), 1.0)
+        keep = np.exp(-1.0 / tau)
+        self._succ = keep * self._succ + self._succ_today
+        self._fail = keep * self._fail + self._fail_today
+        self._succ_today[:] = 0.0
+        self._fail_today[:] = 0.0
+        eps = _cal(c, "openness_elasticity", day, 0.0)
+        o = (self._succ + 1.0) / (self._succ + self._fail + 2.0)
+        ref_day = int(_cal(c, "openness_reference_days", day, 365.0))
+        if day == ref_day or (day > ref_day and np.isnan(self._open_ref[0])):
+            self._open_ref = o.copy()
+        if eps == 0.0 or np.isnan(self._open_ref[0]):
+            self.openness_multiplier = np.ones_like(o)
+        else:
+            cap = _cal(c, "openness_multiplier_max", day, 10.0)
+            mult = (o / self._open_ref) ** eps
+            self.openness_multiplier = np.clip(mult, 1.0 / cap, cap)
 
     def _join(self, ids: IntArray, svc: IntArray) -> None:
         """Agents join services' queues: phase SERVICE, moved to the service's place."""
@@ -270,7 +316,18 @@ class CorridorModel:
     def step_depart(self, day: int) -> None:
         c, a = self.c, self.agents
         n_orig = c.departures.shape[1]
-        lam = np.concatenate([c.departures[day], c.caravan_departures[day]])
+        self._update_openness(day)
+        base = c.departures[day]
+        dem_cum = c.share_cum
+        if np.any(self.openness_multiplier != 1.0):
+            # departures per origin x demographic group: base x share x openness multiplier
+            D = len(c.dem_names)
+            weighted = self._dem_share * self.openness_multiplier.reshape(-1, D)  # (N, D)
+            scale = weighted.sum(axis=1)  # (N,)
+            base = base * scale[c.origin_nat]
+            dem_cum = np.cumsum(weighted / np.maximum(scale, 1e-300)[:, None], axis=1)
+            dem_cum[:, -1] = 1.0
+        lam = np.concatenate([base, c.caravan_departures[day]])
         seed = int(mix64(np.uint64(self.keys.depart)) ^ np.uint64(day))
         # one Poisson count per origin, then per caravan (appended: no caravan, same draws)
         counts = np.random.Generator(np.random.Philox(key=seed)).poisson(lam)
@@ -285,7 +342,8 @@ class CorridorModel:
             ids = np.arange(sl.start, sl.stop, dtype=np.int32)
             nat = c.origin_nat[origin]
             u = self.u(self.keys.group, ids)
-            dem = (u[:, None] >= c.share_cum[nat]).sum(axis=1)
+            cum = np.where(in_car[:, None], c.share_cum[nat], dem_cum[nat])
+            dem = (u[:, None] >= cum).sum(axis=1)
             dem = np.minimum(dem, len(c.dem_names) - 1)
             a["group"][ids] = nat * len(c.dem_names) + dem
             a["origin"][ids] = origin
@@ -336,10 +394,12 @@ class CorridorModel:
             if v == Verb.RELEASE:
                 a["loc"][who] = np.where(place >= 0, place, a["loc"][who])
                 self._phase_at(who)
+                self._outcome(who[a["phase"][who] == Phase.IN_DEST], success=True)
             elif v == Verb.GRANT:
                 a["status"][who] = status
                 a["loc"][who] = np.where(place >= 0, place, a["loc"][who])
                 self._phase_at(who)
+                self._outcome(who, success=True)
                 self._settle_after_grant(who, status)
             elif v == Verb.DENY:
                 a["status"][who] = status
@@ -347,6 +407,7 @@ class CorridorModel:
                 self._phase_at(who[~in_dest])
                 removed = who[in_dest]  # a removal order in the destination: removed home
                 self.recorder.emit(int(Verb.DEPORT), s[in_dest], removed, a, day)
+                self._outcome(removed, success=False)
                 self._send_home(removed, reattempt_p=self._reattempt_removed())
             elif v == Verb.DETAIN:
                 target = args.service[s, gg, v]
@@ -356,9 +417,11 @@ class CorridorModel:
             elif v == Verb.DEPORT:
                 self._deport(who, s, gg)
             elif v == Verb.EXPEL:
+                self._outcome(who, success=False)
                 a["loc"][who] = np.where(place >= 0, place, a["loc"][who])
                 self._at_border(who, reattempt_p=self._reattempt_border())
             elif v == Verb.RETURN_TO_WAIT:
+                self._outcome(who, success=False)
                 a["loc"][who] = np.where(place >= 0, place, a["loc"][who])
                 court = args.service[s, gg, v]
                 wait = np.maximum(np.ceil(args.days[s, gg, v]), 1).astype(np.int64)
@@ -373,6 +436,7 @@ class CorridorModel:
             elif v == Verb.ADMIT:
                 a["loc"][who] = np.where(place >= 0, place, a["loc"][who])
                 self._set_phase(who, Phase.IN_DEST)
+                self._outcome(who, success=True)
             elif v == Verb.SETTLE:
                 a["loc"][who] = np.where(place >= 0, place, a["loc"][who])
                 self._set_phase(who, Phase.SETTLED)
@@ -394,6 +458,8 @@ class CorridorModel:
         visa = np.array(["visa" in name for name in c.status_names])
         protected = c.protected_status[status] & ~visa[status]
         cand = who[protected & ~c.loc_in_dest[self.agents["loc"][who]]]
+        nat = c.group_nat[self.agents["group"][cand]]
+        self.protected_transit += np.bincount(nat, minlength=len(c.nat_names))
         if cand.shape[0]:
             p = _cal(c, "settle_after_protection", self.day, 0.7)
             stay = cand[self.u(self.keys.verbs, cand, 10) < p]
@@ -415,6 +481,7 @@ class CorridorModel:
         has_step = c.svc_screen_refer[s] >= 0
         self.recorder.unscreened(who[has_step & ~screened], a, day)
         self.recorder.emit(int(Verb.DEPORT), s, who, a, day)
+        self._outcome(who, success=False)
         args = c.verb_args
         to_origin = args.to_origin[s, gg, Verb.DEPORT]
         place = args.place[s, gg, Verb.DEPORT]
@@ -468,7 +535,10 @@ class CorridorModel:
             ahead = self._ahead[g, c.svc_loc[s]]
             u_apply = w_q * queued + w_w * queued / rate - w_e * ahead
             if c.svc_kind[s] == "asylum_office":
-                base = _opt(c, "options.apply.comar_propensity", day)
+                # co-nationals already protected here spread word of the procedure
+                scale = _cal(c, "asylum_network_people", day, np.inf)
+                known = 1.0 + self.protected_transit[c.group_nat[g]] / scale
+                base = _opt(c, "options.apply.comar_propensity", day) * known
             else:
                 base = _cal(c, "apply_visa_propensity", day, 0.5)
             p = np.clip(base * np.exp(np.minimum(u_apply, 5.0)), 0.0, 1.0)
@@ -688,6 +758,7 @@ class CorridorModel:
         entered = entered[c.loc_in_dest[a["loc"][entered]]]
         if entered.shape[0]:
             self.recorder.emit(EV_EVADE, a["loc"][entered], entered, a, day)
+            self._outcome(entered, success=True)
             self._set_phase(entered, Phase.IN_DEST)
         # reached the destination's interior some other way
         self.active = self.active[np.isin(a["phase"][self.active], (0, 1, 2, 3))]
