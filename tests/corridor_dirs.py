@@ -105,6 +105,8 @@ CALIBRATION: dict[str, tuple[float, float, float]] = {
     "openness_memory_days": (90.0, 1.0, 365.0),
     "openness_reference_days": (365.0, 1.0, 730.0),
     "openness_multiplier_max": (10.0, 2.0, 20.0),
+    # word of the asylum procedure among protected co-nationals: off (a huge scale) by default
+    "asylum_network_people": (1.0e12, 1.0, 1.0e12),
 }
 
 #: Outcomes of ``processing`` (border_processing at Portside), selector ``default``.

@@ -6,6 +6,8 @@ failures F (deportations, expulsions, returns to wait):
 
 * with the elasticity at 0 the run is the run without the feedback, bit for bit;
 * the multiplier is the documented formula of the model's own success and failure counts;
+* word of the asylum procedure: with a small ``asylum_network_people`` the propensity to apply
+  grows with the co-nationals protected so far, so applications grow over the run;
 * a policy that expels half of the people who reach the processing makes fewer people set
   out afterwards when the elasticity is positive (deterrence), and not before the policy.
 """
@@ -20,7 +22,7 @@ import numpy as np
 
 from corredor.rules.corridor.compiled import compile_corridor
 from corredor.rules.corridor.model import CorridorModel
-from corredor.rules.corridor.state import EV_DEPART
+from corredor.rules.corridor.state import EV_DEPART, EV_JOIN
 from corredor.scenario.corridor import load_corridor_scenario
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -76,3 +78,20 @@ def test_expulsions_deter_departures_only_after_the_policy(tmp_path: Path) -> No
     assert abs(fed[:4].sum() / base[:4].sum() - 1.0) < 0.1
     # months 5-7: expulsions have filled the memory, fewer people set out
     assert fed[5:8].sum() < 0.8 * base[5:8].sum()
+
+
+def _applications(m: CorridorModel) -> np.ndarray:
+    office = m.c.svc_names.index("asylum_office")
+    return m.recorder.events[:, EV_JOIN, office].sum(axis=1)
+
+
+def test_protected_co_nationals_spread_word_of_asylum(tmp_path: Path) -> None:
+    # no queue deterrence (the office has 3 servers): the propensity alone decides
+    low = {"base_departures": 200.0, "apply_asylum_propensity": 0.005, "w_queue": 0, "w_wait": 0}
+    off = _run(tmp_path / "f", low)
+    on = _run(tmp_path / "g", {**low, "asylum_network_people": 20.0})
+    assert off.protected_transit.sum() > 0
+    a_off, a_on = _applications(off), _applications(on)
+    # the effect grows with the people protected so far: small in the first month, large later
+    first, later = a_on[0] / a_off[0], a_on[4:].sum() / a_off[4:].sum()
+    assert later > 1.5 and later > first + 0.3
