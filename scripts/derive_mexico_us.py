@@ -13,7 +13,9 @@ Run from the repository root (``python scripts/derive_mexico_us.py [SHARED_DATA_
 * ``sources/*.csv`` — the rows of the compilation that the scenario's sourced parameters cite;
 * ``observed/*.csv`` — copies of the observed series with ``period_start``/``period_end``
   columns, keeping only rows that start on or after 2013-01-01 and end on or before 2021-09-30
-  (the calibration horizon: later data are the out-of-sample test).
+  (the calibration horizon: later data are the out-of-sample test);
+  ``observed/upm_repatriations_from_us.csv`` keeps only the UPM repatriation events of Mexicans
+  from the US of ``us_removals_mexico_annual.csv`` (:data:`REPATRIATIONS`).
 
 Nothing here is typed by hand except the mapping tables below, each documented.
 """
@@ -276,9 +278,12 @@ def _month(year: str, p: str) -> tuple[dt.date, dt.date, str] | None:
 
 
 def _range(year: str, p: str) -> tuple[dt.date, dt.date, str] | None:
-    if m := re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?\.\.(\d{4})-(\d{2})-(\d{2})", p):
+    """``2019-01..2019-07`` (whole months) or ``2020-01-01..2020-06-18`` (days)."""
+    if m := re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?\.\.(\d{4})-(\d{2})(?:-(\d{2}))?", p):
         a = dt.date(int(m[1]), int(m[2]), int(m[3] or 1))
-        return a, dt.date(int(m[4]), int(m[5]), int(m[6])), "partial_year"
+        b = dt.date(int(m[4]), int(m[5]), 1)
+        b = b.replace(day=int(m[6])) if m[6] else month_end(b)
+        return a, b, "partial_year"
     return None
 
 
@@ -308,6 +313,46 @@ def parse_period(year: str, period: str) -> tuple[dt.date, dt.date, str] | None:
         if (found := parse(year, period.strip())) is not None:
             return found
     return None
+
+
+def parse_removals_period(period: str, period_type: str) -> tuple[dt.date, dt.date, str] | None:
+    """Periods of ``us_removals_mexico_annual.csv`` (``period``, ``period_type``) → (start, end,
+    kind); ``None`` for the periods no observable reads (census windows, fiscal-year spans)."""
+    p, kind = period.strip(), period_type.strip()
+    if kind == "calendar_year" and p.isdigit():
+        return dt.date(int(p), 1, 1), dt.date(int(p), 12, 31), "full_year"
+    if kind == "calendar_years" and (m := re.fullmatch(r"(\d{4})-(\d{4})", p)):
+        return dt.date(int(m[1]), 1, 1), dt.date(int(m[2]), 12, 31), "cumulative"
+    if kind == "us_fiscal_year" and p.isdigit():
+        return dt.date(int(p) - 1, 10, 1), dt.date(int(p), 9, 30), "fiscal_year"
+    if kind == "month":
+        return _month("", p)
+    if kind == "partial_year":
+        return _range("", p)
+    return None
+
+
+#: Rows of ``us_removals_mexico_annual.csv`` that an observable reads: repatriation events of
+#: Mexicans from the United States counted by Mexico (UPM/SEGOB). ICE removals count another
+#: thing (removals by ICE only, fiscal years) and INM's "repatriated" figures another vintage.
+REPATRIATIONS = {"series": "upm_repatriation_events_from_us", "citizenship": "Mexico"}
+
+
+def repatriations(shared: Path) -> tuple[list[str], list[dict[str, object]]]:
+    """UPM repatriation events of Mexicans from the US, with their periods, sources kept;
+    only rows within the calibration window (:func:`keep`)."""
+    rows = read(shared / "us_removals_mexico_annual.csv")
+    kept: list[dict[str, object]] = []
+    for r in rows:
+        if any(r[k] != v for k, v in REPATRIATIONS.items()):
+            continue
+        parsed = parse_removals_period(r["period"], r["period_type"])
+        if parsed is None:
+            continue
+        start, end, kind = parsed
+        if keep(start, end):
+            kept.append({"period_start": start, "period_end": end, "period_kind": kind, **r})
+    return ["period_start", "period_end", "period_kind", *rows[0].keys()], kept
 
 
 def _note_end(note: str, end: dt.date) -> dt.date:
@@ -353,6 +398,7 @@ def observed(shared: Path) -> dict[str, tuple[list[str], list[dict[str, object]]
                 kept.append({"period_start": start, "period_end": end, "period_kind": kind, **r})
         cols = ["period_start", "period_end", "period_kind", *rows[0].keys()]
         out[name] = (cols, kept)
+    out["upm_repatriations_from_us.csv"] = repatriations(shared)
     return out
 
 

@@ -428,7 +428,7 @@ def _run_corridor(
         table.add_column(col, justify="left" if col == "observable" else "right")
     for r in result.fit_table().itertuples(index=False):
         table.add_row(
-            str(r.observable),
+            str(r.observable) + ("" if r.fitted else " (not fitted)"),
             str(r.rows),
             f"{r.observed:,.0f}",
             f"{r.simulated:,.0f}",

@@ -585,8 +585,8 @@ def calibrate(
     days = min(sc.days, (last - sc.start).days + 1)
     params = select_parameters(sc, parameters, until=last)
     targets = Targets.from_scenario(sc)
-    names = list(dict.fromkeys(name for _i, name, *_rest in targets.rows))
-    w = weights_for(names, weights)
+    # observables declared fit: false weigh 0 in every loss and are not in the settings
+    w = weights_for(targets.fitted_names, weights)
     start: dict[str, float] = {}
     base_info: dict[str, Any] = {}
     if base is not None:

@@ -49,6 +49,13 @@ expulsions 0.5; MPP enrolments 1, MPP court cases 0.5 (the same event from a sec
 COMAR applications 1; INM presentations per year 1, per month 0.5 (few months, partly regional
 sources), INM returns 0.5; humanitarian visas 0.25 each (few rows, a programme window the model
 sets by hand). See docs/calibration.md for the reasoning.
+
+**Observables not fitted.** An observable declared with ``fit: false`` in the scenario
+(:class:`~corredor.scenario.corridor.observables.Observable`; ``mexico-us``'s
+``us_repatriations_mex``, a lower bound of its data) is scored and reported like any other
+series but weighs 0, whatever ``weights`` say: the ``observed_vs_simulated`` tables carry a
+boolean ``fit`` column, and a series with a row whose ``fit`` is false gets weight 0 (a table
+without the column fits every series).
 """
 
 from __future__ import annotations
@@ -245,6 +252,9 @@ def compute_loss(
         table = table[(table["period_end"] <= last) & (table["period_end"] >= spin_end)]
     names = list(dict.fromkeys(table["observable"].astype(str)))
     w = weights_for(names, weights)
+    if "fit" in table.columns:
+        for name in set(table.loc[~table["fit"].astype(bool), "observable"].astype(str)):
+            w[name] = 0.0  # fit: false in the scenario: reported, never fitted
     sim = table["simulated"].to_numpy(dtype=np.float64)
     obs = table["observed"].to_numpy(dtype=np.float64)
     if np.isnan(sim).any():
@@ -317,6 +327,8 @@ class Targets:
     #: observable index (column of the daily observables), name, unit, period start and end,
     #: value (NaN = missing), value type
     rows: tuple[tuple[int, str, str, dt.date, dt.date, float, str], ...]
+    #: names of the observables declared ``fit: false`` (weight 0 in the loss)
+    unfitted: frozenset[str] = frozenset()
 
     @classmethod
     def from_scenario(cls, scenario: CorridorScenario) -> Targets:
@@ -349,7 +361,14 @@ class Targets:
                 except ValueError:
                     continue
                 rows.append((i, ob.name, ob.unit, a, b, value, row.get("value_type", "") or ""))
-        return cls(start=scenario.start, rows=tuple(rows))
+        unfitted = frozenset(ob.name for ob in scenario.observables if not ob.fit)
+        return cls(start=scenario.start, rows=tuple(rows), unfitted=unfitted)
+
+    @property
+    def fitted_names(self) -> list[str]:
+        """The observables with observed rows that the calibration fits (not ``fit: false``),
+        in scenario order."""
+        return [n for n in dict.fromkeys(r[1] for r in self.rows) if n not in self.unfitted]
 
     def observed_vs_simulated(
         self, obs_daily: npt.NDArray[np.float64], *, drop_missing: bool = False
@@ -374,6 +393,7 @@ class Targets:
                     "observed": value,
                     "value_type": vtype,
                     "simulated": float(cum[hi, i] - cum[lo, i]),
+                    "fit": name not in self.unfitted,
                 }
             )
         columns = [
@@ -384,6 +404,7 @@ class Targets:
             "observed",
             "value_type",
             "simulated",
+            "fit",
         ]
         return pd.DataFrame(out, columns=columns)
 

@@ -125,10 +125,11 @@ def _text(x: object, digits: int) -> str:
 
 def display_fit_table(table: pd.DataFrame) -> pd.DataFrame:
     """:attr:`FitStatistics.table` as text (columns :data:`FIT_DISPLAY_COLUMNS`), as
-    ``validate-model`` prints it and the corridor report shows it."""
+    ``validate-model`` prints it and the corridor report shows it; a series of weight 0 (an
+    observable declared ``fit: false``) is marked ``(not fitted)``."""
     rows = [
         [
-            str(r["observable"]),
+            str(r["observable"]) + (" (not fitted)" if r.get("weight", 1.0) == 0 else ""),
             str(r["rows"]),
             f"{r['observed']:,.0f}",
             f"{r['simulated']:,.0f}",

@@ -71,7 +71,8 @@ STREAM_VERBS = 106
 STREAM_HARM = 107
 MAX_HOPS = 12
 #: Calibration parameters the engine reads by name (a scenario may declare them; without them
-#: the defaults in the code below apply): re-attempts, MPP give-up, settling, visa uptake.
+#: the defaults in the code below apply): re-attempts, MPP give-up, settling, visa uptake,
+#: the perceived openness of the corridor and word of the asylum procedure.
 ENGINE_PARAMETERS = (
     "reattempt_share_removed",
     "reattempt_delay_days",
@@ -79,6 +80,11 @@ ENGINE_PARAMETERS = (
     "mpp_abandon_hazard",
     "settle_after_protection",
     "apply_visa_propensity",
+    "openness_elasticity",
+    "openness_memory_days",
+    "openness_reference_days",
+    "openness_multiplier_max",
+    "asylum_network_people",
 )
 
 

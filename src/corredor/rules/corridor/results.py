@@ -92,7 +92,8 @@ class CorridorResult:
         return df
 
     def observed_vs_simulated(self) -> pd.DataFrame:
-        """One row per observed data row: period, observed value, simulated value.
+        """One row per observed data row: period, observed value, simulated value, and whether
+        the calibration fits the observable (``fit``: false for ``fit: false`` observables).
 
         The simulated value sums the observable over exactly the row's period; rows reaching
         outside the simulated days are left out.
@@ -119,14 +120,16 @@ class CorridorResult:
                         "observed": value,
                         "value_type": vtype,
                         "simulated": float(cum[b, i] - cum[a, i]),
+                        "fit": ob.fit,
                     }
                 )
         columns = ["observable", "unit", "period_start", "period_end", "observed"]
-        return pd.DataFrame(rows, columns=[*columns, "value_type", "simulated"])
+        return pd.DataFrame(rows, columns=[*columns, "value_type", "simulated", "fit"])
 
     def fit_table(self) -> pd.DataFrame:
-        """Per observable: rows compared, observed and simulated totals, their ratio, and the
-        correlation of the rows (monthly series) — computed, never typed in."""
+        """Per observable: rows compared, observed and simulated totals, their ratio, the
+        correlation of the rows (monthly series) — computed, never typed in — and whether the
+        calibration fits it (``fitted``: false for ``fit: false`` observables)."""
         import pandas as pd
 
         ovs = self.observed_vs_simulated()
@@ -146,10 +149,11 @@ class CorridorResult:
                     "simulated": sim.sum(),
                     "ratio": sim.sum() / obs.sum() if obs.sum() > 0 else float("nan"),
                     "correlation": r,
+                    "fitted": bool(g["fit"].all()),
                 }
             )
         columns = ["observable", "rows", "observed", "simulated", "ratio", "correlation"]
-        return pd.DataFrame(out, columns=columns)
+        return pd.DataFrame(out, columns=[*columns, "fitted"])
 
     # ------------------------------------------------------------------ events
     def events_frame(self) -> pd.DataFrame:

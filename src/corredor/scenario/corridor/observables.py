@@ -42,10 +42,22 @@ class ObservedData(Strict):
 
 
 class Observable(Strict):
+    """A model output and, optionally, the observed series it is compared with.
+
+    ``fit: false`` keeps the observable out of the calibration: it is reported everywhere
+    (``fit_table``, the ``corredor run`` summary, the validation statistics) with weight 0 in
+    the loss, whatever weights the calibration is given. Use it for a series the model can only
+    bound (it lacks part of what the data count), not reproduce.
+    """
+
     name: Name
     description: str = ""
     definition: Definition
     unit: Unit
     frequency: Frequency
     data: ObservedData | None = None
+    fit: bool = Field(
+        default=True,
+        description="false: compared with its data but weight 0 in the calibration loss",
+    )
     note: str = ""
