@@ -931,6 +931,14 @@ def calibrate(
         Path | None,
         typer.Option("--from", help="Start from this calibrated.yaml (a fit in stages)."),
     ] = None,
+    agent_budget: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            help="Stop (prune) a trial past this many times the agents of the first trial "
+            "(0: no budget).",
+        ),
+    ] = 3.0,
 ) -> None:
     """Fit a corridor scenario to its data (Optuna TPE; docs/calibration.md)."""
     with _errors(ctx):
@@ -950,6 +958,7 @@ def calibrate(
             parameters=parameter or [],
             show_progress=not no_progress,
             base=base,
+            agent_budget=agent_budget,
         )
 
 

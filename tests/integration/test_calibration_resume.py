@@ -168,4 +168,33 @@ def test_half_drawn_trial_is_drawn_again_with_the_same_values(
     assert [(t.params, t.loss) for t in resumed.trials] == [
         (t.params, t.loss) for t in straight.trials
     ]
-    assert [t.number for t in resumed.trials] == [0, 1, 3]  # trial 2 abandoned
+    # trial 2 abandoned: later numbers one up (trials pruned past the agent budget between
+    # them keep their numbers too)
+    later = [t.number + 1 for t in straight.trials[2:]]
+    assert [t.number for t in resumed.trials] == [0, 1, *later]
+
+
+def test_trials_past_the_agent_budget_are_pruned(scenario: Path, tmp_path: Path) -> None:
+    import optuna
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+
+    from corredor.rules.corridor.results import AgentBudgetError, run_corridor
+
+    with pytest.raises(AgentBudgetError, match="budget 100"):
+        run_corridor(scenario, max_agents=100)
+    # a budget of 1.2 x the agents of the first trial: larger departures are stopped early
+    out = tmp_path / "budget"
+    result = calibrate(
+        scenario, out=out, trials=6, parameters=PARAMETERS, workers=1, agent_budget=1.2
+    )
+    assert len(result.trials) == 6
+    storage = JournalStorage(JournalFileBackend(str(out / "study.journal")))
+    (summary,) = optuna.get_all_study_summaries(storage)
+    study = optuna.load_study(study_name=summary.study_name, storage=storage)
+    pruned = study.get_trials(states=(optuna.trial.TrialState.PRUNED,))
+    first = min(result.trials, key=lambda t: t.number)
+    assert pruned and result.calibrated.study["pruned_trials"] == len(pruned)
+    for t in pruned:  # only trials with more departures than the first were stopped
+        assert t.params["base_departures"] > first.params["base_departures"]
+        assert "over the budget" in t.user_attrs["pruned"]

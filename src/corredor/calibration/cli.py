@@ -34,6 +34,7 @@ def command_line(
     batch: int,
     parameters: Sequence[str],
     base: Path | None = None,
+    agent_budget: float = 3.0,
 ) -> str:
     """The command in canonical form (options in a fixed order, defaults left out), for the
     calibrated file: rerunning it reproduces the study."""
@@ -52,6 +53,8 @@ def command_line(
         words += ["--parameter", name]
     if base is not None:
         words += ["--from", str(base)]
+    if agent_budget != 3.0:
+        words += ["--agent-budget", f"{agent_budget:g}"]
     if resume:
         words.append("--resume")
     return shlex.join(words)
@@ -93,6 +96,7 @@ def calibrate_command(
     parameters: Sequence[str],
     show_progress: bool,
     base: Path | None = None,
+    agent_budget: float = 3.0,
 ) -> CalibrationResult:
     """Run a calibration with a progress bar and print what it found."""
     from rich.table import Table
@@ -125,6 +129,7 @@ def calibrate_command(
         batch=batch,
         parameters=parameters,
         base=base,
+        agent_budget=agent_budget,
     )
     t0 = time.perf_counter()
     kwargs = {
@@ -140,6 +145,7 @@ def calibrate_command(
         "command": command,
         "install": install,
         "base": base,
+        "agent_budget": agent_budget,
     }
     from corredor.progress import progress_bar
 

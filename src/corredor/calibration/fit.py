@@ -278,31 +278,45 @@ def _init_worker(scenario: CorridorScenario, threads: int | None) -> None:
 
 
 def simulate(
-    scenario: CorridorScenario, calibration: Mapping[str, float], seed: int, days: int
+    scenario: CorridorScenario,
+    calibration: Mapping[str, float],
+    seed: int,
+    days: int,
+    max_agents: int | None = None,
 ) -> Simulation:
-    """Run ``scenario`` with exactly ``calibration`` (complete: defaults + fitted values)."""
+    """Run ``scenario`` with exactly ``calibration`` (complete: defaults + fitted values);
+    raises :class:`~corredor.rules.corridor.results.AgentBudgetError` past ``max_agents``."""
     from corredor.rules.corridor.results import run_corridor
 
     t0 = time.perf_counter()
-    r = run_corridor(scenario, seed=seed, days=days, calibration=dict(calibration))
+    r = run_corridor(
+        scenario, seed=seed, days=days, calibration=dict(calibration), max_agents=max_agents
+    )
     return Simulation(np.asarray(r.obs_daily, dtype=np.float64), time.perf_counter() - t0, r.agents)
 
 
-def _worker_simulate(calibration: Mapping[str, float], seed: int, days: int) -> Simulation:
-    return simulate(_WORKER["scenario"], calibration, seed, days)
+def _worker_simulate(
+    calibration: Mapping[str, float], seed: int, days: int, max_agents: int | None
+) -> Simulation:
+    return simulate(_WORKER["scenario"], calibration, seed, days, max_agents)
 
 
 def _dask_simulate(
-    scenario: CorridorScenario, calibration: Mapping[str, float], seed: int, days: int
+    scenario: CorridorScenario,
+    calibration: Mapping[str, float],
+    seed: int,
+    days: int,
+    max_agents: int | None,
 ) -> Simulation:
     from corredor.ensemble.backends import _PARALLEL_LOCK
 
     with _PARALLEL_LOCK:  # one run at a time per worker process (numba's parallel layer)
-        return simulate(scenario, calibration, seed, days)
+        return simulate(scenario, calibration, seed, days, max_agents)
 
 
-Runner = Callable[[Sequence[Mapping[str, float]]], list[Simulation | BaseException]]
-"""Evaluates a batch of complete calibrations; an evaluation that failed gives its exception."""
+Runner = Callable[[Sequence[Mapping[str, float]], int | None], list[Simulation | BaseException]]
+"""Evaluates a batch of complete calibrations under an agent budget; an evaluation that failed
+gives its exception."""
 
 
 @contextmanager
@@ -323,9 +337,11 @@ def _runner(
         with dask_client(scheduler, workers=workers, timeout=30.0) as client:
             data = client.scatter(scenario, broadcast=True, hash=False)  # type: ignore[no-untyped-call]
 
-            def run_dask(batch: Sequence[Mapping[str, float]]) -> list[Simulation | BaseException]:
+            def run_dask(
+                batch: Sequence[Mapping[str, float]], budget: int | None
+            ) -> list[Simulation | BaseException]:
                 futures = [
-                    client.submit(_dask_simulate, data, dict(c), seed, days, pure=False)
+                    client.submit(_dask_simulate, data, dict(c), seed, days, budget, pure=False)
                     for c in batch
                 ]
                 out: list[Simulation | BaseException] = []
@@ -343,11 +359,13 @@ def _runner(
         return
     if workers <= 1:
 
-        def run_here(batch: Sequence[Mapping[str, float]]) -> list[Simulation | BaseException]:
+        def run_here(
+            batch: Sequence[Mapping[str, float]], budget: int | None
+        ) -> list[Simulation | BaseException]:
             out: list[Simulation | BaseException] = []
             for c in batch:
                 try:
-                    out.append(simulate(scenario, c, seed, days))
+                    out.append(simulate(scenario, c, seed, days, budget))
                 except Exception as exc:
                     out.append(exc)
             return out
@@ -366,9 +384,11 @@ def _runner(
         initargs=(scenario, threads),
     )
 
-    def run_pool(batch: Sequence[Mapping[str, float]]) -> list[Simulation | BaseException]:
+    def run_pool(
+        batch: Sequence[Mapping[str, float]], budget: int | None
+    ) -> list[Simulation | BaseException]:
         try:
-            futures = [pool.submit(_worker_simulate, dict(c), seed, days) for c in batch]
+            futures = [pool.submit(_worker_simulate, dict(c), seed, days, budget) for c in batch]
             out: list[Simulation | BaseException] = []
             for f in futures:
                 try:
@@ -554,6 +574,7 @@ def calibrate(
     install: bool = False,
     base: str | Path | None = None,
     progress: ProgressFn | None = None,
+    agent_budget: float = 3.0,
 ) -> CalibrationResult:
     """Fit ``scenario`` to its observed data up to ``until`` (module docstring).
 
@@ -564,10 +585,15 @@ def calibrate(
     on ``workers`` local processes (or on the Dask cluster at ``scheduler``); ``threads`` numba
     threads per worker. ``base``: a calibrated file whose point fit replaces the scenario
     defaults of the parameters not fitted here and starts those fitted (a fit in stages: levels
-    first, then the rest); the file written holds both. Returns a :class:`CalibrationResult`.
+    first, then the rest); the file written holds both. ``agent_budget``: a trial that creates
+    more than this many times the agents of the study's first complete trial (the scenario's
+    defaults) is stopped and told to the sampler as pruned — a parameter set that far from the
+    data would run for long and teach the sampler nothing a pruned trial does not (0: no
+    budget). Returns a :class:`CalibrationResult`.
     """
     import optuna
 
+    from corredor.rules.corridor.results import AgentBudgetError
     from corredor.scenario.corridor import CorridorScenario, load_corridor_scenario
 
     t0 = time.perf_counter()
@@ -620,6 +646,14 @@ def calibrate(
         done = complete()
         return min(float(t.value) for t in done if t.value is not None) if done else None
 
+    def budget() -> int | None:
+        done = complete()
+        if agent_budget <= 0 or not done:
+            return None
+        first = min(done, key=lambda t: t.number)
+        agents = first.user_attrs.get("agents")
+        return None if agents is None else int(agent_budget * float(agents))
+
     failed = 0
     with _runner(
         sc, seed=seed, days=days, workers=workers, scheduler=scheduler, threads=threads
@@ -639,14 +673,33 @@ def calibrate(
             running = running[:keep]
             if n_done >= trials:
                 break
-            # a batch: trials left running by an interrupted run first, then new ones
+            # a batch: trials left running by an interrupted run first, then new ones — unless
+            # the run was killed while telling their batch's results: the uninterrupted run
+            # drew the next trials only once the whole batch was told, so they run alone
+            told = {
+                t.user_attrs.get("batch")
+                for t in study.get_trials(deepcopy=False)
+                if t.state != optuna.trial.TrialState.RUNNING and "batch" in t.user_attrs
+            }
+            partly_told = any(t.user_attrs.get("batch") in told for t in running)
             pending = [p for t in running if (p := _left_running(study, t, params)) is not None]
-            while len(pending) < batch and n_done + len(pending) < trials:
+            batch_no = 1 + max(
+                (int(t.user_attrs.get("batch", -1)) for t in study.get_trials(deepcopy=False)),
+                default=-1,
+            )
+            if pending:
+                batch_no = int(running[0].user_attrs.get("batch", batch_no))
+            while not partly_told and len(pending) < batch and n_done + len(pending) < trials:
                 study.sampler = _sampler(sampler_seed, _ordinal(study))
                 trial = study.ask(dists)
+                trial.set_user_attr("batch", batch_no)
                 pending.append((trial, {p.name: float(trial.params[p.name]) for p in params}))
-            results = run_batch([{**defaults, **values} for _t, values in pending])
+            results = run_batch([{**defaults, **values} for _t, values in pending], budget())
             for (trial, _values), res in zip(pending, results, strict=True):
+                if isinstance(res, AgentBudgetError):
+                    trial.set_user_attr("pruned", str(res))
+                    study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+                    continue
                 if isinstance(res, BaseException):
                     failed += 1
                     study.tell(trial, state=optuna.trial.TrialState.FAIL)
@@ -661,6 +714,7 @@ def calibrate(
                     study.tell(trial, state=optuna.trial.TrialState.FAIL)
                     continue
                 trial.set_user_attr("seconds", res.seconds)
+                trial.set_user_attr("agents", res.agents)
                 scored = [r for r in report.series.to_dict("records") if r["scored"] > 0]
                 trial.set_user_attr(
                     "series_loss", {str(r["observable"]): float(r["loss"]) for r in scored}
@@ -684,6 +738,10 @@ def calibrate(
         "optuna": optuna.__version__,
         "trials": len(records),
         "failed_trials": failed,
+        "pruned_trials": len(
+            study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.PRUNED,))
+        ),
+        "agent_budget": agent_budget,
         "batch": batch,
         "seed": seed,
         "sampler_seed": sampler_seed,

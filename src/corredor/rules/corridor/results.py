@@ -41,6 +41,18 @@ if TYPE_CHECKING:
 Controller = Callable[[CorridorModel, int], Sequence[PolicyEvent] | None]
 
 
+class AgentBudgetError(RuntimeError):
+    """A run created more agents than its ``max_agents`` budget and was stopped (a calibration
+    prunes such trials: their parameters are far from the data and would run for long)."""
+
+    def __init__(self, day: int, agents: int, budget: int) -> None:
+        super().__init__(f"stopped on day {day}: {agents:,} agents, over the budget {budget:,}")
+        self.day, self.agents, self.budget = day, agents, budget
+
+    def __reduce__(self) -> tuple[type[AgentBudgetError], tuple[int, int, int]]:
+        return (type(self), (self.day, self.agents, self.budget))  # picklable across processes
+
+
 @dataclass
 class CorridorResult:
     scenario: str
@@ -372,6 +384,7 @@ def run_corridor(
     progress: Callable[[int, int], None] | None = None,
     extra_events: Sequence[PolicyEvent] = (),
     controller: Controller | None = None,
+    max_agents: int | None = None,
 ) -> CorridorResult:
     """Run one replica of a corridor scenario (a path, a folder or a built-in name).
 
@@ -380,7 +393,9 @@ def run_corridor(
     ``controller`` is called at the start of every day with the model and the day, and returns
     policy events it adopts from then on (the bargaining game's endogenous mode,
     :mod:`corredor.bargaining.coupled`); the run then continues on arrays recompiled with them.
-    Events adopted this way are listed in ``CorridorResult.adopted_events``.
+    Events adopted this way are listed in ``CorridorResult.adopted_events``. With
+    ``max_agents`` the run stops with :class:`AgentBudgetError` at the end of the first day
+    on which more agents than that have been created.
     """
     t0 = time.perf_counter()
     sc = scenario if isinstance(scenario, CorridorScenario) else load_corridor_scenario(scenario)
@@ -399,6 +414,8 @@ def run_corridor(
                     )
                 )
         model.run_day(d)
+        if max_agents is not None and model.agents.n > max_agents:
+            raise AgentBudgetError(d, model.agents.n, max_agents)
         if progress is not None:
             progress(d, c.days)
     r = model.recorder
