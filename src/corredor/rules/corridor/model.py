@@ -37,7 +37,15 @@ import numpy.typing as npt
 from corredor.engine.agents import AgentTable
 from corredor.engine.plan import DayPlan, process, tracker
 from corredor.engine.rng import mix64, stream_key_np, uniform_from_key_np
-from corredor.engine.services import QueueState, ServiceSystem, Verb
+from corredor.engine.services import ServiceSystem, Verb
+from corredor.rules.corridor.active import (
+    active_stocks,
+    decide_lists,
+    hop_hits,
+    keep_active,
+    move_inputs,
+    new_at_border,
+)
 from corredor.rules.corridor.compiled import (
     BORDER_CITY,
     DETENTION_KIND,
@@ -428,12 +436,11 @@ class CorridorModel:
 
     def step_decide(self, day: int) -> None:
         c, a = self.c, self.agents
-        act = self.active
-        ph = a["phase"][act]
-        self._decide_transit(act[(ph == Phase.TRAVEL) & (a["link"][act] < 0)])
-        self._decide_border(act[ph == Phase.BORDER])
-        svc_act = act[ph == Phase.SERVICE]
-        waiting = svc_act[a["svc_state"][svc_act] == QueueState.WAITING]
+        # one pass over the active agents (kernel twin: active.decide_lists_np); nobody who
+        # decides below is in a service, so the waiting list does not change meanwhile
+        transit, border, waiting = decide_lists(self.active, a["phase"], a["link"], a["svc_state"])
+        self._decide_transit(transit)
+        self._decide_border(border)
         if waiting.shape[0]:
             h = _cal(c, "mpp_abandon_hazard", day, 0.0)
             quit_ = waiting[self.u(self.keys.decide, waiting, 5) < h]
@@ -627,21 +634,17 @@ class CorridorModel:
         """Movement and exposure: the numba kernel :func:`~corredor.rules.corridor.kernels.
         move_day` (its NumPy twin ``move_day_np`` is the test oracle), then the events."""
         c, a = self.c, self.agents
-        act = self.active
-        ph = a["phase"][act]
-        exposed = act[(ph == Phase.TRAVEL) | (ph == Phase.BORDER) | (ph == Phase.CROSSING)]
+        # the exposed agents and their inputs in one pass (kernel twin: active.move_inputs_np);
+        # caravans: hazard × the caravan's multiplier while travelling (1 otherwise)
+        exposed, g, row, target_loc, was, mult = move_inputs(
+            self.active, a["phase"], a["group"], a["target"], a["caravan"], c.border_ix,
+            c.caravan_hazard,
+        )  # fmt: skip
         n = exposed.shape[0]
         expo = np.zeros(n)
         ezone = np.full(n, -1, dtype=np.int32)
         arrived = np.full((MAX_HOPS, n), -1, dtype=np.int32)
         harmed = np.full((MAX_HOPS, n), -1, dtype=np.int32)
-        g = a["group"][exposed].astype(np.int64)
-        target = a["target"][exposed].astype(np.int64)
-        row = g * len(c.border_ix) + np.maximum(target, 0)
-        target_loc = np.where(target >= 0, c.border_ix[np.maximum(target, 0)], -1).astype(np.int64)
-        was = a["phase"][exposed].copy()
-        # caravans: hazard × the caravan's multiplier while travelling (1 otherwise)
-        mult = np.where(was == Phase.TRAVEL, c.caravan_hazard[a["caravan"][exposed]], 1.0)
         if n:
             move_day(
                 exposed, a["loc"], a["link"], a["t_left"], a["phase"], row, g, target_loc, mult,
@@ -651,15 +654,16 @@ class CorridorModel:
                 self.keys.route, self.keys.harm, day, MAX_HOPS,
                 expo, ezone, arrived, harmed,
             )  # fmt: skip
+        h_off, h_idx = hop_hits(harmed)
+        r_off, r_idx = hop_hits(arrived)
         for hop in range(MAX_HOPS):
-            hit = np.flatnonzero(harmed[hop] >= 0)
+            hit = h_idx[h_off[hop] : h_off[hop + 1]]
             if hit.shape[0]:
                 self.recorder.emit(EV_HARM, harmed[hop, hit], exposed[hit], a, day)
-            got = np.flatnonzero(arrived[hop] >= 0)
+            got = r_idx[r_off[hop] : r_off[hop + 1]]
             if got.shape[0]:
                 self.recorder.emit(EV_ARRIVE, arrived[hop, got], exposed[got], a, day)
-        border = exposed[(was != Phase.BORDER) & (a["phase"][exposed] == Phase.BORDER)]
-        self._set_phase(border, Phase.BORDER)
+        self._set_phase(new_at_border(exposed, was, a["phase"]), Phase.BORDER)
         self._exp_ids, self._expo, self._ezone = exposed, expo, ezone
 
     @property
@@ -689,22 +693,21 @@ class CorridorModel:
         if entered.shape[0]:
             self.recorder.emit(EV_EVADE, a["loc"][entered], entered, a, day)
             self._set_phase(entered, Phase.IN_DEST)
-        # reached the destination's interior some other way
-        self.active = self.active[np.isin(a["phase"][self.active], (0, 1, 2, 3))]
+        # reached the destination's interior some other way (kernel twin:
+        # active.keep_active_np; compacts in place)
+        self.active = keep_active(self.active, a["phase"])
 
     def step_track(self, day: int) -> None:
         c, a = self.c, self.agents
-        act = self.active
-        loc = a["loc"][act]
-        L = len(c.loc_names)
-        here = a["phase"][act] != Phase.SERVICE
-        self._stock_loc = np.bincount(loc[here], minlength=L).astype(float)
-        nat = c.group_nat[a["group"][act[here]]]
-        N = len(c.nat_names)
-        self._stock_loc_nat = (
-            np.bincount(loc[here] * N + nat, minlength=L * N).reshape(L, N).astype(float)
-        )
-        self.recorder.track(self, day)
+        L, N = len(c.loc_names), len(c.nat_names)
+        # every count over the active agents in one pass (kernel twin: active.active_stocks_np)
+        phases, here, here_nat, stranded, waiting = active_stocks(
+            self.active, a["phase"], a["loc"], a["group"], a["svc_state"], a["svc_queue"],
+            c.group_nat, self.recorder.queue_is_port(self.services), L, N,
+        )  # fmt: skip
+        self._stock_loc = here.astype(float)
+        self._stock_loc_nat = here_nat.reshape(L, N).astype(float)
+        self.recorder.track(self, day, phases, stranded, waiting)
 
     # ================================================================== run
     def recompile(self, compiled: Compiled) -> None:

@@ -26,14 +26,13 @@ import numpy as np
 import numpy.typing as npt
 
 from corredor.engine.agents import AgentTable
-from corredor.engine.services import QueueState
+from corredor.engine.services import ServiceSystem
 from corredor.rules.corridor.compiled import BORDER_CITY, PORT_KIND, Compiled
 from corredor.rules.corridor.state import (
     EV_APPREHEND,
     EVENT_KINDS,
     N_EVENT_KINDS,
     TARGET_OF,
-    Phase,
 )
 from corredor.scenario.corridor.base import selector_targets
 
@@ -131,6 +130,7 @@ class Recorder:
         self.phase_stock = np.zeros((T, 4), dtype=np.int32)  # active phases
         self.svc_stock = np.zeros((T, S, 3), dtype=np.int32)
         self._port = np.array([k == PORT_KIND for k in c.svc_kind])
+        self._queue_is_port: npt.NDArray[np.bool_] | None = None
 
     # ------------------------------------------------------------------ events
     def _grow(self, arr: IntArray, n: int) -> IntArray:
@@ -201,21 +201,25 @@ class Recorder:
             )
 
     # ------------------------------------------------------------------ stocks
-    def track(self, model: CorridorModel, day: int) -> None:
-        a, c = model.agents, self.c
-        act = model.active
-        ph = a["phase"][act]
-        self.phase_stock[day] = np.bincount(ph, minlength=4)[:4]
+    def queue_is_port(self, services: ServiceSystem) -> npt.NDArray[np.bool_]:
+        """Per queue of ``services``, whether it is a port's list."""
+        if self._queue_is_port is None:
+            self._queue_is_port = self._port[services.queue_service]
+        return self._queue_is_port
+
+    def track(
+        self,
+        model: CorridorModel,
+        day: int,
+        phases: npt.NDArray[np.int64],
+        stranded: npt.NDArray[np.int64],
+        waiting: npt.NDArray[np.int64],
+    ) -> None:
+        """Today's stocks; the counts over the active agents come from the model's single pass
+        (:func:`corredor.rules.corridor.active.active_stocks`): people per active phase, and per
+        place stranded (in a border city, on a port's list or waiting for a dated hearing) and
+        waiting for a dated hearing."""
+        self.phase_stock[day] = phases
         self.svc_stock[day] = model.services.stocks()
-        loc = a["loc"][act]
-        L = len(c.loc_names)
-        at_border = ph == Phase.BORDER
-        svc = ph == Phase.SERVICE
-        state = a["svc_state"][act]
-        on_list = svc & (state == QueueState.QUEUED)
-        q = a["svc_queue"][act]
-        on_list &= self._port[model.services.queue_service[np.maximum(q, 0)]]
-        mpp = svc & (state == QueueState.WAITING)
-        stranded = np.bincount(loc[at_border | on_list | mpp], minlength=L)
         self.stranded[day] = stranded[self.border_cities]
-        self.mpp_waiting[day] = np.bincount(loc[mpp], minlength=L)[self.border_cities]
+        self.mpp_waiting[day] = waiting[self.border_cities]

@@ -1,0 +1,266 @@
+"""Numba kernels over the corridor's active agents, each with its NumPy twin (the test oracle).
+
+The active set (agents in ``TRAVEL``, ``BORDER``, ``SERVICE`` or ``CROSSING``) is large, and the
+day's processes each used to make several whole-array NumPy passes over it (a gather of
+``phase``, a mask, a fancy-index, a bincount, ...). These kernels do each process's passes in one
+loop over the active ids, in the same order, with the same results bit for bit
+(``tests/unit/test_corridor_active.py``):
+
+* :func:`keep_active`   the active set without agents that left it (enforce);
+* :func:`decide_lists`  who decides today: travellers at a place, people in a border city, people
+  waiting for a dated hearing (decide);
+* :func:`move_inputs`   the exposed agents and the movement kernel's per-agent inputs (move);
+* :func:`new_at_border` exposed agents that reached their border city today (move);
+* :func:`hop_hits`      per hop, the agents with an arrival or a harm (move's events);
+* :func:`active_stocks` people per phase, per place (and nationality) outside services, stranded
+  in border cities and waiting for a hearing (track).
+
+The kernels are serial: they are single passes bounded by memory bandwidth, and a serial loop keeps
+the order of the ids (which the twins' boolean masks keep too).
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+import numpy.typing as npt
+
+#: phase codes (corredor.rules.corridor.state.Phase)
+TRAVEL, BORDER, SERVICE, CROSSING = 0, 1, 2, 3
+#: svc_state codes (corredor.engine.services.QueueState)
+QUEUED, WAITING = 1, 3
+
+IntArray = npt.NDArray[np.int32]
+Int64Array = npt.NDArray[np.int64]
+Int8Array = npt.NDArray[np.int8]
+FloatArray = npt.NDArray[np.float64]
+
+
+# ---------------------------------------------------------------------- enforce
+@nb.njit(cache=True)
+def keep_active(active, phase):  # type: ignore[no-untyped-def]
+    """``active`` without agents whose phase is no longer active (in place; a view of it)."""
+    n = 0
+    for i in range(active.shape[0]):
+        a = active[i]
+        if phase[a] <= CROSSING:
+            active[n] = a
+            n += 1
+    return active[:n]
+
+
+def keep_active_np(active: IntArray, phase: npt.NDArray[np.int8]) -> IntArray:
+    """The NumPy twin of :func:`keep_active` (a new array)."""
+    return active[np.isin(phase[active], (TRAVEL, BORDER, SERVICE, CROSSING))]
+
+
+# ---------------------------------------------------------------------- decide
+@nb.njit(cache=True)
+def decide_lists(active, phase, link, svc_state):  # type: ignore[no-untyped-def]
+    """(travellers at a place, people in a border city, people in a service waiting for a
+    dated return), each in the order of ``active``."""
+    n = active.shape[0]
+    transit = np.empty(n, dtype=active.dtype)
+    border = np.empty(n, dtype=active.dtype)
+    waiting = np.empty(n, dtype=active.dtype)
+    nt = nb_ = nw = 0
+    for i in range(n):
+        a = active[i]
+        p = phase[a]
+        if p == TRAVEL:
+            if link[a] < 0:
+                transit[nt] = a
+                nt += 1
+        elif p == BORDER:
+            border[nb_] = a
+            nb_ += 1
+        elif p == SERVICE and svc_state[a] == WAITING:
+            waiting[nw] = a
+            nw += 1
+    return transit[:nt].copy(), border[:nb_].copy(), waiting[:nw].copy()
+
+
+def decide_lists_np(
+    active: IntArray,
+    phase: npt.NDArray[np.int8],
+    link: IntArray,
+    svc_state: npt.NDArray[np.int8],
+) -> tuple[IntArray, IntArray, IntArray]:
+    """The NumPy twin of :func:`decide_lists`."""
+    ph = phase[active]
+    transit = active[(ph == TRAVEL) & (link[active] < 0)]
+    border = active[ph == BORDER]
+    svc = active[ph == SERVICE]
+    return transit, border, svc[svc_state[svc] == WAITING]
+
+
+# ---------------------------------------------------------------------- move
+@nb.njit(cache=True)
+def move_inputs(active, phase, group, target, caravan, border_ix, caravan_hazard):  # type: ignore[no-untyped-def]
+    """The exposed agents (``TRAVEL``, ``BORDER``, ``CROSSING``, in the order of ``active``) and
+    the movement kernel's inputs: group, choice-table row (group × border cities + target),
+    the target's place (-1: none), the phase before moving and the hazard multiplier (the
+    caravan's while travelling, else 1)."""
+    n = active.shape[0]
+    B = border_ix.shape[0]
+    exposed = np.empty(n, dtype=active.dtype)
+    g = np.empty(n, dtype=np.int64)
+    row = np.empty(n, dtype=np.int64)
+    target_loc = np.empty(n, dtype=np.int64)
+    was = np.empty(n, dtype=phase.dtype)
+    mult = np.empty(n, dtype=np.float64)
+    k = 0
+    for i in range(n):
+        a = active[i]
+        p = phase[a]
+        if p <= CROSSING and p != SERVICE:  # TRAVEL, BORDER or CROSSING
+            exposed[k] = a
+            gk = np.int64(group[a])
+            t = np.int64(target[a])
+            g[k] = gk
+            row[k] = gk * B + max(t, 0)
+            target_loc[k] = border_ix[t] if t >= 0 else -1
+            was[k] = p
+            mult[k] = caravan_hazard[caravan[a]] if p == TRAVEL else 1.0
+            k += 1
+    return (
+        exposed[:k].copy(),
+        g[:k].copy(),
+        row[:k].copy(),
+        target_loc[:k].copy(),
+        was[:k].copy(),
+        mult[:k].copy(),
+    )
+
+
+def move_inputs_np(
+    active: IntArray,
+    phase: npt.NDArray[np.int8],
+    group: npt.NDArray[np.int16],
+    target: npt.NDArray[np.int16],
+    caravan: npt.NDArray[np.int16],
+    border_ix: IntArray,
+    caravan_hazard: npt.NDArray[np.float64],
+) -> tuple[IntArray, Int64Array, Int64Array, Int64Array, Int8Array, FloatArray]:
+    """The NumPy twin of :func:`move_inputs`."""
+    ph = phase[active]
+    exposed = active[(ph == TRAVEL) | (ph == BORDER) | (ph == CROSSING)]
+    g = group[exposed].astype(np.int64)
+    tgt = target[exposed].astype(np.int64)
+    row = g * len(border_ix) + np.maximum(tgt, 0)
+    bix = border_ix if len(border_ix) else np.zeros(1, dtype=border_ix.dtype)
+    target_loc = np.where(tgt >= 0, bix[np.maximum(tgt, 0)], -1).astype(np.int64)
+    was = phase[exposed].copy()
+    mult = np.where(was == TRAVEL, caravan_hazard[caravan[exposed]], 1.0)
+    return exposed, g, row, target_loc, was, mult
+
+
+@nb.njit(cache=True)
+def new_at_border(exposed, was, phase):  # type: ignore[no-untyped-def]
+    """The exposed agents now ``BORDER`` that were not before moving."""
+    out = np.empty(exposed.shape[0], dtype=exposed.dtype)
+    k = 0
+    for i in range(exposed.shape[0]):
+        a = exposed[i]
+        if was[i] != BORDER and phase[a] == BORDER:
+            out[k] = a
+            k += 1
+    return out[:k].copy()
+
+
+def new_at_border_np(exposed: IntArray, was: Int8Array, phase: Int8Array) -> IntArray:
+    """The NumPy twin of :func:`new_at_border`."""
+    return exposed[(was != BORDER) & (phase[exposed] == BORDER)]
+
+
+@nb.njit(cache=True)
+def hop_hits(table):  # type: ignore[no-untyped-def]
+    """``table`` (hops, n), -1 where nothing happened: ``off`` (hops + 1) and ``idx`` such that
+    ``idx[off[h]:off[h + 1]]`` are the columns with an entry at hop ``h``, in increasing order."""
+    H, n = table.shape
+    off = np.zeros(H + 1, dtype=np.int64)
+    for h in range(H):
+        c = 0
+        for i in range(n):
+            if table[h, i] >= 0:
+                c += 1
+        off[h + 1] = off[h] + c
+    idx = np.empty(off[H], dtype=np.int64)
+    for h in range(H):
+        k = off[h]
+        for i in range(n):
+            if table[h, i] >= 0:
+                idx[k] = i
+                k += 1
+    return off, idx
+
+
+def hop_hits_np(table: IntArray) -> tuple[Int64Array, Int64Array]:
+    """The NumPy twin of :func:`hop_hits`."""
+    parts = [np.flatnonzero(table[h] >= 0) for h in range(table.shape[0])]
+    off = np.zeros(table.shape[0] + 1, dtype=np.int64)
+    np.cumsum([p.shape[0] for p in parts], out=off[1:])
+    idx = np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, dtype=np.int64)
+    return off, idx
+
+
+# ---------------------------------------------------------------------- track
+@nb.njit(cache=True)
+def active_stocks(active, phase, loc, group, svc_state, svc_queue, group_nat, queue_is_port, L, N):  # type: ignore[no-untyped-def]
+    """People per phase (the four active ones), per place outside services (``here``), per
+    place × nationality outside services (``here_nat``, (L * N,)), stranded per place (in a
+    border city, on a port's list, or waiting for a dated return) and waiting per place."""
+    phases = np.zeros(4, dtype=np.int64)
+    here = np.zeros(L, dtype=np.int64)
+    here_nat = np.zeros(L * N, dtype=np.int64)
+    stranded = np.zeros(L, dtype=np.int64)
+    waiting = np.zeros(L, dtype=np.int64)
+    for i in range(active.shape[0]):
+        a = active[i]
+        p = phase[a]
+        if p < 4:
+            phases[p] += 1
+        x = loc[a]
+        if p == SERVICE:
+            st = svc_state[a]
+            if st == WAITING:
+                waiting[x] += 1
+                stranded[x] += 1
+            elif st == QUEUED and queue_is_port[max(svc_queue[a], 0)]:
+                stranded[x] += 1
+        else:
+            here[x] += 1
+            here_nat[x * N + group_nat[group[a]]] += 1
+            if p == BORDER:
+                stranded[x] += 1
+    return phases, here, here_nat, stranded, waiting
+
+
+def active_stocks_np(
+    active: IntArray,
+    phase: npt.NDArray[np.int8],
+    loc: IntArray,
+    group: npt.NDArray[np.int16],
+    svc_state: npt.NDArray[np.int8],
+    svc_queue: IntArray,
+    group_nat: IntArray,
+    queue_is_port: npt.NDArray[np.bool_],
+    L: int,
+    N: int,
+) -> tuple[Int64Array, Int64Array, Int64Array, Int64Array, Int64Array]:
+    """The NumPy twin of :func:`active_stocks`."""
+    ph = phase[active]
+    lc = loc[active]
+    phases = np.bincount(ph, minlength=4)[:4].astype(np.int64)
+    out = ph != SERVICE
+    here = np.bincount(lc[out], minlength=L)
+    nat = group_nat[group[active[out]]]
+    here_nat = np.bincount(lc[out] * N + nat, minlength=L * N)
+    svc = ph == SERVICE
+    state = svc_state[active]
+    on_list = svc & (state == QUEUED)
+    on_list &= queue_is_port[np.maximum(svc_queue[active], 0)]
+    mpp = svc & (state == WAITING)
+    stranded = np.bincount(lc[(ph == BORDER) | on_list | mpp], minlength=L)
+    waiting = np.bincount(lc[mpp], minlength=L)
+    return phases, here, here_nat.astype(np.int64), stranded, waiting

@@ -1,0 +1,120 @@
+"""The corridor's numba kernels over the active agents agree bit for bit with their NumPy twins
+(hypothesis on random agent tables)."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from corredor.rules.corridor.active import (
+    active_stocks,
+    active_stocks_np,
+    decide_lists,
+    decide_lists_np,
+    hop_hits,
+    hop_hits_np,
+    keep_active,
+    keep_active_np,
+    move_inputs,
+    move_inputs_np,
+    new_at_border,
+    new_at_border_np,
+)
+
+
+def random_table(seed: int, n_table: int, n_active: int, n_loc: int, n_border: int):
+    r = np.random.default_rng(seed)
+    n_active = min(n_active, n_table)
+    n_border = min(n_border, n_loc)
+    # the active ids in no particular order (new agents are appended, returning ones are not)
+    active = r.permutation(n_table)[:n_active].astype(np.int32)
+    groups, nats, queues, caravans = 6, 3, 5, 3
+    return dict(
+        active=active,
+        phase=r.integers(0, 8, n_table).astype(np.int8),
+        loc=r.integers(0, n_loc, n_table).astype(np.int32),
+        link=np.where(r.random(n_table) < 0.5, r.integers(0, 9, n_table), -1).astype(np.int32),
+        group=r.integers(0, groups, n_table).astype(np.int16),
+        target=r.integers(-1, n_border, n_table).astype(np.int16),
+        caravan=r.integers(0, caravans + 1, n_table).astype(np.int16),
+        svc_state=r.integers(0, 4, n_table).astype(np.int8),
+        svc_queue=r.integers(-1, queues, n_table).astype(np.int32),
+        border_ix=np.sort(r.choice(n_loc, min(n_border, n_loc), replace=False)).astype(np.int32),
+        caravan_hazard=np.concatenate([[1.0], r.uniform(0, 1, caravans)]),
+        group_nat=r.integers(0, nats, groups).astype(np.int32),
+        queue_is_port=r.random(queues) < 0.5,
+        nats=nats,
+    )
+
+
+def equal(x, y) -> None:
+    assert len(x) == len(y)
+    for a, b in zip(x, y, strict=True):
+        assert a.dtype == b.dtype, (a.dtype, b.dtype)
+        np.testing.assert_array_equal(a, b)
+
+
+tables = dict(
+    seed=st.integers(0, 2**31 - 1),
+    n_table=st.integers(1, 400),
+    n_active=st.integers(0, 400),
+    n_loc=st.integers(1, 12),
+    n_border=st.integers(0, 4),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(**tables)
+def test_keep_and_decide_lists_match_their_twins(seed, n_table, n_active, n_loc, n_border):
+    t = random_table(seed, n_table, n_active, n_loc, n_border)
+    want = keep_active_np(t["active"], t["phase"])
+    got = keep_active(t["active"].copy(), t["phase"])
+    equal([got], [want])
+    args = (t["active"], t["phase"], t["link"], t["svc_state"])
+    equal(decide_lists(*args), decide_lists_np(*args))
+
+
+@settings(max_examples=60, deadline=None)
+@given(**tables)
+def test_move_inputs_and_border_arrivals_match_their_twins(
+    seed, n_table, n_active, n_loc, n_border
+):
+    t = random_table(seed, n_table, n_active, n_loc, n_border)
+    args = (
+        t["active"], t["phase"], t["group"], t["target"], t["caravan"], t["border_ix"],
+        t["caravan_hazard"],
+    )  # fmt: skip
+    got, want = move_inputs(*args), move_inputs_np(*args)
+    equal(got, want)
+    exposed, was = want[0], want[4]
+    moved = np.random.default_rng(seed + 1).integers(0, 4, t["phase"].shape[0]).astype(np.int8)
+    equal([new_at_border(exposed, was, moved)], [new_at_border_np(exposed, was, moved)])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    hops=st.integers(1, 12),
+    n=st.integers(0, 300),
+    share=st.floats(0, 1),
+)
+def test_hop_hits_match_their_twin(seed, hops, n, share):
+    r = np.random.default_rng(seed)
+    table = np.where(r.random((hops, n)) < share, r.integers(0, 50, (hops, n)), -1).astype(
+        np.int32
+    )
+    equal(hop_hits(table), hop_hits_np(table))
+
+
+@settings(max_examples=60, deadline=None)
+@given(**tables)
+def test_active_stocks_match_their_twin(seed, n_table, n_active, n_loc, n_border):
+    t = random_table(seed, n_table, n_active, n_loc, n_border)
+    # the tracker runs after the active set is compacted: only active phases remain
+    active = keep_active_np(t["active"], t["phase"])
+    args = (
+        active, t["phase"], t["loc"], t["group"], t["svc_state"], t["svc_queue"],
+        t["group_nat"], t["queue_is_port"], n_loc, t["nats"],
+    )  # fmt: skip
+    equal(active_stocks(*args), active_stocks_np(*args))
