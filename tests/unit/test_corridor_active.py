@@ -7,13 +7,16 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from corredor.engine.rng import stream_key_np
 from corredor.rules.corridor.active import (
     active_stocks,
     active_stocks_np,
     decide_lists,
     decide_lists_np,
-    hop_hits,
-    hop_hits_np,
+    drain_hops,
+    drain_hops_np,
+    enforce_draws,
+    enforce_draws_np,
     keep_active,
     keep_active_np,
     move_inputs,
@@ -99,12 +102,29 @@ def test_move_inputs_and_border_arrivals_match_their_twins(
     n=st.integers(0, 300),
     share=st.floats(0, 1),
 )
-def test_hop_hits_match_their_twin(seed, hops, n, share):
+def test_drain_hops_match_their_twin(seed, hops, n, share):
     r = np.random.default_rng(seed)
-    table = np.where(r.random((hops, n)) < share, r.integers(0, 50, (hops, n)), -1).astype(
-        np.int32
-    )
-    equal(hop_hits(table), hop_hits_np(table))
+    table = np.where(r.random((hops, n)) < share, r.integers(0, 50, (hops, n)), -1).astype(np.int32)
+    t_nb, t_np = table.copy(), table.copy()
+    equal(drain_hops(t_nb), drain_hops_np(t_np))
+    assert (t_nb == -1).all() and (t_np == -1).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(**tables, share=st.floats(0, 1))
+def test_enforce_draws_match_their_twin(seed, n_table, n_active, n_loc, n_border, share):
+    t = random_table(seed, n_table, n_active, n_loc, n_border)
+    r = np.random.default_rng(seed + 2)
+    ids = t["active"]
+    n, zones = ids.shape[0], 4
+    expo = np.where(r.random(n) < share, r.exponential(0.5, n), 0.0)
+    zone = r.integers(-1, zones, n).astype(np.int32)
+    args = (
+        ids, expo, zone, r.integers(0, 3, n_table).astype(np.int8), np.array([False, True, True]),
+        r.random(zones) < 0.5, t["phase"], t["link"], t["loc"], r.random(n_loc) < 0.3,
+        stream_key_np(seed, 105), int(r.integers(0, 4000)),
+    )  # fmt: skip
+    equal(enforce_draws(*args), enforce_draws_np(*args))
 
 
 @settings(max_examples=60, deadline=None)

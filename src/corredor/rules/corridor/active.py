@@ -6,12 +6,14 @@ day's processes each used to make several whole-array NumPy passes over it (a ga
 loop over the active ids, in the same order, with the same results bit for bit
 (``tests/unit/test_corridor_active.py``):
 
+* :func:`enforce_draws` who is apprehended today, and who entered the destination (enforce);
 * :func:`keep_active`   the active set without agents that left it (enforce);
 * :func:`decide_lists`  who decides today: travellers at a place, people in a border city, people
   waiting for a dated hearing (decide);
 * :func:`move_inputs`   the exposed agents and the movement kernel's per-agent inputs (move);
 * :func:`new_at_border` exposed agents that reached their border city today (move);
-* :func:`hop_hits`      per hop, the agents with an arrival or a harm (move's events);
+* :func:`drain_hops`    per hop, the agents with an arrival or a harm and where (move's events),
+  resetting the table to -1 (so that the movement kernel's event tables are allocated once);
 * :func:`active_stocks` people per phase, per place (and nationality) outside services, stranded
   in border cities and waiting for a hearing (track).
 
@@ -25,6 +27,8 @@ import numba as nb
 import numpy as np
 import numpy.typing as npt
 
+from corredor.engine.rng import uniform_from_key_np, uniform_k
+
 #: phase codes (corredor.rules.corridor.state.Phase)
 TRAVEL, BORDER, SERVICE, CROSSING = 0, 1, 2, 3
 #: svc_state codes (corredor.engine.services.QueueState)
@@ -37,6 +41,57 @@ FloatArray = npt.NDArray[np.float64]
 
 
 # ---------------------------------------------------------------------- enforce
+@nb.njit(cache=True)
+def enforce_draws(  # type: ignore[no-untyped-def]
+    ids, expo, zone, status, protected_status, zone_in_dest, phase, link, loc, loc_in_dest,
+    key, day,
+):  # fmt: skip
+    """Apprehensions on today's exposure: agent ``ids[i]`` (exposure ``expo[i]`` in zone
+    ``zone[i]``, -1: none) is caught if ``uniform(key, day, agent, 0) < 1 - exp(-expo)``, unless
+    its status protects it outside the destination. Returns the positions caught and the agents
+    not caught that ended a crossing in the destination (``CROSSING``, at a place there)."""
+    n = ids.shape[0]
+    caught = np.empty(n, dtype=np.int64)
+    entered = np.empty(n, dtype=ids.dtype)
+    nc = ne = 0
+    for i in range(n):
+        a = ids[i]
+        z = zone[i]
+        hit = False
+        if z >= 0 and not (protected_status[status[a]] and not zone_in_dest[z]):
+            hit = uniform_k(key, day, a, 0) < -np.expm1(-expo[i])
+        if hit:
+            caught[nc] = i
+            nc += 1
+        elif phase[a] == CROSSING and link[a] < 0 and loc_in_dest[loc[a]]:
+            entered[ne] = a
+            ne += 1
+    return caught[:nc].copy(), entered[:ne].copy()
+
+
+def enforce_draws_np(
+    ids: IntArray,
+    expo: FloatArray,
+    zone: IntArray,
+    status: Int8Array,
+    protected_status: npt.NDArray[np.bool_],
+    zone_in_dest: npt.NDArray[np.bool_],
+    phase: Int8Array,
+    link: IntArray,
+    loc: IntArray,
+    loc_in_dest: npt.NDArray[np.bool_],
+    key: np.uint64,
+    day: int,
+) -> tuple[Int64Array, IntArray]:
+    """The NumPy twin of :func:`enforce_draws`."""
+    protected = protected_status[status[ids]] & ~zone_in_dest[np.maximum(zone, 0)]
+    p = -np.expm1(-expo)
+    u = uniform_from_key_np(key, day, ids.astype(np.int64), 0)
+    caught = (u < p) & (zone >= 0) & ~protected
+    entered = ids[~caught & (phase[ids] == CROSSING) & (link[ids] < 0)]
+    return np.flatnonzero(caught), entered[loc_in_dest[loc[entered]]]
+
+
 @nb.njit(cache=True)
 def keep_active(active, phase):  # type: ignore[no-untyped-def]
     """``active`` without agents whose phase is no longer active (in place; a view of it)."""
@@ -174,34 +229,37 @@ def new_at_border_np(exposed: IntArray, was: Int8Array, phase: Int8Array) -> Int
 
 
 @nb.njit(cache=True)
-def hop_hits(table):  # type: ignore[no-untyped-def]
-    """``table`` (hops, n), -1 where nothing happened: ``off`` (hops + 1) and ``idx`` such that
-    ``idx[off[h]:off[h + 1]]`` are the columns with an entry at hop ``h``, in increasing order."""
+def drain_hops(table):  # type: ignore[no-untyped-def]
+    """``table`` (hops, n), -1 where nothing happened: ``off`` (hops + 1), ``idx`` and ``val``
+    such that ``idx[off[h]:off[h + 1]]`` are the columns with an entry at hop ``h`` (in increasing
+    order) and ``val`` their entries. The entries are reset to -1 (the table can be reused)."""
     H, n = table.shape
     off = np.zeros(H + 1, dtype=np.int64)
+    idx = np.empty(H * n, dtype=np.int64)
+    val = np.empty(H * n, dtype=table.dtype)
+    k = 0
     for h in range(H):
-        c = 0
         for i in range(n):
-            if table[h, i] >= 0:
-                c += 1
-        off[h + 1] = off[h] + c
-    idx = np.empty(off[H], dtype=np.int64)
-    for h in range(H):
-        k = off[h]
-        for i in range(n):
-            if table[h, i] >= 0:
+            v = table[h, i]
+            if v >= 0:
                 idx[k] = i
+                val[k] = v
+                table[h, i] = -1
                 k += 1
-    return off, idx
+        off[h + 1] = k
+    return off, idx[:k].copy(), val[:k].copy()
 
 
-def hop_hits_np(table: IntArray) -> tuple[Int64Array, Int64Array]:
-    """The NumPy twin of :func:`hop_hits`."""
+def drain_hops_np(table: IntArray) -> tuple[Int64Array, Int64Array, IntArray]:
+    """The NumPy twin of :func:`drain_hops`."""
     parts = [np.flatnonzero(table[h] >= 0) for h in range(table.shape[0])]
     off = np.zeros(table.shape[0] + 1, dtype=np.int64)
     np.cumsum([p.shape[0] for p in parts], out=off[1:])
     idx = np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, dtype=np.int64)
-    return off, idx
+    hop = np.repeat(np.arange(table.shape[0]), np.diff(off))
+    val = table[hop, idx]
+    table[hop, idx] = -1
+    return off, idx, val
 
 
 # ---------------------------------------------------------------------- track

@@ -41,7 +41,8 @@ from corredor.engine.services import ServiceSystem, Verb
 from corredor.rules.corridor.active import (
     active_stocks,
     decide_lists,
-    hop_hits,
+    drain_hops,
+    enforce_draws,
     keep_active,
     move_inputs,
     new_at_border,
@@ -140,6 +141,7 @@ class CorridorModel:
         self.wake: dict[int, list[IntArray]] = defaultdict(list)
         self.exposure = np.zeros(0)
         self.expo_zone = np.zeros(0, dtype=np.int32)
+        self._hop_buf = np.full((2, 0), -1, dtype=np.int32)
         self.recorder = Recorder(c)
         self.day = 0
         # per-day derived tables
@@ -643,8 +645,7 @@ class CorridorModel:
         n = exposed.shape[0]
         expo = np.zeros(n)
         ezone = np.full(n, -1, dtype=np.int32)
-        arrived = np.full((MAX_HOPS, n), -1, dtype=np.int32)
-        harmed = np.full((MAX_HOPS, n), -1, dtype=np.int32)
+        arrived, harmed = self._hop_tables(n)
         if n:
             move_day(
                 exposed, a["loc"], a["link"], a["t_left"], a["phase"], row, g, target_loc, mult,
@@ -654,17 +655,31 @@ class CorridorModel:
                 self.keys.route, self.keys.harm, day, MAX_HOPS,
                 expo, ezone, arrived, harmed,
             )  # fmt: skip
-        h_off, h_idx = hop_hits(harmed)
-        r_off, r_idx = hop_hits(arrived)
+        # the events per hop (kernel twin: active.drain_hops_np), which resets the tables
+        h_off, h_idx, h_loc = drain_hops(harmed)
+        r_off, r_idx, r_loc = drain_hops(arrived)
         for hop in range(MAX_HOPS):
-            hit = h_idx[h_off[hop] : h_off[hop + 1]]
-            if hit.shape[0]:
-                self.recorder.emit(EV_HARM, harmed[hop, hit], exposed[hit], a, day)
-            got = r_idx[r_off[hop] : r_off[hop + 1]]
-            if got.shape[0]:
-                self.recorder.emit(EV_ARRIVE, arrived[hop, got], exposed[got], a, day)
+            lo, hi = h_off[hop], h_off[hop + 1]
+            if hi > lo:
+                self.recorder.emit(EV_HARM, h_loc[lo:hi], exposed[h_idx[lo:hi]], a, day)
+            lo, hi = r_off[hop], r_off[hop + 1]
+            if hi > lo:
+                self.recorder.emit(EV_ARRIVE, r_loc[lo:hi], exposed[r_idx[lo:hi]], a, day)
         self._set_phase(new_at_border(exposed, was, a["phase"]), Phase.BORDER)
         self._exp_ids, self._expo, self._ezone = exposed, expo, ezone
+
+    def _hop_tables(self, n: int) -> tuple[IntArray, IntArray]:
+        """The movement kernel's (MAX_HOPS, n) arrival and harm tables, all -1: views of
+        buffers kept between days (``drain_hops`` resets the entries the kernel wrote)."""
+        if self._hop_buf.shape[1] < MAX_HOPS * n:
+            self._hop_buf = np.full(
+                (2, max(MAX_HOPS * n, 2 * self._hop_buf.shape[1])), -1, np.int32
+            )
+        size = MAX_HOPS * n
+        return (
+            self._hop_buf[0, :size].reshape(MAX_HOPS, n),
+            self._hop_buf[1, :size].reshape(MAX_HOPS, n),
+        )
 
     @property
     def _stop_loc(self) -> npt.NDArray[np.bool_]:
@@ -677,9 +692,12 @@ class CorridorModel:
     def step_enforce(self, day: int) -> None:
         c, a = self.c, self.agents
         ids, expo, zone = self._exp_ids, self._expo, self._ezone
-        protected = c.protected_status[a["status"][ids]] & ~c.zone_in_dest[np.maximum(zone, 0)]
-        p = -np.expm1(-expo)
-        caught = (self.u(self.keys.enforce, ids) < p) & (zone >= 0) & ~protected
+        # draws and the crossings that ended in the destination, in one pass (kernel twin:
+        # active.enforce_draws_np); joining below changes only the agents caught
+        caught, entered = enforce_draws(
+            ids, expo, zone, a["status"], c.protected_status, c.zone_in_dest, a["phase"],
+            a["link"], a["loc"], c.loc_in_dest, self.keys.enforce, day,
+        )  # fmt: skip
         got = ids[caught]
         if got.shape[0]:
             z = zone[caught]
@@ -688,8 +706,6 @@ class CorridorModel:
             a["dest_encounters"][got[in_dest]] += 1
             self._join(got, c.zone_detention[z].astype(np.int32))
         # crossed without being apprehended: entered the destination
-        entered = ids[~caught & (a["phase"][ids] == Phase.CROSSING) & (a["link"][ids] < 0)]
-        entered = entered[c.loc_in_dest[a["loc"][entered]]]
         if entered.shape[0]:
             self.recorder.emit(EV_EVADE, a["loc"][entered], entered, a, day)
             self._set_phase(entered, Phase.IN_DEST)
