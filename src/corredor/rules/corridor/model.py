@@ -149,6 +149,7 @@ class CorridorModel:
         self._hazard = c.zone_hazard[0]
         self._ahead = np.zeros((c.n_groups, len(c.loc_names)))
         self._ahead_key = b""
+        self._cross_key = b""
         self._stock_loc = np.zeros(len(c.loc_names))
         self._stock_loc_nat = np.zeros((len(c.loc_names), len(c.nat_names)))
         S = len(c.svc_names)
@@ -590,11 +591,14 @@ class CorridorModel:
         self._travel_within, self._travel_has = within_table(
             util_gb, np.tile(travel, (G, 1)), c.out_off, c.link_from
         )
-        self._cross_within, self._cross_has = within_table(
-            w_e * hz_link * c.link_days[None], c.link_crossing, c.out_off, c.link_from
-        )
-        # hazard-days ahead on the shortest way to the border: changes only with the effort
+        # the crossing table and the hazard-days ahead on the shortest way to the border change
+        # only with the effort and the hazards (and the enforcement weight)
         key = eff.tobytes() + self._hazard.tobytes()
+        if key + np.float64(w_e).tobytes() != self._cross_key:
+            self._cross_within, self._cross_has = within_table(
+                w_e * hz_link * c.link_days[None], c.link_crossing, c.out_off, c.link_from
+            )
+            self._cross_key = key + np.float64(w_e).tobytes()
         if key != self._ahead_key:
             self._ahead, self._ahead_key = self._ahead_table(hz_loc, hz_link), key
 
@@ -658,13 +662,8 @@ class CorridorModel:
         # the events per hop (kernel twin: active.drain_hops_np), which resets the tables
         h_off, h_idx, h_loc = drain_hops(harmed)
         r_off, r_idx, r_loc = drain_hops(arrived)
-        for hop in range(MAX_HOPS):
-            lo, hi = h_off[hop], h_off[hop + 1]
-            if hi > lo:
-                self.recorder.emit(EV_HARM, h_loc[lo:hi], exposed[h_idx[lo:hi]], a, day)
-            lo, hi = r_off[hop], r_off[hop + 1]
-            if hi > lo:
-                self.recorder.emit(EV_ARRIVE, r_loc[lo:hi], exposed[r_idx[lo:hi]], a, day)
+        self.recorder.emit_segments(EV_HARM, h_off, h_loc, exposed[h_idx], a, day)
+        self.recorder.emit_segments(EV_ARRIVE, r_off, r_loc, exposed[r_idx], a, day)
         self._set_phase(new_at_border(exposed, was, a["phase"]), Phase.BORDER)
         self._exp_ids, self._expo, self._ezone = exposed, expo, ezone
 
@@ -740,7 +739,7 @@ class CorridorModel:
             raise ValueError("recompile: the new arrays describe a different corridor")
         self.c = compiled
         self.recorder.c = compiled
-        self._ahead_key = b""
+        self._ahead_key = self._cross_key = b""
 
     def run_day(self, day: int) -> None:
         self.day = day

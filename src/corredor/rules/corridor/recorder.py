@@ -188,6 +188,26 @@ class Recorder:
                 self._dest_last_fy[who] = fy
                 self.dest_people_fy[fy] += int(np.count_nonzero(new))
 
+    def emit_segments(
+        self,
+        kind: int,
+        off: npt.NDArray[np.int64],
+        target: npt.NDArray[np.int32],
+        ids: IntArray,
+        agents: AgentTable,
+        day: int,
+    ) -> None:
+        """Events of one kind given in segments ``off[j]:off[j + 1]`` (e.g. the hops of a day's
+        movement), each as one :meth:`emit`. Without an observable in people of this kind
+        (which counts an agent once per call) the segments are recorded in one call: the
+        counts are the same."""
+        if not any(self.obs[i].people for i in self.by_kind.get(kind, ())):
+            self.emit(kind, target, ids, agents, day)
+            return
+        for j in range(off.shape[0] - 1):
+            lo, hi = off[j], off[j + 1]
+            self.emit(kind, target[lo:hi], ids[lo:hi], agents, day)
+
     def served(self, svc: IntArray, joined: IntArray, day: int) -> None:
         """Days from joining to leaving of the people services released today."""
         y = self.year[day]
