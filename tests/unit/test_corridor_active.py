@@ -11,6 +11,8 @@ from corredor.engine.rng import stream_key_np
 from corredor.rules.corridor.active import (
     active_stocks,
     active_stocks_np,
+    border_choice,
+    border_choice_np,
     decide_lists,
     decide_lists_np,
     drain_hops,
@@ -138,3 +140,21 @@ def test_active_stocks_match_their_twin(seed, n_table, n_active, n_loc, n_border
         t["group_nat"], t["queue_is_port"], n_loc, t["nats"],
     )  # fmt: skip
     equal(active_stocks(*args), active_stocks_np(*args))
+
+
+@settings(max_examples=60, deadline=None)
+@given(**tables, scale=st.sampled_from([0.01, 0.3, 1.0, 3.0]))
+def test_border_choice_matches_its_twin(seed, n_table, n_active, n_loc, n_border, scale):
+    t = random_table(seed, n_table, n_active, n_loc, n_border)
+    r = np.random.default_rng(seed + 3)
+    S, G = 4, 6
+    port_of_loc = np.where(r.random(n_loc) < 0.6, r.integers(0, S, n_loc), -1).astype(np.int64)
+    since = r.integers(0, 60, n_table).astype(np.int32)
+    args = (
+        t["active"], t["loc"], t["group"], since, port_of_loc,
+        np.where(r.random((S, G)) < 0.3, 0.0, r.random((S, G))), r.random(S),
+        *(float(x) for x in r.random(2) * scale), float(r.integers(1, 40)),
+        *(float(x) for x in r.random(2) * scale * 0.1), stream_key_np(seed, 103),
+        int(r.integers(30, 3000)),
+    )  # fmt: skip
+    equal(border_choice(*args), border_choice_np(*args))

@@ -10,6 +10,7 @@ loop over the active ids, in the same order, with the same results bit for bit
 * :func:`keep_active`   the active set without agents that left it (enforce);
 * :func:`decide_lists`  who decides today: travellers at a place, people in a border city, people
   waiting for a dated hearing (decide);
+* :func:`border_choice` what people in a border city do today (decide);
 * :func:`move_inputs`   the exposed agents and the movement kernel's per-agent inputs (move);
 * :func:`new_at_border` exposed agents that reached their border city today (move);
 * :func:`drain_hops`    per hop, the agents with an arrival or a harm and where (move's events),
@@ -147,6 +148,71 @@ def decide_lists_np(
     border = active[ph == BORDER]
     svc = active[ph == SERVICE]
     return transit, border, svc[svc_state[svc] == WAITING]
+
+
+@nb.njit(cache=True)
+def border_choice(  # type: ignore[no-untyped-def]
+    ids, loc, group, since, port_of_loc, attract, factor, p_port, p_cross, max_days, p_ret,
+    p_set, key, day,
+):  # fmt: skip
+    """The choice of each agent in a border city (``MODEL.md`` §4): 0 home, 1 settle, 2 apply at
+    the port, 3 cross, 4 wait, and the port (-1: none). Probabilities: ``p_ret``, ``p_set``,
+    ``p_port × attract[port, group] × factor[port]`` (0 without a port), ``p_cross`` (1 once
+    the agent has waited ``max_days``), scaled to sum to at most 1, against
+    ``uniform(key, day, agent, 2)``."""
+    n = ids.shape[0]
+    choice = np.empty(n, dtype=np.int64)
+    port = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        a = ids[i]
+        s = port_of_loc[loc[a]]
+        ps = max(s, 0)
+        at = attract[ps, group[a]] if s >= 0 else 0.0
+        pp = p_port * at * factor[ps]
+        pc = 1.0 if day - np.int64(since[a]) >= max_days else p_cross
+        d = max(((p_ret + p_set) + pp) + pc, 1.0)
+        c0 = p_ret / d
+        c1 = c0 + p_set / d
+        c2 = c1 + pp / d
+        c3 = c2 + pc / d
+        u = uniform_k(key, day, a, 2)
+        choice[i] = (u >= c0) + (u >= c1) + (u >= c2) + (u >= c3)
+        port[i] = s
+    return choice, port
+
+
+def border_choice_np(
+    ids: IntArray,
+    loc: IntArray,
+    group: npt.NDArray[np.int16],
+    since: IntArray,
+    port_of_loc: Int64Array,
+    attract: FloatArray,
+    factor: FloatArray,
+    p_port: float,
+    p_cross: float,
+    max_days: float,
+    p_ret: float,
+    p_set: float,
+    key: np.uint64,
+    day: int,
+) -> tuple[Int64Array, Int64Array]:
+    """The NumPy twin of :func:`border_choice`."""
+    n = ids.shape[0]
+    g = group[ids].astype(np.int64)
+    port = port_of_loc[loc[ids]]
+    has_port = port >= 0
+    ps = np.where(has_port, port, 0)
+    pp = p_port * np.where(has_port, attract[ps, g], 0.0) * factor[ps]
+    pc = np.full(n, p_cross)
+    pc[day - since[ids].astype(np.int64) >= max_days] = 1.0
+    # order: home, settle, port, cross (probabilities scaled to sum to at most 1)
+    stack = np.stack([np.full(n, p_ret), np.full(n, p_set), pp, pc], axis=1)
+    total = stack.sum(axis=1)
+    stack /= np.maximum(total, 1.0)[:, None]
+    cum = np.cumsum(stack, axis=1)
+    u = uniform_from_key_np(key, day, ids.astype(np.int64), 2)
+    return (u[:, None] >= cum).sum(axis=1).astype(np.int64), port
 
 
 # ---------------------------------------------------------------------- move

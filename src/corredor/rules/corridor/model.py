@@ -40,6 +40,7 @@ from corredor.engine.rng import mix64, stream_key_np, uniform_from_key_np
 from corredor.engine.services import ServiceSystem, Verb
 from corredor.rules.corridor.active import (
     active_stocks,
+    border_choice,
     decide_lists,
     drain_hops,
     enforce_draws,
@@ -468,8 +469,12 @@ class CorridorModel:
         w_w = _opt(c, "weights.expected_wait", day)
         w_e = _opt(c, "weights.enforcement", day)
         queued_all = self.services.queued().astype(float)
+        # joining keeps an agent where it is: the places are read once; the phases again for
+        # each office (an agent who joined one office does not apply to the next)
+        loc = a["loc"][ids]
         for s in np.flatnonzero(self._svc_is_transit & c.svc_open[day]):
-            here = ids[(a["loc"][ids] == c.svc_loc[s]) & (a["phase"][ids] == Phase.TRAVEL)]
+            here = ids[loc == c.svc_loc[s]]
+            here = here[a["phase"][here] == Phase.TRAVEL]
             if here.shape[0] == 0:
                 continue
             g = a["group"][here].astype(np.int64)
@@ -491,41 +496,30 @@ class CorridorModel:
         c, a, day = self.c, self.agents, self.day
         if ids.shape[0] == 0:
             return
-        loc = a["loc"][ids]
-        g = a["group"][ids].astype(np.int64)
-        nat = c.group_nat[g]
-        port = np.full(ids.shape[0], -1, dtype=np.int64)
-        for s in np.flatnonzero(self._svc_is_port & c.svc_open[day]):
-            port[(loc == c.svc_loc[s]) & (port < 0)] = s
-        has_port = port >= 0
-        ps = np.where(has_port, port, 0)
+        # the first open port at each place; per port and group its attraction (the chance
+        # of not being denied, for a port outside the group's own country); per port the
+        # deterrence of its queue
+        S = len(c.svc_names)
+        port_of_loc = np.full(len(c.loc_names), -1, dtype=np.int64)
+        for s in np.flatnonzero(self._svc_is_port & c.svc_open[day])[::-1]:
+            port_of_loc[c.svc_loc[s]] = s
         table = c.outcome_table_on(day)
-        attract = np.where(
-            has_port & ~self._svc_own_country[nat, ps], 1.0 - table[ps, g, Verb.DENY], 0.0
-        )
-        queued = self.services.queued()[ps].astype(float)
-        cap = np.maximum(c.svc_capacity[day][ps], 1e-9)
+        attract = np.where(~self._svc_own_country[c.group_nat].T, 1.0 - table[:, :, Verb.DENY], 0.0)
+        queued = self.services.queued().astype(float)
+        cap = np.maximum(c.svc_capacity[day][:S], 1e-9)
         w_q = _opt(c, "weights.queue_length", day)
         w_w = _opt(c, "weights.expected_wait", day)
-        p_port = (
-            _opt(c, "options.apply.port_propensity", day)
-            * attract
-            * np.exp(np.minimum(w_q * queued + w_w * queued / cap, 0.0))
-        )
-        p_cross = np.full(ids.shape[0], _opt(c, "options.cross.irregular_propensity", day))
-        waited = day - a["since"][ids]
-        p_cross[waited >= _opt(c, "options.wait.max_days", day, 30.0)] = 1.0
-        p_ret = _opt(c, "options.return.daily_hazard", day)
-        p_set = _opt(c, "options.settle.daily_hazard_mexico", day)
-        # order: home, settle, port, cross (probabilities scaled to sum to at most 1)
-        stack = np.stack(
-            [np.full(ids.shape[0], p_ret), np.full(ids.shape[0], p_set), p_port, p_cross], axis=1
-        )
-        total = stack.sum(axis=1)
-        stack /= np.maximum(total, 1.0)[:, None]
-        cum = np.cumsum(stack, axis=1)
-        u = self.u(self.keys.decide, ids, 2)
-        choice = (u[:, None] >= cum).sum(axis=1)  # 4 = wait
+        factor = np.exp(np.minimum(w_q * queued + w_w * queued / cap, 0.0))
+        # the choices (kernel twin: active.border_choice_np); 4 = wait
+        choice, port = border_choice(
+            ids, a["loc"], a["group"], a["since"], port_of_loc, attract, factor,
+            _opt(c, "options.apply.port_propensity", day),
+            _opt(c, "options.cross.irregular_propensity", day),
+            _opt(c, "options.wait.max_days", day, 30.0),
+            _opt(c, "options.return.daily_hazard", day),
+            _opt(c, "options.settle.daily_hazard_mexico", day),
+            self.keys.decide, day,
+        )  # fmt: skip
         home = ids[choice == 0]
         a["loc"][home] = c.origin_loc[a["origin"][home]]
         self._set_phase(home, Phase.RETURNED)
