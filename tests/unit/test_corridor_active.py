@@ -26,6 +26,7 @@ from corredor.rules.corridor.active import (
     new_at_border,
     new_at_border_np,
 )
+from corredor.rules.corridor.recorder import count_events, count_events_np
 
 
 def random_table(seed: int, n_table: int, n_active: int, n_loc: int, n_border: int):
@@ -158,3 +159,20 @@ def test_border_choice_matches_its_twin(seed, n_table, n_active, n_loc, n_border
         int(r.integers(30, 3000)),
     )  # fmt: skip
     equal(border_choice(*args), border_choice_np(*args))
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), n=st.integers(0, 300), broadcast=st.booleans())
+def test_count_events_matches_its_twin(seed, n, broadcast):
+    r = np.random.default_rng(seed)
+    X, G, n_table = 7, 5, 400
+    group = r.integers(0, G, n_table).astype(np.int16)
+    ids = r.integers(0, n_table, n).astype(np.int32)  # an agent may appear twice
+    target = r.integers(-1, X - 1, n).astype(np.int64)
+    if broadcast:
+        target = np.broadcast_to(np.int64(r.integers(-1, X - 1)), (n,))
+    ev_nb = r.integers(0, 9, (X, G)).astype(np.int64)
+    ev_np = ev_nb.copy()
+    g_nb = count_events(ev_nb, target, group, ids)
+    g_np = count_events_np(ev_np, target, group, ids)
+    equal([g_nb, ev_nb], [g_np, ev_np])

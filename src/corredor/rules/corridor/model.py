@@ -151,6 +151,7 @@ class CorridorModel:
         self._ahead = np.zeros((c.n_groups, len(c.loc_names)))
         self._ahead_key = b""
         self._cross_key = b""
+        self._travel_key = b""
         self._stock_loc = np.zeros(len(c.loc_names))
         self._stock_loc_nat = np.zeros((len(c.loc_names), len(c.nat_names)))
         S = len(c.svc_names)
@@ -578,12 +579,16 @@ class CorridorModel:
             + w_n * share[to][:, c.group_nat].T
         )  # (G, E)
         # rows g * B + b: group g heading for border city b; links that get closer to b
-        d_to = c.dist_to_city[:, to]  # (B, E)
-        left = w_d * (c.link_km[None] + np.where(np.isfinite(d_to), d_to, 0.0))
-        util_gb = (util[:, None, :] + left[None]).reshape(G * B, -1)
-        travel = (d_to < c.dist_to_city[:, c.link_from]) & ~c.link_crossing[None]
+        # (the distance term and the candidate links change only with the distance weight)
+        if self._travel_key != np.float64(w_d).tobytes():
+            d_to = c.dist_to_city[:, to]  # (B, E)
+            self._travel_left = w_d * (c.link_km[None] + np.where(np.isfinite(d_to), d_to, 0.0))
+            travel = (d_to < c.dist_to_city[:, c.link_from]) & ~c.link_crossing[None]
+            self._travel_cand = np.tile(travel, (G, 1))
+            self._travel_key = np.float64(w_d).tobytes()
+        util_gb = (util[:, None, :] + self._travel_left[None]).reshape(G * B, -1)
         self._travel_within, self._travel_has = within_table(
-            util_gb, np.tile(travel, (G, 1)), c.out_off, c.link_from
+            util_gb, self._travel_cand, c.out_off, c.link_from
         )
         # the crossing table and the hazard-days ahead on the shortest way to the border change
         # only with the effort and the hazards (and the enforcement weight)
@@ -733,7 +738,7 @@ class CorridorModel:
             raise ValueError("recompile: the new arrays describe a different corridor")
         self.c = compiled
         self.recorder.c = compiled
-        self._ahead_key = self._cross_key = b""
+        self._ahead_key = self._cross_key = self._travel_key = b""
 
     def run_day(self, day: int) -> None:
         self.day = day

@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+import numba as nb
 import numpy as np
 import numpy.typing as npt
 
@@ -53,6 +54,33 @@ def period_index(start: dt.date, days: int, frequency: str) -> npt.NDArray[np.in
         years = m // 12
         out = years - years[0]
     return out.astype(np.int32)
+
+
+@nb.njit(cache=True)
+def count_events(events, target, group, ids):  # type: ignore[no-untyped-def]
+    """Add one event per agent ``ids[i]`` to ``events[target[i], group]`` (the last target slot:
+    no target, ``target < 0``); returns the agents' groups (int64)."""
+    none = events.shape[0] - 1
+    g = np.empty(ids.shape[0], dtype=np.int64)
+    for i in range(ids.shape[0]):
+        t = target[i]
+        g[i] = group[ids[i]]
+        events[t if t >= 0 else none, g[i]] += 1
+    return g
+
+
+def count_events_np(
+    events: npt.NDArray[np.int64],
+    target: npt.NDArray[np.int64],
+    group: npt.NDArray[np.int16],
+    ids: IntArray,
+) -> npt.NDArray[np.int64]:
+    """The NumPy twin of :func:`count_events`."""
+    X, G = events.shape
+    g = group[ids].astype(np.int64)
+    slot = np.where(target >= 0, target, X - 1)
+    events += np.bincount(slot * G + g, minlength=X * G).reshape(X, G)
+    return g
 
 
 class _Obs:
@@ -154,12 +182,7 @@ class Recorder:
         if n == 0:
             return
         tgt = np.broadcast_to(np.asarray(target, dtype=np.int64), (n,))
-        g = agents["group"][ids].astype(np.int64)
-        slot = np.where(tgt >= 0, tgt, self.X - 1)
-        G = self.events.shape[3]
-        self.events[self.month[day], kind] += np.bincount(
-            slot * G + g, minlength=self.X * G
-        ).reshape(self.X, G)
+        g = count_events(self.events[self.month[day], kind], tgt, agents.raw("group"), ids)
         st = None if status is None else np.broadcast_to(np.asarray(status), (n,))
         for i in self.by_kind.get(kind, ()):
             o = self.obs[i]
