@@ -608,6 +608,16 @@ _TARGET_PROBLEMS = (
 
 
 # ===================================================================== the system
+def _per_agent(x: npt.ArrayLike, n: int) -> npt.NDArray[np.int64]:
+    """``x`` as one int64 per agent (a scalar is repeated; cheaper than ``broadcast_to``)."""
+    arr = np.asarray(x, dtype=np.int64)
+    if arr.shape == (n,):
+        return arr
+    if arr.ndim == 0:
+        return np.full(n, arr, dtype=np.int64)
+    return np.ascontiguousarray(np.broadcast_to(arr, (n,)))
+
+
 def _pow2(n: int) -> int:
     return 1 << max(int(n) - 1, 0).bit_length()
 
@@ -971,14 +981,13 @@ class ServiceSystem:
         ids_ = np.asarray(ids, dtype=np.int32).ravel()
         if ids_.shape[0] == 0:
             return ids_, ids_
-        s = np.broadcast_to(np.asarray(service, dtype=np.int64), ids_.shape)
-        c = np.broadcast_to(np.asarray(cls, dtype=np.int64), ids_.shape)
+        s, c = _per_agent(service, ids_.shape[0]), _per_agent(cls, ids_.shape[0])
         # every check in one pass (the first problem in the order below is reported)
         grouped = self.group_column is not None
         bad = _check_targets(
             ids_,
-            np.ascontiguousarray(s),
-            np.ascontiguousarray(c),
+            s,
+            c,
             agents.n,
             np.asarray(self.table.n_classes, dtype=np.int64),
             agents.raw("svc_state"),

@@ -56,6 +56,16 @@ def period_index(start: dt.date, days: int, frequency: str) -> npt.NDArray[np.in
     return out.astype(np.int32)
 
 
+def _per_event(x: npt.ArrayLike, n: int, dtype: npt.DTypeLike) -> npt.NDArray[np.generic]:
+    """``x`` as one value per event (a scalar is repeated; cheaper than ``broadcast_to``)."""
+    arr = np.asarray(x, dtype=dtype)
+    if arr.shape == (n,):
+        return arr
+    if arr.ndim == 0:
+        return np.full(n, arr, dtype=arr.dtype)
+    return np.broadcast_to(arr, (n,))
+
+
 @nb.njit(cache=True)
 def count_events(events, target, group, ids):  # type: ignore[no-untyped-def]
     """Add one event per agent ``ids[i]`` to ``events[target[i], group]`` (the last target slot:
@@ -181,9 +191,9 @@ class Recorder:
         n = ids.shape[0]
         if n == 0:
             return
-        tgt = np.broadcast_to(np.asarray(target, dtype=np.int64), (n,))
+        tgt = _per_event(target, n, np.int64)
         g = count_events(self.events[self.month[day], kind], tgt, agents.raw("group"), ids)
-        st = None if status is None else np.broadcast_to(np.asarray(status), (n,))
+        st = None if status is None else _per_event(status, n, None)
         for i in self.by_kind.get(kind, ()):
             o = self.obs[i]
             ok = o.target_ok[TARGET_OF[kind]][tgt] & o.grp_ok[g]
