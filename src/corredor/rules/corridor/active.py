@@ -18,8 +18,11 @@ loop over the active ids, in the same order, with the same results bit for bit
 * :func:`active_stocks` people per phase, per place (and nationality) outside services, stranded
   in border cities and waiting for a hearing (track).
 
-The kernels are serial: they are single passes bounded by memory bandwidth, and a serial loop keeps
-the order of the ids (which the twins' boolean masks keep too).
+The kernels are serial: they are single passes bounded by memory, and a serial loop keeps the order
+of the ids (which the twins' boolean masks keep too). Their loops are written without branches on
+the agents' state (every candidate is written, the count advances if it qualifies; counts add a
+0 or 1): the phases of consecutive active agents are mixed, and mispredicted branches cost more
+than the loads they would save.
 """
 
 from __future__ import annotations
@@ -99,9 +102,8 @@ def keep_active(active, phase):  # type: ignore[no-untyped-def]
     n = 0
     for i in range(active.shape[0]):
         a = active[i]
-        if phase[a] <= CROSSING:
-            active[n] = a
-            n += 1
+        active[n] = a
+        n += phase[a] <= CROSSING
     return active[:n]
 
 
@@ -123,16 +125,12 @@ def decide_lists(active, phase, link, svc_state):  # type: ignore[no-untyped-def
     for i in range(n):
         a = active[i]
         p = phase[a]
-        if p == TRAVEL:
-            if link[a] < 0:
-                transit[nt] = a
-                nt += 1
-        elif p == BORDER:
-            border[nb_] = a
-            nb_ += 1
-        elif p == SERVICE and svc_state[a] == WAITING:
-            waiting[nw] = a
-            nw += 1
+        transit[nt] = a
+        nt += (p == TRAVEL) & (link[a] < 0)
+        border[nb_] = a
+        nb_ += p == BORDER
+        waiting[nw] = a
+        nw += (p == SERVICE) & (svc_state[a] == WAITING)
     return transit[:nt].copy(), border[:nb_].copy(), waiting[:nw].copy()
 
 
@@ -234,16 +232,17 @@ def move_inputs(active, phase, group, target, caravan, border_ix, caravan_hazard
     for i in range(n):
         a = active[i]
         p = phase[a]
-        if p <= CROSSING and p != SERVICE:  # TRAVEL, BORDER or CROSSING
-            exposed[k] = a
-            gk = np.int64(group[a])
-            t = np.int64(target[a])
-            g[k] = gk
-            row[k] = gk * B + max(t, 0)
-            target_loc[k] = border_ix[t] if t >= 0 else -1
-            was[k] = p
-            mult[k] = caravan_hazard[caravan[a]] if p == TRAVEL else 1.0
-            k += 1
+        gk = np.int64(group[a])
+        t = np.int64(target[a])
+        tl = np.int64(border_ix[max(t, 0)]) if B > 0 else np.int64(-1)
+        ch = caravan_hazard[caravan[a]]
+        exposed[k] = a
+        g[k] = gk
+        row[k] = gk * B + max(t, 0)
+        target_loc[k] = tl if t >= 0 else -1
+        was[k] = p
+        mult[k] = ch if p == TRAVEL else 1.0
+        k += (p <= CROSSING) & (p != SERVICE)  # TRAVEL, BORDER or CROSSING
     return (
         exposed[:k].copy(),
         g[:k].copy(),
@@ -334,7 +333,7 @@ def active_stocks(active, phase, loc, group, svc_state, svc_queue, group_nat, qu
     """People per phase (the four active ones), per place outside services (``here``), per
     place × nationality outside services (``here_nat``, (L * N,)), stranded per place (in a
     border city, on a port's list, or waiting for a dated return) and waiting per place."""
-    phases = np.zeros(4, dtype=np.int64)
+    phases = np.zeros(5, dtype=np.int64)  # [4]: any other phase
     here = np.zeros(L, dtype=np.int64)
     here_nat = np.zeros(L * N, dtype=np.int64)
     stranded = np.zeros(L, dtype=np.int64)
@@ -342,22 +341,18 @@ def active_stocks(active, phase, loc, group, svc_state, svc_queue, group_nat, qu
     for i in range(active.shape[0]):
         a = active[i]
         p = phase[a]
-        if p < 4:
-            phases[p] += 1
         x = loc[a]
-        if p == SERVICE:
-            st = svc_state[a]
-            if st == WAITING:
-                waiting[x] += 1
-                stranded[x] += 1
-            elif st == QUEUED and queue_is_port[max(svc_queue[a], 0)]:
-                stranded[x] += 1
-        else:
-            here[x] += 1
-            here_nat[x * N + group_nat[group[a]]] += 1
-            if p == BORDER:
-                stranded[x] += 1
-    return phases, here, here_nat, stranded, waiting
+        st = svc_state[a]
+        svc = p == SERVICE
+        out = np.int64(not svc)
+        wait = svc & (st == WAITING)
+        on_list = svc & (st == QUEUED) & queue_is_port[max(svc_queue[a], 0)]
+        phases[min(p, 4)] += 1
+        here[x] += out
+        here_nat[x * N + group_nat[group[a]]] += out
+        stranded[x] += np.int64((p == BORDER) | wait | on_list)
+        waiting[x] += np.int64(wait)
+    return phases[:4].copy(), here, here_nat, stranded, waiting
 
 
 def active_stocks_np(
