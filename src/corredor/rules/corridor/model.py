@@ -119,7 +119,10 @@ class CorridorModel:
     def __init__(self, compiled: Compiled, seed: int = 0, *, parallel: bool = False) -> None:
         self.c = c = compiled
         self.seed = int(seed)
-        self.agents = AgentTable(COLUMNS, capacity=1 << 16)
+        # room for the expected departures (+2 %) from the start: growing by doubling copies
+        # every column several times and can leave twice the room needed
+        expected = float(c.departures.sum() + c.caravan_departures.sum())
+        self.agents = AgentTable(COLUMNS, capacity=max(1 << 16, int(1.02 * expected)))
         self.services = ServiceSystem(
             c.service_table(),
             seed=self.seed,
