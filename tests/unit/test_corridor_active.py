@@ -108,9 +108,14 @@ def test_move_inputs_and_border_arrivals_match_their_twins(
 def test_drain_hops_match_their_twin(seed, hops, n, share):
     r = np.random.default_rng(seed)
     table = np.where(r.random((hops, n)) < share, r.integers(0, 50, (hops, n)), -1).astype(np.int32)
-    t_nb, t_np = table.copy(), table.copy()
-    equal(drain_hops(t_nb), drain_hops_np(t_np))
-    assert (t_nb == -1).all() and (t_np == -1).all()
+    for rows, stop in ((hops, False), (hops, True), (max(hops - 2, 0), False)):
+        t_nb, t_np = table.copy(), table.copy()
+        got, want = drain_hops(t_nb, rows, stop), drain_hops_np(t_np, rows, stop)
+        assert got[3] == want[3]
+        equal(got[:3], want[:3])
+        np.testing.assert_array_equal(t_nb, t_np)
+        if got[3] == hops:
+            assert (t_nb == -1).all()
 
 
 @settings(max_examples=60, deadline=None)

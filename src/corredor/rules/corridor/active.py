@@ -294,37 +294,51 @@ def new_at_border_np(exposed: IntArray, was: Int8Array, phase: Int8Array) -> Int
 
 
 @nb.njit(cache=True)
-def drain_hops(table):  # type: ignore[no-untyped-def]
+def drain_hops(table, rows, stop_at_empty):  # type: ignore[no-untyped-def]
     """``table`` (hops, n), -1 where nothing happened: ``off`` (hops + 1), ``idx`` and ``val``
     such that ``idx[off[h]:off[h + 1]]`` are the columns with an entry at hop ``h`` (in increasing
-    order) and ``val`` their entries. The entries are reset to -1 (the table can be reused)."""
+    order) and ``val`` their entries, and the number of rows read. The entries are reset to -1
+    (the table can be reused). Only the first ``rows`` rows are read, and with
+    ``stop_at_empty`` none after the first empty one: the caller knows the rest are empty
+    (nobody moves on after a hop without an arrival)."""
     H, n = table.shape
     off = np.zeros(H + 1, dtype=np.int64)
     idx = np.empty(H * n, dtype=np.int64)
     val = np.empty(H * n, dtype=table.dtype)
     k = 0
+    read = 0
     for h in range(H):
-        for i in range(n):
-            v = table[h, i]
-            if v >= 0:
-                idx[k] = i
-                val[k] = v
-                table[h, i] = -1
-                k += 1
+        if h < rows and not (stop_at_empty and h > 0 and off[h] == off[h - 1]):
+            read += 1
+            for i in range(n):
+                v = table[h, i]
+                if v >= 0:
+                    idx[k] = i
+                    val[k] = v
+                    table[h, i] = -1
+                    k += 1
         off[h + 1] = k
-    return off, idx[:k].copy(), val[:k].copy()
+    return off, idx[:k].copy(), val[:k].copy(), read
 
 
-def drain_hops_np(table: IntArray) -> tuple[Int64Array, Int64Array, IntArray]:
+def drain_hops_np(
+    table: IntArray, rows: int, stop_at_empty: bool
+) -> tuple[Int64Array, Int64Array, IntArray, int]:
     """The NumPy twin of :func:`drain_hops`."""
-    parts = [np.flatnonzero(table[h] >= 0) for h in range(table.shape[0])]
-    off = np.zeros(table.shape[0] + 1, dtype=np.int64)
+    H = table.shape[0]
+    read = min(rows, H)
+    if stop_at_empty:
+        empty = np.flatnonzero(~(table[:read] >= 0).any(axis=1))
+        read = min(read, int(empty[0]) + 1) if empty.shape[0] else read
+    parts = [np.flatnonzero(table[h] >= 0) for h in range(read)]
+    parts += [np.zeros(0, dtype=np.int64)] * (H - read)
+    off = np.zeros(H + 1, dtype=np.int64)
     np.cumsum([p.shape[0] for p in parts], out=off[1:])
     idx = np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, dtype=np.int64)
-    hop = np.repeat(np.arange(table.shape[0]), np.diff(off))
+    hop = np.repeat(np.arange(H), np.diff(off))
     val = table[hop, idx]
     table[hop, idx] = -1
-    return off, idx, val
+    return off, idx, val, read
 
 
 # ---------------------------------------------------------------------- track

@@ -662,8 +662,10 @@ class CorridorModel:
                 expo, ezone, arrived, harmed,
             )  # fmt: skip
         # the events per hop (kernel twin: active.drain_hops_np), which resets the tables
-        h_off, h_idx, h_loc = drain_hops(harmed)
-        r_off, r_idx, r_loc = drain_hops(arrived)
+        # (an agent goes on to the next hop only after an arrival: the rows after the first
+        # hop without arrivals are empty in both tables)
+        r_off, r_idx, r_loc, hops = drain_hops(arrived, MAX_HOPS, True)
+        h_off, h_idx, h_loc, _ = drain_hops(harmed, hops, False)
         self.recorder.emit_segments(EV_HARM, h_off, h_loc, exposed[h_idx], a, day)
         self.recorder.emit_segments(EV_ARRIVE, r_off, r_loc, exposed[r_idx], a, day)
         self._set_phase(new_at_border(exposed, was, a["phase"]), Phase.BORDER)
