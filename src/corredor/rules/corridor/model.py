@@ -22,8 +22,10 @@ Every random draw is ``uniform(seed, stream, day, agent, k)`` (``corredor.engine
 run depends only on its seed, not on the order agents are processed in. Movement and exposure
 (the heaviest process) is the numba kernel ``corredor.rules.corridor.kernels.move_day``, one
 agent per thread, with a NumPy twin as its test oracle; the service queues are the numba
-kernels of ``corredor.engine.services``; the other processes are whole-array NumPy operations
-over the active agents.
+kernels of ``corredor.engine.services``; each process's passes over the active agents (who
+decides, who is exposed, apprehensions, the active list, the stocks) are single numba loops in
+``corredor.rules.corridor.active``, each with its NumPy twin; the rest are NumPy operations on
+the agents concerned.
 """
 
 from __future__ import annotations
