@@ -265,3 +265,29 @@ def test_parallel_kernel_is_thread_count_independent() -> None:
                 np.testing.assert_array_equal(getattr(out, name), getattr(ref, name))
     finally:
         nb.set_num_threads(before)
+
+
+@pytest.mark.parametrize(
+    ("ids", "service", "cls", "group", "match"),
+    [
+        ([0, 10], 0, 0, 0, "agent id out of range"),
+        ([-1, 1], 5, 0, 0, "agent id out of range"),
+        ([0, 1], [0, 2], 0, 0, "service index out of range"),
+        ([0, 1], 1, [0, 2], 0, "priority class out of range"),
+        ([0, 1], 0, [0, 1], 0, "priority class out of range"),
+        ([5, 1], 1, 0, 0, "already queued"),
+        ([1, 2, 1], 1, 0, 0, "appears twice"),
+        ([1, 2], 1, 0, 3, "group out of range"),
+    ],
+)
+def test_enqueue_reports_the_first_problem(ids, service, cls, group, match) -> None:
+    """The one-pass check reports the first problem in the documented order."""
+    t = ServiceTable.create(["a", "b"], n_classes=[1, 2], n_groups=2)
+    agents = make_agents(10)
+    agents["group"][2] = group
+    svc = ServiceSystem(t, seed=0, group_column="group")
+    svc.enqueue(agents, [5], 0, day=0)
+    with pytest.raises(ValueError, match=match):
+        svc.enqueue(agents, ids, service, cls, day=0)
+    svc.enqueue(agents, [1, 2 if group == 0 else 3], 1, [1, 0], day=0)
+    assert svc.queued(by_class=True).tolist() == [1, 1, 1]

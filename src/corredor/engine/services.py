@@ -569,7 +569,55 @@ def _bucket_length(day, bk_head, ent_next):
     return n
 
 
+@nb.njit(cache=True)
+def _check_targets(ids, services, classes, n_agents, n_classes, state, group, n_groups):
+    """The problems of an enqueue request as bits, checked in one pass: 1 an agent id out of
+    range, 2 a service out of range, 4 a class out of range, 8 an agent already in a queue, in
+    service or waiting, 16 an agent twice, 32 a group out of range (``n_groups < 0``: none)."""
+    bad = 0
+    for j in range(ids.shape[0]):
+        a = ids[j]
+        sv = services[j]
+        if a < 0 or a >= n_agents:
+            bad |= 1
+            continue
+        if sv < 0 or sv >= n_classes.shape[0]:
+            bad |= 2
+        elif classes[j] < 0 or classes[j] >= n_classes[sv]:
+            bad |= 4
+        if state[a] != _NONE:
+            bad |= 8
+        if n_groups >= 0 and (group[a] < 0 or group[a] >= n_groups):
+            bad |= 32
+    if bad & 1 == 0 and ids.shape[0] > 1:
+        srt = np.sort(ids)
+        for j in range(1, srt.shape[0]):
+            if srt[j] == srt[j - 1]:
+                bad |= 16
+                break
+    return bad
+
+
+_TARGET_PROBLEMS = (
+    (1, "agent id out of range"),
+    (2, "service index out of range"),
+    (4, "priority class out of range for its service"),
+    (8, "an agent is already queued, in service or waiting; withdraw it"),
+    (16, "an agent appears twice"),
+)
+
+
 # ===================================================================== the system
+def _per_agent(x: npt.ArrayLike, n: int) -> npt.NDArray[np.int64]:
+    """``x`` as one int64 per agent (a scalar is repeated; cheaper than ``broadcast_to``)."""
+    arr = np.asarray(x, dtype=np.int64)
+    if arr.shape == (n,):
+        return arr
+    if arr.ndim == 0:
+        return np.full(n, arr, dtype=np.int64)
+    return np.ascontiguousarray(np.broadcast_to(arr, (n,)))
+
+
 def _pow2(n: int) -> int:
     return 1 << max(int(n) - 1, 0).bit_length()
 
@@ -933,21 +981,24 @@ class ServiceSystem:
         ids_ = np.asarray(ids, dtype=np.int32).ravel()
         if ids_.shape[0] == 0:
             return ids_, ids_
-        self._check_ids(agents, ids_)
-        s = np.broadcast_to(np.asarray(service, dtype=np.int64), ids_.shape)
-        c = np.broadcast_to(np.asarray(cls, dtype=np.int64), ids_.shape)
-        if s.min() < 0 or s.max() >= self.table.n_services:
-            raise ValueError("service index out of range")
-        if (c < 0).any() or (c >= self.table.n_classes[s]).any():
-            raise ValueError("priority class out of range for its service")
-        if (agents.raw("svc_state")[ids_] != _NONE).any():
-            raise ValueError("an agent is already queued, in service or waiting; withdraw it")
-        if np.unique(ids_).shape[0] != ids_.shape[0]:
-            raise ValueError("an agent appears twice")
-        if self.group_column is not None:
-            g = agents.raw(self.group_column)[ids_]
-            if g.min() < 0 or g.max() >= self.table.n_groups:
-                raise ValueError(f"{self.group_column} out of range of the outcome groups")
+        s, c = _per_agent(service, ids_.shape[0]), _per_agent(cls, ids_.shape[0])
+        # every check in one pass (the first problem in the order below is reported)
+        grouped = self.group_column is not None
+        bad = _check_targets(
+            ids_,
+            s,
+            c,
+            agents.n,
+            np.asarray(self.table.n_classes, dtype=np.int64),
+            agents.raw("svc_state"),
+            agents.raw(self.group_column) if grouped else self._no_group,
+            self.table.n_groups if grouped else -1,
+        )
+        if bad:
+            for bit, message in _TARGET_PROBLEMS:
+                if bad & bit:
+                    raise ValueError(message)
+            raise ValueError(f"{self.group_column} out of range of the outcome groups")
         return ids_, (self.qbase[s] + c).astype(np.int32)
 
     def _reserve_queues(self, need: npt.NDArray[np.int64]) -> None:

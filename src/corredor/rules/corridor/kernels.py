@@ -130,11 +130,16 @@ def within_table(
     cand = np.broadcast_to(cand, util.shape)
     x = np.where(cand, util, -np.inf)
     node_max = np.full((R, L), -np.inf)
-    np.maximum.at(node_max, (slice(None), link_from), x)
+    start = out_off[:-1]
+    nonempty = out_off[1:] > start
+    if np.array_equal(link_from, np.repeat(np.arange(L), np.diff(out_off))):
+        # links grouped by origin node (CSR): a segment maximum (the same values as below)
+        node_max[:, nonempty] = np.maximum.reduceat(x, start[nonempty], axis=1)
+    else:
+        np.maximum.at(node_max, (slice(None), link_from), x)
     with np.errstate(invalid="ignore"):
         w = np.where(cand, np.exp(x - node_max[:, link_from]), 0.0)
     cs = np.cumsum(w, axis=1)
-    start = out_off[:-1]
     before = np.where(start > 0, cs[:, np.maximum(start - 1, 0)], 0.0)  # (R, L)
     within = cs - before[:, link_from]
     has_links = out_off[1:] > start

@@ -22,8 +22,10 @@ Every random draw is ``uniform(seed, stream, day, agent, k)`` (``corredor.engine
 run depends only on its seed, not on the order agents are processed in. Movement and exposure
 (the heaviest process) is the numba kernel ``corredor.rules.corridor.kernels.move_day``, one
 agent per thread, with a NumPy twin as its test oracle; the service queues are the numba
-kernels of ``corredor.engine.services``; the other processes are whole-array NumPy operations
-over the active agents.
+kernels of ``corredor.engine.services``; each process's passes over the active agents (who
+decides, who is exposed, apprehensions, the active list, the stocks) are single numba loops in
+``corredor.rules.corridor.active``, each with its NumPy twin; the rest are NumPy operations on
+the agents concerned.
 """
 
 from __future__ import annotations
@@ -37,7 +39,17 @@ import numpy.typing as npt
 from corredor.engine.agents import AgentTable
 from corredor.engine.plan import DayPlan, process, tracker
 from corredor.engine.rng import mix64, stream_key_np, uniform_from_key_np
-from corredor.engine.services import QueueState, ServiceSystem, Verb
+from corredor.engine.services import ServiceSystem, Verb
+from corredor.rules.corridor.active import (
+    active_stocks,
+    border_choice,
+    decide_lists,
+    drain_hops,
+    enforce_draws,
+    keep_active,
+    move_inputs,
+    new_at_border,
+)
 from corredor.rules.corridor.compiled import (
     BORDER_CITY,
     DETENTION_KIND,
@@ -115,7 +127,10 @@ class CorridorModel:
     def __init__(self, compiled: Compiled, seed: int = 0, *, parallel: bool = False) -> None:
         self.c = c = compiled
         self.seed = int(seed)
-        self.agents = AgentTable(COLUMNS, capacity=1 << 16)
+        # room for the expected departures (+2 %) from the start: growing by doubling copies
+        # every column several times and can leave twice the room needed
+        expected = float(c.departures.sum() + c.caravan_departures.sum())
+        self.agents = AgentTable(COLUMNS, capacity=max(1 << 16, int(1.02 * expected)))
         self.services = ServiceSystem(
             c.service_table(),
             seed=self.seed,
@@ -138,6 +153,7 @@ class CorridorModel:
         self.wake: dict[int, list[IntArray]] = defaultdict(list)
         self.exposure = np.zeros(0)
         self.expo_zone = np.zeros(0, dtype=np.int32)
+        self._hop_buf = np.full((2, 0), -1, dtype=np.int32)
         self.recorder = Recorder(c)
         self.day = 0
         # per-day derived tables
@@ -145,6 +161,8 @@ class CorridorModel:
         self._hazard = c.zone_hazard[0]
         self._ahead = np.zeros((c.n_groups, len(c.loc_names)))
         self._ahead_key = b""
+        self._cross_key = b""
+        self._travel_key = b""
         self._stock_loc = np.zeros(len(c.loc_names))
         self._stock_loc_nat = np.zeros((len(c.loc_names), len(c.nat_names)))
         S = len(c.svc_names)
@@ -501,12 +519,11 @@ class CorridorModel:
 
     def step_decide(self, day: int) -> None:
         c, a = self.c, self.agents
-        act = self.active
-        ph = a["phase"][act]
-        self._decide_transit(act[(ph == Phase.TRAVEL) & (a["link"][act] < 0)])
-        self._decide_border(act[ph == Phase.BORDER])
-        svc_act = act[ph == Phase.SERVICE]
-        waiting = svc_act[a["svc_state"][svc_act] == QueueState.WAITING]
+        # one pass over the active agents (kernel twin: active.decide_lists_np); nobody who
+        # decides below is in a service, so the waiting list does not change meanwhile
+        transit, border, waiting = decide_lists(self.active, a["phase"], a["link"], a["svc_state"])
+        self._decide_transit(transit)
+        self._decide_border(border)
         if waiting.shape[0]:
             h = _cal(c, "mpp_abandon_hazard", day, 0.0)
             quit_ = waiting[self.u(self.keys.decide, waiting, 5) < h]
@@ -531,8 +548,12 @@ class CorridorModel:
         w_w = _opt(c, "weights.expected_wait", day)
         w_e = _opt(c, "weights.enforcement", day)
         queued_all = self.services.queued().astype(float)
+        # joining keeps an agent where it is: the places are read once; the phases again for
+        # each office (an agent who joined one office does not apply to the next)
+        loc = a["loc"][ids]
         for s in np.flatnonzero(self._svc_is_transit & c.svc_open[day]):
-            here = ids[(a["loc"][ids] == c.svc_loc[s]) & (a["phase"][ids] == Phase.TRAVEL)]
+            here = ids[loc == c.svc_loc[s]]
+            here = here[a["phase"][here] == Phase.TRAVEL]
             if here.shape[0] == 0:
                 continue
             g = a["group"][here].astype(np.int64)
@@ -557,41 +578,30 @@ class CorridorModel:
         c, a, day = self.c, self.agents, self.day
         if ids.shape[0] == 0:
             return
-        loc = a["loc"][ids]
-        g = a["group"][ids].astype(np.int64)
-        nat = c.group_nat[g]
-        port = np.full(ids.shape[0], -1, dtype=np.int64)
-        for s in np.flatnonzero(self._svc_is_port & c.svc_open[day]):
-            port[(loc == c.svc_loc[s]) & (port < 0)] = s
-        has_port = port >= 0
-        ps = np.where(has_port, port, 0)
+        # the first open port at each place; per port and group its attraction (the chance
+        # of not being denied, for a port outside the group's own country); per port the
+        # deterrence of its queue
+        S = len(c.svc_names)
+        port_of_loc = np.full(len(c.loc_names), -1, dtype=np.int64)
+        for s in np.flatnonzero(self._svc_is_port & c.svc_open[day])[::-1]:
+            port_of_loc[c.svc_loc[s]] = s
         table = c.outcome_table_on(day)
-        attract = np.where(
-            has_port & ~self._svc_own_country[nat, ps], 1.0 - table[ps, g, Verb.DENY], 0.0
-        )
-        queued = self.services.queued()[ps].astype(float)
-        cap = np.maximum(c.svc_capacity[day][ps], 1e-9)
+        attract = np.where(~self._svc_own_country[c.group_nat].T, 1.0 - table[:, :, Verb.DENY], 0.0)
+        queued = self.services.queued().astype(float)
+        cap = np.maximum(c.svc_capacity[day][:S], 1e-9)
         w_q = _opt(c, "weights.queue_length", day)
         w_w = _opt(c, "weights.expected_wait", day)
-        p_port = (
-            _opt(c, "options.apply.port_propensity", day)
-            * attract
-            * np.exp(np.minimum(w_q * queued + w_w * queued / cap, 0.0))
-        )
-        p_cross = np.full(ids.shape[0], _opt(c, "options.cross.irregular_propensity", day))
-        waited = day - a["since"][ids]
-        p_cross[waited >= _opt(c, "options.wait.max_days", day, 30.0)] = 1.0
-        p_ret = _opt(c, "options.return.daily_hazard", day)
-        p_set = _opt(c, "options.settle.daily_hazard_mexico", day)
-        # order: home, settle, port, cross (probabilities scaled to sum to at most 1)
-        stack = np.stack(
-            [np.full(ids.shape[0], p_ret), np.full(ids.shape[0], p_set), p_port, p_cross], axis=1
-        )
-        total = stack.sum(axis=1)
-        stack /= np.maximum(total, 1.0)[:, None]
-        cum = np.cumsum(stack, axis=1)
-        u = self.u(self.keys.decide, ids, 2)
-        choice = (u[:, None] >= cum).sum(axis=1)  # 4 = wait
+        factor = np.exp(np.minimum(w_q * queued + w_w * queued / cap, 0.0))
+        # the choices (kernel twin: active.border_choice_np); 4 = wait
+        choice, port = border_choice(
+            ids, a["loc"], a["group"], a["since"], port_of_loc, attract, factor,
+            _opt(c, "options.apply.port_propensity", day),
+            _opt(c, "options.cross.irregular_propensity", day),
+            _opt(c, "options.wait.max_days", day, 30.0),
+            _opt(c, "options.return.daily_hazard", day),
+            _opt(c, "options.settle.daily_hazard_mexico", day),
+            self.keys.decide, day,
+        )  # fmt: skip
         home = ids[choice == 0]
         a["loc"][home] = c.origin_loc[a["origin"][home]]
         self._set_phase(home, Phase.RETURNED)
@@ -650,18 +660,25 @@ class CorridorModel:
             + w_n * share[to][:, c.group_nat].T
         )  # (G, E)
         # rows g * B + b: group g heading for border city b; links that get closer to b
-        d_to = c.dist_to_city[:, to]  # (B, E)
-        left = w_d * (c.link_km[None] + np.where(np.isfinite(d_to), d_to, 0.0))
-        util_gb = (util[:, None, :] + left[None]).reshape(G * B, -1)
-        travel = (d_to < c.dist_to_city[:, c.link_from]) & ~c.link_crossing[None]
+        # (the distance term and the candidate links change only with the distance weight)
+        if self._travel_key != np.float64(w_d).tobytes():
+            d_to = c.dist_to_city[:, to]  # (B, E)
+            self._travel_left = w_d * (c.link_km[None] + np.where(np.isfinite(d_to), d_to, 0.0))
+            travel = (d_to < c.dist_to_city[:, c.link_from]) & ~c.link_crossing[None]
+            self._travel_cand = np.tile(travel, (G, 1))
+            self._travel_key = np.float64(w_d).tobytes()
+        util_gb = (util[:, None, :] + self._travel_left[None]).reshape(G * B, -1)
         self._travel_within, self._travel_has = within_table(
-            util_gb, np.tile(travel, (G, 1)), c.out_off, c.link_from
+            util_gb, self._travel_cand, c.out_off, c.link_from
         )
-        self._cross_within, self._cross_has = within_table(
-            w_e * hz_link * c.link_days[None], c.link_crossing, c.out_off, c.link_from
-        )
-        # hazard-days ahead on the shortest way to the border: changes only with the effort
+        # the crossing table and the hazard-days ahead on the shortest way to the border change
+        # only with the effort and the hazards (and the enforcement weight)
         key = eff.tobytes() + self._hazard.tobytes()
+        if key + np.float64(w_e).tobytes() != self._cross_key:
+            self._cross_within, self._cross_has = within_table(
+                w_e * hz_link * c.link_days[None], c.link_crossing, c.out_off, c.link_from
+            )
+            self._cross_key = key + np.float64(w_e).tobytes()
         if key != self._ahead_key:
             self._ahead, self._ahead_key = self._ahead_table(hz_loc, hz_link), key
 
@@ -703,21 +720,16 @@ class CorridorModel:
         """Movement and exposure: the numba kernel :func:`~corredor.rules.corridor.kernels.
         move_day` (its NumPy twin ``move_day_np`` is the test oracle), then the events."""
         c, a = self.c, self.agents
-        act = self.active
-        ph = a["phase"][act]
-        exposed = act[(ph == Phase.TRAVEL) | (ph == Phase.BORDER) | (ph == Phase.CROSSING)]
+        # the exposed agents and their inputs in one pass (kernel twin: active.move_inputs_np);
+        # caravans: hazard × the caravan's multiplier while travelling (1 otherwise)
+        exposed, g, row, target_loc, was, mult = move_inputs(
+            self.active, a["phase"], a["group"], a["target"], a["caravan"], c.border_ix,
+            c.caravan_hazard,
+        )  # fmt: skip
         n = exposed.shape[0]
         expo = np.zeros(n)
         ezone = np.full(n, -1, dtype=np.int32)
-        arrived = np.full((MAX_HOPS, n), -1, dtype=np.int32)
-        harmed = np.full((MAX_HOPS, n), -1, dtype=np.int32)
-        g = a["group"][exposed].astype(np.int64)
-        target = a["target"][exposed].astype(np.int64)
-        row = g * len(c.border_ix) + np.maximum(target, 0)
-        target_loc = np.where(target >= 0, c.border_ix[np.maximum(target, 0)], -1).astype(np.int64)
-        was = a["phase"][exposed].copy()
-        # caravans: hazard × the caravan's multiplier while travelling (1 otherwise)
-        mult = np.where(was == Phase.TRAVEL, c.caravan_hazard[a["caravan"][exposed]], 1.0)
+        arrived, harmed = self._hop_tables(n)
         if n:
             move_day(
                 exposed, a["loc"], a["link"], a["t_left"], a["phase"], row, g, target_loc, mult,
@@ -727,16 +739,28 @@ class CorridorModel:
                 self.keys.route, self.keys.harm, day, MAX_HOPS,
                 expo, ezone, arrived, harmed,
             )  # fmt: skip
-        for hop in range(MAX_HOPS):
-            hit = np.flatnonzero(harmed[hop] >= 0)
-            if hit.shape[0]:
-                self.recorder.emit(EV_HARM, harmed[hop, hit], exposed[hit], a, day)
-            got = np.flatnonzero(arrived[hop] >= 0)
-            if got.shape[0]:
-                self.recorder.emit(EV_ARRIVE, arrived[hop, got], exposed[got], a, day)
-        border = exposed[(was != Phase.BORDER) & (a["phase"][exposed] == Phase.BORDER)]
-        self._set_phase(border, Phase.BORDER)
+        # the events per hop (kernel twin: active.drain_hops_np), which resets the tables
+        # (an agent goes on to the next hop only after an arrival: the rows after the first
+        # hop without arrivals are empty in both tables)
+        r_off, r_idx, r_loc, hops = drain_hops(arrived, MAX_HOPS, True)
+        h_off, h_idx, h_loc, _ = drain_hops(harmed, hops, False)
+        self.recorder.emit_segments(EV_HARM, h_off, h_loc, exposed[h_idx], a, day)
+        self.recorder.emit_segments(EV_ARRIVE, r_off, r_loc, exposed[r_idx], a, day)
+        self._set_phase(new_at_border(exposed, was, a["phase"]), Phase.BORDER)
         self._exp_ids, self._expo, self._ezone = exposed, expo, ezone
+
+    def _hop_tables(self, n: int) -> tuple[IntArray, IntArray]:
+        """The movement kernel's (MAX_HOPS, n) arrival and harm tables, all -1: views of
+        buffers kept between days (``drain_hops`` resets the entries the kernel wrote)."""
+        if self._hop_buf.shape[1] < MAX_HOPS * n:
+            self._hop_buf = np.full(
+                (2, max(MAX_HOPS * n, 2 * self._hop_buf.shape[1])), -1, np.int32
+            )
+        size = MAX_HOPS * n
+        return (
+            self._hop_buf[0, :size].reshape(MAX_HOPS, n),
+            self._hop_buf[1, :size].reshape(MAX_HOPS, n),
+        )
 
     @property
     def _stop_loc(self) -> npt.NDArray[np.bool_]:
@@ -749,9 +773,12 @@ class CorridorModel:
     def step_enforce(self, day: int) -> None:
         c, a = self.c, self.agents
         ids, expo, zone = self._exp_ids, self._expo, self._ezone
-        protected = c.protected_status[a["status"][ids]] & ~c.zone_in_dest[np.maximum(zone, 0)]
-        p = -np.expm1(-expo)
-        caught = (self.u(self.keys.enforce, ids) < p) & (zone >= 0) & ~protected
+        # draws and the crossings that ended in the destination, in one pass (kernel twin:
+        # active.enforce_draws_np); joining below changes only the agents caught
+        caught, entered = enforce_draws(
+            ids, expo, zone, a["status"], c.protected_status, c.zone_in_dest, a["phase"],
+            a["link"], a["loc"], c.loc_in_dest, self.keys.enforce, day,
+        )  # fmt: skip
         got = ids[caught]
         if got.shape[0]:
             z = zone[caught]
@@ -760,28 +787,25 @@ class CorridorModel:
             a["dest_encounters"][got[in_dest]] += 1
             self._join(got, c.zone_detention[z].astype(np.int32))
         # crossed without being apprehended: entered the destination
-        entered = ids[~caught & (a["phase"][ids] == Phase.CROSSING) & (a["link"][ids] < 0)]
-        entered = entered[c.loc_in_dest[a["loc"][entered]]]
         if entered.shape[0]:
             self.recorder.emit(EV_EVADE, a["loc"][entered], entered, a, day)
             self._outcome(entered, success=True)
             self._set_phase(entered, Phase.IN_DEST)
-        # reached the destination's interior some other way
-        self.active = self.active[np.isin(a["phase"][self.active], (0, 1, 2, 3))]
+        # reached the destination's interior some other way (kernel twin:
+        # active.keep_active_np; compacts in place)
+        self.active = keep_active(self.active, a["phase"])
 
     def step_track(self, day: int) -> None:
         c, a = self.c, self.agents
-        act = self.active
-        loc = a["loc"][act]
-        L = len(c.loc_names)
-        here = a["phase"][act] != Phase.SERVICE
-        self._stock_loc = np.bincount(loc[here], minlength=L).astype(float)
-        nat = c.group_nat[a["group"][act[here]]]
-        N = len(c.nat_names)
-        self._stock_loc_nat = (
-            np.bincount(loc[here] * N + nat, minlength=L * N).reshape(L, N).astype(float)
-        )
-        self.recorder.track(self, day)
+        L, N = len(c.loc_names), len(c.nat_names)
+        # every count over the active agents in one pass (kernel twin: active.active_stocks_np)
+        phases, here, here_nat, stranded, waiting = active_stocks(
+            self.active, a["phase"], a["loc"], a["group"], a["svc_state"], a["svc_queue"],
+            c.group_nat, self.recorder.queue_is_port(self.services), L, N,
+        )  # fmt: skip
+        self._stock_loc = here.astype(float)
+        self._stock_loc_nat = here_nat.reshape(L, N).astype(float)
+        self.recorder.track(self, day, phases, stranded, waiting)
 
     # ================================================================== run
     def recompile(self, compiled: Compiled) -> None:
@@ -798,7 +822,7 @@ class CorridorModel:
             raise ValueError("recompile: the new arrays describe a different corridor")
         self.c = compiled
         self.recorder.c = compiled
-        self._ahead_key = b""
+        self._ahead_key = self._cross_key = self._travel_key = b""
 
     def run_day(self, day: int) -> None:
         self.day = day

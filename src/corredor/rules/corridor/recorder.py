@@ -22,18 +22,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+import numba as nb
 import numpy as np
 import numpy.typing as npt
 
 from corredor.engine.agents import AgentTable
-from corredor.engine.services import QueueState
+from corredor.engine.services import ServiceSystem
 from corredor.rules.corridor.compiled import BORDER_CITY, PORT_KIND, Compiled
 from corredor.rules.corridor.state import (
     EV_APPREHEND,
     EVENT_KINDS,
     N_EVENT_KINDS,
     TARGET_OF,
-    Phase,
 )
 from corredor.scenario.corridor.base import selector_targets
 
@@ -54,6 +54,43 @@ def period_index(start: dt.date, days: int, frequency: str) -> npt.NDArray[np.in
         years = m // 12
         out = years - years[0]
     return out.astype(np.int32)
+
+
+def _per_event(x: npt.ArrayLike, n: int, dtype: npt.DTypeLike) -> npt.NDArray[np.generic]:
+    """``x`` as one value per event (a scalar is repeated; cheaper than ``broadcast_to``)."""
+    arr = np.asarray(x, dtype=dtype)
+    if arr.shape == (n,):
+        return arr
+    if arr.ndim == 0:
+        return np.full(n, arr, dtype=arr.dtype)
+    return np.broadcast_to(arr, (n,))
+
+
+@nb.njit(cache=True)
+def count_events(events, target, group, ids):  # type: ignore[no-untyped-def]
+    """Add one event per agent ``ids[i]`` to ``events[target[i], group]`` (the last target slot:
+    no target, ``target < 0``); returns the agents' groups (int64)."""
+    none = events.shape[0] - 1
+    g = np.empty(ids.shape[0], dtype=np.int64)
+    for i in range(ids.shape[0]):
+        t = target[i]
+        g[i] = group[ids[i]]
+        events[t if t >= 0 else none, g[i]] += 1
+    return g
+
+
+def count_events_np(
+    events: npt.NDArray[np.int64],
+    target: npt.NDArray[np.int64],
+    group: npt.NDArray[np.int16],
+    ids: IntArray,
+) -> npt.NDArray[np.int64]:
+    """The NumPy twin of :func:`count_events`."""
+    X, G = events.shape
+    g = group[ids].astype(np.int64)
+    slot = np.where(target >= 0, target, X - 1)
+    events += np.bincount(slot * G + g, minlength=X * G).reshape(X, G)
+    return g
 
 
 class _Obs:
@@ -131,6 +168,7 @@ class Recorder:
         self.phase_stock = np.zeros((T, 4), dtype=np.int32)  # active phases
         self.svc_stock = np.zeros((T, S, 3), dtype=np.int32)
         self._port = np.array([k == PORT_KIND for k in c.svc_kind])
+        self._queue_is_port: npt.NDArray[np.bool_] | None = None
 
     # ------------------------------------------------------------------ events
     def _grow(self, arr: IntArray, n: int) -> IntArray:
@@ -153,14 +191,9 @@ class Recorder:
         n = ids.shape[0]
         if n == 0:
             return
-        tgt = np.broadcast_to(np.asarray(target, dtype=np.int64), (n,))
-        g = agents["group"][ids].astype(np.int64)
-        slot = np.where(tgt >= 0, tgt, self.X - 1)
-        G = self.events.shape[3]
-        self.events[self.month[day], kind] += np.bincount(
-            slot * G + g, minlength=self.X * G
-        ).reshape(self.X, G)
-        st = None if status is None else np.broadcast_to(np.asarray(status), (n,))
+        tgt = _per_event(target, n, np.int64)
+        g = count_events(self.events[self.month[day], kind], tgt, agents.raw("group"), ids)
+        st = None if status is None else _per_event(status, n, None)
         for i in self.by_kind.get(kind, ()):
             o = self.obs[i]
             ok = o.target_ok[TARGET_OF[kind]][tgt] & o.grp_ok[g]
@@ -188,6 +221,26 @@ class Recorder:
                 self._dest_last_fy[who] = fy
                 self.dest_people_fy[fy] += int(np.count_nonzero(new))
 
+    def emit_segments(
+        self,
+        kind: int,
+        off: npt.NDArray[np.int64],
+        target: npt.NDArray[np.int32],
+        ids: IntArray,
+        agents: AgentTable,
+        day: int,
+    ) -> None:
+        """Events of one kind given in segments ``off[j]:off[j + 1]`` (e.g. the hops of a day's
+        movement), each as one :meth:`emit`. Without an observable in people of this kind
+        (which counts an agent once per call) the segments are recorded in one call: the
+        counts are the same."""
+        if not any(self.obs[i].people for i in self.by_kind.get(kind, ())):
+            self.emit(kind, target, ids, agents, day)
+            return
+        for j in range(off.shape[0] - 1):
+            lo, hi = off[j], off[j + 1]
+            self.emit(kind, target[lo:hi], ids[lo:hi], agents, day)
+
     def served(self, svc: IntArray, joined: IntArray, day: int) -> None:
         """Days from joining to leaving of the people services released today."""
         y = self.year[day]
@@ -201,21 +254,25 @@ class Recorder:
             )
 
     # ------------------------------------------------------------------ stocks
-    def track(self, model: CorridorModel, day: int) -> None:
-        a, c = model.agents, self.c
-        act = model.active
-        ph = a["phase"][act]
-        self.phase_stock[day] = np.bincount(ph, minlength=4)[:4]
+    def queue_is_port(self, services: ServiceSystem) -> npt.NDArray[np.bool_]:
+        """Per queue of ``services``, whether it is a port's list."""
+        if self._queue_is_port is None:
+            self._queue_is_port = self._port[services.queue_service]
+        return self._queue_is_port
+
+    def track(
+        self,
+        model: CorridorModel,
+        day: int,
+        phases: npt.NDArray[np.int64],
+        stranded: npt.NDArray[np.int64],
+        waiting: npt.NDArray[np.int64],
+    ) -> None:
+        """Today's stocks; the counts over the active agents come from the model's single pass
+        (:func:`corredor.rules.corridor.active.active_stocks`): people per active phase, and per
+        place stranded (in a border city, on a port's list or waiting for a dated hearing) and
+        waiting for a dated hearing."""
+        self.phase_stock[day] = phases
         self.svc_stock[day] = model.services.stocks()
-        loc = a["loc"][act]
-        L = len(c.loc_names)
-        at_border = ph == Phase.BORDER
-        svc = ph == Phase.SERVICE
-        state = a["svc_state"][act]
-        on_list = svc & (state == QueueState.QUEUED)
-        q = a["svc_queue"][act]
-        on_list &= self._port[model.services.queue_service[np.maximum(q, 0)]]
-        mpp = svc & (state == QueueState.WAITING)
-        stranded = np.bincount(loc[at_border | on_list | mpp], minlength=L)
         self.stranded[day] = stranded[self.border_cities]
-        self.mpp_waiting[day] = np.bincount(loc[mpp], minlength=L)[self.border_cities]
+        self.mpp_waiting[day] = waiting[self.border_cities]

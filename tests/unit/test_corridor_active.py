@@ -1,0 +1,183 @@
+"""The corridor's numba kernels over the active agents agree bit for bit with their NumPy twins
+(hypothesis on random agent tables)."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from corredor.engine.rng import stream_key_np
+from corredor.rules.corridor.active import (
+    active_stocks,
+    active_stocks_np,
+    border_choice,
+    border_choice_np,
+    decide_lists,
+    decide_lists_np,
+    drain_hops,
+    drain_hops_np,
+    enforce_draws,
+    enforce_draws_np,
+    keep_active,
+    keep_active_np,
+    move_inputs,
+    move_inputs_np,
+    new_at_border,
+    new_at_border_np,
+)
+from corredor.rules.corridor.recorder import count_events, count_events_np
+
+
+def random_table(seed: int, n_table: int, n_active: int, n_loc: int, n_border: int):
+    r = np.random.default_rng(seed)
+    n_active = min(n_active, n_table)
+    n_border = min(n_border, n_loc)
+    # the active ids in no particular order (new agents are appended, returning ones are not)
+    active = r.permutation(n_table)[:n_active].astype(np.int32)
+    groups, nats, queues, caravans = 6, 3, 5, 3
+    return dict(
+        active=active,
+        phase=r.integers(0, 8, n_table).astype(np.int8),
+        loc=r.integers(0, n_loc, n_table).astype(np.int32),
+        link=np.where(r.random(n_table) < 0.5, r.integers(0, 9, n_table), -1).astype(np.int32),
+        group=r.integers(0, groups, n_table).astype(np.int16),
+        target=r.integers(-1, n_border, n_table).astype(np.int16),
+        caravan=r.integers(0, caravans + 1, n_table).astype(np.int16),
+        svc_state=r.integers(0, 4, n_table).astype(np.int8),
+        svc_queue=r.integers(-1, queues, n_table).astype(np.int32),
+        border_ix=np.sort(r.choice(n_loc, min(n_border, n_loc), replace=False)).astype(np.int32),
+        caravan_hazard=np.concatenate([[1.0], r.uniform(0, 1, caravans)]),
+        group_nat=r.integers(0, nats, groups).astype(np.int32),
+        queue_is_port=r.random(queues) < 0.5,
+        nats=nats,
+    )
+
+
+def equal(x, y) -> None:
+    assert len(x) == len(y)
+    for a, b in zip(x, y, strict=True):
+        assert a.dtype == b.dtype, (a.dtype, b.dtype)
+        np.testing.assert_array_equal(a, b)
+
+
+tables = dict(
+    seed=st.integers(0, 2**31 - 1),
+    n_table=st.integers(1, 400),
+    n_active=st.integers(0, 400),
+    n_loc=st.integers(1, 12),
+    n_border=st.integers(0, 4),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(**tables)
+def test_keep_and_decide_lists_match_their_twins(seed, n_table, n_active, n_loc, n_border):
+    t = random_table(seed, n_table, n_active, n_loc, n_border)
+    want = keep_active_np(t["active"], t["phase"])
+    got = keep_active(t["active"].copy(), t["phase"])
+    equal([got], [want])
+    args = (t["active"], t["phase"], t["link"], t["svc_state"])
+    equal(decide_lists(*args), decide_lists_np(*args))
+
+
+@settings(max_examples=60, deadline=None)
+@given(**tables)
+def test_move_inputs_and_border_arrivals_match_their_twins(
+    seed, n_table, n_active, n_loc, n_border
+):
+    t = random_table(seed, n_table, n_active, n_loc, n_border)
+    args = (
+        t["active"], t["phase"], t["group"], t["target"], t["caravan"], t["border_ix"],
+        t["caravan_hazard"],
+    )  # fmt: skip
+    got, want = move_inputs(*args), move_inputs_np(*args)
+    equal(got, want)
+    exposed, was = want[0], want[4]
+    moved = np.random.default_rng(seed + 1).integers(0, 4, t["phase"].shape[0]).astype(np.int8)
+    equal([new_at_border(exposed, was, moved)], [new_at_border_np(exposed, was, moved)])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    hops=st.integers(1, 12),
+    n=st.integers(0, 300),
+    share=st.floats(0, 1),
+)
+def test_drain_hops_match_their_twin(seed, hops, n, share):
+    r = np.random.default_rng(seed)
+    table = np.where(r.random((hops, n)) < share, r.integers(0, 50, (hops, n)), -1).astype(np.int32)
+    for rows, stop in ((hops, False), (hops, True), (max(hops - 2, 0), False)):
+        t_nb, t_np = table.copy(), table.copy()
+        got, want = drain_hops(t_nb, rows, stop), drain_hops_np(t_np, rows, stop)
+        assert got[3] == want[3]
+        equal(got[:3], want[:3])
+        np.testing.assert_array_equal(t_nb, t_np)
+        if got[3] == hops:
+            assert (t_nb == -1).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(**tables, share=st.floats(0, 1))
+def test_enforce_draws_match_their_twin(seed, n_table, n_active, n_loc, n_border, share):
+    t = random_table(seed, n_table, n_active, n_loc, n_border)
+    r = np.random.default_rng(seed + 2)
+    ids = t["active"]
+    n, zones = ids.shape[0], 4
+    expo = np.where(r.random(n) < share, r.exponential(0.5, n), 0.0)
+    zone = r.integers(-1, zones, n).astype(np.int32)
+    args = (
+        ids, expo, zone, r.integers(0, 3, n_table).astype(np.int8), np.array([False, True, True]),
+        r.random(zones) < 0.5, t["phase"], t["link"], t["loc"], r.random(n_loc) < 0.3,
+        stream_key_np(seed, 105), int(r.integers(0, 4000)),
+    )  # fmt: skip
+    equal(enforce_draws(*args), enforce_draws_np(*args))
+
+
+@settings(max_examples=60, deadline=None)
+@given(**tables)
+def test_active_stocks_match_their_twin(seed, n_table, n_active, n_loc, n_border):
+    t = random_table(seed, n_table, n_active, n_loc, n_border)
+    # the tracker runs after the active set is compacted: only active phases remain
+    active = keep_active_np(t["active"], t["phase"])
+    args = (
+        active, t["phase"], t["loc"], t["group"], t["svc_state"], t["svc_queue"],
+        t["group_nat"], t["queue_is_port"], n_loc, t["nats"],
+    )  # fmt: skip
+    equal(active_stocks(*args), active_stocks_np(*args))
+
+
+@settings(max_examples=60, deadline=None)
+@given(**tables, scale=st.sampled_from([0.01, 0.3, 1.0, 3.0]))
+def test_border_choice_matches_its_twin(seed, n_table, n_active, n_loc, n_border, scale):
+    t = random_table(seed, n_table, n_active, n_loc, n_border)
+    r = np.random.default_rng(seed + 3)
+    S, G = 4, 6
+    port_of_loc = np.where(r.random(n_loc) < 0.6, r.integers(0, S, n_loc), -1).astype(np.int64)
+    since = r.integers(0, 60, n_table).astype(np.int32)
+    args = (
+        t["active"], t["loc"], t["group"], since, port_of_loc,
+        np.where(r.random((S, G)) < 0.3, 0.0, r.random((S, G))), r.random(S),
+        *(float(x) for x in r.random(2) * scale), float(r.integers(1, 40)),
+        *(float(x) for x in r.random(2) * scale * 0.1), stream_key_np(seed, 103),
+        int(r.integers(30, 3000)),
+    )  # fmt: skip
+    equal(border_choice(*args), border_choice_np(*args))
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), n=st.integers(0, 300), broadcast=st.booleans())
+def test_count_events_matches_its_twin(seed, n, broadcast):
+    r = np.random.default_rng(seed)
+    X, G, n_table = 7, 5, 400
+    group = r.integers(0, G, n_table).astype(np.int16)
+    ids = r.integers(0, n_table, n).astype(np.int32)  # an agent may appear twice
+    target = r.integers(-1, X - 1, n).astype(np.int64)
+    if broadcast:
+        target = np.broadcast_to(np.int64(r.integers(-1, X - 1)), (n,))
+    ev_nb = r.integers(0, 9, (X, G)).astype(np.int64)
+    ev_np = ev_nb.copy()
+    g_nb = count_events(ev_nb, target, group, ids)
+    g_np = count_events_np(ev_np, target, group, ids)
+    equal([g_nb, ev_nb], [g_np, ev_np])
