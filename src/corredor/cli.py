@@ -922,7 +922,7 @@ def calibrate(
     ] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue the study in --out.")] = False,
     seed: Annotated[int, typer.Option(help="Seed of every trial's run.")] = 0,
-    batch: Annotated[int, typer.Option(min=1, help="Trials evaluated together.")] = 2,
+    batch: Annotated[int, typer.Option(min=1, help="Trials evaluated together.")] = 4,
     parameter: Annotated[
         list[str] | None, typer.Option(help="Fit this parameter (repeatable; default: a set).")
     ] = None,
@@ -938,7 +938,7 @@ def calibrate(
             help="Stop (prune) a trial past this many times the agents of the first trial "
             "(0: no budget).",
         ),
-    ] = 3.0,
+    ] = 2.0,
 ) -> None:
     """Fit a corridor scenario to its data (Optuna TPE; docs/calibration.md)."""
     with _errors(ctx):

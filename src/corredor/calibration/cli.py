@@ -34,7 +34,7 @@ def command_line(
     batch: int,
     parameters: Sequence[str],
     base: Path | None = None,
-    agent_budget: float = 3.0,
+    agent_budget: float = 2.0,
 ) -> str:
     """The command in canonical form (options in a fixed order, defaults left out), for the
     calibrated file: rerunning it reproduces the study."""
@@ -47,13 +47,13 @@ def command_line(
         words += ["--out", str(out)]
     if seed != 0:
         words += ["--seed", str(seed)]
-    if batch != 2:
+    if batch != 4:
         words += ["--batch", str(batch)]
     for name in parameters:
         words += ["--parameter", name]
     if base is not None:
         words += ["--from", str(base)]
-    if agent_budget != 3.0:
+    if agent_budget != 2.0:
         words += ["--agent-budget", f"{agent_budget:g}"]
     if resume:
         words.append("--resume")
@@ -96,7 +96,7 @@ def calibrate_command(
     parameters: Sequence[str],
     show_progress: bool,
     base: Path | None = None,
-    agent_budget: float = 3.0,
+    agent_budget: float = 2.0,
 ) -> CalibrationResult:
     """Run a calibration with a progress bar and print what it found."""
     from rich.table import Table

@@ -561,7 +561,7 @@ def calibrate(
     parameters: Sequence[str | FitParameter] | None = None,
     workers: int = 2,
     scheduler: str | None = None,
-    batch: int = 2,
+    batch: int = 4,
     seed: int = 0,
     sampler_seed: int = 0,
     until: str | dt.date | None = None,
@@ -574,7 +574,7 @@ def calibrate(
     install: bool = False,
     base: str | Path | None = None,
     progress: ProgressFn | None = None,
-    agent_budget: float = 3.0,
+    agent_budget: float = 2.0,
 ) -> CalibrationResult:
     """Fit ``scenario`` to its observed data up to ``until`` (module docstring).
 
@@ -587,7 +587,8 @@ def calibrate(
     defaults of the parameters not fitted here and starts those fitted (a fit in stages: levels
     first, then the rest); the file written holds both. ``agent_budget``: a trial that creates
     more than this many times the agents of the study's first complete trial (the scenario's
-    defaults) is stopped and told to the sampler as pruned — a parameter set that far from the
+    defaults; checked every day on a linear ramp after the first year, ``run_corridor``'s
+    ``max_agents``) is stopped and told to the sampler as pruned — a parameter set that far from the
     data would run for long and teach the sampler nothing a pruned trial does not (0: no
     budget). Returns a :class:`CalibrationResult`.
     """
@@ -817,6 +818,9 @@ def _left_running(
         return trial, {p.name: float(frozen.params[p.name]) for p in params}
     trial.set_user_attr("abandoned", True)
     study.tell(trial, state=optuna.trial.TrialState.FAIL)
+    fixed = frozen.system_attrs.get("fixed_params")
+    if fixed:  # an enqueued trial (the warm start): enqueued again, drawn next with its values
+        study.enqueue_trial(dict(fixed))
     return None
 
 

@@ -41,6 +41,10 @@ if TYPE_CHECKING:
 Controller = Callable[[CorridorModel, int], Sequence[PolicyEvent] | None]
 
 
+#: ``run_corridor(max_agents=)``: the agent budget grows linearly with the days after this many.
+RAMP_DAYS = 365
+
+
 class AgentBudgetError(RuntimeError):
     """A run created more agents than its ``max_agents`` budget and was stopped (a calibration
     prunes such trials: their parameters are far from the data and would run for long)."""
@@ -395,7 +399,9 @@ def run_corridor(
     :mod:`corredor.bargaining.coupled`); the run then continues on arrays recompiled with them.
     Events adopted this way are listed in ``CorridorResult.adopted_events``. With
     ``max_agents`` the run stops with :class:`AgentBudgetError` at the end of the first day
-    on which more agents than that have been created.
+    ``d`` on which the agents created exceed ``max_agents × max(d + 1, 365) / days`` (a linear
+    ramp after the first year, so that a run heading far past the budget stops early), and
+    ``max_agents`` at the end.
     """
     t0 = time.perf_counter()
     sc = scenario if isinstance(scenario, CorridorScenario) else load_corridor_scenario(scenario)
@@ -414,8 +420,10 @@ def run_corridor(
                     )
                 )
         model.run_day(d)
-        if max_agents is not None and model.agents.n > max_agents:
-            raise AgentBudgetError(d, model.agents.n, max_agents)
+        if max_agents is not None:
+            allowed = int(max_agents * min(max(d + 1, RAMP_DAYS) / c.days, 1.0))
+            if model.agents.n > allowed:
+                raise AgentBudgetError(d, model.agents.n, allowed)
         if progress is not None:
             progress(d, c.days)
     r = model.recorder
