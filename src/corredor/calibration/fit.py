@@ -690,7 +690,10 @@ def calibrate(
             )
             if pending:
                 batch_no = int(running[0].user_attrs.get("batch", batch_no))
-            while not partly_told and len(pending) < batch and n_done + len(pending) < trials:
+            # the first batch is trial 0 alone (the defaults): the agent budget of every
+            # later trial is known from it
+            size = 1 if agent_budget > 0 and not complete() else batch
+            while not partly_told and len(pending) < size and n_done + len(pending) < trials:
                 study.sampler = _sampler(sampler_seed, _ordinal(study))
                 trial = study.ask(dists)
                 trial.set_user_attr("batch", batch_no)
