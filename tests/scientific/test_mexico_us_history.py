@@ -1,4 +1,5 @@
-"""The mexico-us run reproduces the qualitative history (issue 3), with hand-set parameters.
+"""The mexico-us run reproduces the qualitative history (issue 3), with the installed calibration
+(whose point fit is, on 2026-11-29, the hand-set defaults).
 
 One full run (2013-01-01 – 2021-09-30, one agent per person) is shared by the checks below.
 """
@@ -31,14 +32,6 @@ def test_us_encounters_rise_in_2014_and_2019(history: CorridorResult) -> None:
     assert fy[2019] > fy[2018]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known model gap, issue 3 still open: the June 2019 deployments barely reduce US "
-    "encounters (Jul-Dec vs Jan-Jun 2019: -1.4 % with the calibrated values, -0.5 % hand-set; "
-    "the data fell by about half): non-Mexican encounters fall but Mexican ones rise. Cause not "
-    "isolated; a suspect is that people released from full INM stations (inm_release_hazard, "
-    "added this session) go on north. Strict, so it reports when a change fixes it",
-)
 def test_us_encounters_fall_after_june_2019(history: CorridorResult) -> None:
     m = _monthly(history, "usbp_encounters_total")
     assert m["2019-07":"2019-12"].mean() < 0.95 * m["2019-01":"2019-06"].mean()
@@ -58,13 +51,6 @@ def test_comar_applications_grow_to_2019(history: CorridorResult) -> None:
     assert y[2019] > y[2018] and y[2019] > 2 * y[2013]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known model gap, issue 3 still open: with the hand-set parameters simulated COMAR "
-    "applications dip in 2014 (Programa Frontera Sur catches people before they reach COMAR) "
-    "and in 2018 (COMAR's queue grows again after the 2017 staff increase), while the data "
-    "grow every year; strict, so it reports when a change or the calibration fixes it",
-)
 def test_comar_applications_grow_every_year_to_2019(history: CorridorResult) -> None:
     y = _monthly(history, "comar_applications").groupby(lambda d: d.year).sum()
     assert all(y[k + 1] > y[k] for k in range(2013, 2019))
