@@ -314,9 +314,9 @@ def _dask_simulate(
         return simulate(scenario, calibration, seed, days, max_agents)
 
 
-Runner = Callable[[Sequence[Mapping[str, float]], int | None], list[Simulation | BaseException]]
-"""Evaluates a batch of complete calibrations under an agent budget; an evaluation that failed
-gives its exception."""
+Runner = Callable[..., list[Simulation | BaseException]]
+"""``run(batch, budget=None)``: evaluates a batch of complete calibrations, under an agent
+budget if one is given; an evaluation that failed gives its exception."""
 
 
 @contextmanager
@@ -338,7 +338,7 @@ def _runner(
             data = client.scatter(scenario, broadcast=True, hash=False)  # type: ignore[no-untyped-call]
 
             def run_dask(
-                batch: Sequence[Mapping[str, float]], budget: int | None
+                batch: Sequence[Mapping[str, float]], budget: int | None = None
             ) -> list[Simulation | BaseException]:
                 futures = [
                     client.submit(_dask_simulate, data, dict(c), seed, days, budget, pure=False)
@@ -360,7 +360,7 @@ def _runner(
     if workers <= 1:
 
         def run_here(
-            batch: Sequence[Mapping[str, float]], budget: int | None
+            batch: Sequence[Mapping[str, float]], budget: int | None = None
         ) -> list[Simulation | BaseException]:
             out: list[Simulation | BaseException] = []
             for c in batch:
@@ -385,7 +385,7 @@ def _runner(
     )
 
     def run_pool(
-        batch: Sequence[Mapping[str, float]], budget: int | None
+        batch: Sequence[Mapping[str, float]], budget: int | None = None
     ) -> list[Simulation | BaseException]:
         try:
             futures = [pool.submit(_worker_simulate, dict(c), seed, days, budget) for c in batch]
