@@ -87,14 +87,6 @@ def test_half_the_export_share_leaves_more_room(data: CoupledResult, half: Coupl
     assert h.policy.humanitarian_visas >= d.policy.humanitarian_visas
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap (issue 3/4): after the session's engine changes (INM stations release "
-    "people they have no bed for, calibrated levels) the run at half the export share records "
-    "MORE apprehensions in Mexico in the period after June 2019 than the run at the data's "
-    "share (54,971 vs 41,885, seed 1) although its enforcement lever is lower; released people "
-    "caught again are a suspect. Strict, so it reports when fixed",
-)
 def test_half_the_export_share_shows_in_the_simulation(
     data: CoupledResult, half: CoupledResult
 ) -> None:
