@@ -9,7 +9,7 @@ import base64
 import html
 import io
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -118,13 +118,19 @@ def headline_figure(result: CorridorResult, observable: str = CHARTS[0]) -> Figu
         top.text(pd.Timestamp(date), top.get_ylim()[1], label, fontsize=6, va="top")
     top.legend(fontsize=7, loc="upper left")
     top.grid(alpha=0.3)
-    df = result.border_city_stranded().resample("MS").mean()
-    bottom.stackplot(df.index, df.T.to_numpy(), labels=list(df.columns), alpha=0.85)
-    bottom.set_title("People stranded in border cities (monthly mean)", fontsize=9, loc="left")
-    bottom.legend(fontsize=6, ncol=5, loc="upper left")
-    bottom.grid(alpha=0.3)
+    _stranded_panel(bottom, result, "People stranded in border cities (monthly mean)")
     fig.tight_layout()
     return fig
+
+
+def _stranded_panel(ax: Any, result: CorridorResult, title: str) -> None:
+    """People stranded per border city, monthly mean, stacked (the headline's lower panel and
+    the report's stranded chart)."""
+    df = result.border_city_stranded().resample("MS").mean()
+    ax.stackplot(df.index, df.T.to_numpy(), labels=list(df.columns), alpha=0.85)
+    ax.set_title(title, fontsize=9, loc="left")
+    ax.legend(fontsize=6, ncol=5, loc="upper left")
+    ax.grid(alpha=0.3)
 
 
 def save_headline_png(result: CorridorResult, path: str | Path) -> Path:
@@ -144,12 +150,8 @@ def stranded_figure(result: CorridorResult) -> Figure:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    df = result.border_city_stranded().resample("MS").mean()
     fig, ax = plt.subplots(figsize=(9, 3.2))
-    ax.stackplot(df.index, df.T.to_numpy(), labels=list(df.columns), alpha=0.85)
-    ax.set_title("People stranded in Mexican border cities (monthly mean)", fontsize=9, loc="left")
-    ax.legend(fontsize=6, ncol=5, loc="upper left")
-    ax.grid(alpha=0.3)
+    _stranded_panel(ax, result, "People stranded in Mexican border cities (monthly mean)")
     fig.tight_layout()
     return fig
 
