@@ -1,7 +1,8 @@
 """Print the corridor-model tables of docs/validation.md (Markdown).
 
     PYTHONPATH=src python scripts/make_model_validation_tables.py \
-        [--backtest calibrations/mexico-us-backtest] [--members 4] [--seed 0] [--workers 2]
+        [--backtest calibrations/mexico-us-backtest] [--members 4] [--replicas 1] \
+        [--no-discrepancy] [--seed 0] [--workers 2]
 
 1. Fit of ``mexico-us`` over the whole period (2013-01 – 2021-09, after the 60-day spin-up):
    each observable with the hand-set defaults and with the calibrated point fit
@@ -12,7 +13,8 @@
    with the known policy timeline, against the naive baselines on the US Border Patrol
    encounter series (``corredor.calibration.modelcheck.backtest_model``).
 
-Takes two full runs for (1) and 1 + members for (2), plus the baselines (a few minutes).
+Takes two full runs for (1) and (1 + members) × replicas for (2), plus the baselines (a few
+minutes).
 """
 
 from __future__ import annotations
@@ -75,6 +77,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--backtest", type=Path, default=Path("calibrations/mexico-us-backtest"))
     ap.add_argument("--members", type=int, default=4)
+    ap.add_argument("--replicas", type=int, default=1, help="back-test seeds per set (band)")
+    ap.add_argument(
+        "--no-discrepancy", action="store_true", help="back-test band from the runs only"
+    )
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--only", choices=("fit", "backtest"))
@@ -104,7 +110,13 @@ def main() -> None:
     if args.only in (None, "backtest"):
         t0 = time.perf_counter()
         table = backtest_model(
-            sc, args.backtest, seed=args.seed, members=args.members, workers=args.workers
+            sc,
+            args.backtest,
+            seed=args.seed,
+            members=args.members,
+            replicas=args.replicas,
+            discrepancy=not args.no_discrepancy,
+            workers=args.workers,
         )
         print("### Back-test: the model and the baselines\n")
         print(backtest_markdown(table))

@@ -935,8 +935,8 @@ def calibrate(
         float,
         typer.Option(
             min=0.0,
-            help="Stop (prune) a trial past this many times the agents of the first trial "
-            "(0: no budget).",
+            help="Stop (prune) a trial past this many times the agents, or the agent-days "
+            "active, of the first trial (0: no budget).",
         ),
     ] = 2.0,
 ) -> None:
@@ -977,6 +977,17 @@ def validate_model(
     members: Annotated[
         int, typer.Option(min=0, help="Back-test: also run N plausible sets for a 90 % band.")
     ] = 0,
+    replicas: Annotated[
+        int,
+        typer.Option(min=1, help="Back-test: run every set with this many seeds (for the band)."),
+    ] = 1,
+    discrepancy: Annotated[
+        bool,
+        typer.Option(
+            help="Back-test: widen the band by the model's fit-window log-RMSE (model "
+            "discrepancy); --no-discrepancy: runs only.",
+        ),
+    ] = True,
     out: Annotated[Path | None, typer.Option(help="Also write the tables (CSV) here.")] = None,
 ) -> None:
     """Fit statistics of a corridor scenario and its back-test against naive baselines."""
@@ -990,6 +1001,8 @@ def validate_model(
             uncalibrated=uncalibrated,
             backtest=backtest,
             members=members,
+            replicas=replicas,
+            discrepancy=discrepancy,
             out=out,
         )
 

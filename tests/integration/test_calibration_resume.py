@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -198,3 +199,53 @@ def test_trials_past_the_agent_budget_are_pruned(scenario: Path, tmp_path: Path)
     for t in pruned:  # only trials with more departures than the first were stopped
         assert t.params["base_departures"] > first.params["base_departures"]
         assert "over the budget" in t.user_attrs["pruned"]
+
+
+def test_runs_keeping_people_active_past_the_agent_days_budget_stop(scenario: Path) -> None:
+    import pickle
+
+    from corredor.rules.corridor.results import AgentBudgetError, run_corridor
+
+    full = run_corridor(scenario)
+    assert full.agent_days > 0
+    assert run_corridor(scenario, max_agent_days=full.agent_days).agent_days == full.agent_days
+    with pytest.raises(AgentBudgetError, match="agent-days, over the budget") as err:
+        run_corridor(scenario, max_agent_days=full.agent_days - 1)
+    assert err.value.what == "agent-days" and err.value.agents > err.value.budget
+    again = pickle.loads(pickle.dumps(err.value))  # crosses process boundaries intact
+    assert (again.day, again.agents, again.budget, again.what) == (
+        err.value.day,
+        err.value.agents,
+        err.value.budget,
+        "agent-days",
+    )
+
+
+def test_the_budget_of_later_trials_is_read_from_the_first(
+    scenario: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import optuna
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+
+    from corredor.calibration import fit
+
+    seen: list[fit.Budget | None] = []
+    simulate = fit.simulate
+
+    def spy(sc: Any, cal: Any, seed: int, days: int, budget: fit.Budget | None = None) -> Any:
+        seen.append(budget)
+        return simulate(sc, cal, seed, days, budget)
+
+    monkeypatch.setattr(fit, "simulate", spy)
+    out = tmp_path / "days"
+    calibrate(scenario, out=out, trials=3, parameters=PARAMETERS, workers=1, agent_budget=1.5)
+    storage = JournalStorage(JournalFileBackend(str(out / "study.journal")))
+    (summary,) = optuna.get_all_study_summaries(storage)
+    first = optuna.load_study(study_name=summary.study_name, storage=storage).trials[0]
+    agents, agent_days = first.user_attrs["agents"], first.user_attrs["agent_days"]
+    assert agent_days > agents > 0
+    assert seen[0] is None  # trial 0 runs alone, without a budget
+    assert seen[1:] and all(
+        b == fit.Budget(int(1.5 * agents), int(1.5 * agent_days)) for b in seen[1:]
+    )

@@ -202,6 +202,8 @@ def validate_model_command(
     backtest: Path | None,
     out: Path | None,
     members: int = 0,
+    replicas: int = 1,
+    discrepancy: bool = True,
 ) -> None:
     """Fit statistics of the calibrated model over the whole period and, with a back-test
     calibration (``--backtest DIR`` holding the calibrated.yaml of a fit to data up to
@@ -233,7 +235,14 @@ def validate_model_command(
             "`corredor calibrate mexico-us --until 2018-12-31 --out DIR`"
         )
         return
-    bt = backtest_model(sc, backtest, seed=seed, members=members)  # type: ignore[arg-type]
+    bt = backtest_model(
+        sc,  # type: ignore[arg-type]
+        backtest,
+        seed=seed,
+        members=members,
+        replicas=replicas,
+        discrepancy=discrepancy,
+    )
     t2 = Table(title="back-test: fit to 2018-12, forecast 2019-01 – 2021-09", title_justify="left")
     _fill(t2, display_table(bt), left=("series", "model"))
     console.print(t2)

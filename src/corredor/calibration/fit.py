@@ -54,7 +54,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -263,6 +263,14 @@ class Simulation:
     obs_daily: npt.NDArray[np.float64]
     seconds: float
     agents: int
+    agent_days: int = 0
+
+
+class Budget(NamedTuple):
+    """A trial's budget (``run_corridor``'s ``max_agents`` and ``max_agent_days``); None: none."""
+
+    agents: int | None = None
+    agent_days: int | None = None
 
 
 _WORKER: dict[str, Any] = {}
@@ -282,23 +290,34 @@ def simulate(
     calibration: Mapping[str, float],
     seed: int,
     days: int,
-    max_agents: int | None = None,
+    budget: Budget | None = None,
 ) -> Simulation:
     """Run ``scenario`` with exactly ``calibration`` (complete: defaults + fitted values);
-    raises :class:`~corredor.rules.corridor.results.AgentBudgetError` past ``max_agents``."""
+    raises :class:`~corredor.rules.corridor.results.AgentBudgetError` past the ``budget``."""
     from corredor.rules.corridor.results import run_corridor
 
+    b = budget or Budget()
     t0 = time.perf_counter()
     r = run_corridor(
-        scenario, seed=seed, days=days, calibration=dict(calibration), max_agents=max_agents
+        scenario,
+        seed=seed,
+        days=days,
+        calibration=dict(calibration),
+        max_agents=b.agents,
+        max_agent_days=b.agent_days,
     )
-    return Simulation(np.asarray(r.obs_daily, dtype=np.float64), time.perf_counter() - t0, r.agents)
+    return Simulation(
+        np.asarray(r.obs_daily, dtype=np.float64),
+        time.perf_counter() - t0,
+        r.agents,
+        r.agent_days,
+    )
 
 
 def _worker_simulate(
-    calibration: Mapping[str, float], seed: int, days: int, max_agents: int | None
+    calibration: Mapping[str, float], seed: int, days: int, budget: Budget | None
 ) -> Simulation:
-    return simulate(_WORKER["scenario"], calibration, seed, days, max_agents)
+    return simulate(_WORKER["scenario"], calibration, seed, days, budget)
 
 
 def _dask_simulate(
@@ -306,17 +325,17 @@ def _dask_simulate(
     calibration: Mapping[str, float],
     seed: int,
     days: int,
-    max_agents: int | None,
+    budget: Budget | None,
 ) -> Simulation:
     from corredor.ensemble.backends import _PARALLEL_LOCK
 
     with _PARALLEL_LOCK:  # one run at a time per worker process (numba's parallel layer)
-        return simulate(scenario, calibration, seed, days, max_agents)
+        return simulate(scenario, calibration, seed, days, budget)
 
 
 Runner = Callable[..., list[Simulation | BaseException]]
-"""``run(batch, budget=None)``: evaluates a batch of complete calibrations, under an agent
-budget if one is given; an evaluation that failed gives its exception."""
+"""``run(batch, budget=None)``: evaluates a batch of complete calibrations, under a
+:class:`Budget` if one is given; an evaluation that failed gives its exception."""
 
 
 @contextmanager
@@ -338,7 +357,7 @@ def _runner(
             data = client.scatter(scenario, broadcast=True, hash=False)  # type: ignore[no-untyped-call]
 
             def run_dask(
-                batch: Sequence[Mapping[str, float]], budget: int | None = None
+                batch: Sequence[Mapping[str, float]], budget: Budget | None = None
             ) -> list[Simulation | BaseException]:
                 futures = [
                     client.submit(_dask_simulate, data, dict(c), seed, days, budget, pure=False)
@@ -360,7 +379,7 @@ def _runner(
     if workers <= 1:
 
         def run_here(
-            batch: Sequence[Mapping[str, float]], budget: int | None = None
+            batch: Sequence[Mapping[str, float]], budget: Budget | None = None
         ) -> list[Simulation | BaseException]:
             out: list[Simulation | BaseException] = []
             for c in batch:
@@ -385,7 +404,7 @@ def _runner(
     )
 
     def run_pool(
-        batch: Sequence[Mapping[str, float]], budget: int | None = None
+        batch: Sequence[Mapping[str, float]], budget: Budget | None = None
     ) -> list[Simulation | BaseException]:
         try:
             futures = [pool.submit(_worker_simulate, dict(c), seed, days, budget) for c in batch]
@@ -587,10 +606,11 @@ def calibrate(
     defaults of the parameters not fitted here and starts those fitted (a fit in stages: levels
     first, then the rest); the file written holds both. ``agent_budget``: a trial that creates
     more than this many times the agents of the study's first complete trial (the scenario's
-    defaults; checked every day on a linear ramp after the first year, ``run_corridor``'s
-    ``max_agents``) is stopped and told to the sampler as pruned — a parameter set that far from the
-    data would run for long and teach the sampler nothing a pruned trial does not (0: no
-    budget). Returns a :class:`CalibrationResult`.
+    defaults), or keeps more than this many times its agent-days active (people kept waiting
+    for long), checked every day on a linear ramp after the first year (``run_corridor``'s
+    ``max_agents`` and ``max_agent_days``), is stopped and told to the sampler as pruned — a
+    parameter set that far from the data would run for long and teach the sampler nothing a
+    pruned trial does not (0: no budget). Returns a :class:`CalibrationResult`.
     """
     import optuna
 
@@ -647,13 +667,17 @@ def calibrate(
         done = complete()
         return min(float(t.value) for t in done if t.value is not None) if done else None
 
-    def budget() -> int | None:
+    def budget() -> Budget | None:
         done = complete()
         if agent_budget <= 0 or not done:
             return None
-        first = min(done, key=lambda t: t.number)
-        agents = first.user_attrs.get("agents")
-        return None if agents is None else int(agent_budget * float(agents))
+        first = min(done, key=lambda t: t.number).user_attrs
+
+        def times(key: str) -> int | None:
+            # a study journal of an earlier version has no agent-days: no such budget
+            return int(agent_budget * float(first[key])) if first.get(key) else None
+
+        return Budget(times("agents"), times("agent_days"))
 
     failed = 0
     with _runner(
@@ -719,6 +743,7 @@ def calibrate(
                     continue
                 trial.set_user_attr("seconds", res.seconds)
                 trial.set_user_attr("agents", res.agents)
+                trial.set_user_attr("agent_days", res.agent_days)
                 scored = [r for r in report.series.to_dict("records") if r["scored"] > 0]
                 trial.set_user_attr(
                     "series_loss", {str(r["observable"]): float(r["loss"]) for r in scored}
@@ -918,6 +943,7 @@ __all__ = [
     "DEFAULT_CUT",
     "DEFAULT_PARAMETERS",
     "MEXICO_US_PARAMETERS",
+    "Budget",
     "CalibrationError",
     "CalibrationResult",
     "FitParameter",

@@ -228,6 +228,8 @@ def backtest_model(
     *,
     seed: int = 0,
     members: int = 0,
+    replicas: int = 1,
+    discrepancy: bool = True,
     baselines: Sequence[str] | None = None,
     workers: int = 2,
 ) -> pd.DataFrame:
@@ -235,30 +237,40 @@ def backtest_model(
     (label :data:`MODEL_LABEL`) with the back-test study's point fit, next to the baselines, on
     the US Border Patrol encounter series, plus a pooled row for the citizenships.
 
-    ``members``: also run up to that many of the study's plausible parameter sets (same seed)
-    and give the model a 90 % band (5th–95th percentile over the point fit and the members).
-    The runs go side by side on ``workers`` local processes.
+    ``members``: also run up to that many of the study's plausible parameter sets;
+    ``replicas``: run each set with the seeds ``seed … seed + replicas − 1`` (common random
+    numbers across sets). The model's 90 % band is the 5th–95th percentile over every (set,
+    seed) run — parameter and stochastic uncertainty — widened, with ``discrepancy``, by the
+    model's own error: each run is the centre of a log-normal whose σ is the point fit's
+    log-RMSE on the series' fit window (:mod:`corredor.validation.discrepancy`). Without
+    ``discrepancy`` and with a single run there is no band. The point forecast stays the point
+    fit on ``seed``, whatever the band. The runs go side by side on ``workers`` local processes.
     """
     from corredor.calibration.fit import Simulation, _runner
     from corredor.validation.backtest import _usbp_observables, backtest_us_encounters
     from corredor.validation.baselines import BASELINES, Forecast
+    from corredor.validation.discrepancy import log_discrepancy, mixture_quantiles
 
     cal = backtest_calibration(study, scenario)
     _usbp_observables(scenario)  # no USBP series: fail before the runs
     base = uncalibrated(scenario)
+    if replicas < 1:
+        raise CorredorError(f"replicas must be at least 1, got {replicas}")
     sets = [cal.parameters] + [cal.member(i) for i in range(min(members, len(cal.ensemble)))]
-    with _runner(
-        scenario, seed=seed, days=scenario.days, workers=workers, scheduler=None, threads=1
-    ) as run:
-        sims = run([{**base, **dict(c)} for c in sets])
-    runs = []
-    for sim in sims:
-        if not isinstance(sim, Simulation):
-            raise CorredorError(f"a back-test run failed: {sim}")
-        runs.append(_monthly(scenario, sim.obs_daily))
+    runs = []  # the point fit on ``seed`` first
+    for s in range(seed, seed + replicas):
+        with _runner(
+            scenario, seed=s, days=scenario.days, workers=workers, scheduler=None, threads=1
+        ) as run:
+            sims = run([{**base, **dict(c)} for c in sets])
+        for sim in sims:
+            if not isinstance(sim, Simulation):
+                raise CorredorError(f"a back-test run failed: {sim}")
+            runs.append(_monthly(scenario, sim.obs_daily))
     spec = f"Corredor, fit to {cal.data_until} (calibration v{cal.version}), seed {seed}"
     if len(runs) > 1:
-        spec += f", band over {len(runs)} parameter sets"
+        seeds = f"seeds {seed}–{seed + replicas - 1}" if replicas > 1 else f"seed {seed}"
+        spec += f", band over {len(sets)} parameter set(s) × {seeds}"
 
     def forecaster(train: pd.Series, horizon: int) -> Forecast:
         name = str(train.name)
@@ -268,12 +280,13 @@ def backtest_model(
         if np.isnan(values).any():
             raise CorredorError(f"the simulation does not cover the forecast window of {name}")
         lower = upper = None
-        if len(runs) > 1:
-            lower = pd.Series(np.quantile(values, 0.05, axis=0), index=index)
-            upper = pd.Series(np.quantile(values, 0.95, axis=0), index=index)
+        sigma = log_discrepancy(runs[0][name], train, start=scenario.start) if discrepancy else 0.0
+        if len(runs) > 1 or sigma > 0:
+            q = mixture_quantiles(values, sigma, (0.05, 0.95))
+            lower, upper = pd.Series(q[0], index=index), pd.Series(q[1], index=index)
         return Forecast(
             model=MODEL_LABEL,
-            spec=spec,
+            spec=spec + (f", model discrepancy σ {sigma:.2f}" if discrepancy else ""),
             mean=pd.Series(values[0], index=index),
             lower=lower,
             upper=upper,

@@ -46,15 +46,18 @@ RAMP_DAYS = 365
 
 
 class AgentBudgetError(RuntimeError):
-    """A run created more agents than its ``max_agents`` budget and was stopped (a calibration
-    prunes such trials: their parameters are far from the data and would run for long)."""
+    """A run created more agents than its ``max_agents`` budget, or kept more agent-days active
+    than its ``max_agent_days``, and was stopped (a calibration prunes such trials: their
+    parameters are far from the data and would run for long). ``what`` says which budget:
+    ``"agents"`` or ``"agent-days"``; ``agents`` is the count that passed it."""
 
-    def __init__(self, day: int, agents: int, budget: int) -> None:
-        super().__init__(f"stopped on day {day}: {agents:,} agents, over the budget {budget:,}")
-        self.day, self.agents, self.budget = day, agents, budget
+    def __init__(self, day: int, agents: int, budget: int, what: str = "agents") -> None:
+        super().__init__(f"stopped on day {day}: {agents:,} {what}, over the budget {budget:,}")
+        self.day, self.agents, self.budget, self.what = day, agents, budget, what
 
-    def __reduce__(self) -> tuple[type[AgentBudgetError], tuple[int, int, int]]:
-        return (type(self), (self.day, self.agents, self.budget))  # picklable across processes
+    def __reduce__(self) -> tuple[type[AgentBudgetError], tuple[int, int, int, str]]:
+        # picklable across processes
+        return (type(self), (self.day, self.agents, self.budget, self.what))
 
 
 @dataclass
@@ -79,6 +82,9 @@ class CorridorResult:
     agents: int
     seconds: float
     warnings: list[str] = field(default_factory=list)
+    #: agent-days spent active (not settled nor out of the corridor): the sum over the days of
+    #: the active agents at the end of each day, what the run's time grows with
+    agent_days: int = 0
     #: policy events a controller adopted during the run (empty for an exogenous run)
     adopted_events: tuple[PolicyEvent, ...] = ()
 
@@ -389,6 +395,7 @@ def run_corridor(
     extra_events: Sequence[PolicyEvent] = (),
     controller: Controller | None = None,
     max_agents: int | None = None,
+    max_agent_days: int | None = None,
 ) -> CorridorResult:
     """Run one replica of a corridor scenario (a path, a folder or a built-in name).
 
@@ -401,7 +408,9 @@ def run_corridor(
     ``max_agents`` the run stops with :class:`AgentBudgetError` at the end of the first day
     ``d`` on which the agents created exceed ``max_agents × max(d + 1, 365) / days`` (a linear
     ramp after the first year, so that a run heading far past the budget stops early), and
-    ``max_agents`` at the end.
+    ``max_agents`` at the end; ``max_agent_days`` does the same for the agent-days spent active
+    (:attr:`CorridorResult.agent_days`, on the same ramp): it stops runs that create few people
+    but keep them waiting for long, which the agent count does not see.
     """
     t0 = time.perf_counter()
     sc = scenario if isinstance(scenario, CorridorScenario) else load_corridor_scenario(scenario)
@@ -409,6 +418,7 @@ def run_corridor(
     c = compile_corridor(sc, calibration, days=days, extra_events=extra)
     model = CorridorModel(c, seed=seed)
     adopted: list[PolicyEvent] = []
+    agent_days = 0
     for d in range(c.days):
         if controller is not None:
             new = tuple(controller(model, d) or ())
@@ -420,10 +430,12 @@ def run_corridor(
                     )
                 )
         model.run_day(d)
-        if max_agents is not None:
-            allowed = int(max_agents * min(max(d + 1, RAMP_DAYS) / c.days, 1.0))
-            if model.agents.n > allowed:
-                raise AgentBudgetError(d, model.agents.n, allowed)
+        agent_days += int(model.active.size)
+        share = min(max(d + 1, RAMP_DAYS) / c.days, 1.0)
+        if max_agents is not None and model.agents.n > (allowed := int(max_agents * share)):
+            raise AgentBudgetError(d, model.agents.n, allowed)
+        if max_agent_days is not None and agent_days > (allowed := int(max_agent_days * share)):
+            raise AgentBudgetError(d, agent_days, allowed, "agent-days")
         if progress is not None:
             progress(d, c.days)
     r = model.recorder
@@ -449,6 +461,7 @@ def run_corridor(
         agents=model.agents.n,
         seconds=time.perf_counter() - t0,
         adopted_events=tuple(adopted),
+        agent_days=agent_days,
     )
 
 
