@@ -811,6 +811,13 @@ def forecast(
         Path | None,
         typer.Option("--out", help="Output directory (default: <scenario>-forecast-<until>)."),
     ] = None,
+    discrepancy: Annotated[
+        bool,
+        typer.Option(
+            help="Widen the encounter bands by the model discrepancy (in-sample log-RMSE); "
+            "--no-discrepancy: runs only.",
+        ),
+    ] = True,
     no_progress: NoProgressOpt = False,
 ) -> None:
     """Forecast past the calibration horizon: forecast.csv with
@@ -831,6 +838,7 @@ def forecast(
             scheduler=scheduler,
             out=out,
             show_progress=not no_progress,
+            discrepancy=discrepancy,
         )
 
 

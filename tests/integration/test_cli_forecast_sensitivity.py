@@ -93,6 +93,7 @@ def test_forecast_ledger_and_record(forecast_dir: Path) -> None:
     text = (forecast_dir / "forecast.txt").read_text(encoding="utf-8")
     assert "command: corredor forecast" in text
     assert "not in forecast.csv: expulsions" in text
+    assert "model discrepancy: USBP / All / All: σ" in text
     assert "note: no calibrated parameter file" in text  # defaults, and it says so
     assert (forecast_dir / "forecast_fiscal_years.csv").is_file()
 

@@ -93,6 +93,34 @@ def test_forecast_leaves_the_fitted_period_untouched(tmp_path: Path) -> None:
     assert np.all(fc.ensemble.monthly[:, :, may, k] > 0)
 
 
+def test_forecast_bands_carry_the_model_discrepancy(tmp_path: Path) -> None:
+    """σ of a category is the in-sample log error of the ensemble median (the tiny scenario
+    has one month after the spin-up, March 2020, observed at 100 per series); the bands widen
+    by it; --no-discrepancy gives the runs' own quantiles."""
+    import dataclasses
+
+    from corredor.ensemble.corridor_results import weighted_quantiles
+
+    path = write_forecast_dir(tmp_path / "f")
+    fc = forecast(path, until="2020-08", replicas=3, seed=1)
+    ens = fc.ensemble
+    march = ens.months.index(dt.date(2020, 3, 1))
+    for cat in fc.categories.categories:
+        if cat.component == "CBP_total":
+            continue
+        k = ens.observables.index(cat.observables[0])
+        runs = ens.monthly[:, :, march, k].reshape(-1)
+        median = weighted_quantiles(runs, ens.weights(), [0.5])[0]
+        sigma = abs(np.log1p(median) - np.log1p(100.0))
+        assert fc.discrepancy[cat.key] == pytest.approx((sigma, sigma))  # no whole fiscal year
+    bare = dataclasses.replace(fc, discrepancy={})
+    wide, runs_only = fc.encounters(), bare.encounters()
+    assert (wide["p05"] <= runs_only["p05"] + 1e-9).all()
+    assert (wide["p95"] >= runs_only["p95"] - 1e-9).all()
+    assert (wide["p95"] - wide["p05"]).sum() > (runs_only["p95"] - runs_only["p05"]).sum()
+    assert forecast(path, until="2020-08", replicas=3, seed=1, discrepancy=False).discrepancy == {}
+
+
 # ------------------------------------------------------------------------------ mexico-us
 @pytest.fixture(scope="module")
 def mexico_us() -> MexicoUS:

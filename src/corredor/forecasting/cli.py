@@ -25,6 +25,7 @@ def forecast_command(
     scheduler: str | None,
     out: Path | None,
     show_progress: bool,
+    discrepancy: bool = True,
 ) -> None:
     """Run the forecast ensemble, print fiscal-year bands, write forecast.csv and friends."""
     from rich.table import Table
@@ -47,6 +48,7 @@ def forecast_command(
             workers=workers,
             scheduler=scheduler,
             progress=progress,
+            discrepancy=discrepancy,
         )
     fc = dataclasses.replace(fc, notes=(*notes, *fc.notes))
     for note in fc.notes:
@@ -86,6 +88,8 @@ def forecast_command(
         scheduler=scheduler,
         out=folder,
     )
+    if not discrepancy:
+        command += " --no-discrepancy"
     print(f"wrote {fc.write(folder, command=command)}")
 
 

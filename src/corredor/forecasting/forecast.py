@@ -12,6 +12,13 @@ its calibration horizon (``calibration_horizon:``, else ``end:``), with
   must start after the horizon;
 * drivers held at their last values (the engine's rule past a series' last point).
 
+The bands pool every parameter set × seed run and, by default, the **model discrepancy**: each
+category's runs are widened by a log-normal whose σ is the in-sample log-RMSE of the ensemble
+median against the observed series, over the months from the end of the spin-up to the horizon
+(per fiscal year: over the complete fiscal years), as :mod:`corredor.validation.discrepancy`
+explains. Runs alone cover far too few observed months (the back-test, docs/validation.md). The
+ledger has no observed counterpart: its bands are the runs' only.
+
 Nothing after the horizon is fitted: the calibration saw data up to the horizon only, and the
 forecast reports months after it only. :meth:`Forecast.encounters` gives the border-encounter
 bands with exactly the columns ``date, component, citizenship, demographic, p05, p50, p95``;
@@ -24,7 +31,7 @@ import calendar
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,6 +51,7 @@ from corredor.ensemble.parameter_sets import (
 )
 from corredor.errors import CorredorError, ScenarioError
 from corredor.forecasting.categories import CategoryMap, forecast_categories
+from corredor.validation.discrepancy import mixture_quantiles
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -145,12 +153,18 @@ class Forecast:
     events_file: Path | None
     categories: CategoryMap
     notes: tuple[str, ...] = ()
+    #: model discrepancy σ (log scale) per category key: (monthly, per fiscal year); a category
+    #: absent from the mapping has bands from the runs alone
+    discrepancy: Mapping[tuple[str, str, str], tuple[float, float]] = field(default_factory=dict)
+
+    def _sigma(self, key: tuple[str, str, str], yearly: bool = False) -> float:
+        return self.discrepancy.get(key, (0.0, 0.0))[int(yearly)]
 
     def encounters(self) -> pd.DataFrame:
         """Monthly border-encounter bands after the horizon: exactly :data:`ENCOUNTER_COLUMNS`.
 
         ``date`` is the first day of the month; the quantiles pool every parameter set × seed
-        run (weighted by the set weights).
+        run (weighted by the set weights), widened by the category's model discrepancy.
         """
         import pandas as pd
 
@@ -163,7 +177,7 @@ class Forecast:
         for cat in self.categories.categories:
             runs = ens.monthly[..., [col[o] for o in cat.observables]].sum(axis=-1)  # (P,R,M)
             runs = runs.reshape(-1, runs.shape[-1])[:, keep]
-            q = weighted_quantiles(runs, w, LEVELS)
+            q = mixture_quantiles(runs, self._sigma(cat.key), LEVELS, w)
             frames.append(
                 pd.DataFrame(
                     {
@@ -198,7 +212,8 @@ class Forecast:
             runs = runs.reshape(-1, runs.shape[-1])
             for year in sorted(set(fy.tolist())):
                 sel = fy == year
-                q = weighted_quantiles(runs[:, sel].sum(axis=1), w, LEVELS)
+                sums = runs[:, sel].sum(axis=1)[:, None]
+                q = mixture_quantiles(sums, self._sigma(cat.key, yearly=True), LEVELS, w)[:, 0]
                 rows.append(
                     {
                         "fiscal_year": int(year),
@@ -306,6 +321,11 @@ class Forecast:
                 )
             for name, why in self.categories.skipped:
                 fh.write(f"not in forecast.csv: {name} ({why})\n")
+            for key, (monthly, yearly) in self.discrepancy.items():
+                fh.write(
+                    f"model discrepancy: {' / '.join(key)}: σ {monthly:.3f} per month, "
+                    f"{yearly:.3f} per fiscal year (in-sample log-RMSE of the ensemble median)\n"
+                )
             for note in (*self.notes, *self.ensemble.warnings):
                 fh.write(f"note: {note}\n")
         return _replace(tmp, folder)
@@ -335,6 +355,7 @@ def forecast(
     scheduler: str | Client | None = None,
     progress: Progress | None = None,
     connect_timeout: float | None = None,
+    discrepancy: bool = True,
 ) -> Forecast:
     """Run the forecast ensemble (module docstring) to the end of the month ``until``.
 
@@ -349,6 +370,8 @@ def forecast(
             scenario folder; none if it does not exist).
         backend, workers, scheduler, progress, connect_timeout: as in
             :func:`corredor.ensemble.run_corridor_ensemble`.
+        discrepancy: widen the encounter bands by the model discrepancy (module docstring);
+            False: bands from the runs alone.
     """
     sc = load(scenario)
     last = parse_until(until)
@@ -392,6 +415,9 @@ def forecast(
         progress=progress,
         connect_timeout=connect_timeout,
     )
+    sigmas: dict[tuple[str, str, str], tuple[float, float]] = {}
+    if discrepancy:
+        sigmas = model_discrepancy(sc, ens, cats, horizon, notes)
     return Forecast(
         ensemble=ens,
         horizon=horizon,
@@ -400,7 +426,67 @@ def forecast(
         events_file=path,
         categories=cats,
         notes=tuple(notes),
+        discrepancy=sigmas,
     )
+
+
+def model_discrepancy(
+    scenario: CorridorScenario,
+    ens: CorridorEnsemble,
+    categories: CategoryMap,
+    horizon: dt.date,
+    notes: list[str] | None = None,
+) -> dict[tuple[str, str, str], tuple[float, float]]:
+    """σ per category (module docstring): the in-sample log-RMSE of the ensemble's weighted
+    median against the observed series, per month (after the spin-up, up to ``horizon``) and
+    per complete fiscal year (every month observed and after the spin-up; the monthly σ if
+    there is none). A category whose data cannot be read gets none, with a line in ``notes``."""
+    import pandas as pd
+
+    from corredor.validation.backtest import load_observed
+    from corredor.validation.discrepancy import SPIN_UP_DAYS, log_discrepancy
+
+    months = pd.DatetimeIndex([pd.Timestamp(m) for m in ens.months])
+    inside = months <= pd.Timestamp(horizon)
+    col = {name: k for k, name in enumerate(ens.observables)}
+    w = ens.weights()
+    first_fy_start = pd.Timestamp(ens.start) + pd.Timedelta(days=SPIN_UP_DAYS)
+    out: dict[tuple[str, str, str], tuple[float, float]] = {}
+    for cat in categories.categories:
+        try:
+            parts = [load_observed(scenario, o, until=horizon).values for o in cat.observables]
+        except (CorredorError, ValueError) as exc:
+            if notes is not None:
+                notes.append(f"no model discrepancy for {' / '.join(cat.key)}: {exc}")
+            continue
+        observed = pd.concat(parts, axis=1).sum(axis=1, min_count=len(parts))
+        runs = ens.monthly[..., [col[o] for o in cat.observables]].sum(axis=-1)
+        runs = runs.reshape(-1, runs.shape[-1])[:, inside]
+        median = pd.Series(weighted_quantiles(runs, w, [0.5])[0], index=months[inside])
+        try:
+            monthly = log_discrepancy(median, observed, start=ens.start)
+        except ValueError as exc:
+            if notes is not None:
+                notes.append(f"no model discrepancy for {' / '.join(cat.key)}: {exc}")
+            continue
+        # fiscal years (October – September) wholly observed and after the spin-up
+        fy = months[inside].year + (months[inside].month >= 10)
+        obs_in = observed.reindex(months[inside])
+        sim_fy, obs_fy = [], []
+        for year in np.unique(fy):
+            sel = fy == year
+            whole = sel.sum() == 12 and months[inside][sel][0] >= first_fy_start
+            if whole and obs_in[sel].notna().all():
+                sums = runs[:, sel].sum(axis=1)
+                sim_fy.append(float(weighted_quantiles(sums, w, [0.5])[0]))
+                obs_fy.append(float(obs_in[sel].sum()))
+        yearly = (
+            log_discrepancy(pd.Series(sim_fy), pd.Series(obs_fy, name=cat.key))
+            if sim_fy
+            else monthly
+        )
+        out[cat.key] = (monthly, yearly)
+    return out
 
 
 __all__ = [
@@ -412,6 +498,7 @@ __all__ = [
     "forecast",
     "forecast_events",
     "horizon_of",
+    "model_discrepancy",
     "parse_until",
     "thin_sets",
 ]
