@@ -17,6 +17,7 @@ from corredor.forecasting.forecast import (
     forecast,
     forecast_events,
     horizon_of,
+    model_discrepancy,
     parse_until,
 )
 
@@ -32,5 +33,6 @@ __all__ = [
     "forecast_categories",
     "forecast_events",
     "horizon_of",
+    "model_discrepancy",
     "parse_until",
 ]
