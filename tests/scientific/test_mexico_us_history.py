@@ -1,5 +1,5 @@
 """The mexico-us run reproduces the qualitative history (issue 3), with the installed calibration
-(whose point fit is, on 2026-11-29, the hand-set defaults).
+(version 5 of 2026-11-29, loss 0.9990 against the hand-set defaults' 1.0745).
 
 One full run (2013-01-01 – 2021-09-30, one agent per person) is shared by the checks below.
 """
