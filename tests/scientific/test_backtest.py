@@ -185,3 +185,17 @@ def test_flee_reference_from_summary_json() -> None:
     assert (ref.scenario, ref.hasten, len(ref.seeds)) == ("mali2012", 10, 10)
     assert ref.ard_mean == pytest.approx(0.3416, abs=1e-4)
     assert ref.ard_rescaled_mean == pytest.approx(0.2199, abs=1e-4)
+
+
+def test_values_without_a_scoring_rule_load_only_unscored() -> None:
+    """OFO encounters of mexico-us hold 'derived' values: refused for scoring, read for other
+    uses (a forecast's model discrepancy) with a NaN half-width."""
+    import math
+
+    from corredor.validation.backtest import load_observed
+
+    with pytest.raises(ValueError, match="no scoring rule for value_type 'derived'"):
+        load_observed("mexico-us", "ofo_encounters_total")
+    series = load_observed("mexico-us", "ofo_encounters_total", scored=False)
+    assert series.values.notna().sum() > 12
+    assert any(math.isnan(h) for h in series.rounding)

@@ -454,7 +454,10 @@ def model_discrepancy(
     out: dict[tuple[str, str, str], tuple[float, float]] = {}
     for cat in categories.categories:
         try:
-            parts = [load_observed(scenario, o, until=horizon).values for o in cat.observables]
+            parts = [
+                load_observed(scenario, o, until=horizon, scored=False).values
+                for o in cat.observables
+            ]
         except (CorredorError, ValueError) as exc:
             if notes is not None:
                 notes.append(f"no model discrepancy for {' / '.join(cat.key)}: {exc}")

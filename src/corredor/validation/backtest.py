@@ -128,6 +128,7 @@ def load_observed(
     observable: str,
     *,
     until: str | dt.date | pd.Timestamp = DATA_HORIZON,
+    scored: bool = True,
 ) -> ObservedSeries:
     """The monthly observed series of a corridor scenario's observable.
 
@@ -135,7 +136,10 @@ def load_observed(
     any row (selected or not) whose period ends after ``until`` (or after the scenario's
     ``calibration_horizon``, if that is earlier). Empty values are missing
     (NaN); each value's rounding half-width comes from the file's ``value_type`` column
-    (:func:`corredor.validation.metrics.half_width`; no column means exact).
+    (:func:`corredor.validation.metrics.half_width`; no column means exact). A value type
+    without a scoring rule (``derived``, ``approximate``, ``lower_bound``) raises
+    ``ValueError``, unless ``scored`` is False (values read for another use than scoring, such as
+    the model discrepancy of a forecast): its half-width is then NaN.
     """
     limit = _timestamp(until)
     _check_until(limit)
@@ -185,7 +189,18 @@ def load_observed(
         if "value_type" in selected.columns
         else pd.Series("exact", index=selected.index)
     )
-    rounding = [0.0 if t == "" else half_width(k) for t, k in zip(text, kinds, strict=True)]
+
+    def rounding_of(t: str, kind: str) -> float:
+        if t == "":
+            return 0.0
+        try:
+            return half_width(kind)
+        except ValueError:
+            if scored:
+                raise
+            return float("nan")
+
+    rounding = [rounding_of(t, k) for t, k in zip(text, kinds, strict=True)]
     index = pd.DatetimeIndex(starts.to_numpy())
     full = pd.date_range(index.min(), index.max(), freq="MS")
     return ObservedSeries(
