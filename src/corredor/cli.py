@@ -704,6 +704,13 @@ def bargain(
         Path | None,
         typer.Option(help="With --endogenous/--exogenous: write the corridor HTML report here."),
     ] = None,
+    uncalibrated: Annotated[
+        bool,
+        typer.Option(
+            "--uncalibrated",
+            help="With --endogenous/--exogenous: run the hand-set defaults, not calibrated.yaml.",
+        ),
+    ] = False,
 ) -> None:
     """Play the hegemon–transit-state threat game (docs/bargaining.md) and print a table."""
     with _errors(ctx):
@@ -722,6 +729,7 @@ def bargain(
                 seed=seed,
                 plot=plot,
                 report=report,
+                uncalibrated=uncalibrated,
             )
             return
         from corredor.bargaining.cli_tables import bargain_command

@@ -382,6 +382,7 @@ def test_cli_coupled_table_chart_and_report(
         calls.append(dict(kw))
         share = kw.pop("export_share")
         kw.pop("credibility")
+        kw.pop("calibration")  # mexico-us's parameters: not the tiny corridor's
         return real(tiny, **kw, **actors(share=share, reduction=0.2))
 
     def corridor_report(result: Any, path: Path) -> Path:  # the tiny corridor has no data
@@ -402,6 +403,15 @@ def test_cli_coupled_table_chart_and_report(
     text = html.read_text(encoding="utf-8")
     assert text.startswith("<html><body><h1>corridor</h1>") and text.endswith("</body></html>")
     assert "Bargaining: the threat game on the simulation" in text and "data:image/png" in text
+    assert all(c["calibration"] is None for c in calls)  # the installed calibration
+    calls.clear()
+    res = runner.invoke(app, [*args, "--uncalibrated"])
+    assert res.exit_code == 0, res.output
+    from corredor.calibration import uncalibrated
+    from corredor.scenario.corridor import load_corridor_scenario
+
+    defaults = dict(uncalibrated(load_corridor_scenario("mexico-us")))
+    assert [c["calibration"] for c in calls] == [defaults, defaults]
 
 
 def test_table_columns(endogenous: CoupledResult) -> None:

@@ -181,10 +181,16 @@ def coupled_command(
     seed: int,
     plot: Path | None,
     report: Path | None,
+    uncalibrated: bool = False,
 ) -> None:
     """``corredor bargain SCENARIO --endogenous|--exogenous``: the game on the simulation, for
-    the data-based export share and (with ``--exposure``) a counterfactual one."""
+    the data-based export share and (with ``--exposure``) a counterfactual one; with
+    ``uncalibrated``, on the scenario's hand-set defaults rather than its calibrated file."""
     from corredor.bargaining.coupled import CoupledResult, run_coupled
+    from corredor.calibration import uncalibrated as defaults_of
+    from corredor.scenario.corridor import load_corridor_scenario
+
+    calibration = dict(defaults_of(load_corridor_scenario(scenario))) if uncalibrated else None
 
     if endogenous and exogenous:
         raise ScenarioError(
@@ -210,6 +216,7 @@ def coupled_command(
             seed=seed,
             days=days,
             review_days=review_days,
+            calibration=calibration,
         )
         first = first if first is not None else result
         frames[label] = result.to_frame().assign(label=label)
