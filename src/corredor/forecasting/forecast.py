@@ -453,22 +453,17 @@ def model_discrepancy(
     first_fy_start = pd.Timestamp(ens.start) + pd.Timedelta(days=SPIN_UP_DAYS)
     out: dict[tuple[str, str, str], tuple[float, float]] = {}
     for cat in categories.categories:
+        runs = ens.monthly[..., [col[o] for o in cat.observables]].sum(axis=-1)
+        runs = runs.reshape(-1, runs.shape[-1])[:, inside]
+        median = pd.Series(weighted_quantiles(runs, w, [0.5])[0], index=months[inside])
         try:
             parts = [
                 load_observed(scenario, o, until=horizon, scored=False).values
                 for o in cat.observables
             ]
-        except (CorredorError, ValueError) as exc:
-            if notes is not None:
-                notes.append(f"no model discrepancy for {' / '.join(cat.key)}: {exc}")
-            continue
-        observed = pd.concat(parts, axis=1).sum(axis=1, min_count=len(parts))
-        runs = ens.monthly[..., [col[o] for o in cat.observables]].sum(axis=-1)
-        runs = runs.reshape(-1, runs.shape[-1])[:, inside]
-        median = pd.Series(weighted_quantiles(runs, w, [0.5])[0], index=months[inside])
-        try:
+            observed = pd.concat(parts, axis=1).sum(axis=1, min_count=len(parts))
             monthly = log_discrepancy(median, observed, start=ens.start)
-        except ValueError as exc:
+        except (CorredorError, ValueError) as exc:  # unreadable data, or no month in common
             if notes is not None:
                 notes.append(f"no model discrepancy for {' / '.join(cat.key)}: {exc}")
             continue

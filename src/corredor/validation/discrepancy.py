@@ -31,11 +31,10 @@ import numpy.typing as npt
 import pandas as pd
 from scipy.special import ndtr
 
-FloatArray = npt.NDArray[np.float64]
+# the months of the spin-up are not used to estimate a discrepancy, as in the calibration loss
+from corredor.calibration.loss import SPIN_UP_DAYS
 
-#: Months after the start of a run that are not used to estimate a discrepancy (the spin-up of
-#: the calibration loss, ``corredor.calibration.loss``).
-SPIN_UP_DAYS = 60
+FloatArray = npt.NDArray[np.float64]
 
 
 def log_discrepancy(
