@@ -21,10 +21,14 @@ __version__ = "0.1.0"
 
 def __getattr__(name: str) -> object:
     """The corridor API is imported on first use (it loads the service kernels)."""
-    if name in ("CorridorResult", "run_corridor"):
+    if name == "run_corridor":
         from corredor.rules.corridor import results
 
         return getattr(results, name)
+    if name == "CorridorResult":
+        from corredor.results.corridor import CorridorResult
+
+        return CorridorResult
     if name in ("run_corridor_ensemble", "compare_corridor"):
         from corredor import ensemble
 

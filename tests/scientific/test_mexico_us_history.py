@@ -9,7 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from corredor.rules.corridor.results import CorridorResult, run_corridor
+from corredor.results.corridor import CorridorResult
+from corredor.rules.corridor.results import run_corridor
 
 
 @pytest.fixture(scope="module")

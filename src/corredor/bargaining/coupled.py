@@ -48,8 +48,8 @@ from corredor.errors import ScenarioError
 
 if TYPE_CHECKING:
     from corredor.policy import PolicyEvent
+    from corredor.results.corridor import CorridorResult
     from corredor.rules.corridor.model import CorridorModel
-    from corredor.rules.corridor.results import CorridorResult
     from corredor.scenario.corridor import CorridorScenario
     from corredor.scenario.corridor.bargaining import BargainingSpec
 

@@ -2,7 +2,7 @@
 
 :class:`CorridorView` finds, from the compiled corridor and the two countries' names, the
 enforcement zones, services and border cities of the transit state and of the hegemon, and reads
-from a run's recorder (or a finished :class:`~corredor.rules.corridor.results.CorridorResult`,
+from a run's recorder (or a finished :class:`~corredor.results.corridor.CorridorResult`,
 which holds the same arrays):
 
 * cumulative counts (:meth:`CorridorView.counts`): ``arrivals`` — encounters of people who are

@@ -293,7 +293,7 @@ def simulate(
     budget: Budget | None = None,
 ) -> Simulation:
     """Run ``scenario`` with exactly ``calibration`` (complete: defaults + fitted values);
-    raises :class:`~corredor.rules.corridor.results.AgentBudgetError` past the ``budget``."""
+    raises :class:`~corredor.results.corridor.AgentBudgetError` past the ``budget``."""
     from corredor.rules.corridor.results import run_corridor
 
     b = budget or Budget()
@@ -614,7 +614,7 @@ def calibrate(
     """
     import optuna
 
-    from corredor.rules.corridor.results import AgentBudgetError
+    from corredor.results.corridor import AgentBudgetError
     from corredor.scenario.corridor import CorridorScenario, load_corridor_scenario
 
     t0 = time.perf_counter()

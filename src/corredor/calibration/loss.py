@@ -2,7 +2,7 @@
 series.
 
 The input is a run's :meth:`CorridorResult.observed_vs_simulated
-<corredor.rules.corridor.results.CorridorResult.observed_vs_simulated>`: one row per observed
+<corredor.results.corridor.CorridorResult.observed_vs_simulated>`: one row per observed
 data row, with the simulated value summed over exactly that row's period. For each row ``t`` of
 series (observable) ``s``::
 
@@ -318,7 +318,7 @@ class Targets:
     observables, the loss is computed where the files are).
 
     Rows are selected exactly as :meth:`CorridorResult.observed_vs_simulated
-    <corredor.rules.corridor.results.CorridorResult.observed_vs_simulated>` selects them (every
+    <corredor.results.corridor.CorridorResult.observed_vs_simulated>` selects them (every
     ``filter`` column equal), except that an empty value is kept as missing (NaN) instead of
     being dropped, so that the missing-value rule can count it.
     """
@@ -433,8 +433,8 @@ def result_loss(
     weights: Mapping[str, float] | None = None,
     spin_up_days: int = SPIN_UP_DAYS,
 ) -> LossReport:
-    """:func:`compute_loss` of a :class:`~corredor.rules.corridor.results.CorridorResult`."""
-    from corredor.rules.corridor.results import CorridorResult
+    """:func:`compute_loss` of a :class:`~corredor.results.corridor.CorridorResult`."""
+    from corredor.results.corridor import CorridorResult
 
     if not isinstance(result, CorridorResult):
         raise TypeError("result_loss takes a CorridorResult")

@@ -37,7 +37,7 @@ from corredor.errors import CorredorError
 from corredor.scenario.corridor import CorridorScenario
 
 if TYPE_CHECKING:
-    from corredor.rules.corridor.results import CorridorResult
+    from corredor.results.corridor import CorridorResult
 
 #: Columns of :attr:`FitStatistics.table`.
 FIT_COLUMNS = [

@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from distributed import Client
 
     from corredor.policy.events import PolicyEvent
-    from corredor.rules.corridor.results import CorridorResult
+    from corredor.results.corridor import CorridorResult
     from corredor.scenario.corridor import CorridorScenario
 
 FloatArray = npt.NDArray[np.float64]

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
-    from corredor.rules.corridor.results import CorridorResult
+    from corredor.results.corridor import CorridorResult
 
 #: Observables drawn as monthly observed-vs-simulated charts (when the scenario has them).
 CHARTS = (

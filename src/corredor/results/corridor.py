@@ -1,0 +1,375 @@
+"""Results of a corridor run: observables next to their observed data, and the ledger.
+
+:func:`corredor.rules.corridor.results.run_corridor` runs one replica of a corridor scenario and
+returns a :class:`CorridorResult` with
+
+* ``observables``: per observable and observed row, the observed value and the simulated value
+  summed over exactly the row's period (``observed_vs_simulated``), and a one-line-per-observable
+  summary (``fit_table``);
+* ``ledger()``: the human-cost ledger of MODEL.md §7 per calendar year;
+* ``monthly()``: every observable per month, and destination-border encounters split into
+  first and repeat encounters;
+* ``events``: every event per month × kind × target × group (``events_frame``).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from corredor.engine.services import Verb
+from corredor.policy.events import PolicyEvent
+from corredor.rules.corridor.compiled import BORDER_CITY, Compiled
+from corredor.rules.corridor.state import EV_APPREHEND, EV_EVADE, EV_JOIN, EVENT_KINDS
+from corredor.scenario.corridor import CorridorScenario
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+class AgentBudgetError(RuntimeError):
+    """A run created more agents than its ``max_agents`` budget, or kept more agent-days active
+    than its ``max_agent_days``, and was stopped (a calibration prunes such trials: their
+    parameters are far from the data and would run for long). ``what`` says which budget:
+    ``"agents"`` or ``"agent-days"``; ``agents`` is the count that passed it."""
+
+    def __init__(self, day: int, agents: int, budget: int, what: str = "agents") -> None:
+        super().__init__(f"stopped on day {day}: {agents:,} {what}, over the budget {budget:,}")
+        self.day, self.agents, self.budget, self.what = day, agents, budget, what
+
+    def __reduce__(self) -> tuple[type[AgentBudgetError], tuple[int, int, int, str]]:
+        # picklable across processes
+        return (type(self), (self.day, self.agents, self.budget, self.what))
+
+
+@dataclass
+class CorridorResult:
+    scenario: str
+    seed: int
+    days: int
+    compiled: Compiled
+    obs_daily: npt.NDArray[np.float64]
+    events: npt.NDArray[np.int64]
+    dest_first: npt.NDArray[np.int64]
+    dest_repeat: npt.NDArray[np.int64]
+    dest_people_fy: npt.NDArray[np.int64]
+    unscreened_year: npt.NDArray[np.int64]
+    wait_sum: npt.NDArray[np.float64]
+    wait_n: npt.NDArray[np.float64]
+    stranded: npt.NDArray[np.int32]
+    mpp_waiting: npt.NDArray[np.int32]
+    phase_stock: npt.NDArray[np.int32]
+    svc_stock: npt.NDArray[np.int32]
+    final_phase: npt.NDArray[np.int64]
+    agents: int
+    seconds: float
+    warnings: list[str] = field(default_factory=list)
+    #: agent-days spent active (not settled nor out of the corridor): the sum over the days of
+    #: the active agents at the end of each day, what the run's time grows with
+    agent_days: int = 0
+    #: policy events a controller adopted during the run (empty for an exogenous run)
+    adopted_events: tuple[PolicyEvent, ...] = ()
+
+    # ------------------------------------------------------------------ dates
+    @property
+    def start(self) -> dt.date:
+        return self.compiled.start
+
+    def dates(self) -> pd.DatetimeIndex:
+        import pandas as pd
+
+        return pd.date_range(self.start, periods=self.days, freq="D")
+
+    # ------------------------------------------------------------------ observables
+    def daily_observables(self) -> pd.DataFrame:
+        import pandas as pd
+
+        names = [o.name for o in self.compiled.scenario.observables]
+        return pd.DataFrame(self.obs_daily, index=self.dates(), columns=names)
+
+    def monthly(self) -> pd.DataFrame:
+        """Every observable per month, plus first and repeat destination-border encounters."""
+        df = self.daily_observables().resample("MS").sum()
+        m = df.shape[0]
+        df["dest_encounters_first"] = self.dest_first.sum(axis=1)[:m]
+        df["dest_encounters_repeat"] = self.dest_repeat.sum(axis=1)[:m]
+        return df
+
+    def observed_vs_simulated(self) -> pd.DataFrame:
+        """One row per observed data row: period, observed value, simulated value, and whether
+        the calibration fits the observable (``fit``: false for ``fit: false`` observables).
+
+        The simulated value sums the observable over exactly the row's period; rows reaching
+        outside the simulated days are left out.
+        """
+        import pandas as pd
+
+        sc = self.compiled.scenario
+        rows: list[dict[str, Any]] = []
+        cum = np.vstack([np.zeros(self.obs_daily.shape[1]), np.cumsum(self.obs_daily, axis=0)])
+        for i, ob in enumerate(sc.observables):
+            if ob.data is None:
+                continue
+            for period_start, period_end, value, vtype in _observed_rows(sc, ob.data):
+                a = (period_start - self.start).days
+                b = (period_end - self.start).days + 1
+                if a < 0 or b > self.days:
+                    continue
+                rows.append(
+                    {
+                        "observable": ob.name,
+                        "unit": ob.unit,
+                        "period_start": period_start,
+                        "period_end": period_end,
+                        "observed": value,
+                        "value_type": vtype,
+                        "simulated": float(cum[b, i] - cum[a, i]),
+                        "fit": ob.fit,
+                    }
+                )
+        columns = ["observable", "unit", "period_start", "period_end", "observed"]
+        return pd.DataFrame(rows, columns=[*columns, "value_type", "simulated", "fit"])
+
+    def fit_table(self) -> pd.DataFrame:
+        """Per observable: rows compared, observed and simulated totals, their ratio, the
+        correlation of the rows (monthly series) — computed, never typed in — and whether the
+        calibration fits it (``fitted``: false for ``fit: false`` observables)."""
+        import pandas as pd
+
+        ovs = self.observed_vs_simulated()
+        out = []
+        for name, g in ovs.groupby("observable", sort=False) if len(ovs) else []:
+            obs, sim = g["observed"].to_numpy(float), g["simulated"].to_numpy(float)
+            r = (
+                float(np.corrcoef(obs, sim)[0, 1])
+                if len(g) > 2 and obs.std() > 0 and sim.std() > 0
+                else float("nan")
+            )
+            out.append(
+                {
+                    "observable": name,
+                    "rows": len(g),
+                    "observed": obs.sum(),
+                    "simulated": sim.sum(),
+                    "ratio": sim.sum() / obs.sum() if obs.sum() > 0 else float("nan"),
+                    "correlation": r,
+                    "fitted": bool(g["fit"].all()),
+                }
+            )
+        columns = ["observable", "rows", "observed", "simulated", "ratio", "correlation"]
+        return pd.DataFrame(out, columns=[*columns, "fitted"])
+
+    # ------------------------------------------------------------------ events
+    def events_frame(self) -> pd.DataFrame:
+        """Non-zero event counts: month, kind, target, group, count."""
+        import pandas as pd
+
+        c = self.compiled
+        m, k, x, g = np.nonzero(self.events)
+        months = pd.date_range(self.start.replace(day=1), periods=self.events.shape[0], freq="MS")
+        names = {
+            "service": c.svc_names,
+            "zone": c.zone_names,
+            "location": c.loc_names,
+        }
+        from corredor.rules.corridor.state import TARGET_OF
+
+        target = [
+            names[TARGET_OF[int(kk)]][xx] if xx < len(names[TARGET_OF[int(kk)]]) else ""
+            for kk, xx in zip(k, x, strict=True)
+        ]
+        return pd.DataFrame(
+            {
+                "month": months[m],
+                "kind": np.array(EVENT_KINDS)[k],
+                "target": target,
+                "group": [c.group_name(int(gg)) for gg in g],
+                "events": self.events[m, k, x, g],
+            }
+        )
+
+    def _yearly(self, kind: int) -> pd.Series:
+        import pandas as pd
+
+        ev = self.events[:, kind]
+        months = pd.date_range(self.start.replace(day=1), periods=ev.shape[0], freq="MS")
+        per_month = ev.reshape(ev.shape[0], -1).sum(axis=1)
+        return pd.Series(per_month, index=months).groupby(months.year).sum()
+
+    # ------------------------------------------------------------------ ledger
+    def ledger(self) -> pd.DataFrame:
+        """The human-cost ledger (MODEL.md §7) per calendar year."""
+        import pandas as pd
+
+        c = self.compiled
+        dates = self.dates()
+        year = dates.year
+        kinds = np.array(c.svc_kind)
+        in_dest_svc = c.loc_in_dest[c.svc_loc]
+        asylum_mx = (kinds == "asylum_office") & ~in_dest_svc
+        detention_mx = (kinds == "detention") & ~in_dest_svc
+        detention_us = (kinds == "detention") & in_dest_svc
+        courts = kinds == "immigration_court"
+        st = self.svc_stock.astype(float)  # (T, S, [queued, in service, waiting])
+        daily = pd.DataFrame(
+            {
+                "stranded_person_days": self.stranded.sum(axis=1),
+                "mpp_waiting_person_days": self.mpp_waiting.sum(axis=1),
+                "asylum_backlog_mexico": st[:, asylum_mx, :2].sum(axis=(1, 2)),
+                "court_backlog_us": st[:, courts].sum(axis=(1, 2)),
+                "detention_days_mexico": st[:, detention_mx, :2].sum(axis=(1, 2)),
+                "detention_days_us": st[:, detention_us, :2].sum(axis=(1, 2)),
+            },
+            index=dates,
+        )
+        g = daily.groupby(year)
+        out = pd.DataFrame(
+            {
+                "stranded_person_days": g["stranded_person_days"].sum(),
+                "stranded_end_of_year": g["stranded_person_days"].last(),
+                "mpp_waiting_person_days": g["mpp_waiting_person_days"].sum(),
+                "asylum_backlog_mexico_end": g["asylum_backlog_mexico"].last(),
+                "court_backlog_us_end": g["court_backlog_us"].last(),
+                "detention_days_mexico": g["detention_days_mexico"].sum(),
+                "detention_days_us": g["detention_days_us"].sum(),
+            }
+        )
+        years = out.index
+        y0 = int(years[0])
+        # waits of people served (days from joining to leaving) at asylum offices in Mexico
+        ws, wn = self.wait_sum[:, asylum_mx].sum(axis=1), self.wait_n[:, asylum_mx].sum(axis=1)
+        out["asylum_wait_mexico_days"] = pd.Series(
+            np.where(wn > 0, ws / np.maximum(wn, 1), np.nan), index=range(y0, y0 + len(ws))
+        )
+        ws, wn = self.wait_sum[:, courts].sum(axis=1), self.wait_n[:, courts].sum(axis=1)
+        out["court_wait_us_days"] = pd.Series(
+            np.where(wn > 0, ws / np.maximum(wn, 1), np.nan), index=range(y0, y0 + len(ws))
+        )
+        out["deportations_without_screening"] = pd.Series(
+            self.unscreened_year.sum(axis=1), index=range(y0, y0 + self.unscreened_year.shape[0])
+        )
+        zone_dest = c.zone_in_dest
+        non_mex = np.array([c.nat_country[c.group_nat[g]] != "Mexico" for g in range(c.n_groups)])
+        ap = self.events[:, EV_APPREHEND]  # (M, X, G)
+        months = pd.date_range(self.start.replace(day=1), periods=ap.shape[0], freq="MS")
+        Z = len(c.zone_names)
+        mx = ap[:, :Z][:, ~zone_dest][:, :, non_mex].sum(axis=(1, 2))
+        us = ap[:, :Z][:, zone_dest][:, :, non_mex].sum(axis=(1, 2))
+        mx_y = pd.Series(mx, index=months).groupby(months.year).sum()
+        us_y = pd.Series(us, index=months).groupby(months.year).sum()
+        out["apprehensions_mexico_non_mexicans"] = mx_y
+        out["apprehensions_us_non_mexicans"] = us_y
+        out["externalization_share"] = mx_y / (mx_y + us_y).where((mx_y + us_y) > 0)
+        children = np.array(
+            [c.dem_names[d] in ("unaccompanied_child", "accompanied_minor") for d in c.group_dem]
+        )
+        out["children_apprehended"] = (
+            pd.Series(ap[:, :Z][:, :, children].sum(axis=(1, 2)), index=months)
+            .groupby(months.year)
+            .sum()
+        )
+        # a proxy of family separation: family-unit members taken into US detention
+        fam = np.array([c.dem_names[d] == "family_unit_member" for d in c.group_dem])
+        joins = self.events[:, EV_JOIN][:, : len(c.svc_names)][:, detention_us]
+        out["family_members_detained_in_us"] = (
+            pd.Series(joins[:, :, fam].sum(axis=(1, 2)), index=months).groupby(months.year).sum()
+        )
+        out["deportations"] = self._yearly(int(Verb.DEPORT))
+        out["expulsions"] = self._yearly(int(Verb.EXPEL))
+        out["returned_to_wait"] = self._yearly(int(Verb.RETURN_TO_WAIT))
+        out["entries_undetected"] = self._yearly(EV_EVADE)
+        out["harm_events"] = self._yearly(EVENT_KINDS.index("harm"))
+        out.index.name = "year"
+        return out
+
+    def border_city_stranded(self) -> pd.DataFrame:
+        """People stranded per border city per day (waiting, on a port list, or for a hearing)."""
+        import pandas as pd
+
+        names = [
+            self.compiled.loc_names[i]
+            for i in np.flatnonzero(self.compiled.loc_kind == BORDER_CITY)
+        ]
+        return pd.DataFrame(self.stranded, index=self.dates(), columns=names)
+
+    def people_vs_events(self) -> pd.DataFrame:
+        """Destination-border encounters per US fiscal year: events and distinct people."""
+        import pandas as pd
+
+        c = self.compiled
+        fy0 = self.start.year + (1 if self.start.month >= 10 else 0)
+        Z = len(c.zone_names)
+        ap = self.events[:, EV_APPREHEND][:, :Z][:, c.zone_in_dest].sum(axis=(1, 2))
+        months = pd.date_range(self.start.replace(day=1), periods=ap.shape[0], freq="MS")
+        fy = months.year + (months.month >= 10)
+        events = pd.Series(ap, index=months).groupby(fy).sum()
+        people = pd.Series(self.dest_people_fy, index=range(fy0, fy0 + len(self.dest_people_fy)))
+        rep = pd.Series(self.dest_repeat.sum(axis=1), index=months).groupby(fy).sum()
+        return pd.DataFrame({"encounters": events, "people": people, "repeat_encounters": rep})
+
+    def summary_rows(self) -> list[tuple[str, str]]:
+        fin = self.final_phase
+        from corredor.rules.corridor.state import Phase
+
+        return [
+            ("scenario", self.scenario),
+            ("seed", str(self.seed)),
+            ("days", f"{self.days} ({self.start} – {self.start + dt.timedelta(self.days - 1)})"),
+            ("agents (people)", f"{self.agents:,}"),
+            *((f"  {p.name.lower()}", f"{int(fin[p]):,}") for p in Phase),
+            ("wall time", f"{self.seconds:.1f} s"),
+        ]
+
+    # ------------------------------------------------------------------ files
+    def write(self, folder: str | Path) -> Path:
+        """Write the run's tables (CSV + Parquet) to ``folder``: into a temporary sibling first,
+        renamed into place at the end, so a killed run leaves no half-written folder."""
+        folder = Path(folder)
+        tmp = folder.with_name(f".{folder.name}.tmp-{os.getpid()}")
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        tmp.mkdir(parents=True)
+        self.observed_vs_simulated().to_csv(tmp / "observed_vs_simulated.csv", index=False)
+        self.fit_table().to_csv(tmp / "fit.csv", index=False)
+        self.monthly().to_csv(tmp / "monthly.csv", index_label="month")
+        self.ledger().to_csv(tmp / "ledger.csv")
+        self.border_city_stranded().to_parquet(tmp / "stranded.parquet")
+        self.events_frame().to_parquet(tmp / "events.parquet")
+        self.people_vs_events().to_csv(tmp / "people_vs_events.csv", index_label="fiscal_year")
+        with open(tmp / "run.txt", "w") as fh:
+            for k, v in self.summary_rows():
+                fh.write(f"{k}: {v}\n")
+        for f in tmp.iterdir():
+            with open(f, "rb") as fh:
+                os.fsync(fh.fileno())
+        if folder.exists():
+            shutil.rmtree(folder)
+        os.replace(tmp, folder)
+        return folder
+
+
+def _observed_rows(
+    scenario: CorridorScenario, data: Any
+) -> list[tuple[dt.date, dt.date, float, str]]:
+    path = scenario.base_dir / data.file
+    out = []
+    with open(path, newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            if any(row.get(k, "") != v for k, v in data.filter.items()):
+                continue
+            try:
+                value = float(row[data.value_column])
+                a = dt.date.fromisoformat(row[data.period_start_column])
+                b = dt.date.fromisoformat(row[data.period_end_column])
+            except (ValueError, KeyError):
+                continue
+            out.append((a, b, value, row.get("value_type", "")))
+    return out
