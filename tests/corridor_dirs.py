@@ -94,7 +94,7 @@ CALIBRATION: dict[str, tuple[float, float, float]] = {
     "cross_propensity": (0.1, 0.0, 1.0),
     "return_home_hazard": (0.005, 0.0, 1.0),
     "settle_mid_hazard": (0.005, 0.0, 1.0),
-    # read by the engine by name (corredor.rules.corridor.model._cal)
+    # read by the engine by name (corredor.rules.corridor.roles)
     "reattempt_share_removed": (0.5, 0.0, 1.0),
     "reattempt_delay_days": (10.0, 1.0, 720.0),
     "reattempt_share_border": (0.8, 0.0, 1.0),

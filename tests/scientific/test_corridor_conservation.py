@@ -33,9 +33,9 @@ from corredor.engine.services import EV_WAIT as SVC_WAIT
 from corredor.engine.services import Outcomes, QueueState, Verb
 from corredor.errors import ScenarioError
 from corredor.rules.corridor.compiled import Compiled, compile_corridor
-from corredor.rules.corridor.model import CorridorModel
 from corredor.rules.corridor.state import ACTIVE_PHASES, EV_DEPART, EV_JOIN, N_PHASES, Phase
 from corredor.scenario.corridor import load_corridor_scenario
+from corredor.simulation.corridor import CorridorModel
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from corridor_dirs import PROCESSING, START, policy_event, write_corridor_dir
@@ -89,8 +89,8 @@ def check_day(m: CorridorModel, day: int) -> None:
     np.testing.assert_array_equal(np.sort(act), expected)
 
     # people on the way home wait to leave again: HOME, listed once
-    pending = [ids for d, lists in m.wake.items() if d > day for ids in lists]
-    assert all(d > day for d in m.wake), "a wake-up day already passed"
+    pending = [ids for d, lists in m.state.reattempts.items() if d > day for ids in lists]
+    assert all(d > day for d in m.state.reattempts), "a wake-up day already passed"
     pending_ids = np.concatenate(pending) if pending else np.zeros(0, dtype=np.int32)
     assert np.unique(pending_ids).shape[0] == pending_ids.shape[0]
     assert (phase[pending_ids] == Phase.HOME).all()

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from corredor.errors import ScenarioError
-from corredor.rules.corridor.model import ENGINE_PARAMETERS
+from corredor.rules.corridor.roles import ENGINE_PARAMETERS
 from corredor.scenario.corridor import (
     DriverPoint,
     Link,

@@ -1,7 +1,7 @@
 """The threat game played on the corridor simulation (``docs/bargaining.md`` §10).
 
 :class:`BargainingController` is a controller of
-:func:`~corredor.rules.corridor.results.run_corridor`: on each review day of the scenario's
+:func:`~corredor.simulation.corridor.run_corridor`: on each review day of the scenario's
 ``bargaining:`` block it reads what the simulation showed over the last review period
 (:mod:`.observe`), lets the hegemon set its pressure (its demand is relative to the arrivals it
 observed before its threat; a review in which the simulated arrivals exceeded its cap escalates
@@ -49,9 +49,9 @@ from corredor.errors import ScenarioError
 if TYPE_CHECKING:
     from corredor.policy import PolicyEvent
     from corredor.results.corridor import CorridorResult
-    from corredor.rules.corridor.model import CorridorModel
     from corredor.scenario.corridor import CorridorScenario
     from corredor.scenario.corridor.bargaining import BargainingSpec
+    from corredor.simulation.corridor import CorridorModel
 
 _SOURCE = "corredor.bargaining.coupled: the transit state's best response in the threat game"
 
@@ -353,7 +353,7 @@ def run_coupled(
     ``export_share`` and ``credibility`` replace theirs. ``seed``, ``days`` and ``calibration``
     are :func:`run_corridor`'s.
     """
-    from corredor.rules.corridor.results import run_corridor
+    from corredor.simulation.corridor import run_corridor
 
     sc = _load(scenario)
     spec = sc.bargaining

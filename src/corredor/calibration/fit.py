@@ -294,7 +294,7 @@ def simulate(
 ) -> Simulation:
     """Run ``scenario`` with exactly ``calibration`` (complete: defaults + fitted values);
     raises :class:`~corredor.results.corridor.AgentBudgetError` past the ``budget``."""
-    from corredor.rules.corridor.results import run_corridor
+    from corredor.simulation.corridor import run_corridor
 
     b = budget or Budget()
     t0 = time.perf_counter()

@@ -182,7 +182,7 @@ def fit_statistics(
     ``uncalibrated`` runs the hand-set defaults; ``calibration`` overrides either.
     """
     from corredor.calibration.calibrated import uncalibrated as defaults_of
-    from corredor.rules.corridor.results import run_corridor
+    from corredor.simulation.corridor import run_corridor
 
     cal = {**(defaults_of(scenario) if uncalibrated else {}), **dict(calibration or {})}
     return run_statistics(run_corridor(scenario, seed=seed, calibration=cal or None))

@@ -127,7 +127,7 @@ class PreparedCorridor:
         on_day: Callable[[int], None] | None = None,
     ) -> CorridorReplica:
         """Run task number ``seed`` (the backends key tasks by an integer)."""
-        from corredor.rules.corridor.results import run_corridor
+        from corredor.simulation.corridor import run_corridor
 
         set_numba_threads(threads)
         k = int(seed)

@@ -1,6 +1,6 @@
 """Results of a corridor run: observables next to their observed data, and the ledger.
 
-:func:`corredor.rules.corridor.results.run_corridor` runs one replica of a corridor scenario and
+:func:`corredor.simulation.corridor.run_corridor` runs one replica of a corridor scenario and
 returns a :class:`CorridorResult` with
 
 * ``observables``: per observable and observed row, the observed value and the simulated value
@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from corredor.engine.loop import AgentBudgetError
 from corredor.engine.services import Verb
 from corredor.policy.events import PolicyEvent
 from corredor.rules.corridor.compiled import BORDER_CITY, Compiled
@@ -34,20 +35,7 @@ from corredor.scenario.corridor import CorridorScenario
 if TYPE_CHECKING:
     import pandas as pd
 
-
-class AgentBudgetError(RuntimeError):
-    """A run created more agents than its ``max_agents`` budget, or kept more agent-days active
-    than its ``max_agent_days``, and was stopped (a calibration prunes such trials: their
-    parameters are far from the data and would run for long). ``what`` says which budget:
-    ``"agents"`` or ``"agent-days"``; ``agents`` is the count that passed it."""
-
-    def __init__(self, day: int, agents: int, budget: int, what: str = "agents") -> None:
-        super().__init__(f"stopped on day {day}: {agents:,} {what}, over the budget {budget:,}")
-        self.day, self.agents, self.budget, self.what = day, agents, budget, what
-
-    def __reduce__(self) -> tuple[type[AgentBudgetError], tuple[int, int, int, str]]:
-        # picklable across processes
-        return (type(self), (self.day, self.agents, self.budget, self.what))
+__all__ = ["AgentBudgetError", "CorridorResult"]
 
 
 @dataclass

@@ -120,7 +120,7 @@ def _unknown_output(name: str, ens: CorridorEnsemble) -> str:
 def check_outputs(scenario: CorridorScenario, outputs: Sequence[str]) -> None:
     """Fail before the analysis runs if an output is unknown (a one-day run lists the
     ledger's entries)."""
-    from corredor.rules.corridor.results import run_corridor
+    from corredor.simulation.corridor import run_corridor
 
     probe = run_corridor(scenario, seed=0, days=1)
     known_obs = [str(c) for c in probe.monthly().columns]

@@ -31,6 +31,7 @@ import pandas as pd
 
 from corredor.errors import CorredorError
 from corredor.scenario.corridor import CorridorScenario, Observable, load_corridor_scenario
+from corredor.scenario.horizon import DATA_HORIZON as _HORIZON_DATE
 from corredor.validation.baselines import BASELINES, Forecast, Forecaster
 from corredor.validation.metrics import (
     MONTHLY,
@@ -42,7 +43,7 @@ from corredor.validation.metrics import (
 )
 
 #: Last day that may ever be read: the end of US fiscal year 2021 (MODEL.md §8).
-DATA_HORIZON = pd.Timestamp("2021-09-30")
+DATA_HORIZON = pd.Timestamp(_HORIZON_DATE)
 #: The back-test's fit window ends here ...
 FIT_END = "2018-12-31"
 #: ... and its forecast window here.

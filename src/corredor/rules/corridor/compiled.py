@@ -7,8 +7,10 @@ every parameter as a daily NumPy array over the simulated days, with the scenari
 applied (``corredor.policy.PolicyTimeline``). Nothing here is specific to Mexico: the mechanisms
 read kinds (``border_city``, ``asylum_office``…) and the scenario's names.
 
-A parameter written ``$name`` follows ``calibration.<name>`` on every day unless a policy event
-changes the site itself, so an event on a calibration parameter changes all its uses. Outcome
+``calibration`` values are given by the caller (``run_corridor`` resolves the scenario's
+calibrated file with :func:`corredor.scenario.corridor.resolve_calibration`): the rules read no
+file. A parameter written ``$name`` follows ``calibration.<name>`` on every day unless a policy
+event changes the site itself, so an event on a calibration parameter changes all its uses. Outcome
 tables are recomputed on the days one of their probabilities changes; ``rest`` is one minus the
 others that day.
 """
@@ -168,15 +170,11 @@ def compile_corridor(
     days: int | None = None,
     extra_events: tuple[Any, ...] = (),
 ) -> Compiled:
-    """Arrays for the engine (module docstring). ``calibration`` overrides parameter defaults;
-    ``days`` shortens the run; ``extra_events`` are added to the scenario's policy events."""
-    from corredor.calibration.calibrated import calibrated_parameters  # calibrated.yaml, if any
-
-    cal = {
-        **scenario.calibration_defaults(),
-        **calibrated_parameters(scenario),
-        **dict(calibration or {}),
-    }
+    """Arrays for the engine (module docstring). ``calibration`` gives values of calibration
+    parameters over the scenario's defaults (the rules read no file: a run's calibration is
+    resolved by ``corredor.scenario.corridor.resolve_calibration``); ``days`` shortens the run;
+    ``extra_events`` are added to the scenario's policy events."""
+    cal = {**scenario.calibration_defaults(), **dict(calibration or {})}
     unknown = sorted(set(calibration or {}) - set(scenario.calibration))
     if unknown:
         raise ScenarioError(

@@ -13,6 +13,7 @@ import numpy.typing as npt
 from corredor.engine import rng
 from corredor.engine.agents import AgentTable
 from corredor.engine.graph import Graph
+from corredor.engine.loop import run_days
 from corredor.engine.plan import DayPlan
 from corredor.errors import ScenarioError
 from corredor.results import RunResult
@@ -374,10 +375,8 @@ def simulate(
     t0 = time.perf_counter()
     st, rules = build_state(sc, seed=seed, quirks=quirks, live=live)
     plan: DayPlan[FleeState] = build_plan(rules)
-    for t in range(sc.length):
-        plan.run_day(st, t)
-        if on_day is not None:
-            on_day(t)
+    progress = None if on_day is None else (lambda t, _days: on_day(t))
+    run_days(plan, st, sc.length, progress=progress)
     return st, time.perf_counter() - t0
 
 

@@ -7,13 +7,18 @@ The format is described in ``docs/scenario-format.md``. Public API:
 * :func:`builtin_corridor_scenarios` (name → path);
 * :func:`parameter_index` / :func:`parameter_values` (dotted parameter names, as policy events
   use them, → parameters / default values);
+* :func:`resolve_calibration` (which calibration a run uses: name, file, sha256, values);
 * :func:`read_table` and the row models :class:`Location`, :class:`Link`, :class:`DriverPoint`.
 """
 
 from corredor.scenario.corridor.bargaining import BargainingSpec, LeverSpec
 from corredor.scenario.corridor.behaviour import Decisions, Enforcement, UtilityWeights, Zone
 from corredor.scenario.corridor.builtin import builtin_corridor_scenarios, resolve_corridor_scenario
-from corredor.scenario.corridor.calibration import CalibrationParameter
+from corredor.scenario.corridor.calibration import (
+    CalibrationParameter,
+    ResolvedCalibration,
+    resolve_calibration,
+)
 from corredor.scenario.corridor.geography import LOCATION_KINDS, MODES, Link, Location
 from corredor.scenario.corridor.index import iter_params, parameter_index, parameter_values
 from corredor.scenario.corridor.loader import load_corridor_scenario, load_scenario_events
@@ -47,6 +52,7 @@ __all__ = [
     "Origin",
     "Outcome",
     "Param",
+    "ResolvedCalibration",
     "Service",
     "ServiceTime",
     "Table",
@@ -59,6 +65,7 @@ __all__ = [
     "parameter_index",
     "parameter_values",
     "read_table",
+    "resolve_calibration",
     "resolve_corridor_scenario",
     "scenario_yaml",
     "summary_line",
