@@ -59,31 +59,7 @@ class EventSink(Protocol):
 class NoEvents:
     """An :class:`EventSink` that drops every event (a run observed by nobody)."""
 
-    def emit(
-        self,
-        kind: int,
-        target: npt.ArrayLike,
-        ids: IntArray,
-        agents: AgentTable,
-        day: int,
-        *,
-        status: npt.ArrayLike | None = None,
-    ) -> None:
+    def _drop(self, *args: object, **kwargs: object) -> None:
         return None
 
-    def emit_segments(
-        self,
-        kind: int,
-        off: npt.NDArray[np.int64],
-        target: IntArray,
-        ids: IntArray,
-        agents: AgentTable,
-        day: int,
-    ) -> None:
-        return None
-
-    def served(self, svc: IntArray, joined: IntArray, day: int) -> None:
-        return None
-
-    def unscreened(self, ids: IntArray, agents: AgentTable, day: int) -> None:
-        return None
+    emit = emit_segments = served = unscreened = _drop
