@@ -12,7 +12,7 @@ policy event is in force), returns people to wait for a court, and admits.
   events agree with the services' own counts; every verb the scenario can produce occurs;
 * determinism: the same seed gives the same events and observables, another seed others;
 * MPP-like ``return_to_wait``: enrolled on day d, waiting in the border city (and counted in
-  ``Recorder.mpp_waiting``) until day d + k, then in the court's queue and out with a court
+  ``Recorder.hearing_waiting``) until day d + k, then in the court's queue and out with a court
   verb the same day;
 * policy events switch outcome verbs on on their start date and off on their end date;
 * ``$name`` values of policy events are the calibration parameter's, and unknown names are
@@ -190,7 +190,7 @@ def test_return_to_wait_round_trip(tmp_path: Path) -> None:
     proc, court = svc(c, "processing"), svc(c, "court")
     border = c.loc_names.index("Bordertown")
     m = CorridorModel(c, seed=5)
-    (b,) = np.flatnonzero(m.recorder.border_cities == border)  # column of mpp_waiting
+    (b,) = np.flatnonzero(m.recorder.border_cities == border)  # column of hearing_waiting
     log = spy_on_services(m)
     enrolled: dict[int, np.ndarray] = {}
     for d in range(days):
@@ -206,7 +206,7 @@ def test_return_to_wait_round_trip(tmp_path: Path) -> None:
         assert (a["svc_state"][waiting] == QueueState.WAITING).all()
         assert (a["loc"][waiting] == border).all()
         assert (m.services.queue_service[a["svc_queue"][waiting]] == court).all()
-        assert m.recorder.mpp_waiting[d, b] == waiting.shape[0]
+        assert m.recorder.hearing_waiting[d, b] == waiting.shape[0]
         assert m.services.waiting()[court] == waiting.shape[0]
         # those enrolled k days ago joined the court's queue today and left it with its verbs
         if d >= k:

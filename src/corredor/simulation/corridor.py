@@ -163,7 +163,7 @@ def run_corridor(
         wait_sum=r.wait_sum,
         wait_n=r.wait_n,
         stranded=r.stranded,
-        mpp_waiting=r.mpp_waiting,
+        hearing_waiting=r.hearing_waiting,
         phase_stock=r.phase_stock,
         svc_stock=r.svc_stock,
         final_phase=phase,
@@ -175,7 +175,7 @@ def run_corridor(
 
 
 def describe_corridor_plan(scenario: str | Path | CorridorScenario | None = None) -> str:
-    """The order of one corridor day, as ``corredor run mexico-us --show-plan`` prints it: the
+    """The order of one corridor day, as ``corredor run SCENARIO --show-plan`` prints it: the
     rules' processes, then the trackers; given a scenario, what it has for each."""
     text = build_plan([describe_record_step()]).describe()
     if scenario is None:

@@ -393,7 +393,7 @@ def active_stocks_np(
     state = svc_state[active]
     on_list = svc & (state == QUEUED)
     on_list &= queue_is_port[np.maximum(svc_queue[active], 0)]
-    mpp = svc & (state == WAITING)
-    stranded = np.bincount(lc[(ph == BORDER) | on_list | mpp], minlength=L)
-    waiting = np.bincount(lc[mpp], minlength=L)
+    hearing = svc & (state == WAITING)
+    stranded = np.bincount(lc[(ph == BORDER) | on_list | hearing], minlength=L)
+    waiting = np.bincount(lc[hearing], minlength=L)
     return phases, here, here_nat.astype(np.int64), stranded, waiting

@@ -1,4 +1,4 @@
-"""The order of a corridor day: the processes, in one place (``corredor run mexico-us
+"""The order of a corridor day: the processes, in one place (``corredor run SCENARIO
 --show-plan`` prints it with the trackers).
 
 1. ``policy``    today's parameters from the policy timeline (``process_policy``);

@@ -7,10 +7,10 @@ attracts with the chance of not being denied there (a port outside the person's 
 deters with its queue; crossing draws a crossing link by enforcement
 (:func:`~corredor.rules.corridor.routes.choose_link`).
 
-Parameters read (per day): ``decisions.weights.queue_length`` and ``expected_wait``;
-``decisions.options``: ``apply.port_propensity``, ``cross.irregular_propensity``,
-``wait.max_days`` (30), ``return.daily_hazard`` and ``settle.daily_hazard_mexico`` (settling
-in the transit country).
+Parameters read (per day): the weights ``decisions.weights.queue_length`` and
+``expected_wait``; the roles (``corredor.scenario.corridor.roles``; default in brackets)
+``apply_port_propensity`` (0), ``cross_propensity`` (0), ``wait_max_days`` (30),
+``return_home_hazard`` (0) and ``settle_transit_hazard`` (0: settling in the transit country).
 """
 
 from __future__ import annotations
@@ -50,11 +50,11 @@ def decide_at_border(st: CorridorState, ids: IntArray) -> None:
     # the choices (kernel twin: active.border_choice_np); 4 = wait
     choice, port = border_choice(
         ids, a["loc"], a["group"], a["since"], port_of_loc, attract, factor,
-        st.opt("options.apply.port_propensity"),
-        st.opt("options.cross.irregular_propensity"),
-        st.opt("options.wait.max_days", 30.0),
-        st.opt("options.return.daily_hazard"),
-        st.opt("options.settle.daily_hazard_mexico"),
+        st.role("apply_port_propensity"),
+        st.role("cross_propensity"),
+        st.role("wait_max_days"),
+        st.role("return_home_hazard"),
+        st.role("settle_transit_hazard"),
         st.keys.decide, day,
     )  # fmt: skip
     home = ids[choice == 0]

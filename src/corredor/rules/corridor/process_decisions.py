@@ -12,14 +12,15 @@ who decides today; then, in this order:
 Nobody who decides in 1 or 2 is in a service, so the list of people waiting does not change
 meanwhile.
 
-Parameters read (per day): ``decisions.weights.queue_length``, ``expected_wait`` and
-``enforcement``; ``decisions.options.apply.comar_propensity`` (the daily propensity to apply to
-an asylum office on the way); and, from the calibration (defaults when not declared):
+Parameters read (per day): the weights ``decisions.weights.queue_length``, ``expected_wait``
+and ``enforcement``; the roles (``corredor.scenario.corridor.roles``; default in brackets):
 
+* ``apply_asylum_propensity`` (0): the daily propensity to apply to an asylum office in a
+  transit country on the way;
 * ``apply_visa_propensity`` (0.5): the daily propensity to apply to a visa office on the way;
 * ``asylum_network_people`` (∞): co-nationals already protected in the transit country that
   double the propensity to apply for asylum (word of the procedure);
-* ``mpp_abandon_hazard`` (0): the daily hazard of giving up a wait for a dated hearing.
+* ``hearing_give_up_hazard`` (0): the daily hazard of giving up a wait for a dated hearing.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def give_up_waiting(st: CorridorState, waiting: IntArray) -> None:
     if waiting.shape[0] == 0:
         return
     a, day = st.agents, st.day
-    h = st.cal("mpp_abandon_hazard", 0.0)
+    h = st.role("hearing_give_up_hazard")
     quit_ = waiting[st.u(st.keys.decide, waiting, 5) < h]
     if quit_.shape[0]:
         court = st.services.queue_service[a["svc_queue"][quit_]]
@@ -90,11 +91,11 @@ def apply_on_the_way(st: CorridorState, ids: IntArray) -> None:
         u_apply = w_q * queued + w_w * queued / rate - w_e * ahead
         if c.svc_kind[s] == "asylum_office":
             # co-nationals already protected here spread word of the procedure
-            scale = st.cal("asylum_network_people", np.inf)
+            scale = st.role("asylum_network_people")
             known = 1.0 + st.protected_transit[c.group_nat[g]] / scale
-            base = st.opt("options.apply.comar_propensity") * known
+            base = st.role("apply_asylum_propensity") * known
         else:
-            base = st.cal("apply_visa_propensity", 0.5)
+            base = st.role("apply_visa_propensity")
         p = np.clip(base * np.exp(np.minimum(u_apply, 5.0)), 0.0, 1.0)
         eligible = ~st.svc.own_country[c.group_nat[g], s] & (a["status"][here] == 0)
         go = eligible & (st.u(st.keys.decide, here, 10 + int(s)) < p)

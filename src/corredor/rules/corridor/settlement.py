@@ -1,7 +1,7 @@
 """Settling in a transit country: people recognised as refugees there, and people in a border
 city who give up going on (``docs/model.md`` §3.3.5).
 
-Parameters read (calibration, by role; defaults apply when a scenario does not declare them):
+Parameters read (roles, ``corredor.scenario.corridor.roles``; default in brackets):
 
 * ``settle_after_protection`` (0.7): probability that a person granted protection in a transit
   country stays there (people with a visa go on).
@@ -38,6 +38,6 @@ def settle_after_grant(st: CorridorState, who: IntArray, status: IntArray) -> No
     nat = c.group_nat[st.agents["group"][cand]]
     st.protected_transit += np.bincount(nat, minlength=len(c.nat_names))
     if cand.shape[0]:
-        p = st.cal("settle_after_protection", 0.7)
+        p = st.role("settle_after_protection")
         stay = cand[st.u(st.keys.verbs, cand, 10) < p]
         settle(st, stay)

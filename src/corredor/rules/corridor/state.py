@@ -23,6 +23,7 @@ from corredor.engine.agents import AgentTable, ColumnSpec
 from corredor.engine.services import AGENT_COLUMNS, N_VERBS, ServiceSystem, Verb
 from corredor.rules.corridor.compiled import DETENTION_KIND, PORT_KIND, TRANSIT_KINDS, Compiled
 from corredor.rules.corridor.events import EventSink, NoEvents
+from corredor.scenario.corridor.roles import PARAMETER_ROLES
 
 IntArray = npt.NDArray[np.int32]
 FloatArray = npt.NDArray[np.float64]
@@ -36,7 +37,8 @@ class Phase(IntEnum):
     TRAVEL = 0
     #: in a border city next to the destination: waiting, deciding to apply or cross
     BORDER = 1
-    #: in a service: queued, being served, or waiting elsewhere for a dated return (MPP)
+    #: in a service: queued, being served, or waiting elsewhere for a dated return
+    #: (a return-to-wait programme)
     SERVICE = 2
     #: crossing irregularly into the destination country (on a crossing link)
     CROSSING = 3
@@ -306,13 +308,14 @@ class CorridorState:
         return rng.uniform_from_key_np(key, self.day, ids.astype(np.int64), k)
 
     # ------------------------------------------------------------------ parameters
-    def cal(self, name: str, default: float) -> float:
-        """Today's value of calibration parameter ``name`` (``default`` if not declared)."""
-        arr = self.c.decision.get(f"calibration.{name}")
-        return default if arr is None else float(arr[self.day])
+    def role(self, name: str) -> float:
+        """Today's value of the parameter that plays the engine role ``name`` in this scenario
+        (``corredor.scenario.corridor.roles``; the role's default when none does)."""
+        arr = self.c.roles.get(name)
+        return PARAMETER_ROLES[name].default if arr is None else float(arr[self.day])
 
     def opt(self, key: str, default: float = 0.0) -> float:
-        """Today's value of a decision parameter (``weights.x``, ``options.o.x``)."""
+        """Today's value of a route-choice weight (``weights.<w>``)."""
         arr = self.c.decision.get(key)
         return default if arr is None else float(arr[self.day])
 

@@ -1,7 +1,7 @@
 """The moves every process makes: an agent's phase, joining a service, being sent home or to
 a border city, becoming active, and the outcome of an attempt (for perceived openness).
 
-Parameters read (calibration, by role; defaults apply when a scenario does not declare them):
+Parameters read (roles, ``corredor.scenario.corridor.roles``; default in brackets):
 
 * ``reattempt_delay_days`` (180): mean days at home before a removed agent leaves again
   (geometric on 1, 2, …).
@@ -85,7 +85,7 @@ def send_home(st: CorridorState, ids: IntArray, *, reattempt_p: float) -> None:
     set_phase(st, ids[~again], Phase.RETURNED)
     back = ids[again]
     set_phase(st, back, Phase.HOME)
-    mean = max(st.cal("reattempt_delay_days", 180.0), 1.0)
+    mean = max(st.role("reattempt_delay_days"), 1.0)
     u = st.u(st.keys.verbs, back, 8)
     # geometric on {1, 2, ...} with mean `mean` (a mean of 1: the next day)
     delay = 1 + (np.floor(np.log1p(-u) / np.log1p(-1.0 / mean)) if mean > 1 else np.zeros_like(u))

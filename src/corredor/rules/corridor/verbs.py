@@ -6,7 +6,7 @@ phase, and what follows (a hearing date, a removal home, a new attempt). The ver
 (place, target service, days, status, to the origin) come from the scenario's outcome tables
 (``Compiled.verb_args``).
 
-Parameters read (calibration, by role; defaults apply when a scenario does not declare them):
+Parameters read (roles, ``corredor.scenario.corridor.roles``; default in brackets):
 
 * ``reattempt_share_removed`` (0.3): share of people removed to their origin who try again;
 * ``reattempt_share_border`` (0.6): share of people deported or expelled to a border city who
@@ -39,11 +39,11 @@ IntArray = npt.NDArray[np.int32]
 
 
 def reattempt_removed(st: CorridorState) -> float:
-    return st.cal("reattempt_share_removed", 0.3)
+    return st.role("reattempt_share_removed")
 
 
 def reattempt_border(st: CorridorState) -> float:
-    return st.cal("reattempt_share_border", 0.6)
+    return st.role("reattempt_share_border")
 
 
 def apply_verbs(

@@ -26,6 +26,7 @@ from corredor.scenario.corridor.model import CorridorScenario, Table
 from corredor.scenario.corridor.observables import Definition, Observable, ObservedData
 from corredor.scenario.corridor.params import Param
 from corredor.scenario.corridor.population import DriverPoint, Groups, Origin
+from corredor.scenario.corridor.roles import PARAMETER_ROLES, LedgerLabels, ParameterRole, Roles
 from corredor.scenario.corridor.services import VERB_FIELDS, VERBS, Outcome, Service, ServiceTime
 from corredor.scenario.corridor.summary import summary_line, summary_rows
 from corredor.scenario.corridor.tables import read_table, table_text
@@ -34,6 +35,7 @@ from corredor.scenario.corridor.writer import scenario_yaml, write_corridor_scen
 __all__ = [
     "LOCATION_KINDS",
     "MODES",
+    "PARAMETER_ROLES",
     "VERBS",
     "VERB_FIELDS",
     "BargainingSpec",
@@ -44,6 +46,7 @@ __all__ = [
     "DriverPoint",
     "Enforcement",
     "Groups",
+    "LedgerLabels",
     "LeverSpec",
     "Link",
     "Location",
@@ -52,7 +55,9 @@ __all__ = [
     "Origin",
     "Outcome",
     "Param",
+    "ParameterRole",
     "ResolvedCalibration",
+    "Roles",
     "Service",
     "ServiceTime",
     "Table",

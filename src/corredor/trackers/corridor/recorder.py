@@ -163,7 +163,7 @@ class Recorder:
         self.border_cities = np.flatnonzero(c.loc_kind == BORDER_CITY)
         B = self.border_cities.shape[0]
         self.stranded = np.zeros((T, B), dtype=np.int32)  # waiting, on a list or for a hearing
-        self.mpp_waiting = np.zeros((T, B), dtype=np.int32)
+        self.hearing_waiting = np.zeros((T, B), dtype=np.int32)
         self.phase_stock = np.zeros((T, 4), dtype=np.int32)  # active phases
         self.svc_stock = np.zeros((T, S, 3), dtype=np.int32)
 
@@ -260,7 +260,7 @@ class Recorder:
         self.phase_stock[day] = census.phases
         self.svc_stock[day] = st.services.stocks()
         self.stranded[day] = census.stranded[self.border_cities]
-        self.mpp_waiting[day] = census.waiting[self.border_cities]
+        self.hearing_waiting[day] = census.waiting[self.border_cities]
 
     def step(self) -> Step[CorridorState]:
         """The tracker step of the day plan."""
