@@ -51,7 +51,6 @@ class RecordedRun(Protocol):
     """The arrays of a finished corridor run the ledger reads (a ``CorridorResult``)."""
 
     compiled: Compiled
-    start: dt.date
     days: int
     stranded: npt.NDArray[np.int32]
     hearing_waiting: npt.NDArray[np.int32]
@@ -60,6 +59,9 @@ class RecordedRun(Protocol):
     wait_n: npt.NDArray[np.float64]
     unscreened_year: npt.NDArray[np.int64]
     events: npt.NDArray[np.int64]
+
+    @property
+    def start(self) -> dt.date: ...
 
 
 def transit_masks(c: Compiled) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
