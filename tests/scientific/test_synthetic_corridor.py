@@ -81,6 +81,17 @@ OPTIONS = {
 }
 
 
+def test_link_flows_add_up_to_the_arrivals(result: CorridorResult) -> None:
+    c = result.compiled
+    L = len(c.loc_names)
+    per_place = np.bincount(c.link_to, weights=result.link_flow.sum(axis=0), minlength=L)
+    arrivals = result.events[:, EVENT_KINDS.index("arrive"), :L].sum(axis=(0, 2))
+    np.testing.assert_array_equal(per_place, arrivals)
+    flows = result.link_flows()
+    assert flows["arrivals"].sum() == arrivals.sum() > 0
+    assert {"Gate Sur", "Centro"} <= set(flows["to"])
+
+
 def test_roles_read_the_scenarios_conventional_names(result: CorridorResult) -> None:
     c = result.compiled
     assert not load_corridor_scenario(c.scenario.path).roles.parameters  # nothing mapped

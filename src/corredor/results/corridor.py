@@ -66,6 +66,8 @@ class CorridorResult:
     agent_days: int = 0
     #: policy events a controller adopted during the run (empty for an exogenous run)
     adopted_events: tuple[PolicyEvent, ...] = ()
+    #: arrivals per month at the end of each directed link (``Compiled.link_from/link_to``)
+    link_flow: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros((0, 0), np.int64))
 
     # ------------------------------------------------------------------ dates
     @property
@@ -198,6 +200,25 @@ class CorridorResult:
         """The human-cost ledger (MODEL.md §7) per calendar year
         (:func:`corredor.trackers.corridor.ledger.yearly_ledger`)."""
         return yearly_ledger(self)
+
+    def link_flows(self) -> pd.DataFrame:
+        """People moving along each link per month (arrivals at its end; in agents, like every
+        count of a run), non-zero rows: month, from, to, arrivals."""
+        import pandas as pd
+
+        c = self.compiled
+        m, e = np.nonzero(self.link_flow)
+        n_months = self.link_flow.shape[0]
+        months = pd.date_range(self.start.replace(day=1), periods=n_months, freq="MS")
+        names = np.array(c.loc_names, dtype=object)
+        return pd.DataFrame(
+            {
+                "month": months[m],
+                "from": names[c.link_from[e]],
+                "to": names[c.link_to[e]],
+                "arrivals": self.link_flow[m, e],
+            }
+        )
 
     def border_city_stranded(self) -> pd.DataFrame:
         """People stranded per border city per day (waiting, on a port list, or for a hearing)."""

@@ -164,6 +164,7 @@ def run_corridor(
         wait_n=r.wait_n,
         stranded=r.stranded,
         hearing_waiting=r.hearing_waiting,
+        link_flow=r.link_flow,
         phase_stock=r.phase_stock,
         svc_stock=r.svc_stock,
         final_phase=phase,

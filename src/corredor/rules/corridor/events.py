@@ -49,6 +49,9 @@ class EventSink(Protocol):
         """Events of one kind in segments ``off[j]:off[j + 1]`` (e.g. the hops of a day's
         movement): each segment is one :meth:`emit`."""
 
+    def travelled(self, links: IntArray, day: int) -> None:
+        """Arrivals today at the ends of ``links`` (one entry per arrival: a link's flow)."""
+
     def served(self, svc: IntArray, joined: IntArray, day: int) -> None:
         """People left service ``svc[i]`` today, having joined its queue on ``joined[i]``."""
 
@@ -62,4 +65,4 @@ class NoEvents:
     def _drop(self, *args: object, **kwargs: object) -> None:
         return None
 
-    emit = emit_segments = served = unscreened = _drop
+    emit = emit_segments = travelled = served = unscreened = _drop

@@ -6,8 +6,8 @@ The numba kernel :func:`~corredor.rules.corridor.kernels.move_day` moves one age
 (its NumPy twin ``move_day_np`` is the test oracle). Caravan members' hazard is multiplied by
 their caravan's ``hazard_multiplier`` while they travel. Travellers stop at the border city they
 head for (then ``BORDER``), at a place with an open asylum or visa office, at the end of a
-crossing, or in the destination. The arrivals and harms are announced hop by hop; the exposure
-is left in ``state.exposure`` for ``enforce``.
+crossing, or in the destination. The arrivals (and the links they came by) and harms are
+announced hop by hop; the exposure is left in ``state.exposure`` for ``enforce``.
 
 No parameter is read here beyond the compiled arrays and today's tables.
 """
@@ -56,10 +56,11 @@ def step_move(st: CorridorState, day: int) -> None:
     # the events per hop (kernel twin: active.drain_hops_np), which resets the tables
     # (an agent goes on to the next hop only after an arrival: the rows after the first
     # hop without arrivals are empty in both tables)
-    r_off, r_idx, r_loc, hops = drain_hops(arrived, MAX_HOPS, True)
+    r_off, r_idx, r_link, hops = drain_hops(arrived, MAX_HOPS, True)
     h_off, h_idx, h_loc, _ = drain_hops(harmed, hops, False)
     st.events.emit_segments(EV_HARM, h_off, h_loc, exposed[h_idx], a, day)
-    st.events.emit_segments(EV_ARRIVE, r_off, r_loc, exposed[r_idx], a, day)
+    st.events.emit_segments(EV_ARRIVE, r_off, c.link_to[r_link], exposed[r_idx], a, day)
+    st.events.travelled(r_link, day)
     set_phase(st, new_at_border(exposed, was, a["phase"]), Phase.BORDER)
     st.exposure = Exposure(exposed, expo, ezone)
 

@@ -166,6 +166,8 @@ class Recorder:
         self.hearing_waiting = np.zeros((T, B), dtype=np.int32)
         self.phase_stock = np.zeros((T, 4), dtype=np.int32)  # active phases
         self.svc_stock = np.zeros((T, S, 3), dtype=np.int32)
+        #: arrivals per month at the end of each directed link (people moving along it)
+        self.link_flow = np.zeros((M, len(c.link_to)), dtype=np.int64)
 
     # ------------------------------------------------------------------ events
     def _grow(self, arr: IntArray, n: int) -> IntArray:
@@ -237,6 +239,12 @@ class Recorder:
         for j in range(off.shape[0] - 1):
             lo, hi = off[j], off[j + 1]
             self.emit(kind, target[lo:hi], ids[lo:hi], agents, day)
+
+    def travelled(self, links: IntArray, day: int) -> None:
+        """Arrivals at the ends of ``links`` today (per month and link)."""
+        if links.shape[0]:
+            flow = self.link_flow[self.month[day]]
+            flow += np.bincount(links, minlength=flow.shape[0])
 
     def served(self, svc: IntArray, joined: IntArray, day: int) -> None:
         """Days from joining to leaving of the people services released today."""

@@ -6,6 +6,11 @@ has it; else the role's default applies, ``CorridorState.role``).
 
 A role mapped to a parameter the scenario does not have, or a decision option no role reads, is
 a :class:`~corredor.errors.ScenarioError` naming the field and the fix.
+
+**Scale.** When an agent stands for k = ``people_per_agent`` people, the processes count agents:
+a weight per person queued (``weights.queue_length``) becomes k times larger per agent, and a
+number of people (``asylum_network_people``) k times smaller, so that a reduced-scale run makes
+the same choices. (Shares, hazards and days are the same at any scale.)
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ def compile_decisions(p: DailyParameters) -> dict[str, FloatArray]:
         for key in type(scenario.decisions.weights).model_fields:
             if key != "source":
                 decision[f"weights.{key}"] = p.series(f"decisions.weights.{key}")
+        if p.people_per_agent != 1:
+            decision["weights.queue_length"] = decision["weights.queue_length"] * p.people_per_agent
     for name in scenario.calibration:
         decision.setdefault(f"calibration.{name}", p.series(f"calibration.{name}"))
     return decision
@@ -42,6 +49,8 @@ def compile_roles(p: DailyParameters) -> dict[str, FloatArray]:
         source = roles.source(role)
         if p.has(source):
             out[role] = p.series(source)
+            if role == "asylum_network_people" and p.people_per_agent != 1:
+                out[role] = out[role] / p.people_per_agent
         elif role in roles.parameters:
             raise ScenarioError(
                 scenario.path,
