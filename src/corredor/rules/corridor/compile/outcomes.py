@@ -21,7 +21,7 @@ import numpy.typing as npt
 from corredor.engine.services import N_VERBS, Verb
 from corredor.rules.corridor.compile.params import DailyParameters
 from corredor.rules.corridor.compile.population import Groups
-from corredor.scenario.corridor.base import DEFAULT_SELECTOR, best_selector
+from corredor.scenario.corridor.base import DEFAULT_SELECTOR
 from corredor.scenario.corridor.services import TO_ORIGIN
 
 FloatArray = npt.NDArray[np.float64]
@@ -97,18 +97,11 @@ def _cells(
 ) -> tuple[Cells, set[int]]:
     """Which selector applies to each (service, group), the verbs' daily probabilities, and
     the days they change; fills ``args``."""
-    nat_names, dem_names = groups.nat_names, groups.dem_names
     cells: Cells = []
     change_days: set[int] = {0}
     for s, svc in enumerate(p.scenario.services):
         for g in range(len(groups.group_nat)):
-            sel = best_selector(
-                svc.outcomes,
-                nat_names[groups.group_nat[g]],
-                dem_names[groups.group_dem[g]],
-                nat_names,
-                dem_names,
-            )
+            sel = groups.selector(svc.outcomes, g)
             if sel is None:
                 sel = DEFAULT_SELECTOR if DEFAULT_SELECTOR in svc.outcomes else None
             if sel is None:

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from corredor.rules.corridor.compile.params import DailyParameters
+from corredor.scenario.corridor.base import best_selector
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int32]
@@ -35,6 +37,11 @@ class Groups:
     group_dem: IntArray
     nat_country: tuple[str, ...]
     share_cum: FloatArray  # (N, D) cumulative demographic shares per nationality
+
+    def selector(self, selectors: Iterable[str], g: int) -> str | None:
+        """The most specific of ``selectors`` that applies to group ``g`` (None: none)."""
+        nat, dem = self.nat_names[self.group_nat[g]], self.dem_names[self.group_dem[g]]
+        return best_selector(selectors, nat, dem, self.nat_names, self.dem_names)
 
 
 @dataclass

@@ -16,7 +16,6 @@ import numpy.typing as npt
 from corredor.rules.corridor.compile.network import Network
 from corredor.rules.corridor.compile.params import DailyParameters
 from corredor.rules.corridor.compile.population import Groups
-from corredor.scenario.corridor.base import best_selector
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int32]
@@ -40,7 +39,6 @@ def compile_zones(
     zones = p.scenario.enforcement.zones
     T, Z, G, L = p.days, len(zones), len(groups.group_nat), len(net.loc_names)
     loc_ix = {n: i for i, n in enumerate(net.loc_names)}
-    nat_names, dem_names = groups.nat_names, groups.dem_names
     zone_of_loc = np.full(L, -1, dtype=np.int32)
     zone_hazard = np.zeros((T, Z, G))
     zone_effort = np.zeros((T, Z))
@@ -51,13 +49,7 @@ def compile_zones(
             zone_of_loc[loc_ix[name]] = zi
         zone_effort[:, zi] = p.series(f"enforcement.{zone.name}.effort")
         for g in range(G):
-            sel = best_selector(
-                zone.hazard,
-                nat_names[groups.group_nat[g]],
-                dem_names[groups.group_dem[g]],
-                nat_names,
-                dem_names,
-            )
+            sel = groups.selector(zone.hazard, g)
             if sel is not None:
                 zone_hazard[:, zi, g] = p.series(f"enforcement.{zone.name}.hazard.{sel}")
         zone_detention[zi] = svc_ix[zone.detention]
