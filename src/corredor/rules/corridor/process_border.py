@@ -44,8 +44,8 @@ def decide_at_border(st: CorridorState, ids: IntArray) -> None:
     attract = np.where(~st.svc.own_country[c.group_nat].T, 1.0 - table[:, :, Verb.DENY], 0.0)
     queued = st.services.queued().astype(float)
     cap = np.maximum(c.svc_capacity[day][:S], 1e-9)
-    w_q = st.opt("weights.queue_length")
-    w_w = st.opt("weights.expected_wait")
+    w_q = st.weight("queue_length")
+    w_w = st.weight("expected_wait")
     factor = np.exp(np.minimum(w_q * queued + w_w * queued / cap, 0.0))
     # the choices (kernel twin: active.border_choice_np); 4 = wait
     choice, port = border_choice(

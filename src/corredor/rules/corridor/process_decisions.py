@@ -72,9 +72,9 @@ def apply_on_the_way(st: CorridorState, ids: IntArray) -> None:
     c, a, day = st.c, st.agents, st.day
     if ids.shape[0] == 0:
         return
-    w_q = st.opt("weights.queue_length")
-    w_w = st.opt("weights.expected_wait")
-    w_e = st.opt("weights.enforcement")
+    w_q = st.weight("queue_length")
+    w_w = st.weight("expected_wait")
+    w_e = st.weight("enforcement")
     queued_all = st.services.queued().astype(float)
     # joining keeps an agent where it is: the places are read once; the phases again for
     # each office (an agent who joined one office does not apply to the next)

@@ -24,11 +24,11 @@ def update_tables(st: CorridorState, day: int) -> None:
     """Today's logit choice tables over next links (travel) and crossing links, per group."""
     c, rt = st.c, st.routes
     G, L = c.n_groups, len(c.loc_names)
-    w_d = st.opt("weights.distance")
-    w_r = st.opt("weights.risk")
-    w_e = st.opt("weights.enforcement")
-    w_q = st.opt("weights.queue_length")
-    w_n = st.opt("weights.network_ties")
+    w_d = st.weight("distance")
+    w_r = st.weight("risk")
+    w_e = st.weight("enforcement")
+    w_q = st.weight("queue_length")
+    w_n = st.weight("network_ties")
     eff, hazard = st.effort, st.hazard
     # hazard per day at each place and on each link, per group (G, L) and (G, E)
     hz_loc = (
@@ -131,9 +131,9 @@ def choose_target(st: CorridorState, ids: IntArray) -> None:
     nat = c.group_nat[a["group"][ids]]
     share = stock_loc_nat[b_loc] / np.maximum(stock_loc[b_loc, None], 1.0)
     util = (
-        st.opt("weights.distance") * np.where(np.isfinite(km), km, 0.0)
-        + st.opt("weights.queue_length") * stock_loc[b_loc][None]
-        + st.opt("weights.network_ties") * share[:, nat].T
+        st.weight("distance") * np.where(np.isfinite(km), km, 0.0)
+        + st.weight("queue_length") * stock_loc[b_loc][None]
+        + st.weight("network_ties") * share[:, nat].T
     )
     util = np.where(np.isfinite(km), util, -np.inf)
     top = util.max(axis=1, keepdims=True)

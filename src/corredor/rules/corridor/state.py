@@ -314,10 +314,11 @@ class CorridorState:
         arr = self.c.roles.get(name)
         return PARAMETER_ROLES[name].default if arr is None else float(arr[self.day])
 
-    def opt(self, key: str, default: float = 0.0) -> float:
-        """Today's value of a route-choice weight (``weights.<w>``)."""
-        arr = self.c.decision.get(key)
-        return default if arr is None else float(arr[self.day])
+    def weight(self, name: str) -> float:
+        """Today's value of the route-choice weight ``name`` (``decisions.weights``; 0 for a
+        scenario without decisions)."""
+        arr = self.c.decision.get(f"weights.{name}")
+        return 0.0 if arr is None else float(arr[self.day])
 
     # ------------------------------------------------------------------ new arrays
     def recompile(self, compiled: Compiled) -> None:
