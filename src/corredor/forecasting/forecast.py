@@ -156,6 +156,20 @@ class Forecast:
     #: model discrepancy σ (log scale) per category key: (monthly, per fiscal year); a category
     #: absent from the mapping has bands from the runs alone
     discrepancy: Mapping[tuple[str, str, str], tuple[float, float]] = field(default_factory=dict)
+    #: True: conditional on the policy path of ``events_file`` (``--policy-path``), which the
+    #: user chose; False: ex ante (the policies in force at the horizon, and the scenario's
+    #: ``policy_events_forecast.yaml``: policies announced by the horizon)
+    conditional: bool = False
+
+    @property
+    def kind(self) -> str:
+        """What the forecast assumes about policy, as every output of it says."""
+        if self.conditional:
+            return f"conditional on this policy path: {self._events_source()}"
+        return (
+            "ex ante: the policies in force at the calibration horizon, and only those "
+            "announced by it"
+        )
 
     def _sigma(self, key: tuple[str, str, str], yearly: bool = False) -> float:
         return self.discrepancy.get(key, (0.0, 0.0))[int(yearly)]
@@ -278,6 +292,7 @@ class Forecast:
     def summary_rows(self) -> list[tuple[str, str]]:
         ens = self.ensemble
         return [
+            ("forecast kind", self.kind),
             ("scenario", ens.scenario),
             ("calibration horizon", str(self.horizon)),
             ("forecast", f"{_next_month(self.horizon)} – {self.until}"),
@@ -300,8 +315,11 @@ class Forecast:
     def write(self, folder: str | Path, *, command: str | None = None) -> Path:
         """Write ``forecast.csv`` (encounters), ``forecast_fiscal_years.csv``,
         ``forecast_ledger.csv``, ``forecast_events.csv``,
-        ``parameter_sets.csv`` and ``forecast.txt`` (what was run; categories left out) to
-        ``folder``."""
+        ``parameter_sets.csv``, ``forecast_metadata.csv`` (key, value: the forecast kind — ex
+        ante or conditional on a policy path — and what was run) and ``forecast.txt`` (what was
+        run; categories left out) to ``folder``."""
+        import pandas as pd
+
         folder = Path(folder)
         tmp = _fresh_tmp(folder)
         self.encounters().to_csv(tmp / "forecast.csv", index=False)
@@ -309,6 +327,9 @@ class Forecast:
         self.ledger_bands().to_csv(tmp / "forecast_ledger.csv", index=False)
         self.events_table().to_csv(tmp / "forecast_events.csv", index=False)
         self.ensemble.parameter_table().to_csv(tmp / "parameter_sets.csv", index=False)
+        pd.DataFrame(self.summary_rows(), columns=["key", "value"]).to_csv(
+            tmp / "forecast_metadata.csv", index=False
+        )
         with open(tmp / "forecast.txt", "w", encoding="utf-8") as fh:
             if command:
                 fh.write(f"command: {command}\n")
@@ -350,6 +371,7 @@ def forecast(
     parameter_sets: Iterable[ParameterSet | Mapping[str, float]] | None = None,
     max_sets: int | None = None,
     events_file: str | Path | None = None,
+    policy_path: str | Path | None = None,
     backend: Backend | None = None,
     workers: int | None = None,
     scheduler: str | Client | None = None,
@@ -366,8 +388,11 @@ def forecast(
         parameter_sets: default: the calibrated ensemble (else its point fit, else the
             scenario defaults, with a note).
         max_sets: keep at most this many parameter sets (systematic resampling on the weights).
-        events_file: the forecast events (default: ``policy_events_forecast.yaml`` of the
-            scenario folder; none if it does not exist).
+        events_file: the events announced by the horizon (default:
+            ``policy_events_forecast.yaml`` of the scenario folder; none if it does not exist):
+            the forecast stays ex ante.
+        policy_path: a file of policy events after the horizon (for example the path as it
+            happened): the forecast is conditional on it, and every output says so.
         backend, workers, scheduler, progress, connect_timeout: as in
             :func:`corredor.ensemble.run_corridor_ensemble`.
         discrepancy: widen the encounter bands by the model discrepancy (module docstring);
@@ -392,7 +417,9 @@ def forecast(
         sets = normalise_sets(parameter_sets)
     if max_sets is not None:
         sets = thin_sets(sets, max_sets, seed)
-    events, path = forecast_events(sc, events_file)
+    if policy_path is not None and events_file is not None:
+        raise ForecastError("give a policy path or forecast events, not both")
+    events, path = forecast_events(sc, policy_path if policy_path is not None else events_file)
     if path is None:
         notes.append(
             f"no {FORECAST_EVENTS_FILE} in {sc.base_dir}: only the scenario's own policy events"
@@ -427,6 +454,7 @@ def forecast(
         categories=cats,
         notes=tuple(notes),
         discrepancy=sigmas,
+        conditional=policy_path is not None,
     )
 
 
