@@ -93,9 +93,10 @@ def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     import math
 
     (la1, lo1), (la2, lo2) = ((math.radians(x), math.radians(y)) for x, y in (a, b))
-    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin(
-        (lo2 - lo1) / 2
-    ) ** 2
+    h = (
+        math.sin((la2 - la1) / 2) ** 2
+        + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
+    )
     return 2 * 6371.0088 * math.asin(math.sqrt(h))
 
 
@@ -594,9 +595,10 @@ def extra_regional_observed(shared: Path) -> tuple[list[str], list[dict[str, obj
             r = by.get((m, g))
             value = int(float(r["value"])) if r else 0
             total += value
-            out.append({**base, "citizenship": g, "encounters": value,
-                        "value_type": "rounded_to_10", "source": r["source"] if r else src_detail,
-                        "note": "" if r else "not listed by OHSS: fewer than 5, rounded to 0"})  # fmt: skip
+            note = "" if r else "not listed by OHSS: fewer than 5, rounded to 0"
+            source = r["source"] if r else src_detail
+            row = {"citizenship": g, "encounters": value, "value_type": "rounded_to_10"}
+            out.append({**base, **row, "source": source, "note": note})
         rest = int(other[m]["encounters"]) - total
         out.append({**base, "citizenship": XR_REST, "encounters": rest,
                     "value_type": "rounded_to_60",
@@ -641,17 +643,22 @@ def cited(shared: Path) -> dict[str, tuple[list[str], list[dict[str, str]]]]:
 #: (tests/scientific/test_backtest_out_of_sample.py recomputes them from files cut there).
 DEFAULTS_UNTIL = dt.date(2018, 12, 31)
 #: Each nationality's encounter series: (observed file, filter) in the scenario folder.
+_FIVE = "us_sw_border_encounters_monthly.csv"
+_XR = "usbp_encounters_extra_regional_monthly.csv"
 ENCOUNTERS = {
-    "GTM": ("us_sw_border_encounters_monthly.csv", {"slice": "by_citizenship", "citizenship": "Guatemala"}),
-    "HND": ("us_sw_border_encounters_monthly.csv", {"slice": "by_citizenship", "citizenship": "Honduras"}),
-    "SLV": ("us_sw_border_encounters_monthly.csv", {"slice": "by_citizenship", "citizenship": "El Salvador"}),
-    "MEX": ("us_sw_border_encounters_monthly.csv", {"slice": "by_citizenship", "citizenship": "Mexico"}),
-    "VEN": ("usbp_encounters_extra_regional_monthly.csv", {"citizenship": "Venezuela"}),
-    "CUB": ("usbp_encounters_extra_regional_monthly.csv", {"citizenship": "Cuba"}),
-    "HTI": ("usbp_encounters_extra_regional_monthly.csv", {"citizenship": "Haiti"}),
-    "NIC": ("usbp_encounters_extra_regional_monthly.csv", {"citizenship": "Nicaragua"}),
-    "ECU": ("usbp_encounters_extra_regional_monthly.csv", {"citizenship": "Ecuador"}),
-    "OTH": ("usbp_encounters_extra_regional_monthly.csv", {"citizenship": XR_REST}),
+    **{
+        nat: (_FIVE, {"slice": "by_citizenship", "citizenship": name})
+        for nat, name in (
+            ("GTM", "Guatemala"), ("HND", "Honduras"), ("SLV", "El Salvador"), ("MEX", "Mexico")
+        )
+    },
+    **{
+        nat: (_XR, {"citizenship": name})
+        for nat, name in (
+            ("VEN", "Venezuela"), ("CUB", "Cuba"), ("HTI", "Haiti"), ("NIC", "Nicaragua"),
+            ("ECU", "Ecuador"), ("OTH", XR_REST),
+        )
+    },
 }  # fmt: skip
 
 
@@ -729,14 +736,18 @@ def _sourced_defaults(folder: Path, until: dt.date) -> dict[str, float]:
     comar = _source_rows(folder, "sources/comar_resolutions_capacity.csv", until)
     ca = {"nationality": "Central America", "period_kind": "full_year"}
     returned = _one(inm, metric="returned_devueltos", period_start="2015-01-01", **ca)
-    presented = _one(inm, metric="presented_to_migration_authority", period_start="2015-01-01", **ca)
+    presented = _one(
+        inm, metric="presented_to_migration_authority", period_start="2015-01-01", **ca
+    )
     hnd = {"nationality": "Honduras", "metric": "presented_to_migration_authority"}
     pfs = _one(inm, period_start="2015-01-01", **hnd) / _one(inm, period_start="2013-01-01", **hnd)
     tvrh = [r for r in inm if r["metric"] == "tvrh_issued" and r["period_kind"] == "cumulative"]
     days = (dt.date.fromisoformat(tvrh[0]["period_end"])
             - dt.date.fromisoformat(tvrh[0]["period_start"])).days + 1  # fmt: skip
     all_beds = _one(beds, facility="All 32 estaciones migratorias", metric="installed_capacity")
-    returned_2015 = _one(inm, metric="returned_devueltos", nationality="All", period_start="2015-01-01")
+    returned_2015 = _one(
+        inm, metric="returned_devueltos", nationality="All", period_start="2015-01-01"
+    )
     officers = _one(comar, metric="interview_officers") + _one(
         comar, metric="unhcr_funded_additional_staff")  # fmt: skip
     positive_rate = _one(comar, metric="positive_rate_refugee_plus_cp", period="2017") / 100
@@ -780,8 +791,10 @@ def derived_constants(folder: Path = HERE, until: dt.date = DEFAULTS_UNTIL) -> d
         "services.inm_acayucan.service_time.servers": acayucan,
         "services.inm_tenosique.service_time.servers": ceibo,
         "services.inm_other_stations.service_time.servers": total - siglo - acayucan,
-        **{f"services.{s}.outcomes.OTH.deport.p": round(back / (asia + africa), 3)
-           for s in stations},  # fmt: skip
+        **{
+            f"services.{s}.outcomes.OTH.deport.p": round(back / (asia + africa), 3)
+            for s in stations
+        },
     }
 
 

@@ -191,7 +191,9 @@ def test_every_data_citation_is_derived_by_2018_or_policy_path(scenario):
 
 def test_hand_splits_of_pre_2019_figures(scenario):
     """COMAR's interview officers: 'fewer than 20' in 2016, split by hand between two offices."""
-    rows = list(csv.DictReader((scenario.base_dir / "sources/comar_resolutions_capacity.csv").open()))
+    rows = list(
+        csv.DictReader((scenario.base_dir / "sources/comar_resolutions_capacity.csv").open())
+    )
     (officers,) = [r for r in rows if r["metric"] == "interview_officers"]
     assert row_end(officers) is not None and row_end(officers) <= FIT_END
     defaults = scenario.calibration_defaults()

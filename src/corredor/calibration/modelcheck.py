@@ -247,9 +247,9 @@ def backtest_model(
     fit on ``seed``, whatever the band. The runs go side by side on ``workers`` local processes.
     """
     from corredor.calibration.fit import Simulation, _runner
+    from corredor.scenario.corridor.vintage import as_of
     from corredor.validation.backtest import _usbp_observables, backtest_us_encounters
     from corredor.validation.baselines import BASELINES, Forecast
-    from corredor.scenario.corridor.vintage import as_of
     from corredor.validation.discrepancy import log_discrepancy, mixture_quantiles
 
     cal = backtest_calibration(study, scenario)

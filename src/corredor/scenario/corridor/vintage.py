@@ -25,6 +25,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from corredor.scenario.corridor.model import CorridorScenario
@@ -41,51 +42,64 @@ def _month_end(year: int, month: int) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
+def _end_month(m: re.Match[str]) -> dt.date:  # YYYY-MM
+    return _month_end(int(m[1]), int(m[2]))
+
+
+def _end_named_month(m: re.Match[str]) -> dt.date:  # 2019Aug, 2013-2019Aug, 2021Jan-Oct
+    return _month_end(int(m["y"]), _MONTHS[m["m"].lower()])
+
+
+#: Period forms (regular expression -> its last day), tried in order.
+_FORMS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], dt.date]], ...] = (
+    (re.compile(r"\d{4}-(?P<y>\d{4})(?P<m>[A-Za-z]{3})"), _end_named_month),
+    (re.compile(r"(?P<y>\d{4})(?P<m>[A-Za-z]{3})"), _end_named_month),
+    (re.compile(r"(?P<y>\d{4})\s*[A-Za-z]{3}-(?P<m>[A-Za-z]{3})"), _end_named_month),
+    (re.compile(r"\d{4}-(\d{4})"), lambda m: dt.date(int(m[1]), 12, 31)),
+    (
+        re.compile(r"(\d{4})-(\d{2})-(\d{2})(T.*)?"),
+        lambda m: dt.date(int(m[1]), int(m[2]), int(m[3])),
+    ),
+    (re.compile(r"(\d{4})-(\d{2})"), _end_month),
+    (re.compile(r"FY(\d{4})"), lambda m: dt.date(int(m[1]), 9, 30)),
+    (re.compile(r"(\d{4})"), lambda m: dt.date(int(m[1]), 12, 31)),
+)
+
+
 def end_of_text(text: str) -> dt.date | None:
     """The last day of the period a cell names (``None`` if it names none)."""
     t = text.strip()
-    if not t:
-        return None
     if ".." in t:
-        return end_of_text(t.split("..")[-1])
-    if m := re.fullmatch(r"\d{4}-(\d{4})([A-Za-z]{3})", t):  # 2013-2019Aug
-        return _month_end(int(m[1]), _MONTHS[m[2].lower()])
-    if m := re.fullmatch(r"(\d{4})([A-Za-z]{3})", t):  # 2019Aug
-        return _month_end(int(m[1]), _MONTHS[m[2].lower()])
-    if m := re.fullmatch(r"(\d{4})\s*([A-Za-z]{3})-([A-Za-z]{3})", t):  # 2021Jan-Oct
-        return _month_end(int(m[1]), _MONTHS[m[3].lower()])
-    if m := re.fullmatch(r"\d{4}-(\d{4})", t):  # 2011-2016
-        return dt.date(int(m[1]), 12, 31)
-    if m := re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})(T.*)?", t):
-        return dt.date(int(m[1]), int(m[2]), int(m[3]))
-    if m := re.fullmatch(r"(\d{4})-(\d{2})", t):
-        return _month_end(int(m[1]), int(m[2]))
-    if m := re.fullmatch(r"FY(\d{4})", t):
-        return dt.date(int(m[1]), 9, 30)
-    if re.fullmatch(r"\d{4}", t):
-        return dt.date(int(t), 12, 31)
+        t = t.split("..")[-1].strip()
+    for pattern, end in _FORMS:
+        if m := pattern.fullmatch(t):
+            return end(m)
     return None
 
 
 def row_end(row: dict[str, str]) -> dt.date | None:
     """The last day of the period a data row describes (module docstring)."""
+    cell = {k: (v or "").strip() for k, v in row.items() if k}
+    return next((e for e in _candidates(cell) if e is not None), None)
+
+
+def _candidates(cell: dict[str, str]) -> Iterator[dt.date | None]:
     for column in ("period_end", "end_date", "as_of"):
-        if (end := end_of_text(row.get(column, ""))) is not None:
-            return end
-    year, period = row.get("year", "").strip(), row.get("period", "").strip()
-    if period and (end := end_of_text(period)) is not None:
-        return end
+        yield end_of_text(cell.get(column, ""))
+    year, period = cell.get("year", ""), cell.get("period", "")
+    if period:
+        yield end_of_text(period)
     if year:
-        if year.isdigit() and (m := re.fullmatch(r"([A-Za-z]{3})-([A-Za-z]{3})", period)):
-            return _month_end(int(year), _MONTHS[m[2].lower()])
-        return end_of_text(year)
-    if fy := row.get("fiscal_year", "").strip():
-        if not row.get("date", "").strip():
-            return end_of_text(f"FY{fy}") if fy.isdigit() else None
-    date = row.get("date", "").strip()
-    if m := re.fullmatch(r"(\d{4})-(\d{2})-01", date):
-        return _month_end(int(m[1]), int(m[2]))
-    return end_of_text(date)
+        m = re.fullmatch(r"[A-Za-z]{3}-([A-Za-z]{3})", period)
+        yield _month_end(int(year), _MONTHS[m[1].lower()]) if year.isdigit() and m else None
+        yield end_of_text(year)
+        return
+    date, fy = cell.get("date", ""), cell.get("fiscal_year", "")
+    if fy.isdigit() and not date:
+        yield dt.date(int(fy), 9, 30)
+    if m := re.fullmatch(r"(\d{4})-(\d{2})-01", date):  # a month's first day: the month
+        yield _end_month(m)
+    yield end_of_text(date)
 
 
 def data_files(scenario: CorridorScenario) -> list[Path]:
