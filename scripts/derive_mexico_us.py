@@ -610,6 +610,44 @@ def extra_regional_observed(shared: Path) -> tuple[list[str], list[dict[str, obj
     return cols, out
 
 
+#: COMAR applications by nationality: UNHCR's asylum applications lodged in Mexico (new
+#: applications, first instance, persons), calendar years 2013-2020.
+COMAR_GROUPS = ("Guatemala", "Honduras", "El Salvador", *XR_GROUPS)
+
+
+def comar_by_nationality(shared: Path) -> tuple[list[str], list[dict[str, object]]]:
+    """Applications to COMAR per nationality and year (UNHCR Refugee Population Statistics,
+    asylum applications in Mexico, ``G/N/FI/P``); :data:`XR_REST` sums every other origin but
+    Mexico. 2021 is not in the source (its calendar year ends after the horizon)."""
+    rows = [
+        r for r in read(shared / "extra_regional" / "unhcr_asylum_applications_annual.csv")
+        if r["asylum_iso3"] == "MEX" and (r["procedure_type"], r["app_type"], r["dec_level"],
+                                           r["app_pc"]) == ("G", "N", "FI", "P")
+    ]  # fmt: skip
+    out: list[dict[str, object]] = []
+    for year in sorted({int(r["year"]) for r in rows}):
+        start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+        if not keep(start, end):
+            continue
+        here = [r for r in rows if r["year"] == str(year)]
+        source = here[0]["source"]
+        for g in (*COMAR_GROUPS, XR_REST):
+            if g == XR_REST:
+                cells = [r for r in here if r["group"] not in (*COMAR_GROUPS, "Mexico")]
+            else:
+                cells = [r for r in here if r["group"] == g]
+            out.append({
+                "period_start": start, "period_end": end, "year": year, "nationality": g,
+                "applications": sum(int(r["value"]) for r in cells),
+                "value_type": "derived" if g == XR_REST else "exact", "source": source,
+                "note": "UNHCR asylum applications lodged in Mexico: new, first instance, "
+                "persons" + (" (sum over every other origin but Mexico)" if g == XR_REST else ""),
+            })  # fmt: skip
+    cols = ["period_start", "period_end", "year", "nationality", "applications", "value_type",
+            "source", "note"]  # fmt: skip
+    return cols, out
+
+
 # Rows cited by the scenario's sourced parameters (copied with their source columns)
 CITED = {
     "comar_resolutions_capacity.csv": lambda r: r["metric"] in {
@@ -812,6 +850,7 @@ def main(shared: Path) -> None:
         write(HERE / "drivers" / f"{slug}.csv", DRIVER_HEADER, rows)
     obs = observed(shared)
     obs["usbp_encounters_extra_regional_monthly.csv"] = extra_regional_observed(shared)
+    obs["comar_applications_by_nationality_annual.csv"] = comar_by_nationality(shared)
     for name, (cols, rows) in obs.items():
         write(HERE / "observed" / name, cols, rows)
     for name, (cols, cited_rows) in cited(shared).items():

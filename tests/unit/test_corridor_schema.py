@@ -329,7 +329,7 @@ def test_builtin_validates(mexico_us: Any) -> None:
         "links": 71,
         "services": 25,
         "policy events": 19,
-        "observables": 34,
+        "observables": 43,
     }
     assert (mexico_us.start, mexico_us.end) == (dt.date(2013, 1, 1), HORIZON)
     assert set(mexico_us.nationalities) == {
@@ -351,7 +351,7 @@ def test_builtin_every_location_and_link_has_a_source() -> None:
 
 def test_builtin_no_observed_value_after_september_2021() -> None:
     files = sorted((BUILTIN / "observed").glob("*.csv"))
-    assert len(files) == 8
+    assert len(files) == 9
     for path in files:
         for row in read_csv(path):
             assert dt.date.fromisoformat(row["period_end"]) <= HORIZON, (path.name, row)

@@ -119,14 +119,19 @@ MEXICO_US_PARAMETERS: tuple[FitParameter, ...] = (
             hi,
             log=True,
             why="level of the USBP encounters of the nationality",
-            scales=f"usbp_encounters_{o}",
+            scales=f"usbp_encounters_{'oth_rest' if o == 'oth' else o}",
         )
         for o, lo, hi in (
-            ("gtm", 79.0, 1263.0),
-            ("hnd", 72.0, 1157.0),
-            ("slv", 38.0, 611.0),
-            ("mex", 166.0, 2649.0),
-            ("oth", 44.0, 701.0),
+            ("gtm", 47.75, 764.1),
+            ("hnd", 45.05, 720.8),
+            ("slv", 34.67, 554.7),
+            ("mex", 104.4, 1670.0),
+            ("ven", 0.00029, 0.29),
+            ("cub", 0.01885, 18.85),
+            ("hti", 0.00185, 1.85),
+            ("nic", 0.1702, 170.2),
+            ("ecu", 0.09714, 97.14),
+            ("oth", 0.5146, 514.6),
         )
     ),
     FitParameter(
@@ -134,6 +139,18 @@ MEXICO_US_PARAMETERS: tuple[FitParameter, ...] = (
     ),
     FitParameter(
         "elasticity_remittances", -2.0, 2.0, why="trend of departures (networks, means to pay)"
+    ),
+    FitParameter(
+        "elasticity_displaced",
+        0.0,
+        2.0,
+        why="trend of extra-regional departures with the people displaced abroad (UNHCR)",
+    ),
+    FitParameter(
+        "elasticity_darien",
+        0.0,
+        2.0,
+        why="trend of the rest of Other with the Darién crossings",
     ),
     FitParameter(
         "usbp_hazard", 0.5, 20.0, log=True, why="share of crossers caught: level of encounters"
@@ -188,6 +205,13 @@ MEXICO_US_PARAMETERS: tuple[FitParameter, ...] = (
         1.0,
         identified_from=dt.date(2020, 3, 21),
         why="Title 42 expulsions and repeat encounters (from 21 March 2020)",
+    ),
+    FitParameter(
+        "title42_expulsion_share_extra_regional",
+        0.0,
+        1.0,
+        identified_from=dt.date(2020, 3, 21),
+        why="extra-regional encounters under Title 42 (repeat crossings; from 21 March 2020)",
     ),
 )
 
