@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from corredor.errors import ScenarioError
 from corredor.scenario.corridor import builtin_corridor_scenarios
 from corredor.validation.backtest import (
     COLUMNS,
@@ -73,8 +74,12 @@ def test_loader_refuses_to_read_past_the_horizon(tmp_path: Path) -> None:
     last[0:3] = ["2021-10-01", "2021-10-31", "2021-10-01"]
     last[4:6] = ["OFO", "total"]  # not selected by usbp_encounters_total
     path.write_text("\n".join([*lines, ",".join(last)]) + "\n")
-    with pytest.raises(DataHorizonError, match="line"):
+    # the scenario's own horizon guard (every data file, corredor.scenario.corridor.vintage)
+    # refuses it before load_observed reads it, naming the file and the line
+    with pytest.raises(ScenarioError, match="after the calibration horizon") as err:
         load_observed(copy / "scenario.yaml", "usbp_encounters_total")
+    assert err.value.file is not None and "us_sw_border_encounters_monthly.csv" in str(err.value)
+    assert err.value.line == len(lines) + 1
 
 
 # ----------------------------------------------------------------------------- the protocol
