@@ -341,11 +341,15 @@ def execute(
     c = result.compiled
     import numpy as np
 
+    from corredor.rules.corridor.compiled import KIND_CODES
+
+    kinds = {v: k for k, v in KIND_CODES.items()}
+
     geography = {
         "locations": [
             {
                 "name": c.loc_names[i],
-                "kind": int(c.loc_kind[i]),
+                "kind": kinds.get(int(c.loc_kind[i]), "place"),
                 "lat": None if np.isnan(c.loc_lat[i]) else float(c.loc_lat[i]),
                 "lon": None if np.isnan(c.loc_lon[i]) else float(c.loc_lon[i]),
             }

@@ -69,7 +69,7 @@ def series(store: Path, run_id: str) -> dict[str, Any]:
     t = usecases.tables(store, run_id)
     k = _scale(prov)
     meta = usecases.scenario_observables(prov["scenario"])
-    monthly: pd.DataFrame = t["monthly"]
+    monthly: pd.DataFrame = _full_months(t["monthly"], prov)
     observed: pd.DataFrame = t["observed"]
     sources = usecases.data_sources(
         prov["scenario"], {m["data_file"] for m in meta.values() if m["data_file"]}
@@ -121,6 +121,14 @@ def series(store: Path, run_id: str) -> dict[str, Any]:
         "observables": out,
         "events": policy_marks(prov["scenario"], prov),
     }
+
+
+def _full_months(monthly: pd.DataFrame, prov: dict[str, Any]) -> pd.DataFrame:
+    """Leave out a last month that the run covers only in part (it would look like a fall)."""
+    end = pd.Timestamp(prov["start"]) + pd.Timedelta(days=int(prov["days"]) - 1)
+    if len(monthly) > 1 and (end + pd.Timedelta(days=1)).day != 1:
+        return monthly.iloc[:-1]
+    return monthly
 
 
 def policy_marks(scenario: str, prov: dict[str, Any]) -> list[dict[str, Any]]:
