@@ -146,7 +146,10 @@ def submit(body: RunSubmission, request: Request, response: Response) -> JobOut:
         )
     if len(body.levers) > s.max_levers:
         raise usecases.BadRequestError(f"levers: at most {s.max_levers}")
-    usecases.check_request(body)
+    try:
+        usecases.check_request(body)
+    except usecases.NotFoundError as exc:  # in a request body: invalid, not a missing resource
+        raise usecases.BadRequestError(f"scenario: {exc}") from None
     fields = body.model_dump(exclude={"preview"})
     if body.preview:
         fields["people_per_agent"] = max(s.preview_people_per_agent, body.people_per_agent)

@@ -19,6 +19,9 @@ function el(tag, attrs = {}, ...children) {
 export { el };
 
 const date = (s) => new Date(s + "T00:00:00Z");
+// axis ticks: SI prefixes for large values, plain numbers below 1,000 (no "800m" for 0.8)
+export const tick = (v) => (Math.abs(v) >= 1000 ? d3.format("~s")(v) : d3.format("~r")(+v.toPrecision(3)));
+const monthTick = (d) => d.toLocaleDateString(getLang() === "es" ? "es-MX" : "en-GB", { month: "short", year: d.getUTCMonth() === 0 ? "numeric" : undefined, timeZone: "UTC" });
 
 export function unitLabel(unit, frequency) {
   if (unit === "events" || unit === "people") return t(`unit.${unit}${frequency === "year" ? ".year" : ""}`);
@@ -100,8 +103,8 @@ export function observableChart(o, months, marks, labels, scale) {
   const plot = Plot.plot({
     width: WIDTH, height: 250, marginLeft: 62, marginTop: 18, marginRight: 12,
     style: { fontSize: "11px", background: "white" },
-    x: { type: "utc", label: monthly ? t("chart.month") : t("chart.year"), domain: [rows[0]?.date, rows.at(-1)?.date] },
-    y: { label: `↑ ${ylabel}`, grid: true, domain: [0, top], tickFormat: (v) => d3.format("~s")(v) },
+    x: { type: "utc", label: monthly ? t("chart.month") : t("chart.year"), domain: [rows[0]?.date, rows.at(-1)?.date], tickFormat: monthTick },
+    y: { label: `↑ ${ylabel}`, grid: true, domain: [0, top], tickFormat: tick },
     marks: [...markerMarks(marks, top), ...marksList.filter(Boolean)],
   });
   plot.setAttribute("role", "img");
@@ -125,7 +128,7 @@ export function ledgerChart(row, years, labels) {
   const plot = Plot.plot({
     width: WIDTH, height: 220, marginLeft: 62, style: { fontSize: "11px", background: "white" },
     x: { label: t("chart.year"), type: "band" },
-    y: { label: `↑ ${t(`unit.${row.unit === "people" ? "people.stock" : row.unit}`)}`, grid: true, tickFormat: (v) => d3.format("~s")(v) },
+    y: { label: `↑ ${t(`unit.${row.unit === "people" ? "people.stock" : row.unit}`)}`, grid: true, tickFormat: tick },
     marks: [Plot.barY(data, { x: "year", y: "v", fill: COLOURS.sim }), Plot.ruleY([0]),
       Plot.tip(data, Plot.pointerX({ x: "year", y: "v", title: (d) => `${d.year}: ${fmt(d.v)}` }))],
   });
@@ -142,13 +145,13 @@ export function compareChart(o, months, labels, names) {
   const ylabel = unitLabel(o.unit, "month");
   const top = Plot.plot({
     width: WIDTH, height: 200, marginLeft: 62, style: { fontSize: "11px", background: "white" },
-    x: { type: "utc", label: null }, y: { label: `↑ ${ylabel}`, grid: true, tickFormat: (v) => d3.format("~s")(v) },
+    x: { type: "utc", label: null, tickFormat: monthTick }, y: { label: `↑ ${ylabel}`, grid: true, tickFormat: tick },
     marks: [Plot.lineY(rows, { x: "date", y: "a", stroke: COLOURS.sim, strokeWidth: 2 }),
       Plot.lineY(rows, { x: "date", y: "b", stroke: COLOURS.alt, strokeWidth: 2, strokeDasharray: "5,3" })],
   });
   const bottom = Plot.plot({
     width: WIDTH, height: 150, marginLeft: 62, style: { fontSize: "11px", background: "white" },
-    x: { type: "utc", label: t("chart.month") }, y: { label: `↑ ${t("compare.diff")}`, grid: true, tickFormat: (v) => d3.format("~s")(v) },
+    x: { type: "utc", label: t("chart.month"), tickFormat: monthTick }, y: { label: `↑ ${t("compare.diff")}`, grid: true, tickFormat: tick },
     marks: [o.band ? Plot.areaY(rows, { x: "date", y1: "lo", y2: "hi", fill: COLOURS.alt, fillOpacity: 0.2 }) : null,
       Plot.ruleY([0]), Plot.lineY(rows, { x: "date", y: "d", stroke: COLOURS.alt, strokeWidth: 1.6 })].filter(Boolean),
   });
