@@ -78,7 +78,7 @@ def service(
 def wait_job(url: str, job_id: str, timeout: float = 300.0) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        job: dict[str, Any] = httpx.get(f"{url}/api/jobs/{job_id}", timeout=10).json()
+        job: dict[str, Any] = httpx.get(f"{url}/api/jobs/{job_id}", timeout=120).json()
         if job["state"] in ("done", "failed", "cancelled"):
             return job
         time.sleep(0.3)

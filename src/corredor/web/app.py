@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import AsyncIterator
 from importlib.resources import files
 from pathlib import Path
@@ -44,6 +45,8 @@ def create_app(settings: ServeSettings, *, jobs: JobManager | None = None) -> Fa
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         manager.start()
+        # load the scenarios now, not in the first request that needs them
+        threading.Thread(target=_preload, daemon=True, name="preload").start()
         try:
             yield
         finally:
@@ -72,6 +75,13 @@ def create_app(settings: ServeSettings, *, jobs: JobManager | None = None) -> Fa
 
     app.add_middleware(SecurityMiddleware, settings=settings)
     return app
+
+
+def _preload() -> None:
+    with contextlib.suppress(CorredorError, OSError):
+        for s in usecases.list_scenarios():
+            if s["kind"] == "corridor":
+                usecases.scenario_events(s["name"])
 
 
 def _version() -> str:

@@ -21,7 +21,9 @@ export { el };
 const date = (s) => new Date(s + "T00:00:00Z");
 // axis ticks: SI prefixes for large values, plain numbers below 1,000 (no "800m" for 0.8)
 export const tick = (v) => (Math.abs(v) >= 1000 ? d3.format("~s")(v) : d3.format("~r")(+v.toPrecision(3)));
-const monthTick = (d) => d.toLocaleDateString(getLang() === "es" ? "es-MX" : "en-GB", { month: "short", year: d.getUTCMonth() === 0 ? "numeric" : undefined, timeZone: "UTC" });
+const monthTick = (d) => d.toLocaleDateString(getLang() === "es" ? "es-MX" : "en-GB", {
+  day: d.getUTCDate() === 1 ? undefined : "numeric", month: "short",
+  year: d.getUTCMonth() === 0 && d.getUTCDate() === 1 ? "numeric" : undefined, timeZone: "UTC" });
 
 export function unitLabel(unit, frequency) {
   if (unit === "events" || unit === "people") return t(`unit.${unit}${frequency === "year" ? ".year" : ""}`);

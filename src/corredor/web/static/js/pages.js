@@ -99,6 +99,8 @@ export async function scenarioPage(main, name, params) {
     const view = await runView(runId);
     if (gen !== state.gen) return;
     results.replaceChildren(view);
+    results.dataset.run = runId;
+    await view.ready;
   };
   const setStatus = (text, job = null, extra = null) => {
     const parts = [el("span", { class: "state" }, text)];

@@ -27,8 +27,9 @@ export function tabs(panels) {
     list.append(b); wrap.append(panel);
     return { b, panel, show };
   });
-  buttons[0].show();
-  return el("div", {}, list, wrap);
+  const root = el("div", {}, list, wrap);
+  root.ready = buttons[0].show();
+  return root;
 }
 
 export async function runView(runId) {
