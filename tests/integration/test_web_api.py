@@ -210,3 +210,45 @@ def test_openapi_documents_every_route(client: TestClient) -> None:
     for path, ops in spec["paths"].items():
         for op in ops.values():
             assert op.get("summary"), path
+
+
+def test_vendored_assets_match_their_manifest() -> None:
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    r = subprocess.run(
+        [sys.executable, str(root / "scripts/vendor_web_assets.py"), "--check"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stdout
+    static = root / "src/corredor/web/static/vendor"
+    assert (static / "d3/LICENSE").is_file() and (static / "plot/LICENSE").is_file()
+
+
+def test_every_label_in_both_languages(client: TestClient) -> None:
+    """Every observable, ledger entry, grouped lever and event of mexico-us has an English and
+    a Spanish label, and the UI strings are the same keys in both languages."""
+    import json
+
+    static = Path(__file__).resolve().parents[2] / "src/corredor/web/static/i18n"
+    en, es = (json.loads((static / f"{x}.json").read_text()) for x in ("en", "es"))
+    assert set(en) == set(es) and all(es.values())
+    labels = json.loads((static / "scenarios/mexico-us.json").read_text())
+    observables = [o["name"] for o in client.get("/api/scenarios/mexico-us").json()["observables"]]
+    levers = {x["name"] for x in client.get("/api/scenarios/mexico-us/levers").json()}
+    events = {e["id"] for e in client.get("/api/scenarios/mexico-us/events").json()}
+    grouped = [x for g in labels["groups"] for x in g["levers"]]
+    grouped_events = [x for g in labels["groups"] for x in g["events"]]
+    assert set(grouped) <= levers, set(grouped) - levers
+    assert all(x in events or x in labels["families"] for x in grouped_events)
+    assert {x for x in levers if x.endswith("_multiplier") and "lever" in x} <= set(grouped)
+    ledger_names = labels["en"]["ledger"].keys()
+    for lang in ("en", "es"):
+        tr = labels[lang]
+        assert set(observables) <= set(tr["observables"]), set(observables) - set(tr["observables"])
+        assert set(grouped) <= set(tr["levers"]) and set(grouped_events) <= set(tr["events"])
+        assert set(ledger_names) == set(tr["ledger"])
+        assert all(v["title"] and v["definition"] for v in tr["ledger"].values())
+        assert all(v["title"] and v["meaning"] for v in tr["levers"].values())
+    assert labels["es"]["observables"] != labels["en"]["observables"]

@@ -66,6 +66,13 @@ def test_run_results_and_cache(url: str) -> None:
     assert ledger["years"] == [2013] and any(
         r["name"] == "stranded_person_days" for r in ledger["rows"]
     )
+    labels = json.loads(
+        (
+            Path(__file__).resolve().parents[2]
+            / "src/corredor/web/static/i18n/scenarios/mexico-us.json"
+        ).read_text()
+    )
+    assert {r["name"] for r in ledger["rows"]} <= set(labels["es"]["ledger"])
     geo = http.get(f"{url}/api/runs/{run_id}/map").json()
     assert "Tijuana" in geo["waiting"] and any(v for vs in geo["arrivals"].values() for v in vs)
     csv = http.get(f"{url}/api/runs/{run_id}/tables/monthly")
