@@ -23,6 +23,8 @@ from corredor.web.jobs import TERMINAL, JobManager
 from corredor.web.settings import ServeSettings
 
 router = APIRouter(prefix="/api")
+POLL_S = 0.2  # how often a progress stream looks at its job
+KEEP_ALIVE_S = 15.0
 RunId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}$")]
 
@@ -194,21 +196,25 @@ async def job_events(job_id: Name, request: Request) -> StreamingResponse:
     state.streams += 1
 
     async def stream() -> AsyncIterator[bytes]:
-        version = -1
+        # polls the job table (a dictionary look-up under a lock) instead of holding a thread
+        version, idle = -1, 0.0
         try:
             while True:
-                job = await asyncio.to_thread(manager.wait, job_id, version, 1.0)
+                job = manager.get(job_id)
                 if job.version != version:
-                    version = job.version
+                    version, idle = job.version, 0.0
                     data = json.dumps(job.public())
                     name = job.state if job.state in TERMINAL else "progress"
                     yield f"event: {name}\ndata: {data}\n\n".encode()
                     if job.state in TERMINAL:
                         return
-                else:
+                elif idle >= KEEP_ALIVE_S:
+                    idle = 0.0
                     yield b": keep-alive\n\n"
-                if await request.is_disconnected():
-                    return
+                    if await request.is_disconnected():
+                        return
+                await asyncio.sleep(POLL_S)
+                idle += POLL_S
         finally:
             state.streams -= 1
 

@@ -144,7 +144,6 @@ class JobManager:
         self.jobs: dict[str, Job] = {}
         self.futures: dict[str, Future[str]] = {}
         self.lock = threading.RLock()
-        self.changed = threading.Condition(self.lock)
         self.pools: dict[str, ProcessPoolExecutor] = {}
         self._ctx = mp.get_context("spawn")
         self._progress: Any = None
@@ -292,7 +291,6 @@ class JobManager:
         job.finished = _now()
         job.version += 1
         self._write_journal()
-        self.changed.notify_all()
 
     def cancel(self, job_id: str) -> Job:
         with self.lock:
@@ -312,14 +310,6 @@ class JobManager:
     def list(self) -> list[Job]:
         with self.lock:
             return sorted(self.jobs.values(), key=lambda j: j.created, reverse=True)
-
-    def wait(self, job_id: str, version: int, timeout: float) -> Job:
-        """The job once its version differs from ``version`` (or after ``timeout`` seconds)."""
-        with self.lock:
-            job = self.get(job_id)
-            if job.version == version and job.state not in TERMINAL:
-                self.changed.wait(timeout)
-            return self.get(job_id)
 
     # -------------------------------------------------------------------------- progress
     def _read_progress(self) -> None:
@@ -343,7 +333,6 @@ class JobManager:
                 else:
                     job.done, job.total = int(done), int(total)
                 job.version += 1
-                self.changed.notify_all()
 
 
 def _new_id() -> str:
