@@ -252,3 +252,22 @@ def test_every_label_in_both_languages(client: TestClient) -> None:
         assert all(v["title"] and v["definition"] for v in tr["ledger"].values())
         assert all(v["title"] and v["meaning"] for v in tr["levers"].values())
     assert labels["es"]["observables"] != labels["en"]["observables"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"exposures": [1.5]},
+        {"credibilities": [-0.1]},
+        {"review_days": 1},
+        {"exposures": []},
+        {"scenario": "other"},
+        {"exposures": [0.1] * 30},
+    ],
+)
+def test_bad_bargain_requests(client: TestClient, body: dict[str, object]) -> None:
+    assert client.post("/api/bargain", json=body).status_code == 422
+
+
+def test_a_bargain_result_is_not_a_corridor_run(client: TestClient) -> None:
+    assert client.get("/api/bargain/mexico-us-20990101T000000-abcdef").status_code == 404

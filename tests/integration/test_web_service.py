@@ -109,6 +109,20 @@ def test_preview_compare_delete(url: str) -> None:
     assert http.get(f"{url}/api/runs/{preview['run_id']}").status_code == 404
 
 
+def test_bargaining_sweep(url: str) -> None:
+    body = {"exposures": [0.2, 0.9], "credibilities": [1.0], "review_days": 90}
+    r = http.post(f"{url}/api/bargain", json=body)
+    assert r.status_code == 202
+    job = web_helpers.wait_job(url, r.json()["id"])
+    assert job["state"] == "done", job
+    res = http.get(f"{url}/api/bargain/{job['run_id']}").json()
+    low, high = sorted(res["rows"], key=lambda row: row["exposure"])
+    assert high["feasible_share"] < low["feasible_share"]  # exposure narrows Mexico's room
+    assert res["provenance"]["kind"] == "bargain" and 0 < res["provenance"]["export_share_data"] < 1
+    assert http.post(f"{url}/api/bargain", json=body).json()["cached"] is True
+    assert http.get(f"{url}/api/runs/{job['run_id']}/series").status_code == 422
+
+
 def test_sigkill_during_a_run_leaves_a_consistent_store(tmp_path: Path) -> None:
     store = tmp_path / "store"
     with web_helpers.service(store) as (url, proc):

@@ -162,6 +162,36 @@ def submit(body: RunSubmission, request: Request, response: Response) -> JobOut:
     return JobOut(**job.public())
 
 
+@router.post(
+    "/bargain",
+    status_code=202,
+    summary="Sweep the US–Mexico threat game over exposure and credibility (202 + job id)",
+    responses={
+        200: {"model": JobOut, "description": "Answered from the store"},
+        429: {"model": Problem, "description": "The queue is full"},
+        **ERRORS,
+    },
+)
+def bargain(body: usecases.BargainRequest, request: Request, response: Response) -> JobOut:
+    job = _jobs(request).submit("bargain", body)
+    if job.state == "done":
+        response.status_code = 200
+    return JobOut(**job.public())
+
+
+@router.get(
+    "/bargain/{run_id}",
+    summary="A stored sweep: feasible space, policy and outcomes per exposure and credibility",
+    responses=ERRORS,
+)
+def bargain_result(run_id: RunId, request: Request) -> dict[str, Any]:
+    store = _settings(request).store
+    return {
+        "provenance": usecases.provenance(store, run_id),
+        "rows": usecases.bargain_sweep(store, run_id),
+    }
+
+
 @router.get("/jobs", summary="Jobs of this service, newest first")
 def jobs(request: Request) -> list[JobOut]:
     return [JobOut(**j.public()) for j in _jobs(request).list()]
@@ -227,7 +257,7 @@ async def job_events(job_id: Name, request: Request) -> StreamingResponse:
 def runs(
     request: Request,
     scenario: Annotated[str | None, Query(max_length=80)] = None,
-    kind: Annotated[Literal["run", "preview"] | None, Query()] = None,
+    kind: Annotated[Literal["run", "preview", "bargain"] | None, Query()] = None,
 ) -> list[dict[str, Any]]:
     out = usecases.list_runs(_settings(request).store)
     return [

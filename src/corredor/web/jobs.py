@@ -104,7 +104,6 @@ def _warm() -> int:
 def _work(
     job_id: str, kind: str, request: dict[str, Any], store: str, max_agents: int | None = None
 ) -> str:
-    req = usecases.RunRequest.model_validate(request)
     last = [0.0]
 
     def progress(day: int, days: int) -> None:
@@ -116,6 +115,10 @@ def _work(
 
     if _PROGRESS is not None:
         _PROGRESS.put((job_id, 0, -1))  # started
+    if kind == "bargain":
+        breq = usecases.BargainRequest.model_validate(request)
+        return usecases.execute_bargain(breq, Path(store), progress)
+    req = usecases.RunRequest.model_validate(request)
     kind_: usecases.Kind = "preview" if kind == "preview" else "run"
     return usecases.execute(req, Path(store), kind_, progress, max_agents=max_agents)
 
@@ -219,7 +222,7 @@ class JobManager:
         os.replace(tmp, path)
 
     # -------------------------------------------------------------------------- jobs
-    def submit(self, kind: str, request: usecases.RunRequest) -> Job:
+    def submit(self, kind: str, request: usecases.RunRequest | usecases.BargainRequest) -> Job:
         """Queue a run, or answer from the store / an identical job in flight."""
         lane: Lane = "preview" if kind == "preview" else "full"
         key = request.key()

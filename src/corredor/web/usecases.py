@@ -104,6 +104,48 @@ class RunRequest(BaseModel):
 
 
 Kind = Literal["run", "preview"]
+BARGAIN_SCENARIOS = ("mexico-us",)  # scenarios with a bargaining episode (the June 2019 threat)
+
+
+class BargainRequest(BaseModel):
+    """The US–Mexico threat game swept over Mexico's exposure (share of its exports sold to the
+    United States) and the threat's credibility: the feasible policy space and the chosen policy
+    of one review period under the June 2019 tariff threat."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    scenario: Literal["mexico-us"] = "mexico-us"
+    exposures: tuple[float, ...] = Field(
+        default=tuple(round(0.1 * i, 1) for i in range(11)), min_length=1, max_length=21
+    )
+    credibilities: tuple[float, ...] = Field(
+        default=(0.0, 0.25, 0.5, 0.75, 1.0), min_length=1, max_length=11
+    )
+    review_days: int = Field(default=90, ge=7, le=365)
+
+    @field_validator("exposures", "credibilities")
+    @classmethod
+    def _unit(cls, v: tuple[float, ...]) -> tuple[float, ...]:
+        import math
+
+        for x in v:
+            if not (math.isfinite(x) and 0.0 <= x <= 1.0):
+                raise ValueError(f"{x} is not a share between 0 and 1")
+        return tuple(sorted(set(v)))
+
+    def key(self) -> str:
+        raw = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return "bargain-" + hashlib.sha256(raw.encode()).hexdigest()[:24]
+
+
+SWEEP_FILE = "sweep.parquet"
+SWEEP_COLUMNS = (
+    "exposure", "credibility", "feasible_share", "relative_size", "feasible_min_enforcement",
+    "feasible_max_visas", "in_feasible_space", "distance_from_preferred", "enforcement_south",
+    "enforcement_transit", "enforcement_north", "enforcement_mean", "humanitarian_visas",
+    "asylum_capacity", "mpp_acceptance", "safe_third_country", "arrivals_per_day", "stranded",
+    "backlog", "deportations_unscreened", "fiscal_cost_musd", "sanction_probability",
+)  # fmt: skip
 
 
 # ------------------------------------------------------------------------------ scenarios
@@ -387,6 +429,56 @@ def execute(
     return run_id
 
 
+def execute_bargain(req: BargainRequest, store: Path, progress: ProgressFn | None) -> str:
+    """Solve the game for every (exposure, credibility) pair and save the sweep in ``store``."""
+    from corredor.bargaining.calibration import default
+    from corredor.bargaining.sweep import sweep
+    from corredor.store.store import make_run_id
+
+    if progress is not None:
+        progress(0, 1)
+    t0 = dt.datetime.now(dt.UTC)
+    df = sweep(req.exposures, req.credibilities, review_days=req.review_days)
+    created = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    run_id = make_run_id(f"{req.scenario}-bargain", created)
+    tmp = store / f".tmp-web-{run_id}"
+    tmp.mkdir(parents=True)
+    df[list(SWEEP_COLUMNS)].to_parquet(tmp / SWEEP_FILE, index=False)
+    prov: dict[str, Any] = {
+        "run_id": run_id,
+        "kind": "bargain",
+        "created": created.isoformat() + "Z",
+        "scenario": req.scenario,
+        "seed": None,
+        "days": req.review_days,
+        "start": str(df["start"].iloc[0]),
+        "people_per_agent": 1,
+        "levers": {},
+        "events_removed": [],
+        "events_added": [],
+        "export_share_data": float(default("export_share")),
+        "seconds": round((dt.datetime.now(dt.UTC) - t0).total_seconds(), 3),
+        "code_version": _code_version(),
+        "request": req.model_dump(mode="json"),
+        "request_key": req.key(),
+    }
+    (tmp / PROVENANCE_FILE).write_text(json.dumps(prov, indent=1), encoding="utf-8")
+    os.replace(tmp, store / run_id)
+    if progress is not None:
+        progress(0, 1)
+    return run_id
+
+
+def bargain_sweep(store: Path, run_id: str) -> list[dict[str, Any]]:
+    import pandas as pd
+
+    path = _run_dir(store, run_id)
+    if provenance(store, run_id).get("kind") != "bargain":
+        raise BadRequestError(f"{run_id} is not a bargaining sweep")
+    frame = pd.read_parquet(path / SWEEP_FILE)
+    return [{str(k): v for k, v in r.items()} for r in frame.to_dict(orient="records")]
+
+
 def warm_up() -> None:
     """Load the built-in scenarios and compile the model's kernels (a two-day run), so that a
     worker's first real request does not pay for them."""
@@ -456,6 +548,9 @@ def _tables(store: str, run_id: str) -> dict[str, Any]:
     import pandas as pd
 
     path = _run_dir(Path(store), run_id)
+    kind = provenance(Path(store), run_id).get("kind")
+    if kind not in ("run", "preview"):
+        raise BadRequestError(f"{run_id} is a {kind} result, not a corridor run")
     return {
         "monthly": pd.read_csv(path / "monthly.csv", index_col="month", parse_dates=["month"]),
         "observed": pd.read_csv(path / "observed_vs_simulated.csv"),

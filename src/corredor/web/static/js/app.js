@@ -2,6 +2,7 @@
 import { loadLang, getLang, t } from "./i18n.js";
 import { home, scenarioPage, runPage, historyPage, comparePage, setRouter } from "./pages.js";
 import { el } from "./charts.js";
+import { bargainPage } from "./bargain.js";
 
 const main = document.getElementById("main");
 
@@ -19,6 +20,7 @@ async function route() {
     else if (parts[0] === "run" && parts[1]) await runPage(main, parts[1]);
     else if (parts[0] === "history") await historyPage(main);
     else if (parts[0] === "compare") await comparePage(main, params);
+    else if (parts[0] === "bargain") await bargainPage(main, parts[1]);
     else await home(main);
   } catch (e) {
     main.replaceChildren(el("p", { class: "error", role: "alert" }, `${t("error.load")}: ${e.message}`));

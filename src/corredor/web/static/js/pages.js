@@ -224,10 +224,10 @@ export async function runPage(main, runId) {
 function runTable(runs, selectable) {
   const rows = runs.map((r) => el("tr", { "data-run": r.run_id },
     selectable ? el("td", {}, el("input", { type: "checkbox", "aria-label": `${t("history.select")} ${r.run_id}`, value: r.run_id, class: "pick" })) : null,
-    el("td", {}, el("a", { href: `#/run/${enc(r.run_id)}` }, r.run_id)),
+    el("td", {}, el("a", { href: r.kind === "bargain" ? `#/bargain/${enc(r.run_id)}` : `#/run/${enc(r.run_id)}` }, r.run_id)),
     el("td", {}, t(`run.kind.${r.kind}`)),
     el("td", {}, r.created.replace("T", " ").replace("Z", "")),
-    el("td", {}, String(r.seed)), el("td", {}, fmt(r.days)), el("td", {}, String(r.people_per_agent)),
+    el("td", {}, r.seed == null ? "–" : String(r.seed)), el("td", {}, fmt(r.days)), el("td", {}, String(r.people_per_agent)),
     el("td", { class: "small" }, [...Object.entries(r.levers || {}).map(([k, v]) => `${k}=${fmt(v)}`), ...(r.events_removed || []).map((e) => `−${e}`), ...(r.events_added || []).map((e) => `+${e}`)].join(" ") || "–"),
     selectable ? el("td", {}, el("button", { type: "button", class: "delete", "data-run": r.run_id }, t("history.delete"))) : null));
   const head = [selectable ? "" : null, t("run.title"), t("history.kind"), t("prov.created"), t("prov.seed"), t("prov.days"), t("prov.scale"), t("prov.levers"), selectable ? "" : null].filter((x) => x !== null);
