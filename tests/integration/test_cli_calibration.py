@@ -135,7 +135,7 @@ def test_validate_model_on_the_tiny_corridor(scenario: Path, tmp_path: Path) -> 
 
 
 def test_fit_in_stages_with_from(scenario: Path, tmp_path: Path) -> None:
-    from corredor.calibration.calibrated import read_calibrated
+    from corredor.scenario.corridor.calibrated import read_calibrated
 
     one, two = tmp_path / "one", tmp_path / "two"
     common = ["--trials", "2", "--workers", "1", "--batch", "1", "--no-progress"]

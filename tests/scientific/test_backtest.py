@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from corredor.scenario.corridor import builtin_corridor_scenarios
+from corredor.scenario.corridor.horizon import DataHorizonError
 from corredor.validation.backtest import (
     COLUMNS,
-    DataHorizonError,
     ObservedSeries,
     backtest,
     backtest_many,

@@ -17,7 +17,7 @@ from corredor.calibration.loss import (
     tolerance_zero,
     weights_for,
 )
-from corredor.validation.backtest import DataHorizonError
+from corredor.scenario.corridor.horizon import DataHorizonError
 
 START = dt.date(2020, 1, 1)
 

@@ -35,8 +35,8 @@ there.) A series with no scored row is left out of ``L`` (its weight too). A mis
 value is an error.
 
 **Which rows.** Rows ending after ``until`` (default and maximum: the data horizon 2021-09-30,
-:data:`corredor.validation.backtest.DATA_HORIZON`; later raises
-:class:`~corredor.validation.backtest.DataHorizonError`) and rows ending within the first
+:data:`corredor.scenario.corridor.horizon.DATA_HORIZON`; later raises
+:class:`~corredor.scenario.corridor.horizon.DataHorizonError`) and rows ending within the first
 :data:`SPIN_UP_DAYS` days of the run (the network starts empty) are left out.
 
 **Weights** (:data:`DEFAULT_WEIGHTS`, by observable name; others get
@@ -71,7 +71,8 @@ import numpy as np
 import pandas as pd
 
 from corredor.errors import CorredorError
-from corredor.validation.metrics import half_width
+from corredor.scenario.corridor.horizon import DATA_HORIZON, DataHorizonError
+from corredor.validation.metrics import SPIN_UP_DAYS, half_width
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -80,8 +81,6 @@ if TYPE_CHECKING:
 
 #: Relative tolerance of an ``approximate`` observation.
 APPROXIMATE_TOLERANCE = 0.10
-#: Rows ending within this many days of the run's start are not fitted (the network starts empty).
-SPIN_UP_DAYS = 60
 
 #: Weight of each observable of ``mexico-us`` in the loss (module docstring).
 DEFAULT_WEIGHTS: dict[str, float] = {
@@ -169,9 +168,7 @@ class LossReport:
 
 def check_until(until: str | dt.date | pd.Timestamp | None) -> dt.date:
     """``until`` as a date (None → the data horizon); later than 2021-09-30 raises
-    :class:`~corredor.validation.backtest.DataHorizonError`."""
-    from corredor.validation.backtest import DATA_HORIZON, DataHorizonError
-
+    :class:`~corredor.scenario.corridor.horizon.DataHorizonError`."""
     if until is None:
         return DATA_HORIZON.date()
     try:

@@ -31,10 +31,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from corredor.calibration.calibrated import Calibrated, read_calibrated, uncalibrated
 from corredor.calibration.loss import LossReport, compute_loss
 from corredor.errors import CorredorError
 from corredor.scenario.corridor import CorridorScenario
+from corredor.scenario.corridor.calibrated import Calibrated, read_calibrated, uncalibrated
 
 if TYPE_CHECKING:
     from corredor.results.corridor import CorridorResult
@@ -152,12 +152,12 @@ def compare_fits(
 ) -> dict[str, FitStatistics]:
     """:func:`fit_statistics` of several complete calibrations (label → values over the
     scenario defaults), run side by side on ``workers`` local processes."""
-    from corredor.calibration.fit import Simulation, _runner
+    from corredor.calibration.evaluate import Simulation, evaluations
     from corredor.calibration.loss import Targets
 
     targets = Targets.from_scenario(scenario)
     base = uncalibrated(scenario)
-    with _runner(
+    with evaluations(
         scenario, seed=seed, days=scenario.days, workers=workers, scheduler=None, threads=1
     ) as run:
         sims = run([{**base, **dict(c)} for c in calibrations.values()])
@@ -181,8 +181,8 @@ def fit_statistics(
     By default the scenario runs as it does for users (with its ``calibrated.yaml``);
     ``uncalibrated`` runs the hand-set defaults; ``calibration`` overrides either.
     """
-    from corredor.calibration.calibrated import uncalibrated as defaults_of
     from corredor.rules.corridor.results import run_corridor
+    from corredor.scenario.corridor.calibrated import uncalibrated as defaults_of
 
     cal = {**(defaults_of(scenario) if uncalibrated else {}), **dict(calibration or {})}
     return run_statistics(run_corridor(scenario, seed=seed, calibration=cal or None))
@@ -246,20 +246,20 @@ def backtest_model(
     ``discrepancy`` and with a single run there is no band. The point forecast stays the point
     fit on ``seed``, whatever the band. The runs go side by side on ``workers`` local processes.
     """
-    from corredor.calibration.fit import Simulation, _runner
-    from corredor.validation.backtest import _usbp_observables, backtest_us_encounters
+    from corredor.calibration.evaluate import Simulation, evaluations
+    from corredor.validation.backtest import usbp_observables, backtest_us_encounters
     from corredor.validation.baselines import BASELINES, Forecast
     from corredor.validation.discrepancy import log_discrepancy, mixture_quantiles
 
     cal = backtest_calibration(study, scenario)
-    _usbp_observables(scenario)  # no USBP series: fail before the runs
+    usbp_observables(scenario)  # no USBP series: fail before the runs
     base = uncalibrated(scenario)
     if replicas < 1:
         raise CorredorError(f"replicas must be at least 1, got {replicas}")
     sets = [cal.parameters] + [cal.member(i) for i in range(min(members, len(cal.ensemble)))]
     runs = []  # the point fit on ``seed`` first
     for s in range(seed, seed + replicas):
-        with _runner(
+        with evaluations(
             scenario, seed=s, days=scenario.days, workers=workers, scheduler=None, threads=1
         ) as run:
             sims = run([{**base, **dict(c)} for c in sets])

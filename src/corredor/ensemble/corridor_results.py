@@ -218,7 +218,7 @@ class CorridorEnsemble:
         a temporary sibling renamed into place, so a killed run leaves no half-written folder).
         """
         folder = Path(folder)
-        tmp = _fresh_tmp(folder)
+        tmp = fresh_tmp(folder)
         self.bands("monthly").to_csv(tmp / "bands_monthly.csv", index=False)
         self.bands("annual").to_csv(tmp / "bands_annual.csv", index=False)
         self.bands("ledger").to_csv(tmp / "bands_ledger.csv", index=False)
@@ -226,7 +226,7 @@ class CorridorEnsemble:
         self.per_run("ledger").to_parquet(tmp / "runs_ledger.parquet", index=False)
         self.parameter_table().to_csv(tmp / "parameter_sets.csv", index=False)
         _write_summary(tmp / "run.txt", self.summary_rows(), self.warnings)
-        return _replace(tmp, folder)
+        return replace_folder(tmp, folder)
 
 
 @dataclass(frozen=True)
@@ -267,7 +267,7 @@ class CorridorComparison:
         """``diff_monthly.csv``, ``diff_annual.csv`` and ``diff_ledger.csv`` (bands of
         ``b − a``) in ``folder``."""
         folder = Path(folder)
-        tmp = _fresh_tmp(folder)
+        tmp = fresh_tmp(folder)
         self.bands("monthly").to_csv(tmp / "diff_monthly.csv", index=False)
         self.bands("annual").to_csv(tmp / "diff_annual.csv", index=False)
         self.bands("ledger").to_csv(tmp / "diff_ledger.csv", index=False)
@@ -277,7 +277,7 @@ class CorridorComparison:
             ("difference", "B − A per (parameter set, seed), then bands"),
         ]
         _write_summary(tmp / "comparison.txt", rows, ())
-        return _replace(tmp, folder)
+        return replace_folder(tmp, folder)
 
 
 def compare_corridor(a: CorridorEnsemble, b: CorridorEnsemble) -> CorridorComparison:
@@ -334,7 +334,8 @@ def _long(
     return pd.DataFrame(data)
 
 
-def _fresh_tmp(folder: Path) -> Path:
+def fresh_tmp(folder: Path) -> Path:
+    """An empty temporary folder beside ``folder`` (hidden, named after this process)."""
     tmp = folder.with_name(f".{folder.name}.tmp-{os.getpid()}")
     if tmp.exists():
         shutil.rmtree(tmp)
@@ -342,7 +343,8 @@ def _fresh_tmp(folder: Path) -> Path:
     return tmp
 
 
-def _replace(tmp: Path, folder: Path) -> Path:
+def replace_folder(tmp: Path, folder: Path) -> Path:
+    """Put the finished ``tmp`` folder in the place of ``folder`` (replacing an old one)."""
     if folder.exists():
         shutil.rmtree(folder)
     os.replace(tmp, folder)
@@ -363,5 +365,7 @@ __all__ = [
     "CorridorComparison",
     "CorridorEnsemble",
     "compare_corridor",
+    "fresh_tmp",
+    "replace_folder",
     "weighted_quantiles",
 ]

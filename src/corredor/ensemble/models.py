@@ -142,9 +142,10 @@ def prepare(
     Raises the loader's ``ScenarioError`` on bad input, in the calling process, before any worker
     is started.
     """
-    from corredor.rules.flee.model import _load
+    from corredor.scenario.builtin import resolve_scenario
+    from corredor.scenario.flee import load_flee_scenario
 
-    sc = _load(scenario, days, hasten)
+    sc = load_flee_scenario(resolve_scenario(scenario), hasten=hasten, days=days)
     quirks = bool(sc.settings.corredor.flee31_quirks) if flee31_quirks is None else flee31_quirks
     return FleeEnsemble(scenario=sc, quirks=bool(quirks), parallel=bool(parallel))
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,14 +40,15 @@ import numpy as np
 from corredor.ensemble.corridor import load, run_corridor_ensemble
 from corredor.ensemble.corridor_results import (
     CorridorEnsemble,
-    _fresh_tmp,
-    _replace,
+    fresh_tmp,
+    replace_folder,
     weighted_quantiles,
 )
 from corredor.ensemble.parameter_sets import (
     ParameterSet,
     calibrated_parameter_sets,
     normalise_sets,
+    thin_sets,
 )
 from corredor.errors import CorredorError, ScenarioError
 from corredor.forecasting.categories import CategoryMap, forecast_categories
@@ -121,24 +122,6 @@ def forecast_events(
                 fix="events known before the horizon belong in the scenario's policy events file",
             )
     return events, path
-
-
-def thin_sets(sets: Sequence[ParameterSet], n: int, seed: int = 0) -> list[ParameterSet]:
-    """At most ``n`` sets drawn by systematic resampling on the weights (deterministic for a
-    seed); a set drawn k times keeps weight k. Fewer sets than ``n``: unchanged."""
-    if n < 1:
-        raise ForecastError(f"the number of parameter sets must be at least 1, got {n}")
-    if len(sets) <= n:
-        return list(sets)
-    w = np.array([s.weight for s in sets], dtype=np.float64)
-    cum = np.cumsum(w / w.sum())
-    u = (np.random.default_rng(seed).random() + np.arange(n)) / n
-    picks = np.minimum(np.searchsorted(cum, u, side="right"), len(sets) - 1)
-    counts = np.bincount(picks, minlength=len(sets))
-    return [
-        ParameterSet(sets[int(i)].values, float(counts[i]), sets[int(i)].label or f"set {i}")
-        for i in np.flatnonzero(counts)
-    ]
 
 
 # ------------------------------------------------------------------------------ result
@@ -303,7 +286,7 @@ class Forecast:
         ``parameter_sets.csv`` and ``forecast.txt`` (what was run; categories left out) to
         ``folder``."""
         folder = Path(folder)
-        tmp = _fresh_tmp(folder)
+        tmp = fresh_tmp(folder)
         self.encounters().to_csv(tmp / "forecast.csv", index=False)
         self.fiscal_years().to_csv(tmp / "forecast_fiscal_years.csv", index=False)
         self.ledger_bands().to_csv(tmp / "forecast_ledger.csv", index=False)
@@ -328,7 +311,7 @@ class Forecast:
                 )
             for note in (*self.notes, *self.ensemble.warnings):
                 fh.write(f"note: {note}\n")
-        return _replace(tmp, folder)
+        return replace_folder(tmp, folder)
 
 
 def _labels(ens: CorridorEnsemble) -> str:
@@ -391,6 +374,8 @@ def forecast(
     else:
         sets = normalise_sets(parameter_sets)
     if max_sets is not None:
+        if max_sets < 1:
+            raise ForecastError(f"the number of parameter sets must be at least 1, got {max_sets}")
         sets = thin_sets(sets, max_sets, seed)
     events, path = forecast_events(sc, events_file)
     if path is None:

@@ -32,7 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from corredor.ensemble.corridor import load, run_corridor_ensemble
-from corredor.ensemble.corridor_results import CorridorEnsemble, _fresh_tmp, _replace
+from corredor.ensemble.corridor_results import CorridorEnsemble, fresh_tmp, replace_folder
 from corredor.ensemble.parameter_sets import ParameterSet
 from corredor.errors import CorredorError
 
@@ -312,7 +312,7 @@ class SensitivityResult:
     def write(self, folder: str | Path, *, command: str | None = None) -> Path:
         """``indices.csv``, ``samples.csv`` (design and outputs) and ``sensitivity.txt``."""
         folder = Path(folder)
-        tmp = _fresh_tmp(folder)
+        tmp = fresh_tmp(folder)
         self.indices.to_csv(tmp / "indices.csv", index=False)
         self.samples().to_csv(tmp / "samples.csv", index=False)
         ens = self.ensemble
@@ -328,7 +328,7 @@ class SensitivityResult:
                 strict=True,
             ):
                 fh.write(f"parameter: {name} in [{lo:g}, {hi:g}]\n")
-        return _replace(tmp, folder)
+        return replace_folder(tmp, folder)
 
 
 def sensitivity_analysis(

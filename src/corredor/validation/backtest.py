@@ -31,6 +31,7 @@ import pandas as pd
 
 from corredor.errors import CorredorError
 from corredor.scenario.corridor import CorridorScenario, Observable, load_corridor_scenario
+from corredor.scenario.corridor.horizon import DATA_HORIZON, DataHorizonError
 from corredor.validation.baselines import BASELINES, Forecast, Forecaster
 from corredor.validation.metrics import (
     MONTHLY,
@@ -41,8 +42,6 @@ from corredor.validation.metrics import (
     mase,
 )
 
-#: Last day that may ever be read: the end of US fiscal year 2021 (MODEL.md §8).
-DATA_HORIZON = pd.Timestamp("2021-09-30")
 #: The back-test's fit window ends here ...
 FIT_END = "2018-12-31"
 #: ... and its forecast window here.
@@ -66,10 +65,6 @@ COLUMNS = [
 
 #: Headers of :func:`display_table` (the table as ``validate-model`` and the report show it).
 DISPLAY_COLUMNS = ["series", "model", "MASE", "ARD", "log-RMSE", "90 % coverage", "months"]
-
-
-class DataHorizonError(CorredorError, ValueError):
-    """Data after the horizon (2021-09-30) were offered or asked for."""
 
 
 @dataclass(frozen=True)
@@ -211,7 +206,9 @@ def load_observed(
     )
 
 
-def _usbp_observables(sc: CorridorScenario) -> list[Observable]:
+def usbp_observables(sc: CorridorScenario) -> list[Observable]:
+    """The scenario's monthly observables of the US Border Patrol encounter file: the total and
+    each citizenship (a ``ValueError`` if it has none)."""
     found = [
         ob
         for ob in sc.observables
@@ -233,7 +230,7 @@ def us_encounter_series(
     monthly total and each citizenship (the observables reading the USBP ``total`` and
     ``by_citizenship`` slices of the encounter file), in the scenario's order."""
     sc = scenario if isinstance(scenario, CorridorScenario) else load_corridor_scenario(scenario)
-    return [load_observed(sc, ob.name) for ob in _usbp_observables(sc)]
+    return [load_observed(sc, ob.name) for ob in usbp_observables(sc)]
 
 
 # ----------------------------------------------------------------------------- back-test
@@ -435,7 +432,7 @@ def backtest_us_encounters(
     December 2018 (whatever the file starts with), forecast January 2019 – September 2021, with
     a pooled row for the citizenship series together."""
     sc = scenario if isinstance(scenario, CorridorScenario) else load_corridor_scenario(scenario)
-    observables = _usbp_observables(sc)
+    observables = usbp_observables(sc)
     series = [load_observed(sc, ob.name) for ob in observables]
     citizenships = [
         ob.name

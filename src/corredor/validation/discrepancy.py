@@ -32,7 +32,7 @@ import pandas as pd
 from scipy.special import ndtr
 
 # the months of the spin-up are not used to estimate a discrepancy, as in the calibration loss
-from corredor.calibration.loss import SPIN_UP_DAYS
+from corredor.validation.metrics import SPIN_UP_DAYS
 
 FloatArray = npt.NDArray[np.float64]
 
