@@ -247,7 +247,7 @@ def backtest_model(
     fit on ``seed``, whatever the band. The runs go side by side on ``workers`` local processes.
     """
     from corredor.calibration.evaluate import Simulation, evaluations
-    from corredor.validation.backtest import usbp_observables, backtest_us_encounters
+    from corredor.validation.backtest import backtest_us_encounters, usbp_observables
     from corredor.validation.baselines import BASELINES, Forecast
     from corredor.validation.discrepancy import log_discrepancy, mixture_quantiles
 
