@@ -1,7 +1,7 @@
 """The point fit (Optuna TPE, seeded, resumable) and the plausible parameter sets.
 
 :func:`calibrate` minimises the loss of :mod:`corredor.calibration.loss` over a few influential
-parameters of a corridor scenario (:data:`MEXICO_US_PARAMETERS` for ``mexico-us``), every other
+parameters of a corridor scenario (by default those its analysis settings name), every other
 parameter at its scenario default (never at a previous calibration's value, so that a fit does
 not depend on the calibrated file it replaces).
 
@@ -56,11 +56,10 @@ import pandas as pd
 from corredor.calibration.evaluate import Budget, Runner, Simulation, evaluations, simulate
 from corredor.calibration.loss import Targets, check_until, weights_for
 from corredor.calibration.parameters import (
-    DEFAULT_PARAMETERS,
-    MEXICO_US_PARAMETERS,
     CalibrationError,
     FitParameter,
     clip,
+    default_parameters,
     select_parameters,
 )
 from corredor.calibration.plausible import (
@@ -376,7 +375,7 @@ def calibrate(
     params = select_parameters(sc, parameters, until=last)
     targets = Targets.from_scenario(sc)
     # observables declared fit: false weigh 0 in every loss and are not in the settings
-    w = weights_for(targets.fitted_names, weights)
+    w = weights_for(targets.fitted_names, {**targets.weights, **dict(weights or {})})
     start, base_info = _base_fit(base, sc, last)
     settings = study_settings(
         sc, params, seed=seed, sampler_seed=sampler_seed, until=last, weights=w, batch=batch
@@ -454,8 +453,6 @@ def calibrate(
 
 __all__ = [
     "DEFAULT_CUT",
-    "DEFAULT_PARAMETERS",
-    "MEXICO_US_PARAMETERS",
     "Budget",
     "CalibrationError",
     "CalibrationResult",
@@ -463,6 +460,7 @@ __all__ = [
     "Simulation",
     "TrialRecord",
     "calibrate",
+    "default_parameters",
     "implausibility",
     "plausible_sets",
     "select_parameters",

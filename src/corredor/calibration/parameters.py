@@ -1,4 +1,5 @@
-"""The parameters a calibration fits, their search ranges, and the error of a calibration."""
+"""The parameters a calibration fits (by default, those of the scenario's analysis settings),
+their search ranges, and the error of a calibration."""
 
 from __future__ import annotations
 
@@ -38,89 +39,21 @@ class FitParameter:
     scales: str | None = None
 
 
-#: The 13 parameters fitted for ``mexico-us`` (docs/calibration.md gives the reasons).
-MEXICO_US_PARAMETERS: tuple[FitParameter, ...] = (
-    *(
+def default_parameters(scenario: CorridorScenario) -> tuple[FitParameter, ...]:
+    """The parameters the scenario's analysis settings fit by default (``analysis: fit:
+    parameters``; :mod:`corredor.scenario.corridor.analysis`), in their order."""
+    return tuple(
         FitParameter(
-            f"base_departures_{o}",
-            lo,
-            hi,
-            log=True,
-            why="level of the USBP encounters of the nationality",
-            scales=f"usbp_encounters_{o}",
+            p.name,
+            p.low,
+            p.high,
+            log=p.log,
+            identified_from=p.identified_from,
+            why=p.why,
+            scales=p.scales,
         )
-        for o, lo, hi in (
-            ("gtm", 79.0, 1263.0),
-            ("hnd", 72.0, 1157.0),
-            ("slv", 38.0, 611.0),
-            ("mex", 166.0, 2649.0),
-            ("oth", 44.0, 701.0),
-        )
-    ),
-    FitParameter(
-        "elasticity_homicide", -1.0, 2.0, why="trend of Central American departures (violence)"
-    ),
-    FitParameter(
-        "elasticity_remittances", -2.0, 2.0, why="trend of departures (networks, means to pay)"
-    ),
-    FitParameter(
-        "usbp_hazard", 0.5, 20.0, log=True, why="share of crossers caught: level of encounters"
-    ),
-    FitParameter(
-        "reattempt_share_border",
-        0.0,
-        1.0,
-        why="repeat crossings after a return to a border city (Mexicans, Title 42)",
-    ),
-    FitParameter(
-        "inm_hazard_per_agent",
-        1e-6,
-        1e-3,
-        log=True,
-        why="INM presentations (apprehensions in Mexico)",
-        scales="inm_presented_annual",
-    ),
-    FitParameter(
-        "openness_elasticity",
-        0.0,
-        3.0,
-        why="departures' response to recent outcomes: the 2019 rise and fall",
-    ),
-    FitParameter(
-        "asylum_network_people",
-        100.0,
-        1e5,
-        log=True,
-        why="growth of COMAR applications (word of the procedure among co-nationals)",
-    ),
-    FitParameter(
-        "apply_comar_propensity",
-        1e-4,
-        1.0,
-        log=True,
-        why="COMAR applications",
-        scales="comar_applications",
-    ),
-    FitParameter(
-        "mpp_enrollment_share",
-        0.01,
-        1.0,
-        log=True,
-        identified_from=dt.date(2019, 1, 29),
-        why="MPP enrolments (from 29 January 2019)",
-        scales="mpp_enrollments",
-    ),
-    FitParameter(
-        "title42_expulsion_share",
-        0.0,
-        1.0,
-        identified_from=dt.date(2020, 3, 21),
-        why="Title 42 expulsions and repeat encounters (from 21 March 2020)",
-    ),
-)
-
-#: Default fitted parameters by scenario name.
-DEFAULT_PARAMETERS: dict[str, tuple[FitParameter, ...]] = {"mexico-us": MEXICO_US_PARAMETERS}
+        for p in scenario.analysis_settings().fit.parameters
+    )
 
 
 def select_parameters(
@@ -143,7 +76,7 @@ def select_parameters(
                 f"{scenario.name!r}; use names declared under calibration: in its YAML"
             )
         chosen = []
-        known = {p.name: p for p in DEFAULT_PARAMETERS.get(scenario.name, ())}
+        known = {p.name: p for p in default_parameters(scenario)}
         for n in dict.fromkeys(names):
             if isinstance(n, FitParameter):
                 chosen.append(n)
@@ -156,13 +89,13 @@ def select_parameters(
                 raise CalibrationError(f"parameter {n!r} has an empty range [{low:g}, {high:g}]")
             chosen.append(FitParameter(n, low, high, log=low > 0 and high / low >= 10))
         params: tuple[FitParameter, ...] = tuple(chosen)
-    elif scenario.name in DEFAULT_PARAMETERS:
-        params = DEFAULT_PARAMETERS[scenario.name]
     else:
-        raise CalibrationError(
-            f"scenario {scenario.name!r} has no default set of parameters to fit; name them "
-            "(--parameter NAME, repeatable)"
-        )
+        params = default_parameters(scenario)
+        if not params:
+            raise CalibrationError(
+                f"scenario {scenario.name!r} has no default set of parameters to fit (analysis: "
+                "fit: parameters in its YAML); name them (--parameter NAME, repeatable)"
+            )
     for p in params:
         if p.name not in declared:
             raise CalibrationError(f"scenario {scenario.name!r} declares no parameter {p.name!r}")
@@ -185,10 +118,9 @@ def clip(p: FitParameter, value: float) -> float:
 
 
 __all__ = [
-    "DEFAULT_PARAMETERS",
-    "MEXICO_US_PARAMETERS",
     "CalibrationError",
     "FitParameter",
     "clip",
+    "default_parameters",
     "select_parameters",
 ]

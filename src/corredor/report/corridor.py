@@ -19,15 +19,13 @@ if TYPE_CHECKING:
 
     from corredor.results.corridor import CorridorResult
 
-#: Observables drawn as monthly observed-vs-simulated charts (when the scenario has them).
-CHARTS = (
-    "usbp_encounters_total",
-    "usbp_encounters_mex",
-    "usbp_encounters_hnd",
-    "usbp_encounters_family_unit_member",
-    "inm_presented_monthly",
-    "mpp_enrollments",
-)
+
+def charts(result: CorridorResult) -> tuple[str, ...]:
+    """The observables drawn as monthly observed-vs-simulated charts: the scenario's
+    ``analysis: report: charts`` it has, else its first four observables."""
+    names = result.compiled.scenario.analysis_settings().report.charts
+    columns = [str(c) for c in result.monthly().columns]
+    return tuple(n for n in names if n in columns) or tuple(columns[:4])
 
 
 def _png(fig: Figure) -> str:
@@ -39,7 +37,9 @@ def _png(fig: Figure) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
-def observed_vs_simulated_figure(result: CorridorResult, names: tuple[str, ...] = CHARTS) -> Figure:
+def observed_vs_simulated_figure(
+    result: CorridorResult, names: tuple[str, ...] | None = None
+) -> Figure:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -48,8 +48,10 @@ def observed_vs_simulated_figure(result: CorridorResult, names: tuple[str, ...] 
 
     ovs = result.observed_vs_simulated()
     monthly = result.monthly()
-    # the flagship's charts, else the scenario's first observables
-    present = [n for n in names if n in monthly.columns] or list(monthly.columns[:4])
+    # the scenario's charts, else its first observables
+    present = [n for n in (names or charts(result)) if n in monthly.columns] or list(
+        monthly.columns[:4]
+    )
     fig, axes = plt.subplots(len(present), 1, figsize=(9, 2.3 * len(present)), sharex=True)
     axes = np.atleast_1d(axes)
     for ax, name in zip(axes, present, strict=True):
@@ -91,9 +93,10 @@ def policy_marks(result: CorridorResult) -> list[tuple[str, str]]:
     return [(d, f.upper() if len(f) <= 3 else f) for f, d in first.items()]
 
 
-def headline_figure(result: CorridorResult, observable: str = CHARTS[0]) -> Figure:
-    """Two panels for a first look: one observable, simulated vs observed per month, and the
-    people stranded in border cities (the README picture of ``mexico-us``)."""
+def headline_figure(result: CorridorResult, observable: str | None = None) -> Figure:
+    """Two panels for a first look: one observable (default: the scenario's first chart),
+    simulated vs observed per month, and the people stranded in border cities (the README
+    picture of ``mexico-us``)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -101,6 +104,7 @@ def headline_figure(result: CorridorResult, observable: str = CHARTS[0]) -> Figu
     import pandas as pd
 
     monthly = result.monthly()
+    observable = observable or charts(result)[0]
     name = observable if observable in monthly.columns else str(monthly.columns[0])
     ovs = result.observed_vs_simulated()
     rows = ovs[ovs["observable"] == name]
@@ -151,7 +155,8 @@ def stranded_figure(result: CorridorResult) -> Figure:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(9, 3.2))
-    _stranded_panel(ax, result, "People stranded in Mexican border cities (monthly mean)")
+    title = result.compiled.scenario.analysis_settings().report.stranded_title
+    _stranded_panel(ax, result, title)
     fig.tight_layout()
     return fig
 
@@ -218,10 +223,12 @@ def validation_section(
     ``corredor validate-model`` computes them, :func:`corredor.calibration.modelcheck.
     run_statistics`) and, when given, a saved back-test table (``validate-model --out DIR``
     writes ``DIR/backtest.csv``; ``source`` names it) of the model against the baselines."""
-    from corredor.calibration.loss import SPIN_UP_DAYS
     from corredor.calibration.modelcheck import display_fit_table, run_statistics
     from corredor.errors import CorredorError
-    from corredor.validation.backtest import FIT_END, HORIZON_END, display_table
+    from corredor.validation.backtest import display_table
+    from corredor.validation.metrics import SPIN_UP_DAYS
+
+    protocol = result.compiled.scenario.analysis_settings().backtest
 
     parts = [
         "<h2 id='validation'>Validation</h2>",
@@ -244,10 +251,13 @@ def validation_section(
             _table(display_fit_table(stats.table).set_index("observable")),
         ]
     parts.append("<h3>Back-test against naive baselines</h3>")
-    if backtest is None:
+    if backtest is None and protocol is None:
+        parts.append("<p>No back-test: the scenario declares no back-test protocol.</p>")
+    elif backtest is None or protocol is None:
+        fit_end = "its fit end" if protocol is None else str(protocol.fit_end)
         parts.append(
             "<p>No back-test in this report: it needs a separate fit to data up to "
-            f"{FIT_END} and its own run. Make one with <code>corredor validate-model SCENARIO "
+            f"{fit_end} and its own run. Make one with <code>corredor validate-model SCENARIO "
             "--backtest STUDY --out DIR</code> and add <code>--validation DIR/backtest.csv"
             "</code> to <code>corredor run … --report</code>.</p>"
         )
@@ -255,10 +265,10 @@ def validation_section(
         origin = f" (read from {html.escape(source)})" if source else ""
         models = ", ".join(html.escape(str(m)) for m in dict.fromkeys(backtest["model"]))
         parts += [
-            f"<p>Fit up to {FIT_END}, forecast to {HORIZON_END}: the model (corredor) and "
-            f"the naive baselines, here {models}, on the US Border Patrol "
-            "encounter series, scored by MASE (scaled by the seasonal-naive errors of the fit "
-            "window), ARD (averaged relative difference) and log-RMSE; lower is better. "
+            f"<p>Fit up to {protocol.fit_end}, forecast to {protocol.horizon_end}: the model "
+            f"(corredor) and the naive baselines, here {models}, on the "
+            f"{html.escape(protocol.label)}, scored by MASE (scaled by the seasonal-naive errors "
+            "of the fit window), ARD (averaged relative difference) and log-RMSE; lower is better. "
             f"From <code>corredor validate-model</code>{origin}, not recomputed here.</p>",
             _table(display_table(backtest).set_index("series")),
         ]

@@ -48,14 +48,11 @@ FloatArray = npt.NDArray[np.float64]
 Method = Literal["morris", "sobol"]
 METHODS: tuple[str, ...] = ("morris", "sobol")
 LEDGER_PREFIX = "ledger."
-DEFAULT_OUTPUTS = (
-    "usbp_encounters_total",
-    "comar_applications",
+DEFAULT_LEDGER_OUTPUTS = (
     "ledger.stranded_person_days",
     "ledger.deportations_without_screening",
 )
-"""Outputs reported when none are given (those the scenario has; else every observable and the
-two ledger entries)."""
+"""Ledger entries reported when neither the caller nor the scenario names outputs."""
 
 
 class Problem(TypedDict):
@@ -139,11 +136,16 @@ def check_outputs(scenario: CorridorScenario, outputs: Sequence[str]) -> None:
 
 
 def default_outputs(scenario: CorridorScenario) -> list[str]:
+    """The outputs reported when none are given: the scenario's ``analysis: sensitivity:
+    outputs`` (observables it has, then its ledger entries); without observables among them,
+    every observable; without ledger entries, :data:`DEFAULT_LEDGER_OUTPUTS`."""
     names = {o.name for o in scenario.observables}
-    chosen = [o for o in DEFAULT_OUTPUTS if not o.startswith(LEDGER_PREFIX) and o in names]
+    outputs = scenario.analysis_settings().sensitivity.outputs
+    chosen = [o for o in outputs if not o.startswith(LEDGER_PREFIX) and o in names]
     if not chosen:
         chosen = [o.name for o in scenario.observables]
-    return [*chosen, *(o for o in DEFAULT_OUTPUTS if o.startswith(LEDGER_PREFIX))]
+    ledger = [o for o in outputs if o.startswith(LEDGER_PREFIX)] or list(DEFAULT_LEDGER_OUTPUTS)
+    return [*chosen, *ledger]
 
 
 # ------------------------------------------------------------------------------ problem
@@ -415,7 +417,7 @@ def runs_needed(method: str, size: int, k: int, replicas: int) -> int:
 
 
 __all__ = [
-    "DEFAULT_OUTPUTS",
+    "DEFAULT_LEDGER_OUTPUTS",
     "METHODS",
     "Problem",
     "SensitivityError",
