@@ -54,7 +54,7 @@ def patched(monkeypatch: pytest.MonkeyPatch, scenario: Any) -> list[tuple[int, i
         version=7,
     )
     monkeypatch.setattr(modelcheck, "backtest_calibration", lambda study, sc: cal)
-    monkeypatch.setattr(evaluate, "evaluations", _fake(scenario, calls))
+    monkeypatch.setattr(modelcheck, "evaluations", _fake(scenario, calls))
     return calls
 
 

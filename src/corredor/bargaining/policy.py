@@ -14,6 +14,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from corredor.bargaining.calibration import default
 from corredor.errors import ScenarioError
 from corredor.policy import ParameterChange, PolicyTimeline
 
@@ -287,7 +288,6 @@ def mexico_us_lever_map(base_parameters: Mapping[str, float]) -> dict[str, Lever
     """The enforcement levers of the ``mexico-us`` scenario: personnel added to a zone's base
     effort, as a share of the June 2019 deployment (south 6,000, north 15,000 Guardia Nacional,
     ``national_guard_2019.csv``; interior: ``personnel_transit``)."""
-    from corredor.bargaining.calibration import default
 
     zones = {
         "enforcement_south": ("enforcement.mx_southern.effort", default("personnel_south")),

@@ -65,6 +65,7 @@ import numpy as np
 import pandas as pd
 
 from corredor.errors import CorredorError
+from corredor.results.corridor import CorridorResult
 from corredor.scenario.corridor.horizon import DATA_HORIZON, DataHorizonError
 from corredor.validation.metrics import SPIN_UP_DAYS, half_width
 
@@ -409,7 +410,6 @@ def result_loss(
 ) -> LossReport:
     """:func:`compute_loss` of a :class:`~corredor.results.corridor.CorridorResult`
     (``weights`` over its scenario's)."""
-    from corredor.results.corridor import CorridorResult
 
     if not isinstance(result, CorridorResult):
         raise TypeError("result_loss takes a CorridorResult")

@@ -32,10 +32,16 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from corredor.calibration.loss import LossReport, result_loss
+from corredor.calibration.evaluate import Simulation, evaluations
+from corredor.calibration.loss import LossReport, Targets, result_loss
 from corredor.errors import CorredorError
+from corredor.rules.corridor.results import run_corridor
 from corredor.scenario.corridor import CorridorScenario
 from corredor.scenario.corridor.calibrated import Calibrated, read_calibrated, uncalibrated
+from corredor.scenario.corridor.calibrated import uncalibrated as defaults_of
+from corredor.validation.backtest import backtest_observables, backtest_scenario, backtest_settings
+from corredor.validation.baselines import BASELINES, Forecast
+from corredor.validation.discrepancy import log_discrepancy, mixture_quantiles
 
 if TYPE_CHECKING:
     from corredor.results.corridor import CorridorResult
@@ -153,8 +159,6 @@ def compare_fits(
 ) -> dict[str, FitStatistics]:
     """:func:`fit_statistics` of several complete calibrations (label → values over the
     scenario defaults), run side by side on ``workers`` local processes."""
-    from corredor.calibration.evaluate import Simulation, evaluations
-    from corredor.calibration.loss import Targets
 
     targets = Targets.from_scenario(scenario)
     base = uncalibrated(scenario)
@@ -182,8 +186,6 @@ def fit_statistics(
     By default the scenario runs as it does for users (with its ``calibrated.yaml``);
     ``uncalibrated`` runs the hand-set defaults; ``calibration`` overrides either.
     """
-    from corredor.rules.corridor.results import run_corridor
-    from corredor.scenario.corridor.calibrated import uncalibrated as defaults_of
 
     cal = {**(defaults_of(scenario) if uncalibrated else {}), **dict(calibration or {})}
     return run_statistics(run_corridor(scenario, seed=seed, calibration=cal or None))
@@ -200,7 +202,6 @@ def backtest_calibration(path: str | Path, scenario: CorridorScenario) -> Calibr
     """The calibrated file of a back-test study (a folder holding ``calibrated.yaml``, or the
     file), checked to use no data after the back-test's fit window (the scenario's
     ``analysis: backtest: fit_end``)."""
-    from corredor.validation.backtest import backtest_settings
 
     fit_end = backtest_settings(scenario).fit_end
     p = Path(path)
@@ -249,10 +250,6 @@ def backtest_model(
     ``discrepancy`` and with a single run there is no band. The point forecast stays the point
     fit on ``seed``, whatever the band. The runs go side by side on ``workers`` local processes.
     """
-    from corredor.calibration.evaluate import Simulation, evaluations
-    from corredor.validation.backtest import backtest_observables, backtest_scenario
-    from corredor.validation.baselines import BASELINES, Forecast
-    from corredor.validation.discrepancy import log_discrepancy, mixture_quantiles
 
     cal = backtest_calibration(study, scenario)
     backtest_observables(scenario)  # no back-test protocol: fail before the runs

@@ -56,6 +56,32 @@ def default_parameters(scenario: CorridorScenario) -> tuple[FitParameter, ...]:
     )
 
 
+def _named(
+    scenario: CorridorScenario, names: Sequence[str | FitParameter]
+) -> tuple[FitParameter, ...]:
+    """The parameters ``names`` asks for (see :func:`select_parameters`)."""
+    declared = scenario.calibration
+    unknown = [n for n in names if isinstance(n, str) and n not in declared]
+    if unknown:
+        raise CalibrationError(
+            f"unknown calibration parameter(s) {', '.join(unknown)} of scenario "
+            f"{scenario.name!r}; use names declared under calibration: in its YAML"
+        )
+    chosen = []
+    known = {p.name: p for p in default_parameters(scenario)}
+    for n in dict.fromkeys(names):
+        if isinstance(n, FitParameter):
+            chosen.append(n)
+        elif n in known:  # the scenario's own search range and warm-start series
+            chosen.append(known[n])
+        else:
+            low, high = declared[n].range
+            if low == high:
+                raise CalibrationError(f"parameter {n!r} has an empty range [{low:g}, {high:g}]")
+            chosen.append(FitParameter(n, low, high, log=low > 0 and high / low >= 10))
+    return tuple(chosen)
+
+
 def select_parameters(
     scenario: CorridorScenario,
     names: Sequence[str | FitParameter] | None = None,
@@ -68,34 +94,12 @@ def select_parameters(
     :class:`FitParameter` entries as given), or the scenario's default set. With
     ``until``, parameters only identified by data after it are dropped (left at defaults)."""
     declared = scenario.calibration
-    if names:
-        unknown = [n for n in names if isinstance(n, str) and n not in declared]
-        if unknown:
-            raise CalibrationError(
-                f"unknown calibration parameter(s) {', '.join(unknown)} of scenario "
-                f"{scenario.name!r}; use names declared under calibration: in its YAML"
-            )
-        chosen = []
-        known = {p.name: p for p in default_parameters(scenario)}
-        for n in dict.fromkeys(names):
-            if isinstance(n, FitParameter):
-                chosen.append(n)
-                continue
-            if n in known:  # the scenario's own search range and warm-start series
-                chosen.append(known[n])
-                continue
-            low, high = declared[n].range
-            if low == high:
-                raise CalibrationError(f"parameter {n!r} has an empty range [{low:g}, {high:g}]")
-            chosen.append(FitParameter(n, low, high, log=low > 0 and high / low >= 10))
-        params: tuple[FitParameter, ...] = tuple(chosen)
-    else:
-        params = default_parameters(scenario)
-        if not params:
-            raise CalibrationError(
-                f"scenario {scenario.name!r} has no default set of parameters to fit (analysis: "
-                "fit: parameters in its YAML); name them (--parameter NAME, repeatable)"
-            )
+    params = _named(scenario, names) if names else default_parameters(scenario)
+    if not names and not params:
+        raise CalibrationError(
+            f"scenario {scenario.name!r} has no default set of parameters to fit (analysis: "
+            "fit: parameters in its YAML); name them (--parameter NAME, repeatable)"
+        )
     for p in params:
         if p.name not in declared:
             raise CalibrationError(f"scenario {scenario.name!r} declares no parameter {p.name!r}")

@@ -18,16 +18,24 @@ chosen per call (``spawn``), never set globally.
 from __future__ import annotations
 
 import contextlib
+import logging
 import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+import dask
+import distributed
+from distributed import Client, LocalCluster
+
+from corredor.ensemble.models import set_numba_threads
 from corredor.errors import RunError
 
 if TYPE_CHECKING:
-    from distributed import Client, LocalCluster
+    pass
 
 OutT = TypeVar("OutT")
 ItemT = TypeVar("ItemT")
@@ -91,7 +99,6 @@ def _init_process_worker(payload: Any, threads: int | None) -> None:
     """Pool initializer: receives the payload once per worker process."""
     global _WORKER_PAYLOAD  # noqa: PLW0603 - one payload per worker process, by design
     _WORKER_PAYLOAD = payload
-    from corredor.ensemble.models import set_numba_threads
 
     set_numba_threads(threads)
 
@@ -118,8 +125,6 @@ def run_processes(
     on_result: OnResult[OutT],
 ) -> None:
     """A ``ProcessPoolExecutor`` of ``workers`` spawned processes; one task per seed."""
-    from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-    from concurrent.futures.process import BrokenProcessPool
 
     ctx = multiprocessing.get_context(START_METHOD)  # spawned children inherit os.environ
     pool = ProcessPoolExecutor(
@@ -175,7 +180,6 @@ def _call_on_dask(task: Callable[[Any, Any], Any], payload: Any, item: Any) -> A
 def connect(scheduler: str, timeout: float) -> Client:
     """A client of the Dask scheduler at ``scheduler`` (``tcp://HOST:PORT``), or an
     :class:`EnsembleError` within ``timeout`` seconds."""
-    from distributed import Client
 
     try:
         return Client(scheduler, timeout=timeout, set_as_default=False)  # type: ignore[no-untyped-call]
@@ -213,10 +217,6 @@ LOCAL_CLUSTER_CONFIG: dict[str, object] = {
 def local_cluster(workers: int) -> LocalCluster:
     """A fresh local Dask cluster: ``workers`` processes of one thread each, no dashboard, the
     numba cache directory passed on in the workers' environment."""
-    import logging
-
-    import dask
-    from distributed import LocalCluster
 
     with dask.config.set(LOCAL_CLUSTER_CONFIG), preserved_environ():
         return LocalCluster(  # type: ignore[no-untyped-call]
@@ -253,7 +253,6 @@ def dask_client(
 ) -> Iterator[Client]:
     """A client for the run: of the scheduler at an address (closed at the end), an existing
     client (left open), or of a new ``LocalCluster`` of ``workers`` (both closed at the end)."""
-    from distributed import Client
 
     if scheduler is not None and not isinstance(scheduler, str):
         yield scheduler
@@ -280,13 +279,12 @@ def run_dask(
 ) -> None:
     """Scatter the prepared scenario to every worker once, then submit one task per seed and
     hand the results over as they complete."""
-    from distributed import as_completed
 
     data = client.scatter(prepared, broadcast=True, hash=False)  # type: ignore[no-untyped-call]
     futures = [client.submit(_dask_task, data, seed, threads, pure=False) for seed in seeds]
     index = {f.key: i for i, f in enumerate(futures)}
     try:
-        for fut, out in as_completed(futures, loop=client.loop, with_results=True):  # type: ignore[no-untyped-call]
+        for fut, out in distributed.as_completed(futures, loop=client.loop, with_results=True):  # type: ignore[no-untyped-call]
             on_result(index[fut.key], out)
             fut.release()
     finally:
@@ -310,7 +308,6 @@ class TaskPool(Protocol):
 def _gather(futures: Sequence[Any]) -> list[Any]:
     """The results of ``futures`` in order, an exception in its place (a broken process pool
     still raises)."""
-    from concurrent.futures.process import BrokenProcessPool
 
     out: list[Any] = []
     for fut in futures:
@@ -342,7 +339,6 @@ class _ProcessPool:
         self.pool = pool
 
     def map(self, task: Task[ItemT, OutT], items: Sequence[ItemT]) -> list[OutT | BaseException]:
-        from concurrent.futures.process import BrokenProcessPool
 
         try:
             return _gather([self.pool.submit(_call_in_worker, task, item) for item in items])
@@ -389,7 +385,6 @@ def task_pool(
     if workers <= 1:
         yield _SerialPool(payload)
         return
-    from concurrent.futures import ProcessPoolExecutor
 
     pool = ProcessPoolExecutor(
         max_workers=workers,

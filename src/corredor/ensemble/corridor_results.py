@@ -21,12 +21,13 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from corredor.ensemble.parameter_sets import ParameterSet
 from corredor.ensemble.summaries import QUANTILES, QuantityError
 
 if TYPE_CHECKING:
-    import pandas as pd
+    pass
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -172,7 +173,6 @@ class CorridorEnsemble:
 
     def per_run(self, table: Table = "monthly") -> pd.DataFrame:
         """Long table: ``set``, ``seed``, period, name, ``value`` (one row per run and cell)."""
-        import pandas as pd
 
         vals, periods, names = self.values(table)
         P, R, T, K = vals.shape
@@ -190,7 +190,6 @@ class CorridorEnsemble:
 
     def parameter_table(self) -> pd.DataFrame:
         """One row per parameter set: ``set``, ``label``, ``weight`` and its overrides."""
-        import pandas as pd
 
         rows = [
             {"set": i, "label": s.label, "weight": s.weight, **s.as_dict()}
@@ -319,7 +318,6 @@ def _long(
     *,
     runs: int,
 ) -> pd.DataFrame:
-    import pandas as pd
 
     T, K = len(periods), len(names)
     period_col = "month" if table == "monthly" else "year"

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 from corredor.ensemble.corridor import load, run_corridor_ensemble
 from corredor.ensemble.corridor_results import (
@@ -52,10 +53,11 @@ from corredor.ensemble.parameter_sets import (
 )
 from corredor.errors import CorredorError, ScenarioError
 from corredor.forecasting.categories import CategoryMap, forecast_categories
-from corredor.validation.discrepancy import mixture_quantiles
+from corredor.scenario.corridor import load_scenario_events
+from corredor.validation.backtest import load_observed
+from corredor.validation.discrepancy import SPIN_UP_DAYS, log_discrepancy, mixture_quantiles
 
 if TYPE_CHECKING:
-    import pandas as pd
     from distributed import Client
 
     from corredor.ensemble.runner import Backend, Progress
@@ -102,7 +104,6 @@ def forecast_events(
 ) -> tuple[tuple[PolicyEvent, ...], Path | None]:
     """The forecast events (checked against the scenario's parameters; each must start after
     the horizon) and the file they came from (None: no file, no events)."""
-    from corredor.scenario.corridor import load_scenario_events
 
     path = (
         Path(events_file) if events_file is not None else scenario.base_dir / FORECAST_EVENTS_FILE
@@ -149,7 +150,6 @@ class Forecast:
         ``date`` is the first day of the month; the quantiles pool every parameter set × seed
         run (weighted by the set weights), widened by the category's model discrepancy.
         """
-        import pandas as pd
 
         ens = self.ensemble
         months = np.array(ens.months, dtype="datetime64[D]")
@@ -181,7 +181,6 @@ class Forecast:
         """Border encounters per US fiscal year (October – September) after the horizon, run by
         run, then bands: ``fiscal_year, months, component, citizenship, demographic, p05,
         p50, p95`` (``months`` < 12: a partial year at the end of the forecast)."""
-        import pandas as pd
 
         ens = self.ensemble
         months = [m for m in ens.months if m > self.horizon]
@@ -214,7 +213,6 @@ class Forecast:
     def ledger_bands(self) -> pd.DataFrame:
         """Ledger bands per calendar year wholly after the horizon (the last year may end before
         December 31: ``period_end``): exactly :data:`LEDGER_COLUMNS`."""
-        import pandas as pd
 
         ens = self.ensemble
         years = np.asarray(ens.years)
@@ -240,7 +238,6 @@ class Forecast:
         return pd.DataFrame(rows).reindex(columns=list(LEDGER_COLUMNS))
 
     def events_table(self) -> pd.DataFrame:
-        import pandas as pd
 
         return pd.DataFrame(
             [
@@ -426,10 +423,6 @@ def model_discrepancy(
     median against the observed series, per month (after the spin-up, up to ``horizon``) and
     per complete fiscal year (every month observed and after the spin-up; the monthly σ if
     there is none). A category whose data cannot be read gets none, with a line in ``notes``."""
-    import pandas as pd
-
-    from corredor.validation.backtest import load_observed
-    from corredor.validation.discrepancy import SPIN_UP_DAYS, log_discrepancy
 
     months = pd.DatetimeIndex([pd.Timestamp(m) for m in ens.months])
     inside = months <= pd.Timestamp(horizon)

@@ -12,11 +12,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from corredor.calibration.modelcheck import display_fit_table, run_statistics
+from corredor.errors import CorredorError
+from corredor.validation.backtest import display_table
+from corredor.validation.metrics import SPIN_UP_DAYS
 
 if TYPE_CHECKING:
-    import pandas as pd
-    from matplotlib.figure import Figure
-
     from corredor.results.corridor import CorridorResult
 
 
@@ -31,29 +35,20 @@ def charts(result: CorridorResult) -> tuple[str, ...]:
 def _png(fig: Figure) -> str:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
 def observed_vs_simulated_figure(
     result: CorridorResult, names: tuple[str, ...] | None = None
 ) -> Figure:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import pandas as pd
-
     ovs = result.observed_vs_simulated()
     monthly = result.monthly()
     # the scenario's charts, else its first observables
     present = [n for n in (names or charts(result)) if n in monthly.columns] or list(
         monthly.columns[:4]
     )
-    fig, axes = plt.subplots(len(present), 1, figsize=(9, 2.3 * len(present)), sharex=True)
-    axes = np.atleast_1d(axes)
+    fig = Figure(figsize=(9, 2.3 * len(present)))
+    axes = np.atleast_1d(fig.subplots(len(present), 1, sharex=True))
     for ax, name in zip(axes, present, strict=True):
         ax.plot(monthly.index, monthly[name], color="#c0392b", lw=1.4, label="simulated")
         rows = ovs[ovs["observable"] == name]
@@ -97,18 +92,13 @@ def headline_figure(result: CorridorResult, observable: str | None = None) -> Fi
     """Two panels for a first look: one observable (default: the scenario's first chart),
     simulated vs observed per month, and the people stranded in border cities (the README
     picture of ``mexico-us``)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import pandas as pd
-
     monthly = result.monthly()
     observable = observable or charts(result)[0]
     name = observable if observable in monthly.columns else str(monthly.columns[0])
     ovs = result.observed_vs_simulated()
     rows = ovs[ovs["observable"] == name]
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 5.2), sharex=True)
+    fig = Figure(figsize=(9, 5.2))
+    top, bottom = fig.subplots(2, 1, sharex=True)
     top.plot(monthly.index, monthly[name], color="#c0392b", lw=1.4, label="simulated")
     if len(rows):
         top.plot(
@@ -142,19 +132,12 @@ def save_headline_png(result: CorridorResult, path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig = headline_figure(result)
     fig.savefig(path, dpi=110, bbox_inches="tight")
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
     return path
 
 
 def stranded_figure(result: CorridorResult) -> Figure:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(9, 3.2))
+    fig = Figure(figsize=(9, 3.2))
+    ax = fig.subplots()
     title = result.compiled.scenario.analysis_settings().report.stranded_title
     _stranded_panel(ax, result, title)
     fig.tight_layout()
@@ -162,13 +145,9 @@ def stranded_figure(result: CorridorResult) -> Figure:
 
 
 def map_figure(result: CorridorResult) -> Figure:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     c = result.compiled
-    fig, ax = plt.subplots(figsize=(7, 5.5))
+    fig = Figure(figsize=(7, 5.5))
+    ax = fig.subplots()
     for a, b in zip(c.link_from, c.link_to, strict=True):
         if np.isfinite(c.loc_lat[[a, b]]).all():
             ax.plot(c.loc_lon[[a, b]], c.loc_lat[[a, b]], color="#bdc3c7", lw=0.6, zorder=1)
@@ -193,8 +172,6 @@ def map_figure(result: CorridorResult) -> Figure:
 
 
 def _table(df: object, floatfmt: str = "{:,.0f}") -> str:
-    import pandas as pd
-
     assert isinstance(df, pd.DataFrame)
 
     def fmt(v: object) -> str:
@@ -223,11 +200,6 @@ def validation_section(
     ``corredor validate-model`` computes them, :func:`corredor.calibration.modelcheck.
     run_statistics`) and, when given, a saved back-test table (``validate-model --out DIR``
     writes ``DIR/backtest.csv``; ``source`` names it) of the model against the baselines."""
-    from corredor.calibration.modelcheck import display_fit_table, run_statistics
-    from corredor.errors import CorredorError
-    from corredor.validation.backtest import display_table
-    from corredor.validation.metrics import SPIN_UP_DAYS
-
     protocol = result.compiled.scenario.analysis_settings().backtest
 
     parts = [
