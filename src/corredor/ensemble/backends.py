@@ -27,15 +27,12 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-import dask
-import distributed
-from distributed import Client, LocalCluster
+import numba
 
-from corredor.ensemble.models import set_numba_threads
 from corredor.errors import RunError
 
 if TYPE_CHECKING:
-    pass
+    from distributed import Client, LocalCluster
 
 OutT = TypeVar("OutT")
 ItemT = TypeVar("ItemT")
@@ -87,6 +84,14 @@ def run_serial(
                 on_day(i, t)
 
         on_result(i, prepared.run_replica(seed, threads=threads, on_day=day_done))
+
+
+def set_numba_threads(threads: int | None) -> None:
+    """Numba threads of the calling thread (clamped to the pool size); None leaves it as is."""
+    if threads is None:
+        return
+    top = int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
+    numba.set_num_threads(max(1, min(int(threads), top)))
 
 
 # ------------------------------------------------------------------------------ process pool
@@ -180,6 +185,7 @@ def _call_on_dask(task: Callable[[Any, Any], Any], payload: Any, item: Any) -> A
 def connect(scheduler: str, timeout: float) -> Client:
     """A client of the Dask scheduler at ``scheduler`` (``tcp://HOST:PORT``), or an
     :class:`EnsembleError` within ``timeout`` seconds."""
+    from distributed import Client  # noqa: PLC0415 - Dask is loaded only when a run uses it
 
     try:
         return Client(scheduler, timeout=timeout, set_as_default=False)  # type: ignore[no-untyped-call]
@@ -217,6 +223,9 @@ LOCAL_CLUSTER_CONFIG: dict[str, object] = {
 def local_cluster(workers: int) -> LocalCluster:
     """A fresh local Dask cluster: ``workers`` processes of one thread each, no dashboard, the
     numba cache directory passed on in the workers' environment."""
+
+    import dask  # noqa: PLC0415 - Dask is loaded only when a run uses it
+    from distributed import LocalCluster  # noqa: PLC0415
 
     with dask.config.set(LOCAL_CLUSTER_CONFIG), preserved_environ():
         return LocalCluster(  # type: ignore[no-untyped-call]
@@ -262,6 +271,8 @@ def dask_client(
         if scheduler is None:
             cluster = local_cluster(workers)
             stack.callback(cluster.close)
+            from distributed import Client  # noqa: PLC0415 - Dask is loaded only when a run uses it
+
             client = Client(cluster, set_as_default=False)  # type: ignore[no-untyped-call]
         else:
             client = connect(scheduler, timeout)
@@ -280,11 +291,13 @@ def run_dask(
     """Scatter the prepared scenario to every worker once, then submit one task per seed and
     hand the results over as they complete."""
 
+    from distributed import as_completed as as_completed_dask  # noqa: PLC0415 - loaded when used
+
     data = client.scatter(prepared, broadcast=True, hash=False)  # type: ignore[no-untyped-call]
     futures = [client.submit(_dask_task, data, seed, threads, pure=False) for seed in seeds]
     index = {f.key: i for i, f in enumerate(futures)}
     try:
-        for fut, out in distributed.as_completed(futures, loop=client.loop, with_results=True):  # type: ignore[no-untyped-call]
+        for fut, out in as_completed_dask(futures, loop=client.loop, with_results=True):  # type: ignore[no-untyped-call]
             on_result(index[fut.key], out)
             fut.release()
     finally:
@@ -413,6 +426,7 @@ __all__ = [
     "run_dask",
     "run_processes",
     "run_serial",
+    "set_numba_threads",
     "task_pool",
     "worker_environment",
 ]

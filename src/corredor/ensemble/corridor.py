@@ -38,9 +38,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from corredor.ensemble.backends import EnsembleError
+from corredor.ensemble.backends import EnsembleError, set_numba_threads
 from corredor.ensemble.corridor_results import CorridorEnsemble
-from corredor.ensemble.models import set_numba_threads
 from corredor.ensemble.parameter_sets import (
     ParameterSet,
     check_sets,

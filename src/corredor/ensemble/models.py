@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-import numba
 import numpy as np
 import numpy.typing as npt
 
+from corredor.ensemble.backends import set_numba_threads
 from corredor.rules.flee.model import flee_result, simulate
 from corredor.scenario.builtin import resolve_scenario
 from corredor.scenario.flee import load_flee_scenario
@@ -69,15 +69,6 @@ class PreparedScenario(Protocol):
     def assemble(self, outputs: Sequence[ReplicaOutput]) -> RunResult:
         """The ``RunResult`` of these replicas, in the order given."""
         ...
-
-
-def set_numba_threads(threads: int | None) -> None:
-    """Numba threads of the calling thread (clamped to the pool size); None leaves it as is."""
-    if threads is None:
-        return
-
-    top = int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
-    numba.set_num_threads(max(1, min(int(threads), top)))
 
 
 @dataclass(frozen=True)
