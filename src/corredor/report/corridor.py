@@ -282,8 +282,8 @@ def write_corridor_report(
         "<h2>Human-cost ledger (per year)</h2>",
         _table(ledger),
         f"<img alt='stranded' src='{_png(stranded_figure(result))}'>",
-        "<h2>Events and people</h2><p>US Border Patrol encounters are events; the same "
-        "person can be encountered several times (repeat encounters).</p>",
+        "<h2>Events and people</h2><p>Observed counts such as encounters and apprehensions "
+        "are events; the same person can be counted several times (repeat encounters).</p>",
         _table(pve),
         validation_section(result, backtest, backtest_source),
         "<h2>Map</h2>",
