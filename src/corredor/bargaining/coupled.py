@@ -161,11 +161,6 @@ class BargainingController:
         grid = restricted_grid(self.grid, self._binding.unmapped_continuous)
         self.grid = grid
 
-    @property
-    def review_day_numbers(self) -> list[int]:
-        """The simulation days of the reviews (after the run has started)."""
-        return list(self._review_days)
-
     def _window_start(self, day: int) -> int:
         return max(0, day - self.review_days)
 

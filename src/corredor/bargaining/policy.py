@@ -94,11 +94,6 @@ class TransitPolicy:
         return float(np.sqrt(np.mean(diff * diff)))
 
 
-def policy_array(policies: Sequence[TransitPolicy]) -> FloatArray:
-    """Policies as an ``(n, 7)`` array."""
-    return np.stack([p.to_array() for p in policies]) if policies else np.zeros((0, N_LEVERS))
-
-
 def _default_levels() -> tuple[tuple[float, ...], ...]:
     return PolicyGrid.regular().levels
 

@@ -122,9 +122,6 @@ class LossReport:
     rows: pd.DataFrame
     until: dt.date
 
-    def contributions(self) -> dict[str, float]:
-        return dict(zip(self.series["observable"], self.series["contribution"], strict=True))
-
 
 def check_until(until: str | dt.date | pd.Timestamp | None) -> dt.date:
     """``until`` as a date (None → the data horizon); later than 2021-09-30 raises

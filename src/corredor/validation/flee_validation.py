@@ -218,27 +218,6 @@ def flee_validation(
     return out
 
 
-def scores_frame(scores: Sequence[FleeScore]) -> pd.DataFrame:
-    """One row per (scenario, hasten, runner)."""
-    return pd.DataFrame(
-        [
-            {
-                "scenario": s.scenario,
-                "hasten": s.hasten,
-                "runner": s.runner,
-                "runs": len(s.seeds),
-                "seeds": f"{min(s.seeds)}–{max(s.seeds)}",
-                "ard": s.ard_mean,
-                "ard_sd": s.ard_sd,
-                "ard_rescaled": s.ard_rescaled_mean,
-                "ard_rescaled_sd": s.ard_rescaled_sd,
-                "source": s.source,
-            }
-            for s in scores
-        ]
-    )
-
-
 def _pm(mean: float, sd: float) -> str:
     return f"{mean:.4f}" if math.isnan(sd) else f"{mean:.4f} ± {sd:.4f}"
 
