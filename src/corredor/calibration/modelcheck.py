@@ -202,15 +202,16 @@ def backtest_calibration(path: str | Path, scenario: CorridorScenario) -> Calibr
     """The calibrated file of a back-test study (a folder holding ``calibrated.yaml``, or the
     file), checked to use no data after the back-test's fit window (the scenario's
     ``analysis: backtest: fit_end``)."""
-
-    fit_end = backtest_settings(scenario).fit_end
+    protocol = scenario.analysis_settings().backtest
+    until = "FIT_END" if protocol is None else str(protocol.fit_end)
     p = Path(path)
     file = p / "calibrated.yaml" if p.is_dir() else p
     if not file.is_file():
         raise CorredorError(
             f"{file}: no calibrated.yaml there; make it with `corredor calibrate "
-            f"{scenario.name} --until {fit_end} --out {p}`"
+            f"{scenario.name} --until {until} --out {p}`"
         )
+    fit_end = backtest_settings(scenario).fit_end
     cal = read_calibrated(file, scenario)
     if cal.data_until > fit_end:
         raise CorredorError(

@@ -223,25 +223,31 @@ def validation_section(
             _table(display_fit_table(stats.table).set_index("observable")),
         ]
     parts.append("<h3>Back-test against naive baselines</h3>")
-    if backtest is None and protocol is None:
-        parts.append("<p>No back-test: the scenario declares no back-test protocol.</p>")
-    elif backtest is None or protocol is None:
+    if backtest is None:
         fit_end = "its fit end" if protocol is None else str(protocol.fit_end)
         parts.append(
             "<p>No back-test in this report: it needs a separate fit to data up to "
             f"{fit_end} and its own run. Make one with <code>corredor validate-model SCENARIO "
             "--backtest STUDY --out DIR</code> and add <code>--validation DIR/backtest.csv"
-            "</code> to <code>corredor run … --report</code>.</p>"
+            "</code> to <code>corredor run … --report</code>"
+            + (" (the scenario declares no back-test protocol yet)" if protocol is None else "")
+            + ".</p>"
         )
     else:
         origin = f" (read from {html.escape(source)})" if source else ""
         models = ", ".join(html.escape(str(m)) for m in dict.fromkeys(backtest["model"]))
+        window = (
+            ""
+            if protocol is None
+            else f"Fit up to {protocol.fit_end}, forecast to {protocol.horizon_end}: "
+        )
+        label = "back-tested series" if protocol is None else protocol.label
+        lead = f"{window}the model (corredor)"
         parts += [
-            f"<p>Fit up to {protocol.fit_end}, forecast to {protocol.horizon_end}: the model "
-            f"(corredor) and the naive baselines, here {models}, on the "
-            f"{html.escape(protocol.label)}, scored by MASE (scaled by the seasonal-naive errors "
-            "of the fit window), ARD (averaged relative difference) and log-RMSE; lower is better. "
-            f"From <code>corredor validate-model</code>{origin}, not recomputed here.</p>",
+            f"<p>{lead[0].upper()}{lead[1:]} and the naive baselines, here {models}, on the "
+            f"{html.escape(label)}, scored by MASE (scaled by the seasonal-naive errors "
+            "of the fit window), ARD (averaged relative difference) and log-RMSE; lower is "
+            f"better. From <code>corredor validate-model</code>{origin}, not recomputed here.</p>",
             _table(display_table(backtest).set_index("series")),
         ]
     return "\n".join(parts)
