@@ -94,3 +94,27 @@ def test_the_checker_sees_a_private_import() -> None:
 
 def test_data_holds_no_code() -> None:
     assert sorted(p.relative_to(SRC) for p in (SRC / "data").rglob("*.py")) == []
+
+
+def test_architecture_doc_is_current() -> None:
+    """docs/architecture.md's generated part matches the tree (rerun
+    ``python scripts/architecture_doc.py`` after changing a package, a docstring or a contract)."""
+    import importlib.util
+
+    script = SRC.parents[1] / "scripts" / "architecture_doc.py"
+    spec = importlib.util.spec_from_file_location("architecture_doc", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    current = module.DOC.read_text(encoding="utf-8")
+    assert module.render(current) == current, "run python scripts/architecture_doc.py"
+
+
+def test_shipped_docs_cite_no_unshipped_notes() -> None:
+    """The docs a user gets cite only what ships: no design note outside the repository."""
+    root = SRC.parents[1]
+    docs = [root / "README.md", *sorted((root / "docs").glob("*.md"))]
+    for doc in docs:
+        text = doc.read_text(encoding="utf-8")
+        for name in ("shared/", "MODEL.md", "STYLE.md", "FLEE.md"):
+            assert name not in text, f"{doc.name} cites {name}"
