@@ -48,7 +48,10 @@ WHERE: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("ensembles and their backends", ("ensemble/",)),
     ("calibration", ("calibration/",)),
     ("validation and back-tests", ("validation/",)),
-    ("studies (forecasts, sensitivity, counterfactuals)", ("studies/", "forecasting/", "sensitivity/")),
+    (
+        "studies (forecasts, sensitivity, counterfactuals)",
+        ("studies/", "forecasting/", "sensitivity/"),
+    ),
     ("a request (typed use case)", ("app/", "api.py")),
     ("the CLI", ("cli/", "cli.py")),
     ("the web service", ("web/",)),
@@ -104,7 +107,11 @@ def where_table() -> list[str]:
         found = [p for c in candidates for p in _existing(c)]
         if len(found) > 4:
             found = [*found[:3], f"… ({len(found)} modules)"]
-        cell = ", ".join(f"`{p}`" for p in found) if found else f"not in this tree yet (`{candidates[-1]}`)"
+        cell = (
+            ", ".join(f"`{p}`" for p in found)
+            if found
+            else f"not in this tree yet (`{candidates[-1]}`)"
+        )
         rows.append(f"| {what} | {cell} |")
     return rows
 
@@ -148,7 +155,9 @@ def package_map() -> list[str]:
             else:
                 lines.append(f"### `{name}.py`")
                 lines.append("")
-                lines.append(first_paragraph(docstring(path.with_suffix(".py"))) or "(no docstring)")
+                lines.append(
+                    first_paragraph(docstring(path.with_suffix(".py"))) or "(no docstring)"
+                )
                 lines.append("")
     data = SRC / "data"
     if data.is_dir():
@@ -178,9 +187,10 @@ def render_generated() -> str:
         "## Layers",
         "",
         "A package imports only the packages below it (`make test` runs `lint-imports`: the",
-        "contracts of `pyproject.toml` `[tool.importlinter]`, and `tests/unit/test_architecture.py`",
-        "checks that no private `_name` crosses a package and that `data/` holds no code). Top to",
-        "bottom (`a | b`: independent siblings; in parentheses: not in this tree yet):",
+        "contracts of `pyproject.toml` `[tool.importlinter]`, and",
+        "`tests/unit/test_architecture.py` checks that no private `_name` crosses a package and",
+        "that `data/` holds no code). Top to bottom (`a | b`: independent siblings; in",
+        "parentheses: not in this tree yet):",
         "",
         "```",
         *top,
