@@ -1,4 +1,4 @@
-"""The calibrated-parameter file (``corredor.calibration.calibrated``): round trip, checks,
+"""The calibrated-parameter file (``corredor.scenario.corridor.calibrated``): round trip, checks,
 atomic writes, and its use by default in ``compile_corridor`` with an opt-out."""
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from corredor.calibration import (
     save_calibrated,
     uncalibrated,
 )
-from corredor.calibration.calibrated import CALIBRATED_FILE, git_commit, read_calibrated
 from corredor.errors import ScenarioError
 from corredor.rules.corridor.compiled import compile_corridor
 from corredor.scenario.corridor import CorridorScenario, load_corridor_scenario
+from corredor.scenario.corridor.calibrated import CALIBRATED_FILE, git_commit, read_calibrated
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from corridor_dirs import CALIBRATION, write_corridor_dir

@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from corredor.errors import ScenarioError
-from corredor.scenario.corridor.bargaining import check_bargaining_events
+from corredor.scenario.corridor.bargaining_checks import check_bargaining_events
 from corredor.scenario.corridor.builtin import resolve_corridor_scenario
 from corredor.scenario.corridor.checks import check_references
 from corredor.scenario.corridor.geography import Link, Location
