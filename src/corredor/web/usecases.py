@@ -220,10 +220,15 @@ def _counterfactuals(name: str) -> tuple[tuple[str, Any], ...]:
 
 
 def scenario_events(name: str) -> list[dict[str, Any]]:
+    return list(_scenario_events(name))
+
+
+@functools.lru_cache(maxsize=8)
+def _scenario_events(name: str) -> tuple[dict[str, Any], ...]:
     sc = _scenario(name)
     history = [_event_dict(e, "history") for e in sc.events]
     extra = [_event_dict(e, "counterfactual") for _, e in _counterfactuals(name)]
-    return sorted(history, key=lambda e: e["start"]) + extra
+    return tuple(sorted(history, key=lambda e: e["start"]) + extra)
 
 
 def scenario_levers(name: str) -> list[dict[str, Any]]:
@@ -505,6 +510,18 @@ def _run_dir(store: Path, run_id: str) -> Path:
 
 
 def list_runs(store: Path) -> list[dict[str, Any]]:
+    """Every stored result's provenance, oldest first (cached until the store's folder changes:
+    a run is added or deleted by renaming its folder, which changes the folder's mtime)."""
+    try:
+        stamp = store.stat().st_mtime_ns
+    except OSError:
+        return []
+    return list(_list_runs_cached(str(store), stamp))
+
+
+@functools.lru_cache(maxsize=4)
+def _list_runs_cached(root: str, stamp: int) -> tuple[dict[str, Any], ...]:
+    store = Path(root)
     out = []
     for entry in sorted(store.iterdir()) if store.is_dir() else []:
         if entry.name.startswith(".") or not (entry / PROVENANCE_FILE).is_file():
@@ -514,7 +531,7 @@ def list_runs(store: Path) -> list[dict[str, Any]]:
         except (NotFoundError, ValueError, OSError):
             continue
     out.sort(key=lambda p: (p["created"], p["run_id"]))
-    return out
+    return tuple(out)
 
 
 def provenance(store: Path, run_id: str) -> dict[str, Any]:
@@ -573,12 +590,18 @@ def recover(store: Path) -> None:
         shutil.rmtree(entry, ignore_errors=True)
 
 
+@functools.lru_cache(maxsize=8)
 def scenario_observables(name: str) -> dict[str, dict[str, Any]]:
     return {o["name"]: o for o in scenario_detail(name)["observables"]}
 
 
 def data_sources(name: str, files: Iterable[str]) -> dict[str, list[str]]:
     """The distinct ``source`` values of each observed data file (what a chart cites)."""
+    return _data_sources(name, tuple(sorted(files)))
+
+
+@functools.lru_cache(maxsize=16)
+def _data_sources(name: str, files: tuple[str, ...]) -> dict[str, list[str]]:
     import csv
 
     sc = _scenario(name)

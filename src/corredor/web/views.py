@@ -10,8 +10,10 @@ has a variance of about k·n).
 
 from __future__ import annotations
 
+import functools
 import io
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +65,24 @@ def scale_note(prov: dict[str, Any]) -> dict[str, Any] | None:
     return {"people_per_agent": k, "band": "approximate 95% band of the reduced scale's noise"}
 
 
+View = Callable[[Path, str], dict[str, Any]]
+
+
+def _cached(build: View) -> View:
+    """Results never change once stored: build a view once per run (the provenance is looked
+    up first, so a deleted run is still a 404)."""
+    memo = functools.lru_cache(maxsize=64)(lambda root, run_id: build(Path(root), run_id))
+
+    @functools.wraps(build)
+    def view(store: Path, run_id: str) -> dict[str, Any]:
+        usecases.provenance(store, run_id)
+        result: dict[str, Any] = memo(str(store), run_id)
+        return result
+
+    return view
+
+
+@_cached
 def series(store: Path, run_id: str) -> dict[str, Any]:
     """Every observable per month (and per observed period) next to its data."""
     prov = usecases.provenance(store, run_id)
@@ -146,6 +166,7 @@ def policy_marks(scenario: str, prov: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+@_cached
 def ledger(store: Path, run_id: str) -> dict[str, Any]:
     prov = usecases.provenance(store, run_id)
     k = _scale(prov)
@@ -169,6 +190,7 @@ def ledger(store: Path, run_id: str) -> dict[str, Any]:
     }
 
 
+@_cached
 def geo_map(store: Path, run_id: str) -> dict[str, Any]:
     """Places, links, people waiting per border city (monthly mean) and arrivals per place per
     month (the flows along the routes)."""
@@ -176,7 +198,7 @@ def geo_map(store: Path, run_id: str) -> dict[str, Any]:
     k = _scale(prov)
     t = usecases.tables(store, run_id)
     geo = t["geography"]
-    stranded: pd.DataFrame = t["stranded"]
+    stranded: pd.DataFrame = t["stranded"].copy()
     start = pd.Timestamp(prov["start"])
     stranded.index = pd.date_range(start, periods=len(stranded), freq="D")
     waiting = stranded.resample("MS").mean() * k
@@ -299,7 +321,7 @@ def table_frame(store: Path, run_id: str, table: str) -> pd.DataFrame:
         return df
     m = geo_map(store, run_id)
     col = "waiting" if table == "waiting" else "arrivals"
-    df = pd.DataFrame(m[col], index=pd.Index(pd.to_datetime(m["months"]), name="month"))
+    df = pd.DataFrame(m[col], index=pd.DatetimeIndex(m["months"], name="month"))
     return df.reset_index()
 
 
