@@ -234,7 +234,7 @@ def _scenario_events(name: str) -> tuple[dict[str, Any], ...]:
 def scenario_levers(name: str) -> list[dict[str, Any]]:
     """Every named parameter the user may set: levers first, then the calibrated or hand-set
     parameters, each with meaning, unit, range, historical value and source."""
-    from corredor.calibration.calibrated import calibrated_parameters
+    from corredor.scenario.corridor.calibrated import calibrated_parameters
 
     sc = _scenario(name)
     fitted = calibrated_parameters(sc)
