@@ -23,6 +23,11 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from corredor.ensemble.backends import set_numba_threads
+from corredor.scenario.builtin import resolve_scenario
+from corredor.scenario.flee import load_flee_scenario
+from corredor.simulation.flee import flee_result, simulate
+
 if TYPE_CHECKING:
     from corredor.results import RunResult
     from corredor.scenario.flee import FleeScenario
@@ -66,16 +71,6 @@ class PreparedScenario(Protocol):
         ...
 
 
-def set_numba_threads(threads: int | None) -> None:
-    """Numba threads of the calling thread (clamped to the pool size); None leaves it as is."""
-    if threads is None:
-        return
-    import numba
-
-    top = int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
-    numba.set_num_threads(max(1, min(int(threads), top)))
-
-
 @dataclass(frozen=True)
 class FleeEnsemble:
     """A Flee scenario loaded once (``days``/``hasten`` applied) plus the rule options."""
@@ -95,25 +90,23 @@ class FleeEnsemble:
         threads: int | None = None,
         on_day: Callable[[int], None] | None = None,
     ) -> ReplicaOutput:
-        from corredor.rules.flee.model import simulate
 
         set_numba_threads(threads)
-        st, secs = simulate(
+        _, tracked, secs = simulate(
             self.scenario, seed=seed, quirks=self.quirks, live=not self.parallel, on_day=on_day
         )
         return ReplicaOutput(
             seed=seed,
-            counts=st.counts_out,
-            agents_total=st.agents_out,
-            observed_total=st.raw_out,
-            refugee_debt=st.debt_out,
+            counts=tracked.counts,
+            agents_total=tracked.agents,
+            observed_total=tracked.raw,
+            refugee_debt=tracked.debt,
             elapsed_s=float(secs),
-            agent_steps=int(st.agents_out.sum()),
+            agent_steps=int(tracked.agents.sum()),
         )
 
     def assemble(self, outputs: Sequence[ReplicaOutput]) -> RunResult:
-        """Same fields, dtypes and values as ``corredor.rules.flee.model.run_flee``."""
-        from corredor.rules.flee.model import flee_result
+        """Same fields, dtypes and values as ``corredor.simulation.flee.run_flee``."""
 
         return flee_result(
             self.scenario,
@@ -142,9 +135,8 @@ def prepare(
     Raises the loader's ``ScenarioError`` on bad input, in the calling process, before any worker
     is started.
     """
-    from corredor.rules.flee.model import _load
 
-    sc = _load(scenario, days, hasten)
+    sc = load_flee_scenario(resolve_scenario(scenario), hasten=hasten, days=days)
     quirks = bool(sc.settings.corredor.flee31_quirks) if flee31_quirks is None else flee31_quirks
     return FleeEnsemble(scenario=sc, quirks=bool(quirks), parallel=bool(parallel))
 

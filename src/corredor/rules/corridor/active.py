@@ -290,7 +290,8 @@ def new_at_border(exposed, was, phase):  # type: ignore[no-untyped-def]
 
 def new_at_border_np(exposed: IntArray, was: Int8Array, phase: Int8Array) -> IntArray:
     """The NumPy twin of :func:`new_at_border`."""
-    return exposed[(was != BORDER) & (phase[exposed] == BORDER)]
+    out: IntArray = exposed[(was != BORDER) & (phase[exposed] == BORDER)]
+    return out
 
 
 @nb.njit(cache=True)

@@ -19,6 +19,8 @@ deported without it is counted (``EventSink.unscreened``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import numpy.typing as npt
 
@@ -36,6 +38,7 @@ from corredor.rules.corridor.transitions import (
 )
 
 IntArray = npt.NDArray[np.int32]
+Ints = npt.NDArray[np.int64]
 
 
 def reattempt_removed(st: CorridorState) -> float:
@@ -64,48 +67,116 @@ def apply_verbs(
         status = args.status[s, gg, v]
         if v != Verb.DEPORT:
             st.events.emit(int(v), s, who, a, day, status=status)
-        if v == Verb.RELEASE:
-            a["loc"][who] = np.where(place >= 0, place, a["loc"][who])
-            phase_at(st, who)
-            outcome(st, who[a["phase"][who] == Phase.IN_DEST], success=True)
-        elif v == Verb.GRANT:
-            a["status"][who] = status
-            a["loc"][who] = np.where(place >= 0, place, a["loc"][who])
-            phase_at(st, who)
-            outcome(st, who, success=True)
-            settle_after_grant(st, who, status)
-        elif v == Verb.DENY:
-            a["status"][who] = status
-            in_dest = c.loc_in_dest[a["loc"][who]]
-            phase_at(st, who[~in_dest])
-            removed = who[in_dest]  # a removal order in the destination: removed home
-            st.events.emit(int(Verb.DEPORT), s[in_dest], removed, a, day)
-            outcome(st, removed, success=False)
-            send_home(st, removed, reattempt_p=reattempt_removed(st))
-        elif v == Verb.DETAIN:
-            target = args.service[s, gg, v]
-            ok = target >= 0
-            join(st, who[ok], target[ok])
-            phase_at(st, who[~ok])
-        elif v == Verb.DEPORT:
-            deport(st, who, s, gg)
-        elif v == Verb.EXPEL:
-            outcome(st, who, success=False)
-            a["loc"][who] = np.where(place >= 0, place, a["loc"][who])
-            at_border(st, who, reattempt_p=reattempt_border(st))
-        elif v == Verb.RETURN_TO_WAIT:
-            return_to_wait(st, who, s, gg, place)
-        elif v == Verb.ADMIT:
-            a["loc"][who] = np.where(place >= 0, place, a["loc"][who])
-            set_phase(st, who, Phase.IN_DEST)
-            outcome(st, who, success=True)
-        elif v == Verb.SETTLE:
-            a["loc"][who] = np.where(place >= 0, place, a["loc"][who])
-            set_phase(st, who, Phase.SETTLED)
-        elif v == Verb.ABANDON:
-            phase_at(st, who)
-        else:  # DIE
-            set_phase(st, who, Phase.RETURNED)
+        _APPLY.get(int(v), _die)(st, who, s, gg, place, status)
+
+
+# One function per verb: (state, agents, their services, their groups, the verb's place and
+# status for each); the events are counted by the caller.
+def _release(
+    st: CorridorState, who: IntArray, s: IntArray, gg: Ints, place: IntArray, status: IntArray
+) -> None:
+    a = st.agents
+    a["loc"][who] = np.where(place >= 0, place, a["loc"][who])
+    phase_at(st, who)
+    outcome(st, who[a["phase"][who] == Phase.IN_DEST], success=True)
+
+
+def _grant(
+    st: CorridorState, who: IntArray, s: IntArray, gg: Ints, place: IntArray, status: IntArray
+) -> None:
+    a = st.agents
+    a["status"][who] = status
+    a["loc"][who] = np.where(place >= 0, place, a["loc"][who])
+    phase_at(st, who)
+    outcome(st, who, success=True)
+    settle_after_grant(st, who, status)
+
+
+def _deny(
+    st: CorridorState, who: IntArray, s: IntArray, gg: Ints, place: IntArray, status: IntArray
+) -> None:
+    a = st.agents
+    a["status"][who] = status
+    in_dest = st.c.loc_in_dest[a["loc"][who]]
+    phase_at(st, who[~in_dest])
+    removed = who[in_dest]  # a removal order in the destination: removed home
+    st.events.emit(int(Verb.DEPORT), s[in_dest], removed, a, st.day)
+    outcome(st, removed, success=False)
+    send_home(st, removed, reattempt_p=reattempt_removed(st))
+
+
+def _detain(
+    st: CorridorState, who: IntArray, s: IntArray, gg: Ints, place: IntArray, status: IntArray
+) -> None:
+    target = st.c.verb_args.service[s, gg, Verb.DETAIN]
+    ok = target >= 0
+    join(st, who[ok], target[ok])
+    phase_at(st, who[~ok])
+
+
+def _deport(
+    st: CorridorState, who: IntArray, s: IntArray, gg: Ints, place: IntArray, status: IntArray
+) -> None:
+    deport(st, who, s, gg)
+
+
+def _expel(
+    st: CorridorState, who: IntArray, s: IntArray, gg: Ints, place: IntArray, status: IntArray
+) -> None:
+    a = st.agents
+    outcome(st, who, success=False)
+    a["loc"][who] = np.where(place >= 0, place, a["loc"][who])
+    at_border(st, who, reattempt_p=reattempt_border(st))
+
+
+def _return_to_wait(
+    st: CorridorState, who: IntArray, s: IntArray, gg: Ints, place: IntArray, status: IntArray
+) -> None:
+    return_to_wait(st, who, s, gg, place)
+
+
+def _admit(
+    st: CorridorState, who: IntArray, s: IntArray, gg: Ints, place: IntArray, status: IntArray
+) -> None:
+    a = st.agents
+    a["loc"][who] = np.where(place >= 0, place, a["loc"][who])
+    set_phase(st, who, Phase.IN_DEST)
+    outcome(st, who, success=True)
+
+
+def _settle(
+    st: CorridorState, who: IntArray, s: IntArray, gg: Ints, place: IntArray, status: IntArray
+) -> None:
+    a = st.agents
+    a["loc"][who] = np.where(place >= 0, place, a["loc"][who])
+    set_phase(st, who, Phase.SETTLED)
+
+
+def _abandon(
+    st: CorridorState, who: IntArray, s: IntArray, gg: Ints, place: IntArray, status: IntArray
+) -> None:
+    phase_at(st, who)
+
+
+def _die(
+    st: CorridorState, who: IntArray, s: IntArray, gg: Ints, place: IntArray, status: IntArray
+) -> None:
+    set_phase(st, who, Phase.RETURNED)
+
+
+_APPLY: dict[int, Callable[[CorridorState, IntArray, IntArray, Ints, IntArray, IntArray], None]] = {
+    int(Verb.RELEASE): _release,
+    int(Verb.GRANT): _grant,
+    int(Verb.DENY): _deny,
+    int(Verb.DETAIN): _detain,
+    int(Verb.DEPORT): _deport,
+    int(Verb.EXPEL): _expel,
+    int(Verb.RETURN_TO_WAIT): _return_to_wait,
+    int(Verb.ADMIT): _admit,
+    int(Verb.SETTLE): _settle,
+    int(Verb.ABANDON): _abandon,
+    int(Verb.DIE): _die,
+}
 
 
 def return_to_wait(

@@ -83,11 +83,6 @@ class FleeState:
     keys: npt.NDArray[np.uint64] = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
     pdenom: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))  # (ds + L)^dp
     path_base: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))  # daily
-    # ---- tracker outputs
-    counts_out: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros((0, 0), np.int64))
-    agents_out: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
-    raw_out: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
-    debt_out: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
     extra: dict[str, Any] = field(default_factory=dict)
 
     # ---- for the engine's day loop (corredor.engine.loop)

@@ -14,11 +14,8 @@ The format is described in ``docs/scenario-format.md``. Public API:
 from corredor.scenario.corridor.bargaining import BargainingSpec, LeverSpec
 from corredor.scenario.corridor.behaviour import Decisions, Enforcement, UtilityWeights, Zone
 from corredor.scenario.corridor.builtin import builtin_corridor_scenarios, resolve_corridor_scenario
-from corredor.scenario.corridor.calibration import (
-    CalibrationParameter,
-    ResolvedCalibration,
-    resolve_calibration,
-)
+from corredor.scenario.corridor.calibrated import ResolvedCalibration, resolve_calibration
+from corredor.scenario.corridor.calibration import CalibrationParameter
 from corredor.scenario.corridor.geography import LOCATION_KINDS, MODES, Link, Location
 from corredor.scenario.corridor.index import iter_params, parameter_index, parameter_values
 from corredor.scenario.corridor.loader import load_corridor_scenario, load_scenario_events
@@ -27,7 +24,7 @@ from corredor.scenario.corridor.observables import Definition, Observable, Obser
 from corredor.scenario.corridor.params import Param
 from corredor.scenario.corridor.population import DriverPoint, Groups, Origin
 from corredor.scenario.corridor.roles import PARAMETER_ROLES, LedgerLabels, ParameterRole, Roles
-from corredor.scenario.corridor.services import VERB_FIELDS, VERBS, Outcome, Service, ServiceTime
+from corredor.scenario.corridor.services import VERB_FIELDS, VERBS, Outcome, Service, ServiceTiming
 from corredor.scenario.corridor.summary import summary_line, summary_rows
 from corredor.scenario.corridor.tables import read_table, table_text
 from corredor.scenario.corridor.writer import scenario_yaml, write_corridor_scenario
@@ -59,7 +56,7 @@ __all__ = [
     "ResolvedCalibration",
     "Roles",
     "Service",
-    "ServiceTime",
+    "ServiceTiming",
     "Table",
     "UtilityWeights",
     "Zone",

@@ -1,10 +1,9 @@
 """The versioned calibrated-parameter file, ``calibrated.yaml`` next to a scenario's YAML.
 
-A calibration (``corredor calibrate``, :func:`corredor.calibration.calibrated.save_calibrated`)
-writes it; this module reads and checks it, and
-:func:`~corredor.scenario.corridor.calibration.resolve_calibration` gives a run its values (a
-scenario runs with its calibrated point fit by default). The order in which parameter values
-are taken is::
+A calibration (``corredor calibrate``) writes it (:func:`save_calibrated`);
+:func:`resolve_calibration` reads it and gives a run its
+values, so a scenario runs with its calibrated point fit by default (``compile_corridor`` reads
+no file). The order in which parameter values are taken is::
 
     scenario defaults (calibration: block)  <  calibrated.yaml `parameters`  <  explicit overrides
 
@@ -34,7 +33,10 @@ value must lie inside its range; otherwise loading fails with a
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
+import os
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,10 +45,10 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from corredor.errors import ScenarioError
-from corredor.scenario.horizon import DATA_HORIZON
+from corredor.scenario.corridor.horizon import DATA_HORIZON
 
 if TYPE_CHECKING:
-    from corredor.scenario.corridor.model import CorridorScenario
+    from corredor.scenario.corridor import CorridorScenario
 
 #: File name of the calibrated parameters, next to the scenario's YAML file.
 CALIBRATED_FILE = "calibrated.yaml"
@@ -64,6 +66,10 @@ _KEYS = (
     "study",
 )
 _REQUIRED = ("version", "created", "command", "data_until", "loss", "parameters")
+
+
+def _horizon() -> dt.date:
+    return DATA_HORIZON.date()
 
 
 @dataclass(frozen=True)
@@ -165,11 +171,6 @@ def load_calibrated(scenario: CorridorScenario) -> Calibrated | None:
         _CACHE.clear()
     _CACHE[key] = result
     return result
-
-
-def clear_calibrated_cache() -> None:
-    """Forget the parsed files (after writing one: its modification time may not change)."""
-    _CACHE.clear()
 
 
 def calibrated_parameters(scenario: CorridorScenario) -> dict[str, float]:
@@ -276,10 +277,10 @@ def parse_calibrated(
         until = until.date()
     if not isinstance(until, dt.date):
         raise _err(path, f"{raw['data_until']!r} is not a date", "data_until", "write YYYY-MM-DD")
-    if until > DATA_HORIZON:
+    if until > _horizon():
         raise _err(
             path,
-            f"data_until {until} is after the data horizon {DATA_HORIZON}: nothing after it may be "
+            f"data_until {until} is after the data horizon {_horizon()}: nothing after it may be "
             "fitted (MODEL.md §8)",
             "data_until",
             "recalibrate with --until 2021-09-30 or earlier",
@@ -338,15 +339,192 @@ def parse_calibrated(
     )
 
 
+# ------------------------------------------------------------------------------ resolving
+#: :func:`resolve_calibration`'s name for the scenario's defaults (no calibrated values).
+UNCALIBRATED = "uncalibrated"
+
+
+@dataclass(frozen=True)
+class ResolvedCalibration:
+    """The calibration a run uses: what to record in its provenance, and its values.
+
+    ``values`` are the calibrated parameter values a run puts on top of the scenario's
+    ``calibration:`` defaults (empty: the defaults, the hand-set model). ``name`` is
+    ``"calibrated.yaml, version N"`` for the scenario's own file, ``"uncalibrated"`` for the
+    defaults, or the path of another calibrated file; ``path`` and ``sha256`` (of the file's
+    bytes) are None without a file.
+    """
+
+    name: str
+    values: dict[str, float] = field(default_factory=dict)
+    path: Path | None = None
+    sha256: str | None = None
+    version: int | None = None
+
+
+def resolve_calibration(
+    scenario: CorridorScenario, source: str | Path | None = None
+) -> ResolvedCalibration:
+    """Which calibration a run of ``scenario`` uses, and its values.
+
+    ``source`` None: the scenario's own calibrated file (``calibrated.yaml`` next to its YAML;
+    the one shipped with a built-in scenario) if there is one, else the defaults;
+    ``"uncalibrated"``: the defaults; anything else: the path of a calibrated file made for this
+    scenario. The file is checked against the scenario (names, ranges, data horizon): a bad
+    file raises :class:`~corredor.errors.ScenarioError` naming it.
+    """
+    if source is None:
+        cal = load_calibrated(scenario)
+        if cal is None:
+            return ResolvedCalibration(UNCALIBRATED)
+        name = f"{cal.path.name if cal.path else 'calibrated.yaml'}, version {cal.version}"
+    elif str(source) == UNCALIBRATED:
+        return ResolvedCalibration(UNCALIBRATED)
+    else:
+        cal = read_calibrated(source, scenario)
+        name = str(source)
+    assert cal.path is not None
+    return ResolvedCalibration(
+        name=name,
+        values=dict(cal.parameters),
+        path=cal.path,
+        sha256=hashlib.sha256(cal.path.read_bytes()).hexdigest(),
+        version=cal.version,
+    )
+
+
+# ------------------------------------------------------------------------------ saving
+def git_commit(directory: str | Path | None = None) -> str | None:
+    """The commit checked out in the git work tree holding ``directory`` (default: this
+    package), read from ``.git`` without running git; None outside a checkout."""
+    where = (Path(directory) if directory is not None else Path(__file__).parent).resolve()
+    for folder in (where, *where.parents):
+        dotgit = folder / ".git"
+        if dotgit.is_file():  # a linked work tree or submodule: "gitdir: <path>"
+            text = dotgit.read_text(encoding="utf-8", errors="replace").strip()
+            if not text.startswith("gitdir:"):
+                return None
+            dotgit = (folder / text.removeprefix("gitdir:").strip()).resolve()
+        if dotgit.is_dir():
+            return _read_head(dotgit)
+    return None
+
+
+def _read_head(gitdir: Path) -> str | None:
+    try:
+        head = (gitdir / "HEAD").read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    if not head.startswith("ref:"):
+        return head if _is_sha(head) else None
+    ref = head.removeprefix("ref:").strip()
+    common = gitdir
+    if (gitdir / "commondir").is_file():  # linked work trees keep refs in the common folder
+        common = (gitdir / (gitdir / "commondir").read_text(encoding="utf-8").strip()).resolve()
+    for base in (gitdir, common):
+        try:
+            sha = (base / ref).read_text(encoding="utf-8").strip()
+        except OSError:
+            continue
+        if _is_sha(sha):
+            return sha
+    try:
+        packed = (common / "packed-refs").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    for line in packed:
+        parts = line.split()
+        if len(parts) == 2 and parts[1] == ref and _is_sha(parts[0]):
+            return parts[0]
+    return None
+
+
+def _is_sha(text: str) -> bool:
+    return len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)
+
+
+def save_calibrated(
+    path: str | Path,
+    *,
+    parameters: Mapping[str, float],
+    loss: float,
+    command: str,
+    data_until: dt.date | str,
+    ensemble: Sequence[EnsembleMember] = (),
+    scenario: CorridorScenario | None = None,
+    study: Mapping[str, Any] | None = None,
+    version: int | None = None,
+    commit: str | None = None,
+    created: dt.datetime | None = None,
+) -> Calibrated:
+    """Write a calibrated file atomically (a temporary file in the same folder, renamed over the
+    target) and return what was written.
+
+    ``version`` defaults to the version of the file being replaced plus one (1 for a new file);
+    ``commit`` to the current git commit, if any. The document is checked exactly as
+    :func:`load_calibrated` checks it (against ``scenario`` if given) before anything is written.
+    """
+    path = Path(path)
+    if version is None:
+        version = 1
+        if path.is_file():
+            try:
+                old = yaml.safe_load(path.read_text(encoding="utf-8"))
+                if isinstance(old, Mapping) and isinstance(old.get("version"), int):
+                    version = int(old["version"]) + 1
+            except (OSError, yaml.YAMLError):
+                version = 1
+    until = dt.date.fromisoformat(data_until) if isinstance(data_until, str) else data_until
+    when = created if created is not None else dt.datetime.now(dt.UTC).replace(microsecond=0)
+    cal = Calibrated(
+        version=version,
+        created=when.isoformat(),
+        command=command,
+        data_until=until,
+        loss=float(loss),
+        parameters={k: float(v) for k, v in parameters.items()},
+        ensemble=tuple(ensemble),
+        git_commit=commit if commit is not None else git_commit(),
+        scenario=scenario.name if scenario is not None else None,
+        study=dict(study or {}),
+    )
+    document = cal.document()
+    checked = parse_calibrated(
+        yaml.safe_load(yaml.safe_dump(document, sort_keys=False)), path, scenario
+    )
+    text = (
+        "# Calibrated parameters, written by Corredor (docs/calibration.md); do not edit by hand:\n"
+        "# rerun the command below. Values override the scenario's calibration: defaults.\n"
+        + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _CACHE.clear()
+    return Calibrated(**{**checked.__dict__, "path": path})
+
+
 __all__ = [
     "CALIBRATED_FILE",
+    "UNCALIBRATED",
     "Calibrated",
     "EnsembleMember",
+    "ResolvedCalibration",
     "calibrated_parameters",
     "calibrated_path",
-    "clear_calibrated_cache",
+    "git_commit",
     "load_calibrated",
     "parse_calibrated",
     "read_calibrated",
+    "resolve_calibration",
+    "save_calibrated",
     "uncalibrated",
 ]

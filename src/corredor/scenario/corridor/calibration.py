@@ -1,24 +1,14 @@
-"""Named calibration parameters (every number that data do not give), and which calibration a
-run uses (:func:`resolve_calibration`)."""
+"""Named calibration parameters: every number that data do not give (which calibration a run
+uses is :func:`corredor.scenario.corridor.calibrated.resolve_calibration`)."""
 
 from __future__ import annotations
 
-import hashlib
 import math
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from pydantic import Field, model_validator
 
 from corredor.scenario.corridor.base import Strict, Text
-from corredor.scenario.corridor.calibrated import load_calibrated, read_calibrated
-
-if TYPE_CHECKING:
-    from corredor.scenario.corridor.model import CorridorScenario
-
-#: :func:`resolve_calibration`'s name for the scenario's defaults (no calibrated values).
-UNCALIBRATED = "uncalibrated"
 
 
 class CalibrationParameter(Strict):
@@ -48,52 +38,3 @@ class CalibrationParameter(Strict):
                 "change the default or widen the range"
             )
         return self
-
-
-@dataclass(frozen=True)
-class ResolvedCalibration:
-    """The calibration a run uses: what to record in its provenance, and its values.
-
-    ``values`` are the calibrated parameter values a run puts on top of the scenario's
-    ``calibration:`` defaults (empty: the defaults, the hand-set model). ``name`` is
-    ``"calibrated.yaml, version N"`` for the scenario's own file, ``"uncalibrated"`` for the
-    defaults, or the path of another calibrated file; ``path`` and ``sha256`` (of the file's
-    bytes) are None without a file.
-    """
-
-    name: str
-    values: dict[str, float] = field(default_factory=dict)
-    path: Path | None = None
-    sha256: str | None = None
-    version: int | None = None
-
-
-def resolve_calibration(
-    scenario: CorridorScenario, source: str | Path | None = None
-) -> ResolvedCalibration:
-    """Which calibration a run of ``scenario`` uses, and its values.
-
-    ``source`` None: the scenario's own calibrated file (``calibrated.yaml`` next to its YAML;
-    the one shipped with a built-in scenario) if there is one, else the defaults;
-    ``"uncalibrated"``: the defaults; anything else: the path of a calibrated file made for this
-    scenario. The file is checked against the scenario (names, ranges, data horizon): a bad
-    file raises :class:`~corredor.errors.ScenarioError` naming it.
-    """
-    if source is None:
-        cal = load_calibrated(scenario)
-        if cal is None:
-            return ResolvedCalibration(UNCALIBRATED)
-        name = f"{cal.path.name if cal.path else 'calibrated.yaml'}, version {cal.version}"
-    elif str(source) == UNCALIBRATED:
-        return ResolvedCalibration(UNCALIBRATED)
-    else:
-        cal = read_calibrated(source, scenario)
-        name = str(source)
-    assert cal.path is not None
-    return ResolvedCalibration(
-        name=name,
-        values=dict(cal.parameters),
-        path=cal.path,
-        sha256=hashlib.sha256(cal.path.read_bytes()).hexdigest(),
-        version=cal.version,
-    )

@@ -28,18 +28,16 @@ Trackers observe: this module only reads a finished run's arrays.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from corredor.engine.services import Verb
 from corredor.rules.corridor.compiled import Compiled
 from corredor.rules.corridor.kinds import ASYLUM_KIND, COURT_KIND, DETENTION_KIND
 from corredor.rules.corridor.state import EV_APPREHEND, EV_EVADE, EV_JOIN, EVENT_KINDS
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 #: Demographic groups counted as children.
 CHILDREN = ("unaccompanied_child", "accompanied_minor")
@@ -75,8 +73,6 @@ def transit_masks(c: Compiled) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bo
 
 def yearly_ledger(run: RecordedRun) -> pd.DataFrame:
     """The ledger per calendar year (module docstring)."""
-    import pandas as pd
-
     c = run.compiled
     lab = c.scenario.roles.labels
     t, tn, d = lab.transit, lab.transit_nationals, lab.destination

@@ -22,7 +22,7 @@ from corredor.engine.services import N_VERBS, Verb
 from corredor.rules.corridor.compile.params import DailyParameters
 from corredor.rules.corridor.compile.population import Groups
 from corredor.scenario.corridor.base import DEFAULT_SELECTOR
-from corredor.scenario.corridor.services import TO_ORIGIN
+from corredor.scenario.corridor.services import TO_ORIGIN, Outcome
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int32]
@@ -117,21 +117,36 @@ def _cells(
                     arr = p.series(f"{path}.p")
                     change_days.update((np.flatnonzero(np.diff(arr)) + 1).tolist())
                     row.append((v, arr))
-                if oc.place is not None:
-                    args.place[s, g, v] = loc_ix[oc.place]
-                if oc.to is not None:
-                    if oc.to == TO_ORIGIN:
-                        args.to_origin[s, g, v] = True
-                    else:
-                        args.place[s, g, v] = loc_ix[oc.to]
-                if oc.service is not None:
-                    args.service[s, g, v] = svc_ix[oc.service]
-                if oc.days is not None:
-                    args.days[s, g, v] = float(p.series(f"{path}.days")[0])
-                if oc.status is not None:
-                    args.status[s, g, v] = statuses.index(oc.status)
+                _verb_args(args, (s, g, v), oc, p, path, statuses, loc_ix, svc_ix)
             cells.append((s, g, row))
     return cells, change_days
+
+
+def _verb_args(
+    args: VerbArgs,
+    at: tuple[int, int, int],
+    oc: Outcome,
+    p: DailyParameters,
+    path: str,
+    statuses: list[str],
+    loc_ix: dict[str, int],
+    svc_ix: dict[str, int],
+) -> None:
+    """The arguments of verb ``at`` = (service, group, verb) from its outcome ``oc``, whose
+    dotted parameter name is ``path``."""
+    if oc.place is not None:
+        args.place[at] = loc_ix[oc.place]
+    if oc.to is not None:
+        if oc.to == TO_ORIGIN:
+            args.to_origin[at] = True
+        else:
+            args.place[at] = loc_ix[oc.to]
+    if oc.service is not None:
+        args.service[at] = svc_ix[oc.service]
+    if oc.days is not None:
+        args.days[at] = float(p.series(f"{path}.days")[0])
+    if oc.status is not None:
+        args.status[at] = statuses.index(oc.status)
 
 
 def _table_on(d: int, cells: Cells, shape: tuple[int, int, int]) -> FloatArray:
