@@ -626,7 +626,9 @@ def scenario_show(
                 fix=f"use one of: {', '.join(builtin) or 'none'} (corredor scenario list)",
             )
         scenario = load_corridor_scenario(builtin[name])
-        print(builtin[name].read_text(encoding="utf-8"))
+        from corredor.files.read import read_text
+
+        print(read_text(builtin[name]))
         table = Table(title=f"Scenario {name}", show_header=False, title_justify="left")
         table.add_column(style="bold")
         table.add_column()

@@ -62,7 +62,8 @@ import pandas as pd
 
 from corredor.calibration.calibrated import Calibrated, EnsembleMember, save_calibrated
 from corredor.calibration.loss import LossReport, Targets, check_until, weights_for
-from corredor.errors import CorredorError
+from corredor.errors import CorredorError, ScenarioError
+from corredor.files.read import read_text
 
 if TYPE_CHECKING:
     import optuna
@@ -530,8 +531,8 @@ def _open_study(out: Path, settings: Mapping[str, Any], resume: bool) -> optuna.
         )
     if resume and journal.exists():
         try:
-            old = json.loads(meta.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            old = json.loads(read_text(meta))
+        except (ScenarioError, ValueError):
             raise CalibrationError(
                 f"{meta} is missing or unreadable: cannot check that the study in {out} has the "
                 "same settings; remove the folder to start again"

@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from corredor.errors import ScenarioError
+from corredor.files.read import PathKey, checked_path, excerpt
 from corredor.scenario.corridor.bargaining import check_bargaining_events
 from corredor.scenario.corridor.builtin import resolve_corridor_scenario
 from corredor.scenario.corridor.checks import check_references
@@ -55,9 +56,31 @@ def load_corridor_scenario(path_or_name: str | Path) -> CorridorScenario:
     if not problems:
         problems = check_observed(scenario)
     raise_problems(problems, path, lines)
-    scenario = scenario.model_copy(update={"events": _policy_events(scenario)})
+    scenario = scenario.model_copy(update={"events": _policy_events(scenario, lines)})
     raise_problems(check_bargaining_events(scenario), path, lines)
     return scenario
+
+
+def _reference(
+    ref: object, field: PathKey, base: Path, path: Path, lines: LineMap, what: str
+) -> str:
+    """A file named in the YAML: text, inside the scenario folder, existing; else an error at
+    the YAML line that names it."""
+    if not isinstance(ref, str) or not ref.strip():
+        fix = f"write the path of the {what}, relative to {path.name}"
+        raise_problems([Problem(field, f"must be the path of a {what}", fix=fix)], path, lines)
+        raise AssertionError  # unreachable: raise_problems raised
+    try:
+        real = checked_path(ref, root=base, what=what)
+    except ScenarioError as exc:
+        problem = Problem(field, exc.message, expected=exc.expected, fix=exc.fix)
+        raise_problems([problem], path, lines)
+        raise  # unreachable
+    if not real.exists():
+        fix = f"put it in {base} or correct the path"
+        problem = Problem(field, f"{what} {excerpt(ref)} not found", fix=fix)
+        raise_problems([problem], path, lines)
+    return ref
 
 
 def _with_tables(document: dict[str, Any], path: Path, lines: LineMap) -> dict[str, Any]:
@@ -67,63 +90,60 @@ def _with_tables(document: dict[str, Any], path: Path, lines: LineMap) -> dict[s
         ref = document.get(key)
         if ref is None:
             continue
-        if not isinstance(ref, str):
-            raise_problems(
-                [
-                    Problem(
-                        (key,), f"{key} must be the path of a CSV table", fix=f"{key}: {key}.csv"
-                    )
-                ],
-                path,
-                lines,
-            )
-        rows, row_lines = read_table(base / str(ref), model, str(base / str(ref)))
-        document[key] = {"file": ref, "rows": rows, "lines": row_lines}
+        file = _reference(ref, (key,), base, path, lines, "CSV table")
+        rows, row_lines = read_table(Path(file), model, str(base / file), root=base)
+        document[key] = {"file": file, "rows": rows, "lines": row_lines}
     origins = document.get("origins")
     if isinstance(origins, list):
-        document["origins"] = [_with_series(o, base) for o in origins]
+        document["origins"] = [_with_series(o, i, path, lines) for i, o in enumerate(origins)]
     return document
 
 
-def _with_series(origin: Any, base: Path) -> Any:
-    if not isinstance(origin, dict) or not isinstance(origin.get("driver_series"), str):
+def _with_series(origin: Any, i: int, path: Path, lines: LineMap) -> Any:
+    if not isinstance(origin, dict) or origin.get("driver_series") is None:
         return origin
-    file = base / origin["driver_series"]
-    rows, _ = read_table(file, DriverPoint, str(file))
+    base = path.parent
+    field = ("origins", i, "driver_series")
+    file = _reference(origin["driver_series"], field, base, path, lines, "driver series")
+    rows, _ = read_table(Path(file), DriverPoint, str(base / file), root=base)
     return {**origin, "series": rows}
 
 
-def _policy_events(scenario: CorridorScenario) -> tuple[Any, ...]:
+def _policy_events(scenario: CorridorScenario, lines: LineMap) -> tuple[Any, ...]:
     """The events of ``policy_events``, each change checked against the scenario's parameters."""
     if scenario.policy_events is None:
         return ()
-    file = scenario.base_dir / scenario.policy_events
-    if not file.is_file():
-        raise ScenarioError(
-            scenario.path,
-            f"policy events file {scenario.policy_events!r} not found",
-            field="policy_events",
-            fix=f"put it in {scenario.base_dir} or correct the path",
-        )
-    return load_scenario_events(scenario, file)
+    assert scenario.path is not None
+    base = scenario.base_dir
+    file = _reference(
+        scenario.policy_events, ("policy_events",), base, scenario.path, lines, "policy events file"
+    )
+    return _events_of(scenario, Path(file), root=base)
 
 
 def load_scenario_events(scenario: CorridorScenario, file: str | Path) -> tuple[Any, ...]:
     """Policy events from ``file`` (YAML or CSV, ``docs/policy.md``) for this scenario — e.g. a
     counterfactual (``counterfactuals/*.yaml`` of the built-in scenario) or a forecast — each
     change checked against the scenario's parameters; a relative path that does not exist is
-    also looked up in the scenario's folder. Errors name the file, the line and the fix."""
-    from corredor.policy import load_events, load_timeline
+    also looked up in the scenario's folder. Errors name the file, the line and the fix.
 
+    ``file`` is a path the user chose (``--events FILE``): it is read wherever it is."""
     path = Path(file)
-    if not path.is_file() and not path.is_absolute() and (scenario.base_dir / path).is_file():
+    if not path.exists() and not path.is_absolute() and (scenario.base_dir / path).exists():
         path = scenario.base_dir / path
-    if not path.is_file():
+    if not path.exists():
         raise ScenarioError(
-            path,
+            excerpt(str(path), 200)[1:-1],
             "policy events file not found",
             fix=f"give an existing YAML or CSV file (built-in ones are in {scenario.base_dir})",
         )
-    load_timeline(path, parameter_values(scenario), day0=scenario.start)  # checks every change
+    return _events_of(scenario, path, root=None)
+
+
+def _events_of(scenario: CorridorScenario, path: Path, *, root: Path | None) -> tuple[Any, ...]:
+    from corredor.policy import load_events, load_timeline
+
+    # checks every change: its parameter exists, its value stays in range on every day
+    load_timeline(path, parameter_values(scenario), day0=scenario.start, root=root)
     # kept as written: a `$name` value is resolved when the run's calibration is known
-    return tuple(load_events(path))
+    return tuple(load_events(path, root=root))

@@ -98,12 +98,14 @@ def _kind_of(type_text: str, name: str, display: str, line: int) -> str:
     )
 
 
-def read_locations(path: Path, display: str, settings: FleeSettings) -> Locations:
+def read_locations(
+    path: Path, display: str, settings: FleeSettings, *, root: Path | None = None
+) -> Locations:
     """Read ``locations.csv`` with 3.1's rules; ``settings`` gives hasten and move chances."""
     hasten = settings.hasten
     columns = list(LOCATION_COLUMNS)
     data: list[Row] = []
-    for row in read_rows(path, display=display):
+    for row in read_rows(path, display=display, root=root):
         if _comment_or_blank(row, display):
             if len(row.fields) > len(LOCATION_COLUMNS):  # every such header adds its names
                 columns.extend(row.fields[len(LOCATION_COLUMNS) :])
@@ -235,12 +237,12 @@ NUMERIC_LINK_ATTRIBUTES = {
 }
 
 
-def read_routes(path: Path, display: str, names: list[str]) -> Links:
+def read_routes(path: Path, display: str, names: list[str], *, root: Path | None = None) -> Links:
     """Read ``routes.csv``; endpoints must be location names."""
     index = {name: i for i, name in enumerate(names)}
     columns = list(ROUTE_COLUMNS)
     rows: list[Row] = []
-    for row in read_rows(path, display=display):
+    for row in read_rows(path, display=display, root=root):
         if _comment_or_blank(row, display):
             if len(row.fields) > len(ROUTE_COLUMNS):
                 columns.extend(row.fields[len(ROUTE_COLUMNS) :])
@@ -328,13 +330,13 @@ class Closure:
 
 
 def read_closures(
-    path: Path, display: str, names: list[str], countries: list[str]
+    path: Path, display: str, names: list[str], countries: list[str], *, root: Path | None = None
 ) -> list[Closure]:
     """Read ``closures.csv``, checking the type and that the names it uses exist."""
     locations = set(names)
     country_set = set(countries)
     out: list[Closure] = []
-    for row in read_rows(path, display=display):
+    for row in read_rows(path, display=display, root=root):
         if _comment_or_blank(row, display):
             continue
         require_columns(row, len(CLOSURE_COLUMNS), display, ",".join(CLOSURE_COLUMNS))

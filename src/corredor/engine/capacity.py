@@ -1,0 +1,95 @@
+"""How many agents a machine can hold: the size checks that refuse a run before it starts.
+
+A scenario that asks for more agents than memory holds (``base_daily_departures: 1e12``) would
+otherwise run for hours and die with a MemoryError, or be killed. The loaders estimate the
+agents a run creates and compare the memory they need with :func:`memory_limit`: the smaller of
+the machine's physical memory and the container's limit (cgroup), or ``CORREDOR_MEMORY_MB``
+when set (tests and shared machines use it to cap a run lower).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from corredor.errors import ScenarioError
+from corredor.files.read import read_text
+
+#: Agents are indexed with 32-bit integers in the kernels.
+MAX_AGENTS = 2**31 - 1
+#: Memory a run needs besides its agents (Python, NumPy, numba, the compiled scenario).
+BASE_BYTES = 400 * (1 << 20)
+ENV_MEMORY = "CORREDOR_MEMORY_MB"
+
+
+def _cgroup_limit() -> int | None:
+    for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            text = read_text(path, limit=4096).strip()  # a kernel file, read as any other
+        except ScenarioError:
+            continue
+        if text.isdigit() and int(text) < 1 << 60:
+            return int(text)
+    return None
+
+
+def memory_limit() -> int:
+    """Bytes a run may use: ``CORREDOR_MEMORY_MB`` if set, else the smaller of the physical
+    memory and the container's limit."""
+    text = os.environ.get(ENV_MEMORY, "").strip()
+    if text:
+        try:
+            mb = float(text)
+        except ValueError:
+            mb = -1.0
+        if not 0 < mb < 1 << 40:
+            raise ScenarioError(
+                None,
+                f"the environment variable {ENV_MEMORY} is {text[:40]!r}",
+                expected="a size in MiB, e.g. 8000",
+                fix=f"set {ENV_MEMORY} to a number of MiB or unset it",
+            )
+        return int(mb * (1 << 20))
+    try:
+        physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
+        physical = 16 << 30
+    cgroup = _cgroup_limit()
+    return min(physical, cgroup) if cgroup is not None else physical
+
+
+@dataclass(frozen=True)
+class MemoryNeed:
+    """Agents a run creates, the bytes they need, and whether the machine holds them."""
+
+    agents: float
+    bytes: float
+    limit: int
+
+    @property
+    def fits(self) -> bool:
+        return self.agents <= MAX_AGENTS and self.bytes <= self.limit
+
+    def describe(self) -> str:
+        from corredor.files.read import human_bytes
+
+        if self.agents > MAX_AGENTS:
+            return (
+                f"about {self.agents:,.3g} agents, more than the {MAX_AGENTS:,} an engine can index"
+            )
+        return (
+            f"about {self.agents:,.0f} agents, needing about {human_bytes(self.bytes)} of "
+            f"memory, more than the {human_bytes(self.limit)} available"
+        )
+
+
+def memory_need(agents: float, bytes_per_agent: float) -> MemoryNeed:
+    """What ``agents`` agents of ``bytes_per_agent`` bytes each need (plus the fixed part)."""
+    return MemoryNeed(agents, BASE_BYTES + agents * bytes_per_agent, memory_limit())
+
+
+def check_memory(agents: float, bytes_per_agent: float, what: str, *, fix: str) -> None:
+    """Raise a ScenarioError when ``agents`` do not fit (``what`` names the run)."""
+    need = memory_need(agents, bytes_per_agent)
+    if not need.fits:
+        raise ScenarioError(None, f"{what}: the run would create {need.describe()}", fix=fix)
