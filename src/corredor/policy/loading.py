@@ -133,6 +133,21 @@ def load_timeline(
     return PolicyTimeline(loaded.events, base_parameters, day0=day0, file=str(path))
 
 
+def change_line(
+    path: str | Path, event_id: str, index: int, *, root: str | Path | None = None
+) -> int | None:
+    """The line of change ``index`` of the event ``event_id`` in an events file (YAML: the line
+    of its ``parameter``), for messages about a change found wrong later; ``None`` if unknown."""
+    try:
+        loaded = _load(Path(path), None, root)
+    except ScenarioError:
+        return None
+    for event, wheres in zip(loaded.events, loaded.change_where, strict=True):
+        if event.id == event_id and 0 <= index < len(wheres):
+            return wheres[index].line
+    return None
+
+
 def parse_events(
     data: object, *, file: str | Path | None = None, field: str | None = None
 ) -> list[PolicyEvent]:

@@ -155,8 +155,8 @@ def load_observed(
         raise ValueError(f"observable {observable!r} is not monthly ({ob.frequency})")
     data = ob.data
     path = sc.base_dir / data.file
-    text = read_text(data.file, root=sc.base_dir, display=str(path), what="observed data file")
-    table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    raw = read_text(data.file, root=sc.base_dir, display=str(path), what="observed data file")
+    table = pd.read_csv(io.StringIO(raw), dtype=str, keep_default_na=False)
     for column in (data.period_start_column, data.period_end_column, data.value_column):
         if column not in table.columns:
             raise ValueError(f"{path}: no column {column!r}")

@@ -13,6 +13,7 @@ and field path (or CSV column) and a fix:
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from corredor.scenario.corridor.model import CorridorScenario
 from corredor.scenario.corridor.observed import check_observed
 from corredor.scenario.corridor.population import DriverPoint
 from corredor.scenario.corridor.problems import Problem, problems_from_validation, raise_problems
+from corredor.scenario.corridor.runcheck import RunCheck, check_run
 from corredor.scenario.corridor.sources import check_sources
 from corredor.scenario.corridor.tables import read_table
 from corredor.scenario.corridor.yaml_lines import LineMap, load_yaml_with_lines
@@ -59,6 +61,22 @@ def load_corridor_scenario(path_or_name: str | Path) -> CorridorScenario:
     scenario = scenario.model_copy(update={"events": _policy_events(scenario, lines)})
     raise_problems(check_bargaining_events(scenario), path, lines)
     return scenario
+
+
+def validate_corridor_scenario(
+    path_or_name: str | Path,
+    calibration: Mapping[str, float] | None = None,
+    *,
+    days: int | None = None,
+    extra_events: Sequence[Any] = (),
+) -> tuple[CorridorScenario, RunCheck]:
+    """What ``corredor validate`` does: load the scenario (every file, reference, sum and
+    source) and check what a run of it would use (:func:`~corredor.scenario.corridor.runcheck.
+    check_run`: calibration values, every parameter on every day of the policy timeline, sizes).
+    Every run does the same check before it starts, so a scenario that passes here does not
+    fail there. Returns the scenario and the check (its ``warnings``, agents and memory)."""
+    scenario = load_corridor_scenario(path_or_name)
+    return scenario, check_run(scenario, calibration, days=days, extra_events=extra_events)
 
 
 def _reference(
@@ -105,7 +123,21 @@ def _with_series(origin: Any, i: int, path: Path, lines: LineMap) -> Any:
     base = path.parent
     field = ("origins", i, "driver_series")
     file = _reference(origin["driver_series"], field, base, path, lines, "driver series")
-    rows, _ = read_table(Path(file), DriverPoint, str(base / file), root=base)
+    rows, row_lines = read_table(Path(file), DriverPoint, str(base / file), root=base)
+    used = origin.get("drivers")
+    used = set(used) if isinstance(used, dict) else set()
+    for row, line in zip(rows, row_lines, strict=True):
+        if row.driver in used and row.value <= 0:
+            # departures scale with (value today / value at start) ^ elasticity: a value of 0 or
+            # below has no ratio (a run would clip it to 1e-12)
+            raise ScenarioError(
+                str(base / file),
+                f"driver {excerpt(row.driver)} is {row.value:g} on {row.date}; an elasticity "
+                "needs values above 0",
+                line=line,
+                column="value",
+                fix="give the driver a positive value (a rate, a count, an amount)",
+            )
     return {**origin, "series": rows}
 
 

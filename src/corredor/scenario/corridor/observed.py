@@ -88,12 +88,11 @@ def _select(
         key, column = next(iter(missing.items()))
         shown = ", ".join(excerpt(h, 30) for h in header[:12])
         more = f", … ({len(header) - 12} more)" if len(header) > 12 else ""
-        problem = Problem(
+        return [], Problem(
             (*where, *key.split(".")),
             f"{data.file} has no column {excerpt(column)}",
             fix=f"use one of its columns: {shown}{more}",
         )
-        return [], problem
     col = {name: header.index(name) for name in header}
     out: list[ObservedRow] = []
     horizon = scenario.calibration_horizon
