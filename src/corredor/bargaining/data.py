@@ -38,7 +38,7 @@ def data_dir() -> Path:
 @cache
 def read_table(name: str) -> tuple[dict[str, str], ...]:
     """The rows of ``data/bargaining/<name>`` as dicts of strings (cached)."""
-    text = read_text(name, root=data_dir(), display=str(data_dir() / name), what="data table")
+    text = read_text(data_dir() / name, root=data_dir(), what="data table")
     return tuple(dict(row) for row in csv.DictReader(io.StringIO(text, newline="")))
 
 

@@ -71,16 +71,17 @@ class MemoryNeed:
         return self.agents <= MAX_AGENTS and self.bytes <= self.limit
 
     def describe(self) -> str:
+        """Why the agents do not fit (empty when they do)."""
         from corredor.files.read import human_bytes
 
         if self.agents > MAX_AGENTS:
+            return f"more than the {MAX_AGENTS:,} agents an engine can index"
+        if self.bytes > self.limit:
             return (
-                f"about {self.agents:,.3g} agents, more than the {MAX_AGENTS:,} an engine can index"
+                f"they need about {human_bytes(self.bytes)} of memory, more than the "
+                f"{human_bytes(self.limit)} available"
             )
-        return (
-            f"about {self.agents:,.0f} agents, needing about {human_bytes(self.bytes)} of "
-            f"memory, more than the {human_bytes(self.limit)} available"
-        )
+        return ""
 
 
 def memory_need(agents: float, bytes_per_agent: float) -> MemoryNeed:
@@ -92,4 +93,5 @@ def check_memory(agents: float, bytes_per_agent: float, what: str, *, fix: str) 
     """Raise a ScenarioError when ``agents`` do not fit (``what`` names the run)."""
     need = memory_need(agents, bytes_per_agent)
     if not need.fits:
-        raise ScenarioError(None, f"{what}: the run would create {need.describe()}", fix=fix)
+        message = f"{what}: the run would create about {agents:,.3g} agents: {need.describe()}"
+        raise ScenarioError(None, message, fix=fix)

@@ -209,23 +209,25 @@ def checked_path(
     display: str | None = None,
     what: str = "file",
 ) -> Path:
-    """The real path of ``path`` (``root / path`` when relative and ``root`` is given), refused
-    unless it lies inside ``root`` or an allowed folder (module docstring). ``root=None``: a
-    path the user gave directly, read wherever it is."""
+    """The real path of ``path`` (every symbolic link followed), refused unless it lies inside
+    ``root`` or an allowed folder (module docstring). A file named in a scenario is passed as
+    ``folder / reference`` with ``root=folder``: an absolute reference, ``..`` or a link that
+    leaves the folder is refused. ``root=None``: a path the user gave, read wherever it is."""
     raw = Path(path)
     name = display or str(path)
     if "\x00" in str(path):
         raise ScenarioError(excerpt(str(path)), "a path cannot contain a NUL character")
+    real = raw.resolve()
     if root is None:
-        return raw.resolve()
+        return real
     base = Path(root).resolve()
-    target = raw if raw.is_absolute() else base / raw
-    real = target.resolve()
     if _inside(real, base) or any(_inside(real, f) for f in allowed_folders()):
         return real
-    how = "is an absolute path" if raw.is_absolute() else "leads outside the scenario folder"
-    if not raw.is_absolute() and target.is_symlink():
-        how = "is a symbolic link that leads outside the scenario folder"
+    how = "leads outside the scenario folder"
+    if raw.is_symlink() or raw.absolute().parent.resolve() / raw.name != real:
+        how = "is or passes through a symbolic link that leads outside the scenario folder"
+    if ".." in raw.parts:
+        how = "leads outside the scenario folder (through '..')"
     raise ScenarioError(
         name,
         f"the {what} {excerpt(str(path))} {how} ({base})",

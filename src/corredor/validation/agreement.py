@@ -88,7 +88,7 @@ class Agreement:
 def read_flee_reference(fixture_dir: Path) -> tuple[dict[str, object], list[pd.DataFrame]]:
     summary = json.loads(read_text(fixture_dir / "summary.json"))
     runs = [
-        pd.read_csv(io.StringIO(read_text(f"seed_{s}.csv", root=fixture_dir)))
+        pd.read_csv(io.StringIO(read_text(fixture_dir / f"seed_{s}.csv", root=fixture_dir)))
         for s in summary["seeds"]
     ]
     return summary, runs

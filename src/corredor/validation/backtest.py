@@ -155,7 +155,7 @@ def load_observed(
         raise ValueError(f"observable {observable!r} is not monthly ({ob.frequency})")
     data = ob.data
     path = sc.base_dir / data.file
-    raw = read_text(data.file, root=sc.base_dir, display=str(path), what="observed data file")
+    raw = read_text(path, root=sc.base_dir, what="observed data file")
     table = pd.read_csv(io.StringIO(raw), dtype=str, keep_default_na=False)
     for column in (data.period_start_column, data.period_end_column, data.value_column):
         if column not in table.columns:

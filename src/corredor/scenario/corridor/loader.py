@@ -89,7 +89,7 @@ def _reference(
         raise_problems([Problem(field, f"must be the path of a {what}", fix=fix)], path, lines)
         raise AssertionError  # unreachable: raise_problems raised
     try:
-        real = checked_path(ref, root=base, what=what)
+        real = checked_path(base / ref, root=base, what=what)
     except ScenarioError as exc:
         problem = Problem(field, exc.message, expected=exc.expected, fix=exc.fix)
         raise_problems([problem], path, lines)
@@ -109,7 +109,7 @@ def _with_tables(document: dict[str, Any], path: Path, lines: LineMap) -> dict[s
         if ref is None:
             continue
         file = _reference(ref, (key,), base, path, lines, "CSV table")
-        rows, row_lines = read_table(Path(file), model, str(base / file), root=base)
+        rows, row_lines = read_table(base / file, model, str(base / file), root=base)
         document[key] = {"file": file, "rows": rows, "lines": row_lines}
     origins = document.get("origins")
     if isinstance(origins, list):
@@ -123,7 +123,7 @@ def _with_series(origin: Any, i: int, path: Path, lines: LineMap) -> Any:
     base = path.parent
     field = ("origins", i, "driver_series")
     file = _reference(origin["driver_series"], field, base, path, lines, "driver series")
-    rows, row_lines = read_table(Path(file), DriverPoint, str(base / file), root=base)
+    rows, row_lines = read_table(base / file, DriverPoint, str(base / file), root=base)
     used = origin.get("drivers")
     used = set(used) if isinstance(used, dict) else set()
     for row, line in zip(rows, row_lines, strict=True):
@@ -150,7 +150,7 @@ def _policy_events(scenario: CorridorScenario, lines: LineMap) -> tuple[Any, ...
     file = _reference(
         scenario.policy_events, ("policy_events",), base, scenario.path, lines, "policy events file"
     )
-    return _events_of(scenario, Path(file), root=base)
+    return _events_of(scenario, base / file, root=base)
 
 
 def load_scenario_events(scenario: CorridorScenario, file: str | Path) -> tuple[Any, ...]:

@@ -46,7 +46,9 @@ _CACHE: dict[tuple[str, int, int], Records] = {}
 
 def _records(scenario: CorridorScenario, file: str) -> tuple[Path, Records]:
     display = str(scenario.base_dir / file)
-    real = checked_path(file, root=scenario.base_dir, display=display, what="observed data file")
+    real = checked_path(
+        scenario.base_dir / file, root=scenario.base_dir, display=display, what="observed data file"
+    )
     try:
         st = real.stat()
         key: tuple[str, int, int] | None = (str(real), st.st_mtime_ns, st.st_size)
@@ -54,7 +56,7 @@ def _records(scenario: CorridorScenario, file: str) -> tuple[Path, Records]:
         key = None  # the reader says what is wrong
     if key is not None and key in _CACHE:
         return Path(display), _CACHE[key]
-    records = read_csv_records(Path(file), display, root=scenario.base_dir)
+    records = read_csv_records(scenario.base_dir / file, display, root=scenario.base_dir)
     if key is not None:
         if len(_CACHE) > 64:
             _CACHE.clear()
@@ -147,7 +149,9 @@ def check_observed(scenario: CorridorScenario) -> list[Problem]:
             continue
         field = ("observables", i, "data", "file")
         try:
-            real = checked_path(ob.data.file, root=scenario.base_dir, what="observed data file")
+            real = checked_path(
+                scenario.base_dir / ob.data.file, root=scenario.base_dir, what="observed data file"
+            )
         except ScenarioError as exc:
             problems.append(Problem(field, exc.message, expected=exc.expected, fix=exc.fix))
             continue

@@ -93,7 +93,9 @@ def effective_calibration(
     }
 
 
-def calibration_bounds(scenario: CorridorScenario) -> dict[str, tuple[float, float]]:
+def calibration_bounds(
+    scenario: CorridorScenario, index: Mapping[str, Param] | None = None
+) -> dict[str, tuple[float, float]]:
     """The bounds of each calibration parameter: the intersection of the bounds of every field
     that uses it (YAML sites and link table cells); (-inf, inf) when only events use it."""
     bounds = {name: (-math.inf, math.inf) for name in scenario.calibration}
@@ -103,7 +105,7 @@ def calibration_bounds(scenario: CorridorScenario) -> dict[str, tuple[float, flo
             low, high = bounds[p.ref]
             bounds[p.ref] = (max(low, p.low), min(high, p.high))
 
-    for dotted, p in parameter_index(scenario).items():
+    for dotted, p in (index if index is not None else parameter_index(scenario)).items():
         if not dotted.startswith("calibration."):
             narrow(p)
     for link in scenario.links.rows:
@@ -126,7 +128,8 @@ def check_run(
     T = scenario.days if days is None else int(days)
     if T < 1:
         raise ScenarioError(None, f"days is {T}", field="days", expected="at least 1 day")
-    cal_bounds = calibration_bounds(scenario)
+    index = parameter_index(scenario)
+    cal_bounds = calibration_bounds(scenario, index)
     _check_calibration_values(scenario, cal, cal_bounds, calibration or {})
     _check_link_speeds(scenario, cal)
     base = parameter_values(scenario, cal)
@@ -134,13 +137,12 @@ def check_run(
     timeline = PolicyTimeline(events, base, day0=scenario.start, file=scenario.path)
     start = scenario.start
     daily = timeline.daily(start, start + dt.timedelta(days=T))
-    index = parameter_index(scenario)
     touched = {c.parameter for e in timeline.events for c in e.changes}
     series, bounds, cause = _site_series(index, daily, touched, cal_bounds)
     violation = first_violation(timeline, series, bounds, start, cause=cause)
     if violation is not None:
         raise _violation_error(scenario, violation, extra_events)
-    _check_static(scenario, timeline, extra_events)
+    _check_static(scenario, index, timeline, extra_events)
     warnings = _check_tables(scenario, index, series, touched, timeline)
     agents, by_origin = expected_agents(scenario, series, T)
     memory = memory_need(agents, BYTES_PER_AGENT)
@@ -329,12 +331,14 @@ def _check_tables(
 STATIC_PREFIXES = ("groups.", "circuity.")
 
 
-def static_parameters(scenario: CorridorScenario) -> dict[str, str]:
+def static_parameters(
+    scenario: CorridorScenario, index: Mapping[str, Param] | None = None
+) -> dict[str, str]:
     """Parameters the run reads once (dotted name → why), so events on them would be ignored:
     demographic shares, circuity, the days of an outcome, and the calibration parameters that
     link tables or circuity use."""
     out: dict[str, str] = {}
-    for dotted in parameter_index(scenario):
+    for dotted in index if index is not None else parameter_index(scenario):
         if dotted.startswith(STATIC_PREFIXES):
             out[dotted] = "the run reads it once, at the start"
         elif ".outcomes." in dotted and dotted.endswith(".days"):
@@ -350,9 +354,12 @@ def static_parameters(scenario: CorridorScenario) -> dict[str, str]:
 
 
 def _check_static(
-    scenario: CorridorScenario, timeline: PolicyTimeline, extra_events: Sequence[Any]
+    scenario: CorridorScenario,
+    index: Mapping[str, Param],
+    timeline: PolicyTimeline,
+    extra_events: Sequence[Any],
 ) -> None:
-    static = static_parameters(scenario)
+    static = static_parameters(scenario, index)
     for event in timeline.events:
         for j, change in enumerate(event.changes):
             why = static.get(change.parameter)
@@ -431,14 +438,16 @@ def _check_size(
 ) -> None:
     ppa = scenario.people_per_agent
     if agents < 1:
+        people = agents * ppa
+        ppa_fault = ppa > 1 and people >= 1
         raise ScenarioError(
             scenario.path,
-            f"the run would create no agent: about {agents:.3g} agents in {days} days "
-            f"({ppa:,} people per agent)",
-            field="people_per_agent" if ppa > 1 else "origins",
+            f"the run would create no agent: about {people:.3g} people depart in {days} days, "
+            f"{agents:.3g} agents at {ppa:,} people per agent",
+            field="people_per_agent" if ppa_fault else "origins",
             fix="lower people_per_agent"
-            if ppa > 1
-            else "give the origins departures above 0 (base_daily_departures)",
+            if ppa_fault
+            else "give the origins departures above 0 (base_daily_departures), or run longer",
         )
     if memory.fits:
         return
@@ -446,8 +455,8 @@ def _check_size(
     field = f"{top}.base_daily_departures" if top.startswith("origins.") else top
     raise ScenarioError(
         scenario.path,
-        f"the run would create {memory.describe()} in {days} days ({top} alone about "
-        f"{by_origin.get(top, math.nan):,.3g}, {ppa:,} people per agent)",
+        f"the run would create about {agents:,.3g} agents in {days} days ({top} alone about "
+        f"{by_origin.get(top, math.nan):,.3g}, {ppa:,} people per agent): {memory.describe()}",
         field=field,
         fix="check the departures (base_daily_departures, drivers, caravans), raise "
         "people_per_agent, or shorten the run",

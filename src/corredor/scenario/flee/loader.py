@@ -158,10 +158,13 @@ def load_flee_scenario(
     ``Length`` of the period file. Every input problem raises
     :class:`~corredor.errors.ScenarioError` naming the file, line and column.
     """
-    root = Path(path)
-    if not root.is_dir():
+    given = Path(path)
+    root = given.resolve()  # files are read inside this folder (the one reader checks)
+    if not given.is_dir():
         raise ScenarioError(
-            root, "is not a directory", fix="give the folder that holds input_csv/ and source_data/"
+            given,
+            "is not a directory",
+            fix="give the folder that holds input_csv/ and source_data/",
         )
     warnings: list[str] = []
     settings_path = root / "simsetting.yml"
@@ -240,7 +243,7 @@ def load_flee_scenario(
 
     scenario = FleeScenario(
         name=root.resolve().name,
-        path=root,
+        path=given,
         settings=settings,
         start_date=start,
         length=length,
