@@ -17,6 +17,21 @@ from corredor.files.read import read_text
 
 #: Agents are indexed with 32-bit integers in the kernels.
 MAX_AGENTS = 2**31 - 1
+#: The longest run: a century of days (daily arrays are held for every day of a run).
+MAX_DAYS = 36_525
+
+
+def check_days(days: int, what: str = "the run", *, field: str = "days") -> None:
+    """Refuse a run longer than :data:`MAX_DAYS` before anything is sized by its days."""
+    if days > MAX_DAYS:
+        raise ScenarioError(
+            None,
+            f"{what} would last {days:,} days, more than the {MAX_DAYS:,} (a century) a run may",
+            field=field,
+            fix="shorten the run (--days, or the scenario's start and end)",
+        )
+
+
 #: Memory a run needs besides its agents (Python, NumPy, numba, the compiled scenario).
 BASE_BYTES = 400 * (1 << 20)
 ENV_MEMORY = "CORREDOR_MEMORY_MB"

@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from corredor.engine.capacity import MemoryNeed, memory_need
+from corredor.engine.capacity import MemoryNeed, check_days, memory_need
 from corredor.errors import ScenarioError
 from corredor.files.read import excerpt
 from corredor.policy.bounds import Violation, first_bad_day, first_violation
@@ -128,6 +128,11 @@ def check_run(
     T = scenario.days if days is None else int(days)
     if T < 1:
         raise ScenarioError(None, f"days is {T}", field="days", expected="at least 1 day")
+    check_days(T, f"{scenario.name}", field="days" if days is not None else "end")
+    if scenario.start.toordinal() + T >= dt.date.max.toordinal():
+        raise ScenarioError(
+            scenario.path, "the run would end after the year 9999", field="end", fix="end earlier"
+        )
     index = parameter_index(scenario)
     cal_bounds = calibration_bounds(scenario, index)
     _check_calibration_values(scenario, cal, cal_bounds, calibration or {})

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from corredor.engine.capacity import check_memory
+from corredor.engine.capacity import check_days, check_memory
 from corredor.errors import ScenarioError
 from corredor.scenario.flee._csv import parse_date, parse_int, read_rows
 from corredor.scenario.flee.conflicts import read_conflicts
@@ -392,6 +392,8 @@ def _read_period(inputs: Path, days: int | None, root: Path) -> tuple[dt.date, i
         if days < 1:
             raise ScenarioError(None, f"days is {days}", field="days", expected="at least 1")
         length = days
+    if length is not None:
+        check_days(length, f"the scenario in {display}" if days is None else "the run")
     if length is None or length < 1:
         raise ScenarioError(
             display,
