@@ -32,8 +32,9 @@ def check_days(days: int, what: str = "the run", *, field: str = "days") -> None
         )
 
 
-#: Memory a run needs besides its agents (Python, NumPy, numba, the compiled scenario).
-BASE_BYTES = 400 * (1 << 20)
+#: Memory a run needs besides its agents (Python, NumPy, numba, the compiled scenario): the
+#: peak of loading and compiling the full ``mexico-us`` scenario is 200 MiB.
+BASE_BYTES = 200 * (1 << 20)
 ENV_MEMORY = "CORREDOR_MEMORY_MB"
 
 

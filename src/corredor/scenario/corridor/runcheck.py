@@ -52,8 +52,10 @@ from corredor.scenario.corridor.params import Param
 FloatArray = npt.NDArray[np.float64]
 
 #: Bytes of memory per agent of a corridor run, everything included (agent columns, their
-#: growth, queues, the recorder): measured on the full ``mexico-us`` run (docs/reliability.md).
-BYTES_PER_AGENT = 140
+#: growth, queues, the recorder): the full ``mexico-us`` run (calibration v5) created 7.75
+#: million agents with a peak of 987 MiB, 200 MiB of it before the first agent
+#: (docs/reliability.md): 106 bytes an agent, rounded up.
+BYTES_PER_AGENT = 110
 #: Tolerance of a probability table's sum.
 TOLERANCE = 1e-9
 
