@@ -21,8 +21,9 @@ number of days, extra policy events) and checks, over the whole policy timeline:
   which events, since the built-in scenario relies on this rule (Title 42 and MPP overlap);
 * **links** — every link's speed is above 0 with the calibration values;
 * **sizes** — the agents the run would create (the expected departures over the run's days, with
-  the drivers and events) fit in memory, and there is at least one: ``base_daily_departures:
-  1e12`` or ``people_per_agent: 1e30`` is an error with the number.
+  the drivers and events) fit in memory (``base_daily_departures: 1e12`` is an error with the
+  number), and people who depart make at least one agent (``people_per_agent: 1e18`` is an
+  error); departures of 0 (a point of a sensitivity analysis) are only a warning.
 
 ``load_corridor_scenario`` runs it with the scenario's own inputs (what ``validate`` reports);
 ``compile_corridor`` runs it with the run's inputs and uses the timeline it returns, so a run
@@ -153,7 +154,7 @@ def check_run(
     warnings = _check_tables(scenario, index, series, touched, timeline)
     agents, by_origin = expected_agents(scenario, series, T)
     memory = memory_need(agents, BYTES_PER_AGENT)
-    _check_size(scenario, agents, by_origin, memory, T)
+    warnings += _check_size(scenario, agents, by_origin, memory, T)
     return RunCheck(cal, timeline, T, agents, memory, tuple(warnings))
 
 
@@ -442,22 +443,21 @@ def _check_size(
     by_origin: Mapping[str, float],
     memory: MemoryNeed,
     days: int,
-) -> None:
+) -> list[str]:
     ppa = scenario.people_per_agent
-    if agents < 1:
-        people = agents * ppa
-        ppa_fault = ppa > 1 and people >= 1
+    people = agents * ppa
+    if agents < 1 <= people:  # people depart, but too few to make one agent
         raise ScenarioError(
             scenario.path,
             f"the run would create no agent: about {people:.3g} people depart in {days} days, "
             f"{agents:.3g} agents at {ppa:,} people per agent",
-            field="people_per_agent" if ppa_fault else "origins",
-            fix="lower people_per_agent"
-            if ppa_fault
-            else "give the origins departures above 0 (base_daily_departures), or run longer",
+            field="people_per_agent",
+            fix="lower people_per_agent (or run longer)",
         )
     if memory.fits:
-        return
+        if people < 1:  # a sensitivity or counterfactual point may ask for no departures
+            return [f"no one departs in the {days} days of the run: it has no agent"]
+        return []
     top = max(by_origin, key=lambda k: by_origin[k]) if by_origin else "origins"
     field = f"{top}.base_daily_departures" if top.startswith("origins.") else top
     raise ScenarioError(
