@@ -301,16 +301,18 @@ def _check_runnable(sc: FleeScenario, hasten_given: bool) -> None:
         )
     agents = expected_flee_agents(sc)
     how = "hasten" if hasten_given else "optimisations.hasten"
-    if agents is not None and agents < 1:
+    if agents is not None and agents < 1 and sc.hasten > 1:
         raise ScenarioError(
             _shown("simsetting.yml") if not hasten_given else None,
             f"the run would create no agent in {sc.length} days: with {how} {sc.hasten} every "
             "population and observed count is divided down to 0",
             field=None if hasten_given else "optimisations.hasten",
-            fix=f"use a smaller {how} (the largest observed total is "
-            f"{int(sc.observed_total.max(initial=0) * sc.hasten):,} people)"
-            if sc.settings.spawn_rules.conflict_driven_spawning is None
-            else f"use a smaller {how}, or check conflicts.csv and the conflict zones",
+            fix=f"use a smaller {how}",
+        )
+    if agents is not None and agents < 1:  # nothing to spawn whatever the hasten: say so
+        sc.warnings.append(
+            f"the run would create no agent in {sc.length} days (no observed refugees to spawn "
+            "and no conflict-driven spawning)"
         )
     if agents is not None:
         check_memory(agents, FLEE_BYTES_PER_AGENT, sc.name, fix=f"raise {how}")
