@@ -818,7 +818,16 @@ def forecast(
         Path | None,
         typer.Option(
             "--events",
-            help="Forecast policy events (default: policy_events_forecast.yaml of the scenario).",
+            help="Policy events announced by the horizon (default: policy_events_forecast.yaml "
+            "of the scenario); the forecast stays ex ante.",
+        ),
+    ] = None,
+    policy_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--policy-path",
+            help="A file of policy events after the horizon (e.g. the path as it happened): the "
+            "forecast is conditional on it, and every output says so.",
         ),
     ] = None,
     workers: WorkersOpt = None,
@@ -855,6 +864,7 @@ def forecast(
             out=out,
             show_progress=not no_progress,
             discrepancy=discrepancy,
+            policy_path=policy_path,
         )
 
 
@@ -1028,6 +1038,56 @@ def validate_model(
             replicas=replicas,
             discrepancy=discrepancy,
             out=out,
+        )
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    *,
+    host: Annotated[
+        str,
+        typer.Option(help="Address to listen on; any address but loopback needs a token."),
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8765,
+    store: StoreOpt = DEFAULT_STORE,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="CORREDOR_TOKEN",
+            help="Token every request must carry (default off loopback: a new one, printed).",
+        ),
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes for full runs.")] = 1,
+    queue_limit: Annotated[
+        int, typer.Option(min=0, help="Runs that may wait beyond those running (then 429).")
+    ] = 4,
+    max_days: Annotated[int, typer.Option(min=1, help="Longest run a request may ask for.")] = 3650,
+    max_agents: Annotated[
+        int, typer.Option(min=1, help="Most people a run may create before it is stopped.")
+    ] = 20_000_000,
+    preview_people_per_agent: Annotated[
+        int, typer.Option(min=2, help="People per agent of a preview (reduced scale).")
+    ] = 50,
+) -> None:
+    """Start the web app and its REST API (open the printed address in a browser)."""
+    with _errors(ctx):
+        from corredor.web.serve import serve as run_service
+        from corredor.web.settings import ServeSettings, check_token
+
+        check_token(token)
+        run_service(
+            ServeSettings(
+                host=host,
+                port=port,
+                store=store,
+                token=token,
+                workers=workers,
+                queue_limit=queue_limit,
+                max_days=max_days,
+                max_agents=max_agents,
+                preview_people_per_agent=preview_people_per_agent,
+            )
         )
 
 

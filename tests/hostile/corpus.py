@@ -29,7 +29,7 @@ import re
 import resource
 import shutil
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -157,67 +157,106 @@ def _generated(kind: str, n: int) -> str:
     raise ValueError(kind)
 
 
+Spec = Mapping[str, Any]
+
+
+def _op_write(folder: Path, path: Path, spec: Spec, outside: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(_bytes(spec, outside))
+
+
+def _op_append(folder: Path, path: Path, spec: Spec, outside: Path) -> None:
+    with path.open("ab") as fh:
+        fh.write(_bytes(spec, outside))
+
+
+def _op_prepend(folder: Path, path: Path, spec: Spec, outside: Path) -> None:
+    path.write_bytes(_bytes(spec, outside) + path.read_bytes())
+
+
+def _op_replace(folder: Path, path: Path, spec: Spec, outside: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    old, new = str(spec["old"]), str(spec["new"]).replace("{outside}", str(outside))
+    if "repeat" in spec:  # a long value without writing it out
+        new += str(spec["repeat"]["text"]) * int(spec["repeat"]["n"])
+    assert old in text, f"{old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, int(spec.get("count", -1))), encoding="utf-8")
+
+
+def _op_generate(folder: Path, path: Path, spec: Spec, outside: Path) -> None:
+    text = str(spec.get("prefix", "")) + _generated(str(spec["kind"]), int(spec.get("n", 10)))
+    if spec.get("mode", "write") == "append":
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+
+
+def _op_copy(folder: Path, path: Path, spec: Spec, outside: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(folder / str(spec["source"]), path)
+
+
+def _op_delete(folder: Path, path: Path, spec: Spec, outside: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
+
+
+def _op_symlink(folder: Path, path: Path, spec: Spec, outside: Path) -> None:
+    target = str(spec["target"]).replace("{outside}", str(outside))
+    if path.exists() or path.is_symlink():
+        path.unlink()
+    path.symlink_to(target)
+
+
+def _op_mkfifo(folder: Path, path: Path, spec: Spec, outside: Path) -> None:
+    if path.exists():
+        path.unlink()
+    os.mkfifo(path)
+
+
+def _op_mkdir(folder: Path, path: Path, spec: Spec, outside: Path) -> None:
+    if path.exists():
+        path.unlink()
+    path.mkdir()
+
+
+def _op_yaml_set(folder: Path, path: Path, spec: Spec, outside: Path) -> None:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    node = data
+    keys = list(spec["path"])
+    for key in keys[:-1]:
+        node = node[key]
+    if spec.get("delete"):
+        del node[keys[-1]]
+    else:
+        node[keys[-1]] = spec["value"]
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+
+#: The edits a case may make (its ``ops``), by name.
+OPS: dict[str, Callable[[Path, Path, Spec, Path], None]] = {
+    "write": _op_write,
+    "append": _op_append,
+    "prepend": _op_prepend,
+    "replace": _op_replace,
+    "generate": _op_generate,
+    "copy": _op_copy,
+    "delete": _op_delete,
+    "symlink": _op_symlink,
+    "mkfifo": _op_mkfifo,
+    "mkdir": _op_mkdir,
+    "yaml_set": _op_yaml_set,
+}
+
+
 def apply_op(folder: Path, op: Mapping[str, Any], outside: Path) -> None:
     ((name, spec),) = op.items()
-    path = folder / str(spec.get("file", ""))
-    if name == "write":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(_bytes(spec, outside))
-    elif name == "append":
-        with path.open("ab") as fh:
-            fh.write(_bytes(spec, outside))
-    elif name == "prepend":
-        path.write_bytes(_bytes(spec, outside) + path.read_bytes())
-    elif name == "replace":
-        text = path.read_text(encoding="utf-8")
-        old, new = str(spec["old"]), str(spec["new"]).replace("{outside}", str(outside))
-        if "repeat" in spec:  # a long value without writing it out
-            new += str(spec["repeat"]["text"]) * int(spec["repeat"]["n"])
-        assert old in text, f"{old!r} not in {path.name}"
-        path.write_text(text.replace(old, new, int(spec.get("count", -1))), encoding="utf-8")
-    elif name == "generate":
-        text = _generated(str(spec["kind"]), int(spec.get("n", 10)))
-        prefix = str(spec.get("prefix", ""))
-        mode = spec.get("mode", "write")
-        if mode == "append":
-            with path.open("a", encoding="utf-8") as fh:
-                fh.write(prefix + text)
-        else:
-            path.write_text(prefix + text, encoding="utf-8")
-    elif name == "copy":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(folder / str(spec["source"]), path)
-    elif name == "delete":
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path)
-        else:
-            path.unlink()
-    elif name == "symlink":
-        target = str(spec["target"]).replace("{outside}", str(outside))
-        if path.exists() or path.is_symlink():
-            path.unlink()
-        path.symlink_to(target)
-    elif name == "mkfifo":
-        if path.exists():
-            path.unlink()
-        os.mkfifo(path)
-    elif name == "mkdir":
-        if path.exists():
-            path.unlink()
-        path.mkdir()
-    elif name == "yaml_set":
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        node = data
-        keys = list(spec["path"])
-        for key in keys[:-1]:
-            node = node[key]
-        if spec.get("delete"):
-            del node[keys[-1]]
-        else:
-            node[keys[-1]] = spec["value"]
-        path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    else:
+    if name not in OPS:
         raise ValueError(f"unknown op {name}")
+    OPS[name](folder, folder / str(spec.get("file", "")), spec, outside)
 
 
 # ----------------------------------------------------------------------------- running
@@ -262,22 +301,9 @@ def run_cli(args: list[str], env: Mapping[str, str]) -> Outcome:
 
 def check_outcome(case: Case, o: Outcome) -> Iterator[str]:
     """Every broken promise of the outcome (empty: the case holds)."""
-    text = o.stdout + o.stderr
-    if o.exception is not None:
-        yield f"raised {type(o.exception).__name__}: {o.exception}"
+    yield from _common_promises(o)
     if o.exit != case.exit:
         yield f"exit {o.exit}, expected {case.exit}"
-    if "Traceback" in text:
-        yield "printed a traceback"
-    if SECRET.rsplit(":", maxsplit=1)[-1] in text or "root:x:0:0" in text:
-        yield "printed the contents of a file it was not asked to show"
-    unfilled = UNFILLED.search(o.stderr)
-    if unfilled:
-        yield f"printed an unfilled template {unfilled.group(0)!r}"
-    if o.seconds > SECONDS:
-        yield f"took {o.seconds:.1f} s"
-    if o.peak_mb > MEMORY_MB:
-        yield f"raised the peak memory by {o.peak_mb:.0f} MB"
     errors = [line for line in o.stderr.splitlines() if line.startswith("error:")]
     if o.exit == 2:
         if len(errors) != 1:
@@ -290,6 +316,25 @@ def check_outcome(case: Case, o: Outcome) -> Iterator[str]:
             yield f"the error line lacks {fragment!r}: {line[:600]!r}"
     if case.file is not None and case.file not in line:
         yield f"the error line does not name {case.file!r}: {line[:600]!r}"
+    text = o.stdout + o.stderr
     for fragment in case.output:
         if fragment not in text:
             yield f"the output lacks {fragment!r}: {text[:600]!r}"
+
+
+def _common_promises(o: Outcome) -> Iterator[str]:
+    """What every case must hold, whatever it expects."""
+    text = o.stdout + o.stderr
+    if o.exception is not None:
+        yield f"raised {type(o.exception).__name__}: {o.exception}"
+    if "Traceback" in text:
+        yield "printed a traceback"
+    if SECRET.rsplit(":", maxsplit=1)[-1] in text or "root:x:0:0" in text:
+        yield "printed the contents of a file it was not asked to show"
+    unfilled = UNFILLED.search(o.stderr)
+    if unfilled:
+        yield f"printed an unfilled template {unfilled.group(0)!r}"
+    if o.seconds > SECONDS:
+        yield f"took {o.seconds:.1f} s"
+    if o.peak_mb > MEMORY_MB:
+        yield f"raised the peak memory by {o.peak_mb:.0f} MB"

@@ -390,7 +390,7 @@ def test_cli_coupled_table_chart_and_report(
         return path
 
     monkeypatch.setattr(coupled, "run_coupled", on_tiny)
-    monkeypatch.setattr("corredor.report.corridor.write_corridor_report", corridor_report)
+    monkeypatch.setattr("corredor.report.bargaining.write_corridor_report", corridor_report)
     png, html = tmp_path / "game.png", tmp_path / "report.html"
     args = ["bargain", "mexico-us", "--endogenous", "--exposure", "0.4", "--days", "100"]
     res = runner.invoke(app, [*args, "--seed", "3", "--plot", str(png), "--report", str(html)])

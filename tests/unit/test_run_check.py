@@ -119,3 +119,18 @@ def test_expected_agents_follow_departures_and_people_per_agent(tiny: Path) -> N
     assert by_origin["origins.bland"] == pytest.approx(12.5 * 100 / 10)
     assert by_origin["origins.aland"] == pytest.approx(40 * 100 / 10)
     assert check.agents == pytest.approx(total, rel=0.05)
+
+
+def test_expected_agents_equal_the_departures_a_run_draws_from_on_the_flagship() -> None:
+    """The size check's estimate is the compiled expected departures (every origin of
+    ``mexico-us``, the extra-regional ones with their nationality's shares and drivers, and
+    the caravans spread over their days), not a separate guess that could drift from them."""
+    from corredor.rules.corridor.compiled import compile_corridor
+
+    scenario = load_corridor_scenario("mexico-us")
+    assert {"VEN", "CUB", "HTI", "NIC", "ECU", "OTH"} <= {o.nationality for o in scenario.origins}
+    check = check_run(scenario, days=2600)
+    compiled = compile_corridor(scenario, days=2600)
+    drawn = float(compiled.departures.sum() + compiled.caravan_departures.sum())
+    assert compiled.caravan_departures.sum() > 0  # 2018 and 2019 caravans lie inside 2,600 days
+    assert check.agents == pytest.approx(drawn, rel=1e-9)

@@ -187,8 +187,8 @@ def coupled_command(
     the data-based export share and (with ``--exposure``) a counterfactual one; with
     ``uncalibrated``, on the scenario's hand-set defaults rather than its calibrated file."""
     from corredor.bargaining.coupled import CoupledResult, run_coupled
-    from corredor.calibration import uncalibrated as defaults_of
     from corredor.scenario.corridor import load_corridor_scenario
+    from corredor.scenario.corridor.calibrated import uncalibrated as defaults_of
 
     calibration = dict(defaults_of(load_corridor_scenario(scenario))) if uncalibrated else None
 
@@ -238,7 +238,7 @@ def coupled_command(
         plot_coupled(frames, plot)
         print(f"chart written to {plot}")
     if report is not None:
-        from corredor.bargaining.report import write_coupled_report
+        from corredor.report.bargaining import write_coupled_report
 
         write_coupled_report(first, report, frames)
         print(f"report written to {report}")

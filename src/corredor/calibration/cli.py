@@ -167,7 +167,7 @@ def calibrate_command(
         table.add_column(col, justify="left" if col == "parameter" else "right")
     defaults = sc.calibration_defaults()
     if base is not None:
-        from corredor.calibration.calibrated import read_calibrated
+        from corredor.scenario.corridor.calibrated import read_calibrated
 
         defaults.update(read_calibrated(base, sc).parameters)
     for p in result.parameters:

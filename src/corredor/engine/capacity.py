@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass
 
 from corredor.errors import ScenarioError
-from corredor.files.read import read_text
+from corredor.files.read import human_bytes, read_text
 
 #: Agents are indexed with 32-bit integers in the kernels.
 MAX_AGENTS = 2**31 - 1
@@ -32,9 +32,10 @@ def check_days(days: int, what: str = "the run", *, field: str = "days") -> None
         )
 
 
-#: Memory a run needs besides its agents (Python, NumPy, numba, the compiled scenario): the
-#: peak of loading and compiling the full ``mexico-us`` scenario is 200 MiB.
-BASE_BYTES = 200 * (1 << 20)
+#: Memory a run needs besides its agents and its daily arrays (Python, NumPy, numba, the loaded
+#: scenario): a 2-day run of the full ``mexico-us`` scenario (53 locations, 40 groups) peaks at
+#: 254 MiB.
+BASE_BYTES = 256 * (1 << 20)
 ENV_MEMORY = "CORREDOR_MEMORY_MB"
 
 
@@ -88,8 +89,6 @@ class MemoryNeed:
 
     def describe(self) -> str:
         """Why the agents do not fit (empty when they do)."""
-        from corredor.files.read import human_bytes
-
         if self.agents > MAX_AGENTS:
             return f"more than the {MAX_AGENTS:,} agents an engine can index"
         if self.bytes > self.limit:
@@ -100,9 +99,11 @@ class MemoryNeed:
         return ""
 
 
-def memory_need(agents: float, bytes_per_agent: float) -> MemoryNeed:
-    """What ``agents`` agents of ``bytes_per_agent`` bytes each need (plus the fixed part)."""
-    return MemoryNeed(agents, BASE_BYTES + agents * bytes_per_agent, memory_limit())
+def memory_need(agents: float, bytes_per_agent: float, other_bytes: float = 0.0) -> MemoryNeed:
+    """What ``agents`` agents of ``bytes_per_agent`` bytes each need, plus the fixed part and
+    ``other_bytes`` (a run's daily arrays)."""
+    need = BASE_BYTES + other_bytes + agents * bytes_per_agent
+    return MemoryNeed(agents, need, memory_limit())
 
 
 def check_memory(agents: float, bytes_per_agent: float, what: str, *, fix: str) -> None:

@@ -83,7 +83,7 @@ def choose_sets(
     else:
         raise CorredorError(f"--sets {choice!r}: use one of {', '.join(SETS_CHOICES)}")
     if max_sets is not None:
-        from corredor.forecasting.forecast import thin_sets
+        from corredor.ensemble.parameter_sets import thin_sets
 
         sets = thin_sets(sets, max_sets, seed)
     return sets, notes

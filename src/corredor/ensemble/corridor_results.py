@@ -21,12 +21,13 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from corredor.ensemble.parameter_sets import ParameterSet
 from corredor.ensemble.summaries import QUANTILES, QuantityError
 
 if TYPE_CHECKING:
-    import pandas as pd
+    pass
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -172,7 +173,6 @@ class CorridorEnsemble:
 
     def per_run(self, table: Table = "monthly") -> pd.DataFrame:
         """Long table: ``set``, ``seed``, period, name, ``value`` (one row per run and cell)."""
-        import pandas as pd
 
         vals, periods, names = self.values(table)
         P, R, T, K = vals.shape
@@ -190,7 +190,6 @@ class CorridorEnsemble:
 
     def parameter_table(self) -> pd.DataFrame:
         """One row per parameter set: ``set``, ``label``, ``weight`` and its overrides."""
-        import pandas as pd
 
         rows = [
             {"set": i, "label": s.label, "weight": s.weight, **s.as_dict()}
@@ -218,7 +217,7 @@ class CorridorEnsemble:
         a temporary sibling renamed into place, so a killed run leaves no half-written folder).
         """
         folder = Path(folder)
-        tmp = _fresh_tmp(folder)
+        tmp = fresh_tmp(folder)
         self.bands("monthly").to_csv(tmp / "bands_monthly.csv", index=False)
         self.bands("annual").to_csv(tmp / "bands_annual.csv", index=False)
         self.bands("ledger").to_csv(tmp / "bands_ledger.csv", index=False)
@@ -226,7 +225,7 @@ class CorridorEnsemble:
         self.per_run("ledger").to_parquet(tmp / "runs_ledger.parquet", index=False)
         self.parameter_table().to_csv(tmp / "parameter_sets.csv", index=False)
         _write_summary(tmp / "run.txt", self.summary_rows(), self.warnings)
-        return _replace(tmp, folder)
+        return replace_folder(tmp, folder)
 
 
 @dataclass(frozen=True)
@@ -267,7 +266,7 @@ class CorridorComparison:
         """``diff_monthly.csv``, ``diff_annual.csv`` and ``diff_ledger.csv`` (bands of
         ``b − a``) in ``folder``."""
         folder = Path(folder)
-        tmp = _fresh_tmp(folder)
+        tmp = fresh_tmp(folder)
         self.bands("monthly").to_csv(tmp / "diff_monthly.csv", index=False)
         self.bands("annual").to_csv(tmp / "diff_annual.csv", index=False)
         self.bands("ledger").to_csv(tmp / "diff_ledger.csv", index=False)
@@ -277,7 +276,7 @@ class CorridorComparison:
             ("difference", "B − A per (parameter set, seed), then bands"),
         ]
         _write_summary(tmp / "comparison.txt", rows, ())
-        return _replace(tmp, folder)
+        return replace_folder(tmp, folder)
 
 
 def compare_corridor(a: CorridorEnsemble, b: CorridorEnsemble) -> CorridorComparison:
@@ -319,7 +318,6 @@ def _long(
     *,
     runs: int,
 ) -> pd.DataFrame:
-    import pandas as pd
 
     T, K = len(periods), len(names)
     period_col = "month" if table == "monthly" else "year"
@@ -334,7 +332,8 @@ def _long(
     return pd.DataFrame(data)
 
 
-def _fresh_tmp(folder: Path) -> Path:
+def fresh_tmp(folder: Path) -> Path:
+    """An empty temporary folder beside ``folder`` (hidden, named after this process)."""
     tmp = folder.with_name(f".{folder.name}.tmp-{os.getpid()}")
     if tmp.exists():
         shutil.rmtree(tmp)
@@ -342,7 +341,8 @@ def _fresh_tmp(folder: Path) -> Path:
     return tmp
 
 
-def _replace(tmp: Path, folder: Path) -> Path:
+def replace_folder(tmp: Path, folder: Path) -> Path:
+    """Put the finished ``tmp`` folder in the place of ``folder`` (replacing an old one)."""
     if folder.exists():
         shutil.rmtree(folder)
     os.replace(tmp, folder)
@@ -363,5 +363,7 @@ __all__ = [
     "CorridorComparison",
     "CorridorEnsemble",
     "compare_corridor",
+    "fresh_tmp",
+    "replace_folder",
     "weighted_quantiles",
 ]

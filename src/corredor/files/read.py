@@ -236,6 +236,20 @@ def checked_path(
     )
 
 
+def cache_key(
+    path: str | Path, *, root: str | Path | None = None, what: str = "file"
+) -> tuple[str, int, int] | None:
+    """A key for caching what was read from ``path``: its real path (checked as by
+    :func:`checked_path`), modification time and size; None when it cannot be looked at (the
+    read itself then says why)."""
+    real = checked_path(path, root=root, what=what)
+    try:
+        st = real.stat()
+    except OSError:
+        return None
+    return (str(real), st.st_mtime_ns, st.st_size)
+
+
 _KINDS = (
     (stat.S_ISDIR, "a directory"),
     (stat.S_ISFIFO, "a named pipe (FIFO)"),

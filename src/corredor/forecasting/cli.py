@@ -26,8 +26,10 @@ def forecast_command(
     out: Path | None,
     show_progress: bool,
     discrepancy: bool = True,
+    policy_path: Path | None = None,
 ) -> None:
-    """Run the forecast ensemble, print fiscal-year bands, write forecast.csv and friends."""
+    """Run the forecast ensemble, print fiscal-year bands, write forecast.csv and friends.
+    Ex ante by default; ``policy_path``: conditional on that policy path (said everywhere)."""
     from rich.table import Table
 
     from corredor.ensemble.corridor import load
@@ -45,6 +47,7 @@ def forecast_command(
             seed=seed,
             parameter_sets=chosen,
             events_file=events,
+            policy_path=policy_path,
             workers=workers,
             scheduler=scheduler,
             progress=progress,
@@ -57,7 +60,8 @@ def forecast_command(
         console.width = max(console.width, 150)
     fy = fc.fiscal_years()
     t = Table(
-        title=f"{sc.name}: forecast border encounters per US fiscal year, median [5 %, 95 %]",
+        title=f"{sc.name}: forecast border encounters per US fiscal year, median [5 %, 95 %] "
+        f"({fc.kind})",
         title_justify="left",
     )
     t.add_column("component / citizenship / demographic")
@@ -84,6 +88,7 @@ def forecast_command(
         sets=sets,
         max_sets=max_sets,
         events=events,
+        policy_path=policy_path,
         workers=workers,
         scheduler=scheduler,
         out=folder,

@@ -30,31 +30,34 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 from corredor.ensemble.corridor import load, run_corridor_ensemble
 from corredor.ensemble.corridor_results import (
     CorridorEnsemble,
-    _fresh_tmp,
-    _replace,
+    fresh_tmp,
+    replace_folder,
     weighted_quantiles,
 )
 from corredor.ensemble.parameter_sets import (
     ParameterSet,
     calibrated_parameter_sets,
     normalise_sets,
+    thin_sets,
 )
 from corredor.errors import CorredorError, ScenarioError
 from corredor.forecasting.categories import CategoryMap, forecast_categories
-from corredor.validation.discrepancy import mixture_quantiles
+from corredor.scenario.corridor import load_scenario_events
+from corredor.validation.backtest import load_observed
+from corredor.validation.discrepancy import SPIN_UP_DAYS, log_discrepancy, mixture_quantiles
 
 if TYPE_CHECKING:
-    import pandas as pd
     from distributed import Client
 
     from corredor.ensemble.runner import Backend, Progress
@@ -101,7 +104,6 @@ def forecast_events(
 ) -> tuple[tuple[PolicyEvent, ...], Path | None]:
     """The forecast events (checked against the scenario's parameters; each must start after
     the horizon) and the file they came from (None: no file, no events)."""
-    from corredor.scenario.corridor import load_scenario_events
 
     path = (
         Path(events_file) if events_file is not None else scenario.base_dir / FORECAST_EVENTS_FILE
@@ -123,24 +125,6 @@ def forecast_events(
     return events, path
 
 
-def thin_sets(sets: Sequence[ParameterSet], n: int, seed: int = 0) -> list[ParameterSet]:
-    """At most ``n`` sets drawn by systematic resampling on the weights (deterministic for a
-    seed); a set drawn k times keeps weight k. Fewer sets than ``n``: unchanged."""
-    if n < 1:
-        raise ForecastError(f"the number of parameter sets must be at least 1, got {n}")
-    if len(sets) <= n:
-        return list(sets)
-    w = np.array([s.weight for s in sets], dtype=np.float64)
-    cum = np.cumsum(w / w.sum())
-    u = (np.random.default_rng(seed).random() + np.arange(n)) / n
-    picks = np.minimum(np.searchsorted(cum, u, side="right"), len(sets) - 1)
-    counts = np.bincount(picks, minlength=len(sets))
-    return [
-        ParameterSet(sets[int(i)].values, float(counts[i]), sets[int(i)].label or f"set {i}")
-        for i in np.flatnonzero(counts)
-    ]
-
-
 # ------------------------------------------------------------------------------ result
 @dataclass(frozen=True)
 class Forecast:
@@ -156,6 +140,20 @@ class Forecast:
     #: model discrepancy σ (log scale) per category key: (monthly, per fiscal year); a category
     #: absent from the mapping has bands from the runs alone
     discrepancy: Mapping[tuple[str, str, str], tuple[float, float]] = field(default_factory=dict)
+    #: True: conditional on the policy path of ``events_file`` (``--policy-path``), which the
+    #: user chose; False: ex ante (the policies in force at the horizon, and the scenario's
+    #: ``policy_events_forecast.yaml``: policies announced by the horizon)
+    conditional: bool = False
+
+    @property
+    def kind(self) -> str:
+        """What the forecast assumes about policy, as every output of it says."""
+        if self.conditional:
+            return f"conditional on this policy path: {self._events_source()}"
+        return (
+            "ex ante: the policies in force at the calibration horizon, and only those "
+            "announced by it"
+        )
 
     def _sigma(self, key: tuple[str, str, str], yearly: bool = False) -> float:
         return self.discrepancy.get(key, (0.0, 0.0))[int(yearly)]
@@ -166,7 +164,6 @@ class Forecast:
         ``date`` is the first day of the month; the quantiles pool every parameter set × seed
         run (weighted by the set weights), widened by the category's model discrepancy.
         """
-        import pandas as pd
 
         ens = self.ensemble
         months = np.array(ens.months, dtype="datetime64[D]")
@@ -198,7 +195,6 @@ class Forecast:
         """Border encounters per US fiscal year (October – September) after the horizon, run by
         run, then bands: ``fiscal_year, months, component, citizenship, demographic, p05,
         p50, p95`` (``months`` < 12: a partial year at the end of the forecast)."""
-        import pandas as pd
 
         ens = self.ensemble
         months = [m for m in ens.months if m > self.horizon]
@@ -231,7 +227,6 @@ class Forecast:
     def ledger_bands(self) -> pd.DataFrame:
         """Ledger bands per calendar year wholly after the horizon (the last year may end before
         December 31: ``period_end``): exactly :data:`LEDGER_COLUMNS`."""
-        import pandas as pd
 
         ens = self.ensemble
         years = np.asarray(ens.years)
@@ -257,7 +252,6 @@ class Forecast:
         return pd.DataFrame(rows).reindex(columns=list(LEDGER_COLUMNS))
 
     def events_table(self) -> pd.DataFrame:
-        import pandas as pd
 
         return pd.DataFrame(
             [
@@ -278,6 +272,7 @@ class Forecast:
     def summary_rows(self) -> list[tuple[str, str]]:
         ens = self.ensemble
         return [
+            ("forecast kind", self.kind),
             ("scenario", ens.scenario),
             ("calibration horizon", str(self.horizon)),
             ("forecast", f"{_next_month(self.horizon)} – {self.until}"),
@@ -300,15 +295,19 @@ class Forecast:
     def write(self, folder: str | Path, *, command: str | None = None) -> Path:
         """Write ``forecast.csv`` (encounters), ``forecast_fiscal_years.csv``,
         ``forecast_ledger.csv``, ``forecast_events.csv``,
-        ``parameter_sets.csv`` and ``forecast.txt`` (what was run; categories left out) to
-        ``folder``."""
+        ``parameter_sets.csv``, ``forecast_metadata.csv`` (key, value: the forecast kind — ex
+        ante or conditional on a policy path — and what was run) and ``forecast.txt`` (what was
+        run; categories left out) to ``folder``."""
         folder = Path(folder)
-        tmp = _fresh_tmp(folder)
+        tmp = fresh_tmp(folder)
         self.encounters().to_csv(tmp / "forecast.csv", index=False)
         self.fiscal_years().to_csv(tmp / "forecast_fiscal_years.csv", index=False)
         self.ledger_bands().to_csv(tmp / "forecast_ledger.csv", index=False)
         self.events_table().to_csv(tmp / "forecast_events.csv", index=False)
         self.ensemble.parameter_table().to_csv(tmp / "parameter_sets.csv", index=False)
+        pd.DataFrame(self.summary_rows(), columns=["key", "value"]).to_csv(
+            tmp / "forecast_metadata.csv", index=False
+        )
         with open(tmp / "forecast.txt", "w", encoding="utf-8") as fh:
             if command:
                 fh.write(f"command: {command}\n")
@@ -328,7 +327,7 @@ class Forecast:
                 )
             for note in (*self.notes, *self.ensemble.warnings):
                 fh.write(f"note: {note}\n")
-        return _replace(tmp, folder)
+        return replace_folder(tmp, folder)
 
 
 def _labels(ens: CorridorEnsemble) -> str:
@@ -350,6 +349,7 @@ def forecast(
     parameter_sets: Iterable[ParameterSet | Mapping[str, float]] | None = None,
     max_sets: int | None = None,
     events_file: str | Path | None = None,
+    policy_path: str | Path | None = None,
     backend: Backend | None = None,
     workers: int | None = None,
     scheduler: str | Client | None = None,
@@ -366,8 +366,11 @@ def forecast(
         parameter_sets: default: the calibrated ensemble (else its point fit, else the
             scenario defaults, with a note).
         max_sets: keep at most this many parameter sets (systematic resampling on the weights).
-        events_file: the forecast events (default: ``policy_events_forecast.yaml`` of the
-            scenario folder; none if it does not exist).
+        events_file: the events announced by the horizon (default:
+            ``policy_events_forecast.yaml`` of the scenario folder; none if it does not exist):
+            the forecast stays ex ante.
+        policy_path: a file of policy events after the horizon (for example the path as it
+            happened): the forecast is conditional on it, and every output says so.
         backend, workers, scheduler, progress, connect_timeout: as in
             :func:`corredor.ensemble.run_corridor_ensemble`.
         discrepancy: widen the encounter bands by the model discrepancy (module docstring);
@@ -391,8 +394,12 @@ def forecast(
     else:
         sets = normalise_sets(parameter_sets)
     if max_sets is not None:
+        if max_sets < 1:
+            raise ForecastError(f"the number of parameter sets must be at least 1, got {max_sets}")
         sets = thin_sets(sets, max_sets, seed)
-    events, path = forecast_events(sc, events_file)
+    if policy_path is not None and events_file is not None:
+        raise ForecastError("give a policy path or forecast events, not both")
+    events, path = forecast_events(sc, policy_path if policy_path is not None else events_file)
     if path is None:
         notes.append(
             f"no {FORECAST_EVENTS_FILE} in {sc.base_dir}: only the scenario's own policy events"
@@ -427,6 +434,7 @@ def forecast(
         categories=cats,
         notes=tuple(notes),
         discrepancy=sigmas,
+        conditional=policy_path is not None,
     )
 
 
@@ -441,10 +449,6 @@ def model_discrepancy(
     median against the observed series, per month (after the spin-up, up to ``horizon``) and
     per complete fiscal year (every month observed and after the spin-up; the monthly σ if
     there is none). A category whose data cannot be read gets none, with a line in ``notes``."""
-    import pandas as pd
-
-    from corredor.validation.backtest import load_observed
-    from corredor.validation.discrepancy import SPIN_UP_DAYS, log_discrepancy
 
     months = pd.DatetimeIndex([pd.Timestamp(m) for m in ens.months])
     inside = months <= pd.Timestamp(horizon)

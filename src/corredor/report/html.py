@@ -7,6 +7,7 @@ import json
 import os
 from collections.abc import Sequence
 from importlib import resources
+from importlib.metadata import version
 from pathlib import Path
 from string import Template
 
@@ -59,8 +60,6 @@ def _replica_rows(result: RunResult) -> list[list[str]]:
 
 def render_report(result: RunResult, links: Sequence[tuple[int, int]] | None = None) -> str:
     """The report as one HTML string."""
-    from corredor import __version__
-
     if links is None:
         links = read_links(result)
     meta = {
@@ -93,7 +92,7 @@ def render_report(result: RunResult, links: Sequence[tuple[int, int]] | None = N
             " the date is when its conflict starts, if after the first day)."
         )
     values = {
-        "version": _esc(__version__),
+        "version": _esc(version("corredor")),
         "title": _esc(f"Corredor — {result.scenario}"),
         "css": _resource("style.css"),
         "meta": "".join(f"<dt>{_esc(k)}</dt><dd>{_esc(v)}</dd>" for k, v in meta.items()),

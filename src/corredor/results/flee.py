@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from corredor.validation.ard import ard_per_day, ard_rescaled_per_day
+from corredor.results.ard import ard_per_day, ard_rescaled_per_day
 
 if TYPE_CHECKING:  # pandas is imported when a table is asked for, not with the package
     import pandas as pd

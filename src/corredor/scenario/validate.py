@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from corredor.scenario.builtin import builtin_flee_scenarios
+from corredor.scenario.builtin import builtin_flee_scenarios, resolve_scenario
+from corredor.scenario.corridor import summary_line, validate_corridor_scenario
+from corredor.scenario.flee.loader import expected_flee_agents, load_flee_scenario
 
 
 @dataclass(frozen=True)
@@ -38,9 +40,6 @@ def validate_scenario(
     """Check a scenario of either kind (module docstring); raise a ScenarioError or return what
     ``corredor validate`` prints."""
     if is_flee_scenario(path_or_name):
-        from corredor.scenario.builtin import resolve_scenario
-        from corredor.scenario.flee.loader import expected_flee_agents, load_flee_scenario
-
         sc = load_flee_scenario(resolve_scenario(path_or_name), days=days, hasten=hasten)
         agents = expected_flee_agents(sc)
         size = "" if agents is None else f", about {agents:,.0f} agents"
@@ -49,8 +48,6 @@ def validate_scenario(
             f"{sc.length} days from {sc.start_date}{size}"
         )
         return Validation("flee", summary, tuple(sc.warnings))
-    from corredor.scenario.corridor import summary_line, validate_corridor_scenario
-
     scenario, check = validate_corridor_scenario(path_or_name, days=days)
     summary = f"{summary_line(scenario)}; about {check.agents:,.0f} agents"
     return Validation("corridor", summary, check.warnings)

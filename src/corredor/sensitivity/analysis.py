@@ -30,14 +30,19 @@ from typing import TYPE_CHECKING, Literal, TypedDict
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
+from SALib.analyze import morris as morris_analyze
+from SALib.analyze import sobol as sobol_analyze
+from SALib.sample import morris as morris_sample
+from SALib.sample import sobol as sobol_sample
 
 from corredor.ensemble.corridor import load, run_corridor_ensemble
-from corredor.ensemble.corridor_results import CorridorEnsemble, _fresh_tmp, _replace
+from corredor.ensemble.corridor_results import CorridorEnsemble, fresh_tmp, replace_folder
 from corredor.ensemble.parameter_sets import ParameterSet
 from corredor.errors import CorredorError
+from corredor.rules.corridor.results import run_corridor
 
 if TYPE_CHECKING:
-    import pandas as pd
     from distributed import Client
 
     from corredor.ensemble.runner import Backend, Progress
@@ -48,14 +53,11 @@ FloatArray = npt.NDArray[np.float64]
 Method = Literal["morris", "sobol"]
 METHODS: tuple[str, ...] = ("morris", "sobol")
 LEDGER_PREFIX = "ledger."
-DEFAULT_OUTPUTS = (
-    "usbp_encounters_total",
-    "comar_applications",
+DEFAULT_LEDGER_OUTPUTS = (
     "ledger.stranded_person_days",
     "ledger.deportations_without_screening",
 )
-"""Outputs reported when none are given (those the scenario has; else every observable and the
-two ledger entries)."""
+"""Ledger entries reported when neither the caller nor the scenario names outputs."""
 
 
 class Problem(TypedDict):
@@ -120,7 +122,6 @@ def _unknown_output(name: str, ens: CorridorEnsemble) -> str:
 def check_outputs(scenario: CorridorScenario, outputs: Sequence[str]) -> None:
     """Fail before the analysis runs if an output is unknown (a one-day run lists the
     ledger's entries)."""
-    from corredor.rules.corridor.results import run_corridor
 
     probe = run_corridor(scenario, seed=0, days=1)
     known_obs = [str(c) for c in probe.monthly().columns]
@@ -139,11 +140,16 @@ def check_outputs(scenario: CorridorScenario, outputs: Sequence[str]) -> None:
 
 
 def default_outputs(scenario: CorridorScenario) -> list[str]:
+    """The outputs reported when none are given: the scenario's ``analysis: sensitivity:
+    outputs`` (observables it has, then its ledger entries); without observables among them,
+    every observable; without ledger entries, :data:`DEFAULT_LEDGER_OUTPUTS`."""
     names = {o.name for o in scenario.observables}
-    chosen = [o for o in DEFAULT_OUTPUTS if not o.startswith(LEDGER_PREFIX) and o in names]
+    outputs = scenario.analysis_settings().sensitivity.outputs
+    chosen = [o for o in outputs if not o.startswith(LEDGER_PREFIX) and o in names]
     if not chosen:
         chosen = [o.name for o in scenario.observables]
-    return [*chosen, *(o for o in DEFAULT_OUTPUTS if o.startswith(LEDGER_PREFIX))]
+    ledger = [o for o in outputs if o.startswith(LEDGER_PREFIX)] or list(DEFAULT_LEDGER_OUTPUTS)
+    return [*chosen, *ledger]
 
 
 # ------------------------------------------------------------------------------ problem
@@ -191,16 +197,12 @@ def design(problem: Problem, method: Method, size: int, *, levels: int, seed: in
     """SALib's sample: Morris ``size`` trajectories (``size·(k+1)`` rows) or Sobol/Saltelli
     base size ``size`` (``size·(k+2)`` rows, first-order and total indices)."""
     if method == "morris":
-        from SALib.sample import morris as morris_sample
-
         if size < 2:
             raise SensitivityError(f"Morris needs at least 2 trajectories, got {size}")
         if levels < 2 or levels % 2:
             raise SensitivityError(f"Morris levels must be even and >= 2, got {levels}")
         x = morris_sample.sample(dict(problem), size, num_levels=levels, seed=seed)
     elif method == "sobol":
-        from SALib.sample import sobol as sobol_sample
-
         if size < 2 or size & (size - 1):
             raise SensitivityError(
                 f"Sobol needs a base sample size that is a power of 2 (>= 2), got {size}"
@@ -222,7 +224,6 @@ def analyse(
     seed: int,
 ) -> pd.DataFrame:
     """Indices per output and parameter, ranked (1 = most influential: Morris μ*, Sobol ST)."""
-    import pandas as pd
 
     names = list(problem["names"])
     frames = []
@@ -238,8 +239,6 @@ def analyse(
                 cols = {k: np.nan for k in cols}
             df = pd.DataFrame({"parameter": names, **cols})
         elif method == "morris":
-            from SALib.analyze import morris as morris_analyze
-
             res = morris_analyze.analyze(
                 dict(problem), x, yj, num_levels=levels, seed=seed, print_to_console=False
             )
@@ -253,8 +252,6 @@ def analyse(
                 }
             )
         else:
-            from SALib.analyze import sobol as sobol_analyze
-
             res = sobol_analyze.analyze(
                 dict(problem), yj, calc_second_order=False, seed=seed, print_to_console=False
             )
@@ -302,7 +299,6 @@ class SensitivityResult:
         return t.sort_values(["rank", "parameter"]).head(n)
 
     def samples(self) -> pd.DataFrame:
-        import pandas as pd
 
         df = pd.DataFrame(self.x, columns=self.parameters)
         for j, out in enumerate(self.outputs):
@@ -312,7 +308,7 @@ class SensitivityResult:
     def write(self, folder: str | Path, *, command: str | None = None) -> Path:
         """``indices.csv``, ``samples.csv`` (design and outputs) and ``sensitivity.txt``."""
         folder = Path(folder)
-        tmp = _fresh_tmp(folder)
+        tmp = fresh_tmp(folder)
         self.indices.to_csv(tmp / "indices.csv", index=False)
         self.samples().to_csv(tmp / "samples.csv", index=False)
         ens = self.ensemble
@@ -328,7 +324,7 @@ class SensitivityResult:
                 strict=True,
             ):
                 fh.write(f"parameter: {name} in [{lo:g}, {hi:g}]\n")
-        return _replace(tmp, folder)
+        return replace_folder(tmp, folder)
 
 
 def sensitivity_analysis(
@@ -415,7 +411,7 @@ def runs_needed(method: str, size: int, k: int, replicas: int) -> int:
 
 
 __all__ = [
-    "DEFAULT_OUTPUTS",
+    "DEFAULT_LEDGER_OUTPUTS",
     "METHODS",
     "Problem",
     "SensitivityError",

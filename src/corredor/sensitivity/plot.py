@@ -1,9 +1,12 @@
-"""Bar charts of sensitivity indices (matplotlib, written to a PNG file)."""
+"""Bar charts of sensitivity indices (matplotlib's object API, written to a PNG file)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import numpy as np
+from matplotlib.figure import Figure
 
 if TYPE_CHECKING:
     from corredor.sensitivity.analysis import SensitivityResult
@@ -12,18 +15,10 @@ if TYPE_CHECKING:
 def plot_indices(result: SensitivityResult, path: str | Path, *, top: int = 12) -> Path:
     """One panel per output, the ``top`` parameters by rank: Morris μ* with its bootstrap
     confidence and σ, or Sobol first-order and total indices with their confidence."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-    import numpy as np
-
     outs = list(result.outputs)
     n = len(outs)
-    fig, axes = plt.subplots(
-        n, 1, figsize=(8, max(2.5, 0.32 * min(top, len(result.parameters)) + 1.2) * n)
-    )
-    axes = np.atleast_1d(axes)
+    fig = Figure(figsize=(8, max(2.5, 0.32 * min(top, len(result.parameters)) + 1.2) * n))
+    axes = np.atleast_1d(fig.subplots(n, 1))
     for ax, out in zip(axes, outs, strict=True):
         t = result.top(out, top).iloc[::-1]
         y = np.arange(len(t))
@@ -44,7 +39,6 @@ def plot_indices(result: SensitivityResult, path: str | Path, *, top: int = 12) 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path
 
 

@@ -29,7 +29,7 @@ from scipy import stats
 
 from corredor.files.read import read_text
 from corredor.results import RunResult
-from corredor.validation.ard import ard_per_day, ard_rescaled_per_day
+from corredor.results.ard import ard_per_day, ard_rescaled_per_day
 
 
 @dataclass

@@ -8,9 +8,12 @@ Each failure is a :class:`Problem` with the YAML path (or CSV file and line) and
 
 from __future__ import annotations
 
+import difflib
 from collections import Counter
 from collections.abc import Iterable
 
+from corredor.scenario.corridor.analysis_checks import check_analysis
+from corredor.scenario.corridor.bargaining_checks import check_bargaining
 from corredor.scenario.corridor.base import selector_targets
 from corredor.scenario.corridor.geography import Link
 from corredor.scenario.corridor.model import CorridorScenario
@@ -23,8 +26,6 @@ TOLERANCE = 1e-9
 
 
 def _closest(name: str, names: Iterable[str], limit: int = 8) -> str:
-    import difflib
-
     pool = sorted(names)
     close = difflib.get_close_matches(name, pool, n=3)
     if close:
@@ -303,8 +304,7 @@ class Checker:
         for i, sv in enumerate(self.s.services):
             self._check_service(("services", i), sv)
 
-    def _check_service(self, path: PathKey, sv: Service) -> None:
-        self.ref((*path, "location"), sv.location, self.locations, "location")
+    def _check_service_time(self, path: PathKey, sv: Service) -> None:
         st = sv.service_time
         if st.model == "immediate" and sv.capacity is None:
             self.add(
@@ -335,6 +335,10 @@ class Checker:
                         f"{key} must be above 0",
                         fix=f"give a positive {key}",
                     )
+
+    def _check_service(self, path: PathKey, sv: Service) -> None:
+        self.ref((*path, "location"), sv.location, self.locations, "location")
+        self._check_service_time(path, sv)
         if sv.start is not None and sv.end is not None and sv.end < sv.start:
             self.add((*path, "end"), "end is before start", fix="swap or correct the dates")
         for k, cls in enumerate(sv.priority):
@@ -426,6 +430,4 @@ class Checker:
 
 def check_references(scenario: CorridorScenario) -> list[Problem]:
     """All cross-reference problems of ``scenario`` (empty when it is consistent)."""
-    from corredor.scenario.corridor.bargaining import check_bargaining
-
-    return [*Checker(scenario).run(), *check_bargaining(scenario)]
+    return [*Checker(scenario).run(), *check_bargaining(scenario), *check_analysis(scenario)]

@@ -21,7 +21,8 @@ from pydantic import ValidationError
 
 from corredor.errors import ScenarioError
 from corredor.files.read import PathKey, checked_path, excerpt
-from corredor.scenario.corridor.bargaining import check_bargaining_events
+from corredor.policy import load_events, load_timeline
+from corredor.scenario.corridor.bargaining_checks import check_bargaining_events
 from corredor.scenario.corridor.builtin import resolve_corridor_scenario
 from corredor.scenario.corridor.checks import check_references
 from corredor.scenario.corridor.geography import Link, Location
@@ -33,6 +34,7 @@ from corredor.scenario.corridor.problems import Problem, problems_from_validatio
 from corredor.scenario.corridor.runcheck import RunCheck, check_run
 from corredor.scenario.corridor.sources import check_sources
 from corredor.scenario.corridor.tables import read_table
+from corredor.scenario.corridor.vintage import check_data_horizon
 from corredor.scenario.corridor.yaml_lines import LineMap, load_yaml_with_lines
 
 
@@ -56,7 +58,7 @@ def load_corridor_scenario(path_or_name: str | Path) -> CorridorScenario:
         raise  # unreachable: raise_problems raised
     problems = [*check_references(scenario), *check_sources(scenario)]
     if not problems:
-        problems = check_observed(scenario)
+        problems = [*check_observed(scenario), *check_data_horizon(scenario)]
     raise_problems(problems, path, lines)
     scenario = scenario.model_copy(update={"events": _policy_events(scenario, lines)})
     raise_problems(check_bargaining_events(scenario), path, lines)
@@ -111,6 +113,8 @@ def _with_tables(document: dict[str, Any], path: Path, lines: LineMap) -> dict[s
         file = _reference(ref, (key,), base, path, lines, "CSV table")
         rows, row_lines = read_table(base / file, model, str(base / file), root=base)
         document[key] = {"file": file, "rows": rows, "lines": row_lines}
+    if isinstance(document.get("analysis"), str):  # the file of analysis settings
+        _reference(document["analysis"], ("analysis",), base, path, lines, "analysis settings file")
     origins = document.get("origins")
     if isinstance(origins, list):
         document["origins"] = [_with_series(o, i, path, lines) for i, o in enumerate(origins)]
@@ -173,8 +177,6 @@ def load_scenario_events(scenario: CorridorScenario, file: str | Path) -> tuple[
 
 
 def _events_of(scenario: CorridorScenario, path: Path, *, root: Path | None) -> tuple[Any, ...]:
-    from corredor.policy import load_events, load_timeline
-
     # checks every change: its parameter exists, its value stays in range on every day
     load_timeline(path, parameter_values(scenario), day0=scenario.start, root=root)
     # kept as written: a `$name` value is resolved when the run's calibration is known

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from corredor.errors import ScenarioError
-from corredor.files.read import checked_path, excerpt
+from corredor.files.read import cache_key, checked_path, excerpt
 from corredor.scenario.corridor.model import CorridorScenario
 from corredor.scenario.corridor.observables import Observable, ObservedData
-from corredor.scenario.corridor.problems import Problem
+from corredor.scenario.corridor.problems import Problem, raise_problems
 from corredor.scenario.corridor.tables import read_csv_records
 
 Records = tuple[list[str], list[tuple[int, list[str]]]]
@@ -46,14 +46,7 @@ _CACHE: dict[tuple[str, int, int], Records] = {}
 
 def _records(scenario: CorridorScenario, file: str) -> tuple[Path, Records]:
     display = str(scenario.base_dir / file)
-    real = checked_path(
-        scenario.base_dir / file, root=scenario.base_dir, display=display, what="observed data file"
-    )
-    try:
-        st = real.stat()
-        key: tuple[str, int, int] | None = (str(real), st.st_mtime_ns, st.st_size)
-    except OSError:
-        key = None  # the reader says what is wrong
+    key = cache_key(scenario.base_dir / file, root=scenario.base_dir, what="observed data file")
     if key is not None and key in _CACHE:
         return Path(display), _CACHE[key]
     records = read_csv_records(scenario.base_dir / file, display, root=scenario.base_dir)
@@ -184,7 +177,5 @@ def observed_rows(scenario: CorridorScenario, observable: Observable | int) -> l
     path, records = _records(scenario, ob.data.file)
     rows, problem = _select(scenario, i, ob.data, path, records)
     if problem is not None:
-        from corredor.scenario.corridor.problems import raise_problems
-
         raise_problems([problem], scenario.path or path, None)
     return rows

@@ -45,7 +45,9 @@ from corredor.engine.capacity import MemoryNeed, check_days, memory_need
 from corredor.errors import ScenarioError
 from corredor.files.read import excerpt
 from corredor.policy.bounds import Violation, first_bad_day, first_violation
+from corredor.policy.loading import change_line
 from corredor.policy.timeline import PolicyTimeline
+from corredor.scenario.corridor.calibrated import calibrated_parameters, calibrated_path
 from corredor.scenario.corridor.index import parameter_index, parameter_values
 from corredor.scenario.corridor.model import CorridorScenario
 from corredor.scenario.corridor.params import Param
@@ -53,10 +55,15 @@ from corredor.scenario.corridor.params import Param
 FloatArray = npt.NDArray[np.float64]
 
 #: Bytes of memory per agent of a corridor run, everything included (agent columns, their
-#: growth, queues, the recorder): the full ``mexico-us`` run (calibration v5) created 7.75
-#: million agents with a peak of 987 MiB, 200 MiB of it before the first agent
-#: (docs/reliability.md): 106 bytes an agent, rounded up.
-BYTES_PER_AGENT = 110
+#: growth, queues): the full ``mexico-us`` run (main 35e3875, extra-regional origins, no
+#: installed calibration, seed 0) created 3,798,434 agents with a peak of 900 MiB, where the
+#: same run with 1,000 people per agent (4,205 agents) peaks at 329 MiB: 158 bytes an agent,
+#: rounded up (docs/reliability.md). Calibration v5 on the earlier scenario gave 106.
+BYTES_PER_AGENT = 160
+#: Bytes of memory per simulated day besides the agents (the compiled daily parameters, the
+#: recorder's daily counts): that full-length run of 3,195 days with 4,205 agents peaks 75 MiB
+#: above a 2-day run (254 MiB).
+BYTES_PER_DAY = 24 * 1024
 #: Tolerance of a probability table's sum.
 TOLERANCE = 1e-9
 
@@ -79,8 +86,6 @@ def effective_calibration(
     scenario: CorridorScenario, calibration: Mapping[str, float] | None = None
 ) -> dict[str, float]:
     """Scenario defaults < ``calibrated.yaml`` (if any) < ``calibration``, every name known."""
-    from corredor.calibration.calibrated import calibrated_parameters  # calibrated.yaml, if any
-
     unknown = sorted(set(calibration or {}) - set(scenario.calibration))
     if unknown:
         raise ScenarioError(
@@ -153,7 +158,7 @@ def check_run(
     _check_static(scenario, index, timeline, extra_events)
     warnings = _check_tables(scenario, index, series, touched, timeline)
     agents, by_origin = expected_agents(scenario, series, T)
-    memory = memory_need(agents, BYTES_PER_AGENT)
+    memory = memory_need(agents, BYTES_PER_AGENT, T * BYTES_PER_DAY)
     warnings += _check_size(scenario, agents, by_origin, memory, T)
     return RunCheck(cal, timeline, T, agents, memory, tuple(warnings))
 
@@ -165,8 +170,6 @@ def _check_calibration_values(
     bounds: Mapping[str, tuple[float, float]],
     overrides: Mapping[str, float],
 ) -> None:
-    from corredor.calibration.calibrated import calibrated_path
-
     for name, value in cal.items():
         low, high = bounds.get(name, (-math.inf, math.inf))
         ok = isinstance(value, int | float) and not isinstance(value, bool)
@@ -262,8 +265,6 @@ def _violation_error(
     )
     line = None
     if file is not None and v.event is not None and v.change is not None:
-        from corredor.policy.loading import change_line
-
         line = change_line(file, v.event.id, v.change, root=scenario.base_dir)
     if v.event is None:
         message = f"{v.parameter} is {value} on {v.day}, outside its bounds {v.bounds_text()}"
@@ -376,8 +377,6 @@ def _check_static(
             file, who = _event_where(scenario, event, extra_events)
             line = None
             if file is not None:
-                from corredor.policy.loading import change_line
-
                 line = change_line(file, event.id, j, root=scenario.base_dir)
             raise ScenarioError(
                 file,
@@ -432,7 +431,8 @@ def expected_agents(
             people = np.asarray(series[f"caravans.{k.name}.people"], dtype=np.float64)
             d0 = (k.date - start).days
             sl = slice(max(d0, 0), max(min(d0 + k.days, days), 0))
-            by_origin[f"caravans.{k.name}"] = float(np.sum(people[sl])) / ppa
+            # spread over its days, as the run spreads it
+            by_origin[f"caravans.{k.name}"] = float(np.sum(people[sl])) / k.days / ppa
     total = float(sum(by_origin.values()))
     return (total if math.isfinite(total) else math.inf), by_origin
 

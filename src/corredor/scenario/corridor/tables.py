@@ -50,7 +50,7 @@ LINK_COLUMNS = (
     "source",
     "note",
 )
-DRIVER_COLUMNS = ("date", "driver", "value", "value_type", "source", "note")
+DRIVER_COLUMNS = ("date", "period_end", "driver", "value", "value_type", "source", "note")
 
 _REQUIRED: dict[type[BaseModel], tuple[str, ...]] = {
     Location: ("name", "kind", "country", "source"),

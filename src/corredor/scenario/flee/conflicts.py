@@ -9,6 +9,7 @@ lists by day and fails past their end).
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import numpy.typing as npt
 
 from corredor.errors import ScenarioError
 from corredor.files.read import excerpt
-from corredor.scenario.flee._csv import parse_float, read_rows
+from corredor.scenario.flee._csv import Row, parse_float, read_rows
 
 #: 3.1's threshold for "in conflict" (``> 0.000001``).
 CONFLICT_EPSILON = 0.000001
@@ -37,26 +38,14 @@ class Conflicts:
 
 
 def _closest(name: str, names: list[str]) -> str:
-    import difflib
-
     close = difflib.get_close_matches(name, names, n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def read_conflicts(
-    path: Path, display: str, names: list[str], length: int, *, root: Path | None = None
-) -> Conflicts:
-    """Read ``conflicts.csv``; it needs at least ``length`` day rows for every column.
-
-    A column naming no location is an error, except when all its values within the simulated
-    period are 0: 3.1 then never looks the name up, so the column is dropped with a warning.
-    """
-    rows = read_rows(path, display=display, root=root)
-    if not rows or rows[0].is_blank():
-        raise ScenarioError(
-            display, "the first line must be the header `#Day,<location>,…`", line=1
-        )
-    header = [h.strip() for h in rows[0].fields]
+def _header_columns(
+    header: list[str], display: str
+) -> tuple[dict[str, list[float]], dict[str, int]]:
+    """An empty column per named location of the header, and its 1-based position."""
     columns: dict[str, list[float]] = {}
     position: dict[str, int] = {}
     for i, name in enumerate(header[1:], start=2):
@@ -72,7 +61,14 @@ def read_conflicts(
         if name:
             columns[name] = []
             position[name] = i
-    for row in rows[1:]:
+    return columns, position
+
+
+def _read_values(
+    rows: list[Row], header: list[str], columns: dict[str, list[float]], display: str
+) -> None:
+    """Append each day row's values to the columns of the header."""
+    for row in rows:
         f = row.fields
         for i in range(1, len(f)):
             if i >= len(header):
@@ -93,6 +89,24 @@ def read_conflicts(
             columns[header[i]].append(
                 parse_float(f[i].strip(), display, row.line, header[i], "a conflict intensity")
             )
+
+
+def read_conflicts(
+    path: Path, display: str, names: list[str], length: int, *, root: Path | None = None
+) -> Conflicts:
+    """Read ``conflicts.csv``; it needs at least ``length`` day rows for every column.
+
+    A column naming no location is an error, except when all its values within the simulated
+    period are 0: 3.1 then never looks the name up, so the column is dropped with a warning.
+    """
+    rows = read_rows(path, display=display, root=root)
+    if not rows or rows[0].is_blank():
+        raise ScenarioError(
+            display, "the first line must be the header `#Day,<location>,…`", line=1
+        )
+    header = [h.strip() for h in rows[0].fields]
+    columns, position = _header_columns(header, display)
+    _read_values(rows[1:], header, columns, display)
 
     index = {name: i for i, name in enumerate(names)}
     kept: list[str] = []

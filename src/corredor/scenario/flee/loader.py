@@ -1,6 +1,6 @@
 """Load a Flee 3.1 scenario directory into plain arrays: :func:`load_flee_scenario`.
 
-Layout (docs/FLEE.md §2)::
+Layout (docs/flee-notes.md §2)::
 
     <scenario>/simsetting.yml            optional here (defaults), always present in FabFlee
     <scenario>/input_csv/locations.csv   required
@@ -53,7 +53,7 @@ CAMP_KINDS = ("camp", "idpcamp")
 
 @dataclass(frozen=True)
 class FleeScenario:
-    """A Flee scenario as arrays (docs/FLEE.md §2). Arrays are read-only; copy to modify.
+    """A Flee scenario as arrays (docs/flee-notes.md §2). Arrays are read-only; copy to modify.
 
     Locations (one entry per ``locations.csv`` row, in file order):
         ``names``, ``regions``, ``countries`` (empty → ``"unknown"``), ``lat`` (column 3),
@@ -149,6 +149,23 @@ class FleeScenario:
         return int(self.total_int[day]) - int(self.total_int[day - 1])
 
 
+def _settings(root: Path, hasten: int | None, warnings: list[str]) -> FleeSettings:
+    """``simsetting.yml`` (3.1's defaults when absent, with a warning), ``hasten`` replaced."""
+    settings_path = root / "simsetting.yml"
+    if settings_path.exists() or settings_path.is_symlink():
+        settings = load_settings(settings_path, root=root)
+    else:
+        settings = load_settings(None)
+        warnings.append(f"{settings_path}: not found; using Flee 3.1's default settings")
+    if hasten is not None:
+        if hasten < 1:
+            raise ScenarioError(
+                None, f"hasten is {hasten}", field="hasten", expected="a positive integer"
+            )
+        settings = settings.model_copy(update={"optimisations": Optimisations(hasten=hasten)})
+    return settings
+
+
 def load_flee_scenario(
     path: str | Path, *, hasten: int | None = None, days: int | None = None
 ) -> FleeScenario:
@@ -167,18 +184,7 @@ def load_flee_scenario(
             fix="give the folder that holds input_csv/ and source_data/",
         )
     warnings: list[str] = []
-    settings_path = root / "simsetting.yml"
-    if settings_path.exists() or settings_path.is_symlink():
-        settings = load_settings(settings_path, root=root)
-    else:
-        settings = load_settings(None)
-        warnings.append(f"{settings_path}: not found; using Flee 3.1's default settings")
-    if hasten is not None:
-        if hasten < 1:
-            raise ScenarioError(
-                None, f"hasten is {hasten}", field="hasten", expected="a positive integer"
-            )
-        settings = settings.model_copy(update={"optimisations": Optimisations(hasten=hasten)})
+    settings = _settings(root, hasten, warnings)
     scale = settings.hasten
 
     inputs = root / INPUT_DIR
@@ -356,25 +362,29 @@ def _required(inputs: Path, file_name: str) -> Path:
     path = inputs / file_name
     if not _present(path):
         raise ScenarioError(
-            path, "file not found", fix=f"add {INPUT_DIR}/{file_name} (docs/FLEE.md §2)"
+            path, "file not found", fix=f"add {INPUT_DIR}/{file_name} (docs/flee-notes.md §2)"
         )
     return path
+
+
+def _period_file(inputs: Path) -> tuple[Path, str]:
+    """conflict_period.csv (3.1's name) or else sim_period.csv, and its name."""
+    for file_name in PERIOD_FILES:
+        path = inputs / file_name
+        if _present(path):
+            return path, file_name
+    raise ScenarioError(
+        inputs / PERIOD_FILES[0],
+        "file not found (nor sim_period.csv)",
+        fix="add input_csv/conflict_period.csv with rows `StartDate,YYYY-MM-DD` and "
+        "`Length,<days>`",
+    )
 
 
 def _read_period(inputs: Path, days: int | None, root: Path) -> tuple[dt.date, int]:
     """``read_period.read_conflict_period``: ``StartDate,<date>`` and ``Length,<days>`` rows
     (case-insensitive names), from conflict_period.csv (3.1's name) or else sim_period.csv."""
-    for file_name in PERIOD_FILES:
-        path = inputs / file_name
-        if _present(path):
-            break
-    else:
-        raise ScenarioError(
-            inputs / PERIOD_FILES[0],
-            "file not found (nor sim_period.csv)",
-            fix="add input_csv/conflict_period.csv with rows `StartDate,YYYY-MM-DD` and "
-            "`Length,<days>`",
-        )
+    path, file_name = _period_file(inputs)
     display = _shown(file_name)
     start: dt.date | None = None
     length: int | None = None

@@ -21,6 +21,9 @@ from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from corredor.errors import ScenarioError
 from corredor.files.read import BOM, csv_records, decode, excerpt, read_bytes
@@ -193,10 +196,6 @@ def _agents_header(data: bytes, display: str) -> list[str] | None:
 
 def _read_agents_arrow(data: bytes, header: list[str] | None) -> tuple[object, list[object]] | None:
     """pyarrow read of well-formed files; ``None`` when any row needs the exact slow path."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.csv as pacsv
-
     width = len(header) if header is not None else 1
     names = [f"c{i}" for i in range(width)]
     irregular: list[int] = []
@@ -242,8 +241,6 @@ def _encode_agents(
     columns: list[object],
     root: Path | None,
 ) -> AgentsCsv:
-    import pyarrow as pa
-
     index = {name: i for i, name in enumerate(names)}
     encoded = pa.chunked_array(first).combine_chunks().dictionary_encode()
     found = encoded.dictionary.to_pylist()

@@ -44,6 +44,7 @@ import yaml
 
 from corredor.errors import ScenarioError
 from corredor.files.read import excerpt, load_yaml, read_text
+from corredor.scenario.corridor.horizon import DATA_HORIZON
 
 if TYPE_CHECKING:
     from corredor.scenario.corridor import CorridorScenario
@@ -67,8 +68,6 @@ _REQUIRED = ("version", "created", "command", "data_until", "loss", "parameters"
 
 
 def _horizon() -> dt.date:
-    from corredor.validation.backtest import DATA_HORIZON
-
     return DATA_HORIZON.date()
 
 
@@ -240,10 +239,7 @@ def _parameters(
     return out
 
 
-def parse_calibrated(
-    raw: Any, path: Path | None = None, scenario: CorridorScenario | None = None
-) -> Calibrated:
-    """Check a parsed calibrated document (see :func:`read_calibrated`)."""
+def _check_keys(raw: Any, path: Path | None) -> None:
     if not isinstance(raw, Mapping):
         raise _err(path, "must be a YAML mapping", None, "see docs/calibration.md for the format")
     unknown = sorted(set(map(str, raw)) - set(_KEYS))
@@ -264,6 +260,9 @@ def parse_calibrated(
         raise _err(
             path, f"{excerpt(version)} is not a version number", "version", "give an integer >= 1"
         )
+
+
+def _data_until(raw: Mapping[str, Any], path: Path | None) -> dt.date:
     until = raw["data_until"]
     if isinstance(until, str):
         try:
@@ -284,13 +283,12 @@ def parse_calibrated(
             "data_until",
             "recalibrate with --until 2021-09-30 or earlier",
         )
-    if scenario is not None and raw.get("scenario") not in (None, scenario.name):
-        raise _err(
-            path,
-            f"was made for scenario {excerpt(raw['scenario'])}, not {scenario.name!r}",
-            "scenario",
-            "recalibrate this scenario or remove the file",
-        )
+    return until
+
+
+def _ensemble(
+    raw: Mapping[str, Any], path: Path | None, scenario: CorridorScenario | None
+) -> tuple[EnsembleMember, ...]:
     members = raw.get("ensemble") or []
     if not isinstance(members, Sequence) or isinstance(members, str):
         raise _err(path, "must be a list", "ensemble", "write a list of {weight:, parameters:}")
@@ -319,18 +317,35 @@ def parse_calibrated(
                 "ensemble",
                 "normalise the weights",
             )
+    return tuple(ensemble)
+
+
+def parse_calibrated(
+    raw: Any, path: Path | None = None, scenario: CorridorScenario | None = None
+) -> Calibrated:
+    """Check a parsed calibrated document (see :func:`read_calibrated`)."""
+    _check_keys(raw, path)
+    until = _data_until(raw, path)
+    if scenario is not None and raw.get("scenario") not in (None, scenario.name):
+        raise _err(
+            path,
+            f"was made for scenario {excerpt(raw['scenario'])}, not {scenario.name!r}",
+            "scenario",
+            "recalibrate this scenario or remove the file",
+        )
+    ensemble = _ensemble(raw, path, scenario)
     study = raw.get("study") or {}
     if not isinstance(study, Mapping):
         raise _err(path, "must be a mapping", "study", "write key: value lines or remove it")
     commit = raw.get("git_commit")
     return Calibrated(
-        version=version,
+        version=raw["version"],
         created=str(raw["created"]),
         command=str(raw["command"]),
         data_until=until,
         loss=_number(raw["loss"], path, "loss"),
         parameters=_parameters(raw["parameters"], path, "parameters", scenario),
-        ensemble=tuple(ensemble),
+        ensemble=ensemble,
         git_commit=None if commit in (None, "") else str(commit),
         scenario=None if raw.get("scenario") is None else str(raw["scenario"]),
         study=dict(study),

@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from corredor.bargaining.sweep import plot_coupled
 from corredor.files.read import read_text
+from corredor.report.corridor import write_corridor_report
 
 if TYPE_CHECKING:
     from corredor.bargaining.coupled import CoupledResult
@@ -48,7 +50,6 @@ def _cell(fmt: str, value: object) -> str:
 
 def coupled_section_html(frames: Mapping[str, pd.DataFrame]) -> str:
     """The bargaining section: one table per labelled run and the chart."""
-    from corredor.bargaining.sweep import plot_coupled
 
     parts = [
         "<h2>Bargaining: the threat game on the simulation</h2>",
@@ -85,7 +86,6 @@ def write_coupled_report(
 ) -> Path:
     """The corridor report of ``result.corridor`` with the bargaining section (of ``frames``,
     default: this run's table) added."""
-    from corredor.report.corridor import write_corridor_report
 
     path = write_corridor_report(result.corridor, path)
     frames = frames if frames is not None else {result.mode: result.to_frame()}
