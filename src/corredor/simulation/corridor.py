@@ -172,6 +172,8 @@ def run_corridor(
         seconds=time.perf_counter() - t0,
         adopted_events=tuple(adopted),
         agent_days=stats.agent_days,
+        # the run check's warnings (those of arrays recompiled with adopted events too)
+        warnings=list(dict.fromkeys((*c.warnings, *st.c.warnings))),
     )
 
 

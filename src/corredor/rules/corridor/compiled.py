@@ -79,6 +79,8 @@ class Compiled(Zones, OutcomeTables, ServiceArrays, Caravans, Origins, Groups, N
     roles: dict[str, FloatArray] = field(default_factory=dict)
     # every parameter per day (dotted name -> (T,)), for reports and tests
     timeline: PolicyTimeline | None = None
+    #: what validation says the run does that a user should know (one line each)
+    warnings: tuple[str, ...] = ()
 
     @property
     def n_groups(self) -> int:
@@ -139,4 +141,5 @@ def compile_corridor(
         decision=compile_decisions(p),
         roles=compile_roles(p),
         timeline=p.timeline,
+        warnings=p.warnings,
     )

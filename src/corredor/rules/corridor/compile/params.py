@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from corredor.errors import ScenarioError
 from corredor.policy import PolicyTimeline
-from corredor.scenario.corridor import CorridorScenario, Param, parameter_index, parameter_values
+from corredor.scenario.corridor import CorridorScenario, Param, parameter_index
+from corredor.scenario.corridor.runcheck import check_run
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -35,6 +35,8 @@ class DailyParameters:
     daily: Mapping[str, Any]
     index: dict[str, Param]
     touched: set[str]
+    #: what the run check says the run does that a user should know (one line each)
+    warnings: tuple[str, ...] = ()
 
     def series(self, dotted: str) -> FloatArray:
         """A site's daily values: the site's own changes, else its calibration parameter's."""
@@ -67,34 +69,25 @@ def daily_parameters(
     days: int | None,
     extra_events: tuple[Any, ...],
 ) -> DailyParameters:
-    """The calibration (``calibration`` over the scenario's defaults; unknown names are an
-    error), the policy timeline with ``extra_events`` added, and the daily values over ``days``
-    (default: the scenario's)."""
-    cal = {**scenario.calibration_defaults(), **dict(calibration or {})}
-    unknown = sorted(set(calibration or {}) - set(scenario.calibration))
-    if unknown:
-        raise ScenarioError(
-            scenario.path,
-            f"unknown calibration parameter(s): {', '.join(unknown)}",
-            field="calibration",
-            fix="use names declared under calibration: " + ", ".join(sorted(scenario.calibration)),
-        )
-    T = scenario.days if days is None else int(days)
-    if T < 1:
-        raise ValueError("days must be >= 1")
-    start = scenario.start
-    base = parameter_values(scenario, cal)
-    timeline = PolicyTimeline(
-        (*scenario.events, *extra_events), base, day0=start, file=scenario.path
+    """The calibration (``calibration`` over the scenario's defaults; the rules read no file, so
+    no ``calibrated.yaml`` in between), the policy timeline with ``extra_events`` added, and the
+    daily values over ``days`` (default: the scenario's). Everything is checked first by the
+    one validation of ``corredor validate`` and of every run
+    (:func:`corredor.scenario.corridor.runcheck.check_run`: known calibration names, every
+    parameter inside its bounds on every day, sizes); it raises a ``ScenarioError``."""
+    check = check_run(
+        scenario, calibration, days=days, extra_events=extra_events, calibrated_file=False
     )
-    daily = timeline.daily(start, start + dt.timedelta(days=T))
+    start = scenario.start
+    daily = check.timeline.daily(start, start + dt.timedelta(days=check.days))
     return DailyParameters(
         scenario=scenario,
-        calibration=cal,
+        calibration=check.calibration,
         start=start,
-        days=T,
-        timeline=timeline,
+        days=check.days,
+        timeline=check.timeline,
         daily=daily,
         index=parameter_index(scenario),
-        touched={c.parameter for e in timeline.events for c in e.changes},
+        touched={c.parameter for e in check.timeline.events for c in e.changes},
+        warnings=check.warnings,
     )
