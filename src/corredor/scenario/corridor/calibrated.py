@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from corredor.errors import ScenarioError
-from corredor.files.read import excerpt, load_yaml, read_text
+from corredor.files.read import excerpt, load_yaml, read_bytes, read_text
 from corredor.scenario.corridor.horizon import DATA_HORIZON
 
 if TYPE_CHECKING:
@@ -404,7 +404,7 @@ def resolve_calibration(
         name=name,
         values=dict(cal.parameters),
         path=cal.path,
-        sha256=hashlib.sha256(cal.path.read_bytes()).hexdigest(),
+        sha256=hashlib.sha256(read_bytes(cal.path, what="calibrated file")).hexdigest(),
         version=cal.version,
     )
 
