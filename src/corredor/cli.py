@@ -21,7 +21,6 @@ from corredor.errors import CorredorError
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from corredor.progress import Bar
     from corredor.results import RunResult
 
 EXIT_INPUT = 2
@@ -156,30 +155,43 @@ def _print_summary(result: RunResult) -> None:
     _console().print(table)
 
 
-class _ProgressCallback:
-    """Adapts ``corredor.run``'s ``progress(replica, day, days)`` to a progress bar."""
-
-    def __init__(self, bar: Bar, replicas: int) -> None:
-        self.bar = bar
-        self.replicas = replicas
-        self.done: dict[int, int] = {}
-
-    def __call__(self, replica: int, day: int, days: int) -> None:
-        self.done[replica] = max(self.done.get(replica, 0), min(day + 1, days))
-        self.bar.update(
-            total=days * self.replicas,
-            completed=sum(self.done.values()),
-            description=f"replica {replica + 1}/{self.replicas}",
-        )
-
-
-def _run(scenario: str, show_progress: bool, **kwargs: Any) -> RunResult:
-    from corredor.api import run as corredor_run
+@contextmanager
+def _progress(show: bool, unit: str) -> Iterator[Any]:
+    """A progress bar fed by the use cases' ``progress(done, total, what)``."""
     from corredor.progress import progress_bar
 
-    with progress_bar(show_progress, "replica-days") as bar:
-        callback = None if bar is None else _ProgressCallback(bar, kwargs["replicas"])
-        return corredor_run(scenario, progress=callback, **kwargs)
+    with progress_bar(show, unit, times=unit != "days") as bar:
+        if bar is None:
+            yield None
+            return
+
+        def callback(done: float, total: float, what: str) -> None:
+            bar.update(completed=done, total=total, description=what)
+
+        yield callback
+
+
+def _command_line() -> str:
+    import shlex
+    import sys
+
+    return shlex.join(["corredor", *sys.argv[1:]])
+
+
+def _parse_set(values: list[str] | None) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for item in values or []:
+        name, sep, value = item.partition("=")
+        try:
+            number = float(value)
+        except ValueError:
+            number = math.nan
+        if not sep or not name.strip() or not math.isfinite(number):
+            raise CorredorError(
+                f"--set {item!r}: write NAME=VALUE with a number, e.g. usbp_hazard=4"
+            )
+        out[name.strip()] = number
+    return out
 
 
 @app.command()
@@ -188,24 +200,26 @@ def run(
     scenario: Annotated[
         str,
         typer.Argument(
-            metavar="SCENARIO", help="A Flee scenario directory or a built-in scenario name."
+            metavar="SCENARIO",
+            help="A built-in scenario (corredor scenarios), a corridor scenario YAML or a Flee "
+            "scenario folder.",
         ),
     ],
     *,
     seed: Annotated[int, typer.Option(help="Seed of the first replica (replica k: seed+k).")] = 0,
     replicas: Annotated[int, typer.Option(min=1, help="Number of replicas.")] = 1,
     out: Annotated[
-        Path, typer.Option("--out", "--store", help="Results store directory.")
+        Path, typer.Option("--store", "--out", help="Results store directory.")
     ] = DEFAULT_STORE,
     days: DaysOpt = None,
     hasten: Annotated[
-        int | None, typer.Option(min=1, help="Divide populations and data by this (Flee).")
+        int | None, typer.Option(min=1, help="Flee: divide populations and data by this.")
     ] = None,
     flee31_quirks: Annotated[
         bool | None,
         typer.Option(
             "--flee31-quirks/--no-flee31-quirks",
-            help="Reproduce Flee 3.1's known bugs (default: the scenario's setting).",
+            help="Flee: reproduce Flee 3.1's known bugs (default: the scenario's setting).",
             show_default=False,
         ),
     ] = None,
@@ -216,7 +230,7 @@ def run(
         bool,
         typer.Option(
             "--parallel",
-            help="Decisions in a movement pass see the counts at the start of the pass "
+            help="Flee: decisions in a movement pass see the counts at the start of the pass "
             "(Flee's MPI semantics), so agents move on all threads.",
         ),
     ] = False,
@@ -238,30 +252,49 @@ def run(
     ] = False,
     report: Annotated[
         Path | None,
-        typer.Option(help="Corridor scenarios: also write an HTML report to this file."),
+        typer.Option(help="Also write the run's HTML report to this file."),
     ] = None,
     png: Annotated[
         Path | None,
-        typer.Option(
-            "--png",
-            help="Corridor scenarios: also save a two-panel picture (encounters observed vs "
-            "simulated; people stranded in border cities) to this PNG file.",
-        ),
+        typer.Option("--png", help="Also write the run's main figure to this PNG file."),
     ] = None,
     events: Annotated[
-        list[Path] | None,
+        list[str] | None,
         typer.Option(
+            "--event",
             "--events",
-            help="Corridor scenarios: add the policy events of this YAML/CSV file (repeatable), "
+            metavar="FILE",
+            help="Corridor: add the policy events of this YAML/CSV file (repeatable), "
             "e.g. counterfactuals/safe_third_country.yaml of the built-in mexico-us.",
         ),
     ] = None,
+    without_events: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--without-event",
+            metavar="ID",
+            help="Corridor: leave out the scenario's policy event with this id (repeatable).",
+        ),
+    ] = None,
+    set_values: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            metavar="NAME=VALUE",
+            help="Corridor: set a lever or parameter (repeatable), checked against its range.",
+        ),
+    ] = None,
+    calibration: Annotated[
+        str,
+        typer.Option(
+            metavar="NAME|FILE|RUN",
+            help="Corridor: 'shipped' (the scenario's calibrated.yaml), 'none' (hand-set "
+            "defaults), a calibrated.yaml or a stored calibration run.",
+        ),
+    ] = "shipped",
     uncalibrated: Annotated[
         bool,
-        typer.Option(
-            "--uncalibrated",
-            help="Corridor scenarios: ignore calibrated.yaml, run the hand-set defaults.",
-        ),
+        typer.Option("--uncalibrated", help="Corridor: the same as --calibration none."),
     ] = False,
     validation: Annotated[
         Path | None,
@@ -274,62 +307,90 @@ def run(
         ),
     ] = None,
 ) -> None:
-    """Run a scenario, print a summary and save the results to the store.
-
-    A corridor scenario (``mexico-us``, a scenario YAML or a folder with scenario.yaml) prints
-    observed vs simulated for each observable and the ledger, and writes its tables to
-    ``OUT/<scenario>-seed<SEED>/`` (and an HTML report with ``--report``).
-    """
+    """Run a scenario of either kind (Flee or corridor), print a summary and store the result
+    in the results store (list it with `corredor runs`, report it with `corredor report`)."""
     with _errors(ctx):
-        if _is_corridor(scenario):
-            _run_corridor(
-                scenario,
-                seed=seed,
-                days=days,
-                out=out,
-                report=report,
-                show_plan=show_plan,
-                show_progress=not no_progress,
-                events=events or [],
-                png=png,
-                replicas=replicas,
-                workers=workers,
-                scheduler=scheduler,
-                uncalibrated=uncalibrated,
-                validation=validation,
-            )
-            return
-        if validation is not None:
-            raise CorredorError("--validation goes with --report, for a corridor scenario")
-        from corredor.scenario.builtin import resolve_scenario
-
-        resolve_scenario(scenario)  # fail fast on a bad name or path
-        if show_plan:
-            from corredor.rules.flee.model import describe_plan
-
-            print(describe_plan(scenario))
-            return
+        from corredor.app import ReportRequest, RunRequest
+        from corredor.app import report as make_report
+        from corredor.app import run as run_use_case
+        from corredor.app.requests import applies_to
+        from corredor.app.scenarios import scenario_kind
         from corredor.store import ResultsStore
 
+        fields: dict[str, Any] = {
+            "scenario": scenario,
+            "seed": seed,
+            "replicas": replicas,
+            "days": days,
+            "threads": threads,
+            "workers": workers,
+            "scheduler": scheduler,
+            "hasten": hasten,
+            "flee31_quirks": flee31_quirks,
+            "parallel": parallel,
+            "calibration": "none" if uncalibrated else calibration,
+            "set": _parse_set(set_values),
+            "without_events": without_events or [],
+            "events": events or [],
+        }
+        request = RunRequest(**fields)
+        kind = scenario_kind(scenario)
+        applies_to(request, kind, scenario)
+        if show_plan:
+            _show_plan(kind, scenario)
+            return
+        if validation is not None and report is None:
+            raise CorredorError("--validation FILE shows the back-test in the report: add --report")
+        if validation is not None:
+            from corredor.validation.backtest import read_table
+
+            read_table(validation)  # errors before a long run
+        several = kind == "corridor" and (replicas > 1 or workers is not None or scheduler)
+        if several and (report is not None or png is not None):
+            raise CorredorError(
+                "--report, --png and --validation show a single corridor run; drop --replicas, "
+                "--workers and --scheduler, or run `corredor report RUN` on the ensemble"
+            )
         store = ResultsStore(out)  # fail fast on an unusable store, before a long run
-        result = _run(
-            scenario,
-            not no_progress,
-            seed=seed,
-            replicas=replicas,
-            days=days,
-            hasten=hasten,
-            flee31_quirks=flee31_quirks,
-            threads=threads,
-            parallel=parallel,
-            workers=workers,
-            scheduler=scheduler,
-        )
-        for warning in result.warnings:
-            _console(stderr=True).print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
-        _print_summary(result)
-        run_id = store.save(result)
-        print(f"saved run {run_id} in {store.path(run_id)}")
+        unit = "replica-days" if kind == "flee" else ("runs" if several else "days")
+        with _progress(not no_progress, unit) as progress:
+            stored = run_use_case(request, store, progress, command=_command_line())
+        if stored.kind == "flee":
+            for warning in stored.notes:
+                _console(stderr=True).print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+            _print_summary(stored.result)
+        elif stored.kind == "corridor":
+            _print_corridor(stored.result, stored.notes)
+        else:
+            _print_ensemble(stored)
+        print(f"saved run {stored.run_id} in {stored.path}")
+        if report is not None or png is not None:
+            made = make_report(
+                ReportRequest(
+                    run=stored.run_id,
+                    output=str(report) if report is not None else str(stored.path / "report.html"),
+                    png=None if png is None else str(png),
+                    validation=None if validation is None else str(validation),
+                ),
+                store,
+            )
+            if report is not None:
+                print(f"report: {made.html}")
+            if made.png is not None:
+                print(f"picture: {made.png}")
+
+
+def _show_plan(kind: str, scenario: str) -> None:
+    if kind == "corridor":
+        from corredor.rules.corridor.results import describe_corridor_plan
+
+        print(describe_corridor_plan())
+        return
+    from corredor.rules.flee.model import describe_plan
+    from corredor.scenario.builtin import resolve_scenario
+
+    resolve_scenario(scenario)  # fail fast on a bad name or path
+    print(describe_plan(scenario))
 
 
 def _cell(v: float) -> str:
@@ -338,92 +399,13 @@ def _cell(v: float) -> str:
     return f"{v:.2f}" if abs(v) < 10 else f"{v:,.0f}"
 
 
-def _is_corridor(scenario: str) -> bool:
-    from corredor.scenario.corridor import builtin_corridor_scenarios
-
-    path = Path(scenario)
-    if scenario in builtin_corridor_scenarios():
-        return True
-    return path.suffix in (".yaml", ".yml") or (path / "scenario.yaml").is_file()
-
-
-def _run_corridor(
-    scenario: str,
-    *,
-    seed: int,
-    days: int | None,
-    out: Path,
-    report: Path | None,
-    show_plan: bool,
-    show_progress: bool,
-    events: list[Path],
-    png: Path | None = None,
-    replicas: int = 1,
-    workers: int | None = None,
-    scheduler: str | None = None,
-    uncalibrated: bool = False,
-    validation: Path | None = None,
-) -> None:
+def _print_corridor(result: Any, notes: list[str]) -> None:
     from rich.table import Table
 
-    from corredor.rules.corridor.results import describe_corridor_plan, run_corridor
-    from corredor.scenario.corridor import load_corridor_scenario, load_scenario_events
-
-    if show_plan:
-        print(describe_corridor_plan())
-        return
-    backtest = None
-    if validation is not None:
-        from corredor.validation.backtest import read_table
-
-        if report is None:
-            raise CorredorError("--validation FILE shows the back-test in the report: add --report")
-        backtest = read_table(validation)  # errors before a long run
-    if replicas > 1 or workers is not None or scheduler is not None:
-        from corredor.ensemble.corridor_cli import ensemble_command
-
-        if report is not None or png is not None:
-            raise CorredorError(
-                "--report, --png and --validation show a single corridor run; drop --replicas, "
-                "--workers and --scheduler, or read the ensemble's bands_*.csv"
-            )
-
-        ensemble_command(
-            _console(),
-            scenario=scenario,
-            replicas=replicas,
-            seed=seed,
-            workers=workers,
-            scheduler=scheduler,
-            days=days,
-            sets="uncalibrated" if uncalibrated else "point",
-            max_sets=None,
-            events=events,
-            out=out,
-            show_progress=show_progress,
-        )
-        return
-    sc = load_corridor_scenario(scenario)  # errors before a long run
-    calibration = None
-    if uncalibrated:
-        from corredor.calibration import uncalibrated as hand_set
-
-        calibration = hand_set(sc)  # explicit values override calibrated.yaml
-    extra = tuple(e for f in events for e in load_scenario_events(sc, f))
-    tag = "".join(f"-{Path(f).stem}" for f in events)
     console = _console()
-    from corredor.progress import progress_bar
-
-    with progress_bar(show_progress, description="days", times=False) as bar:
-        result = run_corridor(
-            sc,
-            seed=seed,
-            days=days,
-            extra_events=extra,
-            calibration=calibration,
-            progress=None if bar is None else lambda d, n: bar.update(completed=d + 1, total=n),
-        )
-    table = Table(title=f"{sc.name}: observed vs simulated", title_justify="left")
+    for note in notes:
+        console.print(f"[yellow]note:[/yellow] {note}", highlight=False)
+    table = Table(title=f"{result.scenario}: observed vs simulated", title_justify="left")
     for col in ("observable", "rows", "observed", "simulated", "sim/obs", "corr"):
         table.add_column(col, justify="left" if col == "observable" else "right")
     for r in result.fit_table().itertuples(index=False):
@@ -433,7 +415,7 @@ def _run_corridor(
             f"{r.observed:,.0f}",
             f"{r.simulated:,.0f}",
             f"{r.ratio:.2f}",
-            _cell(float(r.correlation)),  # type: ignore[arg-type]
+            _cell(float(r.correlation)),
         )
     console.print(table)
     ledger = result.ledger()
@@ -448,19 +430,42 @@ def _run_corridor(
     console.print(lt)
     for label, value in result.summary_rows():
         console.print(f"{label}: {value}", highlight=False)
-    folder = result.write(out / f"{sc.name}{tag}-seed{seed}")
-    print(f"wrote {folder}")
-    if report is not None:
-        from corredor.report.corridor import write_corridor_report
 
-        path = write_corridor_report(
-            result, report, backtest=backtest, backtest_source=str(validation or "")
+
+def _print_ensemble(stored: Any) -> None:
+    from corredor.ensemble.corridor_cli import PRINTED_LEDGER, PRINTED_OBSERVABLES, print_bands
+    from corredor.ensemble.corridor_results import compare_corridor
+
+    console = _console()
+    if not console.is_terminal:  # piped or redirected: do not squeeze the tables
+        console.width = max(console.width, 150)
+    for note in stored.notes:
+        console.print(f"[yellow]note:[/yellow] {note}", highlight=False)
+    base = stored.result
+    obs = tuple(o for o in PRINTED_OBSERVABLES if o in base.observables) or base.observables[:5]
+    print_bands(console, base, "annual", obs, f"{base.scenario}: median [5 %, 95 %] per year")
+    print_bands(console, base, "ledger", PRINTED_LEDGER, "Human-cost ledger: median [5 %, 95 %]")
+    if "counterfactual" in stored.extra:
+        cmp = compare_corridor(base, stored.extra["counterfactual"])
+        print_bands(
+            console,
+            base,
+            "annual",
+            obs,
+            "Counterfactual − history, paired by run: median [5 %, 95 %]",
+            frame=cmp.bands("annual"),
         )
-        print(f"report: {path}")
-    if png is not None:
-        from corredor.report.corridor import save_headline_png
-
-        print(f"picture: {save_headline_png(result, png)}")
+        print_bands(
+            console,
+            base,
+            "ledger",
+            PRINTED_LEDGER,
+            "Ledger, counterfactual − history: median [5 %, 95 %]",
+            frame=cmp.bands("ledger"),
+        )
+        print(f"saved the counterfactual as {stored.children['counterfactual']}")
+    for k, v in base.summary_rows():
+        console.print(f"{k}: {v}", highlight=False)
 
 
 # ------------------------------------------------------------------------------------ runs
@@ -468,43 +473,57 @@ def _run_corridor(
 def runs(
     ctx: typer.Context,
     store_dir: StoreOpt = DEFAULT_STORE,
+    kind: Annotated[
+        str | None, typer.Option(help="Only results of this kind (flee, corridor, …).")
+    ] = None,
+    scenario: Annotated[str | None, typer.Option(help="Only results of this scenario.")] = None,
 ) -> None:
-    """List the runs in the results store."""
+    """List the results in the store (every kind), oldest first."""
     with _errors(ctx):
         from rich.table import Table
 
-        from corredor.store import ResultsStore
-        from corredor.store.store import CATALOGUE_FILE
+        from corredor.app import ListRequest, list_runs
+        from corredor.store import ResultsStore, is_store
 
-        if not (store_dir / CATALOGUE_FILE).is_file():
+        if not is_store(store_dir):
             print(f"no runs in {store_dir} (no results store there)")
             return
-
-        df = ResultsStore(store_dir).list()
+        request = ListRequest.model_validate({"kind": kind, "scenario": scenario})
+        df = list_runs(request, ResultsStore(store_dir))
         if df.empty:
             print(f"no runs in {store_dir}")
             return
         table = Table(title=f"Runs in {store_dir}", title_justify="left")
         table.add_column("run id", no_wrap=True)
-        for col in ("scenario", "created (UTC)", "replicas", "days"):
+        for col in ("kind", "scenario", "created (UTC)", "seeds", "days", "parent"):
             table.add_column(col)
-        for col in ("ARD", "rescaled ARD", "seconds"):
+        for col in ("ARD", "seconds"):
             table.add_column(col, justify="right")
         for row in df.itertuples(index=False):
+            seeds = str(row.seeds)
             table.add_row(
                 str(row.run_id),
+                str(row.kind),
                 str(row.scenario),
                 str(row.created),
-                str(row.replicas),
+                seeds if len(seeds) < 16 else seeds[:14] + "…",
                 str(row.days),
-                f"{row.ard:.4f}",
-                f"{row.ard_rescaled:.4f}",
-                f"{row.seconds:.2f}",
+                str(row.parent or ""),
+                _number(row.ard, "{:.4f}"),
+                _number(row.seconds, "{:.2f}"),
             )
         console = _console()
         if not console.is_terminal:  # piped: do not squeeze the table into 80 columns
             console.width = 200
         console.print(table)
+
+
+def _number(value: object, fmt: str) -> str:
+    try:
+        x = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "–"
+    return fmt.format(x) if math.isfinite(x) else "–"
 
 
 # ---------------------------------------------------------------------------------- report
@@ -514,10 +533,10 @@ def report(
     run_ref: Annotated[
         str,
         typer.Argument(
-            metavar="RUN_ID_OR_DIR",
-            help="A run id (or a unique prefix, or 'latest') in the store, or a run directory.",
+            metavar="RUN",
+            help="A stored run: its id, a unique prefix of it, or 'latest'.",
         ),
-    ],
+    ] = "latest",
     output: Annotated[
         Path | None,
         typer.Option("-o", "--output", help="HTML file to write (default: <run dir>/report.html)."),
@@ -525,32 +544,39 @@ def report(
     store_dir: StoreOpt = DEFAULT_STORE,
     png: Annotated[
         Path | None,
-        typer.Option("--png", help="Also write the camp-curves figure to this PNG file."),
+        typer.Option("--png", help="Also write the run's main figure to this PNG file."),
+    ] = None,
+    validation: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE",
+            help="Corridor runs: show this back-test table (backtest.csv of `corredor "
+            "validate-model`) in the report's Validation section.",
+        ),
     ] = None,
 ) -> None:
-    """Write the HTML report of a stored run."""
+    """Write the HTML report of a stored run of any kind, after the fact."""
     with _errors(ctx):
+        from corredor.app import ReportRequest
+        from corredor.app import report as make_report
         from corredor.errors import RunError
-        from corredor.report import save_figure_png, write_report
-        from corredor.store import ResultsStore
-        from corredor.store.layout import SUMMARY_FILE, read_run_dir
-        from corredor.store.store import CATALOGUE_FILE
+        from corredor.store import ResultsStore, is_store
 
-        candidate = Path(run_ref)
-        if (candidate / SUMMARY_FILE).is_file():
-            run_dir = candidate
-        elif (store_dir / CATALOGUE_FILE).is_file():
-            store = ResultsStore(store_dir)
-            run_dir = store.path(store.resolve(run_ref))
-        else:
-            raise RunError(
-                f"{run_ref}: not a run directory, and there is no results store in {store_dir}"
-            )
-        result = read_run_dir(run_dir)
-        path = write_report(result, output if output is not None else run_dir / "report.html")
-        print(f"report written to {path}")
-        if png is not None:
-            print(f"figure written to {save_figure_png(result, png)}")
+        folder = Path(run_ref)
+        if not is_store(store_dir) and not (folder / "summary.json").is_file():
+            raise RunError(f"{run_ref}: there is no results store in {store_dir}")
+        made = make_report(
+            ReportRequest(
+                run=run_ref,
+                output=None if output is None else str(output),
+                png=None if png is None else str(png),
+                validation=None if validation is None else str(validation),
+            ),
+            ResultsStore(store_dir) if is_store(store_dir) else None,
+        )
+        print(f"report written to {made.html}")
+        if made.png is not None:
+            print(f"figure written to {made.png}")
 
 
 # ------------------------------------------------------------------------------- scenarios

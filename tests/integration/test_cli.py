@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-import corredor.api
+import corredor.app.simulation
 from corredor.cli import app
 from corredor.errors import ScenarioError
 from corredor.results import RunResult
@@ -135,16 +135,15 @@ def test_usage_error_exits_2() -> None:
 def test_run_with_fake_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[dict[str, Any]] = []
 
-    def fake_run(scenario: str, **kwargs: Any) -> RunResult:
-        calls.append({"scenario": scenario, **kwargs})
-        progress = kwargs.get("progress")
-        for r in range(kwargs["replicas"]):
+    def fake_run(request: Any, progress: Any = None) -> RunResult:
+        calls.append({**request.model_dump(), "progress": progress})
+        for r in range(request.replicas):
             for t in range(5):
                 if progress is not None:
-                    progress(r, t, 5)
-        return fake_result(replicas=kwargs["replicas"])
+                    progress(r * 5 + t + 1, 5 * request.replicas, f"replica {r + 1}")
+        return fake_result(replicas=request.replicas)
 
-    monkeypatch.setattr(corredor.api, "run", fake_run)
+    monkeypatch.setattr(corredor.app.simulation, "run_flee_request", fake_run)
     store = tmp_path / "runs"
     args = ["run", "mali2012", "--replicas", "2", "--seed", "7", "--out", str(store)]
     result = runner.invoke(app, [*args, "--days", "5", "--no-flee31-quirks", "--threads", "1"])
@@ -178,20 +177,20 @@ def test_run_with_fake_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_errors_from_the_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def bad_input(scenario: str, **kwargs: Any) -> RunResult:
+    def bad_input(request: Any, progress: Any = None) -> RunResult:
         raise ScenarioError("x/input_csv/routes.csv", "unknown location 'Zeta'", line=4)
 
-    def bug(scenario: str, **kwargs: Any) -> RunResult:
+    def bug(request: Any, progress: Any = None) -> RunResult:
         raise RuntimeError("kaboom")
 
     args = ["run", "mali2012", "--no-progress", "--out", str(tmp_path / "runs")]
-    monkeypatch.setattr(corredor.api, "run", bad_input)
+    monkeypatch.setattr(corredor.app.simulation, "run_flee_request", bad_input)
     result = runner.invoke(app, args)
     assert result.exit_code == 2
     assert "error: x/input_csv/routes.csv, line 4: unknown location 'Zeta'" in result.stderr
     assert "Traceback" not in result.output
 
-    monkeypatch.setattr(corredor.api, "run", bug)
+    monkeypatch.setattr(corredor.app.simulation, "run_flee_request", bug)
     result = runner.invoke(app, args)
     assert result.exit_code == 1
     assert "kaboom" in result.stderr and "bug" in result.stderr

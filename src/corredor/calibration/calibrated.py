@@ -33,8 +33,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +41,8 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from corredor.errors import ScenarioError
+from corredor.files.atomic import write_text
+from corredor.results.provenance import git_commit
 
 if TYPE_CHECKING:
     from corredor.scenario.corridor import CorridorScenario
@@ -339,55 +339,6 @@ def parse_calibrated(
 
 
 # ------------------------------------------------------------------------------ saving
-def git_commit(directory: str | Path | None = None) -> str | None:
-    """The commit checked out in the git work tree holding ``directory`` (default: this
-    package), read from ``.git`` without running git; None outside a checkout."""
-    where = (Path(directory) if directory is not None else Path(__file__).parent).resolve()
-    for folder in (where, *where.parents):
-        dotgit = folder / ".git"
-        if dotgit.is_file():  # a linked work tree or submodule: "gitdir: <path>"
-            text = dotgit.read_text(encoding="utf-8", errors="replace").strip()
-            if not text.startswith("gitdir:"):
-                return None
-            dotgit = (folder / text.removeprefix("gitdir:").strip()).resolve()
-        if dotgit.is_dir():
-            return _read_head(dotgit)
-    return None
-
-
-def _read_head(gitdir: Path) -> str | None:
-    try:
-        head = (gitdir / "HEAD").read_text(encoding="utf-8").strip()
-    except OSError:
-        return None
-    if not head.startswith("ref:"):
-        return head if _is_sha(head) else None
-    ref = head.removeprefix("ref:").strip()
-    common = gitdir
-    if (gitdir / "commondir").is_file():  # linked work trees keep refs in the common folder
-        common = (gitdir / (gitdir / "commondir").read_text(encoding="utf-8").strip()).resolve()
-    for base in (gitdir, common):
-        try:
-            sha = (base / ref).read_text(encoding="utf-8").strip()
-        except OSError:
-            continue
-        if _is_sha(sha):
-            return sha
-    try:
-        packed = (common / "packed-refs").read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return None
-    for line in packed:
-        parts = line.split()
-        if len(parts) == 2 and parts[1] == ref and _is_sha(parts[0]):
-            return parts[0]
-    return None
-
-
-def _is_sha(text: str) -> bool:
-    return len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)
-
-
 def save_calibrated(
     path: str | Path,
     *,
@@ -442,17 +393,7 @@ def save_calibrated(
         "# rerun the command below. Values override the scenario's calibration: defaults.\n"
         + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text(path, text)
     _CACHE.clear()
     return Calibrated(**{**checked.__dict__, "path": path})
 

@@ -1,0 +1,183 @@
+"""Provenance: where a stored result came from, enough to reproduce it.
+
+Every result in the store carries a :class:`Provenance`: the kind of run, the scenario (name,
+path and a SHA-256 of the content of every file it reads), every parameter value used, the
+calibration (its name, file and the file's SHA-256), the policy events added (files, their
+SHA-256 and event ids) or removed (ids), the seeds, the code (package version and git commit
+when run from a checkout) and the request or command that made it.
+
+>>> prov = Provenance(kind="corridor", scenario="mexico-us", seeds=[0])   # doctest: +SKIP
+>>> prov.code.version                                                    # doctest: +SKIP
+'0.1.0'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import platform
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "CalibrationUsed",
+    "CodeVersion",
+    "EventsFile",
+    "Provenance",
+    "code_version",
+    "files_sha256",
+    "git_commit",
+    "sha256_file",
+]
+
+_CHUNK = 1 << 20
+
+
+def sha256_file(path: Path) -> str:
+    """The SHA-256 of a file's bytes (hex)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def files_sha256(base: Path, files: Iterable[Path]) -> str:
+    """One SHA-256 over several files: their paths relative to ``base`` and their contents, in
+    sorted order (the same files with the same bytes give the same digest anywhere)."""
+    digest = hashlib.sha256()
+    entries = sorted({(p.relative_to(base).as_posix(), p) for p in files})
+    for rel, path in entries:
+        digest.update(rel.encode() + b"\0" + sha256_file(path).encode() + b"\n")
+    return digest.hexdigest()
+
+
+# -------------------------------------------------------------------------------- git
+def git_commit(directory: str | Path | None = None) -> str | None:
+    """The commit checked out in the git work tree holding ``directory`` (default: this
+    package), read from ``.git`` without running git; None outside a checkout."""
+    where = (Path(directory) if directory is not None else Path(__file__).parent).resolve()
+    for folder in (where, *where.parents):
+        dotgit = folder / ".git"
+        if dotgit.is_file():  # a linked work tree or submodule: "gitdir: <path>"
+            text = dotgit.read_text(encoding="utf-8", errors="replace").strip()
+            if not text.startswith("gitdir:"):
+                return None
+            dotgit = (folder / text.removeprefix("gitdir:").strip()).resolve()
+        if dotgit.is_dir():
+            return _read_head(dotgit)
+    return None
+
+
+def _read_head(gitdir: Path) -> str | None:
+    try:
+        head = (gitdir / "HEAD").read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    if not head.startswith("ref:"):
+        return head if _is_sha(head) else None
+    ref = head.removeprefix("ref:").strip()
+    common = gitdir
+    if (gitdir / "commondir").is_file():  # linked work trees keep refs in the common folder
+        common = (gitdir / (gitdir / "commondir").read_text(encoding="utf-8").strip()).resolve()
+    for base in (gitdir, common):
+        try:
+            sha = (base / ref).read_text(encoding="utf-8").strip()
+        except OSError:
+            continue
+        if _is_sha(sha):
+            return sha
+    try:
+        packed = (common / "packed-refs").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    for line in packed:
+        parts = line.split()
+        if len(parts) == 2 and parts[1] == ref and _is_sha(parts[0]):
+            return parts[0]
+    return None
+
+
+def _is_sha(text: str) -> bool:
+    return len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)
+
+
+# ------------------------------------------------------------------------------- models
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class CodeVersion(_Model):
+    """The code that made a result."""
+
+    package: str = "corredor"
+    version: str
+    git_commit: str | None = None
+    python: str = ""
+
+
+def code_version() -> CodeVersion:
+    """This installation's package version and git commit (None outside a checkout)."""
+    from corredor import __version__
+
+    return CodeVersion(
+        version=__version__, git_commit=git_commit(), python=platform.python_version()
+    )
+
+
+class CalibrationUsed(_Model):
+    """The calibration a corridor run used.
+
+    ``name``: ``shipped`` (the scenario's own ``calibrated.yaml``), ``none`` (the scenario's
+    hand-set defaults), ``file`` (a calibrated file given by path) or ``run`` (a calibration
+    stored in the results store, ``run_id``). ``file`` and ``sha256``: the file read, if any.
+    """
+
+    name: str
+    file: str | None = None
+    sha256: str | None = None
+    run_id: str | None = None
+
+
+class EventsFile(_Model):
+    """A file of policy events added to a run: its path, SHA-256 and the ids of its events."""
+
+    file: str
+    sha256: str
+    ids: list[str] = Field(default_factory=list)
+
+
+class Provenance(_Model):
+    """Where a stored result came from (module docstring). Every field is plain JSON."""
+
+    kind: str
+    scenario: str
+    scenario_path: str = ""
+    scenario_sha256: str | None = None
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    overrides: dict[str, float] = Field(default_factory=dict)
+    calibration: CalibrationUsed | None = None
+    events_added: list[EventsFile] = Field(default_factory=list)
+    events_removed: list[str] = Field(default_factory=list)
+    seeds: list[int] = Field(default_factory=list)
+    days: int | None = None
+    code: CodeVersion = Field(default_factory=code_version)
+    request: dict[str, Any] | None = None
+    command: str | None = None
+    created: str = Field(
+        default_factory=lambda: dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    )
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = self.model_dump(mode="json")
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> Provenance | None:
+        """A provenance read back from the store (None for runs stored without one)."""
+        if not data:
+            return None
+        return cls.model_validate(dict(data))
