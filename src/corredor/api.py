@@ -48,7 +48,7 @@ def run(
     workers: int | None = None,
     scheduler: str | None = None,
     calibration: str = "shipped",
-    set: Mapping[str, float] | None = None,  # noqa: A002 - the option's name everywhere
+    set: Mapping[str, float] | None = None,
     without_events: Sequence[str] = (),
     events: Sequence[str | Path] = (),
     store: str | Path | ResultsStore | None = None,

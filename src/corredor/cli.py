@@ -171,13 +171,6 @@ def _progress(show: bool, unit: str) -> Iterator[Any]:
         yield callback
 
 
-def _command_line() -> str:
-    import shlex
-    import sys
-
-    return shlex.join(["corredor", *sys.argv[1:]])
-
-
 def _parse_set(values: list[str] | None) -> dict[str, float]:
     out: dict[str, float] = {}
     for item in values or []:
@@ -354,7 +347,8 @@ def run(
         store = ResultsStore(out)  # fail fast on an unusable store, before a long run
         unit = "replica-days" if kind == "flee" else ("runs" if several else "days")
         with _progress(not no_progress, unit) as progress:
-            stored = run_use_case(request, store, progress, command=_command_line())
+            command = request.command_line("run")
+            stored = run_use_case(request, store, progress, command=command)
         if stored.kind == "flee":
             for warning in stored.notes:
                 _console(stderr=True).print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
@@ -785,39 +779,66 @@ def ensemble(
     seed: Annotated[int, typer.Option(help="First seed (seeds seed … seed+replicas-1).")] = 0,
     sets: SetsOpt = "point",
     max_sets: MaxSetsOpt = None,
-    events: Annotated[
-        list[Path] | None,
+    counterfactual: Annotated[
+        list[str] | None,
         typer.Option(
-            "--events",
-            help="Counterfactual policy events (YAML/CSV, repeatable): runs it too, with the "
-            "same sets and seeds, and reports the paired difference.",
+            metavar="FILE",
+            help="Also run with the policy events of this file added (same sets and seeds) "
+            "and store the paired difference; repeatable.",
         ),
     ] = None,
+    events: Annotated[
+        list[str] | None,
+        typer.Option("--event", metavar="FILE", help="Add these policy events (repeatable)."),
+    ] = None,
+    without_events: Annotated[
+        list[str] | None,
+        typer.Option("--without-event", metavar="ID", help="Leave out this policy event."),
+    ] = None,
+    set_values: Annotated[
+        list[str] | None,
+        typer.Option("--set", metavar="NAME=VALUE", help="Set a lever or parameter."),
+    ] = None,
+    calibration: Annotated[
+        str, typer.Option(metavar="NAME|FILE|RUN", help="'shipped', 'none', a file or a run.")
+    ] = "shipped",
     days: DaysOpt = None,
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
-    out: Annotated[Path, typer.Option("--out", help="Output directory.")] = DEFAULT_STORE,
+    out: StoreOpt = DEFAULT_STORE,
     no_progress: NoProgressOpt = False,
 ) -> None:
     """Corridor ensemble: parameter sets × replicas with common random numbers; median and
-    50/90 % bands of every observable and ledger entry (docs/scale-out.md)."""
+    50/90 % bands of every observable and ledger entry (docs/scale-out.md), stored."""
     with _errors(ctx):
-        from corredor.ensemble.corridor_cli import ensemble_command
+        from corredor.app import EnsembleRequest
+        from corredor.app import ensemble as ensemble_use_case
+        from corredor.store import ResultsStore
 
-        ensemble_command(
-            _console(),
-            scenario=scenario,
-            replicas=replicas,
-            seed=seed,
-            workers=workers,
-            scheduler=scheduler,
-            days=days,
-            sets=sets,
-            max_sets=max_sets,
-            events=events or [],
-            out=out,
-            show_progress=not no_progress,
+        request = EnsembleRequest.model_validate(
+            {
+                "scenario": scenario,
+                "replicas": replicas,
+                "seed": seed,
+                "sets": sets,
+                "max_sets": max_sets,
+                "counterfactual": counterfactual or [],
+                "events": events or [],
+                "without_events": without_events or [],
+                "set": _parse_set(set_values),
+                "calibration": calibration,
+                "days": days,
+                "workers": workers,
+                "scheduler": scheduler,
+            }
         )
+        store = ResultsStore(out)
+        with _progress(not no_progress, "runs") as progress:
+            stored = ensemble_use_case(
+                request, store, progress, command=request.command_line("ensemble")
+            )
+        _print_ensemble(stored)
+        print(f"saved run {stored.run_id} in {stored.path}")
 
 
 @app.command()

@@ -14,7 +14,10 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from corredor.app import load
 from corredor.cli import app
+from corredor.ensemble import compare_corridor
+from corredor.store import ResultsStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from corridor_dirs import policy_event
@@ -128,8 +131,10 @@ def test_run_with_replicas_writes_bands(tiny: Path, tmp_path: Path) -> None:
         "run", str(tiny), "--replicas", "2", "--days", "30", "--out", str(tmp_path), "--seed", "4"
     )
     assert code == 0, out
-    folder = tmp_path / "tiny-test-corridor-ensemble-seed4x2"
-    bands = pd.read_csv(folder / "bands_monthly.csv")
+    store = ResultsStore(tmp_path)
+    runs = store.list()
+    assert list(runs["kind"]) == ["corridor-ensemble"] and runs["seeds"][0] == "4,5"
+    bands = store.record("latest").table("bands_monthly")
     assert {"month", "observable", "p05", "p25", "median", "p75", "p95"} <= set(bands.columns)
 
 
@@ -150,24 +155,29 @@ def test_ensemble_with_a_counterfactual_reports_the_paired_difference(
         "2",
         "--days",
         "30",
-        "--events",
+        "--counterfactual",
         str(cf),
-        "--out",
+        "--store",
         str(tmp_path),
         "--sets",
         "uncalibrated",
     )
     assert code == 0, out
     assert "Counterfactual − history" in out
-    folder = tmp_path / "tiny-test-corridor-cf-ensemble-seed0x2"
-    diff = pd.read_csv(folder / "difference" / "diff_monthly.csv")
+    store = ResultsStore(tmp_path)
+    runs = store.list().set_index("label")
+    history, counterfactual = runs.loc["history", "run_id"], runs.loc["counterfactual", "run_id"]
+    assert runs.loc["counterfactual", "parent"] == history
+    assert store.children(history) == [counterfactual]
+    ens_a, ens_b = load(store, history), load(store, counterfactual)
+    diff = compare_corridor(ens_a, ens_b).bands("monthly")
     ex = diff[diff["observable"] == "expulsions"]
     assert (ex["p05"] > 0).all()
-    assert (folder / "counterfactual" / "bands_ledger.csv").is_file()
+    assert "bands_ledger" in store.record(counterfactual).tables
 
 
 def test_ensemble_bad_input(tiny: Path, tmp_path: Path) -> None:
-    code, out = invoke("ensemble", str(tiny), "--events", str(tmp_path / "none.yaml"))
+    code, out = invoke("ensemble", str(tiny), "--counterfactual", str(tmp_path / "none.yaml"))
     assert_input_error(code, out, "not found")
     code, out = invoke("ensemble", str(tiny), "--sets", "all")
     assert_input_error(code, out, "--sets")

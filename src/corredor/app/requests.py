@@ -24,6 +24,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+import shlex
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -132,6 +133,32 @@ class Request(BaseModel):
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
+    def flag(self, name: str) -> str:
+        """The command-line option of a field (``--event`` for ``events``)."""
+        extra = type(self).model_fields[name].json_schema_extra
+        flag = extra.get("flag") if isinstance(extra, dict) else None
+        return str(flag) if flag else "--" + name.replace("_", "-")
+
+    def command_line(self, command: str, positional: tuple[str, ...] = ("scenario",)) -> str:
+        """The ``corredor`` command that makes this request (options at their defaults left
+        out), e.g. ``corredor run mexico-us --days 30 --set usbp_hazard=4``."""
+        words = ["corredor", *command.split(), *(str(getattr(self, p)) for p in positional)]
+        for name, value in sorted(self.given().items()):
+            if name in positional:
+                continue
+            flag = self.flag(name)
+            if isinstance(value, bool):
+                words.append(flag if value else "--no-" + flag.removeprefix("--"))
+            elif isinstance(value, dict):
+                for k, v in value.items():
+                    words += [flag, f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"]
+            elif isinstance(value, list | tuple):
+                for v in value:
+                    words += [flag, str(v)]
+            else:
+                words += [flag, str(value)]
+        return shlex.join(words)
+
     def given(self) -> dict[str, Any]:
         """The fields set explicitly and different from their defaults."""
         out = {}
@@ -149,8 +176,7 @@ def applies_to(request: Request, kind: ScenarioKind, scenario: str) -> None:
         extra = type(request).model_fields[name].json_schema_extra
         applies = extra.get("applies") if isinstance(extra, dict) else None
         if applies is not None and applies != kind:
-            flag = extra.get("flag") if isinstance(extra, dict) else None
-            flag = flag or "--" + name.replace("_", "-")
+            flag = request.flag(name)
             raise InapplicableOptionError(
                 f"{flag} ({name}=) applies to {applies} scenarios only; {scenario} is a "
                 f"{kind} scenario"

@@ -95,7 +95,7 @@ def atomic_file(path: Path, mode: Literal["w", "wb"] = "w") -> Iterator[IO[Any]]
     tmp = _temporary_name(path)
     try:
         encoding = "utf-8" if mode == "w" else None
-        with open(tmp, mode, encoding=encoding) as fh:  # noqa: SIM115 - kept open for the caller
+        with open(tmp, mode, encoding=encoding) as fh:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
