@@ -110,12 +110,30 @@ def _errors(ctx: typer.Context) -> Iterator[None]:
     except Exception as exc:
         if _debug_enabled(ctx):
             raise
+        request_problem = _request_error(exc)
+        if request_problem is not None:  # a request's field out of bounds or choices
+            _print_error(request_problem)
+            raise typer.Exit(EXIT_INPUT) from None
         _print_error(f"internal error: {type(exc).__name__}: {exc}")
         _console(stderr=True).print(
             "This is a bug in Corredor. Please report it with the command you ran; "
             "rerun with --debug (or CORREDOR_DEBUG=1) to see the traceback."
         )
         raise typer.Exit(EXIT_BUG) from None
+
+
+def _request_error(exc: Exception) -> str | None:
+    """The one-line message of a request's validation error (None for any other error)."""
+    from pydantic import ValidationError
+
+    from corredor.app import requests
+
+    if not isinstance(exc, ValidationError):
+        return None
+    model = getattr(requests, exc.title, None)
+    if not (isinstance(model, type) and issubclass(model, requests.Request)):
+        return None
+    return str(requests.request_error(exc, model))
 
 
 def _version(value: bool) -> None:

@@ -27,7 +27,7 @@ import re
 import shlex
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from corredor.errors import CorredorError
 
@@ -48,6 +48,7 @@ __all__ = [
     "SensitivityRequest",
     "applies_to",
     "parse_until",
+    "request_error",
 ]
 
 ScenarioKind = Literal["flee", "corridor"]
@@ -72,6 +73,24 @@ class RequestError(CorredorError):
 
 class InapplicableOptionError(RequestError):
     """An option given for a scenario of the kind it does not apply to."""
+
+
+def request_error(exc: ValidationError, model: type[BaseModel]) -> RequestError:
+    """One line per wrong field of a request, naming its command-line option: what the
+    command line prints after ``error:`` (the web service answers 422 with the same text)."""
+    lines = []
+    for err in exc.errors():
+        loc = [str(x) for x in err.get("loc", ())]
+        name = loc[0] if loc else ""
+        field = model.model_fields.get(name)
+        extra = field.json_schema_extra if field is not None else None
+        flag = extra.get("flag") if isinstance(extra, dict) else None
+        label = str(flag) if flag else ("--" + name.replace("_", "-") if name else "request")
+        value = err.get("input")
+        shown = "" if isinstance(value, dict) or value is None else f" {value!r}"
+        message = str(err.get("msg", "is not valid"))
+        lines.append(f"{label}{shown}: {message[0].lower()}{message[1:]}")
+    return RequestError("; ".join(lines) or str(exc))
 
 
 def option(
