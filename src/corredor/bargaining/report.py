@@ -91,5 +91,6 @@ def write_coupled_report(
     section = coupled_section_html(frames)
     end = text.rfind("</body>")
     text = text[:end] + section + "\n" + text[end:] if end >= 0 else text + section
-    path.write_text(text, encoding="utf-8")
-    return path
+    from corredor.files.atomic import write_text
+
+    return write_text(path, text)

@@ -87,8 +87,11 @@ def _save(fig: Figure, path: str | Path | None) -> None:
     if path is not None:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
 
+        from corredor.files.atomic import atomic_file
+
         FigureCanvasAgg(fig)
-        fig.savefig(Path(path), dpi=150)
+        with atomic_file(Path(path), "wb") as fh:
+            fig.savefig(fh, format="png", dpi=150)
 
 
 def plot_sweep(

@@ -63,6 +63,7 @@ import pandas as pd
 from corredor.calibration.calibrated import Calibrated, EnsembleMember, save_calibrated
 from corredor.calibration.loss import LossReport, Targets, check_until, weights_for
 from corredor.errors import CorredorError
+from corredor.files.atomic import write_csv, write_text
 
 if TYPE_CHECKING:
     import optuna
@@ -546,9 +547,7 @@ def _open_study(out: Path, settings: Mapping[str, Any], resume: bool) -> optuna.
             )
     out.mkdir(parents=True, exist_ok=True)
     if not meta.exists():
-        tmp = meta.with_suffix(".tmp")
-        tmp.write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
-        tmp.replace(meta)
+        write_text(meta, json.dumps(settings, indent=2) + "\n")
     storage = JournalStorage(JournalFileBackend(str(journal)))
     return optuna.create_study(
         study_name=_study_name(settings),
@@ -599,8 +598,9 @@ def calibrate(
 
     Writes into ``out``: the study journal, ``study.json`` (settings), ``trials.csv`` and
     ``calibrated.yaml``; with ``install``, also ``calibrated.yaml`` next to the scenario's YAML
-    (what the scenario then runs with by default). ``trials`` is the total number of complete
-    trials wanted (counting those of a resumed study); ``batch`` trials are evaluated at a time
+    (what the scenario then runs with by default) — refused for a scenario shipped inside the
+    package: a calibration never changes the installed package. ``trials`` is the total number
+    of complete trials wanted (counting those of a resumed study); ``batch`` trials are evaluated at a time
     on ``workers`` local processes (or on the Dask cluster at ``scheduler``); ``threads`` numba
     threads per worker. ``base``: a calibrated file whose point fit replaces the scenario
     defaults of the parameters not fitted here and starts those fitted (a fit in stages: levels
@@ -624,6 +624,11 @@ def calibrate(
     last = check_until(until)
     if last <= sc.start + dt.timedelta(days=60):
         raise CalibrationError(f"--until {last} leaves no data after the spin-up to fit")
+    if install and _in_package(sc):
+        raise CalibrationError(
+            f"{sc.name} ships with Corredor: its calibrated.yaml is never rewritten by a "
+            "calibration; the fit goes to the output folder (run with --calibration FOLDER)"
+        )
     if install and last != check_until(None):
         raise CalibrationError(
             f"a fit to data up to {last} is a study, not the scenario's calibration: it is "
@@ -805,10 +810,7 @@ def calibrate(
             raise CalibrationError("the scenario was not read from a file: nowhere to install")
         cal = save_calibrated(target, **kwargs)
         written.append(target)
-    tf = trials_frame(records)
-    tmp = out / (TRIALS_FILE + ".tmp")
-    tf.to_csv(tmp, index=False)
-    tmp.replace(out / TRIALS_FILE)
+    write_csv(out / TRIALS_FILE, trials_frame(records))
     return CalibrationResult(
         scenario=sc.name,
         parameters=params,
@@ -824,6 +826,16 @@ def calibrate(
         failed=failed,
         written=tuple(written),
     )
+
+
+def _in_package(scenario: CorridorScenario) -> bool:
+    """Whether the scenario's files are inside the installed package (a built-in scenario)."""
+    from importlib import resources
+
+    if scenario.path is None:
+        return False
+    package = Path(str(resources.files("corredor"))).resolve()
+    return package in Path(scenario.path).resolve().parents
 
 
 def _ordinal(study: optuna.Study) -> int:

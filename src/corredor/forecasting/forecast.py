@@ -40,8 +40,6 @@ import numpy as np
 from corredor.ensemble.corridor import load, run_corridor_ensemble
 from corredor.ensemble.corridor_results import (
     CorridorEnsemble,
-    _fresh_tmp,
-    _replace,
     weighted_quantiles,
 )
 from corredor.ensemble.parameter_sets import (
@@ -50,6 +48,7 @@ from corredor.ensemble.parameter_sets import (
     normalise_sets,
 )
 from corredor.errors import CorredorError, ScenarioError
+from corredor.files.atomic import new_folder
 from corredor.forecasting.categories import CategoryMap, forecast_categories
 from corredor.validation.discrepancy import mixture_quantiles
 
@@ -303,32 +302,34 @@ class Forecast:
         ``parameter_sets.csv`` and ``forecast.txt`` (what was run; categories left out) to
         ``folder``."""
         folder = Path(folder)
-        tmp = _fresh_tmp(folder)
-        self.encounters().to_csv(tmp / "forecast.csv", index=False)
-        self.fiscal_years().to_csv(tmp / "forecast_fiscal_years.csv", index=False)
-        self.ledger_bands().to_csv(tmp / "forecast_ledger.csv", index=False)
-        self.events_table().to_csv(tmp / "forecast_events.csv", index=False)
-        self.ensemble.parameter_table().to_csv(tmp / "parameter_sets.csv", index=False)
-        with open(tmp / "forecast.txt", "w", encoding="utf-8") as fh:
-            if command:
-                fh.write(f"command: {command}\n")
-            for k, v in self.summary_rows():
-                fh.write(f"{k}: {v}\n")
-            for cat in self.categories.categories:
-                fh.write(
-                    f"category: {cat.component} / {cat.citizenship} / {cat.demographic} "
-                    f"= {' + '.join(cat.observables)}\n"
-                )
-            for name, why in self.categories.skipped:
-                fh.write(f"not in forecast.csv: {name} ({why})\n")
-            for key, (monthly, yearly) in self.discrepancy.items():
-                fh.write(
-                    f"model discrepancy: {' / '.join(key)}: σ {monthly:.3f} per month, "
-                    f"{yearly:.3f} per fiscal year (in-sample log-RMSE of the ensemble median)\n"
-                )
-            for note in (*self.notes, *self.ensemble.warnings):
-                fh.write(f"note: {note}\n")
-        return _replace(tmp, folder)
+        with new_folder(folder) as tmp:
+            self.encounters().to_csv(tmp / "forecast.csv", index=False)
+            self.fiscal_years().to_csv(tmp / "forecast_fiscal_years.csv", index=False)
+            self.ledger_bands().to_csv(tmp / "forecast_ledger.csv", index=False)
+            self.events_table().to_csv(tmp / "forecast_events.csv", index=False)
+            self.ensemble.parameter_table().to_csv(tmp / "parameter_sets.csv", index=False)
+            (tmp / "forecast.txt").write_text(self.description(command), encoding="utf-8")
+        return folder
+
+    def description(self, command: str | None = None) -> str:
+        """What was run (the text of ``forecast.txt``): the command, the summary, the
+        categories, the model discrepancy and the notes."""
+        lines = [f"command: {command}"] if command else []
+        lines += [f"{k}: {v}" for k, v in self.summary_rows()]
+        for cat in self.categories.categories:
+            lines.append(
+                f"category: {cat.component} / {cat.citizenship} / {cat.demographic} "
+                f"= {' + '.join(cat.observables)}"
+            )
+        for name, why in self.categories.skipped:
+            lines.append(f"not in forecast.csv: {name} ({why})")
+        for key, (monthly, yearly) in self.discrepancy.items():
+            lines.append(
+                f"model discrepancy: {' / '.join(key)}: σ {monthly:.3f} per month, "
+                f"{yearly:.3f} per fiscal year (in-sample log-RMSE of the ensemble median)"
+            )
+        lines += [f"note: {note}" for note in (*self.notes, *self.ensemble.warnings)]
+        return "".join(line + "\n" for line in lines)
 
 
 def _labels(ens: CorridorEnsemble) -> str:

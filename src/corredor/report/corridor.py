@@ -134,10 +134,12 @@ def _stranded_panel(ax: Any, result: CorridorResult, title: str) -> None:
 
 
 def save_headline_png(result: CorridorResult, path: str | Path) -> Path:
+    from corredor.files.atomic import atomic_file
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     fig = headline_figure(result)
-    fig.savefig(path, dpi=110, bbox_inches="tight")
+    with atomic_file(path, "wb") as fh:
+        fig.savefig(fh, format="png", dpi=110, bbox_inches="tight")
     import matplotlib.pyplot as plt
 
     plt.close(fig)
@@ -308,6 +310,6 @@ def write_corridor_report(
         f"<img alt='map' src='{_png(map_figure(result))}'>",
         "</body></html>",
     ]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(parts), encoding="utf-8")
-    return path
+    from corredor.files.atomic import write_text
+
+    return write_text(path, "\n".join(parts))

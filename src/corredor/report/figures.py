@@ -542,10 +542,12 @@ def figure_svg(fig: Figure, prefix: str) -> str:
 
 def save_png(fig: Figure, path: Path, dpi: int = 150) -> Path:
     """Write the figure as PNG with the Agg renderer."""
+    from corredor.files.atomic import atomic_file
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     FigureCanvasAgg(fig)
-    fig.savefig(path, format="png", dpi=dpi)
+    with atomic_file(path, "wb") as fh:
+        fig.savefig(fh, format="png", dpi=dpi)
     return path
 
 

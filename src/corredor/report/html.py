@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
@@ -118,13 +117,6 @@ def write_report(
     result: RunResult, path: str | Path, links: Sequence[tuple[int, int]] | None = None
 ) -> Path:
     """Write the report to ``path`` (atomically: a temporary file, then a rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = render_report(result, links)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    from corredor.files.atomic import write_text
+
+    return write_text(Path(path), render_report(result, links))

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import os
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -330,29 +328,24 @@ class CorridorResult:
 
     # ------------------------------------------------------------------ files
     def write(self, folder: str | Path) -> Path:
-        """Write the run's tables (CSV + Parquet) to ``folder``: into a temporary sibling first,
-        renamed into place at the end, so a killed run leaves no half-written folder."""
+        """Write the run's tables (CSV + Parquet) to the new folder ``folder``, as a whole
+        (:func:`corredor.files.atomic.new_folder`: a killed run leaves no half-written folder,
+        and an existing folder is never replaced). The results store keeps runs too
+        (``corredor run``, ``ResultsStore.save``)."""
+        from corredor.files.atomic import new_folder
+
         folder = Path(folder)
-        tmp = folder.with_name(f".{folder.name}.tmp-{os.getpid()}")
-        if tmp.exists():
-            shutil.rmtree(tmp)
-        tmp.mkdir(parents=True)
-        self.observed_vs_simulated().to_csv(tmp / "observed_vs_simulated.csv", index=False)
-        self.fit_table().to_csv(tmp / "fit.csv", index=False)
-        self.monthly().to_csv(tmp / "monthly.csv", index_label="month")
-        self.ledger().to_csv(tmp / "ledger.csv")
-        self.border_city_stranded().to_parquet(tmp / "stranded.parquet")
-        self.events_frame().to_parquet(tmp / "events.parquet")
-        self.people_vs_events().to_csv(tmp / "people_vs_events.csv", index_label="fiscal_year")
-        with open(tmp / "run.txt", "w") as fh:
-            for k, v in self.summary_rows():
-                fh.write(f"{k}: {v}\n")
-        for f in tmp.iterdir():
-            with open(f, "rb") as fh:
-                os.fsync(fh.fileno())
-        if folder.exists():
-            shutil.rmtree(folder)
-        os.replace(tmp, folder)
+        with new_folder(folder) as tmp:
+            self.observed_vs_simulated().to_csv(tmp / "observed_vs_simulated.csv", index=False)
+            self.fit_table().to_csv(tmp / "fit.csv", index=False)
+            self.monthly().to_csv(tmp / "monthly.csv", index_label="month")
+            self.ledger().to_csv(tmp / "ledger.csv")
+            self.border_city_stranded().to_parquet(tmp / "stranded.parquet")
+            self.events_frame().to_parquet(tmp / "events.parquet")
+            self.people_vs_events().to_csv(tmp / "people_vs_events.csv", index_label="fiscal_year")
+            (tmp / "run.txt").write_text(
+                "".join(f"{k}: {v}\n" for k, v in self.summary_rows()), encoding="utf-8"
+            )
         return folder
 
 

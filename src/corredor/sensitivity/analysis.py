@@ -32,9 +32,10 @@ import numpy as np
 import numpy.typing as npt
 
 from corredor.ensemble.corridor import load, run_corridor_ensemble
-from corredor.ensemble.corridor_results import CorridorEnsemble, _fresh_tmp, _replace
+from corredor.ensemble.corridor_results import CorridorEnsemble
 from corredor.ensemble.parameter_sets import ParameterSet
 from corredor.errors import CorredorError
+from corredor.files.atomic import new_folder
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -312,23 +313,28 @@ class SensitivityResult:
     def write(self, folder: str | Path, *, command: str | None = None) -> Path:
         """``indices.csv``, ``samples.csv`` (design and outputs) and ``sensitivity.txt``."""
         folder = Path(folder)
-        tmp = _fresh_tmp(folder)
-        self.indices.to_csv(tmp / "indices.csv", index=False)
-        self.samples().to_csv(tmp / "samples.csv", index=False)
+        with new_folder(folder) as tmp:
+            self.indices.to_csv(tmp / "indices.csv", index=False)
+            self.samples().to_csv(tmp / "samples.csv", index=False)
+            (tmp / "sensitivity.txt").write_text(self.description(command), encoding="utf-8")
+        return folder
+
+    def description(self, command: str | None = None) -> str:
+        """What was run (the text of ``sensitivity.txt``)."""
         ens = self.ensemble
-        with open(tmp / "sensitivity.txt", "w", encoding="utf-8") as fh:
-            if command:
-                fh.write(f"command: {command}\n")
-            fh.write(f"scenario: {self.scenario}\nmethod: {self.method}\n")
-            fh.write(f"design rows: {len(self.x)}\nseeds: {list(ens.seeds)}\n")
-            fh.write(f"runs: {ens.runs}\ndays: {ens.days}\nwall time: {ens.wall_seconds:.1f} s\n")
-            for name, (lo, hi) in zip(
-                self.parameters,
-                self.problem["bounds"],
-                strict=True,
-            ):
-                fh.write(f"parameter: {name} in [{lo:g}, {hi:g}]\n")
-        return _replace(tmp, folder)
+        lines = [f"command: {command}"] if command else []
+        lines += [
+            f"scenario: {self.scenario}",
+            f"method: {self.method}",
+            f"design rows: {len(self.x)}",
+            f"seeds: {list(ens.seeds)}",
+            f"runs: {ens.runs}",
+            f"days: {ens.days}",
+            f"wall time: {ens.wall_seconds:.1f} s",
+        ]
+        for name, (lo, hi) in zip(self.parameters, self.problem["bounds"], strict=True):
+            lines.append(f"parameter: {name} in [{lo:g}, {hi:g}]")
+        return "".join(line + "\n" for line in lines)
 
 
 def sensitivity_analysis(

@@ -41,9 +41,11 @@ def plot_indices(result: SensitivityResult, path: str | Path, *, top: int = 12) 
         ax.legend(loc="lower right", fontsize=8)
     fig.suptitle(f"{result.scenario}: {result.method} sensitivity", x=0.01, ha="left")
     fig.tight_layout()
+    from corredor.files.atomic import atomic_file
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
+    with atomic_file(path, "wb") as fh:
+        fig.savefig(fh, format="png", dpi=110)
     plt.close(fig)
     return path
 

@@ -479,10 +479,9 @@ def display_table(table: pd.DataFrame) -> pd.DataFrame:
 
 def write_table(table: pd.DataFrame, path: str | Path) -> Path:
     """Save a back-test table (:data:`COLUMNS`) as CSV, for :func:`read_table`."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    table[COLUMNS].to_csv(path, index=False)
-    return path
+    from corredor.files.atomic import write_csv
+
+    return write_csv(Path(path), table[COLUMNS])
 
 
 def read_table(path: str | Path) -> pd.DataFrame:

@@ -189,5 +189,6 @@ def table_text(rows: Iterable[BaseModel], columns: Sequence[str]) -> str:
 
 
 def write_table(path: Path, rows: Iterable[BaseModel], model: type[BaseModel]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(table_text(rows, COLUMNS[model]), encoding="utf-8")
+    from corredor.files.atomic import write_text
+
+    write_text(path, table_text(rows, COLUMNS[model]))
