@@ -600,17 +600,18 @@ def calibrate(
     ``calibrated.yaml``; with ``install``, also ``calibrated.yaml`` next to the scenario's YAML
     (what the scenario then runs with by default) — refused for a scenario shipped inside the
     package: a calibration never changes the installed package. ``trials`` is the total number
-    of complete trials wanted (counting those of a resumed study); ``batch`` trials are evaluated at a time
-    on ``workers`` local processes (or on the Dask cluster at ``scheduler``); ``threads`` numba
-    threads per worker. ``base``: a calibrated file whose point fit replaces the scenario
-    defaults of the parameters not fitted here and starts those fitted (a fit in stages: levels
-    first, then the rest); the file written holds both. ``agent_budget``: a trial that creates
-    more than this many times the agents of the study's first complete trial (the scenario's
-    defaults), or keeps more than this many times its agent-days active (people kept waiting
-    for long), checked every day on a linear ramp after the first year (``run_corridor``'s
-    ``max_agents`` and ``max_agent_days``), is stopped and told to the sampler as pruned — a
-    parameter set that far from the data would run for long and teach the sampler nothing a
-    pruned trial does not (0: no budget). Returns a :class:`CalibrationResult`.
+    of complete trials wanted (counting those of a resumed study); ``batch`` trials are
+    evaluated at a time on ``workers`` local processes (or on the Dask cluster at
+    ``scheduler``); ``threads`` numba threads per worker. ``base``: a calibrated file whose
+    point fit replaces the scenario defaults of the parameters not fitted here and starts those
+    fitted (a fit in stages: levels first, then the rest); the file written holds both.
+    ``agent_budget``: a trial that creates more than this many times the agents of the study's
+    first complete trial (the scenario's defaults), or keeps more than this many times its
+    agent-days active (people kept waiting for long), checked every day on a linear ramp after
+    the first year (``run_corridor``'s ``max_agents`` and ``max_agent_days``), is stopped and
+    told to the sampler as pruned — a parameter set that far from the data would run for long
+    and teach the sampler nothing a pruned trial does not (0: no budget). Returns a
+    :class:`CalibrationResult`.
     """
     import optuna
 
