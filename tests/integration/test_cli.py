@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 import corredor.app.simulation
 from corredor.cli import app
@@ -101,8 +101,10 @@ def fake_result(replicas: int = 2, days: int = 5) -> RunResult:
 def test_scenarios_lists_builtins() -> None:
     result = runner.invoke(app, ["scenarios"])
     assert result.exit_code == 0, result.output
-    assert result.stdout.split() == scenarios()
-    assert "mali2012" in result.stdout
+    rows = [line.split("\t") for line in result.stdout.splitlines()]
+    kinds = {name: kind for name, kind, _ in rows}
+    assert {n for n, k in kinds.items() if k == "flee"} == set(scenarios())
+    assert kinds["mexico-us"] == "corridor"
 
 
 def test_python_m_corredor() -> None:
@@ -116,10 +118,11 @@ def test_python_m_corredor() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert "mali2012" in proc.stdout.split()
+    assert "mexico-us" in proc.stdout.split()
 
 
 def test_unknown_scenario_exits_2(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["run", str(tmp_path / "nope"), "--out", str(tmp_path / "runs")])
+    result = runner.invoke(app, ["run", str(tmp_path / "nope"), "--store", str(tmp_path / "runs")])
     assert result.exit_code == 2
     assert result.stderr.startswith("error: ")
     assert "nope" in result.stderr
@@ -145,7 +148,7 @@ def test_run_with_fake_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 
     monkeypatch.setattr(corredor.app.simulation, "run_flee_request", fake_run)
     store = tmp_path / "runs"
-    args = ["run", "mali2012", "--replicas", "2", "--seed", "7", "--out", str(store)]
+    args = ["run", "mali2012", "--replicas", "2", "--seed", "7", "--store", str(store)]
     result = runner.invoke(app, [*args, "--days", "5", "--no-flee31-quirks", "--threads", "1"])
     assert result.exit_code == 0, result.output
     assert calls[0]["seed"] == 7 and calls[0]["days"] == 5 and calls[0]["threads"] == 1
@@ -183,7 +186,7 @@ def test_errors_from_the_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     def bug(request: Any, progress: Any = None) -> RunResult:
         raise RuntimeError("kaboom")
 
-    args = ["run", "mali2012", "--no-progress", "--out", str(tmp_path / "runs")]
+    args = ["run", "mali2012", "--no-progress", "--store", str(tmp_path / "runs")]
     monkeypatch.setattr(corredor.app.simulation, "run_flee_request", bad_input)
     result = runner.invoke(app, args)
     assert result.exit_code == 2
@@ -225,7 +228,7 @@ def test_malformed_scenario_names_file_and_line(tmp_path: Path) -> None:
     lines[2] = "Beta,North,Xland,north,1.5,town,,8000"  # line 3: latitude is not a number
     locations.write_text("\n".join(lines) + "\n")
     result = runner.invoke(
-        app, ["run", str(scenario), "--no-progress", "--out", str(tmp_path / "runs")]
+        app, ["run", str(scenario), "--no-progress", "--store", str(tmp_path / "runs")]
     )
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith("error: ")
@@ -239,7 +242,7 @@ def test_run_tiny_scenario(tmp_path: Path) -> None:
     scenario = write_tiny_scenario(tmp_path / "tiny")
     store = tmp_path / "runs"
     result = runner.invoke(
-        app, ["run", str(scenario), "--replicas", "2", "--no-progress", "--out", str(store)]
+        app, ["run", str(scenario), "--replicas", "2", "--no-progress", "--store", str(store)]
     )
     assert result.exit_code == 0, result.output
     assert "tiny" in result.stdout and "saved run" in result.stdout

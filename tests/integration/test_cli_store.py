@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 import corredor
 from corredor.cli import app
@@ -129,11 +129,11 @@ def test_one_run_for_both_kinds(tiny: Path, flee: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("which", "args", "words"),
     [
-        ("tiny", ["--hasten", "2"], ["--hasten", "flee scenarios only", "corridor scenario"]),
-        ("tiny", ["--parallel"], ["--parallel", "flee"]),
+        ("tiny", ["--hasten", "2"], ["--hasten", "Flee scenarios only", "corridor scenario"]),
+        ("tiny", ["--parallel"], ["--parallel", "Flee"]),
         ("flee", ["--set", "speed_road=100"], ["--set", "corridor scenarios only"]),
         ("flee", ["--without-event", "x"], ["--without-event", "corridor"]),
-        ("flee", ["--uncalibrated"], ["--calibration", "corridor"]),
+        ("flee", ["--calibration", "none"], ["--calibration", "corridor"]),
     ],
 )
 def test_an_option_that_does_not_apply_exits_2(

@@ -23,9 +23,20 @@ request             use case                    stores
 ==================  ==========================  ==========================================
 RunRequest          :func:`run`                 ``flee``, ``corridor`` (or an ensemble)
 EnsembleRequest     :func:`ensemble`            ``corridor-ensemble`` (+ counterfactual)
-ReportRequest       :func:`report`              (writes HTML/PNG of a stored run)
+ForecastRequest     :func:`forecast`            ``forecast``
+SensitivityRequest  :func:`sensitivity`         ``sensitivity``
+CalibrateRequest    :func:`calibrate`           ``calibration`` (never the package's file)
+BacktestRequest     :func:`backtest`            ``backtest``
+BargainRequest      :func:`bargain`             ``bargain`` (+ its corridor runs)
+CompareRequest      :func:`compare`             (reads two stored results)
+ReportRequest       :func:`report`              (writes HTML/PNG of a stored result)
 ListRequest         :func:`list_runs`           (reads the catalogue)
 ==================  ==========================  ==========================================
+
+Scenarios: :func:`corredor.app.scenarios.describe` (validate / show, both kinds),
+:func:`~corredor.app.scenarios.events` and :func:`~corredor.app.scenarios.levers` (tables),
+:func:`~corredor.app.scenarios.builtin_scenarios`. Results as tidy frames and xarray:
+:mod:`corredor.app.arrays`; any stored result rebuilt: :func:`load`.
 
 Errors are :class:`~corredor.errors.CorredorError` subclasses (exit status 2 on the command
 line, HTTP 4xx in the web service): :class:`RequestError` for a request that cannot be carried
@@ -75,11 +86,17 @@ __all__ = [
     "RunRequest",
     "SensitivityRequest",
     "Stored",
+    "backtest",
+    "bargain",
+    "calibrate",
+    "compare",
     "ensemble",
+    "forecast",
     "list_runs",
     "load",
     "report",
     "run",
+    "sensitivity",
 ]
 
 
@@ -128,6 +145,78 @@ def list_runs(request: ListRequest, store: ResultsStore) -> pd.DataFrame:
             raise RequestError(f"since {request.since!r} is not a date (YYYY-MM-DD)") from None
     parent = store.resolve(request.parent) if request.parent is not None else None
     return store.list(kind=request.kind, scenario=request.scenario, parent=parent, since=since)
+
+
+def forecast(
+    request: ForecastRequest,
+    store: ResultsStore,
+    progress: Progress | None = None,
+    *,
+    command: str | None = None,
+) -> Stored:
+    """A forecast past the calibration horizon, stored (:mod:`corredor.app.studies`)."""
+    from corredor.app.studies import forecast as _forecast
+
+    return _forecast(request, store, progress, command=command)
+
+
+def sensitivity(
+    request: SensitivityRequest,
+    store: ResultsStore,
+    progress: Progress | None = None,
+    *,
+    command: str | None = None,
+) -> Stored:
+    """A global sensitivity analysis, stored (:mod:`corredor.app.studies`)."""
+    from corredor.app.studies import sensitivity as _sensitivity
+
+    return _sensitivity(request, store, progress, command=command)
+
+
+def calibrate(
+    request: CalibrateRequest,
+    store: ResultsStore,
+    progress: Progress | None = None,
+    *,
+    command: str | None = None,
+) -> Stored:
+    """A calibration study, stored (:mod:`corredor.app.studies`)."""
+    from corredor.app.studies import calibrate as _calibrate
+
+    return _calibrate(request, store, progress, command=command)
+
+
+def backtest(
+    request: BacktestRequest,
+    store: ResultsStore,
+    progress: Progress | None = None,
+    *,
+    command: str | None = None,
+) -> Stored:
+    """Fit statistics and a back-test, stored (:mod:`corredor.app.studies`)."""
+    from corredor.app.studies import backtest as _backtest
+
+    return _backtest(request, store, progress, command=command)
+
+
+def bargain(
+    request: BargainRequest,
+    store: ResultsStore,
+    progress: Progress | None = None,
+    *,
+    command: str | None = None,
+) -> Stored:
+    """The threat game, stored (:mod:`corredor.app.studies`)."""
+    from corredor.app.studies import bargain as _bargain
+
+    return _bargain(request, store, progress, command=command)
+
+
+def compare(request: CompareRequest, store: ResultsStore) -> Any:
+    """The differences of two stored results (:mod:`corredor.app.comparison`)."""
+    from corredor.app.comparison import compare as _compare
+
+    return _compare(request, store)
 
 
 def load(store: ResultsStore, ref: str) -> Any:

@@ -18,10 +18,20 @@ from corredor.results.record import Record
 
 if TYPE_CHECKING:
     from corredor.ensemble.corridor_results import CorridorEnsemble
+    from corredor.forecasting.forecast import Forecast
     from corredor.results.provenance import Provenance
+    from corredor.sensitivity.analysis import SensitivityResult
     from corredor.store import ResultsStore
 
-__all__ = ["ensemble_from_record", "ensemble_to_record", "load"]
+__all__ = [
+    "ensemble_from_record",
+    "ensemble_to_record",
+    "forecast_from_record",
+    "forecast_to_record",
+    "load",
+    "sensitivity_from_record",
+    "sensitivity_to_record",
+]
 
 ENSEMBLE = "corridor-ensemble"
 
@@ -133,8 +143,204 @@ def ensemble_from_record(record: Record) -> CorridorEnsemble:
     )
 
 
+def _prefixed(record: Record, prefix: str, kind: str = ENSEMBLE) -> Record:
+    """The ensemble stored inside another record (its tables named ``ensemble_<table>``)."""
+    tables = {
+        name.removeprefix(prefix): record.tables[name]
+        for name in record.tables
+        if name.startswith(prefix)
+    }
+    return Record(
+        kind=kind,
+        scenario=record.scenario,
+        seeds=record.seeds,
+        replicas=record.replicas,
+        days=record.days,
+        meta=dict(record.meta["ensemble"]),
+        tables=_Lazy(record, prefix, list(tables)),
+    )
+
+
+class _Lazy(dict[str, pd.DataFrame]):
+    """The tables of an embedded ensemble, read from the outer record when used."""
+
+    def __init__(self, record: Record, prefix: str, names: list[str]) -> None:
+        super().__init__()
+        self._record, self._prefix, self._names = record, prefix, names
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self._record.tables[self._prefix + name]
+
+    def __iter__(self) -> Any:
+        return iter(self._names)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+def _embed(ens: CorridorEnsemble, tables: dict[str, pd.DataFrame], meta: dict[str, Any]) -> None:
+    inner = ensemble_to_record(ens)
+    for name, frame in inner.tables.items():
+        tables[f"ensemble_{name}"] = frame
+    meta["ensemble"] = inner.meta
+
+
+# ---------------------------------------------------------------------------------- forecast
+def forecast_to_record(
+    fc: Forecast, provenance: Provenance | None = None, *, command: str | None = None
+) -> Record:
+    """A forecast: its tables (``encounters`` = forecast.csv, ``fiscal_years``,
+    ``ledger_bands``, ``events``), the ensemble behind them and what rebuilds it."""
+    ens = fc.ensemble
+    tables = {
+        "encounters": fc.encounters(),
+        "fiscal_years": fc.fiscal_years(),
+        "ledger_bands": fc.ledger_bands(),
+        "events": fc.events_table(),
+    }
+    meta: dict[str, Any] = {
+        "horizon": fc.horizon.isoformat(),
+        "until": fc.until.isoformat(),
+        "events_file": None if fc.events_file is None else str(fc.events_file),
+        "forecast_events": [e.model_dump(mode="json") for e in fc.events],
+        "categories": [
+            {
+                "component": c.component,
+                "citizenship": c.citizenship,
+                "demographic": c.demographic,
+                "observables": list(c.observables),
+            }
+            for c in fc.categories.categories
+        ],
+        "skipped": [list(x) for x in fc.categories.skipped],
+        "notes": list(fc.notes),
+        "discrepancy": [[*key, m, y] for key, (m, y) in fc.discrepancy.items()],
+        "cube": {
+            "table": "ensemble_runs_monthly",
+            "dims": ["set", "seed", "month", "observable"],
+        },
+    }
+    _embed(ens, tables, meta)
+    return Record(
+        kind="forecast",
+        scenario=ens.scenario,
+        seeds=tuple(int(s) for s in ens.seeds),
+        replicas=len(ens.seeds),
+        days=int(ens.days),
+        summary={
+            "until": fc.until.isoformat(),
+            "runs": ens.runs,
+            "seconds": float(np.nansum(ens.seconds)),
+            "rows": dict(fc.summary_rows()),
+        },
+        meta=meta,
+        tables=tables,
+        documents={"description": {"text": fc.description(command)}},
+        provenance=provenance,
+    )
+
+
+def forecast_from_record(record: Record) -> Forecast:
+    """Rebuild a stored forecast (its bands are recomputed from the stored runs, exactly)."""
+    from pathlib import Path
+
+    from corredor.forecasting.categories import Category, CategoryMap
+    from corredor.forecasting.forecast import Forecast
+    from corredor.policy.events import PolicyEvent
+
+    meta = record.meta
+    cats = CategoryMap(
+        categories=tuple(
+            Category(c["component"], c["citizenship"], c["demographic"], tuple(c["observables"]))
+            for c in meta["categories"]
+        ),
+        skipped=tuple((str(a), str(b)) for a, b in meta["skipped"]),
+    )
+    return Forecast(
+        ensemble=ensemble_from_record(_prefixed(record, "ensemble_")),
+        horizon=dt.date.fromisoformat(meta["horizon"]),
+        until=dt.date.fromisoformat(meta["until"]),
+        events=tuple(PolicyEvent.model_validate(e) for e in meta["forecast_events"]),
+        events_file=None if meta["events_file"] is None else Path(meta["events_file"]),
+        categories=cats,
+        notes=tuple(meta["notes"]),
+        discrepancy={(a, b, c): (float(m), float(y)) for a, b, c, m, y in meta["discrepancy"]},
+    )
+
+
+# ------------------------------------------------------------------------------- sensitivity
+def sensitivity_to_record(
+    res: SensitivityResult, provenance: Provenance | None = None, *, command: str | None = None
+) -> Record:
+    """A sensitivity analysis: ``indices``, ``samples`` (design and outputs), the ensemble."""
+    tables = {"indices": res.indices, "samples": res.samples()}
+    meta: dict[str, Any] = {
+        "method": res.method,
+        "problem": {
+            "num_vars": int(res.problem["num_vars"]),
+            "names": list(res.problem["names"]),
+            "bounds": [[float(lo), float(hi)] for lo, hi in res.problem["bounds"]],
+        },
+        "outputs": list(res.outputs),
+        "cube": {
+            "table": "ensemble_runs_monthly",
+            "dims": ["set", "seed", "month", "observable"],
+        },
+    }
+    _embed(res.ensemble, tables, meta)
+    ens = res.ensemble
+    return Record(
+        kind="sensitivity",
+        scenario=res.scenario,
+        seeds=tuple(int(s) for s in ens.seeds),
+        replicas=len(ens.seeds),
+        days=int(ens.days),
+        summary={
+            "method": res.method,
+            "parameters": len(res.parameters),
+            "runs": ens.runs,
+            "seconds": float(np.nansum(ens.seconds)),
+        },
+        meta=meta,
+        tables=tables,
+        documents={"description": {"text": res.description(command)}},
+        provenance=provenance,
+    )
+
+
+def sensitivity_from_record(record: Record) -> SensitivityResult:
+    """Rebuild a stored sensitivity analysis."""
+    from corredor.sensitivity.analysis import SensitivityResult
+
+    meta = record.meta
+    problem = meta["problem"]
+    samples = record.table("samples")
+    names, outputs = list(problem["names"]), list(meta["outputs"])
+    return SensitivityResult(
+        scenario=record.scenario,
+        method=meta["method"],
+        problem={
+            "num_vars": int(problem["num_vars"]),
+            "names": names,
+            "bounds": [[float(lo), float(hi)] for lo, hi in problem["bounds"]],
+        },
+        outputs=tuple(outputs),
+        x=samples[names].to_numpy(dtype=np.float64),
+        y=samples[outputs].to_numpy(dtype=np.float64),
+        indices=record.table("indices"),
+        ensemble=ensemble_from_record(_prefixed(record, "ensemble_")),
+    )
+
+
 # --------------------------------------------------------------------------------- loading
-_DECODERS: dict[str, Any] = {ENSEMBLE: ensemble_from_record}
+_DECODERS: dict[str, Any] = {
+    ENSEMBLE: ensemble_from_record,
+    "forecast": forecast_from_record,
+    "sensitivity": sensitivity_from_record,
+}
 
 
 def load(store: ResultsStore, ref: str) -> Any:

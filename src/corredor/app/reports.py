@@ -55,12 +55,18 @@ def report(request: ReportRequest, store: ResultsStore | None) -> Report:
         from corredor.validation.backtest import read_table
 
         backtest = read_table(Path(request.validation))
-    result = load(store, run_id)
     html = Path(request.output) if request.output else store.path(run_id) / "report.html"
     png = Path(request.png) if request.png else None
     writer = _WRITERS.get(kind)
     if writer is None:
-        raise RequestError(f"no report for {kind} results yet")
+        from corredor.report.stored import save_stored_png, write_stored_report
+
+        record = store.record(run_id)
+        write_stored_report(record, html)
+        if png is not None and save_stored_png(record, png) is None:
+            raise RequestError(f"{kind} results have no figure to write as PNG")
+        return Report(run_id, kind, html, png)
+    result = load(store, run_id)
     writer(result, html, png, backtest=backtest, backtest_source=request.validation or "")
     return Report(run_id, kind, html, png)
 

@@ -196,9 +196,10 @@ def applies_to(request: Request, kind: ScenarioKind, scenario: str) -> None:
         applies = extra.get("applies") if isinstance(extra, dict) else None
         if applies is not None and applies != kind:
             flag = request.flag(name)
+            label = {"flee": "Flee", "corridor": "corridor"}
             raise InapplicableOptionError(
-                f"{flag} ({name}=) applies to {applies} scenarios only; {scenario} is a "
-                f"{kind} scenario"
+                f"{flag} ({name}=) applies to {label[str(applies)]} scenarios only; "
+                f"{scenario} is a {label[kind]} scenario"
             )
 
 

@@ -8,7 +8,7 @@ calibrated point fit by default. The order in which parameter values are taken i
 
 so an explicit ``calibration={...}`` still wins, and ``calibration=uncalibrated(scenario)``
 (every parameter at its scenario default) runs the hand-set model for comparison
-(``corredor run mexico-us --uncalibrated``).
+(``corredor run mexico-us --calibration none``).
 
 The file (YAML mapping)::
 

@@ -527,7 +527,7 @@ def _open_study(out: Path, settings: Mapping[str, Any], resume: bool) -> optuna.
     if journal.exists() and not resume:
         raise CalibrationError(
             f"{out} already holds a calibration study ({JOURNAL_FILE}); pass --resume to "
-            "continue it, or give another --out folder (or remove this one)"
+            "continue it, or give another --folder (or remove this one)"
         )
     if resume and journal.exists():
         try:
@@ -543,7 +543,7 @@ def _open_study(out: Path, settings: Mapping[str, Any], resume: bool) -> optuna.
             )
             raise CalibrationError(
                 f"the study in {out} was started with other settings ({', '.join(changed)}); "
-                "resume it with the same options, or give another --out folder"
+                "resume it with the same options, or give another --folder"
             )
     out.mkdir(parents=True, exist_ok=True)
     if not meta.exists():

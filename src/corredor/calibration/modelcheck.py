@@ -205,7 +205,7 @@ def backtest_calibration(path: str | Path, scenario: CorridorScenario) -> Calibr
     if not file.is_file():
         raise CorredorError(
             f"{file}: no calibrated.yaml there; make it with `corredor calibrate "
-            f"{scenario.name} --until {FIT_END} --out {p}`"
+            f"{scenario.name} --until {FIT_END} --folder {p}`"
         )
     cal = read_calibrated(file, scenario)
     if cal.data_until > dt.date.fromisoformat(FIT_END):

@@ -351,6 +351,7 @@ def forecast(
     parameter_sets: Iterable[ParameterSet | Mapping[str, float]] | None = None,
     max_sets: int | None = None,
     events_file: str | Path | None = None,
+    extra_events: Sequence[PolicyEvent] = (),
     backend: Backend | None = None,
     workers: int | None = None,
     scheduler: str | Client | None = None,
@@ -369,6 +370,7 @@ def forecast(
         max_sets: keep at most this many parameter sets (systematic resampling on the weights).
         events_file: the forecast events (default: ``policy_events_forecast.yaml`` of the
             scenario folder; none if it does not exist).
+        extra_events: more policy events added to the runs (a counterfactual path).
         backend, workers, scheduler, progress, connect_timeout: as in
             :func:`corredor.ensemble.run_corridor_ensemble`.
         discrepancy: widen the encounter bands by the model discrepancy (module docstring);
@@ -409,7 +411,7 @@ def forecast(
         seeds=range(seed, seed + replicas),
         parameter_sets=sets,
         days=(last - sc.start).days + 1,
-        extra_events=events,
+        extra_events=(*events, *extra_events),
         backend=backend,
         workers=workers,
         scheduler=scheduler,

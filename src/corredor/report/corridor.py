@@ -218,8 +218,9 @@ def validation_section(
 ) -> str:
     """The report's "Validation" section: the per-series fit statistics of this run (as
     ``corredor validate-model`` computes them, :func:`corredor.calibration.modelcheck.
-    run_statistics`) and, when given, a saved back-test table (``validate-model --out DIR``
-    writes ``DIR/backtest.csv``; ``source`` names it) of the model against the baselines."""
+    run_statistics`) and, when given, a saved back-test table (``corredor export`` of a
+    ``validate-model`` run writes ``DIR/backtest.csv``; ``source`` names it) of the model
+    against the baselines."""
     from corredor.calibration.loss import SPIN_UP_DAYS
     from corredor.calibration.modelcheck import display_fit_table, run_statistics
     from corredor.errors import CorredorError
@@ -250,7 +251,8 @@ def validation_section(
         parts.append(
             "<p>No back-test in this report: it needs a separate fit to data up to "
             f"{FIT_END} and its own run. Make one with <code>corredor validate-model SCENARIO "
-            "--backtest STUDY --out DIR</code> and add <code>--validation DIR/backtest.csv"
+            "--backtest STUDY</code>, <code>corredor export RUN DIR</code>, and add "
+            "<code>--validation DIR/backtest.csv"
             "</code> to <code>corredor run … --report</code>.</p>"
         )
     else:

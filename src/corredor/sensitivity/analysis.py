@@ -350,6 +350,7 @@ def sensitivity_analysis(
     sample_seed: int = 0,
     days: int | None = None,
     extra_events: Sequence[PolicyEvent] = (),
+    base: Mapping[str, float] | None = None,
     backend: Backend | None = None,
     workers: int | None = None,
     scheduler: str | Client | None = None,
@@ -372,6 +373,8 @@ def sensitivity_analysis(
         days: simulated days (default: the scenario's).
         extra_events: policy events added to the scenario's (a counterfactual whose levers,
             ``$name`` values of ``status: lever`` parameters, are then analysed too).
+        base: values of the parameters a design row does not vary (default: the scenario's
+            defaults with its calibrated file).
         backend, workers, scheduler, progress, connect_timeout: as in
             :func:`corredor.ensemble.run_corridor_ensemble` (``progress`` counts tasks =
             design rows × seeds).
@@ -384,8 +387,11 @@ def sensitivity_analysis(
     check_outputs(sc, outs)
     x = design(problem, method, size, levels=levels, seed=sample_seed)
     names = list(problem["names"])
+    fixed = dict(base or {})
     sets = [
-        ParameterSet({n: float(v) for n, v in zip(names, row, strict=True)}, 1.0, f"row {i}")
+        ParameterSet(
+            {**fixed, **{n: float(v) for n, v in zip(names, row, strict=True)}}, 1.0, f"row {i}"
+        )
         for i, row in enumerate(x)
     ]
     ens = run_corridor_ensemble(

@@ -485,13 +485,14 @@ def write_table(table: pd.DataFrame, path: str | Path) -> Path:
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
-    """A back-test table saved by :func:`write_table` (``corredor validate-model --out DIR``
-    writes ``DIR/backtest.csv``); raises :class:`CorredorError` if it is not one."""
+    """A back-test table saved by :func:`write_table` (``corredor validate-model … --backtest
+    STUDY``, then ``corredor export RUN DIR`` writes ``DIR/backtest.csv``); raises
+    :class:`CorredorError` if it is not one."""
     path = Path(path)
     if not path.is_file():
         raise CorredorError(
             f"{path}: no such file; write it with `corredor validate-model SCENARIO "
-            "--backtest STUDY --out DIR` (DIR/backtest.csv)"
+            "--backtest STUDY` and `corredor export RUN DIR` (DIR/backtest.csv)"
         )
     try:
         table = pd.read_csv(path, dtype={c: str for c in ("series", "model", "spec", "notes")})
