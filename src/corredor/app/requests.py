@@ -128,12 +128,12 @@ def parse_until(text: str | dt.date, *, month_end: bool = True) -> dt.date:
         m = re.fullmatch(r"\s*(\d{4})-(\d{1,2})(?:-(\d{1,2}))?\s*", str(text))
         if m is None:
             raise RequestError(
-                f"until {text!r} is not a month or a date; write YYYY-MM or YYYY-MM-DD"
+                f"--until {text!r}: not a month or a date; write YYYY-MM or YYYY-MM-DD"
             )
         try:
             d = dt.date(int(m[1]), int(m[2]), int(m[3] or 1))
         except ValueError as exc:
-            raise RequestError(f"until {text!r} is not a valid date ({exc})") from None
+            raise RequestError(f"--until {text!r}: not a valid date ({exc})") from None
         whole_month = m[3] is None
     if whole_month or month_end:
         return dt.date(d.year, d.month, calendar.monthrange(d.year, d.month)[1])

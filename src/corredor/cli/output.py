@@ -64,16 +64,24 @@ def open_store(path: str | Path) -> ResultsStore:
 
 @contextmanager
 def progress(show: bool, unit: str) -> Iterator[Callable[[float, float, str], None] | None]:
-    """A progress bar fed by the use cases' ``progress(done, total, what)``."""
-    from corredor.progress import progress_bar
+    """A progress bar fed by the use cases' ``progress(done, total, what)``; it appears with
+    the first update, so that an error found before any work prints alone."""
+    from contextlib import ExitStack
 
-    with progress_bar(show, unit, times=unit != "days") as bar:
-        if bar is None:
-            yield None
-            return
+    from corredor.progress import Bar, progress_bar
+
+    if not show:
+        yield None
+        return
+    with ExitStack() as stack:
+        bars: list[Bar | None] = []
 
         def callback(done: float, total: float, what: str) -> None:
-            bar.update(completed=done, total=total, description=what)
+            if not bars:
+                bars.append(stack.enter_context(progress_bar(True, unit, times=unit != "days")))
+            bar = bars[0]
+            if bar is not None:
+                bar.update(completed=done, total=total, description=what)
 
         yield callback
 
@@ -104,7 +112,7 @@ def print_frame(
     cols = columns or [(str(c), str(c), "") for c in df.columns]
     table = Table(title=title, title_justify="left")
     for i, (_, head, _) in enumerate(cols):
-        table.add_column(head, justify="left" if i == 0 else "right")
+        table.add_column(head, justify="left" if i == 0 else "right", no_wrap=i == 0)
     rows = df if limit is None else df.head(limit)
     for _, row in rows.iterrows():
         table.add_row(*(_fmt(fmt, row[col]) for col, _, fmt in cols))
