@@ -58,6 +58,12 @@ def forecast_dir(tiny: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert "FY2021" in output  # the fiscal-year table
     res = runner.invoke(app, ["export", "latest", str(out), "--store", str(store)])
     assert res.exit_code == 0, res.output
+    # the stored forecast is rebuilt exactly: its bands come out the same
+    fc = load(ResultsStore(store), "latest")
+    stored = ResultsStore(store).record("latest").table("encounters")
+    pd.testing.assert_frame_equal(fc.encounters(), stored, check_dtype=False)
+    report = runner.invoke(app, ["report", "latest", "--store", str(store)])
+    assert report.exit_code == 0, report.output
     return out
 
 

@@ -49,6 +49,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from corredor.app.common import Progress, Stored
+from corredor.app.comparison import compare
+from corredor.app.reports import report
 from corredor.app.requests import (
     BacktestRequest,
     BargainRequest,
@@ -64,6 +66,8 @@ from corredor.app.requests import (
     RunRequest,
     SensitivityRequest,
 )
+from corredor.app.simulation import ensemble, find, run
+from corredor.app.studies import backtest, bargain, calibrate, forecast, sensitivity
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -91,6 +95,7 @@ __all__ = [
     "calibrate",
     "compare",
     "ensemble",
+    "find",
     "forecast",
     "list_runs",
     "load",
@@ -98,39 +103,6 @@ __all__ = [
     "run",
     "sensitivity",
 ]
-
-
-def run(
-    request: RunRequest,
-    store: ResultsStore,
-    progress: Progress | None = None,
-    *,
-    command: str | None = None,
-) -> Stored:
-    """Run a scenario of either kind and store it (:mod:`corredor.app.simulation`)."""
-    from corredor.app.simulation import run as _run
-
-    return _run(request, store, progress, command=command)
-
-
-def ensemble(
-    request: EnsembleRequest,
-    store: ResultsStore,
-    progress: Progress | None = None,
-    *,
-    command: str | None = None,
-) -> Stored:
-    """Run a corridor ensemble and store it (:mod:`corredor.app.simulation`)."""
-    from corredor.app.simulation import ensemble as _ensemble
-
-    return _ensemble(request, store, progress, command=command)
-
-
-def report(request: ReportRequest, store: ResultsStore | None) -> Any:
-    """Write the report of a stored result (:mod:`corredor.app.reports`)."""
-    from corredor.app.reports import report as _report
-
-    return _report(request, store)
 
 
 def list_runs(request: ListRequest, store: ResultsStore) -> pd.DataFrame:
@@ -145,78 +117,6 @@ def list_runs(request: ListRequest, store: ResultsStore) -> pd.DataFrame:
             raise RequestError(f"since {request.since!r} is not a date (YYYY-MM-DD)") from None
     parent = store.resolve(request.parent) if request.parent is not None else None
     return store.list(kind=request.kind, scenario=request.scenario, parent=parent, since=since)
-
-
-def forecast(
-    request: ForecastRequest,
-    store: ResultsStore,
-    progress: Progress | None = None,
-    *,
-    command: str | None = None,
-) -> Stored:
-    """A forecast past the calibration horizon, stored (:mod:`corredor.app.studies`)."""
-    from corredor.app.studies import forecast as _forecast
-
-    return _forecast(request, store, progress, command=command)
-
-
-def sensitivity(
-    request: SensitivityRequest,
-    store: ResultsStore,
-    progress: Progress | None = None,
-    *,
-    command: str | None = None,
-) -> Stored:
-    """A global sensitivity analysis, stored (:mod:`corredor.app.studies`)."""
-    from corredor.app.studies import sensitivity as _sensitivity
-
-    return _sensitivity(request, store, progress, command=command)
-
-
-def calibrate(
-    request: CalibrateRequest,
-    store: ResultsStore,
-    progress: Progress | None = None,
-    *,
-    command: str | None = None,
-) -> Stored:
-    """A calibration study, stored (:mod:`corredor.app.studies`)."""
-    from corredor.app.studies import calibrate as _calibrate
-
-    return _calibrate(request, store, progress, command=command)
-
-
-def backtest(
-    request: BacktestRequest,
-    store: ResultsStore,
-    progress: Progress | None = None,
-    *,
-    command: str | None = None,
-) -> Stored:
-    """Fit statistics and a back-test, stored (:mod:`corredor.app.studies`)."""
-    from corredor.app.studies import backtest as _backtest
-
-    return _backtest(request, store, progress, command=command)
-
-
-def bargain(
-    request: BargainRequest,
-    store: ResultsStore,
-    progress: Progress | None = None,
-    *,
-    command: str | None = None,
-) -> Stored:
-    """The threat game, stored (:mod:`corredor.app.studies`)."""
-    from corredor.app.studies import bargain as _bargain
-
-    return _bargain(request, store, progress, command=command)
-
-
-def compare(request: CompareRequest, store: ResultsStore) -> Any:
-    """The differences of two stored results (:mod:`corredor.app.comparison`)."""
-    from corredor.app.comparison import compare as _compare
-
-    return _compare(request, store)
 
 
 def load(store: ResultsStore, ref: str) -> Any:

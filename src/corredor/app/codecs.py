@@ -181,11 +181,37 @@ class _Lazy(dict[str, pd.DataFrame]):
         return len(self._names)
 
 
-def _embed(ens: CorridorEnsemble, tables: dict[str, pd.DataFrame], meta: dict[str, Any]) -> None:
+def _embedded_record(
+    kind: str,
+    ens: CorridorEnsemble,
+    tables: dict[str, pd.DataFrame],
+    meta: dict[str, Any],
+    summary: dict[str, Any],
+    description: str,
+    provenance: Provenance | None,
+) -> Record:
+    """A record of a study made of an ensemble: its own tables and meta, the ensemble's
+    (tables ``ensemble_<name>``, ``meta["ensemble"]``), its runs' count and seconds."""
     inner = ensemble_to_record(ens)
     for name, frame in inner.tables.items():
         tables[f"ensemble_{name}"] = frame
     meta["ensemble"] = inner.meta
+    meta["cube"] = {
+        "table": "ensemble_runs_monthly",
+        "dims": ["set", "seed", "month", "observable"],
+    }
+    return Record(
+        kind=kind,
+        scenario=ens.scenario,
+        seeds=tuple(int(s) for s in ens.seeds),
+        replicas=len(ens.seeds),
+        days=int(ens.days),
+        summary={**summary, "runs": ens.runs, "seconds": float(np.nansum(ens.seconds))},
+        meta=meta,
+        tables=tables,
+        documents={"description": {"text": description}},
+        provenance=provenance,
+    )
 
 
 # ---------------------------------------------------------------------------------- forecast
@@ -218,28 +244,10 @@ def forecast_to_record(
         "skipped": [list(x) for x in fc.categories.skipped],
         "notes": list(fc.notes),
         "discrepancy": [[*key, m, y] for key, (m, y) in fc.discrepancy.items()],
-        "cube": {
-            "table": "ensemble_runs_monthly",
-            "dims": ["set", "seed", "month", "observable"],
-        },
     }
-    _embed(ens, tables, meta)
-    return Record(
-        kind="forecast",
-        scenario=ens.scenario,
-        seeds=tuple(int(s) for s in ens.seeds),
-        replicas=len(ens.seeds),
-        days=int(ens.days),
-        summary={
-            "until": fc.until.isoformat(),
-            "runs": ens.runs,
-            "seconds": float(np.nansum(ens.seconds)),
-            "rows": dict(fc.summary_rows()),
-        },
-        meta=meta,
-        tables=tables,
-        documents={"description": {"text": fc.description(command)}},
-        provenance=provenance,
+    summary = {"until": fc.until.isoformat(), "rows": dict(fc.summary_rows())}
+    return _embedded_record(
+        "forecast", ens, tables, meta, summary, fc.description(command), provenance
     )
 
 
@@ -285,29 +293,10 @@ def sensitivity_to_record(
             "bounds": [[float(lo), float(hi)] for lo, hi in res.problem["bounds"]],
         },
         "outputs": list(res.outputs),
-        "cube": {
-            "table": "ensemble_runs_monthly",
-            "dims": ["set", "seed", "month", "observable"],
-        },
     }
-    _embed(res.ensemble, tables, meta)
-    ens = res.ensemble
-    return Record(
-        kind="sensitivity",
-        scenario=res.scenario,
-        seeds=tuple(int(s) for s in ens.seeds),
-        replicas=len(ens.seeds),
-        days=int(ens.days),
-        summary={
-            "method": res.method,
-            "parameters": len(res.parameters),
-            "runs": ens.runs,
-            "seconds": float(np.nansum(ens.seconds)),
-        },
-        meta=meta,
-        tables=tables,
-        documents={"description": {"text": res.description(command)}},
-        provenance=provenance,
+    summary = {"method": res.method, "parameters": len(res.parameters)}
+    return _embedded_record(
+        "sensitivity", res.ensemble, tables, meta, summary, res.description(command), provenance
     )
 
 

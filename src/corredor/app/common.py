@@ -55,7 +55,7 @@ def corridor_provenance(
     from corredor.store.corridor import scenario_sha256
 
     sc = inputs.scenario
-    return Provenance(
+    provenance = Provenance(
         kind=kind,
         scenario=sc.name,
         scenario_path=str(sc.path),
@@ -70,3 +70,5 @@ def corridor_provenance(
         request=None if request is None else request_json(request),
         command=command,
     )
+    provenance.inputs_sha256 = provenance.digest()
+    return provenance

@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from corredor.app.requests import CompareRequest, RequestError
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from corredor.ensemble.corridor_results import CorridorEnsemble
     from corredor.results.corridor import CorridorResult
     from corredor.store import ResultsStore
@@ -61,6 +62,8 @@ def as_ensemble(result: Any) -> CorridorEnsemble:
 
 
 def _single(result: CorridorResult) -> CorridorEnsemble:
+    import pandas as pd
+
     from corredor.ensemble.corridor import summarise
     from corredor.ensemble.corridor_results import CorridorEnsemble
     from corredor.ensemble.parameter_sets import ParameterSet

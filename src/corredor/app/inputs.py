@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from corredor.scenario.corridor import CorridorScenario
     from corredor.store import ResultsStore
 
-__all__ = ["CorridorInputs", "corridor_inputs", "resolve_calibration"]
+__all__ = ["CorridorInputs", "corridor_inputs", "inputs_of", "resolve_calibration"]
 
 SHIPPED = "shipped"
 NONE = "none"
@@ -170,6 +170,19 @@ def load_events(
             EventsFile(file=str(path), sha256=sha256_file(path), ids=[e.id for e in loaded])
         )
     return tuple(events), record
+
+
+def inputs_of(request: Any, store: ResultsStore | None = None) -> CorridorInputs:
+    """The inputs of a request that has the corridor options (``calibration``, ``set``,
+    ``without_events``, ``events``; those it lacks take their defaults)."""
+    return corridor_inputs(
+        request.scenario,
+        calibration=getattr(request, "calibration", SHIPPED),
+        set=getattr(request, "set", None),
+        without_events=getattr(request, "without_events", ()),
+        events=getattr(request, "events", ()),
+        store=store,
+    )
 
 
 def corridor_inputs(

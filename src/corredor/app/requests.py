@@ -21,9 +21,7 @@ Requests reject unknown fields (``extra="forbid"``), so a misspelt option is an 
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-import re
 import shlex
 from typing import Any, Literal
 
@@ -118,26 +116,12 @@ def option(
 
 
 def parse_until(text: str | dt.date, *, month_end: bool = True) -> dt.date:
-    """``YYYY-MM`` (the month's last day) or ``YYYY-MM-DD``: one format for every ``--until``.
+    """``YYYY-MM`` (the month's last day) or ``YYYY-MM-DD``: one format for every ``--until``
+    (:func:`corredor.forecasting.forecast.parse_until`); with ``month_end`` a full date is
+    moved to the last day of its month (forecasts are made by month)."""
+    from corredor.forecasting.forecast import parse_until as parse
 
-    With ``month_end`` a full date is moved to the last day of its month (forecasts are made
-    by month)."""
-    if isinstance(text, dt.date):
-        d, whole_month = text, False
-    else:
-        m = re.fullmatch(r"\s*(\d{4})-(\d{1,2})(?:-(\d{1,2}))?\s*", str(text))
-        if m is None:
-            raise RequestError(
-                f"--until {text!r}: not a month or a date; write YYYY-MM or YYYY-MM-DD"
-            )
-        try:
-            d = dt.date(int(m[1]), int(m[2]), int(m[3] or 1))
-        except ValueError as exc:
-            raise RequestError(f"--until {text!r}: not a valid date ({exc})") from None
-        whole_month = m[3] is None
-    if whole_month or month_end:
-        return dt.date(d.year, d.month, calendar.monthrange(d.year, d.month)[1])
-    return d
+    return parse(text, month_end=month_end)
 
 
 def _check_until(value: str | None) -> str | None:
@@ -296,6 +280,20 @@ class RunRequest(_Scenario, _Seeds, _Backend, _CorridorInputs):
         False,
         "Decisions in a movement pass see the counts at its start (Flee's MPI semantics).",
         applies="flee",
+    )
+    people_per_agent: int | None = option(
+        None,
+        "Each agent stands for K people: a coarser, faster run (default: the scenario's).",
+        metavar="K",
+        applies="corridor",
+        ge=1,
+    )
+    max_agents: int | None = option(
+        None,
+        "Stop a corridor run (an error) once it has created more than N agents.",
+        metavar="N",
+        applies="corridor",
+        ge=1,
     )
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from corredor.app.common import Progress, Stored, corridor_provenance, request_json
-from corredor.app.inputs import NONE, SHIPPED, CorridorInputs, corridor_inputs
+from corredor.app.inputs import NONE, SHIPPED, CorridorInputs, inputs_of
 from corredor.app.requests import (
     EnsembleRequest,
     RequestError,
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from corredor.results.corridor import CorridorResult
     from corredor.store import ResultsStore
 
-__all__ = ["ensemble", "parameter_sets", "run", "simulate"]
+__all__ = ["ensemble", "find", "parameter_sets", "run", "simulate"]
 
 
 def run(
@@ -75,6 +75,23 @@ def simulate(
     return _run_corridor(request, progress, None, store)[0]
 
 
+def find(request: RunRequest, store: ResultsStore) -> str | None:
+    """The stored corridor run that ``request`` would make again (same scenario content,
+    parameter values, events, seed, days and options), or None: a service can answer an
+    identical request from the store. Flee runs and ensembles: None."""
+    kind = scenario_kind(request.scenario)
+    applies_to(request, kind, request.scenario)
+    if kind != "corridor" or _is_ensemble(request):
+        return None
+    inputs = inputs_of(request, store)
+    days = request.days if request.days is not None else inputs.scenario.days
+    provenance = corridor_provenance(
+        "corridor", inputs, seeds=[request.seed], days=days, request=request
+    )
+    assert provenance.inputs_sha256 is not None
+    return store.find(provenance.inputs_sha256)
+
+
 def _is_ensemble(request: RunRequest) -> bool:
     return request.replicas > 1 or request.workers is not None or request.scheduler is not None
 
@@ -82,6 +99,11 @@ def _is_ensemble(request: RunRequest) -> bool:
 def _as_ensemble(request: RunRequest) -> EnsembleRequest:
     """A corridor run with several replicas: an ensemble of the calibration's point fit."""
     sets: Sets = "uncalibrated" if request.calibration == NONE else "point"
+    if request.people_per_agent is not None or request.max_agents is not None:
+        raise RequestError(
+            "--people-per-agent and --max-agents go with a single corridor run; drop "
+            "--replicas, --workers and --scheduler"
+        )
     return EnsembleRequest(
         scenario=request.scenario,
         seed=request.seed,
@@ -112,7 +134,14 @@ def _flee_progress(progress: Progress | None, replicas: int) -> Any:
 
 def run_flee_request(request: RunRequest, progress: Progress | None = None) -> RunResult:
     """Run a Flee scenario as ``request`` asks (no store)."""
-    callback = _flee_progress(progress, request.replicas)
+    rules = {
+        "days": request.days,
+        "hasten": request.hasten,
+        "flee31_quirks": request.flee31_quirks,
+        "threads": request.threads,
+        "parallel": request.parallel,
+        "progress": _flee_progress(progress, request.replicas),
+    }
     if request.scheduler is not None or (
         request.workers is not None and request.workers > 1 and request.replicas > 1
     ):
@@ -124,26 +153,11 @@ def run_flee_request(request: RunRequest, progress: Progress | None = None) -> R
             backend="dask" if request.scheduler is not None else "processes",
             workers=request.workers,
             scheduler=request.scheduler,
-            days=request.days,
-            hasten=request.hasten,
-            flee31_quirks=request.flee31_quirks,
-            threads=request.threads,
-            parallel=request.parallel,
-            progress=callback,
+            **rules,
         )
     from corredor.rules.flee.model import run_flee
 
-    return run_flee(
-        request.scenario,
-        seed=request.seed,
-        replicas=request.replicas,
-        days=request.days,
-        hasten=request.hasten,
-        flee31_quirks=request.flee31_quirks,
-        threads=request.threads,
-        parallel=request.parallel,
-        progress=callback,
-    )
+    return run_flee(request.scenario, seed=request.seed, replicas=request.replicas, **rules)
 
 
 def _run_flee(
@@ -165,6 +179,7 @@ def _run_flee(
         request=request_json(request),
         command=command,
     )
+    provenance.inputs_sha256 = provenance.digest()
     return result, provenance, list(result.warnings)
 
 
@@ -178,14 +193,11 @@ def _run_corridor(
     from corredor.ensemble.models import set_numba_threads
     from corredor.rules.corridor.results import run_corridor
 
-    inputs = corridor_inputs(
-        request.scenario,
-        calibration=request.calibration,
-        set=request.set,
-        without_events=request.without_events,
-        events=request.events,
-        store=store,
-    )
+    inputs = inputs_of(request, store)
+    if request.people_per_agent is not None:
+        inputs.scenario = inputs.scenario.model_copy(
+            update={"people_per_agent": request.people_per_agent}
+        )
     set_numba_threads(request.threads)
     result = run_corridor(
         inputs.scenario,
@@ -193,6 +205,7 @@ def _run_corridor(
         days=request.days,
         calibration=inputs.calibration,
         extra_events=inputs.extra_events,
+        max_agents=request.max_agents,
         progress=None if progress is None else lambda d, n: progress(d + 1, n, "days"),
     )
     provenance = corridor_provenance(
@@ -297,14 +310,7 @@ def _ensembles(
             f"{request.scenario} is a Flee scenario: run its replicas with "
             "`corredor run SCENARIO --replicas N`"
         )
-    inputs = corridor_inputs(
-        request.scenario,
-        calibration=request.calibration,
-        set=request.set,
-        without_events=request.without_events,
-        events=request.events,
-        store=store,
-    )
+    inputs = inputs_of(request, store)
     sets, notes = parameter_sets(inputs, request.sets, request.max_sets, request.seed)
     cf_events, cf_files = load_events(inputs.scenario, request.counterfactual)
     asked = origin if origin is not None else request

@@ -17,11 +17,8 @@ import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from corredor.app import codecs
 from corredor.app.common import Progress, Stored, corridor_provenance, request_json
-from corredor.app.inputs import corridor_inputs, resolve_calibration
+from corredor.app.inputs import inputs_of, resolve_calibration
 from corredor.app.requests import (
     BacktestRequest,
     BargainRequest,
@@ -37,6 +34,8 @@ from corredor.results.provenance import Provenance, sha256_file
 from corredor.results.record import Record
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from corredor.store import ResultsStore
 
 __all__ = ["backtest", "bargain", "calibrate", "forecast", "sensitivity"]
@@ -67,14 +66,7 @@ def forecast(
     from corredor.forecasting.forecast import forecast as run_forecast
 
     _corridor_only(request.scenario, "forecast")
-    inputs = corridor_inputs(
-        request.scenario,
-        calibration=request.calibration,
-        set=request.set,
-        without_events=request.without_events,
-        events=request.events,
-        store=store,
-    )
+    inputs = inputs_of(request, store)
     sets, notes = parameter_sets(inputs, request.sets, request.max_sets, request.seed)
     until = parse_until(request.until)
     fc = run_forecast(
@@ -110,7 +102,9 @@ def forecast(
                 ids=[e.id for e in fc.events],
             )
         )
-    run_id = store.save(codecs.forecast_to_record(fc, provenance, command=command))
+    from corredor.app.codecs import forecast_to_record
+
+    run_id = store.save(forecast_to_record(fc, provenance, command=command))
     return Stored(run_id, "forecast", fc, store.path(run_id), notes=list(fc.notes))
 
 
@@ -132,14 +126,7 @@ def sensitivity(
     )
 
     _corridor_only(request.scenario, "sensitivity")
-    inputs = corridor_inputs(
-        request.scenario,
-        calibration=request.calibration,
-        set=request.set,
-        without_events=request.without_events,
-        events=request.events,
-        store=store,
-    )
+    inputs = inputs_of(request, store)
     sc = inputs.scenario
     problem = problem_of(sc, request.parameters or None, extra_events=inputs.extra_events)
     n_runs = runs_needed(
@@ -169,7 +156,9 @@ def sensitivity(
         request=request,
         command=command,
     )
-    run_id = store.save(codecs.sensitivity_to_record(res, provenance, command=command))
+    from corredor.app.codecs import sensitivity_to_record
+
+    run_id = store.save(sensitivity_to_record(res, provenance, command=command))
     return Stored(run_id, "sensitivity", res, store.path(run_id), notes=list(inputs.notes))
 
 
@@ -203,6 +192,8 @@ def calibrate(
 ) -> Stored:
     """Fit the scenario (:func:`corredor.calibration.fit.calibrate`) in its study folder and
     store the result; the installed package is never written."""
+    import pandas as pd
+
     from corredor.calibration.fit import calibrate as fit
     from corredor.calibration.fit import select_parameters, trials_frame
     from corredor.calibration.loss import check_until
@@ -298,7 +289,7 @@ def backtest(
     from corredor.calibration.modelcheck import backtest_model, fit_statistics
 
     _corridor_only(request.scenario, "validate-model")
-    inputs = corridor_inputs(request.scenario, calibration=request.calibration, store=store)
+    inputs = inputs_of(request, store)
     sc = inputs.scenario
     study = None
     if request.backtest is not None:
@@ -350,6 +341,8 @@ def bargain(
     """The threat game: the June 2019 episode (with a counterfactual exposure), a sweep of
     exposure × credibility, or the game played on the corridor simulation (``endogenous``) or
     beside it (``exogenous``), whose corridor runs are stored as children."""
+    import pandas as pd
+
     from corredor.bargaining.calibration import default
 
     data_share = default("export_share")
@@ -445,10 +438,12 @@ def _coupled(
     label: Any,
     progress: Progress | None,
 ) -> tuple[pd.DataFrame, list[tuple[str, Any]]]:
+    import pandas as pd
+
     from corredor.bargaining.coupled import run_coupled
 
     _corridor_only(request.scenario, f"bargain --mode {request.mode}")
-    inputs = corridor_inputs(request.scenario, calibration=request.calibration, store=store)
+    inputs = inputs_of(request, store)
     frames, children = [], []
     for i, share in enumerate(shares):
         result = run_coupled(

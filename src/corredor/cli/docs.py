@@ -33,13 +33,9 @@ def _option_row(param: click.Parameter, ctx: click.Context) -> str:
     default = param.get_default(ctx, call=False)
     if param.required:
         shown = "required"
-    elif (
-        default is None
-        or default is False
-        or default == ()
-        or default == []
-        or "Sentinel" in type(default).__name__  # click's "no default"
-    ):
+    elif default is None or default is False or "Sentinel" in type(default).__name__:
+        shown = ""  # no default (click's UNSET sentinel for repeatable options)
+    elif isinstance(default, tuple | list) and not default:
         shown = ""
     elif isinstance(default, bool):
         shown = "on"

@@ -86,6 +86,21 @@ def progress(show: bool, unit: str) -> Iterator[Callable[[float, float, str], No
         yield callback
 
 
+def execute(
+    use_case: Callable[..., Any],
+    request: Request,
+    cli: dict[str, Any],
+    command: str,
+    unit: str = "runs",
+    show: bool = True,
+) -> Any:
+    """Run a use case on the store of ``--store`` with a progress bar (unless
+    ``--no-progress``), its command line in the provenance; returns what it stored."""
+    store = open_store(cli["store"])
+    with progress(show and not cli.get("no_progress", False), unit) as callback:
+        return use_case(request, store, callback, command=request.command_line(command))
+
+
 def cell(v: object) -> str:
     """A number for a table: two decimals when small, thousands separators when large."""
     try:

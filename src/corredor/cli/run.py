@@ -13,6 +13,7 @@ from corredor.cli.output import (
     STORE_OPTION,
     cell,
     console,
+    execute,
     note,
     open_store,
     progress,
@@ -252,10 +253,7 @@ def _ensemble(request: Request, cli: dict[str, Any]) -> None:
     from corredor.app import ensemble
 
     assert isinstance(request, EnsembleRequest)
-    store = open_store(cli["store"])
-    with progress(not cli["no_progress"], "runs") as callback:
-        stored = ensemble(request, store, callback, command=request.command_line("ensemble"))
-    print_stored(stored)
+    print_stored(execute(ensemble, request, cli, "ensemble"))
 
 
 ENSEMBLE = request_command(

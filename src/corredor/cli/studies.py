@@ -21,10 +21,9 @@ from corredor.cli.output import (
     STORE_OPTION,
     cell,
     console,
+    execute,
     note,
-    open_store,
     print_frame,
-    progress,
     request_command,
 )
 
@@ -45,9 +44,7 @@ def _forecast(request: Request, cli: dict[str, Any]) -> None:
     from corredor.app import forecast
 
     assert isinstance(request, ForecastRequest)
-    store = open_store(cli["store"])
-    with progress(not cli["no_progress"], "runs") as callback:
-        stored = forecast(request, store, callback, command=request.command_line("forecast"))
+    stored = execute(forecast, request, cli, "forecast")
     fc = stored.result
     for text in fc.notes:
         note(text)
@@ -91,9 +88,7 @@ def _sensitivity(request: Request, cli: dict[str, Any]) -> None:
     from corredor.app import sensitivity
 
     assert isinstance(request, SensitivityRequest)
-    store = open_store(cli["store"])
-    with progress(not cli["no_progress"], "runs") as callback:
-        stored = sensitivity(request, store, callback, command=request.command_line("sensitivity"))
+    stored = execute(sensitivity, request, cli, "sensitivity")
     res = stored.result
     cols = (
         ("mu_star", "mu_star_conf", "sigma", "mu")
@@ -147,9 +142,7 @@ def _calibrate(request: Request, cli: dict[str, Any]) -> None:
     from corredor.app import calibrate
 
     assert isinstance(request, CalibrateRequest)
-    store = open_store(cli["store"])
-    with progress(not cli["no_progress"], "trials") as callback:
-        stored = calibrate(request, store, callback, command=request.command_line("calibrate"))
+    stored = execute(calibrate, request, cli, "calibrate", "trials")
     result = stored.result
     table = Table(title=f"{result.scenario}: calibrated parameters", title_justify="left")
     for col in ("parameter", "fitted", "search range"):
@@ -204,9 +197,7 @@ def _validate_model(request: Request, cli: dict[str, Any]) -> None:
     from corredor.validation.backtest import display_table
 
     assert isinstance(request, BacktestRequest)
-    store = open_store(cli["store"])
-    with progress(not cli["no_progress"], "runs") as callback:
-        stored = backtest(request, store, callback, command=request.command_line("validate-model"))
+    stored = execute(backtest, request, cli, "validate-model")
     stats = stored.extra["stats"]
     _rich_text_table(
         f"{request.scenario}: fit over the whole period (calibration {request.calibration})",
@@ -245,7 +236,8 @@ VALIDATE_MODEL = request_command(
 
 
 # ----------------------------------------------------------------------------------- bargain
-_EPISODE_COLUMNS: tuple[tuple[str, str, str], ...] = (
+#: (column, heading, format) of the game's tables: the period and T's policy vector …
+_POLICY_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("label", "export share", "{}"),
     ("start", "period from", "{}"),
     ("tariff_mean", "tariff", "{:.1%}"),
@@ -257,12 +249,28 @@ _EPISODE_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("asylum_capacity", "asylum", "{:.2f}"),
     ("mpp_acceptance", "MPP", "{:.2f}"),
     ("safe_third_country", "STC", "{:.0f}"),
-    ("arrivals_per_day", "arrivals/day", "{:,.0f}"),
-    ("stranded", "stranded", "{:,.0f}"),
-    ("deportations_unscreened", "deported unscreened", "{:,.0f}"),
+)
+#: … and the game's standing: sanction, feasible space, distance from T's own preference
+_GAME_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("sanction_probability", "P(sanction)", "{:.2f}"),
     ("feasible_share", "feasible space", "{:.1%}"),
     ("distance_from_preferred", "dist. from own", "{:.2f}"),
+)
+_EPISODE_COLUMNS = (
+    *_POLICY_COLUMNS,
+    ("arrivals_per_day", "arrivals/day", "{:,.0f}"),
+    ("stranded", "stranded", "{:,.0f}"),
+    ("deportations_unscreened", "deported unscreened", "{:,.0f}"),
+    *_GAME_COLUMNS,
+)
+_COUPLED_COLUMNS = (
+    *_POLICY_COLUMNS,
+    ("arrivals_per_day", "arrivals/day (game)", "{:,.0f}"),
+    ("sim_arrivals_per_day", "arrivals/day (sim)", "{:,.0f}"),
+    ("sim_transit_apprehensions", "apprehended in T (sim)", "{:,.0f}"),
+    ("sim_stranded", "stranded (sim)", "{:,.0f}"),
+    ("sim_deportations_unscreened", "deported unscreened (sim)", "{:,.0f}"),
+    *_GAME_COLUMNS,
 )
 _SWEEP_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("exposure", "export share", "{:.2f}"),
@@ -274,37 +282,14 @@ _SWEEP_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("deportations_unscreened", "deported unscreened", "{:,.0f}"),
     ("sanction_probability", "P(sanction)", "{:.2f}"),
 )
-_COUPLED_COLUMNS: tuple[tuple[str, str, str], ...] = (
-    ("label", "export share", "{}"),
-    ("start", "period from", "{}"),
-    ("tariff_mean", "tariff", "{:.1%}"),
-    ("stc_demanded", "STC asked", "{}"),
-    ("enforcement_south", "enf. S", "{:.2f}"),
-    ("enforcement_transit", "enf. T", "{:.2f}"),
-    ("enforcement_north", "enf. N", "{:.2f}"),
-    ("humanitarian_visas", "visas", "{:.2f}"),
-    ("asylum_capacity", "asylum", "{:.2f}"),
-    ("mpp_acceptance", "MPP", "{:.2f}"),
-    ("safe_third_country", "STC", "{:.0f}"),
-    ("arrivals_per_day", "arrivals/day (game)", "{:,.0f}"),
-    ("sim_arrivals_per_day", "arrivals/day (sim)", "{:,.0f}"),
-    ("sim_transit_apprehensions", "apprehended in T (sim)", "{:,.0f}"),
-    ("sim_stranded", "stranded (sim)", "{:,.0f}"),
-    ("sim_deportations_unscreened", "deported unscreened (sim)", "{:,.0f}"),
-    ("sanction_probability", "P(sanction)", "{:.2f}"),
-    ("feasible_share", "feasible space", "{:.1%}"),
-    ("distance_from_preferred", "dist. from own", "{:.2f}"),
-)
 
 
 def _bargain(request: Request, cli: dict[str, Any]) -> None:
     from corredor.app import bargain
 
     assert isinstance(request, BargainRequest)
-    store = open_store(cli["store"])
-    show = not cli["no_progress"] and request.mode in ("endogenous", "exogenous")
-    with progress(show, "runs") as callback:
-        stored = bargain(request, store, callback, command=request.command_line("bargain"))
+    coupled = request.mode in ("endogenous", "exogenous")
+    stored = execute(bargain, request, cli, "bargain", show=coupled)
     frame = stored.result.table("game")
     data_share = stored.result.meta["data_share"]
     if request.mode == "sweep":

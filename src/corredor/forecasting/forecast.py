@@ -73,21 +73,26 @@ class ForecastError(CorredorError):
 
 
 # ------------------------------------------------------------------------------ inputs
-def parse_until(text: str | dt.date) -> dt.date:
-    """The last day of the month ``YYYY-MM`` (or of the month of ``YYYY-MM-DD``, or a date)."""
+def parse_until(text: str | dt.date, *, month_end: bool = True) -> dt.date:
+    """``YYYY-MM`` (the month's last day) or ``YYYY-MM-DD`` (with ``month_end``, the last day
+    of its month; without, that day): the one reading of every ``--until``."""
     if isinstance(text, dt.date):
-        d = text
+        d, whole_month = text, False
     else:
         m = re.fullmatch(r"\s*(\d{4})-(\d{1,2})(?:-(\d{1,2}))?\s*", str(text))
         if m is None:
             raise ForecastError(
-                f"--until {text!r} is not a month; write YYYY-MM (for example 2024-09)"
+                f"--until {text!r}: not a month or a date; write YYYY-MM (for example 2024-09) "
+                "or YYYY-MM-DD"
             )
         try:
             d = dt.date(int(m[1]), int(m[2]), int(m[3] or 1))
         except ValueError as exc:
             raise ForecastError(f"--until {text!r} is not a valid date ({exc})") from None
-    return dt.date(d.year, d.month, calendar.monthrange(d.year, d.month)[1])
+        whole_month = m[3] is None
+    if whole_month or month_end:
+        return dt.date(d.year, d.month, calendar.monthrange(d.year, d.month)[1])
+    return d
 
 
 def horizon_of(scenario: CorridorScenario) -> dt.date:

@@ -167,9 +167,35 @@ class Provenance(_Model):
     code: CodeVersion = Field(default_factory=code_version)
     request: dict[str, Any] | None = None
     command: str | None = None
+    #: SHA-256 of everything the result depends on (scenario content, parameter values,
+    #: events, seeds, days, the result-changing options): equal digests, equal results
+    inputs_sha256: str | None = None
     created: str = Field(
         default_factory=lambda: dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     )
+
+    def digest(self) -> str:
+        """The :attr:`inputs_sha256` of this provenance: what changes the result, without the
+        request's options that do not (workers, scheduler, threads, progress)."""
+        import json
+
+        request = {
+            k: v
+            for k, v in (self.request or {}).items()
+            if k not in ("workers", "scheduler", "threads", "calibration")
+        }
+        key = {
+            "kind": self.kind,
+            "scenario_sha256": self.scenario_sha256,
+            "parameters": self.parameters,
+            "events_added": [(e.sha256, e.ids) for e in self.events_added],
+            "events_removed": self.events_removed,
+            "seeds": self.seeds,
+            "days": self.days,
+            "request": request,
+        }
+        text = json.dumps(key, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = self.model_dump(mode="json")

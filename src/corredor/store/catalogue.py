@@ -207,6 +207,15 @@ class Catalogue:
             con.executemany("DELETE FROM runs WHERE run_id = ?", [[i] for i in ids])
             con.execute("COMMIT")
 
+    def find(self, key: str, value: str) -> list[str]:
+        """Run ids whose provenance has ``key`` equal to ``value``, oldest first."""
+        sql = (
+            "SELECT run_id FROM runs WHERE json_extract_string(provenance, ?) = ? "
+            "ORDER BY created, run_id"
+        )
+        with self.connect() as con:
+            return [str(r[0]) for r in con.execute(sql, [f"$.{key}", value]).fetchall()]
+
     def run_ids(self) -> list[str]:
         with self.connect() as con:
             return [str(r[0]) for r in con.execute("SELECT run_id FROM runs").fetchall()]

@@ -158,7 +158,34 @@ def tidy_tables(result: CorridorResult) -> dict[str, pd.DataFrame]:
             id_vars="date", var_name="border_city", value_name="people"
         ),
         "events": result.events_frame(),
+        **geography(result.compiled.scenario, result.compiled.calibration),
     }
+
+
+def geography(scenario: CorridorScenario, calibration: dict[str, float]) -> dict[str, pd.DataFrame]:
+    """The scenario's places and route legs (for maps): ``locations`` (name, kind, country,
+    lat, lon) and ``links`` (from, to, km with the run's calibration, mode, directed)."""
+    locations = pd.DataFrame(
+        [
+            {"name": x.name, "kind": x.kind, "country": x.country, "lat": x.lat, "lon": x.lon}
+            for x in scenario.locations.rows
+        ],
+        columns=["name", "kind", "country", "lat", "lon"],
+    )
+    links = pd.DataFrame(
+        [
+            {
+                "from": x.from_,
+                "to": x.to,
+                "km": x.km.default(calibration),
+                "mode": x.mode,
+                "directed": bool(x.directed),
+            }
+            for x in scenario.links.rows
+        ],
+        columns=["from", "to", "km", "mode", "directed"],
+    )
+    return {"locations": locations, "links": links}
 
 
 # ----------------------------------------------------------------------------------- record
@@ -214,6 +241,7 @@ def to_record(
             "arrays": arrays,
             "fields": fields,
             "scenario_events": own_ids,
+            "people_per_agent": int(scenario.people_per_agent),
             "adopted_events": [e.id for e in result.adopted_events],
         },
         tables=tables,
@@ -238,7 +266,10 @@ def from_record(record: Record, store_root: Path) -> CorridorResult:
         )
     keep = list(meta.get("scenario_events", []))
     by_id = {e.id: e for e in scenario.events}
-    scenario = scenario.model_copy(update={"events": tuple(by_id[i] for i in keep)})
+    update: dict[str, Any] = {"events": tuple(by_id[i] for i in keep)}
+    if "people_per_agent" in meta:
+        update["people_per_agent"] = int(meta["people_per_agent"])
+    scenario = scenario.model_copy(update=update)
     added = tuple(PolicyEvent.model_validate(e) for e in record.documents.get("added_events", []))
     calibration = {str(k): float(v) for k, v in record.documents["calibration"].items()}
     compiled = compile_corridor(scenario, calibration, days=record.days, extra_events=added)

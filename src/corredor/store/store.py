@@ -239,6 +239,32 @@ class ResultsStore:
             return corridor.from_record(record, self.root)
         return record
 
+    def find(self, inputs_sha256: str) -> str | None:
+        """The latest stored result made from exactly these inputs
+        (:meth:`~corredor.results.provenance.Provenance.digest`), or None."""
+        found = self.catalogue.find("inputs_sha256", inputs_sha256)
+        return found[-1] if found else None
+
+    def delete(self, ref: str, *, with_children: bool = False) -> builtins.list[str]:
+        """Remove a stored result (and, with ``with_children``, the results that belong to
+        it) at the user's request: the catalogue row first, then the folder. Returns the ids
+        removed. Nothing is ever deleted otherwise."""
+        run_id = self.resolve(ref)
+        children = self.children(run_id)
+        if children and not with_children:
+            raise RunError(
+                f"{run_id} has {len(children)} result(s) that belong to it "
+                f"({', '.join(children)}): delete them too, or them first"
+            )
+        removed = []
+        for child in children:
+            removed += self.delete(child, with_children=True)
+        self.catalogue.delete([run_id])
+        trash = self.root / f"{TMP_PREFIX}deleted-{run_id}"
+        self.path(run_id).rename(trash)
+        discard(trash)
+        return [*removed, run_id]
+
     def children(self, ref: str) -> builtins.list[str]:
         """Run ids of the results whose parent is ``ref``, oldest first."""
         return [str(r) for r in self.list(parent=self.resolve(ref))["run_id"]]
