@@ -192,7 +192,7 @@ class _Scenario(Request):
 
 
 class _Seeds(Request):
-    seed: int = option(0, "Seed of the first run; replica k uses seed + k.", ge=0)
+    seed: int = option(0, "Seed of the first run; replica k uses seed + k.", ge=0, le=2**63 - 1)
 
 
 class _Backend(Request):

@@ -20,6 +20,8 @@ def _runs(request: Request, cli: dict[str, Any]) -> None:
 
     assert isinstance(request, ListRequest)
     store_dir = Path(cli["store"])
+    if store_dir.exists() and not store_dir.is_dir():
+        raise RunError(f"--store {store_dir}: a file, not a results store (a folder)")
     if not is_store(store_dir):
         print(f"no runs in {store_dir} (no results store there)")
         return
