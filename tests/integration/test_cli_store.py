@@ -195,3 +195,34 @@ def test_bad_levers_and_events_exit_2(
     assert err.startswith("error: ") and "Traceback" not in err
     for word in words:
         assert word in err, err
+
+
+def test_calibrate_never_touches_the_package(tmp_path: Path) -> None:
+    """The command line never installs a fit; the library refuses to install one into a
+    scenario shipped in the package (before any run), and the shipped file is unchanged."""
+    from corredor.calibration.fit import CalibrationError, calibrate
+    from corredor.scenario.corridor import builtin_corridor_scenarios
+
+    shipped = builtin_corridor_scenarios()["mexico-us"].parent / "calibrated.yaml"
+    before = shipped.read_bytes() if shipped.exists() else None
+    with pytest.raises(CalibrationError, match="ships with Corredor"):
+        calibrate("mexico-us", out=tmp_path / "study", trials=1, install=True)
+    assert not (tmp_path / "study" / "calibrated.yaml").exists()
+    assert (shipped.read_bytes() if shipped.exists() else None) == before
+    from corredor.app.requests import CalibrateRequest
+
+    assert "install" not in CalibrateRequest.model_fields  # no way to ask for it
+
+
+def test_run_ids_never_collide(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import corredor.store.store as store_module
+    from corredor.results.record import Record
+
+    def make_result() -> Record:
+        return Record(kind="backtest", scenario="tiny")
+
+    draws = iter(["tiny-1", "tiny-1", "tiny-1", "tiny-2", "tiny-2", "tiny-3"])
+    monkeypatch.setattr(store_module, "make_run_id", lambda scenario, created: next(draws))
+    store = ResultsStore(tmp_path)
+    assert [store.save(make_result()) for _ in range(3)] == ["tiny-1", "tiny-2", "tiny-3"]
+    assert len(store.list()) == 3

@@ -164,8 +164,13 @@ class ResultsStore:
             raise RunError(f"unknown result kind {record.kind!r}; kinds: {', '.join(KINDS)}")
         created = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
         run_id = make_run_id(record.scenario, created)
-        while (self.root / run_id).exists() or (self.root / f"{TMP_PREFIX}{run_id}").exists():
+        for _ in range(1000):  # an id is never reused: draw again while it is taken
+            taken = (self.root / run_id).exists() or (self.root / f"{TMP_PREFIX}{run_id}").exists()
+            if not taken:
+                break
             run_id = make_run_id(record.scenario, created)
+        else:
+            raise RunError(f"{self.root}: no free run id for {record.scenario} at {created}")
         final = self.root / run_id
         meta = record_metadata(record, run_id, created)
         tmp = self.root / f"{TMP_PREFIX}{run_id}"
