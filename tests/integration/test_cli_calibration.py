@@ -83,6 +83,10 @@ def test_calibrate_then_resume_and_refuse_reuse(scenario: Path, tmp_path: Path) 
     assert not (scenario.parent / "calibrated.yaml").exists()  # never installed
     stored = ResultsStore(store).record("latest")
     assert stored.kind == "calibration" and "calibrated.yaml" in stored.files
+    report = runner.invoke(app, ["report", str(stored.run_id), "--store", str(store)])
+    assert report.exit_code == 0, report.output
+    html = (store / str(stored.run_id) / "report.html").read_text(encoding="utf-8")
+    assert "Calibration study" in html and "base_departures" in html
     # a run with the stored calibration names it in its provenance
     run = ["run", str(scenario), "--days", "5", "--store", str(store), "--no-progress"]
     result = runner.invoke(app, [*run, "--calibration", str(stored.run_id)])
@@ -155,6 +159,9 @@ def test_validate_model_on_the_tiny_corridor(scenario: Path, tmp_path: Path) -> 
     assert record.kind == "backtest" and "dest_apprehensions" in set(
         record.table("fit_statistics")["observable"]
     )
+    report = runner.invoke(app, ["report", "latest", "--store", str(tmp_path)])
+    assert report.exit_code == 0, report.output
+    assert "Fit and back-test" in (tmp_path / str(record.run_id) / "report.html").read_text()
 
 
 def test_fit_in_stages_with_from(scenario: Path, tmp_path: Path) -> None:

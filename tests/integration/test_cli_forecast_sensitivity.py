@@ -240,6 +240,10 @@ def test_sensitivity_command(tiny: Path, tmp_path: Path) -> None:
     assert (tmp_path / "s.png").stat().st_size > 1000
     assert len(record.table("samples")) == 6
     assert len(load(ResultsStore(tmp_path / "s"), "latest").x) == 6
+    res = runner.invoke(app, ["report", "latest", "--store", str(tmp_path / "s")])
+    assert res.exit_code == 0, res.output
+    html = (tmp_path / "s" / record.run_id / "report.html").read_text(encoding="utf-8")
+    assert "Sensitivity analysis" in html and "mu_star" in html and "data:image/png" in html
 
 
 @pytest.mark.parametrize(
