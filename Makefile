@@ -1,6 +1,6 @@
 # Corredor developer entry points:
 #   make demo    run the flagship mexico-us scenario (2013-2021) and write demo-output/report.html
-#   make test    lint, type-check and run the test suite
+#   make test    lint, type-check, check the layer contracts and run the test suite
 #   make bench   run the benchmarks (benchmarks/run.py)
 #   make docs-figure  rerun mexico-us and mali2012 and update the pictures in docs/img (README)
 #   make clean   remove build, cache and demo outputs (make distclean also removes .venv)
@@ -55,6 +55,7 @@ test: $(VENV)/.installed-test
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check src tests
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/pytest -q -n $(PYTEST_WORKERS)
 
 # Flee 3.1, the peer, lives in its own environment (its wheel needs an MPI library: mpich).

@@ -5,7 +5,7 @@
 
 1. The back-test of the baselines on the US Border Patrol Southwest border encounters of the
    built-in ``mexico-us`` scenario (fit January 2013 – December 2018, forecast January 2019 –
-   September 2021): ``corredor.validation.backtest.backtest_us_encounters``.
+   September 2021): ``corredor.validation.backtest.backtest_scenario``.
 2. ARD and rescaled ARD of Corredor on Flee's scenarios (scenario settings, and flee31_quirks)
    next to Flee 3.1's reference runs in tests/fixtures/flee31/:
    ``corredor.validation.flee_validation.flee_validation``.
@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from corredor.validation.backtest import FIT_END, HORIZON_END, backtest_us_encounters
+from corredor.scenario.corridor import load_corridor_scenario
+from corredor.validation.backtest import backtest_scenario, backtest_settings
 from corredor.validation.flee_validation import flee_validation, markdown_table
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "flee31"
@@ -75,8 +76,9 @@ def main() -> None:
     ap.add_argument("--only", choices=("backtest", "flee"))
     args = ap.parse_args()
     if args.only in (None, "backtest"):
-        print(f"### Back-test: fit up to {FIT_END}, forecast to {HORIZON_END}\n")
-        print(backtest_markdown(backtest_us_encounters("mexico-us")))
+        protocol = backtest_settings(load_corridor_scenario("mexico-us"))
+        print(f"### Back-test: fit up to {protocol.fit_end}, forecast to {protocol.horizon_end}\n")
+        print(backtest_markdown(backtest_scenario("mexico-us")))
         print()
     if args.only in (None, "flee"):
         print(f"### Flee scenarios: {args.seeds} Corredor seeds from {args.first_seed}\n")

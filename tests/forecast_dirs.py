@@ -99,6 +99,10 @@ def forecast_document(**kwargs: Any) -> dict[str, Any]:
             "filter": flt,
         }
     doc["observables"] = list(obs.values())
+    # the derived category its observed totals file names (the scenario's analysis settings)
+    doc["analysis"] = {
+        "forecast": {"derived": [{"component": "CBP_total", "sum": ["USBP", "OFO"]}]}
+    }
     return doc
 
 

@@ -1,13 +1,26 @@
 """Corredor: a fast, columnar simulator of migration corridors and the policies that shape them.
 
 ``corredor.run`` runs a scenario of either kind (``corredor.scenarios()`` lists the built-in
-ones); the corridor analyses (ensembles, forecasts, sensitivity) and the results store are
-imported on first use.
+ones). Everything but the errors is imported on first use (the engine, the corridor analyses,
+the results store), so that importing a small part of Corredor stays fast.
 """
 
-from corredor.api import run, scenarios
+__version__ = "0.1.0"
+
+import importlib
+from typing import TYPE_CHECKING
+
 from corredor.errors import CorredorError, ScenarioError
-from corredor.results import RunResult
+
+if TYPE_CHECKING:  # what a type checker sees of the names imported on first use
+    from corredor.api import run, scenarios
+    from corredor.ensemble import compare_corridor, run_corridor_ensemble
+    from corredor.forecasting.forecast import forecast
+    from corredor.results import RunResult
+    from corredor.results.corridor import CorridorResult
+    from corredor.rules.corridor.results import run_corridor
+    from corredor.sensitivity import sensitivity_analysis
+    from corredor.store import ResultsStore
 
 __all__ = [
     "CorredorError",
@@ -23,10 +36,12 @@ __all__ = [
     "scenarios",
     "sensitivity_analysis",
 ]
-__version__ = "0.1.0"
 
-#: Names imported on first use (they load the corridor kernels or the store): module, attribute.
+#: Names imported on first use: module, attribute.
 _LAZY = {
+    "run": ("corredor.api", "run"),
+    "scenarios": ("corredor.api", "scenarios"),
+    "RunResult": ("corredor.results", "RunResult"),
     "run_corridor": ("corredor.rules.corridor.results", "run_corridor"),
     "CorridorResult": ("corredor.results.corridor", "CorridorResult"),
     "run_corridor_ensemble": ("corredor.ensemble", "run_corridor_ensemble"),
@@ -38,10 +53,8 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> object:
-    """The corridor API and the store are imported on first use."""
+    """Every name but the errors is imported on first use (module docstring)."""
     if name in _LAZY:
-        import importlib
-
         module, attribute = _LAZY[name]
         return getattr(importlib.import_module(module), attribute)
     raise AttributeError(f"module 'corredor' has no attribute {name!r}")

@@ -18,10 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from corredor.store import ResultsStore
+from corredor.app.requests import RunRequest
+from corredor.app.scenarios import builtin_scenarios
+from corredor.app.simulation import run as run_and_store
+from corredor.app.simulation import simulate
+from corredor.store import ResultsStore
 
 ProgressCallback = Callable[[float, float, str], None]
 """Called as the run advances with ``(done, total, what)``, e.g. ``(120, 365, "days")``."""
@@ -29,8 +32,6 @@ ProgressCallback = Callable[[float, float, str], None]
 
 def scenarios() -> list[str]:
     """The names of the built-in scenarios of both kinds (corridor and Flee)."""
-    from corredor.app.scenarios import builtin_scenarios
-
     return [s.name for s in builtin_scenarios()]
 
 
@@ -84,10 +85,6 @@ def run(
         a ``RunResult`` (Flee), a ``CorridorResult`` (one corridor run) or a
         ``CorridorEnsemble`` (several).
     """
-    from corredor.app.requests import RunRequest
-    from corredor.app.simulation import run as run_and_store
-    from corredor.app.simulation import simulate
-
     request = RunRequest(
         scenario=str(scenario),
         seed=seed,
@@ -106,7 +103,6 @@ def run(
     )
     if store is None:
         return simulate(request, progress)
-    from corredor.store import ResultsStore
 
     target = store if isinstance(store, ResultsStore) else ResultsStore(store)
     return run_and_store(request, target, progress).result

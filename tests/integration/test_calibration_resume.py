@@ -228,16 +228,16 @@ def test_the_budget_of_later_trials_is_read_from_the_first(
     from optuna.storages import JournalStorage
     from optuna.storages.journal import JournalFileBackend
 
-    from corredor.calibration import fit
+    from corredor.calibration import evaluate
 
-    seen: list[fit.Budget | None] = []
-    simulate = fit.simulate
+    seen: list[evaluate.Budget | None] = []
+    simulate = evaluate.simulate
 
-    def spy(sc: Any, cal: Any, seed: int, days: int, budget: fit.Budget | None = None) -> Any:
+    def spy(sc: Any, cal: Any, seed: int, days: int, budget: evaluate.Budget | None = None) -> Any:
         seen.append(budget)
         return simulate(sc, cal, seed, days, budget)
 
-    monkeypatch.setattr(fit, "simulate", spy)
+    monkeypatch.setattr(evaluate, "simulate", spy)
     out = tmp_path / "days"
     calibrate(scenario, out=out, trials=3, parameters=PARAMETERS, workers=1, agent_budget=1.5)
     storage = JournalStorage(JournalFileBackend(str(out / "study.journal")))
@@ -247,5 +247,5 @@ def test_the_budget_of_later_trials_is_read_from_the_first(
     assert agent_days > agents > 0
     assert seen[0] is None  # trial 0 runs alone, without a budget
     assert seen[1:] and all(
-        b == fit.Budget(int(1.5 * agents), int(1.5 * agent_days)) for b in seen[1:]
+        b == evaluate.Budget(int(1.5 * agents), int(1.5 * agent_days)) for b in seen[1:]
     )

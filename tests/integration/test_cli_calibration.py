@@ -137,6 +137,7 @@ def test_validate_model_backtest_folder_must_hold_a_calibration(
     from corredor.calibration.modelcheck import backtest_calibration
     from corredor.errors import CorredorError
     from corredor.scenario.corridor import load_corridor_scenario
+    from corredor.scenario.corridor.analysis import AnalysisSettings, BacktestSettings
 
     sc = load_corridor_scenario(scenario)
     with pytest.raises(CorredorError, match=r"no calibrated\.yaml"):
@@ -145,7 +146,13 @@ def test_validate_model_backtest_folder_must_hold_a_calibration(
         "version: 1\ncreated: x\ncommand: x\ndata_until: 2020-03-31\nloss: 1\n"
         "parameters: {base_departures: 40}\n"
     )
-    with pytest.raises(CorredorError, match="2018-12-31"):
+    with pytest.raises(CorredorError, match="no back-test protocol"):
+        backtest_calibration(tmp_path, sc)
+    protocol = BacktestSettings(
+        fit_end="2020-02-29", horizon_end="2020-04-30", series=("dest_apprehensions",)
+    )
+    sc = sc.model_copy(update={"analysis": AnalysisSettings(backtest=protocol)})
+    with pytest.raises(CorredorError, match="2020-02-29"):  # fitted past the fit end
         backtest_calibration(tmp_path, sc)
 
 
@@ -165,7 +172,7 @@ def test_validate_model_on_the_tiny_corridor(scenario: Path, tmp_path: Path) -> 
 
 
 def test_fit_in_stages_with_from(scenario: Path, tmp_path: Path) -> None:
-    from corredor.calibration.calibrated import read_calibrated
+    from corredor.scenario.corridor.calibrated import read_calibrated
 
     one, two = tmp_path / "one", tmp_path / "two"
     common = ["--trials", "2", "--workers", "1", "--batch", "1", "--no-progress"]

@@ -37,6 +37,8 @@ def backtest_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     values = 1000 + 10 * month + 200 * np.sin(2 * np.pi * month / 12)
     table = backtest(
         pd.Series(values, index=index, name="usbp_encounters_total"),
+        "2018-12-31",
+        "2021-09-30",
         models=("persistence", "seasonal_naive"),
     )
     return write_table(table, tmp_path_factory.mktemp("val") / "backtest.csv")

@@ -10,16 +10,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from corredor.errors import ScenarioError
 from corredor.scenario.corridor import builtin_corridor_scenarios
+from corredor.scenario.corridor.horizon import DataHorizonError
 from corredor.validation.backtest import (
     COLUMNS,
-    DataHorizonError,
     ObservedSeries,
     backtest,
     backtest_many,
+    backtest_series,
     load_observed,
     split,
-    us_encounter_series,
 )
 from corredor.validation.baselines import Forecast, persistence
 from corredor.validation.flee_validation import (
@@ -33,6 +34,8 @@ from corredor.validation.flee_validation import (
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "flee31"
 FAST = ("persistence", "seasonal_naive")
+#: mexico-us's back-test windows (its analysis.yaml): fit to 2018-12, forecast to 2021-09
+WINDOW = ("2018-12-31", "2021-09-30")
 
 
 def monthly(values: np.ndarray, start: str) -> pd.Series:
@@ -46,17 +49,17 @@ def test_backtest_refuses_data_after_september_2021() -> None:
     late = monthly(np.arange(1.0, 107.0), "2013-01-01")  # ends October 2021
     assert late.index[-1] == pd.Timestamp("2021-10-01")
     with pytest.raises(DataHorizonError, match="after 2021-09-30"):
-        backtest(late, models=FAST)
+        backtest(late, *WINDOW, models=FAST)
     # even when the late month is missing, or only the window would reach it
     late.iloc[-1] = np.nan
     with pytest.raises(DataHorizonError):
-        split(late)
+        split(late, *WINDOW)
     ok = late.iloc[:-1]
     with pytest.raises(DataHorizonError):
-        backtest(ok, horizon_end="2021-10-31", models=FAST)
-    assert len(backtest(ok, models=FAST)) == 2
+        backtest(ok, "2018-12-31", "2021-10-31", models=FAST)
+    assert len(backtest(ok, *WINDOW, models=FAST)) == 2
     with pytest.raises(ValueError, match="last day of a month"):
-        backtest(ok, fit_end="2018-12-15", models=FAST)
+        backtest(ok, "2018-12-15", "2021-09-30", models=FAST)
 
 
 def test_loader_refuses_to_read_past_the_horizon(tmp_path: Path) -> None:
@@ -73,15 +76,19 @@ def test_loader_refuses_to_read_past_the_horizon(tmp_path: Path) -> None:
     last[0:3] = ["2021-10-01", "2021-10-31", "2021-10-01"]
     last[4:6] = ["OFO", "total"]  # not selected by usbp_encounters_total
     path.write_text("\n".join([*lines, ",".join(last)]) + "\n")
-    with pytest.raises(DataHorizonError, match="line"):
+    # the scenario's own horizon guard (every data file, corredor.scenario.corridor.vintage)
+    # refuses it before load_observed reads it, naming the file and the line
+    with pytest.raises(ScenarioError, match="after the calibration horizon") as err:
         load_observed(copy / "scenario.yaml", "usbp_encounters_total")
+    assert err.value.file is not None and "us_sw_border_encounters_monthly.csv" in str(err.value)
+    assert err.value.line == len(lines) + 1
 
 
 # ----------------------------------------------------------------------------- the protocol
 
 
-def test_mexico_us_encounter_series() -> None:
-    series = us_encounter_series("mexico-us")
+def test_mexico_backtest_series() -> None:
+    series = backtest_series("mexico-us")
     names = [s.name for s in series]
     assert names[0] == "usbp_encounters_total"
     assert len(names) == 6  # total + five citizenship groups
@@ -91,7 +98,7 @@ def test_mexico_us_encounter_series() -> None:
     assert total.values.index.freqstr == "MS"
     assert (total.rounding == 5.0).all()  # OHSS rounds every cell to 10
     assert total.values.notna().all()
-    window = split(total)
+    window = split(total, *WINDOW)
     assert (window.train.index[0], window.train.index[-1]) == (
         pd.Timestamp("2013-01-01"),
         pd.Timestamp("2018-12-01"),
@@ -110,8 +117,8 @@ def test_forecasters_see_only_the_fit_window() -> None:
         assert horizon == 33
         return persistence(train, horizon)
 
-    series = us_encounter_series("mexico-us")[0]
-    table = backtest(series, models={"spy": spy})
+    series = backtest_series("mexico-us")[0]
+    table = backtest(series, *WINDOW, models={"spy": spy})
     assert seen == [pd.Timestamp("2018-12-01")]
     assert list(table.columns) == COLUMNS
     assert table.loc[0, "n"] == 33
@@ -152,8 +159,8 @@ def test_pooled_rows_score_series_together() -> None:
 
 
 def test_mexico_us_backtest_fast_baselines() -> None:
-    series = us_encounter_series("mexico-us")
-    table = backtest_many(series, models=FAST, pooled=[s.name for s in series[1:]])
+    series = backtest_series("mexico-us")
+    table = backtest_many(series, *WINDOW, models=FAST, pooled=[s.name for s in series[1:]])
     assert len(table) == 2 * 6 + 2
     assert (table["n"] == [33] * 12 + [165] * 2).all()
     assert np.isfinite(table[["mase", "ard", "log_rmse"]].to_numpy(dtype=float)).all()

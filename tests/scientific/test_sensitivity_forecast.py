@@ -6,10 +6,12 @@
 * a forecast changes nothing before the calibration horizon: its runs, month by month up to the
   horizon, are bit for bit those of the scenario run alone (same seeds), so the forecast events
   and the longer run do not leak into the fitted period;
-* the forecast events of ``mexico-us`` are sourced, start after its horizon, and do what their
-  names say on the compiled daily arrays (no metering from 1 November 2021, MPP again from
-  6 December 2021 to 8 August 2022, no Title 42 expulsions from 12 May 2023, 1,450 CBP One
-  appointments a day from July 2023).
+* a forecast is ex ante unless a policy path is given: ``mexico-us`` has no events announced by
+  its horizon, and a forecast conditional on a path says so in every output;
+* the policy path as it happened of ``mexico-us`` (``policy_path_as_happened.yaml``) is sourced,
+  starts after its horizon, and does what its events' names say on the compiled daily arrays
+  (no metering from 1 November 2021, MPP again from 6 December 2021 to 8 August 2022, no Title 42
+  expulsions from 12 May 2023, 1,450 CBP One appointments a day from July 2023).
 """
 
 from __future__ import annotations
@@ -125,8 +127,9 @@ def test_forecast_bands_carry_the_model_discrepancy(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def mexico_us() -> MexicoUS:
     sc = load_corridor_scenario("mexico-us")
-    events, path = forecast_events(sc)
-    assert path is not None and path.name == "policy_events_forecast.yaml"
+    assert forecast_events(sc) == ((), None)  # ex ante: nothing announced by the horizon
+    events, path = forecast_events(sc, "policy_path_as_happened.yaml")
+    assert path is not None and path.name == "policy_path_as_happened.yaml"
     return sc, events
 
 
@@ -182,13 +185,41 @@ def test_mexico_us_forecast_categories_are_the_observed_files_names(
     sc, _ = mexico_us
     cats = forecast_categories(sc)
     keys = [c.key for c in cats.categories]
-    assert len(keys) == 11 and len(set(keys)) == 11
+    # the five-group rows and the six extra-regional citizenships (issue 13)
+    assert len(keys) == 17 and len(set(keys)) == 17
     folder = sc.base_dir / "observed"
     enc = pd.read_csv(folder / "us_sw_border_encounters_monthly.csv", keep_default_na=False)
     tot = pd.read_csv(folder / "us_sw_border_totals_monthly.csv", keep_default_na=False)
+    xr = pd.read_csv(folder / "usbp_encounters_extra_regional_monthly.csv", keep_default_na=False)
     observed = set(enc[["component", "citizenship", "demographic"]].itertuples(index=False))
+    observed |= {(c, n, "All") for c, n in xr[["component", "citizenship"]].itertuples(index=False)}
+    assert {("USBP", n, "All") for n in ("Other", "Venezuela", "Other (rest)")} <= set(keys)
     observed |= {(c, "All", "All") for c in tot["component"]}
     assert set(keys) <= {tuple(k) for k in observed}
     skipped = dict(cats.skipped)
     assert "area" in skipped["usbp_encounters_el_paso"]
     assert "title_of_authority" in skipped["ofo_title42_expulsions"]
+
+
+def test_a_forecast_is_ex_ante_unless_a_policy_path_is_given(tmp_path: Path) -> None:
+    """The default forecast is ex ante and says so; one given a policy path is conditional on
+    it and says so on the console (its summary), in forecast.txt and in forecast_metadata.csv."""
+    import pandas as pd
+
+    path = write_forecast_dir(tmp_path / "fc")
+    ex_ante = forecast(path, until="2020-08", replicas=1, seed=1, discrepancy=False)
+    assert ex_ante.kind.startswith("ex ante") and not ex_ante.conditional
+    events = path.parent / "policy_events_forecast.yaml"
+    moved = events.rename(path.parent / "later_path.yaml")
+    cond = forecast(path, until="2020-08", replicas=1, seed=1, discrepancy=False,
+                    policy_path=moved)  # fmt: skip
+    assert cond.conditional and cond.events
+    assert cond.kind == "conditional on this policy path: later_path.yaml (in fc/)"
+    assert ("forecast kind", cond.kind) in cond.summary_rows()
+    out = cond.write(tmp_path / "out")
+    assert "forecast kind: conditional on this policy path" in (out / "forecast.txt").read_text()
+    meta = pd.read_csv(out / "forecast_metadata.csv").set_index("key")["value"]
+    assert meta["forecast kind"].startswith("conditional on this policy path")
+    plain = forecast(path, until="2020-08", replicas=1, seed=1, discrepancy=False)
+    meta = pd.read_csv(plain.write(tmp_path / "plain") / "forecast_metadata.csv")
+    assert meta.set_index("key")["value"]["forecast kind"].startswith("ex ante")

@@ -1,4 +1,4 @@
-"""Flee's averaged relative difference (corredor.validation.ard)."""
+"""Flee's averaged relative difference (corredor.results.ard)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from corredor.validation.ard import ard, ard_per_day, ard_rescaled_per_day
+from corredor.results.ard import ard, ard_per_day, ard_rescaled_per_day
 
 
 def test_hand_computed() -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from corredor.calibration import fit, modelcheck
+from corredor.calibration import evaluate, modelcheck
 from corredor.errors import CorredorError
 from corredor.scenario.corridor import load_corridor_scenario
 
@@ -34,7 +34,8 @@ def _fake(scenario: Any, calls: list[tuple[int, int]]) -> Any:
         def run(batch: Sequence[Mapping[str, float]], budget: int | None = None) -> list[Any]:
             calls.append((seed, len(batch)))
             return [
-                fit.Simulation(base * (1 + 0.1 * c["set"] + 0.01 * seed), 0.0, 0) for c in batch
+                evaluate.Simulation(base * (1 + 0.1 * c["set"] + 0.01 * seed), 0.0, 0)
+                for c in batch
             ]
 
         yield run
@@ -53,7 +54,7 @@ def patched(monkeypatch: pytest.MonkeyPatch, scenario: Any) -> list[tuple[int, i
         version=7,
     )
     monkeypatch.setattr(modelcheck, "backtest_calibration", lambda study, sc: cal)
-    monkeypatch.setattr(fit, "_runner", _fake(scenario, calls))
+    monkeypatch.setattr(modelcheck, "evaluations", _fake(scenario, calls))
     return calls
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from corredor.validation.ard import ard
+from corredor.results.ard import ard
 from corredor.validation.baselines import arima, ets, persistence, seasonal_naive
 from corredor.validation.metrics import (
     ard_series,

@@ -14,10 +14,11 @@ from corredor.calibration.loss import (
     APPROXIMATE_TOLERANCE,
     LossError,
     compute_loss,
+    loss_weights,
     tolerance_zero,
     weights_for,
 )
-from corredor.validation.backtest import DataHorizonError
+from corredor.scenario.corridor.horizon import DataHorizonError
 
 START = dt.date(2020, 1, 1)
 
@@ -101,7 +102,7 @@ def test_weights() -> None:
     e2 = (math.log1p(200.0) - math.log1p(100.0)) ** 2
     assert loss(rows, weights={"a": 3.0, "b": 1.0}) == pytest.approx(3 * e2 / 4)
     assert loss(rows, weights={"a": 0.0, "b": 1.0}) == 0.0
-    assert weights_for(["usbp_encounters_total", "x"]) == {"usbp_encounters_total": 2.0, "x": 1.0}
+    assert weights_for(["a", "x"], {"a": 2.0}) == {"a": 2.0, "x": 1.0}
     with pytest.raises(LossError, match="weight"):
         weights_for(["a"], {"a": -1.0})
 
@@ -166,3 +167,16 @@ def test_loss_matches_a_log_rmse() -> None:
     rmse = np.sqrt(np.mean((np.log1p(sim) - np.log1p(obs)) ** 2))
     assert report.series["log_rmse"].iloc[0] == pytest.approx(rmse)
     assert report.total == pytest.approx(rmse**2)
+
+
+def test_the_scenario_weighs_its_series() -> None:
+    """Weights come from the scenario's analysis settings, the caller's over them."""
+    from corredor.scenario.corridor import load_corridor_scenario
+
+    sc = load_corridor_scenario("mexico-us")
+    fit = sc.analysis_settings().fit
+    w = loss_weights(sc)
+    assert list(w) == [ob.name for ob in sc.observables]
+    assert w["usbp_encounters_total"] == fit.weights["usbp_encounters_total"] == 2.0
+    assert w["us_repatriations_mex"] == fit.default_weight  # not listed
+    assert loss_weights(sc, {"usbp_encounters_total": 0.5})["usbp_encounters_total"] == 0.5

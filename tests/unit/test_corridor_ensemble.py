@@ -23,9 +23,8 @@ from corredor.ensemble import (
 )
 from corredor.ensemble.corridor import prepare_corridor
 from corredor.ensemble.corridor_results import BAND_COLUMNS, weighted_quantiles
-from corredor.ensemble.parameter_sets import coerce_set
+from corredor.ensemble.parameter_sets import coerce_set, thin_sets
 from corredor.errors import ScenarioError
-from corredor.forecasting.forecast import thin_sets
 from corredor.policy import parse_events
 from corredor.scenario.corridor import load_corridor_scenario
 
@@ -219,7 +218,7 @@ def test_calibrated_sets(tmp_path: Path) -> None:
     sets, note = calibrated_parameter_sets(sc)
     assert [s.values for s in sets] == [{}] and note and "no calibrated" in note
 
-    from corredor.calibration.calibrated import EnsembleMember, save_calibrated
+    from corredor.scenario.corridor.calibrated import EnsembleMember, save_calibrated
 
     save_calibrated(
         path.parent / "calibrated.yaml",

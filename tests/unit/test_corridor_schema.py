@@ -325,14 +325,16 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 
 def test_builtin_validates(mexico_us: Any) -> None:
     assert mexico_us.counts() == {
-        "locations": 49,
-        "links": 67,
+        "locations": 53,
+        "links": 71,
         "services": 25,
-        "policy events": 18,
-        "observables": 28,
+        "policy events": 19,
+        "observables": 43,
     }
     assert (mexico_us.start, mexico_us.end) == (dt.date(2013, 1, 1), HORIZON)
-    assert set(mexico_us.nationalities) == {"GTM", "HND", "SLV", "MEX", "OTH"}
+    assert set(mexico_us.nationalities) == {
+        "GTM", "HND", "SLV", "MEX", "VEN", "CUB", "HTI", "NIC", "ECU", "OTH"
+    }  # fmt: skip
     assert {o.nationality for o in mexico_us.origins} == set(mexico_us.nationalities)
     assert mexico_us.calibration_horizon == HORIZON
 
@@ -343,13 +345,13 @@ def test_builtin_every_location_and_link_has_a_source() -> None:
         assert rows
         assert all(r["source"].strip() for r in rows), name
     geonames = [r for r in read_csv(BUILTIN / "locations.csv") if r["role"] != "corredor_addition"]
-    assert len(geonames) == 47
+    assert len(geonames) == 51  # the compilation's 47 and 4 places of the extra-regional routes
     assert all("GeoNames" in r["source"] and r["lat"] and r["lon"] for r in geonames)
 
 
 def test_builtin_no_observed_value_after_september_2021() -> None:
     files = sorted((BUILTIN / "observed").glob("*.csv"))
-    assert len(files) == 7
+    assert len(files) == 9
     for path in files:
         for row in read_csv(path):
             assert dt.date.fromisoformat(row["period_end"]) <= HORIZON, (path.name, row)
@@ -367,9 +369,12 @@ def test_builtin_observables_read_copied_files(mexico_us: Any) -> None:
 def test_builtin_driver_rows_are_sourced_and_flagged(mexico_us: Any) -> None:
     for origin in mexico_us.origins:
         for point in origin.series:
-            assert point.value_type in {"observed", "interpolated", "held_constant"}
+            # observed points only (the engine interpolates and holds; nothing filled in from a
+            # later point), each with the end of the period it describes
+            assert point.value_type in {"observed", "derived", "derived_lower_bound", "exact",
+                                        "estimate"}, point  # fmt: skip
             assert point.source.strip()
-            assert dt.date(2013, 1, 1) <= point.date <= HORIZON
+            assert point.period_end is not None and point.date <= point.period_end <= HORIZON
 
 
 def test_builtin_calibration_parameters_are_used_and_documented(mexico_us: Any) -> None:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from corredor.engine import services as sv
 from corredor.engine.agents import AgentTable
 from corredor.engine.services import ServiceSystem, ServiceTable, ServiceTime, Verb
-from corredor.engine.services_twin import ServicesTwin
+from corredor.engine.services.twin import ServicesTwin
 
 IMM, SRV = ServiceTime.IMMEDIATE, ServiceTime.SERVERS
 

@@ -38,6 +38,10 @@ Scenarios: :func:`corredor.app.scenarios.describe` (validate / show, both kinds)
 :func:`~corredor.app.scenarios.builtin_scenarios`. Results as tidy frames and xarray:
 :mod:`corredor.app.arrays`; any stored result rebuilt: :func:`load`.
 
+The requests (and :class:`Stored`) are imported with this package; each use case, with the
+machinery it runs (the engine, the studies, the store), when first used: a face that only builds
+its options from the requests starts fast.
+
 Errors are :class:`~corredor.errors.CorredorError` subclasses (exit status 2 on the command
 line, HTTP 4xx in the web service): :class:`RequestError` for a request that cannot be carried
 out, :class:`InapplicableOptionError` for an option the scenario's kind does not take
@@ -46,11 +50,10 @@ out, :class:`InapplicableOptionError` for an option the scenario's kind does not
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from corredor.app.common import Progress, Stored
-from corredor.app.comparison import compare
-from corredor.app.reports import report
 from corredor.app.requests import (
     BacktestRequest,
     BargainRequest,
@@ -66,13 +69,13 @@ from corredor.app.requests import (
     RunRequest,
     SensitivityRequest,
 )
-from corredor.app.simulation import ensemble, find, run
-from corredor.app.studies import backtest, bargain, calibrate, forecast, sensitivity
 
-if TYPE_CHECKING:
-    import pandas as pd
-
-    from corredor.store import ResultsStore
+if TYPE_CHECKING:  # what a type checker sees of the use cases imported on first use
+    from corredor.app.comparison import compare
+    from corredor.app.reports import report
+    from corredor.app.runs import list_runs, load
+    from corredor.app.simulation import ensemble, find, run
+    from corredor.app.studies import backtest, bargain, calibrate, forecast, sensitivity
 
 __all__ = [
     "BacktestRequest",
@@ -104,23 +107,32 @@ __all__ = [
     "sensitivity",
 ]
 
+#: The use cases, imported on first use: name -> module of this package.
+USE_CASES = {
+    "run": "simulation",
+    "ensemble": "simulation",
+    "find": "simulation",
+    "forecast": "studies",
+    "sensitivity": "studies",
+    "calibrate": "studies",
+    "backtest": "studies",
+    "bargain": "studies",
+    "compare": "comparison",
+    "report": "reports",
+    "list_runs": "runs",
+    "load": "runs",
+}
 
-def list_runs(request: ListRequest, store: ResultsStore) -> pd.DataFrame:
-    """The catalogue of stored results, filtered as ``request`` asks."""
-    import datetime as dt
 
-    since = None
-    if request.since is not None:
-        try:
-            since = dt.datetime.fromisoformat(request.since)
-        except ValueError:
-            raise RequestError(f"since {request.since!r} is not a date (YYYY-MM-DD)") from None
-    parent = store.resolve(request.parent) if request.parent is not None else None
-    return store.list(kind=request.kind, scenario=request.scenario, parent=parent, since=since)
+def __getattr__(name: str) -> Any:
+    """A use case, imported on first use (module docstring)."""
+    if name in USE_CASES:
+        value = getattr(importlib.import_module(f"corredor.app.{USE_CASES[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'corredor.app' has no attribute {name!r}")
 
 
-def load(store: ResultsStore, ref: str) -> Any:
-    """A stored result of any kind, rebuilt (:func:`corredor.app.codecs.load`)."""
-    from corredor.app.codecs import load as _load
-
-    return _load(store, ref)
+def __dir__() -> list[str]:
+    """Every public name, the use cases included."""
+    return sorted({*globals(), *USE_CASES})

@@ -25,13 +25,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
+import xarray as xr
 
+from corredor.app.comparison import as_ensemble
 from corredor.app.requests import RequestError
+from corredor.results import RunResult
 
 if TYPE_CHECKING:
-    import pandas as pd
-    import xarray as xr
-
     from corredor.store import ResultsStore
 
 __all__ = ["dataset", "tables"]
@@ -46,11 +47,8 @@ def tables(store: ResultsStore, ref: str) -> dict[str, pd.DataFrame]:
 def dataset(result: Any) -> xr.Dataset:
     """The arrays of a result (a loaded result of any kind: ``RunResult``, ``CorridorResult``,
     ``CorridorEnsemble``, ``Forecast``, ``SensitivityResult``) as an xarray Dataset."""
-    from corredor.results import RunResult
-
     if isinstance(result, RunResult):
         return _flee(result)
-    from corredor.app.comparison import as_ensemble
 
     try:
         ens = as_ensemble(result)
@@ -60,8 +58,6 @@ def dataset(result: Any) -> xr.Dataset:
 
 
 def _ensemble(ens: Any) -> xr.Dataset:
-    import pandas as pd
-    import xarray as xr
 
     P, R = len(ens.sets), len(ens.seeds)
     coords = {
@@ -87,8 +83,6 @@ def _ensemble(ens: Any) -> xr.Dataset:
 
 
 def _flee(result: Any) -> xr.Dataset:
-    import pandas as pd
-    import xarray as xr
 
     dates = pd.DatetimeIndex([pd.Timestamp(d) for d in result.dates])
     return xr.Dataset(

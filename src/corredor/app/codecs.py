@@ -9,18 +9,22 @@ back-tests — are turned into :class:`~corredor.results.record.Record` objects 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from corredor.ensemble.corridor_results import CorridorEnsemble
+from corredor.ensemble.parameter_sets import ParameterSet
+from corredor.forecasting.categories import Category, CategoryMap
+from corredor.forecasting.forecast import Forecast
+from corredor.policy.events import PolicyEvent
 from corredor.results.record import Record
+from corredor.sensitivity.analysis import SensitivityResult
 
 if TYPE_CHECKING:
-    from corredor.ensemble.corridor_results import CorridorEnsemble
-    from corredor.forecasting.forecast import Forecast
     from corredor.results.provenance import Provenance
-    from corredor.sensitivity.analysis import SensitivityResult
     from corredor.store import ResultsStore
 
 __all__ = [
@@ -109,9 +113,6 @@ def ensemble_to_record(
 
 def ensemble_from_record(record: Record) -> CorridorEnsemble:
     """Rebuild a stored corridor ensemble exactly."""
-    from corredor.ensemble.corridor_results import CorridorEnsemble
-    from corredor.ensemble.parameter_sets import ParameterSet
-
     meta = record.meta
     sets = tuple(
         ParameterSet(dict(s["values"]), float(s["weight"]), str(s["label"])) for s in meta["sets"]
@@ -219,18 +220,23 @@ def forecast_to_record(
     fc: Forecast, provenance: Provenance | None = None, *, command: str | None = None
 ) -> Record:
     """A forecast: its tables (``encounters`` = forecast.csv, ``fiscal_years``,
-    ``ledger_bands``, ``events``), the ensemble behind them and what rebuilds it."""
+    ``ledger_bands``, ``events``, ``metadata`` = forecast_metadata.csv: the forecast kind, ex
+    ante or conditional on a policy path, and what was run), the ensemble behind them and what
+    rebuilds it."""
     ens = fc.ensemble
     tables = {
         "encounters": fc.encounters(),
         "fiscal_years": fc.fiscal_years(),
         "ledger_bands": fc.ledger_bands(),
         "events": fc.events_table(),
+        "metadata": pd.DataFrame(fc.summary_rows(), columns=["key", "value"]),
     }
     meta: dict[str, Any] = {
         "horizon": fc.horizon.isoformat(),
         "until": fc.until.isoformat(),
         "events_file": None if fc.events_file is None else str(fc.events_file),
+        "conditional": fc.conditional,
+        "added": list(fc.added),
         "forecast_events": [e.model_dump(mode="json") for e in fc.events],
         "categories": [
             {
@@ -253,12 +259,6 @@ def forecast_to_record(
 
 def forecast_from_record(record: Record) -> Forecast:
     """Rebuild a stored forecast (its bands are recomputed from the stored runs, exactly)."""
-    from pathlib import Path
-
-    from corredor.forecasting.categories import Category, CategoryMap
-    from corredor.forecasting.forecast import Forecast
-    from corredor.policy.events import PolicyEvent
-
     meta = record.meta
     cats = CategoryMap(
         categories=tuple(
@@ -276,6 +276,8 @@ def forecast_from_record(record: Record) -> Forecast:
         categories=cats,
         notes=tuple(meta["notes"]),
         discrepancy={(a, b, c): (float(m), float(y)) for a, b, c, m, y in meta["discrepancy"]},
+        conditional=bool(meta.get("conditional", False)),
+        added=tuple(str(x) for x in meta.get("added", ())),
     )
 
 
@@ -302,8 +304,6 @@ def sensitivity_to_record(
 
 def sensitivity_from_record(record: Record) -> SensitivityResult:
     """Rebuild a stored sensitivity analysis."""
-    from corredor.sensitivity.analysis import SensitivityResult
-
     meta = record.meta
     problem = meta["problem"]
     samples = record.table("samples")

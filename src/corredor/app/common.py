@@ -1,4 +1,5 @@
-"""What every use case shares: the progress callback, what a use case returns, provenance."""
+"""What every use case shares: the progress callback, what a use case returns, the request as
+JSON for the provenance (a light module: the faces import it at start)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from corredor.results.provenance import Provenance
-
 if TYPE_CHECKING:
-    from corredor.app.inputs import CorridorInputs
     from corredor.app.requests import Request
 
-__all__ = ["Progress", "Stored", "corridor_provenance", "request_json"]
+__all__ = ["Progress", "Stored", "request_json"]
 
 Progress = Callable[[float, float, str], None]
 """Called as work advances with ``(done, total, what)``: e.g. ``(120, 3195, "days")`` or
@@ -39,36 +37,3 @@ def request_json(request: Request) -> dict[str, Any]:
     data: dict[str, Any] = request.model_dump(mode="json")
     data["request"] = type(request).__name__
     return data
-
-
-def corridor_provenance(
-    kind: str,
-    inputs: CorridorInputs,
-    *,
-    seeds: list[int],
-    days: int | None,
-    request: Request | None = None,
-    command: str | None = None,
-    parameters: dict[str, Any] | None = None,
-) -> Provenance:
-    """The provenance of a corridor result made from ``inputs``."""
-    from corredor.store.corridor import scenario_sha256
-
-    sc = inputs.scenario
-    provenance = Provenance(
-        kind=kind,
-        scenario=sc.name,
-        scenario_path=str(sc.path),
-        scenario_sha256=scenario_sha256(sc),
-        parameters=dict(inputs.calibration if parameters is None else parameters),
-        overrides=dict(inputs.overrides),
-        calibration=inputs.used,
-        events_added=list(inputs.events_added),
-        events_removed=list(inputs.removed),
-        seeds=seeds,
-        days=days,
-        request=None if request is None else request_json(request),
-        command=command,
-    )
-    provenance.inputs_sha256 = provenance.digest()
-    return provenance

@@ -16,14 +16,22 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
+from corredor.app.codecs import load
 from corredor.app.requests import CompareRequest, RequestError
+from corredor.ensemble.corridor import summarise
+from corredor.ensemble.corridor_results import (
+    CorridorComparison,
+    CorridorEnsemble,
+    compare_corridor,
+)
+from corredor.ensemble.parameter_sets import ParameterSet
+from corredor.ensemble.summaries import QuantityError, bands
+from corredor.ensemble.summaries import compare as compare_flee
+from corredor.results.corridor import CorridorResult
 
 if TYPE_CHECKING:
-    import pandas as pd
-
-    from corredor.ensemble.corridor_results import CorridorEnsemble
-    from corredor.results.corridor import CorridorResult
     from corredor.store import ResultsStore
 
 __all__ = ["Compared", "as_ensemble", "compare"]
@@ -48,9 +56,6 @@ class Compared:
 def as_ensemble(result: Any) -> CorridorEnsemble:
     """A corridor result of any kind as a :class:`CorridorEnsemble` (a single run: one set,
     one seed)."""
-    from corredor.ensemble.corridor_results import CorridorEnsemble
-    from corredor.results.corridor import CorridorResult
-
     if isinstance(result, CorridorEnsemble):
         return result
     ens = getattr(result, "ensemble", None)
@@ -62,11 +67,6 @@ def as_ensemble(result: Any) -> CorridorEnsemble:
 
 
 def _single(result: CorridorResult) -> CorridorEnsemble:
-    import pandas as pd
-
-    from corredor.ensemble.corridor import summarise
-    from corredor.ensemble.corridor_results import CorridorEnsemble
-    from corredor.ensemble.parameter_sets import ParameterSet
 
     rep = summarise(result, task=0, set_index=0)
     months = pd.date_range(result.start.replace(day=1), periods=rep.monthly.shape[0], freq="MS")
@@ -89,8 +89,6 @@ def _single(result: CorridorResult) -> CorridorEnsemble:
 
 def compare(request: CompareRequest, store: ResultsStore) -> Compared:
     """Compare the runs ``request.a`` and ``request.b`` (module docstring)."""
-    from corredor.app.codecs import load
-
     a_id, b_id = store.resolve(request.a), store.resolve(request.b)
     ka, kb = store.kind(a_id), store.kind(b_id)
     a, b = load(store, a_id), load(store, b_id)
@@ -105,8 +103,6 @@ def compare(request: CompareRequest, store: ResultsStore) -> Compared:
 
 
 def _corridor(a_id: str, b_id: str, a: CorridorEnsemble, b: CorridorEnsemble) -> Compared:
-    from corredor.ensemble.corridor_results import CorridorComparison, compare_corridor
-    from corredor.ensemble.summaries import QuantityError
 
     if (a.start, a.days) != (b.start, b.days):
         raise RequestError(
@@ -143,8 +139,6 @@ def _corridor(a_id: str, b_id: str, a: CorridorEnsemble, b: CorridorEnsemble) ->
 
 
 def _flee(a_id: str, b_id: str, a: Any, b: Any) -> Compared:
-    from corredor.ensemble.summaries import QuantityError, bands
-    from corredor.ensemble.summaries import compare as compare_flee
 
     try:
         cmp = compare_flee(a, b, "camps")

@@ -22,17 +22,31 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from corredor.app.common import request_json
 from corredor.app.requests import RequestError
 from corredor.errors import CorredorError, ScenarioError
-from corredor.results.provenance import CalibrationUsed, EventsFile, sha256_file
+from corredor.results.provenance import CalibrationUsed, EventsFile, Provenance, sha256_file
+from corredor.scenario.corridor import (
+    CorridorScenario,
+    load_corridor_scenario,
+    load_scenario_events,
+)
+from corredor.scenario.corridor.calibrated import load_calibrated, read_calibrated
+from corredor.store.corridor import scenario_sha256
 
 if TYPE_CHECKING:
-    from corredor.calibration.calibrated import Calibrated
+    from corredor.app.requests import Request
     from corredor.policy.events import PolicyEvent
-    from corredor.scenario.corridor import CorridorScenario
+    from corredor.scenario.corridor.calibrated import Calibrated
     from corredor.store import ResultsStore
 
-__all__ = ["CorridorInputs", "corridor_inputs", "inputs_of", "resolve_calibration"]
+__all__ = [
+    "CorridorInputs",
+    "corridor_inputs",
+    "corridor_provenance",
+    "inputs_of",
+    "resolve_calibration",
+]
 
 SHIPPED = "shipped"
 NONE = "none"
@@ -65,8 +79,6 @@ def resolve_calibration(
     scenario: CorridorScenario, name: str, store: ResultsStore | None = None
 ) -> tuple[Calibrated | None, CalibrationUsed, list[str]]:
     """The calibrated file a name stands for (module docstring), what to record of it, notes."""
-    from corredor.calibration.calibrated import load_calibrated, read_calibrated
-
     if name == NONE:
         return None, CalibrationUsed(name=NONE), []
     if name == SHIPPED:
@@ -158,8 +170,6 @@ def load_events(
     scenario: CorridorScenario, files: Sequence[str]
 ) -> tuple[tuple[PolicyEvent, ...], list[EventsFile]]:
     """The policy events of ``files`` (checked against the scenario) and what to record."""
-    from corredor.scenario.corridor import load_scenario_events
-
     events: list[Any] = []
     record: list[EventsFile] = []
     for file in files:
@@ -195,8 +205,6 @@ def corridor_inputs(
     store: ResultsStore | None = None,
 ) -> CorridorInputs:
     """Resolve and check the inputs of a corridor run (module docstring)."""
-    from corredor.scenario.corridor import CorridorScenario, load_corridor_scenario
-
     sc = scenario if isinstance(scenario, CorridorScenario) else load_corridor_scenario(scenario)
     if sc.path is None:
         raise ScenarioError(None, f"scenario {sc.name!r} was not read from a file")
@@ -217,3 +225,34 @@ def corridor_inputs(
     )
     inputs.calibration = inputs.values()
     return inputs
+
+
+def corridor_provenance(
+    kind: str,
+    inputs: CorridorInputs,
+    *,
+    seeds: list[int],
+    days: int | None,
+    request: Request | None = None,
+    command: str | None = None,
+    parameters: dict[str, Any] | None = None,
+) -> Provenance:
+    """The provenance of a corridor result made from ``inputs``."""
+    sc = inputs.scenario
+    provenance = Provenance(
+        kind=kind,
+        scenario=sc.name,
+        scenario_path=str(sc.path),
+        scenario_sha256=scenario_sha256(sc),
+        parameters=dict(inputs.calibration if parameters is None else parameters),
+        overrides=dict(inputs.overrides),
+        calibration=inputs.used,
+        events_added=list(inputs.events_added),
+        events_removed=list(inputs.removed),
+        seeds=seeds,
+        days=days,
+        request=None if request is None else request_json(request),
+        command=command,
+    )
+    provenance.inputs_sha256 = provenance.digest()
+    return provenance

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from corredor.app.codecs import load
 from corredor.app.requests import ReportRequest, RequestError
 from corredor.errors import RunError
-
-if TYPE_CHECKING:
-    from corredor.store import ResultsStore
+from corredor.report import save_figure_png, write_report
+from corredor.report.corridor import save_headline_png, write_corridor_report
+from corredor.report.stored import save_stored_png, write_stored_report
+from corredor.store import ResultsStore, is_store
+from corredor.store.layout import SUMMARY_FILE
+from corredor.validation.backtest import read_table
 
 __all__ = ["Report", "report"]
 
@@ -35,10 +39,6 @@ def report(request: ReportRequest, store: ResultsStore | None) -> Report:
 
     ``request.run`` is a run of ``store`` (an id, a unique prefix, ``latest``) or the folder of
     a stored run (then reported from the store that holds it)."""
-    from corredor.app.codecs import load
-    from corredor.store import ResultsStore, is_store
-    from corredor.store.layout import SUMMARY_FILE
-
     folder = Path(request.run)
     if (folder / SUMMARY_FILE).is_file() and is_store(folder.resolve().parent):
         store = ResultsStore(folder.resolve().parent)
@@ -52,15 +52,11 @@ def report(request: ReportRequest, store: ResultsStore | None) -> Report:
                            f"is a {kind} result")  # fmt: skip
     backtest = None
     if request.validation is not None:
-        from corredor.validation.backtest import read_table
-
         backtest = read_table(Path(request.validation))
     html = Path(request.output) if request.output else store.path(run_id) / "report.html"
     png = Path(request.png) if request.png else None
     writer = _WRITERS.get(kind)
     if writer is None:
-        from corredor.report.stored import save_stored_png, write_stored_report
-
         record = store.record(run_id)
         write_stored_report(record, html)
         if png is not None and save_stored_png(record, png) is None:
@@ -72,7 +68,6 @@ def report(request: ReportRequest, store: ResultsStore | None) -> Report:
 
 
 def _flee(result: Any, html: Path, png: Path | None, **_: Any) -> None:
-    from corredor.report import save_figure_png, write_report
 
     write_report(result, html)
     if png is not None:
@@ -82,7 +77,6 @@ def _flee(result: Any, html: Path, png: Path | None, **_: Any) -> None:
 def _corridor(
     result: Any, html: Path, png: Path | None, *, backtest: Any, backtest_source: str
 ) -> None:
-    from corredor.report.corridor import save_headline_png, write_corridor_report
 
     write_corridor_report(result, html, backtest=backtest, backtest_source=backtest_source)
     if png is not None:

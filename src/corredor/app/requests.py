@@ -25,8 +25,16 @@ import datetime as dt
 import shlex
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from corredor import dates
 from corredor.errors import CorredorError
 
 __all__ = [
@@ -117,11 +125,9 @@ def option(
 
 def parse_until(text: str | dt.date, *, month_end: bool = True) -> dt.date:
     """``YYYY-MM`` (the month's last day) or ``YYYY-MM-DD``: one format for every ``--until``
-    (:func:`corredor.forecasting.forecast.parse_until`); with ``month_end`` a full date is
-    moved to the last day of its month (forecasts are made by month)."""
-    from corredor.forecasting.forecast import parse_until as parse
-
-    return parse(text, month_end=month_end)
+    (:func:`corredor.dates.parse_until`); with ``month_end`` a full date is moved to the last
+    day of its month (forecasts are made by month)."""
+    return dates.parse_until(text, month_end=month_end, error=RequestError)
 
 
 def _check_until(value: str | None) -> str | None:
@@ -322,7 +328,14 @@ class ForecastRequest(_Scenario, _Seeds, _Backend, _CorridorInputs, _Ensemble):
     )
     forecast_events: str | None = option(
         None,
-        "The forecast's policy events (default: policy_events_forecast.yaml of the scenario).",
+        "Policy events announced by the horizon (default: policy_events_forecast.yaml of the "
+        "scenario); the forecast stays ex ante.",
+        metavar="FILE",
+    )
+    policy_path: str | None = option(
+        None,
+        "A file of policy events after the horizon (e.g. the path as it happened): the "
+        "forecast is conditional on it, and every output says so.",
         metavar="FILE",
     )
     discrepancy: bool = option(
@@ -333,6 +346,15 @@ class ForecastRequest(_Scenario, _Seeds, _Backend, _CorridorInputs, _Ensemble):
     @classmethod
     def _until(cls, value: str | None) -> str | None:
         return _check_until(value)
+
+    @model_validator(mode="after")
+    def _one_path(self) -> ForecastRequest:
+        if self.policy_path is not None and self.forecast_events is not None:
+            raise RequestError(
+                "--policy-path and --forecast-events: give one (a policy path replaces the "
+                "forecast's announced events)"
+            )
+        return self
 
 
 class SensitivityRequest(_Scenario, _Seeds, _Backend, _CorridorInputs):

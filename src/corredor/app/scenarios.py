@@ -13,13 +13,22 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import pandas as pd
+import yaml
 
 from corredor.app.requests import ScenarioKind
-from corredor.errors import ScenarioError
-
-if TYPE_CHECKING:
-    import pandas as pd
+from corredor.errors import RunError, ScenarioError
+from corredor.scenario.builtin import builtin_flee_scenarios, resolve_scenario
+from corredor.scenario.corridor import (
+    builtin_corridor_scenarios,
+    load_corridor_scenario,
+    summary_line,
+    summary_rows,
+)
+from corredor.scenario.corridor.calibrated import calibrated_parameters
+from corredor.scenario.flee.loader import load_flee_scenario
 
 __all__ = [
     "BuiltinScenario",
@@ -44,9 +53,6 @@ class BuiltinScenario:
 
 def builtin_scenarios() -> list[BuiltinScenario]:
     """Every built-in scenario, corridor ones first, each with a one-line description."""
-    from corredor.scenario.builtin import builtin_flee_scenarios
-    from corredor.scenario.corridor import builtin_corridor_scenarios
-
     out = []
     for name, path in builtin_corridor_scenarios().items():
         out.append(BuiltinScenario(name, "corridor", path, _corridor_description(path)))
@@ -58,8 +64,6 @@ def builtin_scenarios() -> list[BuiltinScenario]:
 def _corridor_description(path: Path) -> str:
     """The first sentence of a corridor scenario's ``description:`` (read without validating
     the whole scenario, so that listing stays fast)."""
-    import yaml
-
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError):
@@ -72,9 +76,6 @@ def _corridor_description(path: Path) -> str:
 def scenario_kind(scenario: str | Path) -> ScenarioKind:
     """``"corridor"`` or ``"flee"`` for a built-in name or a path; a
     :class:`~corredor.errors.ScenarioError` listing the built-in scenarios otherwise."""
-    from corredor.scenario.builtin import builtin_flee_scenarios
-    from corredor.scenario.corridor import builtin_corridor_scenarios
-
     name = str(scenario)
     corridor, flee = builtin_corridor_scenarios(), builtin_flee_scenarios()
     if name in corridor:
@@ -127,16 +128,12 @@ def describe(scenario: str | Path) -> ScenarioSummary:
     summarise it: ``validate`` prints ``line``, ``scenario show`` the ``rows``."""
     kind = scenario_kind(scenario)
     if kind == "corridor":
-        from corredor.scenario.corridor import load_corridor_scenario, summary_line, summary_rows
-
         sc = load_corridor_scenario(scenario)
         assert sc.path is not None
         rows = summary_rows(sc)
         rows.insert(-2, ("levers", _lever_counts(sc)))
         text = Path(sc.path).read_text(encoding="utf-8")
         return ScenarioSummary(sc.name, kind, Path(sc.path), summary_line(sc), rows, text)
-    from corredor.scenario.builtin import resolve_scenario
-    from corredor.scenario.flee.loader import load_flee_scenario
 
     fs = load_flee_scenario(resolve_scenario(scenario))
     end = fs.start_date + dt.timedelta(days=fs.length - 1)
@@ -170,8 +167,6 @@ def _lever_counts(sc: Any) -> str:
 
 
 def _corridor(scenario: str | Path, what: str) -> Any:
-    from corredor.errors import RunError
-    from corredor.scenario.corridor import load_corridor_scenario
 
     if scenario_kind(scenario) != "corridor":
         raise RunError(f"{scenario} is a Flee scenario: it has no {what} (corridor scenarios do)")
@@ -182,8 +177,6 @@ def events(scenario: str | Path) -> pd.DataFrame:
     """The policy events of a corridor scenario, in date order: ``id``, ``start``, ``end``,
     ``name``, ``country``, ``policy area``, ``direction``, ``magnitude``, ``changes`` (what
     they change), ``source``. Leave one out of a run with ``--without-event ID``."""
-    import pandas as pd
-
     sc = _corridor(scenario, "policy events")
     rows = []
     for e in sorted(sc.events, key=lambda e: (e.start, e.id)):
@@ -213,10 +206,6 @@ def levers(scenario: str | Path, *, everything: bool = False) -> pd.DataFrame:
     ``historical`` (the value a run uses by default: the shipped calibration's, else the
     default), ``low``, ``high``, ``status`` and ``source``. Grouped levers first; with
     ``everything``, every other calibration parameter after them (group ``other``)."""
-    import pandas as pd
-
-    from corredor.calibration.calibrated import calibrated_parameters
-
     sc = _corridor(scenario, "levers")
     fitted = calibrated_parameters(sc)
     rows = []

@@ -16,8 +16,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from corredor.app.common import Progress, Stored, corridor_provenance, request_json
-from corredor.app.inputs import NONE, SHIPPED, CorridorInputs, inputs_of
+from corredor.app.codecs import ensemble_to_record
+from corredor.app.common import Progress, Stored, request_json
+from corredor.app.inputs import (
+    NONE,
+    SHIPPED,
+    CorridorInputs,
+    corridor_provenance,
+    inputs_of,
+    load_events,
+)
 from corredor.app.requests import (
     EnsembleRequest,
     RequestError,
@@ -26,11 +34,18 @@ from corredor.app.requests import (
     applies_to,
 )
 from corredor.app.scenarios import scenario_kind
+from corredor.ensemble import run_ensemble
+from corredor.ensemble.corridor import run_corridor_ensemble
+from corredor.ensemble.models import set_numba_threads
+from corredor.ensemble.parameter_sets import ParameterSet, thin_sets
 from corredor.results.provenance import Provenance
+from corredor.rules.corridor.results import run_corridor
+from corredor.rules.flee.model import run_flee
+from corredor.scenario.builtin import resolve_scenario
+from corredor.store.flee import scenario_sha256
 
 if TYPE_CHECKING:
     from corredor.ensemble.corridor_results import CorridorEnsemble
-    from corredor.ensemble.parameter_sets import ParameterSet
     from corredor.results import RunResult
     from corredor.results.corridor import CorridorResult
     from corredor.store import ResultsStore
@@ -145,8 +160,6 @@ def run_flee_request(request: RunRequest, progress: Progress | None = None) -> R
     if request.scheduler is not None or (
         request.workers is not None and request.workers > 1 and request.replicas > 1
     ):
-        from corredor.ensemble import run_ensemble
-
         return run_ensemble(
             request.scenario,
             seeds=range(request.seed, request.seed + request.replicas),
@@ -155,7 +168,6 @@ def run_flee_request(request: RunRequest, progress: Progress | None = None) -> R
             scheduler=request.scheduler,
             **rules,
         )
-    from corredor.rules.flee.model import run_flee
 
     return run_flee(request.scenario, seed=request.seed, replicas=request.replicas, **rules)
 
@@ -163,8 +175,6 @@ def run_flee_request(request: RunRequest, progress: Progress | None = None) -> R
 def _run_flee(
     request: RunRequest, progress: Progress | None, command: str | None
 ) -> tuple[RunResult, Provenance, list[str]]:
-    from corredor.scenario.builtin import resolve_scenario
-    from corredor.store.flee import scenario_sha256
 
     path = resolve_scenario(request.scenario)  # fails fast on a bad name or path
     result = run_flee_request(request, progress)
@@ -190,8 +200,6 @@ def _run_corridor(
     command: str | None,
     store: ResultsStore | None,
 ) -> tuple[CorridorResult, Provenance, list[str]]:
-    from corredor.ensemble.models import set_numba_threads
-    from corredor.rules.corridor.results import run_corridor
 
     inputs = inputs_of(request, store)
     if request.people_per_agent is not None:
@@ -225,8 +233,6 @@ def parameter_sets(
 ) -> tuple[list[ParameterSet], list[str]]:
     """The parameter sets of an ensemble, each a complete calibration (defaults < the chosen
     calibration's point fit or member < the levers set), and notes to show."""
-    from corredor.ensemble.parameter_sets import ParameterSet
-
     cal = inputs.calibrated
     notes: list[str] = []
     if sets == "uncalibrated":
@@ -249,8 +255,6 @@ def parameter_sets(
             for i, m in enumerate(cal.ensemble)
         ]
     if max_sets is not None:
-        from corredor.forecasting.forecast import thin_sets
-
         chosen = thin_sets(chosen, max_sets, seed)
     return chosen, notes
 
@@ -280,8 +284,6 @@ def run_ensemble_inputs(
     extra: tuple[Any, ...] = (),
 ) -> CorridorEnsemble:
     """Run the ensemble of ``sets`` × seeds on ``inputs`` (no store)."""
-    from corredor.ensemble.corridor import run_corridor_ensemble
-
     return run_corridor_ensemble(
         inputs.scenario,
         seeds=range(seed, seed + replicas),
@@ -303,8 +305,6 @@ def _ensembles(
     origin: RunRequest | None,
 ) -> list[tuple[str, CorridorEnsemble, Provenance, list[str]]]:
     """Run the ensemble (and its counterfactual): ``(label, ensemble, provenance, notes)``."""
-    from corredor.app.inputs import load_events
-
     if scenario_kind(request.scenario) != "corridor":
         raise RequestError(
             f"{request.scenario} is a Flee scenario: run its replicas with "
@@ -356,8 +356,6 @@ def ensemble(
     """Run a corridor ensemble and store it; with ``counterfactual`` files, also the
     counterfactual ensemble (same sets and seeds), stored as its child (``children``:
     ``{"counterfactual": run_id}``), paired with it by ``corredor compare``."""
-    from corredor.app.codecs import ensemble_to_record
-
     made = _ensembles(request, store, progress, command=command, origin=origin)
     parent: str | None = None
     ids = []

@@ -13,12 +13,16 @@ writes into the installed package. Run with it: ``RunRequest(calibration=<its ru
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from corredor.app.common import Progress, Stored, corridor_provenance, request_json
-from corredor.app.inputs import inputs_of, resolve_calibration
+import pandas as pd
+
+from corredor.app.codecs import forecast_to_record, sensitivity_to_record
+from corredor.app.common import Progress, Stored, request_json
+from corredor.app.inputs import corridor_provenance, inputs_of, resolve_calibration
 from corredor.app.requests import (
     BacktestRequest,
     BargainRequest,
@@ -29,13 +33,29 @@ from corredor.app.requests import (
     parse_until,
 )
 from corredor.app.scenarios import scenario_kind
-from corredor.app.simulation import parameter_sets
-from corredor.results.provenance import Provenance, sha256_file
+from corredor.app.simulation import _ensemble_progress, parameter_sets
+from corredor.bargaining import coupled
+from corredor.bargaining.calibration import default
+from corredor.bargaining.dynamics import episode_2019
+from corredor.bargaining.sweep import sweep
+from corredor.calibration.fit import calibrate as fit
+from corredor.calibration.fit import select_parameters, trials_frame
+from corredor.calibration.loss import check_until
+from corredor.calibration.modelcheck import backtest_model, fit_statistics
+from corredor.errors import ScenarioError
+from corredor.forecasting.forecast import forecast as run_forecast
+from corredor.results.provenance import EventsFile, Provenance, sha256_file
 from corredor.results.record import Record
+from corredor.scenario.corridor import load_corridor_scenario
+from corredor.sensitivity.analysis import (
+    default_outputs,
+    problem_of,
+    runs_needed,
+    sensitivity_analysis,
+)
+from corredor.store.corridor import scenario_sha256
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from corredor.store import ResultsStore
 
 __all__ = ["backtest", "bargain", "calibrate", "forecast", "sensitivity"]
@@ -47,7 +67,6 @@ def _corridor_only(scenario: str, what: str) -> None:
 
 
 def _tasks(progress: Progress | None, tasks: int) -> Any:
-    from corredor.app.simulation import _ensemble_progress
 
     return _ensemble_progress(progress, tasks)
 
@@ -61,10 +80,6 @@ def forecast(
     command: str | None = None,
 ) -> Stored:
     """A forecast past the calibration horizon (:func:`corredor.forecasting.forecast`)."""
-    import dataclasses
-
-    from corredor.forecasting.forecast import forecast as run_forecast
-
     _corridor_only(request.scenario, "forecast")
     inputs = inputs_of(request, store)
     sets, notes = parameter_sets(inputs, request.sets, request.max_sets, request.seed)
@@ -76,6 +91,7 @@ def forecast(
         seed=request.seed,
         parameter_sets=sets,
         events_file=request.forecast_events,
+        policy_path=request.policy_path,
         extra_events=inputs.extra_events,
         workers=request.workers,
         scheduler=request.scheduler,
@@ -93,8 +109,6 @@ def forecast(
         parameters={"sets": [s.as_dict() for s in sets]},
     )
     if fc.events_file is not None:
-        from corredor.results.provenance import EventsFile
-
         provenance.events_added.append(
             EventsFile(
                 file=str(fc.events_file),
@@ -102,7 +116,6 @@ def forecast(
                 ids=[e.id for e in fc.events],
             )
         )
-    from corredor.app.codecs import forecast_to_record
 
     run_id = store.save(forecast_to_record(fc, provenance, command=command))
     return Stored(run_id, "forecast", fc, store.path(run_id), notes=list(fc.notes))
@@ -118,13 +131,6 @@ def sensitivity(
 ) -> Stored:
     """Morris or Sobol indices (:func:`corredor.sensitivity.sensitivity_analysis`). The
     parameters not varied keep the chosen calibration's values."""
-    from corredor.sensitivity.analysis import (
-        default_outputs,
-        problem_of,
-        runs_needed,
-        sensitivity_analysis,
-    )
-
     _corridor_only(request.scenario, "sensitivity")
     inputs = inputs_of(request, store)
     sc = inputs.scenario
@@ -156,7 +162,6 @@ def sensitivity(
         request=request,
         command=command,
     )
-    from corredor.app.codecs import sensitivity_to_record
 
     run_id = store.save(sensitivity_to_record(res, provenance, command=command))
     return Stored(run_id, "sensitivity", res, store.path(run_id), notes=list(inputs.notes))
@@ -192,14 +197,6 @@ def calibrate(
 ) -> Stored:
     """Fit the scenario (:func:`corredor.calibration.fit.calibrate`) in its study folder and
     store the result; the installed package is never written."""
-    import pandas as pd
-
-    from corredor.calibration.fit import calibrate as fit
-    from corredor.calibration.fit import select_parameters, trials_frame
-    from corredor.calibration.loss import check_until
-    from corredor.scenario.corridor import load_corridor_scenario
-    from corredor.store.corridor import scenario_sha256
-
     _corridor_only(request.scenario, "calibrate")
     sc = load_corridor_scenario(request.scenario)
     until = None if request.until is None else parse_until(request.until, month_end=False)
@@ -286,8 +283,6 @@ def backtest(
 ) -> Stored:
     """Fit statistics of the chosen calibration over the whole period and, with ``backtest``,
     the back-test of a fit to data up to 2018 against naive baselines."""
-    from corredor.calibration.modelcheck import backtest_model, fit_statistics
-
     _corridor_only(request.scenario, "validate-model")
     inputs = inputs_of(request, store)
     sc = inputs.scenario
@@ -341,10 +336,6 @@ def bargain(
     """The threat game: the June 2019 episode (with a counterfactual exposure), a sweep of
     exposure × credibility, or the game played on the corridor simulation (``endogenous``) or
     beside it (``exogenous``), whose corridor runs are stored as children."""
-    import pandas as pd
-
-    from corredor.bargaining.calibration import default
-
     data_share = default("export_share")
     shares: list[float | None] = [None]
     if request.exposure is not None and abs(request.exposure - data_share) > 1e-12:
@@ -355,12 +346,8 @@ def bargain(
 
     children: list[tuple[str, Any]] = []
     if request.mode == "sweep":
-        from corredor.bargaining.sweep import sweep
-
         frame = sweep(review_days=request.review_days or 90, refine=request.refine)
     elif request.mode == "episode":
-        from corredor.bargaining.dynamics import episode_2019
-
         _episode_scenario(request.scenario)
         frames = [
             episode_2019(
@@ -413,7 +400,6 @@ EPISODE_SCENARIOS = ("mexico-us",)
 
 
 def _episode_scenario(scenario: str) -> None:
-    from corredor.errors import ScenarioError
 
     if scenario not in EPISODE_SCENARIOS:
         raise ScenarioError(
@@ -438,15 +424,12 @@ def _coupled(
     label: Any,
     progress: Progress | None,
 ) -> tuple[pd.DataFrame, list[tuple[str, Any]]]:
-    import pandas as pd
-
-    from corredor.bargaining.coupled import run_coupled
 
     _corridor_only(request.scenario, f"bargain --mode {request.mode}")
     inputs = inputs_of(request, store)
     frames, children = [], []
     for i, share in enumerate(shares):
-        result = run_coupled(
+        result = coupled.run_coupled(
             inputs.scenario,
             mode=request.mode,  # type: ignore[arg-type]
             export_share=share,

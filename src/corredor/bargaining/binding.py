@@ -33,6 +33,7 @@ from corredor.bargaining.policy import (
 )
 from corredor.errors import ScenarioError
 from corredor.policy import PolicyEvent, PolicyTimeline
+from corredor.scenario.corridor.bargaining import lever_parameters
 
 if TYPE_CHECKING:
     from corredor.scenario.corridor.bargaining import BargainingSpec
@@ -54,7 +55,6 @@ class LeverBinding:
         start: dt.date,
         days: int,
     ) -> None:
-        from corredor.scenario.corridor.bargaining import lever_parameters
 
         self.spec = spec
         self.start = start

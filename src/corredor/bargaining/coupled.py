@@ -45,12 +45,13 @@ from corredor.bargaining.outcomes import OutcomeModel, PeriodContext
 from corredor.bargaining.policy import CONTINUOUS_LEVERS, PolicyGrid
 from corredor.bargaining.stage import StageGame
 from corredor.errors import ScenarioError
+from corredor.rules.corridor.results import run_corridor
+from corredor.scenario.corridor import CorridorScenario, load_corridor_scenario
 
 if TYPE_CHECKING:
     from corredor.policy import PolicyEvent
     from corredor.results.corridor import CorridorResult
     from corredor.rules.corridor.model import CorridorModel
-    from corredor.scenario.corridor import CorridorScenario
     from corredor.scenario.corridor.bargaining import BargainingSpec
 
 _SOURCE = "corredor.bargaining.coupled: the transit state's best response in the threat game"
@@ -159,11 +160,6 @@ class BargainingController:
             )
         grid = restricted_grid(self.grid, self._binding.unmapped_continuous)
         self.grid = grid
-
-    @property
-    def review_day_numbers(self) -> list[int]:
-        """The simulation days of the reviews (after the run has started)."""
-        return list(self._review_days)
 
     def _window_start(self, day: int) -> int:
         return max(0, day - self.review_days)
@@ -322,7 +318,6 @@ class CoupledResult:
 
 
 def _load(scenario: str | Path | CorridorScenario) -> CorridorScenario:
-    from corredor.scenario.corridor import CorridorScenario, load_corridor_scenario
 
     return scenario if isinstance(scenario, CorridorScenario) else load_corridor_scenario(scenario)
 
@@ -353,7 +348,6 @@ def run_coupled(
     ``export_share`` and ``credibility`` replace theirs. ``seed``, ``days`` and ``calibration``
     are :func:`run_corridor`'s.
     """
-    from corredor.rules.corridor.results import run_corridor
 
     sc = _load(scenario)
     spec = sc.bargaining

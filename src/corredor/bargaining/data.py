@@ -192,11 +192,6 @@ def comar_pending_sep_2019() -> Figure:
     return Figure(float(row["value"]), "case files", row["source"], row["note"])
 
 
-def comar_applications_2019() -> Figure:
-    row = _row("asylum_mexico.csv", period="2019", metric="applications")
-    return Figure(float(row["value"]), "persons/year", row["source"], row["note"])
-
-
 def inm_return_share_2015() -> Figure:
     """Central Americans returned per person presented to INM, 2015."""
     returned = _row("inm_returns.csv", year="2015", metric="returned_devueltos")
@@ -207,8 +202,3 @@ def inm_return_share_2015() -> Figure:
         _join(returned["source"], presented["source"]),
         "derived: returned / presented, Central Americans 2015",
     )
-
-
-def inm_presented_2019() -> Figure:
-    row = _row("inm_returns.csv", year="2019", metric="presented_to_migration_authority")
-    return Figure(float(row["value"]), "persons/year", row["source"], row["note"])

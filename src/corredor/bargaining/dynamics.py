@@ -25,6 +25,12 @@ from corredor.bargaining.policy import (
 )
 from corredor.bargaining.stage import StageGame
 from corredor.errors import ScenarioError
+from corredor.policy import load_timeline
+from corredor.scenario.corridor import (
+    builtin_corridor_scenarios,
+    load_corridor_scenario,
+    parameter_values,
+)
 
 #: First day of the June 2019 tariff schedule.
 TARIFF_START_2019 = dt.date(2019, 6, 10)
@@ -158,12 +164,6 @@ def historical_policy_path(
     """Mexico's enforcement levers per period from the ``mexico-us`` scenario's policy timeline
     (National Guard deployments of June 2019 and 2021); the other levers are ``fallback``'s
     (default: the domestic audience's ideal policy)."""
-    from corredor.policy import load_timeline
-    from corredor.scenario.corridor import (
-        builtin_corridor_scenarios,
-        load_corridor_scenario,
-        parameter_values,
-    )
 
     path = builtin_corridor_scenarios()["mexico-us"]
     folder = path.parent if path.is_file() else path

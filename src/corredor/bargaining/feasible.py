@@ -57,13 +57,6 @@ class FeasibleSpace:
         """The feasible grid points, an ``(count, 7)`` array."""
         return np.asarray(self.grid.points[self.mask])
 
-    def lever_ranges(self) -> dict[str, tuple[float, float]]:
-        """Per lever, the smallest and largest value among feasible policies (NaN if empty)."""
-        pts = self.policies()
-        if not len(pts):
-            return {n: (float("nan"), float("nan")) for n in LEVERS}
-        return {n: (float(pts[:, i].min()), float(pts[:, i].max())) for i, n in enumerate(LEVERS)}
-
     @property
     def min_enforcement(self) -> float:
         """The lowest mean enforcement effort among feasible policies (NaN if empty)."""

@@ -25,7 +25,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from corredor.engine.services import Verb
 from corredor.errors import ScenarioError
+from corredor.rules.corridor.compiled import BORDER_CITY, DETENTION_KIND, PORT_KIND
+from corredor.rules.corridor.state import EV_APPREHEND, EV_EVADE, EV_JOIN
 
 if TYPE_CHECKING:
     from corredor.rules.corridor.compiled import Compiled
@@ -61,7 +64,6 @@ class CorridorView:
     """The transit state's and the hegemon's view of a compiled corridor."""
 
     def __init__(self, compiled: Compiled, transit: str, hegemon: str) -> None:
-        from corredor.rules.corridor.compiled import BORDER_CITY, DETENTION_KIND, PORT_KIND
 
         c = compiled
         countries = set(c.loc_country)
@@ -92,8 +94,6 @@ class CorridorView:
 
     def counts(self, r: Recorded) -> dict[str, float]:
         """Cumulative counts (module docstring) of everything recorded so far."""
-        from corredor.engine.services import Verb
-        from corredor.rules.corridor.state import EV_APPREHEND, EV_EVADE, EV_JOIN
 
         ev = r.events
         foreign = self.foreign

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.optimize import minimize
 
 from corredor.bargaining.policy import CONTINUOUS_LEVERS, BoolArray, FloatArray, TransitPolicy
 from corredor.bargaining.stage import StageGame
@@ -88,7 +89,6 @@ def kkt_check(
 def refine(game: StageGame, start: TransitPolicy) -> tuple[TransitPolicy, float, bool]:
     """Continuous refinement of T's problem from ``start`` (STC fixed) with SLSQP: bounds
     [0, 1] and the budget as a nonlinear inequality. Returns (policy, loss, success)."""
-    from scipy.optimize import minimize
 
     x0 = start.to_array()
     scale = max(1.0, abs(game.loss_of(x0)))

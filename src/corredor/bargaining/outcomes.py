@@ -82,11 +82,6 @@ class Outcomes:
         out.update({k: float(v[i]) for k, v in self.extra.items()})
         return out
 
-    def take(self, index: FloatArray | list[int]) -> Outcomes:
-        idx = np.asarray(index, dtype=np.intp)
-        cols = {n: np.asarray(getattr(self, n), dtype=np.float64)[idx] for n in OUTCOMES}
-        return outcomes_from(cols, {k: np.asarray(v)[idx] for k, v in self.extra.items()})
-
 
 def outcomes_from(
     columns: Mapping[str, FloatArray], extra: Mapping[str, FloatArray] | None = None

@@ -14,6 +14,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from corredor.bargaining.calibration import default
 from corredor.errors import ScenarioError
 from corredor.policy import ParameterChange, PolicyTimeline
 
@@ -91,11 +92,6 @@ class TransitPolicy:
         """Root-mean-square difference of the levers (0: same policy, 1: opposite corners)."""
         diff = self.to_array() - other.to_array()
         return float(np.sqrt(np.mean(diff * diff)))
-
-
-def policy_array(policies: Sequence[TransitPolicy]) -> FloatArray:
-    """Policies as an ``(n, 7)`` array."""
-    return np.stack([p.to_array() for p in policies]) if policies else np.zeros((0, N_LEVERS))
 
 
 def _default_levels() -> tuple[tuple[float, ...], ...]:
@@ -287,7 +283,6 @@ def mexico_us_lever_map(base_parameters: Mapping[str, float]) -> dict[str, Lever
     """The enforcement levers of the ``mexico-us`` scenario: personnel added to a zone's base
     effort, as a share of the June 2019 deployment (south 6,000, north 15,000 Guardia Nacional,
     ``national_guard_2019.csv``; interior: ``personnel_transit``)."""
-    from corredor.bargaining.calibration import default
 
     zones = {
         "enforcement_south": ("enforcement.mx_southern.effort", default("personnel_south")),

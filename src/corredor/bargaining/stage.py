@@ -174,10 +174,6 @@ class StageGame:
         return float(self.model.evaluate(np.atleast_2d(policy), self.context).fiscal_cost_musd[0])
 
 
-def with_demand(game: StageGame, demand: Demand) -> StageGame:
-    return replace(game, demand=demand)
-
-
 def on_its_own(game: StageGame) -> StageGame:
     """The same period with no threat and no aid: T's own problem (its preferred policy)."""
     return replace(game, hegemon=replace(game.hegemon, threat=None, inducement=Inducement()))

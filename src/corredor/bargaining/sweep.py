@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 from corredor.bargaining.actors import (
     Hegemon,
@@ -28,9 +30,10 @@ from corredor.bargaining.game import solve_period
 from corredor.bargaining.outcomes import OutcomeModel, PeriodContext, ReducedFormOutcomes
 from corredor.bargaining.policy import PolicyGrid
 from corredor.bargaining.stage import StageGame
+from corredor.files.atomic import atomic_file
 
 if TYPE_CHECKING:
-    from matplotlib.figure import Figure
+    pass
 
 #: Export shares and credibilities of the default sweep.
 DEFAULT_EXPOSURES: tuple[float, ...] = tuple(round(0.1 * i, 1) for i in range(11))
@@ -85,10 +88,6 @@ def sweep(
 
 def _save(fig: Figure, path: str | Path | None) -> None:
     if path is not None:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-        from corredor.files.atomic import atomic_file
-
         FigureCanvasAgg(fig)
         with atomic_file(Path(path), "wb") as fh:
             fig.savefig(fh, format="png", dpi=150)
@@ -100,7 +99,6 @@ def plot_sweep(
     """Four panels against exposure, one line per credibility: the feasible space's size, and
     T's resulting arrivals at the hegemon's border, people stranded and deportations without
     screening. Writes a PNG to ``path`` if given."""
-    from matplotlib.figure import Figure
 
     data_exposure = default("export_share") if data_exposure is None else data_exposure
     panels = (
@@ -130,7 +128,6 @@ def plot_sweep(
 def plot_episode(frames: Mapping[str, pd.DataFrame], path: str | Path | None = None) -> Figure:
     """Per review period, for each labelled run (``BargainingResult.to_frame()``): the
     feasible space's size, mean enforcement and visa issuance. Writes a PNG if ``path``."""
-    from matplotlib.figure import Figure
 
     fig = Figure(figsize=(10, 3.6), layout="constrained")
     axes = fig.subplots(1, 3, sharex=True)
@@ -158,7 +155,6 @@ def plot_coupled(frames: Mapping[str, pd.DataFrame], path: str | Path | None = N
     feasible space's size, mean enforcement, visa issuance, and arrivals at the hegemon's
     border per day as the game predicted them (dashed) and as the simulation gave them
     (solid). Writes a PNG if ``path``."""
-    from matplotlib.figure import Figure
 
     fig = Figure(figsize=(12, 3.6), layout="constrained")
     axes = fig.subplots(1, 4, sharex=True)

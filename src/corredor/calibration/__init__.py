@@ -3,13 +3,15 @@ the versioned calibrated-parameter file, and the model back-test.
 
 Modules (imported on use; importing this package loads neither Optuna nor the engine):
 
-* :mod:`corredor.calibration.calibrated` — ``calibrated.yaml`` next to a scenario:
-  :func:`~corredor.calibration.calibrated.load_calibrated`,
-  :func:`~corredor.calibration.calibrated.save_calibrated`; the built-in scenario runs with its
-  point fit by default (``compile_corridor``), :func:`uncalibrated` gives the opt-out;
+* :mod:`corredor.scenario.corridor.calibrated` — ``calibrated.yaml`` next to a scenario:
+  :func:`~corredor.scenario.corridor.calibrated.load_calibrated`,
+  :func:`~corredor.scenario.corridor.calibrated.save_calibrated`; the built-in scenario runs
+  with its point fit by default (``compile_corridor``), :func:`uncalibrated` gives the opt-out;
 * :mod:`corredor.calibration.loss` — targets and the scale-aware loss on log counts;
 * :mod:`corredor.calibration.fit` — the Optuna (TPE) point fit, resumable, on a local process
-  pool or Dask, and the plausible ensemble (history matching over the evaluated trials);
+  pool or Dask, and the plausible ensemble (history matching over the evaluated trials), with
+  its pieces :mod:`~corredor.calibration.parameters`, :mod:`~corredor.calibration.evaluate`,
+  :mod:`~corredor.calibration.study` and :mod:`~corredor.calibration.plausible`;
 * :mod:`corredor.calibration.modelcheck` — ``corredor validate-model``: fit statistics and the
   back-test of the model against the naive baselines.
 
@@ -18,7 +20,7 @@ See docs/calibration.md.
 
 from __future__ import annotations
 
-from corredor.calibration.calibrated import (
+from corredor.scenario.corridor.calibrated import (
     CALIBRATED_FILE,
     Calibrated,
     EnsembleMember,

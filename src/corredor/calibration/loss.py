@@ -35,20 +35,14 @@ there.) A series with no scored row is left out of ``L`` (its weight too). A mis
 value is an error.
 
 **Which rows.** Rows ending after ``until`` (default and maximum: the data horizon 2021-09-30,
-:data:`corredor.validation.backtest.DATA_HORIZON`; later raises
-:class:`~corredor.validation.backtest.DataHorizonError`) and rows ending within the first
+:data:`corredor.scenario.corridor.horizon.DATA_HORIZON`; later raises
+:class:`~corredor.scenario.corridor.horizon.DataHorizonError`) and rows ending within the first
 :data:`SPIN_UP_DAYS` days of the run (the network starts empty) are left out.
 
-**Weights** (:data:`DEFAULT_WEIGHTS`, by observable name; others get
-:data:`DEFAULT_WEIGHT`): the US Border Patrol total 2 and each citizenship 1 (the headline
-series and what identifies departures per origin), each demographic 0.5, each of the 8 Border
-Patrol sectors 0.25 (together as much as the total: the split between sectors is route choice,
-which the fit does not touch); OFO port encounters
-0.5 (the model has four field offices, the data every southwest port) and OFO Title 42
-expulsions 0.5; MPP enrolments 1, MPP court cases 0.5 (the same event from a second source);
-COMAR applications 1; INM presentations per year 1, per month 0.5 (few months, partly regional
-sources), INM returns 0.5; humanitarian visas 0.25 each (few rows, a programme window the model
-sets by hand). See docs/calibration.md for the reasoning.
+**Weights** come from the scenario's analysis settings (``analysis: fit: weights`` and
+``default_weight``, :mod:`corredor.scenario.corridor.analysis`; :func:`loss_weights`), overridden
+by the caller's; a table scored without a scenario weighs every series :data:`DEFAULT_WEIGHT`.
+``mexico-us``'s weights and their reasons are in its ``analysis.yaml`` and docs/calibration.md.
 
 **Observables not fitted.** An observable declared with ``fit: false`` in the scenario
 (:class:`~corredor.scenario.corridor.observables.Observable`; ``mexico-us``'s
@@ -64,14 +58,16 @@ import csv
 import datetime as dt
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from corredor.errors import CorredorError
-from corredor.validation.metrics import half_width
+from corredor.results.corridor import CorridorResult
+from corredor.scenario.corridor.horizon import DATA_HORIZON, DataHorizonError
+from corredor.validation.metrics import SPIN_UP_DAYS, half_width
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -80,45 +76,8 @@ if TYPE_CHECKING:
 
 #: Relative tolerance of an ``approximate`` observation.
 APPROXIMATE_TOLERANCE = 0.10
-#: Rows ending within this many days of the run's start are not fitted (the network starts empty).
-SPIN_UP_DAYS = 60
 
-#: Weight of each observable of ``mexico-us`` in the loss (module docstring).
-DEFAULT_WEIGHTS: dict[str, float] = {
-    "usbp_encounters_total": 2.0,
-    "usbp_encounters_gtm": 1.0,
-    "usbp_encounters_hnd": 1.0,
-    "usbp_encounters_slv": 1.0,
-    "usbp_encounters_mex": 1.0,
-    "usbp_encounters_oth": 1.0,
-    "usbp_encounters_single_adult": 0.5,
-    "usbp_encounters_family_unit_member": 0.5,
-    "usbp_encounters_unaccompanied_child": 0.5,
-    **{
-        f"usbp_encounters_{sector}": 0.25
-        for sector in (
-            "san_diego",
-            "el_centro",
-            "yuma",
-            "tucson",
-            "el_paso",
-            "del_rio",
-            "laredo",
-            "rgv",
-        )
-    },
-    "ofo_encounters_total": 0.5,
-    "ofo_title42_expulsions": 0.5,
-    "mpp_enrollments": 1.0,
-    "mpp_court_cases": 0.5,
-    "comar_applications": 1.0,
-    "inm_presented_annual": 1.0,
-    "inm_presented_monthly": 0.5,
-    "inm_returned": 0.5,
-    "tvrh_issued": 0.25,
-    "tvrh_emergency_cards": 0.25,
-}
-#: Weight of an observable not in :data:`DEFAULT_WEIGHTS` (synthetic scenarios).
+#: Weight of an observable that neither the caller nor the scenario weighs.
 DEFAULT_WEIGHT = 1.0
 
 #: Columns of :attr:`LossReport.series`.
@@ -163,15 +122,10 @@ class LossReport:
     rows: pd.DataFrame
     until: dt.date
 
-    def contributions(self) -> dict[str, float]:
-        return dict(zip(self.series["observable"], self.series["contribution"], strict=True))
-
 
 def check_until(until: str | dt.date | pd.Timestamp | None) -> dt.date:
     """``until`` as a date (None → the data horizon); later than 2021-09-30 raises
-    :class:`~corredor.validation.backtest.DataHorizonError`."""
-    from corredor.validation.backtest import DATA_HORIZON, DataHorizonError
-
+    :class:`~corredor.scenario.corridor.horizon.DataHorizonError`."""
     if until is None:
         return DATA_HORIZON.date()
     try:
@@ -207,12 +161,22 @@ def tolerance_zero(value_type: str, simulated: float, observed: float) -> bool:
     return err < h
 
 
+def loss_weights(
+    scenario: CorridorScenario, weights: Mapping[str, float] | None = None
+) -> dict[str, float]:
+    """The weight of every observable of ``scenario``: ``weights`` over the scenario's
+    ``analysis: fit: weights`` over its ``default_weight``."""
+    fit = scenario.analysis_settings().fit
+    table = {**fit.weights, **dict(weights or {})}
+    return {ob.name: float(table.get(ob.name, fit.default_weight)) for ob in scenario.observables}
+
+
 def weights_for(
     observables: list[str], weights: Mapping[str, float] | None = None
 ) -> dict[str, float]:
-    """The weight of each observable: ``weights`` over :data:`DEFAULT_WEIGHTS` over
-    :data:`DEFAULT_WEIGHT`. Negative or non-finite weights raise :class:`LossError`."""
-    table = {**DEFAULT_WEIGHTS, **dict(weights or {})}
+    """The weight of each observable: ``weights`` over :data:`DEFAULT_WEIGHT`. Negative or
+    non-finite weights raise :class:`LossError`."""
+    table = dict(weights or {})
     out = {}
     for name in observables:
         w = float(table.get(name, DEFAULT_WEIGHT))
@@ -234,7 +198,8 @@ def compute_loss(
 
     ``start`` is the run's first day (for the spin-up; default: the earliest period start in
     the table); ``until`` the last day of data that may be fitted (default: 2021-09-30);
-    ``weights`` override :data:`DEFAULT_WEIGHTS`.
+    ``weights``: per observable (others weigh :data:`DEFAULT_WEIGHT`; a scenario's are
+    :func:`loss_weights`).
     """
     last = check_until(until)
     needed = ("observable", "period_start", "period_end", "observed", "simulated")
@@ -329,6 +294,8 @@ class Targets:
     rows: tuple[tuple[int, str, str, dt.date, dt.date, float, str], ...]
     #: names of the observables declared ``fit: false`` (weight 0 in the loss)
     unfitted: frozenset[str] = frozenset()
+    #: the scenario's loss weight of each observable (:func:`loss_weights`)
+    weights: Mapping[str, float] = field(default_factory=dict)
 
     @classmethod
     def from_scenario(cls, scenario: CorridorScenario) -> Targets:
@@ -362,7 +329,12 @@ class Targets:
                     continue
                 rows.append((i, ob.name, ob.unit, a, b, value, row.get("value_type", "") or ""))
         unfitted = frozenset(ob.name for ob in scenario.observables if not ob.fit)
-        return cls(start=scenario.start, rows=tuple(rows), unfitted=unfitted)
+        return cls(
+            start=scenario.start,
+            rows=tuple(rows),
+            unfitted=unfitted,
+            weights=loss_weights(scenario),
+        )
 
     @property
     def fitted_names(self) -> list[str]:
@@ -416,12 +388,12 @@ class Targets:
         weights: Mapping[str, float] | None = None,
         spin_up_days: int = SPIN_UP_DAYS,
     ) -> LossReport:
-        """:func:`compute_loss` of a run's daily observables."""
+        """:func:`compute_loss` of a run's daily observables (``weights`` over the scenario's)."""
         return compute_loss(
             self.observed_vs_simulated(obs_daily),
             start=self.start,
             until=until,
-            weights=weights,
+            weights={**self.weights, **dict(weights or {})},
             spin_up_days=spin_up_days,
         )
 
@@ -433,8 +405,8 @@ def result_loss(
     weights: Mapping[str, float] | None = None,
     spin_up_days: int = SPIN_UP_DAYS,
 ) -> LossReport:
-    """:func:`compute_loss` of a :class:`~corredor.results.corridor.CorridorResult`."""
-    from corredor.results.corridor import CorridorResult
+    """:func:`compute_loss` of a :class:`~corredor.results.corridor.CorridorResult`
+    (``weights`` over its scenario's)."""
 
     if not isinstance(result, CorridorResult):
         raise TypeError("result_loss takes a CorridorResult")
@@ -442,7 +414,7 @@ def result_loss(
         result.observed_vs_simulated(),
         start=result.start,
         until=until,
-        weights=weights,
+        weights=loss_weights(result.compiled.scenario, weights),
         spin_up_days=spin_up_days,
     )
 
@@ -450,7 +422,6 @@ def result_loss(
 __all__ = [
     "APPROXIMATE_TOLERANCE",
     "DEFAULT_WEIGHT",
-    "DEFAULT_WEIGHTS",
     "SERIES_COLUMNS",
     "SPIN_UP_DAYS",
     "LossError",
@@ -458,6 +429,7 @@ __all__ = [
     "Targets",
     "check_until",
     "compute_loss",
+    "loss_weights",
     "result_loss",
     "tolerance_zero",
     "weights_for",

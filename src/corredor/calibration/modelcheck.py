@@ -1,5 +1,5 @@
 """Validation of the corridor model (``corredor validate-model``): fit statistics over the whole
-period, and the back-test of MODEL.md §8 with the model as one more forecaster.
+period, and the scenario's back-test (docs/validation.md) with the model as one more forecaster.
 
 * :func:`fit_statistics` runs the scenario once (calibrated by default, or with the hand-set
   defaults; :func:`run_statistics` takes a run already made) and scores every observable over
@@ -8,14 +8,15 @@ period, and the back-test of MODEL.md §8 with the model as one more forecaster.
   values): rows, observed and simulated totals and their ratio,
   log-RMSE, ARD (``mean |sim − obs| / max(obs, 1)``, errors within tolerance counted as 0),
   correlation of the rows (series with more than 2 rows), and the series' loss.
-* :func:`backtest_model` takes a calibration fitted only to data up to 2018-12-31 (its
+* :func:`backtest_model` takes a calibration fitted only to data up to the back-test's fit end
+  (the scenario's ``analysis: backtest: fit_end``; ``mexico-us``: 2018-12-31; its
   ``calibrated.yaml`` says so in ``data_until``, which is checked), runs the scenario over the
   whole period with those parameters and the known policy timeline, and scores its simulated
-  US Border Patrol encounters of January 2019 – September 2021 exactly as the baselines are
-  scored (:func:`corredor.validation.backtest.backtest_many`: MASE, ARD, log-RMSE, coverage of
-  the 90 % band when ensemble members are run). The simulation reads no observation after
-  2018: the drivers (population, homicide, remittances) and the policy events of 2019–2021 are
-  inputs, as in a conditional forecast.
+  back-test series (``mexico-us``: US Border Patrol encounters of January 2019 – September
+  2021) exactly as the baselines are scored
+  (:func:`corredor.validation.backtest.backtest_many`: MASE, ARD, log-RMSE, coverage of the
+  90 % band when ensemble members are run). The simulation reads no observation after the fit
+  end: the drivers and the policy events after it are inputs, as in a conditional forecast.
 """
 
 from __future__ import annotations
@@ -31,10 +32,17 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from corredor.calibration.calibrated import Calibrated, read_calibrated, uncalibrated
-from corredor.calibration.loss import LossReport, compute_loss
+from corredor.calibration.evaluate import Simulation, evaluations
+from corredor.calibration.loss import LossReport, Targets, result_loss
 from corredor.errors import CorredorError
+from corredor.rules.corridor.results import run_corridor
 from corredor.scenario.corridor import CorridorScenario
+from corredor.scenario.corridor.calibrated import Calibrated, read_calibrated, uncalibrated
+from corredor.scenario.corridor.calibrated import uncalibrated as defaults_of
+from corredor.scenario.corridor.vintage import as_of
+from corredor.validation.backtest import backtest_observables, backtest_scenario, backtest_settings
+from corredor.validation.baselines import BASELINES, Forecast
+from corredor.validation.discrepancy import log_discrepancy, mixture_quantiles
 
 if TYPE_CHECKING:
     from corredor.results.corridor import CorridorResult
@@ -152,12 +160,10 @@ def compare_fits(
 ) -> dict[str, FitStatistics]:
     """:func:`fit_statistics` of several complete calibrations (label → values over the
     scenario defaults), run side by side on ``workers`` local processes."""
-    from corredor.calibration.fit import Simulation, _runner
-    from corredor.calibration.loss import Targets
 
     targets = Targets.from_scenario(scenario)
     base = uncalibrated(scenario)
-    with _runner(
+    with evaluations(
         scenario, seed=seed, days=scenario.days, workers=workers, scheduler=None, threads=1
     ) as run:
         sims = run([{**base, **dict(c)} for c in calibrations.values()])
@@ -181,8 +187,6 @@ def fit_statistics(
     By default the scenario runs as it does for users (with its ``calibrated.yaml``);
     ``uncalibrated`` runs the hand-set defaults; ``calibration`` overrides either.
     """
-    from corredor.calibration.calibrated import uncalibrated as defaults_of
-    from corredor.rules.corridor.results import run_corridor
 
     cal = {**(defaults_of(scenario) if uncalibrated else {}), **dict(calibration or {})}
     return run_statistics(run_corridor(scenario, seed=seed, calibration=cal or None))
@@ -191,27 +195,29 @@ def fit_statistics(
 def run_statistics(result: CorridorResult) -> FitStatistics:
     """The fit statistics (module docstring) of a corridor run already made: every observed
     row the run covers, after the spin-up and up to 2021-09-30."""
-    return statistics_from_report(compute_loss(result.observed_vs_simulated(), start=result.start))
+    return statistics_from_report(result_loss(result))
 
 
 # ----------------------------------------------------------------------------- back-test
 def backtest_calibration(path: str | Path, scenario: CorridorScenario) -> Calibrated:
     """The calibrated file of a back-test study (a folder holding ``calibrated.yaml``, or the
-    file), checked to use no data after the back-test's fit window (2018-12-31)."""
-    from corredor.validation.backtest import FIT_END
-
+    file), checked to use no data after the back-test's fit window (the scenario's
+    ``analysis: backtest: fit_end``)."""
+    protocol = scenario.analysis_settings().backtest
+    until = "FIT_END" if protocol is None else str(protocol.fit_end)
     p = Path(path)
     file = p / "calibrated.yaml" if p.is_dir() else p
     if not file.is_file():
         raise CorredorError(
             f"{file}: no calibrated.yaml there; make it with `corredor calibrate "
-            f"{scenario.name} --until {FIT_END} --folder {p}`"
+            f"{scenario.name} --until {until} --folder {p}`"
         )
+    fit_end = backtest_settings(scenario).fit_end
     cal = read_calibrated(file, scenario)
-    if cal.data_until > dt.date.fromisoformat(FIT_END):
+    if cal.data_until > fit_end:
         raise CorredorError(
             f"{file}: fitted to data up to {cal.data_until}, but the back-test fits only data up "
-            f"to {FIT_END}; recalibrate with --until {FIT_END}"
+            f"to {fit_end}; recalibrate with --until {fit_end}"
         )
     return cal
 
@@ -235,7 +241,7 @@ def backtest_model(
 ) -> pd.DataFrame:
     """The back-test table (columns of :data:`corredor.validation.backtest.COLUMNS`): the model
     (label :data:`MODEL_LABEL`) with the back-test study's point fit, next to the baselines, on
-    the US Border Patrol encounter series, plus a pooled row for the citizenships.
+    the scenario's back-test series, plus its pooled row.
 
     ``members``: also run up to that many of the study's plausible parameter sets;
     ``replicas``: run each set with the seeds ``seed … seed + replicas − 1`` (common random
@@ -246,28 +252,30 @@ def backtest_model(
     ``discrepancy`` and with a single run there is no band. The point forecast stays the point
     fit on ``seed``, whatever the band. The runs go side by side on ``workers`` local processes.
     """
-    from corredor.calibration.fit import Simulation, _runner
-    from corredor.validation.backtest import _usbp_observables, backtest_us_encounters
-    from corredor.validation.baselines import BASELINES, Forecast
-    from corredor.validation.discrepancy import log_discrepancy, mixture_quantiles
 
     cal = backtest_calibration(study, scenario)
-    _usbp_observables(scenario)  # no USBP series: fail before the runs
+    backtest_observables(scenario)  # no back-test protocol: fail before the runs
     base = uncalibrated(scenario)
     if replicas < 1:
         raise CorredorError(f"replicas must be at least 1, got {replicas}")
     sets = [cal.parameters] + [cal.member(i) for i in range(min(members, len(cal.ensemble)))]
+    # the scenario as known at the end of the fit window: drivers held and caravans unknown
+    # after it; the policy events stay (conditional on the policy path)
+    known = as_of(scenario, cal.data_until)
     runs = []  # the point fit on ``seed`` first
     for s in range(seed, seed + replicas):
-        with _runner(
-            scenario, seed=s, days=scenario.days, workers=workers, scheduler=None, threads=1
+        with evaluations(
+            known, seed=s, days=scenario.days, workers=workers, scheduler=None, threads=1
         ) as run:
             sims = run([{**base, **dict(c)} for c in sets])
         for sim in sims:
             if not isinstance(sim, Simulation):
                 raise CorredorError(f"a back-test run failed: {sim}")
             runs.append(_monthly(scenario, sim.obs_daily))
-    spec = f"Corredor, fit to {cal.data_until} (calibration v{cal.version}), seed {seed}"
+    spec = (
+        f"Corredor, fit to {cal.data_until} (calibration v{cal.version}), drivers held after "
+        f"it, conditional on the policy path (policy_events.yaml), seed {seed}"
+    )
     if len(runs) > 1:
         seeds = f"seeds {seed}–{seed + replicas - 1}" if replicas > 1 else f"seed {seed}"
         spec += f", band over {len(sets)} parameter set(s) × {seeds}"
@@ -294,7 +302,7 @@ def backtest_model(
 
     chosen = tuple(BASELINES) if baselines is None else tuple(baselines)
     models = {MODEL_LABEL: forecaster, **{m: BASELINES[m] for m in chosen}}
-    return backtest_us_encounters(scenario, models)
+    return backtest_scenario(scenario, models)
 
 
 __all__ = [

@@ -155,9 +155,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from corredor.cli import results, run, scenarios, studies
+    from corredor.cli import results, run, scenarios, serve, studies
 
-    for module in (run, studies, results, scenarios):
+    for module in (run, studies, results, scenarios, serve):
         for command in module.COMMANDS:
             app.add_command(command)
 

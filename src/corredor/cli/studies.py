@@ -51,7 +51,7 @@ def _forecast(request: Request, cli: dict[str, Any]) -> None:
     fy = fc.fiscal_years()
     t = Table(
         title=f"{fc.ensemble.scenario}: forecast border encounters per US fiscal year, "
-        "median [5 %, 95 %]",
+        f"median [5 %, 95 %] ({fc.kind})",
         title_justify="left",
     )
     t.add_column("component / citizenship / demographic")

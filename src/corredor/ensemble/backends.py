@@ -1,5 +1,10 @@
 """Where the replicas of an ensemble run: in this process, a local process pool, or Dask.
 
+Two ways in: ``run_serial`` / ``run_processes`` / ``run_dask`` run one replica per seed of a
+:class:`Replicable` and stop at the first failure; :func:`task_pool` keeps a pool (serial, local
+processes or Dask) open for batches of independent tasks over one payload shipped once per
+worker (the calibration's trials), each task's exception returned in its place.
+
 Every backend receives a prepared scenario (loaded once, in the caller) and a list of seeds, runs
 one task per seed, hands each result to ``on_result(index, output)`` as soon as it arrives (in
 completion order), and returns nothing: the caller assembles the replicas in seed order. A replica
@@ -13,11 +18,16 @@ chosen per call (``spawn``), never set globally.
 from __future__ import annotations
 
 import contextlib
+import logging
 import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+import numba
 
 from corredor.errors import RunError
 
@@ -25,6 +35,7 @@ if TYPE_CHECKING:
     from distributed import Client, LocalCluster
 
 OutT = TypeVar("OutT")
+ItemT = TypeVar("ItemT")
 OutT_co = TypeVar("OutT_co", covariant=True)
 
 
@@ -75,24 +86,32 @@ def run_serial(
         on_result(i, prepared.run_replica(seed, threads=threads, on_day=day_done))
 
 
+def set_numba_threads(threads: int | None) -> None:
+    """Numba threads of the calling thread (clamped to the pool size); None leaves it as is."""
+    if threads is None:
+        return
+    top = int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
+    numba.set_num_threads(max(1, min(int(threads), top)))
+
+
 # ------------------------------------------------------------------------------ process pool
-_WORKER_SCENARIO: Replicable[Any] | None = None
-"""The prepared scenario of this pool worker, set once by :func:`_init_process_worker`."""
+_WORKER_PAYLOAD: Any = None
+"""The payload of this pool worker (a prepared scenario, a :class:`Replicable`), set once by
+:func:`_init_process_worker`."""
 
 
-def _init_process_worker(prepared: Replicable[Any], threads: int | None) -> None:
-    """Pool initializer: receives the prepared scenario once per worker process."""
-    global _WORKER_SCENARIO  # noqa: PLW0603 - one scenario per worker process, by design
-    _WORKER_SCENARIO = prepared
-    from corredor.ensemble.models import set_numba_threads
+def _init_process_worker(payload: Any, threads: int | None) -> None:
+    """Pool initializer: receives the payload once per worker process."""
+    global _WORKER_PAYLOAD  # noqa: PLW0603 - one payload per worker process, by design
+    _WORKER_PAYLOAD = payload
 
     set_numba_threads(threads)
 
 
 def _process_task(seed: int) -> Any:
-    if _WORKER_SCENARIO is None:  # pragma: no cover - the initializer always runs first
+    if _WORKER_PAYLOAD is None:  # pragma: no cover - the initializer always runs first
         raise EnsembleError("process pool worker was not initialised with a scenario")
-    return _WORKER_SCENARIO.run_replica(seed)
+    return _WORKER_PAYLOAD.run_replica(seed)
 
 
 def worker_environment() -> dict[str, str]:
@@ -111,8 +130,6 @@ def run_processes(
     on_result: OnResult[OutT],
 ) -> None:
     """A ``ProcessPoolExecutor`` of ``workers`` spawned processes; one task per seed."""
-    from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-    from concurrent.futures.process import BrokenProcessPool
 
     ctx = multiprocessing.get_context(START_METHOD)  # spawned children inherit os.environ
     pool = ProcessPoolExecutor(
@@ -140,6 +157,11 @@ def run_processes(
     pool.shutdown(wait=True)
 
 
+def _call_in_worker(task: Callable[[Any, Any], Any], item: Any) -> Any:
+    """A :func:`task_pool` task in a pool worker, over the worker's payload."""
+    return task(_WORKER_PAYLOAD, item)
+
+
 # -------------------------------------------------------------------------------------- dask
 _PARALLEL_LOCK = threading.Lock()
 """Serialises numba's parallel kernels between the threads of one Dask worker process (not
@@ -154,10 +176,16 @@ def _dask_task(prepared: Replicable[OutT], seed: int, threads: int) -> OutT:
     return prepared.run_replica(seed, threads=threads)
 
 
+def _call_on_dask(task: Callable[[Any, Any], Any], payload: Any, item: Any) -> Any:
+    """A :func:`task_pool` task on a Dask worker: one at a time per worker process."""
+    with _PARALLEL_LOCK:
+        return task(payload, item)
+
+
 def connect(scheduler: str, timeout: float) -> Client:
     """A client of the Dask scheduler at ``scheduler`` (``tcp://HOST:PORT``), or an
     :class:`EnsembleError` within ``timeout`` seconds."""
-    from distributed import Client
+    from distributed import Client  # noqa: PLC0415 - Dask is loaded only when a run uses it
 
     try:
         return Client(scheduler, timeout=timeout, set_as_default=False)  # type: ignore[no-untyped-call]
@@ -195,10 +223,9 @@ LOCAL_CLUSTER_CONFIG: dict[str, object] = {
 def local_cluster(workers: int) -> LocalCluster:
     """A fresh local Dask cluster: ``workers`` processes of one thread each, no dashboard, the
     numba cache directory passed on in the workers' environment."""
-    import logging
 
-    import dask
-    from distributed import LocalCluster
+    import dask  # noqa: PLC0415 - Dask is loaded only when a run uses it
+    from distributed import LocalCluster  # noqa: PLC0415
 
     with dask.config.set(LOCAL_CLUSTER_CONFIG), preserved_environ():
         return LocalCluster(  # type: ignore[no-untyped-call]
@@ -235,7 +262,6 @@ def dask_client(
 ) -> Iterator[Client]:
     """A client for the run: of the scheduler at an address (closed at the end), an existing
     client (left open), or of a new ``LocalCluster`` of ``workers`` (both closed at the end)."""
-    from distributed import Client
 
     if scheduler is not None and not isinstance(scheduler, str):
         yield scheduler
@@ -245,6 +271,8 @@ def dask_client(
         if scheduler is None:
             cluster = local_cluster(workers)
             stack.callback(cluster.close)
+            from distributed import Client  # noqa: PLC0415 - Dask is loaded only when a run uses it
+
             client = Client(cluster, set_as_default=False)  # type: ignore[no-untyped-call]
         else:
             client = connect(scheduler, timeout)
@@ -262,17 +290,125 @@ def run_dask(
 ) -> None:
     """Scatter the prepared scenario to every worker once, then submit one task per seed and
     hand the results over as they complete."""
-    from distributed import as_completed
+
+    from distributed import as_completed as as_completed_dask  # noqa: PLC0415 - loaded when used
 
     data = client.scatter(prepared, broadcast=True, hash=False)  # type: ignore[no-untyped-call]
     futures = [client.submit(_dask_task, data, seed, threads, pure=False) for seed in seeds]
     index = {f.key: i for i, f in enumerate(futures)}
     try:
-        for fut, out in as_completed(futures, loop=client.loop, with_results=True):  # type: ignore[no-untyped-call]
+        for fut, out in as_completed_dask(futures, loop=client.loop, with_results=True):  # type: ignore[no-untyped-call]
             on_result(index[fut.key], out)
             fut.release()
     finally:
         client.cancel([*futures, data])  # type: ignore[no-untyped-call]
+
+
+# ------------------------------------------------------------------------------- task pools
+Task = Callable[[Any, ItemT], OutT]
+"""A task of a :func:`task_pool`: a module-level (picklable) function of (payload, item)."""
+
+
+class TaskPool(Protocol):
+    """An open pool: ``map(task, items)`` runs ``task(payload, item)`` for every item and returns
+    the outputs in item order, a task's exception in its place."""
+
+    def map(self, task: Task[ItemT, OutT], items: Sequence[ItemT]) -> list[OutT | BaseException]:
+        """The outputs (or exceptions) of ``task`` over ``items``, in item order."""
+        ...
+
+
+def _gather(futures: Sequence[Any]) -> list[Any]:
+    """The results of ``futures`` in order, an exception in its place (a broken process pool
+    still raises)."""
+
+    out: list[Any] = []
+    for fut in futures:
+        try:
+            out.append(fut.result())
+        except BrokenProcessPool:
+            raise
+        except Exception as exc:
+            out.append(exc)
+    return out
+
+
+class _SerialPool:
+    def __init__(self, payload: Any) -> None:
+        self.payload = payload
+
+    def map(self, task: Task[ItemT, OutT], items: Sequence[ItemT]) -> list[OutT | BaseException]:
+        out: list[OutT | BaseException] = []
+        for item in items:
+            try:
+                out.append(task(self.payload, item))
+            except Exception as exc:
+                out.append(exc)
+        return out
+
+
+class _ProcessPool:
+    def __init__(self, pool: Any) -> None:
+        self.pool = pool
+
+    def map(self, task: Task[ItemT, OutT], items: Sequence[ItemT]) -> list[OutT | BaseException]:
+
+        try:
+            return _gather([self.pool.submit(_call_in_worker, task, item) for item in items])
+        except BrokenProcessPool as exc:
+            raise EnsembleError(
+                f"a worker process of the pool stopped abruptly ({exc}). Worker processes are "
+                "spawned: a script that uses them must do so under "
+                "`if __name__ == '__main__':`; a worker can also be killed for lack of memory"
+            ) from None
+
+
+class _DaskPool:
+    def __init__(self, client: Client, data: Any) -> None:
+        self.client, self.data = client, data
+
+    def map(self, task: Task[ItemT, OutT], items: Sequence[ItemT]) -> list[OutT | BaseException]:
+        return _gather(
+            [self.client.submit(_call_on_dask, task, self.data, item, pure=False) for item in items]
+        )
+
+
+@contextlib.contextmanager
+def task_pool(
+    payload: Any,
+    *,
+    workers: int,
+    scheduler: str | Client | None = None,
+    threads: int | None = None,
+    timeout: float = 30.0,
+) -> Iterator[TaskPool]:
+    """An open :class:`TaskPool` over ``payload``: on the Dask cluster at ``scheduler`` (the
+    payload scattered once; one task at a time per worker process), else in this process
+    (``workers <= 1``), else on ``workers`` spawned local processes (the payload sent once per
+    process; ``threads`` numba threads in each). A broken local pool raises
+    :class:`EnsembleError`."""
+    if scheduler is not None:
+        with dask_client(scheduler, workers=workers, timeout=timeout) as client:
+            data = client.scatter(payload, broadcast=True, hash=False)  # type: ignore[no-untyped-call]
+            try:
+                yield _DaskPool(client, data)
+            finally:
+                client.cancel([data])  # type: ignore[no-untyped-call]
+        return
+    if workers <= 1:
+        yield _SerialPool(payload)
+        return
+
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context(START_METHOD),
+        initializer=_init_process_worker,
+        initargs=(payload, threads),
+    )
+    try:
+        yield _ProcessPool(pool)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 __all__ = [
@@ -281,6 +417,8 @@ __all__ = [
     "OnDay",
     "OnResult",
     "Replicable",
+    "Task",
+    "TaskPool",
     "connect",
     "dask_client",
     "local_cluster",
@@ -288,5 +426,7 @@ __all__ = [
     "run_dask",
     "run_processes",
     "run_serial",
+    "set_numba_threads",
+    "task_pool",
     "worker_environment",
 ]

@@ -36,10 +36,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
-from corredor.ensemble.backends import EnsembleError
+from corredor.ensemble.backends import EnsembleError, set_numba_threads
 from corredor.ensemble.corridor_results import CorridorEnsemble
-from corredor.ensemble.models import set_numba_threads
 from corredor.ensemble.parameter_sets import (
     ParameterSet,
     check_sets,
@@ -47,13 +47,15 @@ from corredor.ensemble.parameter_sets import (
     resolve_sets,
 )
 from corredor.ensemble.runner import Backend, Progress, _seed_list, choose_backend, execute
+from corredor.rules.corridor.compiled import compile_corridor
+from corredor.rules.corridor.results import run_corridor
+from corredor.scenario.corridor import CorridorScenario, load_corridor_scenario
 
 if TYPE_CHECKING:
     from distributed import Client
 
     from corredor.policy.events import PolicyEvent
     from corredor.results.corridor import CorridorResult
-    from corredor.scenario.corridor import CorridorScenario
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -127,7 +129,6 @@ class PreparedCorridor:
         on_day: Callable[[int], None] | None = None,
     ) -> CorridorReplica:
         """Run task number ``seed`` (the backends key tasks by an integer)."""
-        from corredor.rules.corridor.results import run_corridor
 
         set_numba_threads(threads)
         k = int(seed)
@@ -150,7 +151,6 @@ class PreparedCorridor:
 
 def load(scenario: str | Path | CorridorScenario) -> CorridorScenario:
     """A loaded corridor scenario (a name, a YAML file, a folder, or already loaded)."""
-    from corredor.scenario.corridor import CorridorScenario, load_corridor_scenario
 
     return scenario if isinstance(scenario, CorridorScenario) else load_corridor_scenario(scenario)
 
@@ -164,7 +164,6 @@ def prepare_corridor(
     extra_events: Sequence[PolicyEvent] = (),
 ) -> tuple[PreparedCorridor, list[ParameterSet]]:
     """Load and check everything in the calling process; compile the first set as a check."""
-    from corredor.rules.corridor.compiled import compile_corridor
 
     sc = load(scenario)
     seed_list = _seed_list(seeds)
@@ -263,7 +262,6 @@ def assemble(
     wall_seconds: float = float("nan"),
 ) -> CorridorEnsemble:
     """Stack the task outputs (in task order) into a :class:`CorridorEnsemble`."""
-    import pandas as pd
 
     P, R = len(prepared.sets), len(prepared.seeds)
     by_task = sorted(outputs, key=lambda o: o.task)

@@ -15,17 +15,15 @@ import warnings as _warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from corredor.ensemble.parameter_sets import ParameterSet
 from corredor.ensemble.summaries import QUANTILES, QuantityError
 from corredor.files.atomic import new_folder
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -171,7 +169,6 @@ class CorridorEnsemble:
 
     def per_run(self, table: Table = "monthly") -> pd.DataFrame:
         """Long table: ``set``, ``seed``, period, name, ``value`` (one row per run and cell)."""
-        import pandas as pd
 
         vals, periods, names = self.values(table)
         P, R, T, K = vals.shape
@@ -189,7 +186,6 @@ class CorridorEnsemble:
 
     def parameter_table(self) -> pd.DataFrame:
         """One row per parameter set: ``set``, ``label``, ``weight`` and its overrides."""
-        import pandas as pd
 
         rows = [
             {"set": i, "label": s.label, "weight": s.weight, **s.as_dict()}
@@ -318,7 +314,6 @@ def _long(
     *,
     runs: int,
 ) -> pd.DataFrame:
-    import pandas as pd
 
     T, K = len(periods), len(names)
     period_col = "month" if table == "monthly" else "year"

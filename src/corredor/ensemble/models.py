@@ -23,6 +23,11 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from corredor.ensemble.backends import set_numba_threads
+from corredor.rules.flee.model import flee_result, simulate
+from corredor.scenario.builtin import resolve_scenario
+from corredor.scenario.flee import load_flee_scenario
+
 if TYPE_CHECKING:
     from corredor.results import RunResult
     from corredor.scenario.flee import FleeScenario
@@ -66,16 +71,6 @@ class PreparedScenario(Protocol):
         ...
 
 
-def set_numba_threads(threads: int | None) -> None:
-    """Numba threads of the calling thread (clamped to the pool size); None leaves it as is."""
-    if threads is None:
-        return
-    import numba
-
-    top = int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
-    numba.set_num_threads(max(1, min(int(threads), top)))
-
-
 @dataclass(frozen=True)
 class FleeEnsemble:
     """A Flee scenario loaded once (``days``/``hasten`` applied) plus the rule options."""
@@ -95,7 +90,6 @@ class FleeEnsemble:
         threads: int | None = None,
         on_day: Callable[[int], None] | None = None,
     ) -> ReplicaOutput:
-        from corredor.rules.flee.model import simulate
 
         set_numba_threads(threads)
         st, secs = simulate(
@@ -113,7 +107,6 @@ class FleeEnsemble:
 
     def assemble(self, outputs: Sequence[ReplicaOutput]) -> RunResult:
         """Same fields, dtypes and values as ``corredor.rules.flee.model.run_flee``."""
-        from corredor.rules.flee.model import flee_result
 
         return flee_result(
             self.scenario,
@@ -142,9 +135,8 @@ def prepare(
     Raises the loader's ``ScenarioError`` on bad input, in the calling process, before any worker
     is started.
     """
-    from corredor.rules.flee.model import _load
 
-    sc = _load(scenario, days, hasten)
+    sc = load_flee_scenario(resolve_scenario(scenario), hasten=hasten, days=days)
     quirks = bool(sc.settings.corredor.flee31_quirks) if flee31_quirks is None else flee31_quirks
     return FleeEnsemble(scenario=sc, quirks=bool(quirks), parallel=bool(parallel))
 

@@ -6,8 +6,8 @@ plausibility weight; the weights of an ensemble need not sum to one). An empty s
 scenario as written.
 
 :func:`calibrated_parameter_sets` reads the calibrated parameter file of a scenario through
-``corredor.calibration.calibrated.load_calibrated`` (the calibration command writes it); without
-one it falls back to the scenario's defaults and says so.
+``corredor.scenario.corridor.calibrated.load_calibrated`` (the calibration command writes it);
+without one it falls back to the scenario's defaults and says so.
 """
 
 from __future__ import annotations
@@ -17,7 +17,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from corredor.errors import ScenarioError
+from corredor.scenario.corridor.calibrated import calibrated_parameters, load_calibrated
 
 if TYPE_CHECKING:
     from corredor.scenario.corridor import CorridorScenario
@@ -139,14 +142,10 @@ def calibrated_parameter_sets(
     """The calibrated ensemble of ``scenario`` (or its point fit with ``point_only``) and a
     note, or the scenario defaults and a note saying why.
 
-    Reads ``corredor.calibration.calibrated.load_calibrated(scenario)`` (``calibrated.yaml``
+    Reads ``corredor.scenario.corridor.calibrated.load_calibrated(scenario)`` (``calibrated.yaml``
     next to the scenario): each member of its ``ensemble`` is the point fit with the member's
     values on top, with the member's weight.
     """
-    try:
-        from corredor.calibration.calibrated import load_calibrated
-    except ImportError:  # pragma: no cover - the calibration package ships with Corredor
-        return [DEFAULTS], "no calibration package: running the scenario's default parameters"
     calibrated = load_calibrated(scenario)
     if calibrated is None:
         return [ParameterSet({}, 1.0, "scenario defaults")], (
@@ -169,6 +168,27 @@ def calibrated_parameter_sets(
     return out, None
 
 
+def thin_sets(sets: Sequence[ParameterSet], n: int, seed: int = 0) -> list[ParameterSet]:
+    """At most ``n`` sets drawn by systematic resampling on the weights (deterministic for a
+    seed); a set drawn k times keeps weight k. Fewer sets than ``n``: unchanged. ``n < 1``
+    raises a :class:`ScenarioError`."""
+    if n < 1:
+        raise ScenarioError(
+            None, f"the number of parameter sets must be at least 1, got {n}", fix="give n >= 1"
+        )
+    if len(sets) <= n:
+        return list(sets)
+    w = np.array([s.weight for s in sets], dtype=np.float64)
+    cum = np.cumsum(w / w.sum())
+    u = (np.random.default_rng(seed).random() + np.arange(n)) / n
+    picks = np.minimum(np.searchsorted(cum, u, side="right"), len(sets) - 1)
+    counts = np.bincount(picks, minlength=len(sets))
+    return [
+        ParameterSet(sets[int(i)].values, float(counts[i]), sets[int(i)].label or f"set {i}")
+        for i in np.flatnonzero(counts)
+    ]
+
+
 def resolve_sets(
     scenario: CorridorScenario, sets: Sequence[ParameterSet]
 ) -> list[dict[str, float]]:
@@ -176,12 +196,7 @@ def resolve_sets(
     set's values), so a worker never reads ``calibrated.yaml`` from its own disk: the values a
     run uses travel with the task."""
     base = dict(scenario.calibration_defaults())
-    try:
-        from corredor.calibration.calibrated import calibrated_parameters
-
-        base.update(calibrated_parameters(scenario))
-    except ImportError:  # pragma: no cover - the calibration package ships with Corredor
-        pass
+    base.update(calibrated_parameters(scenario))
     return [{**base, **s.as_dict()} for s in sets]
 
 
@@ -193,4 +208,5 @@ __all__ = [
     "coerce_set",
     "normalise_sets",
     "resolve_sets",
+    "thin_sets",
 ]

@@ -28,13 +28,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from corredor.errors import CorredorError
 
 if TYPE_CHECKING:
     import datetime as dt
-
-    import pandas as pd
 
     from corredor.results import RunResult
 
@@ -125,7 +124,6 @@ def _frame(
     leading: dict[str, npt.NDArray[np.generic]] | None = None,
 ) -> pd.DataFrame:
     """Long table with day, date, [location] and the given (…, T, K) columns, flattened."""
-    import pandas as pd
 
     first = next(iter(columns.values()))
     T, K = first.shape[-2], first.shape[-1]

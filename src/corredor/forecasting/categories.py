@@ -14,8 +14,9 @@ Left out, and why (:func:`forecast_categories` returns them as ``skipped``):
 * observables whose data are not split by ``component`` (MPP, COMAR, INM, TVRH series) or are
   not monthly: they are not border-encounter series.
 
-One derived category is added when both parts exist: ``CBP_total`` (the name the observed
-totals file uses) is, run by run, ``USBP``/All/All plus ``OFO``/All/All.
+Derived categories come from the scenario's analysis settings (``analysis: forecast:
+derived``), added when all their parts exist: ``mexico-us``'s ``CBP_total`` (the name its
+observed totals file uses) is, run by run, ``USBP``/All/All plus ``OFO``/All/All.
 """
 
 from __future__ import annotations
@@ -79,9 +80,12 @@ def forecast_categories(scenario: CorridorScenario) -> CategoryMap:
         seen.add(cat.key)
         cats.append(cat)
     by_key = {c.key: c for c in cats}
-    usbp, ofo = by_key.get(("USBP", ALL, ALL)), by_key.get(("OFO", ALL, ALL))
-    if usbp is not None and ofo is not None and ("CBP_total", ALL, ALL) not in by_key:
-        cats.append(Category("CBP_total", ALL, ALL, usbp.observables + ofo.observables))
+    for derived in scenario.analysis_settings().forecast.derived:
+        parts = [by_key.get((component, ALL, ALL)) for component in derived.sum]
+        if (derived.component, ALL, ALL) in by_key or any(p is None for p in parts):
+            continue
+        summed = tuple(ob for p in parts if p is not None for ob in p.observables)
+        cats.append(Category(derived.component, ALL, ALL, summed))
     return CategoryMap(tuple(cats), tuple(skipped))
 
 

@@ -27,16 +27,16 @@ bands with exactly the columns ``date, component, citizenship, demographic, p05,
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
+from corredor import dates
 from corredor.ensemble.corridor import load, run_corridor_ensemble
 from corredor.ensemble.corridor_results import (
     CorridorEnsemble,
@@ -46,14 +46,16 @@ from corredor.ensemble.parameter_sets import (
     ParameterSet,
     calibrated_parameter_sets,
     normalise_sets,
+    thin_sets,
 )
 from corredor.errors import CorredorError, ScenarioError
 from corredor.files.atomic import new_folder
 from corredor.forecasting.categories import CategoryMap, forecast_categories
-from corredor.validation.discrepancy import mixture_quantiles
+from corredor.scenario.corridor import load_scenario_events
+from corredor.validation.backtest import load_observed
+from corredor.validation.discrepancy import SPIN_UP_DAYS, log_discrepancy, mixture_quantiles
 
 if TYPE_CHECKING:
-    import pandas as pd
     from distributed import Client
 
     from corredor.ensemble.runner import Backend, Progress
@@ -75,24 +77,9 @@ class ForecastError(CorredorError):
 # ------------------------------------------------------------------------------ inputs
 def parse_until(text: str | dt.date, *, month_end: bool = True) -> dt.date:
     """``YYYY-MM`` (the month's last day) or ``YYYY-MM-DD`` (with ``month_end``, the last day
-    of its month; without, that day): the one reading of every ``--until``."""
-    if isinstance(text, dt.date):
-        d, whole_month = text, False
-    else:
-        m = re.fullmatch(r"\s*(\d{4})-(\d{1,2})(?:-(\d{1,2}))?\s*", str(text))
-        if m is None:
-            raise ForecastError(
-                f"--until {text!r}: not a month or a date; write YYYY-MM (for example 2024-09) "
-                "or YYYY-MM-DD"
-            )
-        try:
-            d = dt.date(int(m[1]), int(m[2]), int(m[3] or 1))
-        except ValueError as exc:
-            raise ForecastError(f"--until {text!r} is not a valid date ({exc})") from None
-        whole_month = m[3] is None
-    if whole_month or month_end:
-        return dt.date(d.year, d.month, calendar.monthrange(d.year, d.month)[1])
-    return d
+    of its month; without, that day): :func:`corredor.dates.parse_until`, raising
+    :class:`ForecastError`."""
+    return dates.parse_until(text, month_end=month_end, error=ForecastError)
 
 
 def horizon_of(scenario: CorridorScenario) -> dt.date:
@@ -105,7 +92,6 @@ def forecast_events(
 ) -> tuple[tuple[PolicyEvent, ...], Path | None]:
     """The forecast events (checked against the scenario's parameters; each must start after
     the horizon) and the file they came from (None: no file, no events)."""
-    from corredor.scenario.corridor import load_scenario_events
 
     path = (
         Path(events_file) if events_file is not None else scenario.base_dir / FORECAST_EVENTS_FILE
@@ -127,24 +113,6 @@ def forecast_events(
     return events, path
 
 
-def thin_sets(sets: Sequence[ParameterSet], n: int, seed: int = 0) -> list[ParameterSet]:
-    """At most ``n`` sets drawn by systematic resampling on the weights (deterministic for a
-    seed); a set drawn k times keeps weight k. Fewer sets than ``n``: unchanged."""
-    if n < 1:
-        raise ForecastError(f"the number of parameter sets must be at least 1, got {n}")
-    if len(sets) <= n:
-        return list(sets)
-    w = np.array([s.weight for s in sets], dtype=np.float64)
-    cum = np.cumsum(w / w.sum())
-    u = (np.random.default_rng(seed).random() + np.arange(n)) / n
-    picks = np.minimum(np.searchsorted(cum, u, side="right"), len(sets) - 1)
-    counts = np.bincount(picks, minlength=len(sets))
-    return [
-        ParameterSet(sets[int(i)].values, float(counts[i]), sets[int(i)].label or f"set {i}")
-        for i in np.flatnonzero(counts)
-    ]
-
-
 # ------------------------------------------------------------------------------ result
 @dataclass(frozen=True)
 class Forecast:
@@ -160,6 +128,24 @@ class Forecast:
     #: model discrepancy σ (log scale) per category key: (monthly, per fiscal year); a category
     #: absent from the mapping has bands from the runs alone
     discrepancy: Mapping[tuple[str, str, str], tuple[float, float]] = field(default_factory=dict)
+    #: True: conditional on the policy path of ``events_file`` (``--policy-path``), which the
+    #: user chose; False: ex ante (the policies in force at the horizon, and the scenario's
+    #: ``policy_events_forecast.yaml``: policies announced by the horizon)
+    conditional: bool = False
+    #: ids of the policy events added to the runs beside the forecast's own (``extra_events``:
+    #: a counterfactual's); the forecast is then conditional on them, and says so
+    added: tuple[str, ...] = ()
+
+    @property
+    def kind(self) -> str:
+        """What the forecast assumes about policy, as every output of it says."""
+        if self.conditional:
+            added = f" + events added: {', '.join(self.added)}" if self.added else ""
+            return f"conditional on this policy path: {self._events_source()}{added}"
+        return (
+            "ex ante: the policies in force at the calibration horizon, and only those "
+            "announced by it"
+        )
 
     def _sigma(self, key: tuple[str, str, str], yearly: bool = False) -> float:
         return self.discrepancy.get(key, (0.0, 0.0))[int(yearly)]
@@ -170,7 +156,6 @@ class Forecast:
         ``date`` is the first day of the month; the quantiles pool every parameter set × seed
         run (weighted by the set weights), widened by the category's model discrepancy.
         """
-        import pandas as pd
 
         ens = self.ensemble
         months = np.array(ens.months, dtype="datetime64[D]")
@@ -202,7 +187,6 @@ class Forecast:
         """Border encounters per US fiscal year (October – September) after the horizon, run by
         run, then bands: ``fiscal_year, months, component, citizenship, demographic, p05,
         p50, p95`` (``months`` < 12: a partial year at the end of the forecast)."""
-        import pandas as pd
 
         ens = self.ensemble
         months = [m for m in ens.months if m > self.horizon]
@@ -235,7 +219,6 @@ class Forecast:
     def ledger_bands(self) -> pd.DataFrame:
         """Ledger bands per calendar year wholly after the horizon (the last year may end before
         December 31: ``period_end``): exactly :data:`LEDGER_COLUMNS`."""
-        import pandas as pd
 
         ens = self.ensemble
         years = np.asarray(ens.years)
@@ -261,7 +244,6 @@ class Forecast:
         return pd.DataFrame(rows).reindex(columns=list(LEDGER_COLUMNS))
 
     def events_table(self) -> pd.DataFrame:
-        import pandas as pd
 
         return pd.DataFrame(
             [
@@ -282,6 +264,7 @@ class Forecast:
     def summary_rows(self) -> list[tuple[str, str]]:
         ens = self.ensemble
         return [
+            ("forecast kind", self.kind),
             ("scenario", ens.scenario),
             ("calibration horizon", str(self.horizon)),
             ("forecast", f"{_next_month(self.horizon)} – {self.until}"),
@@ -304,8 +287,9 @@ class Forecast:
     def write(self, folder: str | Path, *, command: str | None = None) -> Path:
         """Write ``forecast.csv`` (encounters), ``forecast_fiscal_years.csv``,
         ``forecast_ledger.csv``, ``forecast_events.csv``,
-        ``parameter_sets.csv`` and ``forecast.txt`` (what was run; categories left out) to
-        ``folder``."""
+        ``parameter_sets.csv``, ``forecast_metadata.csv`` (key, value: the forecast kind — ex
+        ante or conditional on a policy path — and what was run) and ``forecast.txt`` (what was
+        run; categories left out) to ``folder``."""
         folder = Path(folder)
         with new_folder(folder) as tmp:
             self.encounters().to_csv(tmp / "forecast.csv", index=False)
@@ -313,6 +297,9 @@ class Forecast:
             self.ledger_bands().to_csv(tmp / "forecast_ledger.csv", index=False)
             self.events_table().to_csv(tmp / "forecast_events.csv", index=False)
             self.ensemble.parameter_table().to_csv(tmp / "parameter_sets.csv", index=False)
+            pd.DataFrame(self.summary_rows(), columns=["key", "value"]).to_csv(
+                tmp / "forecast_metadata.csv", index=False
+            )
             (tmp / "forecast.txt").write_text(self.description(command), encoding="utf-8")
         return folder
 
@@ -357,6 +344,7 @@ def forecast(
     max_sets: int | None = None,
     events_file: str | Path | None = None,
     extra_events: Sequence[PolicyEvent] = (),
+    policy_path: str | Path | None = None,
     backend: Backend | None = None,
     workers: int | None = None,
     scheduler: str | Client | None = None,
@@ -373,9 +361,13 @@ def forecast(
         parameter_sets: default: the calibrated ensemble (else its point fit, else the
             scenario defaults, with a note).
         max_sets: keep at most this many parameter sets (systematic resampling on the weights).
-        events_file: the forecast events (default: ``policy_events_forecast.yaml`` of the
-            scenario folder; none if it does not exist).
-        extra_events: more policy events added to the runs (a counterfactual path).
+        events_file: the events announced by the horizon (default:
+            ``policy_events_forecast.yaml`` of the scenario folder; none if it does not exist):
+            the forecast stays ex ante.
+        policy_path: a file of policy events after the horizon (for example the path as it
+            happened): the forecast is conditional on it, and every output says so.
+        extra_events: more policy events added to the runs (a counterfactual's; the forecast
+            is then conditional on them too, and says so).
         backend, workers, scheduler, progress, connect_timeout: as in
             :func:`corredor.ensemble.run_corridor_ensemble`.
         discrepancy: widen the encounter bands by the model discrepancy (module docstring);
@@ -399,8 +391,12 @@ def forecast(
     else:
         sets = normalise_sets(parameter_sets)
     if max_sets is not None:
+        if max_sets < 1:
+            raise ForecastError(f"the number of parameter sets must be at least 1, got {max_sets}")
         sets = thin_sets(sets, max_sets, seed)
-    events, path = forecast_events(sc, events_file)
+    if policy_path is not None and events_file is not None:
+        raise ForecastError("give a policy path or forecast events, not both")
+    events, path = forecast_events(sc, policy_path if policy_path is not None else events_file)
     if path is None:
         notes.append(
             f"no {FORECAST_EVENTS_FILE} in {sc.base_dir}: only the scenario's own policy events"
@@ -435,6 +431,8 @@ def forecast(
         categories=cats,
         notes=tuple(notes),
         discrepancy=sigmas,
+        conditional=policy_path is not None or bool(extra_events),
+        added=tuple(e.id for e in extra_events),
     )
 
 
@@ -449,10 +447,6 @@ def model_discrepancy(
     median against the observed series, per month (after the spin-up, up to ``horizon``) and
     per complete fiscal year (every month observed and after the spin-up; the monthly σ if
     there is none). A category whose data cannot be read gets none, with a line in ``notes``."""
-    import pandas as pd
-
-    from corredor.validation.backtest import load_observed
-    from corredor.validation.discrepancy import SPIN_UP_DAYS, log_discrepancy
 
     months = pd.DatetimeIndex([pd.Timestamp(m) for m in ens.months])
     inside = months <= pd.Timestamp(horizon)

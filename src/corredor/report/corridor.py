@@ -12,46 +12,44 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from corredor.calibration.modelcheck import display_fit_table, run_statistics
+from corredor.errors import CorredorError
+from corredor.files.atomic import atomic_file, write_text
+from corredor.validation.backtest import display_table
+from corredor.validation.metrics import SPIN_UP_DAYS
 
 if TYPE_CHECKING:
-    import pandas as pd
-    from matplotlib.figure import Figure
-
     from corredor.results.corridor import CorridorResult
 
-#: Observables drawn as monthly observed-vs-simulated charts (when the scenario has them).
-CHARTS = (
-    "usbp_encounters_total",
-    "usbp_encounters_mex",
-    "usbp_encounters_hnd",
-    "usbp_encounters_family_unit_member",
-    "inm_presented_monthly",
-    "mpp_enrollments",
-)
+
+def charts(result: CorridorResult) -> tuple[str, ...]:
+    """The observables drawn as monthly observed-vs-simulated charts: the scenario's
+    ``analysis: report: charts`` it has, else its first four observables."""
+    names = result.compiled.scenario.analysis_settings().report.charts
+    columns = [str(c) for c in result.monthly().columns]
+    return tuple(n for n in names if n in columns) or tuple(columns[:4])
 
 
 def _png(fig: Figure) -> str:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
-def observed_vs_simulated_figure(result: CorridorResult, names: tuple[str, ...] = CHARTS) -> Figure:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import pandas as pd
-
+def observed_vs_simulated_figure(
+    result: CorridorResult, names: tuple[str, ...] | None = None
+) -> Figure:
     ovs = result.observed_vs_simulated()
     monthly = result.monthly()
-    # the flagship's charts, else the scenario's first observables
-    present = [n for n in names if n in monthly.columns] or list(monthly.columns[:4])
-    fig, axes = plt.subplots(len(present), 1, figsize=(9, 2.3 * len(present)), sharex=True)
-    axes = np.atleast_1d(axes)
+    # the scenario's charts, else its first observables
+    present = [n for n in (names or charts(result)) if n in monthly.columns] or list(
+        monthly.columns[:4]
+    )
+    fig = Figure(figsize=(9, 2.3 * len(present)))
+    axes = np.atleast_1d(fig.subplots(len(present), 1, sharex=True))
     for ax, name in zip(axes, present, strict=True):
         ax.plot(monthly.index, monthly[name], color="#c0392b", lw=1.4, label="simulated")
         rows = ovs[ovs["observable"] == name]
@@ -91,20 +89,17 @@ def policy_marks(result: CorridorResult) -> list[tuple[str, str]]:
     return [(d, f.upper() if len(f) <= 3 else f) for f, d in first.items()]
 
 
-def headline_figure(result: CorridorResult, observable: str = CHARTS[0]) -> Figure:
-    """Two panels for a first look: one observable, simulated vs observed per month, and the
-    people stranded in border cities (the README picture of ``mexico-us``)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import pandas as pd
-
+def headline_figure(result: CorridorResult, observable: str | None = None) -> Figure:
+    """Two panels for a first look: one observable (default: the scenario's first chart),
+    simulated vs observed per month, and the people stranded in border cities (the README
+    picture of ``mexico-us``)."""
     monthly = result.monthly()
+    observable = observable or charts(result)[0]
     name = observable if observable in monthly.columns else str(monthly.columns[0])
     ovs = result.observed_vs_simulated()
     rows = ovs[ovs["observable"] == name]
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 5.2), sharex=True)
+    fig = Figure(figsize=(9, 5.2))
+    top, bottom = fig.subplots(2, 1, sharex=True)
     top.plot(monthly.index, monthly[name], color="#c0392b", lw=1.4, label="simulated")
     if len(rows):
         top.plot(
@@ -134,38 +129,26 @@ def _stranded_panel(ax: Any, result: CorridorResult, title: str) -> None:
 
 
 def save_headline_png(result: CorridorResult, path: str | Path) -> Path:
-    from corredor.files.atomic import atomic_file
-
     path = Path(path)
     fig = headline_figure(result)
     with atomic_file(path, "wb") as fh:
         fig.savefig(fh, format="png", dpi=110, bbox_inches="tight")
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
     return path
 
 
 def stranded_figure(result: CorridorResult) -> Figure:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(9, 3.2))
-    _stranded_panel(ax, result, "People stranded in Mexican border cities (monthly mean)")
+    fig = Figure(figsize=(9, 3.2))
+    ax = fig.subplots()
+    title = result.compiled.scenario.analysis_settings().report.stranded_title
+    _stranded_panel(ax, result, title)
     fig.tight_layout()
     return fig
 
 
 def map_figure(result: CorridorResult) -> Figure:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     c = result.compiled
-    fig, ax = plt.subplots(figsize=(7, 5.5))
+    fig = Figure(figsize=(7, 5.5))
+    ax = fig.subplots()
     for a, b in zip(c.link_from, c.link_to, strict=True):
         if np.isfinite(c.loc_lat[[a, b]]).all():
             ax.plot(c.loc_lon[[a, b]], c.loc_lat[[a, b]], color="#bdc3c7", lw=0.6, zorder=1)
@@ -190,8 +173,6 @@ def map_figure(result: CorridorResult) -> Figure:
 
 
 def _table(df: object, floatfmt: str = "{:,.0f}") -> str:
-    import pandas as pd
-
     assert isinstance(df, pd.DataFrame)
 
     def fmt(v: object) -> str:
@@ -221,10 +202,7 @@ def validation_section(
     run_statistics`) and, when given, a saved back-test table (``corredor export`` of a
     ``validate-model`` run writes ``DIR/backtest.csv``; ``source`` names it) of the model
     against the baselines."""
-    from corredor.calibration.loss import SPIN_UP_DAYS
-    from corredor.calibration.modelcheck import display_fit_table, run_statistics
-    from corredor.errors import CorredorError
-    from corredor.validation.backtest import FIT_END, HORIZON_END, display_table
+    protocol = result.compiled.scenario.analysis_settings().backtest
 
     parts = [
         "<h2 id='validation'>Validation</h2>",
@@ -248,22 +226,30 @@ def validation_section(
         ]
     parts.append("<h3>Back-test against naive baselines</h3>")
     if backtest is None:
+        fit_end = "its fit end" if protocol is None else str(protocol.fit_end)
         parts.append(
             "<p>No back-test in this report: it needs a separate fit to data up to "
-            f"{FIT_END} and its own run. Make one with <code>corredor validate-model SCENARIO "
+            f"{fit_end} and its own run. Make one with <code>corredor validate-model SCENARIO "
             "--backtest STUDY</code>, <code>corredor export RUN DIR</code>, and add "
-            "<code>--validation DIR/backtest.csv"
-            "</code> to <code>corredor run … --report</code>.</p>"
+            "<code>--validation DIR/backtest.csv</code> to <code>corredor run … --report</code>"
+            + (" (the scenario declares no back-test protocol yet)" if protocol is None else "")
+            + ".</p>"
         )
     else:
         origin = f" (read from {html.escape(source)})" if source else ""
         models = ", ".join(html.escape(str(m)) for m in dict.fromkeys(backtest["model"]))
+        window = (
+            ""
+            if protocol is None
+            else f"Fit up to {protocol.fit_end}, forecast to {protocol.horizon_end}: "
+        )
+        label = "back-tested series" if protocol is None else protocol.label
+        lead = f"{window}the model (corredor)"
         parts += [
-            f"<p>Fit up to {FIT_END}, forecast to {HORIZON_END}: the model (corredor) and "
-            f"the naive baselines, here {models}, on the US Border Patrol "
-            "encounter series, scored by MASE (scaled by the seasonal-naive errors of the fit "
-            "window), ARD (averaged relative difference) and log-RMSE; lower is better. "
-            f"From <code>corredor validate-model</code>{origin}, not recomputed here.</p>",
+            f"<p>{lead[0].upper()}{lead[1:]} and the naive baselines, here {models}, on the "
+            f"{html.escape(label)}, scored by MASE (scaled by the seasonal-naive errors "
+            "of the fit window), ARD (averaged relative difference) and log-RMSE; lower is "
+            f"better. From <code>corredor validate-model</code>{origin}, not recomputed here.</p>",
             _table(display_table(backtest).set_index("series")),
         ]
     return "\n".join(parts)
@@ -304,14 +290,13 @@ def write_corridor_report(
         "<h2>Human-cost ledger (per year)</h2>",
         _table(ledger),
         f"<img alt='stranded' src='{_png(stranded_figure(result))}'>",
-        "<h2>Events and people</h2><p>US Border Patrol encounters are events; the same "
-        "person can be encountered several times (repeat encounters).</p>",
+        "<h2>Events and people</h2><p>Observed counts such as encounters and apprehensions "
+        "are events; the same person can be counted several times (repeat encounters).</p>",
         _table(pve),
         validation_section(result, backtest, backtest_source),
         "<h2>Map</h2>",
         f"<img alt='map' src='{_png(map_figure(result))}'>",
         "</body></html>",
     ]
-    from corredor.files.atomic import write_text
 
     return write_text(path, "\n".join(parts))

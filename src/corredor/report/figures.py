@@ -19,6 +19,7 @@ import matplotlib as mpl
 import matplotlib.dates as mdates
 import matplotlib.ticker as mticker
 import numpy as np
+import numpy.typing as npt
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -28,6 +29,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.transforms import Bbox
 
+from corredor.files.atomic import atomic_file
 from corredor.results import RunResult
 
 SIM_COLOUR = "#1f77b4"
@@ -338,6 +340,140 @@ def _place_labels(
         placed.append(best[2])
 
 
+def _map_kinds(
+    result: RunResult, conflict_onsets: Mapping[int, int] | None
+) -> tuple[dict[int, int], set[int]]:
+    """Conflict zones (index → first day in conflict) and camps of the map."""
+    onsets = dict(conflict_onsets or {})
+    for i, kind in enumerate(result.location_kinds):
+        if "conflict" in kind.lower():
+            onsets.setdefault(i, 0)
+    camps = {int(i) for i in result.camp_index}
+    camps |= {i for i, k in enumerate(result.location_kinds) if "camp" in k.lower()}
+    return onsets, camps
+
+
+def _map_shape(lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64]) -> tuple[float, float]:
+    """(aspect, figure height): equal-aspect at the mean latitude."""
+    if not len(lat):
+        return 1.0, 5.0
+    mean_lat = float(np.nanmean(lat))
+    aspect = 1.0 / max(math.cos(math.radians(mean_lat)), 1e-3)
+    span_x = max(float(np.ptp(lon)), 1e-6)
+    span_y = max(float(np.ptp(lat)), 1e-6) * aspect
+    return aspect, min(max(8.6 * span_y / span_x + 1.8, 4.0), 11.0)
+
+
+def _map_markers(
+    ax: Any,
+    result: RunResult,
+    groups: Mapping[str, list[int]],
+    sizes: npt.NDArray[np.float64],
+) -> None:
+    """Towns, camps and conflict zones, in that order (conflict zones on top)."""
+    lat, lon = np.asarray(result.lat, float), np.asarray(result.lon, float)
+    common: dict[str, Any] = {"edgecolors": "white", "linewidths": 0.6}
+    if groups["other"]:
+        idx = groups["other"]
+        colours = [_kind_colour(result.location_kinds[i]) for i in idx]
+        ax.scatter(lon[idx], lat[idx], s=sizes[idx], c=colours, alpha=0.85, zorder=2, **common)
+    if groups["camp"]:
+        idx = groups["camp"]
+        ax.scatter(
+            lon[idx], lat[idx], s=sizes[idx], c=KIND_COLOURS["camp"], alpha=0.8, zorder=3, **common
+        )
+    if groups["conflict"]:
+        idx = groups["conflict"]
+        ax.scatter(
+            lon[idx],
+            lat[idx],
+            s=sizes[idx] * 1.3,
+            c=KIND_COLOURS["conflict"],
+            marker="^",
+            alpha=0.85,
+            zorder=4,
+            **common,
+        )
+
+
+def _map_legend(fig: Figure, top: float, final_max: float, area: Any) -> None:
+    handles: list[Artist] = [
+        _legend_marker("^", 8, "conflict", "conflict zone"),
+        _legend_marker("o", 7, "camp", "camp"),
+        _legend_marker("o", 7, "town", "town"),
+        Line2D([], [], color=LINK_COLOUR, linewidth=1.2, label="route"),
+    ]
+    if final_max > 0:
+        big = _nice_below(top)
+        for value in sorted({big, _nice_below(top / 10)}):
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    marker="o",
+                    linestyle="",
+                    color="#cccccc",
+                    markeredgecolor="#888888",
+                    markersize=math.sqrt(area(value)),
+                    label=f"{mticker.EngFormatter(sep='')(value)} people",
+                )
+            )
+    fig.legend(
+        handles=handles,
+        loc="outside lower center",
+        ncols=len(handles),
+        frameon=False,
+        columnspacing=1.2,
+        handletextpad=0.3,
+        title="marker area ∝ people there at the end (median of replicas)",
+        title_fontsize=9,
+        fontsize=9,
+    )
+
+
+def _map_labels(
+    result: RunResult,
+    final: npt.NDArray[np.float64],
+    sizes: npt.NDArray[np.float64],
+    onsets: Mapping[int, int],
+    camps: set[int],
+) -> list[tuple[float, float, str, float, dict[str, Any]]]:
+    """Labels, most populated first: camps, then conflict zones (with the day their conflict
+    starts, if after day 0), then towns on small maps."""
+    lat, lon = np.asarray(result.lat, float), np.asarray(result.lon, float)
+    L = len(lat)
+    items: list[tuple[float, float, str, float, dict[str, Any]]] = []
+    order = sorted(range(L), key=lambda i: -final[i])
+    for i in order:
+        if i in camps and i not in onsets:
+            style = {"fontsize": 9, "fontweight": "bold", "color": "#174a7c"}
+            items.append(
+                (lon[i], lat[i], _display(result.location_names[i]), math.sqrt(sizes[i]) / 2, style)
+            )
+    for i in order:
+        if i in onsets:
+            name = _display(result.location_names[i])
+            if onsets[i] > 0:
+                d = result.start_date + dt.timedelta(days=onsets[i])
+                name += f" (from {d.day} {d.strftime('%b')})"
+            style = {"fontsize": 8, "color": "#a31515"}
+            items.append((lon[i], lat[i], name, math.sqrt(sizes[i] * 1.3) / 2, style))
+    if L <= 40:  # towns are labelled on small maps
+        for i in order:
+            if i not in onsets and i not in camps:
+                style = {"fontsize": 8, "color": "#555555"}
+                items.append(
+                    (
+                        lon[i],
+                        lat[i],
+                        _display(result.location_names[i]),
+                        math.sqrt(sizes[i]) / 2,
+                        style,
+                    )
+                )
+    return items
+
+
 def map_figure(
     result: RunResult,
     links: Sequence[tuple[int, int]] = (),
@@ -353,20 +489,8 @@ def map_figure(
     with mpl.rc_context(_RC):
         lat, lon = np.asarray(result.lat, float), np.asarray(result.lon, float)
         L = len(lat)
-        onsets = dict(conflict_onsets or {})
-        for i, kind in enumerate(result.location_kinds):
-            if "conflict" in kind.lower():
-                onsets.setdefault(i, 0)
-        camps = {int(i) for i in result.camp_index}
-        camps |= {i for i, k in enumerate(result.location_kinds) if "camp" in k.lower()}
-        aspect = 1.0
-        height = 5.0
-        if L:
-            mean_lat = float(np.nanmean(lat))
-            aspect = 1.0 / max(math.cos(math.radians(mean_lat)), 1e-3)
-            span_x = max(float(np.ptp(lon)), 1e-6)
-            span_y = max(float(np.ptp(lat)), 1e-6) * aspect
-            height = min(max(8.6 * span_y / span_x + 1.8, 4.0), 11.0)
+        onsets, camps = _map_kinds(result, conflict_onsets)
+        aspect, height = _map_shape(lat, lon)
         fig = Figure(figsize=(9.5, height), layout="constrained")
         ax = fig.subplots()
         for i, j in links:
@@ -391,44 +515,7 @@ def map_figure(
             "camp": [i for i in range(L) if i in camps and i not in onsets],
             "other": [i for i in range(L) if i not in onsets and i not in camps],
         }
-        if groups["other"]:
-            idx = groups["other"]
-            ax.scatter(
-                lon[idx],
-                lat[idx],
-                s=sizes[idx],
-                c=[_kind_colour(result.location_kinds[i]) for i in idx],
-                alpha=0.85,
-                edgecolors="white",
-                linewidths=0.6,
-                zorder=2,
-            )
-        if groups["camp"]:
-            idx = groups["camp"]
-            ax.scatter(
-                lon[idx],
-                lat[idx],
-                s=sizes[idx],
-                c=KIND_COLOURS["camp"],
-                alpha=0.8,
-                edgecolors="white",
-                linewidths=0.6,
-                zorder=3,
-            )
-        if groups["conflict"]:
-            idx = groups["conflict"]
-            ax.scatter(
-                lon[idx],
-                lat[idx],
-                s=sizes[idx] * 1.3,
-                c=KIND_COLOURS["conflict"],
-                marker="^",
-                alpha=0.85,
-                edgecolors="white",
-                linewidths=0.6,
-                zorder=4,
-            )
-
+        _map_markers(ax, result, groups, sizes)
         ax.set_aspect(aspect, adjustable="datalim")
         ax.margins(0.06)
         ax.set_xlabel("longitude")
@@ -437,82 +524,8 @@ def map_figure(
         ax.yaxis.set_major_formatter(_degrees("NS"))
         ax.grid(color=GRID_COLOUR, linewidth=0.6)
         ax.set_axisbelow(True)
-
-        handles: list[Artist] = [
-            _legend_marker("^", 8, "conflict", "conflict zone"),
-            _legend_marker("o", 7, "camp", "camp"),
-            _legend_marker("o", 7, "town", "town"),
-            Line2D([], [], color=LINK_COLOUR, linewidth=1.2, label="route"),
-        ]
-        if final.max(initial=0) > 0:
-            big = _nice_below(top)
-            for value in sorted({big, _nice_below(top / 10)}):
-                handles.append(
-                    Line2D(
-                        [],
-                        [],
-                        marker="o",
-                        linestyle="",
-                        color="#cccccc",
-                        markeredgecolor="#888888",
-                        markersize=math.sqrt(area(value)),
-                        label=f"{mticker.EngFormatter(sep='')(value)} people",
-                    )
-                )
-        fig.legend(
-            handles=handles,
-            loc="outside lower center",
-            ncols=len(handles),
-            frameon=False,
-            columnspacing=1.2,
-            handletextpad=0.3,
-            title="marker area ∝ people there at the end (median of replicas)",
-            title_fontsize=9,
-            fontsize=9,
-        )
-
-        labelled_towns = L <= 40
-        items: list[tuple[float, float, str, float, dict[str, Any]]] = []
-        order = sorted(range(L), key=lambda i: -final[i])
-        for i in order:
-            if i in camps and i not in onsets:
-                items.append(
-                    (
-                        lon[i],
-                        lat[i],
-                        _display(result.location_names[i]),
-                        math.sqrt(sizes[i]) / 2,
-                        {"fontsize": 9, "fontweight": "bold", "color": "#174a7c"},
-                    )
-                )
-        for i in order:
-            if i in onsets:
-                name = _display(result.location_names[i])
-                if onsets[i] > 0:
-                    d = result.start_date + dt.timedelta(days=onsets[i])
-                    name += f" (from {d.day} {d.strftime('%b')})"
-                items.append(
-                    (
-                        lon[i],
-                        lat[i],
-                        name,
-                        math.sqrt(sizes[i] * 1.3) / 2,
-                        {"fontsize": 8, "color": "#a31515"},
-                    )
-                )
-        if labelled_towns:
-            for i in order:
-                if i not in onsets and i not in camps:
-                    items.append(
-                        (
-                            lon[i],
-                            lat[i],
-                            _display(result.location_names[i]),
-                            math.sqrt(sizes[i]) / 2,
-                            {"fontsize": 8, "color": "#555555"},
-                        )
-                    )
-        _place_labels(fig, ax, items)
+        _map_legend(fig, top, float(final.max(initial=0)), area)
+        _place_labels(fig, ax, _map_labels(result, final, sizes, onsets, camps))
         return fig
 
 
@@ -542,13 +555,20 @@ def figure_svg(fig: Figure, prefix: str) -> str:
 
 def save_png(fig: Figure, path: Path, dpi: int = 150) -> Path:
     """Write the figure as PNG with the Agg renderer."""
-    from corredor.files.atomic import atomic_file
-
     path = Path(path)
     FigureCanvasAgg(fig)
     with atomic_file(path, "wb") as fh:
         fig.savefig(fh, format="png", dpi=dpi)
     return path
+
+
+def save_figure_png(result: RunResult, path: str | Path, dpi: int = 150) -> Path:
+    """Write the camp-curves figure (simulation vs observed data per camp) as a PNG.
+
+    The PNG stands alone (as in the README), so it carries a title: the scenario and period.
+    """
+    fig = camp_curves_figure(result, title=figure_title(result))
+    return save_png(fig, Path(path), dpi=dpi)
 
 
 def _legend_marker(marker: str, size: float, kind: str, label: str) -> Line2D:

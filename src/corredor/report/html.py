@@ -6,11 +6,13 @@ import html
 import json
 from collections.abc import Sequence
 from importlib import resources
+from importlib.metadata import version
 from pathlib import Path
 from string import Template
 
 import numpy as np
 
+from corredor.files.atomic import write_text
 from corredor.report.figures import ard_figure, camp_curves_figure, figure_svg, map_figure
 from corredor.report.links import read_conflict_onsets, read_links
 from corredor.report.summary import summary_rows
@@ -58,8 +60,6 @@ def _replica_rows(result: RunResult) -> list[list[str]]:
 
 def render_report(result: RunResult, links: Sequence[tuple[int, int]] | None = None) -> str:
     """The report as one HTML string."""
-    from corredor import __version__
-
     if links is None:
         links = read_links(result)
     meta = {
@@ -92,7 +92,7 @@ def render_report(result: RunResult, links: Sequence[tuple[int, int]] | None = N
             " the date is when its conflict starts, if after the first day)."
         )
     values = {
-        "version": _esc(__version__),
+        "version": _esc(version("corredor")),
         "title": _esc(f"Corredor — {result.scenario}"),
         "css": _resource("style.css"),
         "meta": "".join(f"<dt>{_esc(k)}</dt><dd>{_esc(v)}</dd>" for k, v in meta.items()),
@@ -116,7 +116,9 @@ def render_report(result: RunResult, links: Sequence[tuple[int, int]] | None = N
 def write_report(
     result: RunResult, path: str | Path, links: Sequence[tuple[int, int]] | None = None
 ) -> Path:
-    """Write the report to ``path`` (atomically: a temporary file, then a rename)."""
-    from corredor.files.atomic import write_text
+    """Write one self-contained HTML file (inline CSS and SVG) atomically and return its path.
 
+    ``links`` are pairs of location indices drawn on the map; by default they are re-read from
+    ``result.scenario_path/input_csv/routes.csv`` when that file exists.
+    """
     return write_text(Path(path), render_report(result, links))

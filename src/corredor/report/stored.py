@@ -17,10 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from matplotlib.figure import Figure
+
+from corredor.bargaining.sweep import plot_coupled, plot_episode, plot_sweep
+from corredor.files.atomic import atomic_file, write_text
 
 if TYPE_CHECKING:
     import pandas as pd
-    from matplotlib.figure import Figure
 
     from corredor.results.record import Record
 
@@ -146,7 +149,6 @@ def _plain(value: Any) -> str:
 
 # --------------------------------------------------------------------------------- figures
 def _bands_figure(df: pd.DataFrame, period: str, name: str, names: list[str]) -> Figure:
-    from matplotlib.figure import Figure
 
     fig = Figure(figsize=(9, 2.2 * len(names)), layout="constrained")
     axes = np.atleast_1d(fig.subplots(len(names), 1, sharex=True))
@@ -180,7 +182,6 @@ def _forecast_figure(record: Record) -> Figure | None:
 
 
 def _sensitivity_figure(record: Record) -> Figure | None:
-    from matplotlib.figure import Figure
 
     df = record.table("indices")
     score = "mu_star" if "mu_star" in df.columns else "ST"
@@ -198,7 +199,6 @@ def _sensitivity_figure(record: Record) -> Figure | None:
 
 
 def _calibration_figure(record: Record) -> Figure | None:
-    from matplotlib.figure import Figure
 
     df = record.table("trials")
     if df.empty:
@@ -214,7 +214,6 @@ def _calibration_figure(record: Record) -> Figure | None:
 
 
 def _bargain_figure(record: Record) -> Figure | None:
-    from corredor.bargaining.sweep import plot_coupled, plot_episode, plot_sweep
 
     df = record.table("game")
     mode = record.meta.get("mode")
@@ -273,15 +272,11 @@ def render_stored_report(record: Record) -> str:
 
 def write_stored_report(record: Record, path: str | Path) -> Path:
     """Write the report of a stored result to ``path`` and return it."""
-    from corredor.files.atomic import write_text
-
     return write_text(Path(path), render_stored_report(record))
 
 
 def save_stored_png(record: Record, path: str | Path) -> Path | None:
     """Write the kind's main figure as PNG (None if the kind has none)."""
-    from corredor.files.atomic import atomic_file
-
     figure = FIGURES.get(record.kind)
     fig = figure(record) if figure is not None else None
     if fig is None:

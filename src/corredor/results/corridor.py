@@ -18,19 +18,25 @@ import csv
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from corredor.engine.services import Verb
+from corredor.files.atomic import new_folder
 from corredor.policy.events import PolicyEvent
 from corredor.rules.corridor.compiled import BORDER_CITY, Compiled
-from corredor.rules.corridor.state import EV_APPREHEND, EV_EVADE, EV_JOIN, EVENT_KINDS
+from corredor.rules.corridor.state import (
+    EV_APPREHEND,
+    EV_EVADE,
+    EV_JOIN,
+    EVENT_KINDS,
+    TARGET_OF,
+    Phase,
+)
 from corredor.scenario.corridor import CorridorScenario
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 
 class AgentBudgetError(RuntimeError):
@@ -82,13 +88,11 @@ class CorridorResult:
         return self.compiled.start
 
     def dates(self) -> pd.DatetimeIndex:
-        import pandas as pd
 
         return pd.date_range(self.start, periods=self.days, freq="D")
 
     # ------------------------------------------------------------------ observables
     def daily_observables(self) -> pd.DataFrame:
-        import pandas as pd
 
         names = [o.name for o in self.compiled.scenario.observables]
         return pd.DataFrame(self.obs_daily, index=self.dates(), columns=names)
@@ -108,8 +112,6 @@ class CorridorResult:
         The simulated value sums the observable over exactly the row's period; rows reaching
         outside the simulated days are left out.
         """
-        import pandas as pd
-
         sc = self.compiled.scenario
         rows: list[dict[str, Any]] = []
         cum = np.vstack([np.zeros(self.obs_daily.shape[1]), np.cumsum(self.obs_daily, axis=0)])
@@ -140,8 +142,6 @@ class CorridorResult:
         """Per observable: rows compared, observed and simulated totals, their ratio, the
         correlation of the rows (monthly series) — computed, never typed in — and whether the
         calibration fits it (``fitted``: false for ``fit: false`` observables)."""
-        import pandas as pd
-
         ovs = self.observed_vs_simulated()
         out = []
         for name, g in ovs.groupby("observable", sort=False) if len(ovs) else []:
@@ -168,8 +168,6 @@ class CorridorResult:
     # ------------------------------------------------------------------ events
     def events_frame(self) -> pd.DataFrame:
         """Non-zero event counts: month, kind, target, group, count."""
-        import pandas as pd
-
         c = self.compiled
         m, k, x, g = np.nonzero(self.events)
         months = pd.date_range(self.start.replace(day=1), periods=self.events.shape[0], freq="MS")
@@ -178,7 +176,6 @@ class CorridorResult:
             "zone": c.zone_names,
             "location": c.loc_names,
         }
-        from corredor.rules.corridor.state import TARGET_OF
 
         target = [
             names[TARGET_OF[int(kk)]][xx] if xx < len(names[TARGET_OF[int(kk)]]) else ""
@@ -195,7 +192,6 @@ class CorridorResult:
         )
 
     def _yearly(self, kind: int) -> pd.Series:
-        import pandas as pd
 
         ev = self.events[:, kind]
         months = pd.date_range(self.start.replace(day=1), periods=ev.shape[0], freq="MS")
@@ -205,8 +201,6 @@ class CorridorResult:
     # ------------------------------------------------------------------ ledger
     def ledger(self) -> pd.DataFrame:
         """The human-cost ledger (MODEL.md §7) per calendar year."""
-        import pandas as pd
-
         c = self.compiled
         dates = self.dates()
         year = dates.year
@@ -290,8 +284,6 @@ class CorridorResult:
 
     def border_city_stranded(self) -> pd.DataFrame:
         """People stranded per border city per day (waiting, on a port list, or for a hearing)."""
-        import pandas as pd
-
         names = [
             self.compiled.loc_names[i]
             for i in np.flatnonzero(self.compiled.loc_kind == BORDER_CITY)
@@ -300,8 +292,6 @@ class CorridorResult:
 
     def people_vs_events(self) -> pd.DataFrame:
         """Destination-border encounters per US fiscal year: events and distinct people."""
-        import pandas as pd
-
         c = self.compiled
         fy0 = self.start.year + (1 if self.start.month >= 10 else 0)
         Z = len(c.zone_names)
@@ -315,7 +305,6 @@ class CorridorResult:
 
     def summary_rows(self) -> list[tuple[str, str]]:
         fin = self.final_phase
-        from corredor.rules.corridor.state import Phase
 
         return [
             ("scenario", self.scenario),
@@ -332,8 +321,6 @@ class CorridorResult:
         (:func:`corredor.files.atomic.new_folder`: a killed run leaves no half-written folder,
         and an existing folder is never replaced). The results store keeps runs too
         (``corredor run``, ``ResultsStore.save``)."""
-        from corredor.files.atomic import new_folder
-
         folder = Path(folder)
         with new_folder(folder) as tmp:
             self.observed_vs_simulated().to_csv(tmp / "observed_vs_simulated.csv", index=False)

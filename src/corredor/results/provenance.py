@@ -15,12 +15,16 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import importlib.metadata
+import json
 import platform
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from corredor.files.checkout import git_commit
 
 __all__ = [
     "CalibrationUsed",
@@ -55,56 +59,6 @@ def files_sha256(base: Path, files: Iterable[Path]) -> str:
     return digest.hexdigest()
 
 
-# -------------------------------------------------------------------------------- git
-def git_commit(directory: str | Path | None = None) -> str | None:
-    """The commit checked out in the git work tree holding ``directory`` (default: this
-    package), read from ``.git`` without running git; None outside a checkout."""
-    where = (Path(directory) if directory is not None else Path(__file__).parent).resolve()
-    for folder in (where, *where.parents):
-        dotgit = folder / ".git"
-        if dotgit.is_file():  # a linked work tree or submodule: "gitdir: <path>"
-            text = dotgit.read_text(encoding="utf-8", errors="replace").strip()
-            if not text.startswith("gitdir:"):
-                return None
-            dotgit = (folder / text.removeprefix("gitdir:").strip()).resolve()
-        if dotgit.is_dir():
-            return _read_head(dotgit)
-    return None
-
-
-def _read_head(gitdir: Path) -> str | None:
-    try:
-        head = (gitdir / "HEAD").read_text(encoding="utf-8").strip()
-    except OSError:
-        return None
-    if not head.startswith("ref:"):
-        return head if _is_sha(head) else None
-    ref = head.removeprefix("ref:").strip()
-    common = gitdir
-    if (gitdir / "commondir").is_file():  # linked work trees keep refs in the common folder
-        common = (gitdir / (gitdir / "commondir").read_text(encoding="utf-8").strip()).resolve()
-    for base in (gitdir, common):
-        try:
-            sha = (base / ref).read_text(encoding="utf-8").strip()
-        except OSError:
-            continue
-        if _is_sha(sha):
-            return sha
-    try:
-        packed = (common / "packed-refs").read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return None
-    for line in packed:
-        parts = line.split()
-        if len(parts) == 2 and parts[1] == ref and _is_sha(parts[0]):
-            return parts[0]
-    return None
-
-
-def _is_sha(text: str) -> bool:
-    return len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)
-
-
 # ------------------------------------------------------------------------------- models
 class _Model(BaseModel):
     model_config = ConfigDict(extra="ignore")
@@ -119,12 +73,18 @@ class CodeVersion(_Model):
     python: str = ""
 
 
+def package_version() -> str:
+    """The installed package's version (``unknown`` when run from sources never installed)."""
+    try:
+        return importlib.metadata.version("corredor")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
 def code_version() -> CodeVersion:
     """This installation's package version and git commit (None outside a checkout)."""
-    from corredor import __version__
-
     return CodeVersion(
-        version=__version__, git_commit=git_commit(), python=platform.python_version()
+        version=package_version(), git_commit=git_commit(), python=platform.python_version()
     )
 
 
@@ -177,8 +137,6 @@ class Provenance(_Model):
     def digest(self) -> str:
         """The :attr:`inputs_sha256` of this provenance: what changes the result, without the
         request's options that do not (workers, scheduler, threads, progress)."""
-        import json
-
         request = {
             k: v
             for k, v in (self.request or {}).items()

@@ -1,4 +1,4 @@
-"""Synthetic Flee 3.1 scenario for benchmarks (docs/FLEE.md §7.2, "synthetic" row).
+"""Synthetic Flee 3.1 scenario for benchmarks (docs/flee-notes.md §7.2, "synthetic" row).
 
 :func:`write_synthetic_flee_dir` writes a complete, valid Flee 3.1 scenario directory:
 

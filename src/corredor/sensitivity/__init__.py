@@ -10,7 +10,7 @@ Importing this package imports neither SALib nor the engine.
 from __future__ import annotations
 
 from corredor.sensitivity.analysis import (
-    DEFAULT_OUTPUTS,
+    DEFAULT_LEDGER_OUTPUTS,
     METHODS,
     SensitivityError,
     SensitivityResult,
@@ -18,7 +18,7 @@ from corredor.sensitivity.analysis import (
 )
 
 __all__ = [
-    "DEFAULT_OUTPUTS",
+    "DEFAULT_LEDGER_OUTPUTS",
     "METHODS",
     "SensitivityError",
     "SensitivityResult",

@@ -30,15 +30,20 @@ from typing import TYPE_CHECKING, Literal, TypedDict
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
+from SALib.analyze import morris as morris_analyze
+from SALib.analyze import sobol as sobol_analyze
+from SALib.sample import morris as morris_sample
+from SALib.sample import sobol as sobol_sample
 
 from corredor.ensemble.corridor import load, run_corridor_ensemble
 from corredor.ensemble.corridor_results import CorridorEnsemble
 from corredor.ensemble.parameter_sets import ParameterSet
 from corredor.errors import CorredorError
 from corredor.files.atomic import new_folder
+from corredor.rules.corridor.results import run_corridor
 
 if TYPE_CHECKING:
-    import pandas as pd
     from distributed import Client
 
     from corredor.ensemble.runner import Backend, Progress
@@ -49,14 +54,11 @@ FloatArray = npt.NDArray[np.float64]
 Method = Literal["morris", "sobol"]
 METHODS: tuple[str, ...] = ("morris", "sobol")
 LEDGER_PREFIX = "ledger."
-DEFAULT_OUTPUTS = (
-    "usbp_encounters_total",
-    "comar_applications",
+DEFAULT_LEDGER_OUTPUTS = (
     "ledger.stranded_person_days",
     "ledger.deportations_without_screening",
 )
-"""Outputs reported when none are given (those the scenario has; else every observable and the
-two ledger entries)."""
+"""Ledger entries reported when neither the caller nor the scenario names outputs."""
 
 
 class Problem(TypedDict):
@@ -121,7 +123,6 @@ def _unknown_output(name: str, ens: CorridorEnsemble) -> str:
 def check_outputs(scenario: CorridorScenario, outputs: Sequence[str]) -> None:
     """Fail before the analysis runs if an output is unknown (a one-day run lists the
     ledger's entries)."""
-    from corredor.rules.corridor.results import run_corridor
 
     probe = run_corridor(scenario, seed=0, days=1)
     known_obs = [str(c) for c in probe.monthly().columns]
@@ -140,11 +141,16 @@ def check_outputs(scenario: CorridorScenario, outputs: Sequence[str]) -> None:
 
 
 def default_outputs(scenario: CorridorScenario) -> list[str]:
+    """The outputs reported when none are given: the scenario's ``analysis: sensitivity:
+    outputs`` (observables it has, then its ledger entries); without observables among them,
+    every observable; without ledger entries, :data:`DEFAULT_LEDGER_OUTPUTS`."""
     names = {o.name for o in scenario.observables}
-    chosen = [o for o in DEFAULT_OUTPUTS if not o.startswith(LEDGER_PREFIX) and o in names]
+    outputs = scenario.analysis_settings().sensitivity.outputs
+    chosen = [o for o in outputs if not o.startswith(LEDGER_PREFIX) and o in names]
     if not chosen:
         chosen = [o.name for o in scenario.observables]
-    return [*chosen, *(o for o in DEFAULT_OUTPUTS if o.startswith(LEDGER_PREFIX))]
+    ledger = [o for o in outputs if o.startswith(LEDGER_PREFIX)] or list(DEFAULT_LEDGER_OUTPUTS)
+    return [*chosen, *ledger]
 
 
 # ------------------------------------------------------------------------------ problem
@@ -192,16 +198,12 @@ def design(problem: Problem, method: Method, size: int, *, levels: int, seed: in
     """SALib's sample: Morris ``size`` trajectories (``size·(k+1)`` rows) or Sobol/Saltelli
     base size ``size`` (``size·(k+2)`` rows, first-order and total indices)."""
     if method == "morris":
-        from SALib.sample import morris as morris_sample
-
         if size < 2:
             raise SensitivityError(f"Morris needs at least 2 trajectories, got {size}")
         if levels < 2 or levels % 2:
             raise SensitivityError(f"Morris levels must be even and >= 2, got {levels}")
         x = morris_sample.sample(dict(problem), size, num_levels=levels, seed=seed)
     elif method == "sobol":
-        from SALib.sample import sobol as sobol_sample
-
         if size < 2 or size & (size - 1):
             raise SensitivityError(
                 f"Sobol needs a base sample size that is a power of 2 (>= 2), got {size}"
@@ -223,7 +225,6 @@ def analyse(
     seed: int,
 ) -> pd.DataFrame:
     """Indices per output and parameter, ranked (1 = most influential: Morris μ*, Sobol ST)."""
-    import pandas as pd
 
     names = list(problem["names"])
     frames = []
@@ -239,8 +240,6 @@ def analyse(
                 cols = {k: np.nan for k in cols}
             df = pd.DataFrame({"parameter": names, **cols})
         elif method == "morris":
-            from SALib.analyze import morris as morris_analyze
-
             res = morris_analyze.analyze(
                 dict(problem), x, yj, num_levels=levels, seed=seed, print_to_console=False
             )
@@ -254,8 +253,6 @@ def analyse(
                 }
             )
         else:
-            from SALib.analyze import sobol as sobol_analyze
-
             res = sobol_analyze.analyze(
                 dict(problem), yj, calc_second_order=False, seed=seed, print_to_console=False
             )
@@ -303,7 +300,6 @@ class SensitivityResult:
         return t.sort_values(["rank", "parameter"]).head(n)
 
     def samples(self) -> pd.DataFrame:
-        import pandas as pd
 
         df = pd.DataFrame(self.x, columns=self.parameters)
         for j, out in enumerate(self.outputs):
@@ -427,7 +423,7 @@ def runs_needed(method: str, size: int, k: int, replicas: int) -> int:
 
 
 __all__ = [
-    "DEFAULT_OUTPUTS",
+    "DEFAULT_LEDGER_OUTPUTS",
     "METHODS",
     "Problem",
     "SensitivityError",

@@ -1,9 +1,14 @@
-"""Bar charts of sensitivity indices (matplotlib, written to a PNG file)."""
+"""Bar charts of sensitivity indices (matplotlib's object API, written to a PNG file)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from corredor.files.atomic import atomic_file
 
 if TYPE_CHECKING:
     from corredor.sensitivity.analysis import SensitivityResult
@@ -12,18 +17,10 @@ if TYPE_CHECKING:
 def plot_indices(result: SensitivityResult, path: str | Path, *, top: int = 12) -> Path:
     """One panel per output, the ``top`` parameters by rank: Morris μ* with its bootstrap
     confidence and σ, or Sobol first-order and total indices with their confidence."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-    import numpy as np
-
     outs = list(result.outputs)
     n = len(outs)
-    fig, axes = plt.subplots(
-        n, 1, figsize=(8, max(2.5, 0.32 * min(top, len(result.parameters)) + 1.2) * n)
-    )
-    axes = np.atleast_1d(axes)
+    fig = Figure(figsize=(8, max(2.5, 0.32 * min(top, len(result.parameters)) + 1.2) * n))
+    axes = np.atleast_1d(fig.subplots(n, 1))
     for ax, out in zip(axes, outs, strict=True):
         t = result.top(out, top).iloc[::-1]
         y = np.arange(len(t))
@@ -41,12 +38,9 @@ def plot_indices(result: SensitivityResult, path: str | Path, *, top: int = 12) 
         ax.legend(loc="lower right", fontsize=8)
     fig.suptitle(f"{result.scenario}: {result.method} sensitivity", x=0.01, ha="left")
     fig.tight_layout()
-    from corredor.files.atomic import atomic_file
-
     path = Path(path)
     with atomic_file(path, "wb") as fh:
         fig.savefig(fh, format="png", dpi=110)
-    plt.close(fig)
     return path
 
 

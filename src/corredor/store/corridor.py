@@ -32,12 +32,15 @@ import numpy as np
 import pandas as pd
 
 from corredor.errors import RunError
-from corredor.files.atomic import FolderExistsError, new_folder
+from corredor.files.atomic import FolderExistsError, discard, new_folder
+from corredor.policy.events import PolicyEvent
+from corredor.results.corridor import CorridorResult
 from corredor.results.provenance import Provenance, files_sha256
 from corredor.results.record import Record
+from corredor.rules.corridor.compiled import compile_corridor
+from corredor.scenario.corridor import load_corridor_scenario
 
 if TYPE_CHECKING:
-    from corredor.results.corridor import CorridorResult
     from corredor.scenario.corridor import CorridorScenario
 
 KIND = "corridor"
@@ -106,8 +109,6 @@ def write_snapshot(store_root: Path, scenario: CorridorScenario) -> tuple[str, b
     if (target / ".complete").is_file():
         return digest, True
     if target.exists():  # a snapshot killed half-way (no marker): written again beside it
-        from corredor.files.atomic import discard
-
         discard(target)
     try:
         with new_folder(target) as tmp:
@@ -252,11 +253,6 @@ def to_record(
 
 def from_record(record: Record, store_root: Path) -> CorridorResult:
     """Rebuild the stored ``CorridorResult`` (module docstring)."""
-    from corredor.policy.events import PolicyEvent
-    from corredor.results.corridor import CorridorResult
-    from corredor.rules.corridor.compiled import compile_corridor
-    from corredor.scenario.corridor import load_corridor_scenario
-
     meta = record.meta
     scenario = load_corridor_scenario(_snapshot_scenario(store_root, meta))
     if scenario_sha256(scenario) != meta["scenario_sha256"]:

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from corredor.results import RunResult
-from corredor.results.provenance import Provenance
+from corredor.results.provenance import Provenance, files_sha256
 from corredor.results.record import Record
 
 KIND = "flee"
@@ -173,8 +173,6 @@ def from_record(record: Record) -> RunResult:
 def scenario_sha256(directory: Path) -> str:
     """SHA-256 of a Flee scenario's content: every file under its folder (hidden ones left
     out)."""
-    from corredor.results.provenance import files_sha256
-
     base = Path(directory).resolve()
     files = [
         p

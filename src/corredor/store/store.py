@@ -40,7 +40,9 @@ import pandas as pd
 from corredor.errors import RunError
 from corredor.files.atomic import FolderExistsError, discard, new_folder
 from corredor.results import RunResult
+from corredor.results.corridor import CorridorResult
 from corredor.results.record import KINDS, Record
+from corredor.store import corridor, flee
 from corredor.store.catalogue import Catalogue, row_from_metadata
 from corredor.store.layout import (
     SUMMARY_FILE,
@@ -51,7 +53,6 @@ from corredor.store.layout import (
 )
 
 if TYPE_CHECKING:
-    from corredor.results.corridor import CorridorResult
     from corredor.results.provenance import Provenance
 
 try:  # POSIX advisory locks tell a live writer from a dead one
@@ -146,14 +147,9 @@ class ResultsStore:
                 result.provenance = provenance
             return result
         if isinstance(result, RunResult):
-            from corredor.store import flee
-
             return flee.to_record(result, provenance)
-        from corredor.results.corridor import CorridorResult
 
         if isinstance(result, CorridorResult):
-            from corredor.store import corridor
-
             snapshot = corridor.write_snapshot(self.root, result.compiled.scenario)
             return corridor.to_record(result, provenance, snapshot=snapshot)
         raise TypeError(f"cannot store a {type(result).__name__}: turn it into a Record first")
@@ -235,12 +231,8 @@ class ResultsStore:
         those)."""
         record = self.record(ref)
         if record.kind == "flee":
-            from corredor.store import flee
-
             return flee.from_record(record)
         if record.kind == "corridor":
-            from corredor.store import corridor
-
             return corridor.from_record(record, self.root)
         return record
 

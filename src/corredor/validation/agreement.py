@@ -27,7 +27,7 @@ import pandas as pd
 from scipy import stats
 
 from corredor.results import RunResult
-from corredor.validation.ard import ard_per_day, ard_rescaled_per_day
+from corredor.results.ard import ard_per_day, ard_rescaled_per_day
 
 
 @dataclass

@@ -1,5 +1,8 @@
-"""Back-test protocol (``MODEL.md`` §8): fit up to December 2018, forecast January 2019 –
-September 2021, score against what was observed.
+"""Back-test protocol (docs/validation.md): fit up to a date, forecast the months after it,
+score against what was observed. A corridor scenario names its own protocol in its analysis
+settings (``analysis: backtest:`` — fit end, horizon end, series, pooled series;
+:func:`backtest_scenario`); ``mexico-us`` fits up to December 2018 and forecasts January 2019 –
+September 2021.
 
 The data horizon is **2021-09-30** (:data:`DATA_HORIZON`, the end of US fiscal year 2021): later
 months are the project's out-of-sample test and nothing here may read them. Every entry point
@@ -30,7 +33,10 @@ import numpy as np
 import pandas as pd
 
 from corredor.errors import CorredorError
+from corredor.files.atomic import write_csv
 from corredor.scenario.corridor import CorridorScenario, Observable, load_corridor_scenario
+from corredor.scenario.corridor.analysis import BacktestSettings
+from corredor.scenario.corridor.horizon import DATA_HORIZON, DataHorizonError
 from corredor.validation.baselines import BASELINES, Forecast, Forecaster
 from corredor.validation.metrics import (
     MONTHLY,
@@ -40,15 +46,6 @@ from corredor.validation.metrics import (
     log_rmse,
     mase,
 )
-
-#: Last day that may ever be read: the end of US fiscal year 2021 (MODEL.md §8).
-DATA_HORIZON = pd.Timestamp("2021-09-30")
-#: The back-test's fit window ends here ...
-FIT_END = "2018-12-31"
-#: ... and its forecast window here.
-HORIZON_END = "2021-09-30"
-#: The US encounter file of the corridor scenarios' observables.
-US_ENCOUNTERS_FILE = "observed/us_sw_border_encounters_monthly.csv"
 
 COLUMNS = [
     "series",
@@ -66,10 +63,6 @@ COLUMNS = [
 
 #: Headers of :func:`display_table` (the table as ``validate-model`` and the report show it).
 DISPLAY_COLUMNS = ["series", "model", "MASE", "ARD", "log-RMSE", "90 % coverage", "months"]
-
-
-class DataHorizonError(CorredorError, ValueError):
-    """Data after the horizon (2021-09-30) were offered or asked for."""
 
 
 @dataclass(frozen=True)
@@ -110,7 +103,7 @@ def _check_until(until: pd.Timestamp) -> None:
     if until > DATA_HORIZON:
         raise DataHorizonError(
             f"nothing after {DATA_HORIZON.date()} may be read (asked for data up to "
-            f"{until.date()}): later months are the out-of-sample test (MODEL.md §8)"
+            f"{until.date()}): later months are the out-of-sample test (docs/validation.md)"
         )
 
 
@@ -211,36 +204,35 @@ def load_observed(
     )
 
 
-def _usbp_observables(sc: CorridorScenario) -> list[Observable]:
-    found = [
-        ob
-        for ob in sc.observables
-        if ob.data is not None
-        and ob.frequency == "month"
-        and ob.data.file == US_ENCOUNTERS_FILE
-        and ob.data.filter.get("component") == "USBP"
-        and ob.data.filter.get("slice") in ("total", "by_citizenship")
-    ]
-    if not found:
-        raise ValueError(f"scenario {sc.name!r} has no USBP encounter observable")
-    return found
+def backtest_settings(sc: CorridorScenario) -> BacktestSettings:
+    """The scenario's back-test protocol (``analysis: backtest:``); a :class:`CorredorError`
+    if it has none."""
+    settings = sc.analysis_settings().backtest
+    if settings is None:
+        raise CorredorError(
+            f"scenario {sc.name!r} has no back-test protocol: add analysis: backtest: (fit_end, "
+            "horizon_end, series) to its YAML"
+        )
+    return settings
 
 
-def us_encounter_series(
-    scenario: str | Path | CorridorScenario = "mexico-us",
-) -> list[ObservedSeries]:
-    """The US Border Patrol Southwest border encounter series of a corridor scenario: the
-    monthly total and each citizenship (the observables reading the USBP ``total`` and
-    ``by_citizenship`` slices of the encounter file), in the scenario's order."""
+def backtest_observables(sc: CorridorScenario) -> list[Observable]:
+    """The observables the scenario's back-test scores (``analysis: backtest: series``), in
+    that order."""
+    return [_observable(sc, name) for name in backtest_settings(sc).series]
+
+
+def backtest_series(scenario: str | Path | CorridorScenario) -> list[ObservedSeries]:
+    """The observed series of the scenario's back-test (``analysis: backtest: series``)."""
     sc = scenario if isinstance(scenario, CorridorScenario) else load_corridor_scenario(scenario)
-    return [load_observed(sc, ob.name) for ob in _usbp_observables(sc)]
+    return [load_observed(sc, ob.name) for ob in backtest_observables(sc)]
 
 
 # ----------------------------------------------------------------------------- back-test
 def split(
     series: pd.Series | ObservedSeries,
-    fit_end: str | dt.date | pd.Timestamp = FIT_END,
-    horizon_end: str | dt.date | pd.Timestamp = HORIZON_END,
+    fit_end: str | dt.date | pd.Timestamp,
+    horizon_end: str | dt.date | pd.Timestamp,
 ) -> Split:
     """Cut a monthly series (index: first day of each month) into fit and forecast windows.
 
@@ -262,7 +254,7 @@ def split(
     if len(index) and ends.max() > DATA_HORIZON:
         raise DataHorizonError(
             f"series {name!r} has data for {index.max().date():%Y-%m}, after "
-            f"{DATA_HORIZON.date()}: data after the horizon must not be read (MODEL.md §8)"
+            f"{DATA_HORIZON.date()}: data after the horizon must not be read (docs/validation.md)"
         )
     fit, last = _timestamp(fit_end), _timestamp(horizon_end)
     _check_until(last)
@@ -348,8 +340,8 @@ def score_forecast(window: Split, label: str, fc: Forecast, m: int = MONTHLY) ->
 
 def backtest(
     series: pd.Series | ObservedSeries,
-    fit_end: str | dt.date | pd.Timestamp = FIT_END,
-    horizon_end: str | dt.date | pd.Timestamp = HORIZON_END,
+    fit_end: str | dt.date | pd.Timestamp,
+    horizon_end: str | dt.date | pd.Timestamp,
     models: Sequence[str] | Mapping[str, Forecaster] = tuple(BASELINES),
     *,
     m: int = MONTHLY,
@@ -370,8 +362,8 @@ def backtest(
 
 def backtest_many(
     series: Sequence[pd.Series | ObservedSeries],
-    fit_end: str | dt.date | pd.Timestamp = FIT_END,
-    horizon_end: str | dt.date | pd.Timestamp = HORIZON_END,
+    fit_end: str | dt.date | pd.Timestamp,
+    horizon_end: str | dt.date | pd.Timestamp,
     models: Sequence[str] | Mapping[str, Forecaster] = tuple(BASELINES),
     *,
     pooled: Sequence[str] = (),
@@ -426,29 +418,22 @@ def backtest_many(
     return table
 
 
-def backtest_us_encounters(
-    scenario: str | Path | CorridorScenario = "mexico-us",
+def backtest_scenario(
+    scenario: str | Path | CorridorScenario,
     models: Sequence[str] | Mapping[str, Forecaster] = tuple(BASELINES),
 ) -> pd.DataFrame:
-    """The back-test of MODEL.md §8 on the US Border Patrol Southwest border encounters of a
-    corridor scenario: the monthly total and each citizenship, fitted on January 2013 –
-    December 2018 (whatever the file starts with), forecast January 2019 – September 2021, with
-    a pooled row for the citizenship series together."""
+    """The back-test of a corridor scenario by its own protocol (``analysis: backtest:``): each
+    of its series fitted up to ``fit_end`` (from whatever month the data start) and forecast to
+    ``horizon_end``, with one pooled row for the ``pooled`` series together."""
     sc = scenario if isinstance(scenario, CorridorScenario) else load_corridor_scenario(scenario)
-    observables = _usbp_observables(sc)
-    series = [load_observed(sc, ob.name) for ob in observables]
-    citizenships = [
-        ob.name
-        for ob in observables
-        if ob.data is not None and ob.data.filter.get("slice") == "by_citizenship"
-    ]
+    settings = backtest_settings(sc)
     return backtest_many(
-        series,
-        FIT_END,
-        HORIZON_END,
+        backtest_series(sc),
+        settings.fit_end.isoformat(),
+        settings.horizon_end.isoformat(),
         models,
-        pooled=citizenships,
-        pooled_label=f"all citizenships ({len(citizenships)} series)",
+        pooled=list(settings.pooled),
+        pooled_label=settings.pooled_name,
     )
 
 
@@ -479,8 +464,6 @@ def display_table(table: pd.DataFrame) -> pd.DataFrame:
 
 def write_table(table: pd.DataFrame, path: str | Path) -> Path:
     """Save a back-test table (:data:`COLUMNS`) as CSV, for :func:`read_table`."""
-    from corredor.files.atomic import write_csv
-
     return write_csv(Path(path), table[COLUMNS])
 
 

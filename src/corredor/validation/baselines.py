@@ -46,6 +46,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from statsmodels.tsa.holtwinters import ExponentialSmoothing
+from statsmodels.tsa.statespace.sarimax import SARIMAX
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -219,7 +221,6 @@ def ets(
     seed: int = 0,
 ) -> Forecast:
     """Holt–Winters with additive damped trend; additive or multiplicative seasonality by AIC."""
-    from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
     y, future = _check_window(train, horizon)
     y, notes = _fill_gaps(y)
@@ -279,7 +280,6 @@ def arima(
     orders: Sequence[ArimaOrder] = ARIMA_ORDERS,
 ) -> Forecast:
     """Seasonal ARIMA on log(1 + count), orders chosen by AIC from ``orders``."""
-    from statsmodels.tsa.statespace.sarimax import SARIMAX
 
     y, future = _check_window(train, horizon)
     if (y.dropna() < 0).any():

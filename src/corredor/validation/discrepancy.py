@@ -31,8 +31,10 @@ import numpy.typing as npt
 import pandas as pd
 from scipy.special import ndtr
 
+from corredor.ensemble.corridor_results import weighted_quantiles
+
 # the months of the spin-up are not used to estimate a discrepancy, as in the calibration loss
-from corredor.calibration.loss import SPIN_UP_DAYS
+from corredor.validation.metrics import SPIN_UP_DAYS
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -83,8 +85,6 @@ def mixture_quantiles(
     if np.isnan(x).any():
         raise ValueError("runs hold missing values")
     if sigma == 0:
-        from corredor.ensemble.corridor_results import weighted_quantiles
-
         return np.asarray(weighted_quantiles(x, w, list(levels)), dtype=np.float64)
     m = np.log1p(np.clip(x, 0.0, None))  # (R, T)
     p = w / w.sum()

@@ -25,7 +25,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from corredor.validation.ard import ard_per_day, ard_rescaled_per_day
+from corredor.results.ard import ard_per_day, ard_rescaled_per_day
+from corredor.rules.flee.model import run_flee
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -145,11 +146,9 @@ def corredor_scores(
 
     ``flee31_quirks=None`` keeps the scenario's own setting.
     """
-    import corredor
-
     if seeds < 1:
         raise ValueError("seeds must be >= 1")
-    result = corredor.run(
+    result = run_flee(
         scenario, seed=first_seed, replicas=seeds, hasten=hasten, flee31_quirks=flee31_quirks
     )
     quirks = bool(result.settings.get("corredor", {}).get("flee31_quirks", False))
@@ -217,27 +216,6 @@ def flee_validation(
             )
         )
     return out
-
-
-def scores_frame(scores: Sequence[FleeScore]) -> pd.DataFrame:
-    """One row per (scenario, hasten, runner)."""
-    return pd.DataFrame(
-        [
-            {
-                "scenario": s.scenario,
-                "hasten": s.hasten,
-                "runner": s.runner,
-                "runs": len(s.seeds),
-                "seeds": f"{min(s.seeds)}–{max(s.seeds)}",
-                "ard": s.ard_mean,
-                "ard_sd": s.ard_sd,
-                "ard_rescaled": s.ard_rescaled_mean,
-                "ard_rescaled_sd": s.ard_rescaled_sd,
-                "source": s.source,
-            }
-            for s in scores
-        ]
-    )
 
 
 def _pm(mean: float, sd: float) -> str:

@@ -17,7 +17,7 @@ seasonal naive; a multi-step out-of-sample seasonal naive forecast usually score
 
 * one series: ``ARD = mean_t |f_t − y_t| / max(y_t, 1)``;
 * several series ``s`` scored together (as Flee scores camps, see
-  :mod:`corredor.validation.ard`): ``ARD = mean_t Σ_s |f_st − y_st| / max(Σ_s y_st, 1)``.
+  :mod:`corredor.results.ard`): ``ARD = mean_t Σ_s |f_st − y_st| / max(Σ_s y_st, 1)``.
   Flee's rounding of each difference to 4 decimals is not applied (it changes nothing for counts).
 
 **log-RMSE**: ``sqrt(mean_t (log(1 + f_t) − log(1 + y_t))²)``, a scale-free error on log counts
@@ -50,6 +50,9 @@ FloatArray = npt.NDArray[np.float64]
 
 #: Default seasonal period of MASE's scale (monthly data).
 MONTHLY = 12
+#: Rows ending within this many days of a corridor run's start are neither fitted nor scored:
+#: the network starts empty (the calibration loss, the discrepancy and the reports use it).
+SPIN_UP_DAYS = 60
 
 _ROUNDED = re.compile(r"^rounded_to_(\d+)$")
 

@@ -170,7 +170,8 @@ def compile_corridor(
 ) -> Compiled:
     """Arrays for the engine (module docstring). ``calibration`` overrides parameter defaults;
     ``days`` shortens the run; ``extra_events`` are added to the scenario's policy events."""
-    from corredor.calibration.calibrated import calibrated_parameters  # calibrated.yaml, if any
+    # calibrated.yaml, if any
+    from corredor.scenario.corridor.calibrated import calibrated_parameters
 
     cal = {
         **scenario.calibration_defaults(),

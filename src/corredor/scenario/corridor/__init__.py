@@ -21,7 +21,7 @@ from corredor.scenario.corridor.model import CorridorScenario, Table
 from corredor.scenario.corridor.observables import Definition, Observable, ObservedData
 from corredor.scenario.corridor.params import Param
 from corredor.scenario.corridor.population import DriverPoint, Groups, Origin
-from corredor.scenario.corridor.services import VERB_FIELDS, VERBS, Outcome, Service, ServiceTime
+from corredor.scenario.corridor.services import VERB_FIELDS, VERBS, Outcome, Service, ServiceTiming
 from corredor.scenario.corridor.summary import summary_line, summary_rows
 from corredor.scenario.corridor.tables import read_table, table_text
 from corredor.scenario.corridor.writer import scenario_yaml, write_corridor_scenario
@@ -48,7 +48,7 @@ __all__ = [
     "Outcome",
     "Param",
     "Service",
-    "ServiceTime",
+    "ServiceTiming",
     "Table",
     "UtilityWeights",
     "Zone",

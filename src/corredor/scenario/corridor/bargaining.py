@@ -22,23 +22,19 @@ vector, the scenario parameters it moves::
           op: multiply                     # the parameter times the lever
 
 The cross-references (parameters, event ids, countries) are checked by
-:func:`check_bargaining` and :func:`check_bargaining_events`.
+:mod:`corredor.scenario.corridor.bargaining_checks`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from fnmatch import fnmatchcase
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from pydantic import Field, model_validator
 
 from corredor.scenario.corridor.base import Strict, Text
 from corredor.scenario.corridor.params import NonNeg
-from corredor.scenario.corridor.problems import Problem
-
-if TYPE_CHECKING:
-    from corredor.scenario.corridor.model import CorridorScenario
 
 #: The levers of the transit state's policy vector (``corredor.bargaining.LEVERS``).
 LeverName = Literal[
@@ -99,73 +95,3 @@ class BargainingSpec(Strict):
 def lever_parameters(spec: LeverSpec, names: list[str]) -> list[str]:
     """The parameter names (of ``names``) that the lever's patterns match, in ``names`` order."""
     return [n for n in names if any(fnmatchcase(n, pat) for pat in spec.parameters)]
-
-
-def check_bargaining(scenario: CorridorScenario) -> list[Problem]:
-    """Problems of the block that need the rest of the scenario: countries and parameters."""
-    b = scenario.bargaining
-    if b is None:
-        return []
-    from corredor.scenario.corridor.index import parameter_index
-
-    problems: list[Problem] = []
-    countries = sorted({loc.country for loc in scenario.locations.rows})
-    for key in ("transit", "hegemon"):
-        name = getattr(b, key)
-        if name not in countries:
-            problems.append(
-                Problem(
-                    ("bargaining", key),
-                    f"no location is in the country {name!r}",
-                    fix="use a country of locations.csv: " + ", ".join(countries),
-                )
-            )
-    if b.transit == b.hegemon:
-        problems.append(
-            Problem(("bargaining", "hegemon"), "the hegemon is the transit state", fix="change one")
-        )
-    if b.first_review <= scenario.start or b.first_review > scenario.end:
-        problems.append(
-            Problem(
-                ("bargaining", "first_review"),
-                f"first review {b.first_review} is not inside the run",
-                expected=f"a day after {scenario.start} and on or before {scenario.end}",
-            )
-        )
-    names = list(parameter_index(scenario))
-    for lever, spec in b.levers.items():
-        for j, pattern in enumerate(spec.parameters):
-            if not lever_parameters(spec.model_copy(update={"parameters": (pattern,)}), names):
-                import difflib
-
-                close = difflib.get_close_matches(pattern, names, n=1)
-                problems.append(
-                    Problem(
-                        ("bargaining", "levers", lever, "parameters", j),
-                        f"{pattern!r} matches no parameter of the scenario",
-                        fix=f"did you mean {close[0]!r}?" if close else "see §8 of the format",
-                    )
-                )
-    return problems
-
-
-def check_bargaining_events(scenario: CorridorScenario) -> list[Problem]:
-    """Problems of ``replaces``: every id must be one of the scenario's policy events."""
-    b = scenario.bargaining
-    if b is None:
-        return []
-    ids = [e.id for e in scenario.events]
-    problems = []
-    for j, event_id in enumerate(b.replaces):
-        if event_id not in ids:
-            import difflib
-
-            close = difflib.get_close_matches(event_id, ids, n=1)
-            problems.append(
-                Problem(
-                    ("bargaining", "replaces", j),
-                    f"no policy event has the id {event_id!r}",
-                    fix=f"did you mean {close[0]!r}?" if close else "list ids of policy_events",
-                )
-            )
-    return problems

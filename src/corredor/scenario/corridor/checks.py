@@ -357,6 +357,7 @@ class Checker:
 
 def check_references(scenario: CorridorScenario) -> list[Problem]:
     """All cross-reference problems of ``scenario`` (empty when it is consistent)."""
-    from corredor.scenario.corridor.bargaining import check_bargaining
+    from corredor.scenario.corridor.analysis_checks import check_analysis
+    from corredor.scenario.corridor.bargaining_checks import check_bargaining
 
-    return [*Checker(scenario).run(), *check_bargaining(scenario)]
+    return [*Checker(scenario).run(), *check_bargaining(scenario), *check_analysis(scenario)]

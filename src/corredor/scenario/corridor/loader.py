@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from corredor.errors import ScenarioError
-from corredor.scenario.corridor.bargaining import check_bargaining_events
+from corredor.scenario.corridor.bargaining_checks import check_bargaining_events
 from corredor.scenario.corridor.builtin import resolve_corridor_scenario
 from corredor.scenario.corridor.checks import check_references
 from corredor.scenario.corridor.geography import Link, Location
@@ -30,6 +30,7 @@ from corredor.scenario.corridor.population import DriverPoint
 from corredor.scenario.corridor.problems import Problem, problems_from_validation, raise_problems
 from corredor.scenario.corridor.sources import check_sources
 from corredor.scenario.corridor.tables import read_table
+from corredor.scenario.corridor.vintage import check_data_horizon
 from corredor.scenario.corridor.yaml_lines import LineMap, load_yaml_with_lines
 
 
@@ -53,7 +54,7 @@ def load_corridor_scenario(path_or_name: str | Path) -> CorridorScenario:
         raise  # unreachable: raise_problems raised
     problems = [*check_references(scenario), *check_sources(scenario)]
     if not problems:
-        problems = check_observed(scenario)
+        problems = [*check_observed(scenario), *check_data_horizon(scenario)]
     raise_problems(problems, path, lines)
     scenario = scenario.model_copy(update={"events": _policy_events(scenario)})
     raise_problems(check_bargaining_events(scenario), path, lines)

@@ -15,6 +15,7 @@ from pydantic import (
     model_validator,
 )
 
+from corredor.scenario.corridor.analysis import AnalysisSettings, read_analysis
 from corredor.scenario.corridor.bargaining import BargainingSpec
 from corredor.scenario.corridor.base import Name, NationalityCode, Strict, Text
 from corredor.scenario.corridor.behaviour import Decisions, Enforcement
@@ -83,6 +84,9 @@ class CorridorScenario(Strict):
     bargaining: BargainingSpec | None = None
     #: The policy levers among the calibration parameters, in groups (optional; ``levers.py``).
     levers: dict[Name, LeverGroup] = Field(default_factory=dict)
+    #: The analysis settings (``corredor.scenario.corridor.analysis``): inline, or a file
+    #: name relative to the scenario.
+    analysis: Text | AnalysisSettings | None = None
     #: Where the scenario was read from (not part of the YAML).
     path: Path | None = Field(default=None, exclude=True)
     #: The policy events read from ``policy_events`` (``corredor.policy.PolicyEvent``).
@@ -122,6 +126,15 @@ class CorridorScenario(Strict):
 
     def calibration_defaults(self) -> dict[str, float]:
         return {name: p.default for name, p in self.calibration.items()}
+
+    def analysis_settings(self) -> AnalysisSettings:
+        """The analysis settings (``corredor.scenario.corridor.analysis``): inline, read from
+        the file ``analysis`` names (relative to the scenario), or the defaults."""
+        if self.analysis is None:
+            return AnalysisSettings()
+        if isinstance(self.analysis, AnalysisSettings):
+            return self.analysis
+        return read_analysis(self.base_dir / self.analysis)
 
     def counts(self) -> dict[str, int]:
         """What ``corredor validate`` reports."""

@@ -7,11 +7,11 @@ from typing import Literal
 from pydantic import Field
 
 from corredor.scenario.corridor.base import Name, Selector, Strict, Text
-from corredor.scenario.corridor.services import Verb
+from corredor.scenario.corridor.services import VerbName
 
 #: Events the engine counts: the outcome verbs, plus departing from an origin, arriving at a
 #: location, joining the queue of a service (applying) and being apprehended in a zone.
-EventKind = Literal["depart", "arrive", "join", "apprehend"] | Verb
+EventKind = Literal["depart", "arrive", "join", "apprehend"] | VerbName
 Unit = Literal["events", "people"]
 Frequency = Literal["month", "year", "fiscal_year"]
 

@@ -20,12 +20,16 @@ from corredor.scenario.corridor.params import NonNeg, Param, ProbOrRest, Real
 class DriverPoint(Strict):
     """One row of a driver series: the value of ``driver`` on ``date``.
 
+    ``period_end`` is the last day of the period the value describes (a calendar-year value
+    dated 1 July ends on 31 December); without it, ``date``. A fit or back-test cut at a date
+    reads only the points whose period ends by then (``corredor.scenario.corridor.vintage``).
     ``value_type`` says whether the value is observed or was filled in (``interpolated``,
     ``held_constant``); ``source`` is where the observed value, or the values it was filled
     from, come from.
     """
 
     date: dt.date
+    period_end: dt.date | None = None
     driver: Text
     value: float = Field(allow_inf_nan=False)
     value_type: str = ""

@@ -15,7 +15,8 @@ from pydantic import Field
 from corredor.scenario.corridor.base import Name, Selector, Strict, Text
 from corredor.scenario.corridor.params import NonNeg, Prob, ProbOrRest
 
-Verb = Literal[
+#: A verb as a scenario writes it (the engine's integer code is ``corredor.engine.services.Verb``).
+VerbName = Literal[
     "release",
     "grant",
     "deny",
@@ -27,7 +28,7 @@ Verb = Literal[
     "settle",
     "abandon",
 ]
-VERBS: tuple[Verb, ...] = get_args(Verb)
+VERBS: tuple[VerbName, ...] = get_args(VerbName)
 #: Per verb: (required parameters, optional parameters).
 VERB_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "release": ((), ("place",)),
@@ -78,7 +79,7 @@ class Outcome(Strict):
         return {n for n in names if getattr(self, n) is not None}
 
 
-class ServiceTime(Strict):
+class ServiceTiming(Strict):
     """``immediate``: up to ``capacity`` people are served each day, at once.
     ``servers``: ``servers`` parallel servers with a mean service time of ``mean_days``."""
 
@@ -113,10 +114,10 @@ class Service(Strict):
     kind: ServiceKind
     location: Text
     capacity: NonNeg | None = None
-    service_time: ServiceTime = Field(default_factory=ServiceTime)
+    service_time: ServiceTiming = Field(default_factory=ServiceTiming)
     priority: tuple[tuple[Selector, ...], ...] = ()
     abandonment: Prob | None = None
-    outcomes: dict[Selector, dict[Verb, Outcome]]
+    outcomes: dict[Selector, dict[VerbName, Outcome]]
     screening: Screening | None = None
     start: dt.date | None = None
     end: dt.date | None = None

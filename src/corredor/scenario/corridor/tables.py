@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from corredor.errors import ScenarioError
+from corredor.files.atomic import write_text
 from corredor.scenario.corridor.geography import Link, Location
 from corredor.scenario.corridor.params import Param
 from corredor.scenario.corridor.population import DriverPoint
@@ -49,7 +50,7 @@ LINK_COLUMNS = (
     "source",
     "note",
 )
-DRIVER_COLUMNS = ("date", "driver", "value", "value_type", "source", "note")
+DRIVER_COLUMNS = ("date", "period_end", "driver", "value", "value_type", "source", "note")
 
 _REQUIRED: dict[type[BaseModel], tuple[str, ...]] = {
     Location: ("name", "kind", "country", "source"),
@@ -189,6 +190,5 @@ def table_text(rows: Iterable[BaseModel], columns: Sequence[str]) -> str:
 
 
 def write_table(path: Path, rows: Iterable[BaseModel], model: type[BaseModel]) -> None:
-    from corredor.files.atomic import write_text
 
     write_text(path, table_text(rows, COLUMNS[model]))

@@ -30,7 +30,8 @@ def scenario_yaml(scenario: CorridorScenario) -> str:
 
 def write_corridor_scenario(scenario: CorridorScenario, directory: str | Path) -> Path:
     """Write ``scenario.yaml``, its CSV tables and driver series into ``directory``; copy the
-    observed data and policy files it references from where the scenario was read."""
+    observed data, policy and analysis-settings files it references from where the scenario was
+    read."""
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     write_table(out / scenario.locations.file, scenario.locations.rows, Location)
@@ -41,6 +42,8 @@ def write_corridor_scenario(scenario: CorridorScenario, directory: str | Path) -
     copies = [ob.data.file for ob in scenario.observables if ob.data is not None]
     if scenario.policy_events is not None:
         copies.append(scenario.policy_events)
+    if isinstance(scenario.analysis, str):
+        copies.append(scenario.analysis)
     if scenario.path is not None:
         for rel in dict.fromkeys(copies):
             src, dst = scenario.base_dir / rel, out / rel

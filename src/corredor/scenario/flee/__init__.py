@@ -1,4 +1,4 @@
-"""Read a Flee 3.1 scenario directory exactly as Flee 3.1 does (docs/FLEE.md §2)."""
+"""Read a Flee 3.1 scenario directory exactly as Flee 3.1 does (docs/flee-notes.md §2)."""
 
 from corredor.scenario.flee.geography import Closure
 from corredor.scenario.flee.loader import FleeScenario, load_flee_scenario

@@ -1,7 +1,7 @@
 """``locations.csv``, ``routes.csv`` and ``closures.csv``, as Flee 3.1's ``InputGeography``.
 
 Mirrors ``ReadLocationsFromCSV``/``ReadLinksFromCSV``/``ReadClosuresFromCSV`` and
-``StoreInputGeographyInEcosystem`` plus ``Location.__init__`` (docs/FLEE.md §2.1–2.3):
+``StoreInputGeographyInEcosystem`` plus ``Location.__init__`` (docs/flee-notes.md §2.1–2.3):
 positional columns, extra columns named by ``#`` header lines, substring rules for the
 location type, populations and capacities ``int(int(x) // hasten)`` (empty → 0), the home
 country taken from the first data row. Where 3.1 crashes, exits or silently misbehaves on bad

@@ -1,6 +1,6 @@
 """Load a Flee 3.1 scenario directory into plain arrays: :func:`load_flee_scenario`.
 
-Layout (docs/FLEE.md §2)::
+Layout (docs/flee-notes.md §2)::
 
     <scenario>/simsetting.yml            optional here (defaults), always present in FabFlee
     <scenario>/input_csv/locations.csv   required
@@ -52,7 +52,7 @@ CAMP_KINDS = ("camp", "idpcamp")
 
 @dataclass(frozen=True)
 class FleeScenario:
-    """A Flee scenario as arrays (docs/FLEE.md §2). Arrays are read-only; copy to modify.
+    """A Flee scenario as arrays (docs/flee-notes.md §2). Arrays are read-only; copy to modify.
 
     Locations (one entry per ``locations.csv`` row, in file order):
         ``names``, ``regions``, ``countries`` (empty → ``"unknown"``), ``lat`` (column 3),
@@ -282,7 +282,7 @@ def _required(inputs: Path, file_name: str) -> Path:
     path = inputs / file_name
     if not path.is_file():
         raise ScenarioError(
-            path, "file not found", fix=f"add {INPUT_DIR}/{file_name} (docs/FLEE.md §2)"
+            path, "file not found", fix=f"add {INPUT_DIR}/{file_name} (docs/flee-notes.md §2)"
         )
     return path
 

@@ -1,6 +1,6 @@
 """``simsetting.yml``: every key Flee 3.1 reads, with 3.1's defaults and conversions.
 
-Mirrors ``flee/SimulationSettings.py::ReadFromYML`` (docs/FLEE.md §2.10):
+Mirrors ``flee/SimulationSettings.py::ReadFromYML`` (docs/flee-notes.md §2.10):
 
 * a missing key, a missing section or an empty file gives 3.1's default;
 * values are converted as 3.1 converts them: ``float(x)``, ``int(x)`` (so ``2.7`` becomes ``2``)
@@ -11,7 +11,7 @@ Mirrors ``flee/SimulationSettings.py::ReadFromYML`` (docs/FLEE.md §2.10):
   ``start_on_foot``/``avoid_short_stints`` off), even when the file sets them;
 * keys 3.1 does not read are kept out of the model and listed in ``FleeSettings.ignored_keys``;
 * ``corredor:`` is Corredor's own section (3.1 ignores it): ``flee31_quirks: true`` asks the
-  rule set to reproduce 3.1's known bugs (docs/FLEE.md §9) instead of the fixed behaviour.
+  rule set to reproduce 3.1's known bugs (docs/flee-notes.md §9) instead of the fixed behaviour.
 
 Any type error becomes a :class:`~corredor.errors.ScenarioError` naming the file, the dotted
 field path and the expected type.
@@ -235,7 +235,7 @@ class FleeSettings(BaseModel):
     """A whole ``simsetting.yml``. ``ignored_keys`` lists dotted paths that 3.1 does not read.
 
     ``flood_rules`` (DFlee) is kept as the raw mapping: 3.1 reads it from the wrong section and
-    stops with a KeyError whenever it is present (docs/FLEE.md §9 item 8).
+    stops with a KeyError whenever it is present (docs/flee-notes.md §9 item 8).
     """
 
     model_config = ConfigDict(extra="ignore", frozen=True)

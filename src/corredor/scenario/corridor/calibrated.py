@@ -42,7 +42,8 @@ import yaml
 
 from corredor.errors import ScenarioError
 from corredor.files.atomic import write_text
-from corredor.results.provenance import git_commit
+from corredor.files.checkout import git_commit
+from corredor.scenario.corridor.horizon import DATA_HORIZON
 
 if TYPE_CHECKING:
     from corredor.scenario.corridor import CorridorScenario
@@ -66,8 +67,6 @@ _REQUIRED = ("version", "created", "command", "data_until", "loss", "parameters"
 
 
 def _horizon() -> dt.date:
-    from corredor.validation.backtest import DATA_HORIZON
-
     return DATA_HORIZON.date()
 
 

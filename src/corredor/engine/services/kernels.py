@@ -1,0 +1,328 @@
+"""The numba kernels of :mod:`corredor.engine.services`: one day of every service, queue pushes
+and withdrawals, the calendar of dated returns. Their twin is
+:mod:`corredor.engine.services.twin`."""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+from corredor.engine.rng import uniform_k
+from corredor.engine.services.table import (
+    _ABANDON,
+    _EPS,
+    _IN_SERVICE,
+    _NONE,
+    _QUEUED,
+    _SERVERS,
+    _WAITING,
+    EV_JOIN,
+    EV_START,
+    EV_WAIT,
+    K_ABANDON,
+    K_COMPLETE,
+    K_OUTCOME,
+    NO,
+)
+
+
+# ===================================================================== numba kernels
+@nb.njit(inline="always", cache=True)
+def _draw_verb(cum_row, fallback, u):
+    """The first verb whose cumulative probability exceeds ``u`` (rounding: last possible)."""
+    for j in range(cum_row.shape[0]):
+        if u < cum_row[j]:
+            return j
+    return fallback
+
+
+@nb.njit(cache=True)
+def _serve_service(s, day, keys, T, Q, V, A, R, roff, nrec, ev):
+    """Completions, serving and abandonment of service ``s`` on ``day`` (module docstring)."""
+    model, capacity, mean_days, hazard, qbase, cum, fallback, credit = T
+    qbuf, qoff, qmask, qhead, qtail, qlive = Q
+    slot_agent, slot_ticket, slot_off, nslot, busy, nstarts = V
+    state, aqueue, ticket, joined, started, group = A
+    r_agent, r_verb, r_service, r_joined, r_started = R
+    key = keys[s]
+    one_group = cum.shape[1] == 1
+    r = roff[s]
+    servers = model[s] == _SERVERS
+
+    # 1. completions, in start order (kept in start order by compaction)
+    if servers:
+        p = 1.0 / mean_days[s]
+        base = slot_off[s]
+        w = 0
+        for j in range(nslot[s]):
+            a = slot_agent[base + j]
+            t = slot_ticket[base + j]
+            if state[a] != _IN_SERVICE or ticket[a] != t or aqueue[a] < qbase[s]:
+                continue  # withdrawn while in service
+            if aqueue[a] >= qbase[s + 1]:
+                continue
+            if uniform_k(key, day, a, K_COMPLETE) < p:
+                g = 0 if one_group else group[a]
+                v = _draw_verb(cum[s, g], fallback[s, g], uniform_k(key, day, a, K_OUTCOME))
+                r_agent[r], r_verb[r], r_service[r] = a, v, s
+                r_joined[r], r_started[r] = joined[a], started[a]
+                r += 1
+                ev[s, v] += 1
+                state[a] = _NONE
+                aqueue[a] = NO
+                busy[s] -= 1
+            else:
+                slot_agent[base + w] = a
+                slot_ticket[base + w] = t
+                w += 1
+        nslot[s] = w
+
+    # 2. serve from the queues: priority classes in order, FIFO within a class
+    live = 0
+    for q in range(qbase[s], qbase[s + 1]):
+        live += qlive[q]
+    if servers:  # c = ⌊capacity⌋ servers (an infinite capacity is never reached)
+        c = capacity[s]
+        n_free = live if c >= busy[s] + live else max(int(np.floor(c)) - busy[s], 0)
+    else:  # ⌊κ + capacity⌋ agents today, κ ← frac(κ + capacity)
+        avail = credit[s] + capacity[s]
+        whole = np.floor(avail + _EPS)
+        n_free = live if whole >= live else int(whole)
+        credit[s] = max(avail - whole, 0.0) if avail < np.inf else 0.0
+    for q in range(qbase[s], qbase[s + 1]):
+        off = qoff[q]
+        mask = qmask[q]
+        while n_free > 0 and qlive[q] > 0:
+            pos = qhead[q]
+            a = qbuf[off + (pos & mask)]
+            qhead[q] = pos + 1
+            if state[a] != _QUEUED or aqueue[a] != q or ticket[a] != pos:
+                continue  # stale entry (abandoned or withdrawn)
+            qlive[q] -= 1
+            n_free -= 1
+            started[a] = day
+            if servers:
+                state[a] = _IN_SERVICE
+                t = nstarts[s]
+                nstarts[s] = t + 1
+                ticket[a] = t
+                slot_agent[slot_off[s] + nslot[s]] = a
+                slot_ticket[slot_off[s] + nslot[s]] = t
+                nslot[s] += 1
+                busy[s] += 1
+                ev[s, EV_START] += 1
+            else:
+                g = 0 if one_group else group[a]
+                v = _draw_verb(cum[s, g], fallback[s, g], uniform_k(key, day, a, K_OUTCOME))
+                r_agent[r], r_verb[r], r_service[r] = a, v, s
+                r_joined[r], r_started[r] = joined[a], day
+                r += 1
+                ev[s, v] += 1
+                state[a] = _NONE
+                aqueue[a] = NO
+        if qlive[q] == 0:
+            qhead[q] = qtail[q]  # only stale entries left: drop them
+
+    # 3. abandonment by the agents still queued (the sweep also compacts the ring)
+    h = hazard[s]
+    if h > 0.0:
+        for q in range(qbase[s], qbase[s + 1]):
+            off = qoff[q]
+            mask = qmask[q]
+            w = qhead[q]
+            for pos in range(qhead[q], qtail[q]):
+                a = qbuf[off + (pos & mask)]
+                if state[a] != _QUEUED or aqueue[a] != q or ticket[a] != pos:
+                    continue
+                if uniform_k(key, day, a, K_ABANDON) < h:
+                    r_agent[r], r_verb[r], r_service[r] = a, _ABANDON, s
+                    r_joined[r], r_started[r] = joined[a], NO
+                    r += 1
+                    ev[s, _ABANDON] += 1
+                    state[a] = _NONE
+                    aqueue[a] = NO
+                    qlive[q] -= 1
+                else:
+                    qbuf[off + (w & mask)] = a
+                    ticket[a] = w
+                    w += 1
+            qtail[q] = w
+    nrec[s] = r - roff[s]
+
+
+@nb.njit(cache=True)
+def serve_day(day, keys, T, Q, V, A, R, roff, nrec, ev):
+    """One day of every service, services in order (see the module docstring for the rules).
+
+    ``keys[s]`` is service ``s``'s stream key; ``T`` the table, ``Q`` the queues, ``V`` the
+    servers, ``A`` the agent columns; service ``s`` writes its outcome records to
+    ``R[:, roff[s]:roff[s] + nrec[s]]`` and its event counts to ``ev[s]``.
+    """
+    for s in range(keys.shape[0]):
+        _serve_service(s, day, keys, T, Q, V, A, R, roff, nrec, ev)
+
+
+@nb.njit(parallel=True, cache=True)
+def serve_day_parallel(day, keys, T, Q, V, A, R, roff, nrec, ev):
+    """:func:`serve_day` with services on several threads (an agent is in one service at most,
+    and draws are keyed on the agent, so the result does not depend on the thread count)."""
+    for s in nb.prange(keys.shape[0]):
+        _serve_service(s, day, keys, T, Q, V, A, R, roff, nrec, ev)
+
+
+@nb.njit(cache=True)
+def _gather(roff, nrec, R):
+    """Move the per-service record blocks together; returns the number of records."""
+    r_agent, r_verb, r_service, r_joined, r_started = R
+    n = 0
+    for s in range(nrec.shape[0]):
+        for j in range(roff[s], roff[s] + nrec[s]):
+            r_agent[n], r_verb[n], r_service[n] = r_agent[j], r_verb[j], r_service[j]
+            r_joined[n], r_started[n] = r_joined[j], r_started[j]
+            n += 1
+    return n
+
+
+@nb.njit(cache=True)
+def _push(ids, queues, day, Q, A, queue_service, ev):
+    """Append agents to the tail of their queues (capacity reserved by the caller)."""
+    qbuf, qoff, qmask, _qhead, qtail, qlive = Q
+    state, aqueue, ticket, joined = A[0], A[1], A[2], A[3]
+    for j in range(ids.shape[0]):
+        a = ids[j]
+        q = queues[j]
+        pos = qtail[q]
+        qbuf[qoff[q] + (pos & qmask[q])] = a
+        qtail[q] = pos + 1
+        qlive[q] += 1
+        state[a] = _QUEUED
+        aqueue[a] = q
+        ticket[a] = pos
+        joined[a] = day
+        ev[queue_service[q], EV_JOIN] += 1
+
+
+@nb.njit(cache=True)
+def _withdraw(ids, qlive, busy, wait_live, queue_service, A):
+    """Take agents out of any queue, service or calendar in O(1) each (entries go stale)."""
+    state, aqueue = A[0], A[1]
+    for j in range(ids.shape[0]):
+        a = ids[j]
+        st = state[a]
+        q = aqueue[a]
+        if st == _QUEUED:
+            qlive[q] -= 1
+        elif st == _IN_SERVICE:
+            busy[queue_service[q]] -= 1
+        elif st == _WAITING:
+            wait_live[q] -= 1
+        state[a] = _NONE
+        aqueue[a] = NO
+
+
+@nb.njit(cache=True)
+def _schedule(ids, queues, days, today, C, A, wait_live, queue_service, ev):
+    """Put agents on the calendar: agent ``ids[j]`` joins ``queues[j]`` on ``days[j]``."""
+    bk_head, bk_tail, ent_agent, ent_queue, ent_day, ent_next, meta = C
+    state, aqueue, ticket, joined = A[0], A[1], A[2], A[3]
+    hmask = bk_head.shape[0] - 1
+    for j in range(ids.shape[0]):
+        a = ids[j]
+        e = meta[0]  # free list first, then fresh entries
+        if e != NO:
+            meta[0] = ent_next[e]
+        else:
+            e = meta[1]
+            meta[1] = e + 1
+        ent_agent[e] = a
+        ent_queue[e] = queues[j]
+        ent_day[e] = days[j]
+        ent_next[e] = NO
+        b = days[j] & hmask
+        if bk_head[b] == NO:
+            bk_head[b] = e
+        else:
+            ent_next[bk_tail[b]] = e
+        bk_tail[b] = e
+        state[a] = _WAITING
+        aqueue[a] = queues[j]
+        ticket[a] = e
+        joined[a] = today
+        wait_live[queues[j]] += 1
+        ev[queue_service[queues[j]], EV_WAIT] += 1
+
+
+@nb.njit(cache=True)
+def _due(day, C, A, need, ids, queues):
+    """The live calendar entries of ``day`` in scheduling order; frees the day's bucket.
+
+    Fills ``ids``/``queues`` (sized by the caller to the bucket length) and counts ``need[q]``;
+    returns the number of agents due.
+    """
+    bk_head, bk_tail, ent_agent, ent_queue, _ent_day, ent_next, meta = C
+    state, ticket = A[0], A[2]
+    b = day & (bk_head.shape[0] - 1)
+    e = bk_head[b]
+    n = 0
+    while e != NO:
+        nxt = ent_next[e]
+        a = ent_agent[e]
+        if state[a] == _WAITING and ticket[a] == e:
+            ids[n] = a
+            queues[n] = ent_queue[e]
+            need[ent_queue[e]] += 1
+            n += 1
+        ent_next[e] = meta[0]
+        meta[0] = e
+        e = nxt
+    bk_head[b] = NO
+    bk_tail[b] = NO
+    return n
+
+
+@nb.njit(cache=True)
+def _bucket_length(day, bk_head, ent_next):
+    e = bk_head[day & (bk_head.shape[0] - 1)]
+    n = 0
+    while e != NO:
+        n += 1
+        e = ent_next[e]
+    return n
+
+
+@nb.njit(cache=True)
+def _check_targets(ids, services, classes, n_agents, n_classes, state, group, n_groups):
+    """The problems of an enqueue request as bits, checked in one pass: 1 an agent id out of
+    range, 2 a service out of range, 4 a class out of range, 8 an agent already in a queue, in
+    service or waiting, 16 an agent twice, 32 a group out of range (``n_groups < 0``: none)."""
+    bad = 0
+    for j in range(ids.shape[0]):
+        a = ids[j]
+        sv = services[j]
+        if a < 0 or a >= n_agents:
+            bad |= 1
+            continue
+        if sv < 0 or sv >= n_classes.shape[0]:
+            bad |= 2
+        elif classes[j] < 0 or classes[j] >= n_classes[sv]:
+            bad |= 4
+        if state[a] != _NONE:
+            bad |= 8
+        if n_groups >= 0 and (group[a] < 0 or group[a] >= n_groups):
+            bad |= 32
+    if bad & 1 == 0 and ids.shape[0] > 1:
+        srt = np.sort(ids)
+        for j in range(1, srt.shape[0]):
+            if srt[j] == srt[j - 1]:
+                bad |= 16
+                break
+    return bad
+
+
+_TARGET_PROBLEMS = (
+    (1, "agent id out of range"),
+    (2, "service index out of range"),
+    (4, "priority class out of range for its service"),
+    (8, "an agent is already queued, in service or waiting; withdraw it"),
+    (16, "an agent appears twice"),
+)

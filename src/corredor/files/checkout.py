@@ -1,0 +1,58 @@
+"""The code version of a checkout: the git commit of the work tree holding this package, read
+from ``.git`` without running git (the provenance of a stored result and of a calibrated file
+record it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["git_commit"]
+
+
+def git_commit(directory: str | Path | None = None) -> str | None:
+    """The commit checked out in the git work tree holding ``directory`` (default: this
+    package), read from ``.git`` without running git; None outside a checkout."""
+    where = (Path(directory) if directory is not None else Path(__file__).parent).resolve()
+    for folder in (where, *where.parents):
+        dotgit = folder / ".git"
+        if dotgit.is_file():  # a linked work tree or submodule: "gitdir: <path>"
+            text = dotgit.read_text(encoding="utf-8", errors="replace").strip()
+            if not text.startswith("gitdir:"):
+                return None
+            dotgit = (folder / text.removeprefix("gitdir:").strip()).resolve()
+        if dotgit.is_dir():
+            return _read_head(dotgit)
+    return None
+
+
+def _read_head(gitdir: Path) -> str | None:
+    try:
+        head = (gitdir / "HEAD").read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    if not head.startswith("ref:"):
+        return head if _is_sha(head) else None
+    ref = head.removeprefix("ref:").strip()
+    common = gitdir
+    if (gitdir / "commondir").is_file():  # linked work trees keep refs in the common folder
+        common = (gitdir / (gitdir / "commondir").read_text(encoding="utf-8").strip()).resolve()
+    for base in (gitdir, common):
+        try:
+            sha = (base / ref).read_text(encoding="utf-8").strip()
+        except OSError:
+            continue
+        if _is_sha(sha):
+            return sha
+    try:
+        packed = (common / "packed-refs").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    for line in packed:
+        parts = line.split()
+        if len(parts) == 2 and parts[1] == ref and _is_sha(parts[0]):
+            return parts[0]
+    return None
+
+
+def _is_sha(text: str) -> bool:
+    return len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)

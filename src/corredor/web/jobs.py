@@ -1,0 +1,342 @@
+"""The bounded worker pool: runs execute in separate processes, never in a request thread.
+
+Two lanes, each a :class:`concurrent.futures.ProcessPoolExecutor` of *spawned* worker processes
+that stay warm between runs: ``full`` (full-scale runs) and ``preview`` (reduced-scale runs), so
+a preview never waits behind a long run. Each lane admits at most ``workers + queue_limit`` jobs
+at once; one more is refused (:class:`QueueFullError`, HTTP 429 with ``Retry-After``), never left to
+hang. Workers report progress through one multiprocessing queue, which a thread of the service
+folds into the job table that the SSE endpoint reads.
+
+The job table is journalled (``.web-jobs.json`` in the results store, replaced atomically on
+every change). A service killed while runs are queued or running finds them in the journal when
+it starts again and marks them *failed* ("the service stopped before the run finished"); their
+half-written output is removed by :func:`usecases.recover`. Worker processes ask the kernel to
+kill them when the service dies (``PR_SET_PDEATHSIG``), so no orphan keeps writing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import functools
+import json
+import multiprocessing as mp
+import os
+import queue
+import secrets
+import signal
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from corredor.errors import CorredorError
+from corredor.web import usecases
+
+JOURNAL = ".web-jobs.json"
+KEEP_JOBS = 500
+State = Literal["queued", "running", "done", "failed", "cancelled"]
+TERMINAL = frozenset({"done", "failed", "cancelled"})
+Lane = Literal["full", "preview"]
+
+_PROGRESS: Any = None  # the worker's progress queue (set by _init_worker)
+
+
+class QueueFullError(CorredorError):
+    """Every worker of a lane is busy and its queue is full (HTTP 429)."""
+
+    def __init__(self, lane: str, limit: int) -> None:
+        super().__init__(
+            f"the {lane} queue is full ({limit} runs queued or running); retry when one finishes"
+        )
+        self.lane, self.limit = lane, limit
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+
+
+@dataclass
+class Job:
+    id: str
+    kind: str
+    lane: str
+    key: str
+    request: dict[str, Any]
+    state: State = "queued"
+    done: int = 0
+    total: int = 0
+    run_id: str | None = None
+    error: str | None = None
+    cached: bool = False
+    created: str = field(default_factory=_now)
+    started: str | None = None
+    finished: str | None = None
+    version: int = 0  # bumped on every change, for the SSE stream
+
+    def public(self) -> dict[str, Any]:
+        d = asdict(self)
+        d.pop("version")
+        return d
+
+
+# ------------------------------------------------------------------------------ worker side
+def _init_worker(progress: Any) -> None:
+    global _PROGRESS  # noqa: PLW0603 - one queue per worker process, set once at its start
+    _PROGRESS = progress
+    with contextlib.suppress(Exception):  # Linux: die with the service
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the service, which stops us
+
+
+def _warm() -> int:
+    usecases.warm_up()
+    return os.getpid()
+
+
+def _work(
+    job_id: str, kind: str, request: dict[str, Any], store: str, max_agents: int | None = None
+) -> str:
+    last = [0.0]
+
+    def progress(day: int, days: int) -> None:
+        now = time.monotonic()
+        if day + 1 == days or now - last[0] >= 0.1:
+            last[0] = now
+            if _PROGRESS is not None:
+                _PROGRESS.put((job_id, day + 1, days))
+
+    if _PROGRESS is not None:
+        _PROGRESS.put((job_id, 0, -1))  # started
+    if kind == "bargain":
+        breq = usecases.BargainRequest.model_validate(request)
+        return usecases.execute_bargain(breq, Path(store), progress)
+    req = usecases.RunRequest.model_validate(request)
+    kind_: usecases.Kind = "preview" if kind == "preview" else "run"
+    return usecases.execute(req, Path(store), kind_, progress, max_agents=max_agents)
+
+
+# ------------------------------------------------------------------------------ service side
+class JobManager:
+    """Jobs, lanes and the journal. Thread-safe; :meth:`start` before use, :meth:`stop` after."""
+
+    def __init__(
+        self,
+        store: Path,
+        *,
+        workers: int = 1,
+        preview_workers: int = 1,
+        queue_limit: int = 4,
+        warm: bool = True,
+        max_agents: int | None = None,
+        runner: Callable[..., str] = _work,
+    ) -> None:
+        self.store = store
+        self.workers = {"full": max(workers, 1), "preview": max(preview_workers, 1)}
+        self.queue_limit = max(queue_limit, 0)
+        self.warm = warm
+        self.runner = runner
+        self.max_agents = max_agents
+        self.jobs: dict[str, Job] = {}
+        self.futures: dict[str, Future[str]] = {}
+        self.lock = threading.RLock()
+        self.pools: dict[str, ProcessPoolExecutor] = {}
+        self._ctx = mp.get_context("spawn")
+        self._progress: Any = None
+        self._reader: threading.Thread | None = None
+        self._stopping = threading.Event()
+
+    # -------------------------------------------------------------------------- life
+    def start(self) -> None:
+        self.store.mkdir(parents=True, exist_ok=True)
+        usecases.recover(self.store)
+        self._load_journal()
+        self._progress = self._ctx.Queue()
+        for lane in self.workers:
+            self.pools[lane] = self._new_pool(lane)
+        self._reader = threading.Thread(target=self._read_progress, daemon=True, name="progress")
+        self._reader.start()
+
+    def _new_pool(self, lane: str) -> ProcessPoolExecutor:
+        pool = ProcessPoolExecutor(
+            max_workers=self.workers[lane],
+            mp_context=self._ctx,
+            initializer=_init_worker,
+            initargs=(self._progress,),
+        )
+        if self.warm:
+            for _ in range(self.workers[lane]):
+                pool.submit(_warm)
+        return pool
+
+    def stop(self) -> None:
+        self._stopping.set()
+        with self.lock:
+            for job in self.jobs.values():
+                if job.state not in TERMINAL:
+                    self._finish(job, "failed", error="the service stopped before the run finished")
+        for pool in self.pools.values():
+            procs = list((getattr(pool, "_processes", None) or {}).values())
+            pool.shutdown(wait=False, cancel_futures=True)
+            for p in procs:
+                with contextlib.suppress(Exception):
+                    p.kill()
+        if self._progress is not None:
+            with contextlib.suppress(Exception):
+                self._progress.put(None)
+
+    # -------------------------------------------------------------------------- journal
+    def _journal_path(self) -> Path:
+        return self.store / JOURNAL
+
+    def _load_journal(self) -> None:
+        try:
+            data = json.loads(self._journal_path().read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            data = []
+        for d in data if isinstance(data, list) else []:
+            try:
+                job = Job(**{k: v for k, v in d.items() if k in Job.__dataclass_fields__})
+            except TypeError:
+                continue
+            if job.state not in TERMINAL:
+                job.state = "failed"
+                job.error = "the service stopped before the run finished"
+                job.finished = job.finished or _now()
+            self.jobs[job.id] = job
+        self._write_journal()
+
+    def _write_journal(self) -> None:
+        jobs = sorted(self.jobs.values(), key=lambda j: j.created)[-KEEP_JOBS:]
+        self.jobs = {j.id: j for j in jobs}
+        path = self._journal_path()
+        tmp = path.with_name(f".tmp-web-journal-{os.getpid()}-{threading.get_ident()}")
+        tmp.write_text(json.dumps([j.public() for j in jobs]), encoding="utf-8")
+        os.replace(tmp, path)
+
+    # -------------------------------------------------------------------------- jobs
+    def submit(self, kind: str, request: usecases.RunRequest | usecases.BargainRequest) -> Job:
+        """Queue a run, or answer from the store / an identical job in flight."""
+        lane: Lane = "preview" if kind == "preview" else "full"
+        key = request.key()
+        with self.lock:
+            for job in self.jobs.values():  # the same request already in flight
+                if job.key == key and job.kind == kind and job.state not in TERMINAL:
+                    return job
+        run_id = usecases.find_run(self.store, key)
+        with self.lock:
+            if run_id is not None:
+                job = Job(_new_id(), kind, lane, key, request.model_dump(mode="json"))
+                job.cached = True
+                job.run_id = run_id
+                job.started = job.created
+                self.jobs[job.id] = job
+                self._finish(job, "done")
+                return job
+            active = sum(
+                1 for j in self.jobs.values() if j.lane == lane and j.state not in TERMINAL
+            )
+            limit = self.workers[lane] + self.queue_limit
+            if active >= limit:
+                raise QueueFullError(lane, limit)
+            job = Job(_new_id(), kind, lane, key, request.model_dump(mode="json"))
+            self.jobs[job.id] = job
+            self._write_journal()
+            self._dispatch(job)
+            return job
+
+    def _dispatch(self, job: Job) -> None:
+        try:
+            fut = self.pools[job.lane].submit(
+                self.runner, job.id, job.kind, job.request, str(self.store), self.max_agents
+            )
+        except (BrokenProcessPool, RuntimeError):
+            self.pools[job.lane] = self._new_pool(job.lane)
+            fut = self.pools[job.lane].submit(
+                self.runner, job.id, job.kind, job.request, str(self.store), self.max_agents
+            )
+        self.futures[job.id] = fut
+        fut.add_done_callback(functools.partial(self._done, job.id))
+
+    def _done(self, job_id: str, fut: Future[str]) -> None:
+        with self.lock:
+            job = self.jobs.get(job_id)
+            self.futures.pop(job_id, None)
+            if job is None or job.state in TERMINAL:
+                return
+            if fut.cancelled():
+                self._finish(job, "cancelled", error="cancelled")
+                return
+            exc = fut.exception()
+            if exc is None:
+                job.run_id = fut.result()
+                job.done = max(job.done, job.total)
+                self._finish(job, "done")
+            elif isinstance(exc, BrokenProcessPool):
+                self._finish(job, "failed", error="the worker process stopped during the run")
+                if not self._stopping.is_set():
+                    self.pools[job.lane] = self._new_pool(job.lane)
+            elif isinstance(exc, CorredorError | ValueError):
+                self._finish(job, "failed", error=str(exc).splitlines()[0][:500])
+            else:
+                self._finish(job, "failed", error=f"internal error ({type(exc).__name__})")
+
+    def _finish(self, job: Job, state: State, *, error: str | None = None) -> None:
+        job.state = state
+        job.error = error
+        job.finished = _now()
+        job.version += 1
+        self._write_journal()
+
+    def cancel(self, job_id: str) -> Job:
+        with self.lock:
+            job = self.get(job_id)
+            fut = self.futures.get(job_id)
+            if job.state == "queued" and fut is not None and fut.cancel():
+                self._finish(job, "cancelled", error="cancelled")
+            return job
+
+    def get(self, job_id: str) -> Job:
+        with self.lock:
+            job = self.jobs.get(job_id)
+            if job is None:
+                raise usecases.NotFoundError(f"no job {job_id!r}")
+            return job
+
+    def list(self) -> list[Job]:
+        with self.lock:
+            return sorted(self.jobs.values(), key=lambda j: j.created, reverse=True)
+
+    # -------------------------------------------------------------------------- progress
+    def _read_progress(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                item = self._progress.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            except (EOFError, OSError):
+                return
+            if item is None:
+                return
+            job_id, done, total = item
+            with self.lock:
+                job = self.jobs.get(job_id)
+                if job is None or job.state in TERMINAL:
+                    continue
+                if total < 0:
+                    job.state = "running"
+                    job.started = _now()
+                else:
+                    job.done, job.total = int(done), int(total)
+                job.version += 1
+
+
+def _new_id() -> str:
+    return f"job-{secrets.token_hex(8)}"

@@ -1,0 +1,173 @@
+"""The web app in real headless Chromium (Debian's ``chromium``, driven by Playwright through its
+executable path): a lever moved, the preview, the full run's progress to the end, charts and
+map drawn with data, Spanish, compare, a CSV download. Screenshots go to ``build/screenshots``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import web_helpers
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
+DAYS = 59  # January and February 2013: a quick full run
+pytestmark = [
+    pytest.mark.xdist_group("web-browser"),
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(), reason="needs Debian's chromium (.ci/run installs it)"
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with web_helpers.service(tmp_path_factory.mktemp("web") / "store") as (base, _):
+        yield base
+
+
+@pytest.fixture(scope="module")
+def page(url: str) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p, tempfile.TemporaryDirectory() as profile:
+        ctx = p.chromium.launch_persistent_context(
+            profile,
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+            viewport={"width": 1280, "height": 800},  # a 13-inch laptop
+            accept_downloads=True,
+            locale="en-GB",
+        )
+        pg = ctx.new_page()
+        errors: list[str] = []
+
+        def failed(r: Any) -> None:  # streams cut short by leaving a page are aborted: fine
+            if "ABORTED" not in (r.failure or ""):
+                errors.append(f"failed: {r.url} {r.failure}")
+
+        def outside(r: Any) -> None:  # nothing but this service (no CDN, works offline)
+            if not r.url.startswith((url, "blob:", "data:")):
+                errors.append(f"outside: {r.url}")
+
+        pg.on("pageerror", lambda e: errors.append(str(e)))
+        pg.on("requestfailed", failed)
+        pg.on("request", outside)
+        pg.errors = errors  # type: ignore[attr-defined]
+        yield pg
+        ctx.close()
+
+
+def shot(page: object, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"))  # type: ignore[attr-defined]
+
+
+def test_lever_preview_full_run_charts_map_spanish_compare_csv(page, url: str) -> None:  # type: ignore[no-untyped-def]
+    page.set_default_timeout(240_000)
+    page.goto(f"{url}/#/")
+    page.wait_for_selector("text=mexico-us")
+    shot(page, "home")
+
+    # the baseline: its full run, with the progress bar, to the end
+    page.goto(f"{url}/#/scenario/mexico-us?days={DAYS}")
+    page.wait_for_selector('.status[data-state="done"], .status[data-state="cached"]')
+    baseline = page.locator(".status a").inner_text()
+    page.wait_for_selector(
+        f'#results[data-run="{baseline}"] figure.chart g[aria-label="line"] path', state="attached"
+    )
+
+    # move a lever with the keyboard: a preview first, then the full run's progress
+    lever = page.locator('[data-lever="usbp_effort"] input[type=range]')
+    lever.focus()
+    for _ in range(20):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_selector(".status[data-preview]")
+    page.wait_for_selector('p.note[data-preview="true"]')  # the reduced scale is stated
+    page.wait_for_selector("progress", state="attached")
+    page.wait_for_selector('.status[data-state="done"]')
+    variant = page.locator(".status a").inner_text()
+    assert variant != baseline
+    page.wait_for_selector(
+        f'#results[data-run="{variant}"] figure.chart g[aria-label="line"] path', state="attached"
+    )
+    assert page.locator("figure.chart").count() >= 4
+    assert (
+        page.locator('figure.chart svg g[aria-label="line"] path').count() >= 4
+    )  # lines drawn with data
+    assert "events per month" in page.locator("figure.chart").first.inner_text()
+    assert "Source:" in page.locator("figure.chart figcaption").first.inner_text()
+    shot(page, "scenario")
+
+    # the human cost and the map
+    page.click("#tab-ledger")
+    page.wait_for_selector("#ledger-table tbody tr")
+    assert page.locator("#ledger-table tbody tr").count() >= 10
+    page.click("#tab-map")
+    page.wait_for_selector("svg.map circle.waiting")
+    radii = [
+        float(r)
+        for r in page.locator("svg.map circle.waiting").evaluate_all(
+            "cs => cs.map(c => c.getAttribute('r'))"
+        )
+    ]
+    assert max(radii) > 0 and page.locator("svg.map path.country").count() == 10
+    assert page.locator("svg.map text", has_text="Tijuana").count() == 1
+    page.locator("#map-slider").focus()
+    page.keyboard.press("Home")
+    assert page.locator("#map-month").inner_text().startswith("Jan")
+    shot(page, "map")
+
+    # Spanish
+    page.click("#lang")
+    page.wait_for_selector("text=Palancas de política")
+    assert page.locator("#tab-map").inner_text() == "Mapa"
+    page.click("#tab-charts")
+    page.wait_for_selector(
+        "text=Detenciones de la Patrulla Fronteriza en la frontera México–EE. UU."
+    )
+    shot(page, "scenario-es")
+    page.click("#lang")
+    page.wait_for_selector("text=Policy levers")
+
+    # compare the two runs
+    page.goto(f"{url}/#/compare?a={baseline}&b={variant}")
+    page.wait_for_selector("text=Paired difference")
+    page.wait_for_selector('figure.chart svg g[aria-label="line"] path', state="attached")
+    shot(page, "compare")
+
+    # download a chart's CSV and check its rows
+    page.goto(f"{url}/#/run/{variant}")
+    fig = page.locator('figure.chart[data-name="usbp_encounters_total"]')
+    fig.wait_for()
+    with page.expect_download() as dl:
+        fig.locator('button[data-download="csv"]').click()
+    rows = list(csv.DictReader(io.StringIO(Path(dl.value.path()).read_text())))
+    assert [r["month"] for r in rows] == ["2013-01-01", "2013-02-01"]
+    assert all(float(r["simulated"]) > 0 and r["observed"] for r in rows)
+    with page.expect_download() as dl:
+        fig.locator('button[data-download="svg"]').click()
+    assert Path(dl.value.path()).read_text().lstrip().startswith("<svg")
+
+    # the history lists both, with their provenance
+    page.goto(f"{url}/#/history")
+    page.wait_for_selector(f'tr[data-run="{variant}"]')
+    assert "usbp_effort" in page.locator(f'tr[data-run="{variant}"]').inner_text()
+    shot(page, "history")
+    assert page.errors == []  # type: ignore[attr-defined]

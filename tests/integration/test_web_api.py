@@ -1,0 +1,273 @@
+"""The web service's API in-process: every endpoint's 4xx paths, security, the queue limit.
+
+Runs here are stand-ins (``web_helpers``) executed by the real worker pool; the real model runs
+in ``test_web_service.py`` and the browser tests.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+import web_helpers
+from corredor.web import ServeSettings, create_app
+from corredor.web.jobs import JobManager
+
+pytestmark = pytest.mark.xdist_group("web-api")
+
+
+def _client(store: Path, runner=web_helpers.instant_fail, **kw) -> TestClient:  # type: ignore[no-untyped-def]
+    settings = ServeSettings(store=store, extra_hosts=("testserver",), warm=False, **kw)
+    jobs = JobManager(store, workers=1, preview_workers=1, queue_limit=settings.queue_limit,
+                      warm=False, runner=runner)  # fmt: skip
+    return TestClient(create_app(settings, jobs=jobs))
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    with _client(tmp_path_factory.mktemp("store")) as c:
+        yield c
+
+
+def test_scenarios_levers_events(client: TestClient) -> None:
+    names = {s["name"]: s["kind"] for s in client.get("/api/scenarios").json()}
+    assert names["mexico-us"] == "corridor" and names["mali2012"] == "flee"
+    detail = client.get("/api/scenarios/mexico-us").json()
+    assert detail["start"] == "2013-01-01" and len(detail["observables"]) >= 20
+    levers = client.get("/api/scenarios/mexico-us/levers").json()
+    lever = next(x for x in levers if x["name"] == "comar_funding_multiplier")
+    assert lever["status"] == "lever" and lever["range"] == [1.0, 10.0] and lever["description"]
+    events = client.get("/api/scenarios/mexico-us/events").json()
+    ids = {e["id"]: e["origin"] for e in events}
+    assert ids["us-title42-2020"] == "history"
+    assert ids["cf-mx-comar-instead-of-troops-2019"] == "counterfactual"
+    assert client.post("/api/scenarios/mexico-us/validate").json()["ok"] is True
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/api/scenarios/nowhere"),
+        ("get", "/api/scenarios/nowhere/levers"),
+        ("get", "/api/scenarios/nowhere/events"),
+        ("post", "/api/scenarios/nowhere/validate"),
+        ("get", "/api/runs/mexico-us-20990101T000000-abcdef"),
+        ("get", "/api/runs/mexico-us-20990101T000000-abcdef/series"),
+        ("get", "/api/runs/mexico-us-20990101T000000-abcdef/ledger"),
+        ("get", "/api/runs/mexico-us-20990101T000000-abcdef/map"),
+        ("get", "/api/runs/mexico-us-20990101T000000-abcdef/tables/monthly"),
+        ("delete", "/api/runs/mexico-us-20990101T000000-abcdef"),
+        ("get", "/api/jobs/job-0000"),
+        ("delete", "/api/jobs/job-0000"),
+        ("get", "/api/jobs/job-0000/events"),
+        ("get", "/api/compare?a=x1&b=x2"),
+    ],
+)
+def test_not_found(client: TestClient, method: str, path: str) -> None:
+    r = getattr(client, method)(path)
+    assert r.status_code == 404, r.text
+    assert r.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ({"scenario": "nowhere"}, "no corridor scenario"),
+        ({"scenario": "mexico-us", "levers": {"no_such_lever": 1}}, "no such lever"),
+        (
+            {"scenario": "mexico-us", "levers": {"comar_funding_multiplier": 50}},
+            "outside its range",
+        ),
+        ({"scenario": "mexico-us", "without_events": ["nope"]}, "not one of"),
+        ({"scenario": "mexico-us", "with_events": ["us-title42-2020"]}, "counterfactual"),
+        ({"scenario": "mexico-us", "days": 100000}, "over this service's limit"),
+        ({"scenario": "mexico-us", "days": 0}, "days"),
+        ({"scenario": "mexico-us", "seed": -1}, "seed"),
+        ({"scenario": "mexico-us", "surprise": 1}, "surprise"),
+        ({"scenario": "../../etc/passwd"}, "scenario"),
+        ({"scenario": "mexico-us", "levers": {"comar_funding_multiplier": "NaN"}}, "finite"),
+        ({}, "scenario"),
+    ],
+)
+def test_bad_run_requests(client: TestClient, body: dict[str, object], words: str) -> None:
+    r = client.post("/api/runs", json=body)
+    assert r.status_code == 422, r.text
+    assert words in r.json()["detail"]
+
+
+def test_bad_paths_and_tables(client: TestClient) -> None:
+    assert client.get("/api/runs/..%2F..%2Fetc").status_code in (404, 422)
+    assert client.get("/api/runs/x/tables/secrets").status_code == 422
+    assert client.get("/api/runs/x/tables/monthly?format=exe").status_code == 422
+    assert client.get("/api/runs?kind=other").status_code == 422
+    assert client.get("/static/../pyproject.toml").status_code == 404
+    r = client.post("/api/runs", content=b"{not json", headers={"content-type": "application/json"})
+    assert r.status_code == 422
+
+
+def test_body_size_limit(client: TestClient) -> None:
+    big = {"scenario": "mexico-us", "without_events": ["x" * 70] * 2000}
+    r = client.post("/api/runs", json=big)
+    assert r.status_code == 413
+    assert "bytes" in r.json()["detail"]
+
+
+def test_security_headers_and_index(client: TestClient) -> None:
+    r = client.get("/")
+    assert r.status_code == 200 and "<main" in r.text
+    csp = r.headers["content-security-policy"]
+    assert "default-src 'self'" in csp and "script-src 'self'" in csp
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert client.get("/api/health").headers["cache-control"] == "no-store"
+    # every script and stylesheet of the page is served by the service itself
+    assets = ["vendor/d3/d3.min.js", "vendor/plot/plot.umd.min.js", "js/app.js", "css/app.css"]
+    for asset in [*assets, "geo/corridor_countries.geojson"]:
+        assert client.get(f"/static/{asset}").status_code == 200, asset
+    assert "http" not in "".join(
+        line for line in r.text.splitlines() if "<script" in line or "<link" in line
+    )
+
+
+def test_dns_rebinding_host_refused(client: TestClient) -> None:
+    r = client.get("/api/health", headers={"host": "evil.example:8765"})
+    assert r.status_code == 400
+
+
+def test_token_required_off_loopback(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    token = "t0ken-for-the-tests-0123456789"
+    settings = ServeSettings(host="0.0.0.0", store=tmp_path, token=token, warm=False)
+    jobs = JobManager(tmp_path, warm=False, runner=web_helpers.instant_fail)
+    caplog.set_level(logging.INFO, logger="corredor.web")
+    with TestClient(create_app(settings, jobs=jobs)) as c:
+        assert c.get("/api/health").status_code == 401
+        assert c.get("/").status_code == 401
+        assert c.get("/api/health", headers={"authorization": "Bearer wrong"}).status_code == 401
+        assert c.get("/api/health", headers={"authorization": f"Bearer {token}"}).status_code == 200
+        r = c.get(f"/?token={token}", follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/"
+        assert (
+            "HttpOnly" in r.headers["set-cookie"] and "SameSite=Strict" in r.headers["set-cookie"]
+        )
+        assert c.get("/api/health").status_code == 200  # the cookie now
+    assert token not in caplog.text  # never in the logs
+    assert "GET / 303" in caplog.text
+
+
+def test_generated_token_off_loopback(tmp_path: Path) -> None:
+    s = ServeSettings(host="0.0.0.0", store=tmp_path).checked()
+    assert s.token is not None and len(s.token) >= 16
+    assert ServeSettings(host="127.0.0.1", store=tmp_path).checked().token is None
+
+
+def test_queue_limit_answers_429_never_hangs(tmp_path: Path) -> None:
+    with _client(tmp_path, runner=web_helpers.sleepy_run, queue_limit=1) as c:
+
+        def submit(seed: int) -> int:
+            return c.post(
+                "/api/runs", json={"scenario": "mexico-us", "seed": seed, "days": 2}
+            ).status_code
+
+        with cf.ThreadPoolExecutor(6) as pool:
+            codes = list(pool.map(submit, range(6), timeout=60))
+        assert sorted(codes) == [202, 202, 429, 429, 429, 429]  # 1 worker + 1 queued
+        r = c.post("/api/runs", json={"scenario": "mexico-us", "seed": 99, "days": 2})
+        assert r.status_code == 429 and r.headers["retry-after"]
+        # a preview has its own lane
+        p = c.post(
+            "/api/runs", json={"scenario": "mexico-us", "seed": 7, "days": 2, "preview": True}
+        )
+        assert p.status_code == 202 and p.json()["lane"] == "preview"
+        # the same request again joins the job in flight
+        first = c.post(
+            "/api/runs", json={"scenario": "mexico-us", "seed": 7, "days": 2, "preview": True}
+        )
+        assert first.json()["id"] == p.json()["id"]
+
+
+def test_progress_stream_ends_with_the_job(client: TestClient) -> None:
+    job = client.post("/api/runs", json={"scenario": "mexico-us", "days": 3, "seed": 11}).json()
+    with client.stream("GET", f"/api/jobs/{job['id']}/events") as r:
+        assert r.headers["content-type"].startswith("text/event-stream")
+        events = [line for line in r.iter_lines() if line.startswith("event:")]
+    assert events[-1] == "event: failed"
+    done = client.get(f"/api/jobs/{job['id']}").json()
+    assert done["state"] == "failed" and "stand-in" in done["error"]
+    assert any(j["id"] == job["id"] for j in client.get("/api/jobs").json())
+
+
+def test_openapi_documents_every_route(client: TestClient) -> None:
+    spec = client.get("/api/openapi.json").json()
+    paths = set(spec["paths"])
+    expected = ["/api/runs", "/api/runs/{run_id}", "/api/runs/{run_id}/series", "/api/compare"]
+    expected += ["/api/jobs/{job_id}/events", "/api/scenarios/{name}/levers", "/api/catalogue"]
+    for p in expected:
+        assert p in paths
+    for path, ops in spec["paths"].items():
+        for op in ops.values():
+            assert op.get("summary"), path
+
+
+def test_vendored_assets_match_their_manifest() -> None:
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    r = subprocess.run(
+        [sys.executable, str(root / "scripts/vendor_web_assets.py"), "--check"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stdout
+    static = root / "src/corredor/web/static/vendor"
+    assert (static / "d3/LICENSE").is_file() and (static / "plot/LICENSE").is_file()
+
+
+def test_every_label_in_both_languages(client: TestClient) -> None:
+    """Every observable, ledger entry, grouped lever and event of mexico-us has an English and
+    a Spanish label, and the UI strings are the same keys in both languages."""
+    import json
+
+    static = Path(__file__).resolve().parents[2] / "src/corredor/web/static/i18n"
+    en, es = (json.loads((static / f"{x}.json").read_text()) for x in ("en", "es"))
+    assert set(en) == set(es) and all(es.values())
+    labels = json.loads((static / "scenarios/mexico-us.json").read_text())
+    observables = [o["name"] for o in client.get("/api/scenarios/mexico-us").json()["observables"]]
+    levers = {x["name"] for x in client.get("/api/scenarios/mexico-us/levers").json()}
+    events = {e["id"] for e in client.get("/api/scenarios/mexico-us/events").json()}
+    grouped = [x for g in labels["groups"] for x in g["levers"]]
+    grouped_events = [x for g in labels["groups"] for x in g["events"]]
+    assert set(grouped) <= levers, set(grouped) - levers
+    assert all(x in events or x in labels["families"] for x in grouped_events)
+    assert {x for x in levers if x.endswith("_multiplier") and "lever" in x} <= set(grouped)
+    ledger_names = labels["en"]["ledger"].keys()
+    for lang in ("en", "es"):
+        tr = labels[lang]
+        assert set(observables) <= set(tr["observables"]), set(observables) - set(tr["observables"])
+        assert set(grouped) <= set(tr["levers"]) and set(grouped_events) <= set(tr["events"])
+        assert set(ledger_names) == set(tr["ledger"])
+        assert all(v["title"] and v["definition"] for v in tr["ledger"].values())
+        assert all(v["title"] and v["meaning"] for v in tr["levers"].values())
+    assert labels["es"]["observables"] != labels["en"]["observables"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"exposures": [1.5]},
+        {"credibilities": [-0.1]},
+        {"review_days": 1},
+        {"exposures": []},
+        {"scenario": "other"},
+        {"exposures": [0.1] * 30},
+    ],
+)
+def test_bad_bargain_requests(client: TestClient, body: dict[str, object]) -> None:
+    assert client.post("/api/bargain", json=body).status_code == 422
+
+
+def test_a_bargain_result_is_not_a_corridor_run(client: TestClient) -> None:
+    assert client.get("/api/bargain/mexico-us-20990101T000000-abcdef").status_code == 404

@@ -1,0 +1,145 @@
+"""``corredor serve`` for real (a subprocess, real worker processes, the real model on short
+periods): runs, previews, answers from the store, results in every format, compare, delete, and
+a service killed with SIGKILL during a run."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pandas as pd
+import pytest
+
+import web_helpers
+
+http = httpx.Client(timeout=120)
+
+pytestmark = [pytest.mark.xdist_group("web-service"), pytest.mark.slow]
+DAYS = 59  # January and February 2013
+
+
+@pytest.fixture(scope="module")
+def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    store = tmp_path_factory.mktemp("web") / "store"
+    with web_helpers.service(store) as (base, _):
+        yield base
+
+
+def _run(url: str, body: dict[str, object]) -> dict[str, object]:
+    r = http.post(f"{url}/api/runs", json=body)
+    assert r.status_code in (200, 202), r.text
+    job = web_helpers.wait_job(url, str(r.json()["id"]))
+    assert job["state"] == "done", job
+    return job
+
+
+def test_run_results_and_cache(url: str) -> None:
+    body = {"scenario": "mexico-us", "days": DAYS, "seed": 1}
+    r = http.post(f"{url}/api/runs", json=body)
+    assert r.status_code == 202
+    job_id = r.json()["id"]
+    kinds = []
+    with http.stream("GET", f"{url}/api/jobs/{job_id}/events") as s:
+        for line in s.iter_lines():
+            if line.startswith("event:"):
+                kinds.append(line.split(":", 1)[1].strip())
+            if line.startswith("data:"):
+                last = json.loads(line[5:])
+    assert kinds[-1] == "done" and "progress" in kinds
+    assert last["done"] == last["total"] == DAYS
+    run_id = last["run_id"]
+
+    prov = http.get(f"{url}/api/runs/{run_id}").json()
+    assert prov["request"]["days"] == DAYS and prov["seed"] == 1 and prov["kind"] == "run"
+    assert prov["scenario_hash"] and prov["code_version"] and prov["people_per_agent"] == 1
+    series = http.get(f"{url}/api/runs/{run_id}/series").json()
+    total = next(o for o in series["observables"] if o["name"] == "usbp_encounters_total")
+    assert len(series["months"]) == 2 and total["simulated"][1] > 1000
+    assert total["observed"] and total["sources"] and total["band"] is None
+    ledger = http.get(f"{url}/api/runs/{run_id}/ledger").json()
+    assert ledger["years"] == [2013] and any(
+        r["name"] == "stranded_person_days" for r in ledger["rows"]
+    )
+    labels = json.loads(
+        (
+            Path(__file__).resolve().parents[2]
+            / "src/corredor/web/static/i18n/scenarios/mexico-us.json"
+        ).read_text()
+    )
+    assert {r["name"] for r in ledger["rows"]} <= set(labels["es"]["ledger"])
+    geo = http.get(f"{url}/api/runs/{run_id}/map").json()
+    assert "Tijuana" in geo["waiting"] and any(v for vs in geo["arrivals"].values() for v in vs)
+    csv = http.get(f"{url}/api/runs/{run_id}/tables/monthly")
+    assert csv.headers["content-type"].startswith("text/csv")
+    frame = pd.read_csv(io.StringIO(csv.text))
+    assert len(frame) == 2 and "usbp_encounters_total" in frame.columns
+    pq = http.get(f"{url}/api/runs/{run_id}/tables/observed?format=parquet")
+    assert len(pd.read_parquet(io.BytesIO(pq.content))) > 0
+
+    again = http.post(f"{url}/api/runs", json=body)
+    assert again.status_code == 200 and again.json()["cached"] and again.json()["run_id"] == run_id
+    assert any(r["run_id"] == run_id for r in http.get(f"{url}/api/runs").json())
+    assert http.get(f"{url}/api/catalogue").json()["scenarios"]["mexico-us"]["run"] >= 1
+
+
+def test_preview_compare_delete(url: str) -> None:
+    base = {"scenario": "mexico-us", "days": DAYS, "seed": 2}
+    variant = {**base, "without_events": ["us-metering-2018"], "levers": {"usbp_effort": 2.0}}
+    preview = _run(url, {**variant, "preview": True})
+    prov = http.get(f"{url}/api/runs/{preview['run_id']}").json()
+    assert prov["kind"] == "preview" and prov["people_per_agent"] == 50
+    series = http.get(f"{url}/api/runs/{preview['run_id']}/series").json()
+    assert series["scale"]["people_per_agent"] == 50
+    assert all(o["band"] is not None for o in series["observables"])
+
+    a, b = _run(url, base)["run_id"], _run(url, variant)["run_id"]
+    c = http.get(f"{url}/api/compare", params={"a": a, "b": b}).json()
+    assert c["paired"] is True
+    total = next(o for o in c["observables"] if o["name"] == "usbp_encounters_total")
+    assert total["total_b"] != total["total_a"]  # twice the Border Patrol effort
+    assert http.get(f"{url}/api/runs/{b}").json()["levers"] == {"usbp_effort": 2.0}
+
+    assert http.delete(f"{url}/api/runs/{preview['run_id']}").status_code == 204
+    assert http.get(f"{url}/api/runs/{preview['run_id']}").status_code == 404
+
+
+def test_bargaining_sweep(url: str) -> None:
+    body = {"exposures": [0.2, 0.9], "credibilities": [1.0], "review_days": 90}
+    r = http.post(f"{url}/api/bargain", json=body)
+    assert r.status_code == 202
+    job = web_helpers.wait_job(url, r.json()["id"])
+    assert job["state"] == "done", job
+    res = http.get(f"{url}/api/bargain/{job['run_id']}").json()
+    low, high = sorted(res["rows"], key=lambda row: row["exposure"])
+    assert high["feasible_share"] < low["feasible_share"]  # exposure narrows Mexico's room
+    assert res["provenance"]["kind"] == "bargain" and 0 < res["provenance"]["export_share_data"] < 1
+    assert http.post(f"{url}/api/bargain", json=body).json()["cached"] is True
+    assert http.get(f"{url}/api/runs/{job['run_id']}/series").status_code == 422
+
+
+def test_sigkill_during_a_run_leaves_a_consistent_store(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    with web_helpers.service(store) as (url, proc):
+        done = _run(url, {"scenario": "mexico-us", "days": 31, "seed": 3})
+        r = http.post(f"{url}/api/runs", json={"scenario": "mexico-us", "days": 3000, "seed": 4})
+        job_id = r.json()["id"]
+        deadline = time.monotonic() + 120
+        while http.get(f"{url}/api/jobs/{job_id}").json()["done"] < 5:
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    time.sleep(0.5)  # the workers die with the service (PR_SET_PDEATHSIG)
+    with web_helpers.service(store) as (url, _):
+        job = http.get(f"{url}/api/jobs/{job_id}").json()
+        assert job["state"] == "failed" and "stopped" in job["error"]
+        runs = [r["run_id"] for r in http.get(f"{url}/api/runs").json()]
+        assert runs == [done["run_id"]]
+        assert http.get(f"{url}/api/runs/{done['run_id']}/series").status_code == 200
+    assert not [p for p in store.iterdir() if p.name.startswith(".tmp")]

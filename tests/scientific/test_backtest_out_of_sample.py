@@ -1,0 +1,200 @@
+"""The back-test reads nothing after 2018 (issue 13 §3), and no data file reaches past the horizon.
+
+The back-test fits data up to 2018-12-31 (``corredor calibrate --until 2018-12-31``) and runs the
+scenario as of that day (:func:`corredor.scenario.corridor.vintage.as_of`: drivers and caravans
+cut there), conditional on the policy path (``policy_events.yaml``, dated policies and their
+sizes). These tests prove that no value it uses comes from a later row:
+
+* every row of ``observed/``, ``drivers/`` and ``sources/`` that ends after 2018 is perturbed in
+  a copy of the scenario: the back-test's compiled run inputs do not change, nor do the
+  data-derived defaults recomputed from the copy;
+* every calibration parameter or sourced number of ``scenario.yaml`` that cites a data file is
+  either recomputed from rows ending by 2018 (``scripts/derive_mexico_us.py``) and equal to the
+  scenario's value, or part of the policy path (used only by the policy events or by services
+  that only a policy event opens).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import importlib.util
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from corredor.errors import ScenarioError
+from corredor.rules.corridor.compiled import compile_corridor
+from corredor.scenario.corridor import load_corridor_scenario
+from corredor.scenario.corridor.index import iter_params, parameter_index, parameter_values
+from corredor.scenario.corridor.vintage import as_of, check_data_horizon, data_files, row_end
+
+FIT_END = dt.date(2018, 12, 31)
+ROOT = Path(__file__).resolve().parents[2]
+DATA_CITATION = re.compile(r"\b(observed|sources|drivers)/[\w.-]+\.csv")
+
+#: Parameters whose numbers come from the policies of 2019 - 2021, used only where a dated
+#: policy event puts people (the back-test is conditional on the policy path, and says so).
+POLICY_PATH = {
+    "mpp_court_capacity": "services.mpp_court_",  # the MPP courts hear only MPP returnees
+    "mpp_hearing_wait_days": ".return_to_wait.days",  # return_to_wait p = 0 until MPP starts
+    "tvrh_emergency_capacity": "services.tvrh_emergency.",  # the emergency programme itself
+    "title42_expulsion_share_extra_regional": "",  # only in us-title42-2020
+}
+#: Sourced numbers that are part of the policy path or that the back-test does not use.
+POLICY_PATH_SITES = (
+    "services.mpp_court_",  # MPP court outcomes: only MPP returnees reach the courts
+    "caravans.caravan_2019_01.",  # a 2019 caravan: as_of(2018-12-31) drops it
+    "origins.ecuador_air.",  # the visa regime for Ecuadorians (mx-visa-ecuador-2021)
+    "bargaining.",  # the 2019 bargaining game, not part of a run
+)
+
+
+#: Hand splits of a figure from before 2019 (checked in test_hand_splits_of_pre_2019_figures).
+BY_HAND = {"comar_officers_tapachula", "comar_officers_mexico_city"}
+
+
+def _derive():  # the derivation script, imported from scripts/
+    spec = importlib.util.spec_from_file_location("derive", ROOT / "scripts/derive_mexico_us.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return load_corridor_scenario("mexico-us")
+
+
+@pytest.fixture(scope="module")
+def perturbed(scenario, tmp_path_factory) -> Path:
+    """A copy of the scenario whose rows ending after 2018 all hold other numbers (x 7)."""
+    folder = tmp_path_factory.mktemp("late") / "mexico-us"
+    shutil.copytree(scenario.base_dir, folder)
+    changed = 0
+    for path in data_files(scenario):
+        target = folder / path.relative_to(scenario.base_dir)
+        with target.open(newline="", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+            header = list(rows[0].keys()) if rows else []
+        for row in rows:
+            end = row_end(row)
+            if end is None or end <= FIT_END:
+                continue
+            for col in ("value", "encounters", "applications"):
+                if col in row and re.fullmatch(r"-?\d+(\.\d+)?", row[col].strip() or "x"):
+                    row[col] = str(float(row[col]) * 7 + 3)
+                    changed += 1
+        with target.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, header, lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+    assert changed > 1000  # the perturbation touches the data after 2018, not nothing
+    return folder
+
+
+def test_no_data_file_reaches_past_the_horizon(scenario):
+    assert check_data_horizon(scenario) == []
+    assert {p.parent.name for p in data_files(scenario)} == {"observed", "drivers", "sources"}
+
+
+@pytest.mark.parametrize("folder", ["drivers", "sources"])
+def test_a_row_past_the_horizon_stops_the_scenario(scenario, tmp_path, folder):
+    copy = tmp_path / "mexico-us"
+    shutil.copytree(scenario.base_dir, copy)
+    target = sorted((copy / folder).glob("*.csv"))[0]
+    with target.open(newline="", encoding="utf-8") as fh:
+        header = next(csv.reader(fh))
+    row = {c: "" for c in header}
+    row.update({"date": "2021-10-15", "period_end": "2021-10-31", "driver": "population",
+                "value": "1", "source": "x", "period": "2021Oct", "as_of": "2021-10-31",
+                "metric": "x", "measure": "x"})  # fmt: skip
+    with target.open("a", newline="", encoding="utf-8") as fh:
+        csv.DictWriter(fh, header, lineterminator="\n", extrasaction="ignore").writerow(row)
+    with pytest.raises(ScenarioError, match="after the calibration horizon 2021-09-30") as err:
+        load_corridor_scenario(copy)
+    assert target.name in str(err.value)
+
+
+def test_as_of_cuts_drivers_and_caravans(scenario):
+    cut = as_of(scenario, FIT_END)
+    for origin in cut.origins:
+        assert all((p.period_end or p.date) <= FIT_END for p in origin.series)
+    assert all(k.date <= FIT_END for k in cut.caravans)
+    assert len(cut.caravans) < len(scenario.caravans)
+    assert sum(len(o.series) for o in cut.origins) < sum(len(o.series) for o in scenario.origins)
+
+
+def test_backtest_run_inputs_read_no_row_after_2018(scenario, perturbed):
+    """The back-test's compiled inputs (departures from the drivers, every daily parameter) are
+    the same with every later row changed: nothing after 2018 enters its runs."""
+    defaults = scenario.calibration_defaults()
+    a = compile_corridor(as_of(scenario, FIT_END), calibration=defaults)
+    other = load_corridor_scenario(perturbed)
+    b = compile_corridor(as_of(other, FIT_END), calibration=defaults)
+    assert np.array_equal(a.departures, b.departures)
+    assert np.array_equal(a.caravan_departures, b.caravan_departures)
+    assert a.decision.keys() == b.decision.keys()
+    for key in a.decision:
+        assert np.array_equal(a.decision[key], b.decision[key]), key
+    # ... while the full scenario does read them (the perturbation is seen where it may be)
+    full_a = compile_corridor(scenario, calibration=defaults)
+    full_b = compile_corridor(other, calibration=defaults)
+    assert not np.array_equal(full_a.departures, full_b.departures)
+
+
+def test_derived_defaults_read_no_row_after_2018(scenario, perturbed):
+    """Every data-derived default is recomputed from the shipped files, equals the scenario's
+    value, and does not change when every row after 2018 is changed."""
+    derive = _derive()
+    values = derive.derived_defaults(scenario.base_dir)
+    assert values == derive.derived_defaults(perturbed)
+    defaults = scenario.calibration_defaults()
+    for name, value in values.items():
+        assert defaults[name] == pytest.approx(value, abs=1e-9), name
+    constants = derive.derived_constants(scenario.base_dir)
+    assert constants == derive.derived_constants(perturbed)
+    written = parameter_values(scenario)
+    for dotted, value in constants.items():
+        assert written[dotted] == pytest.approx(value, abs=1e-9), dotted
+
+
+def test_every_data_citation_is_derived_by_2018_or_policy_path(scenario):
+    """A calibration parameter or sourced number citing a data file is either derived from rows
+    ending by 2018 (and checked above) or part of the policy path; a new one must be one of
+    them before the back-test can use it."""
+    derive = _derive()
+    derived = set(derive.derived_defaults(scenario.base_dir))
+    constants = set(derive.derived_constants(scenario.base_dir))
+    index = parameter_index(scenario)
+    for name, cal in scenario.calibration.items():
+        text = cal.source or ""
+        if cal.status == "lever" or not DATA_CITATION.search(text):
+            continue
+        if name in derived or name in BY_HAND:
+            continue
+        assert name in POLICY_PATH, f"{name} cites data but is neither derived nor policy path"
+        uses = [d for d, p in index.items() if p.ref == name and not d.startswith("bargaining.")]
+        assert all(POLICY_PATH[name] in d for d in uses), (name, uses)
+    for site in iter_params(scenario):
+        own = site.param.source or ""
+        if site.param.value is None or not DATA_CITATION.search(own):
+            continue
+        if site.dotted in constants or site.dotted.startswith(POLICY_PATH_SITES):
+            continue
+        raise AssertionError(f"{site.dotted} cites {own[:60]!r}: derive it by 2018 or classify it")
+
+
+def test_hand_splits_of_pre_2019_figures(scenario):
+    """COMAR's interview officers: 'fewer than 20' in 2016, split by hand between two offices."""
+    rows = list(
+        csv.DictReader((scenario.base_dir / "sources/comar_resolutions_capacity.csv").open())
+    )
+    (officers,) = [r for r in rows if r["metric"] == "interview_officers"]
+    assert row_end(officers) is not None and row_end(officers) <= FIT_END
+    defaults = scenario.calibration_defaults()
+    assert sum(defaults[n] for n in BY_HAND) == float(officers["value"])
