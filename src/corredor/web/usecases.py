@@ -484,6 +484,13 @@ def bargain_sweep(store: Path, run_id: str) -> list[dict[str, Any]]:
     return [{str(k): v for k, v in r.items()} for r in frame.to_dict(orient="records")]
 
 
+def set_threads(threads: int) -> None:
+    """Numba threads of this worker process (clamped to numba's pool)."""
+    from corredor.ensemble.backends import set_numba_threads
+
+    set_numba_threads(threads)
+
+
 def warm_up() -> None:
     """Load the built-in scenarios and compile the model's kernels (a two-day run), so that a
     worker's first real request does not pay for them."""
