@@ -270,3 +270,31 @@ def test_show_plan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout.strip()
     assert not (tmp_path / "runs").exists()  # --show-plan runs and saves nothing
+
+
+def test_serve_options_are_checked_before_the_service_starts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``corredor serve``: a bad option is one ``error:`` line and exit status 2; good options
+    reach the service's settings unchanged (the service itself is not started here)."""
+    import importlib
+
+    service = importlib.import_module("corredor.web.serve")  # the module (the package's
+    started: list[Any] = []  # attribute of that name is its function)
+    monkeypatch.setattr(service, "serve", started.append)
+    for args, words in (
+        (["--workers", "0"], "--workers"),
+        (["--port", "70000"], "--port"),
+        (["--token", "short"], "--token"),
+        (["--preview-people-per-agent", "1"], "--preview-people-per-agent"),
+    ):
+        result = runner.invoke(app, ["serve", *args])
+        assert result.exit_code == 2, result.output
+        assert words in result.output and "Traceback" not in result.output
+    assert not started
+    args = ["serve", "--port", "0", "--store", "somewhere", "--workers", "2", "--max-days", "30"]
+    result = runner.invoke(app, args, env={"CORREDOR_TOKEN": "t" * 20})
+    assert result.exit_code == 0, result.output
+    (settings,) = started
+    assert settings.port == 0 and settings.workers == 2 and settings.max_days == 30
+    assert str(settings.store) == "somewhere" and settings.token == "t" * 20

@@ -114,6 +114,39 @@ def test_forecast_ledger_and_record(forecast_dir: Path) -> None:
     assert provenance["events_added"][0]["ids"] == ["expel-again"]
 
 
+def test_forecast_ex_ante_by_default_and_conditional_on_a_policy_path(
+    forecast_dir: Path, tiny: Path, tmp_path: Path
+) -> None:
+    """The default forecast says it is ex ante; ``--policy-path FILE`` (a field of the request,
+    generated like every option) makes it conditional on that file, and every output says so:
+    the console table, the stored metadata table, the description and the reloaded result."""
+    meta = pd.read_csv(forecast_dir / "metadata.csv")
+    kind = dict(zip(meta["key"], meta["value"], strict=True))["forecast kind"]
+    assert kind.startswith("ex ante")
+    path = tiny.parent / "policy_events_forecast.yaml"
+    store = tmp_path / "runs"
+    code, output = invoke(
+        "forecast", str(tiny), "--until", "2020-12", "--replicas", "1", "--store", str(store),
+        "--policy-path", str(path),
+    )  # fmt: skip
+    assert code == 0, output
+    assert "conditional on this policy path" in output
+    record = ResultsStore(store).record("latest")
+    meta = record.table("metadata")
+    kind = dict(zip(meta["key"], meta["value"], strict=True))["forecast kind"]
+    assert kind.startswith("conditional on this policy path")
+    assert "conditional on this policy path" in str(record.documents["description"]["text"])
+    assert load(ResultsStore(store), "latest").conditional
+    assert record.provenance is not None
+    assert record.provenance.request is not None
+    assert record.provenance.request["policy_path"] == str(path)
+    code, output = invoke(
+        "forecast", str(tiny), "--until", "2020-12", "--store", str(store),
+        "--policy-path", str(path), "--forecast-events", str(path),
+    )  # fmt: skip
+    assert_input_error(code, output, "--policy-path", "--forecast-events")
+
+
 def test_forecast_bad_input(tiny: Path, tmp_path: Path) -> None:
     code, out = invoke("forecast", str(tiny), "--until", "2020-03", "--store", str(tmp_path / "x"))
     assert_input_error(code, out, "not after the calibration horizon")
