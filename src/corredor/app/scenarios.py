@@ -16,19 +16,19 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from corredor.app.requests import ScenarioKind
 from corredor.errors import RunError, ScenarioError
+from corredor.files.read import load_yaml, read_text
 from corredor.scenario.builtin import builtin_flee_scenarios, resolve_scenario
 from corredor.scenario.corridor import (
     builtin_corridor_scenarios,
     load_corridor_scenario,
-    summary_line,
     summary_rows,
 )
 from corredor.scenario.corridor.calibrated import calibrated_parameters
 from corredor.scenario.flee.loader import load_flee_scenario
+from corredor.scenario.validate import validate_scenario
 
 __all__ = [
     "BuiltinScenario",
@@ -65,8 +65,8 @@ def _corridor_description(path: Path) -> str:
     """The first sentence of a corridor scenario's ``description:`` (read without validating
     the whole scenario, so that listing stays fast)."""
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
+        doc, _ = load_yaml(path, what="scenario")
+    except ScenarioError:
         return "corridor scenario"
     text = str(doc.get("description", "")) if isinstance(doc, dict) else ""
     first = text.split(". ")[0].split(" (")[0].strip()
@@ -124,16 +124,21 @@ class ScenarioSummary:
 
 
 def describe(scenario: str | Path) -> ScenarioSummary:
-    """Load and check a scenario of either kind (errors name the file, line and fix) and
-    summarise it: ``validate`` prints ``line``, ``scenario show`` the ``rows``."""
+    """Check a scenario of either kind as a run would before it starts
+    (:func:`corredor.scenario.validate.validate_scenario`: errors name the file, line and fix)
+    and summarise it: ``validate`` prints ``line`` and the warnings, ``scenario show`` the
+    ``rows``."""
     kind = scenario_kind(scenario)
+    found = validate_scenario(scenario)
     if kind == "corridor":
         sc = load_corridor_scenario(scenario)
         assert sc.path is not None
         rows = summary_rows(sc)
         rows.insert(-2, ("levers", _lever_counts(sc)))
-        text = Path(sc.path).read_text(encoding="utf-8")
-        return ScenarioSummary(sc.name, kind, Path(sc.path), summary_line(sc), rows, text)
+        text = read_text(sc.path, what="scenario")
+        return ScenarioSummary(
+            sc.name, kind, Path(sc.path), found.summary, rows, text, list(found.warnings)
+        )
 
     fs = load_flee_scenario(resolve_scenario(scenario))
     end = fs.start_date + dt.timedelta(days=fs.length - 1)
@@ -151,11 +156,9 @@ def describe(scenario: str | Path) -> ScenarioSummary:
         ("camps with data", ", ".join(fs.camp_names) or "none"),
         ("conflict zones", str(int(sum(1 for k in fs.kind if k.startswith("conflict"))))),
     ]
-    line = (
-        f"{fs.name}: {len(fs.names)} locations, {len(fs.link_a)} links, "
-        f"{len(fs.camp_names)} camps with data, {fs.length} days"
+    return ScenarioSummary(
+        fs.name, kind, Path(fs.path), found.summary, rows, None, list(found.warnings)
     )
-    return ScenarioSummary(fs.name, kind, Path(fs.path), line, rows, None, list(fs.warnings))
 
 
 def _lever_counts(sc: Any) -> str:

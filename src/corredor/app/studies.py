@@ -43,6 +43,7 @@ from corredor.calibration.fit import select_parameters, trials_frame
 from corredor.calibration.loss import check_until
 from corredor.calibration.modelcheck import backtest_model, fit_statistics
 from corredor.errors import ScenarioError
+from corredor.files.read import read_bytes
 from corredor.forecasting.forecast import forecast as run_forecast
 from corredor.results.provenance import EventsFile, Provenance, sha256_file
 from corredor.results.record import Record
@@ -266,7 +267,7 @@ def calibrate(
                 ]
             ),
         },
-        files={"calibrated.yaml": calibrated_file.read_bytes()},
+        files={"calibrated.yaml": read_bytes(calibrated_file, what="calibrated file")},
         provenance=provenance,
     )
     run_id = store.save(record)

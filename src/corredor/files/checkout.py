@@ -1,10 +1,13 @@
 """The code version of a checkout: the git commit of the work tree holding this package, read
-from ``.git`` without running git (the provenance of a stored result and of a calibrated file
-record it)."""
+from ``.git`` without running git, through the one reader (the provenance of a stored result and
+of a calibrated file record it)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+
+from corredor.errors import ScenarioError
+from corredor.files.read import read_text
 
 __all__ = ["git_commit"]
 
@@ -16,7 +19,10 @@ def git_commit(directory: str | Path | None = None) -> str | None:
     for folder in (where, *where.parents):
         dotgit = folder / ".git"
         if dotgit.is_file():  # a linked work tree or submodule: "gitdir: <path>"
-            text = dotgit.read_text(encoding="utf-8", errors="replace").strip()
+            try:
+                text = read_text(dotgit).strip()
+            except ScenarioError:
+                return None
             if not text.startswith("gitdir:"):
                 return None
             dotgit = (folder / text.removeprefix("gitdir:").strip()).resolve()
@@ -25,29 +31,28 @@ def git_commit(directory: str | Path | None = None) -> str | None:
     return None
 
 
-def _read_head(gitdir: Path) -> str | None:
+def _git_file(path: Path) -> str | None:
+    """A file of git's metadata, stripped; None if it cannot be read."""
     try:
-        head = (gitdir / "HEAD").read_text(encoding="utf-8").strip()
-    except OSError:
+        return read_text(path).strip()
+    except ScenarioError:
         return None
-    if not head.startswith("ref:"):
-        return head if _is_sha(head) else None
+
+
+def _read_head(gitdir: Path) -> str | None:
+    head = _git_file(gitdir / "HEAD")
+    if head is None or not head.startswith("ref:"):
+        return head if head is not None and _is_sha(head) else None
     ref = head.removeprefix("ref:").strip()
     common = gitdir
     if (gitdir / "commondir").is_file():  # linked work trees keep refs in the common folder
-        common = (gitdir / (gitdir / "commondir").read_text(encoding="utf-8").strip()).resolve()
+        common = (gitdir / (_git_file(gitdir / "commondir") or ".")).resolve()
     for base in (gitdir, common):
-        try:
-            sha = (base / ref).read_text(encoding="utf-8").strip()
-        except OSError:
-            continue
-        if _is_sha(sha):
+        sha = _git_file(base / ref)
+        if sha is not None and _is_sha(sha):
             return sha
-    try:
-        packed = (common / "packed-refs").read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return None
-    for line in packed:
+    packed = _git_file(common / "packed-refs")
+    for line in (packed or "").splitlines():
         parts = line.split()
         if len(parts) == 2 and parts[1] == ref and _is_sha(parts[0]):
             return parts[0]

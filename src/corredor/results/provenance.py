@@ -25,6 +25,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from corredor.files.checkout import git_commit
+from corredor.files.read import read_bytes
 
 __all__ = [
     "CalibrationUsed",
@@ -37,16 +38,10 @@ __all__ = [
     "sha256_file",
 ]
 
-_CHUNK = 1 << 20
-
 
 def sha256_file(path: Path) -> str:
     """The SHA-256 of a file's bytes (hex)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return hashlib.sha256(read_bytes(path, what="file to hash")).hexdigest()
 
 
 def files_sha256(base: Path, files: Iterable[Path]) -> str:

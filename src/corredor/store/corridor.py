@@ -33,6 +33,7 @@ import pandas as pd
 
 from corredor.errors import RunError
 from corredor.files.atomic import FolderExistsError, discard, new_folder
+from corredor.files.read import read_bytes
 from corredor.policy.events import PolicyEvent
 from corredor.results.corridor import CorridorResult
 from corredor.results.provenance import Provenance, files_sha256
@@ -115,7 +116,7 @@ def write_snapshot(store_root: Path, scenario: CorridorScenario) -> tuple[str, b
             for f in files:
                 dst = tmp / f.relative_to(base)
                 dst.parent.mkdir(parents=True, exist_ok=True)
-                dst.write_bytes(f.read_bytes())
+                dst.write_bytes(read_bytes(f, root=base))
             (tmp / ".complete").write_text(digest + "\n", encoding="utf-8")
     except FolderExistsError:
         pass  # another process wrote the same content first

@@ -26,7 +26,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from corredor.errors import RunError
+from corredor.errors import RunError, ScenarioError
+from corredor.files.read import excerpt, read_bytes, read_text
 from corredor.results.provenance import Provenance
 from corredor.results.record import LazyTables, Record
 
@@ -133,13 +134,14 @@ def write_record_dir(record: Record, directory: Path, meta: Mapping[str, Any]) -
 def read_metadata(directory: Path) -> dict[str, Any]:
     """Read ``summary.json`` of a run folder."""
     path = directory / SUMMARY_FILE
+    if not path.exists():
+        raise RunError(f"{directory}: not a Corredor run folder (no {SUMMARY_FILE})")
     try:
-        with path.open(encoding="utf-8") as fh:
-            meta = json.load(fh)
-    except FileNotFoundError:
-        raise RunError(f"{directory}: not a Corredor run folder (no {SUMMARY_FILE})") from None
-    except (OSError, ValueError) as exc:
-        raise RunError(f"{path}: unreadable run summary ({exc})") from None
+        meta = json.loads(read_text(path, what="run summary"))
+    except ScenarioError as exc:  # not a regular file, too big, not UTF-8
+        raise RunError(str(exc)) from None
+    except ValueError as exc:
+        raise RunError(f"{path}: unreadable run summary ({excerpt(str(exc), 200)})") from None
     if not isinstance(meta, dict) or "run_id" not in meta:
         raise RunError(f"{path}: not a Corredor run summary")
     return dict(meta)
@@ -156,13 +158,15 @@ def read_table(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
 
 
 def read_document(path: Path) -> Any:
+    """A JSON document of a stored run (a clear error if it is missing or unreadable)."""
+    if not path.exists():
+        raise RunError(f"{path}: missing file of a stored run")
     try:
-        with path.open(encoding="utf-8") as fh:
-            return json.load(fh)
-    except FileNotFoundError:
-        raise RunError(f"{path}: missing file of a stored run") from None
-    except (OSError, ValueError) as exc:
-        raise RunError(f"{path}: unreadable ({exc})") from None
+        return json.loads(read_text(path, what="stored document"))
+    except ScenarioError as exc:
+        raise RunError(str(exc)) from None
+    except ValueError as exc:
+        raise RunError(f"{path}: unreadable ({excerpt(str(exc), 200)})") from None
 
 
 class _LazyFiles(Mapping[str, bytes]):
@@ -173,9 +177,9 @@ class _LazyFiles(Mapping[str, bytes]):
         if name not in self._names:
             raise KeyError(name)
         try:
-            return (self._dir / name).read_bytes()
-        except OSError as exc:
-            raise RunError(f"{self._dir / name}: unreadable ({exc})") from None
+            return read_bytes(self._dir / name, what="stored file")
+        except ScenarioError as exc:
+            raise RunError(str(exc)) from None
 
     def __iter__(self) -> Any:
         return iter(self._names)
