@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from corredor.studies.builtin import builtin_studies, resolve_study
+from corredor.studies.checkpoint import Checkpoint
 from corredor.studies.result import StudyResult, assemble
 from corredor.studies.runner import (
     CalibrationInfo,
@@ -61,22 +63,36 @@ def run_study(
     people_per_agent: int | None = None,
     done: Mapping[int, StudyTask] | None = None,
     on_task: Any = None,
+    checkpoint: str | Path | None = None,
     workers: int | None = None,
     scheduler: Any = None,
     progress: Progress | None = None,
 ) -> StudyResult:
     """Run a counterfactual study (a :class:`Study`, a file or a built-in name) and return its
     result (nothing stored: ``corredor.app.run_study`` stores and resumes). ``replicas``,
-    ``max_sets``, ``seed`` and ``people_per_agent`` override the study's ensemble."""
+    ``max_sets``, ``seed`` and ``people_per_agent`` override the study's ensemble. With
+    ``checkpoint`` (a folder) each finished task is written there as it arrives and a rerun
+    picks up the tasks already there (:mod:`corredor.studies.checkpoint`)."""
     s = study if isinstance(study, Study) else load_study(study)
     t0 = time.perf_counter()
     prepared = prepare_study(
         s, replicas=replicas, max_sets=max_sets, seed=seed, people_per_agent=people_per_agent
     )
+    have = dict(done or {})
+    save = on_task
+    if checkpoint is not None:
+        folder = Checkpoint(checkpoint, prepared.digest())
+        have.update(folder.tasks())
+
+        def save(task: StudyTask) -> None:
+            folder.save(task)
+            if on_task is not None:
+                on_task(task)
+
     tasks = run_tasks(
         prepared,
-        done=done,
-        on_task=on_task,
+        done=have,
+        on_task=save,
         workers=workers,
         scheduler=scheduler,
         progress=progress,

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,8 @@ import numpy as np
 __all__ = ["branch", "first_difference"]
 
 _SKIP = frozenset({"scenario", "calibration", "timeline", "warnings"})
+#: keys of compiled dictionaries not compared (set by :func:`first_difference`)
+_IGNORED: ContextVar[frozenset[str]] = ContextVar("_IGNORED", default=frozenset())
 
 
 def _first_row(a: np.ndarray, b: np.ndarray, days: int) -> int:
@@ -56,7 +59,7 @@ def _arrays(a: Any, b: Any, days: int) -> int:
 def _dicts(a: Any, b: Any, days: int) -> int:
     if not isinstance(b, dict) or set(a) != set(b):
         return 0
-    return min((_value(a[k], b[k], days) for k in a), default=days)
+    return min((_value(a[k], b[k], days) for k in a if k not in _IGNORED.get()), default=days)
 
 
 def _dataclasses(a: Any, b: Any, days: int) -> int:
@@ -106,12 +109,24 @@ def _piecewise(a: Any, b: Any, days: int) -> int:
     return days
 
 
-def first_difference(a: Any, b: Any) -> int:
+def first_difference(a: Any, b: Any, *, levers: frozenset[str] = frozenset()) -> int:
     """The first day on which two compiled corridors differ (``a.days`` if they never do).
 
-    Raises ``ValueError`` if they do not have the same number of days."""
+    ``levers``: calibration parameters of status ``lever`` — sizes of counterfactual policies
+    that only policy events read (``CalibrationParameter.status``), never a rule — whose own
+    daily series (``calibration.<name>``) are not compared: a lever set in a variant changes the
+    run from the day an event uses it, which the compared arrays show. Raises ``ValueError`` if
+    the corridors do not have the same number of days."""
     if a.days != b.days:
         raise ValueError(f"compiled runs of {a.days} and {b.days} days cannot be compared")
+    token = _IGNORED.set(frozenset(f"calibration.{name}" for name in levers))
+    try:
+        return _first(a, b)
+    finally:
+        _IGNORED.reset(token)
+
+
+def _first(a: Any, b: Any) -> int:
     days = int(a.days)
     first = days
     for f in dataclasses.fields(a):

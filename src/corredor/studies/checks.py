@@ -50,7 +50,8 @@ def check_against_scenario(study: Study, scenario: Any) -> None:
     for i, o in enumerate(study.outputs):
         problem = check_output(o, scenario)
         if problem is not None:
-            raise study_error(study, ("outputs", i), f"output {o.name}: {problem}")
+            where, message = problem
+            raise study_error(study, ("outputs", i, *where), f"output {o.name}: {message}")
 
 
 def _check_levers(study: Study, scenario: Any, v: Variant, where: PathKey) -> None:

@@ -4,7 +4,7 @@ Every measure is generic — it reads kinds (``asylum_office``, ``detention``, `
 the destination country and the scenario's names, never one scenario's — and is computed from
 the recorder of a run between two days: a :class:`Mark` taken before the period's first day
 (cumulative counts so far) and the run's state after its last day (runs end on the period's
-last day). Events are recorded per month, so the period starts on the first day of a month.
+last day).
 
 =================================  ======================================================  ======
 measure                            what                                                    unit
@@ -106,25 +106,27 @@ GROUPED = frozenset(
 )
 
 
-def check_output(spec: OutputSpec, scenario: Any) -> str | None:
-    """What is wrong with an output for this scenario, or None."""
+def check_output(spec: OutputSpec, scenario: Any) -> tuple[tuple[str | int, ...], str] | None:
+    """What is wrong with an output for this scenario — (the path inside the output, the
+    message) — or None."""
     if spec.measure == "observable":
         names = [o.name for o in scenario.observables]
         if spec.observable not in names:
             close = difflib.get_close_matches(str(spec.observable), names, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            return f"{scenario.name} has no observable {spec.observable!r}{hint}"
+            return ("observable",), f"{scenario.name} has no observable {spec.observable!r}{hint}"
     if (spec.nationalities or spec.demographics) and spec.measure not in GROUPED:
-        return f"measure {spec.measure} cannot be restricted to nationalities or demographics"
+        return (), f"measure {spec.measure} cannot be restricted to nationalities or demographics"
     nats = {str(n).lower() for n in scenario.nationalities}
-    for n in spec.nationalities:
+    for j, n in enumerate(spec.nationalities):
         if n.lower() not in nats:
             have = ", ".join(scenario.nationalities)
-            return f"{scenario.name} has no nationality {n!r} (it has {have})"
-    dems = {str(d) for d in scenario.groups.demographics}
-    for d in spec.demographics:
+            return ("nationalities", j), f"{scenario.name} has no nationality {n!r} (it has {have})"
+    dems = [str(d) for d in scenario.groups.demographics]
+    for j, d in enumerate(spec.demographics):
         if d not in dems:
-            return f"{scenario.name} has no demographic {d!r} (it has {', '.join(sorted(dems))})"
+            have = ", ".join(sorted(dems))
+            return ("demographics", j), f"{scenario.name} has no demographic {d!r} (it has {have})"
     return None
 
 
@@ -137,6 +139,7 @@ class OutputColumn:
     label: str
     unit: str
     place: str | None = None
+    label_es: str | None = None
 
 
 def columns(outputs: Sequence[OutputSpec], compiled: Any) -> list[OutputColumn]:
@@ -149,10 +152,16 @@ def columns(outputs: Sequence[OutputSpec], compiled: Any) -> list[OutputColumn]:
             ob = next(x for x in compiled.scenario.observables if x.name == o.observable)
             label, unit = ob.description or str(o.observable), ob.unit
         label = o.label or label
-        out.append(OutputColumn(o.name, o.name, label, unit))
+        es = o.label_es
+        out.append(OutputColumn(o.name, o.name, label, unit, None, es))
         if o.by == "place":
             for city in cities:
-                out.append(OutputColumn(f"{o.name}:{city}", o.name, f"{label}: {city}", unit, city))
+                es_city = f"{es}: {city}" if es else None
+                out.append(
+                    OutputColumn(
+                        f"{o.name}:{city}", o.name, f"{label}: {city}", unit, city, es_city
+                    )
+                )
     return out
 
 
@@ -162,6 +171,8 @@ class Mark:
     """Cumulative counts of a run before a day: what a period's values are measured from."""
 
     day: int
+    events: npt.NDArray[np.int64]  # (K, X, G) every event so far
+    dest_repeat: npt.NDArray[np.int64]  # (G,) repeat apprehensions in the destination so far
     unscreened: npt.NDArray[np.int64]  # (G,) deportations without screening so far
     wait_sum: FloatArray  # (S,) days waited by people served so far
     wait_n: FloatArray  # (S,) people served so far
@@ -174,6 +185,8 @@ def mark(model: Any, day: int) -> Mark:
     phase = model.agents["phase"][: model.agents.n]
     return Mark(
         day=day,
+        events=np.asarray(r.events.sum(axis=0), dtype=np.int64),
+        dest_repeat=np.asarray(r.dest_repeat.sum(axis=0), dtype=np.int64),
         unscreened=np.asarray(r.unscreened_year.sum(axis=0), dtype=np.int64).copy(),
         wait_sum=np.asarray(r.wait_sum.sum(axis=0), dtype=np.float64).copy(),
         wait_n=np.asarray(r.wait_n.sum(axis=0), dtype=np.float64).copy(),
@@ -208,9 +221,8 @@ class _Reader:
         self.model = model
         self.start = start
         self.s, self.e = start.day, end_day
-        m0, m1 = int(r.month[self.s]), int(r.month[self.e])
-        self.ev = r.events[m0 : m1 + 1].sum(axis=0)  # (K, X, G) over the period's months
-        self.dest_repeat = r.dest_repeat[m0 : m1 + 1].sum(axis=0)  # (G,)
+        self.ev = r.events.sum(axis=0) - start.events  # (K, X, G) over the period
+        self.dest_repeat = r.dest_repeat.sum(axis=0) - start.dest_repeat  # (G,)
         kinds = np.array(c.svc_kind)
         in_dest = np.asarray(c.loc_in_dest)[np.asarray(c.svc_loc)]
         self.asylum_transit = (kinds == "asylum_office") & ~in_dest

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 
 __all__ = ["scenario_digest", "study_digest"]
 
+#: the fields of an output that its numbers depend on (labels are texts)
+_NUMERIC_OUTPUT_FIELDS = {"name", "measure", "observable", "nationalities", "demographics", "by"}
+
 
 def _events(events: Any) -> list[str]:
     return [repr(e) for e in events]
@@ -51,7 +54,10 @@ def study_digest(prepared: PreparedStudy) -> str:
         "seeds": list(prepared.seeds),
         "days": prepared.days,
         "start_day": prepared.start_day,
-        "outputs": [o.model_dump(mode="json") for o in prepared.study.outputs],
+        "outputs": [
+            o.model_dump(mode="json", include=_NUMERIC_OUTPUT_FIELDS)
+            for o in prepared.study.outputs
+        ],
         "people_per_agent": prepared.people_per_agent,
         "version": 1,
     }

@@ -48,8 +48,12 @@ __all__ = [
     "PreparedStudy",
     "StudyTask",
     "VariantInputs",
+    "calibration_of",
+    "data_horizon",
+    "parameter_sets",
     "prepare_study",
     "run_tasks",
+    "scenario_of",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -99,6 +103,8 @@ class StudyTask:
     branch_days: tuple[int, ...]
     seconds: float
     agents: int = 0
+    #: CPU seconds of the task's process (what a quiet core would take)
+    cpu_seconds: float = float("nan")
 
 
 @dataclass(frozen=True)
@@ -119,6 +125,8 @@ class PreparedStudy:
     people_per_agent: int = 1
     notes: tuple[str, ...] = ()
     branching: bool = True
+    #: calibration parameters of status ``lever`` (read by policy events only)
+    levers: frozenset[str] = frozenset()
 
     @property
     def tasks(self) -> int:
@@ -153,15 +161,16 @@ def run_task(
     prepared: PreparedStudy, k: int, *, on_day: Callable[[int], None] | None = None
 ) -> StudyTask:
     """Run one task: the baseline as the trunk, each variant from its first different day."""
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     i, seed = prepared.task(k)
     V, days, s_day = len(prepared.variants), prepared.days, prepared.start_day
     compiled = [prepared.compile(v, i) for v in range(V)]
     base = prepared.base
     first = [days if v == base else 0 for v in range(V)]
     if prepared.branching:
+        levers = prepared.levers
         first = [
-            days if v == base else first_difference(compiled[base], c)
+            days if v == base else first_difference(compiled[base], c, levers=levers)
             for v, c in enumerate(compiled)
         ]
     outputs = prepared.study.outputs
@@ -214,11 +223,12 @@ def run_task(
         branch_days=tuple(int(x) for x in first),
         seconds=time.perf_counter() - t0,
         agents=int(model.agents.n),
+        cpu_seconds=time.process_time() - c0,
     )
 
 
 # ------------------------------------------------------------------------------ preparing
-def _calibration(study: Study, scenario: Any) -> tuple[Any, CalibrationInfo]:
+def calibration_of(study: Study, scenario: Any) -> tuple[Any, CalibrationInfo]:
     name = study.calibration
     if name == "none":
         return None, CalibrationInfo(
@@ -259,7 +269,7 @@ def _info(name: str, cal: Any) -> CalibrationInfo:
     )
 
 
-def _sets(study: Study, scenario: Any, cal: Any) -> tuple[list[ParameterSet], list[str]]:
+def parameter_sets(study: Study, scenario: Any, cal: Any) -> tuple[list[ParameterSet], list[str]]:
     spec = study.ensemble
     notes: list[str] = []
     defaults = scenario.calibration_defaults()
@@ -309,6 +319,7 @@ def prepare_study(
             ("bargaining",),
             "a room-for-manoeuvre study runs with corredor.studies.room.run_room",
         )
+    replicas_override = replicas
     changes: dict[str, Any] = {}
     if replicas is not None:
         changes["replicas"] = replicas
@@ -320,13 +331,13 @@ def prepare_study(
         changes["people_per_agent"] = people_per_agent
     if changes:
         study = study.model_copy(update={"ensemble": study.ensemble.model_copy(update=changes)})
-    scenario = _scenario(study, load_corridor_scenario)
+    scenario = scenario_of(study, load_corridor_scenario)
     if study.ensemble.people_per_agent is not None:
         scenario = scenario.model_copy(update={"people_per_agent": study.ensemble.people_per_agent})
     check_against_scenario(study, scenario)
     _check_period(study, scenario)
-    cal, info = _calibration(study, scenario)
-    sets, notes = _sets(study, scenario, cal)
+    cal, info = calibration_of(study, scenario)
+    sets, notes = parameter_sets(study, scenario, cal)
     if not info.installed:
         notes.insert(0, info.note)
     variants = []
@@ -347,13 +358,16 @@ def prepare_study(
     start_day = (study.period.start - scenario.start).days
     probe = compile_corridor(scenario, sets[0].as_dict(), days=days)
     spec = study.ensemble
+    replicas = spec.replicas
+    if spec.runs is not None and replicas_override is None:
+        replicas = max(1, -(-spec.runs // len(sets)))
     return PreparedStudy(
         study=study,
         variants=tuple(variants),
         base=base,
         sets=tuple(s.as_dict() for s in sets),
         set_info=tuple(sets),
-        seeds=tuple(range(spec.seed, spec.seed + spec.replicas)),
+        seeds=tuple(range(spec.seed, spec.seed + replicas)),
         days=days,
         start_day=start_day,
         columns=tuple(columns(study.outputs, probe)),
@@ -361,10 +375,11 @@ def prepare_study(
         people_per_agent=int(scenario.people_per_agent),
         notes=tuple(notes),
         branching=branching,
+        levers=frozenset(n for n, p in scenario.calibration.items() if p.status == "lever"),
     )
 
 
-def _scenario(study: Study, load: Callable[[Any], Any]) -> Any:
+def scenario_of(study: Study, load: Callable[[Any], Any]) -> Any:
     ref = study.scenario
     local = study.folder / ref
     try:
@@ -456,6 +471,7 @@ def task_to_json(t: StudyTask) -> dict[str, Any]:
         "branch_days": list(t.branch_days),
         "seconds": t.seconds,
         "agents": t.agents,
+        "cpu_seconds": t.cpu_seconds,
     }
 
 
@@ -468,6 +484,7 @@ def task_from_json(d: Mapping[str, Any]) -> StudyTask:
         branch_days=tuple(int(x) for x in d["branch_days"]),
         seconds=float(d["seconds"]),
         agents=int(d.get("agents", 0)),
+        cpu_seconds=float(d.get("cpu_seconds", float("nan"))),
     )
 
 

@@ -5,7 +5,7 @@ policies change. Its file names
 
 * ``scenario`` (a built-in name or a path relative to the study file) and ``calibration``
   (``shipped``, ``none`` or a ``calibrated.yaml``), whose name every report prints;
-* ``period``: the days reported, ``start`` (the first day of a month) to ``end``;
+* ``period``: the days reported, ``start`` to ``end``;
 * ``ensemble``: the parameter sets (``point``, ``calibrated`` or ``uncalibrated``, at most
   ``max_sets`` of them) × ``replicas`` seeds from ``seed``; every variant runs with the same sets
   and seeds (common random numbers), so differences are paired run by run;
@@ -30,7 +30,7 @@ import datetime as dt
 import difflib
 import math
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -68,18 +68,13 @@ class Strict(BaseModel):
 
 
 class Period(Strict):
-    """The days reported: ``start`` (the first day of a month) to ``end`` (inclusive)."""
+    """The days reported: ``start`` to ``end`` (inclusive)."""
 
     start: dt.date
     end: dt.date
 
     @model_validator(mode="after")
     def _order(self) -> Period:
-        if self.start.day != 1:
-            raise ValueError(
-                f"start {self.start} must be the first day of a month (outputs are counted "
-                "by month)"
-            )
         if self.end < self.start:
             raise ValueError(f"end {self.end} is before start {self.start}")
         return self
@@ -95,6 +90,8 @@ class EnsembleSpec(Strict):
     sets: Sets = "point"
     max_sets: int | None = Field(default=None, ge=1, le=1000)
     replicas: int = Field(default=4, ge=1, le=1000)
+    #: total runs wanted: when given, replicas = ceil(runs / number of sets)
+    runs: int | None = Field(default=None, ge=1, le=100000)
     seed: int = Field(default=0, ge=0, le=2**63 - 1)
     people_per_agent: int | None = Field(default=None, ge=1, le=1000)
 
@@ -104,6 +101,7 @@ class Variant(Strict):
 
     name: Name
     label: Text
+    label_es: Text | None = None
     description: str = ""
     set: dict[str, float] = Field(default_factory=dict)
     without_events: list[str] = Field(default_factory=list)
@@ -147,6 +145,7 @@ class OutputSpec(Strict):
     name: Name
     measure: Measure
     label: Text | None = None
+    label_es: Text | None = None
     observable: str | None = None
     #: only these nationalities / demographics (the scenario's names)
     nationalities: list[str] = Field(default_factory=list)
@@ -306,15 +305,43 @@ def consistency_problems(study: Study) -> list[Problem]:
 
 
 def _with_hints(problems: list[Problem]) -> list[Problem]:
+    """Point the fixes at the study format (and at a close field name for a misspelt one)."""
     out = []
-    fields = list(Study.model_fields)
     for p in problems:
-        if p.path and len(p.path) == 1 and "not permitted" in p.message:
-            close = difflib.get_close_matches(str(p.path[0]), fields, n=1)
-            if close:
-                p = Problem(p.path, p.message, p.expected, f"did you mean {close[0]!r}?")
-        out.append(p)
+        fix = p.fix
+        if fix and "scenario-format.md" in fix:
+            fix = fix.replace("docs/scenario-format.md", "docs/studies.md")
+        if p.path and "unknown field" in p.message:
+            known = _fields_at(p.path[:-1])
+            close = difflib.get_close_matches(str(p.path[-1]), known, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            fix = f"{hint}remove it or correct its spelling (see docs/studies.md)"
+        out.append(Problem(p.path, p.message, p.expected, fix, p.file, p.line, p.column))
     return out
+
+
+def _fields_at(path: tuple[str | int, ...]) -> list[str]:
+    """The field names allowed at ``path`` of a study file (best effort)."""
+    model: Any = Study
+    for part in path:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            return []
+        inner = field.annotation
+        found = None
+        for candidate in (inner, *getattr(inner, "__args__", ())):
+            for arg in (candidate, *getattr(candidate, "__args__", ())):
+                if isinstance(arg, type) and issubclass(arg, BaseModel):
+                    found = arg
+                    break
+            if found is not None:
+                break
+        if found is None:
+            return []
+        model = found
+    return list(model.model_fields)
 
 
 def study_error(
