@@ -578,15 +578,21 @@ def validate(
         str,
         typer.Argument(
             metavar="FILE",
-            help="A corridor scenario YAML file, a folder with scenario.yaml, or a built-in name.",
+            help="A corridor scenario YAML file, a folder with scenario.yaml, a Flee scenario "
+            "directory, or a built-in name.",
         ),
     ],
 ) -> None:
-    """Check a corridor scenario without running it (exit status 2 if it is invalid)."""
+    """Check a scenario without running it (exit status 2 if it is invalid)."""
     with _errors(ctx):
-        from corredor.scenario.corridor import load_corridor_scenario, summary_line
+        from rich.text import Text
 
-        print(f"OK: {summary_line(load_corridor_scenario(file))}")
+        from corredor.scenario.validate import validate_scenario
+
+        found = validate_scenario(file)  # what every run checks before it starts
+        for warning in found.warnings:
+            _console(stderr=True).print(Text.assemble(("warning:", "yellow"), f" {warning}"))
+        print(f"OK: {found.summary}")
 
 
 @scenario_app.command("list")
@@ -626,7 +632,9 @@ def scenario_show(
                 fix=f"use one of: {', '.join(builtin) or 'none'} (corredor scenario list)",
             )
         scenario = load_corridor_scenario(builtin[name])
-        print(builtin[name].read_text(encoding="utf-8"))
+        from corredor.files.read import read_text
+
+        print(read_text(builtin[name]))
         table = Table(title=f"Scenario {name}", show_header=False, title_justify="left")
         table.add_column(style="bold")
         table.add_column()

@@ -9,6 +9,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
+#: The longest a part of an error message may be (the message, what was expected, the fix, the
+#: file name); longer parts are cut in the middle. Values read from files are quoted shorter
+#: still (``corredor.files.read.excerpt``): an error never floods the terminal.
+MAX_PART = 400
+
+
+def _cap(text: str, limit: int = MAX_PART) -> str:
+    """``text`` with its middle cut out if it is longer than ``limit`` characters, and
+    non-printable characters (newlines, escape sequences, bidirectional overrides) escaped so it
+    stays one honest line."""
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    if len(text) <= limit:
+        return text
+    keep = (limit - 20) // 2
+    return f"{text[:keep]} … [{len(text) - 2 * keep:,} characters] … {text[-keep:]}"
+
 
 class CorredorError(Exception):
     """Base class of every error Corredor raises on purpose."""
@@ -32,13 +49,13 @@ class ScenarioError(CorredorError):
         expected: str | None = None,
         fix: str | None = None,
     ) -> None:
-        self.file = str(file) if file is not None else None
-        self.message = message
+        self.file = _cap(str(file), 300) if file is not None else None
+        self.message = _cap(message)
         self.line = line
-        self.column = column
-        self.field = field
-        self.expected = expected
-        self.fix = fix
+        self.column = _cap(str(column), 80) if isinstance(column, str) else column
+        self.field = _cap(field, 200) if field is not None else None
+        self.expected = _cap(expected) if expected is not None else None
+        self.fix = _cap(fix) if fix is not None else None
         super().__init__(self.__str__())
 
     def location(self) -> str:

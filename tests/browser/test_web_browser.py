@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 import web_helpers
@@ -93,11 +94,18 @@ def test_lever_preview_full_run_charts_map_spanish_compare_csv(page, url: str) -
         f'#results[data-run="{baseline}"] figure.chart g[aria-label="line"] path', state="attached"
     )
 
+    # a busy service: another user's four-month run holds the full lane (one worker), so the
+    # next full run waits in the queue while the preview lane answers. (Unqueued, a two-month
+    # full run may finish before its preview, which the page then rightly never shows.)
+    busy = httpx.post(f"{url}/api/runs", json={"scenario": "mexico-us", "days": 120, "seed": 1})
+    assert busy.status_code == 202, busy.text
+
     # move a lever with the keyboard: a preview first, then the full run's progress
     lever = page.locator('[data-lever="usbp_effort"] input[type=range]')
     lever.focus()
     for _ in range(20):
         page.keyboard.press("ArrowRight")
+    page.wait_for_selector('.status[data-state="queued"]')
     page.wait_for_selector(".status[data-preview]")
     page.wait_for_selector('p.note[data-preview="true"]')  # the reduced scale is stated
     page.wait_for_selector("progress", state="attached")

@@ -35,9 +35,10 @@ def broken(tmp_path: Path) -> Path:
 def test_validate_builtin_by_name_and_path() -> None:
     result = runner.invoke(app, ["validate", "mexico-us"])
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == OK_LINE
+    assert result.stdout.strip().startswith(OK_LINE + "; about ")  # then the expected agents
+    assert result.stdout.strip().endswith(" agents")
     path = str(builtin_corridor_scenarios()["mexico-us"])
-    assert runner.invoke(app, ["validate", path]).stdout.strip() == OK_LINE
+    assert runner.invoke(app, ["validate", path]).stdout.strip() == result.stdout.strip()
 
 
 def test_validate_broken_copy_exits_2_with_file_field_and_fix(broken: Path) -> None:

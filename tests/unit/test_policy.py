@@ -363,7 +363,7 @@ def test_yaml_structural_errors(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError, match=r"used twice \(first on line 2\)") as info:
         load_events(write(tmp_path / "dup.yaml", dup))
     assert info.value.line == 16
-    with pytest.raises(ScenarioError, match="does not exist"):
+    with pytest.raises(ScenarioError, match="not found"):
         load_events(tmp_path / "missing.yaml")
     with pytest.raises(ScenarioError, match=r"expected a \.yaml, \.yml or \.csv file"):
         load_events(write(tmp_path / "events.json", "[]"))

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
 from corredor.errors import ScenarioError
+from corredor.files.read import read_text
 
 
 @dataclass(frozen=True)
@@ -36,12 +38,8 @@ def data_dir() -> Path:
 @cache
 def read_table(name: str) -> tuple[dict[str, str], ...]:
     """The rows of ``data/bargaining/<name>`` as dicts of strings (cached)."""
-    path = data_dir() / name
-    try:
-        with path.open(encoding="utf-8", newline="") as fh:
-            return tuple(dict(row) for row in csv.DictReader(fh))
-    except FileNotFoundError:
-        raise ScenarioError(path, "bargaining data table missing") from None
+    text = read_text(data_dir() / name, root=data_dir(), what="data table")
+    return tuple(dict(row) for row in csv.DictReader(io.StringIO(text, newline="")))
 
 
 def _row(name: str, **match: str) -> dict[str, str]:

@@ -54,7 +54,6 @@ without the column fits every series).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import math
 from collections.abc import Mapping
@@ -67,6 +66,7 @@ import pandas as pd
 from corredor.errors import CorredorError
 from corredor.results.corridor import CorridorResult
 from corredor.scenario.corridor.horizon import DATA_HORIZON, DataHorizonError
+from corredor.scenario.corridor.observed import observed_rows  # the one reader
 from corredor.validation.metrics import SPIN_UP_DAYS, half_width
 
 if TYPE_CHECKING:
@@ -282,10 +282,11 @@ class Targets:
     observables without the data files (a worker of a remote cluster returns only its daily
     observables, the loss is computed where the files are).
 
-    Rows are selected exactly as :meth:`CorridorResult.observed_vs_simulated
-    <corredor.results.corridor.CorridorResult.observed_vs_simulated>` selects them (every
-    ``filter`` column equal), except that an empty value is kept as missing (NaN) instead of
-    being dropped, so that the missing-value rule can count it.
+    Rows come from :func:`corredor.scenario.corridor.observed.observed_rows`, the one reader of
+    observed data that :meth:`CorridorResult.observed_vs_simulated
+    <corredor.results.corridor.CorridorResult.observed_vs_simulated>` and validation use too
+    (a malformed or empty value is a validation error, never a silently dropped row; a
+    missing value in a table built by hand is NaN, which the missing-value rule counts).
     """
 
     start: dt.date
@@ -300,34 +301,9 @@ class Targets:
     @classmethod
     def from_scenario(cls, scenario: CorridorScenario) -> Targets:
         rows: list[tuple[int, str, str, dt.date, dt.date, float, str]] = []
-        cache: dict[str, list[dict[str, str]]] = {}
         for i, ob in enumerate(scenario.observables):
-            data = ob.data
-            if data is None:
-                continue
-            path = scenario.base_dir / data.file
-            if str(path) not in cache:
-                try:
-                    with open(path, newline="", encoding="utf-8") as fh:
-                        cache[str(path)] = list(csv.DictReader(fh))
-                except OSError as exc:
-                    raise LossError(
-                        f"{path}: observed data of {ob.name!r} cannot be read ({exc.strerror})"
-                    ) from None
-            for row in cache[str(path)]:
-                if any(row.get(k, "") != v for k, v in data.filter.items()):
-                    continue
-                try:
-                    a = dt.date.fromisoformat(row[data.period_start_column])
-                    b = dt.date.fromisoformat(row[data.period_end_column])
-                except (ValueError, KeyError):
-                    continue
-                text = (row.get(data.value_column) or "").strip()
-                try:
-                    value = float(text) if text else float("nan")
-                except ValueError:
-                    continue
-                rows.append((i, ob.name, ob.unit, a, b, value, row.get("value_type", "") or ""))
+            for r in observed_rows(scenario, i):
+                rows.append((i, ob.name, ob.unit, r.start, r.end, r.value, r.value_type))
         unfitted = frozenset(ob.name for ob in scenario.observables if not ob.fit)
         return cls(
             start=scenario.start,

@@ -24,6 +24,8 @@ from optuna.storages.journal import JournalFileBackend
 
 from corredor.calibration.parameters import CalibrationError, FitParameter, clip
 from corredor.calibration.plausible import TrialRecord
+from corredor.errors import ScenarioError
+from corredor.files.read import read_text
 
 if TYPE_CHECKING:
     from corredor.scenario.corridor import CorridorScenario
@@ -86,8 +88,8 @@ def open_study(out: Path, settings: Mapping[str, Any], resume: bool) -> optuna.S
         )
     if resume and journal.exists():
         try:
-            old = json.loads(meta.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            old = json.loads(read_text(meta))
+        except (ScenarioError, ValueError):
             raise CalibrationError(
                 f"{meta} is missing or unreadable: cannot check that the study in {out} has the "
                 "same settings; remove the folder to start again"

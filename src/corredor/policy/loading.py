@@ -12,17 +12,15 @@ Every problem is a :class:`~corredor.errors.ScenarioError`.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from corredor.errors import ScenarioError
+from corredor.files.read import excerpt, load_yaml, read_csv
 from corredor.policy._dates import DayLike
 from corredor.policy.events import ParameterChange, PolicyEvent
 from corredor.policy.timeline import (
@@ -98,12 +96,15 @@ class _Loaded:
 
 
 # ---------------------------------------------------------------------- public API
-def load_events(path: str | Path, *, changes: str | Path | None = None) -> list[PolicyEvent]:
+def load_events(
+    path: str | Path, *, changes: str | Path | None = None, root: str | Path | None = None
+) -> list[PolicyEvent]:
     """The policy events of a ``.yaml``/``.yml`` or ``.csv`` file, in file order.
 
-    ``changes`` is the long CSV of parameter changes that goes with an events CSV.
+    ``changes`` is the long CSV of parameter changes that goes with an events CSV. ``root``: the
+    folder the files must stay inside (a scenario's own events); ``None``: paths the user chose.
     """
-    return _load(Path(path), None if changes is None else Path(changes)).events
+    return _load(Path(path), None if changes is None else Path(changes), root).events
 
 
 def load_timeline(
@@ -112,9 +113,10 @@ def load_timeline(
     *,
     changes: str | Path | None = None,
     day0: DayLike | None = None,
+    root: str | Path | None = None,
 ) -> PolicyTimeline:
     """:func:`load_events` then :class:`PolicyTimeline`, with errors pointing into the files."""
-    loaded = _load(Path(path), None if changes is None else Path(changes))
+    loaded = _load(Path(path), None if changes is None else Path(changes), root)
     bad = first_unknown_parameter(loaded.events, base_parameters)
     if bad is not None:
         i, j = bad
@@ -131,6 +133,21 @@ def load_timeline(
     return PolicyTimeline(loaded.events, base_parameters, day0=day0, file=str(path))
 
 
+def change_line(
+    path: str | Path, event_id: str, index: int, *, root: str | Path | None = None
+) -> int | None:
+    """The line of change ``index`` of the event ``event_id`` in an events file (YAML: the line
+    of its ``parameter``), for messages about a change found wrong later; ``None`` if unknown."""
+    try:
+        loaded = _load(Path(path), None, root)
+    except ScenarioError:
+        return None
+    for event, wheres in zip(loaded.events, loaded.change_where, strict=True):
+        if event.id == event_id and 0 <= index < len(wheres):
+            return wheres[index].line
+    return None
+
+
 def parse_events(
     data: object, *, file: str | Path | None = None, field: str | None = None
 ) -> list[PolicyEvent]:
@@ -145,7 +162,7 @@ def parse_events(
 
 
 # ---------------------------------------------------------------------- dispatch
-def _load(path: Path, changes: Path | None) -> _Loaded:
+def _load(path: Path, changes: Path | None, root: str | Path | None = None) -> _Loaded:
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml"):
         if changes is not None:
@@ -154,69 +171,34 @@ def _load(path: Path, changes: Path | None) -> _Loaded:
                 "a separate changes table goes only with an events CSV",
                 fix="write the changes inline under each event's `changes:` in the YAML file",
             )
-        return _load_yaml(path)
+        return _load_yaml(path, root)
     if suffix == ".csv":
-        return _load_csv(path, changes)
+        return _load_csv(path, changes, root)
     raise ScenarioError(
         str(path),
-        f"is not a policy-event file (its suffix is {path.suffix or 'missing'!r})",
+        f"is not a policy-event file (its suffix is {excerpt(path.suffix or 'missing')})",
         expected="a .yaml, .yml or .csv file",
     )
 
 
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ScenarioError(str(path), "does not exist", fix="check the path") from None
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(
-            str(path), f"is not valid UTF-8 text (byte {exc.start})", fix="save it as UTF-8"
-        ) from None
-    except OSError as exc:
-        raise ScenarioError(str(path), f"cannot be read: {exc.strerror}") from None
-
-
 # ---------------------------------------------------------------------- YAML
-def _load_yaml(path: Path) -> _Loaded:
+def _load_yaml(path: Path, root: str | Path | None) -> _Loaded:
     name = str(path)
-    text = _read_text(path)
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = None if mark is None else mark.line + 1
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError(name, f"is not valid YAML: {problem}", line=line) from None
-    if node is None:
+    data, line_map = load_yaml(path, root=root, display=name, what="policy events file")
+    if data is None:
         raise ScenarioError(name, "is empty", expected="a list of policy events")
-    lines = _line_map(node, ())
+    lines: Mapping[Loc, int] = line_map.lines
     prefix: Loc = ()
     if isinstance(data, dict):
         if set(data) != {"events"}:
             raise ScenarioError(
                 name,
-                f"has the top-level keys {sorted(map(str, data))}",
+                f"has the top-level keys {excerpt(sorted(map(str, data)))}",
                 line=1,
                 expected="a list of policy events, or a mapping with the single key `events`",
             )
         data, prefix = data["events"], ("events",)
     return _from_data(data, name, prefix, lines)
-
-
-def _line_map(node: yaml.Node, path: Loc) -> dict[Loc, int]:
-    """The 1-based line of every mapping key and sequence item, by its path."""
-    lines = {path: node.start_mark.line + 1}
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            sub = (*path, str(key.value))
-            lines.update(_line_map(value, sub))
-            lines[sub] = key.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            lines.update(_line_map(item, (*path, i)))
-    return lines
 
 
 def _from_data(data: object, file: str | None, prefix: Loc, lines: Mapping[Loc, int]) -> _Loaded:
@@ -284,33 +266,29 @@ class _Row:
     cells: dict[str, str]  # non-empty, stripped cells by column
 
 
-def _read_csv(path: Path, required: tuple[str, ...], optional: tuple[str, ...]) -> list[_Row]:
+def _read_csv(
+    path: Path, required: tuple[str, ...], optional: tuple[str, ...], root: str | Path | None
+) -> list[_Row]:
     name = str(path)
-    text = _read_text(path)
-    reader = csv.reader(io.StringIO(text, newline=""))
     header: list[str] | None = None
     rows: list[_Row] = []
-    prev = 0
-    try:
-        for fields in reader:
-            line, prev = prev + 1, reader.line_num
-            cells = [f.strip() for f in fields]
-            if not any(cells) or cells[0].startswith("#"):
-                continue
-            if header is None:
-                header = _check_header(cells, name, line, required, optional)
-                continue
-            if len(cells) > len(header):
-                raise ScenarioError(
-                    name,
-                    f"has {len(cells)} fields but the header has {len(header)}",
-                    line=line,
-                    fix="quote cells that contain commas",
-                )
-            row = {col: cell for col, cell in zip(header, cells, strict=False) if cell != ""}
-            rows.append(_Row(line, row))
-    except csv.Error as exc:
-        raise ScenarioError(name, f"is not a valid CSV file: {exc}", line=prev + 1) from None
+    for record in read_csv(path, root=root, display=name):
+        line = record.line
+        cells = [f.strip() for f in record.fields]
+        if not any(cells) or cells[0].startswith("#"):
+            continue
+        if header is None:
+            header = _check_header(cells, name, line, required, optional)
+            continue
+        if len(cells) > len(header):
+            raise ScenarioError(
+                name,
+                f"has {len(cells)} fields but the header has {len(header)}",
+                line=line,
+                fix="quote cells that contain commas",
+            )
+        row = {col: cell for col, cell in zip(header, cells, strict=False) if cell != ""}
+        rows.append(_Row(line, row))
     if header is None:
         raise ScenarioError(name, "is empty", expected=f"a header row: {', '.join(required)}")
     return rows
@@ -330,14 +308,14 @@ def _check_header(
                 )
             raise ScenarioError(
                 name,
-                f"has the unknown column {col!r}",
+                f"has the unknown column {excerpt(col)}",
                 line=line,
                 column=col,
                 expected=f"columns among {', '.join(allowed)}",
                 fix=fix,
             )
         if header.count(col) > 1:
-            raise ScenarioError(name, f"has the column {col!r} twice", line=line, column=col)
+            raise ScenarioError(name, f"has the column {excerpt(col)} twice", line=line, column=col)
     missing = [c for c in required if c not in header]
     if missing:
         raise ScenarioError(
@@ -350,12 +328,12 @@ def _check_header(
     return header
 
 
-def _load_csv(path: Path, changes_path: Path | None) -> _Loaded:
+def _load_csv(path: Path, changes_path: Path | None, root: str | Path | None) -> _Loaded:
     name = str(path)
     by_event: dict[str, list[tuple[_Where, ParameterChange]]] = {}
     if changes_path is not None:
         cname = str(changes_path)
-        for row in _read_csv(changes_path, CHANGE_REQUIRED, CHANGE_OPTIONAL):
+        for row in _read_csv(changes_path, CHANGE_REQUIRED, CHANGE_OPTIONAL, root):
             cells = dict(row.cells)
             event_id = cells.pop("event_id", "")
             at = _Where(cname, row.line, column="parameter")
@@ -371,7 +349,7 @@ def _load_csv(path: Path, changes_path: Path | None) -> _Loaded:
             by_event.setdefault(event_id, []).append((at, change))
     out = _Loaded([], [])
     seen: dict[str, int | None] = {}
-    for row in _read_csv(path, EVENT_REQUIRED, EVENT_OPTIONAL):
+    for row in _read_csv(path, EVENT_REQUIRED, EVENT_OPTIONAL, root):
         ident = row.cells.get("id")
         own = by_event.get(ident, []) if ident is not None else []
         data: dict[str, object] = dict(row.cells)
@@ -388,7 +366,7 @@ def _load_csv(path: Path, changes_path: Path | None) -> _Loaded:
         if event_id not in seen:
             known = ", ".join(sorted(seen)) or "none"
             raise _Where(own[0][0].file, own[0][0].line, column="event_id").error(
-                f"refers to the policy event {event_id!r}, which {name} does not define",
+                f"refers to the policy event {excerpt(event_id)}, which {name} does not define",
                 expected=f"one of the event ids: {known}",
                 fix="fix the event id, or add the event to the events table",
             )
@@ -401,7 +379,7 @@ def _check_duplicate(event: PolicyEvent, seen: Mapping[str, int | None], at: _Wh
         first_line = seen[event.id]
         where_first = f" (first on line {first_line})" if first_line is not None else ""
         raise at.error(
-            f"the policy event id {event.id!r} is used twice{where_first}",
+            f"the policy event id {excerpt(event.id)} is used twice{where_first}",
             fix="give every policy event its own id",
         )
 
@@ -426,18 +404,18 @@ def _validation_error(
         message = f"{field} is missing"
     elif kind == "extra_forbidden":
         fields = ", ".join((ParameterChange if in_change else PolicyEvent).model_fields)
-        message = f"{field!r} is not a field of {owner}"
+        message = f"{excerpt(field)} is not a field of {owner}"
         expected = f"fields among {fields}"
     elif kind == "literal_error":
-        message = f"{field} is {err.get('input')!r}"
+        message = f"{field} is {excerpt(err.get('input'))}"
         expected = str(ctx.get("expected", ""))
     elif kind == "value_error":
         text = str(ctx.get("error", err["msg"]))
         message = text if text.startswith(f"{field} ") else f"{field}: {text}"
     else:
-        message = f"{field} is not valid: {err['msg']} (found {err.get('input')!r})"
+        message = f"{field} is not valid: {err['msg']} (found {excerpt(err.get('input'))})"
     if ident:
-        message = f"policy event {ident!r}: {message}"
+        message = f"policy event {excerpt(ident)}: {message}"
     more = len(exc.errors()) - 1
     if more:
         message += f" ({more} more problem{'s' if more > 1 else ''} in this record)"

@@ -177,13 +177,14 @@ class PolicyTimeline:
 
 def _apply_array(old: FloatArray, change: ParameterChange, weight: FloatArray) -> FloatArray:
     """The array twin of :func:`corredor.policy.events.apply_change` (bit-for-bit equal)."""
-    if change.op == "set":
-        new = np.full_like(old, change.number)
-    elif change.op == "multiply":
-        new = old * change.number
-    else:
-        new = old + change.number
+    # an overflow to infinity is the value validation then refuses (by the event's name)
     with np.errstate(invalid="ignore", over="ignore"):
+        if change.op == "set":
+            new = np.full_like(old, change.number)
+        elif change.op == "multiply":
+            new = old * change.number
+        else:
+            new = old + change.number
         mixed = old + weight * (new - old)
     out: FloatArray = np.where(weight == 1.0, new, np.where(weight == 0.0, old, mixed))
     return out

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from corredor.bargaining.sweep import plot_coupled
+from corredor.files.read import read_text
 from corredor.report.corridor import write_corridor_report
 
 if TYPE_CHECKING:
@@ -88,7 +89,7 @@ def write_coupled_report(
 
     path = write_corridor_report(result.corridor, path)
     frames = frames if frames is not None else {result.mode: result.to_frame()}
-    text = path.read_text(encoding="utf-8")
+    text = read_text(path)  # the report just written, read back to add the section
     section = coupled_section_html(frames)
     end = text.rfind("</body>")
     text = text[:end] + section + "\n" + text[end:] if end >= 0 else text + section

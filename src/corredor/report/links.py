@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
+from corredor.errors import ScenarioError
+from corredor.files.read import read_csv
 from corredor.results import RunResult
 
 #: Flee 3.1's threshold for "in conflict" (``> 0.000001``).
@@ -21,28 +22,26 @@ def read_links(result: RunResult) -> list[tuple[int, int]]:
     index = {name: i for i, name in enumerate(result.location_names)}
     links: list[tuple[int, int]] = []
     seen: set[tuple[int, int]] = set()
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            for row in csv.reader(fh):
-                if len(row) < 2 or not row[0].strip() or row[0].lstrip().startswith("#"):
-                    continue
-                a, b = index.get(row[0].strip()), index.get(row[1].strip())
-                if a is None or b is None or a == b:
-                    continue
-                key = (min(a, b), max(a, b))
-                if key not in seen:
-                    seen.add(key)
-                    links.append((a, b))
-    except (OSError, UnicodeDecodeError, csv.Error):
-        return []
+    for row in _read_rows(path):
+        if len(row) < 2 or not row[0].strip() or row[0].lstrip().startswith("#"):
+            continue
+        a, b = index.get(row[0].strip()), index.get(row[1].strip())
+        if a is None or b is None or a == b:
+            continue
+        key = (min(a, b), max(a, b))
+        if key not in seen:
+            seen.add(key)
+            links.append((a, b))
     return links
 
 
 def _read_rows(path: Path) -> list[list[str]]:
+    """The rows of a file of the run's scenario, read by the one reader (inside the scenario
+    folder). The map is drawn from the stored run; a scenario folder moved or changed since the
+    run only loses the map's decoration, never results: then no rows."""
     try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            return list(csv.reader(fh))
-    except (OSError, UnicodeDecodeError, csv.Error):
+        return [r.fields for r in read_csv(path, root=path.parent.parent)]
+    except ScenarioError:
         return []
 
 

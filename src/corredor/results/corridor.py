@@ -14,7 +14,6 @@ returns a :class:`CorridorResult` with
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import os
 import shutil
@@ -29,7 +28,7 @@ from corredor.engine.services import Verb
 from corredor.policy.events import PolicyEvent
 from corredor.rules.corridor.compiled import BORDER_CITY, Compiled
 from corredor.rules.corridor.state import EV_APPREHEND, EV_EVADE, EV_JOIN, EVENT_KINDS
-from corredor.scenario.corridor import CorridorScenario
+from corredor.scenario.corridor.observed import observed_rows
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -118,7 +117,9 @@ class CorridorResult:
         for i, ob in enumerate(sc.observables):
             if ob.data is None:
                 continue
-            for period_start, period_end, value, vtype in _observed_rows(sc, ob.data):
+            for row in observed_rows(sc, i):  # the one reader of observed data
+                period_start, period_end, value = row.start, row.end, row.value
+                vtype = row.value_type
                 a = (period_start - self.start).days
                 b = (period_end - self.start).days + 1
                 if a < 0 or b > self.days:
@@ -354,22 +355,3 @@ class CorridorResult:
             shutil.rmtree(folder)
         os.replace(tmp, folder)
         return folder
-
-
-def _observed_rows(
-    scenario: CorridorScenario, data: Any
-) -> list[tuple[dt.date, dt.date, float, str]]:
-    path = scenario.base_dir / data.file
-    out = []
-    with open(path, newline="", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            if any(row.get(k, "") != v for k, v in data.filter.items()):
-                continue
-            try:
-                value = float(row[data.value_column])
-                a = dt.date.fromisoformat(row[data.period_start_column])
-                b = dt.date.fromisoformat(row[data.period_end_column])
-            except (ValueError, KeyError):
-                continue
-            out.append((a, b, value, row.get("value_type", "")))
-    return out

@@ -17,6 +17,7 @@ means must be within ``ard_margin`` (absolute) and each camp's mean within ``cam
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
+from corredor.files.read import read_text
 from corredor.results import RunResult
 from corredor.results.ard import ard_per_day, ard_rescaled_per_day
 
@@ -84,8 +86,11 @@ class Agreement:
 
 
 def read_flee_reference(fixture_dir: Path) -> tuple[dict[str, object], list[pd.DataFrame]]:
-    summary = json.loads((fixture_dir / "summary.json").read_text())
-    runs = [pd.read_csv(fixture_dir / f"seed_{s}.csv") for s in summary["seeds"]]
+    summary = json.loads(read_text(fixture_dir / "summary.json"))
+    runs = [
+        pd.read_csv(io.StringIO(read_text(fixture_dir / f"seed_{s}.csv", root=fixture_dir)))
+        for s in summary["seeds"]
+    ]
     return summary, runs
 
 

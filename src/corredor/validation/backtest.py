@@ -25,6 +25,7 @@ missing-value rule. Until the corridor model exists only the baselines of
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from corredor.errors import CorredorError
+from corredor.files.read import excerpt, read_text
 from corredor.scenario.corridor import CorridorScenario, Observable, load_corridor_scenario
 from corredor.scenario.corridor.analysis import BacktestSettings
 from corredor.scenario.corridor.horizon import DATA_HORIZON, DataHorizonError
@@ -145,7 +147,8 @@ def load_observed(
         raise ValueError(f"observable {observable!r} is not monthly ({ob.frequency})")
     data = ob.data
     path = sc.base_dir / data.file
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    raw = read_text(path, root=sc.base_dir, what="observed data file")
+    table = pd.read_csv(io.StringIO(raw), dtype=str, keep_default_na=False)
     for column in (data.period_start_column, data.period_end_column, data.value_column):
         if column not in table.columns:
             raise ValueError(f"{path}: no column {column!r}")
@@ -473,15 +476,18 @@ def read_table(path: str | Path) -> pd.DataFrame:
     """A back-test table saved by :func:`write_table` (``corredor validate-model --out DIR``
     writes ``DIR/backtest.csv``); raises :class:`CorredorError` if it is not one."""
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise CorredorError(
             f"{path}: no such file; write it with `corredor validate-model SCENARIO "
             "--backtest STUDY --out DIR` (DIR/backtest.csv)"
         )
+    text = read_text(path, what="back-test table")  # the one reader: regular file, capped, UTF-8
     try:
-        table = pd.read_csv(path, dtype={c: str for c in ("series", "model", "spec", "notes")})
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise CorredorError(f"{path}: not a back-test table ({exc})") from None
+        table = pd.read_csv(
+            io.StringIO(text), dtype={c: str for c in ("series", "model", "spec", "notes")}
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        raise CorredorError(f"{path}: not a back-test table ({excerpt(str(exc), 200)})") from None
     missing = [c for c in COLUMNS if c not in table.columns]
     if missing:
         raise CorredorError(

@@ -15,6 +15,7 @@ without one, computed from its ``seed_<s>.csv`` out.csv files exactly as Flee's 
 
 from __future__ import annotations
 
+import io
 import json
 import math
 from collections.abc import Sequence
@@ -25,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from corredor.files.read import read_text
 from corredor.results.ard import ard_per_day, ard_rescaled_per_day
 from corredor.rules.flee.model import run_flee
 
@@ -94,7 +96,7 @@ def flee_reference(fixture_dir: Path) -> FleeScore:
     scenario, hasten = _fixture_name(fixture_dir)
     summary_path = fixture_dir / "summary.json"
     if summary_path.is_file():
-        summary = json.loads(summary_path.read_text())
+        summary = json.loads(read_text(summary_path))
         if int(summary["hasten"]) != hasten:
             raise ValueError(f"{summary_path}: hasten {summary['hasten']}, folder says {hasten}")
         seeds = tuple(int(s) for s in summary["seeds"])
@@ -113,7 +115,7 @@ def flee_reference(fixture_dir: Path) -> FleeScore:
         raise FileNotFoundError(f"{fixture_dir}: no summary.json and no seed_<s>.csv")
     ard, rescaled = [], []
     for path in files:
-        out = pd.read_csv(path)
+        out = pd.read_csv(io.StringIO(read_text(path)))
         camps = [c.removesuffix(" sim") for c in out.columns if c.endswith(" sim")]
         sim = out[[f"{c} sim" for c in camps]].to_numpy(dtype=np.float64)
         obs = out[[f"{c} data" for c in camps]].to_numpy(dtype=np.float64)

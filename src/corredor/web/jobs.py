@@ -85,9 +85,10 @@ class Job:
 
 
 # ------------------------------------------------------------------------------ worker side
-def _init_worker(progress: Any) -> None:
+def _init_worker(progress: Any, threads: int) -> None:
     global _PROGRESS  # noqa: PLW0603 - one queue per worker process, set once at its start
     _PROGRESS = progress
+    usecases.set_threads(threads)
     with contextlib.suppress(Exception):  # Linux: die with the service
         import ctypes
 
@@ -140,6 +141,11 @@ class JobManager:
     ) -> None:
         self.store = store
         self.workers = {"full": max(workers, 1), "preview": max(preview_workers, 1)}
+        # numba threads per worker: the service's cores shared by every worker of both lanes
+        # (more threads than cores make each parallel kernel wait for the scheduler: a preview
+        # then ran no faster than the full run beside it)
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        self.threads = max(1, (cores or 1) // sum(self.workers.values()))
         self.queue_limit = max(queue_limit, 0)
         self.warm = warm
         self.runner = runner
@@ -169,7 +175,7 @@ class JobManager:
             max_workers=self.workers[lane],
             mp_context=self._ctx,
             initializer=_init_worker,
-            initargs=(self._progress,),
+            initargs=(self._progress, self.threads),
         )
         if self.warm:
             for _ in range(self.workers[lane]):

@@ -340,8 +340,10 @@ def _code_version() -> str:
     return f"{v}+g{rev}" if rev else v
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _sha256(path: Path, root: Path | None = None) -> str:
+    from corredor.files.read import read_bytes  # the one reader of input files
+
+    return hashlib.sha256(read_bytes(path, root=root)).hexdigest()
 
 
 def execute(
@@ -410,9 +412,9 @@ def execute(
         "kind": kind,
         "created": created.isoformat() + "Z",
         "scenario": req.scenario,
-        "scenario_hash": _sha256(sc.path) if sc.path else None,
+        "scenario_hash": _sha256(sc.path, sc.base_dir) if sc.path else None,
         "calibration_file": cal_file.name if cal_file.is_file() and not req.levers else None,
-        "calibration_hash": _sha256(cal_file) if cal_file.is_file() else None,
+        "calibration_hash": _sha256(cal_file, sc.base_dir) if cal_file.is_file() else None,
         "levers": dict(req.levers),
         "events_removed": list(req.without_events),
         "events_added": list(req.with_events),
@@ -482,6 +484,13 @@ def bargain_sweep(store: Path, run_id: str) -> list[dict[str, Any]]:
         raise BadRequestError(f"{run_id} is not a bargaining sweep")
     frame = pd.read_parquet(path / SWEEP_FILE)
     return [{str(k): v for k, v in r.items()} for r in frame.to_dict(orient="records")]
+
+
+def set_threads(threads: int) -> None:
+    """Numba threads of this worker process (clamped to numba's pool)."""
+    from corredor.ensemble.backends import set_numba_threads
+
+    set_numba_threads(threads)
 
 
 def warm_up() -> None:
@@ -602,15 +611,17 @@ def data_sources(name: str, files: Iterable[str]) -> dict[str, list[str]]:
 
 @functools.lru_cache(maxsize=16)
 def _data_sources(name: str, files: tuple[str, ...]) -> dict[str, list[str]]:
-    import csv
+    from corredor.scenario.corridor.tables import read_csv_records  # the one reader
 
     sc = _scenario(name)
     out: dict[str, list[str]] = {}
     for f in files:
-        path = (sc.base_dir / f).resolve()
-        if sc.base_dir.resolve() not in path.parents or not path.is_file():
+        # inside the scenario folder, a regular file, capped, UTF-8 with or without a BOM
+        header, records = read_csv_records(sc.base_dir / f, f, root=sc.base_dir)
+        if "source" not in header:
+            out[f] = []
             continue
-        with open(path, newline="", encoding="utf-8") as fh:
-            seen = dict.fromkeys(r.get("source", "") for r in csv.DictReader(fh))
+        col = header.index("source")
+        seen = dict.fromkeys(fields[col].strip() for _, fields in records if col < len(fields))
         out[f] = [s for s in seen if s]
     return out

@@ -27,8 +27,9 @@ import numpy.typing as npt
 from corredor.engine.services import N_VERBS, ServiceTable, ServiceTime, Verb
 from corredor.errors import ScenarioError
 from corredor.policy import PolicyTimeline
-from corredor.scenario.corridor import CorridorScenario, Param, parameter_index, parameter_values
+from corredor.scenario.corridor import CorridorScenario, Param, parameter_index
 from corredor.scenario.corridor.base import DEFAULT_SELECTOR, best_selector
+from corredor.scenario.corridor.runcheck import check_run
 from corredor.scenario.corridor.services import TO_ORIGIN
 
 FloatArray = npt.NDArray[np.float64]
@@ -136,6 +137,8 @@ class Compiled:
     decision: dict[str, FloatArray] = field(default_factory=dict)
     # every parameter per day (dotted name -> (T,)), for reports and tests
     timeline: PolicyTimeline | None = None
+    #: what validation says the run does that a user should know (one line each)
+    warnings: tuple[str, ...] = ()
 
     @property
     def n_groups(self) -> int:
@@ -170,30 +173,11 @@ def compile_corridor(
 ) -> Compiled:
     """Arrays for the engine (module docstring). ``calibration`` overrides parameter defaults;
     ``days`` shortens the run; ``extra_events`` are added to the scenario's policy events."""
-    # calibrated.yaml, if any
-    from corredor.scenario.corridor.calibrated import calibrated_parameters
-
-    cal = {
-        **scenario.calibration_defaults(),
-        **calibrated_parameters(scenario),
-        **dict(calibration or {}),
-    }
-    unknown = sorted(set(calibration or {}) - set(scenario.calibration))
-    if unknown:
-        raise ScenarioError(
-            scenario.path,
-            f"unknown calibration parameter(s): {', '.join(unknown)}",
-            field="calibration",
-            fix="use names declared under calibration: " + ", ".join(sorted(scenario.calibration)),
-        )
-    T = scenario.days if days is None else int(days)
-    if T < 1:
-        raise ValueError("days must be >= 1")
+    # the one validation of `corredor validate` and of every run: calibration values, every
+    # parameter on every day of the policy timeline, sizes (raises ScenarioError)
+    check = check_run(scenario, calibration, days=days, extra_events=extra_events)
+    cal, timeline, T = check.calibration, check.timeline, check.days
     start = scenario.start
-    base = parameter_values(scenario, cal)
-    timeline = PolicyTimeline(
-        (*scenario.events, *extra_events), base, day0=start, file=scenario.path
-    )
     daily = timeline.daily(start, start + dt.timedelta(days=T))
     index = parameter_index(scenario)
     touched = {c.parameter for e in timeline.events for c in e.changes}
@@ -537,6 +521,7 @@ def compile_corridor(
         protected_status=protected,
         decision=decision,
         timeline=timeline,
+        warnings=check.warnings,
     )
 
 

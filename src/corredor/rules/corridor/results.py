@@ -102,6 +102,7 @@ def run_corridor(
         seconds=time.perf_counter() - t0,
         adopted_events=tuple(adopted),
         agent_days=agent_days,
+        warnings=list(c.warnings),
     )
 
 

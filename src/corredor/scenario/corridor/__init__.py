@@ -16,7 +16,11 @@ from corredor.scenario.corridor.builtin import builtin_corridor_scenarios, resol
 from corredor.scenario.corridor.calibration import CalibrationParameter
 from corredor.scenario.corridor.geography import LOCATION_KINDS, MODES, Link, Location
 from corredor.scenario.corridor.index import iter_params, parameter_index, parameter_values
-from corredor.scenario.corridor.loader import load_corridor_scenario, load_scenario_events
+from corredor.scenario.corridor.loader import (
+    load_corridor_scenario,
+    load_scenario_events,
+    validate_corridor_scenario,
+)
 from corredor.scenario.corridor.model import CorridorScenario, Table
 from corredor.scenario.corridor.observables import Definition, Observable, ObservedData
 from corredor.scenario.corridor.params import Param
@@ -64,5 +68,6 @@ __all__ = [
     "summary_line",
     "summary_rows",
     "table_text",
+    "validate_corridor_scenario",
     "write_corridor_scenario",
 ]

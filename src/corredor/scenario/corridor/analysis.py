@@ -44,10 +44,10 @@ import math
 from pathlib import Path
 from typing import Annotated
 
-import yaml
 from pydantic import Field, ValidationError, model_validator
 
 from corredor.errors import ScenarioError
+from corredor.files.read import LineMap, cache_key, escape, load_yaml
 from corredor.scenario.corridor.base import Name, Strict, Text
 from corredor.scenario.corridor.horizon import DATA_HORIZON
 
@@ -164,33 +164,42 @@ class AnalysisSettings(Strict):
     note: str = ""
 
 
-_CACHE: dict[tuple[str, float], AnalysisSettings] = {}
+_CACHE: dict[tuple[str, int, int], tuple[AnalysisSettings, LineMap]] = {}
 
 
-def read_analysis(path: str | Path) -> AnalysisSettings:
+def read_analysis(path: str | Path, *, root: str | Path | None = None) -> AnalysisSettings:
     """The analysis settings of a YAML file; a :class:`ScenarioError` naming the file and the
-    field otherwise."""
+    field otherwise. Read by the one reader (:func:`corredor.files.read.load_yaml`): ``root`` is
+    the scenario folder the file must stay inside (``None``: a path the user gave)."""
+    return read_analysis_lines(path, root=root)[0]
+
+
+def read_analysis_lines(
+    path: str | Path, *, root: str | Path | None = None
+) -> tuple[AnalysisSettings, LineMap]:
+    """:func:`read_analysis` and the line of every value of the file (for later checks)."""
     path = Path(path)
-    try:
-        stamp = path.stat().st_mtime
-        key = (str(path.resolve()), stamp)
-        if key in _CACHE:
-            return _CACHE[key]
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ScenarioError(path, f"cannot read the analysis settings ({exc.strerror})") from None
-    except yaml.YAMLError as exc:
-        raise ScenarioError(path, f"not valid YAML: {exc}") from None
+    key = cache_key(path, root=root, what="analysis settings file")
+    if key is not None and key in _CACHE:
+        return _CACHE[key]
+    data, lines = load_yaml(path, root=root, what="analysis settings file")
     try:
         settings = AnalysisSettings.model_validate(data or {})
     except ValidationError as exc:
         err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"])
+        loc = tuple(err["loc"])
         raise ScenarioError(
-            path, str(err["msg"]), field=field, fix="see docs/scenario-format.md (analysis)"
+            path,
+            escape(str(err["msg"]), 200),
+            line=lines.line(loc),
+            field=".".join(str(p) for p in loc),
+            fix="see docs/scenario-format.md (analysis)",
         ) from None
-    _CACHE[key] = settings
-    return settings
+    if key is not None:
+        if len(_CACHE) > 32:
+            _CACHE.clear()
+        _CACHE[key] = (settings, lines)
+    return settings, lines
 
 
 __all__ = [
@@ -203,4 +212,5 @@ __all__ = [
     "ReportSettings",
     "SensitivitySettings",
     "read_analysis",
+    "read_analysis_lines",
 ]

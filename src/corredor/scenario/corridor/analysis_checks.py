@@ -3,6 +3,10 @@ need the rest of the scenario: its calibration parameters and its observables.""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from corredor.files.read import LineMap, PathKey, excerpt
+from corredor.scenario.corridor.analysis import read_analysis_lines
 from corredor.scenario.corridor.model import CorridorScenario
 from corredor.scenario.corridor.problems import Problem
 
@@ -10,17 +14,26 @@ from corredor.scenario.corridor.problems import Problem
 def check_analysis(scenario: CorridorScenario) -> list[Problem]:
     """Names of the analysis settings that the scenario does not have."""
     a = scenario.analysis_settings()
+    # in a file of its own: the problems name that file and its lines
+    file: Path | None = None
+    lines: LineMap | None = None
+    if isinstance(scenario.analysis, str):
+        file = scenario.base_dir / scenario.analysis
+        _, lines = read_analysis_lines(file, root=scenario.base_dir)
     observables = {ob.name for ob in scenario.observables}
     problems: list[Problem] = []
 
     def need(names: list[str], known: set[str], where: tuple[str, ...], what: str) -> None:
         for j, name in enumerate(names):
             if name not in known:
+                key: PathKey = (*where, j)
                 problems.append(
                     Problem(
-                        ("analysis", *where, j),
-                        f"{name!r} is not {what} of the scenario",
+                        ("analysis", *key),
+                        f"{excerpt(name)} is not {what} of the scenario",
                         fix="use a name the scenario declares",
+                        file=file,
+                        line=None if lines is None else lines.line(key),
                     )
                 )
 

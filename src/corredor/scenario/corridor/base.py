@@ -14,6 +14,13 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-
 NationalityCode = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Z][A-Z0-9]*$")
 ]
+#: A scenario name: it becomes part of output paths (``runs/<name>-seed0/``), so it is one safe
+#: path component: a letter or digit first, then letters, digits, ``_``, ``-`` and ``.``, at most
+#: 64 characters (no ``/``, no ``..``, no absolute path, no spaces).
+SCENARIO_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+ScenarioName = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=SCENARIO_NAME_PATTERN)
+]
 #: Non-empty text.
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 

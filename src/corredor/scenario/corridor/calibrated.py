@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from corredor.errors import ScenarioError
+from corredor.files.read import excerpt, load_yaml, read_text
 from corredor.scenario.corridor.horizon import DATA_HORIZON
 
 if TYPE_CHECKING:
@@ -164,7 +165,7 @@ def load_calibrated(scenario: CorridorScenario) -> Calibrated | None:
     cached = _CACHE.get(key)
     if cached is not None:
         return cached
-    result = read_calibrated(path, scenario)
+    result = read_calibrated(path, scenario, root=scenario.base_dir)
     if len(_CACHE) > 32:
         _CACHE.clear()
     _CACHE[key] = result
@@ -184,22 +185,14 @@ def uncalibrated(scenario: CorridorScenario) -> dict[str, float]:
     return scenario.calibration_defaults()
 
 
-def read_calibrated(path: str | Path, scenario: CorridorScenario | None = None) -> Calibrated:
+def read_calibrated(
+    path: str | Path, scenario: CorridorScenario | None = None, *, root: Path | None = None
+) -> Calibrated:
     """Read and check a calibrated file; with ``scenario``, also check every parameter name and
-    value against the scenario's ``calibration:`` block."""
+    value against the scenario's ``calibration:`` block. Read by the one reader
+    (:func:`corredor.files.read.load_yaml`; ``root``: the folder it must stay inside)."""
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ScenarioError(
-            path,
-            f"not valid YAML ({getattr(exc, 'problem', exc)})",
-            line=None if mark is None else mark.line + 1,
-            fix="rewrite it with `corredor calibrate` or correct the YAML",
-        ) from None
-    except OSError as exc:
-        raise ScenarioError(path, f"cannot be read ({exc.strerror})") from None
+    raw, _ = load_yaml(path, root=root, what="calibrated file")
     return parse_calibrated(raw, path, scenario)
 
 
@@ -209,10 +202,10 @@ def _err(path: Path | None, message: str, field_: str | None, fix: str) -> Scena
 
 def _number(value: Any, path: Path | None, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _err(path, f"{value!r} is not a number", where, "give a finite number")
+        raise _err(path, f"{excerpt(value)} is not a number", where, "give a finite number")
     x = float(value)
     if not math.isfinite(x):
-        raise _err(path, f"{value!r} is not finite", where, "give a finite number")
+        raise _err(path, f"{excerpt(value)} is not finite", where, "give a finite number")
     return x
 
 
@@ -230,7 +223,7 @@ def _parameters(
             if declared is None:
                 raise _err(
                     path,
-                    f"{name!r} is not a calibration parameter of scenario {scenario.name!r}",
+                    f"{excerpt(name)} is not a calibration parameter of scenario {scenario.name!r}",
                     key,
                     "use names declared under calibration: in the scenario (or recalibrate)",
                 )
@@ -246,16 +239,16 @@ def _parameters(
     return out
 
 
-def parse_calibrated(
-    raw: Any, path: Path | None = None, scenario: CorridorScenario | None = None
-) -> Calibrated:
-    """Check a parsed calibrated document (see :func:`read_calibrated`)."""
+def _check_keys(raw: Any, path: Path | None) -> None:
     if not isinstance(raw, Mapping):
         raise _err(path, "must be a YAML mapping", None, "see docs/calibration.md for the format")
     unknown = sorted(set(map(str, raw)) - set(_KEYS))
     if unknown:
         raise _err(
-            path, f"unknown key(s) {', '.join(unknown)}", unknown[0], "allowed: " + ", ".join(_KEYS)
+            path,
+            f"unknown key(s) {excerpt(', '.join(unknown))}",
+            unknown[0],
+            "allowed: " + ", ".join(_KEYS),
         )
     missing = [k for k in _REQUIRED if k not in raw]
     if missing:
@@ -264,7 +257,12 @@ def parse_calibrated(
         )
     version = raw["version"]
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise _err(path, f"{version!r} is not a version number", "version", "give an integer >= 1")
+        raise _err(
+            path, f"{excerpt(version)} is not a version number", "version", "give an integer >= 1"
+        )
+
+
+def _data_until(raw: Mapping[str, Any], path: Path | None) -> dt.date:
     until = raw["data_until"]
     if isinstance(until, str):
         try:
@@ -274,7 +272,9 @@ def parse_calibrated(
     if isinstance(until, dt.datetime):
         until = until.date()
     if not isinstance(until, dt.date):
-        raise _err(path, f"{raw['data_until']!r} is not a date", "data_until", "write YYYY-MM-DD")
+        raise _err(
+            path, f"{excerpt(raw['data_until'])} is not a date", "data_until", "write YYYY-MM-DD"
+        )
     if until > _horizon():
         raise _err(
             path,
@@ -283,13 +283,12 @@ def parse_calibrated(
             "data_until",
             "recalibrate with --until 2021-09-30 or earlier",
         )
-    if scenario is not None and raw.get("scenario") not in (None, scenario.name):
-        raise _err(
-            path,
-            f"was made for scenario {raw['scenario']!r}, not {scenario.name!r}",
-            "scenario",
-            "recalibrate this scenario or remove the file",
-        )
+    return until
+
+
+def _ensemble(
+    raw: Mapping[str, Any], path: Path | None, scenario: CorridorScenario | None
+) -> tuple[EnsembleMember, ...]:
     members = raw.get("ensemble") or []
     if not isinstance(members, Sequence) or isinstance(members, str):
         raise _err(path, "must be a list", "ensemble", "write a list of {weight:, parameters:}")
@@ -318,18 +317,35 @@ def parse_calibrated(
                 "ensemble",
                 "normalise the weights",
             )
+    return tuple(ensemble)
+
+
+def parse_calibrated(
+    raw: Any, path: Path | None = None, scenario: CorridorScenario | None = None
+) -> Calibrated:
+    """Check a parsed calibrated document (see :func:`read_calibrated`)."""
+    _check_keys(raw, path)
+    until = _data_until(raw, path)
+    if scenario is not None and raw.get("scenario") not in (None, scenario.name):
+        raise _err(
+            path,
+            f"was made for scenario {excerpt(raw['scenario'])}, not {scenario.name!r}",
+            "scenario",
+            "recalibrate this scenario or remove the file",
+        )
+    ensemble = _ensemble(raw, path, scenario)
     study = raw.get("study") or {}
     if not isinstance(study, Mapping):
         raise _err(path, "must be a mapping", "study", "write key: value lines or remove it")
     commit = raw.get("git_commit")
     return Calibrated(
-        version=version,
+        version=raw["version"],
         created=str(raw["created"]),
         command=str(raw["command"]),
         data_until=until,
         loss=_number(raw["loss"], path, "loss"),
         parameters=_parameters(raw["parameters"], path, "parameters", scenario),
-        ensemble=tuple(ensemble),
+        ensemble=ensemble,
         git_commit=None if commit in (None, "") else str(commit),
         scenario=None if raw.get("scenario") is None else str(raw["scenario"]),
         study=dict(study),
@@ -345,7 +361,10 @@ def git_commit(directory: str | Path | None = None) -> str | None:
     for folder in (where, *where.parents):
         dotgit = folder / ".git"
         if dotgit.is_file():  # a linked work tree or submodule: "gitdir: <path>"
-            text = dotgit.read_text(encoding="utf-8", errors="replace").strip()
+            try:
+                text = read_text(dotgit).strip()
+            except ScenarioError:
+                return None
             if not text.startswith("gitdir:"):
                 return None
             dotgit = (folder / text.removeprefix("gitdir:").strip()).resolve()
@@ -354,29 +373,28 @@ def git_commit(directory: str | Path | None = None) -> str | None:
     return None
 
 
-def _read_head(gitdir: Path) -> str | None:
+def _git_file(path: Path) -> str | None:
+    """A file of git's metadata, stripped; None if it cannot be read."""
     try:
-        head = (gitdir / "HEAD").read_text(encoding="utf-8").strip()
-    except OSError:
+        return read_text(path).strip()
+    except ScenarioError:
         return None
-    if not head.startswith("ref:"):
-        return head if _is_sha(head) else None
+
+
+def _read_head(gitdir: Path) -> str | None:
+    head = _git_file(gitdir / "HEAD")
+    if head is None or not head.startswith("ref:"):
+        return head if head is not None and _is_sha(head) else None
     ref = head.removeprefix("ref:").strip()
     common = gitdir
     if (gitdir / "commondir").is_file():  # linked work trees keep refs in the common folder
-        common = (gitdir / (gitdir / "commondir").read_text(encoding="utf-8").strip()).resolve()
+        common = (gitdir / (_git_file(gitdir / "commondir") or ".")).resolve()
     for base in (gitdir, common):
-        try:
-            sha = (base / ref).read_text(encoding="utf-8").strip()
-        except OSError:
-            continue
-        if _is_sha(sha):
+        sha = _git_file(base / ref)
+        if sha is not None and _is_sha(sha):
             return sha
-    try:
-        packed = (common / "packed-refs").read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return None
-    for line in packed:
+    packed = _git_file(common / "packed-refs")
+    for line in (packed or "").splitlines():
         parts = line.split()
         if len(parts) == 2 and parts[1] == ref and _is_sha(parts[0]):
             return parts[0]
@@ -413,10 +431,10 @@ def save_calibrated(
         version = 1
         if path.is_file():
             try:
-                old = yaml.safe_load(path.read_text(encoding="utf-8"))
+                old, _ = load_yaml(path, what="calibrated file")
                 if isinstance(old, Mapping) and isinstance(old.get("version"), int):
                     version = int(old["version"]) + 1
-            except (OSError, yaml.YAMLError):
+            except ScenarioError:  # an unreadable old file is replaced: start again at 1
                 version = 1
     until = dt.date.fromisoformat(data_until) if isinstance(data_until, str) else data_until
     when = created if created is not None else dt.datetime.now(dt.UTC).replace(microsecond=0)

@@ -8,9 +8,12 @@ Each failure is a :class:`Problem` with the YAML path (or CSV file and line) and
 
 from __future__ import annotations
 
+import difflib
 from collections import Counter
 from collections.abc import Iterable
 
+from corredor.scenario.corridor.analysis_checks import check_analysis
+from corredor.scenario.corridor.bargaining_checks import check_bargaining
 from corredor.scenario.corridor.base import selector_targets
 from corredor.scenario.corridor.geography import Link
 from corredor.scenario.corridor.model import CorridorScenario
@@ -23,14 +26,24 @@ TOLERANCE = 1e-9
 
 
 def _closest(name: str, names: Iterable[str], limit: int = 8) -> str:
-    import difflib
-
     pool = sorted(names)
     close = difflib.get_close_matches(name, pool, n=3)
     if close:
         return "did you mean " + " or ".join(repr(c) for c in close) + "?"
     shown = ", ".join(pool[:limit]) + (", ..." if len(pool) > limit else "")
     return f"use one of: {shown}" if pool else "define it first"
+
+
+def _reachable(start: str, ahead: dict[str, set[str]]) -> set[str]:
+    """The places reachable from ``start`` (itself included)."""
+    seen = {start}
+    todo = [start]
+    while todo:
+        for nxt in ahead[todo.pop()]:
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
 
 
 class Checker:
@@ -131,7 +144,13 @@ class Checker:
 
     def check_geography(self) -> None:
         rows = self.s.locations.rows
-        self.unique(("locations",), [loc.name for loc in rows], "location")
+        first: dict[str, int] = {}
+        for loc, line in zip(rows, self.s.locations.lines, strict=False):
+            if loc.name in first:  # the CSV row is at fault, not scenario.yaml
+                message = f"location {loc.name!r} is listed twice (first on line {first[loc.name]})"
+                fix = "give each location a unique name, or remove one row"
+                self._csv_problem(self.s.locations.file, line, "name", message, fix)
+            first.setdefault(loc.name, line)
         for loc, line in zip(rows, self.s.locations.lines, strict=False):
             if (loc.lat is None) != (loc.lon is None):
                 fix = "give both lat and lon, or leave both blank for an abstract node"
@@ -139,11 +158,62 @@ class Checker:
         seen: set[tuple[str, str]] = set()
         for link, line in zip(self.s.links.rows, self.s.links.lines, strict=False):
             self._check_link(link, line, seen)
+        self._check_reachability()
         km_types = {link.km_type for link in self.s.links.rows}
         for key in self.s.circuity:
             if key not in km_types:
                 fix = _closest(key, {k for k in km_types if k})
                 self.add(("circuity", key), f"no link has km_type {key!r}", fix=fix)
+
+    def _check_reachability(self) -> None:
+        """Every location has a link, every origin reaches a destination, and every destination
+        is reached from some origin (links one way when ``directed``, else both ways)."""
+        rows = self.s.locations.rows
+        names = [loc.name for loc in rows]
+        ahead: dict[str, set[str]] = {n: set() for n in names}
+        linked: set[str] = set()
+        for link in self.s.links.rows:
+            if link.from_ in ahead and link.to in ahead:
+                ahead[link.from_].add(link.to)
+                if not link.directed:
+                    ahead[link.to].add(link.from_)
+                linked.update((link.from_, link.to))
+        file = self.s.locations.file
+        for loc, line in zip(rows, self.s.locations.lines, strict=False):
+            if loc.name not in linked and len(rows) > 1:
+                fix = f"add a link from or to {loc.name} in {self.s.links.file}, or remove the row"
+                self._csv_problem(file, line, "name", f"location {loc.name!r} has no link", fix)
+        destinations = {loc.name for loc in rows if loc.kind == "destination"}
+        if not destinations:
+            self.add(
+                ("locations",),
+                f"no location of kind 'destination' in {file}",
+                fix="give the place agents aim for kind destination",
+            )
+            return
+        reached: set[str] = set()
+        for i, origin in enumerate(self.s.origins):
+            if origin.location not in ahead:
+                continue  # an unknown location, reported by check_origins
+            seen = _reachable(origin.location, ahead)
+            reached |= seen
+            if not seen & destinations:
+                self.add(
+                    ("origins", i, "location"),
+                    f"origin {origin.name!r} at {origin.location!r} reaches no destination "
+                    f"({', '.join(sorted(destinations))}) through the links",
+                    fix=f"add links from {origin.location} towards a destination "
+                    "(check the direction of directed links)",
+                )
+        for loc, line in zip(rows, self.s.locations.lines, strict=False):
+            if loc.name in destinations and loc.name not in reached and self.s.origins:
+                self._csv_problem(
+                    file,
+                    line,
+                    "name",
+                    f"destination {loc.name!r} is reached from no origin",
+                    "link it to the corridor (check the direction of directed links)",
+                )
 
     def _check_link(self, link: Link, line: int, seen: set[tuple[str, str]]) -> None:
         file = self.s.links.file
@@ -234,8 +304,7 @@ class Checker:
         for i, sv in enumerate(self.s.services):
             self._check_service(("services", i), sv)
 
-    def _check_service(self, path: PathKey, sv: Service) -> None:
-        self.ref((*path, "location"), sv.location, self.locations, "location")
+    def _check_service_time(self, path: PathKey, sv: Service) -> None:
         st = sv.service_time
         if st.model == "immediate" and sv.capacity is None:
             self.add(
@@ -266,6 +335,10 @@ class Checker:
                         f"{key} must be above 0",
                         fix=f"give a positive {key}",
                     )
+
+    def _check_service(self, path: PathKey, sv: Service) -> None:
+        self.ref((*path, "location"), sv.location, self.locations, "location")
+        self._check_service_time(path, sv)
         if sv.start is not None and sv.end is not None and sv.end < sv.start:
             self.add((*path, "end"), "end is before start", fix="swap or correct the dates")
         for k, cls in enumerate(sv.priority):
@@ -357,7 +430,4 @@ class Checker:
 
 def check_references(scenario: CorridorScenario) -> list[Problem]:
     """All cross-reference problems of ``scenario`` (empty when it is consistent)."""
-    from corredor.scenario.corridor.analysis_checks import check_analysis
-    from corredor.scenario.corridor.bargaining_checks import check_bargaining
-
     return [*Checker(scenario).run(), *check_bargaining(scenario), *check_analysis(scenario)]

@@ -13,12 +13,15 @@ and field path (or CSV column) and a fix:
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from corredor.errors import ScenarioError
+from corredor.files.read import PathKey, checked_path, excerpt
+from corredor.policy import load_events, load_timeline
 from corredor.scenario.corridor.bargaining_checks import check_bargaining_events
 from corredor.scenario.corridor.builtin import resolve_corridor_scenario
 from corredor.scenario.corridor.checks import check_references
@@ -28,6 +31,7 @@ from corredor.scenario.corridor.model import CorridorScenario
 from corredor.scenario.corridor.observed import check_observed
 from corredor.scenario.corridor.population import DriverPoint
 from corredor.scenario.corridor.problems import Problem, problems_from_validation, raise_problems
+from corredor.scenario.corridor.runcheck import RunCheck, check_run
 from corredor.scenario.corridor.sources import check_sources
 from corredor.scenario.corridor.tables import read_table
 from corredor.scenario.corridor.vintage import check_data_horizon
@@ -56,9 +60,47 @@ def load_corridor_scenario(path_or_name: str | Path) -> CorridorScenario:
     if not problems:
         problems = [*check_observed(scenario), *check_data_horizon(scenario)]
     raise_problems(problems, path, lines)
-    scenario = scenario.model_copy(update={"events": _policy_events(scenario)})
+    scenario = scenario.model_copy(update={"events": _policy_events(scenario, lines)})
     raise_problems(check_bargaining_events(scenario), path, lines)
     return scenario
+
+
+def validate_corridor_scenario(
+    path_or_name: str | Path,
+    calibration: Mapping[str, float] | None = None,
+    *,
+    days: int | None = None,
+    extra_events: Sequence[Any] = (),
+) -> tuple[CorridorScenario, RunCheck]:
+    """What ``corredor validate`` does: load the scenario (every file, reference, sum and
+    source) and check what a run of it would use (:func:`~corredor.scenario.corridor.runcheck.
+    check_run`: calibration values, every parameter on every day of the policy timeline, sizes).
+    Every run does the same check before it starts, so a scenario that passes here does not
+    fail there. Returns the scenario and the check (its ``warnings``, agents and memory)."""
+    scenario = load_corridor_scenario(path_or_name)
+    return scenario, check_run(scenario, calibration, days=days, extra_events=extra_events)
+
+
+def _reference(
+    ref: object, field: PathKey, base: Path, path: Path, lines: LineMap, what: str
+) -> str:
+    """A file named in the YAML: text, inside the scenario folder, existing; else an error at
+    the YAML line that names it."""
+    if not isinstance(ref, str) or not ref.strip():
+        fix = f"write the path of the {what}, relative to {path.name}"
+        raise_problems([Problem(field, f"must be the path of a {what}", fix=fix)], path, lines)
+        raise AssertionError  # unreachable: raise_problems raised
+    try:
+        real = checked_path(base / ref, root=base, what=what)
+    except ScenarioError as exc:
+        problem = Problem(field, exc.message, expected=exc.expected, fix=exc.fix)
+        raise_problems([problem], path, lines)
+        raise  # unreachable
+    if not real.exists():
+        fix = f"put it in {base} or correct the path"
+        problem = Problem(field, f"{what} {excerpt(ref)} not found", fix=fix)
+        raise_problems([problem], path, lines)
+    return ref
 
 
 def _with_tables(document: dict[str, Any], path: Path, lines: LineMap) -> dict[str, Any]:
@@ -68,63 +110,74 @@ def _with_tables(document: dict[str, Any], path: Path, lines: LineMap) -> dict[s
         ref = document.get(key)
         if ref is None:
             continue
-        if not isinstance(ref, str):
-            raise_problems(
-                [
-                    Problem(
-                        (key,), f"{key} must be the path of a CSV table", fix=f"{key}: {key}.csv"
-                    )
-                ],
-                path,
-                lines,
-            )
-        rows, row_lines = read_table(base / str(ref), model, str(base / str(ref)))
-        document[key] = {"file": ref, "rows": rows, "lines": row_lines}
+        file = _reference(ref, (key,), base, path, lines, "CSV table")
+        rows, row_lines = read_table(base / file, model, str(base / file), root=base)
+        document[key] = {"file": file, "rows": rows, "lines": row_lines}
+    if isinstance(document.get("analysis"), str):  # the file of analysis settings
+        _reference(document["analysis"], ("analysis",), base, path, lines, "analysis settings file")
     origins = document.get("origins")
     if isinstance(origins, list):
-        document["origins"] = [_with_series(o, base) for o in origins]
+        document["origins"] = [_with_series(o, i, path, lines) for i, o in enumerate(origins)]
     return document
 
 
-def _with_series(origin: Any, base: Path) -> Any:
-    if not isinstance(origin, dict) or not isinstance(origin.get("driver_series"), str):
+def _with_series(origin: Any, i: int, path: Path, lines: LineMap) -> Any:
+    if not isinstance(origin, dict) or origin.get("driver_series") is None:
         return origin
-    file = base / origin["driver_series"]
-    rows, _ = read_table(file, DriverPoint, str(file))
+    base = path.parent
+    field = ("origins", i, "driver_series")
+    file = _reference(origin["driver_series"], field, base, path, lines, "driver series")
+    rows, row_lines = read_table(base / file, DriverPoint, str(base / file), root=base)
+    used = origin.get("drivers")
+    used = set(used) if isinstance(used, dict) else set()
+    for row, line in zip(rows, row_lines, strict=True):
+        if row.driver in used and row.value <= 0:
+            # departures scale with (value today / value at start) ^ elasticity: a value of 0 or
+            # below has no ratio (a run would clip it to 1e-12)
+            raise ScenarioError(
+                str(base / file),
+                f"driver {excerpt(row.driver)} is {row.value:g} on {row.date}; an elasticity "
+                "needs values above 0",
+                line=line,
+                column="value",
+                fix="give the driver a positive value (a rate, a count, an amount)",
+            )
     return {**origin, "series": rows}
 
 
-def _policy_events(scenario: CorridorScenario) -> tuple[Any, ...]:
+def _policy_events(scenario: CorridorScenario, lines: LineMap) -> tuple[Any, ...]:
     """The events of ``policy_events``, each change checked against the scenario's parameters."""
     if scenario.policy_events is None:
         return ()
-    file = scenario.base_dir / scenario.policy_events
-    if not file.is_file():
-        raise ScenarioError(
-            scenario.path,
-            f"policy events file {scenario.policy_events!r} not found",
-            field="policy_events",
-            fix=f"put it in {scenario.base_dir} or correct the path",
-        )
-    return load_scenario_events(scenario, file)
+    assert scenario.path is not None
+    base = scenario.base_dir
+    file = _reference(
+        scenario.policy_events, ("policy_events",), base, scenario.path, lines, "policy events file"
+    )
+    return _events_of(scenario, base / file, root=base)
 
 
 def load_scenario_events(scenario: CorridorScenario, file: str | Path) -> tuple[Any, ...]:
     """Policy events from ``file`` (YAML or CSV, ``docs/policy.md``) for this scenario — e.g. a
     counterfactual (``counterfactuals/*.yaml`` of the built-in scenario) or a forecast — each
     change checked against the scenario's parameters; a relative path that does not exist is
-    also looked up in the scenario's folder. Errors name the file, the line and the fix."""
-    from corredor.policy import load_events, load_timeline
+    also looked up in the scenario's folder. Errors name the file, the line and the fix.
 
+    ``file`` is a path the user chose (``--events FILE``): it is read wherever it is."""
     path = Path(file)
-    if not path.is_file() and not path.is_absolute() and (scenario.base_dir / path).is_file():
+    if not path.exists() and not path.is_absolute() and (scenario.base_dir / path).exists():
         path = scenario.base_dir / path
-    if not path.is_file():
+    if not path.exists():
         raise ScenarioError(
-            path,
+            excerpt(str(path), 200)[1:-1],
             "policy events file not found",
             fix=f"give an existing YAML or CSV file (built-in ones are in {scenario.base_dir})",
         )
-    load_timeline(path, parameter_values(scenario), day0=scenario.start)  # checks every change
+    return _events_of(scenario, path, root=None)
+
+
+def _events_of(scenario: CorridorScenario, path: Path, *, root: Path | None) -> tuple[Any, ...]:
+    # checks every change: its parameter exists, its value stays in range on every day
+    load_timeline(path, parameter_values(scenario), day0=scenario.start, root=root)
     # kept as written: a `$name` value is resolved when the run's calibration is known
-    return tuple(load_events(path))
+    return tuple(load_events(path, root=root))

@@ -17,7 +17,7 @@ from pydantic import (
 
 from corredor.scenario.corridor.analysis import AnalysisSettings, read_analysis
 from corredor.scenario.corridor.bargaining import BargainingSpec
-from corredor.scenario.corridor.base import Name, NationalityCode, Strict, Text
+from corredor.scenario.corridor.base import Name, NationalityCode, ScenarioName, Strict, Text
 from corredor.scenario.corridor.behaviour import Decisions, Enforcement
 from corredor.scenario.corridor.calibration import CalibrationParameter
 from corredor.scenario.corridor.geography import Link, Location
@@ -59,7 +59,7 @@ def _rebuild_table(row_type: type[BaseModel], file: str, rows: Any, lines: Any) 
 class CorridorScenario(Strict):
     """A corridor scenario. ``model_dump(mode="json", by_alias=True)`` gives its YAML form."""
 
-    name: Text
+    name: ScenarioName
     description: str = ""
     start: dt.date
     end: dt.date
@@ -123,7 +123,7 @@ class CorridorScenario(Strict):
             return AnalysisSettings()
         if isinstance(self.analysis, AnalysisSettings):
             return self.analysis
-        return read_analysis(self.base_dir / self.analysis)
+        return read_analysis(self.base_dir / self.analysis, root=self.base_dir)
 
     def counts(self) -> dict[str, int]:
         """What ``corredor validate`` reports."""

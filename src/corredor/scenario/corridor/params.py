@@ -22,6 +22,8 @@ from typing import Annotated, Any
 from pydantic import PlainSerializer, PlainValidator
 from pydantic_core import PydanticCustomError
 
+from corredor.files.read import excerpt
+
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 REST = "rest"
 
@@ -61,8 +63,11 @@ class Param:
         return value
 
 
-def _error(message: str, **context: object) -> PydanticCustomError:
-    return PydanticCustomError("corridor_param", message, dict(context))
+def _error(message: str) -> PydanticCustomError:
+    """A pydantic error whose message is already complete: pydantic fills ``{name}``
+    placeholders only from a context and knows no ``!r``, so messages are formatted here (with
+    :func:`~corredor.files.read.excerpt` for what the user wrote) and passed without one."""
+    return PydanticCustomError("corridor_param", message)
 
 
 def _number(raw: object, low: float, high: float) -> float:
@@ -72,14 +77,17 @@ def _number(raw: object, low: float, high: float) -> float:
         value = float(raw)
     except ValueError:
         raise _error(
-            "{found!r} is not a number, a $calibration_parameter or {{value, source}}",
-            found=raw,
+            f"{excerpt(raw)} is not a number, a $calibration_parameter or {{value, source}}"
         ) from None
     if not math.isfinite(value):
-        raise _error("expected a finite number, found {found!r}", found=raw)
+        raise _error(f"expected a finite number, found {excerpt(raw)}")
     if not low <= value <= high:
-        raise _error("{value} is outside [{low}, {high}]", value=value, low=low, high=high)
+        raise _error(f"{value:g} is outside [{_bound(low)}, {_bound(high)}]")
     return value
+
+
+def _bound(x: float) -> str:
+    return "-inf" if x == -math.inf else "inf" if x == math.inf else f"{x:g}"
 
 
 def parse_param(raw: object, low: float, high: float, allow_rest: bool) -> Param:
@@ -95,16 +103,16 @@ def parse_param(raw: object, low: float, high: float, allow_rest: bool) -> Param
         if text.startswith("$"):
             name = text[1:]
             if not NAME_RE.match(name):
-                raise _error("{found!r} is not a valid calibration parameter name", found=text)
+                raise _error(f"{excerpt(text)} is not a valid calibration parameter name")
             return Param(ref=name, low=low, high=high)
         return Param(value=_number(text, low, high), low=low, high=high)
     if isinstance(raw, dict):
         unknown = set(raw) - {"value", "source"}
         if unknown or "value" not in raw:
-            raise _error("a sourced number is written {{value: <number>, source: <text>}}")
+            raise _error("a sourced number is written {value: <number>, source: <text>}")
         source = raw.get("source")
         if not isinstance(source, str) or not source.strip():
-            raise _error("the source of {{value, source}} must be non-empty text")
+            raise _error("the source of {value, source} must be non-empty text")
         return Param(
             value=_number(raw["value"], low, high), source=source.strip(), low=low, high=high
         )

@@ -13,7 +13,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from corredor.errors import ScenarioError
-from corredor.scenario.corridor.yaml_lines import LineMap, PathKey
+from corredor.files.read import LineMap, PathKey, excerpt
+from corredor.scenario.corridor.base import SCENARIO_NAME_PATTERN
 
 _PARAM_FIX = "write a number (covered by a source), {value: <number>, source: <text>} or $name"
 
@@ -87,26 +88,26 @@ def problem_from_pydantic(error: Any, prefix: PathKey = ()) -> Problem:
     message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
     found = error.get("input")
     if kind not in ("value_error", "assertion_error") and not isinstance(found, dict | list):
-        message += f" (found {found!r})"
+        message += f" (found {excerpt(found)})"
     return Problem(path, message, fix=_generic_fix(kind))
 
 
 def _key(path: PathKey, last: object, error: Any, ctx: Any) -> Problem:
     return Problem(
         path,
-        f"invalid key {last!r}: {error.get('msg', '')}",
+        f"invalid key {excerpt(last)}: {error.get('msg', '')}",
         fix="rename the key (names are letters, digits and underscores)",
     )
 
 
 def _missing(path: PathKey, last: object, error: Any, ctx: Any) -> Problem:
-    return Problem(path, f"required field {last!r} is missing", fix=f"add {last!r}")
+    return Problem(path, f"required field {excerpt(last)} is missing", fix=f"add {excerpt(last)}")
 
 
 def _extra(path: PathKey, last: object, error: Any, ctx: Any) -> Problem:
     return Problem(
         path,
-        f"unknown field {last!r}",
+        f"unknown field {excerpt(last)}",
         fix="remove it or correct its spelling (see docs/scenario-format.md)",
     )
 
@@ -115,7 +116,7 @@ def _literal(path: PathKey, last: object, error: Any, ctx: Any) -> Problem:
     expected = str(ctx.get("expected", ""))
     return Problem(
         path,
-        f"{error.get('input')!r} is not allowed here",
+        f"{excerpt(error.get('input'))} is not allowed here",
         expected=f"one of {expected}",
         fix=f"use one of {expected}",
     )
@@ -126,9 +127,18 @@ def _param(path: PathKey, last: object, error: Any, ctx: Any) -> Problem:
 
 
 def _pattern(path: PathKey, last: object, error: Any, ctx: Any) -> Problem:
+    if ctx.get("pattern") == SCENARIO_NAME_PATTERN:
+        return Problem(
+            path,
+            f"{excerpt(error.get('input'))} is not a valid scenario name (it becomes part of "
+            "output folder names)",
+            expected="one path component of at most 64 characters",
+            fix="use letters, digits, '_', '-' and '.', starting with a letter or digit "
+            "(no '/', no '..', no spaces)",
+        )
     return Problem(
         path,
-        f"{error.get('input')!r} is not a valid name or code",
+        f"{excerpt(error.get('input'))} is not a valid name or code",
         expected=f"text matching {ctx.get('pattern', '')}",
         fix="use letters, digits and underscores (codes: capitals), starting with a letter",
     )

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from corredor.errors import ScenarioError
+from corredor.files.read import csv_records, read_text
 from corredor.scenario.corridor.geography import Link, Location
 from corredor.scenario.corridor.params import Param
 from corredor.scenario.corridor.population import DriverPoint
@@ -63,44 +64,26 @@ COLUMNS: dict[type[BaseModel], tuple[str, ...]] = {
 }
 
 
-def read_csv_records(path: Path, display: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """The header and the (line, fields) records of a CSV file; comments and blanks skipped."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ScenarioError(display, "file not found", fix="check the path") from None
-    except OSError as exc:
-        raise ScenarioError(display, f"cannot be read: {exc.strerror}") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(
-            display, f"is not valid UTF-8 text (byte {exc.start})", fix="save the file as UTF-8"
-        ) from None
-    if "\x00" in text:
-        raise ScenarioError(display, "contains NUL characters", fix="save the file as plain text")
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+def read_csv_records(
+    path: Path, display: str, *, root: Path | None = None
+) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The header and the (line, fields) records of a CSV file; comments and blanks skipped.
+
+    Read by the one reader (:mod:`corredor.files.read`): ``path`` relative to ``root`` must stay
+    inside it; UTF-8 with or without a byte-order mark; size capped."""
+    text = read_text(path, root=root, display=display, what="table")
     header: list[str] | None = None
     records: list[tuple[int, list[str]]] = []
-    prev = 0
-    try:
-        for fields in reader:
-            line, prev = prev + 1, reader.line_num
-            if not fields or all(f.strip() == "" for f in fields):
-                continue
-            if fields[0].lstrip().startswith("#"):
-                continue
-            if header is None:
-                header = [f.strip() for f in fields]
-                continue
-            records.append((line, fields))
-    except csv.Error as exc:
-        raise ScenarioError(
-            display,
-            f"is not a valid CSV file: {exc}",
-            line=reader.line_num or None,
-            fix='check the quotes: a quoted cell starts and ends with " and doubles inner quotes',
-        ) from None
+    for record in csv_records(text, display, strict=True):
+        fields = record.fields
+        if not fields or all(f.strip() == "" for f in fields):
+            continue
+        if fields[0].lstrip().startswith("#"):
+            continue
+        if header is None:
+            header = [f.strip() for f in fields]
+            continue
+        records.append((record.line, fields))
     if header is None:
         raise ScenarioError(display, "is empty (no header row)", fix="add a header row")
     return header, records
@@ -126,11 +109,12 @@ def _check_header(header: list[str], required: Sequence[str], display: str) -> N
 
 
 def read_table(
-    path: Path, model: type[RowT], display: str | None = None
+    path: Path, model: type[RowT], display: str | None = None, *, root: Path | None = None
 ) -> tuple[tuple[RowT, ...], tuple[int, ...]]:
-    """Rows of a CSV table validated by ``model`` (Location, Link or DriverPoint), and lines."""
+    """Rows of a CSV table validated by ``model`` (Location, Link or DriverPoint), and lines.
+    ``root``: the scenario folder ``path`` must stay inside (``None``: a path the user gave)."""
     name = display or str(path)
-    header, records = read_csv_records(path, name)
+    header, records = read_csv_records(path, name, root=root)
     _check_header(header, _REQUIRED[model], name)
     known = set(COLUMNS[model])
     rows: list[RowT] = []

@@ -116,7 +116,8 @@ def check_data_horizon(scenario: CorridorScenario) -> list[Problem]:
         return []
     problems: list[Problem] = []
     for path in data_files(scenario):
-        header, records = read_csv_records(path, str(path))
+        # the one reader: inside the scenario folder, a regular file, capped, UTF-8
+        header, records = read_csv_records(path, str(path), root=scenario.base_dir)
         for line, fields in records:
             row = dict(zip(header, (f.strip() for f in fields), strict=False))
             end = row_end(row)

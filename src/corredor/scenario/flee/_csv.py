@@ -7,15 +7,12 @@ becomes a :class:`~corredor.errors.ScenarioError` naming file, line and column.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from corredor.errors import ScenarioError
-
-BOM = "\ufeff"
+from corredor.files.read import excerpt, read_csv
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,44 +30,18 @@ class Row:
         return len(self.fields) > 0 and self.fields[0].startswith("#")
 
 
-def read_rows(path: Path, *, display: str | None = None, allow_bom: bool = False) -> list[Row]:
-    """All records of ``path`` (blank lines included as empty rows), read as Flee reads them.
+def read_rows(path: Path, *, display: str | None = None, root: Path | None = None) -> list[Row]:
+    """All records of ``path`` (blank lines included as empty rows), parsed as Flee parses them
+    (Python's ``csv`` module), read by the one reader (:mod:`corredor.files.read`): ``path``
+    must stay inside ``root`` (the scenario folder; ``None``: a path the user gave), be a
+    regular file within the size cap, and be UTF-8. A byte-order mark is dropped, as everywhere
+    in Corredor (Flee 3.1 would read it as part of the first field and fail on the first name
+    or date; docs/flee-compatibility.md).
 
-    ``display`` is the name used in error messages (defaults to the path). A UTF-8 byte-order
-    mark is rejected unless ``allow_bom``: Flee 3.1 opens files as ``utf-8`` (not ``utf-8-sig``),
-    so the mark becomes part of the first field and breaks the first name or date.
+    ``display`` is the name used in error messages (defaults to the path).
     """
     name = display or str(path)
-    try:
-        with path.open(newline="", encoding="utf-8") as fh:
-            return list(_records(fh, name, allow_bom))
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(
-            name,
-            f"is not valid UTF-8 text (byte {exc.start})",
-            fix="save the file as UTF-8",
-        ) from None
-    except csv.Error as exc:
-        raise ScenarioError(name, f"is not a valid CSV file: {exc}") from None
-
-
-def _records(fh: object, name: str, allow_bom: bool) -> Iterator[Row]:
-    reader = csv.reader(fh)  # type: ignore[arg-type]
-    prev = 0
-    for fields in reader:
-        start = prev + 1
-        prev = reader.line_num
-        if start == 1 and fields and fields[0].startswith(BOM):
-            if not allow_bom:
-                raise ScenarioError(
-                    name,
-                    "starts with a UTF-8 byte-order mark, which Flee 3.1 reads as part of the "
-                    "first field",
-                    line=1,
-                    fix="save the file as UTF-8 without BOM",
-                )
-            fields[0] = fields[0][len(BOM) :]
-        yield Row(start, fields)
+    return [Row(r.line, r.fields) for r in read_csv(path, root=root, display=name)]
 
 
 def require_columns(row: Row, n: int, file: str, names: str) -> None:
@@ -90,7 +61,11 @@ def parse_int(text: str, file: str, line: int, column: str | int, expected: str)
         return int(text)
     except ValueError:
         raise ScenarioError(
-            file, f"cannot read {text!r} as an integer", line=line, column=column, expected=expected
+            file,
+            f"cannot read {excerpt(text)} as an integer",
+            line=line,
+            column=column,
+            expected=expected,
         ) from None
 
 
@@ -100,7 +75,11 @@ def parse_float(text: str, file: str, line: int, column: str | int, expected: st
         return float(text)
     except ValueError:
         raise ScenarioError(
-            file, f"cannot read {text!r} as a number", line=line, column=column, expected=expected
+            file,
+            f"cannot read {excerpt(text)} as a number",
+            line=line,
+            column=column,
+            expected=expected,
         ) from None
 
 
@@ -111,7 +90,7 @@ def parse_date(text: str, file: str, line: int, column: str | int) -> dt.date:
     except ValueError:
         raise ScenarioError(
             file,
-            f"cannot read {text!r} as a date",
+            f"cannot read {excerpt(text)} as a date",
             line=line,
             column=column,
             expected="a date written YYYY-MM-DD, without spaces",

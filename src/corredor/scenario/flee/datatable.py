@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from corredor.errors import ScenarioError
+from corredor.files.read import checked_path, excerpt
 from corredor.scenario.flee._csv import Row, parse_date, parse_int, read_rows
 
 FloatArray = npt.NDArray[np.float64]
@@ -38,11 +39,11 @@ def _empty_table() -> FloatArray:
     return np.zeros((0, 2), dtype=np.float64)
 
 
-def read_series_file(path: Path, display: str, start: dt.date, hasten: int) -> FloatArray:
+def read_series_file(
+    path: Path, display: str, start: dt.date, hasten: int, *, root: Path | None = None
+) -> FloatArray:
     """``ConvertCsvFileToNumPyTable(data_type="int")``: the ``[day, count/hasten]`` table."""
-    if not path.is_file():
-        raise ScenarioError(display, "file not found")
-    rows = read_rows(path, display=display)
+    rows = read_rows(path, display=display, root=root)
     if not rows:
         raise ScenarioError(
             display,
@@ -202,11 +203,15 @@ class DataLayout:
         return truncate(raw)
 
 
-def read_data_layout(source_dir: Path, start: dt.date, hasten: int) -> DataLayout:
-    """Read ``source_dir/data_layout.csv`` and every series file it names."""
+def read_data_layout(
+    source_dir: Path, start: dt.date, hasten: int, *, root: Path | None = None
+) -> DataLayout:
+    """Read ``source_dir/data_layout.csv`` and every series file it names (which must lie in
+    ``root``, the scenario folder, or in ``source_dir`` itself when ``root`` is not given)."""
     layout_path = source_dir / "data_layout.csv"
     display = f"{source_dir.name}/data_layout.csv"
-    if not layout_path.is_file():
+    inside = root if root is not None else source_dir
+    if not layout_path.exists():
         raise ScenarioError(
             layout_path,
             "file not found",
@@ -214,7 +219,7 @@ def read_data_layout(source_dir: Path, start: dt.date, hasten: int) -> DataLayou
             "per camp",
         )
     layout = DataLayout([], [], [], [], display)
-    for row in read_rows(layout_path, display=display):
+    for row in read_rows(layout_path, display=display, root=root):
         fields = row.fields
         if len(fields) <= 1:
             continue
@@ -234,15 +239,21 @@ def read_data_layout(source_dir: Path, start: dt.date, hasten: int) -> DataLayou
                 )
             path = source_dir / file_name
             shown = f"{source_dir.name}/{file_name}"
-            if not path.is_file():
+            try:
+                checked_path(path, root=inside, display=display, what="series file")
+            except ScenarioError as exc:
+                raise ScenarioError(
+                    display, exc.message, line=row.line, column=col, fix=exc.fix
+                ) from None
+            if not path.exists():
                 raise ScenarioError(
                     display,
-                    f"names {shown}, which does not exist",
+                    f"names {excerpt(shown)}, which does not exist",
                     line=row.line,
                     column=col,
-                    fix=f"add {shown} or correct the file name",
+                    fix="add the file or correct the file name",
                 )
-            part = read_series_file(path, shown, start, hasten)
+            part = read_series_file(path, shown, start, hasten, root=inside)
             if table is None:
                 table = part
                 continue
@@ -265,12 +276,12 @@ def read_data_layout(source_dir: Path, start: dt.date, hasten: int) -> DataLayou
 
 
 def apply_registration_corrections(
-    layout: DataLayout, path: Path, display: str, start: dt.date
+    layout: DataLayout, path: Path, display: str, start: dt.date, *, root: Path | None = None
 ) -> None:
     """``RefugeeTable.ReadL1Corrections`` (in place). A missing file means no corrections."""
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         return
-    for row in read_rows(path, display=display):
+    for row in read_rows(path, display=display, root=root):
         if len(row.fields) <= 1:
             continue
         name, date_text = row.fields[0], row.fields[1]

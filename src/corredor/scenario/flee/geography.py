@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from corredor.errors import ScenarioError
+from corredor.files.read import excerpt
 from corredor.scenario.flee._csv import Row, parse_float, parse_int, read_rows, require_columns
 from corredor.scenario.flee.settings import FleeSettings
 
@@ -98,12 +99,11 @@ def _kind_of(type_text: str, name: str, display: str, line: int) -> str:
     )
 
 
-def read_locations(path: Path, display: str, settings: FleeSettings) -> Locations:
-    """Read ``locations.csv`` with 3.1's rules; ``settings`` gives hasten and move chances."""
-    hasten = settings.hasten
+def _location_rows(path: Path, display: str, root: Path | None) -> tuple[list[str], list[Row]]:
+    """The column names (``#`` header lines add extra ones) and the data rows."""
     columns = list(LOCATION_COLUMNS)
     data: list[Row] = []
-    for row in read_rows(path, display=display):
+    for row in read_rows(path, display=display, root=root):
         if _comment_or_blank(row, display):
             if len(row.fields) > len(LOCATION_COLUMNS):  # every such header adds its names
                 columns.extend(row.fields[len(LOCATION_COLUMNS) :])
@@ -119,7 +119,14 @@ def read_locations(path: Path, display: str, settings: FleeSettings) -> Location
         data.append(row)
     if not data:
         raise ScenarioError(display, "has no locations", fix="add one row per location")
+    return columns, data
 
+
+def read_locations(
+    path: Path, display: str, settings: FleeSettings, *, root: Path | None = None
+) -> Locations:
+    """Read ``locations.csv`` with 3.1's rules; ``settings`` gives hasten and move chances."""
+    columns, data = _location_rows(path, display, root)
     n = len(data)
     out = Locations(
         names=[],
@@ -142,71 +149,79 @@ def read_locations(path: Path, display: str, settings: FleeSettings) -> Location
     for name in dict.fromkeys(extra):
         out.attributes[name] = [""] * n
     seen: dict[str, int] = {}
-    moves = settings.move_rules
     for k, row in enumerate(data):
-        f = row.fields
-        name = f[0]
+        name = row.fields[0]
         if name in seen:
             raise ScenarioError(
                 display,
-                f"location {name!r} is listed twice (first on line {seen[name]})",
+                f"location {excerpt(name)} is listed twice (first on line {seen[name]})",
                 line=row.line,
                 column="name",
                 expected="unique location names",
             )
         seen[name] = row.line
-        attrs = {columns[i]: f[i] for i in range(len(LOCATION_COLUMNS), len(f))}
-        for key, value in attrs.items():
-            out.attributes[key][k] = value
-        out.names.append(name)
-        out.regions.append(f[1])
-        country = f[2] or "unknown"
-        out.countries.append(country)
-        out.foreign[k] = country != out.home_country
-        out.lat[k] = _coordinate(f[3], display, row.line, "latitude")
-        out.lon[k] = _coordinate(f[4], display, row.line, "longitude")
-
-        type_text = f[5]
-        if "conflict" in type_text.lower():
-            out.conflict_type[k] = True
-            out.conflict_date[k] = parse_int(
-                f[6], display, row.line, "conflict_date", "an integer day (conflict zones need one)"
-            )
-            if out.conflict_date[k] > 0:  # switched on later by conflicts.csv
-                type_text = "town"
-        kind = _kind_of(type_text, name, display, row.line)
-
-        amount = 0
-        if len(f[7]) >= 1:
-            amount = parse_int(f[7], display, row.line, "population", "an integer head count")
-            amount = int(amount // hasten)
-        if kind in ("camp", "idpcamp"):
-            out.capacity[k] = amount
-        else:
-            out.population[k] = amount
-
-        if kind == "conflict":
-            if "conflict_intensity" in attrs:
-                out.conflict_intensity[k] = parse_float(
-                    attrs["conflict_intensity"],
-                    display,
-                    row.line,
-                    "conflict_intensity",
-                    "a number (Flee 3.1 reads it for active conflict zones)",
-                )
-        elif "conflict_intensity" in attrs:
-            with contextlib.suppress(ValueError):  # 3.1 never reads it for other types
-                out.conflict_intensity[k] = float(attrs["conflict_intensity"])
-
-        chance = {"conflict": moves.conflict_movechance, "town": moves.default_movechance}
-        if kind in chance and chance[kind] < AUTO_CAMP_MOVECHANCE:
-            out.warnings.append(
-                f"{display} line {row.line}: {name!r} becomes a camp, as in Flee 3.1, because "
-                f"its move chance {chance[kind]} is below {AUTO_CAMP_MOVECHANCE}"
-            )
-            kind = "camp"
-        out.kind.append(kind)
+        _read_location(out, k, row, columns, display, settings)
     return out
+
+
+def _read_location(
+    out: Locations, k: int, row: Row, columns: list[str], display: str, settings: FleeSettings
+) -> None:
+    """Fill entry ``k`` of ``out`` from one data row of ``locations.csv``."""
+    f = row.fields
+    name = f[0]
+    attrs = {columns[i]: f[i] for i in range(len(LOCATION_COLUMNS), len(f))}
+    for key, value in attrs.items():
+        out.attributes[key][k] = value
+    out.names.append(name)
+    out.regions.append(f[1])
+    country = f[2] or "unknown"
+    out.countries.append(country)
+    out.foreign[k] = country != out.home_country
+    out.lat[k] = _coordinate(f[3], display, row.line, "latitude")
+    out.lon[k] = _coordinate(f[4], display, row.line, "longitude")
+
+    type_text = f[5]
+    if "conflict" in type_text.lower():
+        out.conflict_type[k] = True
+        out.conflict_date[k] = parse_int(
+            f[6], display, row.line, "conflict_date", "an integer day (conflict zones need one)"
+        )
+        if out.conflict_date[k] > 0:  # switched on later by conflicts.csv
+            type_text = "town"
+    kind = _kind_of(type_text, name, display, row.line)
+
+    amount = 0
+    if len(f[7]) >= 1:
+        amount = parse_int(f[7], display, row.line, "population", "an integer head count")
+        amount = int(amount // settings.hasten)
+    if kind in ("camp", "idpcamp"):
+        out.capacity[k] = amount
+    else:
+        out.population[k] = amount
+
+    if kind == "conflict":
+        if "conflict_intensity" in attrs:
+            out.conflict_intensity[k] = parse_float(
+                attrs["conflict_intensity"],
+                display,
+                row.line,
+                "conflict_intensity",
+                "a number (Flee 3.1 reads it for active conflict zones)",
+            )
+    elif "conflict_intensity" in attrs:
+        with contextlib.suppress(ValueError):  # 3.1 never reads it for other types
+            out.conflict_intensity[k] = float(attrs["conflict_intensity"])
+
+    moves = settings.move_rules
+    chance = {"conflict": moves.conflict_movechance, "town": moves.default_movechance}
+    if kind in chance and chance[kind] < AUTO_CAMP_MOVECHANCE:
+        out.warnings.append(
+            f"{display} line {row.line}: {excerpt(name)} becomes a camp, as in Flee 3.1, because "
+            f"its move chance {chance[kind]} is below {AUTO_CAMP_MOVECHANCE}"
+        )
+        kind = "camp"
+    out.kind.append(kind)
 
 
 def _coordinate(text: str, display: str, line: int, column: str) -> float:
@@ -235,12 +250,11 @@ NUMERIC_LINK_ATTRIBUTES = {
 }
 
 
-def read_routes(path: Path, display: str, names: list[str]) -> Links:
-    """Read ``routes.csv``; endpoints must be location names."""
-    index = {name: i for i, name in enumerate(names)}
+def _route_rows(path: Path, display: str, root: Path | None) -> tuple[list[str], list[Row]]:
+    """The column names (``#`` header lines add extra ones) and the data rows."""
     columns = list(ROUTE_COLUMNS)
     rows: list[Row] = []
-    for row in read_rows(path, display=display):
+    for row in read_rows(path, display=display, root=root):
         if _comment_or_blank(row, display):
             if len(row.fields) > len(ROUTE_COLUMNS):
                 columns.extend(row.fields[len(ROUTE_COLUMNS) :])
@@ -254,7 +268,13 @@ def read_routes(path: Path, display: str, names: list[str]) -> Links:
                 fix="name every extra column in the `#name1,name2,distance,…` header line",
             )
         rows.append(row)
+    return columns, rows
 
+
+def read_routes(path: Path, display: str, names: list[str], *, root: Path | None = None) -> Links:
+    """Read ``routes.csv``; endpoints must be location names."""
+    index = {name: i for i, name in enumerate(names)}
+    columns, rows = _route_rows(path, display, root)
     n = len(rows)
     a = np.zeros(n, dtype=np.int32)
     b = np.zeros(n, dtype=np.int32)
@@ -268,35 +288,53 @@ def read_routes(path: Path, display: str, names: list[str]) -> Links:
             if f[col] not in index:
                 raise ScenarioError(
                     display,
-                    f"{f[col]!r} is not a location in locations.csv",
+                    f"{excerpt(f[col])} is not a location in locations.csv",
                     line=row.line,
                     column=ROUTE_COLUMNS[col],
                     expected="a name from the first column of locations.csv",
                 )
             target[k] = index[f[col]]
-        distance[k] = parse_float(f[2], display, row.line, "distance", "a distance in km")
-        if not (distance[k] >= 0.0 and math.isfinite(distance[k])):
-            raise ScenarioError(
-                display,
-                f"distance {f[2]!r} is not a usable length",
-                line=row.line,
-                column="distance",
-                expected="a non-negative number of km",
-            )
-        if len(f) > 3 and f[3] != "":
-            value = parse_int(f[3], display, row.line, "forced_redirection", "0, 1, 2 or empty")
-            if value not in (0, 1, 2):
-                raise ScenarioError(
-                    display,
-                    f"forced_redirection is {value}",
-                    line=row.line,
-                    column="forced_redirection",
-                    expected="0, 1, 2 or empty",
-                )
-            forced[k] = value
+        distance[k] = _distance(f[2], display, row.line)
+        forced[k] = _forced(f, display, row.line)
         for i in range(len(ROUTE_COLUMNS), len(f)):
             raw[columns[i]][k] = f[i]
+    attributes = _link_attributes(raw, extra, rows, display)
+    return Links(a, b, distance, forced, attributes, [row.line for row in rows])
 
+
+def _distance(text: str, display: str, line: int) -> float:
+    value = parse_float(text, display, line, "distance", "a distance in km")
+    if not (value >= 0.0 and math.isfinite(value)):
+        raise ScenarioError(
+            display,
+            f"distance {excerpt(text)} is not a usable length",
+            line=line,
+            column="distance",
+            expected="a non-negative number of km",
+        )
+    return value
+
+
+def _forced(f: list[str], display: str, line: int) -> int:
+    if len(f) <= 3 or f[3] == "":
+        return 0
+    value = parse_int(f[3], display, line, "forced_redirection", "0, 1, 2 or empty")
+    if value not in (0, 1, 2):
+        raise ScenarioError(
+            display,
+            f"forced_redirection is {value}",
+            line=line,
+            column="forced_redirection",
+            expected="0, 1, 2 or empty",
+        )
+    return value
+
+
+def _link_attributes(
+    raw: dict[str, list[str]], extra: list[str], rows: list[Row], display: str
+) -> dict[str, npt.NDArray[np.generic]]:
+    """Numeric attributes 3.1 honours as floats (their default when empty), others as text."""
+    n = len(rows)
     attributes: dict[str, npt.NDArray[np.generic]] = {}
     for key in dict.fromkeys([*NUMERIC_LINK_ATTRIBUTES, *extra]):
         values = raw.get(key, [""] * n)
@@ -311,7 +349,7 @@ def read_routes(path: Path, display: str, names: list[str]) -> Links:
             )
         else:
             attributes[key] = np.array(values, dtype=np.str_)
-    return Links(a, b, distance, forced, attributes, [row.line for row in rows])
+    return attributes
 
 
 # --------------------------------------------------------------------------- closures
@@ -328,13 +366,13 @@ class Closure:
 
 
 def read_closures(
-    path: Path, display: str, names: list[str], countries: list[str]
+    path: Path, display: str, names: list[str], countries: list[str], *, root: Path | None = None
 ) -> list[Closure]:
     """Read ``closures.csv``, checking the type and that the names it uses exist."""
     locations = set(names)
     country_set = set(countries)
     out: list[Closure] = []
-    for row in read_rows(path, display=display):
+    for row in read_rows(path, display=display, root=root):
         if _comment_or_blank(row, display):
             continue
         require_columns(row, len(CLOSURE_COLUMNS), display, ",".join(CLOSURE_COLUMNS))

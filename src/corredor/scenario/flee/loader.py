@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from corredor.engine.capacity import check_days, check_memory
 from corredor.errors import ScenarioError
 from corredor.scenario.flee._csv import parse_date, parse_int, read_rows
 from corredor.scenario.flee.conflicts import read_conflicts
@@ -148,24 +149,11 @@ class FleeScenario:
         return int(self.total_int[day]) - int(self.total_int[day - 1])
 
 
-def load_flee_scenario(
-    path: str | Path, *, hasten: int | None = None, days: int | None = None
-) -> FleeScenario:
-    """Read a Flee 3.1 scenario directory exactly as Flee 3.1 does.
-
-    ``hasten`` replaces ``optimisations.hasten`` of simsetting.yml; ``days`` replaces the
-    ``Length`` of the period file. Every input problem raises
-    :class:`~corredor.errors.ScenarioError` naming the file, line and column.
-    """
-    root = Path(path)
-    if not root.is_dir():
-        raise ScenarioError(
-            root, "is not a directory", fix="give the folder that holds input_csv/ and source_data/"
-        )
-    warnings: list[str] = []
+def _settings(root: Path, hasten: int | None, warnings: list[str]) -> FleeSettings:
+    """``simsetting.yml`` (3.1's defaults when absent, with a warning), ``hasten`` replaced."""
     settings_path = root / "simsetting.yml"
-    if settings_path.is_file():
-        settings = load_settings(settings_path)
+    if settings_path.exists() or settings_path.is_symlink():
+        settings = load_settings(settings_path, root=root)
     else:
         settings = load_settings(None)
         warnings.append(f"{settings_path}: not found; using Flee 3.1's default settings")
@@ -175,6 +163,28 @@ def load_flee_scenario(
                 None, f"hasten is {hasten}", field="hasten", expected="a positive integer"
             )
         settings = settings.model_copy(update={"optimisations": Optimisations(hasten=hasten)})
+    return settings
+
+
+def load_flee_scenario(
+    path: str | Path, *, hasten: int | None = None, days: int | None = None
+) -> FleeScenario:
+    """Read a Flee 3.1 scenario directory exactly as Flee 3.1 does.
+
+    ``hasten`` replaces ``optimisations.hasten`` of simsetting.yml; ``days`` replaces the
+    ``Length`` of the period file. Every input problem raises
+    :class:`~corredor.errors.ScenarioError` naming the file, line and column.
+    """
+    given = Path(path)
+    root = given.resolve()  # files are read inside this folder (the one reader checks)
+    if not given.is_dir():
+        raise ScenarioError(
+            given,
+            "is not a directory",
+            fix="give the folder that holds input_csv/ and source_data/",
+        )
+    warnings: list[str] = []
+    settings = _settings(root, hasten, warnings)
     scale = settings.hasten
 
     inputs = root / INPUT_DIR
@@ -182,15 +192,19 @@ def load_flee_scenario(
         raise ScenarioError(
             inputs, "folder not found", fix="put locations.csv, routes.csv, … in input_csv/"
         )
-    start, length = _read_period(inputs, days)
+    start, length = _read_period(inputs, days, root)
 
-    loc = read_locations(_required(inputs, "locations.csv"), _shown("locations.csv"), settings)
+    loc = read_locations(
+        _required(inputs, "locations.csv"), _shown("locations.csv"), settings, root=root
+    )
     warnings += loc.warnings
-    links = read_routes(_required(inputs, "routes.csv"), _shown("routes.csv"), loc.names)
+    links = read_routes(_required(inputs, "routes.csv"), _shown("routes.csv"), loc.names, root=root)
     closures_path = inputs / "closures.csv"
     closures: list[Closure] = []
-    if closures_path.is_file():
-        closures = read_closures(closures_path, _shown("closures.csv"), loc.names, loc.countries)
+    if _present(closures_path):
+        closures = read_closures(
+            closures_path, _shown("closures.csv"), loc.names, loc.countries, root=root
+        )
     else:
         warnings.append(
             f"{closures_path}: not found; no closures (Flee 3.1 needs the file, "
@@ -200,9 +214,9 @@ def load_flee_scenario(
     conflict_names: list[str] = []
     conflict_index = np.zeros(0, dtype=np.int32)
     conflict_values: FloatArray | None = None
-    if (inputs / "conflicts.csv").is_file():
+    if _present(inputs / "conflicts.csv"):
         conflicts = read_conflicts(
-            inputs / "conflicts.csv", _shown("conflicts.csv"), loc.names, length
+            inputs / "conflicts.csv", _shown("conflicts.csv"), loc.names, length, root=root
         )
         conflict_names, conflict_index = conflicts.names, conflicts.index
         conflict_values = conflicts.values
@@ -225,15 +239,17 @@ def load_flee_scenario(
             need_total=data_driven,
         )
 
-    demographics, notes = read_demographics(inputs, loc.names)
+    demographics, notes = read_demographics(inputs, loc.names, root=root)
     warnings += notes
     agents_csv = None
     if settings.spawn_rules.read_from_agents_csv_file:
-        agents_csv = read_agents_csv(inputs / "agents.csv", _shown("agents.csv"), loc.names)
+        agents_csv = read_agents_csv(
+            inputs / "agents.csv", _shown("agents.csv"), loc.names, root=root
+        )
 
     scenario = FleeScenario(
         name=root.resolve().name,
-        path=root,
+        path=given,
         settings=settings,
         start_date=start,
         length=length,
@@ -270,41 +286,109 @@ def load_flee_scenario(
         agents_csv=agents_csv,
         warnings=warnings,
     )
+    _check_runnable(scenario, hasten is not None)
     _freeze(scenario)
     return scenario
+
+
+#: Bytes of memory per Flee agent: the agent columns (``rules/flee/state.py``, 50 bytes) twice
+#: over, as the agent table doubles when it grows.
+FLEE_BYTES_PER_AGENT = 100
+
+
+def _check_runnable(sc: FleeScenario, hasten_given: bool) -> None:
+    """What a run would do without a word, refused before it starts: no links, no agent ever
+    created (a ``hasten`` that divides every count to 0), more agents than memory holds."""
+    if sc.n_links == 0:
+        raise ScenarioError(
+            _shown("routes.csv"),
+            "has no routes: agents could not move",
+            fix="add `name1,name2,distance` rows linking the locations",
+        )
+    agents = expected_flee_agents(sc)
+    how = "hasten" if hasten_given else "optimisations.hasten"
+    if agents is not None and agents < 1 and sc.hasten > 1:
+        raise ScenarioError(
+            _shown("simsetting.yml") if not hasten_given else None,
+            f"the run would create no agent in {sc.length} days: with {how} {sc.hasten} every "
+            "population and observed count is divided down to 0",
+            field=None if hasten_given else "optimisations.hasten",
+            fix=f"use a smaller {how}",
+        )
+    if agents is not None and agents < 1:  # nothing to spawn whatever the hasten: say so
+        sc.warnings.append(
+            f"the run would create no agent in {sc.length} days (no observed refugees to spawn "
+            "and no conflict-driven spawning)"
+        )
+    if agents is not None:
+        check_memory(agents, FLEE_BYTES_PER_AGENT, sc.name, fix=f"raise {how}")
+
+
+def expected_flee_agents(sc: FleeScenario) -> float | None:
+    """About how many agents a run creates (``None``: cannot tell without running it)."""
+    spawn = sc.settings.spawn_rules
+    if sc.agents_csv is not None:
+        return float(len(sc.agents_csv.location))
+    cds = spawn.conflict_driven_spawning
+    if cds is None:  # data-driven: the observed total, plus the camps filled on day 0
+        total = float(sc.total_int[: sc.length].max(initial=0))
+        prefill = float(sc.observed[0].sum()) if spawn.insert_day0 and sc.n_camps else 0.0
+        return total + prefill
+    conflict = np.flatnonzero(sc.conflict_type)
+    if len(conflict) == 0:
+        return 0.0
+    if cds.spawn_mode == "pop_ratio":
+        per_day = cds.displaced_per_conflict_day * float(sc.population[conflict].max(initial=0))
+    else:
+        per_day = cds.displaced_per_conflict_day
+    intensity = float(sc.conflict_intensity[conflict].max(initial=0))
+    if sc.conflict_values is not None and sc.conflict_values.size:
+        intensity = max(intensity, float(sc.conflict_values.max()))
+    if per_day * intensity < 1 and cds.spawn_mode != "poisson":
+        return 0.0  # int(per_day × intensity) is 0 every day
+    return None
 
 
 def _shown(file_name: str) -> str:
     return f"{INPUT_DIR}/{file_name}"
 
 
+def _present(path: Path) -> bool:
+    """Whether something is at ``path`` (the reader then refuses what is not a regular file)."""
+    return path.exists() or path.is_symlink()
+
+
 def _required(inputs: Path, file_name: str) -> Path:
     path = inputs / file_name
-    if not path.is_file():
+    if not _present(path):
         raise ScenarioError(
             path, "file not found", fix=f"add {INPUT_DIR}/{file_name} (docs/flee-notes.md §2)"
         )
     return path
 
 
-def _read_period(inputs: Path, days: int | None) -> tuple[dt.date, int]:
-    """``read_period.read_conflict_period``: ``StartDate,<date>`` and ``Length,<days>`` rows
-    (case-insensitive names), from conflict_period.csv (3.1's name) or else sim_period.csv."""
+def _period_file(inputs: Path) -> tuple[Path, str]:
+    """conflict_period.csv (3.1's name) or else sim_period.csv, and its name."""
     for file_name in PERIOD_FILES:
         path = inputs / file_name
-        if path.is_file():
-            break
-    else:
-        raise ScenarioError(
-            inputs / PERIOD_FILES[0],
-            "file not found (nor sim_period.csv)",
-            fix="add input_csv/conflict_period.csv with rows `StartDate,YYYY-MM-DD` and "
-            "`Length,<days>`",
-        )
+        if _present(path):
+            return path, file_name
+    raise ScenarioError(
+        inputs / PERIOD_FILES[0],
+        "file not found (nor sim_period.csv)",
+        fix="add input_csv/conflict_period.csv with rows `StartDate,YYYY-MM-DD` and "
+        "`Length,<days>`",
+    )
+
+
+def _read_period(inputs: Path, days: int | None, root: Path) -> tuple[dt.date, int]:
+    """``read_period.read_conflict_period``: ``StartDate,<date>`` and ``Length,<days>`` rows
+    (case-insensitive names), from conflict_period.csv (3.1's name) or else sim_period.csv."""
+    path, file_name = _period_file(inputs)
     display = _shown(file_name)
     start: dt.date | None = None
     length: int | None = None
-    for row in read_rows(path, display=display):
+    for row in read_rows(path, display=display, root=root):
         if not row.fields:
             continue
         key = row.fields[0].lower()
@@ -320,6 +404,8 @@ def _read_period(inputs: Path, days: int | None) -> tuple[dt.date, int]:
         if days < 1:
             raise ScenarioError(None, f"days is {days}", field="days", expected="at least 1")
         length = days
+    if length is not None:
+        check_days(length, f"the scenario in {display}" if days is None else "the run")
     if length is None or length < 1:
         raise ScenarioError(
             display,
@@ -339,10 +425,10 @@ def _read_validation(
     need_total: bool,
 ) -> tuple[FloatArray, IntArray]:
     """Observed camp series and the total, as 3.1's ``RefugeeTable.get_field`` returns them."""
-    layout = read_data_layout(root / DATA_DIR, start, hasten)
+    layout = read_data_layout(root / DATA_DIR, start, hasten, root=root)
     corrections = root / INPUT_DIR / "registration_corrections.csv"
     apply_registration_corrections(
-        layout, corrections, _shown("registration_corrections.csv"), start
+        layout, corrections, _shown("registration_corrections.csv"), start, root=root
     )
     observed = np.zeros((length, len(camp_names)))
     for c, camp in enumerate(camp_names):

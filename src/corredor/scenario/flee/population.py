@@ -15,15 +15,18 @@
 
 from __future__ import annotations
 
-import csv
 import math
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from corredor.errors import ScenarioError
+from corredor.files.read import BOM, csv_records, decode, excerpt, read_bytes
 from corredor.scenario.flee._csv import Row, parse_float, read_rows
 
 FloatArray = npt.NDArray[np.float64]
@@ -59,7 +62,7 @@ def demographic_attribute(path: Path) -> str:
 
 
 def read_demographics(
-    input_dir: Path, location_names: list[str]
+    input_dir: Path, location_names: list[str], *, root: Path | None = None
 ) -> tuple[dict[str, Demographic], list[str]]:
     """Every ``demographics_*.csv`` of ``input_dir`` (sorted by file name) and warnings."""
     out: dict[str, Demographic] = {}
@@ -74,16 +77,16 @@ def read_demographics(
                 "the file name gives no attribute name",
                 expected="demographics_<attribute>.csv",
             )
-        demographic, notes = _read_demographic(path, display, attribute, known)
+        demographic, notes = _read_demographic(path, display, attribute, known, root)
         out[attribute] = demographic
         warnings += notes
     return out, warnings
 
 
 def _read_demographic(
-    path: Path, display: str, attribute: str, locations: set[str]
+    path: Path, display: str, attribute: str, locations: set[str], root: Path | None
 ) -> tuple[Demographic, list[str]]:
-    rows = [row for row in read_rows(path, display=display) if not row.is_blank()]
+    rows = [row for row in read_rows(path, display=display, root=root) if not row.is_blank()]
     if not rows:
         raise ScenarioError(display, "is empty", expected=f"a header `{attribute},Default,…`")
     header = rows[0].fields
@@ -147,31 +150,43 @@ def _weights(data: list[Row], col: int, display: str, name: str) -> FloatArray:
 
 
 # --------------------------------------------------------------------------- agents.csv
-def read_agents_csv(path: Path, display: str, location_names: list[str]) -> AgentsCsv:
-    """Read ``agents.csv`` (fast path: pyarrow; exact fallback: the csv module)."""
-    if not path.is_file():
+def read_agents_csv(
+    path: Path, display: str, location_names: list[str], *, root: Path | None = None
+) -> AgentsCsv:
+    """Read ``agents.csv`` (fast path: pyarrow; exact fallback: the csv module). The bytes come
+    from the one reader (:func:`corredor.files.read.read_bytes`: inside ``root``, a regular
+    file, size-capped); a byte-order mark is dropped."""
+    if not path.exists() and not path.is_symlink():
         raise ScenarioError(
             path,
             "file not found (spawn_rules.read_from_agents_csv_file is on)",
             fix="add input_csv/agents.csv or switch read_from_agents_csv_file off",
         )
-    header = _agents_header(path, display)
-    fast = _read_agents_arrow(path, header)
+    data = read_bytes(path, root=root, display=display)
+    if data.startswith(BOM):
+        data = data[len(BOM) :]
+    header = _agents_header(data, display)
+    fast = _read_agents_arrow(data, header)
+    del data
     if fast is None:
-        return _read_agents_slow(path, display, header, location_names)
+        return _read_agents_slow(path, display, header, location_names, root)
     first, columns = fast
     return _encode_agents(
-        path, display=display, header=header, names=location_names, first=first, columns=columns
+        path,
+        display=display,
+        header=header,
+        names=location_names,
+        first=first,
+        columns=columns,
+        root=root,
     )
 
 
-def _agents_header(path: Path, display: str) -> list[str] | None:
+def _agents_header(data: bytes, display: str) -> list[str] | None:
     """The first record of the file if it is a header (not blank, not a comment), else None."""
-    with path.open(newline="", encoding="utf-8") as fh:
-        try:
-            first = next(csv.reader(fh), [])
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise ScenarioError(display, f"cannot be read as CSV: {exc}", line=1) from None
+    end = data.find(b"\n")
+    records = csv_records(decode(data if end < 0 else data[: end + 1], display), display)
+    first = records[0].fields if records else []
     if not first or first[0].startswith("#"):
         return None
     if first[0] == "":
@@ -179,12 +194,8 @@ def _agents_header(path: Path, display: str) -> list[str] | None:
     return first
 
 
-def _read_agents_arrow(path: Path, header: list[str] | None) -> tuple[object, list[object]] | None:
+def _read_agents_arrow(data: bytes, header: list[str] | None) -> tuple[object, list[object]] | None:
     """pyarrow read of well-formed files; ``None`` when any row needs the exact slow path."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.csv as pacsv
-
     width = len(header) if header is not None else 1
     names = [f"c{i}" for i in range(width)]
     irregular: list[int] = []
@@ -197,7 +208,7 @@ def _read_agents_arrow(path: Path, header: list[str] | None) -> tuple[object, li
 
     try:
         table = pacsv.read_csv(
-            path,
+            pa.BufferReader(data),
             read_options=pacsv.ReadOptions(
                 column_names=names, skip_rows=1 if header is not None else 0
             ),
@@ -228,18 +239,17 @@ def _encode_agents(
     names: list[str],
     first: object,
     columns: list[object],
+    root: Path | None,
 ) -> AgentsCsv:
-    import pyarrow as pa
-
     index = {name: i for i, name in enumerate(names)}
     encoded = pa.chunked_array(first).combine_chunks().dictionary_encode()
     found = encoded.dictionary.to_pylist()
     unknown = [name for name in found if name not in index]
     if unknown:
-        line = _first_line_with(path, unknown[0])
+        line = _first_line_with(path, unknown[0], display, root)
         raise ScenarioError(
             display,
-            f"{unknown[0]!r} is not a location in locations.csv "
+            f"{excerpt(unknown[0])} is not a location in locations.csv "
             "(Flee 3.1 would print a warning and drop the agent)",
             line=line,
             column=header[0] if header else 1,
@@ -259,15 +269,19 @@ def _encode_agents(
     return result
 
 
-def _first_line_with(path: Path, name: str) -> int | None:
-    for row in read_rows(path):
+def _first_line_with(path: Path, name: str, display: str, root: Path | None) -> int | None:
+    for row in read_rows(path, display=display, root=root):
         if row.fields and row.fields[0] == name:
             return row.line
     return None
 
 
 def _read_agents_slow(
-    path: Path, display: str, header: list[str] | None, location_names: list[str]
+    path: Path,
+    display: str,
+    header: list[str] | None,
+    location_names: list[str],
+    root: Path | None,
 ) -> AgentsCsv:
     """The csv-module path, used for irregular files; reports the line of every problem."""
     index = {name: i for i, name in enumerate(location_names)}
@@ -276,7 +290,7 @@ def _read_agents_slow(
     locations: list[int] = []
     values: dict[str, dict[str, int]] = {name: {} for name in position}
     codes: dict[str, list[int]] = {name: [] for name in position}
-    rows = read_rows(path, display=display)
+    rows = read_rows(path, display=display, root=root)
     for row in rows[1:] if header is not None else rows:
         f = row.fields
         if not f or (f[0] != "" and f[0][0] == "#"):
@@ -294,7 +308,7 @@ def _read_agents_slow(
         if f[0] not in index:
             raise ScenarioError(
                 display,
-                f"{f[0]!r} is not a location in locations.csv",
+                f"{excerpt(f[0])} is not a location in locations.csv",
                 line=row.line,
                 column=header[0] if header else 1,
                 expected="a name from the first column of locations.csv",

@@ -23,11 +23,11 @@ import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
 from corredor.errors import ScenarioError
+from corredor.files.read import excerpt, load_yaml, parse_yaml
 
 #: Flee 3.1's ``SimulationSettings.sqrt_ten`` (the literal, not ``math.sqrt(10)``).
 SQRT_TEN_31 = 3.16227766017
@@ -35,7 +35,7 @@ SQRT_TEN_31 = 3.16227766017
 
 # --------------------------------------------------------------------------- 3.1 conversions
 def _type_error(expected: str, value: object, note: str = "") -> PydanticCustomError:
-    context = {"expected": expected, "found": repr(value), "note": note}
+    context = {"expected": expected, "found": excerpt(value), "note": note}
     return PydanticCustomError("flee_type", "expected {expected}, found {found}", context)
 
 
@@ -283,35 +283,19 @@ _TOP_KEYS = {"number_of_steps", "conflict_input_file", "flood_rules", "corredor"
 
 
 # --------------------------------------------------------------------------- loading
-def load_settings(path: Path | None) -> FleeSettings:
-    """Read ``simsetting.yml`` (``None``, a missing path's absence or an empty file → defaults)."""
+def load_settings(path: Path | None, *, root: Path | None = None) -> FleeSettings:
+    """Read ``simsetting.yml`` (``None`` or an empty file → defaults) with the one reader
+    (:func:`corredor.files.read.load_yaml`: inside ``root``, a regular file, safe YAML with
+    limits). As in Flee 3.1 (``yaml.safe_load``), a key written twice keeps its last value."""
     if path is None:
         return FleeSettings()
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(
-            path, "file not found", fix="create it (an empty file gives Flee 3.1's defaults)"
-        ) from None
-    except UnicodeDecodeError:
-        raise ScenarioError(path, "is not valid UTF-8 text", fix="save it as UTF-8") from None
-    return settings_from_text(text, path)
+    raw, _ = load_yaml(Path(path), root=root, duplicate_keys="last", what="settings file")
+    return settings_from_dict(raw, path)
 
 
 def settings_from_text(text: str, file: str | Path = "simsetting.yml") -> FleeSettings:
     """Parse the YAML text of a ``simsetting.yml``; ``file`` names it in errors."""
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError(
-            file,
-            f"is not valid YAML: {problem}",
-            line=mark.line + 1 if mark is not None else None,
-            column=mark.column + 1 if mark is not None else None,
-        ) from None
+    raw, _ = parse_yaml(text, str(file), duplicate_keys="last")
     return settings_from_dict(raw, file)
 
 
@@ -350,6 +334,7 @@ def settings_from_dict(raw: object, file: str | Path = "simsetting.yml") -> Flee
         if "flood_driven_spawning" in spawn_raw:
             ignored.append("spawn_rules.flood_driven_spawning")
         spawn = spawn.model_copy(update={"flood_driven_spawning": None})
+    _check_bounds(settings, file)
     if settings.hasten < 1:
         raise ScenarioError(
             file,
@@ -358,6 +343,71 @@ def settings_from_dict(raw: object, file: str | Path = "simsetting.yml") -> Flee
             expected="a positive integer",
         )
     return settings.model_copy(update={"spawn_rules": spawn, "ignored_keys": ignored})
+
+
+#: What a value of ``move_rules`` must lie in for a run to mean what it says: Flee 3.1 takes a
+#: negative speed or a move chance of 5 without a word and moves no one (or everyone) — and a
+#: run would silently clip them. (low, high, what).
+MOVE_BOUNDS: dict[str, tuple[float, float, str]] = {
+    "max_move_speed": (0.0, math.inf, "a speed in km/day, 0 or more"),
+    "max_walk_speed": (0.0, math.inf, "a speed in km/day, 0 or more"),
+    "max_crossing_speed": (0.0, math.inf, "a speed in km/day, 0 or more"),
+    "foreign_weight": (0.0, math.inf, "a weight, 0 or more"),
+    "camp_weight": (0.0, math.inf, "a weight, 0 or more"),
+    "conflict_weight": (0.0, math.inf, "a weight, 0 or more"),
+    "conflict_movechance": (0.0, 1.0, "a probability between 0 and 1"),
+    "camp_movechance": (0.0, 1.0, "a probability between 0 and 1"),
+    "idpcamp_movechance": (0.0, 1.0, "a probability between 0 and 1"),
+    "default_movechance": (0.0, 1.0, "a probability between 0 and 1"),
+    "awareness_level": (0.0, math.inf, "a whole number of links, 0 or more"),
+    "capacity_buffer": (0.0, math.inf, "a share of the capacity, 0 or more"),
+    "softening": (0.0, math.inf, "a distance in km, 0 or more"),
+    "weight_softening": (0.0, math.inf, "a weight, 0 or more"),
+    "movechance_pop_base": (math.ulp(0.0), math.inf, "a population, above 0"),
+}
+
+
+def _check_bounds(settings: FleeSettings, file: str | Path) -> None:
+    """Every number finite, and ``move_rules`` within :data:`MOVE_BOUNDS`."""
+    moves = settings.move_rules
+    for key in type(moves).model_fields:
+        value = getattr(moves, key)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        low, high, what = MOVE_BOUNDS.get(key, (-math.inf, math.inf, "a finite number"))
+        if not (math.isfinite(value) and low <= value <= high):
+            raise ScenarioError(
+                file,
+                f"is {value:g}",
+                field=f"move_rules.{key}",
+                expected=what,
+                fix=f"give move_rules.{key} {what}",
+            )
+    spawn = settings.spawn_rules
+    for section in (spawn.conflict_driven_spawning, spawn.flood_driven_spawning):
+        if section is not None and not (
+            math.isfinite(section.displaced_per_conflict_day)
+            and section.displaced_per_conflict_day >= 0
+        ):
+            name = "conflict" if section is spawn.conflict_driven_spawning else "flood"
+            raise ScenarioError(
+                file,
+                f"is {section.displaced_per_conflict_day:g}",
+                field=f"spawn_rules.{name}_driven_spawning.displaced_per_conflict_day",
+                expected="a number of people (or a ratio), 0 or more",
+            )
+    for i, factor in enumerate(spawn.conflict_spawn_decay or []):
+        if not (math.isfinite(factor) and factor >= 0):
+            raise ScenarioError(
+                file,
+                f"is {factor:g}",
+                field=f"spawn_rules.conflict_spawn_decay[{i}]",
+                expected="a factor, 0 or more",
+            )
+    if not math.isfinite(settings.number_of_steps):
+        raise ScenarioError(
+            file, "is not a finite number", field="number_of_steps", expected="a number of days"
+        )
 
 
 def _unknown_keys(raw: dict[Any, Any]) -> list[str]:
@@ -407,7 +457,7 @@ def _to_scenario_error(exc: ValidationError, file: str | Path) -> ScenarioError:
             message += f" ({ctx['note']})"
     else:
         expected = _EXPECTED.get(err["type"], err["msg"])
-        message = f"is not valid: {err['msg']} (found {err.get('input')!r})"
+        message = f"is not valid: {err['msg']} (found {excerpt(err.get('input'))})"
         if err["type"] == "extra_forbidden":
             message = "is not a key of Corredor's `corredor:` section"
     more = len(exc.errors()) - 1

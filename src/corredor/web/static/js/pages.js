@@ -115,6 +115,7 @@ export async function scenarioPage(main, name, params) {
 
   async function ask() {
     const gen = ++state.gen;
+    delete status.dataset.preview; // set again only when this request's preview is shown
     for (const j of state.jobs) api(`/jobs/${enc(j)}`, { method: "DELETE" }).catch(() => {});
     state.jobs = [];
     const body = request();
