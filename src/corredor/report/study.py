@@ -1,4 +1,4 @@
-"""Reports of a study: an HTML page, a Markdown report and one-page summaries in English and
+"""Reports of a study (an HTML page, a Markdown report, one-page summaries in English and
 Spanish.
 
 Every number comes from a :class:`~corredor.studies.StudyResult` (nothing is typed in): the

@@ -1,4 +1,4 @@
-"""Run policy variants from a shared trunk: what makes a study affordable.
+"""Policy variants run from a shared baseline trunk (what makes a study affordable).
 
 The variants of a study differ from the baseline only from some day on (a policy event that
 starts in June 2019, an event left out that started then). Until that day their compiled daily

@@ -1,4 +1,4 @@
-"""Built-in studies: the YAML files in ``corredor/data/corridor/<scenario>/studies/``.
+"""Built-in studies, the YAML files in ``corredor/data/corridor/<scenario>/studies/``.
 
 A built-in study is named by its file's stem (``containment-2019``); ``corredor study --list``
 lists them. Scenario-specific content lives in those data folders only.

@@ -1,4 +1,4 @@
-"""A folder of finished study tasks: what makes a study run without a store resumable.
+"""A folder of finished study tasks, which makes a study run without a store resumable.
 
 ``Checkpoint(folder, digest)`` keeps each finished task as ``<folder>/<digest[:16]>/
 task-<k>.json`` (written to a temporary file, synced and renamed into place, so a killed run
@@ -13,6 +13,8 @@ import json
 import os
 from pathlib import Path
 
+from corredor.errors import CorredorError
+from corredor.files.read import read_text
 from corredor.studies.runner import StudyTask, task_from_json, task_to_json
 
 __all__ = ["Checkpoint"]
@@ -32,8 +34,8 @@ class Checkpoint:
             return out
         for f in sorted(self.folder.glob("task-*.json")):
             try:
-                doc = json.loads(f.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
+                doc = json.loads(read_text(f, root=self.folder, what="study task"))
+            except (CorredorError, ValueError):
                 continue
             if doc.get("digest") != self.digest:
                 continue

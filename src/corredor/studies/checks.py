@@ -1,4 +1,4 @@
-"""Checks of a study against its scenario: levers, events, event files, outputs.
+"""Checks of a study against its scenario (levers, events, event files, outputs).
 
 Each error is a :class:`~corredor.errors.ScenarioError` naming the study file, the line and the
 field of the study that is wrong, and the fix (``corredor scenario levers``/``events``).
@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from corredor.errors import ScenarioError
+from corredor.files.read import PathKey
 from corredor.scenario.corridor import load_scenario_events
-from corredor.scenario.corridor.yaml_lines import PathKey
 from corredor.studies.outputs import check_output
 from corredor.studies.schema import Study, Variant, study_error
 

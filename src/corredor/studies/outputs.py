@@ -1,4 +1,4 @@
-"""What a study counts: one number per run and output over the study's period.
+"""What a study counts, one number per run and output over the study's period.
 
 Every measure is generic — it reads kinds (``asylum_office``, ``detention``, ``border_city``),
 the destination country and the scenario's names, never one scenario's — and is computed from

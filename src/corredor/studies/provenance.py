@@ -1,4 +1,4 @@
-"""What a study's numbers depend on, as one digest: equal digests, equal numbers.
+"""What a study's numbers depend on, as one digest (equal digests, equal numbers).
 
 The digest covers the scenario (its validated content and policy events), every variant's
 inputs (events left out, events added with their content, levers set), the parameter sets,
@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from corredor.studies.runner import PreparedStudy
+from typing import Any
 
 __all__ = ["scenario_digest", "study_digest"]
 
@@ -34,8 +31,9 @@ def scenario_digest(scenario: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def study_digest(prepared: PreparedStudy) -> str:
-    """sha256 of everything the numbers of ``prepared`` depend on (module docstring)."""
+def study_digest(prepared: Any) -> str:
+    """sha256 of everything the numbers of ``prepared`` (a
+    :class:`~corredor.studies.runner.PreparedStudy`) depend on (module docstring)."""
     doc = {
         "variants": [
             {

@@ -1,4 +1,4 @@
-"""The result of a study: every run's numbers, their bands, and the paired differences.
+"""The result of a study (every run's numbers, their bands, the paired differences).
 
 ``values[v, p, r, c]`` is output column ``c`` of variant ``v`` run with parameter set ``p`` and
 seed ``r``. Every variant ran with the same sets and seeds (common random numbers), so the

@@ -1,4 +1,4 @@
-"""Room for manoeuvre: the threat game played on the simulation, at each exposure.
+"""Room for manoeuvre, the threat game played on the simulation at each exposure.
 
 A room-for-manoeuvre study (a study file with a ``bargaining:`` block) asks how far a transit
 state's dependence on the hegemon's market narrows the policies it can choose. For every

@@ -1,4 +1,4 @@
-"""Run a study: every variant × parameter set × seed, with common random numbers.
+"""Run a study, every variant × parameter set × seed, with common random numbers.
 
 A *task* is one (parameter set, seed) pair. It runs the baseline variant and, from the first
 day each other variant's policies differ (:mod:`corredor.studies.branching`), a copy of the

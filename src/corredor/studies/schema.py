@@ -1,4 +1,4 @@
-"""Study files: a base scenario, named variants, a period, outputs and an ensemble, in YAML.
+"""Study files in YAML (a base scenario, named variants, a period, outputs, an ensemble).
 
 A study (``docs/studies.md``) asks one question of one corridor scenario: what changes when the
 policies change. Its file names
@@ -35,13 +35,13 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from corredor.errors import ScenarioError
+from corredor.files.read import PathKey, load_yaml
 from corredor.scenario.corridor.problems import (
     Problem,
     field_path,
     problems_from_validation,
     raise_problems,
 )
-from corredor.scenario.corridor.yaml_lines import PathKey, load_yaml_with_lines
 from corredor.studies.builtin import resolve_study
 
 __all__ = [
@@ -237,7 +237,7 @@ def load_study(path: str | Path) -> Study:
     """Read and check a study file (a path, or the name of a built-in study). Errors are
     :class:`ScenarioError` naming the file, the line and the field."""
     file = resolve_study(path)
-    raw, lines = load_yaml_with_lines(file)
+    raw, lines = load_yaml(file, what="study file")
     if not isinstance(raw, dict):
         raise ScenarioError(
             file,
@@ -356,7 +356,7 @@ def study_error(
     line: int | None = None
     if study.path is not None and study.path.is_file():
         try:
-            _, lines = load_yaml_with_lines(study.path)
+            _, lines = load_yaml(study.path, what="study file")
             line = lines.line(path)
         except ScenarioError:
             line = None
