@@ -1,5 +1,5 @@
 """Reports of a study (an HTML page, a Markdown report, one-page summaries in English and
-Spanish.
+Spanish).
 
 Every number comes from a :class:`~corredor.studies.StudyResult` (nothing is typed in): the
 paired difference of each variant from the baseline with its 90 % band, and the absolute values
