@@ -24,13 +24,17 @@ from matplotlib.figure import Figure
 from corredor.studies.result import StudyResult
 
 __all__ = [
+    "CSS",
     "StudyReport",
+    "band",
     "difference_figure",
     "fmt",
+    "png_base64",
     "study_html",
     "study_markdown",
     "summary_markdown",
     "write_study_report",
+    "write_text",
 ]
 
 
@@ -134,7 +138,7 @@ def difference_figure(result: StudyResult, outputs: Sequence[str] | None = None)
     return fig
 
 
-def _png(fig: Figure) -> str:
+def png_base64(fig: Figure) -> str:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
     return base64.b64encode(buf.getvalue()).decode()
@@ -355,7 +359,7 @@ def _cannot(result: StudyResult, spanish: bool) -> list[str]:
 
 
 # ------------------------------------------------------------------------------ HTML
-_CSS = """
+CSS = """
 :root { --fg:#1d1d1f; --muted:#5f6368; --line:#d9dce1; --accent:#1f4e79; }
 body { margin:0 auto; max-width:1100px; padding:1.5rem; color:var(--fg);
        font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif; }
@@ -393,7 +397,7 @@ def study_html(result: StudyResult) -> str:
     s = result.study
     parts = [
         f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{_esc(s.title)}"
-        f"</title><style>{_CSS}</style></head><body>",
+        f"</title><style>{CSS}</style></head><body>",
         f"<h1>{_esc(s.title)}</h1><p>{_esc(s.question)}</p><dl>",
     ]
     for k, v in _meta_rows(result):
@@ -403,7 +407,7 @@ def study_html(result: StudyResult) -> str:
     parts.append("<h2>Answers: each variant against the baseline</h2>")
     parts.append(f"<p>{_esc(_band_note(result))}</p>")
     fig = difference_figure(result)
-    parts.append(f"<img alt='paired differences' src='data:image/png;base64,{_png(fig)}'>")
+    parts.append(f"<img alt='paired differences' src='data:image/png;base64,{png_base64(fig)}'>")
     header = ["output", "baseline", "variant", "difference", "90 % band", "relative", "↑ / ↓"]
     for i, v in enumerate(result.variants):
         if i == result.base:
@@ -447,14 +451,14 @@ def write_study_report(result: StudyResult, folder: str | Path) -> StudyReport:
         "summary.es.md": summary_markdown(result, "es"),
     }
     for name, text in files.items():
-        _write(folder / name, text)
+        write_text(folder / name, text)
     tables = []
     for name, df in (
         ("differences.csv", result.differences()),
         ("absolute.csv", result.absolute()),
         ("runs.csv", result.runs_table()),
     ):
-        _write(folder / name, _csv(df))
+        write_text(folder / name, _csv(df))
         tables.append(folder / name)
     return StudyReport(
         folder / "report.html",
@@ -469,7 +473,8 @@ def _csv(df: pd.DataFrame) -> str:
     return str(df.to_csv(index=False, float_format="%.6g"))
 
 
-def _write(path: Path, text: str) -> None:
+def write_text(path: Path, text: str) -> None:
+    """Write a report file (a temporary sibling renamed into place)."""
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)

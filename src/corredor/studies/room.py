@@ -7,7 +7,7 @@ parameter set × seed (a *task*):
 1. the scenario runs with its ``bargaining:`` block in endogenous mode
    (:class:`~corredor.bargaining.coupled.BargainingController`: the transit state's own events
    of ``bargaining.replaces`` are left out and the game sets its levers at each review) up to
-   the study's review day (the first review under the threat: 10 June 2019 for ``mexico-us``).
+   the study's review day (the first review under the threat).
    Before it no threat is in force, so this trunk is the same at every exposure;
 2. at the review, the game is solved on the simulated state for every (export share,
    credibility) pair: the feasible share of the policy space, the transit state's chosen policy,
@@ -209,6 +209,10 @@ def run_room_task(prepared: PreparedRoom, k: int) -> RoomTask:
     return RoomTask(k, i, seed, game, outcomes, time.perf_counter() - t0)
 
 
+def _history_share(spec: Any) -> set[float]:
+    return set() if spec.history_exposure is None else {float(spec.history_exposure)}
+
+
 def prepare_room(
     study: Study,
     *,
@@ -281,7 +285,7 @@ def prepare_room(
         sets=tuple(s.as_dict() for s in sets),
         set_info=tuple(sets),
         seeds=tuple(range(ens.seed, ens.seed + reps)),
-        exposures=(0.0, *sorted(set(spec.exposures) - {0.0})),
+        exposures=(0.0, *sorted(set(spec.exposures) - {0.0} | _history_share(spec))),
         credibilities=creds,
         review_day=R,
         days=days,
@@ -314,6 +318,8 @@ class RoomResult:
     seconds: FloatArray
     wall_seconds: float = float("nan")
     notes: tuple[str, ...] = ()
+    transit: str = "the transit state"
+    hegemon: str = "the hegemon"
 
     @property
     def runs(self) -> int:
@@ -327,6 +333,24 @@ class RoomResult:
         """x: (runs, n) → per column."""
         q = weighted_quantiles(x, self.weights(), [lv for _, lv in LEVELS])
         return {name: np.asarray(q[i]) for i, (name, _) in enumerate(LEVELS)}
+
+    def game_runs(self, field: str) -> FloatArray:
+        """(runs, exposures, credibilities) one game field of every run."""
+        P, R, E, K, _ = self.game.shape
+        f = GAME_FIELDS.index(field)
+        return np.asarray(self.game[:, :, :, :, f].reshape(P * R, E, K), dtype=np.float64)
+
+    def outcome_runs(self, output: str) -> FloatArray:
+        """(runs, exposures) one output of every run (exposure 0 first)."""
+        P, R, E, _ = self.outcomes.shape
+        c = [col.name for col in self.columns].index(output)
+        return np.asarray(self.outcomes[:, :, :, c].reshape(P * R, E), dtype=np.float64)
+
+    def band(self, x: FloatArray) -> dict[str, FloatArray]:
+        """Median and 90 % band over the runs (axis 0) of ``x``."""
+        shape = x.shape[1:]
+        b = self._bands(x.reshape(x.shape[0], -1))
+        return {k: v.reshape(shape) for k, v in b.items()}
 
     def game_table(self) -> pd.DataFrame:
         """Per (exposure, credibility) and game field: median and 90 % band over the runs."""
@@ -390,6 +414,8 @@ def assemble_room(
         seconds=np.array([t.seconds for t in by]).reshape(P, R),
         wall_seconds=wall_seconds,
         notes=prepared.notes,
+        transit=str(prepared.transit.name),
+        hegemon=str(prepared.hegemon.name),
     )
 
 

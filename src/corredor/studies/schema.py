@@ -177,8 +177,12 @@ class Bargaining(Strict):
 
     exposures: list[Annotated[float, Field(ge=0.0, le=1.0)]] = Field(min_length=1)
     credibilities: list[Annotated[float, Field(ge=0.0, le=1.0)]] = Field(min_length=1)
-    #: the exposure of the data (the history point), marked in the report
+    #: the exposure of the data (the history point), marked in the report with its label
     history_exposure: float | None = Field(default=None, ge=0.0, le=1.0)
+    history_label: str = "history"
+    #: the actors' names in Spanish for the summary (default: as the scenario names them)
+    transit_es: str | None = None
+    hegemon_es: str | None = None
     #: the first review under the threat (default: the scenario's first tariff day)
     review: dt.date | None = None
     #: the periods simulated after the review with Mexico's chosen policy (outcomes)
