@@ -285,8 +285,9 @@ def _cannot_lines(result: RoomResult, es: bool) -> list[str]:
     if es:
         out = [
             f"- Las preferencias de {transit} (cuánto pesan las personas varadas, el rezago de "
-            "asilo, las deportaciones sin evaluación, la opinión pública) y la tolerancia a la sanción "
-            "están fijadas a mano: deciden en qué nivel de dependencia se cierra el margen.",
+            "asilo, las deportaciones sin evaluación, la opinión pública) y la tolerancia a la "
+            "sanción están fijadas a mano: deciden en qué nivel de dependencia se cierra el "
+            "margen.",
             "- La respuesta del juego a las políticas es una forma reducida; la simulación puede "
             "dar otra cosa (ambas se muestran en el informe).",
             "- Un solo periodo de 90 días bajo la amenaza; sin escalada a un acuerdo de tercer "
