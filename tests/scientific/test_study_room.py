@@ -10,6 +10,7 @@ block (tests/unit/test_bargaining_coupled.py):
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 from typing import Any
@@ -99,7 +100,7 @@ def test_outcome_branch_is_the_coupled_run(room: tuple[Path, RoomResult]) -> Non
 
 
 def _review_day(r: RoomResult) -> int:
-    return (r.review - np.datetime64("2020-01-01", "D").astype(object)).days
+    return (r.review - dt.date(2020, 1, 1)).days
 
 
 def test_report_numbers_and_caveats(room: tuple[Path, RoomResult]) -> None:

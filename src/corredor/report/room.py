@@ -157,7 +157,12 @@ def _meta(result: RoomResult) -> list[tuple[str, str]]:
         ),
         ("export shares", ", ".join(f"{x:g}" for x in result.exposures)),
         ("credibilities", ", ".join(f"{x:g}" for x in result.credibilities)),
-        ("compute", f"{float(np.nansum(result.seconds)):,.0f} s summed over tasks"),
+        (
+            "compute",
+            f"{float(np.nansum(result.seconds)):,.0f} s summed over tasks; "
+            f"{float(np.nansum(result.cpu_seconds)):,.0f} CPU s (about "
+            f"{float(np.nansum(result.cpu_seconds)) / 2:,.0f} s on 2 quiet cores)",
+        ),
         ("study digest", result.digest[:16]),
         ("regenerate", f"`{_command(result)}`"),
         ("question", s.question.strip()),

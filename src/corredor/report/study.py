@@ -186,6 +186,13 @@ def _absolute_rows(result: StudyResult) -> list[list[str]]:
 def _meta_rows(result: StudyResult) -> list[tuple[str, str]]:
     s = result.study
     secs = float(np.nansum(result.seconds))
+    cpu = result.cpu_seconds
+    cpu_text = (
+        ""
+        if cpu is None or not np.isfinite(cpu).any()
+        else f"; {float(np.nansum(cpu)):,.0f} CPU s (about {float(np.nansum(cpu)) / 2:,.0f} s "
+        "on 2 quiet cores)"
+    )
     return [
         ("scenario", result.scenario),
         ("calibration", _calibration_text(result)),
@@ -194,7 +201,10 @@ def _meta_rows(result: StudyResult) -> list[tuple[str, str]]:
         ("people per agent", str(result.people_per_agent)),
         ("baseline", result.labels[result.base]),
         ("study digest", result.digest[:16]),
-        ("compute", f"{secs:,.0f} s summed over tasks; {fmt(result.wall_seconds)} s wall"),
+        (
+            "compute",
+            f"{secs:,.0f} s summed over tasks; {fmt(result.wall_seconds)} s wall{cpu_text}",
+        ),
         ("regenerate", f"`{command(result)}`"),
     ]
 

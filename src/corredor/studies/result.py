@@ -52,6 +52,7 @@ class StudyResult:
     branch_days: npt.NDArray[np.int64]  # (P, R, V)
     seconds: FloatArray  # (P, R)
     wall_seconds: float = float("nan")
+    cpu_seconds: FloatArray | None = None  # (P, R) CPU seconds of each task
     notes: tuple[str, ...] = ()
     people_per_agent: int = 1
     start: str = ""
@@ -193,6 +194,7 @@ def assemble(
     values = np.stack([t.values for t in by]).reshape(P, R, V, C).transpose(2, 0, 1, 3)
     branch_days = np.array([t.branch_days for t in by], dtype=np.int64).reshape(P, R, V)
     seconds = np.array([t.seconds for t in by], dtype=np.float64).reshape(P, R)
+    cpu = np.array([t.cpu_seconds for t in by], dtype=np.float64).reshape(P, R)
     sc = prepared.variants[prepared.base].scenario
     return StudyResult(
         study=prepared.study,
@@ -209,6 +211,7 @@ def assemble(
         branch_days=branch_days,
         seconds=seconds,
         wall_seconds=float(wall_seconds),
+        cpu_seconds=cpu,
         notes=prepared.notes,
         people_per_agent=prepared.people_per_agent,
         start=str(sc.start),

@@ -98,6 +98,8 @@ class RoomTask:
     game: FloatArray
     outcomes: FloatArray
     seconds: float
+    #: CPU seconds of the task's process
+    cpu_seconds: float = float("nan")
 
 
 @dataclass(frozen=True)
@@ -167,7 +169,7 @@ def _number(x: object) -> float:
 
 def run_room_task(prepared: PreparedRoom, k: int) -> RoomTask:
     """Run one task (module docstring)."""
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     i, seed = prepared.task(k)
     sc, values, days, R = prepared.scenario, prepared.sets[i], prepared.days, prepared.review_day
 
@@ -206,7 +208,9 @@ def run_room_task(prepared: PreparedRoom, k: int) -> RoomTask:
             m.run_day(d)
         got = period_values(prepared.study.outputs, m, start, days - 1)
         outcomes[e] = [got[n] for n in names]
-    return RoomTask(k, i, seed, game, outcomes, time.perf_counter() - t0)
+    return RoomTask(
+        k, i, seed, game, outcomes, time.perf_counter() - t0, time.process_time() - cpu0
+    )
 
 
 def _history_share(spec: Any) -> set[float]:
@@ -316,6 +320,7 @@ class RoomResult:
     game: FloatArray
     outcomes: FloatArray
     seconds: FloatArray
+    cpu_seconds: FloatArray
     wall_seconds: float = float("nan")
     notes: tuple[str, ...] = ()
     transit: str = "the transit state"
@@ -412,6 +417,7 @@ def assemble_room(
         game=game,
         outcomes=outcomes,
         seconds=np.array([t.seconds for t in by]).reshape(P, R),
+        cpu_seconds=np.array([t.cpu_seconds for t in by]).reshape(P, R),
         wall_seconds=wall_seconds,
         notes=prepared.notes,
         transit=str(prepared.transit.name),
