@@ -17,10 +17,16 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from corredor.report.study import CSS, StudyReport, band, fmt, png_base64, write_text
+from corredor.report.study import CSS, StudyReport, band, fmt, png_base64, write_report_files
 from corredor.studies.room import RoomResult
 
-__all__ = ["room_html", "room_markdown", "room_summary", "write_room_report"]
+__all__ = [
+    "room_html",
+    "room_markdown",
+    "room_report_files",
+    "room_summary",
+    "write_room_report",
+]
 
 
 def _pct(x: float) -> str:
@@ -408,25 +414,19 @@ def room_html(result: RoomResult) -> str:
     return "\n".join(parts)
 
 
-def write_room_report(result: RoomResult, folder: str | Path) -> StudyReport:
-    """Write ``report.html``, ``report.md``, ``summary.en.md``, ``summary.es.md`` and the
-    tables (``game.csv``, ``outcomes.csv``) into ``folder``."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    texts = {
+def room_report_files(result: RoomResult) -> dict[str, str]:
+    """The report's files by name (texts): ``report.html``, ``report.md``, ``summary.en.md``,
+    ``summary.es.md``, ``game.csv``, ``outcomes.csv``."""
+    return {
         "report.html": room_html(result),
         "report.md": room_markdown(result),
         "summary.en.md": room_summary(result, "en"),
         "summary.es.md": room_summary(result, "es"),
-        "game.csv": result.game_table().to_csv(index=False, float_format="%.6g"),
-        "outcomes.csv": result.outcome_table().to_csv(index=False, float_format="%.6g"),
+        "game.csv": str(result.game_table().to_csv(index=False, float_format="%.6g")),
+        "outcomes.csv": str(result.outcome_table().to_csv(index=False, float_format="%.6g")),
     }
-    for name, text in texts.items():
-        write_text(folder / name, str(text))
-    return StudyReport(
-        folder / "report.html",
-        folder / "report.md",
-        folder / "summary.en.md",
-        folder / "summary.es.md",
-        (folder / "game.csv", folder / "outcomes.csv"),
-    )
+
+
+def write_room_report(result: RoomResult, folder: str | Path) -> StudyReport:
+    """Write the report of a room-for-manoeuvre study into ``folder``."""
+    return write_report_files(room_report_files(result), folder)

@@ -33,6 +33,8 @@ __all__ = [
     "study_html",
     "study_markdown",
     "summary_markdown",
+    "study_report_files",
+    "write_report_files",
     "write_study_report",
     "write_text",
 ]
@@ -449,34 +451,39 @@ class StudyReport:
     tables: tuple[Path, ...]
 
 
-def write_study_report(result: StudyResult, folder: str | Path) -> StudyReport:
-    """Write ``report.html``, ``report.md``, ``summary.en.md``, ``summary.es.md`` and the
-    tables (``differences.csv``, ``absolute.csv``, ``runs.csv``) into ``folder``."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    files = {
+def study_report_files(result: StudyResult) -> dict[str, str]:
+    """The report's files by name (texts): ``report.html``, ``report.md``, ``summary.en.md``,
+    ``summary.es.md``, ``differences.csv``, ``absolute.csv``, ``runs.csv``."""
+    return {
         "report.html": study_html(result),
         "report.md": study_markdown(result),
         "summary.en.md": summary_markdown(result, "en"),
         "summary.es.md": summary_markdown(result, "es"),
+        "differences.csv": _csv(result.differences()),
+        "absolute.csv": _csv(result.absolute()),
+        "runs.csv": _csv(result.runs_table()),
     }
+
+
+def write_report_files(files: dict[str, str], folder: str | Path) -> StudyReport:
+    """Write report files (:func:`study_report_files`) into ``folder``."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
         write_text(folder / name, text)
-    tables = []
-    for name, df in (
-        ("differences.csv", result.differences()),
-        ("absolute.csv", result.absolute()),
-        ("runs.csv", result.runs_table()),
-    ):
-        write_text(folder / name, _csv(df))
-        tables.append(folder / name)
+    tables = tuple(folder / n for n in files if n.endswith(".csv"))
     return StudyReport(
         folder / "report.html",
         folder / "report.md",
         folder / "summary.en.md",
         folder / "summary.es.md",
-        tuple(tables),
+        tables,
     )
+
+
+def write_study_report(result: StudyResult, folder: str | Path) -> StudyReport:
+    """Write the report of a study into ``folder`` (:func:`study_report_files`)."""
+    return write_report_files(study_report_files(result), folder)
 
 
 def _csv(df: pd.DataFrame) -> str:
