@@ -24,7 +24,7 @@ import pandas as pd
 from corredor.ensemble.corridor_results import weighted_quantiles
 from corredor.ensemble.parameter_sets import ParameterSet
 from corredor.studies.outputs import OutputColumn
-from corredor.studies.runner import CalibrationInfo, PreparedStudy, StudyTask
+from corredor.studies.runner import CalibrationInfo, PreparedStudy, StudyTask, run_weights
 from corredor.studies.schema import Study
 
 __all__ = ["LEVELS", "StudyResult", "assemble"]
@@ -63,8 +63,7 @@ class StudyResult:
 
     def weights(self) -> FloatArray:
         """(P·R,) weight of each run: its set's weight / R, normalised."""
-        w = np.repeat([float(s.weight) for s in self.sets], len(self.seeds)).astype(np.float64)
-        return np.asarray(w / w.sum(), dtype=np.float64)
+        return run_weights(self.sets, self.seeds)
 
     def column(self, name: str) -> int:
         return [c.name for c in self.columns].index(name)

@@ -43,7 +43,7 @@ from corredor.bargaining.policy import LEVERS
 from corredor.ensemble.backends import set_numba_threads
 from corredor.ensemble.corridor_results import weighted_quantiles
 from corredor.ensemble.parameter_sets import ParameterSet
-from corredor.ensemble.runner import Backend, choose_backend, execute
+from corredor.ensemble.runner import Backend
 from corredor.rules.corridor.compiled import compile_corridor
 from corredor.rules.corridor.model import CorridorModel
 from corredor.scenario.corridor import load_corridor_scenario
@@ -58,6 +58,8 @@ from corredor.studies.runner import (
     calibration_of,
     data_horizon,
     parameter_sets,
+    run_tasks,
+    run_weights,
     scenario_of,
 )
 from corredor.studies.schema import Study, check_study, load_study, study_error
@@ -331,8 +333,7 @@ class RoomResult:
         return len(self.sets) * len(self.seeds)
 
     def weights(self) -> FloatArray:
-        w = np.repeat([float(s.weight) for s in self.sets], len(self.seeds)).astype(np.float64)
-        return np.asarray(w / w.sum(), dtype=np.float64)
+        return run_weights(self.sets, self.seeds)
 
     def _bands(self, x: FloatArray) -> dict[str, FloatArray]:
         """x: (runs, n) → per column."""
@@ -445,28 +446,13 @@ def run_room(
     prepared = prepare_room(
         s, replicas=replicas, max_sets=max_sets, hegemon=hegemon, transit=transit
     )
-    have = dict(done or {})
-    todo = [k for k in range(prepared.tasks) if k not in have]
-    total = float(prepared.tasks)
-    if todo:
-        chosen, n = choose_backend(backend, workers, scheduler, None, len(todo))
-
-        def on_result(_: int, out: RoomTask) -> None:
-            have[out.task] = out
-            if on_task is not None:
-                on_task(out)
-            if progress is not None:
-                progress(float(len(have)), total, "runs")
-
-        execute(
-            prepared,
-            todo,
-            backend=chosen,
-            workers=n,
-            scheduler=scheduler,
-            threads=None,
-            connect_timeout=None,
-            on_result=on_result,
-        )
-    tasks = [have[k] for k in range(prepared.tasks)]
+    tasks = run_tasks(
+        prepared,
+        done=done,
+        on_task=on_task,
+        backend=backend,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+    )
     return assemble_room(prepared, tasks, wall_seconds=time.perf_counter() - t0)

@@ -19,10 +19,10 @@ import datetime as dt
 import hashlib
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -53,6 +53,7 @@ __all__ = [
     "parameter_sets",
     "prepare_study",
     "run_tasks",
+    "run_weights",
     "scenario_of",
 ]
 
@@ -420,19 +421,29 @@ def _check_period(study: Study, scenario: Any) -> None:
 
 
 # ------------------------------------------------------------------------------ running
+class _Task(Protocol):
+    @property
+    def task(self) -> int: ...
+
+
+TaskT = TypeVar("TaskT", bound=_Task)
+
+
 def run_tasks(
-    prepared: PreparedStudy,
+    prepared: Any,
     *,
-    done: Mapping[int, StudyTask] | None = None,
-    on_task: OnTask | None = None,
+    done: Mapping[int, TaskT] | None = None,
+    on_task: Callable[[TaskT], None] | None = None,
     backend: Backend | None = None,
     workers: int | None = None,
     scheduler: Any = None,
     threads: int | None = None,
     progress: Progress | None = None,
-) -> list[StudyTask]:
+) -> list[TaskT]:
     """Every task's result, in task order: those in ``done`` are kept, the others run (each
-    handed to ``on_task`` as it arrives, e.g. to store it)."""
+    handed to ``on_task`` as it arrives, e.g. to store it). ``prepared`` is a
+    :class:`PreparedStudy` or a :class:`~corredor.studies.room.PreparedRoom` (anything with
+    ``tasks`` and ``run_replica``)."""
     have = dict(done or {})
     todo = [k for k in range(prepared.tasks) if k not in have]
     total = float(prepared.tasks)
@@ -441,7 +452,7 @@ def run_tasks(
     if todo:
         chosen, n = choose_backend(backend, workers, scheduler, threads, len(todo))
 
-        def on_result(_: int, out: StudyTask) -> None:
+        def on_result(_: int, out: TaskT) -> None:
             have[out.task] = out
             if on_task is not None:
                 on_task(out)
@@ -459,6 +470,12 @@ def run_tasks(
             on_result=on_result,
         )
     return [have[k] for k in range(prepared.tasks)]
+
+
+def run_weights(sets: Sequence[ParameterSet], seeds: Sequence[int]) -> FloatArray:
+    """(P·R,) weight of each run: its set's weight / R, normalised to sum to one."""
+    w = np.repeat([float(s.weight) for s in sets], len(seeds)).astype(np.float64)
+    return np.asarray(w / w.sum(), dtype=np.float64)
 
 
 def task_to_json(t: StudyTask) -> dict[str, Any]:
