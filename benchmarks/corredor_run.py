@@ -26,16 +26,16 @@ def main() -> None:
     import numba
 
     numba.set_num_threads(args.threads)
-    from corredor.rules.flee.model import _load, simulate
+    from corredor.simulation.flee import load_flee, simulate
 
-    sc = _load(args.scenario, args.days, None)
+    sc = load_flee(args.scenario, args.days)
     # warm-up: one day of a tiny built-in scenario loads the compiled kernels from numba's cache,
     # so the loop figure below is the simulation alone (the process wall time includes it)
-    warm = _load("mali2012", 1, 1000)
+    warm = load_flee("mali2012", 1, 1000)
     simulate(warm, seed=args.seed, quirks=args.quirks, live=not args.parallel)
     del warm
-    st, loop_s = simulate(sc, seed=args.seed, quirks=args.quirks, live=not args.parallel)
-    steps = int(st.agents_out.sum())
+    _, tracked, loop_s = simulate(sc, seed=args.seed, quirks=args.quirks, live=not args.parallel)
+    steps = int(tracked.agents.sum())
     wall = time.perf_counter() - T_START
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(
@@ -47,7 +47,7 @@ def main() -> None:
                 "agent_steps_per_s": steps / loop_s,
                 "peak_rss_mib": peak_kib / 1024,
                 "days": sc.length,
-                "agents_final": int(st.agents_out[-1]),
+                "agents_final": int(tracked.agents[-1]),
                 "threads": args.threads,
             }
         )

@@ -29,15 +29,11 @@ END = "<!-- end of the generated part -->"
 #: entry of each is where the target layout puts it if none exists yet).
 WHERE: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("the order of a day (printable plan)", ("engine/plan.py",)),
-    (
-        "the day loop",
-        ("engine/loop.py", "rules/corridor/model.py", "rules/flee/model.py"),
-    ),
-    (
-        "a process (changes state)",
-        ("rules/corridor/process_*.py", "rules/corridor/model.py", "rules/flee/processes.py"),
-    ),
+    ("the day loop", ("engine/loop.py",)),
+    ("a process (changes state)", ("rules/corridor/process_*.py", "rules/flee/processes.py")),
+    ("a corridor scenario compiled to arrays", ("rules/corridor/compile/",)),
     ("a tracker (observes)", ("trackers/",)),
+    ("one run start to end (run_corridor)", ("simulation/",)),
     ("a numba kernel and its NumPy twin", ("engine/services/", "rules/flee/", "rules/corridor/")),
     ("the capacity-limited services (queues)", ("engine/services/",)),
     ("a scenario's schema and checks", ("scenario/corridor/", "scenario/flee/")),

@@ -29,11 +29,15 @@ ARRAYS = (
     "wait_sum",
     "wait_n",
     "stranded",
-    "mpp_waiting",
+    "hearing_waiting",
     "phase_stock",
     "svc_stock",
     "final_phase",
 )
+
+
+#: keys of the first fingerprints for arrays renamed since (so old fingerprints still compare)
+KEYS = {"hearing_waiting": "mpp_waiting"}
 
 
 def digest(values: Any) -> str:
@@ -54,7 +58,7 @@ def main() -> None:
     r = corredor.run_corridor(args.scenario, seed=args.seed, days=args.days)
     out: dict[str, Any] = {"agents": int(r.agents), "agent_days": int(r.agent_days)}
     for name in ARRAYS:
-        out[name] = digest(getattr(r, name))
+        out[KEYS.get(name, name)] = digest(getattr(r, name))
     monthly, ledger = r.monthly(), r.ledger()
     out["monthly"] = digest(monthly.to_numpy(dtype=float))
     out["monthly_cols"] = [str(c) for c in monthly.columns]

@@ -68,8 +68,8 @@ def write_calibration_dir(
 
     ``blank`` maps an observable to a month (``YYYY-MM``) whose observed value is left empty.
     """
-    from corredor.rules.corridor.results import run_corridor
     from corredor.scenario.corridor import load_corridor_scenario
+    from corredor.simulation.corridor import run_corridor
 
     truth = dict(TRUTH if truth is None else truth)
     root.mkdir(parents=True, exist_ok=True)

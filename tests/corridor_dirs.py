@@ -94,7 +94,7 @@ CALIBRATION: dict[str, tuple[float, float, float]] = {
     "cross_propensity": (0.1, 0.0, 1.0),
     "return_home_hazard": (0.005, 0.0, 1.0),
     "settle_mid_hazard": (0.005, 0.0, 1.0),
-    # read by the engine by name (corredor.rules.corridor.model._cal)
+    # the engine's roles (corredor.scenario.corridor.roles): conventional names, and one mapped
     "reattempt_share_removed": (0.5, 0.0, 1.0),
     "reattempt_delay_days": (10.0, 1.0, 720.0),
     "reattempt_share_border": (0.8, 0.0, 1.0),
@@ -314,6 +314,15 @@ def scenario_document(
                 "cross": {"irregular_propensity": "$cross_propensity"},
                 "return": {"daily_hazard": "$return_home_hazard"},
                 "settle": {"daily_hazard_mexico": "$settle_mid_hazard"},
+            },
+        },
+        # the scenario's own names for three of the engine's roles (the others: conventional)
+        "roles": {
+            "transit_country": "Mid",
+            "parameters": {
+                "hearing_give_up_hazard": "calibration.mpp_abandon_hazard",
+                "apply_asylum_propensity": "decisions.options.apply.comar_propensity",
+                "settle_transit_hazard": "decisions.options.settle.daily_hazard_mexico",
             },
         },
         "observables": [

@@ -22,9 +22,9 @@ __version__ = "0.1.0"
 def __getattr__(name: str) -> object:
     """The corridor API is imported on first use (it loads the service kernels)."""
     if name == "run_corridor":
-        from corredor.rules.corridor import results
+        from corredor.simulation import corridor as simulation
 
-        return getattr(results, name)
+        return getattr(simulation, name)
     if name == "CorridorResult":
         from corredor.results.corridor import CorridorResult
 

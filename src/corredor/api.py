@@ -67,7 +67,7 @@ def run(
             parallel=parallel,
             progress=progress,
         )
-    from corredor.rules.flee.model import run_flee
+    from corredor.simulation.flee import run_flee
 
     return run_flee(
         scenario,

@@ -305,9 +305,9 @@ def run(
 
         resolve_scenario(scenario)  # fail fast on a bad name or path
         if show_plan:
-            from corredor.rules.flee.model import describe_plan
+            from corredor.simulation.flee import describe_flee_plan
 
-            print(describe_plan(scenario))
+            print(describe_flee_plan(scenario))
             return
         from corredor.store import ResultsStore
 
@@ -366,11 +366,11 @@ def _run_corridor(
 ) -> None:
     from rich.table import Table
 
-    from corredor.rules.corridor.results import describe_corridor_plan, run_corridor
     from corredor.scenario.corridor import load_corridor_scenario, load_scenario_events
+    from corredor.simulation.corridor import describe_corridor_plan, run_corridor
 
     if show_plan:
-        print(describe_corridor_plan())
+        print(describe_corridor_plan(scenario))
         return
     backtest = None
     if validation is not None:

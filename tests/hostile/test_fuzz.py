@@ -159,7 +159,7 @@ def _validate_then_run(folder: Path, days: int = 3) -> None:
     if isinstance(found, CorredorError):
         return
     if (folder / "scenario.yaml").exists():
-        from corredor.rules.corridor.results import run_corridor
+        from corredor.simulation.corridor import run_corridor
 
         result = _holds(lambda: run_corridor(folder, seed=0, days=days))
         assert not isinstance(result, CorredorError), f"validated but the run refused: {result}"

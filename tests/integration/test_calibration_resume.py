@@ -180,7 +180,7 @@ def test_trials_past_the_agent_budget_are_pruned(scenario: Path, tmp_path: Path)
     from optuna.storages import JournalStorage
     from optuna.storages.journal import JournalFileBackend
 
-    from corredor.rules.corridor.results import AgentBudgetError, run_corridor
+    from corredor.simulation.corridor import AgentBudgetError, run_corridor
 
     with pytest.raises(AgentBudgetError, match="budget 100"):
         run_corridor(scenario, max_agents=100)
@@ -204,7 +204,7 @@ def test_trials_past_the_agent_budget_are_pruned(scenario: Path, tmp_path: Path)
 def test_runs_keeping_people_active_past_the_agent_days_budget_stop(scenario: Path) -> None:
     import pickle
 
-    from corredor.rules.corridor.results import AgentBudgetError, run_corridor
+    from corredor.simulation.corridor import AgentBudgetError, run_corridor
 
     full = run_corridor(scenario)
     assert full.agent_days > 0

@@ -54,7 +54,7 @@ def _run(scenario: Path, tmp_path: Path, *extra: str) -> str:
 
 def test_report_has_the_fit_statistics_of_the_run(scenario: Path, tmp_path: Path) -> None:
     from corredor.calibration.modelcheck import display_fit_table, run_statistics
-    from corredor.rules.corridor.results import run_corridor
+    from corredor.simulation.corridor import run_corridor
 
     text = _run(scenario, tmp_path)
     assert "<h2 id='validation'>Validation</h2>" in text

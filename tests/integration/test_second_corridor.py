@@ -18,9 +18,9 @@ from corredor.calibration.parameters import default_parameters
 from corredor.errors import ScenarioError
 from corredor.forecasting.categories import forecast_categories
 from corredor.report.corridor import write_corridor_report
-from corredor.rules.corridor.results import run_corridor
 from corredor.scenario.corridor import load_corridor_scenario
 from corredor.sensitivity.analysis import default_outputs
+from corredor.simulation.corridor import run_corridor
 from corredor.validation.backtest import backtest_scenario
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))

@@ -6,17 +6,20 @@ import numpy as np
 import pytest
 
 from corredor.rules.flee import kernels as K
-from corredor.rules.flee.model import _load, build_state
+from corredor.rules.flee.model import build_state
 from corredor.rules.flee.processes import build_plan
+from corredor.simulation.flee import load_flee
+from corredor.trackers.flee_counts import FleeCounts
 
 
 @pytest.mark.parametrize("scenario", ["mali2012", "burundi2015", "burundi_flee31era"])
 @pytest.mark.parametrize("quirks", [False, True])
 @pytest.mark.parametrize("live", [True, False])
 def test_agents_conserved_every_day(scenario: str, quirks: bool, live: bool) -> None:
-    sc = _load(scenario, 120, 20)
+    sc = load_flee(scenario, 120, 20)
     st, rules = build_state(sc, seed=3, quirks=quirks, live=live)
-    plan = build_plan(rules)
+    counts = FleeCounts(sc.length, len(sc.names))
+    plan = build_plan(rules, [counts.step()])
     spawned_before = st.agents.n
     census = np.zeros_like(st.count)
     for t in range(sc.length):
@@ -39,5 +42,5 @@ def test_agents_conserved_every_day(scenario: str, quirks: bool, live: bool) -> 
         links = a["link"][on_link]
         np.testing.assert_array_equal(st.graph.link_from[links], a["loc"][on_link])
         # 5. the tracker recorded exactly the census
-        np.testing.assert_array_equal(st.counts_out[t], census)
+        np.testing.assert_array_equal(counts.counts[t], census)
     assert st.agents.n >= spawned_before

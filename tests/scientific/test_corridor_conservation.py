@@ -12,7 +12,7 @@ policy event is in force), returns people to wait for a court, and admits.
   events agree with the services' own counts; every verb the scenario can produce occurs;
 * determinism: the same seed gives the same events and observables, another seed others;
 * MPP-like ``return_to_wait``: enrolled on day d, waiting in the border city (and counted in
-  ``Recorder.mpp_waiting``) until day d + k, then in the court's queue and out with a court
+  ``Recorder.hearing_waiting``) until day d + k, then in the court's queue and out with a court
   verb the same day;
 * policy events switch outcome verbs on on their start date and off on their end date;
 * ``$name`` values of policy events are the calibration parameter's, and unknown names are
@@ -33,9 +33,9 @@ from corredor.engine.services import EV_WAIT as SVC_WAIT
 from corredor.engine.services import Outcomes, QueueState, Verb
 from corredor.errors import ScenarioError
 from corredor.rules.corridor.compiled import Compiled, compile_corridor
-from corredor.rules.corridor.model import CorridorModel
 from corredor.rules.corridor.state import ACTIVE_PHASES, EV_DEPART, EV_JOIN, N_PHASES, Phase
 from corredor.scenario.corridor import load_corridor_scenario
+from corredor.simulation.corridor import CorridorModel
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from corridor_dirs import PROCESSING, START, policy_event, write_corridor_dir
@@ -89,8 +89,8 @@ def check_day(m: CorridorModel, day: int) -> None:
     np.testing.assert_array_equal(np.sort(act), expected)
 
     # people on the way home wait to leave again: HOME, listed once
-    pending = [ids for d, lists in m.wake.items() if d > day for ids in lists]
-    assert all(d > day for d in m.wake), "a wake-up day already passed"
+    pending = [ids for d, lists in m.state.reattempts.items() if d > day for ids in lists]
+    assert all(d > day for d in m.state.reattempts), "a wake-up day already passed"
     pending_ids = np.concatenate(pending) if pending else np.zeros(0, dtype=np.int32)
     assert np.unique(pending_ids).shape[0] == pending_ids.shape[0]
     assert (phase[pending_ids] == Phase.HOME).all()
@@ -190,7 +190,7 @@ def test_return_to_wait_round_trip(tmp_path: Path) -> None:
     proc, court = svc(c, "processing"), svc(c, "court")
     border = c.loc_names.index("Bordertown")
     m = CorridorModel(c, seed=5)
-    (b,) = np.flatnonzero(m.recorder.border_cities == border)  # column of mpp_waiting
+    (b,) = np.flatnonzero(m.recorder.border_cities == border)  # column of hearing_waiting
     log = spy_on_services(m)
     enrolled: dict[int, np.ndarray] = {}
     for d in range(days):
@@ -206,7 +206,7 @@ def test_return_to_wait_round_trip(tmp_path: Path) -> None:
         assert (a["svc_state"][waiting] == QueueState.WAITING).all()
         assert (a["loc"][waiting] == border).all()
         assert (m.services.queue_service[a["svc_queue"][waiting]] == court).all()
-        assert m.recorder.mpp_waiting[d, b] == waiting.shape[0]
+        assert m.recorder.hearing_waiting[d, b] == waiting.shape[0]
         assert m.services.waiting()[court] == waiting.shape[0]
         # those enrolled k days ago joined the court's queue today and left it with its verbs
         if d >= k:

@@ -25,9 +25,9 @@ from typer.testing import CliRunner
 
 from corredor.cli import app
 from corredor.rules.corridor.compiled import compile_corridor
-from corredor.rules.corridor.model import CorridorModel
 from corredor.rules.corridor.state import EV_APPREHEND, EV_DEPART, Phase
 from corredor.scenario.corridor import load_corridor_scenario
+from corredor.simulation.corridor import CorridorModel
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from corridor_dirs import START, policy_event, scenario_document, write_corridor_dir

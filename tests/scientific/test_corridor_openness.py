@@ -21,9 +21,9 @@ from pathlib import Path
 import numpy as np
 
 from corredor.rules.corridor.compiled import compile_corridor
-from corredor.rules.corridor.model import CorridorModel
 from corredor.rules.corridor.state import EV_DEPART, EV_JOIN
 from corredor.scenario.corridor import load_corridor_scenario
+from corredor.simulation.corridor import CorridorModel
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from corridor_dirs import START, policy_event, write_corridor_dir
@@ -59,16 +59,16 @@ def test_zero_elasticity_is_the_run_without_feedback(tmp_path: Path) -> None:
     assert np.array_equal(
         off.agents["phase"][: off.agents.n], zero.agents["phase"][: zero.agents.n]
     )
-    assert (zero.openness_multiplier == 1.0).all()
+    assert (zero.state.openness.multiplier == 1.0).all()
 
 
 def test_multiplier_is_the_documented_formula(tmp_path: Path) -> None:
     m = _run(tmp_path / "c", {**OPEN, "openness_elasticity": 1.5})
-    o = (m._succ + 1.0) / (m._succ + m._fail + 2.0)
-    expected = np.clip((o / m._open_ref) ** 1.5, 0.1, 10.0)
-    assert np.allclose(m.openness_multiplier, expected, rtol=0, atol=1e-12)
+    o = (m.state.openness.succ + 1.0) / (m.state.openness.succ + m.state.openness.fail + 2.0)
+    expected = np.clip((o / m.state.openness.ref) ** 1.5, 0.1, 10.0)
+    assert np.allclose(m.state.openness.multiplier, expected, rtol=0, atol=1e-12)
     # after the expulsion policy failures dominate the memory: openness below its reference
-    assert (m.openness_multiplier < 1.0).all()
+    assert (m.state.openness.multiplier < 1.0).all()
 
 
 def test_expulsions_deter_departures_only_after_the_policy(tmp_path: Path) -> None:
@@ -90,7 +90,7 @@ def test_protected_co_nationals_spread_word_of_asylum(tmp_path: Path) -> None:
     low = {"base_departures": 200.0, "apply_asylum_propensity": 0.005, "w_queue": 0, "w_wait": 0}
     off = _run(tmp_path / "f", low)
     on = _run(tmp_path / "g", {**low, "asylum_network_people": 20.0})
-    assert off.protected_transit.sum() > 0
+    assert off.state.protected_transit.sum() > 0
     a_off, a_on = _applications(off), _applications(on)
     # the effect grows with the people protected so far: small in the first month, large later
     first, later = a_on[0] / a_off[0], a_on[4:].sum() / a_off[4:].sum()

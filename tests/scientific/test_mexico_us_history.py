@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from corredor.results.corridor import CorridorResult
-from corredor.rules.corridor.results import run_corridor
+from corredor.simulation.corridor import run_corridor
 
 
 @pytest.fixture(scope="module")

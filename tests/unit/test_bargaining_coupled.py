@@ -38,8 +38,8 @@ from corredor.bargaining.binding import GAME_EVENT_PREFIX
 from corredor.cli import app
 from corredor.errors import ScenarioError
 from corredor.rules.corridor.compiled import Compiled, compile_corridor
-from corredor.rules.corridor.results import run_corridor
 from corredor.scenario.corridor import load_corridor_scenario, parameter_values
+from corredor.simulation.corridor import run_corridor
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from corridor_dirs import (

@@ -1,9 +1,10 @@
 """The calibrated-parameter file (``corredor.scenario.corridor.calibrated``): round trip, checks,
-atomic writes, and its use by default in ``compile_corridor`` with an opt-out."""
+atomic writes, and its use by default in a run (``resolve_calibration``) with an opt-out."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import sys
 from pathlib import Path
 
@@ -19,7 +20,11 @@ from corredor.calibration import (
 )
 from corredor.errors import ScenarioError
 from corredor.rules.corridor.compiled import compile_corridor
-from corredor.scenario.corridor import CorridorScenario, load_corridor_scenario
+from corredor.scenario.corridor import (
+    CorridorScenario,
+    load_corridor_scenario,
+    resolve_calibration,
+)
 from corredor.scenario.corridor.calibrated import CALIBRATED_FILE, git_commit, read_calibrated
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -52,7 +57,10 @@ def save(sc: CorridorScenario, **kw: object) -> Calibrated:
 
 def test_no_file_means_none(scenario: CorridorScenario) -> None:
     assert load_calibrated(scenario) is None
-    c = compile_corridor(scenario, days=2)
+    resolved = resolve_calibration(scenario)
+    assert resolved.name == "uncalibrated" and resolved.values == {}
+    assert resolved.path is None and resolved.sha256 is None
+    c = compile_corridor(scenario, resolved.values, days=2)
     assert c.calibration["base_departures"] == CALIBRATION["base_departures"][0]
 
 
@@ -97,13 +105,24 @@ def test_version_increases_and_write_is_atomic(scenario: CorridorScenario) -> No
 
 def test_applied_by_default_overrides_win_and_opt_out(scenario: CorridorScenario) -> None:
     save(scenario)
-    c = compile_corridor(scenario, days=2)
+    resolved = resolve_calibration(scenario)
+    path = scenario.base_dir / CALIBRATED_FILE
+    assert resolved.name == "calibrated.yaml, version 1" and resolved.version == 1
+    assert resolved.path == path
+    assert resolved.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    c = compile_corridor(scenario, resolved.values, days=2)
     assert c.calibration["base_departures"] == 55.5  # calibrated by default
     assert c.calibration["speed_road"] == CALIBRATION["speed_road"][0]  # not fitted: default
-    c = compile_corridor(scenario, {"base_departures": 7.0}, days=2)
+    c = compile_corridor(scenario, {**resolved.values, "base_departures": 7.0}, days=2)
     assert c.calibration["base_departures"] == 7.0  # an explicit value wins
     assert c.calibration["mid_hazard"] == 0.002
-    c = compile_corridor(scenario, uncalibrated(scenario), days=2)
+    # the rules read no file: without the values, the scenario's defaults
+    c = compile_corridor(scenario, days=2)
+    assert c.calibration["base_departures"] == CALIBRATION["base_departures"][0]
+    assert resolve_calibration(scenario, "uncalibrated").values == {}
+    other = resolve_calibration(scenario, path)
+    assert other.name == str(path) and other.values == resolved.values
+    c = compile_corridor(scenario, {**resolved.values, **uncalibrated(scenario)}, days=2)
     assert c.calibration["base_departures"] == CALIBRATION["base_departures"][0]
     assert c.calibration["mid_hazard"] == CALIBRATION["mid_hazard"][0]
 
@@ -150,9 +169,9 @@ def test_bad_files_name_file_and_field(
     with pytest.raises(ScenarioError, match=message) as info:
         load_calibrated(scenario)
     assert info.value.file == str(path)
-    # the engine refuses to run with it, with the same error
+    # a run refuses to use it, with the same error
     with pytest.raises(ScenarioError, match=message):
-        compile_corridor(scenario, days=2)
+        resolve_calibration(scenario)
 
 
 def test_invalid_yaml(scenario: CorridorScenario) -> None:

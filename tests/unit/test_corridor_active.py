@@ -26,7 +26,7 @@ from corredor.rules.corridor.active import (
     new_at_border,
     new_at_border_np,
 )
-from corredor.rules.corridor.recorder import count_events, count_events_np
+from corredor.trackers.corridor.recorder import count_events, count_events_np
 
 
 def random_table(seed: int, n_table: int, n_active: int, n_loc: int, n_border: int):

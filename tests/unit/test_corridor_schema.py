@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from corredor.errors import ScenarioError
-from corredor.rules.corridor.model import ENGINE_PARAMETERS
 from corredor.scenario.corridor import (
+    PARAMETER_ROLES,
     DriverPoint,
     Link,
     Location,
@@ -381,7 +381,9 @@ def test_builtin_calibration_parameters_are_used_and_documented(mexico_us: Any) 
     used = {site.param.ref for site in iter_params(mexico_us)}
     used |= {p.ref for link in mexico_us.links.rows for p in (link.km, link.speed, link.risk)}
     used |= {c.ref for e in mexico_us.events for c in e.changes if c.ref}  # policy magnitudes
-    used |= set(ENGINE_PARAMETERS)  # read by name by the corridor engine
+    # the parameters that play the engine's roles (roles: block, else conventional names)
+    sources = {mexico_us.roles.source(role) for role in PARAMETER_ROLES}
+    used |= {s.removeprefix("calibration.") for s in sources if s.startswith("calibration.")}
     for f in sorted((BUILTIN / "counterfactuals").glob("*.yaml")):  # levers
         used |= {c.ref for e in load_scenario_events(mexico_us, f) for c in e.changes if c.ref}
     levers = {n for n, p in mexico_us.calibration.items() if p.status == "lever"}

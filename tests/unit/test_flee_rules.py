@@ -23,8 +23,9 @@ import pytest
 import corredor
 from corredor.errors import ScenarioError
 from corredor.rules.flee import kernels as K
-from corredor.rules.flee.model import _load, build_state
+from corredor.rules.flee.model import build_state
 from corredor.rules.flee.processes import build_plan
+from corredor.simulation.flee import load_flee
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from flee_dirs import loc, write_flee_dir
@@ -75,7 +76,7 @@ def settings(move: dict[str, Any] | None = None, spawn: dict[str, Any] | None = 
 
 def states(root: Path, *, seed: int, quirks: bool, live: bool = True) -> tuple[Any, Any, Any]:
     """Scenario, initial state and day plan of ``root`` (the pattern of test_conservation)."""
-    sc = _load(root, None, None)
+    sc = load_flee(root)
     st, rules = build_state(sc, seed=seed, quirks=quirks, live=live)
     return sc, st, build_plan(rules)
 
@@ -669,7 +670,7 @@ def test_camps_as_sinks(tmp_path: Path, key: str, quirks: bool, sinks: bool) -> 
         plan.run_day(st, t)
         assert_consistent(st)
         assert int(st.agents["alive"].sum()) == res.agents_total[0, t]
-        np.testing.assert_array_equal(st.counts_out[t], res.counts[0, t])
+        np.testing.assert_array_equal(st.count, res.counts[0, t])
     assert (st.agents.n - int(st.agents["alive"].sum()) > 0) == sinks
 
 

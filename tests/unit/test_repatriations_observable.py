@@ -33,9 +33,9 @@ from corredor.calibration.modelcheck import display_fit_table, run_statistics
 from corredor.engine.services import Verb
 from corredor.errors import ScenarioError
 from corredor.rules.corridor.compiled import compile_corridor
-from corredor.rules.corridor.recorder import Recorder
-from corredor.rules.corridor.results import run_corridor
 from corredor.scenario.corridor import load_corridor_scenario
+from corredor.simulation.corridor import run_corridor
+from corredor.trackers.corridor.recorder import Recorder
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from corridor_dirs import START, scenario_document, write_corridor_dir

@@ -15,7 +15,6 @@ from corpus import write_tiny
 from corredor.errors import ScenarioError
 from corredor.files.read import BOM
 from corredor.policy import load_events
-from corredor.rules.corridor.results import run_corridor
 from corredor.scenario.corridor import load_corridor_scenario, validate_corridor_scenario
 from corredor.scenario.corridor.observed import observed_rows
 from corredor.scenario.corridor.runcheck import (
@@ -24,6 +23,7 @@ from corredor.scenario.corridor.runcheck import (
     expected_agents,
     static_parameters,
 )
+from corredor.simulation.corridor import run_corridor
 
 
 @pytest.fixture

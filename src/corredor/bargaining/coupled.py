@@ -1,7 +1,7 @@
 """The threat game played on the corridor simulation (``docs/bargaining.md`` §10).
 
 :class:`BargainingController` is a controller of
-:func:`~corredor.rules.corridor.results.run_corridor`: on each review day of the scenario's
+:func:`~corredor.simulation.corridor.run_corridor`: on each review day of the scenario's
 ``bargaining:`` block it reads what the simulation showed over the last review period
 (:mod:`.observe`), lets the hegemon set its pressure (its demand is relative to the arrivals it
 observed before its threat; a review in which the simulated arrivals exceeded its cap escalates
@@ -45,14 +45,14 @@ from corredor.bargaining.outcomes import OutcomeModel, PeriodContext
 from corredor.bargaining.policy import CONTINUOUS_LEVERS, PolicyGrid
 from corredor.bargaining.stage import StageGame
 from corredor.errors import ScenarioError
-from corredor.rules.corridor.results import run_corridor
 from corredor.scenario.corridor import CorridorScenario, load_corridor_scenario
+from corredor.simulation.corridor import run_corridor
 
 if TYPE_CHECKING:
     from corredor.policy import PolicyEvent
     from corredor.results.corridor import CorridorResult
-    from corredor.rules.corridor.model import CorridorModel
     from corredor.scenario.corridor.bargaining import BargainingSpec
+    from corredor.simulation.corridor import CorridorModel
 
 _SOURCE = "corredor.bargaining.coupled: the transit state's best response in the threat game"
 

@@ -17,7 +17,7 @@ import numpy.typing as npt
 from corredor.calibration.loss import LossReport, Targets, check_until
 from corredor.calibration.parameters import CalibrationError
 from corredor.ensemble.backends import EnsembleError, task_pool
-from corredor.rules.corridor.results import run_corridor
+from corredor.simulation.corridor import run_corridor
 
 if TYPE_CHECKING:
     from corredor.scenario.corridor import CorridorScenario

@@ -35,11 +35,11 @@ import pandas as pd
 from corredor.calibration.evaluate import Simulation, evaluations
 from corredor.calibration.loss import LossReport, Targets, result_loss
 from corredor.errors import CorredorError
-from corredor.rules.corridor.results import run_corridor
 from corredor.scenario.corridor import CorridorScenario
 from corredor.scenario.corridor.calibrated import Calibrated, read_calibrated, uncalibrated
 from corredor.scenario.corridor.calibrated import uncalibrated as defaults_of
 from corredor.scenario.corridor.vintage import as_of
+from corredor.simulation.corridor import run_corridor
 from corredor.validation.backtest import backtest_observables, backtest_scenario, backtest_settings
 from corredor.validation.baselines import BASELINES, Forecast
 from corredor.validation.discrepancy import log_discrepancy, mixture_quantiles

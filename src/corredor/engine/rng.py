@@ -32,6 +32,14 @@ STREAM_ATTRIBUTES = 5
 STREAM_SINK = 6
 STREAM_CONFLICT_SPAWN = 7
 STREAM_SERVICES = 1 << 16  # service s draws from stream STREAM_SERVICES + s (engine.services)
+# the corridor rules (corredor.rules.corridor): one stream per kind of draw
+STREAM_CORRIDOR_DEPART = 101  # departure counts (a Philox generator seeded from this key)
+STREAM_CORRIDOR_GROUP = 102  # demographic group of a new agent
+STREAM_CORRIDOR_DECIDE = 103  # decisions at a place (apply, border choice, give up)
+STREAM_CORRIDOR_ROUTE = 104  # next link, border city headed for
+STREAM_CORRIDOR_ENFORCE = 105  # apprehension
+STREAM_CORRIDOR_VERBS = 106  # what follows an outcome verb (re-attempt, delay, screening, settle)
+STREAM_CORRIDOR_HARM = 107  # harm on a link
 
 
 @nb.njit(inline="always", cache=True)

@@ -48,8 +48,8 @@ from corredor.ensemble.parameter_sets import (
 )
 from corredor.ensemble.runner import Backend, Progress, _seed_list, choose_backend, execute
 from corredor.rules.corridor.compiled import compile_corridor
-from corredor.rules.corridor.results import run_corridor
 from corredor.scenario.corridor import CorridorScenario, load_corridor_scenario
+from corredor.simulation.corridor import run_corridor
 
 if TYPE_CHECKING:
     from distributed import Client

@@ -24,9 +24,9 @@ import numpy as np
 import numpy.typing as npt
 
 from corredor.ensemble.backends import set_numba_threads
-from corredor.rules.flee.model import flee_result, simulate
 from corredor.scenario.builtin import resolve_scenario
 from corredor.scenario.flee import load_flee_scenario
+from corredor.simulation.flee import flee_result, simulate
 
 if TYPE_CHECKING:
     from corredor.results import RunResult
@@ -92,21 +92,21 @@ class FleeEnsemble:
     ) -> ReplicaOutput:
 
         set_numba_threads(threads)
-        st, secs = simulate(
+        _, tracked, secs = simulate(
             self.scenario, seed=seed, quirks=self.quirks, live=not self.parallel, on_day=on_day
         )
         return ReplicaOutput(
             seed=seed,
-            counts=st.counts_out,
-            agents_total=st.agents_out,
-            observed_total=st.raw_out,
-            refugee_debt=st.debt_out,
+            counts=tracked.counts,
+            agents_total=tracked.agents,
+            observed_total=tracked.raw,
+            refugee_debt=tracked.debt,
             elapsed_s=float(secs),
-            agent_steps=int(st.agents_out.sum()),
+            agent_steps=int(tracked.agents.sum()),
         )
 
     def assemble(self, outputs: Sequence[ReplicaOutput]) -> RunResult:
-        """Same fields, dtypes and values as ``corredor.rules.flee.model.run_flee``."""
+        """Same fields, dtypes and values as ``corredor.simulation.flee.run_flee``."""
 
         return flee_result(
             self.scenario,

@@ -1,6 +1,6 @@
 """Results of a corridor run: observables next to their observed data, and the ledger.
 
-:func:`corredor.rules.corridor.results.run_corridor` runs one replica of a corridor scenario and
+:func:`corredor.simulation.corridor.run_corridor` runs one replica of a corridor scenario and
 returns a :class:`CorridorResult` with
 
 * ``observables``: per observable and observed row, the observed value and the simulated value
@@ -24,29 +24,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from corredor.engine.services import Verb
+from corredor.engine.loop import AgentBudgetError
 from corredor.policy.events import PolicyEvent
 from corredor.rules.corridor.compiled import BORDER_CITY, Compiled
-from corredor.rules.corridor.state import EV_APPREHEND, EV_EVADE, EV_JOIN, EVENT_KINDS
+from corredor.rules.corridor.state import EV_APPREHEND, EVENT_KINDS
 from corredor.scenario.corridor.observed import observed_rows
+from corredor.trackers.corridor.ledger import yearly_ledger
 
 if TYPE_CHECKING:
     import pandas as pd
 
-
-class AgentBudgetError(RuntimeError):
-    """A run created more agents than its ``max_agents`` budget, or kept more agent-days active
-    than its ``max_agent_days``, and was stopped (a calibration prunes such trials: their
-    parameters are far from the data and would run for long). ``what`` says which budget:
-    ``"agents"`` or ``"agent-days"``; ``agents`` is the count that passed it."""
-
-    def __init__(self, day: int, agents: int, budget: int, what: str = "agents") -> None:
-        super().__init__(f"stopped on day {day}: {agents:,} {what}, over the budget {budget:,}")
-        self.day, self.agents, self.budget, self.what = day, agents, budget, what
-
-    def __reduce__(self) -> tuple[type[AgentBudgetError], tuple[int, int, int, str]]:
-        # picklable across processes
-        return (type(self), (self.day, self.agents, self.budget, self.what))
+__all__ = ["AgentBudgetError", "CorridorResult"]
 
 
 @dataclass
@@ -64,7 +52,8 @@ class CorridorResult:
     wait_sum: npt.NDArray[np.float64]
     wait_n: npt.NDArray[np.float64]
     stranded: npt.NDArray[np.int32]
-    mpp_waiting: npt.NDArray[np.int32]
+    #: people waiting in each border city for a dated hearing (a return-to-wait programme)
+    hearing_waiting: npt.NDArray[np.int32]
     phase_stock: npt.NDArray[np.int32]
     svc_stock: npt.NDArray[np.int32]
     final_phase: npt.NDArray[np.int64]
@@ -76,6 +65,8 @@ class CorridorResult:
     agent_days: int = 0
     #: policy events a controller adopted during the run (empty for an exogenous run)
     adopted_events: tuple[PolicyEvent, ...] = ()
+    #: arrivals per month at the end of each directed link (``Compiled.link_from/link_to``)
+    link_flow: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros((0, 0), np.int64))
 
     # ------------------------------------------------------------------ dates
     @property
@@ -207,89 +198,28 @@ class CorridorResult:
 
     # ------------------------------------------------------------------ ledger
     def ledger(self) -> pd.DataFrame:
-        """The human-cost ledger (MODEL.md §7) per calendar year."""
+        """The human-cost ledger (MODEL.md §7) per calendar year
+        (:func:`corredor.trackers.corridor.ledger.yearly_ledger`)."""
+        return yearly_ledger(self)
+
+    def link_flows(self) -> pd.DataFrame:
+        """People moving along each link per month (arrivals at its end; in agents, like every
+        count of a run), non-zero rows: month, from, to, arrivals."""
         import pandas as pd
 
         c = self.compiled
-        dates = self.dates()
-        year = dates.year
-        kinds = np.array(c.svc_kind)
-        in_dest_svc = c.loc_in_dest[c.svc_loc]
-        asylum_mx = (kinds == "asylum_office") & ~in_dest_svc
-        detention_mx = (kinds == "detention") & ~in_dest_svc
-        detention_us = (kinds == "detention") & in_dest_svc
-        courts = kinds == "immigration_court"
-        st = self.svc_stock.astype(float)  # (T, S, [queued, in service, waiting])
-        daily = pd.DataFrame(
+        m, e = np.nonzero(self.link_flow)
+        n_months = self.link_flow.shape[0]
+        months = pd.date_range(self.start.replace(day=1), periods=n_months, freq="MS")
+        names = np.array(c.loc_names, dtype=object)
+        return pd.DataFrame(
             {
-                "stranded_person_days": self.stranded.sum(axis=1),
-                "mpp_waiting_person_days": self.mpp_waiting.sum(axis=1),
-                "asylum_backlog_mexico": st[:, asylum_mx, :2].sum(axis=(1, 2)),
-                "court_backlog_us": st[:, courts].sum(axis=(1, 2)),
-                "detention_days_mexico": st[:, detention_mx, :2].sum(axis=(1, 2)),
-                "detention_days_us": st[:, detention_us, :2].sum(axis=(1, 2)),
-            },
-            index=dates,
-        )
-        g = daily.groupby(year)
-        out = pd.DataFrame(
-            {
-                "stranded_person_days": g["stranded_person_days"].sum(),
-                "stranded_end_of_year": g["stranded_person_days"].last(),
-                "mpp_waiting_person_days": g["mpp_waiting_person_days"].sum(),
-                "asylum_backlog_mexico_end": g["asylum_backlog_mexico"].last(),
-                "court_backlog_us_end": g["court_backlog_us"].last(),
-                "detention_days_mexico": g["detention_days_mexico"].sum(),
-                "detention_days_us": g["detention_days_us"].sum(),
+                "month": months[m],
+                "from": names[c.link_from[e]],
+                "to": names[c.link_to[e]],
+                "arrivals": self.link_flow[m, e],
             }
         )
-        years = out.index
-        y0 = int(years[0])
-        # waits of people served (days from joining to leaving) at asylum offices in Mexico
-        ws, wn = self.wait_sum[:, asylum_mx].sum(axis=1), self.wait_n[:, asylum_mx].sum(axis=1)
-        out["asylum_wait_mexico_days"] = pd.Series(
-            np.where(wn > 0, ws / np.maximum(wn, 1), np.nan), index=range(y0, y0 + len(ws))
-        )
-        ws, wn = self.wait_sum[:, courts].sum(axis=1), self.wait_n[:, courts].sum(axis=1)
-        out["court_wait_us_days"] = pd.Series(
-            np.where(wn > 0, ws / np.maximum(wn, 1), np.nan), index=range(y0, y0 + len(ws))
-        )
-        out["deportations_without_screening"] = pd.Series(
-            self.unscreened_year.sum(axis=1), index=range(y0, y0 + self.unscreened_year.shape[0])
-        )
-        zone_dest = c.zone_in_dest
-        non_mex = np.array([c.nat_country[c.group_nat[g]] != "Mexico" for g in range(c.n_groups)])
-        ap = self.events[:, EV_APPREHEND]  # (M, X, G)
-        months = pd.date_range(self.start.replace(day=1), periods=ap.shape[0], freq="MS")
-        Z = len(c.zone_names)
-        mx = ap[:, :Z][:, ~zone_dest][:, :, non_mex].sum(axis=(1, 2))
-        us = ap[:, :Z][:, zone_dest][:, :, non_mex].sum(axis=(1, 2))
-        mx_y = pd.Series(mx, index=months).groupby(months.year).sum()
-        us_y = pd.Series(us, index=months).groupby(months.year).sum()
-        out["apprehensions_mexico_non_mexicans"] = mx_y
-        out["apprehensions_us_non_mexicans"] = us_y
-        out["externalization_share"] = mx_y / (mx_y + us_y).where((mx_y + us_y) > 0)
-        children = np.array(
-            [c.dem_names[d] in ("unaccompanied_child", "accompanied_minor") for d in c.group_dem]
-        )
-        out["children_apprehended"] = (
-            pd.Series(ap[:, :Z][:, :, children].sum(axis=(1, 2)), index=months)
-            .groupby(months.year)
-            .sum()
-        )
-        # a proxy of family separation: family-unit members taken into US detention
-        fam = np.array([c.dem_names[d] == "family_unit_member" for d in c.group_dem])
-        joins = self.events[:, EV_JOIN][:, : len(c.svc_names)][:, detention_us]
-        out["family_members_detained_in_us"] = (
-            pd.Series(joins[:, :, fam].sum(axis=(1, 2)), index=months).groupby(months.year).sum()
-        )
-        out["deportations"] = self._yearly(int(Verb.DEPORT))
-        out["expulsions"] = self._yearly(int(Verb.EXPEL))
-        out["returned_to_wait"] = self._yearly(int(Verb.RETURN_TO_WAIT))
-        out["entries_undetected"] = self._yearly(EV_EVADE)
-        out["harm_events"] = self._yearly(EVENT_KINDS.index("harm"))
-        out.index.name = "year"
-        return out
 
     def border_city_stranded(self) -> pd.DataFrame:
         """People stranded per border city per day (waiting, on a port list, or for a hearing)."""

@@ -40,7 +40,7 @@ from corredor.ensemble.corridor import load, run_corridor_ensemble
 from corredor.ensemble.corridor_results import CorridorEnsemble, fresh_tmp, replace_folder
 from corredor.ensemble.parameter_sets import ParameterSet
 from corredor.errors import CorredorError
-from corredor.rules.corridor.results import run_corridor
+from corredor.simulation.corridor import run_corridor
 
 if TYPE_CHECKING:
     from distributed import Client

@@ -28,7 +28,7 @@ import pandas as pd
 
 from corredor.files.read import read_text
 from corredor.results.ard import ard_per_day, ard_rescaled_per_day
-from corredor.rules.flee.model import run_flee
+from corredor.simulation.flee import run_flee
 
 FloatArray = npt.NDArray[np.float64]
 

@@ -357,7 +357,7 @@ def execute(
     """Run ``req`` and save it in ``store``; returns the new run id. Runs in a worker process.
     ``max_agents`` (people, at full scale) stops a run that creates more."""
     from corredor.results.corridor import AgentBudgetError
-    from corredor.rules.corridor.results import run_corridor
+    from corredor.simulation.corridor import run_corridor
     from corredor.store.store import make_run_id
 
     check_request(req)
@@ -496,8 +496,8 @@ def set_threads(threads: int) -> None:
 def warm_up() -> None:
     """Load the built-in scenarios and compile the model's kernels (a two-day run), so that a
     worker's first real request does not pay for them."""
-    from corredor.rules.corridor.results import run_corridor
     from corredor.scenario.corridor.builtin import builtin_corridor_scenarios
+    from corredor.simulation.corridor import run_corridor
 
     for name in sorted(builtin_corridor_scenarios()):
         sc = _scenario(name)

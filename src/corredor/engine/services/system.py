@@ -411,7 +411,7 @@ class ServiceSystem:
             return ids_, ids_
         s, c = _per_agent(service, ids_.shape[0]), _per_agent(cls, ids_.shape[0])
         # every check in one pass (the first problem in the order below is reported)
-        grouped = self.group_column is not None
+        group = self.group_column
         bad = _check_targets(
             ids_,
             s,
@@ -419,8 +419,8 @@ class ServiceSystem:
             agents.n,
             np.asarray(self.table.n_classes, dtype=np.int64),
             agents.raw("svc_state"),
-            agents.raw(self.group_column) if grouped else self._no_group,
-            self.table.n_groups if grouped else -1,
+            agents.raw(group) if group is not None else self._no_group,
+            self.table.n_groups if group is not None else -1,
         )
         if bad:
             for bit, message in _TARGET_PROBLEMS:

@@ -290,7 +290,8 @@ def new_at_border(exposed, was, phase):  # type: ignore[no-untyped-def]
 
 def new_at_border_np(exposed: IntArray, was: Int8Array, phase: Int8Array) -> IntArray:
     """The NumPy twin of :func:`new_at_border`."""
-    return exposed[(was != BORDER) & (phase[exposed] == BORDER)]
+    out: IntArray = exposed[(was != BORDER) & (phase[exposed] == BORDER)]
+    return out
 
 
 @nb.njit(cache=True)
@@ -393,7 +394,7 @@ def active_stocks_np(
     state = svc_state[active]
     on_list = svc & (state == QUEUED)
     on_list &= queue_is_port[np.maximum(svc_queue[active], 0)]
-    mpp = svc & (state == WAITING)
-    stranded = np.bincount(lc[(ph == BORDER) | on_list | mpp], minlength=L)
-    waiting = np.bincount(lc[mpp], minlength=L)
+    hearing = svc & (state == WAITING)
+    stranded = np.bincount(lc[(ph == BORDER) | on_list | hearing], minlength=L)
+    waiting = np.bincount(lc[hearing], minlength=L)
     return phases, here, here_nat.astype(np.int64), stranded, waiting

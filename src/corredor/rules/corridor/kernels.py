@@ -23,7 +23,8 @@ Inputs (E links, L places, R = rows of the choice table, Z zones, G groups):
 last candidate); ``has`` (R, L) whether the row has a candidate at the place.
 
 Outputs: the agents' new ``loc``, ``link``, ``t_left`` and ``phase`` (in place), ``expo`` and
-``ezone`` (n,), and the events: arrivals (agent index, place) and harms (agent index, place).
+``ezone`` (n,), and the events: arrivals (agent index, link arrived by) and harms (agent index,
+place).
 """
 
 from __future__ import annotations
@@ -60,8 +61,9 @@ def move_day(
     key_route, key_harm, day, max_hops,
     expo, ezone, arrived, harmed,
 ):  # fmt: skip
-    """The numba kernel (module docstring). ``arrived``/``harmed`` (max_hops, n) get the place
-    of each arrival/harm per hop (-1: none)."""
+    """The numba kernel (module docstring). ``arrived`` (max_hops, n) gets the link of each
+    arrival per hop (its end is the place reached), ``harmed`` the place of each harm (-1:
+    none)."""
     n = ids.shape[0]
     for i in nb.prange(n):
         a = ids[i]
@@ -104,7 +106,7 @@ def move_day(
                     dest = link_to[e]
                     loc[a] = dest
                     link[a] = -1
-                    arrived[hop, i] = dest
+                    arrived[hop, i] = e
                     crossing = phase[a] == CROSSING
                     at_target = dest == target_loc[i] and not crossing
                     if at_target:
@@ -253,10 +255,11 @@ def move_day_np(
         done = left <= EPS
         sel, arr = on[done], a[done]
         if arr.shape[0]:
-            dest = link_to[link[arr]]
+            via = link[arr]
+            dest = link_to[via]
             loc[arr] = dest
             link[arr] = -1
-            arrived[hop, sel] = dest
+            arrived[hop, sel] = via
             crossing = phase[arr] == CROSSING
             at_target = (dest == target_loc[sel]) & ~crossing
             phase[arr[at_target]] = BORDER

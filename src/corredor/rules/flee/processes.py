@@ -12,6 +12,7 @@ Order (Flee 3.1's ``runscripts/run.py`` and ``Ecosystem.evolve``):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +28,6 @@ from corredor.rules.flee.spawning import (
     spawn_data_driven,
 )
 from corredor.rules.flee.state import FleeState
-from corredor.trackers.flee_counts import record_counts
 
 EPS = 0.000001  # Flee's threshold for "intensity > 0"
 
@@ -201,8 +201,12 @@ def sinks_step(st: FleeState, t: int, rules: FleeRules) -> None:
     st.count -= np.bincount(loc[gone], minlength=st.count.shape[0])
 
 
-def build_plan(rules: FleeRules) -> DayPlan[FleeState]:
-    """The Flee day, in one place."""
+def build_plan(rules: FleeRules, trackers: Sequence[Step[FleeState]] = ()) -> DayPlan[FleeState]:
+    """The Flee day, in one place: the processes, then ``trackers`` (steps of kind
+    ``tracker``, e.g. ``corredor.trackers.flee_counts.FleeCounts``)."""
+    for t in trackers:
+        if t.kind != "tracker":
+            raise ValueError(f"step {t.name!r} is a {t.kind}, not a tracker")
 
     def bind(fn: Any) -> Any:
         return lambda st, t: fn(st, t, rules)
@@ -245,11 +249,6 @@ def build_plan(rules: FleeRules) -> DayPlan[FleeState]:
                 bind(sinks_step),
                 "camps as sinks: remove agents with the camp's deactivation probability",
             ),
-            Step(
-                "counts",
-                "tracker",
-                record_counts,
-                "agents per location, agents alive, raw observed total, debt",
-            ),
+            *trackers,
         ]
     )

@@ -83,12 +83,19 @@ class FleeState:
     keys: npt.NDArray[np.uint64] = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
     pdenom: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))  # (ds + L)^dp
     path_base: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))  # daily
-    # ---- tracker outputs
-    counts_out: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros((0, 0), np.int64))
-    agents_out: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
-    raw_out: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
-    debt_out: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
     extra: dict[str, Any] = field(default_factory=dict)
+
+    # ---- for the engine's day loop (corredor.engine.loop)
+    @property
+    def n_agents(self) -> int:
+        """Agents created so far."""
+        return self.agents.n
+
+    @property
+    def n_active(self) -> int:
+        """Rows of the agent table: Flee keeps removed agents in it (``alive`` False), so this
+        is an upper bound, read in O(1) (a Flee run reports no agent-days)."""
+        return self.agents.n
 
     def kernel_agents(self) -> tuple[np.ndarray, ...]:
         return tuple(self.agents.raw(c) for c in KERNEL_AGENT_ORDER)

@@ -1,8 +1,9 @@
 """The versioned calibrated-parameter file, ``calibrated.yaml`` next to a scenario's YAML.
 
-A calibration (``corredor calibrate``) writes it; :func:`compile_corridor
-<corredor.rules.corridor.compiled.compile_corridor>` reads it, so a scenario runs with its
-calibrated point fit by default. The order in which parameter values are taken is::
+A calibration (``corredor calibrate``) writes it (:func:`save_calibrated`);
+:func:`resolve_calibration` reads it and gives a run its
+values, so a scenario runs with its calibrated point fit by default (``compile_corridor`` reads
+no file). The order in which parameter values are taken is::
 
     scenario defaults (calibration: block)  <  calibrated.yaml `parameters`  <  explicit overrides
 
@@ -32,6 +33,7 @@ value must lie inside its range; otherwise loading fails with a
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 import os
 import tempfile
@@ -353,6 +355,60 @@ def parse_calibrated(
     )
 
 
+# ------------------------------------------------------------------------------ resolving
+#: :func:`resolve_calibration`'s name for the scenario's defaults (no calibrated values).
+UNCALIBRATED = "uncalibrated"
+
+
+@dataclass(frozen=True)
+class ResolvedCalibration:
+    """The calibration a run uses: what to record in its provenance, and its values.
+
+    ``values`` are the calibrated parameter values a run puts on top of the scenario's
+    ``calibration:`` defaults (empty: the defaults, the hand-set model). ``name`` is
+    ``"calibrated.yaml, version N"`` for the scenario's own file, ``"uncalibrated"`` for the
+    defaults, or the path of another calibrated file; ``path`` and ``sha256`` (of the file's
+    bytes) are None without a file.
+    """
+
+    name: str
+    values: dict[str, float] = field(default_factory=dict)
+    path: Path | None = None
+    sha256: str | None = None
+    version: int | None = None
+
+
+def resolve_calibration(
+    scenario: CorridorScenario, source: str | Path | None = None
+) -> ResolvedCalibration:
+    """Which calibration a run of ``scenario`` uses, and its values.
+
+    ``source`` None: the scenario's own calibrated file (``calibrated.yaml`` next to its YAML;
+    the one shipped with a built-in scenario) if there is one, else the defaults;
+    ``"uncalibrated"``: the defaults; anything else: the path of a calibrated file made for this
+    scenario. The file is checked against the scenario (names, ranges, data horizon): a bad
+    file raises :class:`~corredor.errors.ScenarioError` naming it.
+    """
+    if source is None:
+        cal = load_calibrated(scenario)
+        if cal is None:
+            return ResolvedCalibration(UNCALIBRATED)
+        name = f"{cal.path.name if cal.path else 'calibrated.yaml'}, version {cal.version}"
+    elif str(source) == UNCALIBRATED:
+        return ResolvedCalibration(UNCALIBRATED)
+    else:
+        cal = read_calibrated(source, scenario)
+        name = str(source)
+    assert cal.path is not None
+    return ResolvedCalibration(
+        name=name,
+        values=dict(cal.parameters),
+        path=cal.path,
+        sha256=hashlib.sha256(cal.path.read_bytes()).hexdigest(),
+        version=cal.version,
+    )
+
+
 # ------------------------------------------------------------------------------ saving
 def git_commit(directory: str | Path | None = None) -> str | None:
     """The commit checked out in the git work tree holding ``directory`` (default: this
@@ -476,14 +532,17 @@ def save_calibrated(
 
 __all__ = [
     "CALIBRATED_FILE",
+    "UNCALIBRATED",
     "Calibrated",
     "EnsembleMember",
+    "ResolvedCalibration",
     "calibrated_parameters",
     "calibrated_path",
     "git_commit",
     "load_calibrated",
     "parse_calibrated",
     "read_calibrated",
+    "resolve_calibration",
     "save_calibrated",
     "uncalibrated",
 ]

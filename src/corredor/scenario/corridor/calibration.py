@@ -1,4 +1,5 @@
-"""Named calibration parameters: every number that data do not give."""
+"""Named calibration parameters: every number that data do not give (which calibration a run
+uses is :func:`corredor.scenario.corridor.calibrated.resolve_calibration`)."""
 
 from __future__ import annotations
 

@@ -24,6 +24,7 @@ from corredor.scenario.corridor.geography import Link, Location
 from corredor.scenario.corridor.observables import Observable
 from corredor.scenario.corridor.params import NonNeg
 from corredor.scenario.corridor.population import Caravan, Groups, Origin
+from corredor.scenario.corridor.roles import Roles
 from corredor.scenario.corridor.services import Service
 
 RowT = TypeVar("RowT", bound=BaseModel)
@@ -76,6 +77,8 @@ class CorridorScenario(Strict):
     services: tuple[Service, ...] = ()
     enforcement: Enforcement = Field(default_factory=Enforcement)
     decisions: Decisions | None = None
+    #: Which of the scenario's parameters and places play the engine's generic roles.
+    roles: Roles = Field(default_factory=Roles)
     policy_events: str | None = None
     observables: tuple[Observable, ...] = ()
     calibration: dict[Name, CalibrationParameter] = Field(default_factory=dict)

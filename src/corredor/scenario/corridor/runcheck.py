@@ -83,9 +83,14 @@ class RunCheck:
 
 
 def effective_calibration(
-    scenario: CorridorScenario, calibration: Mapping[str, float] | None = None
+    scenario: CorridorScenario,
+    calibration: Mapping[str, float] | None = None,
+    *,
+    calibrated_file: bool = True,
 ) -> dict[str, float]:
-    """Scenario defaults < ``calibrated.yaml`` (if any) < ``calibration``, every name known."""
+    """Scenario defaults < ``calibrated.yaml`` (if any) < ``calibration``, every name known.
+    ``calibrated_file=False`` leaves the file out: ``calibration`` then already holds the
+    calibration a run resolved (``resolve_calibration``; what ``compile_corridor`` gets)."""
     unknown = sorted(set(calibration or {}) - set(scenario.calibration))
     if unknown:
         raise ScenarioError(
@@ -96,7 +101,7 @@ def effective_calibration(
         )
     return {
         **scenario.calibration_defaults(),
-        **calibrated_parameters(scenario),
+        **(calibrated_parameters(scenario) if calibrated_file else {}),
         **dict(calibration or {}),
     }
 
@@ -128,11 +133,13 @@ def check_run(
     *,
     days: int | None = None,
     extra_events: Sequence[Any] = (),
+    calibrated_file: bool = True,
 ) -> RunCheck:
     """Check what a run of ``scenario`` would use (module docstring); raise a
     :class:`ScenarioError` naming the file, field, event, day and value, or return the checked
-    calibration values, timeline and sizes."""
-    cal = effective_calibration(scenario, calibration)
+    calibration values, timeline and sizes. ``calibrated_file=False``: ``calibration`` is the
+    run's resolved calibration, no ``calibrated.yaml`` is read (:func:`effective_calibration`)."""
+    cal = effective_calibration(scenario, calibration, calibrated_file=calibrated_file)
     T = scenario.days if days is None else int(days)
     if T < 1:
         raise ScenarioError(None, f"days is {T}", field="days", expected="at least 1 day")

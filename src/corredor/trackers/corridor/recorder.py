@@ -20,25 +20,23 @@ Trackers observe; they never change the model state.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
 import numba as nb
 import numpy as np
 import numpy.typing as npt
 
 from corredor.engine.agents import AgentTable
-from corredor.engine.services import ServiceSystem
-from corredor.rules.corridor.compiled import BORDER_CITY, PORT_KIND, Compiled
+from corredor.engine.plan import Step, tracker
+from corredor.rules.corridor.compiled import BORDER_CITY, Compiled
 from corredor.rules.corridor.state import (
     EV_APPREHEND,
     EVENT_KINDS,
     N_EVENT_KINDS,
     TARGET_OF,
+    CorridorState,
 )
 from corredor.scenario.corridor.base import selector_targets
-
-if TYPE_CHECKING:
-    from corredor.rules.corridor.model import CorridorModel
+from corredor.scenario.corridor.observables import Observable
 
 IntArray = npt.NDArray[np.int32]
 
@@ -53,10 +51,10 @@ def period_index(start: dt.date, days: int, frequency: str) -> npt.NDArray[np.in
         m = months + (3 if frequency == "fiscal_year" else 0)  # FY t starts in October t-1
         years = m // 12
         out = years - years[0]
-    return out.astype(np.int32)
+    return np.asarray(out, dtype=np.int32)
 
 
-def _per_event(x: npt.ArrayLike, n: int, dtype: npt.DTypeLike) -> npt.NDArray[np.generic]:
+def _per_event(x: npt.ArrayLike, n: int, dtype: npt.DTypeLike | None) -> npt.NDArray[np.generic]:
     """``x`` as one value per event (a scalar is repeated; cheaper than ``broadcast_to``)."""
     arr = np.asarray(x, dtype=dtype)
     if arr.shape == (n,):
@@ -96,10 +94,7 @@ def count_events_np(
 class _Obs:
     """One observable compiled to lookup masks."""
 
-    def __init__(self, c: Compiled, ob: object) -> None:
-        from corredor.scenario.corridor.observables import Observable
-
-        assert isinstance(ob, Observable)
+    def __init__(self, c: Compiled, ob: Observable) -> None:
         d = ob.definition
         self.name = ob.name
         self.kinds = {EVENT_KINDS.index(k) for k in d.events}
@@ -135,6 +130,10 @@ class _Obs:
 
 
 class Recorder:
+    """The corridor's tracker (module docstring): an
+    :class:`~corredor.rules.corridor.events.EventSink` for the processes' events, and the
+    ``record`` step (:meth:`step`) for the day's stocks."""
+
     def __init__(self, c: Compiled) -> None:
         self.c = c
         T = c.days
@@ -164,11 +163,11 @@ class Recorder:
         self.border_cities = np.flatnonzero(c.loc_kind == BORDER_CITY)
         B = self.border_cities.shape[0]
         self.stranded = np.zeros((T, B), dtype=np.int32)  # waiting, on a list or for a hearing
-        self.mpp_waiting = np.zeros((T, B), dtype=np.int32)
+        self.hearing_waiting = np.zeros((T, B), dtype=np.int32)
         self.phase_stock = np.zeros((T, 4), dtype=np.int32)  # active phases
         self.svc_stock = np.zeros((T, S, 3), dtype=np.int32)
-        self._port = np.array([k == PORT_KIND for k in c.svc_kind])
-        self._queue_is_port: npt.NDArray[np.bool_] | None = None
+        #: arrivals per month at the end of each directed link (people moving along it)
+        self.link_flow = np.zeros((M, len(c.link_to)), dtype=np.int64)
 
     # ------------------------------------------------------------------ events
     def _grow(self, arr: IntArray, n: int) -> IntArray:
@@ -241,6 +240,12 @@ class Recorder:
             lo, hi = off[j], off[j + 1]
             self.emit(kind, target[lo:hi], ids[lo:hi], agents, day)
 
+    def travelled(self, links: IntArray, day: int) -> None:
+        """Arrivals at the ends of ``links`` today (per month and link)."""
+        if links.shape[0]:
+            flow = self.link_flow[self.month[day]]
+            flow += np.bincount(links, minlength=flow.shape[0])
+
     def served(self, svc: IntArray, joined: IntArray, day: int) -> None:
         """Days from joining to leaving of the people services released today."""
         y = self.year[day]
@@ -254,25 +259,30 @@ class Recorder:
             )
 
     # ------------------------------------------------------------------ stocks
-    def queue_is_port(self, services: ServiceSystem) -> npt.NDArray[np.bool_]:
-        """Per queue of ``services``, whether it is a port's list."""
-        if self._queue_is_port is None:
-            self._queue_is_port = self._port[services.queue_service]
-        return self._queue_is_port
+    def track(self, st: CorridorState, day: int) -> None:
+        """Today's stocks, from the state's census of the active agents
+        (``process_census``): people per active phase, and per border city stranded (waiting
+        to cross, on a port's list or waiting for a dated hearing) and waiting for a dated
+        hearing; people queued, in service and waiting per service."""
+        census = st.census
+        self.phase_stock[day] = census.phases
+        self.svc_stock[day] = st.services.stocks()
+        self.stranded[day] = census.stranded[self.border_cities]
+        self.hearing_waiting[day] = census.waiting[self.border_cities]
 
-    def track(
-        self,
-        model: CorridorModel,
-        day: int,
-        phases: npt.NDArray[np.int64],
-        stranded: npt.NDArray[np.int64],
-        waiting: npt.NDArray[np.int64],
-    ) -> None:
-        """Today's stocks; the counts over the active agents come from the model's single pass
-        (:func:`corredor.rules.corridor.active.active_stocks`): people per active phase, and per
-        place stranded (in a border city, on a port's list or waiting for a dated hearing) and
-        waiting for a dated hearing."""
-        self.phase_stock[day] = phases
-        self.svc_stock[day] = model.services.stocks()
-        self.stranded[day] = stranded[self.border_cities]
-        self.mpp_waiting[day] = waiting[self.border_cities]
+    def step(self) -> Step[CorridorState]:
+        """The tracker step of the day plan."""
+        return tracker(*RECORD)(self.track)
+
+
+#: Name and description of the recorder's step in the day plan.
+RECORD = ("record", "stocks of people by phase, place and service (for the ledger)")
+
+
+def describe_record_step() -> Step[CorridorState]:
+    """The recorder's step for printing a plan (running it is an error: it has no recorder)."""
+
+    def no_recorder(st: CorridorState, day: int) -> None:
+        raise RuntimeError("describe_record_step() only describes the plan; use Recorder.step()")
+
+    return tracker(*RECORD)(no_recorder)

@@ -1,0 +1,74 @@
+"""Decisions in a border city (part of process ``decide``; ``docs/model.md`` §3.3.6).
+
+Each day a person in a border city (phase ``BORDER``) goes home, settles, applies at the first
+open port of entry in the city, crosses irregularly, or waits (the kernel
+:func:`~corredor.rules.corridor.active.border_choice`, twin ``border_choice_np``). A port
+attracts with the chance of not being denied there (a port outside the person's own country) and
+deters with its queue; crossing draws a crossing link by enforcement
+(:func:`~corredor.rules.corridor.routes.choose_link`).
+
+Parameters read (per day): the weights ``decisions.weights.queue_length`` and
+``expected_wait``; the roles (``corredor.scenario.corridor.roles``; default in brackets)
+``apply_port_propensity`` (0), ``cross_propensity`` (0), ``wait_max_days`` (30),
+``return_home_hazard`` (0) and ``settle_transit_hazard`` (0: settling in the transit country).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from corredor.engine.services import Verb
+from corredor.rules.corridor.active import border_choice
+from corredor.rules.corridor.routes import choose_link
+from corredor.rules.corridor.settlement import settle
+from corredor.rules.corridor.state import CorridorState, Phase
+from corredor.rules.corridor.transitions import join, set_phase
+
+IntArray = npt.NDArray[np.int32]
+
+
+def decide_at_border(st: CorridorState, ids: IntArray) -> None:
+    """In a border city: apply at the port, cross irregularly, go home, settle, or wait."""
+    c, a, day = st.c, st.agents, st.day
+    if ids.shape[0] == 0:
+        return
+    # the first open port at each place; per port and group its attraction (the chance
+    # of not being denied, for a port outside the group's own country); per port the
+    # deterrence of its queue
+    S = len(c.svc_names)
+    port_of_loc = np.full(len(c.loc_names), -1, dtype=np.int64)
+    for s in np.flatnonzero(st.svc.is_port & c.svc_open[day])[::-1]:
+        port_of_loc[c.svc_loc[s]] = s
+    table = c.outcome_table_on(day)
+    attract = np.where(~st.svc.own_country[c.group_nat].T, 1.0 - table[:, :, Verb.DENY], 0.0)
+    queued = st.services.queued().astype(float)
+    cap = np.maximum(c.svc_capacity[day][:S], 1e-9)
+    w_q = st.weight("queue_length")
+    w_w = st.weight("expected_wait")
+    factor = np.exp(np.minimum(w_q * queued + w_w * queued / cap, 0.0))
+    # the choices (kernel twin: active.border_choice_np); 4 = wait
+    choice, port = border_choice(
+        ids, a["loc"], a["group"], a["since"], port_of_loc, attract, factor,
+        st.role("apply_port_propensity"),
+        st.role("cross_propensity"),
+        st.role("wait_max_days"),
+        st.role("return_home_hazard"),
+        st.role("settle_transit_hazard"),
+        st.keys.decide, day,
+    )  # fmt: skip
+    home = ids[choice == 0]
+    a["loc"][home] = c.origin_loc[a["origin"][home]]
+    set_phase(st, home, Phase.RETURNED)
+    settle(st, ids[choice == 1])
+    go_port = choice == 2
+    join(st, ids[go_port], port[go_port].astype(np.int32))
+    cross = ids[choice == 3]
+    if cross.shape[0]:
+        rt = st.routes
+        link = choose_link(st, cross, rt.cross_within, rt.cross_has)
+        ok = link >= 0
+        cross = cross[ok]
+        a["link"][cross] = link[ok]
+        a["t_left"][cross] = c.link_days[link[ok]]
+        set_phase(st, cross, Phase.CROSSING)

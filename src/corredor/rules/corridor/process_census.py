@@ -1,0 +1,32 @@
+"""Process ``census``: the count of the active agents at the end of the day.
+
+One pass over the active agents (:func:`~corredor.rules.corridor.active.active_stocks`, twin
+``active_stocks_np``) counts people per active phase, per place outside services (and per
+place × nationality), stranded per place (in a border city, on a port's list, or waiting for a
+dated return) and waiting per place for a dated return. The next day's choices read the
+people per place (queue length, co-nationals ahead: ``routes``); the trackers record the rest
+(``corredor.trackers.corridor``). It is a process because the agents' knowledge of where
+others are is part of the state; it changes nothing else.
+"""
+
+from __future__ import annotations
+
+from corredor.rules.corridor.active import active_stocks
+from corredor.rules.corridor.state import Census, CorridorState
+
+
+def step_census(st: CorridorState, day: int) -> None:
+    c, a = st.c, st.agents
+    L, N = len(c.loc_names), len(c.nat_names)
+    # every count over the active agents in one pass (kernel twin: active.active_stocks_np)
+    phases, here, here_nat, stranded, waiting = active_stocks(
+        st.active, a["phase"], a["loc"], a["group"], a["svc_state"], a["svc_queue"],
+        c.group_nat, st.queue_is_port, L, N,
+    )  # fmt: skip
+    st.census = Census(
+        here=here.astype(float),
+        here_nat=here_nat.reshape(L, N).astype(float),
+        phases=phases,
+        stranded=stranded,
+        waiting=waiting,
+    )

@@ -1,0 +1,90 @@
+"""Processes ``depart`` and ``redepart``: people leave their origins.
+
+``depart``: new agents at the origins. Per origin, today's expected departures (the compiled
+``departures``: a base rate × driver terms, policy events applied) times the perceived-openness
+multiplier of each demographic group (``process_openness``); per caravan, its expected
+departures while it forms. One Poisson count per origin, then per caravan (drawn together from
+a Philox generator keyed on the seed's departure stream and the day, caravans appended so that
+a scenario without caravans draws the same numbers); each new agent's demographic group is a
+draw from its nationality's shares (caravan members: the shares without the openness term). A
+new agent heads for a border city (:func:`~corredor.rules.corridor.routes.choose_target`; a
+caravan may fix it).
+
+``redepart``: agents removed home earlier whose day to leave again is today
+(:func:`~corredor.rules.corridor.transitions.send_home` scheduled it) leave again; their
+attempt count goes up.
+
+No parameter is read here beyond the compiled arrays (the openness and target-choice parameters
+are read by those steps).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from corredor.engine.rng import mix64
+from corredor.rules.corridor.routes import choose_target
+from corredor.rules.corridor.state import EV_DEPART, CorridorState, Phase
+from corredor.rules.corridor.transitions import activate, phase_at, set_phase
+
+
+def step_depart(st: CorridorState, day: int) -> None:
+    c, a = st.c, st.agents
+    n_orig = c.departures.shape[1]
+    base = c.departures[day]
+    dem_cum = c.share_cum
+    mult = st.openness.multiplier
+    if np.any(mult != 1.0):
+        # departures per origin x demographic group: base x share x openness multiplier
+        D = len(c.dem_names)
+        weighted = st.dem_share * mult.reshape(-1, D)  # (N, D)
+        scale = weighted.sum(axis=1)  # (N,)
+        base = base * scale[c.origin_nat]
+        dem_cum = np.cumsum(weighted / np.maximum(scale, 1e-300)[:, None], axis=1)
+        dem_cum[:, -1] = 1.0
+    lam = np.concatenate([base, c.caravan_departures[day]])
+    seed = int(mix64(np.uint64(st.keys.depart)) ^ np.uint64(day))
+    # one Poisson count per origin, then per caravan (appended: no caravan, same draws)
+    counts = np.random.Generator(np.random.Philox(key=seed)).poisson(lam)
+    n = int(counts.sum())
+    if n == 0:
+        return
+    src = np.repeat(np.arange(lam.shape[0]), counts)
+    in_car = src >= n_orig
+    car_origin = np.append(c.caravan_origin, 0)  # padded: never empty
+    origin = np.where(in_car, car_origin[np.maximum(src - n_orig, 0)], src)
+    origin = origin.astype(np.int16)
+    sl = a.add(n)
+    ids = np.arange(sl.start, sl.stop, dtype=np.int32)
+    nat = c.origin_nat[origin]
+    u = st.u(st.keys.group, ids)
+    cum = np.where(in_car[:, None], c.share_cum[nat], dem_cum[nat])
+    dem = (u[:, None] >= cum).sum(axis=1)
+    dem = np.minimum(dem, len(c.dem_names) - 1)
+    a["group"][ids] = nat * len(c.dem_names) + dem
+    a["origin"][ids] = origin
+    a["loc"][ids] = c.origin_loc[origin]
+    a["born"][ids] = day
+    set_phase(st, ids, Phase.TRAVEL)
+    choose_target(st, ids)
+    if in_car.any():
+        k = (src[in_car] - n_orig).astype(np.int16)
+        a["caravan"][ids[in_car]] = k + 1
+        fixed = c.caravan_target[k]
+        a["target"][ids[in_car]] = np.where(fixed >= 0, fixed, a["target"][ids[in_car]])
+    activate(st, ids)
+    st.events.emit(EV_DEPART, a["loc"][ids], ids, a, day)
+
+
+def step_redepart(st: CorridorState, day: int) -> None:
+    a = st.agents
+    again = st.reattempts.pop(day, [])
+    if not again:
+        return
+    ids = np.sort(np.concatenate(again)).astype(np.int32)
+    ids = ids[a["phase"][ids] == Phase.HOME]
+    a["attempts"][ids] += 1
+    phase_at(st, ids)
+    choose_target(st, ids[a["phase"][ids] == Phase.TRAVEL])
+    activate(st, ids)
+    st.events.emit(EV_DEPART, a["loc"][ids], ids, a, day)

@@ -1,0 +1,86 @@
+"""Process ``move``: agents travel along links at the links' speeds, choosing each next link by
+utility (a multinomial logit, today's tables from ``routes.update_tables``); the time spent in
+each enforcement zone today is their exposure (``docs/model.md`` §3.3.7–3.3.9).
+
+The numba kernel :func:`~corredor.rules.corridor.kernels.move_day` moves one agent per thread
+(its NumPy twin ``move_day_np`` is the test oracle). Caravan members' hazard is multiplied by
+their caravan's ``hazard_multiplier`` while they travel. Travellers stop at the border city they
+head for (then ``BORDER``), at a place with an open asylum or visa office, at the end of a
+crossing, or in the destination. The arrivals (and the links they came by) and harms are
+announced hop by hop; the exposure is left in ``state.exposure`` for ``enforce``.
+
+No parameter is read here beyond the compiled arrays and today's tables.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from corredor.rules.corridor.active import drain_hops, move_inputs, new_at_border
+from corredor.rules.corridor.kernels import move_day
+from corredor.rules.corridor.state import (
+    EV_ARRIVE,
+    EV_HARM,
+    MAX_HOPS,
+    CorridorState,
+    Exposure,
+    Phase,
+)
+from corredor.rules.corridor.transitions import set_phase
+
+IntArray = npt.NDArray[np.int32]
+
+
+def step_move(st: CorridorState, day: int) -> None:
+    c, a, rt = st.c, st.agents, st.routes
+    # the exposed agents and their inputs in one pass (kernel twin: active.move_inputs_np);
+    # caravans: hazard × the caravan's multiplier while travelling (1 otherwise)
+    exposed, g, row, target_loc, was, mult = move_inputs(
+        st.active, a["phase"], a["group"], a["target"], a["caravan"], c.border_ix,
+        c.caravan_hazard,
+    )  # fmt: skip
+    n = exposed.shape[0]
+    expo = np.zeros(n)
+    ezone = np.full(n, -1, dtype=np.int32)
+    arrived, harmed = hop_tables(st, n)
+    if n:
+        move_day(
+            exposed, a["loc"], a["link"], a["t_left"], a["phase"], row, g, target_loc, mult,
+            c.out_off, c.link_to, c.link_days, c.link_zone, c.link_risk, c.link_crossing,
+            c.zone_of_loc, st.hazard, st.effort, rt.travel_within,
+            rt.travel_has, stop_loc(st), c.loc_in_dest,
+            st.keys.route, st.keys.harm, day, MAX_HOPS,
+            expo, ezone, arrived, harmed,
+        )  # fmt: skip
+    # the events per hop (kernel twin: active.drain_hops_np), which resets the tables
+    # (an agent goes on to the next hop only after an arrival: the rows after the first
+    # hop without arrivals are empty in both tables)
+    r_off, r_idx, r_link, hops = drain_hops(arrived, MAX_HOPS, True)
+    h_off, h_idx, h_loc, _ = drain_hops(harmed, hops, False)
+    st.events.emit_segments(EV_HARM, h_off, h_loc, exposed[h_idx], a, day)
+    st.events.emit_segments(EV_ARRIVE, r_off, c.link_to[r_link], exposed[r_idx], a, day)
+    st.events.travelled(r_link, day)
+    set_phase(st, new_at_border(exposed, was, a["phase"]), Phase.BORDER)
+    st.exposure = Exposure(exposed, expo, ezone)
+
+
+def hop_tables(st: CorridorState, n: int) -> tuple[IntArray, IntArray]:
+    """The movement kernel's (MAX_HOPS, n) arrival and harm tables, all -1: views of
+    buffers kept between days (``drain_hops`` resets the entries the kernel wrote)."""
+    if st.hop_buf.shape[1] < MAX_HOPS * n:
+        st.hop_buf = np.full((2, max(MAX_HOPS * n, 2 * st.hop_buf.shape[1])), -1, np.int32)
+    size = MAX_HOPS * n
+    return (
+        st.hop_buf[0, :size].reshape(MAX_HOPS, n),
+        st.hop_buf[1, :size].reshape(MAX_HOPS, n),
+    )
+
+
+def stop_loc(st: CorridorState) -> npt.NDArray[np.bool_]:
+    """Places where travellers stop today: those with an open asylum or visa office."""
+    c = st.c
+    stop = np.zeros(len(c.loc_names), dtype=bool)
+    open_transit = st.svc.is_transit & c.svc_open[st.day]
+    stop[c.svc_loc[open_transit]] = True
+    return stop

@@ -1,0 +1,145 @@
+"""Route choice: today's logit tables over next links, the border city a departing agent heads
+for, and link draws from the tables (``docs/model.md`` §3.3.7).
+
+Parameters read (``decisions.weights``, per day): ``distance`` (per km), ``risk`` (per unit of
+link risk × days on it), ``enforcement`` (per hazard-day of apprehension), ``queue_length``
+(per person at the next place), ``network_ties`` (per share of co-nationals at the next place).
+The utilities use the census of the previous evening (``state.census``) and today's effort and
+hazards (``state.effort``, ``state.hazard``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from corredor.rules.corridor.kernels import draw_links_np, within_table
+from corredor.rules.corridor.state import CorridorState
+
+IntArray = npt.NDArray[np.int32]
+FloatArray = npt.NDArray[np.float64]
+
+
+def update_tables(st: CorridorState, day: int) -> None:
+    """Today's logit choice tables over next links (travel) and crossing links, per group."""
+    c, rt = st.c, st.routes
+    G, L = c.n_groups, len(c.loc_names)
+    w_d = st.weight("distance")
+    w_r = st.weight("risk")
+    w_e = st.weight("enforcement")
+    w_q = st.weight("queue_length")
+    w_n = st.weight("network_ties")
+    eff, hazard = st.effort, st.hazard
+    # hazard per day at each place and on each link, per group (G, L) and (G, E)
+    hz_loc = (
+        np.where(
+            c.zone_of_loc[None, :] >= 0,
+            hazard[c.zone_of_loc].T * eff[c.zone_of_loc][None, :],
+            0.0,
+        )
+        if len(c.zone_names)
+        else np.zeros((G, L))
+    )
+    hz_link = (
+        np.where(
+            c.link_zone[None, :] >= 0,
+            hazard[c.link_zone].T * eff[c.link_zone][None, :],
+            0.0,
+        )
+        if len(c.zone_names)
+        else np.zeros((G, len(c.link_to)))
+    )
+    to = c.link_to
+    stock_loc, stock_loc_nat = st.census.here, st.census.here_nat
+    share = stock_loc_nat / np.maximum(stock_loc[:, None], 1.0)  # (L, N)
+    B = len(c.border_ix)
+    util = (
+        w_r * (c.link_risk * c.link_days)[None]
+        + w_e * (hz_link * c.link_days[None] + hz_loc[:, to])
+        + w_q * stock_loc[to][None]
+        + w_n * share[to][:, c.group_nat].T
+    )  # (G, E)
+    # rows g * B + b: group g heading for border city b; links that get closer to b
+    # (the distance term and the candidate links change only with the distance weight)
+    if rt.travel_key != np.float64(w_d).tobytes():
+        d_to = c.dist_to_city[:, to]  # (B, E)
+        rt.travel_left = w_d * (c.link_km[None] + np.where(np.isfinite(d_to), d_to, 0.0))
+        travel = (d_to < c.dist_to_city[:, c.link_from]) & ~c.link_crossing[None]
+        rt.travel_cand = np.tile(travel, (G, 1))
+        rt.travel_key = np.float64(w_d).tobytes()
+    util_gb = (util[:, None, :] + rt.travel_left[None]).reshape(G * B, -1)
+    rt.travel_within, rt.travel_has = within_table(util_gb, rt.travel_cand, c.out_off, c.link_from)
+    # the crossing table and the hazard-days ahead on the shortest way to the border change
+    # only with the effort and the hazards (and the enforcement weight)
+    key = eff.tobytes() + hazard.tobytes()
+    if key + np.float64(w_e).tobytes() != rt.cross_key:
+        rt.cross_within, rt.cross_has = within_table(
+            w_e * hz_link * c.link_days[None], c.link_crossing, c.out_off, c.link_from
+        )
+        rt.cross_key = key + np.float64(w_e).tobytes()
+    if key != rt.ahead_key:
+        rt.ahead, rt.ahead_key = ahead_table(st, hz_loc, hz_link), key
+
+
+def ahead_table(st: CorridorState, hz_loc: FloatArray, hz_link: FloatArray) -> FloatArray:
+    """Per group and place, the hazard-days ahead on the shortest way to the border."""
+    c = st.c
+    G, L = hz_loc.shape
+    order = np.argsort(-np.where(np.isfinite(c.dist_border), c.dist_border, -1))
+    ahead = np.zeros((G, L))
+    # process places nearest the border first
+    nodes = [i for i in order[::-1] if np.isfinite(c.dist_border[i])]
+    for i in nodes:
+        lo, hi = c.out_off[i], c.out_off[i + 1]
+        best = None
+        for link in range(lo, hi):
+            j = c.link_to[link]
+            if c.link_crossing[link] or not c.dist_border[j] < c.dist_border[i]:
+                continue
+            if best is None or c.link_km[link] + c.dist_border[j] < best[0]:
+                best = (c.link_km[link] + c.dist_border[j], link, j)
+        if best is not None:
+            _, link, j = best
+            ahead[:, i] = hz_loc[:, i] + hz_link[:, link] * c.link_days[link] + ahead[:, j]
+        else:
+            ahead[:, i] = hz_loc[:, i]
+    return ahead
+
+
+def choose_link(
+    st: CorridorState, ids: IntArray, within: FloatArray, has: npt.NDArray[np.bool_], k: int = 0
+) -> npt.NDArray[np.int64]:
+    """A link out of each agent's place drawn from a per-group table (-1: no candidate)."""
+    a = st.agents
+    u = st.u(st.keys.route, ids, k)
+    place = a["loc"][ids].astype(np.int64)
+    row = a["group"][ids].astype(np.int64)
+    return draw_links_np(u, place, row, st.c.out_off, within, has)
+
+
+def choose_target(st: CorridorState, ids: IntArray) -> None:
+    """The border city each departing agent heads for: a multinomial logit over the border
+    cities reachable from its place, U_b = w_distance × km to b + w_queue_length × people
+    waiting in b + w_network_ties × co-national share in b (the same weights as the route
+    choice; MODEL.md §4)."""
+    c, a = st.c, st.agents
+    if ids.shape[0] == 0 or len(c.border_ix) == 0:
+        return
+    b_loc = c.border_ix
+    stock_loc, stock_loc_nat = st.census.here, st.census.here_nat
+    km = c.dist_to_city[:, a["loc"][ids]].T  # (n, B)
+    nat = c.group_nat[a["group"][ids]]
+    share = stock_loc_nat[b_loc] / np.maximum(stock_loc[b_loc, None], 1.0)
+    util = (
+        st.weight("distance") * np.where(np.isfinite(km), km, 0.0)
+        + st.weight("queue_length") * stock_loc[b_loc][None]
+        + st.weight("network_ties") * share[:, nat].T
+    )
+    util = np.where(np.isfinite(km), util, -np.inf)
+    top = util.max(axis=1, keepdims=True)
+    w = np.where(np.isfinite(util), np.exp(util - np.where(np.isfinite(top), top, 0.0)), 0.0)
+    tot = w.sum(axis=1, keepdims=True)
+    cum = np.cumsum(w / np.maximum(tot, 1e-300), axis=1)
+    u = st.u(st.keys.route, ids, 99)
+    pick = np.minimum((u[:, None] >= cum).sum(axis=1), len(b_loc) - 1)
+    a["target"][ids] = np.where(tot[:, 0] > 0, pick, -1)
