@@ -22,10 +22,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 from corredor.rules.corridor.compiled import compile_corridor
-from corredor.rules.corridor.model import CorridorModel
-from corredor.rules.corridor.results import run_corridor
+from corredor.simulation.corridor import CorridorModel, run_corridor
 from corredor.studies import (
     StudyResult,
     StudyTask,
@@ -40,7 +40,7 @@ from corredor.studies.outputs import mark, period_values
 from corredor.studies.schema import OutputSpec
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from study_dirs import DAYS, write_study_dir
+from study_dirs import DAYS, study_document, write_study_dir
 
 
 @pytest.fixture(scope="module")
@@ -139,13 +139,13 @@ def test_study_measures_agree_with_the_ledger(study_file: Path) -> None:
     got = period_values(specs, model, start, res.days - 1)
     ledger = res.ledger().iloc[0]  # the run lies in one calendar year
     assert got["a"] == ledger["stranded_person_days"]
-    assert got["b"] == ledger["detention_days_mexico"]
-    assert got["c"] == ledger["detention_days_us"]
+    assert got["b"] == ledger["detention_days_transit"]
+    assert got["c"] == ledger["detention_days_destination"]
     assert got["d"] == ledger["deportations_without_screening"]
-    assert got["e"] == pytest.approx(ledger["asylum_wait_mexico_days"])
+    assert got["e"] == pytest.approx(ledger["asylum_wait_transit_days"])
     assert got["f"] == ledger["expulsions"]
     assert got["g"] == ledger["returned_to_wait"]
-    assert got["h"] == ledger["asylum_backlog_mexico_end"]
+    assert got["h"] == ledger["asylum_backlog_transit_end"]
 
 
 _DRIVER = textwrap.dedent(
@@ -208,3 +208,78 @@ def test_assemble_needs_every_task(study_file: Path) -> None:
     task = StudyTask(0, 0, prepared.seeds[0], np.zeros(shape), (DAYS, 0, 0, 0), 0.0)
     with pytest.raises(ValueError, match="every task"):
         assemble(prepared, [task])
+
+
+# ------------------------------------------------------------------ the synthetic second corridor
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from synthetic_corridor import write_synthetic_corridor
+
+    root = tmp_path_factory.mktemp("meridia")
+    scenario = write_synthetic_corridor(root / "corridor", with_data=False)
+    doc = study_document(
+        "corridor/scenario.yaml",
+        period={"start": "2016-07-01", "end": "2017-12-31"},
+        variants=[
+            {"name": "history", "label": "History"},
+            {
+                "name": "no-expulsions",
+                "label": "No expulsions",
+                "without_events": ["austral-expulsions"],
+            },
+            {
+                "name": "no-enforcement",
+                "label": "No added enforcement",
+                "without_events": ["meridia-enforcement"],
+            },
+        ],
+        outputs=[
+            {"name": "apprehended", "measure": "apprehensions_transit"},
+            {"name": "expulsions", "measure": "expulsions"},
+            {"name": "encounters", "measure": "encounters_destination"},
+            {"name": "stranded", "measure": "stranded_person_days", "by": "place"},
+        ],
+        headline=["apprehended", "expulsions"],
+        ensemble={"replicas": 1, "seed": 1},
+    )
+    path = root / "study.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    assert scenario.is_file()
+    return path
+
+
+def test_known_signs_on_the_synthetic_corridor(synthetic: Path) -> None:
+    r = run_study(load_study(synthetic))
+    assert list(r.branch_days[0, 0]) == [731, 244, 517]  # 2016-09-01, 2017-06-01
+    assert (r.paired("no-expulsions", "expulsions") < 0).all()
+    assert (r.paired("no-enforcement", "apprehended") < 0).all()
+    assert {c.name for c in r.columns} >= {"stranded:Puerto Alto", "stranded:Puerto Bajo"}
+
+
+def test_study_measures_agree_with_the_synthetic_ledger(synthetic: Path) -> None:
+    """Every study measure that the ledger also reports, over 2016 (a calendar year)."""
+    prepared = prepare_study(load_study(synthetic))
+    sc, values = prepared.variants[0].scenario, prepared.sets[0]
+    res = run_corridor(sc, seed=2, calibration=values, days=366)
+    model = CorridorModel(compile_corridor(sc, values, days=366), seed=2)
+    start = mark(model, 0)
+    for d in range(366):
+        model.run_day(d)
+    pairs = {
+        "stranded_person_days": "stranded_person_days",
+        "hearing_waiting_person_days": "wait_programme_waiting_person_days",
+        "detention_days_transit": "detention_days_meridia",
+        "detention_days_destination": "detention_days_austral",
+        "deportations_without_screening": "deportations_without_screening",
+        "asylum_wait_transit_mean_days": "asylum_wait_meridia_days",
+        "asylum_backlog_transit_end": "asylum_backlog_meridia_end",
+        "expulsions": "expulsions",
+        "returned_to_wait": "returned_to_wait",
+        "encounters_destination": "apprehensions_austral_non_meridians",
+        "apprehensions_transit": "apprehensions_meridia_non_meridians",
+    }
+    specs = [OutputSpec(name=m, measure=m) for m in pairs]  # type: ignore[arg-type]
+    got = period_values(specs, model, start, 365)
+    ledger = res.ledger().loc[2016]
+    for measure, entry in pairs.items():
+        assert got[measure] == pytest.approx(ledger[entry]), measure

@@ -58,7 +58,11 @@ def fake_model() -> Any:
         group_nat=np.array([0, 0]),
         group_dem=np.array([0, 1]),
         n_groups=G,
-        scenario=SimpleNamespace(observables=(observable,)),
+        scenario=SimpleNamespace(
+            observables=(observable,), roles=SimpleNamespace(transit_country=None)
+        ),
+        loc_country=("Origin", "Mid", "Mid", "Dest"),
+        zone_detention=np.array([1, 2]),
         start=dt.date(2020, 1, 30),
     )
     r = SimpleNamespace(

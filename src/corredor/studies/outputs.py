@@ -1,7 +1,9 @@
 """What a study counts, one number per run and output over the study's period.
 
 Every measure is generic — it reads kinds (``asylum_office``, ``detention``, ``border_city``),
-the destination country and the scenario's names, never one scenario's — and is computed from
+the destination country, the scenario's transit country (``roles.transit_country``; without
+one, everything outside the destination is the transit state's, as in the ledger) and the
+scenario's names, never one scenario's — and is computed from
 the recorder of a run between two days: a :class:`Mark` taken before the period's first day
 (cumulative counts so far) and the run's state after its last day (runs end on the period's
 last day).
@@ -44,8 +46,10 @@ import numpy.typing as npt
 
 from corredor.engine.services import Verb
 from corredor.rules.corridor.compiled import BORDER_CITY
+from corredor.rules.corridor.kinds import ASYLUM_KIND, DETENTION_KIND
 from corredor.rules.corridor.state import EVENT_KINDS, Phase
 from corredor.studies.schema import OutputSpec
+from corredor.trackers.corridor.ledger import transit_masks
 
 __all__ = [
     "GROUPED",
@@ -225,10 +229,12 @@ class _Reader:
         self.dest_repeat = r.dest_repeat.sum(axis=0) - start.dest_repeat  # (G,)
         kinds = np.array(c.svc_kind)
         in_dest = np.asarray(c.loc_in_dest)[np.asarray(c.svc_loc)]
-        self.asylum_transit = (kinds == "asylum_office") & ~in_dest
-        self.detention_transit = (kinds == "detention") & ~in_dest
-        self.detention_dest = (kinds == "detention") & in_dest
-        self.svc_transit = ~in_dest
+        transit, zone_transit = transit_masks(c)
+        self.asylum_transit = (kinds == ASYLUM_KIND) & transit
+        self.detention_transit = (kinds == DETENTION_KIND) & transit
+        self.detention_dest = (kinds == DETENTION_KIND) & in_dest
+        self.svc_transit = transit
+        self.zone_transit = zone_transit
         self.zone_dest = np.asarray(c.zone_in_dest, dtype=bool)
         self.S, self.Z = len(c.svc_names), len(c.zone_names)
 
@@ -276,7 +282,7 @@ _MEASURE: dict[str, _Measure] = {
     "observable": _observable,
     "encounters_destination": lambda rd, o, g: rd.events("apprehend", rd.zone_dest, g),
     "repeat_encounters_destination": lambda rd, o, g: float(rd.dest_repeat[g].sum()),
-    "apprehensions_transit": lambda rd, o, g: rd.events("apprehend", ~rd.zone_dest, g),
+    "apprehensions_transit": lambda rd, o, g: rd.events("apprehend", rd.zone_transit, g),
     "deportations_transit": lambda rd, o, g: rd.events(int(Verb.DEPORT), rd.svc_transit, g),
     "deportations_without_screening": _unscreened,
     "detention_days_transit": lambda rd, o, g: rd.stock(rd.detention_transit),

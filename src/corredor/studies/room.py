@@ -45,8 +45,8 @@ from corredor.ensemble.corridor_results import weighted_quantiles
 from corredor.ensemble.parameter_sets import ParameterSet
 from corredor.ensemble.runner import Backend
 from corredor.rules.corridor.compiled import compile_corridor
-from corredor.rules.corridor.model import CorridorModel
 from corredor.scenario.corridor import load_corridor_scenario
+from corredor.simulation.corridor import CorridorModel
 from corredor.studies.branching import branch
 from corredor.studies.checks import check_against_scenario
 from corredor.studies.outputs import OutputColumn, columns, mark, period_values

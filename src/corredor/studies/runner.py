@@ -33,10 +33,10 @@ from corredor.ensemble.runner import Backend, choose_backend, execute
 from corredor.errors import ScenarioError
 from corredor.forecasting.forecast import thin_sets
 from corredor.rules.corridor.compiled import compile_corridor
-from corredor.rules.corridor.model import CorridorModel
 from corredor.scenario.corridor import load_corridor_scenario
 from corredor.scenario.corridor.calibrated import load_calibrated, read_calibrated
 from corredor.scenario.corridor.horizon import DATA_HORIZON
+from corredor.simulation.corridor import CorridorModel
 from corredor.studies.branching import branch, first_difference
 from corredor.studies.checks import check_against_scenario, events_file, events_of
 from corredor.studies.outputs import OutputColumn, columns, mark, period_values
