@@ -64,7 +64,17 @@ from corredor.studies.runner import (
 )
 from corredor.studies.schema import Study, check_study, load_study, study_error
 
-__all__ = ["GAME_FIELDS", "PreparedRoom", "RoomResult", "RoomTask", "prepare_room", "run_room"]
+__all__ = [
+    "GAME_FIELDS",
+    "PreparedRoom",
+    "RoomResult",
+    "RoomTask",
+    "assemble_room",
+    "prepare_room",
+    "run_room",
+    "task_from_json",
+    "task_to_json",
+]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -162,6 +172,31 @@ class PreparedRoom:
 def _controller(prepared: PreparedRoom) -> BargainingController:
     return BargainingController(
         prepared.scenario.bargaining, prepared.hegemon, prepared.transit, mode="endogenous"
+    )
+
+
+def task_to_json(t: RoomTask) -> dict[str, Any]:
+    """A room task as plain JSON (exact: floats as written by ``repr``)."""
+    return {
+        "task": t.task,
+        "set_index": t.set_index,
+        "seed": t.seed,
+        "game": t.game.tolist(),
+        "outcomes": t.outcomes.tolist(),
+        "seconds": t.seconds,
+        "cpu_seconds": t.cpu_seconds,
+    }
+
+
+def task_from_json(d: Mapping[str, Any]) -> RoomTask:
+    return RoomTask(
+        task=int(d["task"]),
+        set_index=int(d["set_index"]),
+        seed=int(d["seed"]),
+        game=np.array(d["game"], dtype=np.float64),
+        outcomes=np.array(d["outcomes"], dtype=np.float64),
+        seconds=float(d["seconds"]),
+        cpu_seconds=float(d.get("cpu_seconds", float("nan"))),
     )
 
 
