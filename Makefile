@@ -35,13 +35,13 @@ $(VENV)/.installed-bench: pyproject.toml | $(PY)
 	@touch $@
 
 demo: $(VENV)/.installed
-	$(BIN)/corredor run mexico-us --out $(DEMO_OUT) --report $(DEMO_OUT)/report.html
+	$(BIN)/corredor run mexico-us --store $(DEMO_OUT) --report $(DEMO_OUT)/report.html
 	@echo
 	@echo "Report: $(abspath $(DEMO_OUT))/report.html (open it in a browser; it works offline)"
 
 # The Flee-compatible demo: mali2012, 4 replicas, camp curves vs UNHCR.
 demo-flee: $(VENV)/.installed
-	$(BIN)/corredor run mali2012 --replicas 4 --out $(DEMO_OUT)
+	$(BIN)/corredor run mali2012 --replicas 4 --store $(DEMO_OUT)
 	$(BIN)/corredor report latest --store $(DEMO_OUT) -o $(DEMO_OUT)/mali2012.html \
 		--png $(DEMO_OUT)/mali2012-camps.png
 
@@ -49,7 +49,7 @@ demo-flee: $(VENV)/.installed
 docs-figure: demo-flee
 	@mkdir -p docs/img
 	cp $(DEMO_OUT)/mali2012-camps.png docs/img/mali2012-camps.png
-	$(BIN)/corredor run mexico-us --out $(DEMO_OUT) --no-progress --png docs/img/mexico-us.png
+	$(BIN)/corredor run mexico-us --store $(DEMO_OUT) --no-progress --png docs/img/mexico-us.png
 
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check $(LINT_PATHS)

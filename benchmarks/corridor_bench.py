@@ -33,7 +33,7 @@ def one_run(scenario: str, cores: str) -> dict[str, float]:
     env = {**os.environ, "NUMBA_CACHE_DIR": str(ROOT / ".numba-cache")}
     env["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", "")
     out = Path(tempfile.mkdtemp(prefix="corridor-bench-"))
-    cmd = [sys.executable, "-m", "corredor", "run", scenario, "--no-progress", "--out", str(out)]
+    cmd = [sys.executable, "-m", "corredor", "run", scenario, "--no-progress", "--store", str(out)]
     if shutil.which("taskset"):
         cmd = ["taskset", "-c", cores, *cmd]
     load = os.getloadavg()[0]

@@ -1,7 +1,7 @@
 """Per-day overhead and per-agent-day cost of a ``mexico-us`` run (issue 13: new origins and
 mechanisms may add people, not per-day overhead).
 
-Two runs of the same ``DAYS`` days, seed 0, the scenario defaults (``--uncalibrated``):
+Two runs of the same ``DAYS`` days, seed 0, the scenario defaults (``--calibration none``):
 
 * **empty**: every ``base_departures_*`` and caravan size set to 0 through calibration
   overrides — no one ever leaves, so the run's time is the per-day overhead of the day loop

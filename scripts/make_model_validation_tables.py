@@ -9,7 +9,7 @@
    (``calibrated.yaml`` next to the scenario), scored with the calibration loss's rules
    (``corredor.calibration.modelcheck.compare_fits``).
 2. The back-test: the model fitted only to data up to 2018-12-31 (the ``calibrated.yaml`` of
-   ``corredor calibrate mexico-us --until 2018-12-31 --out DIR``), run over 2013-01 – 2021-09
+   ``corredor calibrate mexico-us --until 2018-12-31 --folder DIR``), run over 2013-01 – 2021-09
    with the known policy timeline, against the naive baselines on the US Border Patrol
    encounter series (``corredor.calibration.modelcheck.backtest_model``).
 

@@ -1,12 +1,31 @@
-"""Corredor: a fast, columnar simulator of migration corridors and the policies that shape them."""
+"""Corredor: a fast, columnar simulator of migration corridors and the policies that shape them.
 
-from corredor.api import run
+``corredor.run`` runs a scenario of either kind (``corredor.scenarios()`` lists the built-in
+ones). Everything but the errors is imported on first use (the engine, the corridor analyses,
+the results store), so that importing a small part of Corredor stays fast.
+"""
+
+__version__ = "0.1.0"
+
+import importlib
+from typing import TYPE_CHECKING
+
 from corredor.errors import CorredorError, ScenarioError
-from corredor.results import RunResult
+
+if TYPE_CHECKING:  # what a type checker sees of the names imported on first use
+    from corredor.api import run, scenarios
+    from corredor.ensemble import compare_corridor, run_corridor_ensemble
+    from corredor.forecasting.forecast import forecast
+    from corredor.results import RunResult
+    from corredor.results.corridor import CorridorResult
+    from corredor.sensitivity import sensitivity_analysis
+    from corredor.simulation.corridor import run_corridor
+    from corredor.store import ResultsStore
 
 __all__ = [
     "CorredorError",
     "CorridorResult",
+    "ResultsStore",
     "RunResult",
     "ScenarioError",
     "compare_corridor",
@@ -14,31 +33,33 @@ __all__ = [
     "run",
     "run_corridor",
     "run_corridor_ensemble",
+    "scenarios",
     "sensitivity_analysis",
 ]
-__version__ = "0.1.0"
+
+#: Names imported on first use: module, attribute.
+_LAZY = {
+    "run": ("corredor.api", "run"),
+    "scenarios": ("corredor.api", "scenarios"),
+    "RunResult": ("corredor.results", "RunResult"),
+    "run_corridor": ("corredor.simulation.corridor", "run_corridor"),
+    "CorridorResult": ("corredor.results.corridor", "CorridorResult"),
+    "run_corridor_ensemble": ("corredor.ensemble", "run_corridor_ensemble"),
+    "compare_corridor": ("corredor.ensemble", "compare_corridor"),
+    "forecast": ("corredor.forecasting", "forecast"),
+    "sensitivity_analysis": ("corredor.sensitivity", "sensitivity_analysis"),
+    "ResultsStore": ("corredor.store", "ResultsStore"),
+}
 
 
 def __getattr__(name: str) -> object:
-    """The corridor API is imported on first use (it loads the service kernels)."""
-    if name == "run_corridor":
-        from corredor.simulation import corridor as simulation
-
-        return getattr(simulation, name)
-    if name == "CorridorResult":
-        from corredor.results.corridor import CorridorResult
-
-        return CorridorResult
-    if name in ("run_corridor_ensemble", "compare_corridor"):
-        from corredor import ensemble
-
-        return getattr(ensemble, name)
-    if name == "forecast":
-        from corredor.forecasting import forecast
-
-        return forecast
-    if name == "sensitivity_analysis":
-        from corredor.sensitivity import sensitivity_analysis
-
-        return sensitivity_analysis
+    """Every name but the errors is imported on first use (module docstring)."""
+    if name in _LAZY:
+        module, attribute = _LAZY[name]
+        return getattr(importlib.import_module(module), attribute)
     raise AttributeError(f"module 'corredor' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """Every public name, the lazily imported ones included."""
+    return sorted({*globals(), *_LAZY})

@@ -1,19 +1,38 @@
-"""The Python API: ``corredor.run`` and friends.
+"""The Python API: ``corredor.run`` for scenarios of both kinds, and ``corredor.scenarios``.
 
 >>> import corredor
->>> result = corredor.run("mali2012", seed=1, replicas=4)      # doctest: +SKIP
+>>> corredor.scenarios()                                        # doctest: +SKIP
+['mexico-us', 'burundi2015', 'mali2012', ...]
+>>> result = corredor.run("mali2012", seed=1, replicas=4)       # doctest: +SKIP
 >>> result.summary()["ard_rescaled"]                            # doctest: +SKIP
+>>> mx = corredor.run("mexico-us", days=365, set={"usbp_hazard": 4.0},
+...                   without_events=["mx-gn-south-2019"])      # doctest: +SKIP
+>>> mx.ledger()                                                 # doctest: +SKIP
+
+Every keyword is a field of :class:`corredor.app.RunRequest` (the command line's ``corredor
+run`` options have the same names): it is validated, and an option that does not apply to the
+scenario's kind is an error (:class:`corredor.app.InapplicableOptionError`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
-from corredor.results import RunResult
+from corredor.app.requests import RunRequest
+from corredor.app.scenarios import builtin_scenarios
+from corredor.app.simulation import run as run_and_store
+from corredor.app.simulation import simulate
+from corredor.store import ResultsStore
 
-ProgressCallback = Callable[[int, int, int], None]
-"""Called after each simulated day with (replica, day, days)."""
+ProgressCallback = Callable[[float, float, str], None]
+"""Called as the run advances with ``(done, total, what)``, e.g. ``(120, 365, "days")``."""
+
+
+def scenarios() -> list[str]:
+    """The names of the built-in scenarios of both kinds (corridor and Flee)."""
+    return [s.name for s in builtin_scenarios()]
 
 
 def run(
@@ -29,48 +48,45 @@ def run(
     progress: ProgressCallback | None = None,
     workers: int | None = None,
     scheduler: str | None = None,
-) -> RunResult:
-    """Run a scenario and return its results.
+    calibration: str = "shipped",
+    set: Mapping[str, float] | None = None,
+    without_events: Sequence[str] = (),
+    events: Sequence[str | Path] = (),
+    store: str | Path | ResultsStore | None = None,
+) -> Any:
+    """Run a scenario of either kind and return its results.
 
     Args:
-        scenario: a Flee scenario directory, or the name of a built-in scenario
-            (``corredor.scenarios()`` lists them).
+        scenario: a built-in scenario name (``corredor.scenarios()`` lists them), a corridor
+            scenario YAML file (or its folder), or a Flee scenario folder.
         seed: seed of the first replica; replica ``k`` uses ``seed + k``.
-        replicas: number of independent replicas.
+        replicas: number of independent replicas. A corridor scenario with several replicas
+            runs as an ensemble (a ``CorridorEnsemble``, with bands).
         days: simulate this many days instead of the scenario's period.
-        hasten: divide populations, capacities and data by this integer (Flee's ``hasten``).
-        flee31_quirks: reproduce Flee 3.1's known bugs (default: the scenario's setting, False).
-        threads: numba threads for the parallel kernels (default: all cores); results do not
-            depend on it.
-        parallel: let every decision in a movement pass see the location counts at the start
-            of the pass (Flee's MPI semantics) so that agents move in parallel; the default
-            updates counts as each agent moves (Flee's serial semantics).
-        progress: optional callback after each day (with several workers: once per replica,
-            as it finishes).
-        workers: run the replicas on this many local worker processes (when > 1 and there are
-            several replicas); the results are identical. See ``corredor.ensemble``.
+        hasten: Flee only: divide populations, capacities and data by this integer.
+        flee31_quirks: Flee only: reproduce Flee 3.1's known bugs (default: the scenario's).
+        threads: numba threads; results do not depend on it.
+        parallel: Flee only: every decision in a movement pass sees the location counts at the
+            start of the pass (Flee's MPI semantics).
+        progress: ``progress(done, total, what)`` as the run advances.
+        workers: run the replicas on this many local worker processes (same results).
         scheduler: run the replicas on the Dask cluster at this address (``tcp://HOST:PORT``).
+        calibration: corridor only: ``"shipped"`` (the scenario's calibrated file), ``"none"``
+            (hand-set defaults), a calibrated file or folder, or a stored calibration run id.
+        set: corridor only: levers and parameters to set, ``{name: value}``, each checked
+            against its range (``corredor scenario levers SCENARIO`` lists them).
+        without_events: corridor only: ids of the scenario's policy events to leave out.
+        events: corridor only: files of policy events to add (e.g. a counterfactual).
+        store: also save the result in this results store (a folder or a ``ResultsStore``)
+            with its provenance; its run id is then ``result.run_id`` (Flee) or in the store's
+            catalogue.
+
+    Returns:
+        a ``RunResult`` (Flee), a ``CorridorResult`` (one corridor run) or a
+        ``CorridorEnsemble`` (several).
     """
-    if scheduler is not None or (workers is not None and workers > 1 and replicas > 1):
-        from corredor.ensemble import run_ensemble
-
-        return run_ensemble(
-            scenario,
-            seeds=range(seed, seed + max(replicas, 0)),
-            backend="dask" if scheduler is not None else "processes",
-            workers=workers,
-            scheduler=scheduler,
-            days=days,
-            hasten=hasten,
-            flee31_quirks=flee31_quirks,
-            threads=threads,
-            parallel=parallel,
-            progress=progress,
-        )
-    from corredor.simulation.flee import run_flee
-
-    return run_flee(
-        scenario,
+    request = RunRequest(
+        scenario=str(scenario),
         seed=seed,
         replicas=replicas,
         days=days,
@@ -78,5 +94,15 @@ def run(
         flee31_quirks=flee31_quirks,
         threads=threads,
         parallel=parallel,
-        progress=progress,
+        workers=workers,
+        scheduler=scheduler,
+        calibration=calibration,
+        set=dict(set or {}),
+        without_events=list(without_events),
+        events=[str(e) for e in events],
     )
+    if store is None:
+        return simulate(request, progress)
+
+    target = store if isinstance(store, ResultsStore) else ResultsStore(store)
+    return run_and_store(request, target, progress).result

@@ -284,7 +284,7 @@ def _peak_mb() -> float:
 
 
 def run_cli(args: list[str], env: Mapping[str, str]) -> Outcome:
-    from typer.testing import CliRunner
+    from click.testing import CliRunner
 
     from corredor.cli import app
 

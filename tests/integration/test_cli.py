@@ -12,9 +12,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
-import corredor.api
+import corredor.app.simulation
 from corredor.cli import app
 from corredor.errors import ScenarioError
 from corredor.results import RunResult
@@ -101,8 +101,10 @@ def fake_result(replicas: int = 2, days: int = 5) -> RunResult:
 def test_scenarios_lists_builtins() -> None:
     result = runner.invoke(app, ["scenarios"])
     assert result.exit_code == 0, result.output
-    assert result.stdout.split() == scenarios()
-    assert "mali2012" in result.stdout
+    rows = [line.split("\t") for line in result.stdout.splitlines()]
+    kinds = {name: kind for name, kind, _ in rows}
+    assert {n for n, k in kinds.items() if k == "flee"} == set(scenarios())
+    assert kinds["mexico-us"] == "corridor"
 
 
 def test_python_m_corredor() -> None:
@@ -116,10 +118,11 @@ def test_python_m_corredor() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert "mali2012" in proc.stdout.split()
+    assert "mexico-us" in proc.stdout.split()
 
 
 def test_unknown_scenario_exits_2(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["run", str(tmp_path / "nope"), "--out", str(tmp_path / "runs")])
+    result = runner.invoke(app, ["run", str(tmp_path / "nope"), "--store", str(tmp_path / "runs")])
     assert result.exit_code == 2
     assert result.stderr.startswith("error: ")
     assert "nope" in result.stderr
@@ -135,18 +138,17 @@ def test_usage_error_exits_2() -> None:
 def test_run_with_fake_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[dict[str, Any]] = []
 
-    def fake_run(scenario: str, **kwargs: Any) -> RunResult:
-        calls.append({"scenario": scenario, **kwargs})
-        progress = kwargs.get("progress")
-        for r in range(kwargs["replicas"]):
+    def fake_run(request: Any, progress: Any = None) -> RunResult:
+        calls.append({**request.model_dump(), "progress": progress})
+        for r in range(request.replicas):
             for t in range(5):
                 if progress is not None:
-                    progress(r, t, 5)
-        return fake_result(replicas=kwargs["replicas"])
+                    progress(r * 5 + t + 1, 5 * request.replicas, f"replica {r + 1}")
+        return fake_result(replicas=request.replicas)
 
-    monkeypatch.setattr(corredor.api, "run", fake_run)
+    monkeypatch.setattr(corredor.app.simulation, "run_flee_request", fake_run)
     store = tmp_path / "runs"
-    args = ["run", "mali2012", "--replicas", "2", "--seed", "7", "--out", str(store)]
+    args = ["run", "mali2012", "--replicas", "2", "--seed", "7", "--store", str(store)]
     result = runner.invoke(app, [*args, "--days", "5", "--no-flee31-quirks", "--threads", "1"])
     assert result.exit_code == 0, result.output
     assert calls[0]["seed"] == 7 and calls[0]["days"] == 5 and calls[0]["threads"] == 1
@@ -178,20 +180,20 @@ def test_run_with_fake_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_errors_from_the_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def bad_input(scenario: str, **kwargs: Any) -> RunResult:
+    def bad_input(request: Any, progress: Any = None) -> RunResult:
         raise ScenarioError("x/input_csv/routes.csv", "unknown location 'Zeta'", line=4)
 
-    def bug(scenario: str, **kwargs: Any) -> RunResult:
+    def bug(request: Any, progress: Any = None) -> RunResult:
         raise RuntimeError("kaboom")
 
-    args = ["run", "mali2012", "--no-progress", "--out", str(tmp_path / "runs")]
-    monkeypatch.setattr(corredor.api, "run", bad_input)
+    args = ["run", "mali2012", "--no-progress", "--store", str(tmp_path / "runs")]
+    monkeypatch.setattr(corredor.app.simulation, "run_flee_request", bad_input)
     result = runner.invoke(app, args)
     assert result.exit_code == 2
     assert "error: x/input_csv/routes.csv, line 4: unknown location 'Zeta'" in result.stderr
     assert "Traceback" not in result.output
 
-    monkeypatch.setattr(corredor.api, "run", bug)
+    monkeypatch.setattr(corredor.app.simulation, "run_flee_request", bug)
     result = runner.invoke(app, args)
     assert result.exit_code == 1
     assert "kaboom" in result.stderr and "bug" in result.stderr
@@ -226,7 +228,7 @@ def test_malformed_scenario_names_file_and_line(tmp_path: Path) -> None:
     lines[2] = "Beta,North,Xland,north,1.5,town,,8000"  # line 3: latitude is not a number
     locations.write_text("\n".join(lines) + "\n")
     result = runner.invoke(
-        app, ["run", str(scenario), "--no-progress", "--out", str(tmp_path / "runs")]
+        app, ["run", str(scenario), "--no-progress", "--store", str(tmp_path / "runs")]
     )
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith("error: ")
@@ -240,7 +242,7 @@ def test_run_tiny_scenario(tmp_path: Path) -> None:
     scenario = write_tiny_scenario(tmp_path / "tiny")
     store = tmp_path / "runs"
     result = runner.invoke(
-        app, ["run", str(scenario), "--replicas", "2", "--no-progress", "--out", str(store)]
+        app, ["run", str(scenario), "--replicas", "2", "--no-progress", "--store", str(store)]
     )
     assert result.exit_code == 0, result.output
     assert "tiny" in result.stdout and "saved run" in result.stdout
@@ -268,3 +270,31 @@ def test_show_plan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout.strip()
     assert not (tmp_path / "runs").exists()  # --show-plan runs and saves nothing
+
+
+def test_serve_options_are_checked_before_the_service_starts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``corredor serve``: a bad option is one ``error:`` line and exit status 2; good options
+    reach the service's settings unchanged (the service itself is not started here)."""
+    import importlib
+
+    service = importlib.import_module("corredor.web.serve")  # the module (the package's
+    started: list[Any] = []  # attribute of that name is its function)
+    monkeypatch.setattr(service, "serve", started.append)
+    for args, words in (
+        (["--workers", "0"], "--workers"),
+        (["--port", "70000"], "--port"),
+        (["--token", "short"], "--token"),
+        (["--preview-people-per-agent", "1"], "--preview-people-per-agent"),
+    ):
+        result = runner.invoke(app, ["serve", *args])
+        assert result.exit_code == 2, result.output
+        assert words in result.output and "Traceback" not in result.output
+    assert not started
+    args = ["serve", "--port", "0", "--store", "somewhere", "--workers", "2", "--max-days", "30"]
+    result = runner.invoke(app, args, env={"CORREDOR_TOKEN": "t" * 20})
+    assert result.exit_code == 0, result.output
+    (settings,) = started
+    assert settings.port == 0 and settings.workers == 2 and settings.max_days == 30
+    assert str(settings.store) == "somewhere" and settings.token == "t" * 20

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from corredor.cli import app
+from corredor.store import ResultsStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from calibration_dirs import write_calibration_dir
@@ -35,42 +36,65 @@ def test_unknown_scenario() -> None:
     assert "no-such-corridor" in _error(["calibrate", "no-such-corridor"])
 
 
+def _where(tmp_path: Path) -> list[str]:
+    return ["--folder", str(tmp_path / "study"), "--store", str(tmp_path / "runs")]
+
+
 def test_until_after_the_horizon(scenario: Path, tmp_path: Path) -> None:
-    err = _error(["calibrate", str(scenario), "--until", "2021-10-31", "--out", str(tmp_path)])
+    err = _error(["calibrate", str(scenario), "--until", "2021-10-31", *_where(tmp_path)])
     assert "2021-09-30" in err
 
 
 def test_until_not_a_date(scenario: Path, tmp_path: Path) -> None:
-    assert "not a date" in _error(
-        ["calibrate", str(scenario), "--until", "soon", "--out", str(tmp_path)]
-    )
+    err = _error(["calibrate", str(scenario), "--until", "soon", *_where(tmp_path)])
+    assert "--until 'soon'" in err and "YYYY-MM" in err
 
 
-def test_earlier_until_needs_out(scenario: Path) -> None:
-    assert "--out" in _error(["calibrate", str(scenario), "--until", "2020-03-31"])
+def test_an_earlier_until_has_a_folder_of_its_own() -> None:
+    from corredor.app.requests import CalibrateRequest
+    from corredor.app.studies import _folder
+
+    full = _folder(CalibrateRequest(scenario="x"), "x")
+    early = _folder(CalibrateRequest(scenario="x", until="2018-12"), "x")
+    assert full.name == "x" and early != full and early.parent == full.parent
 
 
 def test_unknown_parameter(scenario: Path, tmp_path: Path) -> None:
-    err = _error(["calibrate", str(scenario), "--parameter", "nope", "--out", str(tmp_path)])
+    err = _error(["calibrate", str(scenario), "--parameter", "nope", *_where(tmp_path)])
     assert "nope" in err and "calibration:" in err
 
 
 def test_no_default_parameter_set(scenario: Path, tmp_path: Path) -> None:
-    assert "--parameter" in _error(["calibrate", str(scenario), "--out", str(tmp_path)])
+    assert "--parameter" in _error(["calibrate", str(scenario), *_where(tmp_path)])
 
 
 def test_calibrate_then_resume_and_refuse_reuse(scenario: Path, tmp_path: Path) -> None:
-    out = tmp_path / "study"
-    args = ["calibrate", str(scenario), "--parameter", "base_departures", "--out", str(out)]
+    out, store = tmp_path / "study", tmp_path / "runs"
+    args = ["calibrate", str(scenario), "--parameter", "base_departures", "--folder", str(out)]
+    args += ["--store", str(store)]
     result = runner.invoke(app, [*args, "--trials", "3", "--workers", "1", "--no-progress"])
     assert result.exit_code == 0, result.output
     assert "base_departures" in result.stdout and "plausible parameter sets" in result.stdout
     doc = yaml.safe_load((out / "calibrated.yaml").read_text())
     assert doc["command"] == (
-        f"corredor calibrate {scenario} --trials 3 --workers 1 --out {out} "
-        "--parameter base_departures"
+        f"corredor calibrate {scenario} --folder {out} --parameter base_departures "
+        "--trials 3 --workers 1"
     )
-    assert not (scenario.parent / "calibrated.yaml").exists()  # --out: not installed
+    assert not (scenario.parent / "calibrated.yaml").exists()  # never installed
+    stored = ResultsStore(store).record("latest")
+    assert stored.kind == "calibration" and "calibrated.yaml" in stored.files
+    report = runner.invoke(app, ["report", str(stored.run_id), "--store", str(store)])
+    assert report.exit_code == 0, report.output
+    html = (store / str(stored.run_id) / "report.html").read_text(encoding="utf-8")
+    assert "Calibration study" in html and "base_departures" in html
+    # a run with the stored calibration names it in its provenance
+    run = ["run", str(scenario), "--days", "5", "--store", str(store), "--no-progress"]
+    result = runner.invoke(app, [*run, "--calibration", str(stored.run_id)])
+    assert result.exit_code == 0, result.output
+    prov = ResultsStore(store).record("latest").provenance
+    assert prov is not None and prov.calibration is not None
+    assert (prov.calibration.name, prov.calibration.run_id) == ("run", stored.run_id)
+    assert prov.parameters["base_departures"] == doc["parameters"]["base_departures"]
     err = _error([*args, "--trials", "3", "--workers", "1", "--no-progress"])
     assert "--resume" in err
     result = runner.invoke(
@@ -100,7 +124,7 @@ def test_bad_calibrated_file_stops_a_run(scenario: Path, tmp_path: Path) -> None
             "--days",
             "5",
             "--no-progress",
-            "--out",
+            "--store",
             str(tmp_path),
         ]
     )
@@ -134,11 +158,17 @@ def test_validate_model_backtest_folder_must_hold_a_calibration(
 
 def test_validate_model_on_the_tiny_corridor(scenario: Path, tmp_path: Path) -> None:
     result = runner.invoke(
-        app, ["validate-model", str(scenario), "--uncalibrated", "--out", str(tmp_path)]
+        app, ["validate-model", str(scenario), "--calibration", "none", "--store", str(tmp_path)]
     )
     assert result.exit_code == 0, result.output
     assert "dest_apprehensions" in result.stdout and "no back-test" in result.stdout
-    assert (tmp_path / "fit_statistics.csv").is_file()
+    record = ResultsStore(tmp_path).record("latest")
+    assert record.kind == "backtest" and "dest_apprehensions" in set(
+        record.table("fit_statistics")["observable"]
+    )
+    report = runner.invoke(app, ["report", "latest", "--store", str(tmp_path)])
+    assert report.exit_code == 0, report.output
+    assert "Fit and back-test" in (tmp_path / str(record.run_id) / "report.html").read_text()
 
 
 def test_fit_in_stages_with_from(scenario: Path, tmp_path: Path) -> None:
@@ -146,10 +176,11 @@ def test_fit_in_stages_with_from(scenario: Path, tmp_path: Path) -> None:
 
     one, two = tmp_path / "one", tmp_path / "two"
     common = ["--trials", "2", "--workers", "1", "--batch", "1", "--no-progress"]
-    args = ["calibrate", str(scenario), "--parameter", "base_departures", "--out", str(one)]
+    common += ["--store", str(tmp_path / "runs")]
+    args = ["calibrate", str(scenario), "--parameter", "base_departures", "--folder", str(one)]
     assert runner.invoke(app, [*args, *common]).exit_code == 0
     first = read_calibrated(one / "calibrated.yaml")
-    args = ["calibrate", str(scenario), "--parameter", "mid_hazard", "--out", str(two)]
+    args = ["calibrate", str(scenario), "--parameter", "mid_hazard", "--folder", str(two)]
     result = runner.invoke(app, [*args, "--from", str(one / "calibrated.yaml"), *common])
     assert result.exit_code == 0, result.output
     second = read_calibrated(two / "calibrated.yaml")

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from corredor.cli import app
 from corredor.scenario.builtin import scenarios as flee_scenarios
@@ -87,24 +87,60 @@ def test_scenario_list_shows_both_kinds() -> None:
         assert kinds[name] == "flee"
 
 
-def test_flee_scenarios_command_unchanged() -> None:
+def test_scenarios_command_lists_both_kinds() -> None:
     result = runner.invoke(app, ["scenarios"])
     assert result.exit_code == 0
-    assert result.stdout.split() == flee_scenarios()
+    names = [line.split("\t")[0] for line in result.stdout.splitlines()]
+    assert set(flee_scenarios()) | {"mexico-us"} <= set(names)
+    assert result.stdout == runner.invoke(app, ["scenario", "list"]).stdout
 
 
-def test_scenario_show_prints_yaml_and_summary() -> None:
+def test_scenario_show_prints_the_summary_first() -> None:
     result = runner.invoke(app, ["scenario", "show", "mexico-us"])
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert "name: mexico-us" in out
-    assert "calibration:" in out
-    assert "Scenario mexico-us" in out
+    assert out.splitlines()[0].startswith("Scenario mexico-us")
+    assert len(out.splitlines()) < 120  # a summary, not the ~1,200 lines of YAML
     assert "calibration parameters" in out and "hand-set" in out
     assert "2013-01-01 – 2021-09-30" in out
+    assert "levers" in out and "Mexico's enforcement" in out
+    whole = runner.invoke(app, ["scenario", "show", "mexico-us", "--yaml"]).stdout
+    assert whole.index("Scenario mexico-us") < whole.index("name: mexico-us")
+    assert "calibration:" in whole
+
+
+def test_validate_and_show_take_flee_scenarios() -> None:
+    result = runner.invoke(app, ["validate", "mali2012"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("OK: mali2012: ") and " camps, " in result.stdout
+    assert result.stdout.strip().endswith(" agents")  # the checks of a run: its expected size
+    shown = runner.invoke(app, ["scenario", "show", "mali2012"])
+    assert shown.exit_code == 0 and "Flee scenario" in shown.stdout
+
+
+def test_scenario_events_and_levers() -> None:
+    result = runner.invoke(app, ["scenario", "events", "mexico-us"])
+    assert result.exit_code == 0, result.output
+    for word in ("mx-gn-south-2019", "2019-06-07", "enforcement.mx_southern.effort"):
+        assert word in result.stdout
+    result = runner.invoke(app, ["scenario", "levers", "mexico-us"])
+    assert result.exit_code == 0, result.output
+    for word in (
+        "Mexico's enforcement",
+        "Asylum and visas",
+        "US programmes",
+        "The US–Mexico bargain",
+        "inm_effort_southern",
+        "personnel",
+        "stc_return_share",
+        "--set NAME=VALUE",
+    ):
+        assert word in result.stdout, word
+    flee = runner.invoke(app, ["scenario", "levers", "mali2012"])
+    assert flee.exit_code == 2 and "Flee scenario" in flee.stderr
 
 
 def test_scenario_show_unknown_exits_2() -> None:
     result = runner.invoke(app, ["scenario", "show", "mali2013"])
     assert result.exit_code == 2
-    assert "mexico-us" in result.stderr
+    assert "mexico-us" in result.stderr and "mali2012" in result.stderr

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 import corredor
 import corredor.ensemble.runner
@@ -117,7 +117,9 @@ def test_corredor_run_and_cli_on_the_cluster(
     np.testing.assert_array_equal(res.counts, serial.counts[order])
     store = tmp_path / "runs"
     args = ["run", "mali2012", "--replicas", "4", "--seed", "1", "--days", "60", "--hasten", "20"]
-    out = runner.invoke(app, [*args, "--out", str(store), "--scheduler", cluster.scheduler_address])
+    out = runner.invoke(
+        app, [*args, "--store", str(store), "--scheduler", cluster.scheduler_address]
+    )
     assert out.exit_code == 0, out.output
     saved = ResultsStore(store).load(str(ResultsStore(store).list()["run_id"][0]))
     np.testing.assert_array_equal(saved.counts, res.counts)
@@ -130,7 +132,7 @@ def test_corredor_run_with_workers_uses_a_process_pool(serial: RunResult, tmp_pa
     np.testing.assert_array_equal(res.agents_total, serial.agents_total[order])
     store = tmp_path / "runs"
     args = ["run", "mali2012", "--replicas", "4", "--seed", "1", "--days", "60", "--hasten", "20"]
-    out = runner.invoke(app, [*args, "--out", str(store), "--workers", "2"])
+    out = runner.invoke(app, [*args, "--store", str(store), "--workers", "2"])
     assert out.exit_code == 0, out.output
     saved = ResultsStore(store).load(str(ResultsStore(store).list()["run_id"][0]))
     np.testing.assert_array_equal(saved.counts, res.counts)
@@ -147,7 +149,7 @@ def test_unreachable_scheduler_is_an_error_not_a_hang() -> None:
 
 def test_cli_bad_scheduler_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(corredor.ensemble.runner, "DEFAULT_CONNECT_TIMEOUT", 1.0)
-    args = ["run", "mali2012", "--days", "5", "--out", str(tmp_path / "runs"), "--no-progress"]
+    args = ["run", "mali2012", "--days", "5", "--store", str(tmp_path / "runs"), "--no-progress"]
     for address in ("tcp://127.0.0.1:9", "nonsense://nowhere"):
         out = runner.invoke(app, [*args, "--scheduler", address])
         assert out.exit_code == 2, out.output

@@ -1,6 +1,6 @@
 """The corridor report's Validation section: the fit statistics of the reported run (the numbers
 ``corredor validate-model`` prints, computed from the run) and, with ``--validation FILE``, the
-back-test table that ``validate-model --out DIR`` saved."""
+back-test table that ``validate-model`` stored."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from corredor.cli import app
 
@@ -29,7 +29,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def backtest_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A back-test table of two cheap baselines on a made-up monthly series, saved as
-    ``validate-model --out`` saves it."""
+    ``corredor export`` writes it from a stored back-test."""
     from corredor.validation.backtest import backtest, write_table
 
     index = pd.date_range("2013-01-01", "2021-09-01", freq="MS")
@@ -46,7 +46,15 @@ def backtest_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _run(scenario: Path, tmp_path: Path, *extra: str) -> str:
     report = tmp_path / "report.html"
-    args = ["run", str(scenario), "--no-progress", "--out", str(tmp_path), "--report", str(report)]
+    args = [
+        "run",
+        str(scenario),
+        "--no-progress",
+        "--store",
+        str(tmp_path),
+        "--report",
+        str(report),
+    ]
     result = runner.invoke(app, [*args, *extra])
     assert result.exit_code == 0, result.output
     return html.unescape(report.read_text(encoding="utf-8"))
@@ -83,7 +91,7 @@ def test_report_shows_a_saved_backtest(scenario: Path, tmp_path: Path, backtest_
 def test_validation_needs_report_and_a_backtest_table(
     scenario: Path, tmp_path: Path, backtest_csv: Path
 ) -> None:
-    args = ["run", str(scenario), "--no-progress", "--out", str(tmp_path)]
+    args = ["run", str(scenario), "--no-progress", "--store", str(tmp_path)]
     result = runner.invoke(app, [*args, "--validation", str(backtest_csv)])
     assert result.exit_code == 2 and "--report" in result.stderr
     bad = tmp_path / "bad.csv"

@@ -8,7 +8,7 @@ the corridor of ``tests/corridor_dirs.py`` (Bordertown is 600 km from Midtown):
   origin; and travellers stop only at the border city they head for;
 * a caravan adds its people on its days, and its hazard multiplier protects them on the way;
 * a policy event on a zone's hazard changes apprehensions from its date (zone hazards are daily);
-* extra policy events (counterfactual files) reach a run through the CLI's ``--events``.
+* extra policy events (counterfactual files) reach a run through the CLI's ``--event``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pytest
 import yaml
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from corredor.cli import app
 from corredor.rules.corridor.compiled import compile_corridor
@@ -152,21 +152,24 @@ def test_cli_run_with_extra_events(tmp_path: Path) -> None:
     events.write_text(yaml.safe_dump([cf], sort_keys=False), encoding="utf-8")
     runner = CliRunner()
     out = tmp_path / "out"
-    args = ["run", str(path), "--days", "40", "--out", str(out), "--no-progress"]
+    args = ["run", str(path), "--days", "40", "--store", str(out), "--no-progress"]
     report = tmp_path / "report.html"
     png = tmp_path / "pic.png"
     res = runner.invoke(
-        app, [*args, "--events", str(events), "--report", str(report), "--png", str(png)]
+        app, [*args, "--event", str(events), "--report", str(report), "--png", str(png)]
     )
     assert res.exit_code == 0, res.output
-    assert (out / "tiny-test-corridor-expel_all-seed0").is_dir()
+    from corredor.store import ResultsStore
+
+    prov = ResultsStore(out).record("latest").provenance
+    assert prov is not None and prov.events_added[0].ids == ["expel-all"]
     assert "<img" in report.read_text(encoding="utf-8")  # a scenario without observed data
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     bad = tmp_path / "bad.yaml"
     wrong = {**cf, "changes": [{"parameter": "nope", "op": "set", "value": 1}]}
     bad.write_text(yaml.safe_dump([wrong]), encoding="utf-8")
-    res = runner.invoke(app, [*args, "--events", str(bad)])
+    res = runner.invoke(app, [*args, "--event", str(bad)])
     assert res.exit_code == 2, res.output
     assert "bad.yaml" in res.output and "nope" in res.output
-    res = runner.invoke(app, [*args, "--events", str(tmp_path / "missing.yaml")])
+    res = runner.invoke(app, [*args, "--event", str(tmp_path / "missing.yaml")])
     assert res.exit_code == 2 and "missing.yaml" in res.output

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from corredor.bargaining import (
     CALIBRATION,
@@ -345,7 +345,9 @@ runner = CliRunner()
 
 def test_cli_bargain_table_and_plot(tmp_path: Path) -> None:
     png = tmp_path / "episode.png"
-    res = runner.invoke(app, ["bargain", "--exposure", "0.4", "--plot", str(png)])
+    store = str(tmp_path / "runs")
+    args = ["bargain", "mexico-us", "--exposure", "0.4", "--png", str(png), "--store", store]
+    res = runner.invoke(app, args)
     assert res.exit_code == 0, res.output
     assert "counterfactual (0.400)" in res.output and "data (0.815)" in res.output
     assert png.stat().st_size > 1000
@@ -353,12 +355,15 @@ def test_cli_bargain_table_and_plot(tmp_path: Path) -> None:
 
 def test_cli_bargain_sweep(tmp_path: Path) -> None:
     png = tmp_path / "sweep.png"
-    res = runner.invoke(app, ["bargain", "mexico-us", "--sweep", "--plot", str(png)])
+    args = ["bargain", "mexico-us", "--mode", "sweep", "--png", str(png)]
+    res = runner.invoke(app, [*args, "--store", str(tmp_path / "runs")])
     assert res.exit_code == 0, res.output
     assert "Feasible space" in res.output and png.stat().st_size > 1000
 
 
-def test_cli_bargain_bad_input() -> None:
-    res = runner.invoke(app, ["bargain", "atlantis"])
+def test_cli_bargain_bad_input(tmp_path: Path) -> None:
+    store = ["--store", str(tmp_path / "runs")]
+    res = runner.invoke(app, ["bargain", "atlantis", *store])
     assert res.exit_code == 2
-    assert runner.invoke(app, ["bargain", "--credibility", "2"]).exit_code == 2
+    assert runner.invoke(app, ["bargain", "mexico-us", "--credibility", "2", *store]).exit_code == 2
+    assert runner.invoke(app, ["bargain", "--credibility", "0.5", *store]).exit_code == 2

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from corredor.bargaining import (
     CALIBRATION,
@@ -363,10 +363,11 @@ def test_coupled_input_errors(tmp_path: Path) -> None:
 runner = CliRunner()
 
 
-def test_cli_coupled_bad_input(tiny: Path) -> None:
-    res = runner.invoke(app, ["bargain", "mexico-us", "--endogenous", "--exogenous"])
-    assert res.exit_code == 2 and "choose one" in res.output
-    res = runner.invoke(app, ["bargain", str(tiny), "--endogenous"])
+def test_cli_coupled_bad_input(tiny: Path, tmp_path: Path) -> None:
+    store = ["--store", str(tmp_path / "runs")]
+    res = runner.invoke(app, ["bargain", "mexico-us", "--mode", "both", *store])
+    assert res.exit_code == 2 and "'both' is not one of" in res.output
+    res = runner.invoke(app, ["bargain", str(tiny), "--mode", "endogenous", *store])
     assert res.exit_code == 2 and "Traceback" not in res.output
 
 
@@ -385,27 +386,32 @@ def test_cli_coupled_table_chart_and_report(
         kw.pop("calibration")  # mexico-us's parameters: not the tiny corridor's
         return real(tiny, **kw, **actors(share=share, reduction=0.2))
 
-    def corridor_report(result: Any, path: Path) -> Path:  # the tiny corridor has no data
-        path.write_text("<html><body><h1>corridor</h1></body></html>", encoding="utf-8")
-        return path
-
     monkeypatch.setattr(coupled, "run_coupled", on_tiny)
-    monkeypatch.setattr("corredor.report.bargaining.write_corridor_report", corridor_report)
     png, html = tmp_path / "game.png", tmp_path / "report.html"
-    args = ["bargain", "mexico-us", "--endogenous", "--exposure", "0.4", "--days", "100"]
-    res = runner.invoke(app, [*args, "--seed", "3", "--plot", str(png), "--report", str(html)])
+    store = tmp_path / "runs"
+    args = ["bargain", "mexico-us", "--mode", "endogenous", "--exposure", "0.4", "--days", "100"]
+    args += ["--store", str(store), "--no-progress"]
+    res = runner.invoke(app, [*args, "--seed", "3", "--png", str(png)])
     assert res.exit_code == 0, res.output
     assert "counterfactual (0.400)" in res.output and "data (0.815)" in res.output
     assert "(sim)" in res.output and "2020-02-10" in res.output
     assert [c["export_share"] for c in calls] == [None, 0.4]
     assert all(c["days"] == 100 and c["mode"] == "endogenous" for c in calls)
     assert png.stat().st_size > 1000
+    from corredor.app.inputs import corridor_inputs
+    from corredor.store import ResultsStore
+
+    shipped = corridor_inputs("mexico-us").calibration
+    assert all(c["calibration"] == shipped for c in calls)  # the shipped calibration
+    runs = ResultsStore(store).list()
+    game = runs[runs["kind"] == "bargain"]["run_id"].iloc[0]
+    assert sorted(runs[runs["parent"] == game]["kind"]) == ["corridor", "corridor"]
+    res = runner.invoke(app, ["report", game, "--store", str(store), "-o", str(html)])
+    assert res.exit_code == 0, res.output
     text = html.read_text(encoding="utf-8")
-    assert text.startswith("<html><body><h1>corridor</h1>") and text.endswith("</body></html>")
-    assert "Bargaining: the threat game on the simulation" in text and "data:image/png" in text
-    assert all(c["calibration"] is None for c in calls)  # the installed calibration
+    assert "Threat game" in text and "data:image/png" in text and "(0.400)" in text
     calls.clear()
-    res = runner.invoke(app, [*args, "--uncalibrated"])
+    res = runner.invoke(app, [*args, "--calibration", "none"])
     assert res.exit_code == 0, res.output
     from corredor.calibration import uncalibrated
     from corredor.scenario.corridor import load_corridor_scenario

@@ -34,11 +34,8 @@ READ_FUNCTIONS = {
 #: (file relative to src/corredor, what it reads) → why it is not an input read. Each entry
 #: must still match a read in that file (a stale entry fails too).
 ALLOWED: dict[tuple[str, str], str] = {
-    ("store/layout.py", "open"): "stored run files; store-app moves them onto the reader",
-    ("store/layout.py", "json.load"): "stored run settings; store-app moves them onto the reader",
     ("store/layout.py", "pd.read_parquet"): "stored run tables written by Corredor itself",
     ("store/store.py", "open"): "the store's lock file",
-    ("results/corridor.py", "open"): "fsync of files the run just wrote (binary, no read)",
     ("web/jobs.py", "read_text"): "the service's own job journal",
     ("web/usecases.py", "read_text"): "provenance and geography of stored runs",
     ("web/usecases.py", "pd.read_parquet"): "tables of stored runs",

@@ -131,7 +131,7 @@ def test_failed_rename_leaves_nothing(tmp_path: Path, monkeypatch: pytest.Monkey
     def boom(src: object, dst: object) -> None:
         raise OSError("disk on fire")
 
-    monkeypatch.setattr(os, "replace", boom)
+    monkeypatch.setattr(os, "rename", boom)
     with pytest.raises(OSError, match="disk on fire"):
         store.save(make_result())
     monkeypatch.undo()
@@ -160,24 +160,25 @@ _KILL_SCRIPT = """
 import os, signal, sys
 sys.path.insert(0, {test_dir!r})
 from test_store import make_result
+import pandas as pd
+import corredor.files.atomic as at
 import corredor.store.store as st
-import corredor.store.layout as lay
 
 def die(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGKILL)
 
 where = sys.argv[2]
 if where == "mid-write":
-    real = lay._write_parquet
+    real = pd.DataFrame.to_parquet
     calls = []
-    def write_then_die(path, frame):
+    def write_then_die(frame, path, **kwargs):
         calls.append(path)
         if len(calls) == 3:
             die()
-        real(path, frame)
-    lay._write_parquet = write_then_die
+        real(frame, path, **kwargs)
+    pd.DataFrame.to_parquet = write_then_die
 elif where == "before-rename":
-    st.os.replace = die
+    at.os.rename = die
 elif where == "before-insert":
     st.Catalogue.insert = die
 st.ResultsStore(sys.argv[1]).save(make_result())

@@ -30,6 +30,7 @@ from corredor.bargaining.game import solve_period
 from corredor.bargaining.outcomes import OutcomeModel, PeriodContext, ReducedFormOutcomes
 from corredor.bargaining.policy import PolicyGrid
 from corredor.bargaining.stage import StageGame
+from corredor.files.atomic import atomic_file
 
 if TYPE_CHECKING:
     pass
@@ -88,7 +89,8 @@ def sweep(
 def _save(fig: Figure, path: str | Path | None) -> None:
     if path is not None:
         FigureCanvasAgg(fig)
-        fig.savefig(Path(path), dpi=150)
+        with atomic_file(Path(path), "wb") as fh:
+            fig.savefig(fh, format="png", dpi=150)
 
 
 def plot_sweep(

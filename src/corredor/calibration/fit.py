@@ -47,6 +47,7 @@ import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,7 @@ from corredor.calibration.study import (
     study_settings,
     warm_start,
 )
+from corredor.files.atomic import write_csv
 from corredor.results.corridor import AgentBudgetError
 from corredor.scenario.corridor import CorridorScenario, load_corridor_scenario
 from corredor.scenario.corridor.calibrated import (
@@ -264,11 +266,24 @@ def _check_settings(
         raise CalibrationError("--trials, --batch and --workers must be >= 1")
     if last <= sc.start + dt.timedelta(days=60):
         raise CalibrationError(f"--until {last} leaves no data after the spin-up to fit")
+    if install and _in_package(sc):
+        raise CalibrationError(
+            f"{sc.name} ships with Corredor: its calibrated.yaml is never rewritten by a "
+            "calibration; the fit goes to the output folder (run with --calibration FOLDER)"
+        )
     if install and last != check_until(None):
         raise CalibrationError(
             f"a fit to data up to {last} is a study, not the scenario's calibration: it is "
             "written only to the output folder"
         )
+
+
+def _in_package(scenario: CorridorScenario) -> bool:
+    """Whether the scenario's files are inside the installed package (a built-in scenario)."""
+    if scenario.path is None:
+        return False
+    package = Path(str(resources.files("corredor"))).resolve()
+    return package in Path(scenario.path).resolve().parents
 
 
 def _base_fit(
@@ -323,9 +338,7 @@ def _study_info(
 
 
 def _write_trials(out: Path, records: Sequence[TrialRecord]) -> None:
-    tmp = out / (TRIALS_FILE + ".tmp")
-    trials_frame(records).to_csv(tmp, index=False)
-    tmp.replace(out / TRIALS_FILE)
+    write_csv(out / TRIALS_FILE, trials_frame(records))
 
 
 def calibrate(
@@ -355,18 +368,20 @@ def calibrate(
 
     Writes into ``out``: the study journal, ``study.json`` (settings), ``trials.csv`` and
     ``calibrated.yaml``; with ``install``, also ``calibrated.yaml`` next to the scenario's YAML
-    (what the scenario then runs with by default). ``trials`` is the total number of complete
-    trials wanted (counting those of a resumed study); ``batch`` trials are evaluated at a time
-    on ``workers`` local processes (or on the Dask cluster at ``scheduler``); ``threads`` numba
-    threads per worker. ``base``: a calibrated file whose point fit replaces the scenario
-    defaults of the parameters not fitted here and starts those fitted (a fit in stages: levels
-    first, then the rest); the file written holds both. ``agent_budget``: a trial that creates
-    more than this many times the agents of the study's first complete trial (the scenario's
-    defaults), or keeps more than this many times its agent-days active (people kept waiting
-    for long), checked every day on a linear ramp after the first year (``run_corridor``'s
-    ``max_agents`` and ``max_agent_days``), is stopped and told to the sampler as pruned — a
-    parameter set that far from the data would run for long and teach the sampler nothing a
-    pruned trial does not (0: no budget). Returns a :class:`CalibrationResult`.
+    (what the scenario then runs with by default) — refused for a scenario shipped inside the
+    package: a calibration never changes the installed package. ``trials`` is the total number
+    of complete trials wanted (counting those of a resumed study); ``batch`` trials are
+    evaluated at a time on ``workers`` local processes (or on the Dask cluster at
+    ``scheduler``); ``threads`` numba threads per worker. ``base``: a calibrated file whose
+    point fit replaces the scenario defaults of the parameters not fitted here and starts those
+    fitted (a fit in stages: levels first, then the rest); the file written holds both.
+    ``agent_budget``: a trial that creates more than this many times the agents of the study's
+    first complete trial (the scenario's defaults), or keeps more than this many times its
+    agent-days active (people kept waiting for long), checked every day on a linear ramp after
+    the first year (``run_corridor``'s ``max_agents`` and ``max_agent_days``), is stopped and
+    told to the sampler as pruned — a parameter set that far from the data would run for long
+    and teach the sampler nothing a pruned trial does not (0: no budget). Returns a
+    :class:`CalibrationResult`.
     """
     t0 = time.perf_counter()
     sc = scenario if isinstance(scenario, CorridorScenario) else load_corridor_scenario(scenario)

@@ -210,7 +210,7 @@ def backtest_calibration(path: str | Path, scenario: CorridorScenario) -> Calibr
     if not file.is_file():
         raise CorredorError(
             f"{file}: no calibrated.yaml there; make it with `corredor calibrate "
-            f"{scenario.name} --until {until} --out {p}`"
+            f"{scenario.name} --until {until} --folder {p}`"
         )
     fit_end = backtest_settings(scenario).fit_end
     cal = read_calibrated(file, scenario)

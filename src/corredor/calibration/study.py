@@ -25,6 +25,7 @@ from optuna.storages.journal import JournalFileBackend
 from corredor.calibration.parameters import CalibrationError, FitParameter, clip
 from corredor.calibration.plausible import TrialRecord
 from corredor.errors import ScenarioError
+from corredor.files.atomic import write_text
 from corredor.files.read import read_text
 
 if TYPE_CHECKING:
@@ -84,7 +85,7 @@ def open_study(out: Path, settings: Mapping[str, Any], resume: bool) -> optuna.S
     if journal.exists() and not resume:
         raise CalibrationError(
             f"{out} already holds a calibration study ({JOURNAL_FILE}); pass --resume to "
-            "continue it, or give another --out folder (or remove this one)"
+            "continue it, or give another --folder (or remove this one)"
         )
     if resume and journal.exists():
         try:
@@ -100,13 +101,11 @@ def open_study(out: Path, settings: Mapping[str, Any], resume: bool) -> optuna.S
             )
             raise CalibrationError(
                 f"the study in {out} was started with other settings ({', '.join(changed)}); "
-                "resume it with the same options, or give another --out folder"
+                "resume it with the same options, or give another --folder"
             )
     out.mkdir(parents=True, exist_ok=True)
     if not meta.exists():
-        tmp = meta.with_suffix(".tmp")
-        tmp.write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
-        tmp.replace(meta)
+        write_text(meta, json.dumps(settings, indent=2) + "\n")
     storage = JournalStorage(JournalFileBackend(str(journal)))
     return optuna.create_study(
         study_name=study_name(settings),

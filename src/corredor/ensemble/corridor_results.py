@@ -11,13 +11,11 @@ numbers) and gives the band of the *difference* ``b − a``, computed run by run
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
 import warnings as _warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -25,9 +23,7 @@ import pandas as pd
 
 from corredor.ensemble.parameter_sets import ParameterSet
 from corredor.ensemble.summaries import QUANTILES, QuantityError
-
-if TYPE_CHECKING:
-    pass
+from corredor.files.atomic import new_folder
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -217,15 +213,15 @@ class CorridorEnsemble:
         a temporary sibling renamed into place, so a killed run leaves no half-written folder).
         """
         folder = Path(folder)
-        tmp = fresh_tmp(folder)
-        self.bands("monthly").to_csv(tmp / "bands_monthly.csv", index=False)
-        self.bands("annual").to_csv(tmp / "bands_annual.csv", index=False)
-        self.bands("ledger").to_csv(tmp / "bands_ledger.csv", index=False)
-        self.per_run("monthly").to_parquet(tmp / "runs_monthly.parquet", index=False)
-        self.per_run("ledger").to_parquet(tmp / "runs_ledger.parquet", index=False)
-        self.parameter_table().to_csv(tmp / "parameter_sets.csv", index=False)
-        _write_summary(tmp / "run.txt", self.summary_rows(), self.warnings)
-        return replace_folder(tmp, folder)
+        with new_folder(folder) as tmp:
+            self.bands("monthly").to_csv(tmp / "bands_monthly.csv", index=False)
+            self.bands("annual").to_csv(tmp / "bands_annual.csv", index=False)
+            self.bands("ledger").to_csv(tmp / "bands_ledger.csv", index=False)
+            self.per_run("monthly").to_parquet(tmp / "runs_monthly.parquet", index=False)
+            self.per_run("ledger").to_parquet(tmp / "runs_ledger.parquet", index=False)
+            self.parameter_table().to_csv(tmp / "parameter_sets.csv", index=False)
+            write_summary(tmp / "run.txt", self.summary_rows(), self.warnings)
+        return folder
 
 
 @dataclass(frozen=True)
@@ -266,17 +262,17 @@ class CorridorComparison:
         """``diff_monthly.csv``, ``diff_annual.csv`` and ``diff_ledger.csv`` (bands of
         ``b − a``) in ``folder``."""
         folder = Path(folder)
-        tmp = fresh_tmp(folder)
-        self.bands("monthly").to_csv(tmp / "diff_monthly.csv", index=False)
-        self.bands("annual").to_csv(tmp / "diff_annual.csv", index=False)
-        self.bands("ledger").to_csv(tmp / "diff_ledger.csv", index=False)
-        rows = [
-            ("A", f"{self.a.scenario} + events: {', '.join(self.a.extra_events) or 'none'}"),
-            ("B", f"{self.b.scenario} + events: {', '.join(self.b.extra_events) or 'none'}"),
-            ("difference", "B − A per (parameter set, seed), then bands"),
-        ]
-        _write_summary(tmp / "comparison.txt", rows, ())
-        return replace_folder(tmp, folder)
+        with new_folder(folder) as tmp:
+            self.bands("monthly").to_csv(tmp / "diff_monthly.csv", index=False)
+            self.bands("annual").to_csv(tmp / "diff_annual.csv", index=False)
+            self.bands("ledger").to_csv(tmp / "diff_ledger.csv", index=False)
+            rows = [
+                ("A", f"{self.a.scenario} + events: {', '.join(self.a.extra_events) or 'none'}"),
+                ("B", f"{self.b.scenario} + events: {', '.join(self.b.extra_events) or 'none'}"),
+                ("difference", "B − A per (parameter set, seed), then bands"),
+            ]
+            write_summary(tmp / "comparison.txt", rows, ())
+        return folder
 
 
 def compare_corridor(a: CorridorEnsemble, b: CorridorEnsemble) -> CorridorComparison:
@@ -332,24 +328,8 @@ def _long(
     return pd.DataFrame(data)
 
 
-def fresh_tmp(folder: Path) -> Path:
-    """An empty temporary folder beside ``folder`` (hidden, named after this process)."""
-    tmp = folder.with_name(f".{folder.name}.tmp-{os.getpid()}")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir(parents=True)
-    return tmp
-
-
-def replace_folder(tmp: Path, folder: Path) -> Path:
-    """Put the finished ``tmp`` folder in the place of ``folder`` (replacing an old one)."""
-    if folder.exists():
-        shutil.rmtree(folder)
-    os.replace(tmp, folder)
-    return folder
-
-
-def _write_summary(path: Path, rows: list[tuple[str, str]], warnings: Sequence[str]) -> None:
+def write_summary(path: Path, rows: list[tuple[str, str]], warnings: Sequence[str]) -> None:
+    """``key: value`` lines and ``warning:`` lines (a run's ``run.txt``)."""
     with open(path, "w", encoding="utf-8") as fh:
         for k, v in rows:
             fh.write(f"{k}: {v}\n")
@@ -363,7 +343,6 @@ __all__ = [
     "CorridorComparison",
     "CorridorEnsemble",
     "compare_corridor",
-    "fresh_tmp",
-    "replace_folder",
     "weighted_quantiles",
+    "write_summary",
 ]

@@ -471,9 +471,9 @@ class _PyLoader(_Limited, yaml.SafeLoader):
 
 
 try:  # libyaml's parser (C, ~10 times faster) under PyYAML's own composer: same nodes, marks
-    from yaml._yaml import CParser  # type: ignore[import-not-found]
+    from yaml._yaml import CParser  # type: ignore[import-not-found, unused-ignore]
 
-    class _CLoader(_Limited, Composer, CParser, SafeConstructor, Resolver):  # type: ignore[misc]
+    class _CLoader(_Limited, Composer, CParser, SafeConstructor, Resolver):  # type: ignore[misc, unused-ignore]
         """libyaml's parser, PyYAML's composer (with the limits), the safe constructor."""
 
         def __init__(self, text: str, display: str, lim: Limits) -> None:

@@ -27,10 +27,8 @@ bands with exactly the columns ``date, component, citizenship, demographic, p05,
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,11 +36,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from corredor import dates
 from corredor.ensemble.corridor import load, run_corridor_ensemble
 from corredor.ensemble.corridor_results import (
     CorridorEnsemble,
-    fresh_tmp,
-    replace_folder,
     weighted_quantiles,
 )
 from corredor.ensemble.parameter_sets import (
@@ -52,6 +49,7 @@ from corredor.ensemble.parameter_sets import (
     thin_sets,
 )
 from corredor.errors import CorredorError, ScenarioError
+from corredor.files.atomic import new_folder
 from corredor.forecasting.categories import CategoryMap, forecast_categories
 from corredor.scenario.corridor import load_scenario_events
 from corredor.validation.backtest import load_observed
@@ -77,21 +75,11 @@ class ForecastError(CorredorError):
 
 
 # ------------------------------------------------------------------------------ inputs
-def parse_until(text: str | dt.date) -> dt.date:
-    """The last day of the month ``YYYY-MM`` (or of the month of ``YYYY-MM-DD``, or a date)."""
-    if isinstance(text, dt.date):
-        d = text
-    else:
-        m = re.fullmatch(r"\s*(\d{4})-(\d{1,2})(?:-(\d{1,2}))?\s*", str(text))
-        if m is None:
-            raise ForecastError(
-                f"--until {text!r} is not a month; write YYYY-MM (for example 2024-09)"
-            )
-        try:
-            d = dt.date(int(m[1]), int(m[2]), int(m[3] or 1))
-        except ValueError as exc:
-            raise ForecastError(f"--until {text!r} is not a valid date ({exc})") from None
-    return dt.date(d.year, d.month, calendar.monthrange(d.year, d.month)[1])
+def parse_until(text: str | dt.date, *, month_end: bool = True) -> dt.date:
+    """``YYYY-MM`` (the month's last day) or ``YYYY-MM-DD`` (with ``month_end``, the last day
+    of its month; without, that day): :func:`corredor.dates.parse_until`, raising
+    :class:`ForecastError`."""
+    return dates.parse_until(text, month_end=month_end, error=ForecastError)
 
 
 def horizon_of(scenario: CorridorScenario) -> dt.date:
@@ -144,12 +132,16 @@ class Forecast:
     #: user chose; False: ex ante (the policies in force at the horizon, and the scenario's
     #: ``policy_events_forecast.yaml``: policies announced by the horizon)
     conditional: bool = False
+    #: ids of the policy events added to the runs beside the forecast's own (``extra_events``:
+    #: a counterfactual's); the forecast is then conditional on them, and says so
+    added: tuple[str, ...] = ()
 
     @property
     def kind(self) -> str:
         """What the forecast assumes about policy, as every output of it says."""
         if self.conditional:
-            return f"conditional on this policy path: {self._events_source()}"
+            added = f" + events added: {', '.join(self.added)}" if self.added else ""
+            return f"conditional on this policy path: {self._events_source()}{added}"
         return (
             "ex ante: the policies in force at the calibration horizon, and only those "
             "announced by it"
@@ -299,35 +291,37 @@ class Forecast:
         ante or conditional on a policy path — and what was run) and ``forecast.txt`` (what was
         run; categories left out) to ``folder``."""
         folder = Path(folder)
-        tmp = fresh_tmp(folder)
-        self.encounters().to_csv(tmp / "forecast.csv", index=False)
-        self.fiscal_years().to_csv(tmp / "forecast_fiscal_years.csv", index=False)
-        self.ledger_bands().to_csv(tmp / "forecast_ledger.csv", index=False)
-        self.events_table().to_csv(tmp / "forecast_events.csv", index=False)
-        self.ensemble.parameter_table().to_csv(tmp / "parameter_sets.csv", index=False)
-        pd.DataFrame(self.summary_rows(), columns=["key", "value"]).to_csv(
-            tmp / "forecast_metadata.csv", index=False
-        )
-        with open(tmp / "forecast.txt", "w", encoding="utf-8") as fh:
-            if command:
-                fh.write(f"command: {command}\n")
-            for k, v in self.summary_rows():
-                fh.write(f"{k}: {v}\n")
-            for cat in self.categories.categories:
-                fh.write(
-                    f"category: {cat.component} / {cat.citizenship} / {cat.demographic} "
-                    f"= {' + '.join(cat.observables)}\n"
-                )
-            for name, why in self.categories.skipped:
-                fh.write(f"not in forecast.csv: {name} ({why})\n")
-            for key, (monthly, yearly) in self.discrepancy.items():
-                fh.write(
-                    f"model discrepancy: {' / '.join(key)}: σ {monthly:.3f} per month, "
-                    f"{yearly:.3f} per fiscal year (in-sample log-RMSE of the ensemble median)\n"
-                )
-            for note in (*self.notes, *self.ensemble.warnings):
-                fh.write(f"note: {note}\n")
-        return replace_folder(tmp, folder)
+        with new_folder(folder) as tmp:
+            self.encounters().to_csv(tmp / "forecast.csv", index=False)
+            self.fiscal_years().to_csv(tmp / "forecast_fiscal_years.csv", index=False)
+            self.ledger_bands().to_csv(tmp / "forecast_ledger.csv", index=False)
+            self.events_table().to_csv(tmp / "forecast_events.csv", index=False)
+            self.ensemble.parameter_table().to_csv(tmp / "parameter_sets.csv", index=False)
+            pd.DataFrame(self.summary_rows(), columns=["key", "value"]).to_csv(
+                tmp / "forecast_metadata.csv", index=False
+            )
+            (tmp / "forecast.txt").write_text(self.description(command), encoding="utf-8")
+        return folder
+
+    def description(self, command: str | None = None) -> str:
+        """What was run (the text of ``forecast.txt``): the command, the summary, the
+        categories, the model discrepancy and the notes."""
+        lines = [f"command: {command}"] if command else []
+        lines += [f"{k}: {v}" for k, v in self.summary_rows()]
+        for cat in self.categories.categories:
+            lines.append(
+                f"category: {cat.component} / {cat.citizenship} / {cat.demographic} "
+                f"= {' + '.join(cat.observables)}"
+            )
+        for name, why in self.categories.skipped:
+            lines.append(f"not in forecast.csv: {name} ({why})")
+        for key, (monthly, yearly) in self.discrepancy.items():
+            lines.append(
+                f"model discrepancy: {' / '.join(key)}: σ {monthly:.3f} per month, "
+                f"{yearly:.3f} per fiscal year (in-sample log-RMSE of the ensemble median)"
+            )
+        lines += [f"note: {note}" for note in (*self.notes, *self.ensemble.warnings)]
+        return "".join(line + "\n" for line in lines)
 
 
 def _labels(ens: CorridorEnsemble) -> str:
@@ -349,6 +343,7 @@ def forecast(
     parameter_sets: Iterable[ParameterSet | Mapping[str, float]] | None = None,
     max_sets: int | None = None,
     events_file: str | Path | None = None,
+    extra_events: Sequence[PolicyEvent] = (),
     policy_path: str | Path | None = None,
     backend: Backend | None = None,
     workers: int | None = None,
@@ -371,6 +366,8 @@ def forecast(
             the forecast stays ex ante.
         policy_path: a file of policy events after the horizon (for example the path as it
             happened): the forecast is conditional on it, and every output says so.
+        extra_events: more policy events added to the runs (a counterfactual's; the forecast
+            is then conditional on them too, and says so).
         backend, workers, scheduler, progress, connect_timeout: as in
             :func:`corredor.ensemble.run_corridor_ensemble`.
         discrepancy: widen the encounter bands by the model discrepancy (module docstring);
@@ -415,7 +412,7 @@ def forecast(
         seeds=range(seed, seed + replicas),
         parameter_sets=sets,
         days=(last - sc.start).days + 1,
-        extra_events=events,
+        extra_events=(*events, *extra_events),
         backend=backend,
         workers=workers,
         scheduler=scheduler,
@@ -434,7 +431,8 @@ def forecast(
         categories=cats,
         notes=tuple(notes),
         discrepancy=sigmas,
-        conditional=policy_path is not None,
+        conditional=policy_path is not None or bool(extra_events),
+        added=tuple(e.id for e in extra_events),
     )
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from corredor.bargaining.sweep import plot_coupled
+from corredor.files.atomic import write_text
 from corredor.files.read import read_text
 from corredor.report.corridor import write_corridor_report
 
@@ -50,7 +51,6 @@ def _cell(fmt: str, value: object) -> str:
 
 def coupled_section_html(frames: Mapping[str, pd.DataFrame]) -> str:
     """The bargaining section: one table per labelled run and the chart."""
-
     parts = [
         "<h2>Bargaining: the threat game on the simulation</h2>",
         "<p>At each review day the transit state chooses (endogenous mode) or keeps (exogenous "
@@ -86,12 +86,11 @@ def write_coupled_report(
 ) -> Path:
     """The corridor report of ``result.corridor`` with the bargaining section (of ``frames``,
     default: this run's table) added."""
-
     path = write_corridor_report(result.corridor, path)
     frames = frames if frames is not None else {result.mode: result.to_frame()}
     text = read_text(path)  # the report just written, read back to add the section
     section = coupled_section_html(frames)
     end = text.rfind("</body>")
     text = text[:end] + section + "\n" + text[end:] if end >= 0 else text + section
-    path.write_text(text, encoding="utf-8")
-    return path
+
+    return write_text(path, text)

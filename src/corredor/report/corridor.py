@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 
 from corredor.calibration.modelcheck import display_fit_table, run_statistics
 from corredor.errors import CorredorError
+from corredor.files.atomic import atomic_file, write_text
 from corredor.validation.backtest import display_table
 from corredor.validation.metrics import SPIN_UP_DAYS
 
@@ -129,9 +130,9 @@ def _stranded_panel(ax: Any, result: CorridorResult, title: str) -> None:
 
 def save_headline_png(result: CorridorResult, path: str | Path) -> Path:
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     fig = headline_figure(result)
-    fig.savefig(path, dpi=110, bbox_inches="tight")
+    with atomic_file(path, "wb") as fh:
+        fig.savefig(fh, format="png", dpi=110, bbox_inches="tight")
     return path
 
 
@@ -198,8 +199,9 @@ def validation_section(
 ) -> str:
     """The report's "Validation" section: the per-series fit statistics of this run (as
     ``corredor validate-model`` computes them, :func:`corredor.calibration.modelcheck.
-    run_statistics`) and, when given, a saved back-test table (``validate-model --out DIR``
-    writes ``DIR/backtest.csv``; ``source`` names it) of the model against the baselines."""
+    run_statistics`) and, when given, a saved back-test table (``corredor export`` of a
+    ``validate-model`` run writes ``DIR/backtest.csv``; ``source`` names it) of the model
+    against the baselines."""
     protocol = result.compiled.scenario.analysis_settings().backtest
 
     parts = [
@@ -228,8 +230,8 @@ def validation_section(
         parts.append(
             "<p>No back-test in this report: it needs a separate fit to data up to "
             f"{fit_end} and its own run. Make one with <code>corredor validate-model SCENARIO "
-            "--backtest STUDY --out DIR</code> and add <code>--validation DIR/backtest.csv"
-            "</code> to <code>corredor run … --report</code>"
+            "--backtest STUDY</code>, <code>corredor export RUN DIR</code>, and add "
+            "<code>--validation DIR/backtest.csv</code> to <code>corredor run … --report</code>"
             + (" (the scenario declares no back-test protocol yet)" if protocol is None else "")
             + ".</p>"
         )
@@ -296,6 +298,5 @@ def write_corridor_report(
         f"<img alt='map' src='{_png(map_figure(result))}'>",
         "</body></html>",
     ]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(parts), encoding="utf-8")
-    return path
+
+    return write_text(path, "\n".join(parts))

@@ -29,6 +29,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.transforms import Bbox
 
+from corredor.files.atomic import atomic_file
 from corredor.results import RunResult
 
 SIM_COLOUR = "#1f77b4"
@@ -555,10 +556,19 @@ def figure_svg(fig: Figure, prefix: str) -> str:
 def save_png(fig: Figure, path: Path, dpi: int = 150) -> Path:
     """Write the figure as PNG with the Agg renderer."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     FigureCanvasAgg(fig)
-    fig.savefig(path, format="png", dpi=dpi)
+    with atomic_file(path, "wb") as fh:
+        fig.savefig(fh, format="png", dpi=dpi)
     return path
+
+
+def save_figure_png(result: RunResult, path: str | Path, dpi: int = 150) -> Path:
+    """Write the camp-curves figure (simulation vs observed data per camp) as a PNG.
+
+    The PNG stands alone (as in the README), so it carries a title: the scenario and period.
+    """
+    fig = camp_curves_figure(result, title=figure_title(result))
+    return save_png(fig, Path(path), dpi=dpi)
 
 
 def _legend_marker(marker: str, size: float, kind: str, label: str) -> Line2D:

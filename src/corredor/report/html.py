@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 from collections.abc import Sequence
 from importlib import resources
 from importlib.metadata import version
@@ -13,6 +12,7 @@ from string import Template
 
 import numpy as np
 
+from corredor.files.atomic import write_text
 from corredor.report.figures import ard_figure, camp_curves_figure, figure_svg, map_figure
 from corredor.report.links import read_conflict_onsets, read_links
 from corredor.report.summary import summary_rows
@@ -116,14 +116,9 @@ def render_report(result: RunResult, links: Sequence[tuple[int, int]] | None = N
 def write_report(
     result: RunResult, path: str | Path, links: Sequence[tuple[int, int]] | None = None
 ) -> Path:
-    """Write the report to ``path`` (atomically: a temporary file, then a rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = render_report(result, links)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    """Write one self-contained HTML file (inline CSS and SVG) atomically and return its path.
+
+    ``links`` are pairs of location indices drawn on the map; by default they are re-read from
+    ``result.scenario_path/input_csv/routes.csv`` when that file exists.
+    """
+    return write_text(Path(path), render_report(result, links))

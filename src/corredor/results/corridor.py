@@ -15,24 +15,21 @@ returns a :class:`CorridorResult` with
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from corredor.engine.loop import AgentBudgetError
+from corredor.files.atomic import new_folder
 from corredor.policy.events import PolicyEvent
 from corredor.rules.corridor.compiled import BORDER_CITY, Compiled
-from corredor.rules.corridor.state import EV_APPREHEND, EVENT_KINDS
+from corredor.rules.corridor.state import EV_APPREHEND, EVENT_KINDS, TARGET_OF, Phase
 from corredor.scenario.corridor.observed import observed_rows
 from corredor.trackers.corridor.ledger import yearly_ledger
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 __all__ = ["AgentBudgetError", "CorridorResult"]
 
@@ -74,14 +71,10 @@ class CorridorResult:
         return self.compiled.start
 
     def dates(self) -> pd.DatetimeIndex:
-        import pandas as pd
-
         return pd.date_range(self.start, periods=self.days, freq="D")
 
     # ------------------------------------------------------------------ observables
     def daily_observables(self) -> pd.DataFrame:
-        import pandas as pd
-
         names = [o.name for o in self.compiled.scenario.observables]
         return pd.DataFrame(self.obs_daily, index=self.dates(), columns=names)
 
@@ -100,8 +93,6 @@ class CorridorResult:
         The simulated value sums the observable over exactly the row's period; rows reaching
         outside the simulated days are left out.
         """
-        import pandas as pd
-
         sc = self.compiled.scenario
         rows: list[dict[str, Any]] = []
         cum = np.vstack([np.zeros(self.obs_daily.shape[1]), np.cumsum(self.obs_daily, axis=0)])
@@ -134,8 +125,6 @@ class CorridorResult:
         """Per observable: rows compared, observed and simulated totals, their ratio, the
         correlation of the rows (monthly series) — computed, never typed in — and whether the
         calibration fits it (``fitted``: false for ``fit: false`` observables)."""
-        import pandas as pd
-
         ovs = self.observed_vs_simulated()
         out = []
         for name, g in ovs.groupby("observable", sort=False) if len(ovs) else []:
@@ -162,8 +151,6 @@ class CorridorResult:
     # ------------------------------------------------------------------ events
     def events_frame(self) -> pd.DataFrame:
         """Non-zero event counts: month, kind, target, group, count."""
-        import pandas as pd
-
         c = self.compiled
         m, k, x, g = np.nonzero(self.events)
         months = pd.date_range(self.start.replace(day=1), periods=self.events.shape[0], freq="MS")
@@ -172,8 +159,6 @@ class CorridorResult:
             "zone": c.zone_names,
             "location": c.loc_names,
         }
-        from corredor.rules.corridor.state import TARGET_OF
-
         target = [
             names[TARGET_OF[int(kk)]][xx] if xx < len(names[TARGET_OF[int(kk)]]) else ""
             for kk, xx in zip(k, x, strict=True)
@@ -189,8 +174,6 @@ class CorridorResult:
         )
 
     def _yearly(self, kind: int) -> pd.Series:
-        import pandas as pd
-
         ev = self.events[:, kind]
         months = pd.date_range(self.start.replace(day=1), periods=ev.shape[0], freq="MS")
         per_month = ev.reshape(ev.shape[0], -1).sum(axis=1)
@@ -205,8 +188,6 @@ class CorridorResult:
     def link_flows(self) -> pd.DataFrame:
         """People moving along each link per month (arrivals at its end; in agents, like every
         count of a run), non-zero rows: month, from, to, arrivals."""
-        import pandas as pd
-
         c = self.compiled
         m, e = np.nonzero(self.link_flow)
         n_months = self.link_flow.shape[0]
@@ -223,8 +204,6 @@ class CorridorResult:
 
     def border_city_stranded(self) -> pd.DataFrame:
         """People stranded per border city per day (waiting, on a port list, or for a hearing)."""
-        import pandas as pd
-
         names = [
             self.compiled.loc_names[i]
             for i in np.flatnonzero(self.compiled.loc_kind == BORDER_CITY)
@@ -233,8 +212,6 @@ class CorridorResult:
 
     def people_vs_events(self) -> pd.DataFrame:
         """Destination-border encounters per US fiscal year: events and distinct people."""
-        import pandas as pd
-
         c = self.compiled
         fy0 = self.start.year + (1 if self.start.month >= 10 else 0)
         Z = len(c.zone_names)
@@ -248,8 +225,6 @@ class CorridorResult:
 
     def summary_rows(self) -> list[tuple[str, str]]:
         fin = self.final_phase
-        from corredor.rules.corridor.state import Phase
-
         return [
             ("scenario", self.scenario),
             ("seed", str(self.seed)),
@@ -261,27 +236,20 @@ class CorridorResult:
 
     # ------------------------------------------------------------------ files
     def write(self, folder: str | Path) -> Path:
-        """Write the run's tables (CSV + Parquet) to ``folder``: into a temporary sibling first,
-        renamed into place at the end, so a killed run leaves no half-written folder."""
+        """Write the run's tables (CSV + Parquet) to the new folder ``folder``, as a whole
+        (:func:`corredor.files.atomic.new_folder`: a killed run leaves no half-written folder,
+        and an existing folder is never replaced). The results store keeps runs too
+        (``corredor run``, ``ResultsStore.save``)."""
         folder = Path(folder)
-        tmp = folder.with_name(f".{folder.name}.tmp-{os.getpid()}")
-        if tmp.exists():
-            shutil.rmtree(tmp)
-        tmp.mkdir(parents=True)
-        self.observed_vs_simulated().to_csv(tmp / "observed_vs_simulated.csv", index=False)
-        self.fit_table().to_csv(tmp / "fit.csv", index=False)
-        self.monthly().to_csv(tmp / "monthly.csv", index_label="month")
-        self.ledger().to_csv(tmp / "ledger.csv")
-        self.border_city_stranded().to_parquet(tmp / "stranded.parquet")
-        self.events_frame().to_parquet(tmp / "events.parquet")
-        self.people_vs_events().to_csv(tmp / "people_vs_events.csv", index_label="fiscal_year")
-        with open(tmp / "run.txt", "w") as fh:
-            for k, v in self.summary_rows():
-                fh.write(f"{k}: {v}\n")
-        for f in tmp.iterdir():
-            with open(f, "rb") as fh:
-                os.fsync(fh.fileno())
-        if folder.exists():
-            shutil.rmtree(folder)
-        os.replace(tmp, folder)
+        with new_folder(folder) as tmp:
+            self.observed_vs_simulated().to_csv(tmp / "observed_vs_simulated.csv", index=False)
+            self.fit_table().to_csv(tmp / "fit.csv", index=False)
+            self.monthly().to_csv(tmp / "monthly.csv", index_label="month")
+            self.ledger().to_csv(tmp / "ledger.csv")
+            self.border_city_stranded().to_parquet(tmp / "stranded.parquet")
+            self.events_frame().to_parquet(tmp / "events.parquet")
+            self.people_vs_events().to_csv(tmp / "people_vs_events.csv", index_label="fiscal_year")
+            (tmp / "run.txt").write_text(
+                "".join(f"{k}: {v}\n" for k, v in self.summary_rows()), encoding="utf-8"
+            )
         return folder

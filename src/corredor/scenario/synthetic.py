@@ -35,6 +35,8 @@ from pathlib import Path
 
 import numpy as np
 
+from corredor.files.atomic import atomic_file, write_text
+
 N_CONFLICT = 4
 N_TOWN = 12
 N_CAMP = 4
@@ -115,7 +117,7 @@ def _write_agents_csv(path: Path, n_agents: int, conflict: list[str]) -> None:
     cycle = "".join(f"{name}\n" for name in conflict)
     n_cycles, rest = divmod(n_agents, len(conflict))
     chunk_cycles = max(1, _AGENT_CHUNK_ROWS // len(conflict))
-    with path.open("w", encoding="utf-8", newline="") as fh:
+    with atomic_file(path, "w") as fh:
         fh.write("location\n")
         full, tail = divmod(n_cycles, chunk_cycles)
         if full:
@@ -166,35 +168,31 @@ def write_synthetic_flee_dir(
         else:
             kind, country, pop = "town", HOME_COUNTRY, str(TOWN_POPULATION)
         rows.append(f"{name},{name},{country},{lat[k]},{lon[k]},{kind},0,{pop}")
-    (inp / "locations.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    write_text(inp / "locations.csv", "\n".join(rows) + "\n")
 
     routes = ["#name1,name2,distance,forced_redirection"]
     routes += [f"{a},{b},{d},0" for a, b, d in links]
-    (inp / "routes.csv").write_text("\n".join(routes) + "\n", encoding="utf-8")
+    write_text(inp / "routes.csv", "\n".join(routes) + "\n")
 
-    (inp / "closures.csv").write_text(
-        "#closure_type,name1,name2,closure_start,closure_end\n", encoding="utf-8"
-    )
+    write_text(inp / "closures.csv", "#closure_type,name1,name2,closure_start,closure_end\n")
 
     ones = ",".join("1" for _ in conflict)
     conflicts = ["#Day," + ",".join(conflict)]
     conflicts += [f"{t},{ones}" for t in range(days)]
-    (inp / "conflicts.csv").write_text("\n".join(conflicts) + "\n", encoding="utf-8")
+    write_text(inp / "conflicts.csv", "\n".join(conflicts) + "\n")
 
     period = f"StartDate,{START_DATE}\nLength,{days}\n"
-    (inp / "conflict_period.csv").write_text(period, encoding="utf-8")
-    (inp / "sim_period.csv").write_text(period, encoding="utf-8")
-    (inp / "registration_corrections.csv").write_text("", encoding="utf-8")
+    write_text(inp / "conflict_period.csv", period)
+    write_text(inp / "sim_period.csv", period)
+    write_text(inp / "registration_corrections.csv", "")
     _write_agents_csv(inp / "agents.csv", n_agents, conflict)
 
     end_date = (dt.date.fromisoformat(START_DATE) + dt.timedelta(days=days)).isoformat()
     layout = ["total,refugees.csv"] + [f"{c},{c.lower()}.csv" for c in camps]
-    (src / "data_layout.csv").write_text("\n".join(layout) + "\n", encoding="utf-8")
-    (src / "refugees.csv").write_text(
-        f"{START_DATE},{n_agents}\n{end_date},{n_agents}\n", encoding="utf-8"
-    )
+    write_text(src / "data_layout.csv", "\n".join(layout) + "\n")
+    write_text(src / "refugees.csv", f"{START_DATE},{n_agents}\n{end_date},{n_agents}\n")
     for c in camps:
-        (src / f"{c.lower()}.csv").write_text(f"{START_DATE},0\n{end_date},0\n", encoding="utf-8")
+        write_text(src / f"{c.lower()}.csv", f"{START_DATE},0\n{end_date},0\n")
 
-    (root / "simsetting.yml").write_text(SIMSETTING_YML, encoding="utf-8")
+    write_text(root / "simsetting.yml", SIMSETTING_YML)
     return root

@@ -37,9 +37,10 @@ from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
 from corredor.ensemble.corridor import load, run_corridor_ensemble
-from corredor.ensemble.corridor_results import CorridorEnsemble, fresh_tmp, replace_folder
+from corredor.ensemble.corridor_results import CorridorEnsemble
 from corredor.ensemble.parameter_sets import ParameterSet
 from corredor.errors import CorredorError
+from corredor.files.atomic import new_folder
 from corredor.simulation.corridor import run_corridor
 
 if TYPE_CHECKING:
@@ -308,23 +309,28 @@ class SensitivityResult:
     def write(self, folder: str | Path, *, command: str | None = None) -> Path:
         """``indices.csv``, ``samples.csv`` (design and outputs) and ``sensitivity.txt``."""
         folder = Path(folder)
-        tmp = fresh_tmp(folder)
-        self.indices.to_csv(tmp / "indices.csv", index=False)
-        self.samples().to_csv(tmp / "samples.csv", index=False)
+        with new_folder(folder) as tmp:
+            self.indices.to_csv(tmp / "indices.csv", index=False)
+            self.samples().to_csv(tmp / "samples.csv", index=False)
+            (tmp / "sensitivity.txt").write_text(self.description(command), encoding="utf-8")
+        return folder
+
+    def description(self, command: str | None = None) -> str:
+        """What was run (the text of ``sensitivity.txt``)."""
         ens = self.ensemble
-        with open(tmp / "sensitivity.txt", "w", encoding="utf-8") as fh:
-            if command:
-                fh.write(f"command: {command}\n")
-            fh.write(f"scenario: {self.scenario}\nmethod: {self.method}\n")
-            fh.write(f"design rows: {len(self.x)}\nseeds: {list(ens.seeds)}\n")
-            fh.write(f"runs: {ens.runs}\ndays: {ens.days}\nwall time: {ens.wall_seconds:.1f} s\n")
-            for name, (lo, hi) in zip(
-                self.parameters,
-                self.problem["bounds"],
-                strict=True,
-            ):
-                fh.write(f"parameter: {name} in [{lo:g}, {hi:g}]\n")
-        return replace_folder(tmp, folder)
+        lines = [f"command: {command}"] if command else []
+        lines += [
+            f"scenario: {self.scenario}",
+            f"method: {self.method}",
+            f"design rows: {len(self.x)}",
+            f"seeds: {list(ens.seeds)}",
+            f"runs: {ens.runs}",
+            f"days: {ens.days}",
+            f"wall time: {ens.wall_seconds:.1f} s",
+        ]
+        for name, (lo, hi) in zip(self.parameters, self.problem["bounds"], strict=True):
+            lines.append(f"parameter: {name} in [{lo:g}, {hi:g}]")
+        return "".join(line + "\n" for line in lines)
 
 
 def sensitivity_analysis(
@@ -340,6 +346,7 @@ def sensitivity_analysis(
     sample_seed: int = 0,
     days: int | None = None,
     extra_events: Sequence[PolicyEvent] = (),
+    base: Mapping[str, float] | None = None,
     backend: Backend | None = None,
     workers: int | None = None,
     scheduler: str | Client | None = None,
@@ -362,6 +369,8 @@ def sensitivity_analysis(
         days: simulated days (default: the scenario's).
         extra_events: policy events added to the scenario's (a counterfactual whose levers,
             ``$name`` values of ``status: lever`` parameters, are then analysed too).
+        base: values of the parameters a design row does not vary (default: the scenario's
+            defaults with its calibrated file).
         backend, workers, scheduler, progress, connect_timeout: as in
             :func:`corredor.ensemble.run_corridor_ensemble` (``progress`` counts tasks =
             design rows × seeds).
@@ -374,8 +383,11 @@ def sensitivity_analysis(
     check_outputs(sc, outs)
     x = design(problem, method, size, levels=levels, seed=sample_seed)
     names = list(problem["names"])
+    fixed = dict(base or {})
     sets = [
-        ParameterSet({n: float(v) for n, v in zip(names, row, strict=True)}, 1.0, f"row {i}")
+        ParameterSet(
+            {**fixed, **{n: float(v) for n, v in zip(names, row, strict=True)}}, 1.0, f"row {i}"
+        )
         for i, row in enumerate(x)
     ]
     ens = run_corridor_ensemble(

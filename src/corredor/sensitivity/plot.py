@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from matplotlib.figure import Figure
 
+from corredor.files.atomic import atomic_file
+
 if TYPE_CHECKING:
     from corredor.sensitivity.analysis import SensitivityResult
 
@@ -37,8 +39,8 @@ def plot_indices(result: SensitivityResult, path: str | Path, *, top: int = 12) 
     fig.suptitle(f"{result.scenario}: {result.method} sensitivity", x=0.01, ha="left")
     fig.tight_layout()
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
+    with atomic_file(path, "wb") as fh:
+        fig.savefig(fh, format="png", dpi=110)
     return path
 
 

@@ -1,5 +1,11 @@
-"""Results store: Parquet files per run plus a DuckDB catalogue, crash-consistent."""
+"""Results store: one folder per result of any kind plus a DuckDB catalogue, crash-consistent.
 
-from corredor.store.store import DEFAULT_ROOT, ResultsStore, make_run_id
+:class:`ResultsStore` saves Flee runs, corridor runs and the :class:`~corredor.results.record.
+Record` of every other kind (ensembles, forecasts, sensitivity analyses, calibration studies,
+bargaining runs, back-tests), each with its provenance; ``list`` filters the catalogue,
+``load`` rebuilds a result, ``children`` follows parent links.
+"""
 
-__all__ = ["DEFAULT_ROOT", "ResultsStore", "make_run_id"]
+from corredor.store.store import DEFAULT_ROOT, ResultsStore, is_store, make_run_id
+
+__all__ = ["DEFAULT_ROOT", "ResultsStore", "is_store", "make_run_id"]

@@ -1,7 +1,11 @@
-"""The run catalogue: one embedded DuckDB file, one row per stored run.
+"""The run catalogue: one embedded DuckDB file, one row per stored result of any kind.
 
 Connections are short-lived (one per operation), so several processes can use the same store one
 after another; when another process holds the file, we wait for it (up to ``timeout`` seconds).
+
+Schema version 2 added ``kind``, ``parent``, ``label``, ``scenario_sha256``, ``calibration`` and
+``provenance`` to the version 1 table (Flee runs only); a version 1 catalogue is migrated in
+place when it is opened (its rows are Flee runs).
 """
 
 from __future__ import annotations
@@ -19,8 +23,11 @@ import pandas as pd
 
 from corredor.errors import RunError
 
+SCHEMA_VERSION = 2
+
 COLUMNS = (
     "run_id",
+    "kind",
     "scenario",
     "scenario_path",
     "created",
@@ -34,7 +41,13 @@ COLUMNS = (
     "agent_steps",
     "summary",
     "path",
+    "parent",
+    "label",
+    "scenario_sha256",
+    "calibration",
+    "provenance",
 )
+_JSON_COLUMNS = ("summary", "provenance")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -54,6 +67,27 @@ CREATE TABLE IF NOT EXISTS runs (
     path VARCHAR
 )
 """
+#: Columns added by schema version 2 (``ALTER TABLE … ADD COLUMN IF NOT EXISTS``).
+ADDED_V2 = (
+    ("kind", "VARCHAR DEFAULT 'flee'"),
+    ("parent", "VARCHAR"),
+    ("label", "VARCHAR DEFAULT ''"),
+    ("scenario_sha256", "VARCHAR"),
+    ("calibration", "VARCHAR"),
+    ("provenance", "JSON"),
+)
+META_SCHEMA = "CREATE TABLE IF NOT EXISTS store_meta (key VARCHAR PRIMARY KEY, value VARCHAR)"
+
+#: Filters of :meth:`Catalogue.frame`: keyword → SQL condition on one value.
+FILTERS = {
+    "kind": "kind = ?",
+    "scenario": "scenario = ?",
+    "parent": "parent = ?",
+    "label": "label = ?",
+    "since": "created >= ?",
+    "until": "created <= ?",
+    "calibration": "calibration = ?",
+}
 
 _LOCK_WORDS = ("lock", "conflicting")
 
@@ -64,16 +98,25 @@ def _is_lock_error(exc: duckdb.Error) -> bool:
 
 
 def row_from_metadata(meta: Mapping[str, Any], path: Path) -> dict[str, Any]:
-    """The catalogue row of a run, from its ``summary.json`` content."""
-    summary = meta.get("summary", {})
+    """The catalogue row of a stored result, from its ``summary.json`` content."""
+    summary = meta.get("summary") or {}
+    provenance = meta.get("provenance") or None
+    calibration = None
+    if isinstance(provenance, Mapping) and isinstance(provenance.get("calibration"), Mapping):
+        cal = provenance["calibration"]
+        calibration = cal.get("run_id") or cal.get("file") or cal.get("name")
+    sha = meta.get("scenario_sha256")
+    if sha is None and isinstance(provenance, Mapping):
+        sha = provenance.get("scenario_sha256")
     return {
         "run_id": meta["run_id"],
+        "kind": str(meta.get("kind") or "flee"),
         "scenario": meta["scenario"],
-        "scenario_path": meta["scenario_path"],
+        "scenario_path": meta.get("scenario_path", ""),
         "created": dt.datetime.fromisoformat(meta["created"]),
-        "seeds": ",".join(str(s) for s in meta["seeds"]),
-        "replicas": int(meta["replicas"]),
-        "days": int(meta["days"]),
+        "seeds": ",".join(str(s) for s in meta.get("seeds", ())),
+        "replicas": int(meta.get("replicas", 1)),
+        "days": int(meta.get("days", 0)),
         "status": "complete",
         "ard": summary.get("ard"),
         "ard_rescaled": summary.get("ard_rescaled"),
@@ -81,6 +124,11 @@ def row_from_metadata(meta: Mapping[str, Any], path: Path) -> dict[str, Any]:
         "agent_steps": summary.get("agent_steps"),
         "summary": json.dumps(summary, allow_nan=False),
         "path": str(path),
+        "parent": meta.get("parent"),
+        "label": str(meta.get("label") or ""),
+        "scenario_sha256": sha,
+        "calibration": calibration,
+        "provenance": None if provenance is None else json.dumps(provenance, allow_nan=False),
     }
 
 
@@ -111,18 +159,41 @@ class Catalogue:
             con.close()
 
     def create(self) -> None:
+        """Create the table, or migrate an older one to the current schema."""
         with self.connect() as con:
             con.execute(SCHEMA)
+            con.execute(META_SCHEMA)
+            found = con.execute(
+                "SELECT value FROM store_meta WHERE key = 'schema_version'"
+            ).fetchone()
+            if found is not None and int(found[0]) >= SCHEMA_VERSION:
+                return
+            con.execute("BEGIN TRANSACTION")
+            try:
+                for column, decl in ADDED_V2:
+                    con.execute(f"ALTER TABLE runs ADD COLUMN IF NOT EXISTS {column} {decl}")
+                con.execute("UPDATE runs SET kind = 'flee' WHERE kind IS NULL")
+                con.execute(
+                    "INSERT OR REPLACE INTO store_meta VALUES ('schema_version', ?)",
+                    [str(SCHEMA_VERSION)],
+                )
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
 
     def insert(self, row: Mapping[str, Any]) -> None:
-        """Insert (or replace) one row in a single transaction."""
-        placeholders = ", ".join("?::JSON" if c == "summary" else "?" for c in COLUMNS)
-        sql = f"INSERT OR REPLACE INTO runs ({', '.join(COLUMNS)}) VALUES ({placeholders})"
+        """Insert one row in a single transaction (a run id is never replaced)."""
+        placeholders = ", ".join("?::JSON" if c in _JSON_COLUMNS else "?" for c in COLUMNS)
+        sql = f"INSERT INTO runs ({', '.join(COLUMNS)}) VALUES ({placeholders})"
         with self.connect() as con:
             con.execute("BEGIN TRANSACTION")
             try:
                 con.execute(sql, [row[c] for c in COLUMNS])
                 con.execute("COMMIT")
+            except duckdb.ConstraintException:
+                con.execute("ROLLBACK")
+                raise RunError(f"run id {row['run_id']!r} is taken: nothing replaced") from None
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
@@ -136,14 +207,34 @@ class Catalogue:
             con.executemany("DELETE FROM runs WHERE run_id = ?", [[i] for i in ids])
             con.execute("COMMIT")
 
+    def find(self, key: str, value: str) -> list[str]:
+        """Run ids whose provenance has ``key`` equal to ``value``, oldest first."""
+        sql = (
+            "SELECT run_id FROM runs WHERE json_extract_string(provenance, ?) = ? "
+            "ORDER BY created, run_id"
+        )
+        with self.connect() as con:
+            return [str(r[0]) for r in con.execute(sql, [f"$.{key}", value]).fetchall()]
+
     def run_ids(self) -> list[str]:
         with self.connect() as con:
             return [str(r[0]) for r in con.execute("SELECT run_id FROM runs").fetchall()]
 
-    def frame(self) -> pd.DataFrame:
-        """Every row, oldest first."""
+    def frame(self, **filters: Any) -> pd.DataFrame:
+        """Every row matching ``filters`` (keywords of :data:`FILTERS`; None: any), oldest
+        first."""
+        unknown = sorted(set(filters) - set(FILTERS))
+        if unknown:
+            raise RunError(f"unknown filter(s) {', '.join(unknown)}; use {', '.join(FILTERS)}")
+        where, args = [], []
+        for key, value in filters.items():
+            if value is None:
+                continue
+            where.append(FILTERS[key])
+            args.append(value)
+        sql = f"SELECT {', '.join(COLUMNS)} FROM runs"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
         with self.connect() as con:
-            df: pd.DataFrame = con.execute(
-                f"SELECT {', '.join(COLUMNS)} FROM runs ORDER BY created, run_id"
-            ).df()
+            df: pd.DataFrame = con.execute(sql + " ORDER BY created, run_id", args).df()
         return df

@@ -1,13 +1,24 @@
-"""``ResultsStore``: a directory of runs plus a DuckDB catalogue of them.
+"""``ResultsStore``: a folder of results of every kind plus a DuckDB catalogue of them.
+
+Every result is saved as a :class:`~corredor.results.record.Record` in its own folder
+``<root>/<run_id>/`` (:mod:`corredor.store.layout`) with its provenance. Flee runs
+(:class:`~corredor.results.RunResult`) and corridor runs
+(:class:`~corredor.results.corridor.CorridorResult`) are turned into records here and rebuilt
+exactly by :meth:`ResultsStore.load`; the other kinds (ensembles, forecasts, studies…) are turned
+into records by the layer that makes them (:mod:`corredor.app`) and :meth:`load` returns their
+record.
+
+Run ids are ``<scenario>-<UTC time>-<6 hex digits>``; an id is never reused, a save never
+replaces or deletes an earlier result.
 
 Crash consistency. ``save`` writes every file into ``<root>/.tmp-<run_id>/`` (holding an exclusive
-lock on ``.writer.lock`` inside it), fsyncs them, renames the directory atomically to
-``<root>/<run_id>/`` and only then inserts the catalogue row, in one transaction. Opening a store
-repairs what a killed process may have left:
+lock on ``.writer.lock`` inside it), fsyncs them, renames the folder atomically to
+``<root>/<run_id>/`` (:func:`corredor.files.atomic.new_folder`) and only then inserts the
+catalogue row, in one transaction. Opening a store repairs what a killed process may have left:
 
-* ``.tmp-*`` directories whose writer is gone are deleted (never those of a live writer);
-* catalogue rows whose run directory is missing are deleted;
-* complete run directories without a catalogue row (killed between the rename and the insert)
+* ``.tmp-*`` folders whose writer is gone are deleted (never those of a live writer);
+* catalogue rows whose run folder is missing are deleted;
+* complete run folders without a catalogue row (killed between the rename and the insert)
   are catalogued again from their ``summary.json``.
 
 So a catalogue row never points at partial results.
@@ -18,27 +29,31 @@ from __future__ import annotations
 import builtins
 import contextlib
 import datetime as dt
-import os
 import re
 import secrets
-import shutil
 import time
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING, Any
 
 import pandas as pd
 
 from corredor.errors import RunError
+from corredor.files.atomic import FolderExistsError, discard, new_folder
 from corredor.results import RunResult
+from corredor.results.corridor import CorridorResult
+from corredor.results.record import KINDS, Record
+from corredor.store import corridor, flee
 from corredor.store.catalogue import Catalogue, row_from_metadata
 from corredor.store.layout import (
     SUMMARY_FILE,
-    fsync_path,
     read_metadata,
-    read_run_dir,
-    run_metadata,
-    write_run_dir,
+    read_record_dir,
+    record_metadata,
+    write_record_dir,
 )
+
+if TYPE_CHECKING:
+    from corredor.results.provenance import Provenance
 
 try:  # POSIX advisory locks tell a live writer from a dead one
     import fcntl
@@ -49,7 +64,7 @@ CATALOGUE_FILE = "catalogue.duckdb"
 TMP_PREFIX = ".tmp-"
 LOCK_FILE = ".writer.lock"
 DEFAULT_ROOT = Path("runs")
-_STALE_UNLOCKED_S = 60.0  # a temporary directory without a lock file older than this is stale
+_STALE_UNLOCKED_S = 60.0  # a temporary folder without a lock file older than this is stale
 _RUN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -70,12 +85,17 @@ def _lock(fh: IO[bytes]) -> bool:
     return True
 
 
+def is_store(root: str | Path) -> bool:
+    """Whether ``root`` holds a results store (without creating one)."""
+    return (Path(root) / CATALOGUE_FILE).is_file()
+
+
 class ResultsStore:
-    """Runs saved under ``root`` (default ``./runs``), catalogued in ``root/catalogue.duckdb``.
+    """Results saved under ``root`` (default ``./runs``), catalogued in ``root/catalogue.duckdb``.
 
     >>> store = ResultsStore("runs")                   # doctest: +SKIP
     >>> run_id = store.save(corredor.run("mali2012"))  # doctest: +SKIP
-    >>> store.list()[["run_id", "ard"]]                # doctest: +SKIP
+    >>> store.list(kind="flee")[["run_id", "ard"]]     # doctest: +SKIP
     >>> result = store.load(run_id)                    # doctest: +SKIP
     """
 
@@ -86,47 +106,92 @@ class ResultsStore:
         except OSError as exc:
             raise RunError(f"{self.root}: cannot create the results store ({exc})") from None
         if not self.root.is_dir():
-            raise RunError(f"{self.root}: the results store is not a directory")
+            raise RunError(f"{self.root}: the results store is not a folder")
         self.catalogue = Catalogue(self.root / CATALOGUE_FILE, timeout=timeout)
         self.catalogue.create()
         self.repair()
 
     # ------------------------------------------------------------------------------ public
     def path(self, run_id: str) -> Path:
-        """Directory of a run (whether or not it exists)."""
+        """Folder of a run (whether or not it exists)."""
         if not _RUN_ID_RE.match(run_id):
             raise RunError(f"{run_id!r}: not a valid run id")
         return self.root / run_id
 
-    def save(self, result: RunResult) -> str:
-        """Store ``result`` and return its new run id (also set as ``result.run_id``)."""
-        created = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
-        run_id = make_run_id(result.scenario, created)
-        while (self.root / run_id).exists() or (self.root / f"{TMP_PREFIX}{run_id}").exists():
-            run_id = make_run_id(result.scenario, created)
-        final = self.root / run_id
-        tmp = self.root / f"{TMP_PREFIX}{run_id}"
-        meta = run_metadata(result, run_id, created)
-
-        tmp.mkdir()
-        try:
-            with (tmp / LOCK_FILE).open("wb") as lock:
-                _lock(lock)
-                write_run_dir(result, tmp, meta)
-                os.replace(tmp, final)
-                with contextlib.suppress(FileNotFoundError):
-                    (final / LOCK_FILE).unlink()
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        fsync_path(self.root)
-        self.catalogue.insert(row_from_metadata(meta, final.resolve()))
-        result.run_id = run_id
+    def save(
+        self,
+        result: RunResult | CorridorResult | Record,
+        *,
+        provenance: Provenance | None = None,
+        parent: str | None = None,
+        label: str = "",
+    ) -> str:
+        """Store a result (a Flee run, a corridor run or a record of any kind) and return its
+        new run id (also set as ``result.run_id`` where it has one)."""
+        record = self.to_record(result, provenance)
+        if parent is not None:
+            record.parent = self.resolve(parent)
+        if label:
+            record.label = label
+        run_id = self.save_record(record)
+        if isinstance(result, RunResult):
+            result.run_id = run_id
         return run_id
 
-    def list(self) -> pd.DataFrame:
-        """The catalogue, oldest run first; ``path`` is where the run is now."""
-        df = self.catalogue.frame()
+    def to_record(
+        self, result: RunResult | CorridorResult | Record, provenance: Provenance | None = None
+    ) -> Record:
+        """The record of a result (a corridor run's scenario files are kept in the store)."""
+        if isinstance(result, Record):
+            if provenance is not None:
+                result.provenance = provenance
+            return result
+        if isinstance(result, RunResult):
+            return flee.to_record(result, provenance)
+
+        if isinstance(result, CorridorResult):
+            snapshot = corridor.write_snapshot(self.root, result.compiled.scenario)
+            return corridor.to_record(result, provenance, snapshot=snapshot)
+        raise TypeError(f"cannot store a {type(result).__name__}: turn it into a Record first")
+
+    def save_record(self, record: Record) -> str:
+        """Store a :class:`Record` and return its new run id."""
+        if record.kind not in KINDS:
+            raise RunError(f"unknown result kind {record.kind!r}; kinds: {', '.join(KINDS)}")
+        created = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+        run_id = make_run_id(record.scenario, created)
+        for _ in range(1000):  # an id is never reused: draw again while it is taken
+            taken = (self.root / run_id).exists() or (self.root / f"{TMP_PREFIX}{run_id}").exists()
+            if not taken:
+                break
+            run_id = make_run_id(record.scenario, created)
+        else:
+            raise RunError(f"{self.root}: no free run id for {record.scenario} at {created}")
+        final = self.root / run_id
+        meta = record_metadata(record, run_id, created)
+        tmp = self.root / f"{TMP_PREFIX}{run_id}"
+        lock: IO[bytes] | None = None
+        try:  # the writer's lock is held until the folder has its final name
+            with new_folder(final, tmp=tmp) as work:
+                lock = (work / LOCK_FILE).open("wb")
+                _lock(lock)
+                write_record_dir(record, work, meta)
+        except FolderExistsError as exc:
+            raise RunError(f"{final}: {exc}") from None
+        finally:
+            if lock is not None:
+                lock.close()
+        with contextlib.suppress(FileNotFoundError):
+            (final / LOCK_FILE).unlink()
+        self.catalogue.insert(row_from_metadata(meta, final.resolve()))
+        record.run_id, record.created, record.path = run_id, created, final
+        return run_id
+
+    def list(self, **filters: Any) -> pd.DataFrame:
+        """The catalogue, oldest result first; ``path`` is where the run is now. ``filters``:
+        ``kind``, ``scenario``, ``parent``, ``label``, ``calibration`` (equal to), ``since``
+        and ``until`` (created on or after / before, a ``datetime``)."""
+        df = self.catalogue.frame(**filters)
         df["path"] = [str((self.root / r).resolve()) for r in df["run_id"]]
         return df
 
@@ -134,12 +199,14 @@ class ResultsStore:
         """Run ids in the catalogue, oldest first."""
         return [str(r) for r in self.list()["run_id"]]
 
-    def resolve(self, ref: str) -> str:
-        """A run id from a full id, a unique prefix of one, or ``latest``."""
-        ids = self.run_ids()
+    def resolve(self, ref: str, *, kind: str | None = None) -> str:
+        """A run id from a full id, a unique prefix of one, or ``latest`` (the latest of
+        ``kind`` when given)."""
+        ids = self.run_ids() if kind is None else [str(r) for r in self.list(kind=kind)["run_id"]]
         if ref == "latest":
             if not ids:
-                raise RunError(f"{self.root}: the results store has no runs")
+                what = "runs" if kind is None else f"{kind} results"
+                raise RunError(f"{self.root}: the results store has no {what}")
             return str(ids[-1])
         if ref in ids:
             return ref
@@ -150,9 +217,54 @@ class ResultsStore:
             raise RunError(f"{ref!r} matches several runs in {self.root}: {', '.join(matches)}")
         raise RunError(f"no run {ref!r} in the results store {self.root}")
 
-    def load(self, run_id: str) -> RunResult:
-        """Rebuild the ``RunResult`` of a stored run (``run_id``: see ``resolve``)."""
-        return read_run_dir(self.path(self.resolve(run_id)))
+    def record(self, ref: str) -> Record:
+        """The stored :class:`Record` of a run (``ref``: see :meth:`resolve`)."""
+        return read_record_dir(self.path(self.resolve(ref)))
+
+    def kind(self, ref: str) -> str:
+        """The kind of a stored result."""
+        return self.record(ref).kind
+
+    def load(self, ref: str) -> Any:
+        """Rebuild a stored result: a ``RunResult`` (Flee run), a ``CorridorResult`` (corridor
+        run) or, for the other kinds, their :class:`Record` (``corredor.app.load`` rebuilds
+        those)."""
+        record = self.record(ref)
+        if record.kind == "flee":
+            return flee.from_record(record)
+        if record.kind == "corridor":
+            return corridor.from_record(record, self.root)
+        return record
+
+    def find(self, inputs_sha256: str) -> str | None:
+        """The latest stored result made from exactly these inputs
+        (:meth:`~corredor.results.provenance.Provenance.digest`), or None."""
+        found = self.catalogue.find("inputs_sha256", inputs_sha256)
+        return found[-1] if found else None
+
+    def delete(self, ref: str, *, with_children: bool = False) -> builtins.list[str]:
+        """Remove a stored result (and, with ``with_children``, the results that belong to
+        it) at the user's request: the catalogue row first, then the folder. Returns the ids
+        removed. Nothing is ever deleted otherwise."""
+        run_id = self.resolve(ref)
+        children = self.children(run_id)
+        if children and not with_children:
+            raise RunError(
+                f"{run_id} has {len(children)} result(s) that belong to it "
+                f"({', '.join(children)}): delete them too, or them first"
+            )
+        removed = []
+        for child in children:
+            removed += self.delete(child, with_children=True)
+        self.catalogue.delete([run_id])
+        trash = self.root / f"{TMP_PREFIX}deleted-{run_id}"
+        self.path(run_id).rename(trash)
+        discard(trash)
+        return [*removed, run_id]
+
+    def children(self, ref: str) -> builtins.list[str]:
+        """Run ids of the results whose parent is ``ref``, oldest first."""
+        return [str(r) for r in self.list(parent=self.resolve(ref))["run_id"]]
 
     # ------------------------------------------------------------------------------ repair
     def repair(self) -> None:
@@ -191,4 +303,4 @@ class ResultsStore:
                     continue  # perhaps a writer that has not taken its lock yet
             except OSError:
                 continue
-            shutil.rmtree(entry, ignore_errors=True)
+            discard(entry)

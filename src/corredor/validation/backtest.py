@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from corredor.errors import CorredorError
+from corredor.files.atomic import write_csv
 from corredor.files.read import excerpt, read_text
 from corredor.scenario.corridor import CorridorScenario, Observable, load_corridor_scenario
 from corredor.scenario.corridor.analysis import BacktestSettings
@@ -466,20 +467,18 @@ def display_table(table: pd.DataFrame) -> pd.DataFrame:
 
 def write_table(table: pd.DataFrame, path: str | Path) -> Path:
     """Save a back-test table (:data:`COLUMNS`) as CSV, for :func:`read_table`."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    table[COLUMNS].to_csv(path, index=False)
-    return path
+    return write_csv(Path(path), table[COLUMNS])
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
-    """A back-test table saved by :func:`write_table` (``corredor validate-model --out DIR``
-    writes ``DIR/backtest.csv``); raises :class:`CorredorError` if it is not one."""
+    """A back-test table saved by :func:`write_table` (``corredor validate-model … --backtest
+    STUDY``, then ``corredor export RUN DIR`` writes ``DIR/backtest.csv``); raises
+    :class:`CorredorError` if it is not one."""
     path = Path(path)
     if not path.exists():
         raise CorredorError(
             f"{path}: no such file; write it with `corredor validate-model SCENARIO "
-            "--backtest STUDY --out DIR` (DIR/backtest.csv)"
+            "--backtest STUDY` and `corredor export RUN DIR` (DIR/backtest.csv)"
         )
     text = read_text(path, what="back-test table")  # the one reader: regular file, capped, UTF-8
     try:

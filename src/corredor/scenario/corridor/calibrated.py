@@ -9,7 +9,7 @@ no file). The order in which parameter values are taken is::
 
 so an explicit ``calibration={...}`` still wins, and ``calibration=uncalibrated(scenario)``
 (every parameter at its scenario default) runs the hand-set model for comparison
-(``corredor run mexico-us --uncalibrated``).
+(``corredor run mexico-us --calibration none``).
 
 The file (YAML mapping)::
 
@@ -35,8 +35,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,7 +43,9 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from corredor.errors import ScenarioError
-from corredor.files.read import excerpt, load_yaml, read_text
+from corredor.files.atomic import write_text
+from corredor.files.checkout import git_commit
+from corredor.files.read import excerpt, load_yaml, read_bytes
 from corredor.scenario.corridor.horizon import DATA_HORIZON
 
 if TYPE_CHECKING:
@@ -404,63 +404,12 @@ def resolve_calibration(
         name=name,
         values=dict(cal.parameters),
         path=cal.path,
-        sha256=hashlib.sha256(cal.path.read_bytes()).hexdigest(),
+        sha256=hashlib.sha256(read_bytes(cal.path, what="calibrated file")).hexdigest(),
         version=cal.version,
     )
 
 
 # ------------------------------------------------------------------------------ saving
-def git_commit(directory: str | Path | None = None) -> str | None:
-    """The commit checked out in the git work tree holding ``directory`` (default: this
-    package), read from ``.git`` without running git; None outside a checkout."""
-    where = (Path(directory) if directory is not None else Path(__file__).parent).resolve()
-    for folder in (where, *where.parents):
-        dotgit = folder / ".git"
-        if dotgit.is_file():  # a linked work tree or submodule: "gitdir: <path>"
-            try:
-                text = read_text(dotgit).strip()
-            except ScenarioError:
-                return None
-            if not text.startswith("gitdir:"):
-                return None
-            dotgit = (folder / text.removeprefix("gitdir:").strip()).resolve()
-        if dotgit.is_dir():
-            return _read_head(dotgit)
-    return None
-
-
-def _git_file(path: Path) -> str | None:
-    """A file of git's metadata, stripped; None if it cannot be read."""
-    try:
-        return read_text(path).strip()
-    except ScenarioError:
-        return None
-
-
-def _read_head(gitdir: Path) -> str | None:
-    head = _git_file(gitdir / "HEAD")
-    if head is None or not head.startswith("ref:"):
-        return head if head is not None and _is_sha(head) else None
-    ref = head.removeprefix("ref:").strip()
-    common = gitdir
-    if (gitdir / "commondir").is_file():  # linked work trees keep refs in the common folder
-        common = (gitdir / (_git_file(gitdir / "commondir") or ".")).resolve()
-    for base in (gitdir, common):
-        sha = _git_file(base / ref)
-        if sha is not None and _is_sha(sha):
-            return sha
-    packed = _git_file(common / "packed-refs")
-    for line in (packed or "").splitlines():
-        parts = line.split()
-        if len(parts) == 2 and parts[1] == ref and _is_sha(parts[0]):
-            return parts[0]
-    return None
-
-
-def _is_sha(text: str) -> bool:
-    return len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)
-
-
 def save_calibrated(
     path: str | Path,
     *,
@@ -515,17 +464,7 @@ def save_calibrated(
         "# rerun the command below. Values override the scenario's calibration: defaults.\n"
         + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text(path, text)
     _CACHE.clear()
     return Calibrated(**{**checked.__dict__, "path": path})
 

@@ -21,6 +21,7 @@ from corredor.scenario.corridor.base import Name, NationalityCode, ScenarioName,
 from corredor.scenario.corridor.behaviour import Decisions, Enforcement
 from corredor.scenario.corridor.calibration import CalibrationParameter
 from corredor.scenario.corridor.geography import Link, Location
+from corredor.scenario.corridor.levers import LeverGroup, check_lever_names
 from corredor.scenario.corridor.observables import Observable
 from corredor.scenario.corridor.params import NonNeg
 from corredor.scenario.corridor.population import Caravan, Groups, Origin
@@ -84,6 +85,8 @@ class CorridorScenario(Strict):
     calibration: dict[Name, CalibrationParameter] = Field(default_factory=dict)
     #: How the threat game of ``corredor.bargaining`` is coupled to the run (optional).
     bargaining: BargainingSpec | None = None
+    #: The policy levers among the calibration parameters, in groups (optional; ``levers.py``).
+    levers: dict[Name, LeverGroup] = Field(default_factory=dict)
     #: The analysis settings (``corredor.scenario.corridor.analysis``): inline, or a file
     #: name relative to the scenario.
     analysis: Text | AnalysisSettings | None = None
@@ -99,6 +102,14 @@ class CorridorScenario(Strict):
         if isinstance(start, dt.date) and end < start:
             raise ValueError(f"end {end} is before start {start}; give an end on or after start")
         return end
+
+    @field_validator("levers")
+    @classmethod
+    def _check_levers(
+        cls, levers: dict[str, LeverGroup], info: ValidationInfo
+    ) -> dict[str, LeverGroup]:
+        check_lever_names(levers, info.data.get("calibration") or {})
+        return levers
 
     @property
     def days(self) -> int:

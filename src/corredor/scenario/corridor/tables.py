@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from corredor.errors import ScenarioError
+from corredor.files.atomic import write_text
 from corredor.files.read import csv_records, read_text
 from corredor.scenario.corridor.geography import Link, Location
 from corredor.scenario.corridor.params import Param
@@ -173,5 +174,5 @@ def table_text(rows: Iterable[BaseModel], columns: Sequence[str]) -> str:
 
 
 def write_table(path: Path, rows: Iterable[BaseModel], model: type[BaseModel]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(table_text(rows, COLUMNS[model]), encoding="utf-8")
+
+    write_text(path, table_text(rows, COLUMNS[model]))

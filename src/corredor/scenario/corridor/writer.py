@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from corredor.files.atomic import write_bytes, write_text
+from corredor.files.read import read_bytes
 from corredor.scenario.corridor.geography import Link, Location
 from corredor.scenario.corridor.model import CorridorScenario
 from corredor.scenario.corridor.population import DriverPoint
@@ -48,8 +49,5 @@ def write_corridor_scenario(scenario: CorridorScenario, directory: str | Path) -
         for rel in dict.fromkeys(copies):
             src, dst = scenario.base_dir / rel, out / rel
             if src.is_file() and src.resolve() != dst.resolve():
-                dst.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(src, dst)
-    target = out / SCENARIO_FILE
-    target.write_text(scenario_yaml(scenario), encoding="utf-8")
-    return target
+                write_bytes(dst, read_bytes(src, root=scenario.base_dir))
+    return write_text(out / SCENARIO_FILE, scenario_yaml(scenario))

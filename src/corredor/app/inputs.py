@@ -1,0 +1,258 @@
+"""What a corridor run is made of, resolved once: the scenario (less the events left out), the
+calibration and every parameter value, the levers set, and the policy events added.
+
+:func:`corridor_inputs` turns the options every corridor use case shares (``calibration``,
+``set``, ``without_events``, ``events``) into :class:`CorridorInputs`, checking each one against
+the scenario before anything runs, and records what it used for the provenance.
+
+Calibration names:
+
+* ``shipped`` — the scenario's own ``calibrated.yaml`` (the scenario's hand-set defaults when it
+  has none, with a note);
+* ``none`` — the hand-set defaults;
+* a path — a ``calibrated.yaml`` file, or a folder holding one (a calibration study's folder);
+* a run id (or a unique prefix of one) of a calibration stored in the results store.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from corredor.app.common import request_json
+from corredor.app.requests import RequestError
+from corredor.errors import CorredorError, ScenarioError
+from corredor.results.provenance import CalibrationUsed, EventsFile, Provenance, sha256_file
+from corredor.scenario.corridor import (
+    CorridorScenario,
+    load_corridor_scenario,
+    load_scenario_events,
+)
+from corredor.scenario.corridor.calibrated import load_calibrated, read_calibrated
+from corredor.store.corridor import scenario_sha256
+
+if TYPE_CHECKING:
+    from corredor.app.requests import Request
+    from corredor.policy.events import PolicyEvent
+    from corredor.scenario.corridor.calibrated import Calibrated
+    from corredor.store import ResultsStore
+
+__all__ = [
+    "CorridorInputs",
+    "corridor_inputs",
+    "corridor_provenance",
+    "inputs_of",
+    "resolve_calibration",
+]
+
+SHIPPED = "shipped"
+NONE = "none"
+CALIBRATED_FILE = "calibrated.yaml"
+
+
+@dataclass
+class CorridorInputs:
+    """The resolved inputs of a corridor run (module docstring)."""
+
+    scenario: CorridorScenario
+    calibration: dict[str, float]
+    used: CalibrationUsed
+    calibrated: Calibrated | None
+    overrides: dict[str, float]
+    extra_events: tuple[PolicyEvent, ...] = ()
+    events_added: list[EventsFile] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def values(self, base: Mapping[str, float] | None = None) -> dict[str, float]:
+        """Every calibration value: the defaults, then ``base`` (default: the calibration's
+        point fit), then the levers set."""
+        defaults = self.scenario.calibration_defaults()
+        fit = dict(self.calibrated.parameters) if self.calibrated is not None else {}
+        return {**defaults, **(fit if base is None else dict(base)), **self.overrides}
+
+
+def resolve_calibration(
+    scenario: CorridorScenario, name: str, store: ResultsStore | None = None
+) -> tuple[Calibrated | None, CalibrationUsed, list[str]]:
+    """The calibrated file a name stands for (module docstring), what to record of it, notes."""
+    if name == NONE:
+        return None, CalibrationUsed(name=NONE), []
+    if name == SHIPPED:
+        cal = load_calibrated(scenario)
+        if cal is None or cal.path is None:
+            return (
+                None,
+                CalibrationUsed(name=SHIPPED),
+                [f"{scenario.name} ships no calibrated.yaml: running its hand-set defaults"],
+            )
+        return (
+            cal,
+            CalibrationUsed(name=SHIPPED, file=str(cal.path), sha256=sha256_file(cal.path)),
+            [],
+        )
+    path = Path(name)
+    if path.is_dir():
+        path = path / CALIBRATED_FILE
+    if path.is_file():
+        cal = read_calibrated(path, scenario)
+        return cal, CalibrationUsed(name="file", file=str(path), sha256=sha256_file(path)), []
+    if store is not None:
+        try:
+            run_id = store.resolve(name, kind="calibration")
+        except CorredorError:
+            run_id = None
+        if run_id is not None:
+            file = store.path(run_id) / CALIBRATED_FILE
+            cal = read_calibrated(file, scenario)
+            used = CalibrationUsed(
+                name="run", run_id=run_id, file=str(file), sha256=sha256_file(file)
+            )
+            return cal, used, []
+    raise RequestError(
+        f"calibration {name!r}: not 'shipped', 'none', a calibrated.yaml file or folder, nor a "
+        "calibration stored in the results store (corredor runs --kind calibration)"
+    )
+
+
+def check_levers(scenario: CorridorScenario, values: Mapping[str, float]) -> dict[str, float]:
+    """``--set NAME=VALUE``: every name a declared parameter, every value inside its range."""
+    out: dict[str, float] = {}
+    for name, value in values.items():
+        declared = scenario.calibration.get(name)
+        if declared is None:
+            close = difflib.get_close_matches(name, list(scenario.calibration), n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise RequestError(
+                f"--set {name}: {scenario.name} declares no lever or parameter {name!r}; "
+                f"{hint}see corredor scenario levers {scenario.name}"
+            )
+        low, high = declared.range
+        unit = f" {declared.unit}" if declared.unit else ""
+        if not low <= float(value) <= high:
+            raise RequestError(
+                f"--set {name}={value:g}: outside its range [{low:g}, {high:g}]{unit} "
+                f"(historical value {declared.default:g}{unit})"
+            )
+        out[name] = float(value)
+    return out
+
+
+def _without(scenario: CorridorScenario, ids: Sequence[str]) -> CorridorScenario:
+    known = [e.id for e in scenario.events]
+    for event_id in ids:
+        if event_id not in known:
+            close = difflib.get_close_matches(event_id, known, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise RequestError(
+                f"--without-event {event_id}: {scenario.name} has no policy event {event_id!r}; "
+                f"{hint}see corredor scenario events {scenario.name}"
+            )
+    if not ids:
+        return scenario
+    drop = set(ids)
+    return scenario.model_copy(
+        update={"events": tuple(e for e in scenario.events if e.id not in drop)}
+    )
+
+
+def _events_file(scenario: CorridorScenario, file: str) -> Path:
+    path = Path(file)
+    if not path.is_file() and not path.is_absolute() and (scenario.base_dir / path).is_file():
+        path = scenario.base_dir / path
+    return path
+
+
+def load_events(
+    scenario: CorridorScenario, files: Sequence[str]
+) -> tuple[tuple[PolicyEvent, ...], list[EventsFile]]:
+    """The policy events of ``files`` (checked against the scenario) and what to record."""
+    events: list[Any] = []
+    record: list[EventsFile] = []
+    for file in files:
+        loaded = load_scenario_events(scenario, file)
+        path = _events_file(scenario, file)
+        events.extend(loaded)
+        record.append(
+            EventsFile(file=str(path), sha256=sha256_file(path), ids=[e.id for e in loaded])
+        )
+    return tuple(events), record
+
+
+def inputs_of(request: Any, store: ResultsStore | None = None) -> CorridorInputs:
+    """The inputs of a request that has the corridor options (``calibration``, ``set``,
+    ``without_events``, ``events``; those it lacks take their defaults)."""
+    return corridor_inputs(
+        request.scenario,
+        calibration=getattr(request, "calibration", SHIPPED),
+        set=getattr(request, "set", None),
+        without_events=getattr(request, "without_events", ()),
+        events=getattr(request, "events", ()),
+        store=store,
+    )
+
+
+def corridor_inputs(
+    scenario: str | CorridorScenario,
+    *,
+    calibration: str = SHIPPED,
+    set: Mapping[str, float] | None = None,
+    without_events: Sequence[str] = (),
+    events: Sequence[str] = (),
+    store: ResultsStore | None = None,
+) -> CorridorInputs:
+    """Resolve and check the inputs of a corridor run (module docstring)."""
+    sc = scenario if isinstance(scenario, CorridorScenario) else load_corridor_scenario(scenario)
+    if sc.path is None:
+        raise ScenarioError(None, f"scenario {sc.name!r} was not read from a file")
+    overrides = check_levers(sc, set or {})
+    cal, used, notes = resolve_calibration(sc, calibration, store)
+    reduced = _without(sc, list(without_events))
+    extra, added = load_events(reduced, list(events))
+    inputs = CorridorInputs(
+        scenario=reduced,
+        calibration={},
+        used=used,
+        calibrated=cal,
+        overrides=overrides,
+        extra_events=extra,
+        events_added=added,
+        removed=list(without_events),
+        notes=notes,
+    )
+    inputs.calibration = inputs.values()
+    return inputs
+
+
+def corridor_provenance(
+    kind: str,
+    inputs: CorridorInputs,
+    *,
+    seeds: list[int],
+    days: int | None,
+    request: Request | None = None,
+    command: str | None = None,
+    parameters: dict[str, Any] | None = None,
+) -> Provenance:
+    """The provenance of a corridor result made from ``inputs``."""
+    sc = inputs.scenario
+    provenance = Provenance(
+        kind=kind,
+        scenario=sc.name,
+        scenario_path=str(sc.path),
+        scenario_sha256=scenario_sha256(sc),
+        parameters=dict(inputs.calibration if parameters is None else parameters),
+        overrides=dict(inputs.overrides),
+        calibration=inputs.used,
+        events_added=list(inputs.events_added),
+        events_removed=list(inputs.removed),
+        seeds=seeds,
+        days=days,
+        request=None if request is None else request_json(request),
+        command=command,
+    )
+    provenance.inputs_sha256 = provenance.digest()
+    return provenance

@@ -1,0 +1,382 @@
+"""Use cases ``run`` and ``ensemble``: run a scenario of either kind and store the result.
+
+>>> from corredor.app import RunRequest, run
+>>> from corredor.store import ResultsStore
+>>> stored = run(RunRequest(scenario="mexico-us", days=30), ResultsStore("runs"))  # doctest: +SKIP
+>>> stored.run_id, stored.kind                                                     # doctest: +SKIP
+('mexico-us-20261201T101500-ab12cd', 'corridor')
+
+``run`` takes a Flee scenario (one or several replicas; with ``workers``/``scheduler`` on
+several processes or a Dask cluster) or a corridor scenario (one run; with ``replicas > 1``,
+``workers`` or ``scheduler`` a corridor ensemble of the calibration's point fit). Options that do
+not apply to the scenario's kind raise :class:`~corredor.app.requests.InapplicableOptionError`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from corredor.app.codecs import ensemble_to_record
+from corredor.app.common import Progress, Stored, request_json
+from corredor.app.inputs import (
+    NONE,
+    SHIPPED,
+    CorridorInputs,
+    corridor_provenance,
+    inputs_of,
+    load_events,
+)
+from corredor.app.requests import (
+    EnsembleRequest,
+    RequestError,
+    RunRequest,
+    Sets,
+    applies_to,
+)
+from corredor.app.scenarios import scenario_kind
+from corredor.ensemble import run_ensemble
+from corredor.ensemble.corridor import run_corridor_ensemble
+from corredor.ensemble.models import set_numba_threads
+from corredor.ensemble.parameter_sets import ParameterSet, thin_sets
+from corredor.results.provenance import Provenance
+from corredor.scenario.builtin import resolve_scenario
+from corredor.simulation.corridor import run_corridor
+from corredor.simulation.flee import run_flee
+from corredor.store.flee import scenario_sha256
+
+if TYPE_CHECKING:
+    from corredor.ensemble.corridor_results import CorridorEnsemble
+    from corredor.results import RunResult
+    from corredor.results.corridor import CorridorResult
+    from corredor.store import ResultsStore
+
+__all__ = ["ensemble", "find", "parameter_sets", "run", "simulate"]
+
+
+def run(
+    request: RunRequest,
+    store: ResultsStore,
+    progress: Progress | None = None,
+    *,
+    command: str | None = None,
+) -> Stored:
+    """Run the scenario of ``request`` and store the result with its provenance."""
+    kind = scenario_kind(request.scenario)
+    applies_to(request, kind, request.scenario)
+    result: RunResult | CorridorResult
+    if kind == "flee":
+        result, provenance, notes = _run_flee(request, progress, command)
+    elif _is_ensemble(request):
+        return ensemble(_as_ensemble(request), store, progress, command=command, origin=request)
+    else:
+        result, provenance, notes = _run_corridor(request, progress, command, store)
+    run_id = store.save(result, provenance=provenance)
+    return Stored(run_id, kind, result, store.path(run_id), notes=notes)
+
+
+def simulate(
+    request: RunRequest, progress: Progress | None = None, *, store: ResultsStore | None = None
+) -> Any:
+    """Run the scenario of ``request`` and return the result without storing it (the Python
+    API's ``corredor.run``): a ``RunResult``, a ``CorridorResult`` or a ``CorridorEnsemble``.
+    ``store`` is only read (a calibration stored there)."""
+    kind = scenario_kind(request.scenario)
+    applies_to(request, kind, request.scenario)
+    if kind == "flee":
+        return _run_flee(request, progress, None)[0]
+    if _is_ensemble(request):
+        made = _ensembles(_as_ensemble(request), store, progress, command=None, origin=request)
+        return made[0][1]
+    return _run_corridor(request, progress, None, store)[0]
+
+
+def find(request: RunRequest, store: ResultsStore) -> str | None:
+    """The stored corridor run that ``request`` would make again (same scenario content,
+    parameter values, events, seed, days and options), or None: a service can answer an
+    identical request from the store. Flee runs and ensembles: None."""
+    kind = scenario_kind(request.scenario)
+    applies_to(request, kind, request.scenario)
+    if kind != "corridor" or _is_ensemble(request):
+        return None
+    inputs = inputs_of(request, store)
+    days = request.days if request.days is not None else inputs.scenario.days
+    provenance = corridor_provenance(
+        "corridor", inputs, seeds=[request.seed], days=days, request=request
+    )
+    assert provenance.inputs_sha256 is not None
+    return store.find(provenance.inputs_sha256)
+
+
+def _is_ensemble(request: RunRequest) -> bool:
+    return request.replicas > 1 or request.workers is not None or request.scheduler is not None
+
+
+def _as_ensemble(request: RunRequest) -> EnsembleRequest:
+    """A corridor run with several replicas: an ensemble of the calibration's point fit."""
+    sets: Sets = "uncalibrated" if request.calibration == NONE else "point"
+    if request.people_per_agent is not None or request.max_agents is not None:
+        raise RequestError(
+            "--people-per-agent and --max-agents go with a single corridor run; drop "
+            "--replicas, --workers and --scheduler"
+        )
+    return EnsembleRequest(
+        scenario=request.scenario,
+        seed=request.seed,
+        replicas=request.replicas,
+        days=request.days,
+        workers=request.workers,
+        scheduler=request.scheduler,
+        sets=sets,
+        calibration=SHIPPED if request.calibration == NONE else request.calibration,
+        set=request.set,
+        without_events=request.without_events,
+        events=request.events,
+    )
+
+
+# ----------------------------------------------------------------------------------- Flee
+def _flee_progress(progress: Progress | None, replicas: int) -> Any:
+    if progress is None:
+        return None
+    done: dict[int, int] = {}
+
+    def callback(replica: int, day: int, days: int) -> None:
+        done[replica] = max(done.get(replica, 0), min(day + 1, days))
+        progress(sum(done.values()), days * replicas, f"replica {replica + 1}/{replicas}")
+
+    return callback
+
+
+def run_flee_request(request: RunRequest, progress: Progress | None = None) -> RunResult:
+    """Run a Flee scenario as ``request`` asks (no store)."""
+    rules = {
+        "days": request.days,
+        "hasten": request.hasten,
+        "flee31_quirks": request.flee31_quirks,
+        "threads": request.threads,
+        "parallel": request.parallel,
+        "progress": _flee_progress(progress, request.replicas),
+    }
+    if request.scheduler is not None or (
+        request.workers is not None and request.workers > 1 and request.replicas > 1
+    ):
+        return run_ensemble(
+            request.scenario,
+            seeds=range(request.seed, request.seed + request.replicas),
+            backend="dask" if request.scheduler is not None else "processes",
+            workers=request.workers,
+            scheduler=request.scheduler,
+            **rules,
+        )
+
+    return run_flee(request.scenario, seed=request.seed, replicas=request.replicas, **rules)
+
+
+def _run_flee(
+    request: RunRequest, progress: Progress | None, command: str | None
+) -> tuple[RunResult, Provenance, list[str]]:
+
+    path = resolve_scenario(request.scenario)  # fails fast on a bad name or path
+    result = run_flee_request(request, progress)
+    provenance = Provenance(
+        kind="flee",
+        scenario=result.scenario,
+        scenario_path=str(result.scenario_path),
+        scenario_sha256=scenario_sha256(path),
+        parameters=dict(result.settings),
+        seeds=[int(s) for s in result.seeds],
+        days=result.days,
+        request=request_json(request),
+        command=command,
+    )
+    provenance.inputs_sha256 = provenance.digest()
+    return result, provenance, list(result.warnings)
+
+
+# ------------------------------------------------------------------------------- corridor
+def _run_corridor(
+    request: RunRequest,
+    progress: Progress | None,
+    command: str | None,
+    store: ResultsStore | None,
+) -> tuple[CorridorResult, Provenance, list[str]]:
+
+    inputs = inputs_of(request, store)
+    if request.people_per_agent is not None:
+        inputs.scenario = inputs.scenario.model_copy(
+            update={"people_per_agent": request.people_per_agent}
+        )
+    set_numba_threads(request.threads)
+    result = run_corridor(
+        inputs.scenario,
+        seed=request.seed,
+        days=request.days,
+        calibration=inputs.calibration,
+        extra_events=inputs.extra_events,
+        max_agents=request.max_agents,
+        progress=None if progress is None else lambda d, n: progress(d + 1, n, "days"),
+    )
+    provenance = corridor_provenance(
+        "corridor",
+        inputs,
+        seeds=[request.seed],
+        days=result.days,
+        request=request,
+        command=command,
+    )
+    return result, provenance, [*inputs.notes, *result.warnings]
+
+
+# ------------------------------------------------------------------------------- ensembles
+def parameter_sets(
+    inputs: CorridorInputs, sets: str, max_sets: int | None, seed: int
+) -> tuple[list[ParameterSet], list[str]]:
+    """The parameter sets of an ensemble, each a complete calibration (defaults < the chosen
+    calibration's point fit or member < the levers set), and notes to show."""
+    cal = inputs.calibrated
+    notes: list[str] = []
+    if sets == "uncalibrated":
+        if inputs.used.name not in (SHIPPED, NONE):
+            raise RequestError(
+                "sets 'uncalibrated' runs the hand-set defaults: it does not take a calibration "
+                f"({inputs.used.file or inputs.used.name})"
+            )
+        chosen = [ParameterSet(inputs.values({}), 1.0, "scenario defaults (uncalibrated)")]
+    elif cal is None:
+        notes.extend(inputs.notes)
+        chosen = [ParameterSet(inputs.values({}), 1.0, "scenario defaults")]
+    elif sets == "point" or not cal.ensemble:
+        if sets != "point":
+            notes.append("the calibrated file has no ensemble: using its point fit")
+        chosen = [ParameterSet(inputs.values(), 1.0, f"point fit (calibrated v{cal.version})")]
+    else:
+        chosen = [
+            ParameterSet(inputs.values(cal.member(i)), m.weight, f"member {i}")
+            for i, m in enumerate(cal.ensemble)
+        ]
+    if max_sets is not None:
+        chosen = thin_sets(chosen, max_sets, seed)
+    return chosen, notes
+
+
+def _ensemble_progress(progress: Progress | None, tasks: int) -> Any:
+    if progress is None:
+        return None
+    done: dict[int, float] = {}
+
+    def callback(task: int, day: int, days: int) -> None:
+        done[task] = max(done.get(task, 0.0), (day + 1) / days)
+        progress(sum(done.values()), tasks, "runs")
+
+    return callback
+
+
+def run_ensemble_inputs(
+    inputs: CorridorInputs,
+    sets: list[ParameterSet],
+    *,
+    seed: int,
+    replicas: int,
+    days: int | None,
+    workers: int | None,
+    scheduler: str | None,
+    progress: Progress | None,
+    extra: tuple[Any, ...] = (),
+) -> CorridorEnsemble:
+    """Run the ensemble of ``sets`` × seeds on ``inputs`` (no store)."""
+    return run_corridor_ensemble(
+        inputs.scenario,
+        seeds=range(seed, seed + replicas),
+        parameter_sets=sets,
+        days=days,
+        extra_events=(*inputs.extra_events, *extra),
+        workers=workers,
+        scheduler=scheduler,
+        progress=_ensemble_progress(progress, len(sets) * replicas),
+    )
+
+
+def _ensembles(
+    request: EnsembleRequest,
+    store: ResultsStore | None,
+    progress: Progress | None,
+    *,
+    command: str | None,
+    origin: RunRequest | None,
+) -> list[tuple[str, CorridorEnsemble, Provenance, list[str]]]:
+    """Run the ensemble (and its counterfactual): ``(label, ensemble, provenance, notes)``."""
+    if scenario_kind(request.scenario) != "corridor":
+        raise RequestError(
+            f"{request.scenario} is a Flee scenario: run its replicas with "
+            "`corredor run SCENARIO --replicas N`"
+        )
+    inputs = inputs_of(request, store)
+    sets, notes = parameter_sets(inputs, request.sets, request.max_sets, request.seed)
+    cf_events, cf_files = load_events(inputs.scenario, request.counterfactual)
+    asked = origin if origin is not None else request
+    variants: list[tuple[str, tuple[Any, ...]]] = [("history" if cf_events else "", ())]
+    if cf_events:
+        variants.append(("counterfactual", cf_events))
+    out = []
+    for label, extra in variants:
+        ens = run_ensemble_inputs(
+            inputs,
+            sets,
+            seed=request.seed,
+            replicas=request.replicas,
+            days=request.days,
+            workers=request.workers,
+            scheduler=request.scheduler,
+            progress=progress,
+            extra=extra,
+        )
+        provenance = corridor_provenance(
+            "corridor-ensemble",
+            inputs,
+            seeds=list(ens.seeds),
+            days=ens.days,
+            request=asked,
+            command=command,
+            parameters={"sets": [s.as_dict() for s in sets]},
+        )
+        if extra:
+            provenance.events_added = [*provenance.events_added, *cf_files]
+        out.append((label, ens, provenance, [*notes, *ens.warnings]))
+    return out
+
+
+def ensemble(
+    request: EnsembleRequest,
+    store: ResultsStore,
+    progress: Progress | None = None,
+    *,
+    command: str | None = None,
+    origin: RunRequest | None = None,
+) -> Stored:
+    """Run a corridor ensemble and store it; with ``counterfactual`` files, also the
+    counterfactual ensemble (same sets and seeds), stored as its child (``children``:
+    ``{"counterfactual": run_id}``), paired with it by ``corredor compare``."""
+    made = _ensembles(request, store, progress, command=command, origin=origin)
+    parent: str | None = None
+    ids = []
+    for label, ens, provenance, _ in made:
+        run_id = store.save(ensemble_to_record(ens, provenance), parent=parent, label=label)
+        parent = parent or run_id
+        ids.append(run_id)
+    _, ens, _, notes = made[0]
+    out = Stored(ids[0], "corridor-ensemble", ens, store.path(ids[0]), notes=notes)
+    if len(made) > 1:
+        out.children["counterfactual"] = ids[1]
+        out.extra["counterfactual"] = made[1][1]
+    return out
+
+
+def describe(stored: Stored) -> dict[str, Any]:
+    """A JSON summary of what a use case stored (for the web service)."""
+    return {
+        "run_id": stored.run_id,
+        "kind": stored.kind,
+        "path": str(stored.path),
+        "notes": list(stored.notes),
+        "children": dict(stored.children),
+    }
