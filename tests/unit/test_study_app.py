@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from corredor.app import StudyRequest
+from corredor.app import ReportRequest, StudyRequest, report
 from corredor.app.study import STUDY_KIND, TASK_KIND, list_studies, study
 from corredor.cli import app
 from corredor.store import ResultsStore
@@ -73,6 +73,9 @@ def test_a_study_through_the_store(tmp_path: Path) -> None:
     assert set(record.tables) >= {"differences", "absolute", "per_run"}
     assert (stored.path / "report.html").is_file() and (stored.path / "summary.es.md").is_file()
     assert (tmp_path / "rep" / "report.md").is_file()
+    # corredor report of a stored study: the report it was made with
+    page = report(ReportRequest(run=stored.run_id, output=str(tmp_path / "r.html")), store)
+    assert page.html.read_bytes() == (stored.path / "report.html").read_bytes()
     # the same request again: every task comes from the store, the numbers are the same
     again = study(StudyRequest(study=str(path), runs=2), store)
     assert any("resumed: 2 of 2" in n for n in again.notes)

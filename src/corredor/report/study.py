@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from corredor.files.atomic import write_text as atomic_write_text
 from corredor.studies.result import StudyResult
 
 __all__ = [
@@ -491,7 +492,5 @@ def _csv(df: pd.DataFrame) -> str:
 
 
 def write_text(path: Path, text: str) -> None:
-    """Write a report file (a temporary sibling renamed into place)."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    """Write a report file through the one atomic writer (:mod:`corredor.files.atomic`)."""
+    atomic_write_text(path, text)
