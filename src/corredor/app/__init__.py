@@ -28,6 +28,7 @@ SensitivityRequest  :func:`sensitivity`         ``sensitivity``
 CalibrateRequest    :func:`calibrate`           ``calibration`` (never the package's file)
 BacktestRequest     :func:`backtest`            ``backtest``
 BargainRequest      :func:`bargain`             ``bargain`` (+ its corridor runs)
+StudyRequest        :func:`study`               ``study`` (+ one ``study-task`` per task)
 CompareRequest      :func:`compare`             (reads two stored results)
 ReportRequest       :func:`report`              (writes HTML/PNG of a stored result)
 ListRequest         :func:`list_runs`           (reads the catalogue)
@@ -68,6 +69,7 @@ from corredor.app.requests import (
     RequestError,
     RunRequest,
     SensitivityRequest,
+    StudyRequest,
 )
 
 if TYPE_CHECKING:  # what a type checker sees of the use cases imported on first use
@@ -76,6 +78,7 @@ if TYPE_CHECKING:  # what a type checker sees of the use cases imported on first
     from corredor.app.runs import list_runs, load
     from corredor.app.simulation import ensemble, find, run
     from corredor.app.studies import backtest, bargain, calibrate, forecast, sensitivity
+    from corredor.app.study import list_studies, study
 
 __all__ = [
     "BacktestRequest",
@@ -93,6 +96,7 @@ __all__ = [
     "RunRequest",
     "SensitivityRequest",
     "Stored",
+    "StudyRequest",
     "backtest",
     "bargain",
     "calibrate",
@@ -101,10 +105,12 @@ __all__ = [
     "find",
     "forecast",
     "list_runs",
+    "list_studies",
     "load",
     "report",
     "run",
     "sensitivity",
+    "study",
 ]
 
 #: The use cases, imported on first use: name -> module of this package.
@@ -121,6 +127,8 @@ USE_CASES = {
     "report": "reports",
     "list_runs": "runs",
     "load": "runs",
+    "study": "study",
+    "list_studies": "study",
 }
 
 

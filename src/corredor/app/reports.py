@@ -14,6 +14,7 @@ from typing import Any
 from corredor.app.codecs import load
 from corredor.app.requests import ReportRequest, RequestError
 from corredor.errors import RunError
+from corredor.files.atomic import write_bytes
 from corredor.report import save_figure_png, write_report
 from corredor.report.corridor import save_headline_png, write_corridor_report
 from corredor.report.stored import save_stored_png, write_stored_report
@@ -83,4 +84,13 @@ def _corridor(
         save_headline_png(result, png)
 
 
-_WRITERS: dict[str, Any] = {"flee": _flee, "corridor": _corridor}
+def _study(result: Any, html: Path, png: Path | None, **_: Any) -> None:
+    """A stored study keeps the report it was made with (``report.html`` among its files)."""
+    if png is not None:
+        raise RequestError("study results have no figure to write as PNG (see report.html)")
+    page = bytes(result.files["report.html"])
+    if html.resolve() != (Path(str(result.path)) / "report.html").resolve():
+        write_bytes(html, page)
+
+
+_WRITERS: dict[str, Any] = {"flee": _flee, "corridor": _corridor, "study": _study}

@@ -52,6 +52,7 @@ __all__ = [
     "RequestError",
     "RunRequest",
     "SensitivityRequest",
+    "StudyRequest",
     "applies_to",
     "parse_until",
     "request_error",
@@ -69,6 +70,8 @@ Kind = Literal[
     "calibration",
     "bargain",
     "backtest",
+    "study",
+    "study-task",
 ]
 SETS: tuple[str, ...] = ("point", "calibrated", "uncalibrated")
 
@@ -514,3 +517,39 @@ class ListRequest(Request):
     since: str | None = option(
         None, "Only results created on or after this day (YYYY-MM-DD, UTC).", metavar="DATE"
     )
+
+
+class StudyRequest(Request):
+    """Run a study (a study file or a built-in study) through the results store, resumably,
+    and write its report (docs/studies.md)."""
+
+    study: str = option(
+        help="A study file, or the name of a built-in study (corredor study --list).",
+        metavar="FILE|NAME",
+    )
+    runs: int | None = option(
+        None, "Runs per variant (default: the study file's ensemble).", metavar="N", ge=1
+    )
+    max_sets: int | None = option(
+        None, "Keep at most N parameter sets (by weight).", metavar="N", ge=1
+    )
+    seed: int | None = option(
+        None, "Seed of the first run (default: the study file's).", ge=0, le=2**63 - 1
+    )
+    report: str | None = option(
+        None,
+        "Also write the report (HTML, Markdown, summaries in English and Spanish, tables) into "
+        "this folder.",
+        metavar="DIR",
+    )
+    workers: int | None = option(
+        None, "Run on N local processes (results identical, bit for bit).", metavar="N", ge=1
+    )
+    scheduler: str | None = option(
+        None,
+        "Run on the Dask cluster of this scheduler (same results).",
+        metavar="tcp://HOST:PORT",
+    )
+
+    def command_line(self, command: str, positional: tuple[str, ...] = ("study",)) -> str:
+        return super().command_line(command, positional)

@@ -1,4 +1,5 @@
-"""``corredor forecast``, ``sensitivity``, ``calibrate``, ``validate-model`` and ``bargain``."""
+"""``corredor forecast``, ``sensitivity``, ``calibrate``, ``validate-model``, ``bargain`` and
+``study``."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from corredor.app.requests import (
     ForecastRequest,
     Request,
     SensitivityRequest,
+    StudyRequest,
 )
 from corredor.cli.output import (
     NO_PROGRESS_OPTION,
@@ -348,4 +350,92 @@ BARGAIN = request_command(
     "episode, a sweep, or on the corridor simulation; print its table and store it.",
 )
 
-COMMANDS = [FORECAST, SENSITIVITY, CALIBRATE, VALIDATE_MODEL, BARGAIN]
+
+# -------------------------------------------------------------------------------------- study
+def _list_studies(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from corredor.app.study import list_studies
+
+    print_frame(
+        list_studies(),
+        "Built-in studies (corredor study NAME; docs/studies.md)",
+        columns=[
+            ("study", "study", "{}"),
+            ("kind", "kind", "{}"),
+            ("scenario", "scenario", "{}"),
+            ("title", "title", "{}"),
+        ],
+    )
+    ctx.exit()
+
+
+def _study(request: Request, cli: dict[str, Any]) -> None:
+    from corredor.app.study import study
+
+    assert isinstance(request, StudyRequest)
+    stored = execute(study, request, cli, "study")
+    for text in stored.notes:
+        note(text)
+    result = stored.result
+    if hasattr(result, "differences"):
+        d = result.differences()
+        heads = list(result.study.headline) or [c.name for c in result.columns[:4]]
+        print_frame(
+            d[d["output"].isin(heads)],
+            f"{result.study.study}: each variant − {result.labels[result.base]}, paired "
+            f"({result.runs} runs): median and 90 % band",
+            columns=[
+                ("variant", "variant", "{}"),
+                ("output", "output", "{}"),
+                ("baseline_median", "baseline", ""),
+                ("median", "difference", ""),
+                ("p05", "p05", ""),
+                ("p95", "p95", ""),
+            ],
+            width=160,
+        )
+    else:
+        g = result.game_table()
+        k = result.study.bargaining.outcome_credibility
+        rows = g[(g["field"] == "feasible_share") & (g["credibility"] == k)]
+        print_frame(
+            rows,
+            f"{result.study.study}: feasible share of the policy grid at credibility {k:g} "
+            f"({result.runs} runs)",
+            columns=[
+                ("exposure", "export share", "{:g}"),
+                ("median", "median", "{:.3f}"),
+                ("p05", "p05", "{:.3f}"),
+                ("p95", "p95", "{:.3f}"),
+            ],
+        )
+    print(f"saved study {stored.run_id} in {stored.path} (report.html, report.md, summaries)")
+    if "report" in stored.extra:
+        print(f"report: {stored.extra['report']}")
+
+
+STUDY = request_command(
+    "study",
+    StudyRequest,
+    _study,
+    positional=("study",),
+    extra=[
+        click.Option(
+            ["--list", "list_studies"],
+            is_flag=True,
+            is_eager=True,
+            expose_value=False,
+            callback=_list_studies,
+            help="List the built-in studies and exit.",
+        ),
+        STORE_OPTION,
+        NO_PROGRESS_OPTION,
+    ],
+    help="Run a study (a study file or a built-in study: docs/studies.md) through the store — "
+    "resumable: run it again after an interruption — and write its report (HTML, Markdown, "
+    "summaries in English and Spanish).",
+)
+
+
+COMMANDS = [FORECAST, SENSITIVITY, CALIBRATE, VALIDATE_MODEL, BARGAIN, STUDY]

@@ -42,6 +42,8 @@ KINDS: dict[str, str] = {
     "calibration": "a calibration study: the fitted parameters and plausible sets",
     "bargain": "the hegemon–transit-state threat game (episode, sweep or coupled run)",
     "backtest": "fit statistics and a back-test against naive baselines",
+    "study": "a study: policy variants paired with a baseline, or the threat game's room",
+    "study-task": "one parameter set × seed of a study (every variant), kept to resume it",
 }
 
 

@@ -1,0 +1,432 @@
+"""Reports of a room-for-manoeuvre study (an HTML page, a Markdown report, one-page summaries
+in English and Spanish).
+
+Every number comes from a :class:`~corredor.studies.room.RoomResult`: the feasible share of the
+transit state's policy grid and its chosen policy per export share × credibility (median and
+90 % band over the runs), the outcomes the simulation gives for the chosen policy, paired with
+the transit state's own policy (export share 0), and the caveats of the study file next to them.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from corredor.report.study import CSS, StudyReport, band, fmt, png_base64, write_report_files
+from corredor.studies.room import RoomResult
+
+__all__ = [
+    "room_html",
+    "room_markdown",
+    "room_report_files",
+    "room_summary",
+    "write_room_report",
+]
+
+
+def _pct(x: float) -> str:
+    return "–" if not math.isfinite(x) else f"{100 * x:.1f} %"
+
+
+def _label(result: RoomResult, share: float) -> str:
+    spec = result.study.bargaining
+    mark = spec is not None and spec.history_exposure is not None and share == spec.history_exposure
+    if share == 0:
+        return "0 (own policy)"
+    label = spec.history_label if spec is not None else "history"
+    return f"{share:g}" + (f" ({label})" if mark else "")
+
+
+def _k(result: RoomResult) -> int:
+    spec = result.study.bargaining
+    assert spec is not None
+    return list(result.credibilities).index(spec.outcome_credibility)
+
+
+def _history(result: RoomResult) -> int | None:
+    spec = result.study.bargaining
+    if spec is None or spec.history_exposure is None:
+        return None
+    return list(result.exposures).index(spec.history_exposure)
+
+
+def _command(result: RoomResult) -> str:
+    return f"corredor study {result.study.study}"
+
+
+def _calibration(result: RoomResult, spanish: bool = False) -> str:
+    cal = result.calibration
+    if cal.installed:
+        if spanish:
+            return f"versión {cal.version} de la calibración ({cal.file})"
+        return f"{cal.describe()} (sha256 {str(cal.sha256)[:12]})"
+    if spanish:
+        return "ninguna: el modelo usa los valores fijados a mano del escenario (sin calibrar)"
+    return cal.note
+
+
+# ------------------------------------------------------------------------------ tables
+def feasible_rows(result: RoomResult) -> list[list[str]]:
+    b = result.band(result.game_runs("feasible_share"))
+    rows = []
+    for e, share in enumerate(result.exposures):
+        cells = [_label(result, share)]
+        for k in range(len(result.credibilities)):
+            cells.append(
+                f"{_pct(b['median'][e, k])} ({_pct(b['p05'][e, k])} – {_pct(b['p95'][e, k])})"
+            )
+        rows.append(cells)
+    return rows
+
+
+POLICY_FIELDS = (
+    ("enforcement_south", "enforcement south"),
+    ("enforcement_transit", "enforcement interior"),
+    ("enforcement_north", "enforcement north"),
+    ("humanitarian_visas", "visas"),
+    ("asylum_capacity", "asylum capacity"),
+    ("mpp_acceptance", "MPP acceptance"),
+    ("sanction_probability", "P(sanction)"),
+)
+
+
+def policy_rows(result: RoomResult) -> list[list[str]]:
+    k = _k(result)
+    bands = {f: result.band(result.game_runs(f)) for f, _ in POLICY_FIELDS}
+    comply = result.game_runs("in_feasible_space")[:, :, k]
+    rows = []
+    for e, share in enumerate(result.exposures):
+        cells = [_label(result, share)]
+        for f, _ in POLICY_FIELDS:
+            cells.append(fmt(float(bands[f]["median"][e, k]), digits=2))
+        cells.append(f"{int(np.nansum(comply[:, e]))} of {comply.shape[0]}")
+        rows.append(cells)
+    return rows
+
+
+LOSS_FIELDS = (
+    ("fiscal_loss", "fiscal"),
+    ("humanitarian_loss", "humanitarian"),
+    ("audience_loss", "audience"),
+    ("expected_sanction", "expected sanction"),
+    ("loss", "total"),
+)
+
+
+def loss_rows(result: RoomResult) -> list[list[str]]:
+    k = _k(result)
+    bands = {f: result.band(result.game_runs(f)) for f, _ in LOSS_FIELDS}
+    return [
+        [_label(result, share)] + [fmt(float(bands[f]["median"][e, k])) for f, _ in LOSS_FIELDS]
+        for e, share in enumerate(result.exposures)
+    ]
+
+
+def outcome_rows(result: RoomResult, output: str) -> list[list[str]]:
+    x = result.outcome_runs(output)
+    a = result.band(x)
+    d = result.band(x - x[:, :1])
+    rows = []
+    for e, share in enumerate(result.exposures):
+        rows.append(
+            [
+                _label(result, share),
+                fmt(float(a["median"][e])),
+                "–" if e == 0 else fmt(float(d["median"][e]), signed=True),
+                "–" if e == 0 else band(float(d["p05"][e]), float(d["p95"][e]), signed=True),
+            ]
+        )
+    return rows
+
+
+def _md_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def _meta(result: RoomResult) -> list[tuple[str, str]]:
+    s = result.study
+    return [
+        ("scenario", result.scenario),
+        ("calibration", _calibration(result)),
+        ("review", f"{result.review} (the first review under the threat); {result.days} days"),
+        (
+            "runs",
+            f"{result.runs} ({len(result.sets)} parameter set(s) × {len(result.seeds)} seeds; "
+            "common random numbers)",
+        ),
+        ("export shares", ", ".join(f"{x:g}" for x in result.exposures)),
+        ("credibilities", ", ".join(f"{x:g}" for x in result.credibilities)),
+        (
+            "compute",
+            f"{float(np.nansum(result.seconds)):,.0f} s summed over tasks; "
+            f"{float(np.nansum(result.cpu_seconds)):,.0f} CPU s (about "
+            f"{float(np.nansum(result.cpu_seconds)) / 2:,.0f} s on 2 quiet cores)",
+        ),
+        ("study digest", result.digest[:16]),
+        ("regenerate", f"`{_command(result)}`"),
+        ("question", s.question.strip()),
+    ]
+
+
+def room_markdown(result: RoomResult) -> str:
+    """The full Markdown report."""
+    s = result.study
+    spec = s.bargaining
+    assert spec is not None
+    k = _k(result)
+    creds = [f"credibility {c:g}" for c in result.credibilities]
+    out = [f"# {s.title}", ""]
+    out += [f"- **{a}**: {b}" for a, b in _meta(result)]
+    out += ["", *[f"> {n}" for n in result.notes], ""]
+    out += ["## What bounds these numbers", ""]
+    out += [f"- {c.strip()}" for c in spec.caveats] or ["- (none given)"]
+    out += [
+        "",
+        f"## {result.transit}'s room: the feasible share of its policy grid",
+        "",
+        f"Share of the 31,250 policies of the grid that trigger no sanction and that "
+        f"{result.transit} can afford, median over the runs (90 % band).",
+        "",
+        _md_table(["export share", *creds], feasible_rows(result)),
+        "",
+        f"## {result.transit}'s chosen policy (credibility {result.credibilities[k]:g}, medians)",
+        "",
+        "Levers from 0 (no added effort, no visas…) to 1 (the size the scenario's bargaining "
+        "block gives each lever, docs/bargaining.md §10); *complies*: runs in which the chosen "
+        "policy lies in the feasible space.",
+        "",
+        _md_table(
+            ["export share", *[lbl for _, lbl in POLICY_FIELDS], "complies"],
+            policy_rows(result),
+        ),
+        "",
+        f"## What {result.transit} gains or loses (simulated, paired with its own policy)",
+        "",
+        f"The {result.days} days after the review simulated with the chosen policy; the "
+        f"difference is from export share 0 ({result.transit}'s own policy), run by run.",
+        "",
+    ]
+    for c in result.columns:
+        out += [f"### {c.label} ({c.unit})", ""]
+        out += [
+            _md_table(
+                ["export share", "value", "difference", "90 % band"], outcome_rows(result, c.name)
+            ),
+            "",
+        ]
+    out += [
+        "## The game's loss terms (million USD-equivalent, hand-set weights)",
+        "",
+        _md_table(["export share", *[lbl for _, lbl in LOSS_FIELDS]], loss_rows(result)),
+        "",
+        "## Left out",
+        "",
+    ]
+    out += [f"- **{x.what}**: {x.why.strip()}" for x in s.left_out] or ["- nothing"]
+    out += ["", "## Assumptions", ""]
+    out += [f"- {a.strip()}" for a in s.assumptions] or ["- none stated"]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _names(result: RoomResult, es: bool) -> tuple[str, str]:
+    spec = result.study.bargaining
+    if es and spec is not None:
+        return spec.transit_es or result.transit, spec.hegemon_es or result.hegemon
+    return result.transit, result.hegemon
+
+
+def _feasible_lines(result: RoomResult, es: bool) -> list[str]:
+    k, h = _k(result), _history(result)
+    transit, hegemon = _names(result, es)
+    fs = result.band(result.game_runs("feasible_share"))
+    out = []
+    for e, share in enumerate(result.exposures):
+        if share == 0 or (e != h and share not in (0.2, 0.5)):
+            continue
+        m, lo, hi = _pct(fs["median"][e, k]), _pct(fs["p05"][e, k]), _pct(fs["p95"][e, k])
+        out.append(
+            f"- Con {100 * share:g} % de las exportaciones vendidas a {hegemon}: {m} de las "
+            f"políticas posibles de {transit} evitan la sanción (banda de 90 %: {lo} a {hi})."
+            if es
+            else f"- With {100 * share:g} % of exports sold to {hegemon}: {m} of {transit}'s "
+            f"possible policies avoid the sanction (90 % band {lo} to {hi})."
+        )
+    return out
+
+
+def _outcome_lines(result: RoomResult, es: bool) -> list[str]:
+    h = _history(result)
+    if h is None:
+        return []
+    out = [""]
+    transit, _ = _names(result, es)
+    spec = result.study.bargaining
+    when = spec.history_label if spec is not None else "history"
+    names = [c.name for c in result.columns]
+    for name in result.study.headline or names[:3]:
+        col = result.columns[names.index(name)]
+        x = result.outcome_runs(name)
+        d = result.band(x - x[:, :1])
+        med = fmt(float(d["median"][h]), signed=True)
+        rng = band(float(d["p05"][h]), float(d["p95"][h]), signed=True)
+        if es:
+            out.append(
+                f"- Con la exposición histórica, {col.label_es or col.label}: {med} frente a la "
+                f"política propia de {transit} en {result.days} días (banda de 90 %: "
+                f"{rng.replace(' to ', ' a ')})."
+            )
+        else:
+            out.append(
+                f"- At the exposure of the data ({when}), {col.label}: {med} against "
+                f"{transit}'s own policy over {result.days} days (90 % band {rng})."
+            )
+    return out
+
+
+def _cannot_lines(result: RoomResult, es: bool) -> list[str]:
+    spec = result.study.bargaining
+    transit, _ = _names(result, es)
+    if es:
+        out = [
+            f"- Las preferencias de {transit} (cuánto pesan las personas varadas, el rezago de "
+            "asilo, las deportaciones sin evaluación, la opinión pública) y la tolerancia a la "
+            "sanción están fijadas a mano: deciden en qué nivel de dependencia se cierra el "
+            "margen.",
+            "- La respuesta del juego a las políticas es una forma reducida; la simulación puede "
+            "dar otra cosa (ambas se muestran en el informe).",
+            "- Un solo periodo de 90 días bajo la amenaza; sin escalada a un acuerdo de tercer "
+            "país seguro.",
+        ]
+    else:
+        out = [f"- {c.strip()}" for c in (spec.caveats if spec else [])][:3]
+    if not result.calibration.installed:
+        out.append(
+            "- El modelo no está calibrado con los datos: usa valores fijados a mano."
+            if es
+            else "- The model is not calibrated to the data: it runs hand-set values."
+        )
+    return out
+
+
+def room_summary(result: RoomResult, lang: str = "en") -> str:
+    """A one-page summary for non-specialists (``en`` or ``es``)."""
+    s = result.study
+    es = lang == "es"
+    title = (s.title_es or s.title) if es else s.title
+    question = (s.question_es or s.question) if es else s.question
+    out = [f"# {title}", "", question.strip(), ""]
+    if s.summary is not None:
+        out += [(s.summary.es if es else s.summary.en).strip(), ""]
+    out += ["## Las cifras que importan" if es else "## The numbers that matter", ""]
+    out += _feasible_lines(result, es) + _outcome_lines(result, es)
+    out += ["", "## Lo que el modelo no puede decir" if es else "## What the model cannot say", ""]
+    out += _cannot_lines(result, es)
+    cal = _calibration(result, es)
+    runs = "corridas" if es else "runs"
+    cal_word = "Calibración" if es else "Calibration"
+    out += ["", f"*{cal_word}: {cal}. {result.runs} {runs}. `{_command(result)}`*", ""]
+    return "\n".join(out)
+
+
+def feasible_figure(result: RoomResult) -> Figure:
+    """The feasible share against the export share, one line (and 90 % band) per credibility;
+    the history point marked."""
+    fs = result.band(result.game_runs("feasible_share"))
+    x = np.array(result.exposures)
+    fig = Figure(figsize=(7, 4))
+    ax = fig.subplots()
+    for k, cred in enumerate(result.credibilities):
+        (line,) = ax.plot(x, 100 * fs["median"][:, k], marker="o", ms=3, label=f"κ = {cred:g}")
+        ax.fill_between(
+            x, 100 * fs["p05"][:, k], 100 * fs["p95"][:, k], color=line.get_color(), alpha=0.15
+        )
+    h = _history(result)
+    if h is not None:
+        ax.axvline(result.exposures[h], color="#888", ls="--", lw=1)
+        label = result.study.bargaining.history_label if result.study.bargaining else "history"
+        ax.annotate(label, (result.exposures[h], 100), fontsize=8, ha="right", va="top")
+    ax.set_xlabel("share of exports sold to the hegemon")
+    ax.set_ylabel("feasible share of the policy grid (%)")
+    ax.legend(fontsize=8, title="credibility", title_fontsize=8)
+    ax.grid(color="#eee")
+    fig.tight_layout()
+    return fig
+
+
+def _html_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    e = html.escape
+    head = "".join(f"<th>{e(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in r) + "</tr>" for r in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def room_html(result: RoomResult) -> str:
+    """The self-contained HTML report (the Markdown report's tables, the figure inline)."""
+    s = result.study
+    spec = s.bargaining
+    assert spec is not None
+    e = html.escape
+    k = _k(result)
+    figure = png_base64(feasible_figure(result))
+    parts = [
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{e(s.title)}"
+        f"</title><style>{CSS}</style></head><body><h1>{e(s.title)}</h1><dl>",
+        *[f"<dt>{e(a)}</dt><dd>{e(b.strip('`'))}</dd>" for a, b in _meta(result)],
+        "</dl>",
+        *[f"<p class='note'>{e(n)}</p>" for n in result.notes],
+        "<h2>What bounds these numbers</h2><ul>",
+        *[f"<li>{e(c)}</li>" for c in spec.caveats],
+        f"</ul><h2>{e(result.transit)}'s room: the feasible share of its policy grid</h2>",
+        f"<img alt='feasible share' src='data:image/png;base64,{figure}'>",
+        _html_table(
+            ["export share", *[f"credibility {c:g}" for c in result.credibilities]],
+            feasible_rows(result),
+        ),
+        f"<h2>{e(result.transit)}'s chosen policy (credibility {result.credibilities[k]:g})</h2>",
+        _html_table(
+            ["export share", *[lbl for _, lbl in POLICY_FIELDS], "complies"], policy_rows(result)
+        ),
+        f"<h2>What {e(result.transit)} gains or loses (simulated, paired with its own policy)</h2>",
+    ]
+    for c in result.columns:
+        parts.append(f"<h3>{e(c.label)} ({e(c.unit)})</h3>")
+        parts.append(
+            _html_table(
+                ["export share", "value", "difference", "90 % band"], outcome_rows(result, c.name)
+            )
+        )
+    parts += [
+        "<h2>The game's loss terms (million USD-equivalent, hand-set weights)</h2>",
+        _html_table(["export share", *[lbl for _, lbl in LOSS_FIELDS]], loss_rows(result)),
+        "<h2>Left out</h2><ul>",
+        *[f"<li><b>{e(x.what)}</b>: {e(x.why)}</li>" for x in s.left_out],
+        "</ul><h2>Assumptions</h2><ul>",
+        *[f"<li>{e(a)}</li>" for a in s.assumptions],
+        "</ul></body></html>",
+    ]
+    return "\n".join(parts)
+
+
+def room_report_files(result: RoomResult) -> dict[str, str]:
+    """The report's files by name (texts): ``report.html``, ``report.md``, ``summary.en.md``,
+    ``summary.es.md``, ``game.csv``, ``outcomes.csv``."""
+    return {
+        "report.html": room_html(result),
+        "report.md": room_markdown(result),
+        "summary.en.md": room_summary(result, "en"),
+        "summary.es.md": room_summary(result, "es"),
+        "game.csv": str(result.game_table().to_csv(index=False, float_format="%.6g")),
+        "outcomes.csv": str(result.outcome_table().to_csv(index=False, float_format="%.6g")),
+    }
+
+
+def write_room_report(result: RoomResult, folder: str | Path) -> StudyReport:
+    """Write the report of a room-for-manoeuvre study into ``folder``."""
+    return write_report_files(room_report_files(result), folder)
