@@ -17,6 +17,7 @@ from harness import check_record, check_store, load_all, spawn
 SAVES = 8
 
 WRITER = """
+import sys
 from harness import make_record
 from corredor.store import ResultsStore
 root, first, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])

@@ -24,12 +24,14 @@ from harness import (
 from corredor.store import ResultsStore
 
 SAVE_ONE = """
+import sys
 from harness import make_record
 from corredor.store import ResultsStore
 ResultsStore(sys.argv[1]).save(make_record(int(sys.argv[2]), rows=50_000))
 """
 
 SAVE_MANY = """
+import sys
 from pathlib import Path
 from harness import make_record
 from corredor.store import ResultsStore
