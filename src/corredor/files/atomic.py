@@ -36,6 +36,7 @@ __all__ = [
     "fsync_path",
     "fsync_tree",
     "new_folder",
+    "process_alive",
     "write_bytes",
     "write_csv",
     "write_json",
@@ -170,3 +171,15 @@ def discard(path: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
     else:
         path.unlink(missing_ok=True)
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists (the temporary names above carry their writer's pid: a
+    repair removes those of dead writers only)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # someone else's process
+    return True

@@ -182,8 +182,9 @@ class Catalogue:
                 con.execute("ROLLBACK")
                 raise
 
-    def insert(self, row: Mapping[str, Any]) -> None:
-        """Insert one row in a single transaction (a run id is never replaced)."""
+    def insert(self, row: Mapping[str, Any], *, exist_ok: bool = False) -> None:
+        """Insert one row in a single transaction (a run id is never replaced; with
+        ``exist_ok`` — a repair — a row already there is kept as it is)."""
         placeholders = ", ".join("?::JSON" if c in _JSON_COLUMNS else "?" for c in COLUMNS)
         sql = f"INSERT INTO runs ({', '.join(COLUMNS)}) VALUES ({placeholders})"
         with self.connect() as con:
@@ -193,6 +194,8 @@ class Catalogue:
                 con.execute("COMMIT")
             except duckdb.ConstraintException:
                 con.execute("ROLLBACK")
+                if exist_ok:
+                    return
                 raise RunError(f"run id {row['run_id']!r} is taken: nothing replaced") from None
             except BaseException:
                 con.execute("ROLLBACK")

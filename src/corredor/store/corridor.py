@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from corredor.errors import RunError
-from corredor.files.atomic import FolderExistsError, discard, new_folder
+from corredor.files.atomic import TMP_MARK, FolderExistsError, discard, new_folder, process_alive
 from corredor.files.read import read_bytes
 from corredor.policy.events import PolicyEvent
 from corredor.results.corridor import CorridorResult
@@ -109,7 +109,9 @@ def write_snapshot(store_root: Path, scenario: CorridorScenario) -> tuple[str, b
     target = store_root / SNAPSHOTS / digest[:24]
     if (target / ".complete").is_file():
         return digest, True
-    if target.exists():  # a snapshot killed half-way (no marker): written again beside it
+    # a folder without the marker (written before snapshots were atomic): written again; the
+    # marker is checked again first, as another process may have just renamed its complete copy
+    if target.exists() and not (target / ".complete").is_file():
         discard(target)
     try:
         with new_folder(target) as tmp:
@@ -121,6 +123,18 @@ def write_snapshot(store_root: Path, scenario: CorridorScenario) -> tuple[str, b
     except FolderExistsError:
         pass  # another process wrote the same content first
     return digest, True
+
+
+def repair_snapshots(store_root: Path) -> None:
+    """Remove the temporary folders of snapshots whose writer is dead (their names carry its
+    process id: ``.<digest>.tmp-<pid>-<hex>``)."""
+    folder = store_root / SNAPSHOTS
+    if not folder.is_dir():
+        return
+    for entry in folder.glob(f".*{TMP_MARK}*"):
+        pid = entry.name.rpartition(TMP_MARK)[2].split("-")[0]
+        if pid.isdigit() and not process_alive(int(pid)):
+            discard(entry)
 
 
 def _snapshot_scenario(store_root: Path, meta: dict[str, Any]) -> Path:

@@ -19,6 +19,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import os
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -55,6 +57,24 @@ RESERVED = frozenset(
         "files",
     }
 )
+
+
+#: Test hook (``tests/crash``): ``<point>=<marker file>`` makes a writer that reaches ``point``
+#: write its process id to the marker file and wait there to be killed.
+PAUSE_ENV = "CORREDOR_STORE_PAUSE_AT"
+
+
+def pause_point(point: str) -> None:
+    """Stop here for good if the crash tests asked for it (:data:`PAUSE_ENV`); else nothing."""
+    spec = os.environ.get(PAUSE_ENV)
+    if not spec:
+        return
+    name, _, marker = spec.partition("=")
+    if name != point or not marker:
+        return
+    Path(marker).write_text(str(os.getpid()), encoding="utf-8")
+    while True:  # pragma: no cover - killed here by the test
+        time.sleep(1.0)
 
 
 # ---------------------------------------------------------------------------------- JSON helpers
@@ -119,7 +139,9 @@ def write_record_dir(record: Record, directory: Path, meta: Mapping[str, Any]) -
 
     ``directory`` is a temporary folder of :func:`corredor.files.atomic.new_folder`, which fsyncs
     it and renames it into place."""
-    for name, frame in record.tables.items():
+    for i, (name, frame) in enumerate(record.tables.items()):
+        if i == 1:
+            pause_point("mid-write")
         frame.to_parquet(
             directory / f"{_check_name(name)}.parquet", compression=_COMPRESSION, index=False
         )

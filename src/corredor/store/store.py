@@ -12,16 +12,23 @@ Run ids are ``<scenario>-<UTC time>-<6 hex digits>``; an id is never reused, a s
 replaces or deletes an earlier result.
 
 Crash consistency. ``save`` writes every file into ``<root>/.tmp-<run_id>/`` (holding an exclusive
-lock on ``.writer.lock`` inside it), fsyncs them, renames the folder atomically to
-``<root>/<run_id>/`` (:func:`corredor.files.atomic.new_folder`) and only then inserts the
-catalogue row, in one transaction. Opening a store repairs what a killed process may have left:
+lock on ``.writer.lock`` inside it from the moment that file exists: it is locked under a
+temporary name and then renamed), fsyncs them, renames the folder atomically to
+``<root>/<run_id>/`` (:func:`corredor.files.atomic.new_folder`), inserts the catalogue row in
+one transaction, and only then removes ``.writer.lock`` and lets go of its lock. Opening a
+store (or :meth:`ResultsStore.repair`) repairs what a killed process may have left:
 
 * ``.tmp-*`` folders whose writer is gone are deleted (never those of a live writer);
 * catalogue rows whose run folder is missing are deleted;
 * complete run folders without a catalogue row (killed between the rename and the insert)
-  are catalogued again from their ``summary.json``.
+  are catalogued again from their ``summary.json`` — unless their writer is alive (it holds
+  the lock of their ``.writer.lock``: it is about to insert the row itself);
+* a ``.writer.lock`` left in a run folder by a dead writer is removed.
 
-So a catalogue row never points at partial results.
+So a catalogue row never points at partial results, a complete result is never lost, and
+several processes may save into, read and repair one store at the same time (the catalogue
+file itself is opened by one process at a time: :class:`~corredor.store.catalogue.Catalogue`
+waits for it). ``docs/reliability.md`` lists the crash tests.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from __future__ import annotations
 import builtins
 import contextlib
 import datetime as dt
+import os
 import re
 import secrets
 import time
@@ -38,7 +46,7 @@ from typing import IO, TYPE_CHECKING, Any
 import pandas as pd
 
 from corredor.errors import RunError
-from corredor.files.atomic import FolderExistsError, discard, new_folder
+from corredor.files.atomic import FolderExistsError, discard, new_folder, process_alive
 from corredor.results import RunResult
 from corredor.results.corridor import CorridorResult
 from corredor.results.record import KINDS, Record
@@ -46,6 +54,7 @@ from corredor.store import corridor, flee
 from corredor.store.catalogue import Catalogue, row_from_metadata
 from corredor.store.layout import (
     SUMMARY_FILE,
+    pause_point,
     read_metadata,
     read_record_dir,
     record_metadata,
@@ -72,6 +81,50 @@ def make_run_id(scenario: str, created: dt.datetime) -> str:
     """``<scenario>-<UTC timestamp>-<6 hex digits>``, e.g. ``mali2012-20261129T051500-ab12cd``."""
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", scenario).strip("._-") or "run"
     return f"{slug}-{created:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
+
+
+def _locked_file(folder: Path) -> IO[bytes]:
+    """``folder/.writer.lock``, exclusively locked from the moment it has that name (locked under
+    a temporary name, then renamed: a repair never finds it unlocked while its writer lives)."""
+    tmp = folder / f"{LOCK_FILE}.{os.getpid()}-{secrets.token_hex(3)}"
+    fh = tmp.open("wb")
+    try:
+        _lock(fh)
+        os.replace(tmp, folder / LOCK_FILE)
+    except BaseException:
+        fh.close()
+        raise
+    return fh
+
+
+def _writer_alive(folder: Path) -> bool:
+    """Whether a live writer holds ``folder/.writer.lock``; a lock file left by a dead writer
+    is removed."""
+    lock_path = folder / LOCK_FILE
+    try:
+        with lock_path.open("rb") as fh:
+            if not _lock(fh):
+                return True
+            lock_path.unlink(missing_ok=True)
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True  # unreadable: leave it alone
+    return False
+
+
+def _unlocked_tmp_is_stale(folder: Path) -> bool:
+    """A temporary folder without ``.writer.lock``: stale if the lock its writer was making
+    (``.writer.lock.<pid>-<hex>``) names a dead process, or if it is older than a minute (a
+    writer killed between creating the folder and its lock file)."""
+    try:
+        for entry in folder.glob(f"{LOCK_FILE}.*"):
+            pid = entry.name[len(LOCK_FILE) + 1 :].split("-")[0]
+            if pid.isdigit() and not process_alive(int(pid)):
+                return True
+        return time.time() - folder.stat().st_mtime >= _STALE_UNLOCKED_S
+    except FileNotFoundError:
+        return False  # renamed into place or removed meanwhile
 
 
 def _lock(fh: IO[bytes]) -> bool:
@@ -171,19 +224,23 @@ class ResultsStore:
         meta = record_metadata(record, run_id, created)
         tmp = self.root / f"{TMP_PREFIX}{run_id}"
         lock: IO[bytes] | None = None
-        try:  # the writer's lock is held until the folder has its final name
-            with new_folder(final, tmp=tmp) as work:
-                lock = (work / LOCK_FILE).open("wb")
-                _lock(lock)
-                write_record_dir(record, work, meta)
-        except FolderExistsError as exc:
-            raise RunError(f"{final}: {exc}") from None
+        try:  # the writer's lock is held until the catalogue row is in
+            try:
+                with new_folder(final, tmp=tmp) as work:
+                    lock = _locked_file(work)
+                    pause_point("tmp-created")
+                    write_record_dir(record, work, meta)
+                    pause_point("before-rename")
+            except (FolderExistsError, FileExistsError) as exc:
+                raise RunError(f"{final}: {exc}") from None
+            pause_point("before-insert")
+            self.catalogue.insert(row_from_metadata(meta, final.resolve()))
+            pause_point("before-unlock")
+            with contextlib.suppress(FileNotFoundError):
+                (final / LOCK_FILE).unlink()
         finally:
             if lock is not None:
                 lock.close()
-        with contextlib.suppress(FileNotFoundError):
-            (final / LOCK_FILE).unlink()
-        self.catalogue.insert(row_from_metadata(meta, final.resolve()))
         record.run_id, record.created, record.path = run_id, created, final
         return run_id
 
@@ -270,20 +327,23 @@ class ResultsStore:
     def repair(self) -> None:
         """Remove what killed processes left behind (see the module docstring)."""
         self._remove_stale_tmp_dirs()
+        corridor.repair_snapshots(self.root)
         catalogued = set(self.catalogue.run_ids())
         missing = [r for r in catalogued if not (self.root / r / SUMMARY_FILE).is_file()]
         self.catalogue.delete(missing)
         for entry in sorted(self.root.iterdir()):
-            if entry.name in catalogued or entry.name.startswith(".") or not entry.is_dir():
+            if entry.name.startswith(".") or not entry.is_dir():
                 continue
-            if not (entry / SUMMARY_FILE).is_file():
+            if (entry / LOCK_FILE).exists() and _writer_alive(entry):
+                continue  # its writer inserts the row itself
+            if entry.name in catalogued or not (entry / SUMMARY_FILE).is_file():
                 continue
             try:
                 meta = read_metadata(entry)
             except RunError:
                 continue
             if meta.get("run_id") == entry.name:
-                self.catalogue.insert(row_from_metadata(meta, entry.resolve()))
+                self.catalogue.insert(row_from_metadata(meta, entry.resolve()), exist_ok=True)
 
     def _remove_stale_tmp_dirs(self) -> None:
         for entry in self.root.glob(f"{TMP_PREFIX}*"):
@@ -295,11 +355,7 @@ class ResultsStore:
                     if not _lock(fh):
                         continue  # a live writer
             except FileNotFoundError:
-                try:
-                    age = time.time() - entry.stat().st_mtime
-                except FileNotFoundError:
-                    continue
-                if age < _STALE_UNLOCKED_S:
+                if not _unlocked_tmp_is_stale(entry):
                     continue  # perhaps a writer that has not taken its lock yet
             except OSError:
                 continue

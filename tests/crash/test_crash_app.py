@@ -1,0 +1,168 @@
+"""Crash safety of the app's use cases (issue 16 §5): an ensemble and a calibration study run in
+a child process through :mod:`corredor.app` (computing, then storing) and are killed with
+SIGKILL by the test at a seeded random moment; the store is then whole, and running the same
+request again (the ensemble) or resuming the study (the calibration) stores exactly the
+numbers of an uninterrupted run."""
+
+from __future__ import annotations
+
+import random
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from harness import check_store, kill, pause_env, spawn, wait_for
+
+from calibration_dirs import write_calibration_dir
+from corredor.store import ResultsStore
+
+DAYS = 150
+ENSEMBLE_DAYS = 60
+TRIALS = 4
+
+ENSEMBLE = f"""
+import sys
+from pathlib import Path
+from corredor.app import EnsembleRequest, ensemble
+from corredor.store import ResultsStore
+root, scenario, ready = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+store = ResultsStore(root)
+ready.write_text("ok")
+request = EnsembleRequest(scenario=scenario, calibration="none", replicas=2, days={ENSEMBLE_DAYS})
+ensemble(request, store)
+"""
+
+CALIBRATE = f"""
+import sys
+from pathlib import Path
+from corredor.app import CalibrateRequest, calibrate
+from corredor.store import ResultsStore
+root, scenario, folder, ready = sys.argv[1], sys.argv[2], sys.argv[3], Path(sys.argv[4])
+store = ResultsStore(root)
+ready.write_text("ok")
+request = CalibrateRequest(scenario=scenario, trials={TRIALS}, folder=folder, workers=1,
+                           batch=1, parameters=["base_departures", "mid_hazard"])
+calibrate(request, store)
+"""
+
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_calibration_dir(tmp_path_factory.mktemp("crash-app") / "scenario", days=DAYS)
+
+
+def _tables(store: ResultsStore, run_id: str) -> dict[str, pd.DataFrame]:
+    record = store.record(run_id)
+    return {name: record.tables[name] for name in record.tables}
+
+
+#: Columns that time a run (wall-clock seconds differ between runs by nature).
+TIMINGS = ("seconds", "elapsed_s", "wall_seconds")
+
+
+def _same_tables(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame], skip: set[str]) -> None:
+    assert set(a) == set(b)
+    for name, frame in a.items():  # skip: columns left out
+        drop = [c for c in (*TIMINGS, *skip) if c in frame]
+        pd.testing.assert_frame_equal(
+            frame.drop(columns=drop), b[name].drop(columns=drop), obj=name
+        )
+
+
+def _straight(script: str, *args: str) -> None:
+    proc = spawn(script, *args)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+
+
+@pytest.mark.parametrize("when", ["mid-write"])
+def test_killed_ensemble_then_run_again(scenario: Path, tmp_path: Path, when: str) -> None:
+    root, ready = tmp_path / "runs", tmp_path / "ready"
+    env = pause_env("mid-write", tmp_path / "reached") if when == "mid-write" else None
+    proc = spawn(ENSEMBLE, str(root), str(scenario), str(ready), env=env)
+    try:
+        if when == "mid-write":
+            wait_for(tmp_path / "reached", proc)
+        else:
+            wait_for(ready, proc)
+            time.sleep(random.Random(7).uniform(0.0, 2.0))
+    finally:
+        kill(proc)
+    before = check_store(root)
+    assert len(before) <= 1
+    # run it again (a new process), and once uninterrupted in another store
+    (tmp_path / "ready").unlink(missing_ok=True)
+    _straight(ENSEMBLE, str(root), str(scenario), str(tmp_path / "ready2"))
+    _straight(ENSEMBLE, str(tmp_path / "straight"), str(scenario), str(tmp_path / "ready3"))
+    df = check_store(root)
+    assert len(df) == len(before) + 1
+    store, straight = ResultsStore(root), ResultsStore(tmp_path / "straight")
+    again = _tables(store, str(df["run_id"].iloc[-1]))
+    _same_tables(again, _tables(straight, straight.resolve("latest")), skip=set())
+
+
+def _complete_trials(folder: Path) -> int:
+    import optuna
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+
+    journal = folder / "study.journal"
+    if not journal.exists():
+        return 0
+    storage = JournalStorage(JournalFileBackend(str(journal)))
+    n = 0
+    for summary in optuna.get_all_study_summaries(storage):
+        study = optuna.load_study(study_name=summary.study_name, storage=storage)
+        n += len(study.get_trials(states=(optuna.trial.TrialState.COMPLETE,)))
+    return n
+
+
+def test_killed_calibration_resumes_to_the_same_numbers(scenario: Path, tmp_path: Path) -> None:
+    from corredor.app import CalibrateRequest, calibrate
+
+    root, folder, ready = tmp_path / "runs", tmp_path / "study", tmp_path / "ready"
+    proc = spawn(CALIBRATE, str(root), str(scenario), str(folder), str(ready))
+    try:
+        wait_for(ready, proc)
+        deadline = time.monotonic() + 240
+        while _complete_trials(folder) < 1:
+            assert proc.poll() is None, "the calibration ended before it could be killed"
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        time.sleep(random.Random(11).uniform(0.0, 0.5))
+    finally:
+        kill(proc)
+    assert check_store(root).empty
+    assert _complete_trials(folder) < TRIALS
+
+    def request(folder: Path, resume: bool) -> CalibrateRequest:
+        return CalibrateRequest(
+            scenario=str(scenario),
+            trials=TRIALS,
+            folder=str(folder),
+            workers=1,
+            batch=1,
+            parameters=["base_departures", "mid_hazard"],
+            resume=resume,
+        )
+
+    resumed = calibrate(request(folder, True), ResultsStore(root))
+    straight = calibrate(request(tmp_path / "straight", False), ResultsStore(tmp_path / "other"))
+    df = check_store(root)
+    assert list(df["run_id"]) == [resumed.run_id]
+    a, b = (
+        _tables(ResultsStore(root), resumed.run_id),
+        _tables(ResultsStore(tmp_path / "other"), straight.run_id),
+    )
+    # trial numbers may differ (a half-drawn trial is drawn again under a new number)
+    _same_tables(a, b, skip={"number"})
+
+    def fitted(store: ResultsStore, run_id: str) -> dict[str, object]:
+        doc = yaml.safe_load(store.record(run_id).files["calibrated.yaml"])
+        return {k: doc.get(k) for k in ("loss", "parameters", "ensemble", "data_until")}
+
+    assert fitted(ResultsStore(root), resumed.run_id) == fitted(
+        ResultsStore(tmp_path / "other"), straight.run_id
+    )
