@@ -31,6 +31,7 @@ from corredor.ensemble.backends import set_numba_threads
 from corredor.ensemble.parameter_sets import ParameterSet
 from corredor.ensemble.runner import Backend, choose_backend, execute
 from corredor.errors import ScenarioError
+from corredor.files.read import read_bytes
 from corredor.forecasting.forecast import thin_sets
 from corredor.rules.corridor.compiled import compile_corridor
 from corredor.scenario.corridor import load_corridor_scenario
@@ -296,8 +297,7 @@ def parameter_sets(study: Study, scenario: Any, cal: Any) -> tuple[list[Paramete
 
 
 def _sha256(path: Any) -> str:
-    with open(path, "rb") as fh:
-        return hashlib.sha256(fh.read()).hexdigest()
+    return hashlib.sha256(read_bytes(path, what="file of the study's provenance")).hexdigest()
 
 
 def prepare_study(
