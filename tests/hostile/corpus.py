@@ -62,8 +62,6 @@ class Case:
     output: tuple[str, ...] = ()
     env: Mapping[str, str] = field(default_factory=dict)
     source: str = ""
-    #: the branch whose work makes the case pass, when it has not landed yet
-    pending: str | None = None
 
 
 def load_cases() -> list[Case]:
@@ -82,7 +80,6 @@ def load_cases() -> list[Case]:
                     output=tuple(raw.get("output", ())),
                     env={k: str(v) for k, v in (raw.get("env") or {}).items()},
                     source=path.name,
-                    pending=raw.get("pending"),
                 )
             )
     ids = [c.id for c in cases]
