@@ -321,15 +321,13 @@ def prepare_study(
             "a room-for-manoeuvre study runs with corredor.studies.room.run_room",
         )
     replicas_override = replicas
-    changes: dict[str, Any] = {}
-    if replicas is not None:
-        changes["replicas"] = replicas
-    if max_sets is not None:
-        changes["max_sets"] = max_sets
-    if seed is not None:
-        changes["seed"] = seed
-    if people_per_agent is not None:
-        changes["people_per_agent"] = people_per_agent
+    asked = {
+        "replicas": replicas,
+        "max_sets": max_sets,
+        "seed": seed,
+        "people_per_agent": people_per_agent,
+    }
+    changes = {name: value for name, value in asked.items() if value is not None}
     if changes:
         study = study.model_copy(update={"ensemble": study.ensemble.model_copy(update=changes)})
     scenario = scenario_of(study, load_corridor_scenario)
