@@ -148,3 +148,28 @@ def test_catalogue_of_version_2_migrates(tmp_path: Path) -> None:
     con.close()
     st = ResultsStore(tmp_path / "runs").status(run_id)
     assert st.status == "finished" and st.finished is not None
+
+
+def test_refused_input_leaves_no_row(tmp_path: Path) -> None:
+    """A use case whose input is refused inside its run (exit status 2: nothing ran) leaves no
+    row; any other error leaves a failed one."""
+    from corredor.app.common import running
+    from corredor.errors import ScenarioError
+
+    store = ResultsStore(tmp_path / "runs")
+    request = RunRequest(scenario="mali2012", days=3)
+    started: list[str] = []
+    with (
+        pytest.raises(ScenarioError),
+        running(store, "flee", "mali2012", request, on_start=started.append),
+    ):
+        assert list(store.list()["status"]) == ["running"]
+        raise ScenarioError("x.csv", "bad")
+    assert len(started) == 1 and store.list().empty
+    assert not list((tmp_path / "runs" / ".running").iterdir())
+    with pytest.raises(RuntimeError), running(store, "flee", "mali2012", request):
+        raise RuntimeError("internal")
+    assert list(store.list()["error"]) == ["RuntimeError: internal"]
+    assert store.status(str(store.list()["run_id"][0])).provenance == {
+        "request": {**request.model_dump(mode="json"), "request": "RunRequest"}
+    }

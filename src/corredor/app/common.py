@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from corredor.app.requests import RequestError
+from corredor.errors import ScenarioError
+
 if TYPE_CHECKING:
     from corredor.app.requests import Request
     from corredor.results.provenance import Provenance
@@ -63,7 +66,10 @@ def running(
     """``with running(store, kind, scenario, request) as run_id:`` the use case's run is
     catalogued ``running`` (its request, or its provenance when known before the work, in the
     row), ``finished`` once saved with ``store.save(..., run_id=run_id)``, ``failed`` with the
-    error line if the block raises (:meth:`corredor.store.ResultsStore.running`)."""
+    error line if the block raises (:meth:`corredor.store.ResultsStore.running`) — except
+    when the input is refused (a :class:`~corredor.errors.ScenarioError` or
+    :class:`~corredor.app.requests.RequestError`, exit status 2): nothing ran, and the row is
+    removed (``ResultsStore.forget``)."""
     asked = request_json(request)
     if command is not None:
         asked["command"] = command
@@ -77,4 +83,8 @@ def running(
     ) as run_id:
         if on_start is not None:
             on_start(run_id)
-        yield run_id
+        try:
+            yield run_id
+        except (ScenarioError, RequestError):
+            store.forget(run_id)
+            raise

@@ -456,6 +456,14 @@ class ResultsStore:
         self._release(run_id)
         return failed
 
+    def forget(self, run_id: str) -> None:
+        """Remove the ``running`` row of a run this store object began and that never ran (its
+        input was refused before any work): nothing is listed for it."""
+        if run_id not in self._held:
+            raise RunError(f"{run_id}: not a run begun by this store object (begin())")
+        self.catalogue.delete([run_id])
+        self._release(run_id)
+
     @contextlib.contextmanager
     def running(
         self,
