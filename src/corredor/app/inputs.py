@@ -16,6 +16,7 @@ Calibration names:
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,7 +33,12 @@ from corredor.scenario.corridor import (
     load_corridor_scenario,
     load_scenario_events,
 )
-from corredor.scenario.corridor.calibrated import load_calibrated, read_calibrated
+from corredor.scenario.corridor.calibrated import (
+    CALIBRATED_FILE,
+    NONE,
+    SHIPPED,
+)
+from corredor.scenario.corridor.calibrated import resolve_calibration as scenario_calibration
 from corredor.store.corridor import scenario_sha256
 
 if TYPE_CHECKING:
@@ -41,6 +47,9 @@ if TYPE_CHECKING:
     from corredor.store import ResultsStore
 
 __all__ = [
+    "CALIBRATED_FILE",
+    "NONE",
+    "SHIPPED",
     "AddedEvent",
     "CorridorInputs",
     "added_events",
@@ -49,10 +58,6 @@ __all__ = [
     "inputs_of",
     "resolve_calibration",
 ]
-
-SHIPPED = "shipped"
-NONE = "none"
-CALIBRATED_FILE = "calibrated.yaml"
 
 
 @dataclass
@@ -80,44 +85,31 @@ class CorridorInputs:
 def resolve_calibration(
     scenario: CorridorScenario, name: str, store: ResultsStore | None = None
 ) -> tuple[Calibrated | None, CalibrationUsed, list[str]]:
-    """The calibrated file a name stands for (module docstring), what to record of it, notes."""
-    if name == NONE:
-        return None, CalibrationUsed(name=NONE), []
-    if name == SHIPPED:
-        cal = load_calibrated(scenario)
-        if cal is None or cal.path is None:
-            return (
-                None,
-                CalibrationUsed(name=SHIPPED),
-                [f"{scenario.name} ships no calibrated.yaml: running its hand-set defaults"],
+    """The calibrated file a name stands for (module docstring), what to record of it, notes:
+    :func:`corredor.scenario.corridor.resolve_calibration` (the one resolver) for ``shipped``,
+    ``none`` and files or folders; a calibration stored in ``store``, by its run id, here."""
+    run_id = None
+    source: str | Path = name
+    if name not in (SHIPPED, NONE) and not Path(name).exists():
+        if store is not None:
+            with contextlib.suppress(CorredorError):
+                run_id = store.resolve(name, kind="calibration")
+        if run_id is None:
+            raise RequestError(
+                f"calibration {name!r}: not 'shipped', 'none', a calibrated.yaml file or folder, "
+                "nor a calibration stored in the results store (corredor runs --kind calibration)"
             )
-        return (
-            cal,
-            CalibrationUsed(name=SHIPPED, file=str(cal.path), sha256=sha256_file(cal.path)),
-            [],
-        )
-    path = Path(name)
-    if path.is_dir():
-        path = path / CALIBRATED_FILE
-    if path.is_file():
-        cal = read_calibrated(path, scenario)
-        return cal, CalibrationUsed(name="file", file=str(path), sha256=sha256_file(path)), []
-    if store is not None:
-        try:
-            run_id = store.resolve(name, kind="calibration")
-        except CorredorError:
-            run_id = None
-        if run_id is not None:
-            file = store.path(run_id) / CALIBRATED_FILE
-            cal = read_calibrated(file, scenario)
-            used = CalibrationUsed(
-                name="run", run_id=run_id, file=str(file), sha256=sha256_file(file)
-            )
-            return cal, used, []
-    raise RequestError(
-        f"calibration {name!r}: not 'shipped', 'none', a calibrated.yaml file or folder, nor a "
-        "calibration stored in the results store (corredor runs --kind calibration)"
-    )
+        assert store is not None
+        source = store.path(run_id) / CALIBRATED_FILE
+    resolved = scenario_calibration(scenario, source)
+    file = None if resolved.path is None else str(resolved.path)
+    if run_id is not None:
+        used = CalibrationUsed(name="run", run_id=run_id, file=file, sha256=resolved.sha256)
+    elif name in (SHIPPED, NONE):
+        used = CalibrationUsed(name=name, file=file, sha256=resolved.sha256)
+    else:
+        used = CalibrationUsed(name="file", file=file, sha256=resolved.sha256)
+    return resolved.calibrated, used, [resolved.note] if resolved.note else []
 
 
 def check_levers(scenario: CorridorScenario, values: Mapping[str, float]) -> dict[str, float]:
