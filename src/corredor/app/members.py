@@ -1,7 +1,7 @@
-"""A corridor ensemble run through the results store, resumably: each finished member (one
-parameter set × seed) is stored as it arrives (kind ``ensemble-member``, labelled with the
-ensemble's inputs digest and its task number); an ensemble asked again with the same inputs —
-after a kill, say — reuses the stored members and runs only the missing ones, and the
+"""Resumable corridor ensembles. An ensemble runs through the results store: each finished
+member (one parameter set × seed) is stored as it arrives (kind ``ensemble-member``, labelled
+with the ensemble's inputs digest and its task number); an ensemble asked again with the same
+inputs — after a kill, say — reuses the stored members and runs only the missing ones, and the
 assembled ensemble is the uninterrupted one, bit for bit (tests/crash/test_crash_resume.py).
 Once the ensemble is stored, its member records are removed: it holds all their numbers.
 
