@@ -184,3 +184,27 @@ def test_one_store_with_the_command_line(served: tuple[str, Path], tmp_path: Pat
     report = _corredor("report", web_run, "--store", str(store), "-o", str(out))
     assert report.returncode == 0, report.stderr
     assert "mexico-us" in out.read_text(encoding="utf-8")
+
+
+def test_ensemble_with_its_counterfactual(url: str) -> None:
+    """An ensemble (2 seeds) with a counterfactual: bands around the median next to the data,
+    the counterfactual stored as its child, the paired difference with its band."""
+    body = {"scenario": "mexico-us", "days": 31, "replicas": 2, "seed": 7,
+            "counterfactual": ["cf-mx-integration-2019"]}  # fmt: skip
+    r = http.post(f"{url}/api/ensembles", json=body)
+    assert r.status_code == 202, r.text
+    job = web_helpers.wait_job(url, r.json()["id"])
+    assert job["state"] == "done" and job["what"] == "runs" and job["done"] == job["total"], job
+    v = http.get(f"{url}/api/ensembles/{job['run_id']}").json()
+    assert v["runs"] == 2 and v["seeds"] == [7, 8] and v["provenance"]["kind"] == "ensemble"
+    total = next(o for o in v["observables"] if o["name"] == "usbp_encounters_total")
+    lo, med, hi = total["band"]["lo"][0], total["simulated"][0], total["band"]["hi"][0]
+    assert 0 < lo <= med <= hi and total["observed"][0]["observed"] > 0
+    assert [c["label"] for c in v["children"]] == ["counterfactual"]
+    paired = http.get(
+        f"{url}/api/paired", params={"a": job["run_id"], "b": v["children"][0]["run_id"]}
+    ).json()
+    assert paired["paired"] is True and paired["observables"][0]["band"] is not None
+    again = http.post(f"{url}/api/ensembles", json=body).json()
+    assert again["cached"] and again["run_id"] == job["run_id"]
+    assert http.get(f"{url}/api/runs/{job['run_id']}/series").status_code == 422

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from corredor.web import backend
+from corredor.web.views import RATIO_ENTRIES, policy_marks
 
 LEVELS = (0.05, 0.25, 0.5, 0.75, 0.95)
 BAND = "90% band of the runs (5th to 95th percentile), weighted by parameter set"
@@ -177,8 +178,6 @@ def _bands_view(root_s: str, run_id: str) -> dict[str, Any]:
 
 
 def _marks(prov: dict[str, Any]) -> list[dict[str, Any]]:
-    from corredor.web.views import policy_marks
-
     return policy_marks(prov["scenario"], prov)
 
 
@@ -230,6 +229,7 @@ def _paired(root_s: str, a: str, b: str) -> dict[str, Any]:
     c = compare(CompareRequest(a=a, b=b), backend.open_store(root))
     m = c.tables["monthly"]
     months = sorted({str(x)[:10] for x in m["month"]})
+    units = {k: v["unit"] for k, v in backend.scenario_observables(pa["scenario"]).items()}
     obs = []
     for name, g in m.groupby("observable", sort=False):
         g = g.assign(month=[str(x)[:10] for x in g["month"]]).set_index("month").reindex(months)
@@ -237,6 +237,7 @@ def _paired(root_s: str, a: str, b: str) -> dict[str, Any]:
         obs.append(
             {
                 "name": str(name),
+                "unit": units.get(str(name), "events"),
                 "a": _nums(g["a_median"]),
                 "b": _nums(g["b_median"]),
                 "difference": _nums(g["median"]),
@@ -246,15 +247,22 @@ def _paired(root_s: str, a: str, b: str) -> dict[str, Any]:
             }
         )
     led = c.tables["ledger"]
+    years = sorted({int(y) for y in led["year"]})
     rows = []
     for name, g in led.groupby("entry", sort=False):
+        g = g.assign(year=[int(y) for y in g["year"]]).set_index("year").reindex(years)
+        a_med, b_med = g["a_median"].to_numpy(float), g["b_median"].to_numpy(float)
+        count = str(name) not in RATIO_ENTRIES and "_end" not in str(name)
         rows.append(
             {
                 "name": str(name),
-                "years": [int(y) for y in g["year"]],
-                "median": _nums(g["median"]),
+                "a": _nums(a_med),
+                "b": _nums(b_med),
+                "difference": _nums(g["median"]),
                 "lo": _nums(g["p05"]) if "p05" in g.columns else None,
                 "hi": _nums(g["p95"]) if "p95" in g.columns else None,
+                "total_a": _num(np.nansum(a_med)) if count else None,
+                "total_b": _num(np.nansum(b_med)) if count else None,
             }
         )
     return {
@@ -264,7 +272,8 @@ def _paired(root_s: str, a: str, b: str) -> dict[str, Any]:
         "notes": list(c.notes),
         "months": months,
         "observables": obs,
-        "ledger": rows,
+        "ledger": {"years": years, "rows": rows},
+        "scale": None,
         "band": "90% band of the paired differences (5th to 95th percentile)",
     }
 
