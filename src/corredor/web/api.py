@@ -39,6 +39,20 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+def _checked(s: ServeSettings, body: backend.RunRequest | backend.EnsembleRequest) -> None:
+    """The service's limits and the scenario's names, before anything is queued."""
+    if body.days is not None and body.days > s.max_days:
+        raise backend.BadRequestError(
+            f"days: {body.days} is over this service's limit {s.max_days}"
+        )
+    if len(body.levers) > s.max_levers:
+        raise backend.BadRequestError(f"levers: at most {s.max_levers}")
+    try:
+        backend.check_request(body)
+    except backend.NotFoundError as exc:  # in a request body: invalid, not a missing resource
+        raise backend.BadRequestError(f"scenario: {exc}") from None
+
+
 class RunSubmission(backend.RunRequest):
     """A run request; ``preview: true`` runs it at reduced scale (the service's
     ``--preview-people-per-agent``) first, for a fast approximate answer."""
@@ -62,6 +76,19 @@ class JobOut(BaseModel):
     created: str
     started: str | None
     finished: str | None
+
+
+SUBMITTED: dict[int | str, dict[str, Any]] = {
+    200: {"model": JobOut, "description": "Answered from the store"},
+    429: {"model": Problem, "description": "The queue is full"},
+    **ERRORS,
+}
+
+
+def _submitted(job: Any, response: Response) -> JobOut:
+    if job.state == "done":
+        response.status_code = 200
+    return JobOut(**job.public())
 
 
 def _settings(request: Request) -> ServeSettings:
@@ -135,51 +162,30 @@ def validate(name: Name) -> dict[str, Any]:
     "/runs",
     status_code=202,
     summary="Submit a run (202 + job id); an identical finished request is answered at once",
-    responses={
-        200: {"model": JobOut, "description": "Answered from the store"},
-        429: {"model": Problem, "description": "The queue is full"},
-        **ERRORS,
-    },
+    responses=SUBMITTED,
 )
 def submit(body: RunSubmission, request: Request, response: Response) -> JobOut:
     s = _settings(request)
-    if body.days is not None and body.days > s.max_days:
-        raise backend.BadRequestError(
-            f"days: {body.days} is over this service's limit {s.max_days}"
-        )
-    if len(body.levers) > s.max_levers:
-        raise backend.BadRequestError(f"levers: at most {s.max_levers}")
-    try:
-        backend.check_request(body)
-    except backend.NotFoundError as exc:  # in a request body: invalid, not a missing resource
-        raise backend.BadRequestError(f"scenario: {exc}") from None
+    _checked(s, body)
     fields = body.model_dump(exclude={"preview"})
     if body.preview:
         fields["people_per_agent"] = max(s.preview_people_per_agent, body.people_per_agent)
     req = backend.RunRequest(**fields)
     found = backend.find_run(s.store, req)
-    job = _jobs(request).submit("preview" if body.preview else "run", req, found)
-    if job.state == "done":
-        response.status_code = 200
-    return JobOut(**job.public())
+    return _submitted(
+        _jobs(request).submit("preview" if body.preview else "run", req, found), response
+    )
 
 
 @router.post(
     "/bargain",
     status_code=202,
     summary="Sweep the US–Mexico threat game over exposure and credibility (202 + job id)",
-    responses={
-        200: {"model": JobOut, "description": "Answered from the store"},
-        429: {"model": Problem, "description": "The queue is full"},
-        **ERRORS,
-    },
+    responses=SUBMITTED,
 )
 def bargain(body: backend.BargainRequest, request: Request, response: Response) -> JobOut:
     found = backend.find_bargain(_settings(request).store, body)
-    job = _jobs(request).submit("bargain", body, found)
-    if job.state == "done":
-        response.status_code = 200
-    return JobOut(**job.public())
+    return _submitted(_jobs(request).submit("bargain", body, found), response)
 
 
 @router.get(
@@ -204,33 +210,16 @@ def _runs_limit(s: ServeSettings, scenario: str, sets: str, max_sets: int | None
         )
 
 
-def _submitted(job: Any, response: Response) -> JobOut:
-    if job.state == "done":
-        response.status_code = 200
-    return JobOut(**job.public())
-
-
 @router.post(
     "/ensembles",
     status_code=202,
     summary="Submit a corridor ensemble (parameter sets × seeds; 202 + job id); with "
     "counterfactual events, also their paired difference",
-    responses={
-        200: {"model": JobOut, "description": "Answered from the store"},
-        429: {"model": Problem, "description": "The queue is full"},
-        **ERRORS,
-    },
+    responses=SUBMITTED,
 )
 def submit_ensemble(body: backend.EnsembleRequest, request: Request, response: Response) -> JobOut:
     s = _settings(request)
-    if body.days is not None and body.days > s.max_days:
-        raise backend.BadRequestError(
-            f"days: {body.days} is over this service's limit {s.max_days}"
-        )
-    try:
-        backend.check_request(body)
-    except backend.NotFoundError as exc:
-        raise backend.BadRequestError(f"scenario: {exc}") from None
+    _checked(s, body)
     _runs_limit(s, body.scenario, body.sets, body.max_sets, body.replicas)
     return _submitted(
         _jobs(request).submit("ensemble", body, backend.find_run(s.store, body)), response
@@ -252,11 +241,7 @@ def ensemble_result(run_id: RunId, request: Request) -> dict[str, Any]:
     status_code=202,
     summary="Submit a forecast past the calibration horizon (202 + job id): ex ante, or "
     "conditional on one of the scenario's policy paths",
-    responses={
-        200: {"model": JobOut, "description": "Answered from the store"},
-        429: {"model": Problem, "description": "The queue is full"},
-        **ERRORS,
-    },
+    responses=SUBMITTED,
 )
 def submit_forecast(body: backend.ForecastRequest, request: Request, response: Response) -> JobOut:
     s = _settings(request)
@@ -319,11 +304,7 @@ def studies(request: Request) -> list[dict[str, Any]]:
     "/studies",
     status_code=202,
     summary="Run a built-in study through the store, resumably (202 + job id)",
-    responses={
-        200: {"model": JobOut, "description": "Answered from the store"},
-        429: {"model": Problem, "description": "The queue is full"},
-        **ERRORS,
-    },
+    responses=SUBMITTED,
 )
 def submit_study(body: backend.StudyRequest, request: Request, response: Response) -> JobOut:
     s = _settings(request)
