@@ -228,7 +228,8 @@ def _meta_rows(result: StudyResult) -> list[tuple[str, str]]:
         ("study digest", result.digest[:16]),
         (
             "compute",
-            f"{secs:,.0f} s summed over tasks; {fmt(result.wall_seconds)} s wall{cpu_text}",
+            f"{secs:,.0f} s summed over the tasks' wall times{cpu_text} (a study resumed "
+            "from the store reuses its stored tasks; docs/studies.md gives measured times)",
         ),
         ("regenerate", f"`{command(result)}`"),
     ]
