@@ -1,4 +1,4 @@
-"""What bounds the threat game's numbers: the caveats of docs/bargaining.md, in one place.
+"""The caveats of docs/bargaining.md in one place, printed next to the threat game's numbers.
 
 Every report that shows the game's results (the bargaining section of a coupled run's report,
 the room-for-manoeuvre study's report and summaries) prints these next to the numbers. Each
