@@ -249,16 +249,7 @@ def study_markdown(result: StudyResult) -> str:
         "median; the share of runs in which the variant is higher / lower.",
         "",
     ]
-    header = [
-        "output",
-        "unit",
-        "baseline",
-        "variant",
-        "difference",
-        "90 % band",
-        "relative",
-        "↑ / ↓",
-    ]
+    header = list(DIFFERENCE_HEADER)
     for i, v in enumerate(result.variants):
         if i == result.base:
             continue
@@ -538,16 +529,7 @@ def study_html(result: StudyResult) -> str:
     parts.append(f"<p>{_esc(_band_note(result))}</p>")
     fig = difference_figure(result)
     parts.append(f"<img alt='paired differences' src='data:image/png;base64,{png_base64(fig)}'>")
-    header = [
-        "output",
-        "unit",
-        "baseline",
-        "variant",
-        "difference",
-        "90 % band",
-        "relative",
-        "↑ / ↓",
-    ]
+    header = list(DIFFERENCE_HEADER)
     for i, v in enumerate(result.variants):
         if i == result.base:
             continue
