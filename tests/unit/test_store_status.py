@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from corredor import app
-from corredor.app import DeleteRequest, ListRequest, RunRequest
+from corredor.app import DeleteRequest, EnsembleRequest, ListRequest, RunRequest
 from corredor.errors import RunError
 from corredor.store import ResultsStore
 
@@ -173,3 +173,40 @@ def test_refused_input_leaves_no_row(tmp_path: Path) -> None:
     assert store.status(str(store.list()["run_id"][0])).provenance == {
         "request": {**request.model_dump(mode="json"), "request": "RunRequest"}
     }
+
+
+def test_identical_ensemble_is_found(tiny: Path, tmp_path: Path) -> None:
+    """find/lookup answer an identical ensemble request too (workers aside), never with one of
+    its member checkpoints."""
+    store = ResultsStore(tmp_path / "runs")
+    request = EnsembleRequest(scenario=str(tiny), days=DAYS, replicas=2, sets="uncalibrated")
+    assert app.find(request, store) is None and app.lookup(request, store) is None
+    stored = app.ensemble(request, store)
+    assert app.find(request, store) == stored.run_id
+    assert app.find(request.model_copy(update={"workers": 2}), store) == stored.run_id
+    assert app.find(request.model_copy(update={"seed": 9}), store) is None
+    found = app.lookup(request, store)
+    assert found is not None and (found.run_id, found.status) == (stored.run_id, "finished")
+    via_run = RunRequest(scenario=str(tiny), days=DAYS, replicas=2, calibration="none")
+    assert app.find(via_run, store) is None  # another request: its own digest
+    again = app.run(via_run, store)
+    assert again.kind == "corridor-ensemble" and app.find(via_run, store) == again.run_id
+    assert app.find(RunRequest(scenario="mali2012", days=3), store) is None  # Flee: never
+
+
+def test_a_scenario_is_loaded_once_while_unchanged(tiny: Path) -> None:
+    """corredor.app keeps a loaded scenario while no file of its folder changes (a web
+    worker pays the load once), and loads it again when one does."""
+    import os
+
+    from corredor.app.inputs import corridor_inputs, load_scenario
+
+    first = load_scenario(str(tiny))
+    assert load_scenario(str(tiny)) is first
+    assert corridor_inputs(str(tiny)).scenario is first
+    links = tiny.parent / "links.csv"
+    st = links.stat()
+    os.utime(links, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    again = load_scenario(str(tiny))
+    assert again is not first and again.name == first.name and again.events == first.events
+    assert load_scenario(str(tiny)) is again

@@ -18,6 +18,9 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import os
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +36,7 @@ from corredor.scenario.corridor import (
     load_corridor_scenario,
     load_scenario_events,
 )
+from corredor.scenario.corridor.builtin import resolve_corridor_scenario
 from corredor.scenario.corridor.calibrated import (
     CALIBRATED_FILE,
     NONE,
@@ -281,6 +285,54 @@ def inputs_of(request: Any, store: ResultsStore | None = None) -> CorridorInputs
     )
 
 
+#: Loaded scenarios kept by :func:`load_scenario` (the most recently used last).
+_LOADED: OrderedDict[str, tuple[tuple[tuple[str, int, int], ...], CorridorScenario]] = OrderedDict()
+_LOADED_LOCK = threading.Lock()
+_LOADED_MAX = 4
+_STAMP_MAX_FILES = 2000
+
+
+def _folder_stamp(folder: Path) -> tuple[tuple[str, int, int], ...] | None:
+    """(relative path, mtime_ns, size) of every file under ``folder``; None if there are too
+    many to look at cheaply."""
+    out: list[tuple[str, int, int]] = []
+    for top, dirs, files in os.walk(folder):
+        dirs.sort()
+        for name in sorted(files):
+            path = os.path.join(top, name)
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            out.append((os.path.relpath(path, folder), st.st_mtime_ns, st.st_size))
+            if len(out) > _STAMP_MAX_FILES:
+                return None
+    return tuple(out)
+
+
+def load_scenario(ref: str) -> CorridorScenario:
+    """The corridor scenario ``ref`` names (:func:`load_corridor_scenario`), kept in memory
+    while no file under its folder changes (path, modification time and size of each): a
+    long-lived process (a web worker, a study) loads a scenario once. The scenario is shared:
+    change it only through ``model_copy``."""
+    path = resolve_corridor_scenario(ref).resolve()
+    stamp = _folder_stamp(path.parent)
+    key = f"{path}\n{ref}"  # the scenario keeps the path as given
+    with _LOADED_LOCK:
+        hit = _LOADED.get(key)
+        if stamp is not None and hit is not None and hit[0] == stamp:
+            _LOADED.move_to_end(key)
+            return hit[1]
+    scenario = load_corridor_scenario(ref)
+    if stamp is not None and stamp == _folder_stamp(path.parent):  # unchanged while loading
+        with _LOADED_LOCK:
+            _LOADED[key] = (stamp, scenario)
+            _LOADED.move_to_end(key)
+            while len(_LOADED) > _LOADED_MAX:
+                _LOADED.popitem(last=False)
+    return scenario
+
+
 def corridor_inputs(
     scenario: str | CorridorScenario,
     *,
@@ -291,7 +343,7 @@ def corridor_inputs(
     store: ResultsStore | None = None,
 ) -> CorridorInputs:
     """Resolve and check the inputs of a corridor run (module docstring)."""
-    sc = scenario if isinstance(scenario, CorridorScenario) else load_corridor_scenario(scenario)
+    sc = scenario if isinstance(scenario, CorridorScenario) else load_scenario(scenario)
     if sc.path is None:
         raise ScenarioError(None, f"scenario {sc.name!r} was not read from a file")
     overrides = check_levers(sc, set or {})

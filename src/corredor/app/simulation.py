@@ -116,33 +116,67 @@ def simulate(
     return _run_corridor(request, progress, None, store)[0]
 
 
-def find(request: RunRequest, store: ResultsStore) -> str | None:
-    """The stored corridor run that ``request`` would make again (same scenario content,
-    parameter values, events, seed, days and options), or None: a service can answer an
-    identical request from the store. Flee runs and ensembles: None."""
-    kind = scenario_kind(request.scenario)
-    applies_to(request, kind, request.scenario)
-    if kind != "corridor" or _is_ensemble(request):
-        return None
-    provenance = _provenance_before(request, inputs_of(request, store))
-    assert provenance.inputs_sha256 is not None
-    return store.find(provenance.inputs_sha256)
+def find(request: RunRequest | EnsembleRequest, store: ResultsStore) -> str | None:
+    """The stored corridor run or ensemble that ``request`` would make again (same scenario
+    content, parameter values, events, seeds, days and options; workers, scheduler and threads
+    aside), or None: a service can answer an identical request from the store. Flee runs:
+    None."""
+    found = _digest(request, store)
+    return None if found is None else store.find(found[0], kind=found[1])
 
 
-def lookup(request: RunRequest, store: ResultsStore) -> RunStatus | None:
-    """Where an identical corridor run stands (:func:`find`), running ones included: the
-    latest finished run of exactly these inputs or, when none has finished, the latest one
-    running (:class:`corredor.store.RunStatus`); None when there is neither (failed ones do not
-    count): a service answers an identical request from the store, or follows the run already
-    under way instead of starting another."""
-    kind = scenario_kind(request.scenario)
-    applies_to(request, kind, request.scenario)
-    if kind != "corridor" or _is_ensemble(request):
+def lookup(request: RunRequest | EnsembleRequest, store: ResultsStore) -> RunStatus | None:
+    """Where an identical corridor run or ensemble stands (:func:`find`), running ones
+    included: the latest finished one of exactly these inputs or, when none has finished, the
+    latest one running (:class:`corredor.store.RunStatus`); None when there is neither (failed
+    ones do not count): a service answers an identical request from the store, or follows the
+    run already under way instead of starting another."""
+    found = _digest(request, store)
+    if found is None:
         return None
-    provenance = _provenance_before(request, inputs_of(request, store))
+    run_id = store.find(found[0], running=True, kind=found[1])
+    return None if run_id is None else store.status(run_id)
+
+
+def _digest(request: RunRequest | EnsembleRequest, store: ResultsStore) -> tuple[str, str] | None:
+    """``(inputs digest, kind)`` of what ``request`` would store, known before it runs; None
+    for a Flee run."""
+    if scenario_kind(request.scenario) != "corridor":
+        return None
+    asked: RunRequest | EnsembleRequest = request
+    if isinstance(request, RunRequest):
+        applies_to(request, "corridor", request.scenario)
+        if not _is_ensemble(request):
+            provenance = _provenance_before(request, inputs_of(request, store))
+            assert provenance.inputs_sha256 is not None
+            return provenance.inputs_sha256, "corridor"
+        ens = _as_ensemble(request)
+    else:
+        ens = request
+    inputs, sets, _, _, _ = _ensemble_plan(ens, store)
+    provenance = _ensemble_provenance(ens, asked, inputs, sets, None)
     assert provenance.inputs_sha256 is not None
-    found = store.find(provenance.inputs_sha256, running=True)
-    return None if found is None else store.status(found)
+    return provenance.inputs_sha256, "corridor-ensemble"
+
+
+def _ensemble_provenance(
+    request: EnsembleRequest,
+    asked: RunRequest | EnsembleRequest,
+    inputs: CorridorInputs,
+    sets: list[ParameterSet],
+    command: str | None,
+) -> Provenance:
+    """The provenance an ensemble of ``request`` (its history variant) will have."""
+    days = request.days if request.days is not None else inputs.scenario.days
+    return corridor_provenance(
+        "corridor-ensemble",
+        inputs,
+        seeds=list(range(request.seed, request.seed + request.replicas)),
+        days=days,
+        request=asked,
+        command=command,
+        parameters={"sets": [s.as_dict() for s in sets]},
+    )
 
 
 def _provenance_before(request: RunRequest, inputs: CorridorInputs) -> Provenance:
@@ -443,7 +477,6 @@ def ensemble(
     inputs, sets, notes, variants, cf_files = _ensemble_plan(request, store)
     asked = origin if origin is not None else request
     seeds = range(request.seed, request.seed + request.replicas)
-    days = request.days if request.days is not None else inputs.scenario.days
     made: list[tuple[str, CorridorEnsemble, Provenance]] = []
     children: dict[str, str] = {}
     reused = 0
@@ -451,15 +484,7 @@ def ensemble(
 
     def variant(label: str, extra: tuple[Any, ...], run_id: str) -> None:
         nonlocal reused
-        provenance = corridor_provenance(
-            "corridor-ensemble",
-            inputs,
-            seeds=list(seeds),
-            days=days,
-            request=asked,
-            command=command,
-            parameters={"sets": [s.as_dict() for s in sets]},
-        )
+        provenance = _ensemble_provenance(request, asked, inputs, sets, command)
         if extra:
             provenance.events_added = [*provenance.events_added, *cf_files]
             provenance.inputs_sha256 = provenance.digest()

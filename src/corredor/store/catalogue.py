@@ -310,17 +310,28 @@ class Catalogue:
             con.executemany("DELETE FROM runs WHERE run_id = ?", [[i] for i in ids])
             con.execute("COMMIT")
 
-    def find(self, key: str, value: str, statuses: Iterable[str] = (FINISHED,)) -> list[str]:
-        """Run ids whose provenance has ``key`` equal to ``value`` and whose status is one of
-        ``statuses``, oldest first."""
+    def find(
+        self,
+        key: str,
+        value: str,
+        statuses: Iterable[str] = (FINISHED,),
+        *,
+        kind: str | None = None,
+    ) -> list[str]:
+        """Run ids (of ``kind``, when given) whose provenance has ``key`` equal to ``value`` and
+        whose status is one of ``statuses``, oldest first."""
         wanted = list(statuses)
         marks = ", ".join("?" for _ in wanted)
         sql = (
             "SELECT run_id FROM runs WHERE json_extract_string(provenance, ?) = ? "
-            f"AND status IN ({marks}) ORDER BY created, run_id"
+            f"AND status IN ({marks})"
         )
+        args: list[Any] = [f"$.{key}", value, *wanted]
+        if kind is not None:
+            sql += " AND kind = ?"
+            args.append(kind)
         with self.connect() as con:
-            found = con.execute(sql, [f"$.{key}", value, *wanted]).fetchall()
+            found = con.execute(sql + " ORDER BY created, run_id", args).fetchall()
         return [str(r[0]) for r in found]
 
     def run_ids(self) -> list[str]:

@@ -630,13 +630,15 @@ class ResultsStore:
             return corridor.from_record(record, self.root)
         return record
 
-    def find(self, inputs_sha256: str, *, running: bool = False) -> str | None:
-        """The latest finished result made from exactly these inputs
+    def find(
+        self, inputs_sha256: str, *, running: bool = False, kind: str | None = None
+    ) -> str | None:
+        """The latest finished result (of ``kind``, when given) made from exactly these inputs
         (:meth:`~corredor.results.provenance.Provenance.digest`), or None; with ``running``,
         when none is finished, the latest run of them still running (its process alive)."""
-        found = self.catalogue.find("inputs_sha256", inputs_sha256, (FINISHED,))
+        found = self.catalogue.find("inputs_sha256", inputs_sha256, (FINISHED,), kind=kind)
         if not found and running:
-            under_way = self.catalogue.find("inputs_sha256", inputs_sha256, (RUNNING,))
+            under_way = self.catalogue.find("inputs_sha256", inputs_sha256, (RUNNING,), kind=kind)
             found = [r for r in under_way if self._settled(r)]
         return found[-1] if found else None
 
