@@ -353,7 +353,9 @@ def _ensemble_plan(
         )
     inputs = inputs_of(request, store)
     sets, notes = parameter_sets(inputs, request.sets, request.max_sets, request.seed)
-    cf_events, cf_files = load_events(inputs.scenario, request.counterfactual)
+    cf_events, cf_files = load_events(
+        inputs.scenario, request.counterfactual, flag="--counterfactual"
+    )
     variants: list[tuple[str, tuple[Any, ...]]] = [("history" if cf_events else "", ())]
     if cf_events:
         variants.append(("counterfactual", tuple(cf_events)))
