@@ -20,7 +20,13 @@ def main(part: str) -> None:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
         from corridor_dirs import write_corridor_dir
 
+        from corredor.rules.corridor import process_movement
+
         corredor.run_corridor("mexico-us", seed=0, days=3)
+        # the parallel movement kernel too (a 3-day run has too few people in motion for it)
+        serial_below, process_movement.SERIAL_BELOW = process_movement.SERIAL_BELOW, 0
+        corredor.run_corridor("mexico-us", seed=0, days=3)
+        process_movement.SERIAL_BELOW = serial_below
         with tempfile.TemporaryDirectory() as tmp:  # the tiny corridor reaches its border
             corredor.run_corridor(write_corridor_dir(Path(tmp) / "c"), seed=0, days=60)
     elif part == "flee":  # the Flee rule set, serial and parallel kernels

@@ -15,6 +15,7 @@ from corredor.rules.corridor.kernels import (
     draw_links_np,
     move_day,
     move_day_np,
+    move_day_serial,
     within_table,
 )
 
@@ -109,10 +110,13 @@ def test_move_kernel_matches_its_numpy_twin(
     world, agents = random_world(seed, n_loc, n_agents, rows, zones=3, groups=4)
     ag_nb, out_nb = run(move_day, world, agents, seed, max_hops)
     ag_np, out_np = run(move_day_np, world, agents, seed, max_hops)
+    ag_s, out_s = run(move_day_serial, world, agents, seed, max_hops)
     for k in ("loc", "link", "t_left", "phase"):
         np.testing.assert_array_equal(ag_nb[k], ag_np[k], err_msg=k)
+        np.testing.assert_array_equal(ag_s[k], ag_np[k], err_msg=k)
     for k in ("expo", "ezone", "arrived", "harmed"):
         np.testing.assert_array_equal(out_nb[k], out_np[k], err_msg=k)
+        np.testing.assert_array_equal(out_s[k], out_np[k], err_msg=k)
 
 
 @settings(max_examples=60, deadline=None)

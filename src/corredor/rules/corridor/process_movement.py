@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from corredor.rules.corridor.active import drain_hops, move_inputs, new_at_border
-from corredor.rules.corridor.kernels import move_day
+from corredor.rules.corridor.kernels import SERIAL_BELOW, move_day, move_day_serial
 from corredor.rules.corridor.state import (
     EV_ARRIVE,
     EV_HARM,
@@ -45,7 +45,8 @@ def step_move(st: CorridorState, day: int) -> None:
     ezone = np.full(n, -1, dtype=np.int32)
     arrived, harmed = hop_tables(st, n)
     if n:
-        move_day(
+        kernel = move_day if n >= SERIAL_BELOW else move_day_serial
+        kernel(
             exposed, a["loc"], a["link"], a["t_left"], a["phase"], row, g, target_loc, mult,
             c.out_off, c.link_to, c.link_days, c.link_zone, c.link_risk, c.link_crossing,
             c.zone_of_loc, st.hazard, st.effort, rt.travel_within,
