@@ -18,9 +18,8 @@ def main(part: str) -> None:
 
     if part == "corridor":  # corridor kernels, services, counter-based streams, recorder
         sys.path.insert(0, str(Path(__file__).resolve().parent))
-        from corridor_dirs import write_corridor_dir
-
         from corredor.rules.corridor import process_movement
+        from corridor_dirs import write_corridor_dir
 
         corredor.run_corridor("mexico-us", seed=0, days=3)
         # the parallel movement kernel too (a 3-day run has too few people in motion for it)

@@ -1,6 +1,7 @@
 """Process ``move``: agents travel along links at the links' speeds, choosing each next link by
-utility (a multinomial logit, today's tables from ``routes.update_tables``); the time spent in
-each enforcement zone today is their exposure (``docs/model.md`` §3.3.7–3.3.9).
+utility (a multinomial logit: today's utilities from ``routes.update_tables``, the tables of the
+rows in use from ``routes.travel_tables``); the time spent in each enforcement zone today is
+their exposure (``docs/model.md`` §3.3.7–3.3.9).
 
 The numba kernel :func:`~corredor.rules.corridor.kernels.move_day` moves one agent per thread
 (its NumPy twin ``move_day_np`` is the test oracle). Caravan members' hazard is multiplied by
@@ -19,6 +20,7 @@ import numpy.typing as npt
 
 from corredor.rules.corridor.active import drain_hops, move_inputs, new_at_border
 from corredor.rules.corridor.kernels import SERIAL_BELOW, move_day, move_day_serial
+from corredor.rules.corridor.routes import travel_tables
 from corredor.rules.corridor.state import (
     EV_ARRIVE,
     EV_HARM,
@@ -33,7 +35,7 @@ IntArray = npt.NDArray[np.int32]
 
 
 def step_move(st: CorridorState, day: int) -> None:
-    c, a, rt = st.c, st.agents, st.routes
+    c, a = st.c, st.agents
     # the exposed agents and their inputs in one pass (kernel twin: active.move_inputs_np);
     # caravans: hazard × the caravan's multiplier while travelling (1 otherwise)
     exposed, g, row, target_loc, was, mult = move_inputs(
@@ -45,12 +47,12 @@ def step_move(st: CorridorState, day: int) -> None:
     ezone = np.full(n, -1, dtype=np.int32)
     arrived, harmed = hop_tables(st, n)
     if n:
+        within, has, row = tables_in_use(st, row, was)
         kernel = move_day if n >= SERIAL_BELOW else move_day_serial
         kernel(
             exposed, a["loc"], a["link"], a["t_left"], a["phase"], row, g, target_loc, mult,
             c.out_off, c.link_to, c.link_days, c.link_zone, c.link_risk, c.link_crossing,
-            c.zone_of_loc, st.hazard, st.effort, rt.travel_within,
-            rt.travel_has, stop_loc(st), c.loc_in_dest,
+            c.zone_of_loc, st.hazard, st.effort, within, has, stop_loc(st), c.loc_in_dest,
             st.keys.route, st.keys.harm, day, MAX_HOPS,
             expo, ezone, arrived, harmed,
         )  # fmt: skip
@@ -64,6 +66,18 @@ def step_move(st: CorridorState, day: int) -> None:
     st.events.travelled(r_link, day)
     set_phase(st, new_at_border(exposed, was, a["phase"]), Phase.BORDER)
     st.exposure = Exposure(exposed, expo, ezone)
+
+
+def tables_in_use(
+    st: CorridorState, row: npt.NDArray[np.int64], was: npt.NDArray[np.int8]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_], npt.NDArray[np.int64]]:
+    """Today's travel choice tables of the rows the movers use (people in a border city do not
+    choose links), and each agent's row in them (0 for those in a border city)."""
+    moving = was != Phase.BORDER
+    present = np.bincount(row[moving], minlength=st.routes.travel_util.shape[0]) > 0
+    within, has = travel_tables(st, np.flatnonzero(present))
+    local = np.cumsum(present) - 1
+    return within, has, np.where(moving, local[row], 0)
 
 
 def hop_tables(st: CorridorState, n: int) -> tuple[IntArray, IntArray]:
