@@ -72,12 +72,30 @@ def tables_in_use(
     st: CorridorState, row: npt.NDArray[np.int64], was: npt.NDArray[np.int8]
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_], npt.NDArray[np.int64]]:
     """Today's travel choice tables of the rows the movers use (people in a border city do not
-    choose links), and each agent's row in them (0 for those in a border city)."""
+    choose links), and each agent's row in them (0 for those in a border city).
+
+    Groups of one nationality whose hazards are the same today have the same utilities (the
+    other terms are per nationality or the same for all), so their rows share one table: each
+    row is replaced by the row of the first such group (``same_utility_group``)."""
+    B = len(st.c.border_ix)
+    rep = same_utility_group(st)
+    row = rep[row // B] * B + row % B if B else row
     moving = was != Phase.BORDER
     present = np.bincount(row[moving], minlength=st.routes.travel_util.shape[0]) > 0
     within, has = travel_tables(st, np.flatnonzero(present))
     local = np.cumsum(present) - 1
     return within, has, np.where(moving, local[row], 0)
+
+
+def same_utility_group(st: CorridorState) -> npt.NDArray[np.int64]:
+    """For each group, the first group of its nationality with the same hazards today (the route
+    utilities depend on the group only through these two)."""
+    c, h = st.c, st.hazard
+    rep = np.arange(c.n_groups, dtype=np.int64)
+    first: dict[tuple[int, bytes], int] = {}
+    for g in range(c.n_groups):
+        rep[g] = first.setdefault((int(c.group_nat[g]), h[:, g].tobytes()), g)
+    return rep
 
 
 def hop_tables(st: CorridorState, n: int) -> tuple[IntArray, IntArray]:
