@@ -18,14 +18,9 @@ def main(part: str) -> None:
 
     if part == "corridor":  # corridor kernels, services, counter-based streams, recorder
         sys.path.insert(0, str(Path(__file__).resolve().parent))
-        from corredor.rules.corridor import process_movement
         from corridor_dirs import write_corridor_dir
 
         corredor.run_corridor("mexico-us", seed=0, days=3)
-        # the parallel movement kernel too (a 3-day run has too few people in motion for it)
-        serial_below, process_movement.SERIAL_BELOW = process_movement.SERIAL_BELOW, 0
-        corredor.run_corridor("mexico-us", seed=0, days=3)
-        process_movement.SERIAL_BELOW = serial_below
         with tempfile.TemporaryDirectory() as tmp:  # the tiny corridor reaches its border
             corredor.run_corridor(write_corridor_dir(Path(tmp) / "c"), seed=0, days=60)
     elif part == "flee":  # the Flee rule set, serial and parallel kernels

@@ -3,9 +3,9 @@
 ``move_day`` moves the day's exposed agents (``TRAVEL``, ``BORDER``, ``CROSSING``) and
 accumulates their exposure to enforcement (``docs/model.md`` §3.3.7–3.3.9). Agents do not
 interact while moving (the choice tables and hazards are fixed for the day), so the kernel
-handles one agent at a time, in parallel (``move_day_serial``: the same on one thread, for the
-days with few agents in motion); ``move_day_np`` does the same hop by hop over arrays. All three
-give the same bits (``tests/unit/test_corridor_kernels.py``).
+handles one agent at a time, in parallel (on one thread on the days with few people in motion:
+``process_movement``); ``move_day_np`` does the same hop by hop over arrays. Both give the same
+bits, on any number of threads (``tests/unit/test_corridor_kernels.py``).
 
 A day is a budget of 1 spent in at most ``max_hops`` hops. In a hop an agent at a place draws its
 next link (``uniform(key_route, day, agent, 1 + hop)`` against the row's cumulative choice
@@ -54,76 +54,6 @@ def _expose(i, place, budget, g, zone_of_loc, hazard, effort, mult, expo, ezone)
             ezone[i] = z
 
 
-#: Below this many exposed agents :func:`move_day_serial` runs instead of :func:`move_day`: the
-#: work is smaller than the cost of waking the worker threads and waiting for the slowest at the
-#: region's end (on a machine shared with other processes, a thread descheduled for a time slice
-#: makes the whole region wait for it). The same bits either way: an agent's move depends on its
-#: own columns and draws only.
-SERIAL_BELOW = 20_000
-
-
-@nb.njit(cache=True)
-def _move_one(
-    i, ids, loc, link, t_left, phase, row, group, target_loc, mult,
-    out_off, link_to, link_days, link_zone, link_risk, link_crossing,
-    zone_of_loc, hazard, effort, within, has, stop_loc, loc_in_dest,
-    key_route, key_harm, day, max_hops,
-    expo, ezone, arrived, harmed,
-):  # fmt: skip
-    """Move agent ``ids[i]`` for the day (:func:`move_day`)."""
-    a = ids[i]
-    g = group[i]
-    m = mult[i]
-    budget = 1.0
-    if phase[a] != BORDER:
-        for hop in range(max_hops):
-            if budget <= EPS:
-                break
-            if link[a] < 0:
-                place = loc[a]
-                nxt = -1
-                if has[row[i], place]:
-                    u = uniform_k(key_route, day, a, 1 + hop)
-                    for e in range(out_off[place], out_off[place + 1]):
-                        if u < within[row[i], e]:
-                            nxt = e
-                            break
-                if nxt < 0:
-                    _expose(i, place, budget, g, zone_of_loc, hazard, effort, m, expo, ezone)
-                    budget = 0.0
-                    break
-                link[a] = nxt
-                t_left[a] = link_days[nxt]
-            e = link[a]
-            dt = min(budget, np.float64(t_left[a]))
-            z = link_zone[e]
-            if z >= 0:
-                hz = hazard[z, g] * effort[z] * m
-                expo[i] += hz * dt
-                if hz > 0:
-                    ezone[i] = z
-            if uniform_k(key_harm, day, a, hop) < -np.expm1(-link_risk[e] * dt):
-                harmed[hop, i] = loc[a]
-            left = np.float64(t_left[a]) - dt
-            t_left[a] = max(left, 0.0)
-            budget -= dt
-            if left <= EPS:
-                dest = link_to[e]
-                loc[a] = dest
-                link[a] = -1
-                arrived[hop, i] = e
-                crossing = phase[a] == CROSSING
-                at_target = dest == target_loc[i] and not crossing
-                if at_target:
-                    phase[a] = BORDER
-                if at_target or crossing or stop_loc[dest] or loc_in_dest[dest]:
-                    _expose(i, dest, budget, g, zone_of_loc, hazard, effort, m, expo, ezone)
-                    budget = 0.0
-                    break
-    if budget > EPS and link[a] < 0:
-        _expose(i, loc[a], budget, g, zone_of_loc, hazard, effort, m, expo, ezone)
-
-
 @nb.njit(cache=True, parallel=True)
 def move_day(
     ids, loc, link, t_left, phase, row, group, target_loc, mult,
@@ -135,33 +65,59 @@ def move_day(
     """The numba kernel (module docstring). ``arrived`` (max_hops, n) gets the link of each
     arrival per hop (its end is the place reached), ``harmed`` the place of each harm (-1:
     none)."""
-    for i in nb.prange(ids.shape[0]):
-        _move_one(
-            i, ids, loc, link, t_left, phase, row, group, target_loc, mult,
-            out_off, link_to, link_days, link_zone, link_risk, link_crossing,
-            zone_of_loc, hazard, effort, within, has, stop_loc, loc_in_dest,
-            key_route, key_harm, day, max_hops,
-            expo, ezone, arrived, harmed,
-        )  # fmt: skip
-
-
-@nb.njit(cache=True)
-def move_day_serial(
-    ids, loc, link, t_left, phase, row, group, target_loc, mult,
-    out_off, link_to, link_days, link_zone, link_risk, link_crossing,
-    zone_of_loc, hazard, effort, within, has, stop_loc, loc_in_dest,
-    key_route, key_harm, day, max_hops,
-    expo, ezone, arrived, harmed,
-):  # fmt: skip
-    """:func:`move_day` on the calling thread, agents in order (:data:`SERIAL_BELOW`)."""
-    for i in range(ids.shape[0]):
-        _move_one(
-            i, ids, loc, link, t_left, phase, row, group, target_loc, mult,
-            out_off, link_to, link_days, link_zone, link_risk, link_crossing,
-            zone_of_loc, hazard, effort, within, has, stop_loc, loc_in_dest,
-            key_route, key_harm, day, max_hops,
-            expo, ezone, arrived, harmed,
-        )  # fmt: skip
+    n = ids.shape[0]
+    for i in nb.prange(n):
+        a = ids[i]
+        g = group[i]
+        m = mult[i]
+        budget = 1.0
+        if phase[a] != BORDER:
+            for hop in range(max_hops):
+                if budget <= EPS:
+                    break
+                if link[a] < 0:
+                    place = loc[a]
+                    nxt = -1
+                    if has[row[i], place]:
+                        u = uniform_k(key_route, day, a, 1 + hop)
+                        for e in range(out_off[place], out_off[place + 1]):
+                            if u < within[row[i], e]:
+                                nxt = e
+                                break
+                    if nxt < 0:
+                        _expose(i, place, budget, g, zone_of_loc, hazard, effort, m, expo, ezone)
+                        budget = 0.0
+                        break
+                    link[a] = nxt
+                    t_left[a] = link_days[nxt]
+                e = link[a]
+                dt = min(budget, np.float64(t_left[a]))
+                z = link_zone[e]
+                if z >= 0:
+                    hz = hazard[z, g] * effort[z] * m
+                    expo[i] += hz * dt
+                    if hz > 0:
+                        ezone[i] = z
+                if uniform_k(key_harm, day, a, hop) < -np.expm1(-link_risk[e] * dt):
+                    harmed[hop, i] = loc[a]
+                left = np.float64(t_left[a]) - dt
+                t_left[a] = max(left, 0.0)
+                budget -= dt
+                if left <= EPS:
+                    dest = link_to[e]
+                    loc[a] = dest
+                    link[a] = -1
+                    arrived[hop, i] = e
+                    crossing = phase[a] == CROSSING
+                    at_target = dest == target_loc[i] and not crossing
+                    if at_target:
+                        phase[a] = BORDER
+                    if at_target or crossing or stop_loc[dest] or loc_in_dest[dest]:
+                        _expose(i, dest, budget, g, zone_of_loc, hazard, effort, m, expo, ezone)
+                        budget = 0.0
+                        break
+        if budget > EPS and link[a] < 0:
+            _expose(i, loc[a], budget, g, zone_of_loc, hazard, effort, m, expo, ezone)
 
 
 def within_table(

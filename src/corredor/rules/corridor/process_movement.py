@@ -15,11 +15,12 @@ No parameter is read here beyond the compiled arrays and today's tables.
 
 from __future__ import annotations
 
+import numba as nb
 import numpy as np
 import numpy.typing as npt
 
 from corredor.rules.corridor.active import drain_hops, move_inputs, new_at_border
-from corredor.rules.corridor.kernels import SERIAL_BELOW, move_day, move_day_serial
+from corredor.rules.corridor.kernels import move_day
 from corredor.rules.corridor.routes import travel_tables
 from corredor.rules.corridor.state import (
     EV_ARRIVE,
@@ -32,6 +33,12 @@ from corredor.rules.corridor.state import (
 from corredor.rules.corridor.transitions import set_phase
 
 IntArray = npt.NDArray[np.int32]
+
+#: Below this many exposed agents the movement kernel runs on the calling thread only: the work
+#: is smaller than the cost of waking the worker threads and waiting for the slowest at the
+#: region's end (on a machine shared with other processes, a thread descheduled for a time slice
+#: makes the whole region wait for it). The results do not depend on the thread count.
+SERIAL_BELOW = 20_000
 
 
 def step_move(st: CorridorState, day: int) -> None:
@@ -48,14 +55,21 @@ def step_move(st: CorridorState, day: int) -> None:
     arrived, harmed = hop_tables(st, n)
     if n:
         within, has, row = tables_in_use(st, row, was)
-        kernel = move_day if n >= SERIAL_BELOW else move_day_serial
-        kernel(
-            exposed, a["loc"], a["link"], a["t_left"], a["phase"], row, g, target_loc, mult,
-            c.out_off, c.link_to, c.link_days, c.link_zone, c.link_risk, c.link_crossing,
-            c.zone_of_loc, st.hazard, st.effort, within, has, stop_loc(st), c.loc_in_dest,
-            st.keys.route, st.keys.harm, day, MAX_HOPS,
-            expo, ezone, arrived, harmed,
-        )  # fmt: skip
+        # few movers: on this thread alone (the same bits; waking the other threads and
+        # waiting for the slowest at the end costs more than the work)
+        threads = nb.get_num_threads()
+        if n < SERIAL_BELOW:
+            nb.set_num_threads(1)
+        try:
+            move_day(
+                exposed, a["loc"], a["link"], a["t_left"], a["phase"], row, g, target_loc, mult,
+                c.out_off, c.link_to, c.link_days, c.link_zone, c.link_risk, c.link_crossing,
+                c.zone_of_loc, st.hazard, st.effort, within, has, stop_loc(st), c.loc_in_dest,
+                st.keys.route, st.keys.harm, day, MAX_HOPS,
+                expo, ezone, arrived, harmed,
+            )  # fmt: skip
+        finally:
+            nb.set_num_threads(threads)
     # the events per hop (kernel twin: active.drain_hops_np), which resets the tables
     # (an agent goes on to the next hop only after an arrival: the rows after the first
     # hop without arrivals are empty in both tables)
