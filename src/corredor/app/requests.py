@@ -73,6 +73,7 @@ Kind = Literal[
     "backtest",
     "study",
     "study-task",
+    "ensemble-member",
 ]
 SETS: tuple[str, ...] = ("point", "calibrated", "uncalibrated")
 #: The status of a catalogued run (:data:`corredor.store.catalogue.STATUSES`).

@@ -99,16 +99,7 @@ def scenario_events(scenario: str) -> None:
     print_frame(
         own,
         f"Policy events of {scenario} (corredor run {scenario} --without-event ID)",
-        columns=[
-            ("id", "id", "{}"),
-            ("start", "start", "{}"),
-            ("end", "end", "{}"),
-            ("magnitude", "magnitude", "{}"),
-            ("direction", "direction", "{:+d}"),
-            ("name", "name", "{}"),
-            ("changes", "changes", "{}"),
-            ("source", "source", "{}"),
-        ],
+        columns=columns,
         width=220,
     )
 
