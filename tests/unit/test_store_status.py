@@ -181,7 +181,15 @@ def test_identical_ensemble_is_found(tiny: Path, tmp_path: Path) -> None:
     store = ResultsStore(tmp_path / "runs")
     request = EnsembleRequest(scenario=str(tiny), days=DAYS, replicas=2, sets="uncalibrated")
     assert app.find(request, store) is None and app.lookup(request, store) is None
-    stored = app.ensemble(request, store)
+    seen: list[object] = []
+    stored = app.ensemble(
+        request, store, on_start=lambda run_id: seen.append(app.lookup(request, store))
+    )
+    (under_way,) = seen  # while it ran, an identical request found it running
+    assert under_way is not None and (under_way.run_id, under_way.status) == (  # type: ignore[attr-defined]
+        stored.run_id,
+        "running",
+    )
     assert app.find(request, store) == stored.run_id
     assert app.find(request.model_copy(update={"workers": 2}), store) == stored.run_id
     assert app.find(request.model_copy(update={"seed": 9}), store) is None

@@ -511,6 +511,7 @@ def ensemble(
         inputs.scenario.name,
         asked,
         command=command,
+        provenance=_ensemble_provenance(request, asked, inputs, sets, command),
         label=variants[0][0],
         on_start=on_start,
     ) as run_id:
