@@ -208,6 +208,8 @@ def room_markdown(result: RoomResult) -> str:
     out = [f"# {s.title}", ""]
     out += [f"- **{a}**: {b}" for a, b in _meta(result)]
     out += ["", *[f"> {n}" for n in result.notes], ""]
+    out += ["## The answer in one table (the summary's)", "", *room_answer_table(result)]
+    out += [*_key_lines(result, False), ""]
     out += ["## What bounds these numbers", ""]
     out += [f"- {c}" for c in all_caveats(result)]
     out += [
