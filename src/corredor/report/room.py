@@ -418,14 +418,14 @@ def _key_lines(result: RoomResult, es: bool) -> list[str]:
             for j, c in enumerate(result.credibilities)
         ]
         share = 100 * result.exposures[h]
-        ps = result.band(result.game_runs("sanction_probability"))
-        p_rng = f"{_pct(ps['p05'][h, k])}{' a ' if es else ' to '}{_pct(ps['p95'][h, k])}"
+        psb = result.band(result.game_runs("sanction_probability"))
+        p_rng = f"{_pct(psb['p05'][h, k])}{' a ' if es else ' to '}{_pct(psb['p95'][h, k])}"
         out.append(
             f"- Con {share:g} %, la política que elige {transit} deja una probabilidad de "
-            f"sanción de {_pct(ps['median'][h, k])} ({p_rng})."
+            f"sanción de {_pct(psb['median'][h, k])} ({p_rng})."
             if es
             else f"- At {share:g} %, the policy {transit} chooses leaves a "
-            f"{_pct(ps['median'][h, k])} chance of the sanction ({p_rng})."
+            f"{_pct(psb['median'][h, k])} chance of the sanction ({p_rng})."
         )
         out.append(
             f"- Con {share:g} % (el dato de 2019), la parte de las políticas que evita la "
