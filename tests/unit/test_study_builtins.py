@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
+from corredor.errors import ScenarioError
 from corredor.scenario.corridor import load_corridor_scenario
 from corredor.studies import builtin_studies, load_study
 from corredor.studies.checks import unsourced_rates, with_unsourced_left_out
@@ -163,3 +164,14 @@ def test_no_study_text_cites_data_after_the_horizon() -> None:
     for path in [*STUDIES.glob("*.yaml"), *STUDIES.glob("events/*.yaml")]:
         text = path.read_text(encoding="utf-8")
         assert not late.search(text), (path.name, late.search(text))
+
+
+def test_spanish_caveats_must_match_one_for_one(tmp_path: Path) -> None:
+    doc = yaml.safe_load(Path(builtin_studies()["room-to-manoeuvre"]).read_text(encoding="utf-8"))
+    doc["bargaining"]["caveats_es"] = doc["bargaining"]["caveats_es"][:-1]
+    path = tmp_path / "room.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ScenarioError) as err:
+        load_study(path)
+    text = str(err.value)
+    assert "room.yaml" in text and "caveats_es" in text and "one Spanish text per caveat" in text

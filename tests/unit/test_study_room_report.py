@@ -19,10 +19,10 @@ from corredor.bargaining.caveats import CAVEATS, caveat_texts
 from corredor.ensemble.parameter_sets import ParameterSet
 from corredor.report.bargaining import coupled_section_html
 from corredor.report.room import (
-    closing_share,
     room_html,
     room_markdown,
     room_summary,
+    switch_share,
 )
 from corredor.report.study import FIRST_SCREEN_LINES
 from corredor.studies.outputs import OutputColumn
@@ -64,15 +64,20 @@ def study() -> Study:
 
 @pytest.fixture
 def result() -> RoomResult:
-    """1 set × 4 seeds; the feasible share falls with the exposure; the transit state complies
-    from 0.5 on (in 3 of 4 runs at 0.5); arrivals fall by 10 × the exposure × 100, run by run."""
+    """1 set × 4 seeds; the feasible share falls with the exposure; the transit state keeps its
+    own policy (enforcement 0.2, visas 1) up to 0.2 and enforces (0.9, no visas) from 0.5 on,
+    safe from the sanction in 3 of 4 runs at 0.5 and in every run above; arrivals fall by
+    1000 × the exposure, run by run."""
     P, R, E, K, F = 1, 4, len(EXPOSURES), len(CREDIBILITIES), len(GAME_FIELDS)
     game = np.zeros((P, R, E, K, F))
     f = GAME_FIELDS.index
     for e, x in enumerate(EXPOSURES):
         game[0, :, e, :, f("feasible_share")] = 1.0 - x
-        game[0, :, e, :, f("enforcement_mean")] = x
-        game[0, :, e, :, f("humanitarian_visas")] = 1.0 - x
+        own = x < 0.5
+        game[0, :, e, :, f("enforcement_mean")] = 0.2 if own else 0.9
+        game[0, :, e, :, f("enforcement_south")] = 0.2 if own else 0.9
+        game[0, :, e, :, f("humanitarian_visas")] = 1.0 if own else 0.0
+        game[0, :, e, :, f("sanction_probability")] = 0.0 if own else 0.25
     comply = game[0, :, :, :, f("in_feasible_space")]
     comply[:, 3:, :] = 1.0
     comply[:3, 2, :] = 1.0
@@ -112,31 +117,39 @@ def test_the_answer_is_on_the_first_screen(result: RoomResult) -> None:
     top = first_screen(room_summary(result, "en"))
     assert "| **81.5 % (history, June 2019)** | 18.5 % (18.5 % to 18.5 %) |" in top
     assert (
-        "| 20 % | 80.0 % (80.0 % to 80.0 %) | enforcement 20 %, visas 80 %; complies in 0 of 4"
-        in top
+        "| 20 % | 80.0 % (80.0 % to 80.0 %) | enforcement 20 %, visas 100 %, asylum 0 %, MPP 0 %; "
+        "P(sanction) 0.0 % |" in top
     )
     assert "−815 (−815 to −815)" in top  # arrivals at 0.815, paired with the own policy
     assert "≈ 0 (0 to 0)" in top  # stranded: no change
     assert "arrivals (events)" in top and "people stranded (person-days)" in top
     assert "| 0 % (no dependence): Mexico's own policy, the model's values | 100.0 %" in top
-    assert "gives in to the demand (in most runs) from 50 % of its exports" in top
+    assert (
+        "Mexico keeps its enforcement and visas (20 %, 100 %) up to 20 % of its exports sold to "
+        "United States, defying the threat (chance of the sanction 0.0 %); from 50 % on it "
+        "chooses more enforcement (90 % of the levers' size) and 0 % of the humanitarian visas "
+        "(chance of the sanction 25.0 %)." in top
+    )
+    assert "the policy Mexico chooses leaves a 25.0 % chance of the sanction" in top
     assert "Uncalibrated" in top and "90 % band" in top
 
 
 def test_the_spanish_answer_is_on_the_first_screen(result: RoomResult) -> None:
     top = first_screen(room_summary(result, "es"))
     assert "| **81.5 % (historia, junio de 2019)** | 18.5 % (18.5 % a 18.5 %) |" in top
-    assert "control 20 %, visas 80 %; cede en 0 de 4" in top
+    assert "control 20 %, visas 100 %, asilo 0 %, MPP 0 %; P(sanción) 0.0 %" in top
+    assert "Mexico mantiene su control y sus visas (20 %, 100 %) hasta 20 %" in top
     assert "−815 (−815 a −815)" in top and "llegadas (eventos)" in top
     assert "Sin calibrar" in top and "banda de 90 %" in top
     assert "10 de junio de 2019" in top
 
 
-def test_closing_share_is_where_most_runs_comply(result: RoomResult) -> None:
-    assert closing_share(result) == 0.5
+def test_switch_share_is_where_the_choice_leaves_the_own_policy(result: RoomResult) -> None:
+    assert switch_share(result) == 0.5
     game = result.game.copy()
-    game[..., GAME_FIELDS.index("in_feasible_space")] = 0.0
-    assert closing_share(dataclasses.replace(result, game=game)) is None
+    for name in ("enforcement_mean", "humanitarian_visas"):
+        game[..., GAME_FIELDS.index(name)] = game[:, :, :1, :, GAME_FIELDS.index(name)]
+    assert switch_share(dataclasses.replace(result, game=game)) is None
 
 
 def test_every_caveat_is_next_to_the_numbers(result: RoomResult) -> None:

@@ -35,12 +35,12 @@ FloatArray = npt.NDArray[np.float64]
 
 __all__ = [
     "all_caveats",
-    "closing_share",
     "room_answer_table",
     "room_html",
     "room_markdown",
     "room_report_files",
     "room_summary",
+    "switch_share",
     "write_room_report",
 ]
 
@@ -208,6 +208,8 @@ def room_markdown(result: RoomResult) -> str:
     out = [f"# {s.title}", ""]
     out += [f"- **{a}**: {b}" for a, b in _meta(result)]
     out += ["", *[f"> {n}" for n in result.notes], ""]
+    out += ["## The answer in one table (the summary's)", "", *room_answer_table(result)]
+    out += [*_key_lines(result, False), ""]
     out += ["## What bounds these numbers", ""]
     out += [f"- {c}" for c in all_caveats(result)]
     out += [
@@ -286,16 +288,22 @@ def _pct_band(b: dict[str, FloatArray], e: int, k: int, es: bool) -> str:
 
 
 def _choice_cell(result: RoomResult, e: int, es: bool) -> str:
-    """The chosen policy in words: mean enforcement and visas (medians), and how many runs
-    comply with the demand."""
+    """The chosen policy in words (medians over the runs): mean enforcement, visas, asylum
+    capacity, MPP acceptance, and the chance of the sanction it leaves."""
     k = _k(result)
-    enf = result.band(result.game_runs("enforcement_mean"))["median"][e, k]
-    visas = result.band(result.game_runs("humanitarian_visas"))["median"][e, k]
-    comply = result.game_runs("in_feasible_space")[:, e, k]
-    n, m = comply.shape[0], int(np.nansum(comply))
+
+    def med(field: str) -> float:
+        return float(result.band(result.game_runs(field))["median"][e, k])
+
+    levers = (
+        f"{100 * med('enforcement_mean'):.0f} %, visas {100 * med('humanitarian_visas'):.0f} %, "
+        f"{'asilo' if es else 'asylum'} {100 * med('asylum_capacity'):.0f} %, "
+        f"MPP {100 * med('mpp_acceptance'):.0f} %"
+    )
+    p = _pct(med("sanction_probability"))
     if es:
-        return f"control {100 * enf:.0f} %, visas {100 * visas:.0f} %; cede en {m} de {n}"
-    return f"enforcement {100 * enf:.0f} %, visas {100 * visas:.0f} %; complies in {m} of {n}"
+        return f"control {levers}; P(sanción) {p}"
+    return f"enforcement {levers}; P(sanction) {p}"
 
 
 def _outcome_cell(result: RoomResult, name: str, e: int, es: bool) -> str:
@@ -344,34 +352,63 @@ def room_answer_table(result: RoomResult, es: bool = False) -> list[str]:
     return [_md_table(header, rows), ""]
 
 
-def closing_share(result: RoomResult) -> float | None:
-    """The smallest export share from which the transit state complies in most runs (at the
-    outcome credibility), or None if it never does."""
+#: What "containment" means in the chosen policy: enforcement and humanitarian visas.
+CONTAINMENT_FIELDS = ("enforcement_mean", "humanitarian_visas")
+
+
+def switch_share(result: RoomResult) -> float | None:
+    """The smallest export share at which the transit state's chosen enforcement or visas
+    (medians over the runs, at the outcome credibility) depart from its own policy's (export
+    share 0), or None if they never do."""
     k = _k(result)
-    comply = result.game_runs("in_feasible_space")[:, :, k]
+    chosen = np.stack(
+        [result.band(result.game_runs(f))["median"][:, k] for f in CONTAINMENT_FIELDS], axis=1
+    )
     for e, share in enumerate(result.exposures):
-        if share > 0 and np.nanmean(comply[:, e]) > 0.5:
+        if share > 0 and not np.allclose(chosen[e], chosen[0], atol=1e-9, equal_nan=True):
             return share
     return None
 
 
 def _key_lines(result: RoomResult, es: bool) -> list[str]:
     transit, hegemon = _names(result, es)
+    k = _k(result)
+    enf = result.band(result.game_runs("enforcement_mean"))["median"][:, k]
+    visas = result.band(result.game_runs("humanitarian_visas"))["median"][:, k]
+    ps = result.band(result.game_runs("sanction_probability"))["median"][:, k]
     out = []
-    closes = closing_share(result)
-    if closes is not None:
+    switch = switch_share(result)
+    if switch is not None:
+        e = list(result.exposures).index(switch)
+        below = [i for i, x in enumerate(result.exposures) if 0 < x < switch]
+        keep = ""
+        if below:
+            j = below[-1]
+            keep = (
+                f"{transit} mantiene su control y sus visas ({100 * enf[0]:.0f} %, "
+                f"{100 * visas[0]:.0f} %) hasta {100 * result.exposures[j]:g} % de sus "
+                f"exportaciones vendidas a {hegemon} y desafía la amenaza (probabilidad de "
+                f"sanción {_pct(ps[j])}); "
+                if es
+                else f"{transit} keeps its enforcement and visas ({100 * enf[0]:.0f} %, "
+                f"{100 * visas[0]:.0f} %) up to {100 * result.exposures[j]:g} % of its exports "
+                f"sold to {hegemon}, defying the threat (chance of the sanction "
+                f"{_pct(ps[j])}); "
+            )
         out.append(
-            f"- {transit} cede a la exigencia (en la mayoría de las corridas) a partir de "
-            f"{100 * closes:g} % de sus exportaciones vendidas a {hegemon}; por debajo, la desafía."
+            f"- {keep}desde {100 * switch:g} % elige más control ({100 * enf[e]:.0f} % del "
+            f"tamaño de las palancas) y {100 * visas[e]:.0f} % de las visas humanitarias "
+            f"(probabilidad de sanción {_pct(ps[e])})."
             if es
-            else f"- {transit} gives in to the demand (in most runs) from {100 * closes:g} % of "
-            f"its exports sold to {hegemon} on; below that it defies it."
+            else f"- {keep}from {100 * switch:g} % on it chooses more enforcement "
+            f"({100 * enf[e]:.0f} % of the levers' size) and {100 * visas[e]:.0f} % of the "
+            f"humanitarian visas (chance of the sanction {_pct(ps[e])})."
         )
     else:
         out.append(
-            f"- {transit} no cede a la exigencia en ningún nivel de exportaciones estudiado."
+            f"- {transit} mantiene su control y sus visas con cualquier nivel de exportaciones."
             if es
-            else f"- {transit} does not give in to the demand at any export share studied."
+            else f"- {transit} keeps its enforcement and visas at every export share studied."
         )
     h = _history(result)
     if h is not None:
@@ -381,6 +418,15 @@ def _key_lines(result: RoomResult, es: bool) -> list[str]:
             for j, c in enumerate(result.credibilities)
         ]
         share = 100 * result.exposures[h]
+        psb = result.band(result.game_runs("sanction_probability"))
+        p_rng = f"{_pct(psb['p05'][h, k])}{' a ' if es else ' to '}{_pct(psb['p95'][h, k])}"
+        out.append(
+            f"- Con {share:g} %, la política que elige {transit} deja una probabilidad de "
+            f"sanción de {_pct(psb['median'][h, k])} ({p_rng})."
+            if es
+            else f"- At {share:g} %, the policy {transit} chooses leaves a "
+            f"{_pct(psb['median'][h, k])} chance of the sanction ({p_rng})."
+        )
         out.append(
             f"- Con {share:g} % (el dato de 2019), la parte de las políticas que evita la "
             f"sanción según lo creíble que sea la amenaza: {', '.join(parts)}."

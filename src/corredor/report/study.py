@@ -242,6 +242,7 @@ def study_markdown(result: StudyResult) -> str:
     for k, v in _meta_rows(result):
         out.append(f"- **{k}**: {v}")
     out += ["", *[f"> {n}" for n in result.notes], ""]
+    out += ["## The answer in one table (the summary's)", "", *answer_table(result)]
     out += ["## Answers: each variant against the baseline", "", _band_note(result), ""]
     out += [
         "Columns: the baseline's and the variant's medians; the paired difference (variant − "
