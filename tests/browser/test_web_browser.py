@@ -181,4 +181,25 @@ def test_lever_preview_full_run_charts_map_spanish_compare_csv(page, url: str) -
     page.wait_for_selector(f'tr[data-run="{variant}"]')
     assert "usbp_effort" in page.locator(f'tr[data-run="{variant}"]').inner_text()
     shot(page, "history")
+
+    # an ensemble with its 90 % band, the forecast's form (ex ante unless a policy path is
+    # chosen) and the built-in studies
+    ens = httpx.post(
+        f"{url}/api/ensembles", json={"scenario": "mexico-us", "days": 31, "replicas": 2}
+    )
+    assert ens.status_code in (200, 202), ens.text
+    job = web_helpers.wait_job(url, ens.json()["id"])
+    assert job["state"] == "done", job
+    page.goto(f"{url}/#/ensemble/{job['run_id']}")
+    page.wait_for_selector('figure.chart g[aria-label="area"]', state="attached")
+    assert "90%" in page.locator(".legend").first.inner_text()
+    shot(page, "ensemble")
+    page.goto(f"{url}/#/forecast")
+    page.wait_for_selector("#fc-path")
+    assert page.locator("#fc-path option").first.inner_text().startswith("Ex ante")
+    page.goto(f"{url}/#/studies")
+    page.wait_for_selector('[data-study="containment-2019"]')
+    page.click("#lang")
+    page.wait_for_selector("text=Estudios: las dos preguntas, con bandas")
+    page.click("#lang")
     assert page.errors == []  # type: ignore[attr-defined]

@@ -66,6 +66,11 @@ def test_scenarios_levers_events(client: TestClient) -> None:
         ("delete", "/api/jobs/job-0000"),
         ("get", "/api/jobs/job-0000/events"),
         ("get", "/api/compare?a=x1&b=x2"),
+        ("get", "/api/paired?a=x1&b=x2"),
+        ("get", "/api/ensembles/mexico-us-20990101T000000-abcdef"),
+        ("get", "/api/forecasts/mexico-us-20990101T000000-abcdef"),
+        ("get", "/api/studies/mexico-us-20990101T000000-abcdef"),
+        ("get", "/api/studies/mexico-us-20990101T000000-abcdef/files/report.html"),
     ],
 )
 def test_not_found(client: TestClient, method: str, path: str) -> None:
@@ -78,7 +83,7 @@ def test_not_found(client: TestClient, method: str, path: str) -> None:
     ("body", "words"),
     [
         ({"scenario": "nowhere"}, "no corridor scenario"),
-        ({"scenario": "mexico-us", "levers": {"no_such_lever": 1}}, "no such lever"),
+        ({"scenario": "mexico-us", "levers": {"no_such_lever": 1}}, "declares no lever"),
         (
             {"scenario": "mexico-us", "levers": {"comar_funding_multiplier": 50}},
             "outside its range",
@@ -100,11 +105,67 @@ def test_bad_run_requests(client: TestClient, body: dict[str, object], words: st
     assert words in r.json()["detail"]
 
 
+@pytest.mark.parametrize(
+    ("path", "body", "words"),
+    [
+        ("/api/ensembles", {"scenario": "nowhere"}, "no corridor scenario"),
+        ("/api/ensembles", {"scenario": "mexico-us", "replicas": 65}, "replicas"),
+        ("/api/ensembles", {"scenario": "mexico-us", "replicas": 17}, "over this service's limit"),
+        ("/api/ensembles", {"scenario": "mexico-us", "sets": "some"}, "sets"),
+        ("/api/ensembles", {"scenario": "mexico-us", "days": 100000}, "over this service's"),
+        (
+            "/api/ensembles",
+            {"scenario": "mexico-us", "counterfactual": ["us-title42-2020"]},
+            "counterfactual",
+        ),
+        ("/api/forecasts", {"scenario": "mexico-us", "until": "2019-01"}, "calibration horizon"),
+        ("/api/forecasts", {"scenario": "mexico-us", "until": "2022-13"}, "until"),
+        ("/api/forecasts", {"scenario": "mexico-us", "until": "2090-01"}, "too far"),
+        (
+            "/api/forecasts",
+            {"scenario": "mexico-us", "until": "2022-06", "policy_path": "nope"},
+            "policy paths",
+        ),
+        ("/api/forecasts", {"scenario": "mexico-us"}, "until"),
+        ("/api/studies", {"study": "nope"}, "no built-in study"),
+        ("/api/studies", {"study": "containment-2019", "runs": 100}, "runs"),
+        ("/api/studies", {"study": "../../etc/passwd"}, "study"),
+    ],
+)
+def test_bad_ensemble_forecast_study_requests(
+    client: TestClient, path: str, body: dict[str, object], words: str
+) -> None:
+    r = client.post(path, json=body)
+    assert r.status_code == 422, r.text
+    assert words in r.json()["detail"]
+
+
+def test_ensembles_forecasts_studies_are_queued(client: TestClient) -> None:
+    """Good requests become jobs of the full lane (the stand-in runner fails them at once)."""
+    studies = {s["study"]: s for s in client.get("/api/studies").json()}
+    assert {"containment-2019", "room-to-manoeuvre"} <= set(studies)
+    assert studies["containment-2019"]["stored"] == [] and studies["containment-2019"]["title"]
+    detail = client.get("/api/scenarios/mexico-us").json()
+    assert "policy_path_as_happened" in detail["policy_paths"]
+    bodies = [
+        ("/api/ensembles", {"scenario": "mexico-us", "days": 31, "replicas": 2,
+                            "counterfactual": ["cf-mx-comar-instead-of-troops-2019"]}),
+        ("/api/forecasts", {"scenario": "mexico-us", "until": "2022-03", "replicas": 1,
+                            "max_sets": 2, "policy_path": "policy_path_as_happened"}),
+        ("/api/studies", {"study": "containment-2019", "runs": 2}),
+    ]  # fmt: skip
+    for path, body in bodies:
+        r = client.post(path, json=body)
+        assert r.status_code == 202, r.text
+        assert r.json()["lane"] == "full" and r.json()["kind"] in ("ensemble", "forecast", "study")
+
+
 def test_bad_paths_and_tables(client: TestClient) -> None:
     assert client.get("/api/runs/..%2F..%2Fetc").status_code in (404, 422)
     assert client.get("/api/runs/x/tables/secrets").status_code == 422
     assert client.get("/api/runs/x/tables/monthly?format=exe").status_code == 422
     assert client.get("/api/runs?kind=other").status_code == 422
+    assert client.get("/api/studies/x/files/secret.txt").status_code == 422
     assert client.get("/static/../pyproject.toml").status_code == 404
     r = client.post("/api/runs", content=b"{not json", headers={"content-type": "application/json"})
     assert r.status_code == 422
@@ -205,6 +266,8 @@ def test_openapi_documents_every_route(client: TestClient) -> None:
     paths = set(spec["paths"])
     expected = ["/api/runs", "/api/runs/{run_id}", "/api/runs/{run_id}/series", "/api/compare"]
     expected += ["/api/jobs/{job_id}/events", "/api/scenarios/{name}/levers", "/api/catalogue"]
+    expected += ["/api/ensembles", "/api/ensembles/{run_id}", "/api/forecasts/{run_id}"]
+    expected += ["/api/studies", "/api/studies/{run_id}/files/{name}", "/api/paired"]
     for p in expected:
         assert p in paths
     for path, ops in spec["paths"].items():
@@ -257,12 +320,10 @@ def test_every_label_in_both_languages(client: TestClient) -> None:
 @pytest.mark.parametrize(
     "body",
     [
-        {"exposures": [1.5]},
-        {"credibilities": [-0.1]},
         {"review_days": 1},
-        {"exposures": []},
+        {"review_days": 400},
         {"scenario": "other"},
-        {"exposures": [0.1] * 30},
+        {"exposures": [0.5]},
     ],
 )
 def test_bad_bargain_requests(client: TestClient, body: dict[str, object]) -> None:

@@ -8,6 +8,8 @@ import io
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,10 +27,21 @@ DAYS = 59  # January and February 2013
 
 
 @pytest.fixture(scope="module")
-def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     store = tmp_path_factory.mktemp("web") / "store"
     with web_helpers.service(store) as (base, _):
-        yield base
+        yield base, store
+
+
+@pytest.fixture(scope="module")
+def url(served: tuple[str, Path]) -> str:
+    return served[0]
+
+
+def _corredor(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "corredor", *args], capture_output=True, text=True, check=False
+    )
 
 
 def _run(url: str, body: dict[str, object]) -> dict[str, object]:
@@ -110,13 +123,14 @@ def test_preview_compare_delete(url: str) -> None:
 
 
 def test_bargaining_sweep(url: str) -> None:
-    body = {"exposures": [0.2, 0.9], "credibilities": [1.0], "review_days": 90}
+    body = {"review_days": 90}
     r = http.post(f"{url}/api/bargain", json=body)
     assert r.status_code == 202
     job = web_helpers.wait_job(url, r.json()["id"])
     assert job["state"] == "done", job
     res = http.get(f"{url}/api/bargain/{job['run_id']}").json()
-    low, high = sorted(res["rows"], key=lambda row: row["exposure"])
+    sure = sorted((x for x in res["rows"] if x["credibility"] == 1.0), key=lambda x: x["exposure"])
+    low, high = sure[0], sure[-1]
     assert high["feasible_share"] < low["feasible_share"]  # exposure narrows Mexico's room
     assert res["provenance"]["kind"] == "bargain" and 0 < res["provenance"]["export_share_data"] < 1
     assert http.post(f"{url}/api/bargain", json=body).json()["cached"] is True
@@ -143,3 +157,54 @@ def test_sigkill_during_a_run_leaves_a_consistent_store(tmp_path: Path) -> None:
         assert runs == [done["run_id"]]
         assert http.get(f"{url}/api/runs/{done['run_id']}/series").status_code == 200
     assert not [p for p in store.iterdir() if p.name.startswith(".tmp")]
+
+
+def test_one_store_with_the_command_line(served: tuple[str, Path], tmp_path: Path) -> None:
+    """A run made on the command line opens in the web app and answers the same request from
+    the web at once; a run made in the web app is listed by `corredor runs` and reported by
+    `corredor report`."""
+    url, store = served
+    cli = _corredor("run", "mexico-us", "--days", "31", "--seed", "5", "--people-per-agent",
+                    "50", "--store", str(store))  # fmt: skip
+    assert cli.returncode == 0, cli.stderr
+    runs = http.get(f"{url}/api/runs", params={"kind": "preview"}).json()
+    made = [r for r in runs if r["seed"] == 5 and r["days"] == 31]
+    assert len(made) == 1 and made[0]["command"].startswith("corredor run mexico-us")
+    cli_run = made[0]["run_id"]
+    assert http.get(f"{url}/api/runs/{cli_run}/series").status_code == 200
+    again = http.post(
+        f"{url}/api/runs", json={"scenario": "mexico-us", "days": 31, "seed": 5, "preview": True}
+    )
+    assert again.status_code == 200 and again.json()["run_id"] == cli_run
+
+    web_run = _run(url, {"scenario": "mexico-us", "days": 31, "seed": 6, "preview": True})["run_id"]
+    listed = _corredor("runs", "--store", str(store), "--kind", "corridor")
+    assert listed.returncode == 0 and web_run in listed.stdout and cli_run in listed.stdout
+    out = tmp_path / "report.html"
+    report = _corredor("report", web_run, "--store", str(store), "-o", str(out))
+    assert report.returncode == 0, report.stderr
+    assert "mexico-us" in out.read_text(encoding="utf-8")
+
+
+def test_ensemble_with_its_counterfactual(url: str) -> None:
+    """An ensemble (2 seeds) with a counterfactual: bands around the median next to the data,
+    the counterfactual stored as its child, the paired difference with its band."""
+    body = {"scenario": "mexico-us", "days": 31, "replicas": 2, "seed": 7,
+            "counterfactual": ["cf-mx-integration-2019"]}  # fmt: skip
+    r = http.post(f"{url}/api/ensembles", json=body)
+    assert r.status_code == 202, r.text
+    job = web_helpers.wait_job(url, r.json()["id"])
+    assert job["state"] == "done" and job["what"] == "runs" and job["done"] == job["total"], job
+    v = http.get(f"{url}/api/ensembles/{job['run_id']}").json()
+    assert v["runs"] == 2 and v["seeds"] == [7, 8] and v["provenance"]["kind"] == "ensemble"
+    total = next(o for o in v["observables"] if o["name"] == "usbp_encounters_total")
+    lo, med, hi = total["band"]["lo"][0], total["simulated"][0], total["band"]["hi"][0]
+    assert 0 < lo <= med <= hi and total["observed"][0]["observed"] > 0
+    assert [c["label"] for c in v["children"]] == ["counterfactual"]
+    paired = http.get(
+        f"{url}/api/paired", params={"a": job["run_id"], "b": v["children"][0]["run_id"]}
+    ).json()
+    assert paired["paired"] is True and paired["observables"][0]["band"] is not None
+    again = http.post(f"{url}/api/ensembles", json=body).json()
+    assert again["cached"] and again["run_id"] == job["run_id"]
+    assert http.get(f"{url}/api/runs/{job['run_id']}/series").status_code == 422

@@ -43,6 +43,7 @@ __all__ = [
     "BargainRequest",
     "CalibrateRequest",
     "CompareRequest",
+    "DeleteRequest",
     "EnsembleRequest",
     "ForecastRequest",
     "InapplicableOptionError",
@@ -72,8 +73,11 @@ Kind = Literal[
     "backtest",
     "study",
     "study-task",
+    "ensemble-member",
 ]
 SETS: tuple[str, ...] = ("point", "calibrated", "uncalibrated")
+#: The status of a catalogued run (:data:`corredor.store.catalogue.STATUSES`).
+Status = Literal["running", "finished", "failed"]
 
 
 class RequestError(CorredorError):
@@ -240,10 +244,11 @@ class _CorridorInputs(Request):
     )
     events: list[str] = option(
         [],
-        "Add the policy events of this YAML/CSV file (e.g. counterfactuals/integration.yaml "
-        "of mexico-us), repeatable.",
+        "Add policy events: the id of an event the scenario ships, or the name of one of its "
+        "counterfactuals (all its events; corredor scenario events SCENARIO lists both, e.g. "
+        "integration for mexico-us), or a YAML/CSV file of events; repeatable.",
         flag="--event",
-        metavar="FILE",
+        metavar="ID|FILE",
         applies="corridor",
     )
 
@@ -314,9 +319,10 @@ class EnsembleRequest(_Scenario, _Seeds, _Backend, _CorridorInputs, _Ensemble):
     )
     counterfactual: list[str] = option(
         [],
-        "Also run with the policy events of this file added (same sets and seeds) and store "
-        "the paired difference; repeatable.",
-        metavar="FILE",
+        "Also run with these policy events added (same sets and seeds) and store the paired "
+        "difference: a counterfactual's name or an event id the scenario ships (corredor "
+        "scenario events SCENARIO), or a YAML/CSV file of events; repeatable.",
+        metavar="ID|FILE",
     )
 
 
@@ -516,6 +522,18 @@ class ListRequest(Request):
     parent: str | None = option(None, "Only the children of this run.", metavar="RUN")
     since: str | None = option(
         None, "Only results created on or after this day (YYYY-MM-DD, UTC).", metavar="DATE"
+    )
+    status: Status | None = option(
+        None, "Only runs with this status (running, finished or failed)."
+    )
+
+
+class DeleteRequest(Request):
+    """Delete a stored run (at the user's request: nothing is ever deleted otherwise)."""
+
+    run: str = option(help="The run: an id, a unique prefix of one, or 'latest'.", metavar="RUN")
+    with_children: bool = option(
+        False, "Also delete the results that belong to it (an ensemble's counterfactual…)."
     )
 
 

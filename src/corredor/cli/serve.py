@@ -80,6 +80,14 @@ from corredor.errors import CorredorError
     help="Most people a run may create before it is stopped.",
 )
 @click.option(
+    "--max-runs",
+    metavar="N",
+    type=click.IntRange(1, 4096),
+    default=16,
+    show_default=True,
+    help="Most runs (parameter sets x replicas) of one ensemble or forecast.",
+)
+@click.option(
     "--preview-people-per-agent",
     metavar="N",
     type=click.IntRange(2, 10_000),

@@ -1,6 +1,6 @@
 """The REST API (``/api/...``): scenarios, runs and their progress, results, compare, catalogue.
 
-Every handler calls :mod:`corredor.web.usecases` or :mod:`corredor.web.views` (for reading) or
+Every handler calls :mod:`corredor.web.backend` or :mod:`corredor.web.views` (for reading) or
 the :class:`~corredor.web.jobs.JobManager` (for running); none runs a simulation itself. Errors
 are JSON ``{"detail": ...}`` with a 4xx status: 404 (no such scenario, run, job or table), 422
 (a request outside the limits or naming what its scenario lacks), 429 (the queue is full), 503
@@ -18,7 +18,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
-from corredor.web import usecases, views
+from corredor.web import backend, bands, views
 from corredor.web.jobs import TERMINAL, JobManager
 from corredor.web.settings import ServeSettings
 
@@ -39,7 +39,21 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-class RunSubmission(usecases.RunRequest):
+def _checked(s: ServeSettings, body: backend.RunRequest | backend.EnsembleRequest) -> None:
+    """The service's limits and the scenario's names, before anything is queued."""
+    if body.days is not None and body.days > s.max_days:
+        raise backend.BadRequestError(
+            f"days: {body.days} is over this service's limit {s.max_days}"
+        )
+    if len(body.levers) > s.max_levers:
+        raise backend.BadRequestError(f"levers: at most {s.max_levers}")
+    try:
+        backend.check_request(body)
+    except backend.NotFoundError as exc:  # in a request body: invalid, not a missing resource
+        raise backend.BadRequestError(f"scenario: {exc}") from None
+
+
+class RunSubmission(backend.RunRequest):
     """A run request; ``preview: true`` runs it at reduced scale (the service's
     ``--preview-people-per-agent``) first, for a fast approximate answer."""
 
@@ -53,14 +67,28 @@ class JobOut(BaseModel):
     key: str
     request: dict[str, Any]
     state: Literal["queued", "running", "done", "failed", "cancelled"]
-    done: int
-    total: int
+    done: float
+    total: float
+    what: str
     run_id: str | None
     error: str | None
     cached: bool
     created: str
     started: str | None
     finished: str | None
+
+
+SUBMITTED: dict[int | str, dict[str, Any]] = {
+    200: {"model": JobOut, "description": "Answered from the store"},
+    429: {"model": Problem, "description": "The queue is full"},
+    **ERRORS,
+}
+
+
+def _submitted(job: Any, response: Response) -> JobOut:
+    if job.state == "done":
+        response.status_code = 200
+    return JobOut(**job.public())
 
 
 def _settings(request: Request) -> ServeSettings:
@@ -96,14 +124,14 @@ def health(request: Request) -> dict[str, Any]:
 
 @router.get("/scenarios", summary="Built-in scenarios (corridor and Flee)")
 def scenarios() -> list[dict[str, Any]]:
-    return usecases.list_scenarios()
+    return backend.list_scenarios()
 
 
 @router.get(
     "/scenarios/{name}", summary="A corridor scenario: period and observables", responses=ERRORS
 )
 def scenario(name: Name) -> dict[str, Any]:
-    return usecases.scenario_detail(name)
+    return backend.scenario_detail(name)
 
 
 @router.get(
@@ -112,7 +140,7 @@ def scenario(name: Name) -> dict[str, Any]:
     responses=ERRORS,
 )
 def levers(name: Name) -> list[dict[str, Any]]:
-    return usecases.scenario_levers(name)
+    return backend.scenario_levers(name)
 
 
 @router.get(
@@ -121,12 +149,12 @@ def levers(name: Name) -> list[dict[str, Any]]:
     responses=ERRORS,
 )
 def events(name: Name) -> list[dict[str, Any]]:
-    return usecases.scenario_events(name)
+    return backend.scenario_events(name)
 
 
 @router.post("/scenarios/{name}/validate", summary="Check a built-in scenario", responses=ERRORS)
 def validate(name: Name) -> dict[str, Any]:
-    return usecases.validate_scenario(name)
+    return backend.validate_scenario(name)
 
 
 # ------------------------------------------------------------------------------ runs
@@ -134,49 +162,30 @@ def validate(name: Name) -> dict[str, Any]:
     "/runs",
     status_code=202,
     summary="Submit a run (202 + job id); an identical finished request is answered at once",
-    responses={
-        200: {"model": JobOut, "description": "Answered from the store"},
-        429: {"model": Problem, "description": "The queue is full"},
-        **ERRORS,
-    },
+    responses=SUBMITTED,
 )
 def submit(body: RunSubmission, request: Request, response: Response) -> JobOut:
     s = _settings(request)
-    if body.days is not None and body.days > s.max_days:
-        raise usecases.BadRequestError(
-            f"days: {body.days} is over this service's limit {s.max_days}"
-        )
-    if len(body.levers) > s.max_levers:
-        raise usecases.BadRequestError(f"levers: at most {s.max_levers}")
-    try:
-        usecases.check_request(body)
-    except usecases.NotFoundError as exc:  # in a request body: invalid, not a missing resource
-        raise usecases.BadRequestError(f"scenario: {exc}") from None
+    _checked(s, body)
     fields = body.model_dump(exclude={"preview"})
     if body.preview:
         fields["people_per_agent"] = max(s.preview_people_per_agent, body.people_per_agent)
-    req = usecases.RunRequest(**fields)
-    job = _jobs(request).submit("preview" if body.preview else "run", req)
-    if job.state == "done":
-        response.status_code = 200
-    return JobOut(**job.public())
+    req = backend.RunRequest(**fields)
+    found = backend.find_run(s.store, req)
+    return _submitted(
+        _jobs(request).submit("preview" if body.preview else "run", req, found), response
+    )
 
 
 @router.post(
     "/bargain",
     status_code=202,
     summary="Sweep the US–Mexico threat game over exposure and credibility (202 + job id)",
-    responses={
-        200: {"model": JobOut, "description": "Answered from the store"},
-        429: {"model": Problem, "description": "The queue is full"},
-        **ERRORS,
-    },
+    responses=SUBMITTED,
 )
-def bargain(body: usecases.BargainRequest, request: Request, response: Response) -> JobOut:
-    job = _jobs(request).submit("bargain", body)
-    if job.state == "done":
-        response.status_code = 200
-    return JobOut(**job.public())
+def bargain(body: backend.BargainRequest, request: Request, response: Response) -> JobOut:
+    found = backend.find_bargain(_settings(request).store, body)
+    return _submitted(_jobs(request).submit("bargain", body, found), response)
 
 
 @router.get(
@@ -185,11 +194,151 @@ def bargain(body: usecases.BargainRequest, request: Request, response: Response)
     responses=ERRORS,
 )
 def bargain_result(run_id: RunId, request: Request) -> dict[str, Any]:
+    return backend.bargain_sweep(_settings(request).store, run_id)
+
+
+# ------------------------------------------------------------------------------ ensembles
+def _runs_limit(s: ServeSettings, scenario: str, sets: str, max_sets: int | None,
+                replicas: int) -> None:  # fmt: skip
+    n = 1 if sets != "calibrated" else backend.calibrated_sets(scenario)
+    if max_sets is not None:
+        n = min(n, max_sets)
+    if n * replicas > s.max_runs:
+        raise backend.BadRequestError(
+            f"replicas: {n} parameter set(s) × {replicas} replicas = {n * replicas} runs, over "
+            f"this service's limit {s.max_runs} (--max-runs); lower replicas or max_sets"
+        )
+
+
+@router.post(
+    "/ensembles",
+    status_code=202,
+    summary="Submit a corridor ensemble (parameter sets × seeds; 202 + job id); with "
+    "counterfactual events, also their paired difference",
+    responses=SUBMITTED,
+)
+def submit_ensemble(body: backend.EnsembleRequest, request: Request, response: Response) -> JobOut:
+    s = _settings(request)
+    _checked(s, body)
+    _runs_limit(s, body.scenario, body.sets, body.max_sets, body.replicas)
+    return _submitted(
+        _jobs(request).submit("ensemble", body, backend.find_run(s.store, body)), response
+    )
+
+
+@router.get(
+    "/ensembles/{run_id}",
+    summary="A stored ensemble: every observable's median and 50 %/90 % bands per month next "
+    "to the data, the ledger's bands, its counterfactual child",
+    responses=ERRORS,
+)
+def ensemble_result(run_id: RunId, request: Request) -> dict[str, Any]:
+    return bands.bands_view(_settings(request).store, run_id)
+
+
+@router.post(
+    "/forecasts",
+    status_code=202,
+    summary="Submit a forecast past the calibration horizon (202 + job id): ex ante, or "
+    "conditional on one of the scenario's policy paths",
+    responses=SUBMITTED,
+)
+def submit_forecast(body: backend.ForecastRequest, request: Request, response: Response) -> JobOut:
+    s = _settings(request)
+    try:
+        detail = backend.scenario_detail(body.scenario)
+    except backend.NotFoundError as exc:
+        raise backend.BadRequestError(f"scenario: {exc}") from None
+    horizon = detail["calibration_horizon"] or detail["end"]
+    if body.until <= horizon[:7]:
+        raise backend.BadRequestError(
+            f"until: {body.until} is not after the calibration horizon {horizon}"
+        )
+    year, month = (int(x) for x in body.until.split("-"))
+    days = (year - int(detail["start"][:4])) * 366 + month * 31
+    if days > s.max_days:
+        raise backend.BadRequestError(
+            f"until: {body.until} is too far (over this service's limit of {s.max_days} days)"
+        )
+    body.to_app()  # a policy path that is not the scenario's: 422 now
+    _runs_limit(s, body.scenario, body.sets, body.max_sets, body.replicas)
+    return _submitted(
+        _jobs(request).submit("forecast", body, backend.find_run(s.store, body)), response
+    )
+
+
+@router.get(
+    "/forecasts/{run_id}",
+    summary="A stored forecast: its label (ex ante, or conditional on a policy path), the "
+    "encounter bands after the horizon, every observable's bands",
+    responses=ERRORS,
+)
+def forecast_result(run_id: RunId, request: Request) -> dict[str, Any]:
     store = _settings(request).store
-    return {
-        "provenance": usecases.provenance(store, run_id),
-        "rows": usecases.bargain_sweep(store, run_id),
-    }
+    if backend.provenance(store, run_id)["store_kind"] != "forecast":
+        raise backend.BadRequestError(f"{run_id} is not a forecast")
+    return bands.bands_view(store, run_id)
+
+
+@router.get(
+    "/paired",
+    summary="The paired difference b − a of two corridor results of any kind (median and 90 % "
+    "band of the run-by-run differences when they share seeds)",
+    responses=ERRORS,
+)
+def paired(
+    a: Annotated[str, Query(max_length=128)],
+    b: Annotated[str, Query(max_length=128)],
+    request: Request,
+) -> dict[str, Any]:
+    return bands.paired(_settings(request).store, a, b)
+
+
+# ------------------------------------------------------------------------------ studies
+@router.get("/studies", summary="The built-in studies, each with its stored results")
+def studies(request: Request) -> list[dict[str, Any]]:
+    return backend.list_studies(_settings(request).store)
+
+
+@router.post(
+    "/studies",
+    status_code=202,
+    summary="Run a built-in study through the store, resumably (202 + job id)",
+    responses=SUBMITTED,
+)
+def submit_study(body: backend.StudyRequest, request: Request, response: Response) -> JobOut:
+    s = _settings(request)
+    found = backend.find_study(s.store, body)  # 422 for a study that is not built in
+    return _submitted(_jobs(request).submit("study", body, found), response)
+
+
+@router.get(
+    "/studies/{run_id}",
+    summary="A stored study: paired differences with 90 % bands, notes, its report's files",
+    responses=ERRORS,
+)
+def study_result(run_id: RunId, request: Request) -> dict[str, Any]:
+    return bands.study_view(_settings(request).store, run_id)
+
+
+@router.get(
+    "/studies/{run_id}/files/{name}",
+    summary="A file of a stored study's report (report.html, report.md, summary.en.md, "
+    "summary.es.md)",
+    responses={200: {"content": {"text/html": {}, "text/markdown": {}}}, **ERRORS},
+)
+def study_file(
+    run_id: RunId,
+    name: Literal["report.html", "report.md", "summary.en.md", "summary.es.md"],
+    request: Request,
+) -> Response:
+    body = backend.study_file(_settings(request).store, run_id, name)
+    return Response(
+        body,
+        media_type=backend.STUDY_FILES[name],
+        headers={"content-security-policy": "sandbox; default-src 'none'; "
+                 "style-src 'unsafe-inline'; img-src data:"},
+    )  # fmt: skip
 
 
 @router.get("/jobs", summary="Jobs of this service, newest first")
@@ -253,24 +402,37 @@ async def job_events(job_id: Name, request: Request) -> StreamingResponse:
     )
 
 
-@router.get("/runs", summary="The results store's catalogue, oldest first")
+WebKind = Literal[
+    "run", "preview", "ensemble", "forecast", "sensitivity", "calibration", "bargain",
+    "backtest", "study", "study-task", "flee",
+]  # fmt: skip
+
+
+@router.get(
+    "/runs",
+    summary="The results store's catalogue (every kind, the command line's runs too), oldest "
+    "first; a study's tasks only when asked for (kind=study-task)",
+)
 def runs(
     request: Request,
     scenario: Annotated[str | None, Query(max_length=80)] = None,
-    kind: Annotated[Literal["run", "preview", "bargain"] | None, Query()] = None,
+    kind: Annotated[WebKind | None, Query()] = None,
+    parent: Annotated[str | None, Query(max_length=128)] = None,
 ) -> list[dict[str, Any]]:
-    out = usecases.list_runs(_settings(request).store)
+    out = backend.list_runs(_settings(request).store)
     return [
         r
         for r in out
-        if (scenario is None or r["scenario"] == scenario) and (kind is None or r["kind"] == kind)
+        if (scenario is None or r["scenario"] == scenario)
+        and (r["kind"] == kind if kind is not None else r["kind"] != "study-task")
+        and (parent is None or r["parent"] == parent)
     ]
 
 
 @router.get("/catalogue", summary="Counts of stored results by scenario and kind")
 def catalogue(request: Request) -> dict[str, Any]:
     out: dict[str, dict[str, int]] = {}
-    for r in usecases.list_runs(_settings(request).store):
+    for r in backend.list_runs(_settings(request).store):
         d = out.setdefault(r["scenario"], {})
         d[r["kind"]] = d.get(r["kind"], 0) + 1
     return {"store": "results store", "scenarios": out}
@@ -278,12 +440,17 @@ def catalogue(request: Request) -> dict[str, Any]:
 
 @router.get("/runs/{run_id}", summary="A stored run's provenance", responses=ERRORS)
 def run(run_id: RunId, request: Request) -> dict[str, Any]:
-    return usecases.provenance(_settings(request).store, run_id)
+    return backend.provenance(_settings(request).store, run_id)
 
 
-@router.delete("/runs/{run_id}", status_code=204, summary="Delete a stored run", responses=ERRORS)
+@router.delete(
+    "/runs/{run_id}",
+    status_code=204,
+    summary="Delete a stored result and the results that belong to it",
+    responses=ERRORS,
+)
 def delete(run_id: RunId, request: Request) -> Response:
-    usecases.delete_run(_settings(request).store, run_id)
+    backend.delete_run(_settings(request).store, run_id)
     return Response(status_code=204)
 
 

@@ -15,7 +15,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from corredor.errors import CorredorError
-from corredor.web import usecases
+from corredor.web import backend
 from corredor.web.api import router
 from corredor.web.jobs import JobManager, QueueFullError
 from corredor.web.security import SecurityMiddleware
@@ -46,7 +46,7 @@ def create_app(settings: ServeSettings, *, jobs: JobManager | None = None) -> Fa
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         manager.start()
         # load the scenarios now, not in the first request that needs them
-        threading.Thread(target=_preload, daemon=True, name="preload").start()
+        threading.Thread(target=_preload, args=(settings,), daemon=True, name="preload").start()
         try:
             yield
         finally:
@@ -77,11 +77,12 @@ def create_app(settings: ServeSettings, *, jobs: JobManager | None = None) -> Fa
     return app
 
 
-def _preload() -> None:
+def _preload(settings: ServeSettings) -> None:
     with contextlib.suppress(CorredorError, OSError):
-        for s in usecases.list_scenarios():
+        for s in backend.list_scenarios():
             if s["kind"] == "corridor":
-                usecases.scenario_events(s["name"])
+                backend.scenario_events(s["name"])
+                backend.find_run(settings.store, backend.RunRequest(scenario=s["name"]))
 
 
 def _version() -> str:
@@ -94,8 +95,8 @@ def _errors(app: FastAPI) -> None:
     def problem(status: int, detail: str, **headers: str) -> JSONResponse:
         return JSONResponse({"detail": detail}, status_code=status, headers=headers or None)
 
-    @app.exception_handler(usecases.NotFoundError)
-    async def not_found(request: Request, exc: usecases.NotFoundError) -> JSONResponse:
+    @app.exception_handler(backend.NotFoundError)
+    async def not_found(request: Request, exc: backend.NotFoundError) -> JSONResponse:
         return problem(404, str(exc))
 
     @app.exception_handler(QueueFullError)

@@ -10,8 +10,14 @@ folds into the job table that the SSE endpoint reads.
 The job table is journalled (``.web-jobs.json`` in the results store, replaced atomically on
 every change). A service killed while runs are queued or running finds them in the journal when
 it starts again and marks them *failed* ("the service stopped before the run finished"); their
-half-written output is removed by :func:`usecases.recover`. Worker processes ask the kernel to
-kill them when the service dies (``PR_SET_PDEATHSIG``), so no orphan keeps writing.
+Worker processes ask the kernel to
+kill them when the service dies (``PR_SET_PDEATHSIG``), so no orphan keeps writing, and the
+results store itself (:class:`~corredor.store.ResultsStore`, opened when the service starts)
+removes what a killed writer left half-written.
+
+Every run is made by a use case of :mod:`corredor.app` (through :mod:`corredor.web.backend`) and
+stored in the one results store; the journal only keeps the jobs (who asked what, how far it
+got), never results.
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from corredor.errors import CorredorError
-from corredor.web import usecases
+from corredor.web import backend
 
 JOURNAL = ".web-jobs.json"
 KEEP_JOBS = 500
@@ -68,8 +74,9 @@ class Job:
     key: str
     request: dict[str, Any]
     state: State = "queued"
-    done: int = 0
-    total: int = 0
+    done: float = 0
+    total: float = 0
+    what: str = ""
     run_id: str | None = None
     error: str | None = None
     cached: bool = False
@@ -88,7 +95,7 @@ class Job:
 def _init_worker(progress: Any, threads: int) -> None:
     global _PROGRESS  # noqa: PLW0603 - one queue per worker process, set once at its start
     _PROGRESS = progress
-    usecases.set_threads(threads)
+    backend.set_threads(threads)
     with contextlib.suppress(Exception):  # Linux: die with the service
         import ctypes
 
@@ -98,7 +105,7 @@ def _init_worker(progress: Any, threads: int) -> None:
 
 
 def _warm() -> int:
-    usecases.warm_up()
+    backend.warm_up()
     return os.getpid()
 
 
@@ -107,21 +114,47 @@ def _work(
 ) -> str:
     last = [0.0]
 
-    def progress(day: int, days: int) -> None:
+    def progress(done: float, total: float, what: str) -> None:
         now = time.monotonic()
-        if day + 1 == days or now - last[0] >= 0.1:
+        if done >= total or now - last[0] >= 0.1:
             last[0] = now
             if _PROGRESS is not None:
-                _PROGRESS.put((job_id, day + 1, days))
+                _PROGRESS.put((job_id, done, total, what))
 
     if _PROGRESS is not None:
-        _PROGRESS.put((job_id, 0, -1))  # started
-    if kind == "bargain":
-        breq = usecases.BargainRequest.model_validate(request)
-        return usecases.execute_bargain(breq, Path(store), progress)
-    req = usecases.RunRequest.model_validate(request)
-    kind_: usecases.Kind = "preview" if kind == "preview" else "run"
-    return usecases.execute(req, Path(store), kind_, progress, max_agents=max_agents)
+        _PROGRESS.put((job_id, 0, -1, ""))  # started
+    runner = RUNNERS.get(kind)
+    if runner is not None:
+        return runner(request, Path(store), progress)
+    req = backend.RunRequest.model_validate(request)
+    return backend.execute(req, Path(store), progress, max_agents=max_agents)
+
+
+def _bargain(request: dict[str, Any], store: Path, progress: Any) -> str:
+    return backend.execute_bargain(backend.BargainRequest.model_validate(request), store, progress)
+
+
+def _ensemble(request: dict[str, Any], store: Path, progress: Any) -> str:
+    req = backend.EnsembleRequest.model_validate(request)
+    return backend.execute_ensemble(req, store, progress)
+
+
+def _forecast(request: dict[str, Any], store: Path, progress: Any) -> str:
+    req = backend.ForecastRequest.model_validate(request)
+    return backend.execute_forecast(req, store, progress)
+
+
+def _study(request: dict[str, Any], store: Path, progress: Any) -> str:
+    return backend.execute_study(backend.StudyRequest.model_validate(request), store, progress)
+
+
+#: kinds of job other than a corridor run (or preview): kind -> runner(request, store, progress)
+RUNNERS: dict[str, Callable[[dict[str, Any], Path, Any], str]] = {
+    "bargain": _bargain,
+    "ensemble": _ensemble,
+    "forecast": _forecast,
+    "study": _study,
+}
 
 
 # ------------------------------------------------------------------------------ service side
@@ -162,7 +195,7 @@ class JobManager:
     # -------------------------------------------------------------------------- life
     def start(self) -> None:
         self.store.mkdir(parents=True, exist_ok=True)
-        usecases.recover(self.store)
+        backend.open_store(self.store)  # repairs what a killed service left half-written
         self._load_journal()
         self._progress = self._ctx.Queue()
         for lane in self.workers:
@@ -228,15 +261,16 @@ class JobManager:
         os.replace(tmp, path)
 
     # -------------------------------------------------------------------------- jobs
-    def submit(self, kind: str, request: usecases.RunRequest | usecases.BargainRequest) -> Job:
-        """Queue a run, or answer from the store / an identical job in flight."""
+    def submit(self, kind: str, request: Any, found: str | None = None) -> Job:
+        """Queue a job, or answer from the store (``found``: the stored result of an identical
+        request) or with an identical job in flight."""
         lane: Lane = "preview" if kind == "preview" else "full"
         key = request.key()
         with self.lock:
             for job in self.jobs.values():  # the same request already in flight
                 if job.key == key and job.kind == kind and job.state not in TERMINAL:
                     return job
-        run_id = usecases.find_run(self.store, key)
+        run_id = found
         with self.lock:
             if run_id is not None:
                 job = Job(_new_id(), kind, lane, key, request.model_dump(mode="json"))
@@ -281,6 +315,7 @@ class JobManager:
                 self._finish(job, "cancelled", error="cancelled")
                 return
             exc = fut.exception()
+            backend.invalidate(self.store)
             if exc is None:
                 job.run_id = fut.result()
                 job.done = max(job.done, job.total)
@@ -313,7 +348,7 @@ class JobManager:
         with self.lock:
             job = self.jobs.get(job_id)
             if job is None:
-                raise usecases.NotFoundError(f"no job {job_id!r}")
+                raise backend.NotFoundError(f"no job {job_id!r}")
             return job
 
     def list(self) -> list[Job]:
@@ -331,7 +366,7 @@ class JobManager:
                 return
             if item is None:
                 return
-            job_id, done, total = item
+            job_id, done, total, what = item
             with self.lock:
                 job = self.jobs.get(job_id)
                 if job is None or job.state in TERMINAL:
@@ -340,7 +375,7 @@ class JobManager:
                     job.state = "running"
                     job.started = _now()
                 else:
-                    job.done, job.total = int(done), int(total)
+                    job.done, job.total, job.what = float(done), float(total), str(what)
                 job.version += 1
 
 

@@ -40,6 +40,8 @@ class ServeSettings(BaseModel):
     max_days: int = Field(default=3650, ge=1)
     max_agents: int = Field(default=20_000_000, ge=1)
     max_levers: int = Field(default=64, ge=0)
+    #: runs (parameter sets × replicas) of one ensemble or forecast
+    max_runs: int = Field(default=16, ge=1, le=4096)
     #: people per agent of a preview (a reduced-scale run)
     preview_people_per_agent: int = Field(default=50, ge=2, le=10_000)
     #: concurrent progress streams (server-sent events); one more gets HTTP 503

@@ -1,4 +1,4 @@
-"""What the browser draws, built from a stored run's tidy frames (:func:`usecases.tables`).
+"""What the browser draws, built from a stored run's tidy frames (:func:`backend.tables`).
 
 Plain JSON-able dictionaries: the series of every observable next to its observed rows, the
 human-cost ledger, the map's places and monthly stocks and flows, paired differences of two
@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from corredor.web import usecases
+from corredor.web import backend
 
 #: ledger entries that are not counts of people or events (never multiplied by the scale)
 RATIO_ENTRIES = frozenset(
@@ -75,7 +75,7 @@ def _cached(build: View) -> View:
 
     @functools.wraps(build)
     def view(store: Path, run_id: str) -> dict[str, Any]:
-        usecases.provenance(store, run_id)
+        backend.provenance(store, run_id)
         result: dict[str, Any] = memo(str(store), run_id)
         return result
 
@@ -85,13 +85,13 @@ def _cached(build: View) -> View:
 @_cached
 def series(store: Path, run_id: str) -> dict[str, Any]:
     """Every observable per month (and per observed period) next to its data."""
-    prov = usecases.provenance(store, run_id)
-    t = usecases.tables(store, run_id)
+    prov = backend.provenance(store, run_id)
+    t = backend.tables(store, run_id)
     k = _scale(prov)
-    meta = usecases.scenario_observables(prov["scenario"])
+    meta = backend.scenario_observables(prov["scenario"])
     monthly: pd.DataFrame = _full_months(t["monthly"], prov)
     observed: pd.DataFrame = t["observed"]
-    sources = usecases.data_sources(
+    sources = backend.data_sources(
         prov["scenario"], {m["data_file"] for m in meta.values() if m["data_file"]}
     )
     out = []
@@ -157,7 +157,7 @@ def policy_marks(scenario: str, prov: dict[str, Any]) -> list[dict[str, Any]]:
     removed = set(prov.get("events_removed", ()))
     added = set(prov.get("events_added", ()))
     out = []
-    for e in usecases.scenario_events(scenario):
+    for e in backend.scenario_events(scenario):
         if e["origin"] == "history" and (e["id"] in removed or e["magnitude"] != "major"):
             continue
         if e["origin"] == "counterfactual" and e["id"] not in added:
@@ -168,9 +168,9 @@ def policy_marks(scenario: str, prov: dict[str, Any]) -> list[dict[str, Any]]:
 
 @_cached
 def ledger(store: Path, run_id: str) -> dict[str, Any]:
-    prov = usecases.provenance(store, run_id)
+    prov = backend.provenance(store, run_id)
     k = _scale(prov)
-    df: pd.DataFrame = usecases.tables(store, run_id)["ledger"]
+    df: pd.DataFrame = backend.tables(store, run_id)["ledger"]
     rows = []
     for col in df.columns:
         v = df[col].to_numpy(float) * (1 if col in RATIO_ENTRIES else k)
@@ -194,9 +194,9 @@ def ledger(store: Path, run_id: str) -> dict[str, Any]:
 def geo_map(store: Path, run_id: str) -> dict[str, Any]:
     """Places, links, people waiting per border city (monthly mean) and arrivals per place per
     month (the flows along the routes)."""
-    prov = usecases.provenance(store, run_id)
+    prov = backend.provenance(store, run_id)
     k = _scale(prov)
-    t = usecases.tables(store, run_id)
+    t = backend.tables(store, run_id)
     geo = t["geography"]
     stranded: pd.DataFrame = t["stranded"].copy()
     start = pd.Timestamp(prov["start"])
@@ -222,9 +222,9 @@ def compare(store: Path, a: str, b: str) -> dict[str, Any]:
 
     With a common seed the difference is paired (the same random numbers drive both runs, so it
     shows the effect of the change, not noise); otherwise it says so."""
-    pa, pb = usecases.provenance(store, a), usecases.provenance(store, b)
+    pa, pb = backend.provenance(store, a), backend.provenance(store, b)
     if pa["scenario"] != pb["scenario"]:
-        raise usecases.BadRequestError(
+        raise backend.BadRequestError(
             f"runs of different scenarios ({pa['scenario']}, {pb['scenario']}) cannot be compared"
         )
     sa, sb = series(store, a), series(store, b)
@@ -296,10 +296,10 @@ TABLES = ("monthly", "observed", "ledger", "waiting", "arrivals", "people_vs_eve
 def table_frame(store: Path, run_id: str, table: str) -> pd.DataFrame:
     """A results table as a tidy frame, counts scaled back (what CSV and Parquet hold)."""
     if table not in TABLES:
-        raise usecases.NotFoundError(f"no table {table!r}; tables: {', '.join(TABLES)}")
-    prov = usecases.provenance(store, run_id)
+        raise backend.NotFoundError(f"no table {table!r}; tables: {', '.join(TABLES)}")
+    prov = backend.provenance(store, run_id)
     k = _scale(prov)
-    t = usecases.tables(store, run_id)
+    t = backend.tables(store, run_id)
     df: pd.DataFrame
     if table == "monthly":
         df = t["monthly"] * k

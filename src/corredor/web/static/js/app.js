@@ -3,6 +3,7 @@ import { loadLang, getLang, t } from "./i18n.js";
 import { home, scenarioPage, runPage, historyPage, comparePage, setRouter } from "./pages.js";
 import { el } from "./charts.js";
 import { bargainPage } from "./bargain.js";
+import { ensemblePage, forecastPage, studiesPage } from "./bands.js";
 
 const main = document.getElementById("main");
 
@@ -15,12 +16,16 @@ async function route() {
     here ? a.setAttribute("aria-current", "page") : a.removeAttribute("aria-current");
   });
   main.replaceChildren(el("p", { class: "loading" }, "…"));
+  delete main.dataset.run;
   try {
     if (parts[0] === "scenario" && parts[1]) await scenarioPage(main, parts[1], params);
     else if (parts[0] === "run" && parts[1]) await runPage(main, parts[1]);
     else if (parts[0] === "history") await historyPage(main);
     else if (parts[0] === "compare") await comparePage(main, params);
     else if (parts[0] === "bargain") await bargainPage(main, parts[1]);
+    else if (parts[0] === "ensemble") await ensemblePage(main, parts[1]);
+    else if (parts[0] === "forecast") await forecastPage(main, parts[1]);
+    else if (parts[0] === "studies") await studiesPage(main, parts[1]);
     else await home(main);
   } catch (e) {
     main.replaceChildren(el("p", { class: "error", role: "alert" }, `${t("error.load")}: ${e.message}`));

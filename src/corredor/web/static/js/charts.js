@@ -60,19 +60,27 @@ function markerList(marks) {
     marks.map((m) => el("li", { value: m.n }, `${m.title} (${fmtMonth(m.start)})`, m.whatif ? el("span", { class: "tag" }, t("levers.whatif")) : null)));
 }
 
-export function figure({ title, code, plot, caption, csv, filename, legend, after }) {
+export function figure({ title, code, plot, caption, csv, filename, legend, after, tag }) {
   const fig = el("figure", { class: "chart", "data-name": code || filename });
   fig.append(el("h3", {}, el("abbr", { title: code || "" }, title)));
+  if (tag) fig.append(el("p", { class: "tag assumption", "data-assumption": "true" }, tag));
+  const named = tag ? `${title} (${tag})` : title;
   if (legend) fig.append(legend);
   fig.append(plot);
   if (after) fig.append(after);
   if (caption) fig.append(el("figcaption", {}, caption));
   const svg = () => (plot.tagName.toLowerCase() === "svg" ? plot : plot.querySelector("svg"));
   fig.append(el("div", { class: "tools", role: "group", "aria-label": `${t("download.label")}: ${title}` },
-    el("button", { type: "button", "data-download": "png", onclick: () => downloadPNG(svg(), title, filename) }, t("download.png")),
-    el("button", { type: "button", "data-download": "svg", onclick: () => downloadSVG(svg(), title, filename) }, t("download.svg")),
-    el("button", { type: "button", "data-download": "csv", onclick: () => downloadCSV(csv(), filename) }, t("download.csv"))));
+    el("button", { type: "button", "data-download": "png", onclick: () => downloadPNG(svg(), named, filename) }, t("download.png")),
+    el("button", { type: "button", "data-download": "svg", onclick: () => downloadSVG(svg(), named, filename) }, t("download.svg")),
+    el("button", { type: "button", "data-download": "csv", onclick: () => downloadCSV(tagged(csv(), tag), filename) }, t("download.csv"))));
   return fig;
+}
+
+// A forecast's assumption goes into every row of its CSV (a column), as on every chart.
+function tagged(rows, tag) {
+  if (!tag) return rows;
+  return rows.map((r, i) => [...r, i ? tag : "assumption"]);
 }
 
 function legendRow(items) {
@@ -80,7 +88,9 @@ function legendRow(items) {
 }
 
 // One observable of one run: simulated line (+ band), observed dots (monthly) or period bars.
-export function observableChart(o, months, marks, labels, scale) {
+// opts: { bandLabel, tag (a forecast's assumption, on the chart and in its downloads),
+// horizon (a date: the calibration horizon, marked) }.
+export function observableChart(o, months, marks, labels, scale, opts = {}) {
   const monthly = o.frequency === "month";
   const rows = months.map((m, i) => ({ date: date(m), sim: o.simulated[i], lo: o.band?.lo[i], hi: o.band?.hi[i] }));
   const obs = o.observed.map((r) => ({ start: date(r.start), end: date(r.end), observed: r.observed, simulated: r.simulated, type: r.value_type }));
@@ -91,6 +101,8 @@ export function observableChart(o, months, marks, labels, scale) {
   if (monthly) {
     marksList = [
       o.band ? Plot.areaY(rows, { x: "date", y1: "lo", y2: "hi", fill: COLOURS.sim, fillOpacity: 0.2 }) : null,
+      opts.horizon ? Plot.ruleX([date(opts.horizon)], { stroke: COLOURS.alt, strokeWidth: 1.5 }) : null,
+      opts.horizon ? Plot.text([date(opts.horizon)], { x: (d) => d, y: top, text: () => t("forecast.after"), textAnchor: "start", dx: 4, dy: 10, fill: COLOURS.alt, fontSize: 11 }) : null,
       Plot.lineY(rows, { x: "date", y: "sim", stroke: COLOURS.sim, strokeWidth: 2 }),
       Plot.dot(obs.filter((d) => (d.end - d.start) < 32 * 864e5), { x: "start", y: "observed", fill: COLOURS.obs, r: 2.2 }),
       Plot.tip(rows, Plot.pointerX({ x: "date", y: "sim", title: (d) => `${fmtMonth(d.date.toISOString().slice(0, 10))}\n${t("chart.simulated")}: ${fmt(d.sim)}` })),
@@ -115,12 +127,33 @@ export function observableChart(o, months, marks, labels, scale) {
   const caption = el("span", {},
     `${t("chart.source")}: ${sources.length ? [...new Set(sources)].slice(0, 2).join("; ") : t("chart.nodata")}`,
     o.note ? ` · ${o.note}` : "");
-  const legend = legendRow([["sim", t("chart.simulated")], ...(o.band ? [["sim band", t("chart.band")]] : []), ...(o.observed.length ? [["obs", t("chart.observed")]] : [])]);
+  const legend = legendRow([["sim", opts.bandLabel ? t("chart.median") : t("chart.simulated")], ...(o.band ? [["sim band", opts.bandLabel || t("chart.band")]] : []), ...(o.observed.length ? [["obs", t("chart.observed")]] : [])]);
   const csv = () => monthly
     ? [["month", "simulated", ...(o.band ? ["band_lo", "band_hi"] : []), "observed"],
        ...rows.map((r, i) => [months[i], r.sim, ...(o.band ? [r.lo, r.hi] : []), o.observed.find((x) => x.start === months[i])?.observed ?? ""])]
     : [["period_start", "period_end", "observed", "simulated"], ...o.observed.map((r) => [r.start, r.end, r.observed, r.simulated])];
-  return figure({ title, code: o.name, plot, caption, csv, filename: o.name, legend, after: markerList(marks) });
+  return figure({ title, code: o.name, plot, caption, csv, filename: o.name, legend, after: markerList(marks), tag: opts.tag });
+}
+
+// A band over time (an ensemble's ledger entry, a forecast's encounters): median line, 90 % band.
+export function bandChart({ title, code, dates, median, lo, hi, ylabel, tag, horizon, observed }) {
+  const rows = dates.map((d, i) => ({ date: date(d), m: median[i], lo: lo[i], hi: hi[i] }));
+  const obs = (observed || []).map((r) => ({ date: date(r.date), v: r.value }));
+  const top = Math.max(d3.max(rows, (d) => d.hi ?? d.m) ?? 0, d3.max(obs, (d) => d.v) ?? 0) * 1.08 || 1;
+  const plot = Plot.plot({
+    width: WIDTH, height: 230, marginLeft: 62, marginTop: 18, style: { fontSize: "11px", background: "white" },
+    x: { type: "utc", label: t("chart.month"), tickFormat: monthTick }, y: { label: `↑ ${ylabel}`, grid: true, domain: [0, top], tickFormat: tick },
+    marks: [Plot.areaY(rows, { x: "date", y1: "lo", y2: "hi", fill: COLOURS.alt, fillOpacity: 0.22 }),
+      Plot.lineY(rows, { x: "date", y: "m", stroke: COLOURS.alt, strokeWidth: 2 }),
+      obs.length ? Plot.dot(obs, { x: "date", y: "v", fill: COLOURS.obs, r: 2 }) : null,
+      horizon ? Plot.ruleX([date(horizon)], { stroke: COLOURS.mark, strokeDasharray: "4,3" }) : null,
+      Plot.tip(rows, Plot.pointerX({ x: "date", y: "m", title: (d) => `${fmtMonth(d.date.toISOString().slice(0, 10))}\n${t("chart.median")}: ${fmt(d.m)}\n${t("chart.band90")}: ${fmt(d.lo)} – ${fmt(d.hi)}` }))].filter(Boolean),
+  });
+  plot.setAttribute("role", "img");
+  plot.setAttribute("aria-label", `${title} (${ylabel})`);
+  const legend = legendRow([["alt", t("chart.median")], ["alt band", t("chart.band90")], ...(obs.length ? [["obs", t("chart.observed")]] : [])]);
+  return figure({ title, code, plot, legend, tag, filename: code,
+    csv: () => [["month", "median", "p05", "p95"], ...rows.map((r, i) => [dates[i], r.m, r.lo, r.hi])] });
 }
 
 // A ledger entry over the years (bars).

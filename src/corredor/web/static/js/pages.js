@@ -212,8 +212,18 @@ function stepFor(lo, hi) {
 }
 
 // ------------------------------------------------------------------------------ run
+const PAGES = { bargain: "bargain", ensemble: "ensemble", forecast: "forecast", study: "studies" };
+export const runHref = (r) => `#/${PAGES[r.kind] || "run"}/${enc(r.run_id)}`;
+
 export async function runPage(main, runId) {
   const prov = await get(`/runs/${enc(runId)}`);
+  if (PAGES[prov.kind]) { location.hash = runHref(prov); return; }
+  if (!["run", "preview"].includes(prov.kind)) {  // calibrations, sensitivity, Flee runs…
+    const labels = await loadScenarioLabels(prov.scenario);
+    main.replaceChildren(el("h1", {}, `${t("run.title")} ${runId}`), el("p", { class: "muted" }, `${prov.scenario} · ${t(`run.kind.${prov.kind}`)} · ${prov.created}`),
+      el("p", { class: "note" }, t("run.other")), provenanceList(prov, labels));
+    return;
+  }
   main.replaceChildren(
     el("h1", {}, `${t("run.title")} ${runId}`),
     el("p", { class: "muted" }, `${prov.scenario} · ${t(`run.kind.${prov.kind}`)} · ${prov.created}`,
@@ -225,7 +235,7 @@ export async function runPage(main, runId) {
 function runTable(runs, selectable) {
   const rows = runs.map((r) => el("tr", { "data-run": r.run_id },
     selectable ? el("td", {}, el("input", { type: "checkbox", "aria-label": `${t("history.select")} ${r.run_id}`, value: r.run_id, class: "pick" })) : null,
-    el("td", {}, el("a", { href: r.kind === "bargain" ? `#/bargain/${enc(r.run_id)}` : `#/run/${enc(r.run_id)}` }, r.run_id)),
+    el("td", {}, el("a", { href: runHref(r) }, r.run_id)),
     el("td", {}, t(`run.kind.${r.kind}`)),
     el("td", {}, r.created.replace("T", " ").replace("Z", "")),
     el("td", {}, r.seed == null ? "–" : String(r.seed)), el("td", {}, fmt(r.days)), el("td", {}, String(r.people_per_agent)),
@@ -265,7 +275,9 @@ export async function comparePage(main, params) {
   const form = el("p", {}, el("label", { for: "cmp-a" }, `${t("compare.a")} `), sa, " ", el("label", { for: "cmp-b" }, `${t("compare.b")} `), sb, " ", go);
   main.replaceChildren(el("h1", {}, t("compare.title")), form);
   if (!a || !b) { main.append(el("p", {}, t("compare.pick"))); return; }
-  const c = await get(`/compare?a=${enc(a)}&b=${enc(b)}`);
+  const single = [a, b].every((id) => ["run", "preview"].includes(runs.find((r) => r.run_id === id)?.kind));
+  // two single runs: side by side; ensembles and forecasts: the paired difference with its band
+  const c = await get(single ? `/compare?a=${enc(a)}&b=${enc(b)}` : `/paired?a=${enc(a)}&b=${enc(b)}`);
   const labels = await loadScenarioLabels(c.a.scenario);
   main.append(el("p", { class: "note" }, c.paired ? t("compare.paired") : t("compare.unpaired")), scaleNote(c.scale));
   const names = [`A: ${a}`, `B: ${b}`];

@@ -1,0 +1,57 @@
+"""The committed reports of the built-in studies (docs/studies/) agree with their own tables and
+with the study files: made with the default ensemble, the answer with its bands on the first
+screen of each summary, in English and Spanish. A report edited by hand, regenerated in part or
+made with fewer runs than the study file asks for fails here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from corredor.report.study import FIRST_SCREEN_LINES, difference_cell
+from corredor.studies import load_study
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "studies"
+
+
+def _top(path: Path) -> str:
+    return "\n".join(path.read_text(encoding="utf-8").splitlines()[:FIRST_SCREEN_LINES])
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f} %"
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_containment_summary_matches_its_table(lang: str) -> None:
+    s = load_study("containment-2019")
+    folder = DOCS / "containment-2019"
+    diff = pd.read_csv(folder / "differences.csv", dtype={"sign": str})
+    assert set(diff["runs"]) == {s.ensemble.runs}  # the default ensemble
+    top = _top(folder / f"summary.{lang}.md")
+    for v in s.variants[1:]:
+        for name in s.headline:
+            row = diff[(diff["variant"] == v.name) & (diff["output"] == name)].iloc[0]
+            assert difference_cell(row, lang == "es") in top, (v.name, name)
+    assert f"{s.ensemble.runs} runs per variant" in (folder / "report.md").read_text("utf-8")
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_room_summary_matches_its_table(lang: str) -> None:
+    s = load_study("room-to-manoeuvre")
+    spec = s.bargaining
+    assert spec is not None
+    folder = DOCS / "room-to-manoeuvre"
+    game = pd.read_csv(folder / "game.csv")
+    row = game[
+        (game["exposure"] == spec.history_exposure)
+        & (game["credibility"] == spec.outcome_credibility)
+        & (game["field"] == "feasible_share")
+    ].iloc[0]
+    joint = " a " if lang == "es" else " to "
+    cell = f"{_pct(row['median'])} ({_pct(row['p05'])}{joint}{_pct(row['p95'])})"
+    assert cell in _top(folder / f"summary.{lang}.md")
+    report = (folder / "report.md").read_text(encoding="utf-8")
+    assert f"- **runs**: {s.ensemble.runs} (" in report
