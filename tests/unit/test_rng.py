@@ -78,6 +78,8 @@ def test_vectorised_twins_match_scalar_draws(
     np.testing.assert_array_equal(rng.uniform_from_key_np(key, day, a, k), expected)
     # what kernels do: key computed once in NumPy, draws in numba
     np.testing.assert_array_equal(_draw_with_key(key, day, a.astype(np.int64), k), expected)
+    # what the corridor's processes use (CorridorState.u)
+    np.testing.assert_array_equal(rng.uniform_many(key, day, a.astype(np.int64), k), expected)
 
 
 def test_per_agent_draw_index_array() -> None:

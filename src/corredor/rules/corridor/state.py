@@ -304,7 +304,7 @@ class CorridorState:
     # ------------------------------------------------------------------ random numbers
     def u(self, key: np.uint64, ids: IntArray, k: int = 0) -> FloatArray:
         """Today's uniform draw ``k`` of each agent in stream ``key``."""
-        return rng.uniform_from_key_np(key, self.day, ids.astype(np.int64), k)
+        return rng.uniform_many(key, self.day, ids.astype(np.int64), k)
 
     # ------------------------------------------------------------------ parameters
     def role(self, name: str) -> float:
