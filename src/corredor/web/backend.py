@@ -289,13 +289,31 @@ SWEEP_COLUMNS = (
 
 
 # ------------------------------------------------------------------------------ scenarios
-@functools.lru_cache(maxsize=8)
-def _scenario(name: str) -> Any:
-    from corredor.scenario.corridor import builtin_corridor_scenarios, load_corridor_scenario
+@functools.lru_cache(maxsize=1)
+def _builtin() -> frozenset[str]:
+    from corredor.scenario.corridor import builtin_corridor_scenarios
 
-    if name not in builtin_corridor_scenarios():
-        raise NotFoundError(f"no corridor scenario {name!r} (GET /api/scenarios lists them)")
-    return load_corridor_scenario(name)
+    return frozenset(builtin_corridor_scenarios())
+
+
+@functools.lru_cache(maxsize=16)
+def _scenario(ref: str) -> Any:
+    """A built-in corridor scenario by name, or — for a result stored from a scenario file of
+    the user's (``scenario_ref`` of its catalogue row) — that file by its absolute path. A
+    request's scenario name never holds a ``/``, so it never reaches a file."""
+    from corredor.scenario.corridor import load_corridor_scenario
+
+    if ref in _builtin() or (ref.startswith("/") and Path(ref).is_file()):
+        return load_corridor_scenario(ref)
+    raise NotFoundError(f"no corridor scenario {ref!r} (GET /api/scenarios lists them)")
+
+
+def scenario_ref(name: str, path: str | None) -> str:
+    """What :func:`_scenario` loads a stored result's scenario by: its built-in name, else the
+    absolute path of the file it was run from (when that file is still there)."""
+    if name in _builtin() or not path or not path.startswith("/"):
+        return name
+    return path if Path(path).is_file() else name
 
 
 def load_scenario(name: str) -> Any:
@@ -659,6 +677,10 @@ def _row(rec: dict[str, Any]) -> dict[str, Any]:
         "kind": kind,
         "store_kind": store_kind,
         "scenario": str(rec.get("scenario") or ""),
+        "scenario_ref": scenario_ref(
+            str(rec.get("scenario") or ""),
+            str(rec.get("scenario_path") or prov.get("scenario_path") or ""),
+        ),
         "created": created_s,
         "seed": seeds[0] if len(seeds) == 1 else (seeds[0] if seeds else None),
         "seeds": seeds,
