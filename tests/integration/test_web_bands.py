@@ -112,3 +112,17 @@ def test_the_api_serves_stored_results_of_any_scenario_file(
     # the same ensemble request again is answered from the store
     prov = backend.provenance(Path(str(made["root"])), str(made["ensemble"]))
     assert prov["request_key"] and prov["scenario_ref"].endswith("scenario.yaml")
+
+
+def test_html_reports_of_stored_results(client: TestClient, made: dict[str, object]) -> None:
+    """`corredor report` from the web app: any stored result's HTML report, made in a
+    temporary folder (the stored run is not changed), served with a sandboxing policy."""
+    for key in ("run", "ensemble", "ex_ante"):
+        r = client.get(f"/api/runs/{made[key]}/report")
+        assert r.status_code == 200, r.text
+        assert r.headers["content-type"].startswith("text/html") and "<html" in r.text.lower()
+        assert any(
+            "sandbox" in v for k, v in r.headers.multi_items() if k == "content-security-policy"
+        )
+        assert not (Path(str(made["root"])) / str(made[key]) / "report.html").exists()
+    assert client.get("/api/runs/tiny-20990101T000000-abcdef/report").status_code == 404

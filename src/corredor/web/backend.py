@@ -773,6 +773,7 @@ def delete_run(root: Path, run_id: str) -> list[str]:
     invalidate(root)
     _record.cache_clear()
     _tables.cache_clear()
+    _report_html.cache_clear()
     return removed
 
 
@@ -905,6 +906,27 @@ def study_file(root: Path, run_id: str, name: str) -> bytes:
     if name not in STUDY_FILES or name not in rec.files:
         raise NotFoundError(f"{run_id} has no file {name!r}")
     return bytes(rec.files[name])
+
+
+def report_html(root: Path, run_id: str) -> bytes:
+    """The HTML report of a stored result of any kind, as ``corredor report RUN`` writes it
+    (:func:`corredor.app.report`), made in a temporary folder: the stored run is never
+    changed. Kept for the next ask (results never change once stored)."""
+    provenance(root, run_id)
+    return _report_html(str(Path(root).resolve()), run_id)
+
+
+@functools.lru_cache(maxsize=8)
+def _report_html(root: str, run_id: str) -> bytes:
+    import tempfile
+
+    from corredor.app import ReportRequest, report
+    from corredor.files.read import read_bytes
+
+    with tempfile.TemporaryDirectory(prefix="corredor-report-") as tmp:
+        out = Path(tmp) / "report.html"
+        report(ReportRequest(run=run_id, output=str(out)), open_store(Path(root)))
+        return read_bytes(out, root=tmp, limit=256 * 1024 * 1024, what="report")
 
 
 def execute_bargain(req: BargainRequest, root: Path, progress: ProgressFn | None) -> str:

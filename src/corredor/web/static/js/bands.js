@@ -45,6 +45,10 @@ async function submitAndFollow(path, body, status, open) {
   }
 }
 
+function reportLink(runId) {
+  return el("p", {}, el("a", { href: `/api/runs/${enc(runId)}/report`, target: "_blank", rel: "noopener", "data-report": "" }, t("download.report")));
+}
+
 function storedList(runs, href) {
   if (!runs.length) return el("p", { class: "muted" }, t("home.none"));
   return el("ul", { class: "stored" }, [...runs].reverse().slice(0, 20).map((r) => el("li", {},
@@ -146,7 +150,7 @@ async function ensembleResult(main, runId) {
       p.append(el("div", { class: "charts" }, c.observables.filter((o) => headline.includes(o.name)).map((o) => compareChart({ ...o, unit: v.observables.find((x) => x.name === o.name)?.unit || "events" }, c.months, labels, names))));
     } });
   }
-  panels.push({ id: "ens-details", title: t("tab.details"), draw: (p) => p.append(provenanceList(v.provenance, labels), ...v.notes.map((n) => el("p", { class: "small muted" }, n))) });
+  panels.push({ id: "ens-details", title: t("tab.details"), draw: (p) => p.append(provenanceList(v.provenance, labels), reportLink(runId), ...v.notes.map((n) => el("p", { class: "small muted" }, n))) });
   main.replaceChildren(el("h1", {}, `${t("ensemble.one")} ${runId}`), summaryLine(v), tabs(panels));
   main.dataset.run = runId;
 }
@@ -203,7 +207,7 @@ async function forecastResult(main, runId) {
     } },
     { id: "fc-charts", title: t("tab.charts"), draw: (p) => bandsCharts(p, v, labels, { bandLabel: t("chart.band90"), tag, horizon: f.horizon }) },
     { id: "fc-ledger", title: t("tab.ledger"), draw: (p) => ledgerBands(p, v, labels, tag) },
-    { id: "fc-details", title: t("tab.details"), draw: (p) => p.append(provenanceList(v.provenance, labels),
+    { id: "fc-details", title: t("tab.details"), draw: (p) => p.append(provenanceList(v.provenance, labels), reportLink(runId),
       el("h3", {}, t("forecast.events")), el("ul", {}, f.events.map((e) => el("li", {}, `${e.name} (${fmtMonth(e.start)})`))),
       ...v.notes.map((n) => el("p", { class: "small muted" }, n))) },
   ];
