@@ -227,7 +227,8 @@ export async function runPage(main, runId) {
   main.replaceChildren(
     el("h1", {}, `${t("run.title")} ${runId}`),
     el("p", { class: "muted" }, `${prov.scenario} · ${t(`run.kind.${prov.kind}`)} · ${prov.created}`,
-      " · ", el("a", { href: `#/compare?a=${enc(runId)}` }, t("compare.baseline"))),
+      " · ", el("a", { href: `#/compare?a=${enc(runId)}` }, t("compare.baseline")),
+      " · ", el("a", { href: `#/ensemble?from=${enc(runId)}`, "data-as-ensemble": "" }, t("ensemble.from_run"))),
     await runView(runId));
 }
 
