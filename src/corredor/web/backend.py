@@ -596,7 +596,7 @@ def _catalogue(root: Path) -> _Catalogue:
     for rec in frame.to_dict(orient="records"):
         row = _row({str(k): v for k, v in rec.items()})
         rows.append(row)
-        if row.get("request_key") and row["parent"] is None:
+        if row.get("request_key") and row["parent"] is None and row["status"] in FINISHED:
             index[row["request_key"]] = row["run_id"]
     cat = _Catalogue(rows, index)
     with _lock:
@@ -617,6 +617,8 @@ def _json(value: Any) -> dict[str, Any]:
 
 
 WEB_KINDS = {"corridor-ensemble": "ensemble"}
+#: catalogue statuses of a stored result (``complete``: before the store kept run status)
+FINISHED = frozenset({"complete", "finished"})
 #: kinds of stored result that an identical request is answered with
 FINDABLE = frozenset({"corridor", "corridor-ensemble", "forecast"})
 
@@ -702,6 +704,7 @@ def _row(rec: dict[str, Any]) -> dict[str, Any]:
         "parent": rec.get("parent") if isinstance(rec.get("parent"), str) else None,
         "label": str(rec.get("label") or ""),
         "status": str(rec.get("status") or "finished"),
+        "error": rec.get("error") if isinstance(rec.get("error"), str) else None,
         "request_key": request_key(request, prov.get("scenario_sha256"), cal.get("sha256"))
         if store_kind in FINDABLE
         else None,
@@ -751,9 +754,18 @@ def provenance(root: Path, run_id: str) -> dict[str, Any]:
 
 
 def record(root: Path, run_id: str) -> Record:
-    """The stored record of a run (its tables read when used, then kept)."""
-    provenance(root, run_id)
+    """The stored record of a finished run (its tables read when used, then kept)."""
+    finished(root, run_id)
     return _record(str(Path(root).resolve()), run_id)
+
+
+def finished(root: Path, run_id: str) -> dict[str, Any]:
+    """A stored result's row, if it has finished (422 while it runs or when it failed)."""
+    row = provenance(root, run_id)
+    if row["status"] not in FINISHED:
+        why = f": {row['error']}" if row.get("error") else ""
+        raise BadRequestError(f"{run_id} is {row['status']}, not a finished result{why}")
+    return row
 
 
 @functools.lru_cache(maxsize=64)
@@ -912,7 +924,7 @@ def report_html(root: Path, run_id: str) -> bytes:
     """The HTML report of a stored result of any kind, as ``corredor report RUN`` writes it
     (:func:`corredor.app.report`), made in a temporary folder: the stored run is never
     changed. Kept for the next ask (results never change once stored)."""
-    provenance(root, run_id)
+    finished(root, run_id)
     return _report_html(str(Path(root).resolve()), run_id)
 
 
@@ -1030,7 +1042,7 @@ def _tables(root: str, run_id: str) -> dict[str, Any]:
 def tables(root: Path, run_id: str) -> dict[str, Any]:
     """A corridor run's results as wide pandas frames (and its geography), from the store's tidy
     tables."""
-    provenance(root, run_id)
+    finished(root, run_id)
     return _tables(str(Path(root).resolve()), run_id)
 
 

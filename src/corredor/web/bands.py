@@ -53,6 +53,7 @@ def _ensemble(root: Path, run_id: str) -> tuple[dict[str, Any], Any, Any]:
         raise backend.BadRequestError(
             f"{run_id} is a {prov['store_kind']} result, not an ensemble or a forecast"
         )
+    backend.finished(root, run_id)
     obj = _loaded(str(Path(root).resolve()), run_id)
     return prov, obj, as_ensemble(obj)
 
