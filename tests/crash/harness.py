@@ -102,12 +102,24 @@ def pause_env(point: str, marker: Path) -> dict[str, str]:
 def check_store(root: Path) -> pd.DataFrame:
     """Open the store (which repairs it) and check it as a whole; returns its catalogue.
 
-    The catalogue opens; every run listed has every file its summary lists (and they read);
-    no temporary folder or writer lock is left; every complete run folder is listed."""
+    The catalogue opens; every finished run listed has every file its summary lists (and they
+    read); a running (live writer) or failed run has no folder; no temporary folder, writer lock
+    or dead writer's running lock is left; every complete run folder is listed. Returns the
+    finished runs."""
     store = ResultsStore(root)
     df = store.list()
+    assert len(set(df["run_id"])) == len(df), "a run id listed twice"
+    # running rows (of live writers) and failed rows have no folder; no dead writer's run is
+    # left running
+    for row in df[df["status"] != "finished"].itertuples(index=False):
+        assert not (root / str(row.run_id)).exists(), f"{row.run_id}: {row.status} with a folder"
+        if row.status == "running":
+            assert store.status(str(row.run_id)).status == "running"
+    running = set(df.loc[df["status"] == "running", "run_id"])
+    locks = {p.stem for p in (root / ".running").glob("*.lock")}
+    assert locks <= running, f"running locks without a running run: {sorted(locks - running)}"
+    df = df[df["status"] == "finished"]
     listed = set(df["run_id"])
-    assert len(listed) == len(df), "a run id listed twice"
     # a writer killed between creating its folder and its lock leaves an empty folder that
     # the repair removes a minute later (it might be a live writer's): the only exception
     left = [p for p in root.glob(f"{TMP_PREFIX}*") if not p.is_dir() or any(p.iterdir())]
@@ -137,6 +149,7 @@ def check_store(root: Path) -> pd.DataFrame:
 
 
 def load_all(root: Path) -> dict[str, Any]:
-    """Every stored record by label."""
+    """Every stored (finished) record by label."""
     store = ResultsStore(root)
-    return {str(r["label"]): store.record(str(r["run_id"])) for _, r in store.list().iterrows()}
+    df = store.list(status="finished")
+    return {str(r["label"]): store.record(str(r["run_id"])) for _, r in df.iterrows()}

@@ -110,4 +110,4 @@ def test_report_numbers_and_caveats(room: tuple[Path, RoomResult]) -> None:
     share = r.band(r.game_runs("feasible_share"))["median"]
     assert f"{100 * share[3, 1]:.1f} %" in md
     es = room_summary(r, "es")
-    assert "Lo que el modelo no puede decir" in es and "Mid" in es
+    assert "Lo que acota estas cifras" in es and "Mid" in es

@@ -116,7 +116,7 @@ def test_list(tmp_path: Path) -> None:
     assert list(df.columns) == list(COLUMNS)
     assert sorted(df["run_id"]) == sorted(ids)
     row = df.set_index("run_id").loc[ids[1]]
-    assert row["replicas"] == 2 and row["days"] == 6 and row["status"] == "complete"
+    assert row["replicas"] == 2 and row["days"] == 6 and row["status"] == "finished"
     assert row["seeds"] == "3,4"
     assert row["ard"] == pytest.approx(make_result(replicas=2).summary()["ard"])
     assert store.resolve("latest") in ids

@@ -4,6 +4,7 @@ summaries in English and Spanish."""
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -13,10 +14,14 @@ import pytest
 
 from corredor.ensemble.parameter_sets import ParameterSet
 from corredor.report.study import (
+    FIRST_SCREEN_LINES,
+    difference_cell,
     fmt,
+    headline_outputs,
     study_html,
     study_markdown,
     summary_markdown,
+    unit_text,
     write_study_report,
 )
 from corredor.studies import StudyResult, load_study
@@ -93,7 +98,8 @@ def test_markdown_report_carries_the_numbers_and_the_limits(result: StudyResult)
     md = study_markdown(result)
     assert "# A study of the tiny corridor" in md
     assert "no calibration" in md and "4 runs per variant" in md
-    assert "| encounters | 115 | 104 | −11.5 | −12.8 to −10.2 |" in md
+    assert "| encounters | events | 115 | 104 | −11.5 | −12.8 to −10.2 |" in md
+    assert "| mean wait | days | 5.00 |" in md  # every number with its unit
     assert "harm per person-day" in md and "no sourced rate" in md
     assert "corredor study tiny-study" in md
 
@@ -101,13 +107,44 @@ def test_markdown_report_carries_the_numbers_and_the_limits(result: StudyResult)
 def test_summaries_in_english_and_spanish(result: StudyResult) -> None:
     en = summary_markdown(result, "en")
     es = summary_markdown(result, "es")
-    assert "**No deployment** — encounters: 11.5 fewer than in history (115)" in en
-    assert "no clear difference" in en  # no-mpp
-    assert "encuentros: 11.5 menos que en la historia (115)" in es
-    assert "sin diferencia clara" in es
+    assert "| **No deployment** | −11.5 (−12.8 to −10.2) |" in en
+    assert "| **No MPP** | ≈ 0 (−0.850 to +0.850) |" in en  # the band includes 0
+    assert "| **No deployment** | −11.5 (−12.8 a −10.2) |" in es
+    assert "encuentros (eventos)" in es and "encounters (events)" in en
     assert "Lo que el modelo no puede decir" in es and "What the model cannot say" in en
     assert "Un estudio de prueba." in es
+    assert "Left out, no sourced figure: harm per person-day (no sourced rate)" in en
     assert len(en.splitlines()) < 60  # one page
+
+
+def first_screen(text: str) -> str:
+    return "\n".join(text.splitlines()[:FIRST_SCREEN_LINES])
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_answer_is_on_the_first_screen(result: StudyResult, lang: str) -> None:
+    """Every headline number of every variant, with its band and unit, and the calibration
+    status are among the first lines a reader sees."""
+    spanish = lang == "es"
+    text = summary_markdown(result, lang)
+    top = first_screen(text)
+    diff = result.differences()
+    for v in ("no-deploy", "no-mpp", "asylum"):
+        for name in headline_outputs(result):
+            row = diff[(diff["variant"] == v) & (diff["output"] == name)].iloc[0]
+            assert difference_cell(row, spanish) in top, (v, name)
+            col = result.columns[result.column(name)]
+            assert f"({unit_text(col.unit, spanish)})" in top
+    assert ("Sin calibrar" if spanish else "Uncalibrated") in top
+    assert "90 %" in top
+    # the question and the limits come after the answer
+    assert text.index("## ") > text.index("| **No deployment** |")
+
+
+def test_a_long_question_does_not_push_the_answer_down(result: StudyResult) -> None:
+    study = result.study.model_copy(update={"question": "why? " * 400, "summary": None})
+    text = summary_markdown(dataclasses.replace(result, study=study), "en")
+    assert "| **No deployment** | −11.5 (−12.8 to −10.2) |" in first_screen(text)
 
 
 def test_html_report_is_self_contained(result: StudyResult, tmp_path: Path) -> None:

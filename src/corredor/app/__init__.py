@@ -31,8 +31,16 @@ BargainRequest      :func:`bargain`             ``bargain`` (+ its corridor runs
 StudyRequest        :func:`study`               ``study`` (+ one ``study-task`` per task)
 CompareRequest      :func:`compare`             (reads two stored results)
 ReportRequest       :func:`report`              (writes HTML/PNG of a stored result)
-ListRequest         :func:`list_runs`           (reads the catalogue)
+ListRequest         :func:`list_runs`           (reads the catalogue, with each status)
+DeleteRequest       :func:`delete`              (removes a run at the user's request)
 ==================  ==========================  ==========================================
+
+Run status: every use case catalogues its run ``running`` when the work starts (with the
+writer's process id, host and start time; ``on_start(run_id)`` is called then), ``finished``
+when it is stored, ``failed`` with the error line when it raises; a ``running`` run whose
+process died becomes ``failed`` when the store is next opened. :func:`status` tells where one
+run stands, :func:`lookup` finds the finished or running run of an identical corridor request,
+:func:`find` the finished one.
 
 Scenarios: :func:`corredor.app.scenarios.describe` (validate / show, both kinds),
 :func:`~corredor.app.scenarios.events` and :func:`~corredor.app.scenarios.levers` (tables),
@@ -60,6 +68,7 @@ from corredor.app.requests import (
     BargainRequest,
     CalibrateRequest,
     CompareRequest,
+    DeleteRequest,
     EnsembleRequest,
     ForecastRequest,
     InapplicableOptionError,
@@ -75,8 +84,8 @@ from corredor.app.requests import (
 if TYPE_CHECKING:  # what a type checker sees of the use cases imported on first use
     from corredor.app.comparison import compare
     from corredor.app.reports import report
-    from corredor.app.runs import list_runs, load
-    from corredor.app.simulation import ensemble, find, run
+    from corredor.app.runs import delete, list_runs, load, status
+    from corredor.app.simulation import ensemble, find, lookup, run
     from corredor.app.studies import backtest, bargain, calibrate, forecast, sensitivity
     from corredor.app.study import list_studies, study
 
@@ -85,6 +94,7 @@ __all__ = [
     "BargainRequest",
     "CalibrateRequest",
     "CompareRequest",
+    "DeleteRequest",
     "EnsembleRequest",
     "ForecastRequest",
     "InapplicableOptionError",
@@ -101,15 +111,18 @@ __all__ = [
     "bargain",
     "calibrate",
     "compare",
+    "delete",
     "ensemble",
     "find",
     "forecast",
     "list_runs",
     "list_studies",
     "load",
+    "lookup",
     "report",
     "run",
     "sensitivity",
+    "status",
     "study",
 ]
 
@@ -118,6 +131,7 @@ USE_CASES = {
     "run": "simulation",
     "ensemble": "simulation",
     "find": "simulation",
+    "lookup": "simulation",
     "forecast": "studies",
     "sensitivity": "studies",
     "calibrate": "studies",
@@ -127,6 +141,8 @@ USE_CASES = {
     "report": "reports",
     "list_runs": "runs",
     "load": "runs",
+    "status": "runs",
+    "delete": "runs",
     "study": "study",
     "list_studies": "study",
 }

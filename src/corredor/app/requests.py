@@ -43,6 +43,7 @@ __all__ = [
     "BargainRequest",
     "CalibrateRequest",
     "CompareRequest",
+    "DeleteRequest",
     "EnsembleRequest",
     "ForecastRequest",
     "InapplicableOptionError",
@@ -74,6 +75,8 @@ Kind = Literal[
     "study-task",
 ]
 SETS: tuple[str, ...] = ("point", "calibrated", "uncalibrated")
+#: The status of a catalogued run (:data:`corredor.store.catalogue.STATUSES`).
+Status = Literal["running", "finished", "failed"]
 
 
 class RequestError(CorredorError):
@@ -516,6 +519,18 @@ class ListRequest(Request):
     parent: str | None = option(None, "Only the children of this run.", metavar="RUN")
     since: str | None = option(
         None, "Only results created on or after this day (YYYY-MM-DD, UTC).", metavar="DATE"
+    )
+    status: Status | None = option(
+        None, "Only runs with this status (running, finished or failed)."
+    )
+
+
+class DeleteRequest(Request):
+    """Delete a stored run (at the user's request: nothing is ever deleted otherwise)."""
+
+    run: str = option(help="The run: an id, a unique prefix of one, or 'latest'.", metavar="RUN")
+    with_children: bool = option(
+        False, "Also delete the results that belong to it (an ensemble's counterfactual…)."
     )
 
 

@@ -1,5 +1,7 @@
-"""Use cases on the stored results themselves: ``list_runs`` (the catalogue, filtered) and
-``load`` (a stored result of any kind, rebuilt)."""
+"""Use cases on the stored results themselves: ``list_runs`` (the catalogue, filtered, with each
+run's status), ``status`` (where one run stands: running, finished or failed, with its
+provenance), ``delete`` (at the user's request) and ``load`` (a stored result of any kind,
+rebuilt)."""
 
 from __future__ import annotations
 
@@ -7,26 +9,50 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from corredor.app import codecs
-from corredor.app.requests import ListRequest, RequestError
+from corredor.app.requests import DeleteRequest, ListRequest, RequestError
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from corredor.store import ResultsStore
+    from corredor.store.store import RunStatus
 
-__all__ = ["list_runs", "load"]
+__all__ = ["delete", "list_runs", "load", "status"]
 
 
 def list_runs(request: ListRequest, store: ResultsStore) -> pd.DataFrame:
-    """The catalogue of stored results, filtered as ``request`` asks."""
+    """The catalogue of stored results, filtered as ``request`` asks: one row per run (running,
+    finished or failed: column ``status``; ``error`` for a failed run; ``pid``, ``host``,
+    ``started``, ``finished``)."""
     since = None
     if request.since is not None:
         try:
             since = dt.datetime.fromisoformat(request.since)
         except ValueError:
             raise RequestError(f"since {request.since!r} is not a date (YYYY-MM-DD)") from None
-    parent = store.resolve(request.parent) if request.parent is not None else None
-    return store.list(kind=request.kind, scenario=request.scenario, parent=parent, since=since)
+    parent = store.resolve(request.parent, finished=False) if request.parent is not None else None
+    return store.list(
+        kind=request.kind,
+        scenario=request.scenario,
+        parent=parent,
+        since=since,
+        status=request.status,
+    )
+
+
+def status(store: ResultsStore, ref: str) -> RunStatus:
+    """Where a run stands (``ref``: an id, a unique prefix, or ``latest``): its status
+    (``running``, ``finished``, ``failed``), error line, process, times, folder and provenance
+    (:class:`corredor.store.store.RunStatus`; ``.as_json()`` for a service). A ``running`` run
+    whose process died is reported ``failed`` (the store repairs itself when opened)."""
+    return store.status(ref)
+
+
+def delete(request: DeleteRequest, store: ResultsStore) -> list[str]:
+    """Delete a stored run (finished or failed; a running one only once its process has
+    died) and, with ``with_children``, the results that belong to it. Returns the ids
+    removed."""
+    return store.delete(request.run, with_children=request.with_children)
 
 
 def load(store: ResultsStore, ref: str) -> Any:

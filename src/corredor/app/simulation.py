@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from corredor.app.codecs import ensemble_to_record
-from corredor.app.common import Progress, Stored, request_json
+from corredor.app.common import OnStart, Progress, Stored, request_json, running
 from corredor.app.inputs import (
     NONE,
     SHIPPED,
@@ -49,8 +49,9 @@ if TYPE_CHECKING:
     from corredor.results import RunResult
     from corredor.results.corridor import CorridorResult
     from corredor.store import ResultsStore
+    from corredor.store.store import RunStatus
 
-__all__ = ["ensemble", "find", "parameter_sets", "run", "simulate"]
+__all__ = ["ensemble", "find", "lookup", "parameter_sets", "run", "simulate"]
 
 
 def run(
@@ -59,18 +60,42 @@ def run(
     progress: Progress | None = None,
     *,
     command: str | None = None,
+    on_start: OnStart | None = None,
 ) -> Stored:
-    """Run the scenario of ``request`` and store the result with its provenance."""
+    """Run the scenario of ``request`` and store the result with its provenance. The run is
+    catalogued ``running`` from its start (``on_start(run_id)`` is called then), ``finished``
+    once stored, ``failed`` with the error line if it raises."""
     kind = scenario_kind(request.scenario)
     applies_to(request, kind, request.scenario)
     result: RunResult | CorridorResult
+    if kind != "flee" and _is_ensemble(request):
+        return ensemble(
+            _as_ensemble(request),
+            store,
+            progress,
+            command=command,
+            origin=request,
+            on_start=on_start,
+        )
     if kind == "flee":
-        result, provenance, notes = _run_flee(request, progress, command)
-    elif _is_ensemble(request):
-        return ensemble(_as_ensemble(request), store, progress, command=command, origin=request)
+        name = resolve_scenario(request.scenario).name  # fails fast on a bad name or path
+        with running(store, kind, name, request, command=command, on_start=on_start) as run_id:
+            result, provenance, notes = _run_flee(request, progress, command)
+            store.save(result, provenance=provenance, run_id=run_id)
     else:
-        result, provenance, notes = _run_corridor(request, progress, command, store)
-    run_id = store.save(result, provenance=provenance)
+        inputs = inputs_of(request, store)  # every input checked before the run is catalogued
+        asked = _provenance_before(request, inputs)
+        with running(
+            store,
+            kind,
+            inputs.scenario.name,
+            request,
+            command=command,
+            provenance=asked,
+            on_start=on_start,
+        ) as run_id:
+            result, provenance, notes = _run_corridor(request, progress, command, store, inputs)
+            store.save(result, provenance=provenance, run_id=run_id)
     return Stored(run_id, kind, result, store.path(run_id), notes=notes)
 
 
@@ -98,13 +123,32 @@ def find(request: RunRequest, store: ResultsStore) -> str | None:
     applies_to(request, kind, request.scenario)
     if kind != "corridor" or _is_ensemble(request):
         return None
-    inputs = inputs_of(request, store)
-    days = request.days if request.days is not None else inputs.scenario.days
-    provenance = corridor_provenance(
-        "corridor", inputs, seeds=[request.seed], days=days, request=request
-    )
+    provenance = _provenance_before(request, inputs_of(request, store))
     assert provenance.inputs_sha256 is not None
     return store.find(provenance.inputs_sha256)
+
+
+def lookup(request: RunRequest, store: ResultsStore) -> RunStatus | None:
+    """Where an identical corridor run stands (:func:`find`), running ones included: the
+    latest finished run of exactly these inputs or, when none has finished, the latest one
+    running (:class:`corredor.store.RunStatus`); None when there is neither (failed ones do not
+    count): a service answers an identical request from the store, or follows the run already
+    under way instead of starting another."""
+    kind = scenario_kind(request.scenario)
+    applies_to(request, kind, request.scenario)
+    if kind != "corridor" or _is_ensemble(request):
+        return None
+    provenance = _provenance_before(request, inputs_of(request, store))
+    assert provenance.inputs_sha256 is not None
+    found = store.find(provenance.inputs_sha256, running=True)
+    return None if found is None else store.status(found)
+
+
+def _provenance_before(request: RunRequest, inputs: CorridorInputs) -> Provenance:
+    """The provenance a corridor run of ``request`` will have (its inputs digest included),
+    known before it runs."""
+    days = request.days if request.days is not None else inputs.scenario.days
+    return corridor_provenance("corridor", inputs, seeds=[request.seed], days=days, request=request)
 
 
 def _is_ensemble(request: RunRequest) -> bool:
@@ -175,7 +219,6 @@ def run_flee_request(request: RunRequest, progress: Progress | None = None) -> R
 def _run_flee(
     request: RunRequest, progress: Progress | None, command: str | None
 ) -> tuple[RunResult, Provenance, list[str]]:
-
     path = resolve_scenario(request.scenario)  # fails fast on a bad name or path
     result = run_flee_request(request, progress)
     provenance = Provenance(
@@ -199,9 +242,10 @@ def _run_corridor(
     progress: Progress | None,
     command: str | None,
     store: ResultsStore | None,
+    inputs: CorridorInputs | None = None,
 ) -> tuple[CorridorResult, Provenance, list[str]]:
-
-    inputs = inputs_of(request, store)
+    if inputs is None:
+        inputs = inputs_of(request, store)
     if request.people_per_agent is not None:
         inputs.scenario = inputs.scenario.model_copy(
             update={"people_per_agent": request.people_per_agent}
@@ -296,15 +340,12 @@ def run_ensemble_inputs(
     )
 
 
-def _ensembles(
-    request: EnsembleRequest,
-    store: ResultsStore | None,
-    progress: Progress | None,
-    *,
-    command: str | None,
-    origin: RunRequest | None,
-) -> list[tuple[str, CorridorEnsemble, Provenance, list[str]]]:
-    """Run the ensemble (and its counterfactual): ``(label, ensemble, provenance, notes)``."""
+def _ensemble_plan(
+    request: EnsembleRequest, store: ResultsStore | None
+) -> tuple[CorridorInputs, list[ParameterSet], list[str], list[tuple[str, tuple[Any, ...]]], Any]:
+    """What an ensemble runs: its inputs, parameter sets, notes, and its variants
+    ``(label, extra events)`` (history, and the counterfactual when asked), checked before
+    anything runs."""
     if scenario_kind(request.scenario) != "corridor":
         raise RequestError(
             f"{request.scenario} is a Flee scenario: run its replicas with "
@@ -313,34 +354,66 @@ def _ensembles(
     inputs = inputs_of(request, store)
     sets, notes = parameter_sets(inputs, request.sets, request.max_sets, request.seed)
     cf_events, cf_files = load_events(inputs.scenario, request.counterfactual)
-    asked = origin if origin is not None else request
     variants: list[tuple[str, tuple[Any, ...]]] = [("history" if cf_events else "", ())]
     if cf_events:
-        variants.append(("counterfactual", cf_events))
+        variants.append(("counterfactual", tuple(cf_events)))
+    return inputs, sets, notes, variants, cf_files
+
+
+def _ensemble_variant(
+    request: EnsembleRequest,
+    inputs: CorridorInputs,
+    sets: list[ParameterSet],
+    extra: tuple[Any, ...],
+    cf_files: Any,
+    progress: Progress | None,
+    *,
+    command: str | None,
+    asked: RunRequest | EnsembleRequest,
+) -> tuple[CorridorEnsemble, Provenance]:
+    """Run one variant of an ensemble (no store)."""
+    ens = run_ensemble_inputs(
+        inputs,
+        sets,
+        seed=request.seed,
+        replicas=request.replicas,
+        days=request.days,
+        workers=request.workers,
+        scheduler=request.scheduler,
+        progress=progress,
+        extra=extra,
+    )
+    provenance = corridor_provenance(
+        "corridor-ensemble",
+        inputs,
+        seeds=list(ens.seeds),
+        days=ens.days,
+        request=asked,
+        command=command,
+        parameters={"sets": [s.as_dict() for s in sets]},
+    )
+    if extra:
+        provenance.events_added = [*provenance.events_added, *cf_files]
+    return ens, provenance
+
+
+def _ensembles(
+    request: EnsembleRequest,
+    store: ResultsStore | None,
+    progress: Progress | None,
+    *,
+    command: str | None,
+    origin: RunRequest | None,
+) -> list[tuple[str, CorridorEnsemble, Provenance, list[str]]]:
+    """Run the ensemble (and its counterfactual) without storing:
+    ``(label, ensemble, provenance, notes)``."""
+    inputs, sets, notes, variants, cf_files = _ensemble_plan(request, store)
+    asked = origin if origin is not None else request
     out = []
     for label, extra in variants:
-        ens = run_ensemble_inputs(
-            inputs,
-            sets,
-            seed=request.seed,
-            replicas=request.replicas,
-            days=request.days,
-            workers=request.workers,
-            scheduler=request.scheduler,
-            progress=progress,
-            extra=extra,
+        ens, provenance = _ensemble_variant(
+            request, inputs, sets, extra, cf_files, progress, command=command, asked=asked
         )
-        provenance = corridor_provenance(
-            "corridor-ensemble",
-            inputs,
-            seeds=list(ens.seeds),
-            days=ens.days,
-            request=asked,
-            command=command,
-            parameters={"sets": [s.as_dict() for s in sets]},
-        )
-        if extra:
-            provenance.events_added = [*provenance.events_added, *cf_files]
         out.append((label, ens, provenance, [*notes, *ens.warnings]))
     return out
 
@@ -352,21 +425,56 @@ def ensemble(
     *,
     command: str | None = None,
     origin: RunRequest | None = None,
+    on_start: OnStart | None = None,
 ) -> Stored:
     """Run a corridor ensemble and store it; with ``counterfactual`` files, also the
     counterfactual ensemble (same sets and seeds), stored as its child (``children``:
-    ``{"counterfactual": run_id}``), paired with it by ``corredor compare``."""
-    made = _ensembles(request, store, progress, command=command, origin=origin)
-    parent: str | None = None
-    ids = []
-    for label, ens, provenance, _ in made:
-        run_id = store.save(ensemble_to_record(ens, provenance), parent=parent, label=label)
-        parent = parent or run_id
-        ids.append(run_id)
-    _, ens, _, notes = made[0]
-    out = Stored(ids[0], "corridor-ensemble", ens, store.path(ids[0]), notes=notes)
+    ``{"counterfactual": run_id}``), paired with it by ``corredor compare``.
+
+    The ensemble is ``running`` from its start (``on_start(run_id)``); the counterfactual is
+    catalogued ``running`` as its child when it starts, and stored before the history
+    ensemble is: a ``finished`` ensemble with a counterfactual always has it."""
+    inputs, sets, notes, variants, cf_files = _ensemble_plan(request, store)
+    asked = origin if origin is not None else request
+    made: list[tuple[str, CorridorEnsemble, Provenance]] = []
+    with running(
+        store,
+        "corridor-ensemble",
+        inputs.scenario.name,
+        asked,
+        command=command,
+        label=variants[0][0],
+        on_start=on_start,
+    ) as run_id:
+        children: dict[str, str] = {}
+        for label, extra in variants:
+            if not extra:
+                ens, prov = _ensemble_variant(
+                    request, inputs, sets, extra, cf_files, progress, command=command, asked=asked
+                )
+                made.append((label, ens, prov))
+                continue
+            with running(
+                store,
+                "corridor-ensemble",
+                inputs.scenario.name,
+                asked,
+                command=command,
+                parent=run_id,
+                label=label,
+            ) as child:
+                ens, prov = _ensemble_variant(
+                    request, inputs, sets, extra, cf_files, progress, command=command, asked=asked
+                )
+                store.save(ensemble_to_record(ens, prov), run_id=child)
+                children[label] = child
+                made.append((label, ens, prov))
+        _, ens, prov = made[0]
+        store.save(ensemble_to_record(ens, prov), run_id=run_id)
+    notes = [*notes, *ens.warnings]
+    out = Stored(run_id, "corridor-ensemble", ens, store.path(run_id), notes=notes)
+    out.children.update(children)
     if len(made) > 1:
-        out.children["counterfactual"] = ids[1]
         out.extra["counterfactual"] = made[1][1]
     return out
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from corredor.app.codecs import forecast_to_record, sensitivity_to_record
-from corredor.app.common import Progress, Stored, request_json
+from corredor.app.common import OnStart, Progress, Stored, request_json, running
 from corredor.app.inputs import corridor_provenance, inputs_of, resolve_calibration
 from corredor.app.requests import (
     BacktestRequest,
@@ -79,46 +79,49 @@ def forecast(
     progress: Progress | None = None,
     *,
     command: str | None = None,
+    on_start: OnStart | None = None,
 ) -> Stored:
     """A forecast past the calibration horizon (:func:`corredor.forecasting.forecast`)."""
     _corridor_only(request.scenario, "forecast")
     inputs = inputs_of(request, store)
     sets, notes = parameter_sets(inputs, request.sets, request.max_sets, request.seed)
     until = parse_until(request.until)
-    fc = run_forecast(
-        inputs.scenario,
-        until=until,
-        replicas=request.replicas,
-        seed=request.seed,
-        parameter_sets=sets,
-        events_file=request.forecast_events,
-        policy_path=request.policy_path,
-        extra_events=inputs.extra_events,
-        workers=request.workers,
-        scheduler=request.scheduler,
-        progress=_tasks(progress, len(sets) * request.replicas),
-        discrepancy=request.discrepancy,
-    )
-    fc = dataclasses.replace(fc, notes=(*notes, *fc.notes))
-    provenance = corridor_provenance(
-        "forecast",
-        inputs,
-        seeds=list(fc.ensemble.seeds),
-        days=fc.ensemble.days,
-        request=request,
-        command=command,
-        parameters={"sets": [s.as_dict() for s in sets]},
-    )
-    if fc.events_file is not None:
-        provenance.events_added.append(
-            EventsFile(
-                file=str(fc.events_file),
-                sha256=sha256_file(fc.events_file),
-                ids=[e.id for e in fc.events],
-            )
+    with running(
+        store, "forecast", inputs.scenario.name, request, command=command, on_start=on_start
+    ) as run_id:
+        fc = run_forecast(
+            inputs.scenario,
+            until=until,
+            replicas=request.replicas,
+            seed=request.seed,
+            parameter_sets=sets,
+            events_file=request.forecast_events,
+            policy_path=request.policy_path,
+            extra_events=inputs.extra_events,
+            workers=request.workers,
+            scheduler=request.scheduler,
+            progress=_tasks(progress, len(sets) * request.replicas),
+            discrepancy=request.discrepancy,
         )
-
-    run_id = store.save(forecast_to_record(fc, provenance, command=command))
+        fc = dataclasses.replace(fc, notes=(*notes, *fc.notes))
+        provenance = corridor_provenance(
+            "forecast",
+            inputs,
+            seeds=list(fc.ensemble.seeds),
+            days=fc.ensemble.days,
+            request=request,
+            command=command,
+            parameters={"sets": [s.as_dict() for s in sets]},
+        )
+        if fc.events_file is not None:
+            provenance.events_added.append(
+                EventsFile(
+                    file=str(fc.events_file),
+                    sha256=sha256_file(fc.events_file),
+                    ids=[e.id for e in fc.events],
+                )
+            )
+        store.save(forecast_to_record(fc, provenance, command=command), run_id=run_id)
     return Stored(run_id, "forecast", fc, store.path(run_id), notes=list(fc.notes))
 
 
@@ -129,6 +132,7 @@ def sensitivity(
     progress: Progress | None = None,
     *,
     command: str | None = None,
+    on_start: OnStart | None = None,
 ) -> Stored:
     """Morris or Sobol indices (:func:`corredor.sensitivity.sensitivity_analysis`). The
     parameters not varied keep the chosen calibration's values."""
@@ -139,32 +143,34 @@ def sensitivity(
     n_runs = runs_needed(
         request.method, request.trajectories, problem["num_vars"], request.replicas
     )
-    res = sensitivity_analysis(
-        sc,
-        method=request.method,
-        size=request.trajectories,
-        parameters=problem["names"],
-        outputs=request.outputs or default_outputs(sc),
-        levels=request.levels,
-        seeds=list(range(request.seed, request.seed + request.replicas)),
-        sample_seed=request.seed,
-        days=request.days,
-        extra_events=inputs.extra_events,
-        base=inputs.calibration,
-        workers=request.workers,
-        scheduler=request.scheduler,
-        progress=_tasks(progress, n_runs),
-    )
-    provenance = corridor_provenance(
-        "sensitivity",
-        inputs,
-        seeds=list(res.ensemble.seeds),
-        days=res.ensemble.days,
-        request=request,
-        command=command,
-    )
-
-    run_id = store.save(sensitivity_to_record(res, provenance, command=command))
+    with running(
+        store, "sensitivity", sc.name, request, command=command, on_start=on_start
+    ) as run_id:
+        res = sensitivity_analysis(
+            sc,
+            method=request.method,
+            size=request.trajectories,
+            parameters=problem["names"],
+            outputs=request.outputs or default_outputs(sc),
+            levels=request.levels,
+            seeds=list(range(request.seed, request.seed + request.replicas)),
+            sample_seed=request.seed,
+            days=request.days,
+            extra_events=inputs.extra_events,
+            base=inputs.calibration,
+            workers=request.workers,
+            scheduler=request.scheduler,
+            progress=_tasks(progress, n_runs),
+        )
+        provenance = corridor_provenance(
+            "sensitivity",
+            inputs,
+            seeds=list(res.ensemble.seeds),
+            days=res.ensemble.days,
+            request=request,
+            command=command,
+        )
+        store.save(sensitivity_to_record(res, provenance, command=command), run_id=run_id)
     return Stored(run_id, "sensitivity", res, store.path(run_id), notes=list(inputs.notes))
 
 
@@ -195,6 +201,7 @@ def calibrate(
     progress: Progress | None = None,
     *,
     command: str | None = None,
+    on_start: OnStart | None = None,
 ) -> Stored:
     """Fit the scenario (:func:`corredor.calibration.fit.calibrate`) in its study folder and
     store the result; the installed package is never written."""
@@ -208,69 +215,72 @@ def calibrate(
         cal, _, _ = resolve_calibration(sc, request.start_from, store)
         assert cal is not None and cal.path is not None
         base = cal.path
-    folder = _folder(request, sc.name)
-    result = fit(
-        sc,
-        out=folder,
-        trials=request.trials,
-        parameters=list(request.parameters) or None,
-        workers=request.workers or 1,
-        scheduler=request.scheduler,
-        batch=request.batch,
-        seed=request.seed,
-        until=last,
-        resume=request.resume,
-        command=command or request.command_line("calibrate"),
-        base=base,
-        agent_budget=request.agent_budget,
-        progress=None if progress is None else _trial_progress(progress),
-    )
-    calibrated_file = folder / "calibrated.yaml"
-    provenance = Provenance(
-        kind="calibration",
-        scenario=sc.name,
-        scenario_path=str(sc.path),
-        scenario_sha256=scenario_sha256(sc),
-        parameters=dict(result.calibrated.parameters),
-        seeds=[request.seed],
-        request=request_json(request),
-        command=command,
-    )
-    record = Record(
-        kind="calibration",
-        scenario=sc.name,
-        scenario_path=str(sc.path),
-        seeds=(request.seed,),
-        replicas=1,
-        days=(last - sc.start).days + 1,
-        summary={
-            "loss": float(result.best.loss),
-            "default_loss": float(result.default_loss),
-            "trials": len(result.trials),
-            "plausible_sets": len(result.members),
-            "data_until": last.isoformat(),
-            "seconds": float(result.wall_seconds),
-        },
-        meta={"folder": str(folder.resolve()), "data_until": last.isoformat()},
-        tables={
-            "trials": trials_frame(result.trials),
-            "parameters": pd.DataFrame(
-                [
-                    {
-                        "parameter": p.name,
-                        "low": p.low,
-                        "high": p.high,
-                        "log": p.log,
-                        "fitted": float(result.best.params[p.name]),
-                    }
-                    for p in result.parameters
-                ]
-            ),
-        },
-        files={"calibrated.yaml": read_bytes(calibrated_file, what="calibrated file")},
-        provenance=provenance,
-    )
-    run_id = store.save(record)
+    with running(
+        store, "calibration", sc.name, request, command=command, on_start=on_start
+    ) as run_id:
+        folder = _folder(request, sc.name)
+        result = fit(
+            sc,
+            out=folder,
+            trials=request.trials,
+            parameters=list(request.parameters) or None,
+            workers=request.workers or 1,
+            scheduler=request.scheduler,
+            batch=request.batch,
+            seed=request.seed,
+            until=last,
+            resume=request.resume,
+            command=command or request.command_line("calibrate"),
+            base=base,
+            agent_budget=request.agent_budget,
+            progress=None if progress is None else _trial_progress(progress),
+        )
+        calibrated_file = folder / "calibrated.yaml"
+        provenance = Provenance(
+            kind="calibration",
+            scenario=sc.name,
+            scenario_path=str(sc.path),
+            scenario_sha256=scenario_sha256(sc),
+            parameters=dict(result.calibrated.parameters),
+            seeds=[request.seed],
+            request=request_json(request),
+            command=command,
+        )
+        record = Record(
+            kind="calibration",
+            scenario=sc.name,
+            scenario_path=str(sc.path),
+            seeds=(request.seed,),
+            replicas=1,
+            days=(last - sc.start).days + 1,
+            summary={
+                "loss": float(result.best.loss),
+                "default_loss": float(result.default_loss),
+                "trials": len(result.trials),
+                "plausible_sets": len(result.members),
+                "data_until": last.isoformat(),
+                "seconds": float(result.wall_seconds),
+            },
+            meta={"folder": str(folder.resolve()), "data_until": last.isoformat()},
+            tables={
+                "trials": trials_frame(result.trials),
+                "parameters": pd.DataFrame(
+                    [
+                        {
+                            "parameter": p.name,
+                            "low": p.low,
+                            "high": p.high,
+                            "log": p.log,
+                            "fitted": float(result.best.params[p.name]),
+                        }
+                        for p in result.parameters
+                    ]
+                ),
+            },
+            files={"calibrated.yaml": read_bytes(calibrated_file, what="calibrated file")},
+            provenance=provenance,
+        )
+        store.save(record, run_id=run_id)
     return Stored(run_id, "calibration", result, store.path(run_id), extra={"folder": folder})
 
 
@@ -281,6 +291,7 @@ def backtest(
     progress: Progress | None = None,
     *,
     command: str | None = None,
+    on_start: OnStart | None = None,
 ) -> Stored:
     """Fit statistics of the chosen calibration over the whole period and, with ``backtest``,
     the back-test of a fit to data up to 2018 against naive baselines."""
@@ -293,36 +304,37 @@ def backtest(
         if cal is None or cal.path is None:
             raise RequestError(f"--backtest {request.backtest}: not a calibration")
         study = cal.path.parent
-    if progress is not None:
-        progress(0, 2 if study is not None else 1, "runs")
-    stats = fit_statistics(sc, seed=request.seed, calibration=inputs.calibration)
-    tables = {"fit_statistics": stats.table}
-    if study is not None:
+    with running(store, "backtest", sc.name, request, command=command, on_start=on_start) as run_id:
         if progress is not None:
-            progress(1, 2, "back-test")
-        tables["backtest"] = backtest_model(
-            sc,
-            study,
-            seed=request.seed,
-            members=request.members,
-            replicas=request.replicas,
-            discrepancy=request.discrepancy,
+            progress(0, 2 if study is not None else 1, "runs")
+        stats = fit_statistics(sc, seed=request.seed, calibration=inputs.calibration)
+        tables = {"fit_statistics": stats.table}
+        if study is not None:
+            if progress is not None:
+                progress(1, 2, "back-test")
+            tables["backtest"] = backtest_model(
+                sc,
+                study,
+                seed=request.seed,
+                members=request.members,
+                replicas=request.replicas,
+                discrepancy=request.discrepancy,
+            )
+        provenance = corridor_provenance(
+            "backtest", inputs, seeds=[request.seed], days=sc.days, request=request, command=command
         )
-    provenance = corridor_provenance(
-        "backtest", inputs, seeds=[request.seed], days=sc.days, request=request, command=command
-    )
-    record = Record(
-        kind="backtest",
-        scenario=sc.name,
-        scenario_path=str(sc.path),
-        seeds=(request.seed,),
-        days=sc.days,
-        summary={"loss": float(stats.loss), "until": stats.until.isoformat()},
-        meta={"study": None if study is None else str(study)},
-        tables=tables,
-        provenance=provenance,
-    )
-    run_id = store.save(record)
+        record = Record(
+            kind="backtest",
+            scenario=sc.name,
+            scenario_path=str(sc.path),
+            seeds=(request.seed,),
+            days=sc.days,
+            summary={"loss": float(stats.loss), "until": stats.until.isoformat()},
+            meta={"study": None if study is None else str(study)},
+            tables=tables,
+            provenance=provenance,
+        )
+        store.save(record, run_id=run_id)
     return Stored(run_id, "backtest", record, store.path(run_id), extra={"stats": stats})
 
 
@@ -333,6 +345,7 @@ def bargain(
     progress: Progress | None = None,
     *,
     command: str | None = None,
+    on_start: OnStart | None = None,
 ) -> Stored:
     """The threat game: the June 2019 episode (with a counterfactual exposure), a sweep of
     exposure × credibility, or the game played on the corridor simulation (``endogenous``) or
@@ -345,54 +358,60 @@ def bargain(
     def label(share: float | None) -> str:
         return f"data ({data_share:.3f})" if share is None else f"counterfactual ({share:.3f})"
 
-    children: list[tuple[str, Any]] = []
-    if request.mode == "sweep":
-        frame = sweep(review_days=request.review_days or 90, refine=request.refine)
-    elif request.mode == "episode":
+    if request.mode == "episode":
         _episode_scenario(request.scenario)
-        frames = [
-            episode_2019(
-                share,
-                request.credibility,
-                review_days=request.review_days or 90,
-                periods=request.periods,
-                refine=request.refine,
-            )
-            .to_frame()
-            .assign(label=label(share))
-            for share in shares
-        ]
-        frame = pd.concat(frames, ignore_index=True)
-    else:
-        frame, children = _coupled(request, store, shares, label, progress)
-    meta = {
-        "mode": request.mode,
-        "credibility": request.credibility,
-        "data_share": data_share,
-        "review_days": request.review_days,
-    }
-    provenance = Provenance(
-        kind="bargain",
-        scenario=request.scenario,
-        parameters={k: v for k, v in request.model_dump().items() if k != "scenario"},
-        seeds=[request.seed],
-        request=request_json(request),
-        command=command,
-    )
-    record = Record(
-        kind="bargain",
-        scenario=request.scenario,
-        seeds=(request.seed,),
-        days=int(request.days or 0),
-        summary={"mode": request.mode, "rows": len(frame)},
-        meta=meta,
-        tables={"game": frame},
-        provenance=provenance,
-    )
-    run_id = store.save(record)
+    elif request.mode != "sweep":
+        _corridor_only(request.scenario, f"bargain --mode {request.mode}")
     ids = {}
-    for name, (result, prov) in children:
-        ids[name] = store.save(result, provenance=prov, parent=run_id, label=name)
+    with running(
+        store, "bargain", request.scenario, request, command=command, on_start=on_start
+    ) as run_id:
+        children: list[tuple[str, Any]] = []
+        if request.mode == "sweep":
+            frame = sweep(review_days=request.review_days or 90, refine=request.refine)
+        elif request.mode == "episode":
+            frames = [
+                episode_2019(
+                    share,
+                    request.credibility,
+                    review_days=request.review_days or 90,
+                    periods=request.periods,
+                    refine=request.refine,
+                )
+                .to_frame()
+                .assign(label=label(share))
+                for share in shares
+            ]
+            frame = pd.concat(frames, ignore_index=True)
+        else:
+            frame, children = _coupled(request, store, shares, label, progress)
+        meta = {
+            "mode": request.mode,
+            "credibility": request.credibility,
+            "data_share": data_share,
+            "review_days": request.review_days,
+        }
+        provenance = Provenance(
+            kind="bargain",
+            scenario=request.scenario,
+            parameters={k: v for k, v in request.model_dump().items() if k != "scenario"},
+            seeds=[request.seed],
+            request=request_json(request),
+            command=command,
+        )
+        record = Record(
+            kind="bargain",
+            scenario=request.scenario,
+            seeds=(request.seed,),
+            days=int(request.days or 0),
+            summary={"mode": request.mode, "rows": len(frame)},
+            meta=meta,
+            tables={"game": frame},
+            provenance=provenance,
+        )
+        for name, (result, prov) in children:  # the children first: a finished game has them
+            ids[name] = store.save(result, provenance=prov, parent=run_id, label=name)
+        store.save(record, run_id=run_id)
     return Stored(run_id, "bargain", record, store.path(run_id), children=ids)
 
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from corredor.app.common import Progress, Stored, request_json
+from corredor.app.common import OnStart, Progress, Stored, request_json, running
 from corredor.app.requests import StudyRequest
 from corredor.report.room import room_report_files
 from corredor.report.study import study_report_files, write_report_files
@@ -71,7 +71,7 @@ def stored_tasks(
     store: Any, digest: str, n: int, decode: Callable[[dict[str, Any]], Any]
 ) -> dict[int, Any]:
     """The tasks of the study with this digest already in the store, by task number."""
-    found = store.list(kind=TASK_KIND)
+    found = store.list(kind=TASK_KIND, status="finished")
     out: dict[int, Any] = {}
     prefix = digest[:32] + ":"
     for run_id, label in zip(found["run_id"], found["label"], strict=True):
@@ -114,8 +114,10 @@ def study(
     progress: Progress | None = None,
     *,
     command: str | None = None,
+    on_start: OnStart | None = None,
 ) -> Stored:
-    """Run a study through the store (module docstring) and return the stored study."""
+    """Run a study through the store (module docstring) and return the stored study (catalogued
+    ``running`` from its start: ``on_start(run_id)``)."""
     s = load_study(request.study)
     if request.runs is not None:
         s = s.model_copy(update={"ensemble": s.ensemble.model_copy(update={"runs": request.runs})})
@@ -158,6 +160,7 @@ def study(
         finish,
         encode,
         decode,
+        on_start,
     )
 
 
@@ -172,6 +175,7 @@ def _run(
     finish: Any,
     encode: Any,
     decode: Any,
+    on_start: OnStart | None,
 ) -> Stored:
     digest = prepared.digest()
     done = stored_tasks(store, digest, prepared.tasks, decode)
@@ -193,34 +197,43 @@ def _run(
         )
         store.save(record, label=_label(digest, int(task.task)))
 
-    tasks = run_tasks(
-        prepared,
-        done=done,
-        on_task=save,
-        workers=request.workers,
-        scheduler=request.scheduler,
-        progress=progress,
-    )
-    result, tables, files = finish(tasks)
-    seeds = [int(x) for x in result.seeds]
-    record = Record(
-        kind=STUDY_KIND,
-        scenario=str(scenario.name),
-        seeds=tuple(seeds),
-        replicas=len(seeds),
-        days=int(prepared.days),
-        summary={"study": s.study, "runs": int(result.runs), "digest": digest[:16]},
-        meta={
-            "digest": digest,
-            "study": s.study,
-            "calibration": result.calibration.describe(),
-            "notes": list(result.notes),
-        },
-        tables=tables,
-        files={name: text.encode("utf-8") for name, text in files.items()},
-        provenance=_provenance(STUDY_KIND, s, scenario, digest, request, command, seeds),
-    )
-    run_id = store.save(record, label=s.study)
+    with running(
+        store,
+        STUDY_KIND,
+        str(scenario.name),
+        request,
+        command=command,
+        label=s.study,
+        on_start=on_start,
+    ) as run_id:
+        tasks = run_tasks(
+            prepared,
+            done=done,
+            on_task=save,
+            workers=request.workers,
+            scheduler=request.scheduler,
+            progress=progress,
+        )
+        result, tables, files = finish(tasks)
+        seeds = [int(x) for x in result.seeds]
+        record = Record(
+            kind=STUDY_KIND,
+            scenario=str(scenario.name),
+            seeds=tuple(seeds),
+            replicas=len(seeds),
+            days=int(prepared.days),
+            summary={"study": s.study, "runs": int(result.runs), "digest": digest[:16]},
+            meta={
+                "digest": digest,
+                "study": s.study,
+                "calibration": result.calibration.describe(),
+                "notes": list(result.notes),
+            },
+            tables=tables,
+            files={name: text.encode("utf-8") for name, text in files.items()},
+            provenance=_provenance(STUDY_KIND, s, scenario, digest, request, command, seeds),
+        )
+        store.save(record, run_id=run_id)
     stored = Stored(run_id, STUDY_KIND, result, store.path(run_id), notes=notes)
     if request.report is not None:
         written = write_report_files(files, Path(request.report))

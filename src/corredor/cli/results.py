@@ -7,7 +7,13 @@ from typing import Any
 
 import click
 
-from corredor.app.requests import CompareRequest, ListRequest, ReportRequest, Request
+from corredor.app.requests import (
+    CompareRequest,
+    DeleteRequest,
+    ListRequest,
+    ReportRequest,
+    Request,
+)
 from corredor.cli.output import STORE_OPTION, cell, console, note, print_frame, request_command
 from corredor.errors import RunError
 
@@ -31,17 +37,24 @@ def _runs(request: Request, cli: dict[str, Any]) -> None:
         return
     table = Table(title=f"Runs in {store_dir}", title_justify="left")
     table.add_column("run id", no_wrap=True)
-    for col in ("kind", "scenario", "created (UTC)", "seeds", "days", "part of"):
+    for col in ("kind", "scenario", "status", "created (UTC)", "seeds", "days", "part of"):
         table.add_column(col)
     for col in ("ARD", "seconds"):
         table.add_column(col, justify="right")
+    failed = []
     for row in df.itertuples(index=False):
         seeds = str(row.seeds)
         parent = f"{row.parent!s} ({row.label!s})" if row.parent else str(row.label or "")
+        state = str(row.status)
+        if state == "running":
+            state = f"running (pid {row.pid} on {row.host})"
+        elif state == "failed":
+            failed.append(f"{row.run_id} failed: {row.error}")
         table.add_row(
             str(row.run_id),
             str(row.kind),
             str(row.scenario),
+            state,
             str(row.created),
             seeds if len(seeds) < 16 else seeds[:14] + "…",
             str(row.days),
@@ -50,6 +63,8 @@ def _runs(request: Request, cli: dict[str, Any]) -> None:
             cell(row.seconds) if row.seconds is not None else "–",
         )
     console(width=200).print(table)
+    for line in failed:
+        print(line)
 
 
 RUNS = request_command(
@@ -58,7 +73,30 @@ RUNS = request_command(
     _runs,
     positional=(),
     extra=[STORE_OPTION],
-    help="List the results in the store (every kind), oldest first, with filters.",
+    help="List the results in the store (every kind), oldest first, with filters, and each "
+    "run's status: running (with its process), finished, or failed (with its error).",
+)
+
+
+def _delete(request: Request, cli: dict[str, Any]) -> None:
+    from corredor.app import delete
+    from corredor.store import ResultsStore, is_store
+
+    assert isinstance(request, DeleteRequest)
+    if not is_store(cli["store"]):
+        raise RunError(f"there is no results store in {cli['store']}")
+    for run_id in delete(request, ResultsStore(cli["store"])):
+        print(f"deleted {run_id}")
+
+
+DELETE = request_command(
+    "delete",
+    DeleteRequest,
+    _delete,
+    positional=("run",),
+    extra=[STORE_OPTION],
+    help="Delete a stored run (finished, or failed; a running one once its process has died), "
+    "with --with-children the results that belong to it too.",
 )
 
 
@@ -164,4 +202,4 @@ def export(run: str, folder: str, store: str) -> None:
     print(f"wrote {len(frames)} tables of {run_id} to {folder}")
 
 
-COMMANDS = [RUNS, REPORT, COMPARE, export]
+COMMANDS = [RUNS, REPORT, COMPARE, DELETE, export]

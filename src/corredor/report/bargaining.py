@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from corredor.bargaining.caveats import caveat_texts
 from corredor.bargaining.sweep import plot_coupled
 from corredor.files.atomic import write_text
 from corredor.files.read import read_text
@@ -50,13 +51,17 @@ def _cell(fmt: str, value: object) -> str:
 
 
 def coupled_section_html(frames: Mapping[str, pd.DataFrame]) -> str:
-    """The bargaining section: one table per labelled run and the chart."""
+    """The bargaining section: the caveats of docs/bargaining.md
+    (:data:`corredor.bargaining.caveats.CAVEATS`), one table per labelled run and the chart."""
     parts = [
         "<h2>Bargaining: the threat game on the simulation</h2>",
         "<p>At each review day the transit state chooses (endogenous mode) or keeps (exogenous "
         "mode) its policy; the feasible space is the share of its policy grid that triggers no "
         "sanction and that it can afford. Predicted arrivals are the game's, simulated ones the "
         "run's (docs/bargaining.md §10).</p>",
+        "<h3>What bounds these numbers</h3><ul>",
+        *[f"<li>{html.escape(c)}</li>" for c in caveat_texts()],
+        "</ul>",
     ]
     for label, df in frames.items():
         head = "".join(f"<th>{html.escape(h)}</th>" for _, h, _ in SECTION_COLUMNS)

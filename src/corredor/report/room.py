@@ -15,12 +15,28 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 from matplotlib.figure import Figure
 
-from corredor.report.study import CSS, StudyReport, band, fmt, png_base64, write_report_files
+from corredor.bargaining.caveats import caveat_texts
+from corredor.report.study import (
+    CSS,
+    StudyReport,
+    band,
+    date_text,
+    fmt,
+    png_base64,
+    unit_text,
+    write_report_files,
+)
 from corredor.studies.room import RoomResult
 
+FloatArray = npt.NDArray[np.float64]
+
 __all__ = [
+    "all_caveats",
+    "closing_share",
+    "room_answer_table",
     "room_html",
     "room_markdown",
     "room_report_files",
@@ -175,6 +191,13 @@ def _meta(result: RoomResult) -> list[tuple[str, str]]:
     ]
 
 
+def all_caveats(result: RoomResult) -> list[str]:
+    """The game's caveats (docs/bargaining.md, :mod:`corredor.bargaining.caveats`), then the
+    study's own."""
+    spec = result.study.bargaining
+    return caveat_texts() + [c.strip() for c in (spec.caveats if spec is not None else [])]
+
+
 def room_markdown(result: RoomResult) -> str:
     """The full Markdown report."""
     s = result.study
@@ -186,7 +209,7 @@ def room_markdown(result: RoomResult) -> str:
     out += [f"- **{a}**: {b}" for a, b in _meta(result)]
     out += ["", *[f"> {n}" for n in result.notes], ""]
     out += ["## What bounds these numbers", ""]
-    out += [f"- {c.strip()}" for c in spec.caveats] or ["- (none given)"]
+    out += [f"- {c}" for c in all_caveats(result)]
     out += [
         "",
         f"## {result.transit}'s room: the feasible share of its policy grid",
@@ -242,92 +265,197 @@ def _names(result: RoomResult, es: bool) -> tuple[str, str]:
     return result.transit, result.hegemon
 
 
-def _feasible_lines(result: RoomResult, es: bool) -> list[str]:
-    k, h = _k(result), _history(result)
+def _share_label(result: RoomResult, share: float, es: bool) -> str:
+    spec = result.study.bargaining
+    transit, _ = _names(result, es)
+    if share == 0:
+        if es:
+            return f"0 % (sin dependencia): política propia de {transit}, valores del modelo"
+        return f"0 % (no dependence): {transit}'s own policy, the model's values"
+    text = f"{100 * share:g} %"
+    if spec is not None and spec.history_exposure is not None and share == spec.history_exposure:
+        when = "historia, junio de 2019" if es else spec.history_label
+        return f"**{text} ({when})**"
+    return text
+
+
+def _pct_band(b: dict[str, FloatArray], e: int, k: int, es: bool) -> str:
+    joint = " a " if es else " to "
+    lo, hi = _pct(b["p05"][e, k]), _pct(b["p95"][e, k])
+    return f"{_pct(b['median'][e, k])} ({lo}{joint}{hi})"
+
+
+def _choice_cell(result: RoomResult, e: int, es: bool) -> str:
+    """The chosen policy in words: mean enforcement and visas (medians), and how many runs
+    comply with the demand."""
+    k = _k(result)
+    enf = result.band(result.game_runs("enforcement_mean"))["median"][e, k]
+    visas = result.band(result.game_runs("humanitarian_visas"))["median"][e, k]
+    comply = result.game_runs("in_feasible_space")[:, e, k]
+    n, m = comply.shape[0], int(np.nansum(comply))
+    if es:
+        return f"control {100 * enf:.0f} %, visas {100 * visas:.0f} %; cede en {m} de {n}"
+    return f"enforcement {100 * enf:.0f} %, visas {100 * visas:.0f} %; complies in {m} of {n}"
+
+
+def _outcome_cell(result: RoomResult, name: str, e: int, es: bool) -> str:
+    x = result.outcome_runs(name)
+    if e == 0:
+        return fmt(float(result.band(x)["median"][0]))
+    d = result.band(x - x[:, :1])
+    lo, hi = float(d["p05"][e]), float(d["p95"][e])
+    rng = band(lo, hi, signed=True).replace(" to ", " a " if es else " to ")
+    if lo <= 0 <= hi:
+        return f"≈ 0 ({rng})"
+    return f"{fmt(float(d['median'][e]), signed=True)} ({rng})"
+
+
+def room_answer_table(result: RoomResult, es: bool = False) -> list[str]:
+    """The summary's first-screen table: per export share, the feasible share of the policy
+    grid (at the outcome credibility), the chosen policy, and the simulated outcomes against
+    the transit state's own policy, each with its 90 % band."""
+    k = _k(result)
     transit, hegemon = _names(result, es)
     fs = result.band(result.game_runs("feasible_share"))
-    out = []
-    for e, share in enumerate(result.exposures):
-        if share == 0 or (e != h and share not in (0.2, 0.5)):
-            continue
-        m, lo, hi = _pct(fs["median"][e, k]), _pct(fs["p05"][e, k]), _pct(fs["p95"][e, k])
-        out.append(
-            f"- Con {100 * share:g} % de las exportaciones vendidas a {hegemon}: {m} de las "
-            f"políticas posibles de {transit} evitan la sanción (banda de 90 %: {lo} a {hi})."
-            if es
-            else f"- With {100 * share:g} % of exports sold to {hegemon}: {m} of {transit}'s "
-            f"possible policies avoid the sanction (90 % band {lo} to {hi})."
-        )
-    return out
-
-
-def _outcome_lines(result: RoomResult, es: bool) -> list[str]:
-    h = _history(result)
-    if h is None:
-        return []
-    out = [""]
-    transit, _ = _names(result, es)
-    spec = result.study.bargaining
-    when = spec.history_label if spec is not None else "history"
     names = [c.name for c in result.columns]
-    for name in result.study.headline or names[:3]:
+    shown = result.study.headline or names[:3]
+    if es:
+        header = [
+            f"exportaciones de {transit} vendidas a {hegemon}",
+            "políticas que evitan la sanción (% de la rejilla)",
+            f"lo que elige {transit}",
+        ]
+    else:
+        header = [
+            f"share of {transit}'s exports sold to {hegemon}",
+            "policies that avoid the sanction (% of the grid)",
+            f"what {transit} chooses",
+        ]
+    for name in shown:
         col = result.columns[names.index(name)]
-        x = result.outcome_runs(name)
-        d = result.band(x - x[:, :1])
-        med = fmt(float(d["median"][h]), signed=True)
-        rng = band(float(d["p05"][h]), float(d["p95"][h]), signed=True)
-        if es:
-            out.append(
-                f"- Con la exposición histórica, {col.label_es or col.label}: {med} frente a la "
-                f"política propia de {transit} en {result.days} días (banda de 90 %: "
-                f"{rng.replace(' to ', ' a ')})."
-            )
-        else:
-            out.append(
-                f"- At the exposure of the data ({when}), {col.label}: {med} against "
-                f"{transit}'s own policy over {result.days} days (90 % band {rng})."
-            )
+        label = (col.label_es or col.label) if es else col.label
+        header.append(f"{label} ({unit_text(col.unit, es)})")
+    rows = []
+    for e, share in enumerate(result.exposures):
+        cells = [_share_label(result, share, es), _pct_band(fs, e, k, es)]
+        cells.append(_choice_cell(result, e, es))
+        cells += [_outcome_cell(result, name, e, es) for name in shown]
+        rows.append(cells)
+    return [_md_table(header, rows), ""]
+
+
+def closing_share(result: RoomResult) -> float | None:
+    """The smallest export share from which the transit state complies in most runs (at the
+    outcome credibility), or None if it never does."""
+    k = _k(result)
+    comply = result.game_runs("in_feasible_space")[:, :, k]
+    for e, share in enumerate(result.exposures):
+        if share > 0 and np.nanmean(comply[:, e]) > 0.5:
+            return share
+    return None
+
+
+def _key_lines(result: RoomResult, es: bool) -> list[str]:
+    transit, hegemon = _names(result, es)
+    out = []
+    closes = closing_share(result)
+    if closes is not None:
+        out.append(
+            f"- {transit} cede a la exigencia (en la mayoría de las corridas) a partir de "
+            f"{100 * closes:g} % de sus exportaciones vendidas a {hegemon}; por debajo, la desafía."
+            if es
+            else f"- {transit} gives in to the demand (in most runs) from {100 * closes:g} % of "
+            f"its exports sold to {hegemon} on; below that it defies it."
+        )
+    else:
+        out.append(
+            f"- {transit} no cede a la exigencia en ningún nivel de exportaciones estudiado."
+            if es
+            else f"- {transit} does not give in to the demand at any export share studied."
+        )
+    h = _history(result)
+    if h is not None:
+        fs = result.band(result.game_runs("feasible_share"))
+        parts = [
+            f"{_pct(fs['median'][h, j])} ({'credibilidad' if es else 'credibility'} {c:g})"
+            for j, c in enumerate(result.credibilities)
+        ]
+        share = 100 * result.exposures[h]
+        out.append(
+            f"- Con {share:g} % (el dato de 2019), la parte de las políticas que evita la "
+            f"sanción según lo creíble que sea la amenaza: {', '.join(parts)}."
+            if es
+            else f"- At {share:g} % (the 2019 figure), the share of policies that avoid the "
+            f"sanction by how credible the threat is: {', '.join(parts)}."
+        )
     return out
 
 
 def _cannot_lines(result: RoomResult, es: bool) -> list[str]:
     spec = result.study.bargaining
-    transit, _ = _names(result, es)
-    if es:
-        out = [
-            f"- Las preferencias de {transit} (cuánto pesan las personas varadas, el rezago de "
-            "asilo, las deportaciones sin evaluación, la opinión pública) y la tolerancia a la "
-            "sanción están fijadas a mano: deciden en qué nivel de dependencia se cierra el "
-            "margen.",
-            "- La respuesta del juego a las políticas es una forma reducida; la simulación puede "
-            "dar otra cosa (ambas se muestran en el informe).",
-            "- Un solo periodo de 90 días bajo la amenaza; sin escalada a un acuerdo de tercer "
-            "país seguro.",
-        ]
-    else:
-        out = [f"- {c.strip()}" for c in (spec.caveats if spec else [])][:3]
+    out = [f"- {c}" for c in caveat_texts("es" if es else "en")]
+    if spec is not None:
+        specific = (spec.caveats_es or spec.caveats) if es else spec.caveats
+        out += [f"- {c.strip()}" for c in specific]
     if not result.calibration.installed:
         out.append(
             "- El modelo no está calibrado con los datos: usa valores fijados a mano."
             if es
             else "- The model is not calibrated to the data: it runs hand-set values."
         )
+    for x in result.study.left_out:
+        out.append(
+            f"- Sin cifra con fuente, se deja fuera: {x.what_es or x.what}."
+            if es
+            else f"- Left out, no sourced figure: {x.what} ({x.why.strip()})."
+        )
     return out
 
 
 def room_summary(result: RoomResult, lang: str = "en") -> str:
-    """A one-page summary for non-specialists (``en`` or ``es``)."""
+    """A one-page summary for non-specialists (``en`` or ``es``): the answer first (a table
+    per export share with the 90 % bands and units, the share at which the room closes), then
+    the question, how the numbers were made and what bounds them."""
     s = result.study
     es = lang == "es"
     title = (s.title_es or s.title) if es else s.title
     question = (s.question_es or s.question) if es else s.question
-    out = [f"# {title}", "", question.strip(), ""]
+    k = _k(result)
+    cred = result.credibilities[k]
+    day = date_text(result.review, es)
+    cal_short = (
+        ("Calibración versión " if es else "Calibration version ") + str(result.calibration.version)
+        if result.calibration.installed
+        else (
+            "Sin calibrar: parámetros fijados a mano."
+            if es
+            else "Uncalibrated: hand-set parameters."
+        )
+    )
+    if es:
+        lead = (
+            f"**Respuesta** (estimaciones del modelo para los {result.days} días desde el {day}, "
+            f"amenaza con credibilidad {cred:g}; mediana de {result.runs} corridas y, entre "
+            "paréntesis, la banda de 90 %; los resultados, frente a la política propia de "
+            f"{_names(result, es)[0]}, la fila 0 %). {cal_short}"
+        )
+    else:
+        lead = (
+            f"**Answer** (model estimates for the {result.days} days from {day}, threat "
+            f"credibility {cred:g}; median of {result.runs} runs with the 90 % band in brackets; "
+            f"outcomes against {result.transit}'s own policy, the 0 % row). {cal_short}"
+        )
+    out = [f"# {title}", "", lead, ""]
+    out += room_answer_table(result, es)
+    out += _key_lines(result, es)
+    out += ["", "## La pregunta" if es else "## The question", "", question.strip(), ""]
     if s.summary is not None:
         out += [(s.summary.es if es else s.summary.en).strip(), ""]
-    out += ["## Las cifras que importan" if es else "## The numbers that matter", ""]
-    out += _feasible_lines(result, es) + _outcome_lines(result, es)
-    out += ["", "## Lo que el modelo no puede decir" if es else "## What the model cannot say", ""]
-    out += _cannot_lines(result, es)
+    out += [
+        "## Lo que acota estas cifras" if es else "## What bounds these numbers",
+        "",
+        *_cannot_lines(result, es),
+    ]
     cal = _calibration(result, es)
     runs = "corridas" if es else "runs"
     cal_word = "Calibración" if es else "Calibration"
@@ -382,7 +510,7 @@ def room_html(result: RoomResult) -> str:
         "</dl>",
         *[f"<p class='note'>{e(n)}</p>" for n in result.notes],
         "<h2>What bounds these numbers</h2><ul>",
-        *[f"<li>{e(c)}</li>" for c in spec.caveats],
+        *[f"<li>{e(c)}</li>" for c in all_caveats(result)],
         f"</ul><h2>{e(result.transit)}'s room: the feasible share of its policy grid</h2>",
         f"<img alt='feasible share' src='data:image/png;base64,{figure}'>",
         _html_table(

@@ -10,6 +10,7 @@ and the command that regenerates it.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import html
 import io
 import math
@@ -26,15 +27,22 @@ from corredor.studies.result import StudyResult
 
 __all__ = [
     "CSS",
+    "FIRST_SCREEN_LINES",
+    "UNITS_ES",
     "StudyReport",
+    "answer_table",
     "band",
+    "date_text",
+    "difference_cell",
     "difference_figure",
     "fmt",
+    "headline_outputs",
     "png_base64",
     "study_html",
     "study_markdown",
     "study_report_files",
     "summary_markdown",
+    "unit_text",
     "write_report_files",
     "write_study_report",
     "write_text",
@@ -107,7 +115,7 @@ def _calibration_es(result: StudyResult) -> str:
     return "ninguna: el modelo usa los valores fijados a mano del escenario (sin calibrar)"
 
 
-def _headline(result: StudyResult) -> list[str]:
+def headline_outputs(result: StudyResult) -> list[str]:
     return list(result.study.headline) or [c.name for c in result.columns[:4]]
 
 
@@ -115,7 +123,7 @@ def _headline(result: StudyResult) -> list[str]:
 def difference_figure(result: StudyResult, outputs: Sequence[str] | None = None) -> Figure:
     """Paired differences from the baseline (median, 90 % band) per variant, one panel per
     output, in percent of the baseline's median."""
-    names = list(outputs or _headline(result))
+    names = list(outputs or headline_outputs(result))
     diff = result.differences()
     fig = Figure(figsize=(9, 1.2 + 1.1 * len(names) * max(1, len(result.variants) - 1) / 2))
     axes = np.atleast_1d(fig.subplots(len(names), 1, sharex=False))
@@ -148,6 +156,19 @@ def png_base64(fig: Figure) -> str:
 
 
 # ------------------------------------------------------------------------------ markdown
+#: The columns of the difference tables.
+DIFFERENCE_HEADER = (
+    "output",
+    "unit",
+    "baseline",
+    "variant",
+    "difference",
+    "90 % band",
+    "relative",
+    "↑ / ↓",
+)
+
+
 def _md_table(header: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]) -> str:
     align = ["---:" if i in right else "---" for i in range(len(header))]
     lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(align) + " |"]
@@ -163,6 +184,7 @@ def _difference_rows(result: StudyResult, variant: str) -> list[list[str]]:
         rows.append(
             [
                 str(r["label"]),
+                str(r["unit"]),
                 fmt(r["baseline_median"]),
                 fmt(r["variant_median"]),
                 fmt(r["median"], signed=True),
@@ -178,7 +200,7 @@ def _absolute_rows(result: StudyResult) -> list[list[str]]:
     ab = result.absolute()
     rows = []
     for c in result.columns:
-        cells = [c.label]
+        cells = [c.label, c.unit]
         for v in result.variants:
             r = ab[(ab["variant"] == v) & (ab["output"] == c.name)].iloc[0]
             cells.append(f"{fmt(r['median'])} ({band(r['p05'], r['p95'])})")
@@ -206,7 +228,8 @@ def _meta_rows(result: StudyResult) -> list[tuple[str, str]]:
         ("study digest", result.digest[:16]),
         (
             "compute",
-            f"{secs:,.0f} s summed over tasks; {fmt(result.wall_seconds)} s wall{cpu_text}",
+            f"{secs:,.0f} s summed over the tasks' wall times{cpu_text} (a study resumed "
+            "from the store reuses its stored tasks; docs/studies.md gives measured times)",
         ),
         ("regenerate", f"`{command(result)}`"),
     ]
@@ -226,7 +249,7 @@ def study_markdown(result: StudyResult) -> str:
         "median; the share of runs in which the variant is higher / lower.",
         "",
     ]
-    header = ["output", "baseline", "variant", "difference", "90 % band", "relative", "↑ / ↓"]
+    header = list(DIFFERENCE_HEADER)
     for i, v in enumerate(result.variants):
         if i == result.base:
             continue
@@ -234,9 +257,9 @@ def study_markdown(result: StudyResult) -> str:
         out += [f"### {var.label}", "", var.description.strip(), ""]
         if var.effort:
             out += [f"*Effort:* {var.effort.strip()}", ""]
-        out += [_md_table(header, _difference_rows(result, v), {1, 2, 3, 4, 5, 6}), ""]
+        out += [_md_table(header, _difference_rows(result, v), {2, 3, 4, 5, 6, 7}), ""]
     out += ["## Absolute values (median and 90 % band of the runs)", ""]
-    out += [_md_table(["output", *result.labels], _absolute_rows(result), set()), ""]
+    out += [_md_table(["output", "unit", *result.labels], _absolute_rows(result), set()), ""]
     out += _limits_md(result)
     return "\n".join(out).rstrip() + "\n"
 
@@ -252,96 +275,180 @@ def _limits_md(result: StudyResult) -> list[str]:
 
 
 # ------------------------------------------------------------------------------ summaries
-@dataclass(frozen=True)
-class _Lang:
-    than: str
-    band: str
-    more: str
-    fewer: str
-    same: str
-    cannot: str
-    numbers: str
-    title_key: str
-    runs: str
-    calibration: str
-    history: str
+#: Units in Spanish (the measures' and observables' units).
+UNITS_ES = {
+    "events": "eventos",
+    "people": "personas",
+    "person-days": "días-persona",
+    "days": "días",
+    "cases": "casos",
+}
+#: How many lines of a summary a reader sees first: the answer (every headline number with its
+#: band and unit, and the calibration status) must lie inside them (tested).
+FIRST_SCREEN_LINES = 25
 
 
-_EN = _Lang(
-    than="than in history",
-    band="90 % band",
-    more="more",
-    fewer="fewer",
-    same="no clear difference",
-    cannot="What the model cannot say",
-    numbers="The numbers that matter",
-    title_key="title",
-    runs="runs per variant",
-    calibration="Calibration",
-    history="history:",
-)
-_ES = _Lang(
-    than="que en la historia",
-    band="banda de 90 %",
-    more="más",
-    fewer="menos",
-    same="sin diferencia clara",
-    cannot="Lo que el modelo no puede decir",
-    numbers="Las cifras que importan",
-    title_key="title_es",
-    runs="corridas por variante",
-    calibration="Calibración",
-    history="historia:",
-)
+_MONTHS_EN = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+_MONTHS_ES = [
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+]
 
 
-def _sentence(result: StudyResult, variant: str, output: str, lang: _Lang) -> str:
-    d = result.differences()
-    r = d[(d["variant"] == variant) & (d["output"] == output)].iloc[0]
-    col = result.columns[result.column(output)]
-    var = next(x for x in result.study.variants if x.name == variant)
-    spanish = lang is _ES
+def date_text(day: dt.date, spanish: bool = False) -> str:
+    """``1 June 2019`` / ``1 de junio de 2019``."""
+    if spanish:
+        return f"{day.day} de {_MONTHS_ES[day.month - 1]} de {day.year}"
+    return f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
+
+
+def unit_text(unit: str, spanish: bool = False) -> str:
+    """A unit for a column heading (Spanish where known)."""
+    return UNITS_ES.get(unit, unit) if spanish else unit
+
+
+def _col_label(result: StudyResult, name: str, spanish: bool) -> str:
+    col = result.columns[result.column(name)]
     label = (col.label_es or col.label) if spanish else col.label
-    vlabel = (var.label_es or var.label) if spanish else var.label
+    return f"{label} ({unit_text(col.unit, spanish)})"
+
+
+def _variant_label(result: StudyResult, name: str, spanish: bool) -> str:
+    var = next(x for x in result.study.variants if x.name == name)
+    return (var.label_es or var.label) if spanish else var.label
+
+
+def difference_cell(row: pd.Series, spanish: bool = False) -> str:
+    """A paired difference with its 90 % band: ``+171,000 (+169,000 to +172,000)``; ``≈ 0``
+    when the band includes 0."""
     b = _es_band if spanish else band
-    rng = b(r["p05"], r["p95"], signed=True)
-    if r["sign"] == "0":
+    rng = b(row["p05"], row["p95"], signed=True)
+    if row["sign"] == "0":
+        return f"≈ 0 ({rng})"
+    return f"{fmt(row['median'], signed=True)} ({rng})"
+
+
+def _calibration_short(result: StudyResult, spanish: bool) -> str:
+    cal = result.calibration
+    if cal.installed:
         return (
-            f"- **{vlabel}** — {label}: {lang.same} ({lang.band} {rng}; "
-            f"{lang.history} {fmt(r['baseline_median'])})."
+            f"Calibración versión {cal.version}."
+            if spanish
+            else f"Calibration version {cal.version}."
         )
-    word = lang.more if r["median"] > 0 else lang.fewer
     return (
-        f"- **{vlabel}** — {label}: {fmt(abs(r['median']))} {word} {lang.than} "
-        f"({fmt(r['baseline_median'])}); {lang.band}: {rng}."
+        "Sin calibrar: parámetros fijados a mano, así que las diferencias son más fiables que "
+        "los niveles."
+        if spanish
+        else "Uncalibrated: hand-set parameters, so trust the differences more than the levels."
     )
 
 
+def answer_table(result: StudyResult, spanish: bool = False) -> list[str]:
+    """The summary's first-screen table: a row per variant, a column per headline output; the
+    baseline's row holds its values, the others their paired differences with 90 % bands."""
+    names = headline_outputs(result)
+    diff = result.differences()
+    ab = result.absolute()
+    base = result.variants[result.base]
+    header = ["", *[_col_label(result, n, spanish) for n in names]]
+    rows = [
+        [
+            f"{_variant_label(result, base, spanish)}: "
+            + ("valores del modelo" if spanish else "the model's values"),
+            *[
+                fmt(float(ab[(ab["variant"] == base) & (ab["output"] == n)]["median"].iloc[0]))
+                for n in names
+            ],
+        ]
+    ]
+    for v in result.variants:
+        if v == base:
+            continue
+        cells = [f"**{_variant_label(result, v, spanish)}**"]
+        for n in names:
+            r = diff[(diff["variant"] == v) & (diff["output"] == n)].iloc[0]
+            cells.append(difference_cell(r, spanish))
+        rows.append(cells)
+    return [_md_table(header, rows, set(range(1, len(header)))), ""]
+
+
 def summary_markdown(result: StudyResult, lang: str = "en") -> str:
-    """A one-page summary for non-specialists, in English (``en``) or Spanish (``es``)."""
-    L = _ES if lang == "es" else _EN
-    s = result.study
+    """A one-page summary for non-specialists, in English (``en``) or Spanish (``es``): the
+    answer first (a table of the headline outputs, every variant against the baseline with its
+    90 % band and unit), then the question, how the numbers were made and what the model cannot
+    say."""
     spanish = lang == "es"
+    s = result.study
     title = (s.title_es or s.title) if spanish else s.title
     question = (s.question_es or s.question) if spanish else s.question
     text = s.summary.es if (s.summary and spanish) else (s.summary.en if s.summary else "")
-    out = [f"# {title}", "", question.strip(), ""]
+    start, end = date_text(s.period.start, spanish), date_text(s.period.end, spanish)
+    base = _variant_label(result, result.variants[result.base], spanish)
+    n = result.runs
+    if spanish:
+        lead = (
+            f"**Respuesta** (estimaciones del modelo, {start} a {end}): cada variante menos "
+            f"«{base}», mediana de {n} corridas pareadas y, entre paréntesis, la banda de 90 %; "
+            "≈ 0 si la banda incluye el 0. "
+        )
+    else:
+        lead = (
+            f"**Answer** (model estimates, {start} to {end}): each variant minus "
+            f"“{base}”, the median of {n} paired runs with the 90 % band in brackets; ≈ 0 "
+            "where the band includes 0. "
+        )
+    out = [f"# {title}", "", lead + _calibration_short(result, spanish), ""]
+    out += answer_table(result, spanish)
+    for v in s.variants:
+        effort = (v.effort_es or v.effort) if spanish else v.effort
+        if effort.strip():
+            what = "Lo que cuesta" if spanish else "What it costs"
+            out += [f"**{what} — {_variant_label(result, v.name, spanish)}.** {effort.strip()}", ""]
+    out += ["## La pregunta" if spanish else "## The question", "", question.strip(), ""]
     if text:
         out += [text.strip(), ""]
-    out += [f"## {L.numbers}", ""]
-    others = [v for i, v in enumerate(result.variants) if i != result.base]
-    for name in _headline(result):
-        for v in others:
-            out.append(_sentence(result, v, name, L))
-        out.append("")
-    out += [f"## {L.cannot}", ""]
-    out += _cannot(result, spanish)
-    cal = _calibration_es(result) if spanish else _calibration_text(result)
     out += [
-        "",
-        f"*{L.calibration}: {cal}. {result.runs} {L.runs}. `{command(result)}`*",
+        (
+            "Todas las demás cifras (por nacionalidad, por ciudad fronteriza, valores absolutos) "
+            "están en el informe completo (report.md, report.html)."
+        )
+        if spanish
+        else (
+            "Every other number (by citizenship, by border city, absolute values) is in the full "
+            "report (report.md, report.html)."
+        ),
         "",
     ]
+    out += [f"## {'Lo que el modelo no puede decir' if spanish else 'What the model cannot say'}"]
+    out += ["", *_cannot(result, spanish)]
+    cal = _calibration_es(result) if spanish else _calibration_text(result)
+    cal_word = "Calibración" if spanish else "Calibration"
+    runs_word = "corridas por variante" if spanish else "runs per variant"
+    out += ["", f"*{cal_word}: {cal}. {n} {runs_word}. `{command(result)}`*", ""]
     return "\n".join(out)
 
 
@@ -358,15 +465,16 @@ def _cannot(result: StudyResult, spanish: bool) -> list[str]:
         )
     for x in s.left_out:
         out.append(
-            f"- No hay cifra con fuente para: {x.what} — se deja fuera."
+            f"- Sin cifra con fuente, se deja fuera: {x.what_es or x.what}."
             if spanish
-            else f"- No sourced figure for {x.what}: left out ({x.why.strip()})"
+            else f"- Left out, no sourced figure: {x.what} ({x.why.strip()})."
         )
     out.append(
-        "- Las bandas muestran la variación entre corridas del modelo, no la incertidumbre "
-        "sobre el mundo real."
+        f"- Las bandas muestran cuánto varían las {result.runs} corridas del modelo, no la "
+        "incertidumbre sobre el mundo real."
         if spanish
-        else "- The bands show how much the model's runs vary, not how uncertain the real world is."
+        else f"- The bands show how much the model's {result.runs} runs vary, not how uncertain "
+        "the real world is."
     )
     return out
 
@@ -421,7 +529,7 @@ def study_html(result: StudyResult) -> str:
     parts.append(f"<p>{_esc(_band_note(result))}</p>")
     fig = difference_figure(result)
     parts.append(f"<img alt='paired differences' src='data:image/png;base64,{png_base64(fig)}'>")
-    header = ["output", "baseline", "variant", "difference", "90 % band", "relative", "↑ / ↓"]
+    header = list(DIFFERENCE_HEADER)
     for i, v in enumerate(result.variants):
         if i == result.base:
             continue
@@ -429,9 +537,9 @@ def study_html(result: StudyResult) -> str:
         parts.append(f"<h3>{_esc(var.label)}</h3><p>{_esc(var.description)}</p>")
         if var.effort:
             parts.append(f"<p><em>Effort:</em> {_esc(var.effort)}</p>")
-        parts.append(_html_table(header, _difference_rows(result, v), {1, 2, 3, 4, 5, 6}))
+        parts.append(_html_table(header, _difference_rows(result, v), {2, 3, 4, 5, 6, 7}))
     parts.append("<h2>Absolute values (median and 90 % band of the runs)</h2>")
-    parts.append(_html_table(["output", *result.labels], _absolute_rows(result), set()))
+    parts.append(_html_table(["output", "unit", *result.labels], _absolute_rows(result), set()))
     parts.append("<h2>Left out (no sourced value)</h2><ul>")
     parts += [f"<li><b>{_esc(x.what)}</b>: {_esc(x.why)}</li>" for x in s.left_out]
     parts.append("</ul><h2>Assumptions</h2><ul>")

@@ -4,12 +4,23 @@ Connections are short-lived (one per operation), so several processes can use th
 after another; when another process holds the file, we wait for it (up to ``timeout`` seconds).
 
 Schema version 2 added ``kind``, ``parent``, ``label``, ``scenario_sha256``, ``calibration`` and
-``provenance`` to the version 1 table (Flee runs only); a version 1 catalogue is migrated in
-place when it is opened (its rows are Flee runs).
+``provenance`` to the version 1 table (Flee runs only); version 3 added the run status columns
+(``pid``, ``host``, ``started``, ``finished``, ``error``; ``status`` is one of :data:`STATUSES`,
+older rows' ``complete`` becomes ``finished``). An older catalogue is migrated in place when it
+is opened.
+
+Status of a row:
+
+* ``running``: catalogued when the work starts (:meth:`Catalogue.begin`), with the writer's
+  process id, host and start time; its folder does not exist yet;
+* ``finished``: its folder is complete (``summary.json`` written last);
+* ``failed``: the work raised (``error`` holds its one-line message) or its writer died
+  before it finished (found by the store's repair); no folder.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import time
@@ -23,7 +34,11 @@ import pandas as pd
 
 from corredor.errors import RunError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+
+RUNNING, FINISHED, FAILED = "running", "finished", "failed"
+#: The status of a catalogued result (module docstring).
+STATUSES = (RUNNING, FINISHED, FAILED)
 
 COLUMNS = (
     "run_id",
@@ -46,6 +61,11 @@ COLUMNS = (
     "scenario_sha256",
     "calibration",
     "provenance",
+    "pid",
+    "host",
+    "started",
+    "finished",
+    "error",
 )
 _JSON_COLUMNS = ("summary", "provenance")
 
@@ -76,6 +96,14 @@ ADDED_V2 = (
     ("calibration", "VARCHAR"),
     ("provenance", "JSON"),
 )
+#: Columns added by schema version 3 (the run status).
+ADDED_V3 = (
+    ("pid", "BIGINT"),
+    ("host", "VARCHAR"),
+    ("started", "TIMESTAMP"),
+    ("finished", "TIMESTAMP"),
+    ("error", "VARCHAR"),
+)
 META_SCHEMA = "CREATE TABLE IF NOT EXISTS store_meta (key VARCHAR PRIMARY KEY, value VARCHAR)"
 
 #: Filters of :meth:`Catalogue.frame`: keyword → SQL condition on one value.
@@ -87,6 +115,7 @@ FILTERS = {
     "since": "created >= ?",
     "until": "created <= ?",
     "calibration": "calibration = ?",
+    "status": "status = ?",
 }
 
 _LOCK_WORDS = ("lock", "conflicting")
@@ -117,7 +146,7 @@ def row_from_metadata(meta: Mapping[str, Any], path: Path) -> dict[str, Any]:
         "seeds": ",".join(str(s) for s in meta.get("seeds", ())),
         "replicas": int(meta.get("replicas", 1)),
         "days": int(meta.get("days", 0)),
-        "status": "complete",
+        "status": FINISHED,
         "ard": summary.get("ard"),
         "ard_rescaled": summary.get("ard_rescaled"),
         "seconds": summary.get("seconds"),
@@ -129,7 +158,16 @@ def row_from_metadata(meta: Mapping[str, Any], path: Path) -> dict[str, Any]:
         "scenario_sha256": sha,
         "calibration": calibration,
         "provenance": None if provenance is None else json.dumps(provenance, allow_nan=False),
+        "pid": meta.get("pid"),
+        "host": meta.get("host"),
+        "started": _time(meta.get("started")) or dt.datetime.fromisoformat(meta["created"]),
+        "finished": _time(meta.get("finished")) or dt.datetime.fromisoformat(meta["created"]),
+        "error": None,
     }
+
+
+def _time(value: Any) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if isinstance(value, str) else None
 
 
 class Catalogue:
@@ -170,9 +208,14 @@ class Catalogue:
                 return
             con.execute("BEGIN TRANSACTION")
             try:
-                for column, decl in ADDED_V2:
+                for column, decl in (*ADDED_V2, *ADDED_V3):
                     con.execute(f"ALTER TABLE runs ADD COLUMN IF NOT EXISTS {column} {decl}")
                 con.execute("UPDATE runs SET kind = 'flee' WHERE kind IS NULL")
+                con.execute(
+                    "UPDATE runs SET status = ?, started = created, finished = created "
+                    "WHERE status IS NULL OR status = 'complete'",
+                    [FINISHED],
+                )
                 con.execute(
                     "INSERT OR REPLACE INTO store_meta VALUES ('schema_version', ?)",
                     [str(SCHEMA_VERSION)],
@@ -201,6 +244,63 @@ class Catalogue:
                 con.execute("ROLLBACK")
                 raise
 
+    def finish(self, row: Mapping[str, Any], *, repair: bool = False) -> None:
+        """Turn the ``running`` (or ``failed``) row of ``row["run_id"]`` into ``row`` (a finished
+        result; its writer's pid, host and start time are kept) in one transaction; insert it
+        if there is none. A finished row is never replaced. With ``repair``, only a
+        ``running`` row is changed (nothing else is done)."""
+        kept = ("pid", "host", "started")
+        columns = [c for c in COLUMNS if c not in kept]
+        sets = ", ".join(f"{c} = ?::JSON" if c in _JSON_COLUMNS else f"{c} = ?" for c in columns)
+        placeholders = ", ".join("?::JSON" if c in _JSON_COLUMNS else "?" for c in COLUMNS)
+        with self.connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                found = con.execute(
+                    "SELECT status FROM runs WHERE run_id = ?", [row["run_id"]]
+                ).fetchone()
+                if repair and (found is None or found[0] != RUNNING):
+                    con.execute("ROLLBACK")
+                    return
+                if found is None:
+                    con.execute(
+                        f"INSERT INTO runs ({', '.join(COLUMNS)}) VALUES ({placeholders})",
+                        [row[c] for c in COLUMNS],
+                    )
+                elif found[0] == FINISHED:
+                    raise RunError(f"run {row['run_id']!r} is finished already: nothing replaced")
+                else:
+                    con.execute(
+                        f"UPDATE runs SET {sets} WHERE run_id = ?",
+                        [*(row[c] for c in columns), row["run_id"]],
+                    )
+                con.execute("COMMIT")
+            except BaseException:
+                with contextlib.suppress(duckdb.Error):
+                    con.execute("ROLLBACK")
+                raise
+
+    def fail(self, run_id: str, error: str, *, when: dt.datetime) -> bool:
+        """Mark a ``running`` row ``failed`` with its error line; False if it was not running
+        (finished meanwhile, or gone)."""
+        with self.connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            found = con.execute("SELECT status FROM runs WHERE run_id = ?", [run_id]).fetchone()
+            if found is None or found[0] != RUNNING:
+                con.execute("ROLLBACK")
+                return False
+            con.execute(
+                "UPDATE runs SET status = ?, error = ?, finished = ? WHERE run_id = ?",
+                [FAILED, error, when, run_id],
+            )
+            con.execute("COMMIT")
+        return True
+
+    def rows(self, status: str | None = None) -> list[dict[str, Any]]:
+        """Rows (as dicts) with this status (any: None), oldest first."""
+        df = self.frame(status=status)
+        return [{str(k): v for k, v in r.items()} for r in df.to_dict(orient="records")]
+
     def delete(self, run_ids: Iterable[str]) -> None:
         ids = list(run_ids)
         if not ids:
@@ -210,14 +310,18 @@ class Catalogue:
             con.executemany("DELETE FROM runs WHERE run_id = ?", [[i] for i in ids])
             con.execute("COMMIT")
 
-    def find(self, key: str, value: str) -> list[str]:
-        """Run ids whose provenance has ``key`` equal to ``value``, oldest first."""
+    def find(self, key: str, value: str, statuses: Iterable[str] = (FINISHED,)) -> list[str]:
+        """Run ids whose provenance has ``key`` equal to ``value`` and whose status is one of
+        ``statuses``, oldest first."""
+        wanted = list(statuses)
+        marks = ", ".join("?" for _ in wanted)
         sql = (
             "SELECT run_id FROM runs WHERE json_extract_string(provenance, ?) = ? "
-            "ORDER BY created, run_id"
+            f"AND status IN ({marks}) ORDER BY created, run_id"
         )
         with self.connect() as con:
-            return [str(r[0]) for r in con.execute(sql, [f"$.{key}", value]).fetchall()]
+            found = con.execute(sql, [f"$.{key}", value, *wanted]).fetchall()
+        return [str(r[0]) for r in found]
 
     def run_ids(self) -> list[str]:
         with self.connect() as con:

@@ -25,6 +25,15 @@ store (or :meth:`ResultsStore.repair`) repairs what a killed process may have le
   the lock of their ``.writer.lock``: it is about to insert the row itself);
 * a ``.writer.lock`` left in a run folder by a dead writer is removed.
 
+Run status. A use case catalogues its run as ``running`` when the work starts
+(:meth:`ResultsStore.begin` or :meth:`ResultsStore.running`): the row holds the writer's process
+id, host and start time, and the writer holds an exclusive lock on
+``<root>/.running/<run_id>.lock`` until the run is saved (``finished``) or has raised
+(``failed``, with the error line: :meth:`ResultsStore.fail`). A repair finds the ``running``
+rows whose lock nobody holds — their writer died — and marks them ``failed`` (or ``finished``
+when the writer was killed after its folder was renamed into place). A ``running`` or
+``failed`` row has no folder: nothing half-written is ever listed as a result.
+
 So a catalogue row never points at partial results, a complete result is never lost, and
 several processes may save into, read and repair one store at the same time (the catalogue
 file itself is opened by one process at a time: :class:`~corredor.store.catalogue.Catalogue`
@@ -36,22 +45,32 @@ from __future__ import annotations
 import builtins
 import contextlib
 import datetime as dt
+import json
 import os
 import re
 import secrets
+import socket
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 import pandas as pd
 
-from corredor.errors import RunError
+from corredor.errors import CorredorError, RunError
 from corredor.files.atomic import FolderExistsError, discard, new_folder, process_alive
 from corredor.results import RunResult
 from corredor.results.corridor import CorridorResult
 from corredor.results.record import KINDS, Record
 from corredor.store import corridor, flee
-from corredor.store.catalogue import Catalogue, row_from_metadata
+from corredor.store.catalogue import (
+    FAILED,
+    FINISHED,
+    RUNNING,
+    Catalogue,
+    row_from_metadata,
+)
 from corredor.store.layout import (
     SUMMARY_FILE,
     pause_point,
@@ -72,6 +91,7 @@ except ImportError:  # pragma: no cover - Windows
 CATALOGUE_FILE = "catalogue.duckdb"
 TMP_PREFIX = ".tmp-"
 LOCK_FILE = ".writer.lock"
+RUNNING_DIR = ".running"  # <root>/.running/<run_id>.lock: held by a running run's writer
 DEFAULT_ROOT = Path("runs")
 _STALE_UNLOCKED_S = 60.0  # a temporary folder without a lock file older than this is stale
 _RUN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -138,6 +158,89 @@ def _lock(fh: IO[bytes]) -> bool:
     return True
 
 
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+#: The longest error line kept in the catalogue of a failed run.
+ERROR_CHARS = 500
+
+
+def error_line(exc: BaseException) -> str:
+    """The one-line message of a failed run (cut to :data:`ERROR_CHARS` characters)."""
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted (Ctrl-C)"
+    text = " ".join(str(exc).split())
+    if not isinstance(exc, CorredorError):  # an internal fault: say what it was
+        text = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return text if len(text) <= ERROR_CHARS else text[: ERROR_CHARS - 1] + "…"
+
+
+@dataclass
+class RunStatus:
+    """Where a catalogued result stands (``ResultsStore.status``): ``status`` is ``running``,
+    ``finished`` or ``failed``; ``error`` the failed run's message; ``pid``/``host`` the
+    process that runs (ran) it; ``path`` its folder (finished runs only); ``provenance`` what
+    was asked (a running run's holds its request)."""
+
+    run_id: str
+    kind: str
+    scenario: str
+    status: str
+    created: dt.datetime
+    started: dt.datetime | None
+    finished: dt.datetime | None
+    pid: int | None
+    host: str | None
+    error: str | None
+    parent: str | None
+    label: str
+    path: Path | None
+    provenance: dict[str, Any] | None
+
+    def as_json(self) -> dict[str, Any]:
+        """Plain JSON (times as ISO strings), for a service."""
+
+        def iso(t: dt.datetime | None) -> str | None:
+            return None if t is None else t.isoformat()
+
+        return {
+            "run_id": self.run_id,
+            "kind": self.kind,
+            "scenario": self.scenario,
+            "status": self.status,
+            "created": iso(self.created),
+            "started": iso(self.started),
+            "finished": iso(self.finished),
+            "pid": self.pid,
+            "host": self.host,
+            "error": self.error,
+            "parent": self.parent,
+            "label": self.label,
+            "path": None if self.path is None else str(self.path),
+            "provenance": self.provenance,
+        }
+
+
+def _value(value: Any) -> Any:
+    """A catalogue cell as a plain Python value (pandas' NaN/NaT/NA → None)."""
+    if value is None or (not isinstance(value, (str, dict, list)) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    return value
+
+
+@dataclass
+class _Held:
+    """A run this store object began: the lock its writer holds, and what ``begin`` set."""
+
+    lock: IO[bytes]
+    created: dt.datetime
+    parent: str | None
+    label: str
+
+
 def is_store(root: str | Path) -> bool:
     """Whether ``root`` holds a results store (without creating one)."""
     return (Path(root) / CATALOGUE_FILE).is_file()
@@ -162,6 +265,7 @@ class ResultsStore:
             raise RunError(f"{self.root}: the results store is not a folder")
         self.catalogue = Catalogue(self.root / CATALOGUE_FILE, timeout=timeout)
         self.catalogue.create()
+        self._held: dict[str, _Held] = {}
         self.repair()
 
     # ------------------------------------------------------------------------------ public
@@ -178,15 +282,18 @@ class ResultsStore:
         provenance: Provenance | None = None,
         parent: str | None = None,
         label: str = "",
+        run_id: str | None = None,
     ) -> str:
         """Store a result (a Flee run, a corridor run or a record of any kind) and return its
-        new run id (also set as ``result.run_id`` where it has one)."""
+        new run id (also set as ``result.run_id`` where it has one). With ``run_id`` (a run
+        this store object began: :meth:`begin`), the run is saved under that id and its
+        ``running`` row becomes ``finished``."""
         record = self.to_record(result, provenance)
         if parent is not None:
-            record.parent = self.resolve(parent)
+            record.parent = self.resolve(parent, finished=False)
         if label:
             record.label = label
-        run_id = self.save_record(record)
+        run_id = self.save_record(record, run_id=run_id)
         if isinstance(result, RunResult):
             result.run_id = run_id
         return run_id
@@ -207,19 +314,21 @@ class ResultsStore:
             return corridor.to_record(result, provenance, snapshot=snapshot)
         raise TypeError(f"cannot store a {type(result).__name__}: turn it into a Record first")
 
-    def save_record(self, record: Record) -> str:
-        """Store a :class:`Record` and return its new run id."""
+    def save_record(self, record: Record, *, run_id: str | None = None) -> str:
+        """Store a :class:`Record` and return its run id (new, or ``run_id``: see :meth:`save`)."""
         if record.kind not in KINDS:
             raise RunError(f"unknown result kind {record.kind!r}; kinds: {', '.join(KINDS)}")
-        created = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
-        run_id = make_run_id(record.scenario, created)
-        for _ in range(1000):  # an id is never reused: draw again while it is taken
-            taken = (self.root / run_id).exists() or (self.root / f"{TMP_PREFIX}{run_id}").exists()
-            if not taken:
-                break
-            run_id = make_run_id(record.scenario, created)
+        held = None
+        if run_id is None:
+            created = _now()
+            run_id = self._free_id(record.scenario, created)
         else:
-            raise RunError(f"{self.root}: no free run id for {record.scenario} at {created}")
+            held = self._held.get(run_id)
+            if held is None:
+                raise RunError(f"{run_id}: not a run begun by this store object (begin())")
+            created = held.created
+            record.parent = record.parent or held.parent
+            record.label = record.label or held.label
         final = self.root / run_id
         meta = record_metadata(record, run_id, created)
         tmp = self.root / f"{TMP_PREFIX}{run_id}"
@@ -234,32 +343,253 @@ class ResultsStore:
             except (FolderExistsError, FileExistsError) as exc:
                 raise RunError(f"{final}: {exc}") from None
             pause_point("before-insert")
-            self.catalogue.insert(row_from_metadata(meta, final.resolve()))
+            row = {**row_from_metadata(meta, final.resolve()), "finished": _now()}
+            if held is None:
+                self.catalogue.insert(row)
+            else:
+                self.catalogue.finish(row)
             pause_point("before-unlock")
             with contextlib.suppress(FileNotFoundError):
                 (final / LOCK_FILE).unlink()
         finally:
             if lock is not None:
                 lock.close()
+        if held is not None:
+            self._release(run_id)
         record.run_id, record.created, record.path = run_id, created, final
         return run_id
 
+    def _taken(self, run_id: str) -> bool:
+        return (
+            (self.root / run_id).exists()
+            or (self.root / f"{TMP_PREFIX}{run_id}").exists()
+            or (self.root / RUNNING_DIR / f"{run_id}.lock").exists()
+        )
+
+    def _free_id(self, scenario: str, created: dt.datetime) -> str:
+        """A run id nobody has (an id is never reused: draw again while it is taken)."""
+        for _ in range(1000):
+            run_id = make_run_id(scenario, created)
+            if not self._taken(run_id):
+                return run_id
+        raise RunError(f"{self.root}: no free run id for {scenario} at {created}")
+
+    # -------------------------------------------------------------------------- run status
+    def begin(
+        self,
+        kind: str,
+        scenario: str,
+        *,
+        provenance: Provenance | None = None,
+        request: dict[str, Any] | None = None,
+        parent: str | None = None,
+        label: str = "",
+    ) -> str:
+        """Catalogue a run of ``kind`` as ``running`` now (with this process's id, host and the
+        start time) and return its run id; save it with ``save(..., run_id=)`` or mark it
+        :meth:`fail`. Prefer :meth:`running`, which does both. ``provenance`` (or just the
+        ``request`` as JSON) is what :meth:`status` and :meth:`find` see while it runs."""
+        if kind not in KINDS:
+            raise RunError(f"unknown result kind {kind!r}; kinds: {', '.join(KINDS)}")
+        parent_id = self.resolve(parent, finished=False) if parent is not None else None
+        created = _now()
+        prov: dict[str, Any] | None = None
+        if provenance is not None:
+            prov = provenance.as_json()
+        elif request is not None:
+            prov = {"request": request}
+        (self.root / RUNNING_DIR).mkdir(exist_ok=True)
+        for _ in range(1000):
+            run_id = self._free_id(scenario, created)
+            lock = self._hold(run_id)
+            if lock is None:
+                continue
+            row = {
+                **dict.fromkeys(("scenario_path", "ard", "ard_rescaled", "seconds")),
+                "run_id": run_id,
+                "kind": kind,
+                "scenario": scenario,
+                "scenario_path": "",
+                "created": created,
+                "seeds": "",
+                "replicas": 1,
+                "days": 0,
+                "status": RUNNING,
+                "agent_steps": None,
+                "summary": "{}",
+                "path": str((self.root / run_id).resolve()),
+                "parent": parent_id,
+                "label": label,
+                "scenario_sha256": None if prov is None else prov.get("scenario_sha256"),
+                "calibration": None,
+                "provenance": None if prov is None else json.dumps(prov, allow_nan=False),
+                "pid": os.getpid(),
+                "host": socket.gethostname(),
+                "started": created,
+                "finished": None,
+                "error": None,
+            }
+            try:
+                self.catalogue.insert(row)
+            except RunError:  # the id was taken meanwhile
+                self._unhold(run_id, lock)
+                continue
+            self._held[run_id] = _Held(lock, created, parent_id, label)
+            return run_id
+        raise RunError(f"{self.root}: no free run id for {scenario} at {created}")
+
+    def fail(self, ref: str, error: str) -> bool:
+        """Mark a ``running`` run ``failed`` with ``error`` (one line, cut to
+        :data:`ERROR_CHARS`): a run this store object began, or one whose writer has died (a
+        live writer's run is refused). False if it was not running."""
+        run_id = self.resolve(ref, finished=False)
+        if run_id not in self._held:
+            row = self._row(run_id)
+            if row["status"] == RUNNING and self._writer_alive(row):
+                raise RunError(
+                    f"{run_id} is running (process {row['pid']} on {row['host']}): stop it first"
+                )
+        line = " ".join(str(error).split())
+        if len(line) > ERROR_CHARS:
+            line = line[: ERROR_CHARS - 1] + "…"
+        failed = self.catalogue.fail(run_id, line or "failed", when=_now())
+        self._release(run_id)
+        return failed
+
+    def forget(self, run_id: str) -> None:
+        """Remove the ``running`` row of a run this store object began and that never ran (its
+        input was refused before any work): nothing is listed for it."""
+        if run_id not in self._held:
+            raise RunError(f"{run_id}: not a run begun by this store object (begin())")
+        self.catalogue.delete([run_id])
+        self._release(run_id)
+
+    @contextlib.contextmanager
+    def running(
+        self,
+        kind: str,
+        scenario: str,
+        *,
+        provenance: Provenance | None = None,
+        request: dict[str, Any] | None = None,
+        parent: str | None = None,
+        label: str = "",
+    ) -> Iterator[str]:
+        """``with store.running(kind, scenario) as run_id: … store.save(result, run_id=run_id)``:
+        the run is ``running`` inside the block, ``finished`` once saved, ``failed`` (with the
+        error line) if the block raises — or if it ends without saving."""
+        run_id = self.begin(
+            kind, scenario, provenance=provenance, request=request, parent=parent, label=label
+        )
+        try:
+            yield run_id
+        except BaseException as exc:
+            if run_id in self._held:
+                self.fail(run_id, error_line(exc))
+            raise
+        if run_id in self._held:
+            self.fail(run_id, "the work ended without saving a result")
+
+    def status(self, ref: str) -> RunStatus:
+        """Where a result stands: ``running``, ``finished`` or ``failed`` (:class:`RunStatus`)."""
+        row = self._row(self.resolve(ref, finished=False))
+        prov = _value(row.get("provenance"))
+        run_id = str(row["run_id"])
+        return RunStatus(
+            run_id=run_id,
+            kind=str(row["kind"]),
+            scenario=str(row["scenario"]),
+            status=str(row["status"]),
+            created=_value(row["created"]),
+            started=_value(row.get("started")),
+            finished=_value(row.get("finished")),
+            pid=None if _value(row.get("pid")) is None else int(row["pid"]),
+            host=_value(row.get("host")),
+            error=_value(row.get("error")),
+            parent=_value(row.get("parent")),
+            label=str(_value(row.get("label")) or ""),
+            path=(self.root / run_id).resolve() if row["status"] == FINISHED else None,
+            provenance=json.loads(prov) if isinstance(prov, str) else prov,
+        )
+
+    def _row(self, run_id: str) -> dict[str, Any]:
+        df = self.catalogue.frame()
+        rows = df[df["run_id"] == run_id]
+        if rows.empty:
+            raise RunError(f"no run {run_id!r} in the results store {self.root}")
+        return dict(rows.iloc[0])
+
+    def _hold(self, run_id: str) -> IO[bytes] | None:
+        """Create and lock ``.running/<run_id>.lock``; None if it exists or is locked."""
+        path = self.root / RUNNING_DIR / f"{run_id}.lock"
+        try:
+            fh = path.open("xb")
+        except FileExistsError:
+            return None
+        try:
+            fh.write(f"{os.getpid()} {socket.gethostname()}\n".encode())
+            fh.flush()
+            # locked, and still the file of that name (a repair may remove an unlocked orphan
+            # between our open and our lock)
+            if not _lock(fh) or os.fstat(fh.fileno()).st_ino != path.stat().st_ino:
+                fh.close()
+                return None
+        except FileNotFoundError:
+            fh.close()
+            return None
+        except BaseException:
+            fh.close()
+            raise
+        return fh
+
+    def _unhold(self, run_id: str, lock: IO[bytes]) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            (self.root / RUNNING_DIR / f"{run_id}.lock").unlink()
+        lock.close()
+
+    def _release(self, run_id: str) -> None:
+        held = self._held.pop(run_id, None)
+        if held is not None:
+            self._unhold(run_id, held.lock)
+
+    def _writer_alive(self, row: dict[str, Any]) -> bool:
+        """Whether the process running a ``running`` row still lives: it holds the row's lock
+        (without POSIX locks: its pid exists on this host)."""
+        run_id = str(row["run_id"])
+        if run_id in self._held:
+            return True
+        if fcntl is None:  # pragma: no cover - Windows
+            pid = _value(row.get("pid"))
+            return row.get("host") != socket.gethostname() or (
+                pid is not None and process_alive(int(pid))
+            )
+        try:
+            with (self.root / RUNNING_DIR / f"{run_id}.lock").open("rb") as fh:
+                return not _lock(fh)
+        except FileNotFoundError:
+            return False
+        except OSError:
+            return True  # unreadable: leave it alone
+
     def list(self, **filters: Any) -> pd.DataFrame:
-        """The catalogue, oldest result first; ``path`` is where the run is now. ``filters``:
-        ``kind``, ``scenario``, ``parent``, ``label``, ``calibration`` (equal to), ``since``
-        and ``until`` (created on or after / before, a ``datetime``)."""
+        """The catalogue, oldest result first; ``path`` is where the run is (will be, for a
+        running one). ``filters``: ``kind``, ``scenario``, ``parent``, ``label``,
+        ``calibration``, ``status`` (equal to), ``since`` and ``until`` (created on or after /
+        before, a ``datetime``). Every status is listed unless ``status`` is given."""
         df = self.catalogue.frame(**filters)
         df["path"] = [str((self.root / r).resolve()) for r in df["run_id"]]
         return df
 
     def run_ids(self) -> builtins.list[str]:
-        """Run ids in the catalogue, oldest first."""
-        return [str(r) for r in self.list()["run_id"]]
+        """Run ids of the finished results, oldest first."""
+        return [str(r) for r in self.catalogue.frame(status=FINISHED)["run_id"]]
 
-    def resolve(self, ref: str, *, kind: str | None = None) -> str:
+    def resolve(self, ref: str, *, kind: str | None = None, finished: bool = True) -> str:
         """A run id from a full id, a unique prefix of one, or ``latest`` (the latest of
-        ``kind`` when given)."""
-        ids = self.run_ids() if kind is None else [str(r) for r in self.list(kind=kind)["run_id"]]
+        ``kind`` when given). With ``finished`` (the default) only finished results; else any
+        catalogued run (running and failed ones too)."""
+        df = self.catalogue.frame(kind=kind, status=FINISHED if finished else None)
+        ids = [str(r) for r in df["run_id"]]
         if ref == "latest":
             if not ids:
                 what = "runs" if kind is None else f"{kind} results"
@@ -272,6 +602,13 @@ class ResultsStore:
             return str(matches[0])
         if matches:
             raise RunError(f"{ref!r} matches several runs in {self.root}: {', '.join(matches)}")
+        if finished:
+            others = self.catalogue.frame(kind=kind)
+            hit = others[[str(r).startswith(ref) for r in others["run_id"]]]
+            if len(hit) == 1:
+                row = hit.iloc[0]
+                why = f": {row['error']}" if row["status"] == FAILED and row["error"] else ""
+                raise RunError(f"{row['run_id']} is {row['status']}, not a finished result{why}")
         raise RunError(f"no run {ref!r} in the results store {self.root}")
 
     def record(self, ref: str) -> Record:
@@ -293,17 +630,31 @@ class ResultsStore:
             return corridor.from_record(record, self.root)
         return record
 
-    def find(self, inputs_sha256: str) -> str | None:
-        """The latest stored result made from exactly these inputs
-        (:meth:`~corredor.results.provenance.Provenance.digest`), or None."""
-        found = self.catalogue.find("inputs_sha256", inputs_sha256)
+    def find(self, inputs_sha256: str, *, running: bool = False) -> str | None:
+        """The latest finished result made from exactly these inputs
+        (:meth:`~corredor.results.provenance.Provenance.digest`), or None; with ``running``,
+        when none is finished, the latest run of them still running (its process alive)."""
+        found = self.catalogue.find("inputs_sha256", inputs_sha256, (FINISHED,))
+        if not found and running:
+            under_way = self.catalogue.find("inputs_sha256", inputs_sha256, (RUNNING,))
+            found = [r for r in under_way if self._settled(r)]
         return found[-1] if found else None
+
+    def _settled(self, run_id: str) -> bool:
+        row = self._row(run_id)
+        return row["status"] != RUNNING or self._writer_alive(row)
 
     def delete(self, ref: str, *, with_children: bool = False) -> builtins.list[str]:
         """Remove a stored result (and, with ``with_children``, the results that belong to
         it) at the user's request: the catalogue row first, then the folder. Returns the ids
         removed. Nothing is ever deleted otherwise."""
-        run_id = self.resolve(ref)
+        run_id = self.resolve(ref, finished=False)
+        row = self._row(run_id)
+        if row["status"] == RUNNING and self._writer_alive(row):
+            raise RunError(
+                f"{run_id} is running (process {row['pid']} on {row['host']}): let it finish "
+                "or stop it first"
+            )
         children = self.children(run_id)
         if children and not with_children:
             raise RunError(
@@ -314,23 +665,27 @@ class ResultsStore:
         for child in children:
             removed += self.delete(child, with_children=True)
         self.catalogue.delete([run_id])
-        trash = self.root / f"{TMP_PREFIX}deleted-{run_id}"
-        self.path(run_id).rename(trash)
-        discard(trash)
+        if self.path(run_id).exists():
+            trash = self.root / f"{TMP_PREFIX}deleted-{run_id}"
+            self.path(run_id).rename(trash)
+            discard(trash)
         return [*removed, run_id]
 
     def children(self, ref: str) -> builtins.list[str]:
-        """Run ids of the results whose parent is ``ref``, oldest first."""
-        return [str(r) for r in self.list(parent=self.resolve(ref))["run_id"]]
+        """Run ids of the results whose parent is ``ref`` (any status), oldest first."""
+        parent = self.resolve(ref, finished=False)
+        return [str(r) for r in self.catalogue.frame(parent=parent)["run_id"]]
 
     # ------------------------------------------------------------------------------ repair
     def repair(self) -> None:
         """Remove what killed processes left behind (see the module docstring)."""
         self._remove_stale_tmp_dirs()
         corridor.repair_snapshots(self.root)
-        catalogued = set(self.catalogue.run_ids())
-        missing = [r for r in catalogued if not (self.root / r / SUMMARY_FILE).is_file()]
+        self._settle_running()
+        finished = self.catalogue.frame(status=FINISHED)["run_id"]
+        missing = [str(r) for r in finished if not (self.root / r / SUMMARY_FILE).is_file()]
         self.catalogue.delete(missing)
+        catalogued = set(self.catalogue.run_ids())
         for entry in sorted(self.root.iterdir()):
             if entry.name.startswith(".") or not entry.is_dir():
                 continue
@@ -344,6 +699,41 @@ class ResultsStore:
                 continue
             if meta.get("run_id") == entry.name:
                 self.catalogue.insert(row_from_metadata(meta, entry.resolve()), exist_ok=True)
+
+    def _settle_running(self) -> None:
+        """``running`` rows whose writer died: ``finished`` if their folder was complete (killed
+        between the rename and the catalogue update), else ``failed``; lock files of dead
+        writers without a row are removed."""
+        for row in self.catalogue.rows(status=RUNNING):
+            if self._writer_alive(row):
+                continue
+            run_id = str(row["run_id"])
+            folder = self.root / run_id
+            meta = None
+            if (folder / SUMMARY_FILE).is_file() and not _writer_alive(folder):
+                with contextlib.suppress(RunError):
+                    meta = read_metadata(folder)
+            if meta is not None and meta.get("run_id") == run_id:
+                self.catalogue.finish(row_from_metadata(meta, folder.resolve()), repair=True)
+            else:
+                pid, host = _value(row.get("pid")), _value(row.get("host"))
+                self.catalogue.fail(
+                    run_id,
+                    f"the process that ran it (pid {pid} on {host}) stopped before it finished",
+                    when=_now(),
+                )
+            with contextlib.suppress(FileNotFoundError):
+                (self.root / RUNNING_DIR / f"{run_id}.lock").unlink()
+        running = set(self.catalogue.frame(status=RUNNING)["run_id"])
+        for path in (self.root / RUNNING_DIR).glob("*.lock"):
+            if path.stem in running or path.stem in self._held:
+                continue
+            try:
+                with path.open("rb") as fh:
+                    if _lock(fh):
+                        path.unlink(missing_ok=True)
+            except OSError:
+                continue
 
     def _remove_stale_tmp_dirs(self) -> None:
         for entry in self.root.glob(f"{TMP_PREFIX}*"):

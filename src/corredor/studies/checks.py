@@ -14,9 +14,15 @@ from corredor.errors import ScenarioError
 from corredor.files.read import PathKey
 from corredor.scenario.corridor import load_scenario_events
 from corredor.studies.outputs import check_output
-from corredor.studies.schema import Study, Variant, study_error
+from corredor.studies.schema import LeftOut, Study, Variant, study_error
 
-__all__ = ["check_against_scenario", "events_file", "events_of"]
+__all__ = [
+    "check_against_scenario",
+    "events_file",
+    "events_of",
+    "unsourced_rates",
+    "with_unsourced_left_out",
+]
 
 
 def check_against_scenario(study: Study, scenario: Any) -> None:
@@ -92,3 +98,41 @@ def events_file(study: Study, scenario: Any, file: str) -> Path:
 def events_of(study: Study, scenario: Any, file: str) -> tuple[Any, ...]:
     """The policy events of ``file`` checked against the scenario."""
     return tuple(load_scenario_events(scenario, events_file(study, scenario, file)))
+
+
+def unsourced_rates(scenario: Any) -> dict[str, list[str]]:
+    """Ledger entries that are a rate applied to people, whose rate has no source in the
+    scenario: ``{entry: [parameters]}``. Today one: ``harm_events``, the daily harm hazards of
+    the links (``risk``), unsourced when they refer to a calibration parameter that cites no
+    source (a hand-set guess, or a value fitted to flows, which says nothing of harm)."""
+    params: list[str] = []
+    for link in scenario.links.rows:
+        ref = getattr(link.risk, "ref", None)
+        if ref is None:
+            continue  # a number, covered by the link row's source (checked by the scenario)
+        declared = scenario.calibration.get(ref)
+        if declared is not None and not declared.source and ref not in params:
+            params.append(ref)
+    return {"harm_events": sorted(params)} if params else {}
+
+
+def with_unsourced_left_out(study: Study, scenario: Any) -> Study:
+    """``study`` with every unsourced ledger entry (:func:`unsourced_rates`) in its
+    ``left_out``, so that the report says so even when the study file forgot it."""
+    named = {x.ledger for x in study.left_out}
+    added = [
+        LeftOut(
+            what=f"the ledger entry {entry} (people harmed on the way)",
+            what_es=f"la entrada {entry} del balance (personas dañadas en el camino)",
+            why=(
+                f"its rates ({', '.join(params)}) have no source in {scenario.name}: a study "
+                "reports no harm figure without a sourced rate"
+            ),
+            ledger=entry,
+        )
+        for entry, params in unsourced_rates(scenario).items()
+        if entry not in named
+    ]
+    if not added:
+        return study
+    return study.model_copy(update={"left_out": [*study.left_out, *added]})

@@ -48,7 +48,7 @@ from corredor.rules.corridor.compiled import compile_corridor
 from corredor.scenario.corridor import load_corridor_scenario
 from corredor.simulation.corridor import CorridorModel
 from corredor.studies.branching import branch
-from corredor.studies.checks import check_against_scenario
+from corredor.studies.checks import check_against_scenario, with_unsourced_left_out
 from corredor.studies.outputs import OutputColumn, columns, mark, period_values
 from corredor.studies.provenance import scenario_digest
 from corredor.studies.result import LEVELS
@@ -285,6 +285,7 @@ def prepare_room(
             f"scenario {scenario.name} has no bargaining: block to play the game on",
         )
     check_against_scenario(study, scenario)
+    study = with_unsourced_left_out(study, scenario)
     review = spec.review or block.first_review
     offset = (review - block.first_review).days
     if offset < 0 or offset % block.review_days:

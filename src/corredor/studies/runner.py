@@ -39,7 +39,12 @@ from corredor.scenario.corridor.calibrated import load_calibrated, read_calibrat
 from corredor.scenario.corridor.horizon import DATA_HORIZON
 from corredor.simulation.corridor import CorridorModel
 from corredor.studies.branching import branch, first_difference
-from corredor.studies.checks import check_against_scenario, events_file, events_of
+from corredor.studies.checks import (
+    check_against_scenario,
+    events_file,
+    events_of,
+    with_unsourced_left_out,
+)
 from corredor.studies.outputs import OutputColumn, columns, mark, period_values
 from corredor.studies.provenance import study_digest
 from corredor.studies.schema import Study, check_study, study_error
@@ -334,6 +339,7 @@ def prepare_study(
     if study.ensemble.people_per_agent is not None:
         scenario = scenario.model_copy(update={"people_per_agent": study.ensemble.people_per_agent})
     check_against_scenario(study, scenario)
+    study = with_unsourced_left_out(study, scenario)
     _check_period(study, scenario)
     cal, info = calibration_of(study, scenario)
     sets, notes = parameter_sets(study, scenario, cal)

@@ -108,6 +108,7 @@ class Variant(Strict):
     events: list[str] = Field(default_factory=list)
     #: what the variant costs or saves, in words (staff units, budgets with their source)
     effort: str = ""
+    effort_es: str = ""
 
     @field_validator("set")
     @classmethod
@@ -170,6 +171,12 @@ class LeftOut(Strict):
 
     what: Text
     why: Text
+    #: the same in Spanish (the Spanish summary prints it)
+    what_es: Text | None = None
+    #: the run ledger's entry this replaces, if any (``harm_events``): a ledger entry whose
+    #: rates have no source is added to ``left_out`` when the study does not name it
+    #: (:func:`corredor.studies.checks.with_unsourced_left_out`)
+    ledger: Name | None = None
 
 
 class Bargaining(Strict):
@@ -189,7 +196,19 @@ class Bargaining(Strict):
     periods: int = Field(default=1, ge=1, le=8)
     #: the credibility at which the simulated outcomes are compared
     outcome_credibility: float = Field(default=1.0, ge=0.0, le=1.0)
+    #: what bounds the numbers beyond the game's own caveats (corredor.bargaining.caveats)
     caveats: list[Text] = Field(default_factory=list)
+    #: the same in Spanish, one for one (the Spanish summary prints them)
+    caveats_es: list[Text] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _caveats_es(self) -> Bargaining:
+        if self.caveats_es and len(self.caveats_es) != len(self.caveats):
+            raise ValueError(
+                f"caveats_es has {len(self.caveats_es)} entries for {len(self.caveats)} caveats: "
+                "give one Spanish text per caveat, in the same order"
+            )
+        return self
 
 
 class Summary(Strict):

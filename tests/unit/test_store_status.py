@@ -1,0 +1,175 @@
+"""Run status in the one store: a run is ``running`` from its start (with its writer's process
+and start time), ``finished`` once saved, ``failed`` with its error line when it raises; a
+failed or running run is never loaded as a result; ``latest`` skips them; identical requests
+are looked up with their status; deletion goes through the app layer. (A writer killed while
+running: tests/crash/test_crash_status.py.)"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+
+from corredor import app
+from corredor.app import DeleteRequest, ListRequest, RunRequest
+from corredor.errors import RunError
+from corredor.store import ResultsStore
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from test_store import make_result
+
+from corridor_dirs import write_corridor_dir
+
+DAYS = 30
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_corridor_dir(tmp_path_factory.mktemp("status") / "c")
+
+
+def test_running_then_finished(tmp_path: Path) -> None:
+    store = ResultsStore(tmp_path / "runs")
+    with store.running("flee", "tiny", request={"days": 6}) as run_id:
+        seen = store.status(run_id)
+        assert seen.status == "running" and seen.path is None
+        assert seen.pid == os.getpid() and seen.host == socket.gethostname()
+        assert seen.provenance == {"request": {"days": 6}}
+        assert list(store.list(status="running")["run_id"]) == [run_id]
+        assert not store.path(run_id).exists()
+        with pytest.raises(RunError, match="is running, not a finished result"):
+            store.record(run_id)
+        # another store object (a service's reader, a repair) leaves a live run alone
+        other = ResultsStore(tmp_path / "runs")
+        assert other.status(run_id).status == "running"
+        with pytest.raises(RunError, match="is running"):
+            other.delete(run_id)
+        with pytest.raises(RunError, match="is running"):
+            other.fail(run_id, "no")
+        assert store.save(make_result(replicas=1), run_id=run_id) == run_id
+    done = ResultsStore(tmp_path / "runs").status(run_id)
+    assert done.status == "finished" and done.error is None
+    assert done.started is not None and done.finished is not None
+    assert done.started <= done.finished and done.pid == os.getpid()
+    assert done.path == store.path(run_id).resolve() and (done.path / "summary.json").is_file()
+    assert store.resolve("latest") == run_id
+    assert not list((tmp_path / "runs" / ".running").iterdir())
+
+
+def test_raising_marks_failed_with_its_error(tmp_path: Path) -> None:
+    store = ResultsStore(tmp_path / "runs")
+    kept = store.save(make_result(replicas=1))
+    with pytest.raises(ValueError, match="boom"), store.running("forecast", "tiny") as run_id:
+        raise ValueError("boom\nsecond line " + "x" * 2000)
+    st = store.status(run_id)
+    assert st.status == "failed" and st.path is None
+    assert st.error is not None and st.error.startswith("ValueError: boom second line")
+    assert "\n" not in st.error and len(st.error) <= 500
+    assert store.resolve("latest") == kept  # latest: finished results only
+    with pytest.raises(RunError, match="is failed, not a finished result: ValueError: boom"):
+        store.record(run_id)
+    assert store.run_ids() == [kept]
+    assert dict(zip(store.list()["run_id"], store.list()["status"], strict=True)) == {
+        kept: "finished",
+        run_id: "failed",
+    }
+    # a block that ends without saving is not left running
+    with store.running("forecast", "tiny") as other:
+        pass
+    assert store.status(other).error == "the work ended without saving a result"
+    assert store.delete(run_id) == [run_id]
+    assert set(store.list()["run_id"]) == {kept, other}
+
+
+def test_use_case_status_lookup_and_delete(tiny: Path, tmp_path: Path) -> None:
+    store = ResultsStore(tmp_path / "runs")
+    request = RunRequest(scenario=str(tiny), days=DAYS, seed=4)
+    assert app.lookup(request, store) is None
+    started: list[str] = []
+    seen: list[str] = []
+
+    def progress(done: float, total: float, what: str) -> None:
+        if started and not seen:
+            seen.append(app.status(store, started[0]).status)
+
+    stored = app.run(request, store, progress, on_start=started.append)
+    assert started == [stored.run_id] and seen == ["running"]
+    st = app.status(store, stored.run_id)
+    assert st.status == "finished" and st.provenance is not None
+    assert st.provenance["inputs_sha256"] == app.lookup(request, store).provenance["inputs_sha256"]  # type: ignore[union-attr]
+    assert app.find(request, store) == stored.run_id
+    assert st.as_json()["status"] == "finished"
+    listed = app.list_runs(ListRequest(status="finished"), store)
+    assert list(listed["run_id"]) == [stored.run_id]
+
+    # a run that fails is catalogued failed with its error, and never found as a result
+    bad = RunRequest(scenario=str(tiny), days=DAYS, seed=5, max_agents=1)
+    with pytest.raises(Exception, match="over the budget 1"):
+        app.run(bad, store)
+    failed = app.list_runs(ListRequest(status="failed"), store)
+    assert len(failed) == 1 and "over the budget 1" in str(failed["error"][0])
+    assert app.find(bad, store) is None and app.lookup(bad, store) is None
+
+    # an identical request while the first is running is looked up as running
+    assert app.delete(DeleteRequest(run=str(failed["run_id"][0])), store)
+    with store.running("corridor", "tiny", provenance=_provenance(request, store)) as run_id:
+        found = app.lookup(request, store)
+        assert found is not None and found.run_id == stored.run_id  # a finished one first
+        assert app.delete(DeleteRequest(run=stored.run_id), store) == [stored.run_id]
+        assert not store.path(stored.run_id).exists()
+        found = app.lookup(request, store)
+        assert found is not None and (found.run_id, found.status) == (run_id, "running")
+        assert app.find(request, store) is None
+    assert list(store.list()["run_id"]) == [run_id]  # failed: it ended without saving
+    assert app.lookup(request, store) is None
+
+
+def _provenance(request: RunRequest, store: ResultsStore):  # type: ignore[no-untyped-def]
+    from corredor.app.inputs import inputs_of
+    from corredor.app.simulation import _provenance_before
+
+    return _provenance_before(request, inputs_of(request, store))
+
+
+def test_catalogue_of_version_2_migrates(tmp_path: Path) -> None:
+    """Rows of a store written before run status (``complete``) read as ``finished``."""
+    import duckdb
+
+    store = ResultsStore(tmp_path / "runs")
+    run_id = store.save(make_result(replicas=1))
+    con = duckdb.connect(str(tmp_path / "runs" / "catalogue.duckdb"))
+    for column in ("pid", "host", "started", "finished", "error"):
+        con.execute(f"ALTER TABLE runs DROP COLUMN {column}")
+    con.execute("UPDATE runs SET status = 'complete'")
+    con.execute("UPDATE store_meta SET value = '2' WHERE key = 'schema_version'")
+    con.close()
+    st = ResultsStore(tmp_path / "runs").status(run_id)
+    assert st.status == "finished" and st.finished is not None
+
+
+def test_refused_input_leaves_no_row(tmp_path: Path) -> None:
+    """A use case whose input is refused inside its run (exit status 2: nothing ran) leaves no
+    row; any other error leaves a failed one."""
+    from corredor.app.common import running
+    from corredor.errors import ScenarioError
+
+    store = ResultsStore(tmp_path / "runs")
+    request = RunRequest(scenario="mali2012", days=3)
+    started: list[str] = []
+    with (
+        pytest.raises(ScenarioError),
+        running(store, "flee", "mali2012", request, on_start=started.append),
+    ):
+        assert list(store.list()["status"]) == ["running"]
+        raise ScenarioError("x.csv", "bad")
+    assert len(started) == 1 and store.list().empty
+    assert not list((tmp_path / "runs" / ".running").iterdir())
+    with pytest.raises(RuntimeError), running(store, "flee", "mali2012", request):
+        raise RuntimeError("internal")
+    assert list(store.list()["error"]) == ["RuntimeError: internal"]
+    assert store.status(str(store.list()["run_id"][0])).provenance == {
+        "request": {**request.model_dump(mode="json"), "request": "RunRequest"}
+    }
