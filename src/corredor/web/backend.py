@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 
 ProgressFn = Callable[[float, float, str], None]
 """Called with (done, total, what), as the app layer's use cases do."""
+OnStart = Callable[[str], None]
+"""Called with the run id once the use case has catalogued its run ``running``."""
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 _NAME_RE = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}$"
@@ -113,7 +115,7 @@ class _Inputs(BaseModel):
         if self.without_events:
             fields["without_events"] = list(self.without_events)
         if self.with_events:
-            fields["events"] = _event_files(self.scenario, self.with_events)
+            fields["events"] = list(self.with_events)  # shipped counterfactual event ids
         return fields
 
 
@@ -170,7 +172,7 @@ class EnsembleRequest(_Inputs):
         if self.max_sets is not None:
             fields["max_sets"] = self.max_sets
         if self.counterfactual:
-            fields["counterfactual"] = _event_files(self.scenario, self.counterfactual)
+            fields["counterfactual"] = list(self.counterfactual)
         return AppEnsemble(**fields)
 
 
@@ -475,12 +477,6 @@ def scenario_days(name: str) -> int:
     return int((sc.end - sc.start).days + 1)
 
 
-def _event_files(name: str, ids: Iterable[str]) -> list[str]:
-    """The shipped counterfactual files holding these event ids (absolute paths)."""
-    files = {str(f) for f, e in _counterfactuals(name) if str(e.id) in set(ids)}
-    return sorted(files)
-
-
 def policy_paths(name: str) -> dict[str, str]:
     """The policy paths shipped with a scenario (``policy_path_*.yaml`` in its folder): name ->
     file. A forecast on one of them is conditional on it."""
@@ -781,7 +777,9 @@ def _record(root: str, run_id: str) -> Record:
 def delete_run(root: Path, run_id: str) -> list[str]:
     """Remove a stored result and the results that belong to it (``corredor runs --delete``)."""
     provenance(root, run_id)
-    removed = open_store(root).delete(run_id, with_children=True)
+    from corredor.app import DeleteRequest, delete
+
+    removed = delete(DeleteRequest(run=run_id, with_children=True), open_store(root))
     invalidate(root)
     _record.cache_clear()
     _tables.cache_clear()
@@ -809,7 +807,12 @@ def warm_up() -> None:
 
 
 def execute(
-    req: RunRequest, root: Path, progress: ProgressFn | None, *, max_agents: int | None = None
+    req: RunRequest,
+    root: Path,
+    progress: ProgressFn | None,
+    *,
+    max_agents: int | None = None,
+    on_start: OnStart | None = None,
 ) -> str:
     """Run ``req`` through :func:`corredor.app.run` (which stores it) unless the store has it;
     returns the run id. Runs in a worker process."""
@@ -821,7 +824,9 @@ def execute(
     if found is not None:
         return found
     try:
-        stored = run(to_app(req, max_agents=max_agents), open_store(root), progress)
+        stored = run(
+            to_app(req, max_agents=max_agents), open_store(root), progress, on_start=on_start
+        )
     except AgentBudgetError as exc:
         raise BadRequestError(
             f"the run was stopped on day {exc.day}: it created over {max_agents or 0:,} people, "
@@ -831,7 +836,12 @@ def execute(
     return str(stored.run_id)
 
 
-def execute_ensemble(req: EnsembleRequest, root: Path, progress: ProgressFn | None) -> str:
+def execute_ensemble(
+    req: EnsembleRequest,
+    root: Path,
+    progress: ProgressFn | None,
+    on_start: OnStart | None = None,
+) -> str:
     """Run a corridor ensemble through :func:`corredor.app.ensemble` (its counterfactual, when
     asked, is stored as its child) unless the store has it; returns its run id."""
     from corredor.app import ensemble
@@ -840,10 +850,15 @@ def execute_ensemble(req: EnsembleRequest, root: Path, progress: ProgressFn | No
     found = find_run(root, req)
     if found is not None:
         return found
-    return str(ensemble(req.to_app(), open_store(root), progress).run_id)
+    return str(ensemble(req.to_app(), open_store(root), progress, on_start=on_start).run_id)
 
 
-def execute_forecast(req: ForecastRequest, root: Path, progress: ProgressFn | None) -> str:
+def execute_forecast(
+    req: ForecastRequest,
+    root: Path,
+    progress: ProgressFn | None,
+    on_start: OnStart | None = None,
+) -> str:
     """Run a forecast through :func:`corredor.app.forecast` unless the store has it."""
     from corredor.app import forecast
 
@@ -851,7 +866,7 @@ def execute_forecast(req: ForecastRequest, root: Path, progress: ProgressFn | No
     found = find_run(root, req)
     if found is not None:
         return found
-    return str(forecast(req.to_app(), open_store(root), progress).run_id)
+    return str(forecast(req.to_app(), open_store(root), progress, on_start=on_start).run_id)
 
 
 @functools.lru_cache(maxsize=1)
@@ -880,12 +895,17 @@ def list_studies(root: Path) -> list[dict[str, Any]]:
     return out
 
 
-def execute_study(req: StudyRequest, root: Path, progress: ProgressFn | None) -> str:
+def execute_study(
+    req: StudyRequest,
+    root: Path,
+    progress: ProgressFn | None,
+    on_start: OnStart | None = None,
+) -> str:
     """Run a built-in study through :func:`corredor.app.study` (resuming from its stored
     tasks)."""
     from corredor.app import study
 
-    return str(study(req.to_app(), open_store(root), progress).run_id)
+    return str(study(req.to_app(), open_store(root), progress, on_start=on_start).run_id)
 
 
 def find_study(root: Path, req: StudyRequest) -> str | None:
@@ -941,13 +961,18 @@ def _report_html(root: str, run_id: str) -> bytes:
         return read_bytes(out, root=tmp, limit=256 * 1024 * 1024, what="report")
 
 
-def execute_bargain(req: BargainRequest, root: Path, progress: ProgressFn | None) -> str:
+def execute_bargain(
+    req: BargainRequest,
+    root: Path,
+    progress: ProgressFn | None,
+    on_start: OnStart | None = None,
+) -> str:
     """Solve the game for every (exposure, credibility) pair (:func:`corredor.app.bargain`)."""
     from corredor.app import bargain
 
     if progress is not None:
         progress(0, 1, "sweep")
-    stored = bargain(req.to_app(), open_store(root), progress)
+    stored = bargain(req.to_app(), open_store(root), progress, on_start=on_start)
     return str(stored.run_id)
 
 
