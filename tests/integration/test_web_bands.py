@@ -13,11 +13,21 @@ import pytest
 from fastapi.testclient import TestClient
 
 import web_helpers
-from corredor.app import EnsembleRequest, ForecastRequest, RunRequest, ensemble, forecast, run
+from corredor.app import (
+    EnsembleRequest,
+    ForecastRequest,
+    RunRequest,
+    StudyRequest,
+    ensemble,
+    forecast,
+    run,
+    study,
+)
 from corredor.store import ResultsStore
 from corredor.web import ServeSettings, backend, bands, create_app
 from corredor.web.jobs import JobManager
 from forecast_dirs import write_forecast_dir
+from study_dirs import write_study_dir
 
 pytestmark = pytest.mark.xdist_group("web-bands")
 
@@ -40,7 +50,9 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     )
     ens = ensemble(EnsembleRequest(scenario=path, replicas=3), store)
     single = run(RunRequest(scenario=path, seed=0), store)
+    tiny_study = study(StudyRequest(study=str(write_study_dir(root / "study")), runs=2), store)
     return {
+        "study": tiny_study.run_id,
         "root": store.root,
         "ex_ante": ex_ante.run_id,
         "conditional": conditional.run_id,
@@ -126,3 +138,24 @@ def test_html_reports_of_stored_results(client: TestClient, made: dict[str, obje
         )
         assert not (Path(str(made["root"])) / str(made[key]) / "report.html").exists()
     assert client.get("/api/runs/tiny-20990101T000000-abcdef/report").status_code == 404
+
+
+def test_a_stored_study(client: TestClient, made: dict[str, object]) -> None:
+    """A study's paired differences (variant − baseline) with ordered bands, its notes and the
+    files of its report: summaries in both languages, the HTML report sandboxed."""
+    v = client.get(f"/api/studies/{made['study']}").json()
+    diffs = v["tables"]["differences"]
+    assert diffs and v["runs"] and v["study"] == "tiny-study"
+    for row in diffs:
+        assert row["p05"] <= row["median"] <= row["p95"], row
+    assert {"report.html", "summary.en.md", "summary.es.md"} <= set(v["files"])
+    for lang in ("en", "es"):
+        md = client.get(f"/api/studies/{made['study']}/files/summary.{lang}.md")
+        assert md.status_code == 200 and md.headers["content-type"].startswith("text/markdown")
+        assert len(md.text) > 100
+    html = client.get(f"/api/studies/{made['study']}/files/report.html")
+    assert html.status_code == 200 and "sandbox" in str(
+        html.headers.get_list("content-security-policy")
+    )
+    assert client.get(f"/api/studies/{made['run']}").status_code == 422  # not a study
+    assert client.get(f"/api/runs/{made['study']}").json()["kind"] == "study"

@@ -115,7 +115,7 @@ class _Inputs(BaseModel):
         if self.without_events:
             fields["without_events"] = list(self.without_events)
         if self.with_events:
-            fields["events"] = list(self.with_events)  # shipped counterfactual event ids
+            fields["events"] = _event_files(self.scenario, self.with_events)
         return fields
 
 
@@ -172,7 +172,7 @@ class EnsembleRequest(_Inputs):
         if self.max_sets is not None:
             fields["max_sets"] = self.max_sets
         if self.counterfactual:
-            fields["counterfactual"] = list(self.counterfactual)
+            fields["counterfactual"] = _event_files(self.scenario, self.counterfactual)
         return AppEnsemble(**fields)
 
 
@@ -491,6 +491,13 @@ def calibrated_sets(name: str) -> int:
 
     cal = load_calibrated(_scenario(name))
     return max(len(cal.ensemble), 1) if cal is not None and cal.ensemble else 1
+
+
+def _event_files(name: str, ids: Iterable[str]) -> list[str]:
+    """The shipped counterfactual files holding these event ids (absolute paths: never a path
+    from a request)."""
+    wanted = set(ids)
+    return sorted({str(f) for f, e in _counterfactuals(name) if str(e.id) in wanted})
 
 
 def check_request(req: _Inputs) -> None:
