@@ -1,7 +1,7 @@
 # Corredor developer entry points:
 #   make demo    run the flagship mexico-us scenario (2013-2021) and write demo-output/report.html
 #   make test    lint, type-check, check the layer contracts and run the test suite
-#   make bench   run the benchmarks (benchmarks/run.py)
+#   make bench   run the benchmarks (benchmarks/run.py; the full mexico-us run; a day's cost by step)
 #   make docs-figure  rerun mexico-us and mali2012 and update the pictures in docs/img (README)
 #   make clean   remove build, cache and demo outputs (make distclean also removes .venv)
 # The virtual environment lives in .venv; `pip install` is re-run only when pyproject.toml changes.
@@ -67,6 +67,8 @@ $(FLEE_VENV)/.installed:
 
 bench: $(VENV)/.installed-bench $(FLEE_VENV)/.installed
 	$(PY) benchmarks/run.py --flee-python $(FLEE_VENV)/bin/python
+	$(PY) benchmarks/corridor_bench.py --repeats 1
+	$(PY) benchmarks/day_steps_bench.py --days 400
 
 clean:
 	rm -rf build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis \

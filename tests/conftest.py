@@ -24,7 +24,9 @@ def pytest_configure(config: pytest.Config) -> None:
     """Before the xdist workers start, compile the kernels into the shared cache, the corridor's
     and Flee's in two processes at once; otherwise, on a fresh checkout (CI), every worker and
     every process a test starts compiles them again. Failures are left to the tests to report."""
-    if os.environ.get("PYTEST_XDIST_WORKER") or not config.getoption("numprocesses", None):
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    if not config.getoption("numprocesses", None):
         return
     warm = Path(__file__).resolve().parent / "numba_warm.py"
     procs = [
@@ -35,6 +37,25 @@ def pytest_configure(config: pytest.Config) -> None:
     ]
     for p in procs:
         p.wait()
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """In an xdist worker, numba's parallel kernels use this worker's share of the cores (CI: 2
+    workers on 2 cores, one thread each) rather than two threads each: two workers' parallel
+    regions on two cores wait at each region's end for a thread the other worker holds. Set
+    before every test, as a test may change it (``corredor.run(threads=...)``). The results do
+    not depend on the thread count (``tests/scientific/test_determinism.py``);
+    ``NUMBA_NUM_THREADS`` stays 2, so a test may still ask for two threads."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        import numba
+
+        numba.set_num_threads(_worker_threads(numba.config.NUMBA_NUM_THREADS))
+
+
+def _worker_threads(most: int) -> int:
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min((cores or 1) // max(workers, 1), most))
 
 
 _SHARED_SCOPES = ("module", "class", "package")

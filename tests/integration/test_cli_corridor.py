@@ -123,6 +123,9 @@ def test_scenario_events_and_levers() -> None:
     assert result.exit_code == 0, result.output
     for word in ("mx-gn-south-2019", "2019-06-07", "enforcement.mx_southern.effort"):
         assert word in result.stdout
+    # the counterfactual events it ships, to add with --event ID or --event NAME
+    for word in ("Counterfactual events", "cf-mx-integration-2019", "comar_instead_of_troops"):
+        assert word in result.stdout
     result = runner.invoke(app, ["scenario", "levers", "mexico-us"])
     assert result.exit_code == 0, result.output
     for word in (

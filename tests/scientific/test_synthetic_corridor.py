@@ -1,19 +1,31 @@
-"""A second corridor (``tests/synthetic_corridor.py``: four fictional countries) runs through
-exactly the code ``mexico-us`` runs through: the same plan, processes and trackers; the engine's
-roles read from its own (conventional) parameter names; its ledger named by its own labels; and
-nothing in the generic packages names a real corridor."""
+"""The second corridor (``tests/synthetic_corridor.py``: four fictional countries; the one
+synthetic corridor of the suite that stands for "another corridor" — ``tests/corridor_dirs.py``
+is the tiny fixture of unit tests) runs, calibrates, is back-tested and reports through exactly
+the code ``mexico-us`` uses: the same plan, processes and trackers; the engine's roles read from
+its own (conventional) parameter names; its ledger named by its own labels; its analysis
+settings (fit parameters, loss weights, charts, back-test protocol, sensitivity outputs) its
+own; and nothing in the generic packages names a real corridor (docs/architecture.md, "Generic
+analysis code")."""
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 import corredor
+from corredor.calibration.fit import calibrate
+from corredor.calibration.loss import loss_weights
+from corredor.calibration.parameters import default_parameters
 from corredor.engine.services import Verb
+from corredor.errors import ScenarioError
+from corredor.forecasting.categories import forecast_categories
+from corredor.report.corridor import write_corridor_report
 from corredor.results.corridor import CorridorResult
 from corredor.rules.corridor.plan import PROCESSES
 from corredor.rules.corridor.state import EV_APPREHEND, EV_DEPART, EVENT_KINDS, N_PHASES
@@ -22,7 +34,9 @@ from corredor.scenario.corridor import (
     load_corridor_scenario,
     resolve_calibration,
 )
+from corredor.sensitivity.analysis import default_outputs
 from corredor.simulation.corridor import describe_corridor_plan, run_corridor
+from corredor.validation.backtest import backtest_scenario
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from synthetic_corridor import CALIBRATION, OBSERVED, TRUTH, TRUTH_SEED, write_synthetic_corridor
@@ -147,3 +161,79 @@ def test_generic_code_names_no_real_corridor(path: Path) -> None:
         flags=re.IGNORECASE,
     )
     assert not found, f"{path.name} names {sorted(set(found))}"
+
+
+# ------------------------------------------------------------------ its own analysis settings
+#: The second corridor's own analysis settings (inline in its YAML).
+ANALYSIS: dict[str, Any] = {
+    "fit": {
+        "parameters": [
+            {"name": "base_departures_nrv", "low": 5.0, "high": 200.0, "log": True,
+             "scales": "austral_apprehensions_nrv", "why": "level of Norvian apprehensions"},
+            {"name": "austral_hazard", "low": 0.1, "high": 10.0, "log": True},
+        ],
+        "weights": {"austral_apprehensions": 3.0},
+        "default_weight": 0.5,
+    },
+    "report": {
+        "charts": ["meridia_apprehensions", "austral_apprehensions"],
+        "stranded_title": "Waiting at the Austral border (monthly mean)",
+    },
+    "backtest": {
+        "label": "synthetic apprehension series",
+        "fit_end": "2017-01-31",
+        "horizon_end": "2017-02-28",
+        "series": ["austral_apprehensions", "meridia_apprehensions"],
+        "pooled": ["austral_apprehensions", "meridia_apprehensions"],
+        "pooled_label": "both countries",
+    },
+    "sensitivity": {"outputs": ["meridia_apprehensions", "ledger.stranded_person_days"]},
+}  # fmt: skip
+ANALYSED_DAYS = 430  # from 2016-01-01: 13 months to fit (MASE's seasonal scale needs 12 + 1)
+
+
+@pytest.fixture(scope="module")
+def analysed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("meridia-analysed")
+    return write_synthetic_corridor(root, days=ANALYSED_DAYS, analysis=ANALYSIS)
+
+
+def test_the_analysis_settings_are_the_scenarios(analysed: Path) -> None:
+    sc = load_corridor_scenario(analysed)
+    assert [p.name for p in default_parameters(sc)] == ["base_departures_nrv", "austral_hazard"]
+    w = loss_weights(sc)
+    assert w["austral_apprehensions"] == 3.0 and w["meridia_apprehensions"] == 0.5
+    assert default_outputs(sc) == ["meridia_apprehensions", "ledger.stranded_person_days"]
+    assert forecast_categories(sc).categories == ()  # its data are not split by component
+
+
+def test_a_misnamed_series_is_refused(tmp_path: Path) -> None:
+    bad = {**ANALYSIS, "report": {"charts": ["usbp_encounters_total"]}}
+    path = write_synthetic_corridor(tmp_path / "bad", days=200, with_data=False, analysis=bad)
+    with pytest.raises(ScenarioError, match="usbp_encounters_total"):
+        load_corridor_scenario(path)
+
+
+def test_it_calibrates_with_its_own_parameters_and_weights(analysed: Path, tmp_path: Path) -> None:
+    result = calibrate(analysed, out=tmp_path / "study", trials=3, workers=1, batch=2)
+    assert [p.name for p in result.parameters] == ["base_departures_nrv", "austral_hazard"]
+    settings = json.loads((tmp_path / "study" / "study.json").read_text(encoding="utf-8"))
+    assert settings["weights"]["austral_apprehensions"] == 3.0
+    assert settings["weights"]["meridia_apprehensions"] == 0.5
+    assert len(result.trials) == 3 and result.best.loss <= result.default_loss
+
+
+def test_it_is_backtested_and_reported_by_its_own_protocol(analysed: Path, tmp_path: Path) -> None:
+    sc = load_corridor_scenario(analysed)
+    table = backtest_scenario(sc, ("persistence",))
+    assert list(table["series"]) == [
+        "austral_apprehensions",
+        "meridia_apprehensions",
+        "both countries",
+    ]
+    assert (table["n"] == [1, 1, 2]).all()  # February 2017
+    out = write_corridor_report(run_corridor(sc, seed=1), tmp_path / "r.html", backtest=table)
+    text = out.read_text(encoding="utf-8")
+    assert "synthetic apprehension series" in text
+    assert "Fit up to 2017-01-31, forecast to 2017-02-28" in text
+    assert "Mexic" not in text and "Border Patrol" not in text

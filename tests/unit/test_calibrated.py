@@ -127,6 +127,30 @@ def test_applied_by_default_overrides_win_and_opt_out(scenario: CorridorScenario
     assert c.calibration["mid_hazard"] == CALIBRATION["mid_hazard"][0]
 
 
+def test_one_resolver_for_every_source(scenario: CorridorScenario, tmp_path: Path) -> None:
+    """The scenario layer's resolve_calibration takes every name a request does (``shipped``,
+    ``none``, a file, a folder); the app layer's adds stored runs and calls it."""
+    from corredor.app.inputs import resolve_calibration as app_resolve
+    from corredor.errors import CorredorError
+    from corredor.store import ResultsStore
+
+    missing = resolve_calibration(scenario, "shipped")
+    assert missing.values == {} and "ships no calibrated.yaml" in missing.note
+    cal, used, notes = app_resolve(scenario, "shipped")
+    assert cal is None and used.name == "shipped" and notes == [missing.note]
+    save(scenario)
+    shipped = resolve_calibration(scenario, "shipped")
+    assert shipped == resolve_calibration(scenario) and shipped.note == ""
+    assert resolve_calibration(scenario, "none") == resolve_calibration(scenario, "uncalibrated")
+    by_folder = resolve_calibration(scenario, scenario.base_dir)
+    assert by_folder.values == shipped.values and by_folder.sha256 == shipped.sha256
+    cal, used, notes = app_resolve(scenario, str(scenario.base_dir))
+    assert cal is not None and cal.parameters == shipped.values and notes == []
+    assert (used.name, used.file, used.sha256) == ("file", str(by_folder.path), shipped.sha256)
+    with pytest.raises(CorredorError, match="nor a calibration stored"):
+        app_resolve(scenario, "no-such-calibration", ResultsStore(tmp_path / "runs"))
+
+
 def _write(sc: CorridorScenario, doc: dict[str, object]) -> Path:
     path = sc.base_dir / CALIBRATED_FILE
     path.write_text(yaml.safe_dump(doc), encoding="utf-8")

@@ -16,6 +16,7 @@ Calibration names:
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,32 +26,38 @@ from typing import TYPE_CHECKING, Any
 from corredor.app.common import request_json
 from corredor.app.requests import RequestError
 from corredor.errors import CorredorError, ScenarioError
+from corredor.policy.events import PolicyEvent
 from corredor.results.provenance import CalibrationUsed, EventsFile, Provenance, sha256_file
 from corredor.scenario.corridor import (
     CorridorScenario,
     load_corridor_scenario,
     load_scenario_events,
 )
-from corredor.scenario.corridor.calibrated import load_calibrated, read_calibrated
+from corredor.scenario.corridor.calibrated import (
+    CALIBRATED_FILE,
+    NONE,
+    SHIPPED,
+)
+from corredor.scenario.corridor.calibrated import resolve_calibration as scenario_calibration
 from corredor.store.corridor import scenario_sha256
 
 if TYPE_CHECKING:
     from corredor.app.requests import Request
-    from corredor.policy.events import PolicyEvent
     from corredor.scenario.corridor.calibrated import Calibrated
     from corredor.store import ResultsStore
 
 __all__ = [
+    "CALIBRATED_FILE",
+    "NONE",
+    "SHIPPED",
+    "AddedEvent",
     "CorridorInputs",
+    "added_events",
     "corridor_inputs",
     "corridor_provenance",
     "inputs_of",
     "resolve_calibration",
 ]
-
-SHIPPED = "shipped"
-NONE = "none"
-CALIBRATED_FILE = "calibrated.yaml"
 
 
 @dataclass
@@ -78,44 +85,31 @@ class CorridorInputs:
 def resolve_calibration(
     scenario: CorridorScenario, name: str, store: ResultsStore | None = None
 ) -> tuple[Calibrated | None, CalibrationUsed, list[str]]:
-    """The calibrated file a name stands for (module docstring), what to record of it, notes."""
-    if name == NONE:
-        return None, CalibrationUsed(name=NONE), []
-    if name == SHIPPED:
-        cal = load_calibrated(scenario)
-        if cal is None or cal.path is None:
-            return (
-                None,
-                CalibrationUsed(name=SHIPPED),
-                [f"{scenario.name} ships no calibrated.yaml: running its hand-set defaults"],
+    """The calibrated file a name stands for (module docstring), what to record of it, notes:
+    :func:`corredor.scenario.corridor.resolve_calibration` (the one resolver) for ``shipped``,
+    ``none`` and files or folders; a calibration stored in ``store``, by its run id, here."""
+    run_id = None
+    source: str | Path = name
+    if name not in (SHIPPED, NONE) and not Path(name).exists():
+        if store is not None:
+            with contextlib.suppress(CorredorError):
+                run_id = store.resolve(name, kind="calibration")
+        if run_id is None:
+            raise RequestError(
+                f"calibration {name!r}: not 'shipped', 'none', a calibrated.yaml file or folder, "
+                "nor a calibration stored in the results store (corredor runs --kind calibration)"
             )
-        return (
-            cal,
-            CalibrationUsed(name=SHIPPED, file=str(cal.path), sha256=sha256_file(cal.path)),
-            [],
-        )
-    path = Path(name)
-    if path.is_dir():
-        path = path / CALIBRATED_FILE
-    if path.is_file():
-        cal = read_calibrated(path, scenario)
-        return cal, CalibrationUsed(name="file", file=str(path), sha256=sha256_file(path)), []
-    if store is not None:
-        try:
-            run_id = store.resolve(name, kind="calibration")
-        except CorredorError:
-            run_id = None
-        if run_id is not None:
-            file = store.path(run_id) / CALIBRATED_FILE
-            cal = read_calibrated(file, scenario)
-            used = CalibrationUsed(
-                name="run", run_id=run_id, file=str(file), sha256=sha256_file(file)
-            )
-            return cal, used, []
-    raise RequestError(
-        f"calibration {name!r}: not 'shipped', 'none', a calibrated.yaml file or folder, nor a "
-        "calibration stored in the results store (corredor runs --kind calibration)"
-    )
+        assert store is not None
+        source = store.path(run_id) / CALIBRATED_FILE
+    resolved = scenario_calibration(scenario, source)
+    file = None if resolved.path is None else str(resolved.path)
+    if run_id is not None:
+        used = CalibrationUsed(name="run", run_id=run_id, file=file, sha256=resolved.sha256)
+    elif name in (SHIPPED, NONE):
+        used = CalibrationUsed(name=name, file=file, sha256=resolved.sha256)
+    else:
+        used = CalibrationUsed(name="file", file=file, sha256=resolved.sha256)
+    return resolved.calibrated, used, [resolved.note] if resolved.note else []
 
 
 def check_levers(scenario: CorridorScenario, values: Mapping[str, float]) -> dict[str, float]:
@@ -166,19 +160,111 @@ def _events_file(scenario: CorridorScenario, file: str) -> Path:
     return path
 
 
+#: The folder of a corridor scenario that holds its own counterfactual policy events (one YAML
+#: file per counterfactual; ``corredor scenario events`` lists them, ``--event ID`` adds them).
+COUNTERFACTUALS = "counterfactuals"
+_EVENT_FILE_SUFFIXES = (".yaml", ".yml", ".csv")
+
+
+@dataclass(frozen=True)
+class AddedEvent:
+    """A policy event that the scenario ships for adding to a run (a counterfactual): its
+    counterfactual's name (the file's stem), the file and the event."""
+
+    counterfactual: str
+    file: Path
+    event: PolicyEvent
+
+
+def added_events(scenario: CorridorScenario) -> dict[str, AddedEvent]:
+    """The policy events a scenario ships for adding to a run, by event id: those of
+    ``counterfactuals/*.yaml`` in its folder (each checked against the scenario), in file and
+    file order."""
+    folder = scenario.base_dir / COUNTERFACTUALS
+    out: dict[str, AddedEvent] = {}
+    if not folder.is_dir():
+        return out
+    for file in sorted(folder.glob("*.yaml")):
+        for event in load_scenario_events(scenario, file):
+            if event.id in out or any(e.id == event.id for e in scenario.events):
+                raise ScenarioError(
+                    str(file), f"policy event id {event.id!r} is used twice", fix="rename one"
+                )
+            out[event.id] = AddedEvent(file.stem, file, event)
+    return out
+
+
+def _is_file_ref(scenario: CorridorScenario, entry: str) -> bool:
+    """Whether an ``--event`` entry names a file (else an event id or a counterfactual)."""
+    return (
+        _events_file(scenario, entry).exists()
+        or "/" in entry
+        or "\\" in entry
+        or entry.lower().endswith(_EVENT_FILE_SUFFIXES)
+    )
+
+
+def _by_id(
+    scenario: CorridorScenario, entry: str, shipped: dict[str, AddedEvent], flag: str
+) -> list[AddedEvent]:
+    """The shipped events an ``--event`` entry names: one event id, or every event of one
+    counterfactual (its name)."""
+    if entry in shipped:
+        return [shipped[entry]]
+    named = [a for a in shipped.values() if a.counterfactual == entry]
+    if named:
+        return named
+    choices = sorted({*shipped, *(a.counterfactual for a in shipped.values())})
+    history = {e.id for e in scenario.events}
+    if entry in history:
+        why = (
+            f"{entry!r} is one of its own policy events already (leave it out with --without-event)"
+        )
+    else:
+        close = difflib.get_close_matches(entry, choices, n=1)
+        why = (f"did you mean {close[0]!r}? " if close else "") + (
+            f"it ships {', '.join(choices)}" if choices else "it ships no counterfactual events"
+        )
+    raise RequestError(
+        f"{flag} {entry}: not a policy events file, nor an event id or counterfactual of "
+        f"{scenario.name}; {why} (see corredor scenario events {scenario.name})"
+    )
+
+
 def load_events(
-    scenario: CorridorScenario, files: Sequence[str]
+    scenario: CorridorScenario, entries: Sequence[str], *, flag: str = "--event"
 ) -> tuple[tuple[PolicyEvent, ...], list[EventsFile]]:
-    """The policy events of ``files`` (checked against the scenario) and what to record."""
+    """The policy events to add (checked against the scenario) and what to record. Each entry
+    is a YAML/CSV file of policy events (a path, or relative to the scenario's folder), the id
+    of an event the scenario ships in ``counterfactuals/`` (:func:`added_events`), or the name
+    of one of those counterfactuals (all its events, e.g. ``integration``)."""
     events: list[Any] = []
     record: list[EventsFile] = []
-    for file in files:
-        loaded = load_scenario_events(scenario, file)
-        path = _events_file(scenario, file)
-        events.extend(loaded)
+    shipped: dict[str, AddedEvent] | None = None
+    for entry in entries:
+        if _is_file_ref(scenario, entry):
+            loaded = load_scenario_events(scenario, entry)
+            path = _events_file(scenario, entry)
+            events.extend(loaded)
+            record.append(
+                EventsFile(file=str(path), sha256=sha256_file(path), ids=[e.id for e in loaded])
+            )
+            continue
+        if shipped is None:
+            shipped = added_events(scenario)
+        found = _by_id(scenario, entry, shipped, flag)
+        events.extend(a.event for a in found)
         record.append(
-            EventsFile(file=str(path), sha256=sha256_file(path), ids=[e.id for e in loaded])
+            EventsFile(
+                file=str(found[0].file),
+                sha256=sha256_file(found[0].file),
+                ids=[a.event.id for a in found],
+            )
         )
+    ids = [e.id for e in events]
+    twice = sorted({i for i in ids if ids.count(i) > 1})
+    if twice:
+        raise RequestError(f"{flag}: policy event(s) {', '.join(twice)} added twice")
     return tuple(events), record
 
 

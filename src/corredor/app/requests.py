@@ -73,6 +73,7 @@ Kind = Literal[
     "backtest",
     "study",
     "study-task",
+    "ensemble-member",
 ]
 SETS: tuple[str, ...] = ("point", "calibrated", "uncalibrated")
 #: The status of a catalogued run (:data:`corredor.store.catalogue.STATUSES`).
@@ -243,10 +244,11 @@ class _CorridorInputs(Request):
     )
     events: list[str] = option(
         [],
-        "Add the policy events of this YAML/CSV file (e.g. counterfactuals/integration.yaml "
-        "of mexico-us), repeatable.",
+        "Add policy events: the id of an event the scenario ships, or the name of one of its "
+        "counterfactuals (all its events; corredor scenario events SCENARIO lists both, e.g. "
+        "integration for mexico-us), or a YAML/CSV file of events; repeatable.",
         flag="--event",
-        metavar="FILE",
+        metavar="ID|FILE",
         applies="corridor",
     )
 
@@ -317,9 +319,10 @@ class EnsembleRequest(_Scenario, _Seeds, _Backend, _CorridorInputs, _Ensemble):
     )
     counterfactual: list[str] = option(
         [],
-        "Also run with the policy events of this file added (same sets and seeds) and store "
-        "the paired difference; repeatable.",
-        metavar="FILE",
+        "Also run with these policy events added (same sets and seeds) and store the paired "
+        "difference: a counterfactual's name or an event id the scenario ships (corredor "
+        "scenario events SCENARIO), or a YAML/CSV file of events; repeatable.",
+        metavar="ID|FILE",
     )
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from corredor.app.inputs import added_events
 from corredor.app.requests import ScenarioKind
 from corredor.errors import RunError, ScenarioError
 from corredor.files.read import load_yaml, read_text
@@ -177,12 +178,17 @@ def _corridor(scenario: str | Path, what: str) -> Any:
 
 
 def events(scenario: str | Path) -> pd.DataFrame:
-    """The policy events of a corridor scenario, in date order: ``id``, ``start``, ``end``,
-    ``name``, ``country``, ``policy area``, ``direction``, ``magnitude``, ``changes`` (what
-    they change), ``source``. Leave one out of a run with ``--without-event ID``."""
+    """The policy events of a corridor scenario: its own, in date order (``counterfactual``
+    empty; leave one out of a run with ``--without-event ID``), then those it ships for adding
+    to a run (``counterfactual``: the name of the counterfactual they belong to; add one with
+    ``--event ID``, or all of a counterfactual's with ``--event NAME``). Columns: ``id``,
+    ``counterfactual``, ``start``, ``end``, ``name``, ``country``, ``policy_area``,
+    ``direction``, ``magnitude``, ``changes`` (what they change), ``source``."""
     sc = _corridor(scenario, "policy events")
+    own = [("", e) for e in sorted(sc.events, key=lambda e: (e.start, e.id))]
+    shipped = [(a.counterfactual, a.event) for a in added_events(sc).values()]
     rows = []
-    for e in sorted(sc.events, key=lambda e: (e.start, e.id)):
+    for counterfactual, e in [*own, *shipped]:
         changes = "; ".join(
             f"{c.parameter} {c.op} {c.value}" + (f" over {c.ramp_days} days" if c.ramp_days else "")
             for c in e.changes
@@ -190,6 +196,7 @@ def events(scenario: str | Path) -> pd.DataFrame:
         rows.append(
             {
                 "id": e.id,
+                "counterfactual": counterfactual,
                 "start": e.start,
                 "end": e.end,
                 "name": e.name,

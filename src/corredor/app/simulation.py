@@ -26,6 +26,7 @@ from corredor.app.inputs import (
     inputs_of,
     load_events,
 )
+from corredor.app.members import run_members
 from corredor.app.requests import (
     EnsembleRequest,
     RequestError,
@@ -353,7 +354,9 @@ def _ensemble_plan(
         )
     inputs = inputs_of(request, store)
     sets, notes = parameter_sets(inputs, request.sets, request.max_sets, request.seed)
-    cf_events, cf_files = load_events(inputs.scenario, request.counterfactual)
+    cf_events, cf_files = load_events(
+        inputs.scenario, request.counterfactual, flag="--counterfactual"
+    )
     variants: list[tuple[str, tuple[Any, ...]]] = [("history" if cf_events else "", ())]
     if cf_events:
         variants.append(("counterfactual", tuple(cf_events)))
@@ -427,16 +430,56 @@ def ensemble(
     origin: RunRequest | None = None,
     on_start: OnStart | None = None,
 ) -> Stored:
-    """Run a corridor ensemble and store it; with ``counterfactual`` files, also the
+    """Run a corridor ensemble and store it; with ``counterfactual`` events, also the
     counterfactual ensemble (same sets and seeds), stored as its child (``children``:
     ``{"counterfactual": run_id}``), paired with it by ``corredor compare``.
 
     The ensemble is ``running`` from its start (``on_start(run_id)``); the counterfactual is
     catalogued ``running`` as its child when it starts, and stored before the history
-    ensemble is: a ``finished`` ensemble with a counterfactual always has it."""
+    ensemble is: a ``finished`` ensemble with a counterfactual always has it. Each member
+    (parameter set × seed) is stored as it finishes (:mod:`corredor.app.members`): the same
+    request after a kill reuses them and runs only the missing ones, bit for bit; they are
+    removed once the ensemble is stored."""
     inputs, sets, notes, variants, cf_files = _ensemble_plan(request, store)
     asked = origin if origin is not None else request
+    seeds = range(request.seed, request.seed + request.replicas)
+    days = request.days if request.days is not None else inputs.scenario.days
     made: list[tuple[str, CorridorEnsemble, Provenance]] = []
+    children: dict[str, str] = {}
+    reused = 0
+    members: list[str] = []
+
+    def variant(label: str, extra: tuple[Any, ...], run_id: str) -> None:
+        nonlocal reused
+        provenance = corridor_provenance(
+            "corridor-ensemble",
+            inputs,
+            seeds=list(seeds),
+            days=days,
+            request=asked,
+            command=command,
+            parameters={"sets": [s.as_dict() for s in sets]},
+        )
+        if extra:
+            provenance.events_added = [*provenance.events_added, *cf_files]
+            provenance.inputs_sha256 = provenance.digest()
+        ens, n, ids = run_members(
+            inputs.scenario,
+            sets,
+            seeds=seeds,
+            days=request.days,
+            extra_events=(*inputs.extra_events, *extra),
+            workers=request.workers,
+            scheduler=request.scheduler,
+            progress=_ensemble_progress(progress, len(sets) * request.replicas),
+            store=store,
+            provenance=provenance,
+            parent=run_id,
+        )
+        reused += n
+        members.extend(ids)
+        made.append((label, ens, provenance))
+
     with running(
         store,
         "corridor-ensemble",
@@ -446,13 +489,9 @@ def ensemble(
         label=variants[0][0],
         on_start=on_start,
     ) as run_id:
-        children: dict[str, str] = {}
         for label, extra in variants:
             if not extra:
-                ens, prov = _ensemble_variant(
-                    request, inputs, sets, extra, cf_files, progress, command=command, asked=asked
-                )
-                made.append((label, ens, prov))
+                variant(label, extra, run_id)
                 continue
             with running(
                 store,
@@ -463,15 +502,17 @@ def ensemble(
                 parent=run_id,
                 label=label,
             ) as child:
-                ens, prov = _ensemble_variant(
-                    request, inputs, sets, extra, cf_files, progress, command=command, asked=asked
-                )
-                store.save(ensemble_to_record(ens, prov), run_id=child)
+                variant(label, extra, child)
+                store.save(ensemble_to_record(made[-1][1], made[-1][2]), run_id=child)
                 children[label] = child
-                made.append((label, ens, prov))
         _, ens, prov = made[0]
         store.save(ensemble_to_record(ens, prov), run_id=run_id)
+    for member in members:  # checkpoints: the stored ensembles hold all their numbers
+        store.delete(member)
     notes = [*notes, *ens.warnings]
+    if reused:
+        total = len(sets) * request.replicas * len(variants)
+        notes.append(f"resumed: {reused} of {total} member run(s) were in the store")
     out = Stored(run_id, "corridor-ensemble", ens, store.path(run_id), notes=notes)
     out.children.update(children)
     if len(made) > 1:

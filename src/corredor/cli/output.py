@@ -78,7 +78,8 @@ def progress(show: bool, unit: str) -> Iterator[Callable[[float, float, str], No
 
         def callback(done: float, total: float, what: str) -> None:
             if not bars:
-                bars.append(stack.enter_context(progress_bar(True, unit, times=unit != "days")))
+                # elapsed and remaining time for every unit: a full run of days takes minutes
+                bars.append(stack.enter_context(progress_bar(True, unit)))
             bar = bars[0]
             if bar is not None:
                 bar.update(completed=done, total=total, description=what)

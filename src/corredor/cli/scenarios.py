@@ -65,26 +65,41 @@ def scenario_show(scenario: str, show_yaml: bool) -> None:
 @scenario_group.command("events")
 @SCENARIO_ARG
 def scenario_events(scenario: str) -> None:
-    """List a corridor scenario's policy events (leave one out with --without-event ID)."""
+    """List a corridor scenario's policy events (leave one out with --without-event ID) and the
+    counterfactual events it ships (add one with --event ID, or a whole counterfactual with
+    --event NAME)."""
     from corredor.app.scenarios import events
 
     df = events(scenario)
     if df.empty:
         print(f"{scenario} has no policy events")
         return
+    own, shipped = df[df["counterfactual"] == ""], df[df["counterfactual"] != ""]
+    columns = [
+        ("id", "id", "{}"),
+        ("start", "start", "{}"),
+        ("end", "end", "{}"),
+        ("magnitude", "magnitude", "{}"),
+        ("direction", "direction", "{:+d}"),
+        ("name", "name", "{}"),
+        ("changes", "changes", "{}"),
+        ("source", "source", "{}"),
+    ]
+    if not shipped.empty:
+        print_frame(
+            shipped,
+            f"Counterfactual events of {scenario} (corredor run {scenario} --event ID, or "
+            "--event COUNTERFACTUAL for all of one)",
+            columns=[("counterfactual", "counterfactual", "{}"), *columns],
+            width=220,
+        )
+    if own.empty:
+        print(f"{scenario} has no policy events of its own")
+        return
     print_frame(
-        df,
+        own,
         f"Policy events of {scenario} (corredor run {scenario} --without-event ID)",
-        columns=[
-            ("id", "id", "{}"),
-            ("start", "start", "{}"),
-            ("end", "end", "{}"),
-            ("magnitude", "magnitude", "{}"),
-            ("direction", "direction", "{:+d}"),
-            ("name", "name", "{}"),
-            ("changes", "changes", "{}"),
-            ("source", "source", "{}"),
-        ],
+        columns=columns,
         width=220,
     )
 

@@ -44,6 +44,7 @@ KINDS: dict[str, str] = {
     "backtest": "fit statistics and a back-test against naive baselines",
     "study": "a study: policy variants paired with a baseline, or the threat game's room",
     "study-task": "one parameter set × seed of a study (every variant), kept to resume it",
+    "ensemble-member": "one parameter set × seed of a corridor ensemble, kept to resume it",
 }
 
 

@@ -3,8 +3,9 @@
 ``move_day`` moves the day's exposed agents (``TRAVEL``, ``BORDER``, ``CROSSING``) and
 accumulates their exposure to enforcement (``docs/model.md`` §3.3.7–3.3.9). Agents do not
 interact while moving (the choice tables and hazards are fixed for the day), so the kernel
-handles one agent at a time, in parallel; ``move_day_np`` does the same hop by hop over arrays.
-Both give the same bits (``tests/unit/test_corridor_kernels.py``).
+handles one agent at a time, in parallel (on one thread on the days with few people in motion:
+``process_movement``); ``move_day_np`` does the same hop by hop over arrays. Both give the same
+bits, on any number of threads (``tests/unit/test_corridor_kernels.py``).
 
 A day is a budget of 1 spent in at most ``max_hops`` hops. In a hop an agent at a place draws its
 next link (``uniform(key_route, day, agent, 1 + hop)`` against the row's cumulative choice

@@ -1,6 +1,7 @@
 """Process ``move``: agents travel along links at the links' speeds, choosing each next link by
-utility (a multinomial logit, today's tables from ``routes.update_tables``); the time spent in
-each enforcement zone today is their exposure (``docs/model.md`` §3.3.7–3.3.9).
+utility (a multinomial logit: today's utilities from ``routes.update_tables``, the tables of the
+rows in use from ``routes.travel_tables``); the time spent in each enforcement zone today is
+their exposure (``docs/model.md`` §3.3.7–3.3.9).
 
 The numba kernel :func:`~corredor.rules.corridor.kernels.move_day` moves one agent per thread
 (its NumPy twin ``move_day_np`` is the test oracle). Caravan members' hazard is multiplied by
@@ -14,11 +15,13 @@ No parameter is read here beyond the compiled arrays and today's tables.
 
 from __future__ import annotations
 
+import numba as nb
 import numpy as np
 import numpy.typing as npt
 
 from corredor.rules.corridor.active import drain_hops, move_inputs, new_at_border
 from corredor.rules.corridor.kernels import move_day
+from corredor.rules.corridor.routes import travel_tables
 from corredor.rules.corridor.state import (
     EV_ARRIVE,
     EV_HARM,
@@ -31,9 +34,15 @@ from corredor.rules.corridor.transitions import set_phase
 
 IntArray = npt.NDArray[np.int32]
 
+#: Below this many exposed agents the movement kernel runs on the calling thread only: the work
+#: is smaller than the cost of waking the worker threads and waiting for the slowest at the
+#: region's end (on a machine shared with other processes, a thread descheduled for a time slice
+#: makes the whole region wait for it). The results do not depend on the thread count.
+SERIAL_BELOW = 20_000
+
 
 def step_move(st: CorridorState, day: int) -> None:
-    c, a, rt = st.c, st.agents, st.routes
+    c, a = st.c, st.agents
     # the exposed agents and their inputs in one pass (kernel twin: active.move_inputs_np);
     # caravans: hazard × the caravan's multiplier while travelling (1 otherwise)
     exposed, g, row, target_loc, was, mult = move_inputs(
@@ -45,14 +54,22 @@ def step_move(st: CorridorState, day: int) -> None:
     ezone = np.full(n, -1, dtype=np.int32)
     arrived, harmed = hop_tables(st, n)
     if n:
-        move_day(
-            exposed, a["loc"], a["link"], a["t_left"], a["phase"], row, g, target_loc, mult,
-            c.out_off, c.link_to, c.link_days, c.link_zone, c.link_risk, c.link_crossing,
-            c.zone_of_loc, st.hazard, st.effort, rt.travel_within,
-            rt.travel_has, stop_loc(st), c.loc_in_dest,
-            st.keys.route, st.keys.harm, day, MAX_HOPS,
-            expo, ezone, arrived, harmed,
-        )  # fmt: skip
+        within, has, row = tables_in_use(st, row, was)
+        # few movers: on this thread alone (the same bits; waking the other threads and
+        # waiting for the slowest at the end costs more than the work)
+        threads = nb.get_num_threads()
+        if n < SERIAL_BELOW:
+            nb.set_num_threads(1)
+        try:
+            move_day(
+                exposed, a["loc"], a["link"], a["t_left"], a["phase"], row, g, target_loc, mult,
+                c.out_off, c.link_to, c.link_days, c.link_zone, c.link_risk, c.link_crossing,
+                c.zone_of_loc, st.hazard, st.effort, within, has, stop_loc(st), c.loc_in_dest,
+                st.keys.route, st.keys.harm, day, MAX_HOPS,
+                expo, ezone, arrived, harmed,
+            )  # fmt: skip
+        finally:
+            nb.set_num_threads(threads)
     # the events per hop (kernel twin: active.drain_hops_np), which resets the tables
     # (an agent goes on to the next hop only after an arrival: the rows after the first
     # hop without arrivals are empty in both tables)
@@ -63,6 +80,36 @@ def step_move(st: CorridorState, day: int) -> None:
     st.events.travelled(r_link, day)
     set_phase(st, new_at_border(exposed, was, a["phase"]), Phase.BORDER)
     st.exposure = Exposure(exposed, expo, ezone)
+
+
+def tables_in_use(
+    st: CorridorState, row: npt.NDArray[np.int64], was: npt.NDArray[np.int8]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_], npt.NDArray[np.int64]]:
+    """Today's travel choice tables of the rows the movers use (people in a border city do not
+    choose links), and each agent's row in them (0 for those in a border city).
+
+    Groups of one nationality whose hazards are the same today have the same utilities (the
+    other terms are per nationality or the same for all), so their rows share one table: each
+    row is replaced by the row of the first such group (``same_utility_group``)."""
+    B = len(st.c.border_ix)
+    rep = same_utility_group(st)
+    row = rep[row // B] * B + row % B if B else row
+    moving = was != Phase.BORDER
+    present = np.bincount(row[moving], minlength=st.routes.travel_util.shape[0]) > 0
+    within, has = travel_tables(st, np.flatnonzero(present))
+    local = np.cumsum(present) - 1
+    return within, has, np.where(moving, local[row], 0)
+
+
+def same_utility_group(st: CorridorState) -> npt.NDArray[np.int64]:
+    """For each group, the first group of its nationality with the same hazards today (the route
+    utilities depend on the group only through these two)."""
+    c, h = st.c, st.hazard
+    rep = np.arange(c.n_groups, dtype=np.int64)
+    first: dict[tuple[int, bytes], int] = {}
+    for g in range(c.n_groups):
+        rep[g] = first.setdefault((int(c.group_nat[g]), h[:, g].tobytes()), g)
+    return rep
 
 
 def hop_tables(st: CorridorState, n: int) -> tuple[IntArray, IntArray]:

@@ -21,7 +21,8 @@ FloatArray = npt.NDArray[np.float64]
 
 
 def update_tables(st: CorridorState, day: int) -> None:
-    """Today's logit choice tables over next links (travel) and crossing links, per group."""
+    """Today's logit choice tables over next links (travel: the utilities, the tables are made
+    for the rows in use by :func:`travel_tables`) and crossing links, per group."""
     c, rt = st.c, st.routes
     G, L = c.n_groups, len(c.loc_names)
     w_d = st.weight("distance")
@@ -67,8 +68,8 @@ def update_tables(st: CorridorState, day: int) -> None:
         travel = (d_to < c.dist_to_city[:, c.link_from]) & ~c.link_crossing[None]
         rt.travel_cand = np.tile(travel, (G, 1))
         rt.travel_key = np.float64(w_d).tobytes()
-    util_gb = (util[:, None, :] + rt.travel_left[None]).reshape(G * B, -1)
-    rt.travel_within, rt.travel_has = within_table(util_gb, rt.travel_cand, c.out_off, c.link_from)
+    # the tables of the rows travellers use today are made by the movement step (travel_tables)
+    rt.travel_util = (util[:, None, :] + rt.travel_left[None]).reshape(G * B, -1)
     # the crossing table and the hazard-days ahead on the shortest way to the border change
     # only with the effort and the hazards (and the enforcement weight)
     key = eff.tobytes() + hazard.tobytes()
@@ -79,6 +80,19 @@ def update_tables(st: CorridorState, day: int) -> None:
         rt.cross_key = key + np.float64(w_e).tobytes()
     if key != rt.ahead_key:
         rt.ahead, rt.ahead_key = ahead_table(st, hz_loc, hz_link), key
+
+
+def travel_tables(
+    st: CorridorState, rows: npt.NDArray[np.int64]
+) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+    """Today's travel choice tables (``within``, ``has``; see ``kernels.within_table``) of the
+    rows ``rows`` (group × border cities + target), in that order: the rows of the people who
+    travel today, often half of the G × B rows. Each row is computed on its own, so a row has the
+    same bits whichever other rows are asked for."""
+    c, rt = st.c, st.routes
+    if rows.shape[0] == 0:
+        return np.zeros((1, len(c.link_to))), np.zeros((1, len(c.loc_names)), dtype=bool)
+    return within_table(rt.travel_util[rows], rt.travel_cand[rows], c.out_off, c.link_from)
 
 
 def ahead_table(st: CorridorState, hz_loc: FloatArray, hz_link: FloatArray) -> FloatArray:

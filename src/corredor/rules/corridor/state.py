@@ -204,8 +204,7 @@ class RouteTables:
     """Today's logit choice tables (``routes.update_tables``) and the keys of the parts that
     are kept while their inputs do not change."""
 
-    travel_within: FloatArray
-    travel_has: BoolArray
+    travel_util: FloatArray  # (G × B, E) today's utilities; the movement step makes the tables
     cross_within: FloatArray
     cross_has: BoolArray
     ahead: FloatArray  # (G, L) hazard-days ahead on the shortest way to the border
@@ -219,7 +218,7 @@ class RouteTables:
     def empty(cls, n_groups: int, n_locations: int) -> RouteTables:
         e = np.zeros((0, 0))
         b = np.zeros((0, 0), dtype=bool)
-        return cls(e, b, e, b, np.zeros((n_groups, n_locations)), e, b)
+        return cls(e, e, b, np.zeros((n_groups, n_locations)), e, b)
 
     def forget(self) -> None:
         """Recompute every table at the next update (new arrays for the corridor)."""

@@ -358,6 +358,10 @@ def parse_calibrated(
 # ------------------------------------------------------------------------------ resolving
 #: :func:`resolve_calibration`'s name for the scenario's defaults (no calibrated values).
 UNCALIBRATED = "uncalibrated"
+#: Names of a calibration source (:func:`resolve_calibration`): the scenario's own calibrated
+#: file, and the hand-set defaults (``"uncalibrated"`` is the defaults too).
+SHIPPED, NONE = "shipped", "none"
+CALIBRATED_FILE = "calibrated.yaml"
 
 
 @dataclass(frozen=True)
@@ -368,7 +372,8 @@ class ResolvedCalibration:
     ``calibration:`` defaults (empty: the defaults, the hand-set model). ``name`` is
     ``"calibrated.yaml, version N"`` for the scenario's own file, ``"uncalibrated"`` for the
     defaults, or the path of another calibrated file; ``path`` and ``sha256`` (of the file's
-    bytes) are None without a file.
+    bytes) are None without a file. ``calibrated`` is the parsed file (None without one);
+    ``note`` says why a run that asked for the scenario's own file runs the defaults.
     """
 
     name: str
@@ -376,29 +381,38 @@ class ResolvedCalibration:
     path: Path | None = None
     sha256: str | None = None
     version: int | None = None
+    calibrated: Calibrated | None = None
+    note: str = ""
 
 
 def resolve_calibration(
     scenario: CorridorScenario, source: str | Path | None = None
 ) -> ResolvedCalibration:
-    """Which calibration a run of ``scenario`` uses, and its values.
+    """Which calibration a run of ``scenario`` uses, and its values — the one resolver of
+    calibration sources (``corredor.app.inputs.resolve_calibration`` adds the calibrations
+    stored in a results store, by run id, and calls this).
 
-    ``source`` None: the scenario's own calibrated file (``calibrated.yaml`` next to its YAML;
-    the one shipped with a built-in scenario) if there is one, else the defaults;
-    ``"uncalibrated"``: the defaults; anything else: the path of a calibrated file made for this
-    scenario. The file is checked against the scenario (names, ranges, data horizon): a bad
-    file raises :class:`~corredor.errors.ScenarioError` naming it.
+    ``source`` None or ``"shipped"``: the scenario's own calibrated file (``calibrated.yaml``
+    next to its YAML; the one shipped with a built-in scenario) if there is one, else the
+    defaults (with a ``note``); ``"uncalibrated"`` or ``"none"``: the defaults; anything else:
+    the path of a calibrated file made for this scenario, or of a folder holding one (a
+    calibration study's folder). The file is checked against the scenario (names, ranges, data
+    horizon): a bad file raises :class:`~corredor.errors.ScenarioError` naming it.
     """
-    if source is None:
+    if source is None or str(source) == SHIPPED:
         cal = load_calibrated(scenario)
         if cal is None:
-            return ResolvedCalibration(UNCALIBRATED)
-        name = f"{cal.path.name if cal.path else 'calibrated.yaml'}, version {cal.version}"
-    elif str(source) == UNCALIBRATED:
+            note = f"{scenario.name} ships no {CALIBRATED_FILE}: running its hand-set defaults"
+            return ResolvedCalibration(UNCALIBRATED, note=note)
+        name = f"{cal.path.name if cal.path else CALIBRATED_FILE}, version {cal.version}"
+    elif str(source) in (UNCALIBRATED, NONE):
         return ResolvedCalibration(UNCALIBRATED)
     else:
-        cal = read_calibrated(source, scenario)
-        name = str(source)
+        path = Path(source)
+        if path.is_dir():
+            path = path / CALIBRATED_FILE
+        cal = read_calibrated(path, scenario)
+        name = str(path)
     assert cal.path is not None
     return ResolvedCalibration(
         name=name,
@@ -406,6 +420,7 @@ def resolve_calibration(
         path=cal.path,
         sha256=hashlib.sha256(read_bytes(cal.path, what="calibrated file")).hexdigest(),
         version=cal.version,
+        calibrated=cal,
     )
 
 

@@ -10,6 +10,7 @@ CSV tables (links) have no dotted names: vary them through the calibration param
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -74,11 +75,23 @@ def _dotted_name(parts: tuple[str, ...]) -> str:
 
 
 def parameter_index(scenario: CorridorScenario) -> dict[str, Param]:
-    """Dotted name → parameter, for every YAML parameter and every calibration parameter."""
+    """Dotted name → parameter, for every YAML parameter and every calibration parameter (a new
+    dict each call: callers may change it)."""
+    hit = _INDEXES.get(id(scenario))
+    if hit is not None and hit[0]() is scenario:
+        return dict(hit[1])
     index = {site.dotted: site.param for site in iter_params(scenario)}
     for name, cal in scenario.calibration.items():
         index[f"calibration.{name}"] = Param(value=cal.default, low=cal.range[0], high=cal.range[1])
-    return index
+    key = id(scenario)
+    _INDEXES[key] = (weakref.ref(scenario, lambda _: _INDEXES.pop(key, None)), index)
+    return dict(index)
+
+
+#: :func:`parameter_index` of the scenarios alive (a run asks for it several times: checks,
+#: compile, policy values; the walk over the model is ~0.1 s for mexico-us). A scenario is a
+#: frozen model; an entry goes with its scenario.
+_INDEXES: dict[int, tuple[weakref.ref[CorridorScenario], dict[str, Param]]] = {}
 
 
 def resolve_table(table: dict[str, Param], calibration: dict[str, float]) -> dict[str, float]:

@@ -1,0 +1,66 @@
+"""Where a corridor day's time goes: CPU milliseconds per simulated day, step by step.
+
+Runs one corridor scenario (default ``mexico-us``, seed 3, 400 days) with every step of the day
+plan (``corredor run SCENARIO --show-plan`` lists them) timed with ``time.process_time`` (the
+CPU of every thread of the process, so a parallel kernel's threads count), after a 2-day run
+that loads the compiled kernels. Prints one JSON line: the run's wall and CPU seconds, the
+people created, the agent-days, and the CPU ms per day of each step, largest first.
+
+Compare two code versions side by side (same machine, same minute), e.g. a branch and ``main``::
+
+    python benchmarks/day_steps_bench.py --days 400
+    PYTHONPATH=/path/to/main/src NUMBA_CACHE_DIR=/path/to/main/.numba-cache \\
+        python benchmarks/day_steps_bench.py --days 400
+
+Not a timed test: the numbers go in docs/benchmarks.md with the command and the machine's load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import time
+from typing import Any
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--scenario", default="mexico-us")
+    ap.add_argument("--days", type=int, default=400)
+    ap.add_argument("--seed", type=int, default=3)
+    args = ap.parse_args()
+
+    import corredor
+    from corredor.engine.plan import DayPlan
+
+    spent: collections.Counter[str] = collections.Counter()
+
+    def timed_day(self: DayPlan[Any], state: Any, day: int) -> None:
+        for step in self.steps:
+            t = time.process_time()
+            step.fn(state, day)
+            spent[step.name] += time.process_time() - t
+
+    corredor.run_corridor(args.scenario, seed=args.seed, days=2)  # load the cached kernels
+    DayPlan.run_day = timed_day  # type: ignore[method-assign]
+    spent.clear()
+    wall, cpu = time.perf_counter(), time.process_time()
+    r = corredor.run_corridor(args.scenario, seed=args.seed, days=args.days)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    row = {
+        "code": os.path.dirname(corredor.__file__),
+        "load": round(os.getloadavg()[0], 2),
+        "days": args.days,
+        "wall_s": round(wall, 2),
+        "cpu_s": round(cpu, 2),
+        "agents": int(r.agents),
+        "agent_days": int(getattr(r, "agent_days", 0) or 0),
+        "cpu_ms_per_day": {k: round(1e3 * v / args.days, 2) for k, v in spent.most_common()},
+    }
+    print(json.dumps(row), flush=True)
+
+
+if __name__ == "__main__":
+    main()
