@@ -153,9 +153,15 @@ def test_sigkill_during_a_run_leaves_a_consistent_store(tmp_path: Path) -> None:
     with web_helpers.service(store) as (url, _):
         job = http.get(f"{url}/api/jobs/{job_id}").json()
         assert job["state"] == "failed" and "stopped" in job["error"]
-        runs = [r["run_id"] for r in http.get(f"{url}/api/runs").json()]
-        assert runs == [done["run_id"]]
+        # the store lists the killed run as failed (its row was 'running'), the finished one as
+        # finished; only the finished one draws
+        runs = {r["run_id"]: r for r in http.get(f"{url}/api/runs").json()}
+        assert set(runs) == {done["run_id"], job["run_id"]}, runs
+        assert runs[done["run_id"]]["status"] == "finished"
+        assert runs[job["run_id"]]["status"] == "failed" and runs[job["run_id"]]["error"]
         assert http.get(f"{url}/api/runs/{done['run_id']}/series").status_code == 200
+        failed = http.get(f"{url}/api/runs/{job['run_id']}/series")
+        assert failed.status_code == 422 and "failed" in failed.json()["detail"]
     assert not [p for p in store.iterdir() if p.name.startswith(".tmp")]
 
 

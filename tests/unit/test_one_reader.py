@@ -37,10 +37,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("store/layout.py", "pd.read_parquet"): "stored run tables written by Corredor itself",
     ("store/store.py", "open"): "the store's lock file",
     ("web/jobs.py", "read_text"): "the service's own job journal",
-    ("web/usecases.py", "read_text"): "provenance and geography of stored runs",
-    ("web/usecases.py", "pd.read_parquet"): "tables of stored runs",
-    ("web/usecases.py", "pd.read_csv"): "tables of stored runs",
-    ("web/usecases.py", "open"): "fsync of the provenance file it just wrote (binary, no read)",
     ("report/html.py", "read_text"): "the report's template, a package resource",
     ("scenario/corridor/calibrated.py", "yaml.safe_load"): "re-parses its own dump (no file)",
 }

@@ -29,6 +29,10 @@ RunId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}$")]
 
 
+#: the policy of a page the service did not draw itself (a report): no scripts, no requests
+SANDBOX = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
+
 class Problem(BaseModel):
     detail: str
 
@@ -336,9 +340,8 @@ def study_file(
     return Response(
         body,
         media_type=backend.STUDY_FILES[name],
-        headers={"content-security-policy": "sandbox; default-src 'none'; "
-                 "style-src 'unsafe-inline'; img-src data:"},
-    )  # fmt: skip
+        headers={"content-security-policy": SANDBOX},
+    )
 
 
 @router.get("/jobs", summary="Jobs of this service, newest first")
@@ -452,6 +455,20 @@ def run(run_id: RunId, request: Request) -> dict[str, Any]:
 def delete(run_id: RunId, request: Request) -> Response:
     backend.delete_run(_settings(request).store, run_id)
     return Response(status_code=204)
+
+
+@router.get(
+    "/runs/{run_id}/report",
+    summary="The HTML report of a stored result of any kind (as `corredor report RUN`)",
+    responses={200: {"content": {"text/html": {}}}, **ERRORS},
+)
+def run_report(run_id: RunId, request: Request) -> Response:
+    body = backend.report_html(_settings(request).store, run_id)
+    return Response(
+        body,
+        media_type="text/html; charset=utf-8",
+        headers={"content-security-policy": SANDBOX},
+    )
 
 
 @router.get(

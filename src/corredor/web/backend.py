@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 
 ProgressFn = Callable[[float, float, str], None]
 """Called with (done, total, what), as the app layer's use cases do."""
+OnStart = Callable[[str], None]
+"""Called with the run id once the use case has catalogued its run ``running``."""
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 _NAME_RE = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}$"
@@ -289,13 +291,31 @@ SWEEP_COLUMNS = (
 
 
 # ------------------------------------------------------------------------------ scenarios
-@functools.lru_cache(maxsize=8)
-def _scenario(name: str) -> Any:
-    from corredor.scenario.corridor import builtin_corridor_scenarios, load_corridor_scenario
+@functools.lru_cache(maxsize=1)
+def _builtin() -> frozenset[str]:
+    from corredor.scenario.corridor import builtin_corridor_scenarios
 
-    if name not in builtin_corridor_scenarios():
-        raise NotFoundError(f"no corridor scenario {name!r} (GET /api/scenarios lists them)")
-    return load_corridor_scenario(name)
+    return frozenset(builtin_corridor_scenarios())
+
+
+@functools.lru_cache(maxsize=16)
+def _scenario(ref: str) -> Any:
+    """A built-in corridor scenario by name, or — for a result stored from a scenario file of
+    the user's (``scenario_ref`` of its catalogue row) — that file by its absolute path. A
+    request's scenario name never holds a ``/``, so it never reaches a file."""
+    from corredor.scenario.corridor import load_corridor_scenario
+
+    if ref in _builtin() or (ref.startswith("/") and Path(ref).is_file()):
+        return load_corridor_scenario(ref)
+    raise NotFoundError(f"no corridor scenario {ref!r} (GET /api/scenarios lists them)")
+
+
+def scenario_ref(name: str, path: str | None) -> str:
+    """What :func:`_scenario` loads a stored result's scenario by: its built-in name, else the
+    absolute path of the file it was run from (when that file is still there)."""
+    if name in _builtin() or not path or not path.startswith("/"):
+        return name
+    return path if Path(path).is_file() else name
 
 
 def load_scenario(name: str) -> Any:
@@ -457,12 +477,6 @@ def scenario_days(name: str) -> int:
     return int((sc.end - sc.start).days + 1)
 
 
-def _event_files(name: str, ids: Iterable[str]) -> list[str]:
-    """The shipped counterfactual files holding these event ids (absolute paths)."""
-    files = {str(f) for f, e in _counterfactuals(name) if str(e.id) in set(ids)}
-    return sorted(files)
-
-
 def policy_paths(name: str) -> dict[str, str]:
     """The policy paths shipped with a scenario (``policy_path_*.yaml`` in its folder): name ->
     file. A forecast on one of them is conditional on it."""
@@ -477,6 +491,13 @@ def calibrated_sets(name: str) -> int:
 
     cal = load_calibrated(_scenario(name))
     return max(len(cal.ensemble), 1) if cal is not None and cal.ensemble else 1
+
+
+def _event_files(name: str, ids: Iterable[str]) -> list[str]:
+    """The shipped counterfactual files holding these event ids (absolute paths: never a path
+    from a request)."""
+    wanted = set(ids)
+    return sorted({str(f) for f, e in _counterfactuals(name) if str(e.id) in wanted})
 
 
 def check_request(req: _Inputs) -> None:
@@ -578,7 +599,7 @@ def _catalogue(root: Path) -> _Catalogue:
     for rec in frame.to_dict(orient="records"):
         row = _row({str(k): v for k, v in rec.items()})
         rows.append(row)
-        if row.get("request_key") and row["parent"] is None:
+        if row.get("request_key") and row["parent"] is None and row["status"] in FINISHED:
             index[row["request_key"]] = row["run_id"]
     cat = _Catalogue(rows, index)
     with _lock:
@@ -599,6 +620,8 @@ def _json(value: Any) -> dict[str, Any]:
 
 
 WEB_KINDS = {"corridor-ensemble": "ensemble"}
+#: catalogue statuses of a stored result (``complete``: before the store kept run status)
+FINISHED = frozenset({"complete", "finished"})
 #: kinds of stored result that an identical request is answered with
 FINDABLE = frozenset({"corridor", "corridor-ensemble", "forecast"})
 
@@ -659,6 +682,10 @@ def _row(rec: dict[str, Any]) -> dict[str, Any]:
         "kind": kind,
         "store_kind": store_kind,
         "scenario": str(rec.get("scenario") or ""),
+        "scenario_ref": scenario_ref(
+            str(rec.get("scenario") or ""),
+            str(rec.get("scenario_path") or prov.get("scenario_path") or ""),
+        ),
         "created": created_s,
         "seed": seeds[0] if len(seeds) == 1 else (seeds[0] if seeds else None),
         "seeds": seeds,
@@ -680,6 +707,7 @@ def _row(rec: dict[str, Any]) -> dict[str, Any]:
         "parent": rec.get("parent") if isinstance(rec.get("parent"), str) else None,
         "label": str(rec.get("label") or ""),
         "status": str(rec.get("status") or "finished"),
+        "error": rec.get("error") if isinstance(rec.get("error"), str) else None,
         "request_key": request_key(request, prov.get("scenario_sha256"), cal.get("sha256"))
         if store_kind in FINDABLE
         else None,
@@ -729,9 +757,18 @@ def provenance(root: Path, run_id: str) -> dict[str, Any]:
 
 
 def record(root: Path, run_id: str) -> Record:
-    """The stored record of a run (its tables read when used, then kept)."""
-    provenance(root, run_id)
+    """The stored record of a finished run (its tables read when used, then kept)."""
+    finished(root, run_id)
     return _record(str(Path(root).resolve()), run_id)
+
+
+def finished(root: Path, run_id: str) -> dict[str, Any]:
+    """A stored result's row, if it has finished (422 while it runs or when it failed)."""
+    row = provenance(root, run_id)
+    if row["status"] not in FINISHED:
+        why = f": {row['error']}" if row.get("error") else ""
+        raise BadRequestError(f"{run_id} is {row['status']}, not a finished result{why}")
+    return row
 
 
 @functools.lru_cache(maxsize=64)
@@ -747,10 +784,13 @@ def _record(root: str, run_id: str) -> Record:
 def delete_run(root: Path, run_id: str) -> list[str]:
     """Remove a stored result and the results that belong to it (``corredor runs --delete``)."""
     provenance(root, run_id)
-    removed = open_store(root).delete(run_id, with_children=True)
+    from corredor.app import DeleteRequest, delete
+
+    removed = delete(DeleteRequest(run=run_id, with_children=True), open_store(root))
     invalidate(root)
     _record.cache_clear()
     _tables.cache_clear()
+    _report_html.cache_clear()
     return removed
 
 
@@ -774,7 +814,12 @@ def warm_up() -> None:
 
 
 def execute(
-    req: RunRequest, root: Path, progress: ProgressFn | None, *, max_agents: int | None = None
+    req: RunRequest,
+    root: Path,
+    progress: ProgressFn | None,
+    *,
+    max_agents: int | None = None,
+    on_start: OnStart | None = None,
 ) -> str:
     """Run ``req`` through :func:`corredor.app.run` (which stores it) unless the store has it;
     returns the run id. Runs in a worker process."""
@@ -786,7 +831,9 @@ def execute(
     if found is not None:
         return found
     try:
-        stored = run(to_app(req, max_agents=max_agents), open_store(root), progress)
+        stored = run(
+            to_app(req, max_agents=max_agents), open_store(root), progress, on_start=on_start
+        )
     except AgentBudgetError as exc:
         raise BadRequestError(
             f"the run was stopped on day {exc.day}: it created over {max_agents or 0:,} people, "
@@ -796,7 +843,12 @@ def execute(
     return str(stored.run_id)
 
 
-def execute_ensemble(req: EnsembleRequest, root: Path, progress: ProgressFn | None) -> str:
+def execute_ensemble(
+    req: EnsembleRequest,
+    root: Path,
+    progress: ProgressFn | None,
+    on_start: OnStart | None = None,
+) -> str:
     """Run a corridor ensemble through :func:`corredor.app.ensemble` (its counterfactual, when
     asked, is stored as its child) unless the store has it; returns its run id."""
     from corredor.app import ensemble
@@ -805,10 +857,15 @@ def execute_ensemble(req: EnsembleRequest, root: Path, progress: ProgressFn | No
     found = find_run(root, req)
     if found is not None:
         return found
-    return str(ensemble(req.to_app(), open_store(root), progress).run_id)
+    return str(ensemble(req.to_app(), open_store(root), progress, on_start=on_start).run_id)
 
 
-def execute_forecast(req: ForecastRequest, root: Path, progress: ProgressFn | None) -> str:
+def execute_forecast(
+    req: ForecastRequest,
+    root: Path,
+    progress: ProgressFn | None,
+    on_start: OnStart | None = None,
+) -> str:
     """Run a forecast through :func:`corredor.app.forecast` unless the store has it."""
     from corredor.app import forecast
 
@@ -816,7 +873,7 @@ def execute_forecast(req: ForecastRequest, root: Path, progress: ProgressFn | No
     found = find_run(root, req)
     if found is not None:
         return found
-    return str(forecast(req.to_app(), open_store(root), progress).run_id)
+    return str(forecast(req.to_app(), open_store(root), progress, on_start=on_start).run_id)
 
 
 @functools.lru_cache(maxsize=1)
@@ -845,12 +902,17 @@ def list_studies(root: Path) -> list[dict[str, Any]]:
     return out
 
 
-def execute_study(req: StudyRequest, root: Path, progress: ProgressFn | None) -> str:
+def execute_study(
+    req: StudyRequest,
+    root: Path,
+    progress: ProgressFn | None,
+    on_start: OnStart | None = None,
+) -> str:
     """Run a built-in study through :func:`corredor.app.study` (resuming from its stored
     tasks)."""
     from corredor.app import study
 
-    return str(study(req.to_app(), open_store(root), progress).run_id)
+    return str(study(req.to_app(), open_store(root), progress, on_start=on_start).run_id)
 
 
 def find_study(root: Path, req: StudyRequest) -> str | None:
@@ -885,13 +947,39 @@ def study_file(root: Path, run_id: str, name: str) -> bytes:
     return bytes(rec.files[name])
 
 
-def execute_bargain(req: BargainRequest, root: Path, progress: ProgressFn | None) -> str:
+def report_html(root: Path, run_id: str) -> bytes:
+    """The HTML report of a stored result of any kind, as ``corredor report RUN`` writes it
+    (:func:`corredor.app.report`), made in a temporary folder: the stored run is never
+    changed. Kept for the next ask (results never change once stored)."""
+    finished(root, run_id)
+    return _report_html(str(Path(root).resolve()), run_id)
+
+
+@functools.lru_cache(maxsize=8)
+def _report_html(root: str, run_id: str) -> bytes:
+    import tempfile
+
+    from corredor.app import ReportRequest, report
+    from corredor.files.read import read_bytes
+
+    with tempfile.TemporaryDirectory(prefix="corredor-report-") as tmp:
+        out = Path(tmp) / "report.html"
+        report(ReportRequest(run=run_id, output=str(out)), open_store(Path(root)))
+        return read_bytes(out, root=tmp, limit=256 * 1024 * 1024, what="report")
+
+
+def execute_bargain(
+    req: BargainRequest,
+    root: Path,
+    progress: ProgressFn | None,
+    on_start: OnStart | None = None,
+) -> str:
     """Solve the game for every (exposure, credibility) pair (:func:`corredor.app.bargain`)."""
     from corredor.app import bargain
 
     if progress is not None:
         progress(0, 1, "sweep")
-    stored = bargain(req.to_app(), open_store(root), progress)
+    stored = bargain(req.to_app(), open_store(root), progress, on_start=on_start)
     return str(stored.run_id)
 
 
@@ -986,7 +1074,7 @@ def _tables(root: str, run_id: str) -> dict[str, Any]:
 def tables(root: Path, run_id: str) -> dict[str, Any]:
     """A corridor run's results as wide pandas frames (and its geography), from the store's tidy
     tables."""
-    provenance(root, run_id)
+    finished(root, run_id)
     return _tables(str(Path(root).resolve()), run_id)
 
 

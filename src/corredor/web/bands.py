@@ -53,6 +53,7 @@ def _ensemble(root: Path, run_id: str) -> tuple[dict[str, Any], Any, Any]:
         raise backend.BadRequestError(
             f"{run_id} is a {prov['store_kind']} result, not an ensemble or a forecast"
         )
+    backend.finished(root, run_id)
     obj = _loaded(str(Path(root).resolve()), run_id)
     return prov, obj, as_ensemble(obj)
 
@@ -93,10 +94,10 @@ def _bands_view(root_s: str, run_id: str) -> dict[str, Any]:
     if n > 1 and (end + pd.Timedelta(days=1)).day != 1:
         n -= 1  # a last month covered only in part would look like a fall
     q = _quantiles(flat[:, :n], w)  # (5, T, K)
-    meta = backend.scenario_observables(prov["scenario"])
-    observed = _observed(prov["scenario"])
+    meta = backend.scenario_observables(prov["scenario_ref"])
+    observed = _observed(prov["scenario_ref"])
     sources = backend.data_sources(
-        prov["scenario"], {m["data_file"] for m in meta.values() if m["data_file"]}
+        prov["scenario_ref"], {m["data_file"] for m in meta.values() if m["data_file"]}
     )
     index = {name: k for k, name in enumerate(ens.observables)}
     first, last = months[0].date(), (months[n - 1] + pd.offsets.MonthEnd(0)).date()
@@ -178,7 +179,7 @@ def _bands_view(root_s: str, run_id: str) -> dict[str, Any]:
 
 
 def _marks(prov: dict[str, Any]) -> list[dict[str, Any]]:
-    return policy_marks(prov["scenario"], prov)
+    return policy_marks(prov["scenario_ref"], prov)
 
 
 def _forecast(fc: Any) -> dict[str, Any]:
@@ -229,7 +230,12 @@ def _paired(root_s: str, a: str, b: str) -> dict[str, Any]:
     c = compare(CompareRequest(a=a, b=b), backend.open_store(root))
     m = c.tables["monthly"]
     months = sorted({str(x)[:10] for x in m["month"]})
-    units = {k: v["unit"] for k, v in backend.scenario_observables(pa["scenario"]).items()}
+    start = pa.get("start") or backend.scenario_detail(pa["scenario_ref"])["start"]
+    if pa.get("days") and len(months) > 1:
+        end = pd.Timestamp(start) + pd.Timedelta(days=int(pa["days"]) - 1)
+        if (end + pd.Timedelta(days=1)).day != 1:
+            months = months[:-1]  # a last month covered only in part would look like a fall
+    units = {k: v["unit"] for k, v in backend.scenario_observables(pa["scenario_ref"]).items()}
     obs = []
     for name, g in m.groupby("observable", sort=False):
         g = g.assign(month=[str(x)[:10] for x in g["month"]]).set_index("month").reindex(months)

@@ -121,35 +121,41 @@ def _work(
             if _PROGRESS is not None:
                 _PROGRESS.put((job_id, done, total, what))
 
+    def started(run_id: str) -> None:  # the use case catalogued its run 'running'
+        if _PROGRESS is not None:
+            _PROGRESS.put((job_id, 0, -2, run_id))
+
     if _PROGRESS is not None:
         _PROGRESS.put((job_id, 0, -1, ""))  # started
     runner = RUNNERS.get(kind)
     if runner is not None:
-        return runner(request, Path(store), progress)
+        return runner(request, Path(store), progress, started)
     req = backend.RunRequest.model_validate(request)
-    return backend.execute(req, Path(store), progress, max_agents=max_agents)
+    return backend.execute(req, Path(store), progress, max_agents=max_agents, on_start=started)
 
 
-def _bargain(request: dict[str, Any], store: Path, progress: Any) -> str:
-    return backend.execute_bargain(backend.BargainRequest.model_validate(request), store, progress)
+def _bargain(request: dict[str, Any], store: Path, progress: Any, started: Any) -> str:
+    req = backend.BargainRequest.model_validate(request)
+    return backend.execute_bargain(req, store, progress, started)
 
 
-def _ensemble(request: dict[str, Any], store: Path, progress: Any) -> str:
+def _ensemble(request: dict[str, Any], store: Path, progress: Any, started: Any) -> str:
     req = backend.EnsembleRequest.model_validate(request)
-    return backend.execute_ensemble(req, store, progress)
+    return backend.execute_ensemble(req, store, progress, started)
 
 
-def _forecast(request: dict[str, Any], store: Path, progress: Any) -> str:
+def _forecast(request: dict[str, Any], store: Path, progress: Any, started: Any) -> str:
     req = backend.ForecastRequest.model_validate(request)
-    return backend.execute_forecast(req, store, progress)
+    return backend.execute_forecast(req, store, progress, started)
 
 
-def _study(request: dict[str, Any], store: Path, progress: Any) -> str:
-    return backend.execute_study(backend.StudyRequest.model_validate(request), store, progress)
+def _study(request: dict[str, Any], store: Path, progress: Any, started: Any) -> str:
+    req = backend.StudyRequest.model_validate(request)
+    return backend.execute_study(req, store, progress, started)
 
 
 #: kinds of job other than a corridor run (or preview): kind -> runner(request, store, progress)
-RUNNERS: dict[str, Callable[[dict[str, Any], Path, Any], str]] = {
+RUNNERS: dict[str, Callable[[dict[str, Any], Path, Any, Any], str]] = {
     "bargain": _bargain,
     "ensemble": _ensemble,
     "forecast": _forecast,
@@ -371,7 +377,10 @@ class JobManager:
                 job = self.jobs.get(job_id)
                 if job is None or job.state in TERMINAL:
                     continue
-                if total < 0:
+                if total == -2:  # the store's id of the run, catalogued 'running'
+                    job.run_id = str(what)
+                    self._write_journal()
+                elif total < 0:
                     job.state = "running"
                     job.started = _now()
                 else:

@@ -88,11 +88,11 @@ def series(store: Path, run_id: str) -> dict[str, Any]:
     prov = backend.provenance(store, run_id)
     t = backend.tables(store, run_id)
     k = _scale(prov)
-    meta = backend.scenario_observables(prov["scenario"])
+    meta = backend.scenario_observables(prov["scenario_ref"])
     monthly: pd.DataFrame = _full_months(t["monthly"], prov)
     observed: pd.DataFrame = t["observed"]
     sources = backend.data_sources(
-        prov["scenario"], {m["data_file"] for m in meta.values() if m["data_file"]}
+        prov["scenario_ref"], {m["data_file"] for m in meta.values() if m["data_file"]}
     )
     out = []
     for name, m in meta.items():
@@ -139,7 +139,7 @@ def series(store: Path, run_id: str) -> dict[str, Any]:
         "scale": scale_note(prov),
         "months": [d.strftime("%Y-%m-%d") for d in monthly.index],
         "observables": out,
-        "events": policy_marks(prov["scenario"], prov),
+        "events": policy_marks(prov["scenario_ref"], prov),
     }
 
 

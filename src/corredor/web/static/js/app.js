@@ -23,7 +23,7 @@ async function route() {
     else if (parts[0] === "history") await historyPage(main);
     else if (parts[0] === "compare") await comparePage(main, params);
     else if (parts[0] === "bargain") await bargainPage(main, parts[1]);
-    else if (parts[0] === "ensemble") await ensemblePage(main, parts[1]);
+    else if (parts[0] === "ensemble") await ensemblePage(main, parts[1], params);
     else if (parts[0] === "forecast") await forecastPage(main, parts[1]);
     else if (parts[0] === "studies") await studiesPage(main, parts[1]);
     else await home(main);

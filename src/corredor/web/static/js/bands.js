@@ -45,6 +45,10 @@ async function submitAndFollow(path, body, status, open) {
   }
 }
 
+function reportLink(runId) {
+  return el("p", {}, el("a", { href: `/api/runs/${enc(runId)}/report`, target: "_blank", rel: "noopener", "data-report": "" }, t("download.report")));
+}
+
 function storedList(runs, href) {
   if (!runs.length) return el("p", { class: "muted" }, t("home.none"));
   return el("ul", { class: "stored" }, [...runs].reverse().slice(0, 20).map((r) => el("li", {},
@@ -99,21 +103,30 @@ function summaryLine(v) {
 }
 
 // ------------------------------------------------------------------------------ ensembles
-export async function ensemblePage(main, runId) {
+export async function ensemblePage(main, runId, params = new URLSearchParams()) {
   if (runId) return ensembleResult(main, runId);
+  // "as an ensemble": the levers and events of a stored run, with bands
+  const from = params.get("from") ? await get(`/runs/${enc(params.get("from"))}`) : null;
   const scenarios = (await get("/scenarios")).filter((s) => s.kind === "corridor");
-  const name = scenarios[0]?.name;
+  const name = from?.scenario || scenarios[0]?.name;
   const [detail, events, labels, stored] = await Promise.all([get(`/scenarios/${enc(name)}`), get(`/scenarios/${enc(name)}/events`), loadScenarioLabels(name), get("/runs?kind=ensemble")]);
+  const cfIds = new Set(events.filter((e) => e.origin === "counterfactual").map((e) => e.id));
+  const inputs = from ? {
+    levers: from.levers || {}, without_events: from.events_removed || [],
+    with_events: (from.events_added || []).filter((id) => cfIds.has(id)),
+  } : {};
+  const fromNote = from ? el("p", { class: "note", "data-from": from.run_id }, t("ensemble.from_note", { run: from.run_id }), " ",
+    el("code", { class: "small" }, [...Object.entries(inputs.levers).map(([k, v]) => `${k}=${fmt(v)}`), ...inputs.without_events.map((e) => `−${e}`), ...inputs.with_events.map((e) => `+${e}`)].join(" ") || "–")) : null;
   const replicas = numberInput("ens-replicas", 4, 1, 64);
   const sets = el("select", { id: "ens-sets" }, ["point", "calibrated", "uncalibrated"].map((s) => el("option", { value: s }, t(`ensemble.sets.${s}`))));
   const maxSets = numberInput("ens-max-sets", Math.min(4, detail.calibrated_sets), 1, 64);
-  const days = numberInput("ens-days", detail.days, 1, detail.days);
-  const seed = numberInput("ens-seed", 0, 0);
+  const days = numberInput("ens-days", from?.days || detail.days, 1, detail.days);
+  const seed = numberInput("ens-seed", from?.seed ?? 0, 0);
   const status = el("div", { class: "status", role: "status" });
   const cf = el("fieldset", {}, el("legend", {}, t("ensemble.counterfactual")), el("p", { class: "small muted" }, t("ensemble.counterfactual_help")), counterfactualBoxes(events, labels, "cf"));
   const form = el("form", { "aria-label": t("ensemble.title"), onsubmit: (ev) => {
     ev.preventDefault();
-    const body = { scenario: name, replicas: +replicas.value || 1, sets: sets.value, seed: +seed.value || 0, counterfactual: picked(cf) };
+    const body = { scenario: name, ...inputs, replicas: +replicas.value || 1, sets: sets.value, seed: +seed.value || 0, counterfactual: picked(cf) };
     if (sets.value === "calibrated") body.max_sets = +maxSets.value || 1;
     if (+days.value && +days.value !== detail.days) body.days = +days.value;
     submitAndFollow("/ensembles", body, status, (id) => { location.hash = `#/ensemble/${enc(id)}`; });
@@ -124,7 +137,7 @@ export async function ensemblePage(main, runId) {
     field("ens-days", t("levers.days"), days), field("ens-seed", t("levers.seed"), seed)),
   cf, el("p", {}, el("button", { type: "submit", class: "primary" }, t("ensemble.run"))));
   main.replaceChildren(el("h1", {}, t("ensemble.title")), el("p", { class: "muted" }, t("ensemble.intro")),
-    el("p", { class: "small" }, `${t("prov.scenario")}: ${name}`), form, status,
+    el("p", { class: "small" }, `${t("prov.scenario")}: ${name}`), fromNote, form, status,
     el("h2", {}, t("ensemble.stored")), storedList(stored, (id) => `#/ensemble/${enc(id)}`));
 }
 
@@ -146,7 +159,7 @@ async function ensembleResult(main, runId) {
       p.append(el("div", { class: "charts" }, c.observables.filter((o) => headline.includes(o.name)).map((o) => compareChart({ ...o, unit: v.observables.find((x) => x.name === o.name)?.unit || "events" }, c.months, labels, names))));
     } });
   }
-  panels.push({ id: "ens-details", title: t("tab.details"), draw: (p) => p.append(provenanceList(v.provenance, labels), ...v.notes.map((n) => el("p", { class: "small muted" }, n))) });
+  panels.push({ id: "ens-details", title: t("tab.details"), draw: (p) => p.append(provenanceList(v.provenance, labels), reportLink(runId), ...v.notes.map((n) => el("p", { class: "small muted" }, n))) });
   main.replaceChildren(el("h1", {}, `${t("ensemble.one")} ${runId}`), summaryLine(v), tabs(panels));
   main.dataset.run = runId;
 }
@@ -203,7 +216,7 @@ async function forecastResult(main, runId) {
     } },
     { id: "fc-charts", title: t("tab.charts"), draw: (p) => bandsCharts(p, v, labels, { bandLabel: t("chart.band90"), tag, horizon: f.horizon }) },
     { id: "fc-ledger", title: t("tab.ledger"), draw: (p) => ledgerBands(p, v, labels, tag) },
-    { id: "fc-details", title: t("tab.details"), draw: (p) => p.append(provenanceList(v.provenance, labels),
+    { id: "fc-details", title: t("tab.details"), draw: (p) => p.append(provenanceList(v.provenance, labels), reportLink(runId),
       el("h3", {}, t("forecast.events")), el("ul", {}, f.events.map((e) => el("li", {}, `${e.name} (${fmtMonth(e.start)})`))),
       ...v.notes.map((n) => el("p", { class: "small muted" }, n))) },
   ];

@@ -227,7 +227,8 @@ export async function runPage(main, runId) {
   main.replaceChildren(
     el("h1", {}, `${t("run.title")} ${runId}`),
     el("p", { class: "muted" }, `${prov.scenario} · ${t(`run.kind.${prov.kind}`)} · ${prov.created}`,
-      " · ", el("a", { href: `#/compare?a=${enc(runId)}` }, t("compare.baseline"))),
+      " · ", el("a", { href: `#/compare?a=${enc(runId)}` }, t("compare.baseline")),
+      " · ", el("a", { href: `#/ensemble?from=${enc(runId)}`, "data-as-ensemble": "" }, t("ensemble.from_run"))),
     await runView(runId));
 }
 
@@ -236,7 +237,7 @@ function runTable(runs, selectable) {
   const rows = runs.map((r) => el("tr", { "data-run": r.run_id },
     selectable ? el("td", {}, el("input", { type: "checkbox", "aria-label": `${t("history.select")} ${r.run_id}`, value: r.run_id, class: "pick" })) : null,
     el("td", {}, el("a", { href: runHref(r) }, r.run_id)),
-    el("td", {}, t(`run.kind.${r.kind}`)),
+    el("td", {}, t(`run.kind.${r.kind}`), ["running", "failed"].includes(r.status) ? el("span", { class: `tag status-${r.status}`, title: r.error || "" }, t(`run.status.${r.status}`)) : null),
     el("td", {}, r.created.replace("T", " ").replace("Z", "")),
     el("td", {}, r.seed == null ? "–" : String(r.seed)), el("td", {}, fmt(r.days)), el("td", {}, String(r.people_per_agent)),
     el("td", { class: "small" }, [...Object.entries(r.levers || {}).map(([k, v]) => `${k}=${fmt(v)}`), ...(r.events_removed || []).map((e) => `−${e}`), ...(r.events_added || []).map((e) => `+${e}`)].join(" ") || "–"),

@@ -102,6 +102,7 @@ export function provenanceList(p, labels) {
 function downloads(runId) {
   const tables = ["monthly", "observed", "ledger", "waiting", "arrivals", "people_vs_events"];
   return el("div", {}, el("h3", {}, t("download.all")),
+    el("p", {}, el("a", { href: `/api/runs/${encodeURIComponent(runId)}/report`, target: "_blank", rel: "noopener", "data-report": "" }, t("download.report"))),
     el("ul", {}, tables.map((tb) => el("li", {}, `${tb}: `,
       el("a", { href: `/api/runs/${encodeURIComponent(runId)}/tables/${tb}?format=csv`, download: "" }, t("download.csv")), " · ",
       el("a", { href: `/api/runs/${encodeURIComponent(runId)}/tables/${tb}?format=parquet`, download: "" }, t("download.parquet"))))));
