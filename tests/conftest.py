@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Generator
 from pathlib import Path
 
 import pytest
@@ -39,8 +40,10 @@ def pytest_configure(config: pytest.Config) -> None:
 _SHARED_SCOPES = ("module", "class", "package")
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(
+    config: pytest.Config, items: list[pytest.Item]
+) -> Generator[None, None, None]:
     """Under ``--dist loadgroup`` (pyproject), the tests of a module that use one of its
     module-scoped fixtures (often a whole simulation) go to one worker, so that the fixture is
     computed once, not once in each worker that happens to run one of them."""
@@ -52,3 +55,26 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if any(d[-1].scope in _SHARED_SCOPES and d[-1].baseid for d in defs if d):
             module = getattr(item, "module", None)
             item.add_marker(pytest.mark.xdist_group(getattr(module, "__name__", item.nodeid)))
+    yield
+    if config.getoption("loadgroup", False):
+        for item in items:
+            _group_node_id(item)
+
+
+def _group_node_id(item: pytest.Item) -> None:
+    """Give ``item`` the ``@group`` node-id suffix by which xdist's ``loadgroup`` scheduler keeps
+    a group on one worker. pytest-xdist (3.8) writes it to ``item._nodeid``, which pytest 9.2 no
+    longer reads (the node id is ``item._id``, a ``NodeId``): without this, every ``xdist_group``
+    is ignored, the tests of one module are spread over the workers and each worker computes the
+    module's fixtures again (CI: the two 2019 bargaining runs computed 4 times, ~6 min lost)."""
+    names = sorted(
+        {
+            str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+            for m in item.iter_markers("xdist_group")
+        }
+    )
+    if not names or "@" in item.nodeid.rpartition("]")[2].rpartition("::")[2]:
+        return  # no group, or xdist could still set the suffix itself (pytest < 9.2)
+    node_id = getattr(item, "_id", None)
+    if node_id is not None and hasattr(node_id, "parse"):
+        item._id = type(node_id).parse(f"{item.nodeid}@{'_'.join(names)}")
