@@ -1,7 +1,7 @@
 """Print the corridor-model tables of docs/validation.md (Markdown).
 
     PYTHONPATH=src python scripts/make_model_validation_tables.py \
-        [--backtest calibrations/mexico-us-backtest] [--members 4] [--replicas 1] \
+        [--backtest calibrations/stages/mexico-us-backtest-s1] [--members 4] [--replicas 1] \
         [--no-discrepancy] [--seed 0] [--workers 2]
 
 1. Fit of ``mexico-us`` over the whole period (2013-01 – 2021-09, after the 60-day spin-up):
@@ -25,6 +25,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -73,9 +74,91 @@ def verdict(table: pd.DataFrame) -> list[str]:
     return out
 
 
+#: The US Border Patrol series of issue 13's targets: the total and every citizenship series.
+TARGET_SERIES = (
+    "usbp_encounters_total",
+    "usbp_encounters_gtm",
+    "usbp_encounters_hnd",
+    "usbp_encounters_slv",
+    "usbp_encounters_mex",
+    "usbp_encounters_oth",
+    "usbp_encounters_ven",
+    "usbp_encounters_cub",
+    "usbp_encounters_hti",
+    "usbp_encounters_nic",
+    "usbp_encounters_ecu",
+    "usbp_encounters_oth_rest",
+)
+
+
+def _yes(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
+def targets_markdown(rows: pd.DataFrame) -> str:
+    """Issue 13's targets for the full-period fit, per series, from the scored monthly rows of
+    a loss report: simulated/observed per US fiscal year within [0.75, 1.33] in at least 8 of
+    the 9 years (FY2013: March - September, after the spin-up), monthly correlation >= 0.8 for
+    the total and >= 0.6 for each citizenship, the observed peak month of 2019 within +-25 %."""
+    lines = [
+        "| series | FY ratios 2013–2021 (sim/obs) | years in [0.75, 1.33] (≥ 8) | monthly corr "
+        "(≥ 0.8 total, ≥ 0.6 others) | 2019 peak month: sim/obs (±25 %) |",
+        "|---|---|---|---|---|",
+    ]
+    met = 0
+    for name in TARGET_SERIES:
+        g = rows[(rows["observable"] == name) & rows["scored"]].copy()
+        if g.empty:
+            continue
+        start = pd.to_datetime(g["period_start"])
+        g["fy"] = start.dt.year + (start.dt.month >= 10)
+        fy = g.groupby("fy")[["simulated", "observed"]].sum()
+        ratio = fy["simulated"] / fy["observed"]
+        inside = int(((ratio >= 0.75) & (ratio <= 1.33)).sum())
+        obs, sim = g["observed"].to_numpy(float), g["simulated"].to_numpy(float)
+        corr = float(np.corrcoef(obs, sim)[0, 1]) if obs.std() > 0 and sim.std() > 0 else math.nan
+        y19 = g[start.dt.year == 2019]
+        peak = y19.loc[y19["observed"].idxmax()]
+        peak_ratio = float(peak["simulated"]) / max(float(peak["observed"]), 1.0)
+        floor = 0.8 if name == "usbp_encounters_total" else 0.6
+        oks = (inside >= 8, corr >= floor, 0.75 <= peak_ratio <= 1.25)
+        met += all(oks)
+        lines.append(
+            f"| {name} | {' / '.join(f'{x:.2f}' for x in ratio)} | {inside} of {len(ratio)}: "
+            f"{_yes(oks[0])} | {_f(corr, 2)}: {_yes(oks[1])} | "
+            f"{pd.Timestamp(peak['period_start']):%Y-%m} {peak_ratio:.2f}: {_yes(oks[2])} |"
+        )
+    lines.append(f"\nSeries meeting all three targets: {met} of {len(lines) - 2}.")
+    return "\n".join(lines)
+
+
+def backtest_targets(table: pd.DataFrame) -> list[str]:
+    """Issue 13's back-test targets: beat the best baseline on MASE and on log-RMSE for the
+    total and for at least 4 of the 6 series; pooled 90 % coverage >= 0.8."""
+    both = []
+    for series, g in table.groupby("series", sort=False):
+        model = g[g["model"] == MODEL_LABEL].iloc[0]
+        base = g[g["model"] != MODEL_LABEL]
+        if all(float(model[m]) < float(base[m].min()) for m in ("mase", "log_rmse")):
+            both.append(str(series))
+    single = [s for s in dict.fromkeys(table["series"].astype(str)) if " series)" not in s]
+    pooled = table[(table["model"] == MODEL_LABEL) & ~table["series"].isin(single)]
+    cover = float(pooled["coverage_90"].iloc[0]) if len(pooled) else math.nan
+    total = "usbp_encounters_total" in both or "total" in both
+    n = sum(1 for s in both if s in single)
+    return [
+        f"- Beats the best baseline on both MASE and log-RMSE: {', '.join(both) or 'none'}.",
+        f"- Target (the total and at least 4 of the 6 series): {_yes(total and n >= 4)} "
+        f"({n} of {len(single)} series, total {'in' if total else 'not in'} them).",
+        f"- Pooled 90 % coverage {_f(cover, 2)} (target ≥ 0.8): {_yes(cover >= 0.8)}.",
+    ]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--backtest", type=Path, default=Path("calibrations/mexico-us-backtest"))
+    ap.add_argument(
+        "--backtest", type=Path, default=Path("calibrations/stages/mexico-us-backtest-s1")
+    )
     ap.add_argument("--members", type=int, default=4)
     ap.add_argument("--replicas", type=int, default=1, help="back-test seeds per set (band)")
     ap.add_argument(
@@ -106,6 +189,8 @@ def main() -> None:
             f"{fits['calibrated'].loss:.4f}.\n"
         )
         print(fit_markdown(fits["hand-set"].table, fits["calibrated"].table))
+        print("\n#### Issue 13's targets for the fit (calibrated)\n")
+        print(targets_markdown(fits["calibrated"].report.rows))
         print(f"\n({time.perf_counter() - t0:.0f} s)\n", file=sys.stderr)
     if args.only in (None, "backtest"):
         t0 = time.perf_counter()
@@ -122,6 +207,8 @@ def main() -> None:
         print(backtest_markdown(table))
         print()
         print("\n".join(verdict(table)))
+        print("\n#### Issue 13's back-test targets\n")
+        print("\n".join(backtest_targets(table)))
         print(f"\n({time.perf_counter() - t0:.0f} s)\n", file=sys.stderr)
 
 

@@ -327,8 +327,8 @@ def test_builtin_validates(mexico_us: Any) -> None:
     assert mexico_us.counts() == {
         "locations": 53,
         "links": 71,
-        "services": 25,
-        "policy events": 19,
+        "services": 26,
+        "policy events": 22,
         "observables": 43,
     }
     assert (mexico_us.start, mexico_us.end) == (dt.date(2013, 1, 1), HORIZON)

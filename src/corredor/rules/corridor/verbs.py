@@ -155,7 +155,10 @@ def _settle(
 def _abandon(
     st: CorridorState, who: IntArray, s: IntArray, gg: Ints, place: IntArray, status: IntArray
 ) -> None:
+    a = st.agents
     phase_at(st, who)
+    # left a full service in the destination (a family released for want of a bed): an entry
+    outcome(st, who[a["phase"][who] == Phase.IN_DEST], success=True)
 
 
 def _die(
