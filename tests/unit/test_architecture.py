@@ -118,3 +118,15 @@ def test_shipped_docs_cite_no_unshipped_notes() -> None:
         text = doc.read_text(encoding="utf-8")
         for name in ("shared/", "MODEL.md", "STYLE.md", "FLEE.md"):
             assert name not in text, f"{doc.name} cites {name}"
+
+
+def test_shipped_code_and_data_cite_no_unshipped_notes() -> None:
+    """Docstrings, error messages and the package's data files (what a user reads through
+    `help()`, an `error:` line or a data file's source column) cite the shipped docs, not the
+    design notes that stay outside the repository."""
+    for path in sorted(SRC.rglob("*")):
+        if path.suffix not in {".py", ".yaml", ".csv", ".md", ".json"} or not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for name in ("MODEL.md", "STYLE.md", "FLEE.md"):
+            assert name not in text, f"{path.relative_to(SRC)} cites {name}"

@@ -135,7 +135,7 @@ def check_until(until: str | dt.date | pd.Timestamp | None) -> dt.date:
     if day > DATA_HORIZON.date():
         raise DataHorizonError(
             f"--until {day} is after the data horizon {DATA_HORIZON.date()}: nothing after it may "
-            "be fitted (MODEL.md §8); give 2021-09-30 or earlier"
+            "be fitted (docs/calibration.md); give 2021-09-30 or earlier"
         )
     return day
 

@@ -6,7 +6,7 @@ returns a :class:`CorridorResult` with
 * ``observables``: per observable and observed row, the observed value and the simulated value
   summed over exactly the row's period (``observed_vs_simulated``), and a one-line-per-observable
   summary (``fit_table``);
-* ``ledger()``: the human-cost ledger of MODEL.md §7 per calendar year;
+* ``ledger()``: the human-cost ledger of docs/model.md §3.3.10 per calendar year;
 * ``monthly()``: every observable per month, and destination-border encounters split into
   first and repeat encounters;
 * ``events``: every event per month × kind × target × group (``events_frame``).
@@ -181,7 +181,7 @@ class CorridorResult:
 
     # ------------------------------------------------------------------ ledger
     def ledger(self) -> pd.DataFrame:
-        """The human-cost ledger (MODEL.md §7) per calendar year
+        """The human-cost ledger (docs/model.md §3.3.10) per calendar year
         (:func:`corredor.trackers.corridor.ledger.yearly_ledger`)."""
         return yearly_ledger(self)
 

@@ -1,4 +1,4 @@
-"""Process ``openness``: the corridor's perceived openness per group (MODEL.md §4 step 2).
+"""Process ``openness``: the corridor's perceived openness per group (docs/model.md §1.3 and §2).
 
 o = (S + 1) / (S + F + 2), from exponentially weighted counts S of recent successes (entries
 into the destination, statuses granted) and F of recent failures (deportations, expulsions,

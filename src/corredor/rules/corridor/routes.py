@@ -135,7 +135,7 @@ def choose_target(st: CorridorState, ids: IntArray) -> None:
     """The border city each departing agent heads for: a multinomial logit over the border
     cities reachable from its place, U_b = w_distance × km to b + w_queue_length × people
     waiting in b + w_network_ties × co-national share in b (the same weights as the route
-    choice; MODEL.md §4)."""
+    choice; docs/model.md §3.3.7)."""
     c, a = st.c, st.agents
     if ids.shape[0] == 0 or len(c.border_ix) == 0:
         return

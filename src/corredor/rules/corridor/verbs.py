@@ -1,4 +1,4 @@
-"""The outcome verbs of MODEL.md §3, applied to the agents a service released today.
+"""The outcome verbs of docs/model.md §3.3.4, applied to the agents a service released today.
 
 A service draws a verb per person it releases (``corredor.engine.services``); the engine does not
 know what a verb means for an agent. This module does: where the agent goes, its status, its

@@ -281,7 +281,7 @@ def _data_until(raw: Mapping[str, Any], path: Path | None) -> dt.date:
         raise _err(
             path,
             f"data_until {until} is after the data horizon {_horizon()}: nothing after it may be "
-            "fitted (MODEL.md §8)",
+            "fitted (docs/calibration.md)",
             "data_until",
             "recalibrate with --until 2021-09-30 or earlier",
         )

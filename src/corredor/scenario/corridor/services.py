@@ -1,7 +1,7 @@
 """Services: institutions at a place, with a queue, a capacity and outcome tables.
 
 The engine side lives in ``corredor.engine.services``; this module only describes a service as a
-scenario writes it. Outcomes are the generic verbs of MODEL.md §3; each verb takes the
+scenario writes it. Outcomes are the generic verbs of docs/model.md §3.3.4; each verb takes the
 parameters listed in :data:`VERB_FIELDS` (required ones first).
 """
 
@@ -89,7 +89,7 @@ class ServiceTiming(Strict):
 
 
 class Screening(Strict):
-    """A due-process screening step before a deportation (MODEL.md §5).
+    """A due-process screening step before a deportation (docs/model.md §3.3.3).
 
     Of the agents this service deports, the share ``p`` is screened; of those, the share
     ``claim`` states a fear of return and is referred to the ``refer`` service (an asylum office)

@@ -1,4 +1,4 @@
-"""The human-cost ledger (MODEL.md §7): per calendar year, from what the recorder kept.
+"""The human-cost ledger (docs/model.md §3.3.10): per calendar year, from what the recorder kept.
 
 Entries (``<t>``, ``<tn>``, ``<d>``, ``<rtw>`` are the scenario's ledger labels,
 ``roles.labels``: the transit state, its nationals, the destination, the return-to-wait
