@@ -5,6 +5,7 @@ made with fewer runs than the study file asks for fails here."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -54,4 +55,10 @@ def test_room_summary_matches_its_table(lang: str) -> None:
     cell = f"{_pct(row['median'])} ({_pct(row['p05'])}{joint}{_pct(row['p95'])})"
     assert cell in _top(folder / f"summary.{lang}.md")
     report = (folder / "report.md").read_text(encoding="utf-8")
-    assert f"- **runs**: {s.ensemble.runs} (" in report
+    # the study's runs, spread over the calibration's parameter sets (rounded up per set)
+    m = re.search(r"- \*\*runs\*\*: (\d+) \((\d+) parameter set\(s\) × (\d+) seeds", report)
+    assert m is not None, "report.md states its runs as N (S parameter set(s) × K seeds"
+    runs, sets, seeds = (int(g) for g in m.groups())
+    assert runs == sets * seeds and runs >= s.ensemble.runs
+    assert s.ensemble.max_sets is None or sets <= s.ensemble.max_sets
+    assert seeds == -(-s.ensemble.runs // sets)
