@@ -1,11 +1,12 @@
 """Capacity-limited services: FIFO queues, servers, outcomes and a calendar of dated returns.
 
-A *service* (docs/model.md §3.3.3) is an institution at a place — an asylum office, a detention station, a
-port of entry's daily intake, Border Patrol processing, an immigration court, a shelter — seen as
-a queue with a daily capacity, a service-time model, an abandonment hazard and outcome
-probabilities by group. Serving an agent ends in one of the generic outcome verbs of docs/model.md §3.3.4
-(:class:`Verb`); the caller applies the verb (moves the agent, sets its status, schedules its
-hearing); this module only decides *who* leaves *which* service *when*, and *with what verb*.
+A *service* (docs/model.md §3.3.3) is an institution at a place — an asylum office, a detention
+station, a port of entry's daily intake, Border Patrol processing, an immigration court, a
+shelter — seen as a queue with a daily capacity, a service-time model, an abandonment hazard and
+outcome probabilities by group. Serving an agent ends in one of the generic outcome verbs of
+docs/model.md §3.3.4 (:class:`Verb`); the caller applies the verb (moves the agent, sets its
+status, schedules its hearing); this module only decides *who* leaves *which* service *when*,
+and *with what verb*.
 
 Data layout (struct of arrays, nothing per agent in Python)
 -----------------------------------------------------------

@@ -18,7 +18,7 @@ FloatArray = npt.NDArray[np.float64]
 
 
 class Verb(IntEnum):
-    """The generic outcome verbs of docs/model.md §3.3.4: what a service (or a rule) does to an agent.
+    """The generic outcome verbs of docs/model.md §3.3.4: what a service or a rule does to an agent.
 
     The verb is an integer code; its argument (the status granted, the detention service, the
     place of expulsion or waiting, the hearing day, the destination) is the caller's to apply.

@@ -153,8 +153,8 @@ def border_choice(  # type: ignore[no-untyped-def]
     ids, loc, group, since, port_of_loc, attract, factor, p_port, p_cross, max_days, p_ret,
     p_set, key, day,
 ):  # fmt: skip
-    """The choice of each agent in a border city (docs/model.md §3.3.6): 0 home, 1 settle, 2 apply at
-    the port, 3 cross, 4 wait, and the port (-1: none). Probabilities: ``p_ret``, ``p_set``,
+    """The choice of each agent in a border city (docs/model.md §3.3.6): 0 home, 1 settle, 2 apply
+    at the port, 3 cross, 4 wait, and the port (-1: none). Probabilities: ``p_ret``, ``p_set``,
     ``p_port × attract[port, group] × factor[port]`` (0 without a port), ``p_cross`` (1 once
     the agent has waited ``max_days``), scaled to sum to at most 1, against
     ``uniform(key, day, agent, 2)``."""
