@@ -214,3 +214,58 @@ def test_ensemble_with_its_counterfactual(url: str) -> None:
     again = http.post(f"{url}/api/ensembles", json=body).json()
     assert again["cached"] and again["run_id"] == job["run_id"]
     assert http.get(f"{url}/api/runs/{job['run_id']}/series").status_code == 422
+
+
+def _wait_for(url: str, job_id: str, ok: object, timeout: float = 120) -> dict[str, object]:
+    deadline = time.monotonic() + timeout
+    while True:
+        job: dict[str, object] = http.get(f"{url}/api/jobs/{job_id}").json()
+        if ok(job):  # type: ignore[operator]
+            return job
+        assert time.monotonic() < deadline, job
+        time.sleep(0.2)
+
+
+def test_cancel_a_running_and_a_queued_job(tmp_path: Path) -> None:
+    """A running job cancelled stops at its next progress report and its run is catalogued
+    failed (for the web and for `corredor runs`), never half-written; a queued job cancelled
+    never runs; the worker serves the next job."""
+    store = tmp_path / "store"
+    with web_helpers.service(store, "--workers", "1") as (url, _):
+        running = http.post(f"{url}/api/runs", json={"scenario": "mexico-us", "days": 3000})
+        queued = http.post(f"{url}/api/runs", json={"scenario": "mexico-us", "days": 3000,
+                                                   "seed": 1})  # fmt: skip
+        a, b = running.json()["id"], queued.json()["id"]
+        _wait_for(url, a, lambda j: j["done"] >= 5 and j["run_id"])
+        assert http.get(f"{url}/api/jobs/{b}").json()["state"] == "queued"
+
+        cancelled_b = http.delete(f"{url}/api/jobs/{b}")
+        assert cancelled_b.status_code == 200 and cancelled_b.json()["state"] == "cancelled"
+        r = http.delete(f"{url}/api/jobs/{a}")
+        assert r.status_code == 200 and r.json()["cancelling"] is True
+        job_a = _wait_for(url, a, lambda j: j["state"] != "running")
+        assert job_a["state"] == "cancelled" and "cancelled" in str(job_a["error"])
+        assert float(job_a["done"]) < 3000  # type: ignore[arg-type]
+        job_b = _wait_for(url, b, lambda j: j["state"] != "queued")
+        assert job_b["state"] == "cancelled" and job_b["run_id"] is None
+        assert job_b["started"] is None  # it never ran
+
+        # the catalogue: one run, failed with the reason; no folder, nothing half-written
+        runs = http.get(f"{url}/api/runs").json()
+        assert [r["run_id"] for r in runs] == [job_a["run_id"]]
+        assert runs[0]["status"] == "failed" and "cancelled" in runs[0]["error"]
+        assert not (store / str(job_a["run_id"])).exists()
+        assert not [p for p in store.iterdir() if p.name.startswith(".tmp")]
+        deadline = time.monotonic() + 30  # the worker drops the queued job it had taken
+        while list((store / ".web-cancel").iterdir()):
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        listed = _corredor("runs", "--store", str(store))
+        assert listed.returncode == 0 and str(job_a["run_id"]) in listed.stdout
+        assert "failed" in listed.stdout
+        # a cancelled job is not answered again: the same request runs anew
+        again = http.post(f"{url}/api/runs", json={"scenario": "mexico-us", "days": 3000})
+        assert again.json()["id"] != a
+        http.delete(f"{url}/api/jobs/{again.json()['id']}")
+        # the worker still serves: a short run finishes
+        assert _run(url, {"scenario": "mexico-us", "days": 31, "seed": 9})["run_id"]

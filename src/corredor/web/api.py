@@ -77,6 +77,7 @@ class JobOut(BaseModel):
     run_id: str | None
     error: str | None
     cached: bool
+    cancelling: bool = False
     created: str
     started: str | None
     finished: str | None
@@ -354,7 +355,12 @@ def job(job_id: Name, request: Request) -> JobOut:
     return JobOut(**_jobs(request).get(job_id).public())
 
 
-@router.delete("/jobs/{job_id}", summary="Cancel a queued job", responses=ERRORS)
+@router.delete(
+    "/jobs/{job_id}",
+    summary="Cancel a job: a queued one never runs; a running one stops at its next progress "
+    "report (`cancelling: true` until then) and its run is catalogued failed",
+    responses=ERRORS,
+)
 def cancel(job_id: Name, request: Request) -> JobOut:
     return JobOut(**_jobs(request).cancel(job_id).public())
 

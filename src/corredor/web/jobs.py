@@ -15,6 +15,13 @@ kill them when the service dies (``PR_SET_PDEATHSIG``), so no orphan keeps writi
 results store itself (:class:`~corredor.store.ResultsStore`, opened when the service starts)
 removes what a killed writer left half-written.
 
+A job can be cancelled (:meth:`JobManager.cancel`, ``DELETE /api/jobs/{id}``). One still
+waiting in its lane's queue is dropped and never runs. One that a worker holds is told through
+an empty file of its id in ``.web-cancel/`` of the store, which the worker looks for at its start
+and at every progress report (at most every 0.1 s): it raises :class:`JobCancelledError` there,
+inside the use case, so the store catalogues the run ``failed`` ("cancelled by the user…") by
+the same machinery as any failed run — nothing half-written, the worker kept for the next job.
+
 Every run is made by a use case of :mod:`corredor.app` (through :mod:`corredor.web.backend`) and
 stored in the one results store; the journal only keeps the jobs (who asked what, how far it
 got), never results.
@@ -44,6 +51,9 @@ from corredor.errors import CorredorError
 from corredor.web import backend
 
 JOURNAL = ".web-jobs.json"
+#: a job asked to stop has an (empty) file of its id in this folder of the store until it ends
+CANCEL_DIR = ".web-cancel"
+CANCELLED = "cancelled by the user before the run finished (web service)"
 KEEP_JOBS = 500
 State = Literal["queued", "running", "done", "failed", "cancelled"]
 TERMINAL = frozenset({"done", "failed", "cancelled"})
@@ -60,6 +70,19 @@ class QueueFullError(CorredorError):
             f"the {lane} queue is full ({limit} runs queued or running); retry when one finishes"
         )
         self.lane, self.limit = lane, limit
+
+
+class JobCancelledError(CorredorError):
+    """Raised in a worker, at the next progress report of a job asked to stop: the use case
+    then catalogues its run ``failed`` with this message (``ResultsStore.running``)."""
+
+    def __init__(self, message: str = CANCELLED) -> None:
+        super().__init__(message)
+
+
+def cancel_marker(store: Path | str, job_id: str) -> Path:
+    """The file that tells a worker to stop ``job_id`` (the service makes job ids)."""
+    return Path(store) / CANCEL_DIR / job_id
 
 
 def _now() -> str:
@@ -83,6 +106,7 @@ class Job:
     created: str = field(default_factory=_now)
     started: str | None = None
     finished: str | None = None
+    cancelling: bool = False  # asked to stop; ends 'cancelled' (or 'done' if it was too late)
     version: int = 0  # bumped on every change, for the SSE stream
 
     def public(self) -> dict[str, Any]:
@@ -112,10 +136,18 @@ def _warm() -> int:
 def _work(
     job_id: str, kind: str, request: dict[str, Any], store: str, max_agents: int | None = None
 ) -> str:
-    last = [0.0]
+    last = [0.0, 0.0]  # when progress was last sent, when the cancel marker was last looked at
+    marker = cancel_marker(store, job_id)
+
+    def stop_if_cancelled(now: float) -> None:
+        last[1] = now
+        if marker.exists():
+            raise JobCancelledError
 
     def progress(done: float, total: float, what: str) -> None:
         now = time.monotonic()
+        if now - last[1] >= 0.1:
+            stop_if_cancelled(now)
         if done >= total or now - last[0] >= 0.1:
             last[0] = now
             if _PROGRESS is not None:
@@ -124,7 +156,9 @@ def _work(
     def started(run_id: str) -> None:  # the use case catalogued its run 'running'
         if _PROGRESS is not None:
             _PROGRESS.put((job_id, 0, -2, run_id))
+        stop_if_cancelled(time.monotonic())
 
+    stop_if_cancelled(time.monotonic())  # cancelled while it waited in the queue: never runs
     if _PROGRESS is not None:
         _PROGRESS.put((job_id, 0, -1, ""))  # started
     runner = RUNNERS.get(kind)
@@ -202,6 +236,8 @@ class JobManager:
     def start(self) -> None:
         self.store.mkdir(parents=True, exist_ok=True)
         backend.open_store(self.store)  # repairs what a killed service left half-written
+        for marker in (self.store / CANCEL_DIR).glob("job-*"):  # of jobs that ended with it
+            marker.unlink(missing_ok=True)
         self._load_journal()
         self._progress = self._ctx.Queue()
         for lane in self.workers:
@@ -274,7 +310,12 @@ class JobManager:
         key = request.key()
         with self.lock:
             for job in self.jobs.values():  # the same request already in flight
-                if job.key == key and job.kind == kind and job.state not in TERMINAL:
+                if (
+                    job.key == key
+                    and job.kind == kind
+                    and job.state not in TERMINAL
+                    and not job.cancelling
+                ):
                     return job
         run_id = found
         with self.lock:
@@ -315,10 +356,11 @@ class JobManager:
         with self.lock:
             job = self.jobs.get(job_id)
             self.futures.pop(job_id, None)
+            cancel_marker(self.store, job_id).unlink(missing_ok=True)
             if job is None or job.state in TERMINAL:
                 return
             if fut.cancelled():
-                self._finish(job, "cancelled", error="cancelled")
+                self._finish(job, "cancelled", error=CANCELLED)
                 return
             exc = fut.exception()
             backend.invalidate(self.store)
@@ -326,6 +368,8 @@ class JobManager:
                 job.run_id = fut.result()
                 job.done = max(job.done, job.total)
                 self._finish(job, "done")
+            elif isinstance(exc, JobCancelledError):
+                self._finish(job, "cancelled", error=str(exc))
             elif isinstance(exc, BrokenProcessPool):
                 self._finish(job, "failed", error="the worker process stopped during the run")
                 if not self._stopping.is_set():
@@ -343,11 +387,29 @@ class JobManager:
         self._write_journal()
 
     def cancel(self, job_id: str) -> Job:
+        """Stop a job: a queued one at once (it never runs: a worker that takes it later drops
+        it), a running one at its next progress report (``cancelling`` until then; its run is
+        then catalogued ``failed`` with :data:`CANCELLED`; a run that ends first stays
+        ``done``). A job that has ended is returned as it is."""
         with self.lock:
             job = self.get(job_id)
+            if job.state in TERMINAL or job.cancelling:
+                return job
             fut = self.futures.get(job_id)
             if job.state == "queued" and fut is not None and fut.cancel():
-                self._finish(job, "cancelled", error="cancelled")
+                self._finish(job, "cancelled", error=CANCELLED)
+                return job
+            # handed to a worker (the pool takes one job ahead of its workers): the worker
+            # stops it at its start or its next progress report, when it sees the marker
+            marker = cancel_marker(self.store, job_id)
+            marker.parent.mkdir(exist_ok=True)
+            marker.touch()
+            if job.state == "queued":  # not started: it ends as soon as a worker takes it
+                self._finish(job, "cancelled", error=CANCELLED)
+                return job
+            job.cancelling = True
+            job.version += 1
+            self._write_journal()
             return job
 
     def get(self, job_id: str) -> Job:
