@@ -203,3 +203,52 @@ def test_lever_preview_full_run_charts_map_spanish_compare_csv(page, url: str) -
     page.wait_for_selector("text=Estudios: las dos preguntas, con bandas")
     page.click("#lang")
     assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_counterfactuals_by_id_and_cancel(page, url: str) -> None:  # type: ignore[no-untyped-def]
+    """The scenario page offers every shipped counterfactual (one box each, its description and
+    its events), sends the ids of the one checked, and its Cancel button stops the run: the
+    job ends cancelled and never ran."""
+    import json
+
+    page.set_default_timeout(240_000)
+    page.goto(f"{url}/#/scenario/mexico-us?days={DAYS}")
+    page.wait_for_selector('.status[data-state="done"], .status[data-state="cached"]')
+    boxes = page.locator('fieldset[data-group="counterfactuals"] input[data-counterfactual]')
+    assert boxes.count() == 4
+    comar = page.locator(
+        '.counterfactual:has(input[data-counterfactual="comar_instead_of_troops"])'
+    )
+    assert "COMAR" in comar.inner_text() and comar.locator("li").count() == 2
+    # a busy full lane: the run asked next waits in the queue, where Cancel reaches it
+    busy = httpx.post(f"{url}/api/runs", json={"scenario": "mexico-us", "days": 3000, "seed": 5})
+    assert busy.status_code == 202, busy.text
+
+    def full_run(r: Any) -> bool:
+        return (
+            r.url.endswith("/api/runs")
+            and r.method == "POST"
+            and "preview" not in json.loads(r.post_data or "{}")
+        )
+
+    with page.expect_request(full_run) as asked:
+        page.check('input[data-counterfactual="comar_instead_of_troops"]')
+    body = json.loads(asked.value.post_data)
+    assert sorted(body["with_events"]) == [
+        "cf-mx-comar-instead-of-troops-2019",
+        "cf-mx-comar-instead-of-troops-2021",
+    ]
+    page.wait_for_selector('.status[data-state="queued"] button[data-cancel]')
+    page.click(".status button[data-cancel]")
+    page.wait_for_selector('.status[data-state="cancelled"]')
+    jobs = [j for j in httpx.get(f"{url}/api/jobs").json() if j["request"].get("with_events")]
+    full = next(j for j in jobs if j["kind"] == "run")
+    assert full["state"] == "cancelled" and full["started"] is None and full["run_id"] is None
+    assert httpx.delete(f"{url}/api/jobs/{busy.json()['id']}").status_code == 200
+    shot(page, "scenario-counterfactuals")
+
+    page.click("#lang")
+    page.wait_for_selector("text=Financiar el asilo en vez de tropas")
+    page.click("#lang")
+    page.wait_for_selector("text=Policy levers")
+    assert page.errors == []  # type: ignore[attr-defined]

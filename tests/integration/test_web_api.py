@@ -300,7 +300,9 @@ def test_every_label_in_both_languages(client: TestClient) -> None:
     labels = json.loads((static / "scenarios/mexico-us.json").read_text())
     observables = [o["name"] for o in client.get("/api/scenarios/mexico-us").json()["observables"]]
     levers = {x["name"] for x in client.get("/api/scenarios/mexico-us/levers").json()}
-    events = {e["id"] for e in client.get("/api/scenarios/mexico-us/events").json()}
+    listed = client.get("/api/scenarios/mexico-us/events").json()
+    events = {e["id"] for e in listed}
+    whatif = {e["id"]: e["counterfactual"] for e in listed if e["origin"] == "counterfactual"}
     grouped = [x for g in labels["groups"] for x in g["levers"]]
     grouped_events = [x for g in labels["groups"] for x in g["events"]]
     assert set(grouped) <= levers, set(grouped) - levers
@@ -311,10 +313,42 @@ def test_every_label_in_both_languages(client: TestClient) -> None:
         tr = labels[lang]
         assert set(observables) <= set(tr["observables"]), set(observables) - set(tr["observables"])
         assert set(grouped) <= set(tr["levers"]) and set(grouped_events) <= set(tr["events"])
+        assert set(whatif) <= set(tr["events"]), set(whatif) - set(tr["events"])
+        assert set(whatif.values()) == set(tr["counterfactuals"])
+        assert all(v["title"] and v["description"] for v in tr["counterfactuals"].values())
         assert set(ledger_names) == set(tr["ledger"])
         assert all(v["title"] and v["definition"] for v in tr["ledger"].values())
         assert all(v["title"] and v["meaning"] for v in tr["levers"].values())
     assert labels["es"]["observables"] != labels["en"]["observables"]
+
+
+def test_counterfactual_events_by_id(client: TestClient) -> None:
+    """The events endpoint lists each shipped counterfactual event with the counterfactual it
+    belongs to (as `corredor scenario events` does); a web request adds exactly the ids it
+    names — the app's request carries the ids, not the files holding them."""
+    from corredor.app.scenarios import events as app_events
+    from corredor.web import backend
+
+    listed = [e for e in client.get("/api/scenarios/mexico-us/events").json()
+              if e["origin"] == "counterfactual"]  # fmt: skip
+    table = app_events("mexico-us")
+    want = table[table["counterfactual"] != ""]
+    assert [(e["id"], e["counterfactual"]) for e in listed] == list(
+        zip(want["id"], want["counterfactual"], strict=True)
+    )
+    comar = [e["id"] for e in listed if e["counterfactual"] == "comar_instead_of_troops"]
+    assert len(comar) == 2 and all(e["notes"] or e["source"] for e in listed)
+    assert client.get("/api/scenarios/mexico-us").json()["counterfactuals"] == sorted(
+        {e["counterfactual"] for e in listed}
+    )
+    one = backend.RunRequest(scenario="mexico-us", with_events=(comar[0],))
+    assert one.to_app().events == [comar[0]]
+    both = backend.EnsembleRequest(scenario="mexico-us", counterfactual=tuple(comar))
+    assert sorted(both.to_app().counterfactual) == sorted(comar)
+    r = client.post("/api/runs", json={"scenario": "mexico-us", "days": 31,
+                                       "with_events": ["cf-us-mx-safe-third-country"]})  # fmt: skip
+    assert r.status_code == 202, r.text
+    assert r.json()["request"]["with_events"] == ["cf-us-mx-safe-third-country"]
 
 
 @pytest.mark.parametrize(

@@ -79,8 +79,9 @@ class _Inputs(BaseModel):
     )
     with_events: tuple[str, ...] = Field(
         default=(),
-        description="Ids of the scenario's counterfactual events to add (every event of the "
-        "counterfactual file holding one is added with it).",
+        description="Ids of the scenario's counterfactual events to add (GET "
+        "/api/scenarios/{name}/events lists them with the counterfactual each belongs to); "
+        "exactly these are added.",
     )
 
     @field_validator("levers")
@@ -115,14 +116,14 @@ class _Inputs(BaseModel):
         if self.without_events:
             fields["without_events"] = list(self.without_events)
         if self.with_events:
-            fields["events"] = _event_files(self.scenario, self.with_events)
+            fields["events"] = list(self.with_events)  # ids: the app adds exactly these
         return fields
 
 
 class RunRequest(_Inputs):
     """One corridor run, as the web app asks for it. It becomes a
-    :class:`corredor.app.RunRequest` (``levers`` → ``set``, ``with_events`` → ``events``: the
-    counterfactual files holding them).
+    :class:`corredor.app.RunRequest` (``levers`` → ``set``, ``with_events`` → ``events``, the
+    shipped counterfactual events by id).
 
     ``people_per_agent`` above 1 asks for a *preview*: the same model with each agent standing
     for that many people, its counts scaled back (more noise, stated on every chart).
@@ -172,7 +173,7 @@ class EnsembleRequest(_Inputs):
         if self.max_sets is not None:
             fields["max_sets"] = self.max_sets
         if self.counterfactual:
-            fields["counterfactual"] = _event_files(self.scenario, self.counterfactual)
+            fields["counterfactual"] = list(self.counterfactual)
         return AppEnsemble(**fields)
 
 
@@ -348,7 +349,7 @@ def list_scenarios() -> list[dict[str, Any]]:
     return out
 
 
-def _event_dict(e: Any, origin: str, file: str | None = None) -> dict[str, Any]:
+def _event_dict(e: Any, counterfactual: str | None = None) -> dict[str, Any]:
     return {
         "id": str(e.id),
         "name": str(e.name),
@@ -359,8 +360,8 @@ def _event_dict(e: Any, origin: str, file: str | None = None) -> dict[str, Any]:
         "magnitude": str(getattr(e, "magnitude", "") or ""),
         "source": str(getattr(e, "source", "") or ""),
         "notes": str(getattr(e, "notes", "") or ""),
-        "origin": origin,
-        "file": file,
+        "origin": "history" if counterfactual is None else "counterfactual",
+        "counterfactual": counterfactual,
         "levers": sorted(
             {
                 str(c.value)[1:]
@@ -372,31 +373,26 @@ def _event_dict(e: Any, origin: str, file: str | None = None) -> dict[str, Any]:
 
 
 @functools.lru_cache(maxsize=8)
-def _counterfactuals(name: str) -> tuple[tuple[Path, Any], ...]:
-    """(file, event) of the scenario's shipped counterfactual event files."""
-    from corredor.scenario.corridor import load_scenario_events
+def _counterfactuals(name: str) -> tuple[tuple[str, Any], ...]:
+    """(counterfactual, event) of the events the scenario ships for adding to a run
+    (:func:`corredor.app.inputs.added_events`: ``counterfactuals/NAME.yaml``), in file order."""
+    from corredor.app.inputs import added_events
 
-    sc = _scenario(name)
-    folder = sc.base_dir / "counterfactuals"
-    out: list[tuple[Path, Any]] = []
-    if folder.is_dir():
-        for f in sorted(folder.glob("*.yaml")):
-            out += [(f, e) for e in load_scenario_events(sc, f)]
-    return tuple(out)
+    return tuple((a.counterfactual, a.event) for a in added_events(_scenario(name)).values())
 
 
 def scenario_events(name: str) -> list[dict[str, Any]]:
+    """The scenario's policy events in date order (``origin: history``), then those it ships
+    for adding to a run (``origin: counterfactual``, ``counterfactual``: the name of the
+    counterfactual they belong to), as ``corredor scenario events NAME`` lists them."""
     return list(_scenario_events(name))
 
 
 @functools.lru_cache(maxsize=8)
 def _scenario_events(name: str) -> tuple[dict[str, Any], ...]:
     sc = _scenario(name)
-    history = [_event_dict(e, "history") for e in sc.events]
-    extra = [
-        _event_dict(e, "counterfactual", f"counterfactuals/{f.name}")
-        for f, e in _counterfactuals(name)
-    ]
+    history = [_event_dict(e) for e in sc.events]
+    extra = [_event_dict(e, cf) for cf, e in _counterfactuals(name)]
     return tuple(sorted(history, key=lambda e: e["start"]) + extra)
 
 
@@ -442,7 +438,7 @@ def scenario_detail(name: str) -> dict[str, Any]:
         "people_per_agent": sc.people_per_agent,
         "policy_paths": list(policy_paths(name)),
         "calibrated_sets": calibrated_sets(name),
-        "counterfactuals": sorted({f"counterfactuals/{f.name}" for f, _ in _counterfactuals(name)}),
+        "counterfactuals": sorted({cf for cf, _ in _counterfactuals(name)}),
         "observables": [
             {
                 "name": o.name,
@@ -491,13 +487,6 @@ def calibrated_sets(name: str) -> int:
 
     cal = load_calibrated(_scenario(name))
     return max(len(cal.ensemble), 1) if cal is not None and cal.ensemble else 1
-
-
-def _event_files(name: str, ids: Iterable[str]) -> list[str]:
-    """The shipped counterfactual files holding these event ids (absolute paths: never a path
-    from a request)."""
-    wanted = set(ids)
-    return sorted({str(f) for f, e in _counterfactuals(name) if str(e.id) in wanted})
 
 
 def check_request(req: _Inputs) -> None:

@@ -3,7 +3,7 @@
 import { api, get, follow, ApiError } from "./api.js";
 import { t, label, fmt, fmtMonth, getLang, loadScenarioLabels } from "./i18n.js";
 import { el, observableChart, bandChart, compareChart, markers, unitLabel, figure, tick } from "./charts.js";
-import { provenanceList, tabs } from "./views.js";
+import { provenanceList, tabs, cancelButton, counterfactualChoices, pickedEvents } from "./views.js";
 
 const enc = encodeURIComponent;
 
@@ -32,6 +32,7 @@ async function submitAndFollow(path, body, status, open) {
     job = await follow(job.id, (j) => {
       const parts = [el("span", { class: "state" }, t(j.state === "queued" ? "status.queued" : "status.running"))];
       if (j.total > 0) parts.push(el("progress", { max: j.total, value: j.done, "aria-label": t("status.running") }), el("span", { class: "small" }, `${fmt(j.done, 1)} / ${fmt(j.total)} ${j.what === "days" ? t("status.days") : t("status.runs")}`));
+      if (["queued", "running"].includes(j.state)) parts.push(cancelButton(() => [j.id], j.cancelling));
       status.replaceChildren(...parts);
       status.dataset.state = j.state;
     });
@@ -39,6 +40,9 @@ async function submitAndFollow(path, body, status, open) {
   if (job.state === "done") {
     status.dataset.state = "done";
     open(job.run_id);
+  } else if (job.state === "cancelled") {
+    status.replaceChildren(el("span", { class: "state" }, t("status.cancelled")));
+    status.dataset.state = "cancelled";
   } else {
     status.replaceChildren(el("span", { class: "error", role: "alert" }, `${t("status.failed")}: ${job.error || job.state}`));
     status.dataset.state = "failed";
@@ -55,22 +59,6 @@ function storedList(runs, href) {
     el("a", { href: href(r.run_id) }, r.run_id), ` · ${r.created.replace("T", " ").replace("Z", "")} · ${fmt(r.replicas)} ${t("ensemble.replicas").toLowerCase()}`,
     r.command ? el("code", { class: "small muted" }, ` ${r.command}`) : null)));
 }
-
-function counterfactualBoxes(events, labels, name) {
-  const files = new Map();
-  for (const e of events.filter((x) => x.origin === "counterfactual")) {
-    if (!files.has(e.file)) files.set(e.file, []);
-    files.get(e.file).push(e);
-  }
-  return [...files.entries()].map(([file, evs]) => {
-    const id = `${name}-${file.replace(/[^a-z0-9]/gi, "-")}`;
-    const box = el("input", { type: "checkbox", id, "data-ids": evs.map((e) => e.id).join(" ") });
-    const title = label(labels, "events", evs[0].id) || evs[0].name;
-    return el("div", { class: "event" }, box, el("label", { for: id, title: evs.map((e) => e.id).join(", ") }, title, " ", el("span", { class: "tag" }, t("levers.whatif"))));
-  });
-}
-
-const picked = (root) => [...root.querySelectorAll("input[data-ids]:checked")].flatMap((b) => b.dataset.ids.split(" "));
 
 function bandsCharts(panel, v, labels, opts) {
   const marks = markers(v.events.filter((e) => e.start >= v.months[0] && e.start <= v.months.at(-1).slice(0, 8) + "31"), labels);
@@ -123,10 +111,10 @@ export async function ensemblePage(main, runId, params = new URLSearchParams()) 
   const days = numberInput("ens-days", from?.days || detail.days, 1, detail.days);
   const seed = numberInput("ens-seed", from?.seed ?? 0, 0);
   const status = el("div", { class: "status", role: "status" });
-  const cf = el("fieldset", {}, el("legend", {}, t("ensemble.counterfactual")), el("p", { class: "small muted" }, t("ensemble.counterfactual_help")), counterfactualBoxes(events, labels, "cf"));
+  const cf = el("fieldset", {}, el("legend", {}, t("ensemble.counterfactual")), el("p", { class: "small muted" }, t("ensemble.counterfactual_help")), counterfactualChoices(events, labels, "cf"));
   const form = el("form", { "aria-label": t("ensemble.title"), onsubmit: (ev) => {
     ev.preventDefault();
-    const body = { scenario: name, ...inputs, replicas: +replicas.value || 1, sets: sets.value, seed: +seed.value || 0, counterfactual: picked(cf) };
+    const body = { scenario: name, ...inputs, replicas: +replicas.value || 1, sets: sets.value, seed: +seed.value || 0, counterfactual: pickedEvents(cf) };
     if (sets.value === "calibrated") body.max_sets = +maxSets.value || 1;
     if (+days.value && +days.value !== detail.days) body.days = +days.value;
     submitAndFollow("/ensembles", body, status, (id) => { location.hash = `#/ensemble/${enc(id)}`; });

@@ -3,7 +3,7 @@
 import { api, get, follow, ApiError } from "./api.js";
 import { t, label, fmt, fmtMonth, loadScenarioLabels } from "./i18n.js";
 import { el, compareChart, markers } from "./charts.js";
-import { runView, provenanceList, scaleNote, tabs } from "./views.js";
+import { runView, provenanceList, scaleNote, tabs, cancelButton, counterfactualChoices, pickedEvents } from "./views.js";
 
 const enc = encodeURIComponent;
 const announce = (msg) => { document.getElementById("live").textContent = msg; };
@@ -30,7 +30,7 @@ export async function scenarioPage(main, name, params) {
     get(`/scenarios/${enc(name)}`), get(`/scenarios/${enc(name)}/levers`), get(`/scenarios/${enc(name)}/events`), loadScenarioLabels(name)]);
   const byName = Object.fromEntries(levers.map((l) => [l.name, l]));
   const state = {
-    values: {}, off: new Set(), on: new Set(), gen: 0, jobs: [],
+    values: {}, off: new Set(), gen: 0, jobs: [],
     days: params.get("days") ? +params.get("days") : null, seed: params.get("seed") ? +params.get("seed") : 0,
   };
   const familyIds = (id) => {
@@ -47,30 +47,31 @@ export async function scenarioPage(main, name, params) {
   for (const g of groups) {
     const fs = el("fieldset", { "data-group": g.id }, el("legend", {}, t(`group.${g.id}`)));
     for (const n of g.levers.filter((x) => byName[x])) fs.append(leverControl(byName[n], labels, state, changed));
-    const evs = g.events.filter((id) => eventById[id] || labels.families?.[id]);
+    // the history's events here; the counterfactuals below, each with its description
+    const evs = g.events.filter((id) => (eventById[id] || labels.families?.[id]) && eventById[familyIds(id)[0]]?.origin !== "counterfactual");
     if (evs.length) {
       fs.append(el("h3", { class: "small" }, t("levers.events")));
       for (const id of evs) {
         const ids = familyIds(id);
         const first = eventById[ids[0]];
         if (!first) continue;
-        const whatif = first.origin === "counterfactual";
         const box = el("input", { type: "checkbox", id: `ev-${id}`, "data-event": id });
-        box.checked = !whatif;
+        box.checked = true;
         box.addEventListener("change", () => {
-          for (const x of ids) {
-            if (whatif) { box.checked ? state.on.add(x) : state.on.delete(x); } else { box.checked ? state.off.delete(x) : state.off.add(x); }
-          }
+          for (const x of ids) box.checked ? state.off.delete(x) : state.off.add(x);
           changed();
         });
         const title = label(labels, "events", id) || first.name;
         fs.append(el("div", { class: "event" }, box, el("label", { for: `ev-${id}`, title: `${ids.join(", ")}: ${first.notes || first.name}` },
-          title, ` (${fmtMonth(first.start)})`, whatif ? el("span", { class: "tag" }, t("levers.whatif")) : null,
+          title, ` (${fmtMonth(first.start)})`,
           first.source ? el("span", { class: "small muted" }, " · ", sourceLink(first.source)) : null)));
       }
     }
     form.append(fs);
   }
+  const whatif = el("fieldset", { "data-group": "counterfactuals" }, el("legend", {}, t("levers.counterfactuals")),
+    el("p", { class: "small muted" }, t("levers.counterfactuals_help")), counterfactualChoices(events, labels, "ev", [], changed));
+  if (whatif.querySelector("input")) form.append(whatif);
   const days = el("input", { type: "number", id: "days", min: 1, max: detail.days, value: state.days ?? detail.days });
   days.addEventListener("change", () => { state.days = +days.value || null; changed(); });
   const seed = el("input", { type: "number", id: "seed", min: 0, value: state.seed });
@@ -91,7 +92,7 @@ export async function scenarioPage(main, name, params) {
   const request = () => ({
     scenario: name, seed: state.seed, ...(state.days && state.days !== detail.days ? { days: state.days } : {}),
     levers: Object.fromEntries(Object.entries(state.values).filter(([k, v]) => v !== byName[k].value)),
-    without_events: [...state.off], with_events: [...state.on],
+    without_events: [...state.off], with_events: pickedEvents(whatif),
   });
 
   const show = async (runId, gen) => {
@@ -108,6 +109,7 @@ export async function scenarioPage(main, name, params) {
       parts.push(el("progress", { max: job.total, value: job.done, "aria-label": t("status.running") }),
         el("span", { class: "small" }, `${fmt(job.done)} / ${fmt(job.total)} ${t("status.days")}`));
     }
+    if (job && ["queued", "running"].includes(job.state)) parts.push(cancelButton(() => state.jobs, job.cancelling));
     if (extra) parts.push(extra);
     status.replaceChildren(...parts);
     status.dataset.state = job?.state || "";
@@ -161,6 +163,9 @@ export async function scenarioPage(main, name, params) {
       status.dataset.state = "done";
       announce(t("status.done"));
       await show(last.run_id, gen);
+    } else if (last.state === "cancelled") {
+      setStatus(t("status.cancelled"), last);
+      announce(t("status.cancelled"));
     } else {
       setStatus(`${t("status.failed")}: ${last.error || last.state}`, last);
     }

@@ -1,7 +1,7 @@
 // A stored run shown in tabs: charts of every observable, the human-cost ledger, the map and
 // the provenance; used by the scenario page and the run page.
-import { get } from "./api.js";
-import { t, label, fmt, loadScenarioLabels } from "./i18n.js";
+import { get, api } from "./api.js";
+import { t, label, fmt, fmtMonth, loadScenarioLabels } from "./i18n.js";
 import { el, observableChart, ledgerChart, markers, toCSV } from "./charts.js";
 import { corridorMap } from "./map.js";
 
@@ -42,6 +42,44 @@ export async function runView(runId) {
     { id: "details", title: t("tab.details"), draw: (p) => p.append(provenanceList(prov, labels), downloads(runId)) },
   ]);
 }
+
+// A Cancel button beside a job's progress bar: asks the service to stop the jobs (a queued one
+// never runs; a running one stops at its next progress report and its run is stored as failed).
+export function cancelButton(jobIds, cancelling = false) {
+  const b = el("button", { type: "button", class: "cancel", "data-cancel": "" }, t("status.cancel"));
+  const asked = () => { b.disabled = true; b.textContent = t("status.cancelling"); };
+  if (cancelling) asked();
+  b.addEventListener("click", async () => {
+    asked();
+    await Promise.all(jobIds().map((id) => api(`/jobs/${encodeURIComponent(id)}`, { method: "DELETE" }).catch(() => {})));
+  });
+  return b;
+}
+
+// The scenario's shipped counterfactuals (what-if policies that were not adopted), one checkbox
+// each with its description and its events (title, date); a checked box stands for the ids of
+// all its events (some only make sense together). `checked`: ids to show checked.
+export function counterfactualChoices(events, labels, prefix, checked = [], onChange = () => {}) {
+  const groups = new Map();
+  for (const e of events.filter((x) => x.origin === "counterfactual")) {
+    if (!groups.has(e.counterfactual)) groups.set(e.counterfactual, []);
+    groups.get(e.counterfactual).push(e);
+  }
+  return [...groups.entries()].map(([name, evs]) => {
+    const id = `${prefix}-${name.replace(/[^a-z0-9]/gi, "-")}`;
+    const cf = label(labels, "counterfactuals", name);
+    const box = el("input", { type: "checkbox", id, "data-counterfactual": name, "data-ids": evs.map((e) => e.id).join(" ") });
+    box.checked = evs.some((e) => checked.includes(e.id));
+    box.addEventListener("change", onChange);
+    return el("div", { class: "event counterfactual" }, box, el("div", {},
+      el("label", { for: id, title: `${name}: ${evs.map((e) => e.id).join(", ")}` }, cf || evs[0].name, " ", el("span", { class: "tag" }, t("levers.whatif"))),
+      el("p", { class: "small muted" }, label(labels, "counterfactuals", name, "description") || evs[0].notes || evs[0].source),
+      el("ul", { class: "small" }, evs.map((e) => el("li", { "data-event": e.id }, `${label(labels, "events", e.id) || e.name} (${fmtMonth(e.start)})`)))));
+  });
+}
+
+// The event ids of the checked counterfactuals under `root`.
+export const pickedEvents = (root) => [...root.querySelectorAll("input[data-ids]:checked")].flatMap((b) => b.dataset.ids.split(" "));
 
 export function scaleNote(scale) {
   return scale
