@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -73,6 +75,51 @@ def service(
                 proc.kill()
                 proc.wait()
         log.close()
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@contextlib.contextmanager
+def browser_page(url: str) -> Iterator[Any]:
+    """A page of Debian's headless Chromium (driven by Playwright through its executable path)
+    at a 13-inch laptop's size; ``page.errors`` collects script errors, failed requests and any
+    request that leaves this service (no CDN: the app works offline)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p, tempfile.TemporaryDirectory() as profile:
+        ctx = p.chromium.launch_persistent_context(
+            profile,
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+            viewport={"width": 1280, "height": 800},  # a 13-inch laptop
+            accept_downloads=True,
+            locale="en-GB",
+        )
+        pg = ctx.new_page()
+        errors: list[str] = []
+
+        def failed(r: Any) -> None:  # streams cut short by leaving a page are aborted: fine
+            if "ABORTED" not in (r.failure or ""):
+                errors.append(f"failed: {r.url} {r.failure}")
+
+        def outside(r: Any) -> None:  # nothing but this service (no CDN, works offline)
+            if not r.url.startswith((url, "blob:", "data:")):
+                errors.append(f"outside: {r.url}")
+
+        pg.on("pageerror", lambda e: errors.append(str(e)))
+        pg.on("requestfailed", failed)
+        pg.on("request", outside)
+        pg.errors = errors
+        yield pg
+        ctx.close()
 
 
 def wait_job(url: str, job_id: str, timeout: float = 300.0) -> dict[str, Any]:

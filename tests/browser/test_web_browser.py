@@ -8,8 +8,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +17,7 @@ import pytest
 
 import web_helpers
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM = web_helpers.CHROMIUM
 SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 DAYS = 59  # January and February 2013: a quick full run
 pytestmark = [
@@ -41,41 +39,8 @@ def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def page(url: str) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p, tempfile.TemporaryDirectory() as profile:
-        ctx = p.chromium.launch_persistent_context(
-            profile,
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-            viewport={"width": 1280, "height": 800},  # a 13-inch laptop
-            accept_downloads=True,
-            locale="en-GB",
-        )
-        pg = ctx.new_page()
-        errors: list[str] = []
-
-        def failed(r: Any) -> None:  # streams cut short by leaving a page are aborted: fine
-            if "ABORTED" not in (r.failure or ""):
-                errors.append(f"failed: {r.url} {r.failure}")
-
-        def outside(r: Any) -> None:  # nothing but this service (no CDN, works offline)
-            if not r.url.startswith((url, "blob:", "data:")):
-                errors.append(f"outside: {r.url}")
-
-        pg.on("pageerror", lambda e: errors.append(str(e)))
-        pg.on("requestfailed", failed)
-        pg.on("request", outside)
-        pg.errors = errors  # type: ignore[attr-defined]
+    with web_helpers.browser_page(url) as pg:
         yield pg
-        ctx.close()
 
 
 def shot(page: object, name: str) -> None:

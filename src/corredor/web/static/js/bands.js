@@ -291,7 +291,7 @@ async function studyResult(main, runId) {
   const summary = file ? await fetch(`/api/studies/${enc(runId)}/files/${file}`).then((r) => r.text()) : "";
   const diffs = v.tables.differences || [];
   const outputs = [...new Set(diffs.map((r) => r.output))];
-  const links = el("p", {}, v.files.map((f) => [el("a", { href: `/api/studies/${enc(runId)}/files/${f}`, target: "_blank", rel: "noopener", "data-file": f }, f), " "]));
+  const links = el("p", {}, v.files.flatMap((f) => [el("a", { href: `/api/studies/${enc(runId)}/files/${f}`, target: "_blank", rel: "noopener", "data-file": f }, f), " "]));
   main.replaceChildren(el("h1", {}, `${t("study.one")} ${v.study}`),
     el("p", { class: "muted" }, `${runId} · ${fmt(v.runs)} ${t("ensemble.runs").toLowerCase()} · ${v.provenance.created}`),
     el("h2", {}, t("study.summary")), summary ? markdown(summary) : el("p", { class: "muted" }, t("study.nosummary")),
