@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,15 @@ import web_helpers
 from corredor.app import ForecastRequest, StudyRequest, forecast, study
 from corredor.store import ResultsStore
 from forecast_dirs import write_forecast_dir
-from study_dirs import write_study_dir
+from study_dirs import OUTPUTS, VARIANTS, write_study_dir
+
+STATIC = Path(__file__).resolve().parents[2] / "src/corredor/web/static"
+SPANISH = {"history": "Historia", "no-deploy": "Sin despliegue", "no-mpp": "Sin MPP",
+           "asylum": "Oficiales de asilo"}  # fmt: skip
+#: Spanish names of the study's headline outputs (its summary names them); the other outputs
+#: have none, so the page names them by their measure, from its own table
+HEADLINE_ES = {"encounters": "detenciones en la frontera", "stranded": "días-persona varadas",
+               "wait": "espera media del asilo"}  # fmt: skip
 
 pytestmark = [
     pytest.mark.xdist_group("web-browser-results"),
@@ -50,7 +59,12 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         ),
         store,
     )
-    tiny = study(StudyRequest(study=str(write_study_dir(root / "study")), runs=2), store)
+    variants = [{**v, "label_es": SPANISH[v["name"]]} for v in VARIANTS]
+    outputs = [{**o, "label_es": HEADLINE_ES[o["name"]]} if o["name"] in HEADLINE_ES else o
+               for o in OUTPUTS]  # fmt: skip
+    file = write_study_dir(root / "study", variants=variants, outputs=outputs,
+                           title_es="Un estudio del corredor")  # fmt: skip
+    tiny = study(StudyRequest(study=str(file), runs=2), store)
     return {
         "store": store.root,
         "ex_ante": ex_ante.run_id,
@@ -167,4 +181,63 @@ def test_studies_page(page: Any, url: str, made: dict[str, Any]) -> None:
     _cancel_from_the_page(page)
     jobs = [j for j in httpx.get(f"{url}/api/jobs").json() if j["kind"] == "study"]
     assert [j["state"] for j in jobs] == ["cancelled"]
+    assert page.errors == []
+
+
+UNTRANSLATED = """(root) => {
+  const copy = root.cloneNode(true);
+  copy.querySelectorAll('[lang="en"], code, script, style').forEach((x) => x.remove());
+  return copy.innerText;
+}"""
+
+
+def test_the_spanish_pages_have_no_english_string(
+    page: Any, url: str, made: dict[str, Any]
+) -> None:
+    """In Spanish, the forecasts and studies pages (forms, stored results, tabs) show no string
+    of the English table that Spanish says otherwise, nor a raw key; the study's variants and
+    outputs carry their Spanish names. Text marked English (the model's notes) is left out."""
+    en = json.loads((STATIC / "i18n/en.json").read_text(encoding="utf-8"))
+    es = json.loads((STATIC / "i18n/es.json").read_text(encoding="utf-8"))
+    english = {k: v for k, v in en.items() if v != es[k] and len(v) >= 6}
+    page.goto(f"{url}/#/studies")
+    page.wait_for_selector("div.card")
+    if page.locator("html").get_attribute("lang") != "es":
+        page.click("#lang")
+    page.wait_for_selector("text=Estudios: las dos preguntas, con bandas")
+
+    def check(where: str, tabs: tuple[str, ...] = ()) -> str:
+        for tab in tabs:  # draw every tab first
+            page.click(tab)
+            page.wait_for_selector(f"{tab}[aria-selected=true]")
+        page.wait_for_timeout(300)
+        text = str(page.locator("body").evaluate(UNTRANSLATED))
+        found = {
+            k: text[max(i - 40, 0) : i + len(v) + 40]
+            for k, v in english.items()
+            if (m := re.search(rf"(?<!\w){re.escape(v)}(?!\w)", text)) and (i := m.start()) >= 0
+        }
+        raw = [k for k in en if k in text]
+        assert not found and not raw, (where, found, raw)
+        return text
+
+    text = check("studies")
+    assert "Lo que la contención costó a las personas" in text  # the study's own Spanish title
+    page.goto(f"{url}/#/studies/{made['study']}")
+    page.wait_for_selector("#study-differences figure.chart")
+    text = check("study")
+    assert all(x in text for x in SPANISH.values() if x != "Historia")  # variants vs history
+    assert "Un estudio del corredor" in text
+    assert "días-persona varadas" in text  # the study file's Spanish name of an output
+    assert "días de detención en el país de tránsito" in text  # a measure's, from the table
+    page.goto(f"{url}/#/forecast")
+    page.wait_for_selector("#fc-path")
+    check("forecast form")
+    for run in ("ex_ante", "conditional"):
+        page.goto(f"{url}/#/forecast/{made[run]}")
+        page.wait_for_selector("[data-forecast]")
+        text = check(run, ("#tab-fc-charts", "#tab-fc-ledger", "#tab-fc-details"))
+    assert "Condicionado a una trayectoria de políticas: policy_events_forecast" in text
+    page.click("#lang")
+    page.wait_for_selector("text=Conditional on a policy path")
     assert page.errors == []

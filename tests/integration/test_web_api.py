@@ -145,6 +145,7 @@ def test_ensembles_forecasts_studies_are_queued(client: TestClient) -> None:
     studies = {s["study"]: s for s in client.get("/api/studies").json()}
     assert {"containment-2019", "room-to-manoeuvre"} <= set(studies)
     assert studies["containment-2019"]["stored"] == [] and studies["containment-2019"]["title"]
+    assert studies["containment-2019"]["title_es"].startswith("Lo que la contención costó")
     detail = client.get("/api/scenarios/mexico-us").json()
     assert "policy_path_as_happened" in detail["policy_paths"]
     bodies = [

@@ -97,6 +97,9 @@ def test_forecast_label_and_bands(made: dict[str, object]) -> None:
     c = bands.bands_view(root, str(made["conditional"]))["forecast"]
     assert c["conditional"] is True and c["label"].startswith("conditional on this policy path")
     assert "policy_events_forecast.yaml" in c["label"]
+    # what the page says in its language: the path's name, the events added (none here)
+    assert (c["policy_path"], c["added"]) == ("policy_events_forecast", [])
+    assert (f["policy_path"], f["added"]) == (None, [])
 
 
 def test_ensemble_and_paired_difference(made: dict[str, object]) -> None:
@@ -149,6 +152,13 @@ def test_a_stored_study(client: TestClient, made: dict[str, object]) -> None:
     for row in diffs:
         assert row["p05"] <= row["median"] <= row["p95"], row
     assert {"report.html", "summary.en.md", "summary.es.md"} <= set(v["files"])
+    # the names the page shows, from the study file (no Spanish in this one: None)
+    labels = v["labels"]
+    assert labels["title"] == {"en": "A study of the tiny corridor", "es": None}
+    assert labels["variants"]["no-deploy"] == {"en": "No deployment", "es": None}
+    assert labels["outputs"]["stranded"]["measure"] == "stranded_person_days"
+    assert {r["variant"] for r in diffs} <= set(labels["variants"])
+    assert {r["output"].split(":")[0] for r in diffs} <= set(labels["outputs"])
     for lang in ("en", "es"):
         md = client.get(f"/api/studies/{made['study']}/files/summary.{lang}.md")
         assert md.status_code == 200 and md.headers["content-type"].startswith("text/markdown")

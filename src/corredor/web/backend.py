@@ -870,15 +870,49 @@ def _studies() -> tuple[dict[str, Any], ...]:
     from corredor.app import list_studies
 
     return tuple(
-        {str(k): v for k, v in r.items() if k != "file"}
+        {**{str(k): v for k, v in r.items() if k != "file"},
+         "title_es": _study_file(str(r["file"])).title_es or r["title"]}
         for r in list_studies().to_dict(orient="records")
-    )
+    )  # fmt: skip
 
 
 def studies() -> dict[str, dict[str, Any]]:
     """The built-in studies by name: ``study``, ``kind`` (counterfactual or room),
-    ``scenario``, ``title``."""
+    ``scenario``, ``title``, ``title_es``."""
     return {str(r["study"]): dict(r) for r in _studies()}
+
+
+@functools.lru_cache(maxsize=16)
+def _study_file(ref: str) -> Any:
+    from corredor.studies import load_study
+
+    return load_study(ref)
+
+
+def study_labels(prov: dict[str, Any]) -> dict[str, Any]:
+    """A stored study's title, variants and outputs in English and Spanish (``{"en", "es"}``
+    each, None where the study file has none; an output also with its ``measure`` and ``obs``,
+    its observable), read from its study file: a built-in one by name, else the file it was
+    run from (an absolute path in its catalogued request) while it is still there. Empty when
+    the file is gone."""
+    request = prov.get("request") or {}
+    ref = str(request.get("study") or prov.get("label") or "")
+    if ref not in studies() and not (ref.startswith("/") and Path(ref).is_file()):
+        return {}
+    try:
+        s = _study_file(ref)
+    except CorredorError:
+        return {}
+
+    return {
+        "title": {"en": s.title, "es": s.title_es},
+        "variants": {v.name: {"en": v.label, "es": v.label_es} for v in s.variants},
+        # an output without labels is named by its measure (the page's table translates it)
+        "outputs": {
+            o.name: {"en": o.label, "es": o.label_es, "measure": o.measure, "obs": o.observable}
+            for o in s.outputs
+        },
+    }
 
 
 def list_studies(root: Path) -> list[dict[str, Any]]:

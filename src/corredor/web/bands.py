@@ -203,6 +203,9 @@ def _forecast(fc: Any) -> dict[str, Any]:
     return {
         "label": str(fc.kind),
         "conditional": bool(fc.conditional),
+        # what the page says in its language: the policy path's name, the events added
+        "policy_path": fc.events_file.stem if fc.conditional and fc.events_file else None,
+        "added": list(fc.added),
         "horizon": fc.horizon.isoformat(),
         "until": fc.until.isoformat(),
         "encounters": series,
@@ -286,7 +289,8 @@ def _paired(root_s: str, a: str, b: str) -> dict[str, Any]:
 
 def study_view(root: Path, run_id: str) -> dict[str, Any]:
     """A stored study: its paired differences with bands (a counterfactual study) or its game
-    and outcomes (the room-to-manoeuvre study), its notes and the files of its report."""
+    and outcomes (the room-to-manoeuvre study), its notes, the files of its report and the
+    English and Spanish labels of its title, variants and outputs (from its study file)."""
     prov = backend.provenance(root, run_id)
     rec = backend.record(root, run_id)
     if rec.kind != "study":
@@ -308,4 +312,5 @@ def study_view(root: Path, run_id: str) -> dict[str, Any]:
         "calibration": rec.meta.get("calibration"),
         "tables": tables,
         "files": [f for f in backend.STUDY_FILES if f in rec.files],
+        "labels": backend.study_labels(prov),
     }

@@ -1,7 +1,7 @@
 // Results with bands: ensembles (and their paired counterfactual), forecasts (ex ante or
 // conditional on a policy path, said on every output) and the built-in studies.
 import { api, get, follow, ApiError } from "./api.js";
-import { t, label, fmt, fmtMonth, getLang, loadScenarioLabels } from "./i18n.js";
+import { t, tr, label, fmt, fmtMonth, getLang, loadScenarioLabels } from "./i18n.js";
 import { el, observableChart, bandChart, compareChart, markers, unitLabel, figure, tick } from "./charts.js";
 import { provenanceList, tabs, cancelButton, counterfactualChoices, pickedEvents } from "./views.js";
 
@@ -48,6 +48,9 @@ async function submitAndFollow(path, body, status, open) {
     status.dataset.state = "failed";
   }
 }
+
+// The notes of a result, as the model wrote them (in English: marked so for the reader).
+const notes = (ns) => ns.map((n) => el("p", { class: "small muted", lang: "en" }, n));
 
 function reportLink(runId) {
   return el("p", {}, el("a", { href: `/api/runs/${enc(runId)}/report`, target: "_blank", rel: "noopener", "data-report": "" }, t("download.report")));
@@ -147,7 +150,7 @@ async function ensembleResult(main, runId) {
       p.append(el("div", { class: "charts" }, c.observables.filter((o) => headline.includes(o.name)).map((o) => compareChart({ ...o, unit: v.observables.find((x) => x.name === o.name)?.unit || "events" }, c.months, labels, names))));
     } });
   }
-  panels.push({ id: "ens-details", title: t("tab.details"), draw: (p) => p.append(provenanceList(v.provenance, labels), reportLink(runId), ...v.notes.map((n) => el("p", { class: "small muted" }, n))) });
+  panels.push({ id: "ens-details", title: t("tab.details"), draw: (p) => p.append(provenanceList(v.provenance, labels), reportLink(runId), ...notes(v.notes)) });
   main.replaceChildren(el("h1", {}, `${t("ensemble.one")} ${runId}`), summaryLine(v), tabs(panels));
   main.dataset.run = runId;
 }
@@ -157,14 +160,14 @@ export async function forecastPage(main, runId) {
   if (runId) return forecastResult(main, runId);
   const scenarios = (await get("/scenarios")).filter((s) => s.kind === "corridor");
   const name = scenarios[0]?.name;
-  const [detail, stored] = await Promise.all([get(`/scenarios/${enc(name)}`), get("/runs?kind=forecast")]);
+  const [detail, stored, labels] = await Promise.all([get(`/scenarios/${enc(name)}`), get("/runs?kind=forecast"), loadScenarioLabels(name)]);
   const horizon = detail.calibration_horizon || detail.end;
   const next = new Date(horizon + "T00:00:00Z"); next.setUTCMonth(next.getUTCMonth() + 12);
   const until = el("input", { type: "month", id: "fc-until", value: next.toISOString().slice(0, 7), min: horizon.slice(0, 7) });
   const replicas = numberInput("fc-replicas", 2, 1, 64);
   const maxSets = numberInput("fc-max-sets", Math.min(4, detail.calibrated_sets), 1, 64);
   const seed = numberInput("fc-seed", 0, 0);
-  const path = el("select", { id: "fc-path" }, el("option", { value: "" }, t("forecast.exante")), detail.policy_paths.map((p) => el("option", { value: p }, `${t("forecast.conditional")}: ${p}`)));
+  const path = el("select", { id: "fc-path" }, el("option", { value: "" }, t("forecast.exante")), detail.policy_paths.map((p) => el("option", { value: p }, `${t("forecast.conditional")}: ${label(labels, "policy_paths", p) || p}`)));
   const status = el("div", { class: "status", role: "status" });
   const form = el("form", { "aria-label": t("forecast.title"), onsubmit: (ev) => {
     ev.preventDefault();
@@ -183,17 +186,22 @@ export async function forecastPage(main, runId) {
     el("h2", {}, t("forecast.stored")), storedList(stored, (id) => `#/forecast/${enc(id)}`));
 }
 
-function forecastTag(f) {
-  return f.conditional ? `${t("forecast.conditional")} — ${f.label.replace(/^conditional on this policy path: /, "")}` : t("forecast.exante_long");
+// What a forecast assumes about policy, in the page's language (every chart and table says it).
+function forecastTag(f, labels) {
+  if (!f.conditional) return t("forecast.exante_long");
+  const path = label(labels, "policy_paths", f.policy_path) || f.policy_path || "–";
+  const added = f.added.length ? ` + ${t("forecast.added")}: ${f.added.map((id) => label(labels, "events", id) || id).join(", ")}` : "";
+  return `${t("forecast.conditional")}: ${path}${added}`;
 }
 
 async function forecastResult(main, runId) {
   const v = await get(`/forecasts/${enc(runId)}`);
   const labels = await loadScenarioLabels(v.provenance.scenario);
   const f = v.forecast;
-  const tag = forecastTag(f);
-  const banner = el("p", { class: `note forecast ${f.conditional ? "conditional" : "exante"}`, "data-forecast": f.conditional ? "conditional" : "exante" },
-    el("strong", {}, tag), el("br", {}), el("span", { class: "small" }, f.label));
+  const tag = forecastTag(f, labels);
+  // the stored label (as its files say it, in English) under the tag, on the English page
+  const banner = el("p", { class: `note forecast ${f.conditional ? "conditional" : "exante"}`, "data-forecast": f.conditional ? "conditional" : "exante", title: f.label },
+    el("strong", {}, tag), getLang() === "en" ? [el("br", {}), el("span", { class: "small" }, f.label)] : null);
   const panels = [
     { id: "fc-encounters", title: t("forecast.encounters"), draw: (p) => {
       p.append(el("p", { class: "muted" }, t("forecast.encounters_note", { horizon: fmtMonth(f.horizon) })));
@@ -205,8 +213,8 @@ async function forecastResult(main, runId) {
     { id: "fc-charts", title: t("tab.charts"), draw: (p) => bandsCharts(p, v, labels, { bandLabel: t("chart.band90"), tag, horizon: f.horizon }) },
     { id: "fc-ledger", title: t("tab.ledger"), draw: (p) => ledgerBands(p, v, labels, tag) },
     { id: "fc-details", title: t("tab.details"), draw: (p) => p.append(provenanceList(v.provenance, labels), reportLink(runId),
-      el("h3", {}, t("forecast.events")), el("ul", {}, f.events.map((e) => el("li", {}, `${e.name} (${fmtMonth(e.start)})`))),
-      ...v.notes.map((n) => el("p", { class: "small muted" }, n))) },
+      el("h3", {}, t("forecast.events")), el("ul", {}, f.events.map((e) => el("li", { title: e.id }, `${label(labels, "events", e.id) || e.name} (${fmtMonth(e.start)})`))),
+      ...notes(v.notes)) },
   ];
   main.replaceChildren(el("h1", {}, `${t("forecast.one")} ${runId}`), banner, summaryLine(v), tabs(panels));
   main.dataset.run = runId;
@@ -252,55 +260,79 @@ export async function studiesPage(main, runId) {
       const runs = numberInput(`st-runs-${s.study}`, 8, 1, 64);
       const go = el("button", { type: "button", class: "primary", "data-study": s.study, onclick: () => submitAndFollow("/studies", { study: s.study, runs: +runs.value || 1 }, status, (id) => { location.hash = `#/studies/${enc(id)}`; }) }, t("study.run"));
       return el("div", { class: "card", "data-study": s.study },
-        el("h3", {}, s.title), el("p", { class: "small muted" }, `${s.study} · ${t(`study.kind.${s.kind}`)} · ${s.scenario}`),
+        el("h3", {}, getLang() === "es" ? s.title_es : s.title), el("p", { class: "small muted" }, `${s.study} · ${t(`study.kind.${s.kind}`)} · ${s.scenario}`),
         s.stored.length ? el("p", {}, el("a", { class: "button", href: `#/studies/${enc(s.stored.at(-1))}` }, t("study.open"))) : el("p", { class: "small muted" }, t("study.none")),
         el("p", { class: "small" }, field(`st-runs-${s.study}`, t("study.runs"), runs), go));
     })));
 }
 
-function differencesChart(rows, output, lang) {
-  const data = rows.filter((r) => r.output === output);
-  const title = `${data[0].label || output}`;
+// A study's names in the page's language: its study file's labels (Spanish where it has them),
+// else the measure's name in the UI table, else what the stored table says.
+function studyNames(v, labels) {
+  const L = v.labels || {};
+  const lang = getLang();
+  const variant = (name) => L.variants?.[name]?.[lang] || L.variants?.[name]?.en || name;
+  const output = (row) => {
+    const [base, place] = String(row.output).split(/:(.*)/s);
+    const o = L.outputs?.[base];
+    const own = o?.[lang] || (lang === "es" && o ? (o.obs ? label(labels, "observables", o.obs) : tr(`study.measure.${o.measure}`)) : null);
+    return own ? (place ? `${own}: ${place}` : own) : row.label || row.output;
+  };
+  const unit = (u) => (u ? tr(`study.unit.${u}`) || u : "");
+  return { variant, output, unit, title: L.title?.[lang] || null };
+}
+
+function differencesChart(rows, output, names) {
+  const data = rows.filter((r) => r.output === output).map((r) => ({ ...r, name: names.variant(r.variant) }));
+  const title = names.output(data[0]);
   const plot = Plot.plot({
     width: 600, height: 60 + 34 * data.length, marginLeft: 200, style: { fontSize: "11px", background: "white" },
-    x: { label: `${t("study.difference")} (${data[0].unit || ""}) →`, grid: true, tickFormat: tick },
-    y: { label: null },
+    x: { label: `${t("study.difference")} (${names.unit(data[0].unit)}) →`, grid: true, tickFormat: tick },
+    y: { label: null, domain: data.map((d) => d.name) },
     marks: [Plot.ruleX([0], { stroke: "#333" }),
-      Plot.ruleY(data, { y: "variant", x1: "p05", x2: "p95", stroke: "#0072B2", strokeWidth: 3 }),
-      Plot.ruleY(data, { y: "variant", x1: "p25", x2: "p75", stroke: "#0072B2", strokeWidth: 8, strokeOpacity: 0.5 }),
-      Plot.dot(data, { y: "variant", x: "median", fill: "#D55E00", r: 4 }),
-      Plot.tip(data, Plot.pointerY({ y: "variant", x: "median", title: (d) => `${d.variant}\n${t("chart.median")}: ${fmt(d.median)}\n${t("chart.band90")}: ${fmt(d.p05)} – ${fmt(d.p95)}` }))],
+      Plot.ruleY(data, { y: "name", x1: "p05", x2: "p95", stroke: "#0072B2", strokeWidth: 4 }),
+      Plot.dot(data, { y: "name", x: "median", fill: "#D55E00", r: 4 }),
+      Plot.tip(data, Plot.pointerY({ y: "name", x: "median", title: (d) => `${d.name}\n${t("chart.median")}: ${fmt(d.median)}\n${t("chart.band90")}: ${fmt(d.p05)} – ${fmt(d.p95)}` }))],
   });
   plot.setAttribute("role", "img");
   plot.setAttribute("aria-label", title);
   return figure({ title, code: output, plot, filename: `study-${output}`, caption: t("study.band_note"),
-    csv: () => [["variant", "output", "median", "p05", "p25", "p75", "p95", "baseline_median", "sign"], ...data.map((d) => [d.variant, d.output, d.median, d.p05, d.p25, d.p75, d.p95, d.baseline_median, d.sign])] });
+    csv: () => [["variant", "output", "median", "p05", "p95", "baseline_median", "sign"], ...data.map((d) => [d.variant, d.output, d.median, d.p05, d.p95, d.baseline_median, d.sign])] });
 }
 
-function plainTable(rows, id) {
+// A stored table (the room study's game and outcomes), its headings and names translated.
+function plainTable(rows, id, names) {
   if (!rows?.length) return null;
-  const cols = Object.keys(rows[0]);
-  return el("div", { class: "scroll" }, el("table", { class: "data", id }, el("thead", {}, el("tr", {}, cols.map((c) => el("th", { scope: "col" }, c)))),
-    el("tbody", {}, rows.map((r) => el("tr", {}, cols.map((c) => el("td", {}, typeof r[c] === "number" ? fmt(r[c], Math.abs(r[c]) < 10 ? 3 : 0) : String(r[c] ?? "–"))))))));
+  const cols = Object.keys(rows[0]).filter((c) => c !== "label");
+  const cell = (r, c) => {
+    const x = r[c];
+    if (c === "output") return names.output(r);
+    if (c === "unit") return names.unit(x);
+    if (c === "field") return tr(`study.field.${x}`) || String(x);
+    return typeof x === "number" ? fmt(x, Math.abs(x) < 10 ? 3 : 0) : String(x ?? "–");
+  };
+  return el("div", { class: "scroll" }, el("table", { class: "data", id }, el("thead", {}, el("tr", {}, cols.map((c) => el("th", { scope: "col", title: c }, tr(`study.col.${c}`) || c)))),
+    el("tbody", {}, rows.map((r) => el("tr", {}, cols.map((c) => el("td", {}, cell(r, c))))))));
 }
 
 async function studyResult(main, runId) {
   const v = await get(`/studies/${enc(runId)}`);
   const lang = getLang();
+  const names = studyNames(v, await loadScenarioLabels(v.provenance.scenario));
   const file = v.files.includes(`summary.${lang}.md`) ? `summary.${lang}.md` : v.files.find((f) => f.startsWith("summary."));
   const summary = file ? await fetch(`/api/studies/${enc(runId)}/files/${file}`).then((r) => r.text()) : "";
   const diffs = v.tables.differences || [];
   const outputs = [...new Set(diffs.map((r) => r.output))];
   const links = el("p", {}, v.files.flatMap((f) => [el("a", { href: `/api/studies/${enc(runId)}/files/${f}`, target: "_blank", rel: "noopener", "data-file": f }, f), " "]));
-  main.replaceChildren(el("h1", {}, `${t("study.one")} ${v.study}`),
+  main.replaceChildren(el("h1", {}, `${t("study.one")} ${v.study}`), names.title ? el("p", { class: "lead" }, names.title) : null,
     el("p", { class: "muted" }, `${runId} · ${fmt(v.runs)} ${t("ensemble.runs").toLowerCase()} · ${v.provenance.created}`),
     el("h2", {}, t("study.summary")), summary ? markdown(summary) : el("p", { class: "muted" }, t("study.nosummary")),
     el("h2", {}, t("study.report")), links,
     diffs.length ? el("h2", {}, t("study.differences")) : null,
     diffs.length ? el("p", { class: "note" }, t("study.band_note")) : null,
-    el("div", { class: "charts", id: "study-differences" }, outputs.map((o) => differencesChart(diffs, o, lang))),
-    v.tables.game ? el("h2", {}, t("study.game")) : null, plainTable(v.tables.game, "study-game"),
-    v.tables.outcomes ? el("h2", {}, t("study.outcomes")) : null, plainTable(v.tables.outcomes, "study-outcomes"),
-    ...v.notes.map((n) => el("p", { class: "small muted" }, n)));
+    el("div", { class: "charts", id: "study-differences" }, outputs.map((o) => differencesChart(diffs, o, names))),
+    v.tables.game ? el("h2", {}, t("study.game")) : null, plainTable(v.tables.game, "study-game", names),
+    v.tables.outcomes ? el("h2", {}, t("study.outcomes")) : null, plainTable(v.tables.outcomes, "study-outcomes", names),
+    ...notes(v.notes));
   main.dataset.run = runId;
 }

@@ -24,6 +24,12 @@ export function t(key, vars = {}) {
   return s;
 }
 
+// The string of a key in the current language, or null where neither table has it.
+export function tr(key) {
+  const s = t(key);
+  return s === key ? null : s;
+}
+
 export async function loadScenarioLabels(name) {
   if (!(name in scenarioLabels)) {
     const r = await fetch(`/static/i18n/scenarios/${encodeURIComponent(name)}.json`);
