@@ -90,10 +90,18 @@ SUBMITTED: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _submitted(job: Any, response: Response) -> JobOut:
+def _queue(request: Request, response: Response, kind: str, body: Any, found: str | None) -> JobOut:
+    """Queue a job of ``kind`` — or answer at once (200) with ``found``, the stored result of an
+    identical request, or with the identical job in flight."""
+    job = _jobs(request).submit(kind, body, found)
     if job.state == "done":
         response.status_code = 200
     return JobOut(**job.public())
+
+
+def _sandboxed(body: bytes, media_type: str) -> Response:
+    """A page the service did not draw itself (a report), under :data:`SANDBOX`."""
+    return Response(body, media_type=media_type, headers={"content-security-policy": SANDBOX})
 
 
 def _settings(request: Request) -> ServeSettings:
@@ -176,10 +184,8 @@ def submit(body: RunSubmission, request: Request, response: Response) -> JobOut:
     if body.preview:
         fields["people_per_agent"] = max(s.preview_people_per_agent, body.people_per_agent)
     req = backend.RunRequest(**fields)
-    found = backend.find_run(s.store, req)
-    return _submitted(
-        _jobs(request).submit("preview" if body.preview else "run", req, found), response
-    )
+    kind = "preview" if body.preview else "run"
+    return _queue(request, response, kind, req, backend.find_run(s.store, req))
 
 
 @router.post(
@@ -190,7 +196,7 @@ def submit(body: RunSubmission, request: Request, response: Response) -> JobOut:
 )
 def bargain(body: backend.BargainRequest, request: Request, response: Response) -> JobOut:
     found = backend.find_bargain(_settings(request).store, body)
-    return _submitted(_jobs(request).submit("bargain", body, found), response)
+    return _queue(request, response, "bargain", body, found)
 
 
 @router.get(
@@ -203,16 +209,24 @@ def bargain_result(run_id: RunId, request: Request) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------ ensembles
-def _runs_limit(s: ServeSettings, scenario: str, sets: str, max_sets: int | None,
-                replicas: int) -> None:  # fmt: skip
-    n = 1 if sets != "calibrated" else backend.calibrated_sets(scenario)
-    if max_sets is not None:
-        n = min(n, max_sets)
-    if n * replicas > s.max_runs:
+def _queue_runs(
+    request: Request,
+    response: Response,
+    kind: str,
+    body: backend.EnsembleRequest | backend.ForecastRequest,
+) -> JobOut:
+    """Queue an ensemble or a forecast within ``--max-runs`` (parameter sets × replicas)."""
+    s = _settings(request)
+    n = 1 if body.sets != "calibrated" else backend.calibrated_sets(body.scenario)
+    if body.max_sets is not None:
+        n = min(n, body.max_sets)
+    if n * body.replicas > s.max_runs:
         raise backend.BadRequestError(
-            f"replicas: {n} parameter set(s) × {replicas} replicas = {n * replicas} runs, over "
-            f"this service's limit {s.max_runs} (--max-runs); lower replicas or max_sets"
+            f"replicas: {n} parameter set(s) × {body.replicas} replicas = {n * body.replicas} "
+            f"runs, over this service's limit {s.max_runs} (--max-runs); lower replicas or "
+            "max_sets"
         )
+    return _queue(request, response, kind, body, backend.find_run(s.store, body))
 
 
 @router.post(
@@ -223,12 +237,8 @@ def _runs_limit(s: ServeSettings, scenario: str, sets: str, max_sets: int | None
     responses=SUBMITTED,
 )
 def submit_ensemble(body: backend.EnsembleRequest, request: Request, response: Response) -> JobOut:
-    s = _settings(request)
-    _checked(s, body)
-    _runs_limit(s, body.scenario, body.sets, body.max_sets, body.replicas)
-    return _submitted(
-        _jobs(request).submit("ensemble", body, backend.find_run(s.store, body)), response
-    )
+    _checked(_settings(request), body)
+    return _queue_runs(request, response, "ensemble", body)
 
 
 @router.get(
@@ -266,10 +276,7 @@ def submit_forecast(body: backend.ForecastRequest, request: Request, response: R
             f"until: {body.until} is too far (over this service's limit of {s.max_days} days)"
         )
     body.to_app()  # a policy path that is not the scenario's: 422 now
-    _runs_limit(s, body.scenario, body.sets, body.max_sets, body.replicas)
-    return _submitted(
-        _jobs(request).submit("forecast", body, backend.find_run(s.store, body)), response
-    )
+    return _queue_runs(request, response, "forecast", body)
 
 
 @router.get(
@@ -312,9 +319,8 @@ def studies(request: Request) -> list[dict[str, Any]]:
     responses=SUBMITTED,
 )
 def submit_study(body: backend.StudyRequest, request: Request, response: Response) -> JobOut:
-    s = _settings(request)
-    found = backend.find_study(s.store, body)  # 422 for a study that is not built in
-    return _submitted(_jobs(request).submit("study", body, found), response)
+    found = backend.find_study(_settings(request).store, body)  # 422: not a built-in study
+    return _queue(request, response, "study", body, found)
 
 
 @router.get(
@@ -338,11 +344,7 @@ def study_file(
     request: Request,
 ) -> Response:
     body = backend.study_file(_settings(request).store, run_id, name)
-    return Response(
-        body,
-        media_type=backend.STUDY_FILES[name],
-        headers={"content-security-policy": SANDBOX},
-    )
+    return _sandboxed(body, backend.STUDY_FILES[name])
 
 
 @router.get("/jobs", summary="Jobs of this service, newest first")
@@ -470,11 +472,7 @@ def delete(run_id: RunId, request: Request) -> Response:
 )
 def run_report(run_id: RunId, request: Request) -> Response:
     body = backend.report_html(_settings(request).store, run_id)
-    return Response(
-        body,
-        media_type="text/html; charset=utf-8",
-        headers={"content-security-policy": SANDBOX},
-    )
+    return _sandboxed(body, "text/html; charset=utf-8")
 
 
 @router.get(

@@ -941,12 +941,17 @@ def execute_study(
 def find_study(root: Path, req: StudyRequest) -> str | None:
     """A stored study of the same request."""
     want = req.to_app().model_dump(mode="json")
+    return _newest(
+        root, "study", lambda asked: {k: v for k, v in asked.items() if k in want} == want
+    )
+
+
+def _newest(root: Path, store_kind: str, same: Callable[[dict[str, Any]], bool]) -> str | None:
+    """The newest stored result of this kind whose catalogued request is ``same``."""
     hits = [
         r["run_id"]
         for r in _catalogue(root).rows
-        if r["store_kind"] == "study"
-        and isinstance(r["request"], dict)
-        and {k: v for k, v in r["request"].items() if k in want} == want
+        if r["store_kind"] == store_kind and isinstance(r["request"], dict) and same(r["request"])
     ]
     return hits[-1] if hits else None
 
@@ -1009,14 +1014,9 @@ def execute_bargain(
 def find_bargain(root: Path, req: BargainRequest) -> str | None:
     """A stored sweep of the same request."""
     want = req.to_app().model_dump(mode="json")
-    hits = [
-        r["run_id"]
-        for r in _catalogue(root).rows
-        if r["store_kind"] == "bargain"
-        and isinstance(r["request"], dict)
-        and {k: v for k, v in r["request"].items() if k != "request"} == want
-    ]
-    return hits[-1] if hits else None
+    return _newest(
+        root, "bargain", lambda asked: {k: v for k, v in asked.items() if k != "request"} == want
+    )
 
 
 def bargain_sweep(root: Path, run_id: str) -> dict[str, Any]:

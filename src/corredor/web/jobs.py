@@ -161,39 +161,20 @@ def _work(
     stop_if_cancelled(time.monotonic())  # cancelled while it waited in the queue: never runs
     if _PROGRESS is not None:
         _PROGRESS.put((job_id, 0, -1, ""))  # started
-    runner = RUNNERS.get(kind)
-    if runner is not None:
-        return runner(request, Path(store), progress, started)
+    if kind in RUNNERS:
+        request_type, execute = RUNNERS[kind]
+        return execute(request_type.model_validate(request), Path(store), progress, started)
     req = backend.RunRequest.model_validate(request)
     return backend.execute(req, Path(store), progress, max_agents=max_agents, on_start=started)
 
 
-def _bargain(request: dict[str, Any], store: Path, progress: Any, started: Any) -> str:
-    req = backend.BargainRequest.model_validate(request)
-    return backend.execute_bargain(req, store, progress, started)
-
-
-def _ensemble(request: dict[str, Any], store: Path, progress: Any, started: Any) -> str:
-    req = backend.EnsembleRequest.model_validate(request)
-    return backend.execute_ensemble(req, store, progress, started)
-
-
-def _forecast(request: dict[str, Any], store: Path, progress: Any, started: Any) -> str:
-    req = backend.ForecastRequest.model_validate(request)
-    return backend.execute_forecast(req, store, progress, started)
-
-
-def _study(request: dict[str, Any], store: Path, progress: Any, started: Any) -> str:
-    req = backend.StudyRequest.model_validate(request)
-    return backend.execute_study(req, store, progress, started)
-
-
-#: kinds of job other than a corridor run (or preview): kind -> runner(request, store, progress)
-RUNNERS: dict[str, Callable[[dict[str, Any], Path, Any, Any], str]] = {
-    "bargain": _bargain,
-    "ensemble": _ensemble,
-    "forecast": _forecast,
-    "study": _study,
+#: kinds of job other than a corridor run (or preview): kind -> (the web's request type, the
+#: backend function that runs it: execute_x(request, store, progress, on_start) -> run id)
+RUNNERS: dict[str, tuple[type[Any], Callable[[Any, Path, Any, Any], str]]] = {
+    "bargain": (backend.BargainRequest, backend.execute_bargain),
+    "ensemble": (backend.EnsembleRequest, backend.execute_ensemble),
+    "forecast": (backend.ForecastRequest, backend.execute_forecast),
+    "study": (backend.StudyRequest, backend.execute_study),
 }
 
 

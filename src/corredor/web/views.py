@@ -217,6 +217,14 @@ def geo_map(store: Path, run_id: str) -> dict[str, Any]:
     }
 
 
+def _by_name(
+    rows_a: list[dict[str, Any]], rows_b: list[dict[str, Any]]
+) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """The rows of a and b with the same ``name`` (a's order), paired."""
+    b = {r["name"]: r for r in rows_b}
+    return [(r, b[r["name"]]) for r in rows_a if r["name"] in b]
+
+
 def compare(store: Path, a: str, b: str) -> dict[str, Any]:
     """Two runs side by side and their paired differences (b − a) per month and per year.
 
@@ -231,11 +239,7 @@ def compare(store: Path, a: str, b: str) -> dict[str, Any]:
     la, lb = ledger(store, a), ledger(store, b)
     n = min(len(sa["months"]), len(sb["months"]))
     obs = []
-    by_name = {o["name"]: o for o in sb["observables"]}
-    for oa in sa["observables"]:
-        ob = by_name.get(oa["name"])
-        if ob is None:
-            continue
+    for oa, ob in _by_name(sa["observables"], sb["observables"]):
         va = np.array([np.nan if v is None else v for v in oa["simulated"][:n]], float)
         vb = np.array([np.nan if v is None else v for v in ob["simulated"][:n]], float)
         k = max(_scale(pa), _scale(pb))
@@ -261,11 +265,7 @@ def compare(store: Path, a: str, b: str) -> dict[str, Any]:
         )
     years = sorted(set(la["years"]) & set(lb["years"]))
     led = []
-    rb = {r["name"]: r for r in lb["rows"]}
-    for ra in la["rows"]:
-        rbb = rb.get(ra["name"])
-        if rbb is None:
-            continue
+    for ra, rbb in _by_name(la["rows"], lb["rows"]):
         ia = [la["years"].index(y) for y in years]
         ib = [lb["years"].index(y) for y in years]
         led.append(
