@@ -122,6 +122,29 @@ def browser_page(url: str) -> Iterator[Any]:
         ctx.close()
 
 
+def store_tiny_forecasts(root: Path, store: Any, replicas: int = 2) -> tuple[Path, str, str]:
+    """Write the tiny corridor with observed border series (``forecast_dirs``) under ``root``
+    and store two forecasts of it to 2020-08 through ``corredor.app``: ex ante (``replicas``
+    seeds) and conditional on its policy path (2 seeds). Returns (scenario file, ex ante run
+    id, conditional run id)."""
+    from corredor.app import ForecastRequest, forecast
+    from forecast_dirs import write_forecast_dir
+
+    scenario = write_forecast_dir(root / "tiny")
+    path = str(scenario)
+    ex_ante = forecast(ForecastRequest(scenario=path, until="2020-08", replicas=replicas), store)
+    conditional = forecast(
+        ForecastRequest(
+            scenario=path,
+            until="2020-08",
+            replicas=2,
+            policy_path=str(scenario.parent / "policy_events_forecast.yaml"),
+        ),
+        store,
+    )
+    return scenario, str(ex_ante.run_id), str(conditional.run_id)
+
+
 def wait_job(url: str, job_id: str, timeout: float = 300.0) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

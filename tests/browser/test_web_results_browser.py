@@ -19,9 +19,8 @@ import httpx
 import pytest
 
 import web_helpers
-from corredor.app import ForecastRequest, StudyRequest, forecast, study
+from corredor.app import StudyRequest, study
 from corredor.store import ResultsStore
-from forecast_dirs import write_forecast_dir
 from study_dirs import OUTPUTS, VARIANTS, write_study_dir
 
 STATIC = Path(__file__).resolve().parents[2] / "src/corredor/web/static"
@@ -46,19 +45,8 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     root = tmp_path_factory.mktemp("results")
-    scenario = write_forecast_dir(root / "tiny")
     store = ResultsStore(root / "store")
-    path = str(scenario)
-    ex_ante = forecast(ForecastRequest(scenario=path, until="2020-08", replicas=2), store)
-    conditional = forecast(
-        ForecastRequest(
-            scenario=path,
-            until="2020-08",
-            replicas=2,
-            policy_path=str(scenario.parent / "policy_events_forecast.yaml"),
-        ),
-        store,
-    )
+    _, ex_ante, conditional = web_helpers.store_tiny_forecasts(root, store)
     variants = [{**v, "label_es": SPANISH[v["name"]]} for v in VARIANTS]
     outputs = [{**o, "label_es": HEADLINE_ES[o["name"]]} if o["name"] in HEADLINE_ES else o
                for o in OUTPUTS]  # fmt: skip
@@ -67,8 +55,8 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     tiny = study(StudyRequest(study=str(file), runs=2), store)
     return {
         "store": store.root,
-        "ex_ante": ex_ante.run_id,
-        "conditional": conditional.run_id,
+        "ex_ante": ex_ante,
+        "conditional": conditional,
         "study": tiny.run_id,
     }
 

@@ -15,18 +15,15 @@ from fastapi.testclient import TestClient
 import web_helpers
 from corredor.app import (
     EnsembleRequest,
-    ForecastRequest,
     RunRequest,
     StudyRequest,
     ensemble,
-    forecast,
     run,
     study,
 )
 from corredor.store import ResultsStore
 from corredor.web import ServeSettings, backend, bands, create_app
 from corredor.web.jobs import JobManager
-from forecast_dirs import write_forecast_dir
 from study_dirs import write_study_dir
 
 pytestmark = pytest.mark.xdist_group("web-bands")
@@ -35,27 +32,17 @@ pytestmark = pytest.mark.xdist_group("web-bands")
 @pytest.fixture(scope="module")
 def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     root = tmp_path_factory.mktemp("bands")
-    scenario = write_forecast_dir(root / "tiny")
     store = ResultsStore(root / "store")
+    scenario, ex_ante, conditional = web_helpers.store_tiny_forecasts(root, store, replicas=3)
     path = str(scenario)
-    ex_ante = forecast(ForecastRequest(scenario=path, until="2020-08", replicas=3), store)
-    conditional = forecast(
-        ForecastRequest(
-            scenario=path,
-            until="2020-08",
-            replicas=2,
-            policy_path=str(scenario.parent / "policy_events_forecast.yaml"),
-        ),
-        store,
-    )
     ens = ensemble(EnsembleRequest(scenario=path, replicas=3), store)
     single = run(RunRequest(scenario=path, seed=0), store)
     tiny_study = study(StudyRequest(study=str(write_study_dir(root / "study")), runs=2), store)
     return {
         "study": tiny_study.run_id,
         "root": store.root,
-        "ex_ante": ex_ante.run_id,
-        "conditional": conditional.run_id,
+        "ex_ante": ex_ante,
+        "conditional": conditional,
         "ensemble": ens.run_id,
         "run": single.run_id,
     }
