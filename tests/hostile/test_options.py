@@ -20,12 +20,12 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import Case, check_outcome, run_cli, write_tiny
-from test_fuzz import EXAMPLES
+from test_fuzz import FUZZ as FAMILY
 
 from corredor.app.requests import (
     MAX_SEED,
@@ -37,13 +37,6 @@ from corredor.app.requests import (
     RunRequest,
 )
 
-FAMILY = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    database=None,
-)
 #: The longest error line a hostile option value may produce (the message, the excerpt of the
 #: value and the temporary folder's path).
 MAX_LINE = 800

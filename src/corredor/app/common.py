@@ -18,11 +18,33 @@ if TYPE_CHECKING:
     from corredor.results.provenance import Provenance
     from corredor.store import ResultsStore
 
-__all__ = ["OnStart", "Progress", "Stored", "check_output", "request_json", "running"]
+__all__ = [
+    "OnStart",
+    "Progress",
+    "Stored",
+    "check_output",
+    "request_json",
+    "running",
+    "task_progress",
+]
 
 Progress = Callable[[float, float, str], None]
 """Called as work advances with ``(done, total, what)``: e.g. ``(120, 3195, "days")`` or
 ``(3.5, 8, "runs")``; ``total`` may change once (when it becomes known)."""
+
+
+def task_progress(progress: Progress | None, tasks: int) -> Any:
+    """The per-task callback ``(task, day, days)`` of an ensemble's runner, fed to ``progress``
+    as runs done (a run half through its days counts one half), out of ``tasks``."""
+    if progress is None:
+        return None
+    done: dict[int, float] = {}
+
+    def callback(task: int, day: int, days: int) -> None:
+        done[task] = max(done.get(task, 0.0), (day + 1) / days)
+        progress(sum(done.values()), tasks, "runs")
+
+    return callback
 
 
 OnStart = Callable[[str], None]
