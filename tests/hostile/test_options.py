@@ -179,6 +179,8 @@ def test_unwritable_output_fails_before_the_run(
     assert outcome.exit == 2, outcome.stderr[:500]
     (line,) = [x for x in outcome.stderr.splitlines() if x.startswith("error:")]
     assert line.startswith(f"error: {option} ")
+    if where == "a folder":  # the example file name suits the option
+        assert line.endswith("figure.png" if option == "--png" else "report.html"), line
     assert not store.exists(), "the run was made before the output was checked"
     assert (tmp_path / "file").read_text(encoding="utf-8") == "keep"
 

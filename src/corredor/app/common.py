@@ -123,9 +123,10 @@ def check_output(path: str | Path | None, flag: str, *, folder: bool = False) ->
     target = Path(path)
     shown = f"{flag} {cap(str(path), 200)}"
     if not folder and target.is_dir():
+        example = target / ("figure.png" if flag == "--png" else "report.html")
         raise RequestError(
             f"{shown}: is a folder, not a file. Fix: give a file name, such as "
-            f"{cap(str(target / 'report.html'), 200)}"
+            f"{cap(str(example), 200)}"
         )
     if folder and target.exists() and not target.is_dir():
         raise RequestError(f"{shown}: is a file, not a folder. Fix: give a folder")

@@ -25,6 +25,7 @@ from corredor.app.common import (
     OnStart,
     Progress,
     Stored,
+    check_output,
     request_json,
     running,
     task_progress,
@@ -223,6 +224,7 @@ def calibrate(
     until = None if request.until is None else parse_until(request.until, month_end=False)
     last = check_until(until)
     select_parameters(sc, list(request.parameters) or None, until=last)  # errors before work
+    check_output(_folder(request, sc.name), "--folder", folder=True)
     base = None
     if request.start_from is not None:
         cal, _, _ = resolve_calibration(sc, request.start_from, store)
