@@ -15,7 +15,7 @@ from pathlib import Path
 MAX_PART = 400
 
 
-def _cap(text: str, limit: int = MAX_PART) -> str:
+def cap(text: str, limit: int = MAX_PART) -> str:
     """``text`` with its middle cut out if it is longer than ``limit`` characters, and
     non-printable characters (newlines, escape sequences, bidirectional overrides) escaped so it
     stays one honest line."""
@@ -49,13 +49,13 @@ class ScenarioError(CorredorError):
         expected: str | None = None,
         fix: str | None = None,
     ) -> None:
-        self.file = _cap(str(file), 300) if file is not None else None
-        self.message = _cap(message)
+        self.file = cap(str(file), 300) if file is not None else None
+        self.message = cap(message)
         self.line = line
-        self.column = _cap(str(column), 80) if isinstance(column, str) else column
-        self.field = _cap(field, 200) if field is not None else None
-        self.expected = _cap(expected) if expected is not None else None
-        self.fix = _cap(fix) if fix is not None else None
+        self.column = cap(str(column), 80) if isinstance(column, str) else column
+        self.field = cap(field, 200) if field is not None else None
+        self.expected = cap(expected) if expected is not None else None
+        self.fix = cap(fix) if fix is not None else None
         super().__init__(self.__str__())
 
     def location(self) -> str:

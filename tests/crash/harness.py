@@ -17,6 +17,8 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +95,41 @@ def kill(proc: subprocess.Popen[str]) -> None:
     if proc.poll() is None:
         os.kill(proc.pid, signal.SIGKILL)
     proc.communicate(timeout=TIMEOUT)
+
+
+@contextmanager
+def killed_after(
+    path: Path, script: str, *args: str, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[str]]:
+    """``with killed_after(marker, SCRIPT, *args) as proc:`` start ``script`` in a child, wait
+    until it writes ``path``, run the block while it lives, then SIGKILL it by its process id
+    (whatever the block did) and check that the kill is what ended it."""
+    proc = spawn(script, *args, env=env)
+    try:
+        wait_for(path, proc)
+        yield proc
+    finally:
+        kill(proc)
+    assert proc.returncode == -signal.SIGKILL, f"the child ended by itself ({proc.returncode})"
+
+
+def kill_when(path: Path, script: str, *args: str, env: dict[str, str] | None = None) -> None:
+    """Start ``script`` in a child and SIGKILL it as soon as it writes ``path``."""
+    with killed_after(path, script, *args, env=env):
+        pass
+
+
+def run_to_end(script: str, *args: str) -> None:
+    """Run ``script`` in a child to its end (no kill); it must succeed."""
+    proc = spawn(script, *args)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+
+
+def wait_to_be_killed(marker: Path, text: str = "reached") -> None:
+    """In a child: say it got there (write ``marker``), then wait to be killed."""
+    marker.write_text(text)
+    time.sleep(600)
 
 
 def pause_env(point: str, marker: Path) -> dict[str, str]:

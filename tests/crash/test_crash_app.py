@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from harness import check_store, kill, pause_env, spawn, wait_for
+from harness import check_store, killed_after, pause_env, run_to_end
 
 from calibration_dirs import write_calibration_dir
 from corredor.store import ResultsStore
@@ -71,31 +71,20 @@ def _same_tables(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame], skip: s
         )
 
 
-def _straight(script: str, *args: str) -> None:
-    proc = spawn(script, *args)
-    _, err = proc.communicate(timeout=300)
-    assert proc.returncode == 0, err
-
-
 @pytest.mark.parametrize("when", ["mid-write"])
 def test_killed_ensemble_then_run_again(scenario: Path, tmp_path: Path, when: str) -> None:
     root, ready = tmp_path / "runs", tmp_path / "ready"
     env = pause_env("mid-write", tmp_path / "reached") if when == "mid-write" else None
-    proc = spawn(ENSEMBLE, str(root), str(scenario), str(ready), env=env)
-    try:
-        if when == "mid-write":
-            wait_for(tmp_path / "reached", proc)
-        else:
-            wait_for(ready, proc)
+    marker = tmp_path / "reached" if when == "mid-write" else ready
+    with killed_after(marker, ENSEMBLE, str(root), str(scenario), str(ready), env=env):
+        if when != "mid-write":
             time.sleep(random.Random(7).uniform(0.0, 2.0))
-    finally:
-        kill(proc)
     before = check_store(root)
     assert len(before) <= 1
     # run it again (a new process), and once uninterrupted in another store
     (tmp_path / "ready").unlink(missing_ok=True)
-    _straight(ENSEMBLE, str(root), str(scenario), str(tmp_path / "ready2"))
-    _straight(ENSEMBLE, str(tmp_path / "straight"), str(scenario), str(tmp_path / "ready3"))
+    run_to_end(ENSEMBLE, str(root), str(scenario), str(tmp_path / "ready2"))
+    run_to_end(ENSEMBLE, str(tmp_path / "straight"), str(scenario), str(tmp_path / "ready3"))
     df = check_store(root)
     assert len(df) == len(before) + 1
     store, straight = ResultsStore(root), ResultsStore(tmp_path / "straight")
@@ -123,17 +112,13 @@ def test_killed_calibration_resumes_to_the_same_numbers(scenario: Path, tmp_path
     from corredor.app import CalibrateRequest, calibrate
 
     root, folder, ready = tmp_path / "runs", tmp_path / "study", tmp_path / "ready"
-    proc = spawn(CALIBRATE, str(root), str(scenario), str(folder), str(ready))
-    try:
-        wait_for(ready, proc)
+    with killed_after(ready, CALIBRATE, str(root), str(scenario), str(folder), str(ready)) as proc:
         deadline = time.monotonic() + 240
         while _complete_trials(folder) < 1:
             assert proc.poll() is None, "the calibration ended before it could be killed"
             assert time.monotonic() < deadline
             time.sleep(0.02)
         time.sleep(random.Random(11).uniform(0.0, 0.5))
-    finally:
-        kill(proc)
     assert check_store(root).empty
     assert _complete_trials(folder) < TRIALS
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from harness import check_store, kill, spawn, wait_for
+from harness import check_store, kill_when
 
 from corredor import app
 from corredor.app import EnsembleRequest
@@ -25,8 +25,9 @@ DAYS = 40
 REPLICAS = 3
 
 ENSEMBLE = """
-import json, sys, time
+import json, sys
 from pathlib import Path
+from harness import wait_to_be_killed
 from corredor.app import EnsembleRequest, ensemble
 from corredor.store import ResultsStore
 root, marker, request, after = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], int(sys.argv[4])
@@ -36,8 +37,7 @@ def members() -> int:
 
 def progress(done, total, what):
     if members() >= after:  # K members stored: wait here to be killed
-        marker.write_text(str(members()))
-        time.sleep(600)
+        wait_to_be_killed(marker, str(members()))
 
 ensemble(EnsembleRequest.model_validate(json.loads(request)), ResultsStore(root), progress)
 """
@@ -77,12 +77,7 @@ def test_killed_ensemble_resumes_bit_for_bit(
 
     root = tmp_path / "runs"
     marker = tmp_path / "reached"
-    proc = spawn(ENSEMBLE, str(root), str(marker), request.model_dump_json(), str(after))
-    try:
-        wait_for(marker, proc)
-    finally:
-        kill(proc)
-    assert proc.returncode == -9
+    kill_when(marker, ENSEMBLE, str(root), str(marker), request.model_dump_json(), str(after))
     finished = check_store(root)  # whole: only finished members, no ensemble
     assert sorted(finished["kind"]) == ["ensemble-member"] * after
     store = ResultsStore(root)

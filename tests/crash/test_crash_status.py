@@ -9,31 +9,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from harness import (
-    check_record,
-    check_store,
-    kill,
-    load_all,
-    make_record,
-    pause_env,
-    spawn,
-    wait_for,
-)
+from harness import check_record, check_store, killed_after, load_all, make_record, pause_env
 
 from corredor.store import ResultsStore
 
 BEGUN = """
-import sys, time
+import sys
 from pathlib import Path
-from harness import make_record
+from harness import make_record, wait_to_be_killed
 from corredor.store import ResultsStore
 root, marker, point = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
 store = ResultsStore(root)
 with store.running("forecast", "crash", request={"i": 1}) as run_id:
     if point == "running":
-        marker.write_text(run_id)
-        while True:
-            time.sleep(1)
+        wait_to_be_killed(marker, run_id)
     store.save(make_record(1, rows=50_000), run_id=run_id)
 """
 
@@ -54,18 +43,13 @@ def test_killed_running_run_is_settled(tmp_path: Path, point: str) -> None:
     first = ResultsStore(root).save(make_record(0))
     marker = tmp_path / "reached"
     env = {} if point == "running" else pause_env(point, marker)
-    proc = spawn(BEGUN, str(root), str(marker), point, env=env)
-    try:
-        wait_for(marker, proc)
+    with killed_after(marker, BEGUN, str(root), str(marker), point, env=env) as proc:
         df = ResultsStore(root).list()  # opening repairs: a live writer's run stays running
         live = df[df["run_id"] != first]
         # (killed before the unlock, the catalogue says finished already)
         state = "finished" if point == "before-unlock" else "running"
         assert list(live["status"]) == [state] and int(live["pid"].iloc[0]) == proc.pid
         run_id = str(live["run_id"].iloc[0])
-    finally:
-        kill(proc)
-    assert proc.returncode == -9
     check_store(root)
     st = ResultsStore(root).status(run_id)
     assert st.status == POINTS[point] and st.pid == proc.pid
@@ -86,15 +70,14 @@ def test_killed_running_run_is_settled(tmp_path: Path, point: str) -> None:
 RUN = """
 import sys
 from pathlib import Path
+from harness import wait_to_be_killed
 from corredor.app import RunRequest, run
 from corredor.store import ResultsStore
 root, marker, scenario = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
 
 def progress(done, total, what):
     if done >= 5 and not marker.exists():
-        marker.write_text("5")
-        import time
-        time.sleep(600)
+        wait_to_be_killed(marker, "5")
 
 run(RunRequest(scenario=scenario, days=40, seed=1), ResultsStore(root), progress)
 """
@@ -106,12 +89,8 @@ def test_killed_corridor_run_is_failed_not_half_stored(tmp_path: Path) -> None:
     scenario = write_corridor_dir(tmp_path / "c")
     root = tmp_path / "runs"
     marker = tmp_path / "reached"
-    proc = spawn(RUN, str(root), str(marker), str(scenario))
-    try:
-        wait_for(marker, proc)
+    with killed_after(marker, RUN, str(root), str(marker), str(scenario)):
         assert list(ResultsStore(root).list()["status"]) == ["running"]
-    finally:
-        kill(proc)
     assert check_store(root).empty
     df = ResultsStore(root).list()
     assert list(df["status"]) == ["failed"] and list(df["kind"]) == ["corridor"]

@@ -13,12 +13,11 @@ import pytest
 from harness import (
     check_record,
     check_store,
-    kill,
+    kill_when,
+    killed_after,
     load_all,
     make_record,
     pause_env,
-    spawn,
-    wait_for,
 )
 
 from corredor.store import ResultsStore
@@ -57,12 +56,7 @@ def test_save_killed_at_each_point(tmp_path: Path, point: str) -> None:
     root = tmp_path / "runs"
     ResultsStore(root).save(make_record(0))
     marker = tmp_path / "reached"
-    proc = spawn(SAVE_ONE, str(root), "1", env=pause_env(point, marker))
-    try:
-        wait_for(marker, proc)
-    finally:
-        kill(proc)
-    assert proc.returncode == -9
+    kill_when(marker, SAVE_ONE, str(root), "1", env=pause_env(point, marker))
     # the killed writer's lock is free now, but its folder is still there before the repair
     left = [p.name for p in root.iterdir() if p.name.startswith(".tmp-")]
     assert bool(left) == (point in ("tmp-created", "mid-write", "before-rename"))
@@ -80,12 +74,8 @@ def test_save_killed_at_each_point(tmp_path: Path, point: str) -> None:
 def test_saves_killed_at_random_moments(tmp_path: Path, seed: int) -> None:
     root = tmp_path / "runs"
     ready = tmp_path / "ready"
-    proc = spawn(SAVE_MANY, str(root), str(ready))
-    try:
-        wait_for(ready, proc)
+    with killed_after(ready, SAVE_MANY, str(root), str(ready)):
         time.sleep(random.Random(seed).uniform(0.1, 1.0))
-    finally:
-        kill(proc)
     df = check_store(root)
     stored = load_all(root)
     for record in stored.values():

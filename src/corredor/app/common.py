@@ -3,6 +3,7 @@ JSON for the provenance (a light module: the faces import it at start)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -10,18 +11,40 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from corredor.app.requests import RequestError
-from corredor.errors import ScenarioError
+from corredor.errors import ScenarioError, cap
 
 if TYPE_CHECKING:
     from corredor.app.requests import Request
     from corredor.results.provenance import Provenance
     from corredor.store import ResultsStore
 
-__all__ = ["OnStart", "Progress", "Stored", "request_json", "running"]
+__all__ = [
+    "OnStart",
+    "Progress",
+    "Stored",
+    "check_output",
+    "request_json",
+    "running",
+    "task_progress",
+]
 
 Progress = Callable[[float, float, str], None]
 """Called as work advances with ``(done, total, what)``: e.g. ``(120, 3195, "days")`` or
 ``(3.5, 8, "runs")``; ``total`` may change once (when it becomes known)."""
+
+
+def task_progress(progress: Progress | None, tasks: int) -> Any:
+    """The per-task callback ``(task, day, days)`` of an ensemble's runner, fed to ``progress``
+    as runs done (a run half through its days counts one half), out of ``tasks``."""
+    if progress is None:
+        return None
+    done: dict[int, float] = {}
+
+    def callback(task: int, day: int, days: int) -> None:
+        done[task] = max(done.get(task, 0.0), (day + 1) / days)
+        progress(sum(done.values()), tasks, "runs")
+
+    return callback
 
 
 OnStart = Callable[[str], None]
@@ -88,3 +111,35 @@ def running(
         except (ScenarioError, RequestError):
             store.forget(run_id)
             raise
+
+
+def check_output(path: str | Path | None, flag: str, *, folder: bool = False) -> None:
+    """Refuse, before any work is done, an output path (a ``--report``, ``--png`` or ``--output``
+    file, or with ``folder`` a folder) that cannot be written: a folder where a file is asked
+    for (or a file where a folder is), a file standing where a parent folder would be made, or
+    a parent without write permission. ``None`` (no output asked for) passes."""
+    if path is None:
+        return
+    target = Path(path)
+    shown = f"{flag} {cap(str(path), 200)}"
+    if not folder and target.is_dir():
+        example = target / ("figure.png" if flag == "--png" else "report.html")
+        raise RequestError(
+            f"{shown}: is a folder, not a file. Fix: give a file name, such as "
+            f"{cap(str(example), 200)}"
+        )
+    if folder and target.exists() and not target.is_dir():
+        raise RequestError(f"{shown}: is a file, not a folder. Fix: give a folder")
+    existing = target.parent
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise RequestError(
+            f"{shown}: {cap(str(existing), 200)} is a file, so no folder can be made there. "
+            "Fix: give a path whose folders are folders"
+        )
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise RequestError(
+            f"{shown}: cannot write in {cap(str(existing), 200)} (permission denied). Fix: give "
+            "a path in a folder you may write in"
+        )

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from corredor.app.common import request_json
 from corredor.app.requests import RequestError
 from corredor.errors import CorredorError, ScenarioError
+from corredor.files.read import excerpt
 from corredor.policy.events import PolicyEvent
 from corredor.results.provenance import CalibrationUsed, EventsFile, Provenance, sha256_file
 from corredor.scenario.corridor import (
@@ -100,7 +101,8 @@ def resolve_calibration(
                 run_id = store.resolve(name, kind="calibration")
         if run_id is None:
             raise RequestError(
-                f"calibration {name!r}: not 'shipped', 'none', a calibrated.yaml file or folder, "
+                f"calibration {excerpt(name)}: not 'shipped', 'none', a calibrated.yaml file or "
+                "folder, "
                 "nor a calibration stored in the results store (corredor runs --kind calibration)"
             )
         assert store is not None
@@ -125,7 +127,8 @@ def check_levers(scenario: CorridorScenario, values: Mapping[str, float]) -> dic
             close = difflib.get_close_matches(name, list(scenario.calibration), n=1)
             hint = f"did you mean {close[0]!r}? " if close else ""
             raise RequestError(
-                f"--set {name}: {scenario.name} declares no lever or parameter {name!r}; "
+                f"--set {excerpt(name)}: {scenario.name} declares no lever or parameter of "
+                "that name; "
                 f"{hint}see corredor scenario levers {scenario.name}"
             )
         low, high = declared.range
@@ -146,7 +149,8 @@ def _without(scenario: CorridorScenario, ids: Sequence[str]) -> CorridorScenario
             close = difflib.get_close_matches(event_id, known, n=1)
             hint = f"did you mean {close[0]!r}? " if close else ""
             raise RequestError(
-                f"--without-event {event_id}: {scenario.name} has no policy event {event_id!r}; "
+                f"--without-event {excerpt(event_id)}: {scenario.name} has no policy event "
+                "of that id; "
                 f"{hint}see corredor scenario events {scenario.name}"
             )
     if not ids:
@@ -222,7 +226,8 @@ def _by_id(
     history = {e.id for e in scenario.events}
     if entry in history:
         why = (
-            f"{entry!r} is one of its own policy events already (leave it out with --without-event)"
+            f"{excerpt(entry)} is one of its own policy events already (leave it out with "
+            "--without-event)"
         )
     else:
         close = difflib.get_close_matches(entry, choices, n=1)
@@ -230,7 +235,8 @@ def _by_id(
             f"it ships {', '.join(choices)}" if choices else "it ships no counterfactual events"
         )
     raise RequestError(
-        f"{flag} {entry}: not a policy events file, nor an event id or counterfactual of "
+        f"{flag} {excerpt(entry)}: not a policy events file, nor an event id or "
+        "counterfactual of "
         f"{scenario.name}; {why} (see corredor scenario events {scenario.name})"
     )
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from corredor.app.codecs import load
+from corredor.app.common import check_output
 from corredor.app.requests import ReportRequest, RequestError
 from corredor.errors import RunError
 from corredor.files.atomic import write_bytes
@@ -40,6 +41,8 @@ def report(request: ReportRequest, store: ResultsStore | None) -> Report:
 
     ``request.run`` is a run of ``store`` (an id, a unique prefix, ``latest``) or the folder of
     a stored run (then reported from the store that holds it)."""
+    check_output(request.output, "--output")
+    check_output(request.png, "--png")
     folder = Path(request.run)
     if (folder / SUMMARY_FILE).is_file() and is_store(folder.resolve().parent):
         store = ResultsStore(folder.resolve().parent)
@@ -57,14 +60,18 @@ def report(request: ReportRequest, store: ResultsStore | None) -> Report:
     html = Path(request.output) if request.output else store.path(run_id) / "report.html"
     png = Path(request.png) if request.png else None
     writer = _WRITERS.get(kind)
-    if writer is None:
-        record = store.record(run_id)
-        write_stored_report(record, html)
-        if png is not None and save_stored_png(record, png) is None:
-            raise RequestError(f"{kind} results have no figure to write as PNG")
-        return Report(run_id, kind, html, png)
-    result = load(store, run_id)
-    writer(result, html, png, backtest=backtest, backtest_source=request.validation or "")
+    try:
+        if writer is None:
+            record = store.record(run_id)
+            write_stored_report(record, html)
+            if png is not None and save_stored_png(record, png) is None:
+                raise RequestError(f"{kind} results have no figure to write as PNG")
+            return Report(run_id, kind, html, png)
+        result = load(store, run_id)
+        writer(result, html, png, backtest=backtest, backtest_source=request.validation or "")
+    except (IsADirectoryError, NotADirectoryError, PermissionError, FileExistsError) as exc:
+        # checked above, but the folders may change while the report is drawn
+        raise RunError(f"cannot write {exc.filename}: {exc.strerror}") from None
     return Report(run_id, kind, html, png)
 
 

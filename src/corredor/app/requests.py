@@ -36,6 +36,7 @@ from pydantic import (
 
 from corredor import dates
 from corredor.errors import CorredorError
+from corredor.files.read import excerpt
 
 __all__ = [
     "SETS",
@@ -100,7 +101,7 @@ def request_error(exc: ValidationError, model: type[BaseModel]) -> RequestError:
         flag = extra.get("flag") if isinstance(extra, dict) else None
         label = str(flag) if flag else ("--" + name.replace("_", "-") if name else "request")
         value = err.get("input")
-        shown = "" if isinstance(value, dict) or value is None else f" {value!r}"
+        shown = "" if isinstance(value, dict) or value is None else f" {excerpt(value)}"
         message = str(err.get("msg", "is not valid"))
         lines.append(f"{label}{shown}: {message[0].lower()}{message[1:]}")
     return RequestError("; ".join(lines) or str(exc))
@@ -145,9 +146,10 @@ def _check_until(value: str | None) -> str | None:
 
 # ------------------------------------------------------------------------------ base classes
 class Request(BaseModel):
-    """Base of every request: unknown fields are errors; values are checked on creation."""
+    """Base of every request: unknown fields are errors, numbers are finite (NaN and infinity
+    are refused by name, not as out of range); values are checked on creation."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
     def flag(self, name: str) -> str:
         """The command-line option of a field (``--event`` for ``events``)."""
@@ -204,8 +206,24 @@ class _Scenario(Request):
     scenario: str = option(help="A built-in scenario name (corredor scenarios) or a path.")
 
 
+#: The largest seed (a run's random streams are keyed on a signed 64-bit seed).
+MAX_SEED = 2**63 - 1
+
+
 class _Seeds(Request):
-    seed: int = option(0, "Seed of the first run; replica k uses seed + k.", ge=0, le=2**63 - 1)
+    seed: int = option(0, "Seed of the first run; replica k uses seed + k.", ge=0, le=MAX_SEED)
+
+    @model_validator(mode="after")
+    def _last_seed_fits(self) -> _Seeds:
+        """Replica k uses seed + k: the last one must be a seed too (not an overflow)."""
+        replicas = getattr(self, "replicas", 1)
+        if isinstance(replicas, int) and self.seed + replicas - 1 > MAX_SEED:
+            raise RequestError(
+                f"--seed {self.seed} with --replicas {replicas:,}: the last replica would use "
+                f"seed {self.seed + replicas - 1:,}, above the largest seed {MAX_SEED:,}. Fix: "
+                f"give a --seed of at most {MAX_SEED - replicas + 1:,}"
+            )
+        return self
 
 
 class _Backend(Request):
@@ -526,6 +544,19 @@ class ListRequest(Request):
     status: Status | None = option(
         None, "Only runs with this status (running, finished or failed)."
     )
+
+    @field_validator("since")
+    @classmethod
+    def _since(cls, value: str | None) -> str | None:
+        """A date, checked when the request is made (before the store is looked at)."""
+        if value is not None:
+            try:
+                dt.datetime.fromisoformat(value)
+            except ValueError:
+                raise RequestError(
+                    f"--since {excerpt(value)} is not a date. Fix: write YYYY-MM-DD"
+                ) from None
+        return value
 
 
 class DeleteRequest(Request):

@@ -9,7 +9,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from corredor.app import codecs
-from corredor.app.requests import DeleteRequest, ListRequest, RequestError
+from corredor.app.requests import DeleteRequest, ListRequest
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -24,12 +24,7 @@ def list_runs(request: ListRequest, store: ResultsStore) -> pd.DataFrame:
     """The catalogue of stored results, filtered as ``request`` asks: one row per run (running,
     finished or failed: column ``status``; ``error`` for a failed run; ``pid``, ``host``,
     ``started``, ``finished``)."""
-    since = None
-    if request.since is not None:
-        try:
-            since = dt.datetime.fromisoformat(request.since)
-        except ValueError:
-            raise RequestError(f"since {request.since!r} is not a date (YYYY-MM-DD)") from None
+    since = None if request.since is None else dt.datetime.fromisoformat(request.since)
     parent = store.resolve(request.parent, finished=False) if request.parent is not None else None
     return store.list(
         kind=request.kind,

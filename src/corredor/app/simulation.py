@@ -14,10 +14,18 @@ not apply to the scenario's kind raise :class:`~corredor.app.requests.Inapplicab
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 from corredor.app.codecs import ensemble_to_record
-from corredor.app.common import OnStart, Progress, Stored, request_json, running
+from corredor.app.common import (
+    OnStart,
+    Progress,
+    Stored,
+    request_json,
+    running,
+    task_progress,
+)
 from corredor.app.inputs import (
     NONE,
     SHIPPED,
@@ -111,8 +119,18 @@ def simulate(
     if kind == "flee":
         return _run_flee(request, progress, None)[0]
     if _is_ensemble(request):
-        made = _ensembles(_as_ensemble(request), store, progress, command=None, origin=request)
-        return made[0][1]
+        ens = _as_ensemble(request)  # no counterfactual: one variant, nothing stored
+        inputs, sets, _, _, _ = _ensemble_plan(ens, store)
+        return run_ensemble_inputs(
+            inputs,
+            sets,
+            seed=ens.seed,
+            replicas=ens.replicas,
+            days=ens.days,
+            workers=ens.workers,
+            scheduler=ens.scheduler,
+            progress=progress,
+        )
     return _run_corridor(request, progress, None, store)[0]
 
 
@@ -338,18 +356,6 @@ def parameter_sets(
     return chosen, notes
 
 
-def _ensemble_progress(progress: Progress | None, tasks: int) -> Any:
-    if progress is None:
-        return None
-    done: dict[int, float] = {}
-
-    def callback(task: int, day: int, days: int) -> None:
-        done[task] = max(done.get(task, 0.0), (day + 1) / days)
-        progress(sum(done.values()), tasks, "runs")
-
-    return callback
-
-
 def run_ensemble_inputs(
     inputs: CorridorInputs,
     sets: list[ParameterSet],
@@ -371,7 +377,7 @@ def run_ensemble_inputs(
         extra_events=(*inputs.extra_events, *extra),
         workers=workers,
         scheduler=scheduler,
-        progress=_ensemble_progress(progress, len(sets) * replicas),
+        progress=task_progress(progress, len(sets) * replicas),
     )
 
 
@@ -395,64 +401,6 @@ def _ensemble_plan(
     if cf_events:
         variants.append(("counterfactual", tuple(cf_events)))
     return inputs, sets, notes, variants, cf_files
-
-
-def _ensemble_variant(
-    request: EnsembleRequest,
-    inputs: CorridorInputs,
-    sets: list[ParameterSet],
-    extra: tuple[Any, ...],
-    cf_files: Any,
-    progress: Progress | None,
-    *,
-    command: str | None,
-    asked: RunRequest | EnsembleRequest,
-) -> tuple[CorridorEnsemble, Provenance]:
-    """Run one variant of an ensemble (no store)."""
-    ens = run_ensemble_inputs(
-        inputs,
-        sets,
-        seed=request.seed,
-        replicas=request.replicas,
-        days=request.days,
-        workers=request.workers,
-        scheduler=request.scheduler,
-        progress=progress,
-        extra=extra,
-    )
-    provenance = corridor_provenance(
-        "corridor-ensemble",
-        inputs,
-        seeds=list(ens.seeds),
-        days=ens.days,
-        request=asked,
-        command=command,
-        parameters={"sets": [s.as_dict() for s in sets]},
-    )
-    if extra:
-        provenance.events_added = [*provenance.events_added, *cf_files]
-    return ens, provenance
-
-
-def _ensembles(
-    request: EnsembleRequest,
-    store: ResultsStore | None,
-    progress: Progress | None,
-    *,
-    command: str | None,
-    origin: RunRequest | None,
-) -> list[tuple[str, CorridorEnsemble, Provenance, list[str]]]:
-    """Run the ensemble (and its counterfactual) without storing:
-    ``(label, ensemble, provenance, notes)``."""
-    inputs, sets, notes, variants, cf_files = _ensemble_plan(request, store)
-    asked = origin if origin is not None else request
-    out = []
-    for label, extra in variants:
-        ens, provenance = _ensemble_variant(
-            request, inputs, sets, extra, cf_files, progress, command=command, asked=asked
-        )
-        out.append((label, ens, provenance, [*notes, *ens.warnings]))
-    return out
 
 
 def ensemble(
@@ -496,7 +444,7 @@ def ensemble(
             extra_events=(*inputs.extra_events, *extra),
             workers=request.workers,
             scheduler=request.scheduler,
-            progress=_ensemble_progress(progress, len(sets) * request.replicas),
+            progress=task_progress(progress, len(sets) * request.replicas),
             store=store,
             provenance=provenance,
             parent=run_id,
@@ -505,12 +453,11 @@ def ensemble(
         members.extend(ids)
         made.append((label, ens, provenance))
 
-    with running(
-        store,
-        "corridor-ensemble",
-        inputs.scenario.name,
-        asked,
-        command=command,
+    # the ensemble, and its counterfactual as its child: catalogued alike
+    catalogue = functools.partial(
+        running, store, "corridor-ensemble", inputs.scenario.name, asked, command=command
+    )
+    with catalogue(
         provenance=_ensemble_provenance(request, asked, inputs, sets, command),
         label=variants[0][0],
         on_start=on_start,
@@ -519,15 +466,7 @@ def ensemble(
             if not extra:
                 variant(label, extra, run_id)
                 continue
-            with running(
-                store,
-                "corridor-ensemble",
-                inputs.scenario.name,
-                asked,
-                command=command,
-                parent=run_id,
-                label=label,
-            ) as child:
+            with catalogue(parent=run_id, label=label) as child:
                 variant(label, extra, child)
                 store.save(ensemble_to_record(made[-1][1], made[-1][2]), run_id=child)
                 children[label] = child

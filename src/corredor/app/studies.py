@@ -21,8 +21,21 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from corredor.app.codecs import forecast_to_record, sensitivity_to_record
-from corredor.app.common import OnStart, Progress, Stored, request_json, running
-from corredor.app.inputs import corridor_provenance, inputs_of, resolve_calibration
+from corredor.app.common import (
+    OnStart,
+    Progress,
+    Stored,
+    check_output,
+    request_json,
+    running,
+    task_progress,
+)
+from corredor.app.inputs import (
+    CorridorInputs,
+    corridor_provenance,
+    inputs_of,
+    resolve_calibration,
+)
 from corredor.app.requests import (
     BacktestRequest,
     BargainRequest,
@@ -33,7 +46,7 @@ from corredor.app.requests import (
     parse_until,
 )
 from corredor.app.scenarios import scenario_kind
-from corredor.app.simulation import _ensemble_progress, parameter_sets
+from corredor.app.simulation import parameter_sets
 from corredor.bargaining import coupled
 from corredor.bargaining.calibration import default
 from corredor.bargaining.dynamics import episode_2019
@@ -67,9 +80,12 @@ def _corridor_only(scenario: str, what: str) -> None:
         raise RequestError(f"{scenario} is a Flee scenario: {what} takes a corridor scenario")
 
 
-def _tasks(progress: Progress | None, tasks: int) -> Any:
-
-    return _ensemble_progress(progress, tasks)
+def _corridor_inputs(
+    request: ForecastRequest | SensitivityRequest | BacktestRequest, store: ResultsStore, what: str
+) -> CorridorInputs:
+    """The checked inputs of a use case that takes a corridor scenario only."""
+    _corridor_only(request.scenario, what)
+    return inputs_of(request, store)
 
 
 # ---------------------------------------------------------------------------------- forecast
@@ -82,8 +98,7 @@ def forecast(
     on_start: OnStart | None = None,
 ) -> Stored:
     """A forecast past the calibration horizon (:func:`corredor.forecasting.forecast`)."""
-    _corridor_only(request.scenario, "forecast")
-    inputs = inputs_of(request, store)
+    inputs = _corridor_inputs(request, store, "forecast")
     sets, notes = parameter_sets(inputs, request.sets, request.max_sets, request.seed)
     until = parse_until(request.until)
     with running(
@@ -100,7 +115,7 @@ def forecast(
             extra_events=inputs.extra_events,
             workers=request.workers,
             scheduler=request.scheduler,
-            progress=_tasks(progress, len(sets) * request.replicas),
+            progress=task_progress(progress, len(sets) * request.replicas),
             discrepancy=request.discrepancy,
         )
         fc = dataclasses.replace(fc, notes=(*notes, *fc.notes))
@@ -136,8 +151,7 @@ def sensitivity(
 ) -> Stored:
     """Morris or Sobol indices (:func:`corredor.sensitivity.sensitivity_analysis`). The
     parameters not varied keep the chosen calibration's values."""
-    _corridor_only(request.scenario, "sensitivity")
-    inputs = inputs_of(request, store)
+    inputs = _corridor_inputs(request, store, "sensitivity")
     sc = inputs.scenario
     problem = problem_of(sc, request.parameters or None, extra_events=inputs.extra_events)
     n_runs = runs_needed(
@@ -160,7 +174,7 @@ def sensitivity(
             base=inputs.calibration,
             workers=request.workers,
             scheduler=request.scheduler,
-            progress=_tasks(progress, n_runs),
+            progress=task_progress(progress, n_runs),
         )
         provenance = corridor_provenance(
             "sensitivity",
@@ -210,6 +224,7 @@ def calibrate(
     until = None if request.until is None else parse_until(request.until, month_end=False)
     last = check_until(until)
     select_parameters(sc, list(request.parameters) or None, until=last)  # errors before work
+    check_output(_folder(request, sc.name), "--folder", folder=True)
     base = None
     if request.start_from is not None:
         cal, _, _ = resolve_calibration(sc, request.start_from, store)
@@ -295,8 +310,7 @@ def backtest(
 ) -> Stored:
     """Fit statistics of the chosen calibration over the whole period and, with ``backtest``,
     the back-test of a fit to data up to 2018 against naive baselines."""
-    _corridor_only(request.scenario, "validate-model")
-    inputs = inputs_of(request, store)
+    inputs = _corridor_inputs(request, store, "validate-model")
     sc = inputs.scenario
     study = None
     if request.backtest is not None:

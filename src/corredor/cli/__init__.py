@@ -12,6 +12,7 @@ interrupted.
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from collections.abc import Sequence
@@ -19,7 +20,7 @@ from typing import Any
 
 import click
 
-from corredor.errors import CorredorError
+from corredor.errors import CorredorError, cap
 
 __all__ = ["EXIT_BUG", "EXIT_INPUT", "EXIT_INTERRUPTED", "app", "main"]
 
@@ -28,8 +29,13 @@ EXIT_BUG = 1
 EXIT_INTERRUPTED = 130
 
 
+#: The longest ``error:`` line printed (a last guard: messages cap their parts already, and
+#: quote user data in short excerpts, ``corredor.errors.MAX_PART``).
+MAX_ERROR_LINE = 1500
+
+
 def _error_line(message: str) -> None:
-    text = " ".join(str(message).split())
+    text = cap(" ".join(str(message).split()), MAX_ERROR_LINE)
     colour = sys.stderr.isatty()
     print(f"\x1b[31merror: {text}\x1b[0m" if colour else f"error: {text}", file=sys.stderr)
 
@@ -54,12 +60,41 @@ def _request_error(exc: Exception) -> str | None:
     return str(requests.request_error(exc, model))
 
 
+#: Operating-system errors caused by the paths given or the machine, not by Corredor: a name
+#: too long, a folder where a file should be (or the reverse), no permission, a full disk.
+ENVIRONMENT_ERRNOS = frozenset(
+    {
+        errno.ENAMETOOLONG,
+        errno.ELOOP,
+        errno.EISDIR,
+        errno.ENOTDIR,
+        errno.EACCES,
+        errno.EPERM,
+        errno.EROFS,
+        errno.ENOSPC,
+        errno.EDQUOT,
+    }
+)
+
+
 def input_error(exc: BaseException) -> str | None:
-    """The message of an error caused by the user's input (None: a bug)."""
+    """The message of an error caused by the user's input or the machine (None: a bug)."""
+    from corredor.engine.loop import AgentBudgetError
     from corredor.files.atomic import FolderExistsError
 
     if isinstance(exc, CorredorError | FolderExistsError):
         return str(exc)
+    if isinstance(exc, AgentBudgetError):  # the limit the user set (--max-agents) was reached
+        return (
+            f"--max-agents: the run was {exc}. Fix: raise --max-agents, or make each agent "
+            "stand for more people (--people-per-agent)"
+        )
+    if isinstance(exc, OSError) and exc.errno in ENVIRONMENT_ERRNOS:
+        where = cap(str(exc.filename), 200) if exc.filename is not None else "a file"
+        return (
+            f"{where}: {exc.strerror or 'cannot be used'}. Fix: check the path (its length, its "
+            "folders, their permissions) and the free space"
+        )
     if isinstance(exc, Exception):
         return _request_error(exc)
     return None
@@ -85,7 +120,7 @@ class CorredorGroup(click.Group):
             click.echo(exc.format_message())
             sys.exit(0)
         except click.ClickException as exc:  # bad options: no usage box, one line
-            message = exc.format_message()
+            message = cap(exc.format_message())  # click quotes the value: keep it short
             if isinstance(exc, click.UsageError) and exc.ctx is not None:
                 message += f" (see {exc.ctx.command_path} --help)"
             _error_line(message)

@@ -21,6 +21,7 @@ import click
 from pydantic.fields import FieldInfo
 
 from corredor.app.requests import Request, RequestError
+from corredor.files.read import excerpt
 
 __all__ = ["build_request", "request_params"]
 
@@ -172,7 +173,7 @@ def _pairs(name: str, flag: str, values: Sequence[str]) -> dict[str, float]:
             number = math.nan
         if not sep or not key.strip() or not math.isfinite(number):
             raise RequestError(
-                f"{flag} {item!r}: write NAME=VALUE with a number, e.g. usbp_hazard=4"
+                f"{flag} {excerpt(item)}: write NAME=VALUE with a number, e.g. usbp_hazard=4"
             )
         out[key.strip()] = number
     return out

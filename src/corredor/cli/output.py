@@ -96,7 +96,15 @@ def execute(
     show: bool = True,
 ) -> Any:
     """Run a use case on the store of ``--store`` with a progress bar (unless
-    ``--no-progress``), its command line in the provenance; returns what it stored."""
+    ``--no-progress``), its command line in the provenance; returns what it stored. Output
+    paths (``--png``, a study's ``--report`` folder) are checked first: a path that cannot be
+    written fails before the work, not after it."""
+    from corredor.app.common import check_output
+
+    check_output(cli.get("png"), "--png")
+    report_folder = getattr(request, "report", None)
+    if isinstance(report_folder, str):
+        check_output(report_folder, "--report", folder=True)
     store = open_store(cli["store"])
     with progress(show and not cli.get("no_progress", False), unit) as callback:
         return use_case(request, store, callback, command=request.command_line(command))

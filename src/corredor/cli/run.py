@@ -181,6 +181,7 @@ def _show_plan(kind: str, scenario: str) -> None:
 def _run(request: Request, cli: dict[str, Any]) -> None:
     from corredor.app import ReportRequest, report
     from corredor.app import run as run_use_case
+    from corredor.app.common import check_output
     from corredor.app.requests import applies_to
     from corredor.app.scenarios import scenario_kind
 
@@ -203,7 +204,9 @@ def _run(request: Request, cli: dict[str, Any]) -> None:
         from corredor.validation.backtest import read_table
 
         read_table(Path(cli["validation"]))  # errors before a long run
-    store = open_store(cli["store"])  # an unusable store fails before a long run
+    check_output(cli["report"], "--report")  # an unwritable output fails before a long run
+    check_output(cli["png"], "--png")
+    store = open_store(cli["store"])  # so does an unusable store
     unit = "replica-days" if kind == "flee" else ("runs" if several else "days")
     with progress(not cli["no_progress"], unit) as callback:
         stored = run_use_case(request, store, callback, command=request.command_line("run"))

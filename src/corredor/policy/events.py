@@ -28,6 +28,8 @@ from pydantic import (
     field_validator,
 )
 
+from corredor.engine.capacity import MAX_DAYS
+
 Op = Literal["set", "multiply", "add"]
 Magnitude = Literal["fine-tuning", "minor", "mid-level", "major"]
 PolicyArea = Literal["border_land_control", "legal_entry_stay", "integration", "exit"]
@@ -139,7 +141,7 @@ class ParameterChange(BaseModel):
     parameter: Annotated[str, StringConstraints(strip_whitespace=True, pattern=_PARAMETER_RE)]
     op: Annotated[Op, BeforeValidator(_lower)]
     value: Annotated[float | str, BeforeValidator(_number_or_ref)]
-    ramp_days: Annotated[int, Field(ge=0)] = 0
+    ramp_days: Annotated[int, Field(ge=0, le=MAX_DAYS)] = 0  # at most a run's longest
 
     @property
     def ref(self) -> str | None:

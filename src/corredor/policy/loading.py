@@ -176,8 +176,11 @@ def _load(path: Path, changes: Path | None, root: str | Path | None = None) -> _
         return _load_csv(path, changes, root)
     raise ScenarioError(
         str(path),
-        f"is not a policy-event file (its suffix is {excerpt(path.suffix or 'missing')})",
+        "is not a policy-event file ("
+        + (f"its suffix is {excerpt(path.suffix)}" if path.suffix else "it has no suffix")
+        + ")",
         expected="a .yaml, .yml or .csv file",
+        fix="give a file of policy events ending in .yaml, .yml or .csv",
     )
 
 

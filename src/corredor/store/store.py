@@ -109,10 +109,12 @@ def _locked_file(folder: Path) -> IO[bytes]:
     tmp = folder / f"{LOCK_FILE}.{os.getpid()}-{secrets.token_hex(3)}"
     fh = tmp.open("wb")
     try:
-        _lock(fh)
+        if not _lock(fh):  # a new file of a unique name: no other process can hold its lock
+            raise RunError(f"{tmp}: another process holds the lock of this new lock file")
         os.replace(tmp, folder / LOCK_FILE)
     except BaseException:
         fh.close()
+        tmp.unlink(missing_ok=True)
         raise
     return fh
 

@@ -123,7 +123,11 @@ def _literal(path: PathKey, last: object, error: Any, ctx: Any) -> Problem:
 
 
 def _param(path: PathKey, last: object, error: Any, ctx: Any) -> Problem:
-    return Problem(path, str(error.get("msg")), fix=_PARAM_FIX)
+    message = str(error.get("msg"))
+    _, sep, bounds = message.partition(" is outside ")
+    if sep:  # a number out of its field's range: the fix is the range, not the syntax
+        return Problem(path, message, fix=f"write a number inside {bounds}")
+    return Problem(path, message, fix=_PARAM_FIX)
 
 
 def _pattern(path: PathKey, last: object, error: Any, ctx: Any) -> Problem:

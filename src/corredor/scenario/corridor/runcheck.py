@@ -459,7 +459,7 @@ def _check_size(
             f"the run would create no agent: about {people:.3g} people depart in {days} days, "
             f"{agents:.3g} agents at {ppa:,} people per agent",
             field="people_per_agent",
-            fix="lower people_per_agent (or run longer)",
+            fix="lower people_per_agent (the scenario's, or --people-per-agent), or run longer",
         )
     if memory.fits:
         if people < 1:  # a sensitivity or counterfactual point may ask for no departures
