@@ -91,6 +91,62 @@ def count_events_np(
     return g
 
 
+@nb.njit(cache=True)
+def count_matching(  # type: ignore[no-untyped-def]
+    target_ok, grp_ok, want, status, tgt, g, ids, last, p
+):
+    """How many of the events (target ``tgt[i]`` — negative counts from the end of
+    ``target_ok``, as NumPy indexes —, group ``g[i]``, agent ``ids[i]``, status ``status[i]``)
+    an observable counts: target and group allowed, the status ``want`` (any when negative).
+    In people (``p >= 0``, today's period): only agents whose ``last`` counted period is not
+    ``p`` — read before any is written, so an agent listed twice counts twice —, and ``last``
+    is set to ``p`` for every matching agent."""
+    n, T = ids.shape[0], target_ok.shape[0]
+    count = 0
+    for i in range(n):
+        t = tgt[i]
+        if t < 0:
+            t += T
+        if not (target_ok[t] and grp_ok[g[i]]) or (want >= 0 and status[i] != want):
+            continue
+        if p < 0 or last[ids[i]] != p:
+            count += 1
+    if p >= 0:
+        for i in range(n):
+            t = tgt[i]
+            if t < 0:
+                t += T
+            if target_ok[t] and grp_ok[g[i]] and not (want >= 0 and status[i] != want):
+                last[ids[i]] = p
+    return count
+
+
+def count_matching_np(
+    target_ok: npt.NDArray[np.bool_],
+    grp_ok: npt.NDArray[np.bool_],
+    want: int,
+    status: npt.NDArray[np.int64],
+    tgt: npt.NDArray[np.int64],
+    g: npt.NDArray[np.int64],
+    ids: IntArray,
+    last: IntArray,
+    p: int,
+) -> int:
+    """The NumPy twin of :func:`count_matching` (the recorder's code before the kernel)."""
+    ok = target_ok[tgt] & grp_ok[g]
+    if want >= 0:
+        ok &= status == want
+    if p >= 0 and ok.any():
+        who = ids[ok]
+        new = last[who] != p
+        last[who] = p
+        ok[ok] = new
+    return int(np.count_nonzero(ok))
+
+
+_NO_STATUS = np.zeros(0, dtype=np.int64)
+
+
 class _Obs:
     """One observable compiled to lookup masks."""
 
@@ -192,20 +248,21 @@ class Recorder:
             return
         tgt = _per_event(target, n, np.int64)
         g = count_events(self.events[self.month[day], kind], tgt, agents.raw("group"), ids)
-        st = None if status is None else _per_event(status, n, None)
+        st = _NO_STATUS if status is None else _per_event(status, n, np.int64)
         for i in self.by_kind.get(kind, ()):
             o = self.obs[i]
-            ok = o.target_ok[TARGET_OF[kind]][tgt] & o.grp_ok[g]
-            if o.status is not None:
-                ok &= (st == o.status) if st is not None else False
-            if o.people and ok.any():
-                o.last = self._grow(o.last, agents.n)
-                p = o.period[day]
-                who = ids[ok]
-                new = o.last[who] != p
-                o.last[who] = p
-                ok[ok] = new
-            self.obs_daily[day, i] += int(np.count_nonzero(ok))
+            if o.status is not None and status is None:
+                continue  # counts only events with a status
+            p = -1
+            if o.people:
+                if o.last.shape[0] < agents.n:
+                    o.last = self._grow(o.last, agents.n)
+                p = int(o.period[day])
+            want = -1 if o.status is None else o.status
+            hit = count_matching(
+                o.target_ok[TARGET_OF[kind]], o.grp_ok, want, st, tgt, g, ids, o.last, p
+            )
+            self.obs_daily[day, i] += hit
         if kind == EV_APPREHEND:
             in_dest = self.c.zone_in_dest[tgt]
             if in_dest.any():
