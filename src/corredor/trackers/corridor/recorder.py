@@ -185,6 +185,10 @@ class _Obs:
         self.last = np.full(0, -1, dtype=np.int32)
 
 
+def _want(o: _Obs) -> int:
+    return -1 if o.status is None else int(o.status)
+
+
 class Recorder:
     """The corridor's tracker (module docstring): an
     :class:`~corredor.rules.corridor.events.EventSink` for the processes' events, and the
@@ -206,6 +210,14 @@ class Recorder:
         for i, o in enumerate(self.obs):
             for k in o.kinds:
                 self.by_kind.setdefault(k, []).append(i)
+        #: per event kind, its observables: (index, observable, allowed targets, status or -1)
+        self._counting = {
+            k: [
+                (i, self.obs[i], self.obs[i].target_ok[TARGET_OF[k]], _want(self.obs[i]))
+                for i in ix
+            ]
+            for k, ix in self.by_kind.items()
+        }
         # destination-border encounters
         self.dest_first = np.zeros((M, c.n_groups), dtype=np.int64)
         self.dest_repeat = np.zeros((M, c.n_groups), dtype=np.int64)
@@ -249,19 +261,15 @@ class Recorder:
         tgt = _per_event(target, n, np.int64)
         g = count_events(self.events[self.month[day], kind], tgt, agents.raw("group"), ids)
         st = _NO_STATUS if status is None else _per_event(status, n, np.int64)
-        for i in self.by_kind.get(kind, ()):
-            o = self.obs[i]
-            if o.status is not None and status is None:
+        for i, o, target_ok, want in self._counting.get(kind, ()):
+            if want >= 0 and status is None:
                 continue  # counts only events with a status
             p = -1
             if o.people:
                 if o.last.shape[0] < agents.n:
                     o.last = self._grow(o.last, agents.n)
                 p = int(o.period[day])
-            want = -1 if o.status is None else o.status
-            hit = count_matching(
-                o.target_ok[TARGET_OF[kind]], o.grp_ok, want, st, tgt, g, ids, o.last, p
-            )
+            hit = count_matching(target_ok, o.grp_ok, want, st, tgt, g, ids, o.last, p)
             self.obs_daily[day, i] += hit
         if kind == EV_APPREHEND:
             in_dest = self.c.zone_in_dest[tgt]
