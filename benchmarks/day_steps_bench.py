@@ -5,6 +5,7 @@ plan (``corredor run SCENARIO --show-plan`` lists them) timed with ``time.proces
 CPU of every thread of the process, so a parallel kernel's threads count), after a 2-day run
 that loads the compiled kernels. Prints one JSON line: the run's wall and CPU seconds, the
 people created, the agent-days, and the CPU ms per day of each step, largest first.
+``--people-per-agent 50 --days 3195`` times the web's reduced-scale preview of the whole period.
 
 Compare two code versions side by side (same machine, same minute), e.g. a branch and ``main``::
 
@@ -30,10 +31,21 @@ def main() -> None:
     ap.add_argument("--scenario", default="mexico-us")
     ap.add_argument("--days", type=int, default=400)
     ap.add_argument("--seed", type=int, default=3)
+    ap.add_argument(
+        "--people-per-agent", type=int, default=None, help="e.g. 50: the web's preview scale"
+    )
     args = ap.parse_args()
 
     import corredor
     from corredor.engine.plan import DayPlan
+
+    scenario: Any = args.scenario
+    if args.people_per_agent is not None:
+        from corredor.scenario.corridor import load_corridor_scenario
+
+        scenario = load_corridor_scenario(args.scenario).model_copy(
+            update={"people_per_agent": args.people_per_agent}
+        )
 
     spent: collections.Counter[str] = collections.Counter()
 
@@ -43,16 +55,17 @@ def main() -> None:
             step.fn(state, day)
             spent[step.name] += time.process_time() - t
 
-    corredor.run_corridor(args.scenario, seed=args.seed, days=2)  # load the cached kernels
+    corredor.run_corridor(scenario, seed=args.seed, days=2)  # load the cached kernels
     DayPlan.run_day = timed_day  # type: ignore[method-assign]
     spent.clear()
     wall, cpu = time.perf_counter(), time.process_time()
-    r = corredor.run_corridor(args.scenario, seed=args.seed, days=args.days)
+    r = corredor.run_corridor(scenario, seed=args.seed, days=args.days)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     row = {
         "code": os.path.dirname(corredor.__file__),
         "load": round(os.getloadavg()[0], 2),
         "days": args.days,
+        "people_per_agent": args.people_per_agent,
         "wall_s": round(wall, 2),
         "cpu_s": round(cpu, 2),
         "agents": int(r.agents),

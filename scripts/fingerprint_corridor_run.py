@@ -6,7 +6,8 @@ refactoring that must not change results is checked with
     python scripts/fingerprint_corridor_run.py > after.json      # on the new code
     cmp before.json after.json
 
-Options: ``--scenario`` (default ``mexico-us``), ``--days`` (default: the scenario's), ``--seed``.
+Options: ``--scenario`` (default ``mexico-us``), ``--days`` (default: the scenario's), ``--seed``,
+``--people-per-agent`` (default: the scenario's; e.g. 50 for the web's reduced-scale preview).
 """
 
 from __future__ import annotations
@@ -51,11 +52,19 @@ def main() -> None:
     parser.add_argument("--scenario", default="mexico-us")
     parser.add_argument("--days", type=int, default=None)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--people-per-agent", type=int, default=None)
     args = parser.parse_args()
 
     import corredor
 
-    r = corredor.run_corridor(args.scenario, seed=args.seed, days=args.days)
+    scenario: Any = args.scenario
+    if args.people_per_agent is not None:
+        from corredor.scenario.corridor import load_corridor_scenario
+
+        scenario = load_corridor_scenario(args.scenario).model_copy(
+            update={"people_per_agent": args.people_per_agent}
+        )
+    r = corredor.run_corridor(scenario, seed=args.seed, days=args.days)
     out: dict[str, Any] = {"agents": int(r.agents), "agent_days": int(r.agent_days)}
     for name in ARRAYS:
         out[KEYS.get(name, name)] = digest(getattr(r, name))

@@ -26,7 +26,13 @@ from corredor.rules.corridor.active import (
     new_at_border,
     new_at_border_np,
 )
-from corredor.trackers.corridor.recorder import count_events, count_events_np
+from corredor.rules.corridor.transitions import phase_at_k, phase_at_np
+from corredor.trackers.corridor.recorder import (
+    count_events,
+    count_events_np,
+    count_matching,
+    count_matching_np,
+)
 
 
 def random_table(seed: int, n_table: int, n_active: int, n_loc: int, n_border: int):
@@ -181,3 +187,55 @@ def test_count_events_matches_its_twin(seed, n, broadcast):
     g_nb = count_events(ev_nb, target, group, ids)
     g_np = count_events_np(ev_np, target, group, ids)
     equal([g_nb, ev_nb], [g_np, ev_np])
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    n=st.integers(0, 300),
+    want=st.integers(-1, 2),
+    people=st.booleans(),
+    broadcast=st.booleans(),
+)
+def test_count_matching_matches_its_twin(seed, n, want, people, broadcast):
+    r = np.random.default_rng(seed)
+    T, G, n_table = 7, 5, 400
+    target_ok = r.random(T) < 0.6
+    grp_ok = r.random(G) < 0.6
+    ids = r.integers(0, n_table, n).astype(np.int32)  # an agent may appear twice
+    tgt = r.integers(-1, T - 1, n).astype(np.int64)  # -1: no target, the last slot
+    if broadcast:
+        tgt = np.broadcast_to(np.int64(r.integers(-1, T - 1)), (n,))
+    g = r.integers(0, G, n).astype(np.int64)
+    status = r.integers(0, 3, n).astype(np.int64)
+    p = int(r.integers(0, 3)) if people else -1
+    last_nb = r.integers(-1, 3, n_table).astype(np.int32) if people else np.zeros(0, np.int32)
+    last_np = last_nb.copy()
+    c_nb = count_matching(target_ok, grp_ok, want, status, tgt, g, ids, last_nb, p)
+    c_np = count_matching_np(target_ok, grp_ok, want, status, tgt, g, ids, last_np, p)
+    assert c_nb == c_np
+    equal([last_nb], [last_np])
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), n=st.integers(0, 200))
+def test_phase_at_matches_its_twin(seed, n):
+    r = np.random.default_rng(seed)
+    L, n_table, B = 9, 300, 3
+    ids = r.integers(0, n_table, n).astype(np.int32)  # an agent may appear twice
+    loc_kind = r.integers(0, 4, L).astype(np.int8)
+    loc_in_dest = r.random(L) < 0.3
+    border_of_loc = np.where(r.random(L) < 0.4, r.integers(0, B, L), -1).astype(np.int32)
+    cols_nb = [
+        r.integers(0, L, n_table).astype(np.int32),  # loc
+        r.integers(0, 8, n_table).astype(np.int8),  # phase
+        r.integers(0, 99, n_table).astype(np.int32),  # since
+        r.integers(-1, 20, n_table).astype(np.int32),  # link
+        r.integers(0, 4, n_table).astype(np.int16),  # caravan
+        r.integers(-1, B, n_table).astype(np.int16),  # target
+    ]
+    cols_np = [x.copy() for x in cols_nb]
+    rest = (loc_in_dest, loc_kind, border_of_loc, 2, int(r.integers(0, 500)))
+    phase_at_k(ids, *cols_nb, *rest)
+    phase_at_np(ids, *cols_np, *rest)
+    equal(cols_nb, cols_np)

@@ -79,9 +79,14 @@ def apply_on_the_way(st: CorridorState, ids: IntArray) -> None:
     # joining keeps an agent where it is: the places are read once; the phases again for
     # each office (an agent who joined one office does not apply to the next)
     loc = a["loc"][ids]
+    present = np.zeros(len(c.loc_names), dtype=bool)  # offices where nobody is: skipped
+    present[loc] = True
+    travel = int(Phase.TRAVEL)
     for s in np.flatnonzero(st.svc.is_transit & c.svc_open[day]):
+        if not present[c.svc_loc[s]]:
+            continue
         here = ids[loc == c.svc_loc[s]]
-        here = here[a["phase"][here] == Phase.TRAVEL]
+        here = here[a["phase"][here] == travel]
         if here.shape[0] == 0:
             continue
         g = a["group"][here].astype(np.int64)

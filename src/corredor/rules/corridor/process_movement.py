@@ -90,9 +90,14 @@ def tables_in_use(
 
     Groups of one nationality whose hazards are the same today have the same utilities (the
     other terms are per nationality or the same for all), so their rows share one table: each
-    row is replaced by the row of the first such group (``same_utility_group``)."""
+    row is replaced by the row of the first such group (``same_utility_group``, kept while
+    the hazards do not change)."""
     B = len(st.c.border_ix)
-    rep = same_utility_group(st)
+    rt = st.routes
+    key = st.hazard.tobytes()
+    if key != rt.rep_key:
+        rt.rep, rt.rep_key = same_utility_group(st), key
+    rep = rt.rep
     row = rep[row // B] * B + row % B if B else row
     moving = was != Phase.BORDER
     present = np.bincount(row[moving], minlength=st.routes.travel_util.shape[0]) > 0

@@ -213,6 +213,9 @@ class RouteTables:
     ahead_key: bytes = b""
     cross_key: bytes = b""
     travel_key: bytes = b""
+    #: ``process_movement.same_utility_group`` for the hazards of ``rep_key``
+    rep: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    rep_key: bytes = b""
 
     @classmethod
     def empty(cls, n_groups: int, n_locations: int) -> RouteTables:
@@ -222,7 +225,7 @@ class RouteTables:
 
     def forget(self) -> None:
         """Recompute every table at the next update (new arrays for the corridor)."""
-        self.ahead_key = self.cross_key = self.travel_key = b""
+        self.ahead_key = self.cross_key = self.travel_key = self.rep_key = b""
 
 
 @dataclass

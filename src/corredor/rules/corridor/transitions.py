@@ -9,6 +9,7 @@ Parameters read (roles, ``corredor.scenario.corridor.roles``; default in bracket
 
 from __future__ import annotations
 
+import numba as nb
 import numpy as np
 import numpy.typing as npt
 
@@ -16,10 +17,13 @@ from corredor.rules.corridor.compiled import BORDER_CITY
 from corredor.rules.corridor.state import EV_JOIN, CorridorState, Phase
 
 IntArray = npt.NDArray[np.int32]
+_TRAVEL, _BORDER, _IN_DEST = int(Phase.TRAVEL), int(Phase.BORDER), int(Phase.IN_DEST)
 
 
 def set_phase(st: CorridorState, ids: IntArray, phase: Phase) -> None:
     """Agents enter ``phase`` today (a caravan ends at the border or a service)."""
+    if ids.shape[0] == 0:
+        return
     a = st.agents
     a["phase"][ids] = phase
     a["since"][ids] = st.day
@@ -29,21 +33,77 @@ def set_phase(st: CorridorState, ids: IntArray, phase: Phase) -> None:
 
 def phase_at(st: CorridorState, ids: IntArray) -> None:
     """TRAVEL, BORDER or IN_DEST according to where the agents are; at a border city, it
-    becomes the city they head for."""
+    becomes the city they head for (kernel :func:`phase_at_k`, twin :func:`phase_at_np`)."""
+    if ids.shape[0] == 0:
+        return
     c, a = st.c, st.agents
-    loc = a["loc"][ids]
-    ph = np.where(
-        c.loc_in_dest[loc],
-        Phase.IN_DEST,
-        np.where(c.loc_kind[loc] == BORDER_CITY, Phase.BORDER, Phase.TRAVEL),
+    phase_at_k(
+        ids,
+        a.raw("loc"),
+        a.raw("phase"),
+        a.raw("since"),
+        a.raw("link"),
+        a.raw("caravan"),
+        a.raw("target"),
+        c.loc_in_dest,
+        c.loc_kind,
+        c.border_of_loc,
+        BORDER_CITY,
+        st.day,
     )
-    a["phase"][ids] = ph
-    a["since"][ids] = st.day
-    a["link"][ids] = -1
-    a["caravan"][ids[ph != Phase.TRAVEL]] = 0
-    city = c.border_of_loc[loc]
+
+
+@nb.njit(cache=True)
+def phase_at_k(  # type: ignore[no-untyped-def]
+    ids, loc, phase, since, link, caravan, target, loc_in_dest, loc_kind, border_of_loc, bc, day
+):
+    """:func:`phase_at` on the agent columns, one agent at a time (a place's phase and city
+    depend only on the place, so an agent listed twice gets the same values twice)."""
+    for i in range(ids.shape[0]):
+        a = ids[i]
+        here = loc[a]
+        if loc_in_dest[here]:
+            ph = _IN_DEST
+        elif loc_kind[here] == bc:
+            ph = _BORDER
+        else:
+            ph = _TRAVEL
+        phase[a] = ph
+        since[a] = day
+        link[a] = -1
+        if ph != _TRAVEL:
+            caravan[a] = 0
+        city = border_of_loc[here]
+        if city >= 0:
+            target[a] = city
+
+
+def phase_at_np(
+    ids: IntArray,
+    loc: IntArray,
+    phase: npt.NDArray[np.int8],
+    since: IntArray,
+    link: IntArray,
+    caravan: npt.NDArray[np.int16],
+    target: npt.NDArray[np.int16],
+    loc_in_dest: npt.NDArray[np.bool_],
+    loc_kind: npt.NDArray[np.int8],
+    border_of_loc: IntArray,
+    bc: int,
+    day: int,
+) -> None:
+    """The NumPy twin of :func:`phase_at_k` (the readable spec)."""
+    here = loc[ids]
+    ph = np.where(
+        loc_in_dest[here], Phase.IN_DEST, np.where(loc_kind[here] == bc, Phase.BORDER, Phase.TRAVEL)
+    )
+    phase[ids] = ph
+    since[ids] = day
+    link[ids] = -1
+    caravan[ids[ph != Phase.TRAVEL]] = 0
+    city = border_of_loc[here]
     at_city = city >= 0
-    a["target"][ids[at_city]] = city[at_city]
+    target[ids[at_city]] = city[at_city]
 
 
 def activate(st: CorridorState, ids: IntArray) -> None:

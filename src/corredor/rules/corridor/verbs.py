@@ -39,6 +39,7 @@ from corredor.rules.corridor.transitions import (
 
 IntArray = npt.NDArray[np.int32]
 Ints = npt.NDArray[np.int64]
+_ABANDON, _DEPORT = int(Verb.ABANDON), int(Verb.DEPORT)  # plain ints: read once per verb
 
 
 def reattempt_removed(st: CorridorState) -> float:
@@ -57,7 +58,7 @@ def apply_verbs(
     g = a["group"][ids].astype(np.int64)
     args = c.verb_args
     # served where the service is (a hearing: people on the calendar come to the court)
-    served = verb != Verb.ABANDON
+    served = verb != _ABANDON
     a["loc"][ids[served]] = c.svc_loc[svc[served]]
     st.events.served(svc, joined, day)
     for v in np.unique(verb):
@@ -65,7 +66,7 @@ def apply_verbs(
         who, s, gg = ids[m], svc[m], g[m]
         place = args.place[s, gg, v]
         status = args.status[s, gg, v]
-        if v != Verb.DEPORT:
+        if v != _DEPORT:
             st.events.emit(int(v), s, who, a, day, status=status)
         _APPLY.get(int(v), _die)(st, who, s, gg, place, status)
 

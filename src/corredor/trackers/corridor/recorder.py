@@ -91,6 +91,62 @@ def count_events_np(
     return g
 
 
+@nb.njit(cache=True)
+def count_matching(  # type: ignore[no-untyped-def]
+    target_ok, grp_ok, want, status, tgt, g, ids, last, p
+):
+    """How many of the events (target ``tgt[i]`` — negative counts from the end of
+    ``target_ok``, as NumPy indexes —, group ``g[i]``, agent ``ids[i]``, status ``status[i]``)
+    an observable counts: target and group allowed, the status ``want`` (any when negative).
+    In people (``p >= 0``, today's period): only agents whose ``last`` counted period is not
+    ``p`` — read before any is written, so an agent listed twice counts twice —, and ``last``
+    is set to ``p`` for every matching agent."""
+    n, T = ids.shape[0], target_ok.shape[0]
+    count = 0
+    for i in range(n):
+        t = tgt[i]
+        if t < 0:
+            t += T
+        if not (target_ok[t] and grp_ok[g[i]]) or (want >= 0 and status[i] != want):
+            continue
+        if p < 0 or last[ids[i]] != p:
+            count += 1
+    if p >= 0:
+        for i in range(n):
+            t = tgt[i]
+            if t < 0:
+                t += T
+            if target_ok[t] and grp_ok[g[i]] and not (want >= 0 and status[i] != want):
+                last[ids[i]] = p
+    return count
+
+
+def count_matching_np(
+    target_ok: npt.NDArray[np.bool_],
+    grp_ok: npt.NDArray[np.bool_],
+    want: int,
+    status: npt.NDArray[np.int64],
+    tgt: npt.NDArray[np.int64],
+    g: npt.NDArray[np.int64],
+    ids: IntArray,
+    last: IntArray,
+    p: int,
+) -> int:
+    """The NumPy twin of :func:`count_matching` (the recorder's code before the kernel)."""
+    ok = target_ok[tgt] & grp_ok[g]
+    if want >= 0:
+        ok &= status == want
+    if p >= 0 and ok.any():
+        who = ids[ok]
+        new = last[who] != p
+        last[who] = p
+        ok[ok] = new
+    return int(np.count_nonzero(ok))
+
+
+_NO_STATUS = np.zeros(0, dtype=np.int64)
+
+
 class _Obs:
     """One observable compiled to lookup masks."""
 
@@ -129,6 +185,10 @@ class _Obs:
         self.last = np.full(0, -1, dtype=np.int32)
 
 
+def _want(o: _Obs) -> int:
+    return -1 if o.status is None else int(o.status)
+
+
 class Recorder:
     """The corridor's tracker (module docstring): an
     :class:`~corredor.rules.corridor.events.EventSink` for the processes' events, and the
@@ -150,6 +210,14 @@ class Recorder:
         for i, o in enumerate(self.obs):
             for k in o.kinds:
                 self.by_kind.setdefault(k, []).append(i)
+        #: per event kind, its observables: (index, observable, allowed targets, status or -1)
+        self._counting = {
+            k: [
+                (i, self.obs[i], self.obs[i].target_ok[TARGET_OF[k]], _want(self.obs[i]))
+                for i in ix
+            ]
+            for k, ix in self.by_kind.items()
+        }
         # destination-border encounters
         self.dest_first = np.zeros((M, c.n_groups), dtype=np.int64)
         self.dest_repeat = np.zeros((M, c.n_groups), dtype=np.int64)
@@ -192,20 +260,17 @@ class Recorder:
             return
         tgt = _per_event(target, n, np.int64)
         g = count_events(self.events[self.month[day], kind], tgt, agents.raw("group"), ids)
-        st = None if status is None else _per_event(status, n, None)
-        for i in self.by_kind.get(kind, ()):
-            o = self.obs[i]
-            ok = o.target_ok[TARGET_OF[kind]][tgt] & o.grp_ok[g]
-            if o.status is not None:
-                ok &= (st == o.status) if st is not None else False
-            if o.people and ok.any():
-                o.last = self._grow(o.last, agents.n)
-                p = o.period[day]
-                who = ids[ok]
-                new = o.last[who] != p
-                o.last[who] = p
-                ok[ok] = new
-            self.obs_daily[day, i] += int(np.count_nonzero(ok))
+        st = _NO_STATUS if status is None else _per_event(status, n, np.int64)
+        for i, o, target_ok, want in self._counting.get(kind, ()):
+            if want >= 0 and status is None:
+                continue  # counts only events with a status
+            p = -1
+            if o.people:
+                if o.last.shape[0] < agents.n:
+                    o.last = self._grow(o.last, agents.n)
+                p = int(o.period[day])
+            hit = count_matching(target_ok, o.grp_ok, want, st, tgt, g, ids, o.last, p)
+            self.obs_daily[day, i] += hit
         if kind == EV_APPREHEND:
             in_dest = self.c.zone_in_dest[tgt]
             if in_dest.any():
