@@ -28,7 +28,7 @@ from corredor.report.study import FIRST_SCREEN_LINES
 from corredor.studies.outputs import OutputColumn
 from corredor.studies.room import GAME_FIELDS, RoomResult
 from corredor.studies.runner import CalibrationInfo
-from corredor.studies.schema import Study
+from corredor.studies.schema import Study, load_study
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "bargaining.md"
 EXPOSURES = (0.0, 0.2, 0.5, 0.815, 0.9)
@@ -162,6 +162,29 @@ def test_every_caveat_is_next_to_the_numbers(result: RoomResult) -> None:
     assert page.count("<li>") >= len(CAVEATS) + 1
     assert "Sin cifra con fuente, se deja fuera: el dinero." in es
     assert "Left out, no sourced figure: money (no source)." in en
+
+
+def test_each_caveat_is_said_once(result: RoomResult) -> None:
+    """The safe-third-country caveat is said of the scenario when the study knows it (or left
+    out where the scenario has the mechanism), and the built-in study's own caveats repeat none
+    of the game's: each limit appears once, in English and in Spanish."""
+    no_stc = dataclasses.replace(result, stc_mechanism=False)
+    for es, text in ((False, room_markdown(no_stc)), (True, room_summary(no_stc, "es"))):
+        phrase = "mecanismo de tercer país seguro" if es else "safe-third-country mechanism"
+        assert text.count(phrase) == 1, es
+        assert ("El escenario no tiene un" if es else "The scenario has no safe-") in text
+    with_stc = room_summary(dataclasses.replace(result, stc_mechanism=True), "en")
+    assert "safe-third-country mechanism" not in with_stc
+    spec = load_study("room-to-manoeuvre").bargaining
+    assert spec is not None
+    for lang, own, topics in (
+        ("en", spec.caveats, ("safe-third-country mechanism", "grid")),
+        ("es", spec.caveats_es, ("mecanismo de tercer país seguro", "rejilla")),
+    ):
+        said = caveat_texts(lang, stc_mechanism=False) + [" ".join(c.split()) for c in own]
+        assert len(set(said)) == len(said)
+        for topic in topics:
+            assert sum(topic in c for c in said) == 1, (lang, topic)
 
 
 def _section(text: str, number: str) -> str:

@@ -363,6 +363,9 @@ class RoomResult:
     notes: tuple[str, ...] = ()
     transit: str = "the transit state"
     hegemon: str = "the hegemon"
+    #: whether the scenario has a safe-third-country mechanism (a lever of its bargaining
+    #: block); None: not known (the caveat is then said as a condition)
+    stc_mechanism: bool | None = None
 
     @property
     def runs(self) -> int:
@@ -459,6 +462,7 @@ def assemble_room(
         notes=prepared.notes,
         transit=str(prepared.transit.name),
         hegemon=str(prepared.hegemon.name),
+        stc_mechanism="safe_third_country" in prepared.scenario.bargaining.levers,
     )
 
 
