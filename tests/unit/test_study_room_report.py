@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from corredor.bargaining.caveats import CAVEATS, caveat_texts
+from corredor.bargaining.policy import CONTINUOUS_LEVERS, PolicyGrid
 from corredor.ensemble.parameter_sets import ParameterSet
 from corredor.report.bargaining import coupled_section_html
 from corredor.report.room import (
@@ -26,7 +27,7 @@ from corredor.report.room import (
 )
 from corredor.report.study import FIRST_SCREEN_LINES
 from corredor.studies.outputs import OutputColumn
-from corredor.studies.room import GAME_FIELDS, RoomResult
+from corredor.studies.room import GAME_FIELDS, RoomResult, policy_grid_size
 from corredor.studies.runner import CalibrationInfo
 from corredor.studies.schema import Study, load_study
 
@@ -185,6 +186,17 @@ def test_each_caveat_is_said_once(result: RoomResult) -> None:
         assert len(set(said)) == len(said)
         for topic in topics:
             assert sum(topic in c for c in said) == 1, (lang, topic)
+
+
+def test_the_grid_size_is_the_games_not_typed(result: RoomResult) -> None:
+    """The report counts the policies of the grid the game solves on: the continuous levers
+    the scenario does not map are held at 0, so a scenario with fewer levers has fewer."""
+    assert policy_grid_size(dict.fromkeys(CONTINUOUS_LEVERS)) == PolicyGrid().size == 5**6 * 2
+    assert policy_grid_size({"humanitarian_visas": None}) == 5 * 2
+    one_lever = policy_grid_size({"mpp_acceptance": 1})
+    md = room_markdown(dataclasses.replace(result, grid_size=one_lever))
+    assert "Share of the 10 policies of the grid" in md
+    assert "Share of the policies of the grid" in room_markdown(result)
 
 
 def _section(text: str, number: str) -> str:

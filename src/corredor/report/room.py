@@ -191,6 +191,10 @@ def _meta(result: RoomResult) -> list[tuple[str, str]]:
     ]
 
 
+def _policies(result: RoomResult) -> str:
+    return "policies" if result.grid_size is None else f"{result.grid_size:,} policies"
+
+
 def all_caveats(result: RoomResult) -> list[str]:
     """The game's caveats (docs/bargaining.md, :mod:`corredor.bargaining.caveats`), then the
     study's own."""
@@ -218,7 +222,7 @@ def room_markdown(result: RoomResult) -> str:
         "",
         f"## {result.transit}'s room: the feasible share of its policy grid",
         "",
-        f"Share of the 31,250 policies of the grid that trigger no sanction and that "
+        f"Share of the {_policies(result)} of the grid that trigger no sanction and that "
         f"{result.transit} can afford, median over the runs (90 % band).",
         "",
         _md_table(["export share", *creds], feasible_rows(result)),
