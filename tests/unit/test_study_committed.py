@@ -62,3 +62,16 @@ def test_room_summary_matches_its_table(lang: str) -> None:
     assert runs == sets * seeds and runs >= s.ensemble.runs
     assert s.ensemble.max_sets is None or sets <= s.ensemble.max_sets
     assert seeds == -(-s.ensemble.runs // sets)
+
+
+#: an absolute path of the machine that made a report (``/home/…``, ``/work/…``): a slash
+#: not preceded by a word character, a dot, a colon or a slash (URLs and relative paths pass)
+_ABSOLUTE = re.compile(r"(?<![\w.:/])/[\w.-]+/[\w./-]+")
+
+
+@pytest.mark.parametrize("study", ["containment-2019", "room-to-manoeuvre"])
+def test_committed_reports_name_no_path_of_the_machine_that_made_them(study: str) -> None:
+    for path in sorted((DOCS / study).glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        found = _ABSOLUTE.search(text)
+        assert found is None and "site-packages" not in text, (path.name, found)

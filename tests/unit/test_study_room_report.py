@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from corredor.bargaining.caveats import CAVEATS, caveat_texts
+from corredor.bargaining.policy import CONTINUOUS_LEVERS, PolicyGrid
 from corredor.ensemble.parameter_sets import ParameterSet
 from corredor.report.bargaining import coupled_section_html
 from corredor.report.room import (
@@ -26,9 +27,9 @@ from corredor.report.room import (
 )
 from corredor.report.study import FIRST_SCREEN_LINES
 from corredor.studies.outputs import OutputColumn
-from corredor.studies.room import GAME_FIELDS, RoomResult
+from corredor.studies.room import GAME_FIELDS, RoomResult, policy_grid_size
 from corredor.studies.runner import CalibrationInfo
-from corredor.studies.schema import Study
+from corredor.studies.schema import Study, load_study
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "bargaining.md"
 EXPOSURES = (0.0, 0.2, 0.5, 0.815, 0.9)
@@ -162,6 +163,40 @@ def test_every_caveat_is_next_to_the_numbers(result: RoomResult) -> None:
     assert page.count("<li>") >= len(CAVEATS) + 1
     assert "Sin cifra con fuente, se deja fuera: el dinero." in es
     assert "Left out, no sourced figure: money (no source)." in en
+
+
+def test_each_caveat_is_said_once(result: RoomResult) -> None:
+    """The safe-third-country caveat is said of the scenario when the study knows it (or left
+    out where the scenario has the mechanism), and the built-in study's own caveats repeat none
+    of the game's: each limit appears once, in English and in Spanish."""
+    no_stc = dataclasses.replace(result, stc_mechanism=False)
+    for es, text in ((False, room_markdown(no_stc)), (True, room_summary(no_stc, "es"))):
+        phrase = "mecanismo de tercer país seguro" if es else "safe-third-country mechanism"
+        assert text.count(phrase) == 1, es
+        assert ("El escenario no tiene un" if es else "The scenario has no safe-") in text
+    with_stc = room_summary(dataclasses.replace(result, stc_mechanism=True), "en")
+    assert "safe-third-country mechanism" not in with_stc
+    spec = load_study("room-to-manoeuvre").bargaining
+    assert spec is not None
+    for lang, own, topics in (
+        ("en", spec.caveats, ("safe-third-country mechanism", "grid")),
+        ("es", spec.caveats_es, ("mecanismo de tercer país seguro", "rejilla")),
+    ):
+        said = caveat_texts(lang, stc_mechanism=False) + [" ".join(c.split()) for c in own]
+        assert len(set(said)) == len(said)
+        for topic in topics:
+            assert sum(topic in c for c in said) == 1, (lang, topic)
+
+
+def test_the_grid_size_is_the_games_not_typed(result: RoomResult) -> None:
+    """The report counts the policies of the grid the game solves on: the continuous levers
+    the scenario does not map are held at 0, so a scenario with fewer levers has fewer."""
+    assert policy_grid_size(dict.fromkeys(CONTINUOUS_LEVERS)) == PolicyGrid().size == 5**6 * 2
+    assert policy_grid_size({"humanitarian_visas": None}) == 5 * 2
+    one_lever = policy_grid_size({"mpp_acceptance": 1})
+    md = room_markdown(dataclasses.replace(result, grid_size=one_lever))
+    assert "Share of the 10 policies of the grid" in md
+    assert "Share of the policies of the grid" in room_markdown(result)
 
 
 def _section(text: str, number: str) -> str:

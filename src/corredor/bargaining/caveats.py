@@ -143,6 +143,25 @@ CAVEATS: tuple[Caveat, ...] = (
 )
 
 
-def caveat_texts(lang: str = "en") -> list[str]:
-    """The caveats' texts in English (``en``) or Spanish (``es``)."""
-    return [c.es if lang == "es" else c.en for c in CAVEATS]
+#: the ``no-stc`` caveat said of a scenario known to have no safe-third-country mechanism
+_NO_STC_KNOWN = (
+    "The scenario has no safe-third-country mechanism: signing such an agreement satisfies a "
+    "demand and costs audience in the game, and changes nothing in the simulation.",
+    "El escenario no tiene un mecanismo de tercer país seguro: firmar ese acuerdo satisface "
+    "una exigencia y cuesta apoyo interno en el juego, pero no cambia nada en la simulación.",
+)
+
+
+def caveat_texts(lang: str = "en", *, stc_mechanism: bool | None = None) -> list[str]:
+    """The caveats' texts in English (``en``) or Spanish (``es``). ``stc_mechanism``: whether
+    the scenario the numbers come from has a safe-third-country mechanism, if known — the
+    ``no-stc`` caveat is then said of that scenario (``False``) or left out (``True``: it does
+    not apply), rather than as a condition (``None``)."""
+    out = []
+    for c in CAVEATS:
+        if c.key == "no-stc" and stc_mechanism is not None:
+            if not stc_mechanism:
+                out.append(_NO_STC_KNOWN[1] if lang == "es" else _NO_STC_KNOWN[0])
+            continue
+        out.append(c.es if lang == "es" else c.en)
+    return out

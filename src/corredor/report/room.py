@@ -79,7 +79,7 @@ def _calibration(result: RoomResult, spanish: bool = False) -> str:
     cal = result.calibration
     if cal.installed:
         if spanish:
-            return f"versión {cal.version} de la calibración ({cal.file})"
+            return f"versión {cal.version} de la calibración ({cal.file_text(spanish=True)})"
         return f"{cal.describe()} (sha256 {str(cal.sha256)[:12]})"
     if spanish:
         return "ninguna: el modelo usa los valores fijados a mano del escenario (sin calibrar)"
@@ -191,11 +191,17 @@ def _meta(result: RoomResult) -> list[tuple[str, str]]:
     ]
 
 
+def _policies(result: RoomResult) -> str:
+    return "policies" if result.grid_size is None else f"{result.grid_size:,} policies"
+
+
 def all_caveats(result: RoomResult) -> list[str]:
     """The game's caveats (docs/bargaining.md, :mod:`corredor.bargaining.caveats`), then the
     study's own."""
     spec = result.study.bargaining
-    return caveat_texts() + [c.strip() for c in (spec.caveats if spec is not None else [])]
+    return caveat_texts(stc_mechanism=result.stc_mechanism) + [
+        c.strip() for c in (spec.caveats if spec is not None else [])
+    ]
 
 
 def room_markdown(result: RoomResult) -> str:
@@ -216,7 +222,7 @@ def room_markdown(result: RoomResult) -> str:
         "",
         f"## {result.transit}'s room: the feasible share of its policy grid",
         "",
-        f"Share of the 31,250 policies of the grid that trigger no sanction and that "
+        f"Share of the {_policies(result)} of the grid that trigger no sanction and that "
         f"{result.transit} can afford, median over the runs (90 % band).",
         "",
         _md_table(["export share", *creds], feasible_rows(result)),
@@ -439,7 +445,7 @@ def _key_lines(result: RoomResult, es: bool) -> list[str]:
 
 def _cannot_lines(result: RoomResult, es: bool) -> list[str]:
     spec = result.study.bargaining
-    out = [f"- {c}" for c in caveat_texts("es" if es else "en")]
+    out = [f"- {c}" for c in caveat_texts("es" if es else "en", stc_mechanism=result.stc_mechanism)]
     if spec is not None:
         specific = (spec.caveats_es or spec.caveats) if es else spec.caveats
         out += [f"- {c.strip()}" for c in specific]

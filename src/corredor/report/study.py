@@ -111,7 +111,7 @@ def _calibration_text(result: StudyResult) -> str:
 def _calibration_es(result: StudyResult) -> str:
     cal = result.calibration
     if cal.installed:
-        return f"versión {cal.version} de la calibración ({cal.file})"
+        return f"versión {cal.version} de la calibración ({cal.file_text(spanish=True)})"
     return "ninguna: el modelo usa los valores fijados a mano del escenario (sin calibrar)"
 
 

@@ -123,7 +123,7 @@ def with_unsourced_left_out(study: Study, scenario: Any) -> Study:
     added = [
         LeftOut(
             what=f"the ledger entry {entry} (people harmed on the way)",
-            what_es=f"la entrada {entry} del balance (personas dañadas en el camino)",
+            what_es=f"las personas dañadas en el camino (la entrada «{entry}» del balance)",
             why=(
                 f"its rates ({', '.join(params)}) have no source in {scenario.name}: a study "
                 "reports no harm figure without a sourced rate"

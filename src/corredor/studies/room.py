@@ -39,7 +39,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from corredor.bargaining import BargainingController, mexico_2019, united_states_2019
-from corredor.bargaining.policy import LEVERS
+from corredor.bargaining.coupled import restricted_grid
+from corredor.bargaining.policy import CONTINUOUS_LEVERS, LEVERS, PolicyGrid
 from corredor.ensemble.backends import set_numba_threads
 from corredor.ensemble.corridor_results import weighted_quantiles
 from corredor.ensemble.parameter_sets import ParameterSet
@@ -70,6 +71,7 @@ __all__ = [
     "RoomResult",
     "RoomTask",
     "assemble_room",
+    "policy_grid_size",
     "prepare_room",
     "run_room",
     "task_from_json",
@@ -363,6 +365,11 @@ class RoomResult:
     notes: tuple[str, ...] = ()
     transit: str = "the transit state"
     hegemon: str = "the hegemon"
+    #: whether the scenario has a safe-third-country mechanism (a lever of its bargaining
+    #: block); None: not known (the caveat is then said as a condition)
+    stc_mechanism: bool | None = None
+    #: the number of policies of the game's grid (None: not known)
+    grid_size: int | None = None
 
     @property
     def runs(self) -> int:
@@ -459,7 +466,16 @@ def assemble_room(
         notes=prepared.notes,
         transit=str(prepared.transit.name),
         hegemon=str(prepared.hegemon.name),
+        stc_mechanism="safe_third_country" in prepared.scenario.bargaining.levers,
+        grid_size=policy_grid_size(prepared.scenario.bargaining.levers),
     )
+
+
+def policy_grid_size(levers: Mapping[str, Any]) -> int:
+    """The policies of the grid the game solves on (the controller's default grid, with the
+    continuous levers the scenario does not map held at 0)."""
+    unmapped = [n for n in CONTINUOUS_LEVERS if n not in levers]
+    return restricted_grid(PolicyGrid(), unmapped).size
 
 
 def run_room(

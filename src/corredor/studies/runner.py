@@ -54,6 +54,7 @@ __all__ = [
     "PreparedStudy",
     "StudyTask",
     "VariantInputs",
+    "calibration_file_label",
     "calibration_of",
     "data_horizon",
     "parameter_sets",
@@ -92,11 +93,40 @@ class CalibrationInfo:
     version: int | None
     installed: bool
     note: str
+    #: the file ships inside the corredor package (``file`` is then package-relative)
+    packaged: bool = False
+
+    def file_text(self, spanish: bool = False) -> str:
+        """The file as a report names it: ``corredor/…/calibrated.yaml, shipped with
+        Corredor`` or the path the study gave."""
+        if not self.packaged:
+            return str(self.file)
+        return f"{self.file}, " + ("incluida en Corredor" if spanish else "shipped with Corredor")
 
     def describe(self) -> str:
         if self.version is not None:
-            return f"calibration version {self.version} ({self.file})"
+            return f"calibration version {self.version} ({self.file_text()})"
         return self.note
+
+
+#: the folder that holds the ``corredor`` package: a calibration file inside it ships with the
+#: package and is named relative to it (``corredor/data/…``), never by where it is installed
+_PACKAGE_PARENT = Path(__file__).resolve().parents[2]
+
+
+def calibration_file_label(path: Path, given: str | None = None) -> tuple[str, bool]:
+    """How a report names a calibration file, and whether it ships with the package: a file
+    inside the installed ``corredor`` package is named relative to it
+    (``corredor/data/…/calibrated.yaml``: no absolute path of this machine leaks into a
+    committed report); any other keeps ``given`` (the path as the study file gives it), or
+    ``path`` as it is."""
+    try:
+        rel = path.resolve().relative_to(_PACKAGE_PARENT)
+    except ValueError:
+        rel = None
+    if rel is not None and rel.parts[:1] == ("corredor",):
+        return rel.as_posix(), True
+    return (given if given is not None else str(path)), False
 
 
 @dataclass(frozen=True)
@@ -265,14 +295,16 @@ def calibration_of(study: Study, scenario: Any) -> tuple[Any, CalibrationInfo]:
             fix="give shipped, none, or the path of a calibrated.yaml (relative to the study)",
         )
     cal = read_calibrated(path, scenario)
-    return cal, _info("file", cal)
+    return cal, _info("file", cal, given=name)
 
 
-def _info(name: str, cal: Any) -> CalibrationInfo:
-    file = str(cal.path) if cal.path is not None else None
+def _info(name: str, cal: Any, given: str | None = None) -> CalibrationInfo:
+    file, packaged = (None, False)
+    if cal.path is not None:
+        file, packaged = calibration_file_label(Path(cal.path), given)
     digest = _sha256(cal.path) if cal.path is not None else None
     return CalibrationInfo(
-        name, file, digest, int(cal.version), True, f"calibration version {cal.version}"
+        name, file, digest, int(cal.version), True, f"calibration version {cal.version}", packaged
     )
 
 
