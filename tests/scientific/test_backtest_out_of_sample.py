@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import importlib.util
+import json
 import re
 import shutil
 from pathlib import Path
@@ -26,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from corredor.calibration.modelcheck import backtest_calibration
 from corredor.errors import ScenarioError
 from corredor.rules.corridor.compiled import compile_corridor
 from corredor.scenario.corridor import load_corridor_scenario
@@ -300,3 +302,14 @@ def test_events_before_2019_read_no_row_after_2018(scenario, perturbed):
             assert event.id in expected, f"{event.id}: derive its numbers from rows by 2018"
     later = {e.id for e in scenario.events if e.start > FIT_END}
     assert {"mx-infancia-migrante-2021", "us-title42-2020", "mx-gn-south-2019"} <= later
+
+
+def test_committed_backtest_study_fits_data_by_2018(scenario):
+    """The back-test study that docs/validation.md's command reads ships in the repository and
+    was fitted to data up to 2018-12-31 only (its settings and its calibrated file)."""
+    study = ROOT / "calibrations/stages/mexico-us-backtest-s1"
+    cal = backtest_calibration(study, scenario)
+    assert cal.data_until == FIT_END
+    assert json.loads((study / "study.json").read_text())["until"] == FIT_END.isoformat()
+    assert "--until 2018-12-31" in cal.command
+    assert cal.ensemble and set(cal.parameters) <= set(scenario.calibration)
