@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import importlib.util
+import json
 import re
 import shutil
 from pathlib import Path
@@ -26,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from corredor.calibration.modelcheck import backtest_calibration
 from corredor.errors import ScenarioError
 from corredor.rules.corridor.compiled import compile_corridor
 from corredor.scenario.corridor import load_corridor_scenario
@@ -52,6 +54,18 @@ POLICY_PATH_SITES = (
     "bargaining.",  # the 2019 bargaining game, not part of a run
 )
 
+
+#: Values whose cited data file justifies a structural choice, not a number taken from it.
+STRUCTURAL = {
+    # INM presents foreign nationals only (observed/inm_returns_annual.csv): no hazard for Mexicans
+    **{f"enforcement.{z}.hazard.MEX": 0.0 for z in (
+        "mx_southern", "mx_gulf", "mx_isthmus", "mx_transit_north", "mx_northern")},
+    # a family without a free bed is released at once (nobody waits for a family bed)
+    "services.ice_family_detention.abandonment": 1.0,
+}  # fmt: skip
+#: Family detention (sources/us_family_detention.csv): the beds before the 2014 expansion,
+#: checked with the events in test_events_before_2019_read_no_row_after_2018.
+FAMILY_BEDS = "services.ice_family_detention.service_time.servers"
 
 #: Hand splits of a figure from before 2019 (checked in test_hand_splits_of_pre_2019_figures).
 BY_HAND = {"comar_officers_tapachula", "comar_officers_mexico_city"}
@@ -181,10 +195,13 @@ def test_every_data_citation_is_derived_by_2018_or_policy_path(scenario):
         uses = [d for d, p in index.items() if p.ref == name and not d.startswith("bargaining.")]
         assert all(POLICY_PATH[name] in d for d in uses), (name, uses)
     for site in iter_params(scenario):
-        own = site.param.source or ""
+        # its own source, else the one of the block it sits in (a service, a zone)
+        own = site.param.source or site.covering_source or ""
         if site.param.value is None or not DATA_CITATION.search(own):
             continue
         if site.dotted in constants or site.dotted.startswith(POLICY_PATH_SITES):
+            continue
+        if site.dotted == FAMILY_BEDS or STRUCTURAL.get(site.dotted) == site.param.value:
             continue
         raise AssertionError(f"{site.dotted} cites {own[:60]!r}: derive it by 2018 or classify it")
 
@@ -198,3 +215,101 @@ def test_hand_splits_of_pre_2019_figures(scenario):
     assert row_end(officers) is not None and row_end(officers) <= FIT_END
     defaults = scenario.calibration_defaults()
     assert sum(defaults[n] for n in BY_HAND) == float(officers["value"])
+
+
+def _rows_by_2018(folder: Path, name: str) -> list[dict[str, str]]:
+    """The rows of a data file that end by 2018 (every row must name its period)."""
+    with (folder / name).open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert all(row_end(r) is not None for r in rows), name
+    return [r for r in rows if (end := row_end(r)) is not None and end <= FIT_END]
+
+
+def _one(rows: list[dict[str, str]], column: str, value: str) -> dict[str, str]:
+    (row,) = [r for r in rows if r[column] == value]
+    return row
+
+
+def _family_detention(folder: Path) -> dict[str, object]:
+    """The numbers of the family-detention events and service, from the rows of
+    ``sources/us_family_detention.csv`` that end by 2018: the beds before the expansion (the
+    first count), the beds added (the last count by 2018 less the first) over the days from
+    the announcement to that count, and the Flores ruling's stay from its compliance date."""
+    rows = _rows_by_2018(folder, "sources/us_family_detention.csv")
+    beds = sorted((r for r in rows if r["measure"] == "family_detention_beds"),
+                  key=lambda r: r["date"])  # fmt: skip
+    announced = _one(rows, "measure", "family_detention_expansion_announced")
+    flores = _one(rows, "measure", "flores_release_days")
+    day = dt.date.fromisoformat
+    return {
+        FAMILY_BEDS: float(beds[0]["value"]),
+        "us-family-detention-2014": (
+            day(announced["date"]),
+            [("services.ice_family_detention.service_time.servers", "add",
+              float(beds[-1]["value"]) - float(beds[0]["value"]),
+              (day(beds[-1]["date"]) - day(announced["date"])).days)],
+        ),
+        "us-flores-2015": (
+            day(flores["date"]),
+            [("services.ice_family_detention.service_time.mean_days", "set",
+              float(flores["value"]), 0)],
+        ),
+    }  # fmt: skip
+
+
+def _comar_staff(folder: Path) -> dict[str, object]:
+    """COMAR's UNHCR-funded posts of 2017 (``sources/comar_resolutions_capacity.csv``)."""
+    rows = _rows_by_2018(folder, "sources/comar_resolutions_capacity.csv")
+    staff = _one(rows, "metric", "unhcr_funded_additional_staff")
+    return {
+        "mx-comar-unhcr-staff-2017": (
+            dt.date(int(staff["period"]), 1, 1),  # the day in the year is not given
+            [("services.comar_tapachula.service_time.servers", "add", float(staff["value"]), 0)],
+        )
+    }
+
+
+def _events_from_data(folder: Path) -> dict[str, object]:
+    return {**_family_detention(folder), **_comar_staff(folder)}
+
+
+def _numeric_changes(event) -> list[tuple[str, str, float, int]]:
+    return [
+        (c.parameter, c.op, float(c.value), c.ramp_days)
+        for c in event.changes
+        if not isinstance(c.value, str)  # a $parameter: fitted or derived, checked above
+    ]
+
+
+def test_events_before_2019_read_no_row_after_2018(scenario, perturbed):
+    """A policy event dated by 2018 is part of what the back-test fits, not of the policy path:
+    when it takes a number from a data file (family detention and the Flores ruling of issue
+    13 phase B, COMAR's 2017 posts), its date and numbers are recomputed from the file's rows
+    ending by 2018, and do not change when every later row is changed. Events dated after 2018
+    (MPP, the 2019 deployments, Title 42, Mexico's 2021 reform on migrant children) are the
+    policy path the back-test is conditional on."""
+    expected = _events_from_data(scenario.base_dir)
+    assert expected == _events_from_data(perturbed)
+    values = parameter_values(scenario)
+    assert values[FAMILY_BEDS] == expected.pop(FAMILY_BEDS)
+    events = {e.id: e for e in scenario.events}
+    for name, (start, changes) in expected.items():
+        event = events[name]
+        assert (event.start, _numeric_changes(event)) == (start, changes), name
+    for event in scenario.events:
+        text = f"{event.source or ''} {event.notes or ''}"
+        if event.start <= FIT_END and DATA_CITATION.search(text):
+            assert event.id in expected, f"{event.id}: derive its numbers from rows by 2018"
+    later = {e.id for e in scenario.events if e.start > FIT_END}
+    assert {"mx-infancia-migrante-2021", "us-title42-2020", "mx-gn-south-2019"} <= later
+
+
+def test_committed_backtest_study_fits_data_by_2018(scenario):
+    """The back-test study that docs/validation.md's command reads ships in the repository and
+    was fitted to data up to 2018-12-31 only (its settings and its calibrated file)."""
+    study = ROOT / "calibrations/stages/mexico-us-backtest-s1"
+    cal = backtest_calibration(study, scenario)
+    assert cal.data_until == FIT_END
+    assert json.loads((study / "study.json").read_text())["until"] == FIT_END.isoformat()
+    assert "--until 2018-12-31" in cal.command
+    assert cal.ensemble and set(cal.parameters) <= set(scenario.calibration)
