@@ -112,5 +112,5 @@ def test_ensemble_counterfactual_by_name(tiny: Path, tmp_path: Path) -> None:
     child = stored.children["counterfactual"]
     prov = store.record(child).provenance
     assert prov is not None and [e.ids for e in prov.events_added] == [["cf-expel-all"]]
-    with pytest.raises(RequestError, match="--counterfactual nope"):
+    with pytest.raises(RequestError, match="--counterfactual 'nope'"):
         app.ensemble(request.model_copy(update={"counterfactual": ["nope"]}), store)
