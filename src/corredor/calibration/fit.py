@@ -27,7 +27,9 @@ the evaluations finish, nor on interruptions.
 against a kill) in the output folder. A calibration started again with ``resume=True`` continues
 the same study: trials that were running when the process died are evaluated again with their
 parameters and told, then new trials are asked until ``trials`` trials are complete in total
-(trials left running beyond that number are marked failed, not run).
+(trials left running beyond that number are marked failed, not run). A trial half-drawn when it
+died is abandoned and drawn again; the records number trials by their place in the sequence
+(:func:`~corredor.calibration.study.positions`), as the uninterrupted run did.
 The settings (scenario, parameters, ranges, seed, until, weights) are kept in ``study.json`` and
 a resume with other settings is refused.
 
@@ -74,6 +76,7 @@ from corredor.calibration.study import (
     left_running,
     open_study,
     ordinal,
+    positions,
     record,
     sampler,
     study_settings,
@@ -199,6 +202,9 @@ class _Fit:
         )
         if pending:
             batch_no = int(running[0].user_attrs.get("batch", batch_no))
+            for trial, _values in pending:  # asked, then killed before its batch was recorded
+                if "batch" not in trial.user_attrs:
+                    trial.set_user_attr("batch", batch_no)
         # the first batch is trial 0 alone (the defaults): the agent budget of every later
         # trial is known from it
         size = 1 if self.agent_budget > 0 and not self.complete() else self.batch
@@ -413,7 +419,8 @@ def calibrate(
     ) as run_batch:
         fit.run(run_batch, progress)
 
-    records = tuple(record(t) for t in sorted(fit.complete(), key=lambda t: t.number))
+    at = positions(study)  # numbers as in an uninterrupted run (a trial drawn again keeps its)
+    records = tuple(record(t, at[t.number]) for t in sorted(fit.complete(), key=lambda t: t.number))
     if not records:
         raise CalibrationError("no trial completed")
     best = min(records, key=lambda r: (r.loss, r.number))

@@ -115,9 +115,10 @@ def open_study(out: Path, settings: Mapping[str, Any], resume: bool) -> optuna.S
     )
 
 
-def record(trial: optuna.trial.FrozenTrial) -> TrialRecord:
+def record(trial: optuna.trial.FrozenTrial, position: int) -> TrialRecord:
+    """The record of a trial, numbered by its ``position`` (:func:`positions`)."""
     return TrialRecord(
-        number=trial.number,
+        number=position,
         params={k: float(v) for k, v in trial.params.items()},
         loss=float(trial.value) if trial.value is not None else float("nan"),
         series_loss={k: float(v) for k, v in trial.user_attrs.get("series_loss", {}).items()},
@@ -132,6 +133,17 @@ def ordinal(study: optuna.Study) -> int:
     return sum(1 for t in study.get_trials(deepcopy=False) if not t.user_attrs.get("abandoned"))
 
 
+def positions(study: optuna.Study) -> dict[int, int]:
+    """Each trial's position in the study's sequence (by Optuna number): its number less the
+    trials abandoned half-drawn before it, so a trial drawn again after a kill has the number
+    the uninterrupted run gave it (:func:`ordinal`)."""
+    out: dict[int, int] = {}
+    for t in sorted(study.get_trials(deepcopy=False), key=lambda t: t.number):
+        if not t.user_attrs.get("abandoned"):
+            out[t.number] = len(out)
+    return out
+
+
 def left_running(
     study: optuna.Study, frozen: optuna.trial.FrozenTrial, params: Sequence[FitParameter]
 ) -> tuple[optuna.trial.Trial, dict[str, float]] | None:
@@ -142,21 +154,28 @@ def left_running(
     if all(p.name in frozen.params for p in params):
         return trial, {p.name: float(frozen.params[p.name]) for p in params}
     trial.set_user_attr("abandoned", True)
-    study.tell(trial, state=optuna.trial.TrialState.FAIL)
     fixed = frozen.system_attrs.get("fixed_params")
-    if fixed:  # an enqueued trial (the warm start): enqueued again, drawn next with its values
-        study.enqueue_trial(dict(fixed))
+    # an enqueued trial (the warm start) is enqueued again, drawn next with its values; before
+    # this one is told failed, and once: a run killed in between does not lose or repeat it
+    again = any(
+        t.user_attrs.get("redraws") == frozen.number for t in study.get_trials(deepcopy=False)
+    )
+    if fixed and not again:
+        study.enqueue_trial(dict(fixed), user_attrs={"redraws": frozen.number})
+    study.tell(trial, state=optuna.trial.TrialState.FAIL)
     return None
 
 
 def warm_start(study: optuna.Study, params: Sequence[FitParameter]) -> None:
-    """Enqueue the warm-start trial once the default trial (number 0) is complete (once)."""
+    """Enqueue the warm-start trial once the default trial (position 0: number 0 unless it was
+    abandoned half-drawn and enqueued again) is complete (once)."""
     if study.user_attrs.get("warm_start_done") or not any(p.scales for p in params):
         return
+    at = positions(study)
     first = [
         t
         for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
-        if t.number == 0
+        if at.get(t.number) == 0
     ]
     if not first:
         return
@@ -180,6 +199,7 @@ __all__ = [
     "left_running",
     "open_study",
     "ordinal",
+    "positions",
     "record",
     "sampler",
     "study_name",
