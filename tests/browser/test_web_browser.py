@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,11 +22,7 @@ DAYS = 59  # January and February 2013: a quick full run
 pytestmark = [
     pytest.mark.xdist_group("web-browser"),
     pytest.mark.slow,
-    # CI (.ci/run, CI=true) installs Debian's chromium: there a missing browser fails the tests
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists() and not os.environ.get("CI"),
-        reason="needs Debian's chromium (apt install chromium; .ci/run installs it)",
-    ),
+    web_helpers.NEEDS_CHROMIUM,
 ]
 
 

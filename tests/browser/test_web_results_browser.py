@@ -9,7 +9,6 @@ runs would take minutes): the job ends cancelled.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,11 +33,7 @@ HEADLINE_ES = {"encounters": "detenciones en la frontera", "stranded": "días-pe
 pytestmark = [
     pytest.mark.xdist_group("web-browser-results"),
     pytest.mark.slow,
-    # CI (.ci/run, CI=true) installs Debian's chromium: there a missing browser fails the tests
-    pytest.mark.skipif(
-        not Path(web_helpers.CHROMIUM).exists() and not os.environ.get("CI"),
-        reason="needs Debian's chromium (apt install chromium; .ci/run installs it)",
-    ),
+    web_helpers.NEEDS_CHROMIUM,
 ]
 
 
