@@ -130,7 +130,7 @@ def ordinal(study: optuna.Study) -> int:
     """The position of the next trial in the study's sequence: trials abandoned half-drawn by
     a killed run (:func:`left_running`) do not count, so the trial drawn in their place gets
     the sampler seed, and so the values, that the uninterrupted run gave it."""
-    return sum(1 for t in study.get_trials(deepcopy=False) if not t.user_attrs.get("abandoned"))
+    return len(positions(study))
 
 
 def positions(study: optuna.Study) -> dict[int, int]:
