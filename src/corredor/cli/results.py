@@ -55,7 +55,7 @@ def _runs(request: Request, cli: dict[str, Any]) -> None:
             str(row.kind),
             str(row.scenario),
             state,
-            str(row.created),
+            str(row.created)[:19],
             seeds if len(seeds) < 16 else seeds[:14] + "…",
             str(row.days),
             str(parent),

@@ -161,7 +161,9 @@ def _lock(fh: IO[bytes]) -> bool:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    """Now in UTC, naive, to the microsecond: the catalogue lists oldest first by this time,
+    so two results made within one second keep the order they were made in."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 #: The longest error line kept in the catalogue of a failed run.
