@@ -658,9 +658,9 @@ def _row(rec: dict[str, Any]) -> dict[str, Any]:
     added = [i for f in prov.get("events_added") or [] for i in (f.get("ids") or [])]
     created = rec.get("created")
     created_s = (
-        str(created.isoformat())
+        str(created.isoformat(timespec="seconds"))
         if created is not None and hasattr(created, "isoformat")
-        else str(created or "")
+        else str(created or "")[:19]
     )
     created_s = created_s.replace(" ", "T") + ("Z" if created_s and "Z" not in created_s else "")
     days = rec.get("days")
