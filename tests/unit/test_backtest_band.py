@@ -117,9 +117,7 @@ def test_a_member_equal_to_the_point_fit_is_run_once(
         monkeypatch.setattr(
             cal, "member", lambda i: member0 if i == 0 else {"set": float(i), "copy": 0.0}
         )
-        return modelcheck.backtest_model(
-            scenario, "x", seed=3, members=3, replicas=2, baselines=()
-        )
+        return modelcheck.backtest_model(scenario, "x", seed=3, members=3, replicas=2, baselines=())
 
     patched.clear()
     rerun = table({"set": 0.0, "copy": 1.0})

@@ -246,11 +246,12 @@ def backtest_model(
     ``members``: also run up to that many of the study's plausible parameter sets;
     ``replicas``: run each set with the seeds ``seed … seed + replicas − 1`` (common random
     numbers across sets). A member equal to the point fit (or to another member) is simulated
-    once per seed and counted in each of its places, as if run again. The model's 90 % band is the 5th–95th percentile over every (set,
-    seed) run — parameter and stochastic uncertainty — widened, with ``discrepancy``, by the
-    model's own error: each run is the centre of a log-normal whose σ is the point fit's
-    log-RMSE on the series' fit window (:mod:`corredor.validation.discrepancy`). Without
-    ``discrepancy`` and with a single run there is no band. The point forecast stays the point
+    once per seed and counted in each of its places, as if run again. The model's 90 % band is
+    the 5th–95th percentile over every (set, seed) run — parameter and stochastic uncertainty —
+    widened, with ``discrepancy``, by the model's own error: each run is the centre of a
+    log-normal whose σ is the point fit's log-RMSE on the series' fit window
+    (:mod:`corredor.validation.discrepancy`). Without ``discrepancy`` and with a single run
+    there is no band. The point forecast stays the point
     fit on ``seed``, whatever the band. The runs go side by side on ``workers`` local processes.
     """
 
@@ -272,7 +273,7 @@ def backtest_model(
         if c not in distinct:
             distinct.append(c)
         place.append(distinct.index(c))
-    runs = []  # the point fit on ``seed`` first
+    runs: list[pd.DataFrame] = []  # the point fit on ``seed`` first
     for s in range(seed, seed + replicas):
         with evaluations(
             known, seed=s, days=scenario.days, workers=workers, scheduler=None, threads=1
