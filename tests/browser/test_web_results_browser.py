@@ -27,7 +27,7 @@ SPANISH = {"history": "Historia", "no-deploy": "Sin despliegue", "no-mpp": "Sin 
            "asylum": "Oficiales de asilo"}  # fmt: skip
 #: Spanish names of the study's headline outputs (its summary names them); the other outputs
 #: have none, so the page names them by their measure, from its own table
-HEADLINE_ES = {"encounters": "detenciones en la frontera", "stranded": "días-persona varadas",
+HEADLINE_ES = {"encounters": "detenciones en la frontera", "stranded": "días-persona varados",
                "wait": "espera media del asilo"}  # fmt: skip
 
 pytestmark = [
@@ -211,7 +211,7 @@ def test_the_spanish_pages_have_no_english_string(
     text = check("study")
     assert all(x in text for x in SPANISH.values() if x != "Historia")  # variants vs history
     assert "Un estudio del corredor" in text
-    assert "días-persona varadas" in text  # the study file's Spanish name of an output
+    assert "días-persona varados" in text  # the study file's Spanish name of an output
     assert "días de detención en el país de tránsito" in text  # a measure's, from the table
     page.goto(f"{url}/#/forecast")
     page.wait_for_selector("#fc-path")

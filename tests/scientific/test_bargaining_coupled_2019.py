@@ -1,16 +1,17 @@
-"""The June 2019 episode with the threat game played on the mexico-us simulation (issue 4).
+"""The June 2019 episode with the threat game played on the mexico-us simulation (issue 4), on
+the installed calibration (issue 13: the bargaining result on the calibrated model).
 
 Endogenous mode, data-based exposure (export share 0.815) and the counterfactual with half of
 it; 90-day reviews from 2019-03-12 (the scenario's bargaining block), one seed, runs stopped at
-2019-12-31. Both runs are identical until the first review under the threat (2019-06-10): same
-seed (common random numbers), and before the threat the transit state's choice does not depend
-on its exposure. Numbers in docs/bargaining.md §10.
+2019-12-31, with the calibration shipped with the scenario (``calibrated.yaml``; version 6 of
+2026-12-07 when this was written). Both runs are identical until the first review under the
+threat (2019-06-10): same seed (common random numbers), and before the threat the transit
+state's choice does not depend on its exposure. Numbers in docs/bargaining.md §10.2.
 
-The runs use the scenario's hand-set defaults (``uncalibrated``), not the installed calibration,
-so that the episode checked here — and the numbers of docs/bargaining.md — do not move with each
-new calibration. Under calibration version 5 (2026-11-29) two of the simulated contrasts below
-no longer hold (arrivals at the US border per day do not fall after the threat; visas are equal
-at half the export share): that is a property of the v5 fit, said in docs/bargaining.md.
+On version 6 the threat result holds and the threat cuts the simulated arrivals at the US
+border; one contrast of the hand-set defaults does not hold: at half the exposure Mexico ends
+the humanitarian visas too (a strict expected failure below). Until 2026-12-07 this file pinned
+the hand-set defaults, because under version 5 arrivals rose after the threat (672 vs 656 a day).
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ import datetime as dt
 import pytest
 
 from corredor.bargaining import CALIBRATION, CoupledResult, run_coupled
-from corredor.calibration import uncalibrated
 from corredor.scenario.corridor import load_corridor_scenario
+from corredor.scenario.corridor.calibrated import resolve_calibration
 
 pytestmark = pytest.mark.slow
 
@@ -32,20 +33,21 @@ SEED = 1
 
 
 @pytest.fixture(scope="module")
-def defaults() -> dict[str, float]:
-    return dict(uncalibrated(load_corridor_scenario("mexico-us")))
+def data() -> CoupledResult:
+    return run_coupled("mexico-us", seed=SEED, days=DAYS)
 
 
 @pytest.fixture(scope="module")
-def data(defaults: dict[str, float]) -> CoupledResult:
-    return run_coupled("mexico-us", seed=SEED, days=DAYS, calibration=defaults)
+def half() -> CoupledResult:
+    return run_coupled("mexico-us", export_share=DATA_SHARE / 2, seed=SEED, days=DAYS)
 
 
-@pytest.fixture(scope="module")
-def half(defaults: dict[str, float]) -> CoupledResult:
-    return run_coupled(
-        "mexico-us", export_share=DATA_SHARE / 2, seed=SEED, days=DAYS, calibration=defaults
-    )
+def test_the_runs_use_the_installed_calibration() -> None:
+    """``run_coupled`` without ``calibration`` runs the shipped calibrated file, not the
+    defaults: the episode below is the calibrated model's."""
+    installed = resolve_calibration(load_corridor_scenario("mexico-us"))
+    assert installed.version is not None and installed.version >= 6
+    assert installed.values
 
 
 def test_reviews_fall_on_the_threat(data: CoupledResult) -> None:
@@ -106,6 +108,22 @@ def test_half_the_export_share_shows_in_the_simulation(
     data: CoupledResult, half: CoupledResult
 ) -> None:
     a, b = data.to_frame(), half.to_frame()
-    # the simulation shows Mexico's own policy: fewer apprehensions in Mexico, more visas
+    # the simulation shows Mexico's lighter enforcement: fewer apprehensions in Mexico, more
+    # arrivals at the US border, no fewer visas
     assert b["sim_transit_apprehensions"].iloc[1] < a["sim_transit_apprehensions"].iloc[1]
-    assert b["sim_visas"].iloc[1] > a["sim_visas"].iloc[1]
+    assert b["sim_arrivals_per_day"].iloc[1] > a["sim_arrivals_per_day"].iloc[1]
+    assert b["sim_visas"].iloc[1] >= a["sim_visas"].iloc[1]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="on calibration v6 Mexico ends the humanitarian visas at half the exposure too "
+    "(lever 0 at both; 1,386 visas simulated over 10 Jun - 7 Sep 2019 at both exposures, "
+    "against 11,506 before the threat), though it enforces less (mean 0.58 vs 0.75); the "
+    "likely reason, not isolated, is the calibrated level (705 arrivals a day before the "
+    "threat, 489 on the defaults; docs/bargaining.md 10.2); on the hand-set defaults it kept "
+    "them (9,567 visas vs 1,386)",
+)
+def test_half_the_export_share_keeps_the_visas(data: CoupledResult, half: CoupledResult) -> None:
+    assert half[1].policy.humanitarian_visas > data[1].policy.humanitarian_visas
+    assert half.to_frame()["sim_visas"].iloc[1] > data.to_frame()["sim_visas"].iloc[1]

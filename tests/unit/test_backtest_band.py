@@ -105,6 +105,30 @@ def test_band_over_sets_and_seeds(scenario: Any, patched: list[tuple[int, int]])
         np.testing.assert_array_equal(t[col].to_numpy(), point[col].to_numpy())
 
 
+def test_a_member_equal_to_the_point_fit_is_run_once(
+    monkeypatch: pytest.MonkeyPatch, scenario: Any, patched: list[tuple[int, int]]
+) -> None:
+    """The shipped back-test study's member 0 is its point fit: it is simulated once per seed,
+    and the table is the one of running it again (the fake ignores ``copy``, so a set marked
+    ``copy`` is a distinct set with the same runs)."""
+    cal = modelcheck.backtest_calibration("x", scenario)
+
+    def table(member0: dict[str, float]) -> Any:
+        monkeypatch.setattr(
+            cal, "member", lambda i: member0 if i == 0 else {"set": float(i), "copy": 0.0}
+        )
+        return modelcheck.backtest_model(scenario, "x", seed=3, members=3, replicas=2, baselines=())
+
+    patched.clear()
+    rerun = table({"set": 0.0, "copy": 1.0})
+    assert patched == [(3, 4), (4, 4)]
+    patched.clear()
+    once = table({"set": 0.0})
+    assert patched == [(3, 3), (4, 3)]  # the point fit, members 1 and 2
+    assert "4 parameter set(s) × seeds 3–4" in once["spec"].iloc[0]
+    assert once.equals(rerun)
+
+
 def test_replicas_must_be_positive(scenario: Any, patched: list[tuple[int, int]]) -> None:
     with pytest.raises(CorredorError, match="replicas"):
         modelcheck.backtest_model(scenario, "x", replicas=0, baselines=())

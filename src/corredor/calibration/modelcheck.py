@@ -245,11 +245,13 @@ def backtest_model(
 
     ``members``: also run up to that many of the study's plausible parameter sets;
     ``replicas``: run each set with the seeds ``seed … seed + replicas − 1`` (common random
-    numbers across sets). The model's 90 % band is the 5th–95th percentile over every (set,
-    seed) run — parameter and stochastic uncertainty — widened, with ``discrepancy``, by the
-    model's own error: each run is the centre of a log-normal whose σ is the point fit's
-    log-RMSE on the series' fit window (:mod:`corredor.validation.discrepancy`). Without
-    ``discrepancy`` and with a single run there is no band. The point forecast stays the point
+    numbers across sets). A member equal to the point fit (or to another member) is simulated
+    once per seed and counted in each of its places, as if run again. The model's 90 % band is
+    the 5th–95th percentile over every (set, seed) run — parameter and stochastic uncertainty —
+    widened, with ``discrepancy``, by the model's own error: each run is the centre of a
+    log-normal whose σ is the point fit's log-RMSE on the series' fit window
+    (:mod:`corredor.validation.discrepancy`). Without ``discrepancy`` and with a single run
+    there is no band. The point forecast stays the point
     fit on ``seed``, whatever the band. The runs go side by side on ``workers`` local processes.
     """
 
@@ -262,16 +264,27 @@ def backtest_model(
     # the scenario as known at the end of the fit window: drivers held and caravans unknown
     # after it; the policy events stay (conditional on the policy path)
     known = as_of(scenario, cal.data_until)
-    runs = []  # the point fit on ``seed`` first
+    # a set equal to an earlier one (the point fit is usually ensemble member 0) is run once
+    # and its result used in each of its places: the same seed gives the same run
+    full = [{**base, **dict(c)} for c in sets]
+    distinct: list[dict[str, float]] = []
+    place = []
+    for c in full:
+        if c not in distinct:
+            distinct.append(c)
+        place.append(distinct.index(c))
+    runs: list[pd.DataFrame] = []  # the point fit on ``seed`` first
     for s in range(seed, seed + replicas):
         with evaluations(
             known, seed=s, days=scenario.days, workers=workers, scheduler=None, threads=1
         ) as run:
-            sims = run([{**base, **dict(c)} for c in sets])
+            sims = run(distinct)
+        monthly = []
         for sim in sims:
             if not isinstance(sim, Simulation):
                 raise CorredorError(f"a back-test run failed: {sim}")
-            runs.append(_monthly(scenario, sim.obs_daily))
+            monthly.append(_monthly(scenario, sim.obs_daily))
+        runs.extend(monthly[i] for i in place)
     spec = (
         f"Corredor, fit to {cal.data_until} (calibration v{cal.version}), drivers held after "
         f"it, conditional on the policy path (policy_events.yaml), seed {seed}"
