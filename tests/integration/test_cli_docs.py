@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import click
+
 from corredor.cli import app
 from corredor.cli.docs import BEGIN, END, commands_markdown, replace_generated
 
@@ -26,3 +28,68 @@ def test_every_command_and_option_is_documented() -> None:
     for flag in ("`--set`", "`--without-event`", "`--event`", "`--calibration`", "`--store`"):
         assert flag in generated, flag
     assert "point\\|calibrated\\|uncalibrated" in generated  # choices are shown
+
+
+def _commands(group: click.Group, prefix: str = "") -> dict[str, click.Command]:
+    found: dict[str, click.Command] = {}
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            found.update(_commands(command, f"{prefix}{name} "))
+        else:
+            found[prefix + name] = command
+    return found
+
+
+#: The one option name whose value is of another kind in one command, for a reason: the report
+#: of a run is one HTML file, a study's report a folder of pages and tables.
+OTHER_KIND = {"--report": {"study"}}
+
+
+def test_one_meaning_per_option_name() -> None:
+    """An option name shared by several commands takes the same kind of value everywhere (the
+    same metavar or the same choices), choices are shown in ``--help``, and every command that
+    takes a scenario requires it (no command quietly defaults to one)."""
+    kinds: dict[str, dict[str, str]] = {}
+    for path, command in _commands(app).items():
+        for param in command.params:
+            if isinstance(param, click.Argument):
+                if param.name == "scenario":
+                    assert param.required, f"corredor {path}: SCENARIO must be given"
+                continue
+            assert isinstance(param, click.Option)
+            kind = param.metavar or (
+                "|".join(param.type.choices) if isinstance(param.type, click.Choice) else "flag"
+            )
+            help_text = command.get_help(click.Context(command, info_name=path))
+            assert "<str>" not in help_text and "TEXT" not in help_text, path
+            for opt in param.opts:
+                if path not in OTHER_KIND.get(opt, ()):
+                    kinds.setdefault(opt, {})[path] = kind
+    shared = {opt: by for opt, by in kinds.items() if len(by) > 1}
+    assert "--store" in shared and "--seed" in shared  # the check sees the shared options
+    mixed = {opt: by for opt, by in shared.items() if len(set(by.values())) > 1}
+    assert not mixed, mixed
+    for gone in ("--out", "--plot", "--parameters", "--uncalibrated"):
+        assert gone not in kinds, gone
+
+
+def test_serve_options_are_the_service_settings() -> None:
+    """``corredor serve``'s options repeat the defaults and bounds of
+    :class:`corredor.web.settings.ServeSettings` (so that a bad value is an option error without
+    importing the web service): the two lists must agree."""
+    from corredor.cli.serve import serve
+    from corredor.web.settings import ServeSettings
+
+    fields = ServeSettings.model_fields
+    options = [p for p in serve.params if isinstance(p, click.Option)]
+    assert len(options) >= 10
+    for param in options:
+        assert param.name in fields, param.name
+        info = fields[param.name]
+        assert str(param.default) == str(info.default), param.name
+        low = next((m.ge for m in info.metadata if getattr(m, "ge", None) is not None), None)
+        high = next((m.le for m in info.metadata if getattr(m, "le", None) is not None), None)
+        if isinstance(param.type, click.IntRange):
+            assert (param.type.min, param.type.max) == (low, high), param.name
+        else:
+            assert (low, high) == (None, None), param.name
