@@ -215,6 +215,12 @@ def test_set_and_without_event_change_a_run_and_are_recorded(tiny: Path, tmp_pat
     # the plain run's provenance has no overrides and no removed events
     plain_prov = s.record(plain).provenance
     assert plain_prov is not None and not plain_prov.overrides and not plain_prov.events_removed
+    # the same names work in Python, with the same run
+    same = corredor.run(
+        str(tiny), days=int(DAYS), set={"dest_hazard": 6}, without_events=["expel-on"]
+    )
+    assert isinstance(same, CorridorResult)
+    np.testing.assert_array_equal(same.obs_daily, b.obs_daily)
 
 
 @pytest.mark.parametrize(
