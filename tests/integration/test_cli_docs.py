@@ -3,6 +3,7 @@ every command."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import click
@@ -93,3 +94,55 @@ def test_serve_options_are_the_service_settings() -> None:
             assert (param.type.min, param.type.max) == (low, high), param.name
         else:
             assert (low, high) == (None, None), param.name
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _code(text: str) -> list[str]:
+    """The code a Markdown text shows: each line of its fenced blocks, then its inline spans."""
+    fence = re.compile(r"```[a-z]*\n(.*?)```", re.S)
+    lines = [ln for block in fence.findall(text) for ln in block.splitlines()]
+    return lines + re.findall(r"`([^`\n]+)`", fence.sub("", text))
+
+
+def _options(command: click.Command) -> set[str]:
+    found = {"--help", "-h"}
+    for param in command.params:
+        if isinstance(param, click.Option):
+            found.update(param.opts + param.secondary_opts)
+    return found
+
+
+def test_docs_name_only_real_options() -> None:
+    """Every ``corredor COMMAND … --option`` that README.md, docs/ and the shipped data's READMEs
+    and YAML comments show takes options that command has (an option renamed or removed
+    leaves no stale command behind)."""
+    data = ROOT / "src" / "corredor" / "data"
+    snippets: list[tuple[Path, str]] = []
+    for path in [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]:
+        snippets += [(path, s) for s in _code(path.read_text(encoding="utf-8"))]
+    for path in sorted(data.rglob("*.md")):
+        snippets += [(path, s) for s in _code(path.read_text(encoding="utf-8"))]
+    for path in sorted(data.rglob("*.yaml")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.lstrip().startswith("#"):
+                snippets += [(path, s) for s in (_code(line) if "`" in line else [line])]
+    command_re = re.compile(r"(?<![\w./-])corredor ([a-z][a-z-]*)(?: ([a-z][a-z-]*))?")
+    seen, stale = 0, []
+    for path, snippet in snippets:
+        for m in command_re.finditer(snippet):
+            command = app.commands.get(m.group(1))
+            if isinstance(command, click.Group):
+                command = command.commands.get(m.group(2) or "")
+            if command is None:
+                continue
+            rest = snippet[m.end(1) :]
+            following = command_re.search(rest)
+            rest = rest[: following.start()] if following else rest
+            for opt in re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]*)", rest):
+                seen += 1
+                if opt not in _options(command):
+                    stale.append(f"{path.relative_to(ROOT)}: {m.group(0)} … {opt}")
+    assert seen > 100  # the check reads the commands the docs show
+    assert not stale, stale
