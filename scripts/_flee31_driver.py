@@ -2,7 +2,7 @@
 
 Runs under the Flee virtual environment (``pip install flee==3.1 mpich``); it never imports
 ``corredor``. The PyPI wheel does not ship Flee's ``runscripts/run.py``, so :func:`run_flee`
-rebuilds it step by step (docs/FLEE.md §1, output columns §2.9):
+rebuilds it step by step (docs/flee-notes.md §1, output columns §2.9):
 
 * ``SimulationSettings.ReadFromYML("simsetting.yml")``; the period comes from
   ``input_csv/conflict_period.csv`` (3.1 name) or ``input_csv/sim_period.csv`` (later name);
@@ -49,7 +49,7 @@ SIMSETTING = "simsetting.yml"
 INPUT_DIR = "input_csv"
 DATA_DIR = "source_data"
 
-#: Columns of 3.1's out.csv after the per-camp triples (FLEE.md §2.9).
+#: Columns of 3.1's out.csv after the per-camp triples (docs/flee-notes.md §2.9).
 TOTAL_COLUMNS = (
     "Total error",
     "refugees in camps (UNHCR)",

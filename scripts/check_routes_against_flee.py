@@ -6,10 +6,11 @@ Run with the Flee interpreter (never Corredor's); it does not import ``corredor`
         /work/shared/flee-scenarios/mali2012 tests/fixtures/flee31_routes_mali2012.json
 
 For each awareness level (default 1 and 2) the scenario's geography is built through Flee's public
-API (docs/FLEE.md §1: ``SimulationSettings.ReadFromYML`` first, then ``InputGeography``) with every
-link open (closures are read but never enacted), one ``Person`` is placed at each location, and
-``moving.selectRoute(person, time=0, return_all_routes=True)`` gives the candidate routes in
-Flee's crawl order; each route is the list of location names, origin first. Output JSON::
+API (docs/flee-notes.md §1: ``SimulationSettings.ReadFromYML`` first, then ``InputGeography``)
+with every link open (closures are read but never enacted), one ``Person`` is placed at each
+location, and ``moving.selectRoute(person, time=0, return_all_routes=True)`` gives the candidate
+routes in Flee's crawl order; each route is the list of location names, origin first. Output
+JSON::
 
     {"flee_version": "3.1", "scenario": "mali2012",
      "routes": {"1": {"Kidal": [["Kidal", "Bourem"], ...], ...}, "2": {...}}}

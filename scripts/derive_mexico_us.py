@@ -61,7 +61,8 @@ EXTRA_LOCATIONS = [
         "name": US_INTERIOR,
         "kind": "destination",
         "country": "United States",
-        "source": "Corredor model construct: the absorbing destination of MODEL.md section 2",
+        "source": "Corredor model construct: the absorbing destination of docs/model.md "
+        "section 1.2",
         "note": "abstract node (no coordinates): reached the destination country's interior",
     },
 ]

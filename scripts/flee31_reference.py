@@ -8,7 +8,8 @@ Usage (with the Flee interpreter, never Corredor's)::
 For every seed the scenario is copied to a temporary directory, ``optimisations: hasten:`` is
 set in the copy's ``simsetting.yml`` (other keys kept), and one fresh subprocess
 (``scripts/_flee31_driver.py``) seeds ``random`` and ``numpy.random`` with the seed, rebuilds 3.1's
-``runscripts/run.py`` loop through Flee's public API (docs/FLEE.md §1) and writes 3.1's out.csv.
+``runscripts/run.py`` loop through Flee's public API (docs/flee-notes.md §1) and writes 3.1's
+out.csv.
 
 Outputs in ``DIR``:
 

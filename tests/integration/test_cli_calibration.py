@@ -104,6 +104,16 @@ def test_calibrate_then_resume_and_refuse_reuse(scenario: Path, tmp_path: Path) 
     assert "resumed a study with 3 complete trials" in result.stdout
 
 
+def test_a_calibration_whose_trials_all_fail_stops(tmp_path: Path) -> None:
+    """A scenario that ends with its spin-up scores no observed value: every trial's loss is
+    not finite, and the calibration stops with an error after a few trials (it used to ask for
+    new trials forever)."""
+    short = write_calibration_dir(tmp_path / "short", days=60)
+    args = ["calibrate", str(short), "--parameter", "base_departures", *_where(tmp_path)]
+    err = _error([*args, "--trials", "2", "--workers", "1", "--batch", "1", "--no-progress"])
+    assert "trials failed" in err and "0 observed values scored" in err, err
+
+
 def test_bad_calibrated_file_stops_a_run(scenario: Path, tmp_path: Path) -> None:
     folder = tmp_path / "copy"
     folder.mkdir()

@@ -7,6 +7,7 @@ On the tiny synthetic corridor (``tests/corridor_dirs.py``) and a tiny Flee scen
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 from pathlib import Path
@@ -14,10 +15,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from click.testing import CliRunner
 
 import corredor
 from corredor.cli import app
+from corredor.errors import ScenarioError
 from corredor.results.corridor import CorridorResult
 from corredor.store import ResultsStore
 
@@ -122,8 +125,44 @@ def test_one_run_for_both_kinds(tiny: Path, flee: Path, tmp_path: Path) -> None:
     assert isinstance(corredor.run(str(tiny), days=5), CorridorResult)
     assert isinstance(corredor.run(str(flee), days=5), corredor.RunResult)
     assert "mexico-us" in corredor.scenarios() and "mali2012" in corredor.scenarios()
+    # the corridor-only function points a Flee scenario to the one `run`
+    with pytest.raises(ScenarioError, match=r"built-in Flee scenario.*corredor\.run"):
+        corredor.run_corridor("mali2012", days=2)
     for name in ("run_corridor", "forecast", "ResultsStore", "scenarios"):
         assert name in dir(corredor)
+
+
+def test_report_latest_is_the_newest_run_of_either_kind(
+    tiny: Path, flee: Path, tmp_path: Path
+) -> None:
+    """A corridor run made after a Flee run is what ``report latest`` reports (it used to
+    report the older Flee run), and a corridor run's report and picture are made after the fact
+    and from the run's folder."""
+    store = tmp_path / "store"
+    code, out, err = invoke("run", str(flee), "--days", "5", "--store", str(store))
+    assert code == 0, err
+    older = run_id_of(out)
+    code, out, err = invoke("run", str(tiny), "--days", "5", "--store", str(store))
+    assert code == 0, err
+    newer = run_id_of(out)
+    code, out, err = invoke("report", "latest", "--store", str(store))
+    assert code == 0, err
+    assert (store / newer / "report.html").is_file()
+    assert not (store / older / "report.html").exists()
+    assert "corridor" in (store / newer / "report.html").read_text(encoding="utf-8").lower()
+
+
+def test_a_flee_run_writes_the_report_and_picture_it_is_asked_for(
+    flee: Path, tmp_path: Path
+) -> None:
+    """``--report`` and ``--png`` apply to both kinds: a Flee run writes them (they used to be
+    accepted and ignored)."""
+    html, png = tmp_path / "x.html", tmp_path / "x.png"
+    args = ["run", str(flee), "--days", "2", "--store", str(tmp_path / "s")]
+    code, _out, err = invoke(*args, "--report", str(html), "--png", str(png))
+    assert code == 0, err
+    assert "<html" in html.read_text(encoding="utf-8").lower()
+    assert png.read_bytes()[:4] == b"\x89PNG"
 
 
 @pytest.mark.parametrize(
@@ -131,6 +170,8 @@ def test_one_run_for_both_kinds(tiny: Path, flee: Path, tmp_path: Path) -> None:
     [
         ("tiny", ["--hasten", "2"], ["--hasten", "Flee scenarios only", "corridor scenario"]),
         ("tiny", ["--parallel"], ["--parallel", "Flee"]),
+        ("tiny", ["--no-flee31-quirks"], ["--flee31-quirks", "Flee scenarios only"]),
+        ("flee", ["--event", "missing.yaml"], ["--event", "corridor scenarios only"]),
         ("flee", ["--set", "speed_road=100"], ["--set", "corridor scenarios only"]),
         ("flee", ["--without-event", "x"], ["--without-event", "corridor"]),
         ("flee", ["--calibration", "none"], ["--calibration", "corridor"]),
@@ -174,6 +215,12 @@ def test_set_and_without_event_change_a_run_and_are_recorded(tiny: Path, tmp_pat
     # the plain run's provenance has no overrides and no removed events
     plain_prov = s.record(plain).provenance
     assert plain_prov is not None and not plain_prov.overrides and not plain_prov.events_removed
+    # the same names work in Python, with the same run
+    same = corredor.run(
+        str(tiny), days=int(DAYS), set={"dest_hazard": 6}, without_events=["expel-on"]
+    )
+    assert isinstance(same, CorridorResult)
+    np.testing.assert_array_equal(same.obs_daily, b.obs_daily)
 
 
 @pytest.mark.parametrize(
@@ -195,6 +242,55 @@ def test_bad_levers_and_events_exit_2(
     assert err.startswith("error: ") and "Traceback" not in err
     for word in words:
         assert word in err, err
+
+
+def test_an_added_event_file_is_recorded(tiny: Path, tmp_path: Path) -> None:
+    """``--event FILE`` changes the run, and the file (path, SHA-256, ids) is in its
+    provenance."""
+    from corridor_dirs import EXPEL_EVENT
+
+    events = tmp_path / "later.yaml"
+    later = {**EXPEL_EVENT, "id": "expel-later", "start": "2020-01-10", "end": "2020-02-01"}
+    events.write_text(yaml.safe_dump([later], sort_keys=False), encoding="utf-8")
+    store = tmp_path / "store"
+    base = ["run", str(tiny), "--days", DAYS, "--store", str(store)]
+    code, out, err = invoke(*base)
+    assert code == 0, err
+    plain = run_id_of(out)
+    code, out, err = invoke(*base, "--event", str(events))
+    assert code == 0, err
+    added = run_id_of(out)
+    s = ResultsStore(store)
+    assert not np.array_equal(s.load(plain).obs_daily, s.load(added).obs_daily)
+    prov = s.record(added).provenance
+    assert prov is not None and len(prov.events_added) == 1
+    (used,) = prov.events_added
+    assert used.ids == ["expel-later"] and Path(used.file).name == "later.yaml"
+    assert used.sha256 == hashlib.sha256(events.read_bytes()).hexdigest()
+
+
+def test_calibrate_without_a_folder_writes_beside_the_user(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``corredor calibrate SCENARIO`` without ``--folder`` or ``--store`` writes its study
+    under the working folder (``calibrations/``) and its result to the store there; the
+    scenario's own folder (for a built-in scenario: the installed package) is left as it was."""
+    from calibration_dirs import write_calibration_dir
+
+    scenario = write_calibration_dir(tmp_path / "scenario", days=120)
+    before = {p: p.read_bytes() for p in sorted(scenario.parent.rglob("*")) if p.is_file()}
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    args = ["calibrate", str(scenario), "--parameter", "base_departures", "--trials", "1"]
+    res = runner.invoke(app, [*args, "--workers", "1", "--batch", "1", "--no-progress"])
+    assert res.exit_code == 0, res.output
+    after = {p: p.read_bytes() for p in sorted(scenario.parent.rglob("*")) if p.is_file()}
+    assert after == before
+    (fit,) = (work / "calibrations").rglob("calibrated.yaml")
+    assert yaml.safe_load(fit.read_text(encoding="utf-8"))["parameters"]
+    stored = ResultsStore(work / "runs").record("latest")
+    assert stored.kind == "calibration" and "calibrated.yaml" in stored.files
 
 
 def test_calibrate_never_touches_the_package(tmp_path: Path) -> None:

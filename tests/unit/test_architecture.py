@@ -113,7 +113,7 @@ def test_architecture_doc_is_current() -> None:
 def test_shipped_docs_cite_no_unshipped_notes() -> None:
     """The docs a user gets cite only what ships: no design note outside the repository."""
     root = SRC.parents[1]
-    docs = [root / "README.md", *sorted((root / "docs").glob("*.md"))]
+    docs = [root / "README.md", *sorted((root / "docs").rglob("*.md"))]
     for doc in docs:
         text = doc.read_text(encoding="utf-8")
         for name in ("shared/", "MODEL.md", "STYLE.md", "FLEE.md"):
@@ -123,10 +123,34 @@ def test_shipped_docs_cite_no_unshipped_notes() -> None:
 def test_shipped_code_and_data_cite_no_unshipped_notes() -> None:
     """Docstrings, error messages and the package's data files (what a user reads through
     `help()`, an `error:` line or a data file's source column) cite the shipped docs, not the
-    design notes that stay outside the repository."""
+    design notes or the data compilation that stay outside the repository."""
     for path in sorted(SRC.rglob("*")):
         if path.suffix not in {".py", ".yaml", ".csv", ".md", ".json"} or not path.is_file():
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
-        for name in ("MODEL.md", "STYLE.md", "FLEE.md"):
+        for name in ("MODEL.md", "STYLE.md", "FLEE.md", "shared/data", "../shared"):
             assert name not in text, f"{path.relative_to(SRC)} cites {name}"
+
+
+def test_a_newcomer_finds_the_folder_of_each_part() -> None:
+    """docs/architecture.md's "where things live" table names an existing folder or module for
+    each part a newcomer asks about first."""
+    doc = (SRC.parents[1] / "docs" / "architecture.md").read_text(encoding="utf-8")
+    table = doc[doc.index("## Where things live") : doc.index("## Layers")]
+    rows = {
+        row.split("|")[1].strip(): row.split("|")[2]
+        for row in table.splitlines()
+        if row.startswith("| ") and "---" not in row
+    }
+    for what, folder in (
+        ("the day loop", "engine/"),
+        ("a process (changes state)", "rules/corridor/"),
+        ("a tracker (observes)", "trackers/"),
+        ("the store", "store/"),
+        ("a request (typed use case)", "app/"),
+        ("the CLI", "cli/"),
+        ("the web service", "web/"),
+    ):
+        assert folder in rows[what], (what, rows[what])
+        assert "not in this tree" not in rows[what], what
+    assert "(web)" not in doc  # the web service is a layer of this tree, not a future one

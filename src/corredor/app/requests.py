@@ -347,7 +347,11 @@ class EnsembleRequest(_Scenario, _Seeds, _Backend, _CorridorInputs, _Ensemble):
 class ForecastRequest(_Scenario, _Seeds, _Backend, _CorridorInputs, _Ensemble):
     """A forecast past the calibration horizon, with bands."""
 
-    until: str = option(help="Last month forecast, YYYY-MM (e.g. 2024-09).", metavar="YYYY-MM")
+    until: str = option(
+        help="Last month forecast: YYYY-MM (e.g. 2024-09), or YYYY-MM-DD for the month of "
+        "that day.",
+        metavar="YYYY-MM[-DD]",
+    )
     sets: Sets = option(
         "calibrated",
         "Parameter sets: 'point' (the calibration's point fit), 'calibrated' (its plausible "
@@ -399,8 +403,9 @@ class SensitivityRequest(_Scenario, _Seeds, _Backend, _CorridorInputs):
     )
     outputs: list[str] = option(
         [],
-        "An observable or ledger.<entry> to analyse (repeatable; default: the scenario's).",
-        flag="--output",
+        "A measure to analyse: an observable or ledger.<entry> (repeatable; default: the "
+        "scenario's outputs).",
+        flag="--measure",
         metavar="NAME",
     )
     levels: int = option(4, "Morris grid levels (even).", metavar="N", ge=2)

@@ -1,9 +1,10 @@
 """The public figures the bargaining model uses, read from ``src/corredor/data/bargaining/``.
 
-Every CSV there is a verbatim copy of rows of the project's compiled data (``shared/data``), with
-their ``source`` column, except ``tariff_schedule_2019.csv`` and ``episode_2019.csv`` (hand-written,
-one source per row). Each function returns a :class:`Figure`: the value, its unit and the sources
-it was computed from, so that a derived number (a ratio, a daily rate) keeps its provenance.
+Every CSV there is a verbatim copy of rows of the project's data compilation (kept outside the
+package), with their ``source`` column, except ``tariff_schedule_2019.csv`` and
+``episode_2019.csv`` (hand-written, one source per row). Each function returns a
+:class:`Figure`: the value, its unit and the sources it was computed from, so that a derived
+number (a ratio, a daily rate) keeps its provenance.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def _row(name: str, **match: str) -> dict[str, str]:
         raise ScenarioError(
             data_dir() / name,
             f"expected one row with {match}, found {len(rows)}",
-            expected="the rows copied from shared/data",
+            expected="the rows copied from the data compilation",
         )
     return rows[0]
 

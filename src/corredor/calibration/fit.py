@@ -225,17 +225,16 @@ class _Fit:
             self.study.tell(trial, state=state.PRUNED)
             return
         if isinstance(res, BaseException):
-            self.failed += 1
-            self.study.tell(trial, state=state.FAIL)
-            if self.failed > max(3, self.trials // 4):
-                raise CalibrationError(
-                    f"{self.failed} trials failed; the last: {type(res).__name__}: {res}"
-                )
+            self.fail(trial, f"{type(res).__name__}: {res}")
             return
         report = self.targets.loss(res.obs_daily, until=self.last, weights=self.weights)
         if not math.isfinite(report.total):
-            self.failed += 1
-            self.study.tell(trial, state=state.FAIL)
+            n_scored = int(report.series["scored"].sum()) if len(report.series) else 0
+            self.fail(
+                trial,
+                f"its loss is {report.total} ({n_scored} observed values scored up to {self.last} "
+                "after the spin-up)",
+            )
             return
         trial.set_user_attr("seconds", res.seconds)
         trial.set_user_attr("agents", res.agents)
@@ -246,6 +245,14 @@ class _Fit:
             "series_bias", {str(r["observable"]): float(r["log_bias"]) for r in scored}
         )
         self.study.tell(trial, report.total)
+
+    def fail(self, trial: optuna.trial.Trial, why: str) -> None:
+        """Tell the sampler a trial failed; past ``max(3, trials // 4)`` failures the
+        calibration stops (an error naming the last cause) instead of asking again forever."""
+        self.failed += 1
+        self.study.tell(trial, state=optuna.trial.TrialState.FAIL)
+        if self.failed > max(3, self.trials // 4):
+            raise CalibrationError(f"{self.failed} trials failed; the last: {why}")
 
     def run(self, run_batch: Runner, progress: ProgressFn | None) -> None:
         """Ask, evaluate and tell batches until ``trials`` trials are complete."""

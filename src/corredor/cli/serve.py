@@ -1,8 +1,9 @@
 """``corredor serve``: the web app and its REST API (:mod:`corredor.web`).
 
 A plain command (not made from a request model): its options are the service's settings
-(:class:`corredor.web.settings.ServeSettings`, whose bounds the options repeat so that a bad value
-is an option error), not a use case's request.
+(:class:`corredor.web.settings.ServeSettings`, whose defaults and bounds the options repeat so
+that a bad value is an option error without importing the web service;
+``tests/integration/test_cli_docs.py`` checks that they agree), not a use case's request.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ What it guarantees, whoever calls it:
   files) is read only if it lies inside the scenario folder once every symbolic link is followed;
   an absolute path, ``..`` that climbs out, or a link pointing elsewhere is refused. A folder the
   user allows explicitly (``CORREDOR_ALLOW_READ=/data/shared``, several joined by ``:``, or
-  :func:`allow_read`) may be read too. A path typed by the user on the command line (``--events
+  :func:`allow_read`) may be read too. A path typed by the user on the command line (``--event
   FILE``, the scenario itself) is the user's choice: it is read wherever it is (``root=None``).
 * **Regular files only.** A directory, a FIFO (it would block forever), a device such as
   ``/dev/zero`` (endless), a socket: refused before a byte is read. FIFOs are opened

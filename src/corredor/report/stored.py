@@ -129,11 +129,6 @@ def provenance_rows(record: Record) -> list[tuple[str, str]]:
     return rows
 
 
-def _seeds(seeds: tuple[int, ...]) -> str:
-    text = ", ".join(str(s) for s in seeds[:12])
-    return text + (" …" if len(seeds) > 12 else "")
-
-
 def _summary(record: Record) -> list[tuple[str, str]]:
     rows = record.summary.get("rows")
     if isinstance(rows, dict):

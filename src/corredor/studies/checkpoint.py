@@ -1,19 +1,19 @@
 """A folder of finished study tasks, which makes a study run without a store resumable.
 
 ``Checkpoint(folder, digest)`` keeps each finished task as ``<folder>/<digest[:16]>/
-task-<k>.json`` (written to a temporary file, synced and renamed into place, so a killed run
-leaves complete files only). A rerun of the same study (the same digest: the same inputs)
-reads them back and runs only the tasks missing; tasks are deterministic, so the numbers are
-those of an uninterrupted run. A study with other inputs gets another sub-folder.
+task-<k>.json`` (written by the one atomic writer, :func:`corredor.files.atomic.write_text`,
+so a killed run leaves complete files only). A rerun of the same study (the same digest: the
+same inputs) reads them back and runs only the tasks missing; tasks are deterministic, so the
+numbers are those of an uninterrupted run. A study with other inputs gets another sub-folder.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from corredor.errors import CorredorError
+from corredor.files.atomic import write_text
 from corredor.files.read import read_text
 from corredor.studies.runner import StudyTask, task_from_json, task_to_json
 
@@ -45,13 +45,5 @@ class Checkpoint:
 
     def save(self, task: StudyTask) -> Path:
         """Write one finished task atomically."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        final = self.folder / f"task-{task.task:05d}.json"
-        tmp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
         doc = {**task_to_json(task), "digest": self.digest}
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(doc, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, final)
-        return final
+        return write_text(self.folder / f"task-{task.task:05d}.json", json.dumps(doc))

@@ -42,6 +42,12 @@ def resolve_corridor_scenario(path_or_name: str | Path) -> Path:
     builtin = builtin_corridor_scenarios()
     if str(path_or_name) in builtin:
         return builtin[str(path_or_name)]
+    if str(path_or_name) == path.name and (_root().parent / "flee" / path.name).is_dir():
+        raise ScenarioError(
+            str(path_or_name),
+            "is a built-in Flee scenario, not a corridor scenario",
+            fix="run it with `corredor run` or `corredor.run`, which take both kinds",
+        )
     names = ", ".join(builtin) or "none"
     raise ScenarioError(
         str(path_or_name),

@@ -163,7 +163,7 @@ def load_scenario_events(scenario: CorridorScenario, file: str | Path) -> tuple[
     change checked against the scenario's parameters; a relative path that does not exist is
     also looked up in the scenario's folder. Errors name the file, the line and the fix.
 
-    ``file`` is a path the user chose (``--events FILE``): it is read wherever it is."""
+    ``file`` is a path the user chose (``--event FILE``): it is read wherever it is."""
     path = Path(file)
     if not path.exists() and not path.is_absolute() and (scenario.base_dir / path).exists():
         path = scenario.base_dir / path
