@@ -39,7 +39,7 @@ IntArray = npt.NDArray[np.int32]
 #: region's end (on a machine shared with other processes, a thread descheduled for a time slice
 #: makes the whole region wait for it, and OpenMP's waiting threads spin). Measured on the
 #: 2-core development machine shared with other sessions (load average 4-6), 800 days of
-#: ``mexico-us`` at full scale (over the former threshold of 20,000 on most days): 2 threads
+#: the built-in corridor at full scale (over the former threshold of 20,000 on most days): 2 threads
 #: took 1.6x the CPU and 1.8x the wall time of one (docs/benchmarks.md), so the kernel runs on
 #: several threads only on days far larger than the built-in scenarios'. The results do not
 #: depend on the thread count.
