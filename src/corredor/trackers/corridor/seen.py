@@ -6,8 +6,8 @@ year) on the day of its first matching event. The periods of a run only go forwa
 in today's period" is "counted since the period began": :class:`PeriodSet` keeps the ids counted
 since then in an open-addressing hash table of agent ids (linear probing, at most half full),
 emptied when the period changes. Its memory follows the most people counted in one period,
-where one period number per agent and observable grew with every agent the run created (12 observables × 4 bytes × 6.5 million agents in the built-in
-corridor).
+where one period number per agent and observable grew with every agent the run created (12
+observables × 4 bytes × 6.5 million agents in the built-in corridor).
 
 :func:`count_matching` (numba) counts an observable's matching events and adds the people to
 the set; :func:`count_matching_np` is its NumPy twin on a sorted array of ids (the test oracle,
