@@ -6,6 +6,10 @@ CPU of every thread of the process, so a parallel kernel's threads count), after
 that loads the compiled kernels. Prints one JSON line: the run's wall and CPU seconds, the
 people created, the agent-days, and the CPU ms per day of each step, largest first.
 ``--people-per-agent 50 --days 3195`` times the web's reduced-scale preview of the whole period.
+``--block 400`` also prints, every 400 days, one JSON line with the agents created so far, the
+mean agents active, the CPU nanoseconds per active agent-day of the block (in all and per step)
+and the peak memory so far: whether a day's cost grows with the agents in motion or with every
+agent ever created (issue 16 §6).
 
 Compare two code versions side by side (same machine, same minute), e.g. a branch and ``main``::
 
@@ -22,6 +26,7 @@ import argparse
 import collections
 import json
 import os
+import resource
 import time
 from typing import Any
 
@@ -33,6 +38,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=3)
     ap.add_argument(
         "--people-per-agent", type=int, default=None, help="e.g. 50: the web's preview scale"
+    )
+    ap.add_argument(
+        "--block", type=int, default=0, help="print a line every BLOCK days (0: only the total)"
     )
     args = ap.parse_args()
 
@@ -48,16 +56,36 @@ def main() -> None:
         )
 
     spent: collections.Counter[str] = collections.Counter()
+    block: collections.Counter[str] = collections.Counter()
+    active = [0]
 
     def timed_day(self: DayPlan[Any], state: Any, day: int) -> None:
         for step in self.steps:
             t = time.process_time()
             step.fn(state, day)
-            spent[step.name] += time.process_time() - t
+            dt = time.process_time() - t
+            spent[step.name] += dt
+            block[step.name] += dt
+        active[0] += state.n_active
+        if args.block and (day + 1) % args.block == 0:
+            per = 1e9 / max(active[0], 1)
+            line = {
+                "day": day + 1,
+                "agents": int(state.n_agents),
+                "active_mean": active[0] // args.block,
+                "ns_per_active_agent_day": round(per * sum(block.values()), 1),
+                "steps": {k: round(per * v, 1) for k, v in block.most_common()},
+                "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+            }
+            print(json.dumps(line), flush=True)
+            block.clear()
+            active[0] = 0
 
     corredor.run_corridor(scenario, seed=args.seed, days=2)  # load the cached kernels
     DayPlan.run_day = timed_day  # type: ignore[method-assign]
     spent.clear()
+    block.clear()
+    active[0] = 0
     wall, cpu = time.perf_counter(), time.process_time()
     r = corredor.run_corridor(scenario, seed=args.seed, days=args.days)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu

@@ -123,6 +123,23 @@ def test_reserve() -> None:
     assert np.all(t.raw("loc")[2:] == -1)
 
 
+def test_growth_factor() -> None:
+    t = AgentTable(SPEC, capacity=8, growth=1.25)
+    t.add(8, loc=np.arange(8))
+    t.add(1)
+    assert t.capacity == 10  # a quarter more, not double
+    t.add(2)
+    assert t.capacity == 12
+    np.testing.assert_array_equal(t["loc"], [*range(8), -1, -1, -1])
+    assert np.all(t.raw("loc")[11:] == -1)
+    small = AgentTable(SPEC, capacity=1, growth=1.1)
+    small.add(1)
+    small.add(1)
+    assert small.capacity == 2  # at least one more row
+    with pytest.raises(ValueError, match="growth factor"):
+        AgentTable(SPEC, growth=1.0)
+
+
 @DETERMINISTIC
 @given(
     st.integers(1, 16),

@@ -27,12 +27,8 @@ from corredor.rules.corridor.active import (
     new_at_border_np,
 )
 from corredor.rules.corridor.transitions import phase_at_k, phase_at_np
-from corredor.trackers.corridor.recorder import (
-    count_events,
-    count_events_np,
-    count_matching,
-    count_matching_np,
-)
+from corredor.trackers.corridor.recorder import count_events, count_events_np
+from corredor.trackers.corridor.seen import PeriodSet, count_matching, count_matching_np
 
 
 def random_table(seed: int, n_table: int, n_active: int, n_loc: int, n_border: int):
@@ -189,6 +185,19 @@ def test_count_events_matches_its_twin(seed, n, broadcast):
     equal([g_nb, ev_nb], [g_np, ev_np])
 
 
+def last_period_count(target_ok, grp_ok, want, status, tgt, g, ids, last, p):
+    """The recorder's count before the sets: one last counted period per agent (``last``)."""
+    ok = target_ok[tgt] & grp_ok[g]
+    if want >= 0:
+        ok &= status == want
+    if p >= 0 and ok.any():
+        who = ids[ok]
+        new = last[who] != p
+        last[who] = p
+        ok[ok] = new
+    return int(np.count_nonzero(ok))
+
+
 @settings(max_examples=80, deadline=None)
 @given(
     seed=st.integers(0, 2**31 - 1),
@@ -196,25 +205,42 @@ def test_count_events_matches_its_twin(seed, n, broadcast):
     want=st.integers(-1, 2),
     people=st.booleans(),
     broadcast=st.booleans(),
+    calls=st.integers(1, 6),
 )
-def test_count_matching_matches_its_twin(seed, n, want, people, broadcast):
+def test_count_matching_matches_its_twin(seed, n, want, people, broadcast, calls):
+    """Several days of events (the period moving on now and then): the kernel on a
+    :class:`PeriodSet` (which starts small and must grow), its twin on a sorted array, and the
+    former per-agent last period give the same counts; the set holds the twin's ids."""
     r = np.random.default_rng(seed)
-    T, G, n_table = 7, 5, 400
+    T, G, n_table = 7, 5, 4000
     target_ok = r.random(T) < 0.6
     grp_ok = r.random(G) < 0.6
-    ids = r.integers(0, n_table, n).astype(np.int32)  # an agent may appear twice
-    tgt = r.integers(-1, T - 1, n).astype(np.int64)  # -1: no target, the last slot
-    if broadcast:
-        tgt = np.broadcast_to(np.int64(r.integers(-1, T - 1)), (n,))
-    g = r.integers(0, G, n).astype(np.int64)
-    status = r.integers(0, 3, n).astype(np.int64)
-    p = int(r.integers(0, 3)) if people else -1
-    last_nb = r.integers(-1, 3, n_table).astype(np.int32) if people else np.zeros(0, np.int32)
-    last_np = last_nb.copy()
-    c_nb = count_matching(target_ok, grp_ok, want, status, tgt, g, ids, last_nb, p)
-    c_np = count_matching_np(target_ok, grp_ok, want, status, tgt, g, ids, last_np, p)
-    assert c_nb == c_np
-    equal([last_nb], [last_np])
+    seen = PeriodSet(capacity=4)
+    seen_np = np.zeros(0, dtype=np.int32)
+    last = np.full(n_table, -1, dtype=np.int32)
+    p = 0
+    for _ in range(calls):
+        ids = r.integers(0, n_table, n).astype(np.int32)  # an agent may appear twice
+        ids[: n // 3] = r.integers(0, 20, n // 3)  # and again on later days
+        tgt = r.integers(-1, T - 1, n).astype(np.int64)  # -1: no target, the last slot
+        if broadcast:
+            tgt = np.broadcast_to(np.int64(r.integers(-1, T - 1)), (n,))
+        g = r.integers(0, G, n).astype(np.int64)
+        status = r.integers(0, 3, n).astype(np.int64)
+        if r.random() < 0.3:
+            p += 1  # a new period
+            seen_np = np.zeros(0, dtype=np.int32)
+        if people:
+            seen.ready(p, n)
+        args = (target_ok, grp_ok, want, status, tgt, g, ids)
+        c_nb = count_matching(*args, seen.keys, seen.size, people)
+        c_np, seen_np = count_matching_np(*args, seen_np, people)
+        c_last = last_period_count(*args, last, p if people else -1)
+        assert c_nb == c_np == c_last
+        if people:
+            equal([seen.members()], [seen_np])
+            assert len(seen) == seen_np.shape[0]
+            assert 2 * len(seen) <= seen.keys.shape[0]
 
 
 @settings(max_examples=60, deadline=None)

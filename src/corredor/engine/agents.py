@@ -3,7 +3,9 @@
 There are no per-agent Python objects. Row ``i`` of every column describes agent ``i``; ids are
 assigned in creation order and never reused (a removed agent keeps its row with ``alive = 0``), so
 "process agents in creation order" is simply "loop over rows". Adding agents never appends in a
-hot loop: :meth:`AgentTable.add` reserves a block of rows, growing every column by doubling.
+hot loop: :meth:`AgentTable.add` reserves a block of rows, growing every column by a constant
+factor (doubling by default; a table whose size is known well up front grows by less, so that
+passing the estimate does not double the memory).
 """
 
 from __future__ import annotations
@@ -18,11 +20,15 @@ ColumnSpec = Mapping[str, tuple[npt.DTypeLike, float | int]]
 
 
 class AgentTable:
-    """A struct of arrays with a live row count ``n`` and a capacity that grows by doubling."""
+    """A struct of arrays with a live row count ``n`` and a capacity that grows by the factor
+    ``growth`` (> 1; 2: doubling) when it runs out."""
 
-    def __init__(self, columns: ColumnSpec, capacity: int = 1024) -> None:
+    def __init__(self, columns: ColumnSpec, capacity: int = 1024, growth: float = 2.0) -> None:
         if not columns:
             raise ValueError("an AgentTable needs at least one column")
+        if not growth > 1.0:
+            raise ValueError("an AgentTable's growth factor must be > 1")
+        self._growth = float(growth)
         self._spec = {name: (np.dtype(dt), fill) for name, (dt, fill) in columns.items()}
         self._capacity = max(int(capacity), 1)
         self._cols: dict[str, np.ndarray] = {
@@ -61,8 +67,9 @@ class AgentTable:
         """Make room for at least ``capacity`` rows."""
         if capacity <= self._capacity:
             return
-        # double (amortised O(1) appends), but a block larger than that gets exactly its size
-        new_cap = max(capacity, 2 * self._capacity)
+        # grow by the factor (amortised O(1) appends), but a block larger than that gets exactly
+        # its size; columns are replaced one at a time (the copy costs one column at most)
+        new_cap = max(capacity, int(self._growth * self._capacity), self._capacity + 1)
         for name, (dt, fill) in self._spec.items():
             col = np.full(new_cap, fill, dtype=dt)
             col[: self.n] = self._cols[name][: self.n]

@@ -104,6 +104,9 @@ COLUMNS: ColumnSpec = {
 }
 
 
+#: The agent table's growth factor once the expected departures are passed.
+GROWTH = 1.25
+
 #: Most hops an agent makes in one day (the movement kernel's hop tables have this many rows).
 MAX_HOPS = 12
 
@@ -258,9 +261,12 @@ class CorridorState:
         self.day = 0
         self.events: EventSink = NoEvents() if events is None else events
         # room for the expected departures (+2 %) from the start: growing by doubling copies
-        # every column several times and can leave twice the room needed
+        # every column several times and can leave twice the room needed; past the estimate
+        # (openness raises departures above it) the table grows by a quarter at a time
         expected = float(c.departures.sum() + c.caravan_departures.sum())
-        self.agents = AgentTable(COLUMNS, capacity=max(1 << 16, int(1.02 * expected)))
+        self.agents = AgentTable(
+            COLUMNS, capacity=max(1 << 16, int(1.02 * expected)), growth=GROWTH
+        )
         self.services = ServiceSystem(
             c.service_table(),
             seed=self.seed,

@@ -37,6 +37,7 @@ from corredor.rules.corridor.state import (
 )
 from corredor.scenario.corridor.base import selector_targets
 from corredor.scenario.corridor.observables import Observable
+from corredor.trackers.corridor.seen import PeriodSet, count_matching
 
 IntArray = npt.NDArray[np.int32]
 
@@ -91,60 +92,8 @@ def count_events_np(
     return g
 
 
-@nb.njit(cache=True)
-def count_matching(  # type: ignore[no-untyped-def]
-    target_ok, grp_ok, want, status, tgt, g, ids, last, p
-):
-    """How many of the events (target ``tgt[i]`` — negative counts from the end of
-    ``target_ok``, as NumPy indexes —, group ``g[i]``, agent ``ids[i]``, status ``status[i]``)
-    an observable counts: target and group allowed, the status ``want`` (any when negative).
-    In people (``p >= 0``, today's period): only agents whose ``last`` counted period is not
-    ``p`` — read before any is written, so an agent listed twice counts twice —, and ``last``
-    is set to ``p`` for every matching agent."""
-    n, T = ids.shape[0], target_ok.shape[0]
-    count = 0
-    for i in range(n):
-        t = tgt[i]
-        if t < 0:
-            t += T
-        if not (target_ok[t] and grp_ok[g[i]]) or (want >= 0 and status[i] != want):
-            continue
-        if p < 0 or last[ids[i]] != p:
-            count += 1
-    if p >= 0:
-        for i in range(n):
-            t = tgt[i]
-            if t < 0:
-                t += T
-            if target_ok[t] and grp_ok[g[i]] and not (want >= 0 and status[i] != want):
-                last[ids[i]] = p
-    return count
-
-
-def count_matching_np(
-    target_ok: npt.NDArray[np.bool_],
-    grp_ok: npt.NDArray[np.bool_],
-    want: int,
-    status: npt.NDArray[np.int64],
-    tgt: npt.NDArray[np.int64],
-    g: npt.NDArray[np.int64],
-    ids: IntArray,
-    last: IntArray,
-    p: int,
-) -> int:
-    """The NumPy twin of :func:`count_matching` (the recorder's code before the kernel)."""
-    ok = target_ok[tgt] & grp_ok[g]
-    if want >= 0:
-        ok &= status == want
-    if p >= 0 and ok.any():
-        who = ids[ok]
-        new = last[who] != p
-        last[who] = p
-        ok[ok] = new
-    return int(np.count_nonzero(ok))
-
-
 _NO_STATUS = np.zeros(0, dtype=np.int64)
+_ONE_TARGET = np.ones(1, dtype=bool)
 
 
 class _Obs:
@@ -182,7 +131,8 @@ class _Obs:
         self.status = None if d.status is None else c.status_names.index(d.status)
         self.people = ob.unit == "people"
         self.period = period_index(c.start, c.days, ob.frequency)
-        self.last = np.full(0, -1, dtype=np.int32)
+        #: the agents counted in the current period (in people)
+        self.seen = PeriodSet()
 
 
 def _want(o: _Obs) -> int:
@@ -222,7 +172,8 @@ class Recorder:
         self.dest_first = np.zeros((M, c.n_groups), dtype=np.int64)
         self.dest_repeat = np.zeros((M, c.n_groups), dtype=np.int64)
         self.dest_people_fy = np.zeros(int(self.fy[-1]) + 1, dtype=np.int64)
-        self._dest_last_fy = np.full(0, -1, dtype=np.int32)
+        self._dest_fy_seen = PeriodSet()  # people encountered in the current fiscal year
+        self._all_groups = np.ones(c.n_groups, dtype=bool)
         # ledger
         Y = int(self.year[-1]) + 1
         self.unscreened_year = np.zeros((Y, c.n_groups), dtype=np.int64)
@@ -238,13 +189,6 @@ class Recorder:
         self.link_flow = np.zeros((M, len(c.link_to)), dtype=np.int64)
 
     # ------------------------------------------------------------------ events
-    def _grow(self, arr: IntArray, n: int) -> IntArray:
-        if arr.shape[0] >= n:
-            return arr
-        out = np.full(max(n, 2 * arr.shape[0], 1024), -1, dtype=np.int32)
-        out[: arr.shape[0]] = arr
-        return out
-
     def emit(
         self,
         kind: int,
@@ -264,12 +208,12 @@ class Recorder:
         for i, o, target_ok, want in self._counting.get(kind, ()):
             if want >= 0 and status is None:
                 continue  # counts only events with a status
-            p = -1
+            seen = o.seen
             if o.people:
-                if o.last.shape[0] < agents.n:
-                    o.last = self._grow(o.last, agents.n)
-                p = int(o.period[day])
-            hit = count_matching(target_ok, o.grp_ok, want, st, tgt, g, ids, o.last, p)
+                seen.ready(int(o.period[day]), n)
+            hit = count_matching(
+                target_ok, o.grp_ok, want, st, tgt, g, ids, seen.keys, seen.size, o.people
+            )
             self.obs_daily[day, i] += hit
         if kind == EV_APPREHEND:
             in_dest = self.c.zone_in_dest[tgt]
@@ -279,11 +223,15 @@ class Recorder:
                 m = self.month[day]
                 np.add.at(self.dest_repeat[m], g[in_dest][rep], 1)
                 np.add.at(self.dest_first[m], g[in_dest][~rep], 1)
-                self._dest_last_fy = self._grow(self._dest_last_fy, agents.n)
-                fy = self.fy[day]
-                new = self._dest_last_fy[who] != fy
-                self._dest_last_fy[who] = fy
-                self.dest_people_fy[fy] += int(np.count_nonzero(new))
+                fy = int(self.fy[day])
+                seen = self._dest_fy_seen
+                seen.ready(fy, who.shape[0])
+                every = np.zeros(who.shape[0], dtype=np.int64)  # one target, always allowed
+                new = count_matching(
+                    _ONE_TARGET, self._all_groups, -1, _NO_STATUS, every, g[in_dest], who,
+                    seen.keys, seen.size, True,
+                )  # fmt: skip
+                self.dest_people_fy[fy] += new
 
     def emit_segments(
         self,
