@@ -56,6 +56,28 @@ def warn(text: str) -> None:
     console(stderr=True).print(f"[yellow]warning:[/yellow] {text}", highlight=False)
 
 
+def announce(request: Request, store: ResultsStore) -> Callable[[str], None]:
+    """The ``on_start`` of a use case that prints, once its run is catalogued (its input
+    checked), one line on stderr with the number of runs and their expected time
+    (:func:`corredor.app.estimate`), when it makes several. A request the estimate cannot read
+    prints none: its use case reports the error."""
+    from corredor.app import estimate
+    from corredor.errors import CorredorError
+
+    try:
+        made = estimate(request, store)
+    except CorredorError:
+        made = None
+    printed: list[str] = []
+
+    def on_start(run_id: str) -> None:
+        if made is not None and made.runs > 1 and not printed:
+            printed.append(run_id)
+            console(stderr=True).print(f"[cyan]estimate:[/cyan] {made.line()}", highlight=False)
+
+    return on_start
+
+
 def open_store(path: str | Path) -> ResultsStore:
     from corredor.store import ResultsStore
 
@@ -96,7 +118,8 @@ def execute(
     show: bool = True,
 ) -> Any:
     """Run a use case on the store of ``--store`` with a progress bar (unless
-    ``--no-progress``), its command line in the provenance; returns what it stored. Output
+    ``--no-progress``), its command line in the provenance, a line with the number of runs
+    and their expected time when they start (:func:`announce`); returns what it stored. Output
     paths (``--png``, a study's ``--report`` folder) are checked first: a path that cannot be
     written fails before the work, not after it."""
     from corredor.app.common import check_output
@@ -106,8 +129,11 @@ def execute(
     if isinstance(report_folder, str):
         check_output(report_folder, "--report", folder=True)
     store = open_store(cli["store"])
+    on_start = announce(request, store)
     with progress(show and not cli.get("no_progress", False), unit) as callback:
-        return use_case(request, store, callback, command=request.command_line(command))
+        return use_case(
+            request, store, callback, command=request.command_line(command), on_start=on_start
+        )
 
 
 def cell(v: object) -> str:

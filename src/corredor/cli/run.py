@@ -11,6 +11,7 @@ from corredor.cli.output import (
     NO_PROGRESS_OPTION,
     PNG_OPTION,
     STORE_OPTION,
+    announce,
     cell,
     console,
     execute,
@@ -209,7 +210,13 @@ def _run(request: Request, cli: dict[str, Any]) -> None:
     store = open_store(cli["store"])  # so does an unusable store
     unit = "replica-days" if kind == "flee" else ("runs" if several else "days")
     with progress(not cli["no_progress"], unit) as callback:
-        stored = run_use_case(request, store, callback, command=request.command_line("run"))
+        stored = run_use_case(
+            request,
+            store,
+            callback,
+            command=request.command_line("run"),
+            on_start=announce(request, store) if several else None,
+        )
     print_stored(stored)
     if cli["report"] is not None or cli["png"] is not None:
         made = report(
