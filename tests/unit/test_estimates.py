@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from corredor.app import (
+    CalibrateRequest,
     EnsembleRequest,
     ForecastRequest,
     RunRequest,
@@ -44,6 +45,7 @@ def _row(
     days: int = 100,
     seeds: str = "0",
     status: str = "finished",
+    summary: dict[str, Any] | None = None,
     calibration: dict[str, Any] | None = None,
     request: dict[str, Any] | None = None,
     sets: int | None = None,
@@ -64,7 +66,7 @@ def _row(
         replicas=len(seeds.split(",")),
         days=days,
         status=status,
-        summary=json.dumps({}),
+        summary=json.dumps(summary or {}),
         path="",
         label="",
         provenance=json.dumps(provenance),
@@ -121,6 +123,29 @@ def test_cost_from_comparable_finished_runs_of_the_catalogue(tiny: Path, tmp_pat
     # the other scale has its own cost; a single run is one run
     seven = estimate(RunRequest(scenario=str(tiny), days=100, people_per_agent=7), store)
     assert seven is not None and seven.runs == 1 and seven.seconds == pytest.approx(999.0)
+
+
+def test_calibration_trials_priced_from_finished_calibrations(tiny: Path, tmp_path: Path) -> None:
+    store = ResultsStore(tmp_path / "runs")
+    # 4 complete trials of 100 days on 2 workers in 80 s: 0.4 s per trial and day
+    for n, kind in enumerate(("calibration", "corridor")):
+        store.catalogue.insert(
+            _row(
+                n,
+                "tiny-test-corridor",
+                kind=kind,
+                seconds=80.0 if kind == "calibration" else 999.0,
+                summary={"trials": 4},
+                request={"workers": 2},
+            )
+        )
+    made = estimate(CalibrateRequest(scenario=str(tiny), trials=3, workers=1), store)
+    assert made is not None and (made.runs, made.days, made.what) == (3, 91, "trials")
+    assert made.seconds == pytest.approx(3 * 91 * 0.4)
+    assert made.line().startswith(
+        "3 trials of tiny-test-corridor over 91 days: about 2 min on 1 worker"
+    )
+    assert "4 finished trials like it in the store" in made.line()
 
 
 def test_no_comparable_run_and_no_measurement_gives_no_time(tiny: Path, tmp_path: Path) -> None:

@@ -5,8 +5,9 @@ study tasks) and the days each simulates, and prices a run from, in this order:
 
 1. **the results store's catalogue**: the finished runs of the same scenario at the same scale
    (people per agent) and calibration, timed by their ``started``/``finished`` columns (an
-   ensemble or forecast counts as its runs, on its workers); the median over the most recent
-   :data:`RECENT` of them, per run and simulated day;
+   ensemble or forecast counts as its runs, on its workers; a calibration as its trials; a
+   study's tasks by their own seconds); the median over the most recent :data:`RECENT` of
+   them, per run and simulated day;
 2. **a measured cost of the scenario** recorded here (:data:`MEASURED`, from
    ``docs/benchmarks.md``, with the command that measured it): the CPU seconds of a whole run,
    split into a cost per day and a cost per day and person (``a + b / people_per_agent``) when
@@ -250,7 +251,7 @@ def _ensemble_plan(
 def _calibrate_plan(request: CalibrateRequest) -> _Plan:
     sc = load_corridor_scenario(request.scenario)
     until = None if request.until is None else parse_until(request.until, month_end=False)
-    days = (check_until(until) - sc.start).days + 1
+    days = min(sc.days, (check_until(until) - sc.start).days + 1)  # as the fit runs them
     hint = "--trials N or --workers N"
     return _Plan(sc, request.trials, days, _workers(request), hint, what="trials")
 
@@ -285,7 +286,8 @@ def run_cost(plan: _Plan, store: ResultsStore | None) -> tuple[float | None, str
         per_day = _catalogue_cost(store.catalogue.frame(status="finished"), plan)
         if per_day is not None:
             cost, n = per_day
-            return cost * plan.days, f"{n} finished run{'' if n == 1 else 's'} like it in the store"
+            what = plan.what if n != 1 else plan.what.removesuffix("s")
+            return cost * plan.days, f"{n} finished {what} like it in the store"
     k = plan.people_per_agent or plan.scenario.people_per_agent
     per_day_measured = measured_cost(plan.scenario.name, k)
     if per_day_measured is not None:
@@ -322,42 +324,67 @@ def _catalogue_cost(frame: pd.DataFrame, plan: _Plan) -> tuple[float, int] | Non
     """Median seconds per run and day of the comparable finished results (module docstring),
     and how many runs they made; None when there are none."""
     costs: list[tuple[dt.datetime, float, int]] = []
-    k_default = plan.scenario.people_per_agent
     for record in frame.to_dict(orient="records"):
         row = {str(k): v for k, v in record.items()}
-        if row["scenario"] != plan.scenario.name:
-            continue
         days = int(row.get("days") or 0)
-        prov = _json(row.get("provenance"))
-        request = _json(prov.get("request"))
-        if plan.study is not None:
-            summary = _json(row.get("summary"))
-            if row["kind"] != "study-task" or summary.get("study") != plan.study:
-                continue
-            seconds = summary.get("seconds")
-            runs, workers = 1, 1
-        else:
-            if row["kind"] not in ("corridor", "ensemble-member", "corridor-ensemble", "forecast"):
-                continue
-            if row.get("parent") or request.get("scheduler"):
-                continue  # a counterfactual inside its ensemble's time; an unknown cluster
-            if plan.calibration is not None and _label(prov.get("calibration") or {}) != (
-                plan.calibration
-            ):
-                continue
-            k = request.get("people_per_agent") or k_default
-            if k != (plan.people_per_agent or k_default):
-                continue
-            runs = _runs_of(row, prov)
-            workers = min(int(request.get("workers") or 1), runs)
-            seconds = _elapsed(row)
-        if days <= 0 or seconds is None or not seconds > 0:
+        if row["scenario"] != plan.scenario.name or days <= 0:
             continue
-        costs.append((row["finished"], float(seconds) * workers / runs / days, runs))
+        found = _row_cost(row, plan)
+        if found is None:
+            continue
+        seconds, runs, workers = found
+        if seconds is not None and seconds > 0:
+            costs.append((row["finished"], seconds * workers / runs / days, runs))
     if not costs:
         return None
     recent = sorted(costs, key=lambda x: str(x[0]))[-RECENT:]
     return statistics.median(c for _, c, _ in recent), sum(n for _, _, n in recent)
+
+
+def _row_cost(row: dict[str, Any], plan: _Plan) -> tuple[float | None, int, int] | None:
+    """(seconds, runs, workers) of a catalogued result comparable with ``plan``, else None:
+    a finished task of the same study; a calibration's trials for a calibration; else a run,
+    ensemble or forecast at the same scale and calibration."""
+    prov = _json(row.get("provenance"))
+    request = _json(prov.get("request"))
+    if plan.study is not None or plan.what == "trials":
+        return _task_cost(row, plan, request)
+    kinds = ("corridor", "ensemble-member", "corridor-ensemble", "forecast")
+    k_default = plan.scenario.people_per_agent
+    comparable = (
+        row["kind"] in kinds
+        and not row.get("parent")  # a counterfactual: inside its ensemble's time
+        and not request.get("scheduler")  # an unknown number of workers
+        and (plan.calibration is None or _label(prov.get("calibration") or {}) == plan.calibration)
+        and (request.get("people_per_agent") or k_default) == (plan.people_per_agent or k_default)
+    )
+    if not comparable:
+        return None
+    runs = _runs_of(row, prov)
+    return _elapsed(row), runs, min(int(request.get("workers") or 1), runs)
+
+
+def _task_cost(
+    row: dict[str, Any], plan: _Plan, request: dict[str, Any]
+) -> tuple[float | None, int, int] | None:
+    """A study's finished task (its own seconds), or a calibration (its complete trials)."""
+    summary = _json(row.get("summary"))
+    if plan.study is not None:
+        if row["kind"] != "study-task" or summary.get("study") != plan.study:
+            return None
+        return _number(summary.get("seconds")), 1, 1
+    trials = int(summary.get("trials") or 0)
+    if row["kind"] != "calibration" or trials <= 0 or request.get("scheduler"):
+        return None
+    return _elapsed(row), trials, min(int(request.get("workers") or 1), trials)
+
+
+def _number(value: Any) -> float | None:
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(x) else x
 
 
 def _json(value: Any) -> dict[str, Any]:
@@ -394,8 +421,4 @@ def _elapsed(row: dict[str, Any]) -> float | None:
         span = None
     if span is not None and span > 0 and not math.isnan(span):
         return float(span)
-    seconds = row.get("seconds")
-    try:
-        return None if seconds is None or math.isnan(float(seconds)) else float(seconds)
-    except (TypeError, ValueError):
-        return None
+    return _number(row.get("seconds"))
