@@ -292,6 +292,8 @@ def run_cost(plan: _Plan, store: ResultsStore | None) -> tuple[float | None, str
     per_day_measured = measured_cost(plan.scenario.name, k)
     if per_day_measured is not None:
         cost, source = per_day_measured
+        if plan.study is not None:  # a task runs the history, then branches the variants
+            source += "; a task as one run, its variants' branches left out: a low estimate"
         return cost * plan.days, source
     return None, f"no finished run like it in the store, no measured cost of {plan.scenario.name}"
 
