@@ -9,9 +9,9 @@ study tasks) and the days each simulates, and prices a run from, in this order:
    study's tasks by their own seconds); the median over the most recent :data:`RECENT` of
    them, per run and simulated day;
 2. **a measured cost of the scenario** recorded here (:data:`MEASURED`, from
-   ``docs/benchmarks.md``, with the command that measured it): the CPU seconds of a whole run,
-   split into a cost per day and a cost per day and person (``a + b / people_per_agent``) when
-   two scales were measured.
+   ``docs/benchmarks.md``, with the command that measured it): the CPU seconds of a whole run
+   (about its wall time on one worker of a quiet machine), split into a cost per day and a
+   cost per day and person (``a + b / people_per_agent``) when two scales were measured.
 
 The total is a run's cost times the rounds of runs on the workers (``ceil(runs / workers)``).
 It is an estimate: the machine's load, the calibration's number of people and the code's speed
@@ -19,7 +19,7 @@ all move it. With neither source it says that there is no estimate, and why.
 
 >>> from corredor.app import ForecastRequest, estimate
 >>> estimate(ForecastRequest(scenario="mexico-us", until="2024-09")).line()  # doctest: +SKIP
-'3 runs of mexico-us over 4,291 days: about 7 min on 1 worker (estimate from ...)'
+'3 runs of mexico-us over 4,291 days: about 8 min on 1 worker (estimate from ...)'
 """
 
 from __future__ import annotations
@@ -164,7 +164,7 @@ class _Plan:
 def estimate(request: Request, store: ResultsStore | None = None) -> Estimate | None:
     """The runs ``request`` makes and about how long they take (module docstring), or None for
     a request that runs no corridor simulation to speak of (a Flee run, the bargaining game).
-    The request is checked as its use case checks it (the same errors)."""
+    Its inputs are read as its use case reads them: a bad request raises the same errors."""
     plan = _plan(request, store)
     if plan is None:
         return None
