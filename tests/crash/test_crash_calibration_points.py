@@ -4,7 +4,8 @@ uninterrupted one (issue 16 §5). Instead of a random kill time, the child proce
 trial's values half-drawn (the defaults, the warm start, a sampled trial), a trial's results
 half-recorded, a trial recorded; and once more while the resumed run abandons a half-drawn
 trial. The resumed study's trials table (trial numbers included) and fit equal the straight
-run's."""
+run's. With batches of two trials, a few more points inside a half-told batch: the second trial
+half-drawn, the first told and the second not (complete, then pruned)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ from corredor.calibration.fit import FitParameter, calibrate
 P = [FitParameter("base_departures", 10.0, 300.0, log=True, scales="dest_apprehensions"),
      FitParameter("mid_hazard", 1e-4, 1e-2, log=True)]
 scenario, out, method, after = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-resume = sys.argv[5] == "resume"
+resume, batch = sys.argv[5] == "resume", int(sys.argv[6])
 original, calls = getattr(JournalStorage, method), [0]
 
 def killed(self, *args, **kwargs):
@@ -44,19 +45,28 @@ def killed(self, *args, **kwargs):
     return result
 
 setattr(JournalStorage, method, killed)
-calibrate(scenario, out=out, trials={TRIALS}, parameters={PARAMETERS!r}, workers=1, batch=1,
+calibrate(scenario, out=out, trials={TRIALS}, parameters={PARAMETERS!r}, workers=1, batch=batch,
           resume=resume)
 """
 
 
-def _run(scenario: Path, out: Path, *, resume: bool) -> CalibrationResult:
+def _run(scenario: Path, out: Path, *, resume: bool, batch: int = 1) -> CalibrationResult:
     return calibrate(
-        scenario, out=out, trials=TRIALS, parameters=PARAMETERS, workers=1, batch=1, resume=resume
+        scenario,
+        out=out,
+        trials=TRIALS,
+        parameters=PARAMETERS,
+        workers=1,
+        batch=batch,
+        resume=resume,
     )
 
 
-def _killed(scenario: Path, out: Path, method: str, after: int, *, resume: bool) -> None:
-    proc = spawn(KILLED, str(scenario), str(out), method, str(after), "resume" if resume else "")
+def _killed(
+    scenario: Path, out: Path, method: str, after: int, *, resume: bool, batch: int = 1
+) -> None:
+    flag = "resume" if resume else ""
+    proc = spawn(KILLED, str(scenario), str(out), method, str(after), flag, str(batch))
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 3, err  # killed there, not ended by itself
 
@@ -118,3 +128,26 @@ def test_killed_again_while_abandoning_a_half_drawn_trial(
     _killed(scenario, out, "set_trial_param", 3, resume=False)  # the warm start half-drawn
     _killed(scenario, out, method, after, resume=True)
     _same(_run(scenario, out, resume=True), straight)
+
+
+@pytest.fixture(scope="module")
+def straight_batch2(scenario: Path, tmp_path_factory: pytest.TempPathFactory) -> CalibrationResult:
+    return _run(scenario, tmp_path_factory.mktemp("straight2") / "study", resume=False, batch=2)
+
+
+# batch 2 (trials 1–2, 3–4, then 5): trial 4 half-drawn while trial 3 is drawn whole; trial 1
+# told complete, trial 2 (pruned) not yet told; trial 3 told pruned, trial 4 not yet told
+POINTS_BATCH2 = [
+    ("set_trial_param", 9),
+    ("set_trial_state_values", 4),
+    ("set_trial_state_values", 6),
+]
+
+
+@pytest.mark.parametrize(("method", "after"), POINTS_BATCH2)
+def test_killed_inside_a_half_told_batch_resumes_to_the_same_numbers(
+    scenario: Path, straight_batch2: CalibrationResult, tmp_path: Path, method: str, after: int
+) -> None:
+    out = tmp_path / "study"
+    _killed(scenario, out, method, after, resume=False, batch=2)
+    _same(_run(scenario, out, resume=True, batch=2), straight_batch2)

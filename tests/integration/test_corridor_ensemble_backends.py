@@ -82,7 +82,8 @@ def test_process_pool_equals_serial(tiny: Path, serial: CorridorEnsemble) -> Non
         progress=lambda *a: done.append(a),
     )
     assert_same(serial, res)
-    assert sorted(done) == [(k, DAYS - 1, DAYS) for k in range(6)]  # once per task, streamed
+    # once as the runs start, then once per task, streamed
+    assert sorted(done) == [(0, -1, DAYS)] + [(k, DAYS - 1, DAYS) for k in range(6)]
 
 
 def test_dask_cluster_equals_serial(tiny: Path, serial: CorridorEnsemble, cluster: Any) -> None:

@@ -155,10 +155,13 @@ def test_ensembles_forecasts_studies_are_queued(client: TestClient) -> None:
                             "max_sets": 2, "policy_path": "policy_path_as_happened"}),
         ("/api/studies", {"study": "containment-2019", "runs": 2}),
     ]  # fmt: skip
+    runs = []
     for path, body in bodies:
         r = client.post(path, json=body)
         assert r.status_code == 202, r.text
         assert r.json()["lane"] == "full" and r.json()["kind"] in ("ensemble", "forecast", "study")
+        runs.append(r.json()["estimate"]["runs"])  # its runs and expected time
+    assert runs[:2] == [4, 2]  # 1 set × 2 seeds × (history, counterfactual); 2 sets × 1 seed
 
 
 def test_bad_paths_and_tables(client: TestClient) -> None:

@@ -42,6 +42,10 @@ process died becomes ``failed`` when the store is next opened. :func:`status` te
 run stands, :func:`lookup` finds the finished or running run of an identical corridor request,
 :func:`find` the finished one.
 
+Time: :func:`estimate` says, before a request runs, how many runs it makes and about how long
+they take (from comparable finished runs in the store, else a measured cost of the scenario;
+:mod:`corredor.app.estimates`); the command line prints its line before a multi-run command.
+
 Scenarios: :func:`corredor.app.scenarios.describe` (validate / show, both kinds),
 :func:`~corredor.app.scenarios.events` and :func:`~corredor.app.scenarios.levers` (tables),
 :func:`~corredor.app.scenarios.builtin_scenarios`. Results as tidy frames and xarray:
@@ -83,6 +87,7 @@ from corredor.app.requests import (
 
 if TYPE_CHECKING:  # what a type checker sees of the use cases imported on first use
     from corredor.app.comparison import compare
+    from corredor.app.estimates import Estimate, estimate
     from corredor.app.reports import report
     from corredor.app.runs import delete, list_runs, load, status
     from corredor.app.simulation import ensemble, find, lookup, run
@@ -96,6 +101,7 @@ __all__ = [
     "CompareRequest",
     "DeleteRequest",
     "EnsembleRequest",
+    "Estimate",
     "ForecastRequest",
     "InapplicableOptionError",
     "ListRequest",
@@ -113,6 +119,7 @@ __all__ = [
     "compare",
     "delete",
     "ensemble",
+    "estimate",
     "find",
     "forecast",
     "list_runs",
@@ -138,6 +145,8 @@ USE_CASES = {
     "backtest": "studies",
     "bargain": "studies",
     "compare": "comparison",
+    "estimate": "estimates",
+    "Estimate": "estimates",
     "report": "reports",
     "list_runs": "runs",
     "load": "runs",

@@ -123,7 +123,7 @@ def run_members(
     the number of members reused and the run ids of every member record (the caller removes
     them once the ensemble is stored: it holds all their numbers). ``provenance`` is the
     ensemble's (its inputs digest keys the members); ``progress(task, day, days)`` as in
-    ``run_corridor_ensemble``."""
+    ``run_corridor_ensemble`` (``(first task to run, -1, days)`` as the runs start)."""
     digest = provenance.inputs_sha256
     assert digest is not None
     prepared, chosen_sets = prepare_corridor(
@@ -141,6 +141,8 @@ def run_members(
     t0 = time.perf_counter()
     if todo:
         backend, n_workers = choose_backend(None, workers, scheduler, None, len(todo))
+        if progress is not None:
+            progress(todo[0], -1, n_days)  # the runs start: a bar and its clock from now
 
         def on_result(_position: int, out: CorridorReplica) -> None:
             outputs[out.task] = out

@@ -357,6 +357,12 @@ class ForecastRequest(_Scenario, _Seeds, _Backend, _CorridorInputs, _Ensemble):
         "Parameter sets: 'point' (the calibration's point fit), 'calibrated' (its plausible "
         "sets) or 'uncalibrated' (the hand-set defaults).",
     )
+    replicas: int = option(
+        1,
+        "Seeds per parameter set (default 1: the calibrated sets in minutes; the full "
+        "ensemble of docs/forecast.md is --replicas 4, about four times as long).",
+        ge=1,
+    )
     forecast_events: str | None = option(
         None,
         "Policy events announced by the horizon (default: policy_events_forecast.yaml of the "

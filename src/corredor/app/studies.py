@@ -319,13 +319,20 @@ def backtest(
             raise RequestError(f"--backtest {request.backtest}: not a calibration")
         study = cal.path.parent
     with running(store, "backtest", sc.name, request, command=command, on_start=on_start) as run_id:
+        # the fit run counts one, by its days; the back-test one more, by its seeds
+        steps = 2 if study is not None else 1
         if progress is not None:
-            progress(0, 2 if study is not None else 1, "runs")
-        stats = fit_statistics(sc, seed=request.seed, calibration=inputs.calibration)
+            progress(0, steps, "fit run")
+        stats = fit_statistics(
+            sc,
+            seed=request.seed,
+            calibration=inputs.calibration,
+            progress=None
+            if progress is None
+            else lambda d, n: progress((d + 1) / n, steps, "fit run"),
+        )
         tables = {"fit_statistics": stats.table}
         if study is not None:
-            if progress is not None:
-                progress(1, 2, "back-test")
             tables["backtest"] = backtest_model(
                 sc,
                 study,
@@ -333,6 +340,9 @@ def backtest(
                 members=request.members,
                 replicas=request.replicas,
                 discrepancy=request.discrepancy,
+                progress=None
+                if progress is None
+                else lambda k, n: progress(1 + k / n, steps, "back-test"),
             )
         provenance = corridor_provenance(
             "backtest", inputs, seeds=[request.seed], days=sc.days, request=request, command=command

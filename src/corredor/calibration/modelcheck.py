@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -181,15 +181,18 @@ def fit_statistics(
     seed: int = 0,
     uncalibrated: bool = False,
     calibration: Mapping[str, float] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> FitStatistics:
     """Run the whole period once and score every observable (module docstring).
 
     By default the scenario runs as it does for users (with its ``calibrated.yaml``);
     ``uncalibrated`` runs the hand-set defaults; ``calibration`` overrides either.
+    ``progress(day, days)`` is called after every simulated day.
     """
 
     cal = {**(defaults_of(scenario) if uncalibrated else {}), **dict(calibration or {})}
-    return run_statistics(run_corridor(scenario, seed=seed, calibration=cal or None))
+    run = run_corridor(scenario, seed=seed, calibration=cal or None, progress=progress)
+    return run_statistics(run)
 
 
 def run_statistics(result: CorridorResult) -> FitStatistics:
@@ -238,6 +241,7 @@ def backtest_model(
     discrepancy: bool = True,
     baselines: Sequence[str] | None = None,
     workers: int = 2,
+    progress: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame:
     """The back-test table (columns of :data:`corredor.validation.backtest.COLUMNS`): the model
     (label :data:`MODEL_LABEL`) with the back-test study's point fit, next to the baselines, on
@@ -252,7 +256,8 @@ def backtest_model(
     log-normal whose σ is the point fit's log-RMSE on the series' fit window
     (:mod:`corredor.validation.discrepancy`). Without ``discrepancy`` and with a single run
     there is no band. The point forecast stays the point
-    fit on ``seed``, whatever the band. The runs go side by side on ``workers`` local processes.
+    fit on ``seed``, whatever the band. The runs go side by side on ``workers`` local processes;
+    ``progress(seeds_done, replicas)`` is called as each seed's runs are done.
     """
 
     cal = backtest_calibration(study, scenario)
@@ -274,6 +279,8 @@ def backtest_model(
             distinct.append(c)
         place.append(distinct.index(c))
     runs: list[pd.DataFrame] = []  # the point fit on ``seed`` first
+    if progress is not None:
+        progress(0, replicas)
     for s in range(seed, seed + replicas):
         with evaluations(
             known, seed=s, days=scenario.days, workers=workers, scheduler=None, threads=1
@@ -285,6 +292,8 @@ def backtest_model(
                 raise CorredorError(f"a back-test run failed: {sim}")
             monthly.append(_monthly(scenario, sim.obs_daily))
         runs.extend(monthly[i] for i in place)
+        if progress is not None:
+            progress(s - seed + 1, replicas)
     spec = (
         f"Corredor, fit to {cal.data_until} (calibration v{cal.version}), drivers held after "
         f"it, conditional on the policy path (policy_events.yaml), seed {seed}"

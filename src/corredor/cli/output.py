@@ -56,6 +56,26 @@ def warn(text: str) -> None:
     console(stderr=True).print(f"[yellow]warning:[/yellow] {text}", highlight=False)
 
 
+def announce(request: Request, store: ResultsStore) -> Callable[[], None]:
+    """What prints, when the work of a command of several runs starts (its first progress
+    update: its input checked), one line on stderr with the number of runs and their expected
+    time (:func:`corredor.app.estimate`). A request the estimate cannot read prints none: its
+    use case reports the error."""
+    from corredor.app import estimate
+    from corredor.errors import CorredorError
+
+    try:
+        made = estimate(request, store)
+    except CorredorError:
+        made = None
+
+    def say() -> None:
+        if made is not None and made.runs > 1:
+            console(stderr=True).print(f"[cyan]estimate:[/cyan] {made.line()}", highlight=False)
+
+    return say
+
+
 def open_store(path: str | Path) -> ResultsStore:
     from corredor.store import ResultsStore
 
@@ -63,14 +83,17 @@ def open_store(path: str | Path) -> ResultsStore:
 
 
 @contextmanager
-def progress(show: bool, unit: str) -> Iterator[Callable[[float, float, str], None] | None]:
+def progress(
+    show: bool, unit: str, first: Callable[[], None] | None = None
+) -> Iterator[Callable[[float, float, str], None] | None]:
     """A progress bar fed by the use cases' ``progress(done, total, what)``; it appears with
-    the first update, so that an error found before any work prints alone."""
+    the first update, so that an error found before any work prints alone. ``first`` is called
+    then, before the bar (even without one): the line of :func:`announce`."""
     from contextlib import ExitStack
 
     from corredor.progress import Bar, progress_bar
 
-    if not show:
+    if not show and first is None:
         yield None
         return
     with ExitStack() as stack:
@@ -78,8 +101,10 @@ def progress(show: bool, unit: str) -> Iterator[Callable[[float, float, str], No
 
         def callback(done: float, total: float, what: str) -> None:
             if not bars:
+                if first is not None:
+                    first()
                 # elapsed and remaining time for every unit: a full run of days takes minutes
-                bars.append(stack.enter_context(progress_bar(True, unit)))
+                bars.append(stack.enter_context(progress_bar(show, unit)))
             bar = bars[0]
             if bar is not None:
                 bar.update(completed=done, total=total, description=what)
@@ -96,7 +121,8 @@ def execute(
     show: bool = True,
 ) -> Any:
     """Run a use case on the store of ``--store`` with a progress bar (unless
-    ``--no-progress``), its command line in the provenance; returns what it stored. Output
+    ``--no-progress``), its command line in the provenance, a line with the number of runs
+    and their expected time as they start (:func:`announce`); returns what it stored. Output
     paths (``--png``, a study's ``--report`` folder) are checked first: a path that cannot be
     written fails before the work, not after it."""
     from corredor.app.common import check_output
@@ -106,7 +132,8 @@ def execute(
     if isinstance(report_folder, str):
         check_output(report_folder, "--report", folder=True)
     store = open_store(cli["store"])
-    with progress(show and not cli.get("no_progress", False), unit) as callback:
+    shown = show and not cli.get("no_progress", False)
+    with progress(shown, unit, announce(request, store)) as callback:
         return use_case(request, store, callback, command=request.command_line(command))
 
 

@@ -11,6 +11,7 @@ from corredor.cli.output import (
     NO_PROGRESS_OPTION,
     PNG_OPTION,
     STORE_OPTION,
+    announce,
     cell,
     console,
     execute,
@@ -208,7 +209,8 @@ def _run(request: Request, cli: dict[str, Any]) -> None:
     check_output(cli["png"], "--png")
     store = open_store(cli["store"])  # so does an unusable store
     unit = "replica-days" if kind == "flee" else ("runs" if several else "days")
-    with progress(not cli["no_progress"], unit) as callback:
+    first = announce(request, store) if several else None
+    with progress(not cli["no_progress"], unit, first) as callback:
         stored = run_use_case(request, store, callback, command=request.command_line("run"))
     print_stored(stored)
     if cli["report"] is not None or cli["png"] is not None:

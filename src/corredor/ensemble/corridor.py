@@ -213,8 +213,9 @@ def run_corridor_ensemble(
         extra_events: policy events added to the scenario's (counterfactuals, forecasts).
         backend, workers, scheduler, threads, connect_timeout: as in
             :func:`corredor.ensemble.run_ensemble`.
-        progress: ``progress(task, day, days)``: after every day on the serial backend, once
-            per task as its result arrives on the others.
+        progress: ``progress(task, day, days)``: ``(0, -1, days)`` once as the runs start,
+            then after every day on the serial backend, once per task as its result arrives on
+            the others.
 
     Returns:
         A :class:`~corredor.ensemble.corridor_results.CorridorEnsemble`, identical whatever the
@@ -237,6 +238,8 @@ def run_corridor_ensemble(
         if progress is not None:
             progress(k, d, n_days)
 
+    if progress is not None:
+        progress(0, -1, n_days)  # the runs start: a bar and its clock from now
     execute(
         prepared,
         list(range(prepared.tasks)),

@@ -81,6 +81,8 @@ class JobOut(BaseModel):
     created: str
     started: str | None
     finished: str | None
+    #: a queued ensemble, forecast or study: its runs and expected time (corredor.app.estimate)
+    estimate: dict[str, Any] | None = None
 
 
 SUBMITTED: dict[int | str, dict[str, Any]] = {
@@ -96,7 +98,22 @@ def _queue(request: Request, response: Response, kind: str, body: Any, found: st
     job = _jobs(request).submit(kind, body, found)
     if job.state == "done":
         response.status_code = 200
-    return JobOut(**job.public())
+    out = JobOut(**job.public())
+    if job.state != "done" and kind in ("ensemble", "forecast", "study"):
+        out.estimate = _estimate(request, body)
+    return out
+
+
+def _estimate(request: Request, body: Any) -> dict[str, Any] | None:
+    """The runs of a job and their expected time, as JSON (None when there is no estimate)."""
+    from corredor.app import estimate
+    from corredor.errors import CorredorError
+
+    try:
+        made = estimate(body.to_app(), backend.open_store(_settings(request).store))
+    except CorredorError:
+        return None
+    return None if made is None else made.as_json()
 
 
 def _sandboxed(body: bytes, media_type: str) -> Response:
