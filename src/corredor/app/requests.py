@@ -327,6 +327,13 @@ class RunRequest(_Scenario, _Seeds, _Backend, _CorridorInputs):
         applies="corridor",
         ge=1,
     )
+    reuse_baseline: bool = option(
+        False,
+        "Start from the baseline's state (this run without its --set, --event and "
+        "--without-event, kept in memory by this process) on the first day the two differ: "
+        "the same result, bit for bit, with only the days from there simulated.",
+        applies="corridor",
+    )
 
 
 class EnsembleRequest(_Scenario, _Seeds, _Backend, _CorridorInputs, _Ensemble):
