@@ -162,57 +162,69 @@ def main() -> int:
             proc,
         ),
     ):
-        http = httpx.Client(timeout=1800)
-        # warm: the first preview compiles nothing (workers are warmed at start) but loads data
-        timed_run(http, url, {"scenario": "mexico-us", "preview": True, "seed": 99, **days})
-        out["preview_after_lever_move"], body, job = previews(http, url, proc.pid, args, days)
-        cached = []
-        for _ in range(args.moves):
-            t0 = time.perf_counter()
-            r = http.post(f"{url}/api/runs", json=body)
-            cached.append(time.perf_counter() - t0)
-            assert r.status_code == 200 and r.json()["cached"], r.text
-        out["cached_answer"] = summary(cached)
-        if args.full:
-            seconds, job = timed_run(http, url, {"scenario": "mexico-us", **days})
-            out["full_run_s"] = round(seconds, 1)
-        run_id = job["run_id"]  # the full run, or (--no-full) the last preview
-
-        before = rss_mb(proc.pid)
-
-        def client(k: int) -> tuple[list[float], int]:
-            times, errors = [], 0
-            with httpx.Client(timeout=60) as c:
-                for j in range(args.requests):
-                    path = "/api/runs" if (j + k) % 2 == 0 else f"/api/runs/{run_id}/series"
-                    t0 = time.perf_counter()
-                    try:
-                        ok = c.get(f"{url}{path}").status_code == 200
-                    except httpx.HTTPError:
-                        ok = False
-                    times.append(time.perf_counter() - t0)
-                    errors += not ok
-            return times, errors
-
-        t0 = time.perf_counter()
-        with cf.ThreadPoolExecutor(args.clients) as pool:
-            results = list(pool.map(client, range(args.clients), timeout=600))
-        wall = time.perf_counter() - t0
-        latencies = [x for ts, _ in results for x in ts]
-        out["api_under_load"] = {
-            "clients": args.clients,
-            "requests": len(latencies),
-            "errors": sum(e for _, e in results),
-            "requests_per_s": round(len(latencies) / wall, 1),
-            **summary(latencies),
-            "service_rss_mb_before": before,
-            "service_rss_mb_after": rss_mb(proc.pid),
-        }
+        try:
+            measure(url, proc, args, days, out)
+        except Exception:
+            for log in Path(tmp).glob("serve-*.log"):  # what the service said, for the failure
+                print(log.read_text(encoding="utf-8", errors="replace")[-4000:], file=sys.stderr)
+            raise
     text = json.dumps(out, indent=2)
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text + "\n", encoding="utf-8")
     return 0
+
+
+def measure(
+    url: str, proc: Any, args: argparse.Namespace, days: dict[str, int], out: dict[str, Any]
+) -> None:
+    """Every measure of the module docstring, into ``out``."""
+    http = httpx.Client(timeout=1800)
+    # warm: the first preview compiles nothing (workers are warmed at start) but loads data
+    timed_run(http, url, {"scenario": "mexico-us", "preview": True, "seed": 99, **days})
+    out["preview_after_lever_move"], body, job = previews(http, url, proc.pid, args, days)
+    cached = []
+    for _ in range(args.moves):
+        t0 = time.perf_counter()
+        r = http.post(f"{url}/api/runs", json=body)
+        cached.append(time.perf_counter() - t0)
+        assert r.status_code == 200 and r.json()["cached"], r.text
+    out["cached_answer"] = summary(cached)
+    if args.full:
+        seconds, job = timed_run(http, url, {"scenario": "mexico-us", **days})
+        out["full_run_s"] = round(seconds, 1)
+    run_id = job["run_id"]  # the full run, or (--no-full) the last preview
+
+    before = rss_mb(proc.pid)
+
+    def client(k: int) -> tuple[list[float], int]:
+        times, errors = [], 0
+        with httpx.Client(timeout=60) as c:
+            for j in range(args.requests):
+                path = "/api/runs" if (j + k) % 2 == 0 else f"/api/runs/{run_id}/series"
+                t0 = time.perf_counter()
+                try:
+                    ok = c.get(f"{url}{path}").status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                times.append(time.perf_counter() - t0)
+                errors += not ok
+        return times, errors
+
+    t0 = time.perf_counter()
+    with cf.ThreadPoolExecutor(args.clients) as pool:
+        results = list(pool.map(client, range(args.clients), timeout=600))
+    wall = time.perf_counter() - t0
+    latencies = [x for ts, _ in results for x in ts]
+    out["api_under_load"] = {
+        "clients": args.clients,
+        "requests": len(latencies),
+        "errors": sum(e for _, e in results),
+        "requests_per_s": round(len(latencies) / wall, 1),
+        **summary(latencies),
+        "service_rss_mb_before": before,
+        "service_rss_mb_after": rss_mb(proc.pid),
+    }
 
 
 if __name__ == "__main__":
