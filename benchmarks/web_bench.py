@@ -91,7 +91,9 @@ MOVES: dict[str, Any] = {
     "day0": lambda i: {"levers": {"usbp_effort": round(1.0 + 0.05 * (i + 1), 3)}},
     "2019": lambda i: {
         "levers": {"comar_funding_multiplier": round(1.0 + 0.25 * (i + 1), 3)},
-        "with_events": ["cf-mx-comar-instead-of-troops-2019"],
+        # the whole counterfactual: its 2019 event alone would leave the July 2021 event of
+        # the history cutting a deployment that was never made (the scenario refuses it)
+        "with_events": ["cf-mx-comar-instead-of-troops-2019", "cf-mx-comar-instead-of-troops-2021"],
     },
     "2021": lambda i: {
         "levers": {"comar_funding_multiplier": round(1.0 + 0.25 * (i + 1), 3)},
@@ -120,6 +122,7 @@ def previews(
         first = {"scenario": "mexico-us", "preview": True, **MOVES[kind](moves), **days}
         c0 = cpu_s(pid)
         seconds, job = timed_run(http, url, first)
+        assert job["state"] == "done", job
         entry: dict[str, Any] = {
             "first_move_s": round(seconds, 2),
             "first_move_cpu_s": round(cpu_s(pid) - c0, 2),
