@@ -13,8 +13,10 @@ have made from day 0, bit for bit (``tests/scientific/test_reuse_baseline.py``),
 do for their variants.
 
 This process keeps, per baseline (at most :data:`KEEP_BASELINES`), its compiled arrays and its
-state on the days runs branched from (at most :data:`KEEP_STATES` states in all, the least
-recently used dropped; about 50 MB each for ``mexico-us`` at one agent for 50 people). The
+state on the days runs branched from (at most :data:`KEEP_STATES` states and about
+:data:`KEEP_BYTES` of their arrays in all, the least recently used dropped, the newest always
+kept; a few tens of MB each for ``mexico-us`` at one agent for 50 people, a few GB at full
+scale). The
 first run that branches on a day runs the baseline up to it (from the nearest kept state before
 it) and keeps that state; the next ones on that day start from it at once. A change that acts
 from day 0 reuses nothing: the run is made from day 0 as without the option.
@@ -29,8 +31,11 @@ import json
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
 
 from corredor.engine.loop import Budget
 from corredor.policy.events import PolicyEvent
@@ -40,12 +45,23 @@ from corredor.simulation.corridor import CorridorModel, CorridorResult, corridor
 from corredor.store.corridor import scenario_sha256
 from corredor.studies.branching import branch, first_difference
 
-__all__ = ["KEEP_BASELINES", "KEEP_STATES", "Branched", "forget", "run_from_baseline"]
+__all__ = [
+    "KEEP_BASELINES",
+    "KEEP_BYTES",
+    "KEEP_STATES",
+    "Branched",
+    "forget",
+    "nbytes",
+    "run_from_baseline",
+]
 
 #: baselines kept by this process (their compiled arrays and states)
 KEEP_BASELINES = 2
-#: baseline states kept by this process, all baselines together
+#: baseline states kept by this process, all baselines together, at most
 KEEP_STATES = 6
+#: and at most this many bytes of arrays in them (the most recent state is always kept: a
+#: full-scale ``mexico-us`` state is a few GB, a preview's about 50 MB)
+KEEP_BYTES = 1 << 30
 
 
 @dataclass(frozen=True)
@@ -89,8 +105,8 @@ class Branched:
 @dataclass
 class _Baseline:
     compiled: Compiled
-    #: day -> (a model that has run days 0 .. day - 1, the agent-days it has spent)
-    states: dict[int, tuple[CorridorModel, int]]
+    #: day -> (a model that has run days 0 .. day - 1, the agent-days it has spent, its bytes)
+    states: dict[int, tuple[CorridorModel, int, int]]
 
 
 _BASELINES: OrderedDict[str, _Baseline] = OrderedDict()
@@ -140,15 +156,40 @@ def _baseline(key: str, compile_base: Callable[[], Compiled]) -> _Baseline:
         return base
 
 
+def nbytes(obj: Any, seen: set[int] | None = None, depth: int = 0) -> int:
+    """The bytes of the NumPy arrays that ``obj`` holds (through attributes, dictionaries,
+    lists and tuples, each array counted once; not the compiled arrays a state shares)."""
+    seen = set() if seen is None else seen
+    if id(obj) in seen or depth > 6 or isinstance(obj, Compiled):
+        return 0
+    seen.add(id(obj))
+    if isinstance(obj, np.ndarray):
+        return int(obj.nbytes)
+    if isinstance(obj, dict):
+        items: Iterable[Any] = obj.values()
+    elif isinstance(obj, list | tuple):
+        items = obj
+    elif hasattr(obj, "__dict__"):
+        items = vars(obj).values()
+    else:
+        return 0
+    return sum(nbytes(x, seen, depth + 1) for x in items)
+
+
 def _keep(key: str, base: _Baseline, day: int, model: CorridorModel, agent_days: int) -> None:
+    size = nbytes(model)
     with _LOCK:
-        base.states[day] = (model, agent_days)
+        base.states[day] = (model, agent_days, size)
         _USED[(key, day)] = None
         _USED.move_to_end((key, day))
-        while len(_USED) > KEEP_STATES:
+        while len(_USED) > 1 and (len(_USED) > KEEP_STATES or _kept_bytes() > KEEP_BYTES):
             (k, d), _ = _USED.popitem(last=False)
             if k in _BASELINES:
                 _BASELINES[k].states.pop(d, None)
+
+
+def _kept_bytes() -> int:
+    return sum(b.states[d][2] for k, d in _USED if (b := _BASELINES.get(k)) and d in b.states)
 
 
 def _state_at(
@@ -171,7 +212,7 @@ def _state_at(
         start = max(before, default=None)
         if start is not None:
             _USED.move_to_end((key, start))
-            kept, agent_days = base.states[start]
+            kept, agent_days, _ = base.states[start]
     days = base.compiled.days
     if start is None:
         model, agent_days, start = CorridorModel(base.compiled, seed=seed), 0, 0
