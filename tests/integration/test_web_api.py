@@ -385,3 +385,19 @@ def test_a_worker_error_reaches_the_service_as_the_job_error(tmp_path: Path) -> 
         _work("job-0123456789abcdef", "preview", request, str(tmp_path))
     again = pickle.loads(pickle.dumps(caught.value))
     assert "outside its bounds" in str(again) and "mx-gn-levels-2021" in str(again)
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        ({"levers": {"speed_road": 300.0}, "levers_from": "2019-06-07"}, "read as a constant"),
+        ({"levers": {"usbp_effort": 2.0}, "levers_from": "2030-01-01"}, "outside"),
+        ({"levers_from": "2019-06-07"}, "goes with --set"),
+        ({"levers": {"usbp_effort": 2.0}, "levers_from": "June 2019"}, "levers_from"),
+    ],
+)
+def test_levers_from_a_date_checked_before_queueing(
+    client: TestClient, extra: dict[str, object], words: str
+) -> None:
+    r = client.post("/api/runs", json={"scenario": "mexico-us", "preview": True, **extra})
+    assert r.status_code == 422 and words in r.text, r.text

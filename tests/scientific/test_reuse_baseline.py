@@ -139,5 +139,30 @@ def test_the_stored_run_is_the_stored_run_from_day_zero(tmp_path: Path) -> None:
 
 
 def test_reuse_baseline_goes_with_a_single_run() -> None:
-    with pytest.raises(RequestError, match="--reuse-baseline goes with a single corridor run"):
+    with pytest.raises(RequestError, match="--set-from go with a single corridor run"):
         simulate(RunRequest(scenario="mexico-us", days=5, replicas=2, reuse_baseline=True))
+
+
+def test_levers_set_from_a_date() -> None:
+    """``set_from``: the levers take effect on that date (the run equals the baseline before
+    it, not after), and a preview from the kept baseline starts there, bit for bit."""
+    lever = {"set": {"usbp_effort": 2.0}, "set_from": "2014-03-01"}  # day 424
+    scratch, branched, reused = _both(**lever)
+    assert (reused["day"], reused["date"]) == (424, "2014-03-01")
+    _assert_same(scratch, branched)
+    base = simulate(RunRequest(**BASE))
+    assert np.array_equal(scratch.obs_daily[:424], base.obs_daily[:424])
+    assert not np.array_equal(scratch.obs_daily[424:], base.obs_daily[424:])
+
+
+@pytest.mark.parametrize(
+    ("inputs", "words"),
+    [
+        ({"set": {"speed_road": 300.0}}, "speed_road is also read as a constant"),  # links.csv
+        ({}, "goes with --set"),
+        ({"set": {"usbp_effort": 2.0}, "set_from": "2012-12-31"}, "outside mexico-us's period"),
+    ],
+)
+def test_levers_from_a_date_refused(inputs: dict[str, Any], words: str) -> None:
+    with pytest.raises(RequestError, match=words):
+        simulate(RunRequest(**{**BASE, "set_from": "2014-03-01", **inputs}))

@@ -217,10 +217,10 @@ def _as_ensemble(request: RunRequest) -> EnsembleRequest:
             "--people-per-agent and --max-agents go with a single corridor run; drop "
             "--replicas, --workers and --scheduler"
         )
-    if request.reuse_baseline:
+    if request.reuse_baseline or request.set_from is not None:
         raise RequestError(
-            "--reuse-baseline goes with a single corridor run; drop --replicas, --workers and "
-            "--scheduler"
+            "--reuse-baseline and --set-from go with a single corridor run; drop --replicas, "
+            "--workers and --scheduler"
         )
     return EnsembleRequest(
         scenario=request.scenario,
@@ -353,7 +353,10 @@ def _run_corridor(
 def _baseline_inputs(request: RunRequest, store: ResultsStore | None) -> CorridorInputs:
     """The inputs of ``request``'s baseline: the same request without its levers and events."""
     base = inputs_of(
-        request.model_copy(update={"set": {}, "without_events": [], "events": []}), store
+        request.model_copy(
+            update={"set": {}, "without_events": [], "events": [], "set_from": None}
+        ),
+        store,
     )
     if request.people_per_agent is not None:
         base.scenario = base.scenario.model_copy(

@@ -132,6 +132,13 @@ class RunRequest(_Inputs):
     people_per_agent: int = Field(
         default=1, ge=1, le=10_000, description="Above 1: a reduced-scale preview."
     )
+    levers_from: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+        description="The levers take effect on this date (YYYY-MM-DD) instead of the first "
+        "day; before it the run is the calibration's. A preview then starts from the kept "
+        "baseline on that date. Refused for a lever the model also reads as a constant.",
+    )
     reuse_baseline: bool = Field(
         default=True,
         description="A preview (people_per_agent above 1) starts from the state of its "
@@ -521,6 +528,13 @@ def check_request(req: _Inputs) -> None:
             raise BadRequestError(
                 f"with_events: {x!r} is not one of {req.scenario}'s counterfactual events"
             )
+    if getattr(req, "levers_from", None) is not None:
+        from corredor.app.inputs import inputs_of
+
+        try:  # the date, the levers, and that none is read as a constant (cached per process)
+            inputs_of(to_app(req))  # type: ignore[arg-type]
+        except RequestError as exc:
+            raise BadRequestError("levers_from: " + str(exc).removeprefix("--set-from ")) from None
 
 
 def to_app(req: RunRequest, *, max_agents: int | None = None) -> Any:
@@ -529,6 +543,8 @@ def to_app(req: RunRequest, *, max_agents: int | None = None) -> Any:
     from corredor.app import RunRequest as AppRun
 
     fields = req.inputs()
+    if req.levers_from is not None:
+        fields["set_from"] = req.levers_from
     if req.people_per_agent > 1:
         fields["people_per_agent"] = req.people_per_agent
         if req.reuse_baseline:
