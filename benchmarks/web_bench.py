@@ -10,6 +10,8 @@
     ``comar_funding_multiplier`` moved a step each time (``--moves`` previews): the preview
     starts from the kept baseline state on 2019-06-07;
   - ``2021``: the same counterfactual's July 2021 event, its lever moved the same way;
+  - ``from2021``: ``usbp_effort`` moved a step each time, set from 2021-01-01
+    (``levers_from``): the preview starts from the kept baseline state on that date;
 
   the first move of a kind (the baseline run up to the day it branches, then kept) is given
   apart (``first_move_s``);
@@ -94,6 +96,10 @@ MOVES: dict[str, Any] = {
         # the whole counterfactual: its 2019 event alone would leave the July 2021 event of
         # the history cutting a deployment that was never made (the scenario refuses it)
         "with_events": ["cf-mx-comar-instead-of-troops-2019", "cf-mx-comar-instead-of-troops-2021"],
+    },
+    "from2021": lambda i: {
+        "levers": {"usbp_effort": round(1.0 + 0.05 * (i + 1), 3)},
+        "levers_from": "2021-01-01",
     },
     "2021": lambda i: {
         "levers": {"comar_funding_multiplier": round(1.0 + 0.25 * (i + 1), 3)},

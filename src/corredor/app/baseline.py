@@ -2,10 +2,11 @@
 ``corredor run --reuse-baseline``, the web service's previews).
 
 A run that sets levers or adds or leaves out policy events differs from its *baseline* — the
-same request without ``set``, ``events`` and ``without_events``: same scenario, calibration,
-seed, scale and days — only from the first day on which their compiled daily arrays differ
-(:func:`corredor.studies.branching.first_difference`: the start of an added event, of an event
-left out, of the event that reads a lever of status ``lever``; day 0 for a parameter that every
+same request without ``set``, ``set_from``, ``events`` and ``without_events``: same scenario,
+calibration, seed, scale and days — only from the first day on which their compiled daily
+arrays differ (:func:`corredor.studies.branching.first_difference`: the start of an added event,
+of an event left out, of the event that reads a lever of status ``lever``, the date levers are
+set from; day 0 for a parameter that every
 day reads). Until that day the two runs are the same run, agent by agent (the random draws
 depend on the seed, the stream, the day and the agent only), so the run can start from the
 baseline's state on that day and simulate only the days from there — exactly the run it would
