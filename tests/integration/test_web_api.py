@@ -370,3 +370,37 @@ def test_bad_bargain_requests(client: TestClient, body: dict[str, object]) -> No
 
 def test_a_bargain_result_is_not_a_corridor_run(client: TestClient) -> None:
     assert client.get("/api/bargain/mexico-us-20990101T000000-abcdef").status_code == 404
+
+
+def test_a_worker_error_reaches_the_service_as_the_job_error(tmp_path: Path) -> None:
+    """A run the scenario refuses in the worker (half a counterfactual: its June 2019 event
+    without the July 2021 one drives an effort below 0) fails with the error's line. The pool
+    sends the error by pickling it; a ScenarioError did not unpickle, so the pool broke and the
+    job said "the worker process stopped during the run"."""
+    import pickle
+
+    from corredor.errors import CorredorError
+    from corredor.web.jobs import _work
+
+    request = {"scenario": "mexico-us", "people_per_agent": 1000,  # refused before day 0
+               "with_events": ["cf-mx-comar-instead-of-troops-2019"]}  # fmt: skip
+    with pytest.raises(CorredorError) as caught:
+        _work("job-0123456789abcdef", "preview", request, str(tmp_path))
+    again = pickle.loads(pickle.dumps(caught.value))
+    assert "outside its bounds" in str(again) and "mx-gn-levels-2021" in str(again)
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        ({"levers": {"speed_road": 300.0}, "levers_from": "2019-06-07"}, "read as a constant"),
+        ({"levers": {"usbp_effort": 2.0}, "levers_from": "2030-01-01"}, "outside"),
+        ({"levers_from": "2019-06-07"}, "goes with --set"),
+        ({"levers": {"usbp_effort": 2.0}, "levers_from": "June 2019"}, "levers_from"),
+    ],
+)
+def test_levers_from_a_date_checked_before_queueing(
+    client: TestClient, extra: dict[str, object], words: str
+) -> None:
+    r = client.post("/api/runs", json={"scenario": "mexico-us", "preview": True, **extra})
+    assert r.status_code == 422 and words in r.text, r.text

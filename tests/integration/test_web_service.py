@@ -122,6 +122,26 @@ def test_preview_compare_delete(url: str) -> None:
     assert http.get(f"{url}/api/runs/{preview['run_id']}").status_code == 404
 
 
+def test_a_preview_starts_from_its_kept_baseline(url: str) -> None:
+    """A preview starts from its baseline's state on the first day the two differ, and the
+    chart says so; the same preview simulating every day is the same result (found in the
+    store); a parameter every day reads reuses nothing."""
+    body = {"scenario": "mexico-us", "days": DAYS, "seed": 4, "preview": True}
+    lever = {**body, "levers": {"comar_funding_multiplier": 4.0}}  # no event reads it in 2013
+    run_id = _run(url, lever)["run_id"]
+    prov = http.get(f"{url}/api/runs/{run_id}").json()
+    assert prov["reused_baseline"] == {"day": DAYS, "days": DAYS, "date": "2013-03-01",
+                                       "kept": False}  # fmt: skip
+    scale = http.get(f"{url}/api/runs/{run_id}/series").json()["scale"]
+    assert scale["reused"] == {"date": "2013-03-01", "day": DAYS, "days": DAYS}
+    again = http.post(f"{url}/api/runs", json={**lever, "reuse_baseline": False}).json()
+    assert again["cached"] is True and again["run_id"] == run_id
+
+    daily = _run(url, {**body, "levers": {"usbp_effort": 1.5}})["run_id"]
+    assert http.get(f"{url}/api/runs/{daily}").json()["reused_baseline"]["day"] == 0
+    assert "reused" not in http.get(f"{url}/api/runs/{daily}/series").json()["scale"]
+
+
 def test_bargaining_sweep(url: str) -> None:
     body = {"review_days": 90}
     r = http.post(f"{url}/api/bargain", json=body)

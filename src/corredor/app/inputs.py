@@ -17,6 +17,7 @@ Calibration names:
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import difflib
 import os
 import threading
@@ -30,8 +31,9 @@ from corredor.app.common import request_json
 from corredor.app.requests import RequestError
 from corredor.errors import CorredorError, ScenarioError
 from corredor.files.read import excerpt
-from corredor.policy.events import PolicyEvent
+from corredor.policy.events import ParameterChange, PolicyEvent
 from corredor.results.provenance import CalibrationUsed, EventsFile, Provenance, sha256_file
+from corredor.rules.corridor.compiled import compile_corridor
 from corredor.scenario.corridor import (
     CorridorScenario,
     load_corridor_scenario,
@@ -45,6 +47,7 @@ from corredor.scenario.corridor.calibrated import (
 )
 from corredor.scenario.corridor.calibrated import resolve_calibration as scenario_calibration
 from corredor.store.corridor import scenario_sha256
+from corredor.studies.branching import first_difference
 
 if TYPE_CHECKING:
     from corredor.app.requests import Request
@@ -280,8 +283,8 @@ def load_events(
 
 def inputs_of(request: Any, store: ResultsStore | None = None) -> CorridorInputs:
     """The inputs of a request that has the corridor options (``calibration``, ``set``,
-    ``without_events``, ``events``; those it lacks take their defaults)."""
-    return corridor_inputs(
+    ``without_events``, ``events``, ``set_from``; those it lacks take their defaults)."""
+    inputs = corridor_inputs(
         request.scenario,
         calibration=getattr(request, "calibration", SHIPPED),
         set=getattr(request, "set", None),
@@ -289,6 +292,95 @@ def inputs_of(request: Any, store: ResultsStore | None = None) -> CorridorInputs
         events=getattr(request, "events", ()),
         store=store,
     )
+    since = getattr(request, "set_from", None)
+    return inputs if since is None else levers_from(inputs, since)
+
+
+#: lever names found read only through their daily values, per scenario content and calibration
+_DAILY_ONLY: dict[tuple[str, str, tuple[str, ...]], bool] = {}
+
+
+def levers_from(inputs: CorridorInputs, since: str) -> CorridorInputs:
+    """``inputs`` with its levers (``set``) taking effect on ``since`` (YYYY-MM-DD) instead of
+    the first day: the calibration's values, and one policy event that sets each lever's
+    ``calibration.<name>`` from that date. Refused (:class:`RequestError`) for a date outside
+    the scenario's period, and for a lever the model also reads as a constant (a value without
+    daily values, e.g. a link's speed in ``links.csv``): an event cannot change that use, so the
+    run would not be what the request says."""
+    sc = inputs.scenario
+    try:
+        start = dt.date.fromisoformat(since)
+    except ValueError:
+        raise RequestError(f"--set-from {excerpt(since)}: not a date (YYYY-MM-DD)") from None
+    if not sc.start <= start <= sc.end:
+        raise RequestError(
+            f"--set-from {since}: outside {sc.name}'s period {sc.start.isoformat()} – "
+            f"{sc.end.isoformat()}"
+        )
+    if not inputs.overrides:
+        raise RequestError("--set-from goes with --set: there is no lever to set from a date")
+    names = tuple(sorted(inputs.overrides))
+    fit = dict(inputs.calibrated.parameters) if inputs.calibrated is not None else {}
+    now = {**sc.calibration_defaults(), **fit}  # the calibration's values, no lever set
+    key = (scenario_sha256(sc), str(sc.people_per_agent), names)
+    if key not in _DAILY_ONLY:
+        # a lever read only through its daily values changes no value that is not daily
+        # (compared whole: first_difference from the last day on); probed with each lever at
+        # the end of its range farther from its value, over the first 30 days
+        probe = dict(now)
+        for n in names:
+            lo, hi = sc.calibration[n].range
+            probe[n] = hi if abs(hi - now[n]) >= abs(lo - now[n]) else lo
+        a = compile_corridor(sc, now, days=30)
+        b = compile_corridor(sc, probe, days=30)
+        _DAILY_ONLY[key] = first_difference(a, b, since=a.days) == a.days
+    if not _DAILY_ONLY[key]:
+        raise RequestError(
+            f"--set-from {since}: {', '.join(names)} "
+            f"{'is' if len(names) == 1 else 'are'} also read as a constant (not only through "
+            "daily values), which a dated change cannot reach; set it from the start (no "
+            "--set-from), or set it alone to find which"
+        )
+    touched = sorted(
+        {n for e in (*sc.events, *inputs.extra_events) for n in names
+         if f"calibration.{n}" in e.parameters}
+    )  # fmt: skip
+    if touched:  # a set from the date would replace their changes, not add to them
+        raise RequestError(
+            f"--set-from {since}: a policy event of the run also changes {', '.join(touched)}; "
+            "set it from the start (no --set-from)"
+        )
+    event = PolicyEvent(
+        id="levers-from-" + start.isoformat(),
+        name=f"levers set from {start.isoformat()}: "
+        + ", ".join(f"{n}={inputs.overrides[n]:g}" for n in names),
+        country="all",
+        policy_area="border_land_control",
+        tool="lever",
+        target_group="all",
+        origin=("all",),
+        direction=0,
+        magnitude="minor",
+        start=start,
+        source="the request (--set with --set-from)",
+        changes=tuple(
+            ParameterChange(parameter=f"calibration.{n}", op="set", value=inputs.overrides[n])
+            for n in names
+        ),
+    )
+    dated = CorridorInputs(
+        scenario=sc,
+        calibration={},
+        used=inputs.used,
+        calibrated=inputs.calibrated,
+        overrides=dict(inputs.overrides),
+        extra_events=(*inputs.extra_events, event),
+        events_added=list(inputs.events_added),
+        removed=list(inputs.removed),
+        notes=[*inputs.notes, f"levers set from {start.isoformat()} (before: the calibration's)"],
+    )
+    dated.calibration = now
+    return dated
 
 
 #: Loaded scenarios kept by :func:`load_scenario` (the most recently used last).

@@ -327,6 +327,22 @@ class RunRequest(_Scenario, _Seeds, _Backend, _CorridorInputs):
         applies="corridor",
         ge=1,
     )
+    set_from: str | None = option(
+        None,
+        "The levers of --set take effect on this date (YYYY-MM-DD) instead of the first day: "
+        "before it the run is the calibration's. Refused for a parameter the model also reads "
+        "as a constant (e.g. a link's speed).",
+        metavar="YYYY-MM-DD",
+        applies="corridor",
+        pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+    )
+    reuse_baseline: bool = option(
+        False,
+        "Start from the baseline's state (this run without its --set, --event and "
+        "--without-event, kept in memory by this process) on the first day the two differ: "
+        "the same result, bit for bit, with only the days from there simulated.",
+        applies="corridor",
+    )
 
 
 class EnsembleRequest(_Scenario, _Seeds, _Backend, _CorridorInputs, _Ensemble):

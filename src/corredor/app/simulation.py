@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING, Any
 
+from corredor.app.baseline import run_from_baseline
 from corredor.app.codecs import ensemble_to_record
 from corredor.app.common import (
     OnStart,
@@ -216,6 +217,11 @@ def _as_ensemble(request: RunRequest) -> EnsembleRequest:
             "--people-per-agent and --max-agents go with a single corridor run; drop "
             "--replicas, --workers and --scheduler"
         )
+    if request.reuse_baseline or request.set_from is not None:
+        raise RequestError(
+            "--reuse-baseline and --set-from go with a single corridor run; drop --replicas, "
+            "--workers and --scheduler"
+        )
     return EnsembleRequest(
         scenario=request.scenario,
         seed=request.seed,
@@ -304,15 +310,31 @@ def _run_corridor(
             update={"people_per_agent": request.people_per_agent}
         )
     set_numba_threads(request.threads)
-    result = run_corridor(
-        inputs.scenario,
-        seed=request.seed,
-        days=request.days,
-        calibration=inputs.calibration,
-        extra_events=inputs.extra_events,
-        max_agents=request.max_agents,
-        progress=None if progress is None else lambda d, n: progress(d + 1, n, "days"),
-    )
+    on_day = None if progress is None else lambda d, n: progress(d + 1, n, "days")
+    branched = None
+    if request.reuse_baseline:
+        base = _baseline_inputs(request, store)
+        result, branched = run_from_baseline(
+            inputs.scenario,
+            base.scenario,
+            calibration=inputs.calibration,
+            baseline_calibration=base.calibration,
+            seed=request.seed,
+            days=request.days,
+            extra_events=inputs.extra_events,
+            max_agents=request.max_agents,
+            progress=on_day,
+        )
+    else:
+        result = run_corridor(
+            inputs.scenario,
+            seed=request.seed,
+            days=request.days,
+            calibration=inputs.calibration,
+            extra_events=inputs.extra_events,
+            max_agents=request.max_agents,
+            progress=on_day,
+        )
     provenance = corridor_provenance(
         "corridor",
         inputs,
@@ -321,7 +343,26 @@ def _run_corridor(
         request=request,
         command=command,
     )
-    return result, provenance, [*inputs.notes, *result.warnings]
+    notes = [*inputs.notes, *result.warnings]
+    if branched is not None:
+        provenance.reused_baseline = branched.as_json()
+        notes.append(branched.note())
+    return result, provenance, notes
+
+
+def _baseline_inputs(request: RunRequest, store: ResultsStore | None) -> CorridorInputs:
+    """The inputs of ``request``'s baseline: the same request without its levers and events."""
+    base = inputs_of(
+        request.model_copy(
+            update={"set": {}, "without_events": [], "events": [], "set_from": None}
+        ),
+        store,
+    )
+    if request.people_per_agent is not None:
+        base.scenario = base.scenario.model_copy(
+            update={"people_per_agent": request.people_per_agent}
+        )
+    return base
 
 
 # ------------------------------------------------------------------------------- ensembles

@@ -121,11 +121,14 @@ class CorridorResult:
         columns = ["observable", "unit", "period_start", "period_end", "observed"]
         return pd.DataFrame(rows, columns=[*columns, "value_type", "simulated", "fit"])
 
-    def fit_table(self) -> pd.DataFrame:
+    def fit_table(self, observed_vs_simulated: pd.DataFrame | None = None) -> pd.DataFrame:
         """Per observable: rows compared, observed and simulated totals, their ratio, the
         correlation of the rows (monthly series) — computed, never typed in — and whether the
-        calibration fits it (``fitted``: false for ``fit: false`` observables)."""
-        ovs = self.observed_vs_simulated()
+        calibration fits it (``fitted``: false for ``fit: false`` observables).
+        ``observed_vs_simulated``: :meth:`observed_vs_simulated`'s table, when already made."""
+        ovs = observed_vs_simulated
+        if ovs is None:
+            ovs = self.observed_vs_simulated()
         out = []
         for name, g in ovs.groupby("observable", sort=False) if len(ovs) else []:
             obs, sim = g["observed"].to_numpy(float), g["simulated"].to_numpy(float)
@@ -159,16 +162,19 @@ class CorridorResult:
             "zone": c.zone_names,
             "location": c.loc_names,
         }
-        target = [
-            names[TARGET_OF[int(kk)]][xx] if xx < len(names[TARGET_OF[int(kk)]]) else ""
-            for kk, xx in zip(k, x, strict=True)
-        ]
+        # the name of target x of event kind k ("" past the end of its list), by table look-up
+        width = max(self.events.shape[2], 1)
+        targets = np.full((len(EVENT_KINDS), width), "", dtype=object)
+        for kk in range(len(EVENT_KINDS)):
+            listed = list(names[TARGET_OF[kk]])[:width]
+            targets[kk, : len(listed)] = listed
+        groups = np.array([c.group_name(gg) for gg in range(c.n_groups)], dtype=object)
         return pd.DataFrame(
             {
                 "month": months[m],
                 "kind": np.array(EVENT_KINDS)[k],
-                "target": target,
-                "group": [c.group_name(int(gg)) for gg in g],
+                "target": targets[k, x].tolist(),
+                "group": groups[g].tolist(),
                 "events": self.events[m, k, x, g],
             }
         )

@@ -125,17 +125,20 @@ class Provenance(_Model):
     #: SHA-256 of everything the result depends on (scenario content, parameter values,
     #: events, seeds, days, the result-changing options): equal digests, equal results
     inputs_sha256: str | None = None
+    #: a run started from a kept baseline state (``reuse_baseline``): the day it started from
+    #: (``day``, ``date``, of ``days``) and whether that state was kept from an earlier run
+    reused_baseline: dict[str, Any] | None = None
     created: str = Field(
         default_factory=lambda: dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     )
 
     def digest(self) -> str:
         """The :attr:`inputs_sha256` of this provenance: what changes the result, without the
-        request's options that do not (workers, scheduler, threads, progress)."""
+        request's options that do not (workers, scheduler, threads, reuse_baseline, progress)."""
         request = {
             k: v
             for k, v in (self.request or {}).items()
-            if k not in ("workers", "scheduler", "threads", "calibration")
+            if k not in ("workers", "scheduler", "threads", "calibration", "reuse_baseline")
         }
         key = {
             "kind": self.kind,

@@ -40,6 +40,7 @@ __all__ = [
     "Controller",
     "CorridorModel",
     "CorridorResult",
+    "corridor_result",
     "describe_corridor_plan",
     "run_corridor",
 ]
@@ -147,7 +148,27 @@ def run_corridor(
         budget=budget,
         progress=progress,
     )
+    return corridor_result(
+        sc, model, seed=seed, seconds=time.perf_counter() - t0, agent_days=stats.agent_days,
+        adopted=tuple(adopted), first=c,
+    )  # fmt: skip
+
+
+def corridor_result(
+    sc: CorridorScenario,
+    model: CorridorModel,
+    *,
+    seed: int,
+    seconds: float,
+    agent_days: int,
+    adopted: tuple[PolicyEvent, ...] = (),
+    first: Compiled | None = None,
+) -> CorridorResult:
+    """The result of ``model`` once it has run every day: what the recorder observed, the
+    state's final phases, and the run check's warnings (``first``: the arrays the run started
+    with, when arrays recompiled with adopted events replaced them)."""
     r, st = model.recorder, model.state
+    c = st.c if first is None else first
     phase = np.bincount(st.agents["phase"], minlength=8).astype(np.int64)
     return CorridorResult(
         scenario=sc.name,
@@ -169,9 +190,9 @@ def run_corridor(
         svc_stock=r.svc_stock,
         final_phase=phase,
         agents=st.agents.n,
-        seconds=time.perf_counter() - t0,
-        adopted_events=tuple(adopted),
-        agent_days=stats.agent_days,
+        seconds=seconds,
+        adopted_events=adopted,
+        agent_days=agent_days,
         # the run check's warnings (those of arrays recompiled with adopted events too)
         warnings=list(dict.fromkeys((*c.warnings, *st.c.warnings))),
     )

@@ -162,13 +162,14 @@ def tidy_tables(result: CorridorResult) -> dict[str, pd.DataFrame]:
     stranded.index.name = "date"
     pve = result.people_vs_events()
     pve.index.name = "fiscal_year"
+    ovs = result.observed_vs_simulated()
     return {
         "monthly": monthly.reset_index().melt(
             id_vars="month", var_name="observable", value_name="value"
         ),
         "ledger": ledger.reset_index().melt(id_vars="year", var_name="entry", value_name="value"),
-        "observed_vs_simulated": result.observed_vs_simulated(),
-        "fit": result.fit_table(),
+        "observed_vs_simulated": ovs,
+        "fit": result.fit_table(ovs),
         "people_vs_events": pve.reset_index(),
         "stranded": stranded.reset_index().melt(
             id_vars="date", var_name="border_city", value_name="people"

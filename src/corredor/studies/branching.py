@@ -29,6 +29,8 @@ __all__ = ["branch", "first_difference"]
 _SKIP = frozenset({"scenario", "calibration", "timeline", "warnings"})
 #: keys of compiled dictionaries not compared (set by :func:`first_difference`)
 _IGNORED: ContextVar[frozenset[str]] = ContextVar("_IGNORED", default=frozenset())
+#: the first day compared (set by :func:`first_difference`)
+_SINCE: ContextVar[int] = ContextVar("_SINCE", default=0)
 
 
 def _first_row(a: np.ndarray, b: np.ndarray, days: int) -> int:
@@ -38,12 +40,16 @@ def _first_row(a: np.ndarray, b: np.ndarray, days: int) -> int:
         return days if np.array_equal(a, b, equal_nan=_floating(a)) else 0
     if a.size == 0:
         return days
+    since = _SINCE.get()
+    if since >= days:
+        return days
+    a, b = a[since:], b[since:]
     same = a == b
     if _floating(a):
         same |= np.isnan(a) & np.isnan(b)
-    rows = same.reshape(days, -1).all(axis=1)
+    rows = same.reshape(days - since, -1).all(axis=1)
     bad = np.flatnonzero(~rows)
-    return int(bad[0]) if bad.size else days
+    return int(bad[0]) + since if bad.size else days
 
 
 def _floating(a: np.ndarray) -> bool:
@@ -101,7 +107,9 @@ def _whole(a: Any, b: Any, days: int) -> int:
 
 def _piecewise(a: Any, b: Any, days: int) -> int:
     """First day the outcome table in force differs (tables change on ``outcome_days``)."""
-    for d in sorted(set(a.outcome_days) | set(b.outcome_days)):
+    since = _SINCE.get()
+    changes = {int(x) for x in (*a.outcome_days, *b.outcome_days) if x >= since}
+    for d in sorted(changes | ({since} if since > 0 else set())):  # the table in force then
         if d >= days:
             break
         if not np.array_equal(a.outcome_table_on(d), b.outcome_table_on(d)):
@@ -109,8 +117,12 @@ def _piecewise(a: Any, b: Any, days: int) -> int:
     return days
 
 
-def first_difference(a: Any, b: Any, *, levers: frozenset[str] = frozenset()) -> int:
-    """The first day on which two compiled corridors differ (``a.days`` if they never do).
+def first_difference(
+    a: Any, b: Any, *, levers: frozenset[str] = frozenset(), since: int = 0
+) -> int:
+    """The first day on which two compiled corridors differ (``a.days`` if they never do);
+    with ``since``, the first such day from ``since`` on (days before it are not compared; a
+    difference in a value that is not daily is still day 0).
 
     ``levers``: calibration parameters of status ``lever`` — sizes of counterfactual policies
     that only policy events read (``CalibrationParameter.status``), never a rule — whose own
@@ -120,10 +132,12 @@ def first_difference(a: Any, b: Any, *, levers: frozenset[str] = frozenset()) ->
     if a.days != b.days:
         raise ValueError(f"compiled runs of {a.days} and {b.days} days cannot be compared")
     token = _IGNORED.set(frozenset(f"calibration.{name}" for name in levers))
+    since_token = _SINCE.set(max(0, min(int(since), int(a.days))))
     try:
         return _first(a, b)
     finally:
         _IGNORED.reset(token)
+        _SINCE.reset(since_token)
 
 
 def _first(a: Any, b: Any) -> int:

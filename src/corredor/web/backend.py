@@ -48,7 +48,7 @@ OnStart = Callable[[str], None]
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 _NAME_RE = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}$"
 #: request fields that do not change a result (left out when two requests are compared)
-_NOT_RESULT = frozenset({"workers", "scheduler", "threads", "max_agents"})
+_NOT_RESULT = frozenset({"workers", "scheduler", "threads", "max_agents", "reuse_baseline"})
 
 
 class NotFoundError(CorredorError):
@@ -131,6 +131,20 @@ class RunRequest(_Inputs):
 
     people_per_agent: int = Field(
         default=1, ge=1, le=10_000, description="Above 1: a reduced-scale preview."
+    )
+    levers_from: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+        description="The levers take effect on this date (YYYY-MM-DD) instead of the first "
+        "day; before it the run is the calibration's. A preview then starts from the kept "
+        "baseline on that date. Refused for a lever the model also reads as a constant.",
+    )
+    reuse_baseline: bool = Field(
+        default=True,
+        description="A preview (people_per_agent above 1) starts from the state of its "
+        "baseline (the same request without levers and events, kept by the service's preview "
+        "worker) on the first day the two differ, and simulates only the days from there: the "
+        "same result, bit for bit. False: every day simulated. Full runs simulate every day.",
     )
 
     def to_app(self, max_agents: int | None = None) -> Any:
@@ -514,6 +528,13 @@ def check_request(req: _Inputs) -> None:
             raise BadRequestError(
                 f"with_events: {x!r} is not one of {req.scenario}'s counterfactual events"
             )
+    if getattr(req, "levers_from", None) is not None:
+        from corredor.app.inputs import inputs_of
+
+        try:  # the date, the levers, and that none is read as a constant (cached per process)
+            inputs_of(to_app(req))  # type: ignore[arg-type]
+        except RequestError as exc:
+            raise BadRequestError("levers_from: " + str(exc).removeprefix("--set-from ")) from None
 
 
 def to_app(req: RunRequest, *, max_agents: int | None = None) -> Any:
@@ -522,8 +543,12 @@ def to_app(req: RunRequest, *, max_agents: int | None = None) -> Any:
     from corredor.app import RunRequest as AppRun
 
     fields = req.inputs()
+    if req.levers_from is not None:
+        fields["set_from"] = req.levers_from
     if req.people_per_agent > 1:
         fields["people_per_agent"] = req.people_per_agent
+        if req.reuse_baseline:
+            fields["reuse_baseline"] = True
     if max_agents is not None:
         fields["max_agents"] = max(max_agents // req.people_per_agent, 1)
     return AppRun(**fields)
@@ -697,6 +722,9 @@ def _row(rec: dict[str, Any]) -> dict[str, Any]:
         "label": str(rec.get("label") or ""),
         "status": str(rec.get("status") or "finished"),
         "error": rec.get("error") if isinstance(rec.get("error"), str) else None,
+        "reused_baseline": prov.get("reused_baseline")
+        if isinstance(prov.get("reused_baseline"), dict)
+        else None,
         "request_key": request_key(request, prov.get("scenario_sha256"), cal.get("sha256"))
         if store_kind in FINDABLE
         else None,

@@ -161,11 +161,20 @@ def _work(
     stop_if_cancelled(time.monotonic())  # cancelled while it waited in the queue: never runs
     if _PROGRESS is not None:
         _PROGRESS.put((job_id, 0, -1, ""))  # started
-    if kind in RUNNERS:
-        request_type, execute = RUNNERS[kind]
-        return execute(request_type.model_validate(request), Path(store), progress, started)
-    req = backend.RunRequest.model_validate(request)
-    return backend.execute(req, Path(store), progress, max_agents=max_agents, on_start=started)
+    try:
+        if kind in RUNNERS:
+            request_type, execute = RUNNERS[kind]
+            return execute(request_type.model_validate(request), Path(store), progress, started)
+        req = backend.RunRequest.model_validate(request)
+        return backend.execute(req, Path(store), progress, max_agents=max_agents, on_start=started)
+    except JobCancelledError:
+        raise
+    except CorredorError as exc:
+        # the pool sends a worker's exception to the service by pickling it, and an error whose
+        # __init__ takes other arguments than its message (ScenarioError) does not unpickle:
+        # the pool then broke ("the worker process stopped") instead of the job failing with
+        # the error's line. A plain CorredorError with the same message always unpickles.
+        raise CorredorError(str(exc)) from None
 
 
 #: kinds of job other than a corridor run (or preview): kind -> (the web's request type, the

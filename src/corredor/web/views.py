@@ -62,7 +62,19 @@ def scale_note(prov: dict[str, Any]) -> dict[str, Any] | None:
     k = _scale(prov)
     if k <= 1:
         return None
-    return {"people_per_agent": k, "band": "approximate 95% band of the reduced scale's noise"}
+    note: dict[str, Any] = {
+        "people_per_agent": k,
+        "band": "approximate 95% band of the reduced scale's noise",
+    }
+    reused = prov.get("reused_baseline")
+    if isinstance(reused, dict) and int(reused.get("day") or 0) > 0:
+        # days before `date` taken from the kept baseline state (the same run, bit for bit)
+        note["reused"] = {
+            "date": str(reused.get("date") or ""),
+            "day": int(reused["day"]),
+            "days": int(reused.get("days") or 0),
+        }
+    return note
 
 
 View = Callable[[Path, str], dict[str, Any]]

@@ -76,7 +76,12 @@ export async function scenarioPage(main, name, params) {
   days.addEventListener("change", () => { state.days = +days.value || null; changed(); });
   const seed = el("input", { type: "number", id: "seed", min: 0, value: state.seed });
   seed.addEventListener("change", () => { state.seed = +seed.value || 0; changed(); });
+  // the levers from a date (empty: from the start); a preview then reuses the days before it
+  const from = el("input", { type: "date", id: "levers-from", min: detail.start, max: detail.end, value: state.from ?? "" });
+  from.addEventListener("change", () => { state.from = from.value || null; changed(); });
   form.append(el("fieldset", {}, el("legend", {}, "⚙"),
+    el("div", { class: "lever" }, el("label", { for: "levers-from" }, t("levers.from")), from,
+      el("p", { class: "small muted" }, t("levers.from_help"))),
     el("div", { class: "lever" }, el("label", { for: "days" }, t("levers.days")), days),
     el("div", { class: "lever" }, el("label", { for: "seed" }, t("levers.seed")), seed)));
   const reset = el("button", { type: "button", onclick: () => { route(); } }, t("levers.reset"));
@@ -94,6 +99,7 @@ export async function scenarioPage(main, name, params) {
     levers: Object.fromEntries(Object.entries(state.values).filter(([k, v]) => v !== byName[k].value)),
     without_events: [...state.off], with_events: pickedEvents(whatif),
   });
+  const withFrom = (body) => (state.from && Object.keys(body.levers).length ? { ...body, levers_from: state.from } : body);
 
   const show = async (runId, gen) => {
     if (gen !== state.gen) return;
@@ -120,7 +126,7 @@ export async function scenarioPage(main, name, params) {
     delete status.dataset.preview; // set again only when this request's preview is shown
     for (const j of state.jobs) api(`/jobs/${enc(j)}`, { method: "DELETE" }).catch(() => {});
     state.jobs = [];
-    const body = request();
+    const body = withFrom(request());
     let full;
     try {
       full = await api("/runs", { json: body });

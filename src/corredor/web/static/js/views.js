@@ -82,9 +82,17 @@ export function counterfactualChoices(events, labels, prefix, checked = [], onCh
 export const pickedEvents = (root) => [...root.querySelectorAll("input[data-ids]:checked")].flatMap((b) => b.dataset.ids.split(" "));
 
 export function scaleNote(scale) {
-  return scale
-    ? el("p", { class: "note", "data-preview": "true" }, t("chart.preview", { k: fmt(scale.people_per_agent) }))
-    : el("p", { class: "small muted" }, t("chart.single"));
+  if (!scale) return el("p", { class: "small muted" }, t("chart.single"));
+  const text = [t("chart.preview", { k: fmt(scale.people_per_agent) })];
+  const r = scale.reused;
+  if (r) {
+    text.push(r.day >= r.days
+      ? t("chart.reused_all", { days: fmt(r.days) })
+      : t("chart.reused", { date: r.date, day: fmt(r.day), days: fmt(r.days - r.day) }));
+  }
+  const p = el("p", { class: "note", "data-preview": "true" }, text.join(" "));
+  if (r) p.dataset.reused = r.date;
+  return p;
 }
 
 async function drawCharts(panel, runId, labels) {
