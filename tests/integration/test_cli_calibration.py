@@ -27,7 +27,10 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _error(args: list[str]) -> str:
     result = runner.invoke(app, args)
     assert result.exit_code == 2, result.output
-    assert result.stderr.startswith("error: ")
+    # one error line; only a failure after the trials started may follow the expected-time line
+    lines = result.stderr.splitlines()
+    assert [ln for ln in lines if ln.startswith("error: ")] == [lines[-1]], result.stderr
+    assert all(ln.startswith("estimate: ") for ln in lines[:-1]), result.stderr
     assert "Traceback" not in result.output
     return result.stderr
 
