@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from corredor.app.inputs import inputs_of
+from corredor.app.kinds import scenario_kind
 from corredor.app.requests import (
     BacktestRequest,
     CalibrateRequest,
@@ -43,7 +44,6 @@ from corredor.app.requests import (
     StudyRequest,
     parse_until,
 )
-from corredor.app.scenarios import scenario_kind
 from corredor.app.simulation import _as_ensemble, _is_ensemble, parameter_sets
 from corredor.calibration.loss import check_until
 from corredor.forecasting.forecast import horizon_of

@@ -26,6 +26,7 @@ from corredor.app.common import (
     running,
     task_progress,
 )
+from corredor.app.flee import run_flee_request
 from corredor.app.inputs import (
     NONE,
     SHIPPED,
@@ -34,6 +35,7 @@ from corredor.app.inputs import (
     inputs_of,
     load_events,
 )
+from corredor.app.kinds import scenario_kind
 from corredor.app.members import run_members
 from corredor.app.requests import (
     EnsembleRequest,
@@ -42,15 +44,12 @@ from corredor.app.requests import (
     Sets,
     applies_to,
 )
-from corredor.app.scenarios import scenario_kind
-from corredor.ensemble import run_ensemble
 from corredor.ensemble.corridor import run_corridor_ensemble
 from corredor.ensemble.models import set_numba_threads
 from corredor.ensemble.parameter_sets import ParameterSet, thin_sets
 from corredor.results.provenance import Provenance
 from corredor.scenario.builtin import resolve_scenario
 from corredor.simulation.corridor import run_corridor
-from corredor.simulation.flee import run_flee
 from corredor.store.flee import scenario_sha256
 
 if TYPE_CHECKING:
@@ -117,7 +116,7 @@ def simulate(
     kind = scenario_kind(request.scenario)
     applies_to(request, kind, request.scenario)
     if kind == "flee":
-        return _run_flee(request, progress, None)[0]
+        return run_flee_request(request, progress)  # no provenance: nothing is stored
     if _is_ensemble(request):
         ens = _as_ensemble(request)  # no counterfactual: one variant, nothing stored
         inputs, sets, _, _, _ = _ensemble_plan(ens, store)
@@ -232,43 +231,6 @@ def _as_ensemble(request: RunRequest) -> EnsembleRequest:
 
 
 # ----------------------------------------------------------------------------------- Flee
-def _flee_progress(progress: Progress | None, replicas: int) -> Any:
-    if progress is None:
-        return None
-    done: dict[int, int] = {}
-
-    def callback(replica: int, day: int, days: int) -> None:
-        done[replica] = max(done.get(replica, 0), min(day + 1, days))
-        progress(sum(done.values()), days * replicas, f"replica {replica + 1}/{replicas}")
-
-    return callback
-
-
-def run_flee_request(request: RunRequest, progress: Progress | None = None) -> RunResult:
-    """Run a Flee scenario as ``request`` asks (no store)."""
-    rules = {
-        "days": request.days,
-        "hasten": request.hasten,
-        "flee31_quirks": request.flee31_quirks,
-        "threads": request.threads,
-        "parallel": request.parallel,
-        "progress": _flee_progress(progress, request.replicas),
-    }
-    if request.scheduler is not None or (
-        request.workers is not None and request.workers > 1 and request.replicas > 1
-    ):
-        return run_ensemble(
-            request.scenario,
-            seeds=range(request.seed, request.seed + request.replicas),
-            backend="dask" if request.scheduler is not None else "processes",
-            workers=request.workers,
-            scheduler=request.scheduler,
-            **rules,
-        )
-
-    return run_flee(request.scenario, seed=request.seed, replicas=request.replicas, **rules)
-
-
 def _run_flee(
     request: RunRequest, progress: Progress | None, command: str | None
 ) -> tuple[RunResult, Provenance, list[str]]:
