@@ -29,6 +29,7 @@ from corredor.app.common import (
     running,
     task_progress,
 )
+from corredor.app.corridor_runs import parameter_sets
 from corredor.app.inputs import (
     CorridorInputs,
     corridor_provenance,
@@ -45,7 +46,6 @@ from corredor.app.requests import (
     SensitivityRequest,
     parse_until,
 )
-from corredor.app.simulation import parameter_sets
 from corredor.app.study_codecs import forecast_to_record, sensitivity_to_record
 from corredor.bargaining import coupled
 from corredor.bargaining.calibration import default
