@@ -83,3 +83,17 @@ def test_corredor_run_of_a_flee_scenario_imports_no_analysis_store_or_corridor_m
 )
 def test_a_run_of_either_kind_imports_no_analysis_machinery(code: str) -> None:
     assert _imported(code, ANALYSIS) == []
+
+
+def test_a_stored_flee_run_imports_no_corridor_model() -> None:
+    # `corredor run FLEE` stores the run: the store and the run use case, not the corridor side
+    code = "import corredor.cli.run, corredor.app.simulation, corredor.store, corredor.store.flee"
+    corridor = [
+        "corredor.rules.corridor",
+        "corredor.results.corridor",
+        "corredor.scenario.corridor",
+        "corredor.store.corridor",
+        "corredor.app.corridor_runs",
+        "corredor.ensemble",
+    ]
+    assert _imported(code, ANALYSIS + corridor) == []
