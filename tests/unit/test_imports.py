@@ -35,7 +35,14 @@ ANALYSIS = [
 ]
 
 #: Not imported by ``corredor.run`` of a Flee scenario either (no store, no corridor model).
-FLEE_ALSO = ["pandas", "duckdb", "corredor.store", "corredor.rules.corridor", "corredor.app.inputs"]
+FLEE_ALSO = [
+    "pandas",
+    "pyarrow",
+    "duckdb",
+    "corredor.store",
+    "corredor.rules.corridor",
+    "corredor.app.inputs",
+]
 
 
 def _imported(code: str, names: list[str]) -> list[str]:
