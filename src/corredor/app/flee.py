@@ -1,7 +1,7 @@
 """A Flee scenario run as a :class:`~corredor.app.requests.RunRequest` asks, without a store.
 
-Kept apart from :mod:`corredor.app.simulation` (which stores runs of both kinds and holds the
-corridor machinery) so that ``corredor.run`` of a Flee scenario loads only the Flee engine.
+Kept apart from :mod:`corredor.app.simulation` (the use case ``run``, which stores runs and so
+loads the store) so that ``corredor.run`` of a Flee scenario loads only the Flee engine.
 """
 
 from __future__ import annotations
