@@ -18,13 +18,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from corredor.app.requests import RunRequest
-from corredor.app.scenarios import builtin_scenarios
-from corredor.app.simulation import run as run_and_store
-from corredor.app.simulation import simulate
-from corredor.store import ResultsStore
+from corredor.app.flee import run_flee_request
+from corredor.app.kinds import builtin_scenarios, scenario_kind
+from corredor.app.requests import RunRequest, applies_to
+
+if TYPE_CHECKING:
+    from corredor.store import ResultsStore
 
 ProgressCallback = Callable[[float, float, str], None]
 """Called as the run advances with ``(done, total, what)``, e.g. ``(120, 365, "days")``."""
@@ -102,7 +103,18 @@ def run(
         events=[str(e) for e in events],
     )
     if store is None:
+        kind = scenario_kind(request.scenario)
+        if kind == "flee":  # the Flee engine only: no corridor machinery, no store
+            applies_to(request, kind, request.scenario)
+            return run_flee_request(request, progress)
+        # a corridor run loads the corridor machinery (and a Flee run does not)
+        from corredor.app.simulation import simulate  # noqa: PLC0415
+
         return simulate(request, progress)
+
+    # only a stored run loads the store (DuckDB, pandas)
+    from corredor.app.simulation import run as run_and_store  # noqa: PLC0415
+    from corredor.store import ResultsStore  # noqa: PLC0415
 
     target = store if isinstance(store, ResultsStore) else ResultsStore(store)
     return run_and_store(request, target, progress).result

@@ -128,10 +128,10 @@ def test_use_case_status_lookup_and_delete(tiny: Path, tmp_path: Path) -> None:
 
 
 def _provenance(request: RunRequest, store: ResultsStore):  # type: ignore[no-untyped-def]
+    from corredor.app.corridor_runs import provenance_before
     from corredor.app.inputs import inputs_of
-    from corredor.app.simulation import _provenance_before
 
-    return _provenance_before(request, inputs_of(request, store))
+    return provenance_before(request, inputs_of(request, store))
 
 
 def test_catalogue_of_version_2_migrates(tmp_path: Path) -> None:

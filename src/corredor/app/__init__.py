@@ -87,10 +87,11 @@ from corredor.app.requests import (
 
 if TYPE_CHECKING:  # what a type checker sees of the use cases imported on first use
     from corredor.app.comparison import compare
+    from corredor.app.corridor_runs import ensemble
     from corredor.app.estimates import Estimate, estimate
     from corredor.app.reports import report
     from corredor.app.runs import delete, list_runs, load, status
-    from corredor.app.simulation import ensemble, find, lookup, run
+    from corredor.app.simulation import find, lookup, run
     from corredor.app.studies import backtest, bargain, calibrate, forecast, sensitivity
     from corredor.app.study import list_studies, study
 
@@ -136,7 +137,7 @@ __all__ = [
 #: The use cases, imported on first use: name -> module of this package.
 USE_CASES = {
     "run": "simulation",
-    "ensemble": "simulation",
+    "ensemble": "corridor_runs",
     "find": "simulation",
     "lookup": "simulation",
     "forecast": "studies",

@@ -1,15 +1,16 @@
 """Results of the analysis layers as stored records, and back.
 
 The store (:mod:`corredor.store`) knows Flee and corridor runs; the kinds made above it —
-corridor ensembles, forecasts, sensitivity analyses, calibration studies, bargaining runs and
-back-tests — are turned into :class:`~corredor.results.record.Record` objects here, and
-:func:`load` rebuilds a stored result of any kind.
+corridor ensembles here, and the studies made of one (forecasts, sensitivity analyses, calibration
+studies, bargaining runs, back-tests) with :func:`embedded_record` — are turned into
+:class:`~corredor.results.record.Record` objects; :func:`load` rebuilds a stored result of any
+kind (the forecast and sensitivity decoders, :mod:`corredor.app.study_codecs`, imported then).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
+import importlib
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -17,24 +18,18 @@ import pandas as pd
 
 from corredor.ensemble.corridor_results import CorridorEnsemble
 from corredor.ensemble.parameter_sets import ParameterSet
-from corredor.forecasting.categories import Category, CategoryMap
-from corredor.forecasting.forecast import Forecast
-from corredor.policy.events import PolicyEvent
 from corredor.results.record import Record
-from corredor.sensitivity.analysis import SensitivityResult
 
 if TYPE_CHECKING:
     from corredor.results.provenance import Provenance
     from corredor.store import ResultsStore
 
 __all__ = [
+    "embedded_record",
     "ensemble_from_record",
     "ensemble_to_record",
-    "forecast_from_record",
-    "forecast_to_record",
     "load",
-    "sensitivity_from_record",
-    "sensitivity_to_record",
+    "prefixed",
 ]
 
 ENSEMBLE = "corridor-ensemble"
@@ -144,7 +139,7 @@ def ensemble_from_record(record: Record) -> CorridorEnsemble:
     )
 
 
-def _prefixed(record: Record, prefix: str, kind: str = ENSEMBLE) -> Record:
+def prefixed(record: Record, prefix: str, kind: str = ENSEMBLE) -> Record:
     """The ensemble stored inside another record (its tables named ``ensemble_<table>``)."""
     tables = {
         name.removeprefix(prefix): record.tables[name]
@@ -182,7 +177,7 @@ class _Lazy(dict[str, pd.DataFrame]):
         return len(self._names)
 
 
-def _embedded_record(
+def embedded_record(
     kind: str,
     ens: CorridorEnsemble,
     tables: dict[str, pd.DataFrame],
@@ -215,120 +210,12 @@ def _embedded_record(
     )
 
 
-# ---------------------------------------------------------------------------------- forecast
-def forecast_to_record(
-    fc: Forecast, provenance: Provenance | None = None, *, command: str | None = None
-) -> Record:
-    """A forecast: its tables (``encounters`` = forecast.csv, ``fiscal_years``,
-    ``ledger_bands``, ``events``, ``metadata`` = forecast_metadata.csv: the forecast kind, ex
-    ante or conditional on a policy path, and what was run), the ensemble behind them and what
-    rebuilds it."""
-    ens = fc.ensemble
-    tables = {
-        "encounters": fc.encounters(),
-        "fiscal_years": fc.fiscal_years(),
-        "ledger_bands": fc.ledger_bands(),
-        "events": fc.events_table(),
-        "metadata": pd.DataFrame(fc.summary_rows(), columns=["key", "value"]),
-    }
-    meta: dict[str, Any] = {
-        "horizon": fc.horizon.isoformat(),
-        "until": fc.until.isoformat(),
-        "events_file": None if fc.events_file is None else str(fc.events_file),
-        "conditional": fc.conditional,
-        "added": list(fc.added),
-        "forecast_events": [e.model_dump(mode="json") for e in fc.events],
-        "categories": [
-            {
-                "component": c.component,
-                "citizenship": c.citizenship,
-                "demographic": c.demographic,
-                "observables": list(c.observables),
-            }
-            for c in fc.categories.categories
-        ],
-        "skipped": [list(x) for x in fc.categories.skipped],
-        "notes": list(fc.notes),
-        "discrepancy": [[*key, m, y] for key, (m, y) in fc.discrepancy.items()],
-    }
-    summary = {"until": fc.until.isoformat(), "rows": dict(fc.summary_rows())}
-    return _embedded_record(
-        "forecast", ens, tables, meta, summary, fc.description(command), provenance
-    )
-
-
-def forecast_from_record(record: Record) -> Forecast:
-    """Rebuild a stored forecast (its bands are recomputed from the stored runs, exactly)."""
-    meta = record.meta
-    cats = CategoryMap(
-        categories=tuple(
-            Category(c["component"], c["citizenship"], c["demographic"], tuple(c["observables"]))
-            for c in meta["categories"]
-        ),
-        skipped=tuple((str(a), str(b)) for a, b in meta["skipped"]),
-    )
-    return Forecast(
-        ensemble=ensemble_from_record(_prefixed(record, "ensemble_")),
-        horizon=dt.date.fromisoformat(meta["horizon"]),
-        until=dt.date.fromisoformat(meta["until"]),
-        events=tuple(PolicyEvent.model_validate(e) for e in meta["forecast_events"]),
-        events_file=None if meta["events_file"] is None else Path(meta["events_file"]),
-        categories=cats,
-        notes=tuple(meta["notes"]),
-        discrepancy={(a, b, c): (float(m), float(y)) for a, b, c, m, y in meta["discrepancy"]},
-        conditional=bool(meta.get("conditional", False)),
-        added=tuple(str(x) for x in meta.get("added", ())),
-    )
-
-
-# ------------------------------------------------------------------------------- sensitivity
-def sensitivity_to_record(
-    res: SensitivityResult, provenance: Provenance | None = None, *, command: str | None = None
-) -> Record:
-    """A sensitivity analysis: ``indices``, ``samples`` (design and outputs), the ensemble."""
-    tables = {"indices": res.indices, "samples": res.samples()}
-    meta: dict[str, Any] = {
-        "method": res.method,
-        "problem": {
-            "num_vars": int(res.problem["num_vars"]),
-            "names": list(res.problem["names"]),
-            "bounds": [[float(lo), float(hi)] for lo, hi in res.problem["bounds"]],
-        },
-        "outputs": list(res.outputs),
-    }
-    summary = {"method": res.method, "parameters": len(res.parameters)}
-    return _embedded_record(
-        "sensitivity", res.ensemble, tables, meta, summary, res.description(command), provenance
-    )
-
-
-def sensitivity_from_record(record: Record) -> SensitivityResult:
-    """Rebuild a stored sensitivity analysis."""
-    meta = record.meta
-    problem = meta["problem"]
-    samples = record.table("samples")
-    names, outputs = list(problem["names"]), list(meta["outputs"])
-    return SensitivityResult(
-        scenario=record.scenario,
-        method=meta["method"],
-        problem={
-            "num_vars": int(problem["num_vars"]),
-            "names": names,
-            "bounds": [[float(lo), float(hi)] for lo, hi in problem["bounds"]],
-        },
-        outputs=tuple(outputs),
-        x=samples[names].to_numpy(dtype=np.float64),
-        y=samples[outputs].to_numpy(dtype=np.float64),
-        indices=record.table("indices"),
-        ensemble=ensemble_from_record(_prefixed(record, "ensemble_")),
-    )
-
-
 # --------------------------------------------------------------------------------- loading
-_DECODERS: dict[str, Any] = {
-    ENSEMBLE: ensemble_from_record,
-    "forecast": forecast_from_record,
-    "sensitivity": sensitivity_from_record,
+#: Decoders by record kind: module, function (the study kinds' modules imported when loaded).
+_DECODERS: dict[str, tuple[str, str]] = {
+    ENSEMBLE: ("corredor.app.codecs", "ensemble_from_record"),
+    "forecast": ("corredor.app.study_codecs", "forecast_from_record"),
+    "sensitivity": ("corredor.app.study_codecs", "sensitivity_from_record"),
 }
 
 
@@ -337,5 +224,6 @@ def load(store: ResultsStore, ref: str) -> Any:
     ``CorridorEnsemble``… (the :class:`Record` itself for a kind with no richer object)."""
     loaded = store.load(ref)
     if isinstance(loaded, Record) and loaded.kind in _DECODERS:
-        return _DECODERS[loaded.kind](loaded)
+        module, name = _DECODERS[loaded.kind]
+        return getattr(importlib.import_module(module), name)(loaded)
     return loaded

@@ -31,7 +31,9 @@ import statistics
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from corredor.app.corridor_runs import as_ensemble, is_ensemble, parameter_sets
 from corredor.app.inputs import inputs_of
+from corredor.app.kinds import scenario_kind
 from corredor.app.requests import (
     BacktestRequest,
     CalibrateRequest,
@@ -43,8 +45,6 @@ from corredor.app.requests import (
     StudyRequest,
     parse_until,
 )
-from corredor.app.scenarios import scenario_kind
-from corredor.app.simulation import _as_ensemble, _is_ensemble, parameter_sets
 from corredor.calibration.loss import check_until
 from corredor.forecasting.forecast import horizon_of
 from corredor.scenario.corridor import load_corridor_scenario
@@ -204,8 +204,8 @@ def _plan(request: Request, store: ResultsStore | None) -> _Plan | None:
         return _calibrate_plan(request)
     if not isinstance(request, corridor) or scenario_kind(request.scenario) != "corridor":
         return None
-    if isinstance(request, RunRequest) and _is_ensemble(request):
-        request = _as_ensemble(request)
+    if isinstance(request, RunRequest) and is_ensemble(request):
+        request = as_ensemble(request)
     inputs = inputs_of(request, store)
     sc = inputs.scenario
     cal = _label(inputs.used)

@@ -1,4 +1,5 @@
-"""Use cases ``run`` and ``ensemble``: run a scenario of either kind and store the result.
+"""Use case ``run``: run a scenario of either kind and store the result (``simulate``: without
+storing it; ``find``/``lookup``: an identical run already stored or running).
 
 >>> from corredor.app import RunRequest, run
 >>> from corredor.store import ResultsStore
@@ -10,58 +11,39 @@
 several processes or a Dask cluster) or a corridor scenario (one run; with ``replicas > 1``,
 ``workers`` or ``scheduler`` a corridor ensemble of the calibration's point fit). Options that do
 not apply to the scenario's kind raise :class:`~corredor.app.requests.InapplicableOptionError`.
+A Flee run is run here; a corridor one, and the use case ``ensemble``, in
+:mod:`corredor.app.corridor_runs`, imported when a corridor run starts (so that a Flee run loads
+none of the corridor machinery).
 """
 
 from __future__ import annotations
 
-import functools
 from typing import TYPE_CHECKING, Any
 
-from corredor.app.baseline import run_from_baseline
-from corredor.app.codecs import ensemble_to_record
 from corredor.app.common import (
     OnStart,
     Progress,
     Stored,
     request_json,
     running,
-    task_progress,
 )
-from corredor.app.inputs import (
-    NONE,
-    SHIPPED,
-    CorridorInputs,
-    corridor_provenance,
-    inputs_of,
-    load_events,
-)
-from corredor.app.members import run_members
+from corredor.app.flee import run_flee_request
+from corredor.app.kinds import scenario_kind
 from corredor.app.requests import (
     EnsembleRequest,
-    RequestError,
     RunRequest,
-    Sets,
     applies_to,
 )
-from corredor.app.scenarios import scenario_kind
-from corredor.ensemble import run_ensemble
-from corredor.ensemble.corridor import run_corridor_ensemble
-from corredor.ensemble.models import set_numba_threads
-from corredor.ensemble.parameter_sets import ParameterSet, thin_sets
 from corredor.results.provenance import Provenance
 from corredor.scenario.builtin import resolve_scenario
-from corredor.simulation.corridor import run_corridor
-from corredor.simulation.flee import run_flee
 from corredor.store.flee import scenario_sha256
 
 if TYPE_CHECKING:
-    from corredor.ensemble.corridor_results import CorridorEnsemble
     from corredor.results import RunResult
-    from corredor.results.corridor import CorridorResult
     from corredor.store import ResultsStore
     from corredor.store.store import RunStatus
 
-__all__ = ["ensemble", "find", "lookup", "parameter_sets", "run", "simulate"]
+__all__ = ["find", "lookup", "run", "simulate"]
 
 
 def run(
@@ -77,35 +59,15 @@ def run(
     once stored, ``failed`` with the error line if it raises."""
     kind = scenario_kind(request.scenario)
     applies_to(request, kind, request.scenario)
-    result: RunResult | CorridorResult
-    if kind != "flee" and _is_ensemble(request):
-        return ensemble(
-            _as_ensemble(request),
-            store,
-            progress,
-            command=command,
-            origin=request,
-            on_start=on_start,
-        )
-    if kind == "flee":
-        name = resolve_scenario(request.scenario).name  # fails fast on a bad name or path
-        with running(store, kind, name, request, command=command, on_start=on_start) as run_id:
-            result, provenance, notes = _run_flee(request, progress, command)
-            store.save(result, provenance=provenance, run_id=run_id)
-    else:
-        inputs = inputs_of(request, store)  # every input checked before the run is catalogued
-        asked = _provenance_before(request, inputs)
-        with running(
-            store,
-            kind,
-            inputs.scenario.name,
-            request,
-            command=command,
-            provenance=asked,
-            on_start=on_start,
-        ) as run_id:
-            result, provenance, notes = _run_corridor(request, progress, command, store, inputs)
-            store.save(result, provenance=provenance, run_id=run_id)
+    if kind != "flee":
+        # a corridor run loads the corridor machinery; a Flee run does not (issue 12)
+        from corredor.app import corridor_runs  # noqa: PLC0415
+
+        return corridor_runs.run(request, store, progress, command=command, on_start=on_start)
+    name = resolve_scenario(request.scenario).name  # fails fast on a bad name or path
+    with running(store, kind, name, request, command=command, on_start=on_start) as run_id:
+        result, provenance, notes = _run_flee(request, progress, command)
+        store.save(result, provenance=provenance, run_id=run_id)
     return Stored(run_id, kind, result, store.path(run_id), notes=notes)
 
 
@@ -118,21 +80,11 @@ def simulate(
     kind = scenario_kind(request.scenario)
     applies_to(request, kind, request.scenario)
     if kind == "flee":
-        return _run_flee(request, progress, None)[0]
-    if _is_ensemble(request):
-        ens = _as_ensemble(request)  # no counterfactual: one variant, nothing stored
-        inputs, sets, _, _, _ = _ensemble_plan(ens, store)
-        return run_ensemble_inputs(
-            inputs,
-            sets,
-            seed=ens.seed,
-            replicas=ens.replicas,
-            days=ens.days,
-            workers=ens.workers,
-            scheduler=ens.scheduler,
-            progress=progress,
-        )
-    return _run_corridor(request, progress, None, store)[0]
+        return run_flee_request(request, progress)  # no provenance: nothing is stored
+    # a corridor run loads the corridor machinery; a Flee run does not (issue 12)
+    from corredor.app import corridor_runs  # noqa: PLC0415
+
+    return corridor_runs.simulate(request, progress, store=store)
 
 
 def find(request: RunRequest | EnsembleRequest, store: ResultsStore) -> str | None:
@@ -162,119 +114,12 @@ def _digest(request: RunRequest | EnsembleRequest, store: ResultsStore) -> tuple
     for a Flee run."""
     if scenario_kind(request.scenario) != "corridor":
         return None
-    asked: RunRequest | EnsembleRequest = request
-    if isinstance(request, RunRequest):
-        applies_to(request, "corridor", request.scenario)
-        if not _is_ensemble(request):
-            provenance = _provenance_before(request, inputs_of(request, store))
-            assert provenance.inputs_sha256 is not None
-            return provenance.inputs_sha256, "corridor"
-        ens = _as_ensemble(request)
-    else:
-        ens = request
-    inputs, sets, _, _, _ = _ensemble_plan(ens, store)
-    provenance = _ensemble_provenance(ens, asked, inputs, sets, None)
-    assert provenance.inputs_sha256 is not None
-    return provenance.inputs_sha256, "corridor-ensemble"
+    from corredor.app import corridor_runs  # noqa: PLC0415 - the corridor kind's machinery
 
-
-def _ensemble_provenance(
-    request: EnsembleRequest,
-    asked: RunRequest | EnsembleRequest,
-    inputs: CorridorInputs,
-    sets: list[ParameterSet],
-    command: str | None,
-) -> Provenance:
-    """The provenance an ensemble of ``request`` (its history variant) will have."""
-    days = request.days if request.days is not None else inputs.scenario.days
-    return corridor_provenance(
-        "corridor-ensemble",
-        inputs,
-        seeds=list(range(request.seed, request.seed + request.replicas)),
-        days=days,
-        request=asked,
-        command=command,
-        parameters={"sets": [s.as_dict() for s in sets]},
-    )
-
-
-def _provenance_before(request: RunRequest, inputs: CorridorInputs) -> Provenance:
-    """The provenance a corridor run of ``request`` will have (its inputs digest included),
-    known before it runs."""
-    days = request.days if request.days is not None else inputs.scenario.days
-    return corridor_provenance("corridor", inputs, seeds=[request.seed], days=days, request=request)
-
-
-def _is_ensemble(request: RunRequest) -> bool:
-    return request.replicas > 1 or request.workers is not None or request.scheduler is not None
-
-
-def _as_ensemble(request: RunRequest) -> EnsembleRequest:
-    """A corridor run with several replicas: an ensemble of the calibration's point fit."""
-    sets: Sets = "uncalibrated" if request.calibration == NONE else "point"
-    if request.people_per_agent is not None or request.max_agents is not None:
-        raise RequestError(
-            "--people-per-agent and --max-agents go with a single corridor run; drop "
-            "--replicas, --workers and --scheduler"
-        )
-    if request.reuse_baseline or request.set_from is not None:
-        raise RequestError(
-            "--reuse-baseline and --set-from go with a single corridor run; drop --replicas, "
-            "--workers and --scheduler"
-        )
-    return EnsembleRequest(
-        scenario=request.scenario,
-        seed=request.seed,
-        replicas=request.replicas,
-        days=request.days,
-        workers=request.workers,
-        scheduler=request.scheduler,
-        sets=sets,
-        calibration=SHIPPED if request.calibration == NONE else request.calibration,
-        set=request.set,
-        without_events=request.without_events,
-        events=request.events,
-    )
+    return corridor_runs.digest(request, store)
 
 
 # ----------------------------------------------------------------------------------- Flee
-def _flee_progress(progress: Progress | None, replicas: int) -> Any:
-    if progress is None:
-        return None
-    done: dict[int, int] = {}
-
-    def callback(replica: int, day: int, days: int) -> None:
-        done[replica] = max(done.get(replica, 0), min(day + 1, days))
-        progress(sum(done.values()), days * replicas, f"replica {replica + 1}/{replicas}")
-
-    return callback
-
-
-def run_flee_request(request: RunRequest, progress: Progress | None = None) -> RunResult:
-    """Run a Flee scenario as ``request`` asks (no store)."""
-    rules = {
-        "days": request.days,
-        "hasten": request.hasten,
-        "flee31_quirks": request.flee31_quirks,
-        "threads": request.threads,
-        "parallel": request.parallel,
-        "progress": _flee_progress(progress, request.replicas),
-    }
-    if request.scheduler is not None or (
-        request.workers is not None and request.workers > 1 and request.replicas > 1
-    ):
-        return run_ensemble(
-            request.scenario,
-            seeds=range(request.seed, request.seed + request.replicas),
-            backend="dask" if request.scheduler is not None else "processes",
-            workers=request.workers,
-            scheduler=request.scheduler,
-            **rules,
-        )
-
-    return run_flee(request.scenario, seed=request.seed, replicas=request.replicas, **rules)
-
-
 def _run_flee(
     request: RunRequest, progress: Progress | None, command: str | None
 ) -> tuple[RunResult, Provenance, list[str]]:
@@ -293,237 +138,6 @@ def _run_flee(
     )
     provenance.inputs_sha256 = provenance.digest()
     return result, provenance, list(result.warnings)
-
-
-# ------------------------------------------------------------------------------- corridor
-def _run_corridor(
-    request: RunRequest,
-    progress: Progress | None,
-    command: str | None,
-    store: ResultsStore | None,
-    inputs: CorridorInputs | None = None,
-) -> tuple[CorridorResult, Provenance, list[str]]:
-    if inputs is None:
-        inputs = inputs_of(request, store)
-    if request.people_per_agent is not None:
-        inputs.scenario = inputs.scenario.model_copy(
-            update={"people_per_agent": request.people_per_agent}
-        )
-    set_numba_threads(request.threads)
-    on_day = None if progress is None else lambda d, n: progress(d + 1, n, "days")
-    branched = None
-    if request.reuse_baseline:
-        base = _baseline_inputs(request, store)
-        result, branched = run_from_baseline(
-            inputs.scenario,
-            base.scenario,
-            calibration=inputs.calibration,
-            baseline_calibration=base.calibration,
-            seed=request.seed,
-            days=request.days,
-            extra_events=inputs.extra_events,
-            max_agents=request.max_agents,
-            progress=on_day,
-        )
-    else:
-        result = run_corridor(
-            inputs.scenario,
-            seed=request.seed,
-            days=request.days,
-            calibration=inputs.calibration,
-            extra_events=inputs.extra_events,
-            max_agents=request.max_agents,
-            progress=on_day,
-        )
-    provenance = corridor_provenance(
-        "corridor",
-        inputs,
-        seeds=[request.seed],
-        days=result.days,
-        request=request,
-        command=command,
-    )
-    notes = [*inputs.notes, *result.warnings]
-    if branched is not None:
-        provenance.reused_baseline = branched.as_json()
-        notes.append(branched.note())
-    return result, provenance, notes
-
-
-def _baseline_inputs(request: RunRequest, store: ResultsStore | None) -> CorridorInputs:
-    """The inputs of ``request``'s baseline: the same request without its levers and events."""
-    base = inputs_of(
-        request.model_copy(
-            update={"set": {}, "without_events": [], "events": [], "set_from": None}
-        ),
-        store,
-    )
-    if request.people_per_agent is not None:
-        base.scenario = base.scenario.model_copy(
-            update={"people_per_agent": request.people_per_agent}
-        )
-    return base
-
-
-# ------------------------------------------------------------------------------- ensembles
-def parameter_sets(
-    inputs: CorridorInputs, sets: str, max_sets: int | None, seed: int
-) -> tuple[list[ParameterSet], list[str]]:
-    """The parameter sets of an ensemble, each a complete calibration (defaults < the chosen
-    calibration's point fit or member < the levers set), and notes to show."""
-    cal = inputs.calibrated
-    notes: list[str] = []
-    if sets == "uncalibrated":
-        if inputs.used.name not in (SHIPPED, NONE):
-            raise RequestError(
-                "sets 'uncalibrated' runs the hand-set defaults: it does not take a calibration "
-                f"({inputs.used.file or inputs.used.name})"
-            )
-        chosen = [ParameterSet(inputs.values({}), 1.0, "scenario defaults (uncalibrated)")]
-    elif cal is None:
-        notes.extend(inputs.notes)
-        chosen = [ParameterSet(inputs.values({}), 1.0, "scenario defaults")]
-    elif sets == "point" or not cal.ensemble:
-        if sets != "point":
-            notes.append("the calibrated file has no ensemble: using its point fit")
-        chosen = [ParameterSet(inputs.values(), 1.0, f"point fit (calibrated v{cal.version})")]
-    else:
-        chosen = [
-            ParameterSet(inputs.values(cal.member(i)), m.weight, f"member {i}")
-            for i, m in enumerate(cal.ensemble)
-        ]
-    if max_sets is not None:
-        chosen = thin_sets(chosen, max_sets, seed)
-    return chosen, notes
-
-
-def run_ensemble_inputs(
-    inputs: CorridorInputs,
-    sets: list[ParameterSet],
-    *,
-    seed: int,
-    replicas: int,
-    days: int | None,
-    workers: int | None,
-    scheduler: str | None,
-    progress: Progress | None,
-    extra: tuple[Any, ...] = (),
-) -> CorridorEnsemble:
-    """Run the ensemble of ``sets`` × seeds on ``inputs`` (no store)."""
-    return run_corridor_ensemble(
-        inputs.scenario,
-        seeds=range(seed, seed + replicas),
-        parameter_sets=sets,
-        days=days,
-        extra_events=(*inputs.extra_events, *extra),
-        workers=workers,
-        scheduler=scheduler,
-        progress=task_progress(progress, len(sets) * replicas),
-    )
-
-
-def _ensemble_plan(
-    request: EnsembleRequest, store: ResultsStore | None
-) -> tuple[CorridorInputs, list[ParameterSet], list[str], list[tuple[str, tuple[Any, ...]]], Any]:
-    """What an ensemble runs: its inputs, parameter sets, notes, and its variants
-    ``(label, extra events)`` (history, and the counterfactual when asked), checked before
-    anything runs."""
-    if scenario_kind(request.scenario) != "corridor":
-        raise RequestError(
-            f"{request.scenario} is a Flee scenario: run its replicas with "
-            "`corredor run SCENARIO --replicas N`"
-        )
-    inputs = inputs_of(request, store)
-    sets, notes = parameter_sets(inputs, request.sets, request.max_sets, request.seed)
-    cf_events, cf_files = load_events(
-        inputs.scenario, request.counterfactual, flag="--counterfactual"
-    )
-    variants: list[tuple[str, tuple[Any, ...]]] = [("history" if cf_events else "", ())]
-    if cf_events:
-        variants.append(("counterfactual", tuple(cf_events)))
-    return inputs, sets, notes, variants, cf_files
-
-
-def ensemble(
-    request: EnsembleRequest,
-    store: ResultsStore,
-    progress: Progress | None = None,
-    *,
-    command: str | None = None,
-    origin: RunRequest | None = None,
-    on_start: OnStart | None = None,
-) -> Stored:
-    """Run a corridor ensemble and store it; with ``counterfactual`` events, also the
-    counterfactual ensemble (same sets and seeds), stored as its child (``children``:
-    ``{"counterfactual": run_id}``), paired with it by ``corredor compare``.
-
-    The ensemble is ``running`` from its start (``on_start(run_id)``); the counterfactual is
-    catalogued ``running`` as its child when it starts, and stored before the history
-    ensemble is: a ``finished`` ensemble with a counterfactual always has it. Each member
-    (parameter set × seed) is stored as it finishes (:mod:`corredor.app.members`): the same
-    request after a kill reuses them and runs only the missing ones, bit for bit; they are
-    removed once the ensemble is stored."""
-    inputs, sets, notes, variants, cf_files = _ensemble_plan(request, store)
-    asked = origin if origin is not None else request
-    seeds = range(request.seed, request.seed + request.replicas)
-    made: list[tuple[str, CorridorEnsemble, Provenance]] = []
-    children: dict[str, str] = {}
-    reused = 0
-    members: list[str] = []
-
-    def variant(label: str, extra: tuple[Any, ...], run_id: str) -> None:
-        nonlocal reused
-        provenance = _ensemble_provenance(request, asked, inputs, sets, command)
-        if extra:
-            provenance.events_added = [*provenance.events_added, *cf_files]
-            provenance.inputs_sha256 = provenance.digest()
-        ens, n, ids = run_members(
-            inputs.scenario,
-            sets,
-            seeds=seeds,
-            days=request.days,
-            extra_events=(*inputs.extra_events, *extra),
-            workers=request.workers,
-            scheduler=request.scheduler,
-            progress=task_progress(progress, len(sets) * request.replicas),
-            store=store,
-            provenance=provenance,
-            parent=run_id,
-        )
-        reused += n
-        members.extend(ids)
-        made.append((label, ens, provenance))
-
-    # the ensemble, and its counterfactual as its child: catalogued alike
-    catalogue = functools.partial(
-        running, store, "corridor-ensemble", inputs.scenario.name, asked, command=command
-    )
-    with catalogue(
-        provenance=_ensemble_provenance(request, asked, inputs, sets, command),
-        label=variants[0][0],
-        on_start=on_start,
-    ) as run_id:
-        for label, extra in variants:
-            if not extra:
-                variant(label, extra, run_id)
-                continue
-            with catalogue(parent=run_id, label=label) as child:
-                variant(label, extra, child)
-                store.save(ensemble_to_record(made[-1][1], made[-1][2]), run_id=child)
-                children[label] = child
-        _, ens, prov = made[0]
-        store.save(ensemble_to_record(ens, prov), run_id=run_id)
-    for member in members:  # checkpoints: the stored ensembles hold all their numbers
-        store.delete(member)
-    notes = [*notes, *ens.warnings]
-    if reused:
-        total = len(sets) * request.replicas * len(variants)
-        notes.append(f"resumed: {reused} of {total} member run(s) were in the store")
-    out = Stored(run_id, "corridor-ensemble", ens, store.path(run_id), notes=notes)
-    out.children.update(children)
-    if len(made) > 1:
-        out.extra["counterfactual"] = made[1][1]
-    return out
 
 
 def describe(stored: Stored) -> dict[str, Any]:

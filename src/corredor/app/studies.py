@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from corredor.app.codecs import forecast_to_record, sensitivity_to_record
 from corredor.app.common import (
     OnStart,
     Progress,
@@ -30,12 +29,14 @@ from corredor.app.common import (
     running,
     task_progress,
 )
+from corredor.app.corridor_runs import parameter_sets
 from corredor.app.inputs import (
     CorridorInputs,
     corridor_provenance,
     inputs_of,
     resolve_calibration,
 )
+from corredor.app.kinds import scenario_kind
 from corredor.app.requests import (
     BacktestRequest,
     BargainRequest,
@@ -45,8 +46,7 @@ from corredor.app.requests import (
     SensitivityRequest,
     parse_until,
 )
-from corredor.app.scenarios import scenario_kind
-from corredor.app.simulation import parameter_sets
+from corredor.app.study_codecs import forecast_to_record, sensitivity_to_record
 from corredor.bargaining import coupled
 from corredor.bargaining.calibration import default
 from corredor.bargaining.dynamics import episode_2019

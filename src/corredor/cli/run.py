@@ -180,11 +180,10 @@ def _show_plan(kind: str, scenario: str) -> None:
 
 
 def _run(request: Request, cli: dict[str, Any]) -> None:
-    from corredor.app import ReportRequest, report
     from corredor.app import run as run_use_case
     from corredor.app.common import check_output
+    from corredor.app.kinds import scenario_kind
     from corredor.app.requests import applies_to
-    from corredor.app.scenarios import scenario_kind
 
     assert isinstance(request, RunRequest)
     kind = scenario_kind(request.scenario)
@@ -214,6 +213,8 @@ def _run(request: Request, cli: dict[str, Any]) -> None:
         stored = run_use_case(request, store, callback, command=request.command_line("run"))
     print_stored(stored)
     if cli["report"] is not None or cli["png"] is not None:
+        from corredor.app import ReportRequest, report  # the report's machinery: only when asked
+
         made = report(
             ReportRequest(
                 run=stored.run_id,

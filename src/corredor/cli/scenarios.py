@@ -13,7 +13,7 @@ SCENARIO_ARG = click.argument("scenario", metavar="SCENARIO")
 @click.command("scenarios")
 def scenarios() -> None:
     """List the built-in scenarios of both kinds: name, kind, what it is."""
-    from corredor.app.scenarios import builtin_scenarios
+    from corredor.app.kinds import builtin_scenarios
 
     for s in builtin_scenarios():
         print(f"{s.name}\t{s.kind}\t{s.description}")

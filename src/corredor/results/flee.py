@@ -10,13 +10,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from corredor.results.ard import ard_per_day, ard_rescaled_per_day
+
+if TYPE_CHECKING:  # pandas is imported when a table is asked for, not with a run
+    import pandas as pd
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -104,6 +106,8 @@ class RunResult:
     # ------------------------------------------------------------------ frames
     def daily_counts(self) -> pd.DataFrame:
         """Long table: replica, seed, day, date, location, count (every location, every day)."""
+        import pandas as pd  # noqa: PLC0415 - a table's import, not a run's (TYPE_CHECKING above)
+
         R, T, L = self.counts.shape
         dates = np.array(self.dates, dtype="datetime64[D]")
         return pd.DataFrame(
@@ -122,6 +126,8 @@ class RunResult:
 
     def camps(self, replica: int = 0) -> pd.DataFrame:
         """Flee's ``out.csv`` for one replica, same column names and order as Flee 3.1."""
+        import pandas as pd  # noqa: PLC0415 - a table's import, not a run's (TYPE_CHECKING above)
+
         sim = self.camp_sim()[replica]
         obs = self.observed
         cols: dict[str, Any] = {

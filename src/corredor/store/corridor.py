@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from corredor.errors import RunError
-from corredor.files.atomic import TMP_MARK, FolderExistsError, discard, new_folder, process_alive
+from corredor.files.atomic import FolderExistsError, discard, new_folder
 from corredor.files.read import read_bytes
 from corredor.policy.events import PolicyEvent
 from corredor.results.corridor import CorridorResult
@@ -40,12 +40,12 @@ from corredor.results.provenance import Provenance, files_sha256
 from corredor.results.record import Record
 from corredor.rules.corridor.compiled import compile_corridor
 from corredor.scenario.corridor import load_corridor_scenario
+from corredor.store.snapshots import SNAPSHOTS
 
 if TYPE_CHECKING:
     from corredor.scenario.corridor import CorridorScenario
 
 KIND = "corridor"
-SNAPSHOTS = ".scenarios"
 _ARRAY_PREFIX = "array_"
 #: Fields of a CorridorResult that are not stored as such (rebuilt on loading).
 _REBUILT = frozenset({"compiled", "adopted_events"})
@@ -123,18 +123,6 @@ def write_snapshot(store_root: Path, scenario: CorridorScenario) -> tuple[str, b
     except FolderExistsError:
         pass  # another process wrote the same content first
     return digest, True
-
-
-def repair_snapshots(store_root: Path) -> None:
-    """Remove the temporary folders of snapshots whose writer is dead (their names carry its
-    process id: ``.<digest>.tmp-<pid>-<hex>``)."""
-    folder = store_root / SNAPSHOTS
-    if not folder.is_dir():
-        return
-    for entry in folder.glob(f".*{TMP_MARK}*"):
-        pid = entry.name.rpartition(TMP_MARK)[2].split("-")[0]
-        if pid.isdigit() and not process_alive(int(pid)):
-            discard(entry)
 
 
 def _snapshot_scenario(store_root: Path, meta: dict[str, Any]) -> Path:

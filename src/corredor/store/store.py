@@ -61,9 +61,8 @@ import pandas as pd
 from corredor.errors import CorredorError, RunError
 from corredor.files.atomic import FolderExistsError, discard, new_folder, process_alive
 from corredor.results import RunResult
-from corredor.results.corridor import CorridorResult
 from corredor.results.record import KINDS, Record
-from corredor.store import corridor, flee
+from corredor.store import flee, snapshots
 from corredor.store.catalogue import (
     FAILED,
     FINISHED,
@@ -81,6 +80,7 @@ from corredor.store.layout import (
 )
 
 if TYPE_CHECKING:
+    from corredor.results.corridor import CorridorResult
     from corredor.results.provenance import Provenance
 
 try:  # POSIX advisory locks tell a live writer from a dead one
@@ -312,6 +312,9 @@ class ResultsStore:
             return result
         if isinstance(result, RunResult):
             return flee.to_record(result, provenance)
+        # the corridor codec and model are loaded by corridor runs only, not with the store
+        from corredor.results.corridor import CorridorResult  # noqa: PLC0415
+        from corredor.store import corridor  # noqa: PLC0415
 
         if isinstance(result, CorridorResult):
             snapshot = corridor.write_snapshot(self.root, result.compiled.scenario)
@@ -631,6 +634,8 @@ class ResultsStore:
         if record.kind == "flee":
             return flee.from_record(record)
         if record.kind == "corridor":
+            from corredor.store import corridor  # noqa: PLC0415 - as in to_record
+
             return corridor.from_record(record, self.root)
         return record
 
@@ -686,7 +691,7 @@ class ResultsStore:
     def repair(self) -> None:
         """Remove what killed processes left behind (see the module docstring)."""
         self._remove_stale_tmp_dirs()
-        corridor.repair_snapshots(self.root)
+        snapshots.repair_snapshots(self.root)
         self._settle_running()
         finished = self.catalogue.frame(status=FINISHED)["run_id"]
         missing = [str(r) for r in finished if not (self.root / r / SUMMARY_FILE).is_file()]

@@ -11,9 +11,10 @@ The format is described in ``docs/scenario-format.md``. Public API:
 * :func:`read_table` and the row models :class:`Location`, :class:`Link`, :class:`DriverPoint`.
 """
 
+from corredor.scenario.builtin import builtin_corridor_scenarios
 from corredor.scenario.corridor.bargaining import BargainingSpec, LeverSpec
 from corredor.scenario.corridor.behaviour import Decisions, Enforcement, UtilityWeights, Zone
-from corredor.scenario.corridor.builtin import builtin_corridor_scenarios, resolve_corridor_scenario
+from corredor.scenario.corridor.builtin import resolve_corridor_scenario
 from corredor.scenario.corridor.calibrated import ResolvedCalibration, resolve_calibration
 from corredor.scenario.corridor.calibration import CalibrationParameter
 from corredor.scenario.corridor.geography import LOCATION_KINDS, MODES, Link, Location

@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 from corredor.errors import ScenarioError
-
-SCENARIO_FILE = "scenario.yaml"
-
-
-def _root() -> Path:
-    return Path(str(resources.files("corredor") / "data" / "corridor"))
-
-
-def builtin_corridor_scenarios() -> dict[str, Path]:
-    """Name → path of the ``scenario.yaml`` of every built-in corridor scenario."""
-    root = _root()
-    if not root.is_dir():
-        return {}
-    return {
-        p.name: p / SCENARIO_FILE for p in sorted(root.iterdir()) if (p / SCENARIO_FILE).is_file()
-    }
+from corredor.scenario.builtin import (
+    SCENARIO_FILE,
+    builtin_corridor_scenarios,
+    builtin_flee_scenarios,
+)
 
 
 def resolve_corridor_scenario(path_or_name: str | Path) -> Path:
@@ -42,7 +30,7 @@ def resolve_corridor_scenario(path_or_name: str | Path) -> Path:
     builtin = builtin_corridor_scenarios()
     if str(path_or_name) in builtin:
         return builtin[str(path_or_name)]
-    if str(path_or_name) == path.name and (_root().parent / "flee" / path.name).is_dir():
+    if str(path_or_name) == path.name and path.name in builtin_flee_scenarios():
         raise ScenarioError(
             str(path_or_name),
             "is a built-in Flee scenario, not a corridor scenario",

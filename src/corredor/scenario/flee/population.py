@@ -17,17 +17,17 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
 from corredor.errors import ScenarioError
 from corredor.files.read import BOM, csv_records, decode, excerpt, read_bytes
 from corredor.scenario.flee._csv import Row, parse_float, read_rows
+
+if TYPE_CHECKING:  # pyarrow is imported when a scenario has agents.csv, not with every run
+    import pyarrow.csv as pacsv
 
 FloatArray = npt.NDArray[np.float64]
 Int32Array = npt.NDArray[np.int32]
@@ -196,6 +196,11 @@ def _agents_header(data: bytes, display: str) -> list[str] | None:
 
 def _read_agents_arrow(data: bytes, header: list[str] | None) -> tuple[object, list[object]] | None:
     """pyarrow read of well-formed files; ``None`` when any row needs the exact slow path."""
+    # only a scenario with agents.csv loads pyarrow (issue 12: a run imports what it needs)
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.compute as pc  # noqa: PLC0415
+    import pyarrow.csv as pacsv  # noqa: PLC0415
+
     width = len(header) if header is not None else 1
     names = [f"c{i}" for i in range(width)]
     irregular: list[int] = []
@@ -241,6 +246,8 @@ def _encode_agents(
     columns: list[object],
     root: Path | None,
 ) -> AgentsCsv:
+    import pyarrow as pa  # noqa: PLC0415 - as in _read_agents_arrow
+
     index = {name: i for i, name in enumerate(names)}
     encoded = pa.chunked_array(first).combine_chunks().dictionary_encode()
     found = encoded.dictionary.to_pylist()
