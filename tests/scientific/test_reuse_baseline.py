@@ -19,8 +19,9 @@ import pytest
 
 from corredor.app import RunRequest, run
 from corredor.app import baseline as kept
+from corredor.app.corridor_runs import _run_corridor
 from corredor.app.requests import RequestError
-from corredor.app.simulation import _run_corridor, find, simulate
+from corredor.app.simulation import find, simulate
 from corredor.store import ResultsStore
 
 DAYS = 620

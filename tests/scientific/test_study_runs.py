@@ -1,7 +1,7 @@
 """Studies on the tiny corridor (tests/study_dirs.py), on fixed seeds:
 
 * a variant branched from the baseline's state is the run it would have made from day 0, bit
-  for bit (``corredor.studies.branching``);
+  for bit (``corredor.simulation.branching``);
 * paired differences whose sign is known have it: more asylum officers → a shorter mean wait;
   no MPP → fewer person-days waiting for a hearing; no deployment → fewer apprehensions in the
   transit state;
@@ -25,6 +25,7 @@ import pytest
 import yaml
 
 from corredor.rules.corridor.compiled import compile_corridor
+from corredor.simulation.branching import first_difference
 from corredor.simulation.corridor import CorridorModel, run_corridor
 from corredor.studies import (
     StudyResult,
@@ -35,7 +36,6 @@ from corredor.studies import (
     run_study,
     run_tasks,
 )
-from corredor.studies.branching import first_difference
 from corredor.studies.outputs import mark, period_values
 from corredor.studies.schema import OutputSpec
 

@@ -4,7 +4,7 @@
 A run that sets levers or adds or leaves out policy events differs from its *baseline* — the
 same request without ``set``, ``set_from``, ``events`` and ``without_events``: same scenario,
 calibration, seed, scale and days — only from the first day on which their compiled daily
-arrays differ (:func:`corredor.studies.branching.first_difference`: the start of an added event,
+arrays differ (:func:`corredor.simulation.branching.first_difference`: the start of an added event,
 of an event left out, of the event that reads a lever of status ``lever``, the date levers are
 set from; day 0 for a parameter that every
 day reads). Until that day the two runs are the same run, agent by agent (the random draws
@@ -42,9 +42,9 @@ from corredor.engine.loop import Budget
 from corredor.policy.events import PolicyEvent
 from corredor.rules.corridor.compiled import Compiled, compile_corridor
 from corredor.scenario.corridor import CorridorScenario, resolve_calibration
+from corredor.simulation.branching import branch, first_difference
 from corredor.simulation.corridor import CorridorModel, CorridorResult, corridor_result
 from corredor.store.corridor import scenario_sha256
-from corredor.studies.branching import branch, first_difference
 
 __all__ = [
     "KEEP_BASELINES",

@@ -46,8 +46,8 @@ from corredor.scenario.corridor.calibrated import (
     SHIPPED,
 )
 from corredor.scenario.corridor.calibrated import resolve_calibration as scenario_calibration
+from corredor.simulation.branching import first_difference
 from corredor.store.corridor import scenario_sha256
-from corredor.studies.branching import first_difference
 
 if TYPE_CHECKING:
     from corredor.app.requests import Request

@@ -47,8 +47,8 @@ from corredor.ensemble.parameter_sets import ParameterSet
 from corredor.ensemble.runner import Backend
 from corredor.rules.corridor.compiled import compile_corridor
 from corredor.scenario.corridor import load_corridor_scenario
+from corredor.simulation.branching import branch
 from corredor.simulation.corridor import CorridorModel
-from corredor.studies.branching import branch
 from corredor.studies.checks import check_against_scenario, with_unsourced_left_out
 from corredor.studies.outputs import OutputColumn, columns, mark, period_values
 from corredor.studies.provenance import scenario_digest

@@ -1,7 +1,7 @@
 """Run a study, every variant × parameter set × seed, with common random numbers.
 
 A *task* is one (parameter set, seed) pair. It runs the baseline variant and, from the first
-day each other variant's policies differ (:mod:`corredor.studies.branching`), a copy of the
+day each other variant's policies differ (:mod:`corredor.simulation.branching`), a copy of the
 baseline's state with the variant's arrays; it returns one number per variant and output column
 (:class:`StudyTask`). Tasks are independent and deterministic, so they run on any backend of
 :mod:`corredor.ensemble` (serial, processes, Dask) with the same result, and a study killed
@@ -37,8 +37,8 @@ from corredor.rules.corridor.compiled import compile_corridor
 from corredor.scenario.corridor import load_corridor_scenario
 from corredor.scenario.corridor.calibrated import load_calibrated, read_calibrated
 from corredor.scenario.corridor.horizon import DATA_HORIZON
+from corredor.simulation.branching import branch, first_difference
 from corredor.simulation.corridor import CorridorModel
-from corredor.studies.branching import branch, first_difference
 from corredor.studies.checks import (
     check_against_scenario,
     events_file,
