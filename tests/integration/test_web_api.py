@@ -331,7 +331,7 @@ def test_counterfactual_events_by_id(client: TestClient) -> None:
     belongs to (as `corredor scenario events` does); a web request adds exactly the ids it
     names — the app's request carries the ids, not the files holding them."""
     from corredor.app.scenarios import events as app_events
-    from corredor.web import backend
+    from corredor.web import requests
 
     listed = [e for e in client.get("/api/scenarios/mexico-us/events").json()
               if e["origin"] == "counterfactual"]  # fmt: skip
@@ -345,9 +345,9 @@ def test_counterfactual_events_by_id(client: TestClient) -> None:
     assert client.get("/api/scenarios/mexico-us").json()["counterfactuals"] == sorted(
         {e["counterfactual"] for e in listed}
     )
-    one = backend.RunRequest(scenario="mexico-us", with_events=(comar[0],))
+    one = requests.RunRequest(scenario="mexico-us", with_events=(comar[0],))
     assert one.to_app().events == [comar[0]]
-    both = backend.EnsembleRequest(scenario="mexico-us", counterfactual=tuple(comar))
+    both = requests.EnsembleRequest(scenario="mexico-us", counterfactual=tuple(comar))
     assert sorted(both.to_app().counterfactual) == sorted(comar)
     r = client.post("/api/runs", json={"scenario": "mexico-us", "days": 31,
                                        "with_events": ["cf-us-mx-safe-third-country"]})  # fmt: skip

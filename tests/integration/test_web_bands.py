@@ -22,7 +22,7 @@ from corredor.app import (
     study,
 )
 from corredor.store import ResultsStore
-from corredor.web import ServeSettings, backend, bands, create_app
+from corredor.web import ServeSettings, bands, create_app, records
 from corredor.web.jobs import JobManager
 from study_dirs import write_study_dir
 
@@ -112,7 +112,7 @@ def test_the_api_serves_stored_results_of_any_scenario_file(
     assert kinds[str(made["ensemble"])] == "ensemble" and kinds[str(made["run"])] == "run"
     assert kinds[str(made["ex_ante"])] == "forecast"
     # the same ensemble request again is answered from the store
-    prov = backend.provenance(Path(str(made["root"])), str(made["ensemble"]))
+    prov = records.provenance(Path(str(made["root"])), str(made["ensemble"]))
     assert prov["request_key"] and prov["scenario_ref"].endswith("scenario.yaml")
 
 

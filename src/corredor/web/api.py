@@ -1,6 +1,7 @@
 """The REST API (``/api/...``): scenarios, runs and their progress, results, compare, catalogue.
 
-Every handler calls :mod:`corredor.web.backend` or :mod:`corredor.web.views` (for reading) or
+Every handler calls :mod:`~corredor.web.requests`, :mod:`~corredor.web.scenarios`,
+:mod:`~corredor.web.records` or :mod:`~corredor.web.views` (for reading) or
 the :class:`~corredor.web.jobs.JobManager` (for running); none runs a simulation itself. Errors
 are JSON ``{"detail": ...}`` with a 4xx status: 404 (no such scenario, run, job or table), 422
 (a request outside the limits or naming what its scenario lacks), 429 (the queue is full), 503
@@ -10,6 +11,7 @@ are JSON ``{"detail": ...}`` with a 4xx status: 404 (no such scenario, run, job 
 from __future__ import annotations
 
 import asyncio
+import importlib.metadata
 import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
@@ -18,7 +20,10 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
-from corredor.web import backend, bands, views
+from corredor.errors import CorredorError
+from corredor.web import bands, records, requests, views
+from corredor.web import scenarios as scenario_data
+from corredor.web.errors import BadRequestError, NotFoundError
 from corredor.web.jobs import TERMINAL, JobManager
 from corredor.web.settings import ServeSettings
 
@@ -43,21 +48,19 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _checked(s: ServeSettings, body: backend.RunRequest | backend.EnsembleRequest) -> None:
+def _checked(s: ServeSettings, body: requests.RunRequest | requests.EnsembleRequest) -> None:
     """The service's limits and the scenario's names, before anything is queued."""
     if body.days is not None and body.days > s.max_days:
-        raise backend.BadRequestError(
-            f"days: {body.days} is over this service's limit {s.max_days}"
-        )
+        raise BadRequestError(f"days: {body.days} is over this service's limit {s.max_days}")
     if len(body.levers) > s.max_levers:
-        raise backend.BadRequestError(f"levers: at most {s.max_levers}")
+        raise BadRequestError(f"levers: at most {s.max_levers}")
     try:
-        backend.check_request(body)
-    except backend.NotFoundError as exc:  # in a request body: invalid, not a missing resource
-        raise backend.BadRequestError(f"scenario: {exc}") from None
+        requests.check_request(body)
+    except NotFoundError as exc:  # in a request body: invalid, not a missing resource
+        raise BadRequestError(f"scenario: {exc}") from None
 
 
-class RunSubmission(backend.RunRequest):
+class RunSubmission(requests.RunRequest):
     """A run request; ``preview: true`` runs it at reduced scale (the service's
     ``--preview-people-per-agent``) first, for a fast approximate answer."""
 
@@ -106,11 +109,10 @@ def _queue(request: Request, response: Response, kind: str, body: Any, found: st
 
 def _estimate(request: Request, body: Any) -> dict[str, Any] | None:
     """The runs of a job and their expected time, as JSON (None when there is no estimate)."""
-    from corredor.app import estimate
-    from corredor.errors import CorredorError
+    from corredor.app import estimate  # noqa: PLC0415 - first use
 
     try:
-        made = estimate(body.to_app(), backend.open_store(_settings(request).store))
+        made = estimate(body.to_app(), records.open_store(_settings(request).store))
     except CorredorError:
         return None
     return None if made is None else made.as_json()
@@ -134,12 +136,10 @@ def _jobs(request: Request) -> JobManager:
 # ------------------------------------------------------------------------------ scenarios
 @router.get("/health", summary="Liveness, version and the limits in force")
 def health(request: Request) -> dict[str, Any]:
-    from importlib.metadata import version
-
     s = _settings(request)
     return {
         "ok": True,
-        "version": version("corredor"),
+        "version": importlib.metadata.version("corredor"),
         "limits": {
             "max_days": s.max_days,
             "max_agents": s.max_agents,
@@ -154,14 +154,14 @@ def health(request: Request) -> dict[str, Any]:
 
 @router.get("/scenarios", summary="Built-in scenarios (corridor and Flee)")
 def scenarios() -> list[dict[str, Any]]:
-    return backend.list_scenarios()
+    return scenario_data.list_scenarios()
 
 
 @router.get(
     "/scenarios/{name}", summary="A corridor scenario: period and observables", responses=ERRORS
 )
 def scenario(name: Name) -> dict[str, Any]:
-    return backend.scenario_detail(name)
+    return scenario_data.scenario_detail(name)
 
 
 @router.get(
@@ -170,7 +170,7 @@ def scenario(name: Name) -> dict[str, Any]:
     responses=ERRORS,
 )
 def levers(name: Name) -> list[dict[str, Any]]:
-    return backend.scenario_levers(name)
+    return scenario_data.scenario_levers(name)
 
 
 @router.get(
@@ -179,12 +179,12 @@ def levers(name: Name) -> list[dict[str, Any]]:
     responses=ERRORS,
 )
 def events(name: Name) -> list[dict[str, Any]]:
-    return backend.scenario_events(name)
+    return scenario_data.scenario_events(name)
 
 
 @router.post("/scenarios/{name}/validate", summary="Check a built-in scenario", responses=ERRORS)
 def validate(name: Name) -> dict[str, Any]:
-    return backend.validate_scenario(name)
+    return scenario_data.validate_scenario(name)
 
 
 # ------------------------------------------------------------------------------ runs
@@ -200,9 +200,9 @@ def submit(body: RunSubmission, request: Request, response: Response) -> JobOut:
     fields = body.model_dump(exclude={"preview"})
     if body.preview:
         fields["people_per_agent"] = max(s.preview_people_per_agent, body.people_per_agent)
-    req = backend.RunRequest(**fields)
+    req = requests.RunRequest(**fields)
     kind = "preview" if body.preview else "run"
-    return _queue(request, response, kind, req, backend.find_run(s.store, req))
+    return _queue(request, response, kind, req, records.find_run(s.store, req))
 
 
 @router.post(
@@ -211,8 +211,8 @@ def submit(body: RunSubmission, request: Request, response: Response) -> JobOut:
     summary="Sweep the US–Mexico threat game over exposure and credibility (202 + job id)",
     responses=SUBMITTED,
 )
-def bargain(body: backend.BargainRequest, request: Request, response: Response) -> JobOut:
-    found = backend.find_bargain(_settings(request).store, body)
+def bargain(body: requests.BargainRequest, request: Request, response: Response) -> JobOut:
+    found = records.find_bargain(_settings(request).store, body)
     return _queue(request, response, "bargain", body, found)
 
 
@@ -222,7 +222,7 @@ def bargain(body: backend.BargainRequest, request: Request, response: Response) 
     responses=ERRORS,
 )
 def bargain_result(run_id: RunId, request: Request) -> dict[str, Any]:
-    return backend.bargain_sweep(_settings(request).store, run_id)
+    return records.bargain_sweep(_settings(request).store, run_id)
 
 
 # ------------------------------------------------------------------------------ ensembles
@@ -230,20 +230,20 @@ def _queue_runs(
     request: Request,
     response: Response,
     kind: str,
-    body: backend.EnsembleRequest | backend.ForecastRequest,
+    body: requests.EnsembleRequest | requests.ForecastRequest,
 ) -> JobOut:
     """Queue an ensemble or a forecast within ``--max-runs`` (parameter sets × replicas)."""
     s = _settings(request)
-    n = 1 if body.sets != "calibrated" else backend.calibrated_sets(body.scenario)
+    n = 1 if body.sets != "calibrated" else scenario_data.calibrated_sets(body.scenario)
     if body.max_sets is not None:
         n = min(n, body.max_sets)
     if n * body.replicas > s.max_runs:
-        raise backend.BadRequestError(
+        raise BadRequestError(
             f"replicas: {n} parameter set(s) × {body.replicas} replicas = {n * body.replicas} "
             f"runs, over this service's limit {s.max_runs} (--max-runs); lower replicas or "
             "max_sets"
         )
-    return _queue(request, response, kind, body, backend.find_run(s.store, body))
+    return _queue(request, response, kind, body, records.find_run(s.store, body))
 
 
 @router.post(
@@ -253,7 +253,7 @@ def _queue_runs(
     "counterfactual events, also their paired difference",
     responses=SUBMITTED,
 )
-def submit_ensemble(body: backend.EnsembleRequest, request: Request, response: Response) -> JobOut:
+def submit_ensemble(body: requests.EnsembleRequest, request: Request, response: Response) -> JobOut:
     _checked(_settings(request), body)
     return _queue_runs(request, response, "ensemble", body)
 
@@ -275,21 +275,19 @@ def ensemble_result(run_id: RunId, request: Request) -> dict[str, Any]:
     "conditional on one of the scenario's policy paths",
     responses=SUBMITTED,
 )
-def submit_forecast(body: backend.ForecastRequest, request: Request, response: Response) -> JobOut:
+def submit_forecast(body: requests.ForecastRequest, request: Request, response: Response) -> JobOut:
     s = _settings(request)
     try:
-        detail = backend.scenario_detail(body.scenario)
-    except backend.NotFoundError as exc:
-        raise backend.BadRequestError(f"scenario: {exc}") from None
+        detail = scenario_data.scenario_detail(body.scenario)
+    except NotFoundError as exc:
+        raise BadRequestError(f"scenario: {exc}") from None
     horizon = detail["calibration_horizon"] or detail["end"]
     if body.until <= horizon[:7]:
-        raise backend.BadRequestError(
-            f"until: {body.until} is not after the calibration horizon {horizon}"
-        )
+        raise BadRequestError(f"until: {body.until} is not after the calibration horizon {horizon}")
     year, month = (int(x) for x in body.until.split("-"))
     days = (year - int(detail["start"][:4])) * 366 + month * 31
     if days > s.max_days:
-        raise backend.BadRequestError(
+        raise BadRequestError(
             f"until: {body.until} is too far (over this service's limit of {s.max_days} days)"
         )
     body.to_app()  # a policy path that is not the scenario's: 422 now
@@ -304,8 +302,8 @@ def submit_forecast(body: backend.ForecastRequest, request: Request, response: R
 )
 def forecast_result(run_id: RunId, request: Request) -> dict[str, Any]:
     store = _settings(request).store
-    if backend.provenance(store, run_id)["store_kind"] != "forecast":
-        raise backend.BadRequestError(f"{run_id} is not a forecast")
+    if records.provenance(store, run_id)["store_kind"] != "forecast":
+        raise BadRequestError(f"{run_id} is not a forecast")
     return bands.bands_view(store, run_id)
 
 
@@ -326,7 +324,7 @@ def paired(
 # ------------------------------------------------------------------------------ studies
 @router.get("/studies", summary="The built-in studies, each with its stored results")
 def studies(request: Request) -> list[dict[str, Any]]:
-    return backend.list_studies(_settings(request).store)
+    return records.list_studies(_settings(request).store)
 
 
 @router.post(
@@ -335,8 +333,8 @@ def studies(request: Request) -> list[dict[str, Any]]:
     summary="Run a built-in study through the store, resumably (202 + job id)",
     responses=SUBMITTED,
 )
-def submit_study(body: backend.StudyRequest, request: Request, response: Response) -> JobOut:
-    found = backend.find_study(_settings(request).store, body)  # 422: not a built-in study
+def submit_study(body: requests.StudyRequest, request: Request, response: Response) -> JobOut:
+    found = records.find_study(_settings(request).store, body)  # 422: not a built-in study
     return _queue(request, response, "study", body, found)
 
 
@@ -360,8 +358,8 @@ def study_file(
     name: Literal["report.html", "report.md", "summary.en.md", "summary.es.md"],
     request: Request,
 ) -> Response:
-    body = backend.study_file(_settings(request).store, run_id, name)
-    return _sandboxed(body, backend.STUDY_FILES[name])
+    body = records.study_file(_settings(request).store, run_id, name)
+    return _sandboxed(body, records.STUDY_FILES[name])
 
 
 @router.get("/jobs", summary="Jobs of this service, newest first")
@@ -447,7 +445,7 @@ def runs(
     kind: Annotated[WebKind | None, Query()] = None,
     parent: Annotated[str | None, Query(max_length=128)] = None,
 ) -> list[dict[str, Any]]:
-    out = backend.list_runs(_settings(request).store)
+    out = records.list_runs(_settings(request).store)
     return [
         r
         for r in out
@@ -460,7 +458,7 @@ def runs(
 @router.get("/catalogue", summary="Counts of stored results by scenario and kind")
 def catalogue(request: Request) -> dict[str, Any]:
     out: dict[str, dict[str, int]] = {}
-    for r in backend.list_runs(_settings(request).store):
+    for r in records.list_runs(_settings(request).store):
         d = out.setdefault(r["scenario"], {})
         d[r["kind"]] = d.get(r["kind"], 0) + 1
     return {"store": "results store", "scenarios": out}
@@ -468,7 +466,7 @@ def catalogue(request: Request) -> dict[str, Any]:
 
 @router.get("/runs/{run_id}", summary="A stored run's provenance", responses=ERRORS)
 def run(run_id: RunId, request: Request) -> dict[str, Any]:
-    return backend.provenance(_settings(request).store, run_id)
+    return records.provenance(_settings(request).store, run_id)
 
 
 @router.delete(
@@ -478,7 +476,7 @@ def run(run_id: RunId, request: Request) -> dict[str, Any]:
     responses=ERRORS,
 )
 def delete(run_id: RunId, request: Request) -> Response:
-    backend.delete_run(_settings(request).store, run_id)
+    records.delete_run(_settings(request).store, run_id)
     return Response(status_code=204)
 
 
@@ -488,7 +486,7 @@ def delete(run_id: RunId, request: Request) -> Response:
     responses={200: {"content": {"text/html": {}}}, **ERRORS},
 )
 def run_report(run_id: RunId, request: Request) -> Response:
-    body = backend.report_html(_settings(request).store, run_id)
+    body = records.report_html(_settings(request).store, run_id)
     return _sandboxed(body, "text/html; charset=utf-8")
 
 

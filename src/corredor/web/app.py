@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.metadata
 import threading
 from collections.abc import AsyncIterator
 from importlib.resources import files
@@ -15,8 +16,9 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from corredor.errors import CorredorError
-from corredor.web import backend
+from corredor.web import records, requests, scenarios
 from corredor.web.api import router
+from corredor.web.errors import NotFoundError
 from corredor.web.jobs import JobManager, QueueFullError
 from corredor.web.security import SecurityMiddleware
 from corredor.web.settings import ServeSettings
@@ -79,24 +81,22 @@ def create_app(settings: ServeSettings, *, jobs: JobManager | None = None) -> Fa
 
 def _preload(settings: ServeSettings) -> None:
     with contextlib.suppress(CorredorError, OSError):
-        for s in backend.list_scenarios():
+        for s in scenarios.list_scenarios():
             if s["kind"] == "corridor":
-                backend.scenario_events(s["name"])
-                backend.find_run(settings.store, backend.RunRequest(scenario=s["name"]))
+                scenarios.scenario_events(s["name"])
+                records.find_run(settings.store, requests.RunRequest(scenario=s["name"]))
 
 
 def _version() -> str:
-    from importlib.metadata import version
-
-    return version("corredor")
+    return importlib.metadata.version("corredor")
 
 
 def _errors(app: FastAPI) -> None:
     def problem(status: int, detail: str, **headers: str) -> JSONResponse:
         return JSONResponse({"detail": detail}, status_code=status, headers=headers or None)
 
-    @app.exception_handler(backend.NotFoundError)
-    async def not_found(request: Request, exc: backend.NotFoundError) -> JSONResponse:
+    @app.exception_handler(NotFoundError)
+    async def not_found(request: Request, exc: NotFoundError) -> JSONResponse:
         return problem(404, str(exc))
 
     @app.exception_handler(QueueFullError)

@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from corredor.web import backend
+from corredor.web import records, scenarios
+from corredor.web.errors import BadRequestError
 from corredor.web.views import RATIO_ENTRIES, policy_marks
 
 LEVELS = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -40,29 +41,29 @@ def _nums(values: Any) -> list[float | None]:
 
 @functools.lru_cache(maxsize=16)
 def _loaded(root: str, run_id: str) -> Any:
-    from corredor.app import load
+    from corredor.app import load  # noqa: PLC0415 - first use
 
-    return load(backend.open_store(Path(root)), run_id)
+    return load(records.open_store(Path(root)), run_id)
 
 
 def _ensemble(root: Path, run_id: str) -> tuple[dict[str, Any], Any, Any]:
-    from corredor.app.comparison import as_ensemble
+    from corredor.app.comparison import as_ensemble  # noqa: PLC0415 - first use
 
-    prov = backend.provenance(root, run_id)
+    prov = records.provenance(root, run_id)
     if prov["store_kind"] not in ("corridor-ensemble", "forecast"):
-        raise backend.BadRequestError(
+        raise BadRequestError(
             f"{run_id} is a {prov['store_kind']} result, not an ensemble or a forecast"
         )
-    backend.finished(root, run_id)
+    records.finished(root, run_id)
     obj = _loaded(str(Path(root).resolve()), run_id)
     return prov, obj, as_ensemble(obj)
 
 
 @functools.lru_cache(maxsize=8)
 def _observed(scenario: str) -> dict[str, list[tuple[dt.date, dt.date, float, str]]]:
-    from corredor.scenario.corridor.observed import observed_rows
+    from corredor.scenario.corridor.observed import observed_rows  # noqa: PLC0415 - first use
 
-    sc = backend.load_scenario(scenario)
+    sc = scenarios.load_scenario(scenario)
     return {
         o.name: [(r.start, r.end, float(r.value), r.value_type) for r in observed_rows(sc, i)]
         for i, o in enumerate(sc.observables)
@@ -70,7 +71,7 @@ def _observed(scenario: str) -> dict[str, list[tuple[dt.date, dt.date, float, st
 
 
 def _quantiles(flat: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    from corredor.ensemble.corridor_results import weighted_quantiles
+    from corredor.ensemble.corridor_results import weighted_quantiles  # noqa: PLC0415 - first use
 
     return np.asarray(weighted_quantiles(flat, weights, LEVELS))
 
@@ -94,9 +95,9 @@ def _bands_view(root_s: str, run_id: str) -> dict[str, Any]:
     if n > 1 and (end + pd.Timedelta(days=1)).day != 1:
         n -= 1  # a last month covered only in part would look like a fall
     q = _quantiles(flat[:, :n], w)  # (5, T, K)
-    meta = backend.scenario_observables(prov["scenario_ref"])
+    meta = scenarios.scenario_observables(prov["scenario_ref"])
     observed = _observed(prov["scenario_ref"])
-    sources = backend.data_sources(
+    sources = scenarios.data_sources(
         prov["scenario_ref"], {m["data_file"] for m in meta.values() if m["data_file"]}
     )
     index = {name: k for k, name in enumerate(ens.observables)}
@@ -169,7 +170,7 @@ def _bands_view(root_s: str, run_id: str) -> dict[str, Any]:
         "notes": [str(x) for x in getattr(obj, "notes", ()) or ()],
         "children": [
             {"run_id": r["run_id"], "label": r["label"]}
-            for r in backend.list_runs(root)
+            for r in records.list_runs(root)
             if r["parent"] == run_id
         ],
     }
@@ -221,24 +222,24 @@ def paired(root: Path, a: str, b: str) -> dict[str, Any]:
 
 @functools.lru_cache(maxsize=16)
 def _paired(root_s: str, a: str, b: str) -> dict[str, Any]:
-    from corredor.app import CompareRequest, compare
+    from corredor.app import CompareRequest, compare  # noqa: PLC0415 - first use
 
     root = Path(root_s)
-    pa, pb = backend.provenance(root, a), backend.provenance(root, b)
+    pa, pb = records.provenance(root, a), records.provenance(root, b)
     if pa["scenario"] != pb["scenario"]:
-        raise backend.BadRequestError(
+        raise BadRequestError(
             f"results of different scenarios ({pa['scenario']}, {pb['scenario']}) cannot be "
             "compared"
         )
-    c = compare(CompareRequest(a=a, b=b), backend.open_store(root))
+    c = compare(CompareRequest(a=a, b=b), records.open_store(root))
     m = c.tables["monthly"]
     months = sorted({str(x)[:10] for x in m["month"]})
-    start = pa.get("start") or backend.scenario_detail(pa["scenario_ref"])["start"]
+    start = pa.get("start") or scenarios.scenario_detail(pa["scenario_ref"])["start"]
     if pa.get("days") and len(months) > 1:
         end = pd.Timestamp(start) + pd.Timedelta(days=int(pa["days"]) - 1)
         if (end + pd.Timedelta(days=1)).day != 1:
             months = months[:-1]  # a last month covered only in part would look like a fall
-    units = {k: v["unit"] for k, v in backend.scenario_observables(pa["scenario_ref"]).items()}
+    units = {k: v["unit"] for k, v in scenarios.scenario_observables(pa["scenario_ref"]).items()}
     obs = []
     for name, g in m.groupby("observable", sort=False):
         g = g.assign(month=[str(x)[:10] for x in g["month"]]).set_index("month").reindex(months)
@@ -291,10 +292,10 @@ def study_view(root: Path, run_id: str) -> dict[str, Any]:
     """A stored study: its paired differences with bands (a counterfactual study) or its game
     and outcomes (the room-to-manoeuvre study), its notes, the files of its report and the
     English and Spanish labels of its title, variants and outputs (from its study file)."""
-    prov = backend.provenance(root, run_id)
-    rec = backend.record(root, run_id)
+    prov = records.provenance(root, run_id)
+    rec = records.record(root, run_id)
     if rec.kind != "study":
-        raise backend.BadRequestError(f"{run_id} is a {rec.kind} result, not a study")
+        raise BadRequestError(f"{run_id} is a {rec.kind} result, not a study")
     tables = {}
     for name in ("differences", "absolute", "game", "outcomes"):
         if name in rec.tables:
@@ -311,6 +312,6 @@ def study_view(root: Path, run_id: str) -> dict[str, Any]:
         "notes": list(rec.meta.get("notes") or []),
         "calibration": rec.meta.get("calibration"),
         "tables": tables,
-        "files": [f for f in backend.STUDY_FILES if f in rec.files],
-        "labels": backend.study_labels(prov),
+        "files": [f for f in records.STUDY_FILES if f in rec.files],
+        "labels": scenarios.study_labels(prov),
     }

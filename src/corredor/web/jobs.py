@@ -22,7 +22,7 @@ and at every progress report (at most every 0.1 s): it raises :class:`JobCancell
 inside the use case, so the store catalogues the run ``failed`` ("cancelled by the user…") by
 the same machinery as any failed run — nothing half-written, the worker kept for the next job.
 
-Every run is made by a use case of :mod:`corredor.app` (through :mod:`corredor.web.backend`) and
+Every run is made by a use case of :mod:`corredor.app` (through :mod:`corredor.web.worker`) and
 stored in the one results store; the journal only keeps the jobs (who asked what, how far it
 got), never results.
 """
@@ -30,6 +30,7 @@ got), never results.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import datetime as dt
 import functools
 import json
@@ -48,7 +49,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from corredor.errors import CorredorError
-from corredor.web import backend
+from corredor.files.atomic import write_text
+from corredor.web import records, requests, worker
+from corredor.web.errors import NotFoundError
 
 JOURNAL = ".web-jobs.json"
 #: a job asked to stop has an (empty) file of its id in this folder of the store until it ends
@@ -119,17 +122,15 @@ class Job:
 def _init_worker(progress: Any, threads: int) -> None:
     global _PROGRESS  # noqa: PLW0603 - one queue per worker process, set once at its start
     _PROGRESS = progress
-    backend.set_threads(threads)
+    worker.set_threads(threads)
     with contextlib.suppress(Exception):  # Linux: die with the service
-        import ctypes
-
         pr_set_pdeathsig = 1
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the service, which stops us
 
 
 def _warm() -> int:
-    backend.warm_up()
+    worker.warm_up()
     return os.getpid()
 
 
@@ -165,8 +166,8 @@ def _work(
         if kind in RUNNERS:
             request_type, execute = RUNNERS[kind]
             return execute(request_type.model_validate(request), Path(store), progress, started)
-        req = backend.RunRequest.model_validate(request)
-        return backend.execute(req, Path(store), progress, max_agents=max_agents, on_start=started)
+        req = requests.RunRequest.model_validate(request)
+        return worker.execute(req, Path(store), progress, max_agents=max_agents, on_start=started)
     except JobCancelledError:
         raise
     except CorredorError as exc:
@@ -178,12 +179,12 @@ def _work(
 
 
 #: kinds of job other than a corridor run (or preview): kind -> (the web's request type, the
-#: backend function that runs it: execute_x(request, store, progress, on_start) -> run id)
+#: worker function that runs it: execute_x(request, store, progress, on_start) -> run id)
 RUNNERS: dict[str, tuple[type[Any], Callable[[Any, Path, Any, Any], str]]] = {
-    "bargain": (backend.BargainRequest, backend.execute_bargain),
-    "ensemble": (backend.EnsembleRequest, backend.execute_ensemble),
-    "forecast": (backend.ForecastRequest, backend.execute_forecast),
-    "study": (backend.StudyRequest, backend.execute_study),
+    "bargain": (requests.BargainRequest, worker.execute_bargain),
+    "ensemble": (requests.EnsembleRequest, worker.execute_ensemble),
+    "forecast": (requests.ForecastRequest, worker.execute_forecast),
+    "study": (requests.StudyRequest, worker.execute_study),
 }
 
 
@@ -225,7 +226,7 @@ class JobManager:
     # -------------------------------------------------------------------------- life
     def start(self) -> None:
         self.store.mkdir(parents=True, exist_ok=True)
-        backend.open_store(self.store)  # repairs what a killed service left half-written
+        records.open_store(self.store)  # repairs what a killed service left half-written
         for marker in (self.store / CANCEL_DIR).glob("job-*"):  # of jobs that ended with it
             marker.unlink(missing_ok=True)
         self._load_journal()
@@ -287,10 +288,7 @@ class JobManager:
     def _write_journal(self) -> None:
         jobs = sorted(self.jobs.values(), key=lambda j: j.created)[-KEEP_JOBS:]
         self.jobs = {j.id: j for j in jobs}
-        path = self._journal_path()
-        tmp = path.with_name(f".tmp-web-journal-{os.getpid()}-{threading.get_ident()}")
-        tmp.write_text(json.dumps([j.public() for j in jobs]), encoding="utf-8")
-        os.replace(tmp, path)
+        write_text(self._journal_path(), json.dumps([j.public() for j in jobs]))
 
     # -------------------------------------------------------------------------- jobs
     def submit(self, kind: str, request: Any, found: str | None = None) -> Job:
@@ -353,7 +351,7 @@ class JobManager:
                 self._finish(job, "cancelled", error=CANCELLED)
                 return
             exc = fut.exception()
-            backend.invalidate(self.store)
+            records.invalidate(self.store)
             if exc is None:
                 job.run_id = fut.result()
                 job.done = max(job.done, job.total)
@@ -406,7 +404,7 @@ class JobManager:
         with self.lock:
             job = self.jobs.get(job_id)
             if job is None:
-                raise backend.NotFoundError(f"no job {job_id!r}")
+                raise NotFoundError(f"no job {job_id!r}")
             return job
 
     def list(self) -> list[Job]:

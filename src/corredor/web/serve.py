@@ -5,13 +5,12 @@ from __future__ import annotations
 import logging
 import sys
 
+from corredor.web.app import create_app
 from corredor.web.settings import ServeSettings, is_loopback
 
 
 def serve(settings: ServeSettings) -> None:
-    import uvicorn
-
-    from corredor.web.app import create_app
+    import uvicorn  # noqa: PLC0415 - only at `corredor serve` (corredor.web imports this module)
 
     settings = settings.checked()
     app = create_app(settings)

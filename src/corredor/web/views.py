@@ -1,4 +1,4 @@
-"""What the browser draws, built from a stored run's tidy frames (:func:`backend.tables`).
+"""What the browser draws, built from a stored run's tidy frames (:func:`records.tables`).
 
 Plain JSON-able dictionaries: the series of every observable next to its observed rows, the
 human-cost ledger, the map's places and monthly stocks and flows, paired differences of two
@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from corredor.web import backend
+from corredor.web import records, scenarios
+from corredor.web.errors import BadRequestError, NotFoundError
 
 #: ledger entries that are not counts of people or events (never multiplied by the scale)
 RATIO_ENTRIES = frozenset(
@@ -87,7 +88,7 @@ def _cached(build: View) -> View:
 
     @functools.wraps(build)
     def view(store: Path, run_id: str) -> dict[str, Any]:
-        backend.provenance(store, run_id)
+        records.provenance(store, run_id)
         result: dict[str, Any] = memo(str(store), run_id)
         return result
 
@@ -97,13 +98,13 @@ def _cached(build: View) -> View:
 @_cached
 def series(store: Path, run_id: str) -> dict[str, Any]:
     """Every observable per month (and per observed period) next to its data."""
-    prov = backend.provenance(store, run_id)
-    t = backend.tables(store, run_id)
+    prov = records.provenance(store, run_id)
+    t = records.tables(store, run_id)
     k = _scale(prov)
-    meta = backend.scenario_observables(prov["scenario_ref"])
+    meta = scenarios.scenario_observables(prov["scenario_ref"])
     monthly: pd.DataFrame = _full_months(t["monthly"], prov)
     observed: pd.DataFrame = t["observed"]
-    sources = backend.data_sources(
+    sources = scenarios.data_sources(
         prov["scenario_ref"], {m["data_file"] for m in meta.values() if m["data_file"]}
     )
     out = []
@@ -169,7 +170,7 @@ def policy_marks(scenario: str, prov: dict[str, Any]) -> list[dict[str, Any]]:
     removed = set(prov.get("events_removed", ()))
     added = set(prov.get("events_added", ()))
     out = []
-    for e in backend.scenario_events(scenario):
+    for e in scenarios.scenario_events(scenario):
         if e["origin"] == "history" and (e["id"] in removed or e["magnitude"] != "major"):
             continue
         if e["origin"] == "counterfactual" and e["id"] not in added:
@@ -180,9 +181,9 @@ def policy_marks(scenario: str, prov: dict[str, Any]) -> list[dict[str, Any]]:
 
 @_cached
 def ledger(store: Path, run_id: str) -> dict[str, Any]:
-    prov = backend.provenance(store, run_id)
+    prov = records.provenance(store, run_id)
     k = _scale(prov)
-    df: pd.DataFrame = backend.tables(store, run_id)["ledger"]
+    df: pd.DataFrame = records.tables(store, run_id)["ledger"]
     rows = []
     for col in df.columns:
         v = df[col].to_numpy(float) * (1 if col in RATIO_ENTRIES else k)
@@ -206,9 +207,9 @@ def ledger(store: Path, run_id: str) -> dict[str, Any]:
 def geo_map(store: Path, run_id: str) -> dict[str, Any]:
     """Places, links, people waiting per border city (monthly mean) and arrivals per place per
     month (the flows along the routes)."""
-    prov = backend.provenance(store, run_id)
+    prov = records.provenance(store, run_id)
     k = _scale(prov)
-    t = backend.tables(store, run_id)
+    t = records.tables(store, run_id)
     geo = t["geography"]
     stranded: pd.DataFrame = t["stranded"].copy()
     start = pd.Timestamp(prov["start"])
@@ -242,9 +243,9 @@ def compare(store: Path, a: str, b: str) -> dict[str, Any]:
 
     With a common seed the difference is paired (the same random numbers drive both runs, so it
     shows the effect of the change, not noise); otherwise it says so."""
-    pa, pb = backend.provenance(store, a), backend.provenance(store, b)
+    pa, pb = records.provenance(store, a), records.provenance(store, b)
     if pa["scenario"] != pb["scenario"]:
-        raise backend.BadRequestError(
+        raise BadRequestError(
             f"runs of different scenarios ({pa['scenario']}, {pb['scenario']}) cannot be compared"
         )
     sa, sb = series(store, a), series(store, b)
@@ -308,10 +309,10 @@ TABLES = ("monthly", "observed", "ledger", "waiting", "arrivals", "people_vs_eve
 def table_frame(store: Path, run_id: str, table: str) -> pd.DataFrame:
     """A results table as a tidy frame, counts scaled back (what CSV and Parquet hold)."""
     if table not in TABLES:
-        raise backend.NotFoundError(f"no table {table!r}; tables: {', '.join(TABLES)}")
-    prov = backend.provenance(store, run_id)
+        raise NotFoundError(f"no table {table!r}; tables: {', '.join(TABLES)}")
+    prov = records.provenance(store, run_id)
     k = _scale(prov)
-    t = backend.tables(store, run_id)
+    t = records.tables(store, run_id)
     df: pd.DataFrame
     if table == "monthly":
         df = t["monthly"] * k
