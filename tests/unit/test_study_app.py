@@ -125,3 +125,26 @@ def test_a_killed_study_resumes_from_the_store(tmp_path: Path) -> None:
     resumed = store.record(run_id).table("per_run")
     expect = whole.result.per_run()
     pd.testing.assert_frame_equal(resumed.reset_index(drop=True), expect.reset_index(drop=True))
+
+
+def test_a_study_reports_within_a_task_and_stops_there(tmp_path: Path) -> None:
+    """In this process a task reports its simulated days as a fraction of a run, so a caller
+    that stops at a progress report (the web's cancel) stops inside the first task; the study
+    is then catalogued failed and no task is stored."""
+    path = write_study_dir(tmp_path / "d")
+    store = ResultsStore(tmp_path / "store")
+    seen: list[float] = []
+
+    class StopError(Exception):
+        pass
+
+    def progress(done: float, total: float, what: str) -> None:
+        seen.append(done)
+        if 0 < done < 1:
+            raise StopError
+
+    with pytest.raises(StopError):
+        study(StudyRequest(study=str(path), runs=2), store, progress=progress)
+    assert seen[0] == 0 and 0 < seen[-1] < 1
+    assert store.list(kind=TASK_KIND).empty
+    assert list(store.list(kind=STUDY_KIND)["status"]) == ["failed"]

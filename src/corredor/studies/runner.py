@@ -495,6 +495,15 @@ def run_tasks(
             if progress is not None:
                 progress(float(len(have)), total, "runs")
 
+        # in this process, a task also reports its simulated days (a fraction of a task, below
+        # one): the bar moves within a task, and a caller that stops at a progress report (the
+        # web's cancel) stops within a day, not after a whole task of every variant
+        ticks = getattr(prepared, "days", 0) * len(getattr(prepared, "variants", ())) or None
+
+        def on_day(_: int, t: int) -> None:
+            if progress is not None and ticks is not None:
+                progress(float(len(have)) + min(t / ticks, 0.99), total, "runs")
+
         execute(
             prepared,
             todo,
@@ -504,6 +513,7 @@ def run_tasks(
             threads=threads,
             connect_timeout=None,
             on_result=on_result,
+            on_day=on_day if progress is not None else None,
         )
     return [have[k] for k in range(prepared.tasks)]
 
