@@ -404,3 +404,16 @@ def test_levers_from_a_date_checked_before_queueing(
 ) -> None:
     r = client.post("/api/runs", json={"scenario": "mexico-us", "preview": True, **extra})
     assert r.status_code == 422 and words in r.text, r.text
+
+
+def test_a_progress_stream_reads_a_consistent_copy_of_its_job(client: TestClient) -> None:
+    """The job changes in other threads; the stream reads a copy taken under the manager's lock
+    (it read the live job twice and could send 'progress', then stop as if it had sent the
+    end)."""
+    job = client.post("/api/runs", json={"scenario": "mexico-us", "days": 3, "seed": 12}).json()
+    manager = client.app.state.jobs  # type: ignore[attr-defined]
+    copy = manager.snapshot(job["id"])
+    live = manager.get(job["id"])
+    assert copy is not live and copy.id == live.id
+    copy.version = -1
+    assert manager.get(job["id"]).version != -1

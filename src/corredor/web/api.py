@@ -405,7 +405,7 @@ async def job_events(job_id: Name, request: Request) -> StreamingResponse:
         version, idle = -1, 0.0
         try:
             while True:
-                job = manager.get(job_id)
+                job = manager.snapshot(job_id)
                 if job.version != version:
                     version, idle = job.version, 0.0
                     data = json.dumps(job.public())

@@ -44,7 +44,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -406,6 +406,16 @@ class JobManager:
             if job is None:
                 raise NotFoundError(f"no job {job_id!r}")
             return job
+
+    def snapshot(self, job_id: str) -> Job:
+        """A copy of the job taken under the lock, whose fields agree with each other (the job
+        itself changes in other threads: a progress stream that read its state twice could send
+        'progress' and then stop as if it had sent the end)."""
+        with self.lock:
+            job = self.jobs.get(job_id)
+            if job is None:
+                raise NotFoundError(f"no job {job_id!r}")
+            return replace(job)
 
     def list(self) -> list[Job]:
         with self.lock:

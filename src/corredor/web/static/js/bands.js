@@ -164,7 +164,7 @@ export async function forecastPage(main, runId) {
   const horizon = detail.calibration_horizon || detail.end;
   const next = new Date(horizon + "T00:00:00Z"); next.setUTCMonth(next.getUTCMonth() + 12);
   const until = el("input", { type: "month", id: "fc-until", value: next.toISOString().slice(0, 7), min: horizon.slice(0, 7) });
-  const replicas = numberInput("fc-replicas", 2, 1, 64);
+  const replicas = numberInput("fc-replicas", 1, 1, 64);
   const maxSets = numberInput("fc-max-sets", Math.min(4, detail.calibrated_sets), 1, 64);
   const seed = numberInput("fc-seed", 0, 0);
   const path = el("select", { id: "fc-path" }, el("option", { value: "" }, t("forecast.exante")), detail.policy_paths.map((p) => el("option", { value: p }, `${t("forecast.conditional")}: ${label(labels, "policy_paths", p) || p}`)));
