@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from corredor.web.errors import BadRequestError
 from corredor.web.records import find_run, open_store
@@ -90,10 +91,7 @@ def execute_ensemble(
     from corredor.app import ensemble
 
     check_request(req)
-    found = find_run(root, req)
-    if found is not None:
-        return found
-    return str(ensemble(req.to_app(), open_store(root), progress, on_start=on_start).run_id)
+    return _stored_or_run(ensemble, req, root, progress, on_start)
 
 
 def execute_forecast(
@@ -106,10 +104,22 @@ def execute_forecast(
     from corredor.app import forecast
 
     load_scenario(req.scenario)
+    return _stored_or_run(forecast, req, root, progress, on_start)
+
+
+def _stored_or_run(
+    use_case: Callable[..., Any],
+    req: EnsembleRequest | ForecastRequest,
+    root: Path,
+    progress: ProgressFn | None,
+    on_start: OnStart | None,
+) -> str:
+    """The run id of ``req``'s result: the stored one when the store has it, else the one the
+    use case makes."""
     found = find_run(root, req)
     if found is not None:
         return found
-    return str(forecast(req.to_app(), open_store(root), progress, on_start=on_start).run_id)
+    return str(use_case(req.to_app(), open_store(root), progress, on_start=on_start).run_id)
 
 
 def execute_study(
