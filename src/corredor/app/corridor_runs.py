@@ -209,31 +209,22 @@ def _run_corridor(
             update={"people_per_agent": request.people_per_agent}
         )
     set_numba_threads(request.threads)
-    on_day = None if progress is None else lambda d, n: progress(d + 1, n, "days")
+    common: dict[str, Any] = {
+        "calibration": inputs.calibration,
+        "seed": request.seed,
+        "days": request.days,
+        "extra_events": inputs.extra_events,
+        "max_agents": request.max_agents,
+        "progress": None if progress is None else lambda d, n: progress(d + 1, n, "days"),
+    }
     branched = None
     if request.reuse_baseline:
         base = _baseline_inputs(request, store)
         result, branched = run_from_baseline(
-            inputs.scenario,
-            base.scenario,
-            calibration=inputs.calibration,
-            baseline_calibration=base.calibration,
-            seed=request.seed,
-            days=request.days,
-            extra_events=inputs.extra_events,
-            max_agents=request.max_agents,
-            progress=on_day,
+            inputs.scenario, base.scenario, baseline_calibration=base.calibration, **common
         )
     else:
-        result = run_corridor(
-            inputs.scenario,
-            seed=request.seed,
-            days=request.days,
-            calibration=inputs.calibration,
-            extra_events=inputs.extra_events,
-            max_agents=request.max_agents,
-            progress=on_day,
-        )
+        result = run_corridor(inputs.scenario, **common)
     provenance = corridor_provenance(
         "corridor",
         inputs,
