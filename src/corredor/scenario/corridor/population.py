@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
+import numpy.typing as npt
 from pydantic import Field
 
 from corredor.scenario.corridor.base import (
@@ -58,6 +60,19 @@ class Origin(Strict):
 
     def driver_names(self) -> set[str]:
         return {p.driver for p in self.series}
+
+    def driver_daily(
+        self, driver: str, dates: npt.NDArray[np.datetime64]
+    ) -> npt.NDArray[np.float64]:
+        """The value of ``driver`` on each of ``dates`` (``datetime64[D]``): linear between its
+        points, held beyond the ends; 1 where the series has no point of it."""
+        pts = sorted((p.date, p.value) for p in self.series if p.driver == driver)
+        if not pts:
+            return np.ones(dates.shape[0])
+        x = np.array([np.datetime64(d, "D").astype(np.int64) for d, _ in pts], dtype=np.float64)
+        y = np.array([v for _, v in pts])
+        out: npt.NDArray[np.float64] = np.interp(dates.astype(np.int64).astype(np.float64), x, y)
+        return out
 
 
 class Groups(Strict):

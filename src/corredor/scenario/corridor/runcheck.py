@@ -397,16 +397,6 @@ def _check_static(
 
 
 # ------------------------------------------------------------------------------ sizes
-def _driver_daily(origin: Any, driver: str, dates: npt.NDArray[Any]) -> FloatArray:
-    pts = sorted((p.date, p.value) for p in origin.series if p.driver == driver)
-    if not pts:
-        return np.ones(dates.shape[0])
-    x = np.array([np.datetime64(d, "D").astype(np.int64) for d, _ in pts], dtype=np.float64)
-    y = np.array([v for _, v in pts])
-    out: FloatArray = np.interp(dates.astype(np.int64).astype(np.float64), x, y)
-    return out
-
-
 def expected_agents(
     scenario: CorridorScenario, series: Mapping[str, FloatArray], days: int
 ) -> tuple[float, dict[str, float]]:
@@ -430,7 +420,7 @@ def expected_agents(
                     share = np.clip(1.0 - np.sum(others, axis=0), 0.0, 1.0)
                 lam = lam * share
             for driver in o.drivers:
-                x = _driver_daily(o, driver, dates)
+                x = o.driver_daily(driver, dates)
                 e = series[f"origins.{o.name}.drivers.{driver}"]
                 lam = lam * (np.maximum(x, 1e-12) / max(float(x[0]), 1e-12)) ** e
             by_origin[f"origins.{o.name}"] = float(np.sum(lam)) / ppa

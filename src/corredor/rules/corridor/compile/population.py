@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -112,8 +111,8 @@ def compile_origins(
         elif o.share is not None:
             lam *= p.series(f"origins.{o.name}.share")
         for driver in o.drivers:
-            x = driver_daily(o.series, driver, dates)
-            x0 = driver_daily(o.series, driver, dates[:1])[0]
+            x = o.driver_daily(driver, dates)
+            x0 = o.driver_daily(driver, dates[:1])[0]
             e = p.series(f"origins.{o.name}.drivers.{driver}")
             lam *= (np.maximum(x, 1e-12) / max(x0, 1e-12)) ** e
         departures[:, k] = lam / p.people_per_agent
@@ -157,14 +156,3 @@ def compile_caravans(
         caravan_departures=caravan_departures,
         caravan_hazard=caravan_hazard,
     )
-
-
-def driver_daily(series: Any, driver: str, dates: npt.NDArray[Any]) -> FloatArray:
-    """A driver's value on each date: linear between its points, held beyond the ends."""
-    pts = sorted((p.date, p.value) for p in series if p.driver == driver)
-    if not pts:
-        return np.ones(dates.shape[0])
-    x = np.array([np.datetime64(d, "D").astype(np.int64) for d, _ in pts], dtype=np.float64)
-    y = np.array([v for _, v in pts])
-    out: FloatArray = np.interp(dates.astype(np.int64).astype(np.float64), x, y)
-    return out
