@@ -17,10 +17,14 @@ import csv
 import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
 from corridor_dirs import START, scenario_document, write_corridor_dir
+
+if TYPE_CHECKING:
+    import optuna
 
 DAYS = 300
 #: The parameters the synthetic data are made with (defaults: 30 and 5e-4).
@@ -112,3 +116,34 @@ def _write_counts(
                 text = "" if blank and blank.get(name) == key else f"{value:.0f}"
                 w.writerow([month.isoformat(), last.isoformat(), name, text, kind, SOURCE])
                 month = nxt
+
+
+def journal_studies(folder: Path) -> list[optuna.Study]:
+    """The Optuna studies in the journal of the calibration folder ``folder`` (none before the
+    journal is written)."""
+    import optuna
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+
+    journal = folder / "study.journal"
+    if not journal.exists():
+        return []
+    storage = JournalStorage(JournalFileBackend(str(journal)))
+    return [
+        optuna.load_study(study_name=summary.study_name, storage=storage)
+        for summary in optuna.get_all_study_summaries(storage)
+    ]
+
+
+def journal_study(folder: Path) -> optuna.Study:
+    """The one Optuna study of the calibration folder ``folder``."""
+    (study,) = journal_studies(folder)
+    return study
+
+
+def complete_trials(folder: Path) -> int:
+    """The complete trials in the journal of the calibration folder ``folder`` so far."""
+    import optuna
+
+    states = (optuna.trial.TrialState.COMPLETE,)
+    return sum(len(study.get_trials(states=states)) for study in journal_studies(folder))

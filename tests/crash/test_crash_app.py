@@ -15,7 +15,7 @@ import pytest
 import yaml
 from harness import check_store, killed_after, pause_env, run_to_end
 
-from calibration_dirs import write_calibration_dir
+from calibration_dirs import complete_trials, write_calibration_dir
 from corredor.store import ResultsStore
 
 DAYS = 150
@@ -92,35 +92,19 @@ def test_killed_ensemble_then_run_again(scenario: Path, tmp_path: Path, when: st
     _same_tables(again, _tables(straight, straight.resolve("latest")), skip=set())
 
 
-def _complete_trials(folder: Path) -> int:
-    import optuna
-    from optuna.storages import JournalStorage
-    from optuna.storages.journal import JournalFileBackend
-
-    journal = folder / "study.journal"
-    if not journal.exists():
-        return 0
-    storage = JournalStorage(JournalFileBackend(str(journal)))
-    n = 0
-    for summary in optuna.get_all_study_summaries(storage):
-        study = optuna.load_study(study_name=summary.study_name, storage=storage)
-        n += len(study.get_trials(states=(optuna.trial.TrialState.COMPLETE,)))
-    return n
-
-
 def test_killed_calibration_resumes_to_the_same_numbers(scenario: Path, tmp_path: Path) -> None:
     from corredor.app import CalibrateRequest, calibrate
 
     root, folder, ready = tmp_path / "runs", tmp_path / "study", tmp_path / "ready"
     with killed_after(ready, CALIBRATE, str(root), str(scenario), str(folder), str(ready)) as proc:
         deadline = time.monotonic() + 240
-        while _complete_trials(folder) < 1:
+        while complete_trials(folder) < 1:
             assert proc.poll() is None, "the calibration ended before it could be killed"
             assert time.monotonic() < deadline
             time.sleep(0.02)
         time.sleep(random.Random(11).uniform(0.0, 0.5))
     assert check_store(root).empty
-    assert _complete_trials(folder) < TRIALS
+    assert complete_trials(folder) < TRIALS
 
     def request(folder: Path, resume: bool) -> CalibrateRequest:
         return CalibrateRequest(

@@ -23,7 +23,7 @@ import pytest
 from corredor.calibration.fit import CalibrationError, FitParameter, calibrate
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from calibration_dirs import write_calibration_dir
+from calibration_dirs import complete_trials, journal_study, write_calibration_dir
 
 TESTS = Path(__file__).resolve().parents[1]
 TRIALS = 12
@@ -42,22 +42,6 @@ if __name__ == "__main__":
 """
 
 
-def _complete(out: Path) -> int:
-    import optuna
-    from optuna.storages import JournalStorage
-    from optuna.storages.journal import JournalFileBackend
-
-    journal = out / "study.journal"
-    if not journal.exists():
-        return 0
-    storage = JournalStorage(JournalFileBackend(str(journal)))
-    n = 0
-    for summary in optuna.get_all_study_summaries(storage):
-        study = optuna.load_study(study_name=summary.study_name, storage=storage)
-        n += len(study.get_trials(states=(optuna.trial.TrialState.COMPLETE,)))
-    return n
-
-
 @pytest.fixture(scope="module")
 def scenario(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_calibration_dir(tmp_path_factory.mktemp("resume") / "scenario", days=180)
@@ -73,7 +57,7 @@ def test_killed_calibration_resumes(scenario: Path, tmp_path: Path) -> None:
     proc = subprocess.Popen([sys.executable, str(script)], env=env)
     try:
         deadline = time.monotonic() + 300
-        while _complete(out) < 4:
+        while complete_trials(out) < 4:
             assert proc.poll() is None, "the calibration ended before it could be killed"
             assert time.monotonic() < deadline
             time.sleep(0.05)
@@ -83,7 +67,7 @@ def test_killed_calibration_resumes(scenario: Path, tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    killed_at = _complete(out)
+    killed_at = complete_trials(out)
     assert 4 <= killed_at < TRIALS
 
     # without --resume the folder is refused, with other settings too
@@ -122,16 +106,12 @@ def test_killed_calibration_resumes(scenario: Path, tmp_path: Path) -> None:
 
 def test_trials_left_running_beyond_the_target_are_not_run(scenario: Path, tmp_path: Path) -> None:
     import optuna
-    from optuna.storages import JournalStorage
-    from optuna.storages.journal import JournalFileBackend
 
     out = tmp_path / "study"
     first = calibrate(scenario, out=out, trials=2, parameters=PARAMETERS, workers=1)
     assert len(first.trials) == 2
     # a trial asked by a run that was then killed
-    storage = JournalStorage(JournalFileBackend(str(out / "study.journal")))
-    (summary,) = optuna.get_all_study_summaries(storage)
-    study = optuna.load_study(study_name=summary.study_name, storage=storage)
+    study = journal_study(out)
     study.ask(
         {
             p.name: optuna.distributions.FloatDistribution(p.low, p.high, log=p.log)
@@ -149,8 +129,6 @@ def test_half_drawn_trial_is_drawn_again_with_the_same_values(
     scenario: Path, tmp_path: Path
 ) -> None:
     import optuna
-    from optuna.storages import JournalStorage
-    from optuna.storages.journal import JournalFileBackend
 
     straight = calibrate(
         scenario, out=tmp_path / "straight", trials=3, parameters=PARAMETERS, workers=1, batch=1
@@ -158,9 +136,7 @@ def test_half_drawn_trial_is_drawn_again_with_the_same_values(
     out = tmp_path / "killed"
     calibrate(scenario, out=out, trials=2, parameters=PARAMETERS, workers=1, batch=1)
     # a run killed after drawing the first value of trial 2 only
-    storage = JournalStorage(JournalFileBackend(str(out / "study.journal")))
-    (summary,) = optuna.get_all_study_summaries(storage)
-    study = optuna.load_study(study_name=summary.study_name, storage=storage)
+    study = journal_study(out)
     p = PARAMETERS[0]
     study.ask({p.name: optuna.distributions.FloatDistribution(p.low, p.high, log=p.log)})
     resumed = calibrate(
@@ -176,8 +152,6 @@ def test_half_drawn_trial_is_drawn_again_with_the_same_values(
 
 def test_trials_past_the_agent_budget_are_pruned(scenario: Path, tmp_path: Path) -> None:
     import optuna
-    from optuna.storages import JournalStorage
-    from optuna.storages.journal import JournalFileBackend
 
     from corredor.simulation.corridor import AgentBudgetError, run_corridor
 
@@ -189,9 +163,7 @@ def test_trials_past_the_agent_budget_are_pruned(scenario: Path, tmp_path: Path)
         scenario, out=out, trials=6, parameters=PARAMETERS, workers=1, agent_budget=1.2
     )
     assert len(result.trials) == 6
-    storage = JournalStorage(JournalFileBackend(str(out / "study.journal")))
-    (summary,) = optuna.get_all_study_summaries(storage)
-    study = optuna.load_study(study_name=summary.study_name, storage=storage)
+    study = journal_study(out)
     pruned = study.get_trials(states=(optuna.trial.TrialState.PRUNED,))
     first = min(result.trials, key=lambda t: t.number)
     assert pruned and result.calibrated.study["pruned_trials"] == len(pruned)
@@ -223,9 +195,6 @@ def test_runs_keeping_people_active_past_the_agent_days_budget_stop(scenario: Pa
 def test_the_budget_of_later_trials_is_read_from_the_first(
     scenario: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import optuna
-    from optuna.storages import JournalStorage
-    from optuna.storages.journal import JournalFileBackend
 
     from corredor.calibration import evaluate
 
@@ -239,9 +208,7 @@ def test_the_budget_of_later_trials_is_read_from_the_first(
     monkeypatch.setattr(evaluate, "simulate", spy)
     out = tmp_path / "days"
     calibrate(scenario, out=out, trials=3, parameters=PARAMETERS, workers=1, agent_budget=1.5)
-    storage = JournalStorage(JournalFileBackend(str(out / "study.journal")))
-    (summary,) = optuna.get_all_study_summaries(storage)
-    first = optuna.load_study(study_name=summary.study_name, storage=storage).trials[0]
+    first = journal_study(out).trials[0]
     agents, agent_days = first.user_attrs["agents"], first.user_attrs["agent_days"]
     assert agent_days > agents > 0
     assert seen[0] is None  # trial 0 runs alone, without a budget
