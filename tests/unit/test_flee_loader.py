@@ -272,6 +272,24 @@ def test_too_few_columns(tmp_path: Path) -> None:
     assert "at least 8" in err.message
 
 
+@pytest.mark.parametrize(
+    ("name", "line", "row", "header"),
+    [
+        ("locations.csv", 4, "Niafounke,Timbuktu,Mali,15.9,-4.0,town,0,0,extra", "#name,region"),
+        ("routes.csv", 3, "Mopti,Segou,360,0,extra", "#name1,name2,distance"),
+    ],
+)
+def test_a_row_wider_than_its_header(
+    tmp_path: Path, name: str, line: int, row: str, header: str
+) -> None:
+    root = copy_scenario(tmp_path)
+    edit(root / "input_csv" / name, replace_line(line, row))
+    err = error_of(root)
+    assert (err.file, err.line) == (f"input_csv/{name}", line)
+    assert "columns but the header names only" in err.message
+    assert err.fix is not None and header in err.fix
+
+
 def test_unknown_location_type(tmp_path: Path) -> None:
     root = copy_scenario(tmp_path)
     edit(

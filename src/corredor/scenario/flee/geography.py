@@ -99,24 +99,34 @@ def _kind_of(type_text: str, name: str, display: str, line: int) -> str:
     )
 
 
-def _location_rows(path: Path, display: str, root: Path | None) -> tuple[list[str], list[Row]]:
-    """The column names (``#`` header lines add extra ones) and the data rows."""
-    columns = list(LOCATION_COLUMNS)
-    data: list[Row] = []
+def _header_and_rows(
+    path: Path, display: str, root: Path | None, base: tuple[str, ...], required: int
+) -> tuple[list[str], list[Row]]:
+    """The column names (``base``; every ``#`` header line longer than ``base`` adds its extra
+    names) and the data rows, each with at least the first ``required`` columns and no more
+    than the header names."""
+    columns = list(base)
+    rows: list[Row] = []
     for row in read_rows(path, display=display, root=root):
         if _comment_or_blank(row, display):
-            if len(row.fields) > len(LOCATION_COLUMNS):  # every such header adds its names
-                columns.extend(row.fields[len(LOCATION_COLUMNS) :])
+            if len(row.fields) > len(base):
+                columns.extend(row.fields[len(base) :])
             continue
-        require_columns(row, len(LOCATION_COLUMNS), display, ",".join(LOCATION_COLUMNS))
+        require_columns(row, required, display, ",".join(base[:required]))
         if len(row.fields) > len(columns):
             raise ScenarioError(
                 display,
                 f"has {len(row.fields)} columns but the header names only {len(columns)}",
                 line=row.line,
-                fix="name every extra column in the `#name,region,…` header line",
+                fix=f"name every extra column in the `#{','.join(base[:3])},…` header line",
             )
-        data.append(row)
+        rows.append(row)
+    return columns, rows
+
+
+def _location_rows(path: Path, display: str, root: Path | None) -> tuple[list[str], list[Row]]:
+    """The column names (``#`` header lines add extra ones) and the data rows."""
+    columns, data = _header_and_rows(path, display, root, LOCATION_COLUMNS, len(LOCATION_COLUMNS))
     if not data:
         raise ScenarioError(display, "has no locations", fix="add one row per location")
     return columns, data
@@ -250,31 +260,10 @@ NUMERIC_LINK_ATTRIBUTES = {
 }
 
 
-def _route_rows(path: Path, display: str, root: Path | None) -> tuple[list[str], list[Row]]:
-    """The column names (``#`` header lines add extra ones) and the data rows."""
-    columns = list(ROUTE_COLUMNS)
-    rows: list[Row] = []
-    for row in read_rows(path, display=display, root=root):
-        if _comment_or_blank(row, display):
-            if len(row.fields) > len(ROUTE_COLUMNS):
-                columns.extend(row.fields[len(ROUTE_COLUMNS) :])
-            continue
-        require_columns(row, 3, display, "name1,name2,distance")
-        if len(row.fields) > len(columns):
-            raise ScenarioError(
-                display,
-                f"has {len(row.fields)} columns but the header names only {len(columns)}",
-                line=row.line,
-                fix="name every extra column in the `#name1,name2,distance,…` header line",
-            )
-        rows.append(row)
-    return columns, rows
-
-
 def read_routes(path: Path, display: str, names: list[str], *, root: Path | None = None) -> Links:
     """Read ``routes.csv``; endpoints must be location names."""
     index = {name: i for i, name in enumerate(names)}
-    columns, rows = _route_rows(path, display, root)
+    columns, rows = _header_and_rows(path, display, root, ROUTE_COLUMNS, 3)
     n = len(rows)
     a = np.zeros(n, dtype=np.int32)
     b = np.zeros(n, dtype=np.int32)
