@@ -46,7 +46,7 @@ from corredor.ensemble.parameter_sets import (
     normalise_sets,
     resolve_sets,
 )
-from corredor.ensemble.runner import Backend, Progress, _seed_list, choose_backend, execute
+from corredor.ensemble.runner import Backend, Progress, _seed_list, choose_backend, execute_all
 from corredor.rules.corridor.compiled import compile_corridor
 from corredor.scenario.corridor import CorridorScenario, load_corridor_scenario
 from corredor.simulation.corridor import run_corridor
@@ -225,22 +225,11 @@ def run_corridor_ensemble(
         scenario, seeds=seeds, parameter_sets=parameter_sets, days=days, extra_events=extra_events
     )
     chosen, n_workers = choose_backend(backend, workers, scheduler, threads, prepared.tasks)
-    outputs: list[CorridorReplica | None] = [None] * prepared.tasks
     n_days = prepared.n_days
     t0 = time.perf_counter()
-
-    def on_result(k: int, out: CorridorReplica) -> None:
-        outputs[k] = out
-        if progress is not None and chosen != "serial":
-            progress(k, n_days - 1, n_days)
-
-    def on_day(k: int, d: int) -> None:
-        if progress is not None:
-            progress(k, d, n_days)
-
     if progress is not None:
         progress(0, -1, n_days)  # the runs start: a bar and its clock from now
-    execute(
+    outputs: list[CorridorReplica | None] = execute_all(
         prepared,
         list(range(prepared.tasks)),
         backend=chosen,
@@ -248,8 +237,8 @@ def run_corridor_ensemble(
         scheduler=scheduler,
         threads=threads,
         connect_timeout=connect_timeout,
-        on_result=on_result,
-        on_day=on_day,
+        progress=progress,
+        days=n_days,
     )
     done = [o for o in outputs if o is not None]
     if len(done) != prepared.tasks:  # pragma: no cover - backends deliver every result or raise

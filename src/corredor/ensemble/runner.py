@@ -125,6 +125,46 @@ def execute(
             )
 
 
+def execute_all(
+    prepared: Replicable[OutT],
+    keys: Sequence[int],
+    *,
+    backend: Backend,
+    workers: int,
+    scheduler: str | Client | None,
+    threads: int | None,
+    connect_timeout: float | None,
+    progress: Progress | None,
+    days: int,
+) -> list[OutT | None]:
+    """:func:`execute`, keeping the outputs in the order of ``keys`` (None where none came
+    back) and calling ``progress(position, day, days)`` after every day on the serial backend,
+    once per key as its result arrives on the others."""
+    outputs: list[OutT | None] = [None] * len(keys)
+
+    def on_result(i: int, out: OutT) -> None:
+        outputs[i] = out
+        if progress is not None and backend != "serial":
+            progress(i, days - 1, days)
+
+    def on_day(i: int, d: int) -> None:
+        if progress is not None:
+            progress(i, d, days)
+
+    execute(
+        prepared,
+        keys,
+        backend=backend,
+        workers=workers,
+        scheduler=scheduler,
+        threads=threads,
+        connect_timeout=connect_timeout,
+        on_result=on_result,
+        on_day=on_day,
+    )
+    return outputs
+
+
 def run_ensemble(
     scenario: str | Path,
     *,
@@ -175,19 +215,7 @@ def run_ensemble(
     prepared = prepare(
         scenario, days=days, hasten=hasten, flee31_quirks=flee31_quirks, parallel=parallel
     )
-    n_days = prepared.days
-    outputs: list[ReplicaOutput | None] = [None] * len(seed_list)
-
-    def on_result(i: int, out: ReplicaOutput) -> None:
-        outputs[i] = out
-        if progress is not None and chosen != "serial":
-            progress(i, n_days - 1, n_days)
-
-    def on_day(i: int, t: int) -> None:
-        if progress is not None:
-            progress(i, t, n_days)
-
-    execute(
+    outputs: list[ReplicaOutput | None] = execute_all(
         prepared,
         seed_list,
         backend=chosen,
@@ -195,8 +223,8 @@ def run_ensemble(
         scheduler=scheduler,
         threads=threads,
         connect_timeout=connect_timeout,
-        on_result=on_result,
-        on_day=on_day,
+        progress=progress,
+        days=prepared.days,
     )
     missing = [seed_list[i] for i, o in enumerate(outputs) if o is None]
     if missing:  # pragma: no cover - every backend either delivers every result or raises
@@ -211,5 +239,6 @@ __all__ = [
     "Progress",
     "choose_backend",
     "execute",
+    "execute_all",
     "run_ensemble",
 ]
