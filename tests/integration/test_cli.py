@@ -121,6 +121,26 @@ def test_python_m_corredor() -> None:
     assert "mexico-us" in proc.stdout.split()
 
 
+@pytest.mark.parametrize("args", [["scenarios"], ["scenario", "show", "mexico-us"]])
+def test_a_reader_that_stops_first_ends_the_command_quietly(args: list[str]) -> None:
+    # `corredor scenarios | head -1`: the pipe's reader is gone before the command writes
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), *sys.path])}
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "corredor", *args],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            check=False,
+        )
+    finally:
+        os.close(write)
+    assert (proc.returncode, proc.stderr) == (1, "")
+
+
 def test_unknown_scenario_exits_2(tmp_path: Path) -> None:
     result = runner.invoke(app, ["run", str(tmp_path / "nope"), "--store", str(tmp_path / "runs")])
     assert result.exit_code == 2

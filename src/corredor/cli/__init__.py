@@ -7,7 +7,8 @@ the command line, the Python API and the web service; choices are shown in ``--h
 Exit status: 0 on success; 2 on bad input (a malformed scenario, a bad or inapplicable option, an
 unknown run), with one ``error: …`` line on stderr and no traceback; 1 on an internal error (a
 bug), with a short message (the traceback with ``--debug`` or ``CORREDOR_DEBUG=1``); 130 when
-interrupted.
+interrupted. When the reader of the output stops first (``corredor runs | head``) the command
+ends silently with 1, as click and rich end it when they are the ones writing.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import errno
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -38,6 +39,18 @@ def _error_line(message: str) -> None:
     text = cap(" ".join(str(message).split()), MAX_ERROR_LINE)
     colour = sys.stderr.isatty()
     print(f"\x1b[31merror: {text}\x1b[0m" if colour else f"error: {text}", file=sys.stderr)
+
+
+def _reader_gone() -> NoReturn:
+    """The reader of the output stopped (``corredor runs | head``): end quietly with status 1,
+    as click and rich do (``click.echo``, a rich table), without the output still buffered
+    failing again at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no file descriptor behind sys.stdout
+        pass
+    sys.exit(1)
 
 
 def _debug(ctx: click.Context | None) -> bool:
@@ -114,6 +127,9 @@ class CorredorGroup(click.Group):
     ) -> Any:
         try:
             rv = super().main(args, prog_name or "corredor", complete_var, False, **extra)
+            sys.stdout.flush()  # what is still buffered, while a broken pipe can be told apart
+        except BrokenPipeError:
+            _reader_gone()
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
         except click.exceptions.NoArgsIsHelpError as exc:  # `corredor` alone: its help
@@ -137,6 +153,8 @@ class CorredorGroup(click.Group):
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except BrokenPipeError:
+            _reader_gone()
         except KeyboardInterrupt:
             _error_line("interrupted")
             sys.exit(EXIT_INTERRUPTED)
