@@ -335,7 +335,7 @@ def _next_month(d: dt.date) -> dt.date:
 
 # ------------------------------------------------------------------------------ run
 def forecast(
-    scenario: str | Path | CorridorScenario = "mexico-us",
+    scenario: str | Path | CorridorScenario,
     *,
     until: str | dt.date,
     replicas: int = 4,
@@ -355,7 +355,7 @@ def forecast(
     """Run the forecast ensemble (module docstring) to the end of the month ``until``.
 
     Args:
-        scenario: a corridor scenario (default ``mexico-us``).
+        scenario: a corridor scenario (a built-in name, a YAML file or folder, or a loaded one).
         until: last month forecast, ``YYYY-MM`` (its last day is the last simulated day).
         replicas: seeds ``seed … seed + replicas − 1``, the same for every parameter set.
         parameter_sets: default: the calibrated ensemble (else its point fit, else the

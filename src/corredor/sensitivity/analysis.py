@@ -334,7 +334,7 @@ class SensitivityResult:
 
 
 def sensitivity_analysis(
-    scenario: str | Path | CorridorScenario = "mexico-us",
+    scenario: str | Path | CorridorScenario,
     *,
     method: Method = "morris",
     size: int = 10,
@@ -356,7 +356,7 @@ def sensitivity_analysis(
     """Morris elementary effects or Sobol indices of ``outputs`` for ``parameters``.
 
     Args:
-        scenario: a corridor scenario (default ``mexico-us``).
+        scenario: a corridor scenario (a built-in name, a YAML file or folder, or a loaded one).
         method: ``"morris"`` (screening: ``size`` trajectories, ``size·(k+1)`` design rows) or
             ``"sobol"`` (first-order and total indices: base size ``size``, a power of 2,
             ``size·(k+2)`` rows).
