@@ -188,13 +188,6 @@ def test_block_bad_input(tmp_path: Path, change: dict[str, Any], words: str) -> 
     assert words in str(err.value) and "bargaining" in str(err.value)
 
 
-def test_block_lever_names_are_the_game_levers() -> None:
-    from corredor.bargaining import LEVERS
-    from corredor.scenario.corridor.bargaining import LEVER_NAMES
-
-    assert LEVER_NAMES == LEVERS
-
-
 def test_mexico_us_block_matches_the_lever_map_and_the_calibration() -> None:
     s = load_corridor_scenario("mexico-us")
     b = s.bargaining

@@ -17,20 +17,14 @@ import numpy.typing as npt
 from corredor.bargaining.calibration import default
 from corredor.errors import ScenarioError
 from corredor.policy import ParameterChange, PolicyTimeline
+from corredor.scenario.corridor.bargaining import LEVER_NAMES
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
-#: The levers, in the column order of policy arrays.
-LEVERS: tuple[str, ...] = (
-    "enforcement_south",
-    "enforcement_transit",
-    "enforcement_north",
-    "humanitarian_visas",
-    "asylum_capacity",
-    "mpp_acceptance",
-    "safe_third_country",
-)
+#: The levers, in the column order of policy arrays: named once, by the scenario schema's
+#: ``LeverName`` (a scenario's ``bargaining:`` block maps each to its parameters).
+LEVERS: tuple[str, ...] = LEVER_NAMES
 #: The levers that take any value in [0, 1] (the last one is yes/no).
 CONTINUOUS_LEVERS: tuple[str, ...] = LEVERS[:6]
 ENFORCEMENT_LEVERS: tuple[str, ...] = LEVERS[:3]

@@ -36,7 +36,8 @@ from pydantic import Field, model_validator
 from corredor.scenario.corridor.base import Strict, Text
 from corredor.scenario.corridor.params import NonNeg
 
-#: The levers of the transit state's policy vector (``corredor.bargaining.LEVERS``).
+#: The levers of the transit state's policy vector, in the column order of its arrays (the one
+#: list of them: ``corredor.bargaining.LEVERS`` is :data:`LEVER_NAMES`).
 LeverName = Literal[
     "enforcement_south",
     "enforcement_transit",
