@@ -180,7 +180,8 @@ COMPARE = request_command(
               help="Results store (a folder; created when needed).")  # fmt: skip
 def export(run: str, folder: str, store: str) -> None:
     """Write every tidy table of a stored result as CSV into a new FOLDER (for spreadsheets),
-    with its provenance (provenance.json) and description."""
+    with its provenance (provenance.json) and, for a forecast or a sensitivity analysis, its
+    description (description.txt)."""
     from corredor.app.arrays import tables
     from corredor.cli.output import open_store
     from corredor.files.atomic import new_folder
