@@ -141,6 +141,27 @@ def test_a_reader_that_stops_first_ends_the_command_quietly(args: list[str]) -> 
     assert (proc.returncode, proc.stderr) == (1, "")
 
 
+def test_an_ensembles_ledger_rows_follow_the_scenarios_labels() -> None:
+    from corredor.cli.run import printed_ledger
+
+    # a scenario whose transit state and destination are labelled meridia and austral
+    entries = [
+        "stranded_person_days",
+        "expulsions",
+        "court_backlog_austral_end",
+        "asylum_backlog_meridia_end",
+        "stranded_end_of_year",
+        "deportations_without_screening",
+    ]
+    assert printed_ledger(entries) == (
+        "stranded_end_of_year",
+        "asylum_backlog_meridia_end",
+        "court_backlog_austral_end",
+        "deportations_without_screening",
+        "expulsions",
+    )
+
+
 def test_unknown_scenario_exits_2(tmp_path: Path) -> None:
     result = runner.invoke(app, ["run", str(tmp_path / "nope"), "--store", str(tmp_path / "runs")])
     assert result.exit_code == 2

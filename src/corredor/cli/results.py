@@ -139,14 +139,15 @@ def _compare(request: Request, cli: dict[str, Any]) -> None:
         note(text)
     how = "paired by seed: median [5 %, 95 %] of B − A" if found.paired else "B − A of the medians"
     if found.kind == "corridor":
-        from corredor.cli.run import PRINTED_LEDGER, print_bands
+        from corredor.cli.run import print_bands, printed_ledger
 
         annual = found.tables["annual"]
         names = tuple(dict.fromkeys(annual["observable"]))[:8]
         con = console(width=150)
         if found.paired:
             print_bands(con, annual, names, f"{found.b} − {found.a}, {how}")
-            print_bands(con, found.tables["ledger"], PRINTED_LEDGER, f"Ledger, {how}", "entry")
+            ledger = found.tables["ledger"]
+            print_bands(con, ledger, printed_ledger(ledger["entry"]), f"Ledger, {how}", "entry")
         else:
             last = sorted(set(annual["year"]))[-4:]
             sel = annual[annual["year"].isin(last) & annual["observable"].isin(names)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -38,13 +40,21 @@ PRINTED_OBSERVABLES = (
     "inm_presented_annual",
     "mpp_enrollments",
 )
+#: Ledger entries printed for an ensemble, in this order; ``*`` stands for the scenario's ledger
+#: labels (``roles.labels``: ``asylum_backlog_mexico_end`` for ``mexico-us``).
 PRINTED_LEDGER = (
     "stranded_end_of_year",
-    "asylum_backlog_mexico_end",
-    "court_backlog_us_end",
+    "asylum_backlog_*_end",
+    "court_backlog_*_end",
     "deportations_without_screening",
     "expulsions",
 )
+
+
+def printed_ledger(entries: Iterable[str]) -> tuple[str, ...]:
+    """The ledger entries among ``entries`` that :data:`PRINTED_LEDGER` names, in its order."""
+    have = list(dict.fromkeys(entries))
+    return tuple(e for pattern in PRINTED_LEDGER for e in have if fnmatchcase(e, pattern))
 
 
 # ----------------------------------------------------------------------------------- printing
@@ -129,9 +139,8 @@ def print_ensemble(stored: Stored) -> None:
     base = stored.result
     obs = printed_observables(base)
     print_bands(con, base.bands("annual"), obs, f"{base.scenario}: median [5 %, 95 %] per year")
-    print_bands(
-        con, base.bands("ledger"), PRINTED_LEDGER, "Human-cost ledger: median [5 %, 95 %]", "entry"
-    )
+    ledger = printed_ledger(base.ledger_entries)
+    print_bands(con, base.bands("ledger"), ledger, "Human-cost ledger: median [5 %, 95 %]", "entry")
     if "counterfactual" in stored.extra:
         cmp = compare_corridor(base, stored.extra["counterfactual"])
         print_bands(
@@ -143,7 +152,7 @@ def print_ensemble(stored: Stored) -> None:
         print_bands(
             con,
             cmp.bands("ledger"),
-            PRINTED_LEDGER,
+            ledger,
             "Ledger, counterfactual − history: median [5 %, 95 %]",
             "entry",
         )
