@@ -185,7 +185,8 @@ COMPARE = request_command(
 @click.argument("run", metavar="RUN")
 @click.argument("folder", metavar="FOLDER")
 @click.option("--store", "-s", default="runs", show_default=True, metavar="DIR",
-              callback=store_path, help="Results store (a folder; created when needed).")  # fmt: skip
+              callback=store_path,
+              help="Results store (a folder; created when needed).")  # fmt: skip
 def export(run: str, folder: str, store: str) -> None:
     """Write every tidy table of a stored result as CSV into a new FOLDER (for spreadsheets),
     with its provenance (provenance.json) and description."""
