@@ -290,7 +290,7 @@ def task_days(prepared: Any) -> int:
     """The days one task of a study simulates: the baseline's whole period, then each other
     variant from its first day of difference (:func:`corredor.studies.runner.run_task`; every
     day of every variant without branching), for the first parameter set."""
-    days, base = prepared.days, prepared.base
+    days, base = int(prepared.days), int(prepared.base)
     if not prepared.branching:
         return days * len(prepared.variants)
     compiled = [prepared.compile(v, 0) for v in range(len(prepared.variants))]
@@ -299,7 +299,7 @@ def task_days(prepared: Any) -> int:
         for v, c in enumerate(compiled)
         if v != base
     ]
-    return days + sum(days - f for f in firsts if f < days)
+    return days + sum(days - int(f) for f in firsts if f < days)
 
 
 # ----------------------------------------------------------------------------- the cost
