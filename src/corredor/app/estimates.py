@@ -19,7 +19,7 @@ all move it. With neither source it says that there is no estimate, and why.
 
 >>> from corredor.app import ForecastRequest, estimate
 >>> estimate(ForecastRequest(scenario="mexico-us", until="2024-09")).line()  # doctest: +SKIP
-'3 runs of mexico-us over 4,291 days: about 8 min on 1 worker (estimate from ...)'
+'3 runs of mexico-us over 4,291 days: about 6 min on 1 worker (estimate from ...)'
 """
 
 from __future__ import annotations
@@ -83,10 +83,11 @@ MEASURED: tuple[Measured, ...] = (
         "mexico-us",
         3195,
         1,
-        119.5,
+        93.2,
         "corredor run mexico-us --no-progress",
-        "docs/benchmarks.md, 'The day loop's fixed cost': full run, installed calibration, "
-        "seed 0, 3.8 million people, 2026-12-07",
+        "docs/benchmarks.md, 'Growth with the people created': full run after the recorder's "
+        "hash sets, installed calibration, seed 0, 6.5 million people, mean of 2 interleaved "
+        "pairs (90.8, 95.5 s CPU), session 6 (119.5 s before)",
     ),
     Measured(
         "mexico-us",
@@ -94,7 +95,9 @@ MEASURED: tuple[Measured, ...] = (
         50,
         18.6,
         "corredor run mexico-us --people-per-agent 50 --seed 3 --no-progress --store DIR",
-        "docs/benchmarks.md, 'The preview's day loop': median of 3 pairs, 2026-12-07",
+        "docs/benchmarks.md, 'The preview's day loop': median of 3 pairs, 2026-12-07 (kept: "
+        "a rerun in session 7 took 23.7 s CPU at load 12, nice 15 — inflated by the load, "
+        "not comparable)",
     ),
 )
 
