@@ -95,7 +95,7 @@ def test_not_found(client: TestClient, method: str, path: str) -> None:
         ({"scenario": "mexico-us", "seed": -1}, "seed"),
         ({"scenario": "mexico-us", "surprise": 1}, "surprise"),
         ({"scenario": "../../etc/passwd"}, "scenario"),
-        ({"scenario": "mexico-us", "levers": {"comar_funding_multiplier": "NaN"}}, "finite"),
+        ({"scenario": "mexico-us", "levers": {"comar_funding_multiplier": "NaN"}}, "valid number"),
         ({}, "scenario"),
     ],
 )
@@ -366,6 +366,53 @@ def test_counterfactual_events_by_id(client: TestClient) -> None:
 )
 def test_bad_bargain_requests(client: TestClient, body: dict[str, object]) -> None:
     assert client.post("/api/bargain", json=body).status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "words"),
+    [  # JSON of the wrong type is refused, never coerced (true was 1 day, "yes" a preview)
+        ("/api/runs", {"scenario": "mexico-us", "days": True}, "days: Input should be a valid"),
+        ("/api/runs", {"scenario": "mexico-us", "seed": "7"}, "seed: Input should be a valid"),
+        ("/api/runs", {"scenario": "mexico-us", "seed": 7.0}, "seed: Input should be a valid"),
+        ("/api/runs", {"scenario": "mexico-us", "preview": "yes"}, "preview: Input should be"),
+        ("/api/runs", {"scenario": "mexico-us", "reuse_baseline": 0}, "reuse_baseline: Input"),
+        (
+            "/api/runs",
+            {"scenario": "mexico-us", "levers": {"comar_funding_multiplier": True}},
+            "levers.comar_funding_multiplier: Input should be a valid number",
+        ),
+        ("/api/ensembles", {"scenario": "mexico-us", "replicas": "2"}, "replicas: Input"),
+        (
+            "/api/forecasts",
+            {"scenario": "mexico-us", "until": "2022-03", "discrepancy": "no"},
+            "discrepancy: Input",
+        ),
+        ("/api/studies", {"study": "containment-2019", "runs": True}, "runs: Input"),
+        ("/api/bargain", {"review_days": "90"}, "review_days: Input"),
+    ],
+)
+def test_wrong_json_types_are_refused(
+    client: TestClient, path: str, body: dict[str, object], words: str
+) -> None:
+    r = client.post(path, json=body)
+    assert r.status_code == 422, r.text
+    assert words in r.json()["detail"]
+
+
+@pytest.mark.parametrize("token", [b"NaN", b"Infinity", b"-Infinity", b"1e309"])
+def test_a_lever_that_is_not_finite_is_refused_as_such(client: TestClient, token: bytes) -> None:
+    body = b'{"scenario": "mexico-us", "levers": {"comar_funding_multiplier": ' + token + b"}}"
+    r = client.post("/api/runs", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422 and "is not a finite number" in r.json()["detail"], r.text
+
+
+@pytest.mark.parametrize("field", ["levers", "without_events"])
+def test_a_long_name_is_quoted_short(client: TestClient, field: str) -> None:
+    name = "x" * 5000
+    value: object = {name: 1} if field == "levers" else [name]
+    r = client.post("/api/runs", json={"scenario": "mexico-us", field: value})
+    assert r.status_code == 422 and "(5,000 characters)" in r.json()["detail"]
+    assert len(r.text) < 1000, len(r.text)
 
 
 def test_a_bargain_result_is_not_a_corridor_run(client: TestClient) -> None:

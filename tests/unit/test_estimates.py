@@ -211,3 +211,29 @@ def test_duration_words() -> None:
         "1 h 30 min",
         "2 h 05 min",
     ]
+
+
+def test_a_study_task_counts_the_days_of_its_variants(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A study's first estimate (no task in the store) prices a task at the days it simulates:
+    the baseline's period plus each variant from its first day of difference — the branch days
+    a task really runs — not as one run (it said "a low estimate")."""
+    from corredor.app import StudyRequest
+    from corredor.studies.runner import prepare_study, run_task
+    from corredor.studies.schema import load_study
+    from study_dirs import write_study_dir
+
+    path = write_study_dir(tmp_path / "d")
+    prepared = prepare_study(load_study(str(path)))
+    task = run_task(prepared, 0)
+    base, days = prepared.base, prepared.days
+    simulated = days + sum(days - b for v, b in enumerate(task.branch_days) if v != base)
+    assert simulated > days  # the variants branch inside the period
+    assert est.task_days(prepared) == simulated
+    name = prepared.variants[base].scenario.name
+    monkeypatch.setattr(est, "MEASURED", (est.Measured(name, 100, 1, 50.0, "cmd", "src"),))
+    made = estimate(StudyRequest(study=str(path)))
+    assert made is not None and made.runs == prepared.tasks and made.days == days
+    assert made.seconds == pytest.approx(0.5 * simulated * prepared.tasks)
+    assert f"a task simulates {simulated:,} days" in made.source

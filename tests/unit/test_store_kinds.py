@@ -19,7 +19,7 @@ from corredor import app
 from corredor.app import EnsembleRequest, RunRequest
 from corredor.errors import RunError
 from corredor.results.record import Record
-from corredor.store import ResultsStore
+from corredor.store import NoSuchRunError, ResultsStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from test_store import assert_same, make_result
@@ -162,6 +162,28 @@ def test_delete_is_explicit(tmp_path: Path) -> None:
     assert copy.delete(parent, with_children=True) == [child, parent]
     assert copy.list().empty and not copy.path(parent).exists()
     assert not list((tmp_path / "copy").glob(".tmp-*"))
+
+
+def test_a_delete_that_loses_the_race_removes_nothing_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two deletes of one run (two web requests, two processes): the one that finds the row
+    already gone is told so (the web answers 404), and it does not report a removal; before,
+    both answered 204."""
+    first, second = ResultsStore(tmp_path / "s"), ResultsStore(tmp_path / "s")
+    run_id = first.save(make_result())
+    keep = first.save(make_result())
+    removed: list[str] = []
+
+    def children(ref: str) -> list[str]:  # the second has read the row; the first deletes
+        removed.extend(first.delete(run_id))
+        return []
+
+    monkeypatch.setattr(second, "children", children)
+    with pytest.raises(NoSuchRunError, match="no run"):
+        second.delete(run_id)
+    assert removed == [run_id]
+    assert first.run_ids() == [keep] and first.path(keep).is_dir()
 
 
 def test_a_version_1_store_opens_and_migrates(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from corredor.app.requests import RequestError
 from corredor.errors import ScenarioError, cap
+from corredor.files.read import special_kind
 
 if TYPE_CHECKING:
     from corredor.app.requests import Request
@@ -130,6 +131,11 @@ def check_output(path: str | Path | None, flag: str, *, folder: bool = False) ->
         )
     if folder and target.exists() and not target.is_dir():
         raise RequestError(f"{shown}: is a file, not a folder. Fix: give a folder")
+    if not folder and target.exists() and not target.is_file():
+        raise RequestError(
+            f"{shown}: is {special_kind(target)}, not a regular file; nothing is written over "
+            "it. Fix: give a new file name"
+        )
     existing = target.parent
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent

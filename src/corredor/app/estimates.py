@@ -19,7 +19,7 @@ all move it. With neither source it says that there is no estimate, and why.
 
 >>> from corredor.app import ForecastRequest, estimate
 >>> estimate(ForecastRequest(scenario="mexico-us", until="2024-09")).line()  # doctest: +SKIP
-'3 runs of mexico-us over 4,291 days: about 8 min on 1 worker (estimate from ...)'
+'3 runs of mexico-us over 4,291 days: about 6 min on 1 worker (estimate from ...)'
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ from corredor.calibration.loss import check_until
 from corredor.forecasting.forecast import horizon_of
 from corredor.scenario.corridor import load_corridor_scenario
 from corredor.sensitivity.analysis import problem_of, runs_needed
+from corredor.simulation.branching import first_difference
 from corredor.studies import room
 from corredor.studies.runner import prepare_study
 from corredor.studies.schema import load_study
@@ -82,10 +83,11 @@ MEASURED: tuple[Measured, ...] = (
         "mexico-us",
         3195,
         1,
-        119.5,
+        93.2,
         "corredor run mexico-us --no-progress",
-        "docs/benchmarks.md, 'The day loop's fixed cost': full run, installed calibration, "
-        "seed 0, 3.8 million people, 2026-12-07",
+        "docs/benchmarks.md, 'Growth with the people created': full run after the recorder's "
+        "hash sets, installed calibration, seed 0, 6.5 million people, mean of 2 interleaved "
+        "pairs (90.8, 95.5 s CPU), session 6 (119.5 s before)",
     ),
     Measured(
         "mexico-us",
@@ -93,7 +95,9 @@ MEASURED: tuple[Measured, ...] = (
         50,
         18.6,
         "corredor run mexico-us --people-per-agent 50 --seed 3 --no-progress --store DIR",
-        "docs/benchmarks.md, 'The preview's day loop': median of 3 pairs, 2026-12-07",
+        "docs/benchmarks.md, 'The preview's day loop': median of 3 pairs, 2026-12-07 (kept: "
+        "a rerun in session 7 took 23.7 s CPU at load 12, nice 15 — inflated by the load, "
+        "not comparable)",
     ),
 )
 
@@ -159,6 +163,10 @@ class _Plan:
     people_per_agent: int | None = None
     study: str | None = None  # price study tasks from this study's finished tasks
     what: str = "runs"
+    #: days one task simulates (a study: the history, then each variant from its first day
+    #: of difference); None: ``days``
+    task_days: int | None = None
+    room: bool = False  # a room-for-manoeuvre study: its branches are not counted
 
 
 def estimate(request: Request, store: ResultsStore | None = None) -> Estimate | None:
@@ -276,7 +284,25 @@ def _study_plan(request: StudyRequest) -> _Plan:
         hint,
         study=s.study,
         what="tasks",
+        task_days=None if s.bargaining is not None else task_days(prepared),
+        room=s.bargaining is not None,
     )
+
+
+def task_days(prepared: Any) -> int:
+    """The days one task of a study simulates: the baseline's whole period, then each other
+    variant from its first day of difference (:func:`corredor.studies.runner.run_task`; every
+    day of every variant without branching), for the first parameter set."""
+    days, base = int(prepared.days), int(prepared.base)
+    if not prepared.branching:
+        return days * len(prepared.variants)
+    compiled = [prepared.compile(v, 0) for v in range(len(prepared.variants))]
+    firsts = [
+        first_difference(compiled[base], c, levers=prepared.levers)
+        for v, c in enumerate(compiled)
+        if v != base
+    ]
+    return days + sum(days - int(f) for f in firsts if f < days)
 
 
 # ----------------------------------------------------------------------------- the cost
@@ -292,9 +318,11 @@ def run_cost(plan: _Plan, store: ResultsStore | None) -> tuple[float | None, str
     per_day_measured = measured_cost(plan.scenario.name, k)
     if per_day_measured is not None:
         cost, source = per_day_measured
-        if plan.study is not None:  # a task runs the history, then branches the variants
-            source += "; a task as one run, its variants' branches left out: a low estimate"
-        return cost * plan.days, source
+        if plan.room:  # a task runs the history, then branches per exposure and credibility
+            source += "; a task as one run, its branches left out: a low estimate"
+        elif plan.task_days is not None and plan.task_days != plan.days:
+            source += f"; a task simulates {plan.task_days:,} days (its variants' branches)"
+        return cost * (plan.task_days or plan.days), source
     return None, f"no finished run like it in the store, no measured cost of {plan.scenario.name}"
 
 

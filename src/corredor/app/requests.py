@@ -519,9 +519,14 @@ class BargainRequest(_Scenario, _Seeds):
     )
     credibility: float = option(1.0, "Credibility of the tariff threat.", ge=0.0, le=1.0)
     review_days: int | None = option(
-        None, "Length of a review period in days (default: 90 or the scenario's).", ge=1
+        None,
+        "Length of a review period in days (default: 90 or the scenario's).",
+        ge=1,
+        le=365,
     )
-    periods: int = option(3, "Review periods of the episode.", ge=2)
+    #: at most 40 (ten years of 90-day reviews): the game is of one threat episode, and each
+    #: period is solved on the policy grid (1e9 periods ran for ever)
+    periods: int = option(3, "Review periods of the episode.", ge=2, le=40)
     refine: bool = option(False, "Refine the grid solution continuously (scipy).")
     days: int | None = option(
         None, "endogenous/exogenous: simulate this many days.", metavar="N", ge=1

@@ -175,6 +175,11 @@ def _pairs(name: str, flag: str, values: Sequence[str]) -> dict[str, float]:
             raise RequestError(
                 f"{flag} {excerpt(item)}: write NAME=VALUE with a number, e.g. usbp_hazard=4"
             )
+        if key.strip() in out:  # the first value would be dropped without a word
+            raise RequestError(
+                f"{flag} {excerpt(key.strip())} is given twice ({out[key.strip()]:g} and "
+                f"{number:g}). Fix: give each name once"
+            )
         out[key.strip()] = number
     return out
 

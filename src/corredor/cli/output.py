@@ -22,11 +22,22 @@ if TYPE_CHECKING:
 
 DEFAULT_STORE = Path("runs")
 
+
+def store_path(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """An empty ``--store`` (``--store "$UNSET"``) is an error, not the current folder."""
+    if not value.strip():
+        raise click.BadParameter(
+            f"{value!r} is an empty path. Fix: give a folder (default: {DEFAULT_STORE})"
+        )
+    return value
+
+
 STORE_OPTION = click.Option(
     ["--store", "-s", "store"],
     default=str(DEFAULT_STORE),
     show_default=True,
     metavar="DIR",
+    callback=store_path,
     help="Results store (a folder; created when needed).",
 )
 NO_PROGRESS_OPTION = click.Option(

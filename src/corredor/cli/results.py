@@ -14,7 +14,15 @@ from corredor.app.requests import (
     ReportRequest,
     Request,
 )
-from corredor.cli.output import STORE_OPTION, cell, console, note, print_frame, request_command
+from corredor.cli.output import (
+    STORE_OPTION,
+    cell,
+    console,
+    note,
+    print_frame,
+    request_command,
+    store_path,
+)
 from corredor.errors import RunError
 
 
@@ -178,6 +186,7 @@ COMPARE = request_command(
 @click.argument("run", metavar="RUN")
 @click.argument("folder", metavar="FOLDER")
 @click.option("--store", "-s", default="runs", show_default=True, metavar="DIR",
+              callback=store_path,
               help="Results store (a folder; created when needed).")  # fmt: skip
 def export(run: str, folder: str, store: str) -> None:
     """Write every tidy table of a stored result as CSV into a new FOLDER (for spreadsheets),

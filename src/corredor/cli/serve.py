@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from corredor.cli.output import DEFAULT_STORE
+from corredor.cli.output import DEFAULT_STORE, store_path
 from corredor.errors import CorredorError
 
 
@@ -38,6 +38,7 @@ from corredor.errors import CorredorError
     default=str(DEFAULT_STORE),
     show_default=True,
     metavar="DIR",
+    callback=store_path,
     help="Results store (a folder; created when needed).",
 )
 @click.option(

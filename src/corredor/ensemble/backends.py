@@ -21,6 +21,7 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -30,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 import numba
 
 from corredor.errors import RunError
+from corredor.files.read import excerpt
 
 if TYPE_CHECKING:
     from distributed import Client, LocalCluster
@@ -182,11 +184,20 @@ def _call_on_dask(task: Callable[[Any, Any], Any], payload: Any, item: Any) -> A
         return task(payload, item)
 
 
+#: a Dask scheduler's address: tcp:// or tls://, a host name, IPv4 or [IPv6] address, a port
+SCHEDULER_ADDRESS = re.compile(r"(tcp|tls)://([A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\]):[0-9]{1,5}")
+
+
 def connect(scheduler: str, timeout: float) -> Client:
     """A client of the Dask scheduler at ``scheduler`` (``tcp://HOST:PORT``), or an
     :class:`EnsembleError` within ``timeout`` seconds."""
     from distributed import Client  # noqa: PLC0415 - Dask is loaded only when a run uses it
 
+    if not SCHEDULER_ADDRESS.fullmatch(scheduler):  # Dask would wait, then print a traceback
+        raise EnsembleError(
+            f"--scheduler {excerpt(scheduler)} is not a scheduler address. Fix: write "
+            "tcp://HOST:PORT (or tls://HOST:PORT), as `dask scheduler` prints it"
+        )
     try:
         return Client(scheduler, timeout=timeout, set_as_default=False)  # type: ignore[no-untyped-call]
     except Exception as exc:  # refused, timed out, bad address, or not a Dask scheduler there

@@ -18,10 +18,12 @@ one (:class:`FolderExistsError`). Parquet and CSV tables are written with :func:
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import secrets
 import shutil
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
@@ -52,6 +54,22 @@ _COMPRESSION: Literal["zstd"] = "zstd"
 class FolderExistsError(FileExistsError):
     """The folder to write exists already: results are never written over earlier ones (this
     package is the lowest layer: callers turn it into the error their users see)."""
+
+
+def _refuse_special(path: Path) -> None:
+    """Refuse a target that exists and is neither a regular file nor a link: renaming over a
+    device, a named pipe or a socket would replace it (as root, ``/dev/full`` became a report)."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    if not (stat.S_ISREG(mode) or stat.S_ISLNK(mode) or stat.S_ISDIR(mode)):
+        raise OSError(
+            errno.EPERM,
+            "not a regular file (a device, named pipe or socket is never written over); give "
+            "a new file name",
+            str(path),
+        )
 
 
 def _temporary_name(target: Path) -> Path:
@@ -93,6 +111,7 @@ def atomic_file(path: Path, mode: Literal["w", "wb"] = "w") -> Iterator[IO[Any]]
     renamed over ``path`` (created with its parent folders); on an error it is removed."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    _refuse_special(path)
     tmp = _temporary_name(path)
     try:
         encoding = "utf-8" if mode == "w" else None

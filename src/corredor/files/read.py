@@ -263,6 +263,12 @@ def _kind(mode: int) -> str:
     return next((text for test, text in _KINDS if test(mode)), "not a regular file")
 
 
+def special_kind(path: str | Path) -> str:
+    """What ``path`` is when it is not a regular file ("a character device", "a named pipe
+    (FIFO)", …)."""
+    return _kind(os.stat(path).st_mode)
+
+
 def read_bytes(
     path: str | Path,
     *,
@@ -684,5 +690,6 @@ __all__ = [
     "read_bytes",
     "read_csv",
     "read_text",
+    "special_kind",
     "use_limits",
 ]

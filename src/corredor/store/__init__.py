@@ -6,6 +6,20 @@ bargaining runs, back-tests), each with its provenance; ``list`` filters the cat
 ``load`` rebuilds a result, ``children`` follows parent links.
 """
 
-from corredor.store.store import DEFAULT_ROOT, ResultsStore, RunStatus, is_store, make_run_id
+from corredor.store.store import (
+    DEFAULT_ROOT,
+    NoSuchRunError,
+    ResultsStore,
+    RunStatus,
+    is_store,
+    make_run_id,
+)
 
-__all__ = ["DEFAULT_ROOT", "ResultsStore", "RunStatus", "is_store", "make_run_id"]
+__all__ = [
+    "DEFAULT_ROOT",
+    "NoSuchRunError",
+    "ResultsStore",
+    "RunStatus",
+    "is_store",
+    "make_run_id",
+]

@@ -301,14 +301,20 @@ class Catalogue:
         df = self.frame(status=status)
         return [{str(k): v for k, v in r.items()} for r in df.to_dict(orient="records")]
 
-    def delete(self, run_ids: Iterable[str]) -> None:
+    def delete(self, run_ids: Iterable[str]) -> list[str]:
+        """Remove the rows of ``run_ids``; returns the ids whose row this call removed (a
+        concurrent delete of the same run removes it once)."""
         ids = list(run_ids)
         if not ids:
-            return
+            return []
+        gone: list[str] = []
         with self.connect() as con:
             con.execute("BEGIN TRANSACTION")
-            con.executemany("DELETE FROM runs WHERE run_id = ?", [[i] for i in ids])
+            for i in ids:
+                rows = con.execute("DELETE FROM runs WHERE run_id = ? RETURNING run_id", [i])
+                gone += [str(r[0]) for r in rows.fetchall()]
             con.execute("COMMIT")
+        return gone
 
     def find(
         self,

@@ -180,6 +180,10 @@ def error_line(exc: BaseException) -> str:
     return text if len(text) <= ERROR_CHARS else text[: ERROR_CHARS - 1] + "…"
 
 
+class NoSuchRunError(RunError):
+    """No run of that id (or prefix) is catalogued: the web answers 404."""
+
+
 @dataclass
 class RunStatus:
     """Where a catalogued result stands (``ResultsStore.status``): ``status`` is ``running``,
@@ -523,7 +527,7 @@ class ResultsStore:
         df = self.catalogue.frame()
         rows = df[df["run_id"] == run_id]
         if rows.empty:
-            raise RunError(f"no run {run_id!r} in the results store {self.root}")
+            raise NoSuchRunError(f"no run {run_id!r} in the results store {self.root}")
         return dict(rows.iloc[0])
 
     def _hold(self, run_id: str) -> IO[bytes] | None:
@@ -616,7 +620,7 @@ class ResultsStore:
                 row = hit.iloc[0]
                 why = f": {row['error']}" if row["status"] == FAILED and row["error"] else ""
                 raise RunError(f"{row['run_id']} is {row['status']}, not a finished result{why}")
-        raise RunError(f"no run {ref!r} in the results store {self.root}")
+        raise NoSuchRunError(f"no run {ref!r} in the results store {self.root}")
 
     def record(self, ref: str) -> Record:
         """The stored :class:`Record` of a run (``ref``: see :meth:`resolve`)."""
@@ -674,12 +678,16 @@ class ResultsStore:
             )
         removed = []
         for child in children:
-            removed += self.delete(child, with_children=True)
-        self.catalogue.delete([run_id])
-        if self.path(run_id).exists():
-            trash = self.root / f"{TMP_PREFIX}deleted-{run_id}"
+            with contextlib.suppress(NoSuchRunError):  # deleted meanwhile by another process
+                removed += self.delete(child, with_children=True)
+        if not self.catalogue.delete([run_id]):  # another process deleted it meanwhile
+            raise NoSuchRunError(f"no run {run_id!r} in the results store {self.root}")
+        trash = self.root / f"{TMP_PREFIX}deleted-{run_id}"
+        try:
             self.path(run_id).rename(trash)
-            discard(trash)
+        except FileNotFoundError:  # a failed run has no folder
+            return [*removed, run_id]
+        discard(trash)
         return [*removed, run_id]
 
     def children(self, ref: str) -> builtins.list[str]:

@@ -64,7 +64,7 @@ class RunSubmission(requests.RunRequest):
     """A run request; ``preview: true`` runs it at reduced scale (the service's
     ``--preview-people-per-agent``) first, for a fast approximate answer."""
 
-    preview: bool = False
+    preview: bool = Field(default=False, strict=True)
 
 
 class JobOut(BaseModel):

@@ -301,8 +301,13 @@ def delete_run(root: Path, run_id: str) -> list[str]:
     """Remove a stored result and the results that belong to it (``corredor runs --delete``)."""
     provenance(root, run_id)
     from corredor.app import DeleteRequest, delete  # noqa: PLC0415 - first use
+    from corredor.store import NoSuchRunError  # noqa: PLC0415 - first use
 
-    removed = delete(DeleteRequest(run=run_id, with_children=True), open_store(root))
+    try:
+        removed = delete(DeleteRequest(run=run_id, with_children=True), open_store(root))
+    except NoSuchRunError:  # a concurrent delete removed it first
+        invalidate(root)
+        raise NotFoundError(f"no run {run_id!r} in the results store") from None
     invalidate(root)
     _record.cache_clear()
     _tables.cache_clear()

@@ -18,7 +18,7 @@ import hashlib
 import json
 import math
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -28,6 +28,7 @@ from corredor.app import ForecastRequest as AppForecast
 from corredor.app import RequestError
 from corredor.app import RunRequest as AppRun
 from corredor.app import StudyRequest as AppStudy
+from corredor.files.read import excerpt
 from corredor.web.errors import BadRequestError
 from corredor.web.scenarios import load_scenario, policy_paths, scenario_events, studies
 
@@ -42,9 +43,11 @@ class _Inputs(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     scenario: str = Field(pattern=_NAME_RE, description="A built-in corridor scenario.")
-    seed: int = Field(default=0, ge=0, le=2**31 - 1)
-    days: int | None = Field(default=None, ge=1, description="Default: the scenario's period.")
-    levers: dict[str, float] = Field(
+    seed: int = Field(default=0, ge=0, le=2**31 - 1, strict=True)
+    days: int | None = Field(
+        default=None, ge=1, strict=True, description="Default: the scenario's period."
+    )
+    levers: dict[str, Annotated[float, Field(strict=True)]] = Field(
         default_factory=dict,
         description="Lever or parameter name -> value (checked against its range).",
     )
@@ -63,7 +66,7 @@ class _Inputs(BaseModel):
     def _finite(cls, v: dict[str, float]) -> dict[str, float]:
         for k, x in v.items():
             if not re.match(_NAME_RE, k):
-                raise ValueError(f"{k!r} is not a parameter name")
+                raise ValueError(f"{excerpt(k)} is not a parameter name")
             if not math.isfinite(x):
                 raise ValueError(f"{k}: {x} is not a finite number")
         return v
@@ -73,7 +76,7 @@ class _Inputs(BaseModel):
     def _ids(cls, v: tuple[str, ...]) -> tuple[str, ...]:
         for x in v:
             if not re.match(_NAME_RE, x):
-                raise ValueError(f"{x!r} is not an event id")
+                raise ValueError(f"{excerpt(x)} is not an event id")
         return tuple(sorted(set(v)))
 
     def key(self) -> str:
@@ -104,7 +107,7 @@ class RunRequest(_Inputs):
     """
 
     people_per_agent: int = Field(
-        default=1, ge=1, le=10_000, description="Above 1: a reduced-scale preview."
+        default=1, ge=1, le=10_000, strict=True, description="Above 1: a reduced-scale preview."
     )
     levers_from: str | None = Field(
         default=None,
@@ -115,6 +118,7 @@ class RunRequest(_Inputs):
     )
     reuse_baseline: bool = Field(
         default=True,
+        strict=True,
         description="A preview (people_per_agent above 1) starts from the state of its "
         "baseline (the same request without levers and events, kept by the service's preview "
         "worker) on the first day the two differ, and simulates only the days from there: the "
@@ -133,14 +137,20 @@ class EnsembleRequest(_Inputs):
     numbers, summarised as medians and 90 % bands; with ``counterfactual``, the same sets and
     seeds again with those counterfactual events added, and the paired difference."""
 
-    replicas: int = Field(default=4, ge=1, le=64, description="Seeds per parameter set.")
+    replicas: int = Field(
+        default=4, ge=1, le=64, strict=True, description="Seeds per parameter set."
+    )
     sets: Sets = Field(
         default="point",
         description="'point' (the calibration's point fit), 'calibrated' (its plausible sets) or "
         "'uncalibrated' (the hand-set defaults).",
     )
     max_sets: int | None = Field(
-        default=None, ge=1, le=64, description="Keep at most this many parameter sets."
+        default=None,
+        ge=1,
+        le=64,
+        strict=True,
+        description="Keep at most this many parameter sets.",
     )
     counterfactual: tuple[str, ...] = Field(
         default=(),
@@ -174,16 +184,17 @@ class ForecastRequest(BaseModel):
     until: str = Field(
         pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="Last month forecast, YYYY-MM."
     )
-    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+    seed: int = Field(default=0, ge=0, le=2**31 - 1, strict=True)
     replicas: int = Field(
         default=1,
         ge=1,
         le=64,
+        strict=True,
         description="Seeds per parameter set (1, as corredor forecast: the calibrated sets in "
         "minutes; the full ensemble of docs/forecast.md is 4).",
     )
     sets: Sets = Field(default="calibrated", description="As for an ensemble.")
-    max_sets: int | None = Field(default=None, ge=1, le=64)
+    max_sets: int | None = Field(default=None, ge=1, le=64, strict=True)
     policy_path: str | None = Field(
         default=None,
         pattern=_NAME_RE,
@@ -191,7 +202,7 @@ class ForecastRequest(BaseModel):
         "them): the forecast is then conditional on it. None: ex ante.",
     )
     discrepancy: bool = Field(
-        default=True, description="Widen the encounter bands by the model discrepancy."
+        default=True, strict=True, description="Widen the encounter bands by the model discrepancy."
     )
 
     def key(self) -> str:
@@ -231,7 +242,7 @@ class BargainRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     scenario: Literal["mexico-us"] = "mexico-us"
-    review_days: int = Field(default=90, ge=7, le=365)
+    review_days: int = Field(default=90, ge=7, le=365, strict=True)
 
     def key(self) -> str:
         return "bargain-" + digest(self.model_dump(mode="json"))
@@ -248,9 +259,13 @@ class StudyRequest(BaseModel):
 
     study: str = Field(pattern=_NAME_RE, description="A built-in study (GET /api/studies).")
     runs: int | None = Field(
-        default=None, ge=1, le=64, description="Runs per variant (default: the study file's)."
+        default=None,
+        ge=1,
+        le=64,
+        strict=True,
+        description="Runs per variant (default: the study file's).",
     )
-    max_sets: int | None = Field(default=None, ge=1, le=64)
+    max_sets: int | None = Field(default=None, ge=1, le=64, strict=True)
 
     def key(self) -> str:
         return digest({"type": "StudyRequest", **self.model_dump(mode="json")})

@@ -2,17 +2,54 @@
 
 from __future__ import annotations
 
+import errno
 import logging
+import socket
 import sys
 
+from corredor.errors import CorredorError, cap
+from corredor.web import records
 from corredor.web.app import create_app
 from corredor.web.settings import ServeSettings, is_loopback
+
+
+def check_address(host: str, port: int) -> None:
+    """Refuse, with one line, an address the service could not listen on (uvicorn would log it
+    and exit with status 3, or 1): a host that is no address, one not of this machine, a port
+    in use or not allowed."""
+    shown = cap(repr(host), 200)
+    try:
+        found = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise CorredorError(
+            f"--host {shown}: not an address ({cap(reason, 200)}). Fix: give an IP address or a "
+            "host name of this computer, e.g. 127.0.0.1"
+        ) from None
+    family, kind, proto, _, address = found[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            sock.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise CorredorError(
+                    f"--port {port}: already in use on {shown}. Fix: give another --port, or "
+                    "stop what listens there"
+                ) from None
+            raise CorredorError(
+                f"--host {shown} --port {port}: cannot listen there ({exc.strerror or exc}). "
+                "Fix: give an address of this computer and a port you may use (above 1023 "
+                "unless you are an administrator)"
+            ) from None
 
 
 def serve(settings: ServeSettings) -> None:
     import uvicorn  # noqa: PLC0415 - only at `corredor serve` (corredor.web imports this module)
 
     settings = settings.checked()
+    check_address(settings.host, settings.port)
+    records.open_store(settings.store)  # a store that cannot be made: one line, before starting
     app = create_app(settings)
     url = settings.url()
     if settings.token is not None and not is_loopback(settings.host):

@@ -80,7 +80,7 @@ class BargainingSpec(Strict):
     transit: Text
     hegemon: Text
     transit_code: Text | None = None
-    review_days: int = Field(ge=1)
+    review_days: int = Field(ge=1, le=365)  # as `corredor bargain --review-days`
     first_review: dt.date
     replaces: tuple[Text, ...] = ()
     levers: dict[LeverName, LeverSpec] = Field(min_length=1)

@@ -268,6 +268,15 @@ class Checker:
                         f"driver {driver!r} is not in {o.driver_series}",
                         fix=_closest(driver, available),
                     )
+                else:  # two values on one date: the later one was used without a word
+                    dates = [p.date for p in o.series if p.driver == driver]
+                    twice = sorted({d for d in dates if dates.count(d) > 1})
+                    if twice:
+                        self.add(
+                            (*path, "drivers", driver),
+                            f"{o.driver_series} gives driver {driver!r} twice on {twice[0]}",
+                            fix="keep one row per driver and date",
+                        )
         origins = {o.name for o in self.s.origins}
         self.unique(("caravans",), [k.name for k in self.s.caravans], "caravan")
         for i, k in enumerate(self.s.caravans):

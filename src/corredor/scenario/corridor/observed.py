@@ -104,15 +104,11 @@ def _select(
         end = _date(f[col[data.period_end_column]])
         text = f[col[data.value_column]].strip()
         source = f[col["source"]].strip()
-        try:
-            value: float | None = float(text)
-        except ValueError:
-            value = None
-        problem: str | None = None
+        value, problem = _count(text)
         column = data.value_column
-        if value is None or not math.isfinite(value):
-            problem = f"value {excerpt(text)} is not a number"
-        elif start is None or end is None or end < start:
+        if problem is not None:  # the value first, then the period, the source, the horizon
+            return out, Problem(where, problem, fix=fix, file=path, line=line, column=column)
+        if start is None or end is None or end < start:
             column = data.period_start_column if start is None else data.period_end_column
             problem = "period_start/period_end must be dates (YYYY-MM-DD) with start <= end"
         elif not source:
@@ -162,6 +158,19 @@ def check_observed(scenario: CorridorScenario) -> list[Problem]:
         if problem is not None:
             problems.append(problem)
     return problems
+
+
+def _count(text: str) -> tuple[float | None, str | None]:
+    """An observed value and, if it is none, why: observables count events or people."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None, f"value {excerpt(text)} is not a number"
+    if not math.isfinite(value):
+        return None, f"value {excerpt(text)} is not a number"
+    if value < 0:
+        return None, f"value {excerpt(text)} is negative (an observable counts events or people)"
+    return value, None
 
 
 def observed_rows(scenario: CorridorScenario, observable: Observable | int) -> list[ObservedRow]:

@@ -204,6 +204,14 @@ def _read_location(
     amount = 0
     if len(f[7]) >= 1:
         amount = parse_int(f[7], display, row.line, "population", "an integer head count")
+        if amount < 0:  # a negative count became a negative population or camp capacity
+            raise ScenarioError(
+                display,
+                f"population {amount} is negative",
+                line=row.line,
+                column="population",
+                expected="a head count of 0 or more (a camp's capacity; empty: 0)",
+            )
         amount = int(amount // settings.hasten)
     if kind in ("camp", "idpcamp"):
         out.capacity[k] = amount

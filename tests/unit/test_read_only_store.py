@@ -1,0 +1,133 @@
+"""A results store the user may not write: one ``error:`` line and exit status 2, nothing
+changed — checked as root too.
+
+Root ignores permission bits, so as root every command runs in a child that has dropped the
+capabilities that let it (``CAP_DAC_OVERRIDE``, ``CAP_DAC_READ_SEARCH``, ``CAP_FOWNER``) from
+its bounding set before it starts Python: it stays uid 0 (it can still read the checkout and
+the virtual environment, wherever they are) but obeys the permission bits like any user. As
+another user the child is started as it is. CI runs the suite as root on a fresh machine.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from test_store import make_result
+
+from corredor.store import ResultsStore
+
+PR_CAPBSET_DROP = 24
+#: CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER (linux/capability.h)
+DAC_CAPS = (1, 2, 3)
+
+
+def _drop_privileges() -> None:  # runs in the child, between fork and exec
+    libc = ctypes.CDLL(None, use_errno=True)
+    for cap in DAC_CAPS:
+        if libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+
+def _corredor(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    root = os.geteuid() == 0
+    return subprocess.run(
+        [sys.executable, "-m", "corredor", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        preexec_fn=_drop_privileges if root else None,
+        check=False,
+    )
+
+
+def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
+    return {
+        str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+    }
+
+
+def _read_only(folder: Path) -> None:
+    for p in [folder, *folder.rglob("*")]:
+        mode = p.stat().st_mode
+        p.chmod(mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    (tmp_path / "numba").mkdir()
+    return {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba"), "CORREDOR_DEBUG": ""}
+
+
+def test_the_child_cannot_write_what_is_read_only(tmp_path: Path, env: dict[str, str]) -> None:
+    """The premise of the tests below, as root too: a read-only folder refuses a new file."""
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    _read_only(folder)
+    code = f"open({str(folder / 'x')!r}, 'w')"
+    root = os.geteuid() == 0
+    r = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        preexec_fn=_drop_privileges if root else None,
+        check=False,
+    )
+    assert r.returncode == 1 and "PermissionError" in r.stderr, r.stderr
+    assert not (folder / "x").exists()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["runs"],
+        ["report", "latest"],
+        ["delete", "latest"],
+        ["export", "latest", "{tmp}/exported"],
+        ["run", "mali2012", "--days", "2", "--no-progress"],
+    ],
+)
+def test_a_read_only_store_gives_one_error_line(
+    tmp_path: Path, env: dict[str, str], command: list[str]
+) -> None:
+    root = tmp_path / "store"
+    ResultsStore(root).save(make_result())
+    _read_only(root)
+    before = _snapshot(root)
+    args = [a.replace("{tmp}", str(tmp_path)) for a in command]
+    r = _corredor(*args, "--store", str(root), env=env)
+    out = r.stdout + r.stderr
+    errors = [line for line in out.splitlines() if line.startswith("error:")]
+    assert r.returncode == 2, out
+    assert len(errors) == 1 and "Traceback" not in out, out
+    assert str(root) in errors[0] and "ermission denied" in errors[0], errors[0]
+    assert _snapshot(root) == before  # nothing written, nothing deleted
+    assert not (tmp_path / "exported").exists()
+
+
+def test_an_output_in_a_read_only_folder_fails_before_the_run(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    """``--report`` in a folder the user may not write: refused before the run (as root, the
+    check of the folder's permission passed and the run went by)."""
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    _read_only(folder)
+    store = tmp_path / "store"
+    store.mkdir()  # writable
+    r = _corredor(
+        "run", "mali2012", "--days", "2", "--no-progress", "--store", str(store),
+        "--report", str(folder / "r.html"), env=env,
+    )  # fmt: skip
+    out = r.stdout + r.stderr
+    assert r.returncode == 2, out
+    assert "--report" in out and "permission denied" in out, out
+    assert not list(folder.iterdir()) and not ResultsStore(store).run_ids()
