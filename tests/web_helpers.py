@@ -30,7 +30,10 @@ def free_port() -> int:
 def service(
     store: Path, *args: str, timeout: float = 60.0
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """Start ``corredor serve`` on a free loopback port; yields (base URL, process)."""
+    """Start ``corredor serve`` on a free loopback port; yields (base URL, process). Without
+    ``--prewarm`` in ``args``, the service does not prewarm (``--no-prewarm``)."""
+    if "--prewarm" not in args:
+        args = (*args, "--no-prewarm")
     port = free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     log = open(store.parent / f"serve-{port}.log", "wb")  # noqa: SIM115 - closed below

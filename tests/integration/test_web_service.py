@@ -142,6 +142,32 @@ def test_a_preview_starts_from_its_kept_baseline(url: str) -> None:
     assert "reused" not in http.get(f"{url}/api/runs/{daily}/series").json()["scale"]
 
 
+def test_prewarmed_previews_start_from_a_kept_baseline(tmp_path: Path) -> None:
+    """``corredor serve --prewarm``: the preview worker keeps, from its start and in the
+    background, the baseline states of the default preview on the days events start; a job
+    handed to the lane meanwhile runs (the prewarm gives way and goes on after it), and the
+    first preview that moves a lever read from July 2021 starts from the state the prewarm kept.
+    At one agent for 1,000 people to keep the test short."""
+    store = tmp_path / "store"
+    scale = ("--prewarm", "--preview-people-per-agent", "1000")
+    with web_helpers.service(store, *scale) as (url, _):
+        early = _run(url, {"scenario": "mexico-us", "preview": True,
+                           "without_events": ["us-title42-2020"]})  # fmt: skip
+        assert http.get(f"{url}/api/runs/{early['run_id']}").json()["reused_baseline"]["day"]
+        deadline = time.monotonic() + 300
+        while (status := http.get(f"{url}/api/health").json()["prewarm"])["state"] == "running":
+            assert time.monotonic() < deadline, status
+            time.sleep(0.3)
+        assert status["state"] == "done" and status["workers_done"] == 1, status
+        lever = {"scenario": "mexico-us", "preview": True,
+                 "with_events": ["cf-mx-comar-instead-of-troops-2021"],
+                 "levers": {"comar_funding_multiplier": 4.0}}  # fmt: skip
+        prov = http.get(f"{url}/api/runs/{_run(url, lever)['run_id']}").json()
+        assert prov["people_per_agent"] == 1000
+        assert prov["reused_baseline"] == {"day": 3123, "days": 3195, "date": "2021-07-21",
+                                           "kept": True}  # fmt: skip
+
+
 def test_bargaining_sweep(url: str) -> None:
     body = {"review_days": 90}
     r = http.post(f"{url}/api/bargain", json=body)

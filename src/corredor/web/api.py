@@ -134,7 +134,7 @@ def _jobs(request: Request) -> JobManager:
 
 
 # ------------------------------------------------------------------------------ scenarios
-@router.get("/health", summary="Liveness, version and the limits in force")
+@router.get("/health", summary="Liveness, version, the limits in force and how far the prewarm got")
 def health(request: Request) -> dict[str, Any]:
     s = _settings(request)
     return {
@@ -149,6 +149,8 @@ def health(request: Request) -> dict[str, Any]:
             "preview_people_per_agent": s.preview_people_per_agent,
             "max_body_bytes": s.max_body_bytes,
         },
+        # the preview workers' kept baseline states (corredor serve --prewarm)
+        "prewarm": _jobs(request).prewarm_status(),
     }
 
 

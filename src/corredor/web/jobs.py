@@ -22,6 +22,16 @@ and at every progress report (at most every 0.1 s): it raises :class:`JobCancell
 inside the use case, so the store catalogues the run ``failed`` ("cancelled by the user…") by
 the same machinery as any failed run — nothing half-written, the worker kept for the next job.
 
+With ``prewarm``, the preview lane's workers keep, as soon as they have started, the baseline
+states of the default preview of every built-in corridor scenario (its seed, scale and days,
+no lever moved) on the days its policy events and shipped counterfactual events start
+(:func:`corredor.app.corridor_runs.prewarm`), so the first preview that moves a lever such an
+event reads, or adds or leaves out such an event, starts from a kept state. This runs as a
+step in the lane that gives way: a job handed to the lane asks it (a shared event) to stop
+before its next simulated day, keeping what it simulated, and the step is handed to the lane
+again when the lane has no job left. It is never a job (no journal entry, not counted against
+the queue limit); ``/api/health`` tells how far it got. Stopping the service stops it.
+
 Every run is made by a use case of :mod:`corredor.app` (through :mod:`corredor.web.worker`) and
 stored in the one results store; the journal only keeps the jobs (who asked what, how far it
 got), never results.
@@ -63,6 +73,7 @@ TERMINAL = frozenset({"done", "failed", "cancelled"})
 Lane = Literal["full", "preview"]
 
 _PROGRESS: Any = None  # the worker's progress queue (set by _init_worker)
+_GIVE_WAY: Any = None  # set by the service when a job waits for the lane (set by _init_worker)
 
 
 class QueueFullError(CorredorError):
@@ -119,9 +130,9 @@ class Job:
 
 
 # ------------------------------------------------------------------------------ worker side
-def _init_worker(progress: Any, threads: int) -> None:
-    global _PROGRESS  # noqa: PLW0603 - one queue per worker process, set once at its start
-    _PROGRESS = progress
+def _init_worker(progress: Any, threads: int, give_way: Any = None) -> None:
+    global _PROGRESS, _GIVE_WAY
+    _PROGRESS, _GIVE_WAY = progress, give_way
     worker.set_threads(threads)
     with contextlib.suppress(Exception):  # Linux: die with the service
         pr_set_pdeathsig = 1
@@ -132,6 +143,13 @@ def _init_worker(progress: Any, threads: int) -> None:
 def _warm() -> int:
     worker.warm_up()
     return os.getpid()
+
+
+def _prewarm(people_per_agent: int, max_agents: int | None) -> tuple[int, bool]:
+    """One step of the prewarm in this worker: (its process id, whether every state is kept;
+    False: it gave way to a job and keeps what it simulated for the next step)."""
+    stop = None if _GIVE_WAY is None else _GIVE_WAY.is_set
+    return os.getpid(), worker.prewarm(people_per_agent, max_agents, stop)
 
 
 def _work(
@@ -202,6 +220,8 @@ class JobManager:
         warm: bool = True,
         max_agents: int | None = None,
         runner: Callable[..., str] = _work,
+        prewarm: bool = False,
+        preview_people_per_agent: int = 50,
     ) -> None:
         self.store = store
         self.workers = {"full": max(workers, 1), "preview": max(preview_workers, 1)}
@@ -222,6 +242,10 @@ class JobManager:
         self._progress: Any = None
         self._reader: threading.Thread | None = None
         self._stopping = threading.Event()
+        self.prewarm = prewarm
+        self.preview_people_per_agent = preview_people_per_agent
+        self._give_way: Any = None  # a multiprocessing event shared with the workers
+        self._prewarm = _Prewarm("running" if prewarm else "off")
 
     # -------------------------------------------------------------------------- life
     def start(self) -> None:
@@ -231,25 +255,33 @@ class JobManager:
             marker.unlink(missing_ok=True)
         self._load_journal()
         self._progress = self._ctx.Queue()
+        self._give_way = self._ctx.Event()
         for lane in self.workers:
             self.pools[lane] = self._new_pool(lane)
         self._reader = threading.Thread(target=self._read_progress, daemon=True, name="progress")
         self._reader.start()
+        with self.lock:
+            self._prewarm_next()
 
     def _new_pool(self, lane: str) -> ProcessPoolExecutor:
         pool = ProcessPoolExecutor(
             max_workers=self.workers[lane],
             mp_context=self._ctx,
             initializer=_init_worker,
-            initargs=(self._progress, self.threads),
+            initargs=(self._progress, self.threads, self._give_way),
         )
         if self.warm:
             for _ in range(self.workers[lane]):
                 pool.submit(_warm)
+        if lane == "preview":  # new workers keep nothing; the old pool's steps are gone
+            self._prewarm.pids.clear()
+            self._prewarm.pending.clear()
         return pool
 
     def stop(self) -> None:
         self._stopping.set()
+        if self._give_way is not None:
+            self._give_way.set()  # a prewarm step stops before its next day
         with self.lock:
             for job in self.jobs.values():
                 if job.state not in TERMINAL:
@@ -328,6 +360,8 @@ class JobManager:
             return job
 
     def _dispatch(self, job: Job) -> None:
+        if job.lane == "preview" and self._prewarm.pending:
+            self._give_way.set()  # the prewarm step stops before its next day
         try:
             fut = self.pools[job.lane].submit(
                 self.runner, job.id, job.kind, job.request, str(self.store), self.max_agents
@@ -341,6 +375,11 @@ class JobManager:
         fut.add_done_callback(functools.partial(self._done, job.id))
 
     def _done(self, job_id: str, fut: Future[str]) -> None:
+        with self.lock:
+            self._ended(job_id, fut)
+            self._prewarm_next()
+
+    def _ended(self, job_id: str, fut: Future[str]) -> None:
         with self.lock:
             job = self.jobs.get(job_id)
             self.futures.pop(job_id, None)
@@ -400,6 +439,67 @@ class JobManager:
             self._write_journal()
             return job
 
+    # -------------------------------------------------------------------------- prewarm
+    def _prewarm_next(self) -> None:
+        """Hand the prewarm's next step to the preview lane (one per worker that has not kept
+        every state), when it is on and the lane has no job. Called under the lock."""
+        p = self._prewarm
+        if p.state != "running" or p.pending or self._stopping.is_set():
+            return
+        if any(j.lane == "preview" and j.state not in TERMINAL for j in self.jobs.values()):
+            return  # the next job that ends calls again
+        self._give_way.clear()
+        for _ in range(self.workers["preview"] - len(p.pids)):
+            try:
+                fut = self.pools["preview"].submit(
+                    _prewarm, self.preview_people_per_agent, self.max_agents
+                )
+            except (BrokenProcessPool, RuntimeError):
+                return  # the next job makes a new pool, and calls again when it ends
+            p.pending.add(fut)
+            p.steps += 1
+            fut.add_done_callback(self._prewarmed)
+
+    def _prewarmed(self, fut: Future[tuple[int, bool]]) -> None:
+        with self.lock:
+            p = self._prewarm
+            if fut not in p.pending:  # a step of a pool that broke and was replaced
+                return
+            p.pending.discard(fut)
+            if fut.cancelled() or self._stopping.is_set() or p.state != "running":
+                return
+            exc = fut.exception()
+            if isinstance(exc, BrokenProcessPool):
+                return  # the lane's next job makes a new pool (whose workers start over)
+            if exc is not None:
+                p.state = "failed"
+                p.error = (
+                    str(exc).splitlines()[0][:500]
+                    if isinstance(exc, CorredorError | ValueError)
+                    else f"internal error ({type(exc).__name__})"
+                )
+                return
+            pid, finished = fut.result()
+            if finished:
+                if pid in p.pids:
+                    p.repeats += 1  # a step taken by a worker that had kept every state
+                p.pids.add(pid)
+            if len(p.pids) >= self.workers["preview"] or p.repeats > 4 * self.workers["preview"]:
+                p.state = "done"
+                return
+            self._prewarm_next()
+
+    def prewarm_status(self) -> dict[str, Any]:
+        """How far the preview workers' prewarm got (``/api/health``)."""
+        with self.lock:
+            p = self._prewarm
+            return {
+                "state": p.state,
+                "workers_done": len(p.pids),
+                "steps": p.steps,
+                "error": p.error,
+            }
+
     def get(self, job_id: str) -> Job:
         with self.lock:
             job = self.jobs.get(job_id)
@@ -446,6 +546,20 @@ class JobManager:
                 else:
                     job.done, job.total, job.what = float(done), float(total), str(what)
                 job.version += 1
+
+
+@dataclass
+class _Prewarm:
+    """The prewarm of the preview lane: ``off``, ``running`` (a step in a worker, or waiting for
+    the lane to have no job), ``done`` or ``failed`` (``error``); ``pids``: workers that kept
+    every state; ``pending``: steps handed to the lane and not ended; ``steps``: all handed."""
+
+    state: Literal["off", "running", "done", "failed"]
+    pids: set[int] = field(default_factory=set)
+    pending: set[Future[tuple[int, bool]]] = field(default_factory=set)
+    steps: int = 0
+    repeats: int = 0
+    error: str | None = None
 
 
 def _new_id() -> str:
