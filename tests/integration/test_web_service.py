@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import signal
 import subprocess
@@ -110,6 +111,12 @@ def test_preview_compare_delete(url: str) -> None:
     series = http.get(f"{url}/api/runs/{preview['run_id']}/series").json()
     assert series["scale"]["people_per_agent"] == 50
     assert all(o["band"] is not None for o in series["observables"])
+    # the extra noise stated in numbers (1.96·√(50/n) of a count of n) is the band drawn
+    assert series["scale"]["noise"] == [{"people": 10_000, "relative": 0.139},
+                                        {"people": 100_000, "relative": 0.044}]  # fmt: skip
+    total = next(o for o in series["observables"] if o["name"] == "usbp_encounters_total")
+    v, hi = total["simulated"][1], total["band"]["hi"][1]
+    assert v > 1000 and math.isclose(hi - v, 1.96 * math.sqrt(50 * v), rel_tol=1e-6)
 
     a, b = _run(url, base)["run_id"], _run(url, variant)["run_id"]
     c = http.get(f"{url}/api/compare", params={"a": a, "b": b}).json()

@@ -15,8 +15,13 @@ kill them when the service dies (``PR_SET_PDEATHSIG``), so no orphan keeps writi
 results store itself (:class:`~corredor.store.ResultsStore`, opened when the service starts)
 removes what a killed writer left half-written.
 
-A job can be cancelled (:meth:`JobManager.cancel`, ``DELETE /api/jobs/{id}``). One still
-waiting in its lane's queue is dropped and never runs. One that a worker holds is told through
+Identical requests in flight share one run: a request identical to a job still queued or running
+gets a job of its own that *follows* that job's run (``shares``: the id of the job that runs it),
+with the same progress and end. A job can be cancelled (:meth:`JobManager.cancel`,
+``DELETE /api/jobs/{id}``) by each request on its own: a job whose run other requests still
+follow ends ``cancelled`` at once and the run goes on for them; the run stops only when every job
+following it has been cancelled. One still waiting in its lane's queue is dropped and never
+runs. One that a worker holds is told through
 an empty file of its id in ``.web-cancel/`` of the store, which the worker looks for at its start
 and at every progress report (at most every 0.1 s): it raises :class:`JobCancelledError` there,
 inside the use case, so the store catalogues the run ``failed`` ("cancelled by the user…") by
@@ -121,7 +126,15 @@ class Job:
     started: str | None = None
     finished: str | None = None
     cancelling: bool = False  # asked to stop; ends 'cancelled' (or 'done' if it was too late)
+    #: the job whose run this one follows (an identical request was in flight); None: its own
+    shares: str | None = None
     version: int = 0  # bumped on every change, for the SSE stream
+
+    @property
+    def runs(self) -> str:
+        """The id of the job whose run this job follows (its own id when it runs its own): the
+        id the worker, its progress reports and its cancel marker go by."""
+        return self.shares or self.id
 
     def public(self) -> dict[str, Any]:
         d = asdict(self)
@@ -329,14 +342,14 @@ class JobManager:
         lane: Lane = "preview" if kind == "preview" else "full"
         key = request.key()
         with self.lock:
-            for job in self.jobs.values():  # the same request already in flight
+            for job in self.jobs.values():  # the same request already in flight: follow its run
                 if (
                     job.key == key
                     and job.kind == kind
                     and job.state not in TERMINAL
                     and not job.cancelling
                 ):
-                    return job
+                    return self._follow(job)
         run_id = found
         with self.lock:
             if run_id is not None:
@@ -347,8 +360,8 @@ class JobManager:
                 self.jobs[job.id] = job
                 self._finish(job, "done")
                 return job
-            active = sum(
-                1 for j in self.jobs.values() if j.lane == lane and j.state not in TERMINAL
+            active = len(
+                {j.runs for j in self.jobs.values() if j.lane == lane and j.state not in TERMINAL}
             )
             limit = self.workers[lane] + self.queue_limit
             if active >= limit:
@@ -358,6 +371,25 @@ class JobManager:
             self._write_journal()
             self._dispatch(job)
             return job
+
+    def _follow(self, job: Job) -> Job:
+        """A new job following ``job``'s run (under the lock), with its progress so far."""
+        follower = replace(
+            job,
+            id=_new_id(),
+            shares=job.runs,
+            created=_now(),
+            cancelling=False,
+            version=0,
+            request=dict(job.request),
+        )
+        self.jobs[follower.id] = follower
+        self._write_journal()
+        return follower
+
+    def _following(self, runs: str) -> list[Job]:
+        """The jobs, not ended, that follow the run of job ``runs`` (its own job among them)."""
+        return [j for j in self.jobs.values() if j.runs == runs and j.state not in TERMINAL]
 
     def _dispatch(self, job: Job) -> None:
         if job.lane == "preview" and self._prewarm.pending:
@@ -379,32 +411,34 @@ class JobManager:
             self._ended(job_id, fut)
             self._prewarm_next()
 
-    def _ended(self, job_id: str, fut: Future[str]) -> None:
+    def _ended(self, runs: str, fut: Future[str]) -> None:
+        """The run of job ``runs`` ended: end every job that follows it."""
         with self.lock:
-            job = self.jobs.get(job_id)
-            self.futures.pop(job_id, None)
-            cancel_marker(self.store, job_id).unlink(missing_ok=True)
-            if job is None or job.state in TERMINAL:
-                return
+            self.futures.pop(runs, None)
+            cancel_marker(self.store, runs).unlink(missing_ok=True)
+            jobs = self._following(runs)
             if fut.cancelled():
-                self._finish(job, "cancelled", error=CANCELLED)
+                for job in jobs:
+                    self._finish(job, "cancelled", error=CANCELLED)
                 return
             exc = fut.exception()
             records.invalidate(self.store)
-            if exc is None:
-                job.run_id = fut.result()
-                job.done = max(job.done, job.total)
-                self._finish(job, "done")
-            elif isinstance(exc, JobCancelledError):
-                self._finish(job, "cancelled", error=str(exc))
-            elif isinstance(exc, BrokenProcessPool):
-                self._finish(job, "failed", error="the worker process stopped during the run")
-                if not self._stopping.is_set():
-                    self.pools[job.lane] = self._new_pool(job.lane)
-            elif isinstance(exc, CorredorError | ValueError):
-                self._finish(job, "failed", error=str(exc).splitlines()[0][:500])
-            else:
-                self._finish(job, "failed", error=f"internal error ({type(exc).__name__})")
+            if isinstance(exc, BrokenProcessPool) and not self._stopping.is_set():
+                lane = self.jobs[runs].lane if runs in self.jobs else "full"
+                self.pools[lane] = self._new_pool(lane)
+            for job in jobs:
+                if exc is None:
+                    job.run_id = fut.result()
+                    job.done = max(job.done, job.total)
+                    self._finish(job, "done")
+                elif isinstance(exc, JobCancelledError):
+                    self._finish(job, "cancelled", error=str(exc))
+                elif isinstance(exc, BrokenProcessPool):
+                    self._finish(job, "failed", error="the worker process stopped during the run")
+                elif isinstance(exc, CorredorError | ValueError):
+                    self._finish(job, "failed", error=str(exc).splitlines()[0][:500])
+                else:
+                    self._finish(job, "failed", error=f"internal error ({type(exc).__name__})")
 
     def _finish(self, job: Job, state: State, *, error: str | None = None) -> None:
         job.state = state
@@ -414,21 +448,27 @@ class JobManager:
         self._write_journal()
 
     def cancel(self, job_id: str) -> Job:
-        """Stop a job: a queued one at once (it never runs: a worker that takes it later drops
-        it), a running one at its next progress report (``cancelling`` until then; its run is
-        then catalogued ``failed`` with :data:`CANCELLED`; a run that ends first stays
-        ``done``). A job that has ended is returned as it is."""
+        """Stop a job: one whose run other jobs (identical requests) still follow ends
+        ``cancelled`` at once, the run going on for them; else its run stops: a queued one at
+        once (it never runs: a worker that takes it later drops it), a running one at its next
+        progress report (``cancelling`` until then; its run is then catalogued ``failed`` with
+        :data:`CANCELLED`; a run that ends first stays ``done``). A job that has ended is
+        returned as it is."""
         with self.lock:
             job = self.get(job_id)
             if job.state in TERMINAL or job.cancelling:
                 return job
-            fut = self.futures.get(job_id)
+            others = [j for j in self._following(job.runs) if j.id != job.id and not j.cancelling]
+            if others:  # the run goes on for the other requests that follow it
+                self._finish(job, "cancelled", error=CANCELLED)
+                return job
+            fut = self.futures.get(job.runs)
             if job.state == "queued" and fut is not None and fut.cancel():
                 self._finish(job, "cancelled", error=CANCELLED)
                 return job
             # handed to a worker (the pool takes one job ahead of its workers): the worker
             # stops it at its start or its next progress report, when it sees the marker
-            marker = cancel_marker(self.store, job_id)
+            marker = cancel_marker(self.store, job.runs)
             marker.parent.mkdir(exist_ok=True)
             marker.touch()
             if job.state == "queued":  # not started: it ends as soon as a worker takes it
@@ -532,20 +572,19 @@ class JobManager:
                 return
             if item is None:
                 return
-            job_id, done, total, what = item
+            runs, done, total, what = item
             with self.lock:
-                job = self.jobs.get(job_id)
-                if job is None or job.state in TERMINAL:
-                    continue
-                if total == -2:  # the store's id of the run, catalogued 'running'
-                    job.run_id = str(what)
+                for job in self._following(runs):
+                    if total == -2:  # the store's id of the run, catalogued 'running'
+                        job.run_id = str(what)
+                    elif total < 0:
+                        job.state = "running"
+                        job.started = _now()
+                    else:
+                        job.done, job.total, job.what = float(done), float(total), str(what)
+                    job.version += 1
+                if total == -2:
                     self._write_journal()
-                elif total < 0:
-                    job.state = "running"
-                    job.started = _now()
-                else:
-                    job.done, job.total, job.what = float(done), float(total), str(what)
-                job.version += 1
 
 
 @dataclass
