@@ -144,7 +144,7 @@ class Job:
 
 # ------------------------------------------------------------------------------ worker side
 def _init_worker(progress: Any, threads: int, give_way: Any = None) -> None:
-    global _PROGRESS, _GIVE_WAY
+    global _PROGRESS, _GIVE_WAY  # one of each per worker process, set once at its start
     _PROGRESS, _GIVE_WAY = progress, give_way
     worker.set_threads(threads)
     with contextlib.suppress(Exception):  # Linux: die with the service
@@ -255,7 +255,6 @@ class JobManager:
         self._progress: Any = None
         self._reader: threading.Thread | None = None
         self._stopping = threading.Event()
-        self.prewarm = prewarm
         self.preview_people_per_agent = preview_people_per_agent
         self._give_way: Any = None  # a multiprocessing event shared with the workers
         self._prewarm = _Prewarm("running" if prewarm else "off")
