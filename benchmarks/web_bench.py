@@ -14,7 +14,9 @@
     (``levers_from``): the preview starts from the kept baseline state on that date;
 
   the first move of a kind (the baseline run up to the day it branches, then kept) is given
-  apart (``first_move_s``);
+  apart (``first_move_s``); with ``--prewarm`` the service keeps the baseline's states on the
+  days events start from its start (``corredor serve --prewarm``; measured once it is done, its
+  wait given as ``prewarm_s``; it prewarms the whole period, so leave ``--days`` out);
 * **cached answer**: the same request again (answered from the store), the POST's round trip;
 * **full run**: one full-scale run of ``--days`` days, from the POST to the job's end
   (``--no-full``: none; the load test then reads the last preview);
@@ -22,7 +24,7 @@
   requests alternating "list the runs" and "fetch a finished run's series"; p50 / p99, errors,
   and the service's resident memory before and after (all its processes, psutil).
 
-    python benchmarks/web_bench.py [--days N] [--moves 20] [--day0-moves 20]
+    python benchmarks/web_bench.py [--days N] [--moves 20] [--day0-moves 20] [--prewarm]
                                    [--kinds day0,2019,2021] [--clients 50] [--requests 20]
                                    [--out bench-output/web.json]
 
@@ -158,6 +160,11 @@ def main() -> int:
         default=True,
         help="time one full-scale run (--no-full: skip it; the load test reads a preview)",
     )
+    ap.add_argument(
+        "--prewarm",
+        action="store_true",
+        help="start the service with --prewarm and measure once its prewarm is done",
+    )
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--requests", type=int, default=20)
     ap.add_argument("--out", type=Path, default=ROOT / "bench-output" / "web.json")
@@ -166,7 +173,7 @@ def main() -> int:
     out: dict[str, Any] = {"machine": platform.platform(), "days": args.days or "scenario"}
     with (
         tempfile.TemporaryDirectory() as tmp,
-        web_helpers.service(Path(tmp) / "store") as (
+        web_helpers.service(Path(tmp) / "store", *(["--prewarm"] if args.prewarm else [])) as (
             url,
             proc,
         ),
@@ -189,6 +196,12 @@ def measure(
 ) -> None:
     """Every measure of the module docstring, into ``out``."""
     http = httpx.Client(timeout=1800)
+    if args.prewarm:
+        t0 = time.perf_counter()
+        while (state := http.get(f"{url}/api/health").json()["prewarm"])["state"] == "running":
+            time.sleep(0.5)
+        assert state["state"] == "done", state
+        out["prewarm_s"] = round(time.perf_counter() - t0, 2)
     # warm: the first preview compiles nothing (workers are warmed at start) but loads data
     timed_run(http, url, {"scenario": "mexico-us", "preview": True, "seed": 99, **days})
     out["preview_after_lever_move"], body, job = previews(http, url, proc.pid, args, days)

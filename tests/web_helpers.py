@@ -30,7 +30,10 @@ def free_port() -> int:
 def service(
     store: Path, *args: str, timeout: float = 60.0
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """Start ``corredor serve`` on a free loopback port; yields (base URL, process)."""
+    """Start ``corredor serve`` on a free loopback port; yields (base URL, process). Without
+    ``--prewarm`` in ``args``, the service does not prewarm (``--no-prewarm``)."""
+    if "--prewarm" not in args:
+        args = (*args, "--no-prewarm")
     port = free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     log = open(store.parent / f"serve-{port}.log", "wb")  # noqa: SIM115 - closed below
@@ -161,6 +164,16 @@ def wait_job(url: str, job_id: str, timeout: float = 300.0) -> dict[str, Any]:
     raise TimeoutError(job_id)
 
 
+def wait_until(check: Any, timeout: float = 60.0) -> Any:
+    """``check()``'s first true value, asked every 0.05 s (TimeoutError after ``timeout``)."""
+    deadline = time.monotonic() + timeout
+    while not (value := check()):
+        if time.monotonic() > deadline:
+            raise TimeoutError(check)
+        time.sleep(0.05)
+    return value
+
+
 # ------------------------------------------------------------------ stand-in runners (workers)
 def sleepy_run(job_id: str, kind: str, request: dict[str, Any], store: str, *rest: Any) -> str:
     """Takes its time and stores nothing (queue-limit tests)."""
@@ -170,3 +183,17 @@ def sleepy_run(job_id: str, kind: str, request: dict[str, Any], store: str, *res
 
 def instant_fail(job_id: str, kind: str, request: dict[str, Any], store: str, *rest: Any) -> str:
     raise ValueError("stand-in run: nothing stored")
+
+
+def counting_run(job_id: str, kind: str, request: dict[str, Any], store: str, *rest: Any) -> str:
+    """Reports 60 steps of progress, 0.1 s apart, looking for its cancel marker as a real run
+    does; returns a made-up run id (cancel tests)."""
+    from corredor.web import jobs
+
+    for step in range(60):
+        if jobs.cancel_marker(store, job_id).exists():
+            raise jobs.JobCancelledError
+        if jobs._PROGRESS is not None:
+            jobs._PROGRESS.put((job_id, 0, -1, "") if step == 0 else (job_id, step, 60, "days"))
+        time.sleep(0.1)
+    return "mexico-us-20990101T000000-abcdef"

@@ -247,11 +247,12 @@ def test_queue_limit_answers_429_never_hangs(tmp_path: Path) -> None:
             "/api/runs", json={"scenario": "mexico-us", "seed": 7, "days": 2, "preview": True}
         )
         assert p.status_code == 202 and p.json()["lane"] == "preview"
-        # the same request again joins the job in flight
-        first = c.post(
+        # the same request again follows the run in flight (a job of its own)
+        again = c.post(
             "/api/runs", json={"scenario": "mexico-us", "seed": 7, "days": 2, "preview": True}
         )
-        assert first.json()["id"] == p.json()["id"]
+        assert again.status_code == 202 and again.json()["shares"] == p.json()["id"]
+        assert again.json()["id"] != p.json()["id"]
 
 
 def test_progress_stream_ends_with_the_job(client: TestClient) -> None:
@@ -464,3 +465,42 @@ def test_a_progress_stream_reads_a_consistent_copy_of_its_job(client: TestClient
     assert copy is not live and copy.id == live.id
     copy.version = -1
     assert manager.get(job["id"]).version != -1
+
+
+def test_cancel_is_per_request_of_a_shared_run(tmp_path: Path) -> None:
+    """Two pages (two clients) ask the same thing: the second follows the first's run (a job of
+    its own, not counted against the queue); one page cancelling leaves the other's job running
+    with its progress, to the end; the run stops only when every page has cancelled."""
+    with _client(tmp_path, runner=web_helpers.counting_run, queue_limit=0) as page_a:
+        page_b = TestClient(page_a.app)  # a second client of the same service
+        body = {"scenario": "mexico-us", "seed": 5, "days": 2}
+        a = page_a.post("/api/runs", json=body).json()
+        b = page_b.post("/api/runs", json=body)
+        assert b.status_code == 202, b.text  # a follower, not one more run: no 429
+        b = b.json()
+        assert b["shares"] == a["id"] and b["id"] != a["id"]
+        web_helpers.wait_until(lambda: page_b.get(f"/api/jobs/{b['id']}").json()["done"] >= 3)
+
+        cancelled = page_a.delete(f"/api/jobs/{a['id']}").json()
+        assert cancelled["state"] == "cancelled"  # at once: the run goes on for page b
+        job_b = page_b.get(f"/api/jobs/{b['id']}").json()
+        assert job_b["state"] == "running" and not job_b["cancelling"]
+        job_b = web_helpers.wait_until(
+            lambda: (j := page_b.get(f"/api/jobs/{b['id']}").json())["state"] != "running" and j
+        )
+        assert job_b["state"] == "done" and job_b["done"] == job_b["total"] == 60
+        assert job_b["run_id"] == "mexico-us-20990101T000000-abcdef"
+        assert page_a.get(f"/api/jobs/{a['id']}").json()["state"] == "cancelled"
+
+        # both cancel: the run stops
+        body["seed"] = 6
+        a = page_a.post("/api/runs", json=body).json()
+        b = page_b.post("/api/runs", json=body).json()
+        assert b["shares"] == a["id"]
+        web_helpers.wait_until(lambda: page_a.get(f"/api/jobs/{a['id']}").json()["done"] >= 3)
+        assert page_b.delete(f"/api/jobs/{b['id']}").json()["state"] == "cancelled"
+        assert page_a.delete(f"/api/jobs/{a['id']}").json()["cancelling"] is True
+        job_a = web_helpers.wait_until(
+            lambda: (j := page_a.get(f"/api/jobs/{a['id']}").json())["state"] != "running" and j
+        )
+        assert job_a["state"] == "cancelled" and job_a["done"] < 59

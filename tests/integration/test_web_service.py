@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import signal
 import subprocess
@@ -110,6 +111,12 @@ def test_preview_compare_delete(url: str) -> None:
     series = http.get(f"{url}/api/runs/{preview['run_id']}/series").json()
     assert series["scale"]["people_per_agent"] == 50
     assert all(o["band"] is not None for o in series["observables"])
+    # the extra noise stated in numbers (1.96·√(50/n) of a count of n) is the band drawn
+    assert series["scale"]["noise"] == [{"people": 10_000, "relative": 0.139},
+                                        {"people": 100_000, "relative": 0.044}]  # fmt: skip
+    total = next(o for o in series["observables"] if o["name"] == "usbp_encounters_total")
+    v, hi = total["simulated"][1], total["band"]["hi"][1]
+    assert v > 1000 and math.isclose(hi - v, 1.96 * math.sqrt(50 * v), rel_tol=1e-6)
 
     a, b = _run(url, base)["run_id"], _run(url, variant)["run_id"]
     c = http.get(f"{url}/api/compare", params={"a": a, "b": b}).json()
@@ -140,6 +147,32 @@ def test_a_preview_starts_from_its_kept_baseline(url: str) -> None:
     daily = _run(url, {**body, "levers": {"usbp_effort": 1.5}})["run_id"]
     assert http.get(f"{url}/api/runs/{daily}").json()["reused_baseline"]["day"] == 0
     assert "reused" not in http.get(f"{url}/api/runs/{daily}/series").json()["scale"]
+
+
+def test_prewarmed_previews_start_from_a_kept_baseline(tmp_path: Path) -> None:
+    """``corredor serve --prewarm``: the preview worker keeps, from its start and in the
+    background, the baseline states of the default preview on the days events start; a job
+    handed to the lane meanwhile runs (the prewarm gives way and goes on after it), and the
+    first preview that moves a lever read from July 2021 starts from the state the prewarm kept.
+    At one agent for 1,000 people to keep the test short."""
+    store = tmp_path / "store"
+    scale = ("--prewarm", "--preview-people-per-agent", "1000")
+    with web_helpers.service(store, *scale) as (url, _):
+        early = _run(url, {"scenario": "mexico-us", "preview": True,
+                           "without_events": ["us-title42-2020"]})  # fmt: skip
+        assert http.get(f"{url}/api/runs/{early['run_id']}").json()["reused_baseline"]["day"]
+        deadline = time.monotonic() + 300
+        while (status := http.get(f"{url}/api/health").json()["prewarm"])["state"] == "running":
+            assert time.monotonic() < deadline, status
+            time.sleep(0.3)
+        assert status["state"] == "done" and status["workers_done"] == 1, status
+        lever = {"scenario": "mexico-us", "preview": True,
+                 "with_events": ["cf-mx-comar-instead-of-troops-2021"],
+                 "levers": {"comar_funding_multiplier": 4.0}}  # fmt: skip
+        prov = http.get(f"{url}/api/runs/{_run(url, lever)['run_id']}").json()
+        assert prov["people_per_agent"] == 1000
+        assert prov["reused_baseline"] == {"day": 3123, "days": 3195, "date": "2021-07-21",
+                                           "kept": True}  # fmt: skip
 
 
 def test_bargaining_sweep(url: str) -> None:

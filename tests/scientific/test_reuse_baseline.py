@@ -19,7 +19,7 @@ import pytest
 
 from corredor.app import RunRequest, run
 from corredor.app import baseline as kept
-from corredor.app.corridor_runs import _run_corridor
+from corredor.app.corridor_runs import _run_corridor, prewarm
 from corredor.app.requests import RequestError
 from corredor.app.simulation import find, simulate
 from corredor.store import ResultsStore
@@ -167,3 +167,29 @@ def test_levers_set_from_a_date() -> None:
 def test_levers_from_a_date_refused(inputs: dict[str, Any], words: str) -> None:
     with pytest.raises(RequestError, match=words):
         simulate(RunRequest(**{**BASE, "set_from": "2014-03-01", **inputs}))
+
+
+def test_prewarmed_states_stopped_and_resumed_are_the_baselines() -> None:
+    """``prewarm`` keeps the baseline's states on the days events start (in these 620 days:
+    family detention 2014-06-20, day 535, and Programa Frontera Sur 2014-07-07, day 552); asked
+    to stop, it keeps the day it reached and goes on from there when called again (that state
+    dropped once it is past); a run branching on a kept day starts from it, bit for bit."""
+    asked = [0]
+
+    def stop() -> bool:
+        asked[0] += 1
+        return asked[0] > 300
+
+    request = RunRequest(**BASE)
+    first = prewarm(request, stop=stop)
+    assert (first.days, first.kept, first.finished) == ((535, 552), (), False)
+    assert [d for _, d in kept._USED] == [299]  # where it stopped, kept
+    asked[0] = 0
+    second = prewarm(request, stop=stop)  # 253 days more: within the 300 asked
+    assert (second.kept, second.finished) == ((535, 552), True)
+    assert asked[0] == 1 + 552 - 299  # once before it began, then before each day simulated
+    assert sorted(d for _, d in kept._USED) == [535, 552]  # the stopped state dropped
+    assert prewarm(request).finished  # nothing left to do
+    scratch, branched, reused = _both(without_events=["mx-pfs-2014"])
+    assert (reused["day"], reused["kept"]) == (552, True)
+    _assert_same(scratch, branched)

@@ -21,6 +21,11 @@ scale). The
 first run that branches on a day runs the baseline up to it (from the nearest kept state before
 it) and keeps that state; the next ones on that day start from it at once. A change that acts
 from day 0 reuses nothing: the run is made from day 0 as without the option.
+
+:func:`keep_states` keeps a baseline's states on chosen days ahead of any run (the web service's
+preview workers, at start: the days the scenario's policy events and its shipped counterfactual
+events start), running the baseline once; it stops between two days when asked (a request is
+waiting) and goes on from there when called again.
 """
 
 from __future__ import annotations
@@ -51,15 +56,18 @@ __all__ = [
     "KEEP_BYTES",
     "KEEP_STATES",
     "Branched",
+    "Prewarmed",
     "forget",
+    "keep_states",
     "nbytes",
     "run_from_baseline",
 ]
 
 #: baselines kept by this process (their compiled arrays and states)
 KEEP_BASELINES = 2
-#: baseline states kept by this process, all baselines together, at most
-KEEP_STATES = 6
+#: baseline states kept by this process, all baselines together, at most (a prewarmed
+#: ``mexico-us`` keeps 17: one per day a policy event of its history or counterfactuals starts)
+KEEP_STATES = 24
 #: and at most this many bytes of arrays in them (the most recent state is always kept: a
 #: full-scale ``mexico-us`` state is a few GB, a preview's about 50 MB)
 KEEP_BYTES = 1 << 30
@@ -112,6 +120,9 @@ class _Baseline:
 
 _BASELINES: OrderedDict[str, _Baseline] = OrderedDict()
 _USED: OrderedDict[tuple[str, int], None] = OrderedDict()  # states, least recently used first
+#: states kept where :func:`keep_states` stopped when asked (not on a day it was asked for): dropped
+#: when a later :func:`keep_states` has gone past them
+_PARTIAL: set[tuple[str, int]] = set()
 _LOCK = threading.RLock()
 
 
@@ -120,6 +131,7 @@ def forget() -> None:
     with _LOCK:
         _BASELINES.clear()
         _USED.clear()
+        _PARTIAL.clear()
 
 
 def values_of(sc: CorridorScenario, calibration: Mapping[str, float] | None) -> dict[str, float]:
@@ -143,6 +155,20 @@ def _key(
     return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def _kept_baseline(
+    baseline: CorridorScenario,
+    values: Mapping[str, float],
+    seed: int,
+    days: int,
+    max_agents: int | None,
+) -> tuple[str, _Baseline, Budget | None]:
+    """The key of ``baseline``'s runs of ``days`` days, its kept baseline (compiled now if not
+    kept) and the budget its runs are checked against."""
+    budget = None if max_agents is None else Budget(days, max_agents=max_agents)
+    key = _key(baseline, values, seed, days, budget)
+    return key, _baseline(key, lambda: compile_corridor(baseline, values, days=days)), budget
+
+
 def _baseline(key: str, compile_base: Callable[[], Compiled]) -> _Baseline:
     with _LOCK:
         base = _BASELINES.get(key)
@@ -153,6 +179,7 @@ def _baseline(key: str, compile_base: Callable[[], Compiled]) -> _Baseline:
                 old, _ = _BASELINES.popitem(last=False)
                 for k in [k for k in _USED if k[0] == old]:
                     del _USED[k]
+                    _PARTIAL.discard(k)
         _BASELINES.move_to_end(key)
         return base
 
@@ -185,8 +212,16 @@ def _keep(key: str, base: _Baseline, day: int, model: CorridorModel, agent_days:
         _USED.move_to_end((key, day))
         while len(_USED) > 1 and (len(_USED) > KEEP_STATES or _kept_bytes() > KEEP_BYTES):
             (k, d), _ = _USED.popitem(last=False)
+            _PARTIAL.discard((k, d))
             if k in _BASELINES:
                 _BASELINES[k].states.pop(d, None)
+
+
+def _drop(key: str, base: _Baseline, day: int) -> None:
+    with _LOCK:
+        base.states.pop(day, None)
+        _USED.pop((key, day), None)
+        _PARTIAL.discard((key, day))
 
 
 def _kept_bytes() -> int:
@@ -250,9 +285,7 @@ def run_from_baseline(
     values = values_of(scenario, calibration)
     base_values = values_of(baseline, baseline_calibration)
     c = compile_corridor(scenario, values, days=days, extra_events=tuple(extra_events))
-    budget = None if max_agents is None else Budget(c.days, max_agents=max_agents)
-    key = _key(baseline, base_values, seed, c.days, budget)
-    base = _baseline(key, lambda: compile_corridor(baseline, base_values, days=c.days))
+    key, base, budget = _kept_baseline(baseline, base_values, seed, c.days, max_agents)
     levers = frozenset(n for n, p in scenario.calibration.items() if p.status == "lever")
     first = first_difference(base.compiled, c, levers=levers)
     if first == 0:
@@ -274,3 +307,74 @@ def run_from_baseline(
     )
     date = c.start + dt.timedelta(days=first)
     return result, Branched(first, c.days, date, kept)
+
+
+@dataclass(frozen=True)
+class Prewarmed:
+    """What :func:`keep_states` left in this process: the baseline's states at the start of each
+    day of ``days`` (those asked for within the run) that ``kept`` lists (none looked at when
+    it was asked to stop before it began); ``finished``: every one of them (False: it was
+    asked to stop first)."""
+
+    days: tuple[int, ...]
+    kept: tuple[int, ...]
+    finished: bool
+
+
+def keep_states(
+    baseline: CorridorScenario,
+    *,
+    calibration: Mapping[str, float],
+    on: Iterable[int],
+    seed: int = 0,
+    days: int | None = None,
+    max_agents: int | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> Prewarmed:
+    """Keep ``baseline``'s states (with ``calibration``, ``seed``, ``days`` and ``max_agents``
+    as a run from the baseline would have them) at the start of every day of ``on``, as if a
+    run had branched there: the baseline is run once, from its nearest kept state, through the
+    last of them. ``stop()`` is asked before every simulated day; when it says True, the state
+    reached is kept too (dropped again once a later call has gone past it) and the call returns
+    unfinished: called again, it goes on from there."""
+    n = baseline.days if days is None else int(days)
+    wanted = tuple(sorted({int(d) for d in on if 0 < int(d) < n}))
+    if stop is not None and stop():
+        return Prewarmed(wanted, (), False)
+    values = values_of(baseline, calibration)
+    key, base, budget = _kept_baseline(baseline, values, seed, n, max_agents)
+    with _LOCK:
+        todo = {d for d in wanted if d not in base.states}
+        if not todo:
+            return Prewarmed(wanted, wanted, True)
+        start = max((d for d in base.states if d < min(todo)), default=0)
+        if start > 0:
+            kept, agent_days, _ = base.states[start]
+            model = copy.deepcopy(kept, {id(kept.c): kept.c})
+        partial = (key, start) if (key, start) in _PARTIAL else None
+    if start == 0:
+        model, agent_days = CorridorModel(base.compiled, seed=seed), 0
+    last, finished = max(todo), True
+    for d in range(start, last):
+        if stop is not None and stop():
+            if d > start:  # keep what was simulated: the next call goes on from here
+                _keep(key, base, d, model, agent_days)
+                with _LOCK:
+                    _PARTIAL.add((key, d))
+                if partial is not None:
+                    _drop(key, base, partial[1])
+            finished = False
+            break
+        model.run_day(d)
+        agent_days += model.state.n_active
+        if budget is not None:
+            budget.check(d, model.state.n_agents, agent_days)
+        if d + 1 in todo:
+            state = model if d + 1 == last else copy.deepcopy(model, {id(model.c): model.c})
+            _keep(key, base, d + 1, state, agent_days)
+            if partial is not None:  # a kept state on a day asked for is past it
+                _drop(key, base, partial[1])
+                partial = None
+    with _LOCK:
+        kept_now = tuple(d for d in wanted if d in base.states)
+    return Prewarmed(wanted, kept_now, finished)

@@ -8,9 +8,10 @@ corridor model and its inputs, the ensembles, their records, pandas).
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from corredor.app.baseline import run_from_baseline
+from corredor.app.baseline import Prewarmed, keep_states, run_from_baseline
 from corredor.app.codecs import ensemble_to_record
 from corredor.app.common import (
     OnStart,
@@ -23,6 +24,7 @@ from corredor.app.inputs import (
     NONE,
     SHIPPED,
     CorridorInputs,
+    added_events,
     corridor_provenance,
     inputs_of,
     load_events,
@@ -53,6 +55,7 @@ __all__ = [
     "ensemble",
     "is_ensemble",
     "parameter_sets",
+    "prewarm",
     "provenance_before",
     "run",
     "run_ensemble_inputs",
@@ -253,6 +256,33 @@ def _baseline_inputs(request: RunRequest, store: ResultsStore | None) -> Corrido
             update={"people_per_agent": request.people_per_agent}
         )
     return base
+
+
+def prewarm(
+    request: RunRequest,
+    store: ResultsStore | None = None,
+    *,
+    stop: Callable[[], bool] | None = None,
+) -> Prewarmed:
+    """Keep, in this process, the states of ``request``'s baseline (the same request without
+    levers and events) at the start of each day on which a policy event of the scenario or of
+    its shipped counterfactuals starts — the days on which a run that leaves one out, adds one,
+    or moves a lever one of them reads branches from it — so that such a run with
+    ``reuse_baseline`` starts from a kept state (:func:`corredor.app.baseline.keep_states`: the
+    baseline run once; ``stop()`` asked before every day, and a call stopped goes on where it
+    stopped when called again). The web service's preview workers call it at start."""
+    base = _baseline_inputs(request, store)
+    sc = base.scenario
+    events = [*sc.events, *(a.event for a in added_events(sc).values())]
+    return keep_states(
+        sc,
+        calibration=base.calibration,
+        on=[(e.start - sc.start).days for e in events],
+        seed=request.seed,
+        days=request.days,
+        max_agents=request.max_agents,
+        stop=stop,
+    )
 
 
 # ------------------------------------------------------------------------------- ensembles

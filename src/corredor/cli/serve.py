@@ -97,6 +97,13 @@ from corredor.errors import CorredorError
     show_default=True,
     help="People per agent of a preview (reduced scale).",
 )
+@click.option(
+    "--prewarm/--no-prewarm",
+    default=True,
+    show_default=True,
+    help="From the start, in the background, keep the baseline states the previews branch "
+    "from (the days policy events start), so a first lever move reuses one.",
+)
 def serve(**options: Any) -> None:
     """Start the web app and its REST API (open the printed address in a browser)."""
     from pydantic import ValidationError

@@ -81,6 +81,8 @@ class JobOut(BaseModel):
     error: str | None
     cached: bool
     cancelling: bool = False
+    #: the job whose run this job follows (an identical request was in flight); None: its own
+    shares: str | None = None
     created: str
     started: str | None
     finished: str | None
@@ -134,7 +136,7 @@ def _jobs(request: Request) -> JobManager:
 
 
 # ------------------------------------------------------------------------------ scenarios
-@router.get("/health", summary="Liveness, version and the limits in force")
+@router.get("/health", summary="Liveness, version, the limits in force and how far the prewarm got")
 def health(request: Request) -> dict[str, Any]:
     s = _settings(request)
     return {
@@ -149,6 +151,8 @@ def health(request: Request) -> dict[str, Any]:
             "preview_people_per_agent": s.preview_people_per_agent,
             "max_body_bytes": s.max_body_bytes,
         },
+        # the preview workers' kept baseline states (corredor serve --prewarm)
+        "prewarm": _jobs(request).prewarm_status(),
     }
 
 
@@ -374,8 +378,9 @@ def job(job_id: Name, request: Request) -> JobOut:
 
 @router.delete(
     "/jobs/{job_id}",
-    summary="Cancel a job: a queued one never runs; a running one stops at its next progress "
-    "report (`cancelling: true` until then) and its run is catalogued failed",
+    summary="Cancel a job: one whose run identical requests still follow ends at once and the "
+    "run goes on for them; else a queued one never runs, a running one stops at its next "
+    "progress report (`cancelling: true` until then) and its run is catalogued failed",
     responses=ERRORS,
 )
 def cancel(job_id: Name, request: Request) -> JobOut:

@@ -42,6 +42,8 @@ def create_app(settings: ServeSettings, *, jobs: JobManager | None = None) -> Fa
         queue_limit=settings.queue_limit,
         warm=settings.warm,
         max_agents=settings.max_agents,
+        prewarm=settings.prewarm,
+        preview_people_per_agent=settings.preview_people_per_agent,
     )
 
     @contextlib.asynccontextmanager

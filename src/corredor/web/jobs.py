@@ -15,12 +15,27 @@ kill them when the service dies (``PR_SET_PDEATHSIG``), so no orphan keeps writi
 results store itself (:class:`~corredor.store.ResultsStore`, opened when the service starts)
 removes what a killed writer left half-written.
 
-A job can be cancelled (:meth:`JobManager.cancel`, ``DELETE /api/jobs/{id}``). One still
-waiting in its lane's queue is dropped and never runs. One that a worker holds is told through
+Identical requests in flight share one run: a request identical to a job still queued or running
+gets a job of its own that *follows* that job's run (``shares``: the id of the job that runs it),
+with the same progress and end. A job can be cancelled (:meth:`JobManager.cancel`,
+``DELETE /api/jobs/{id}``) by each request on its own: a job whose run other requests still
+follow ends ``cancelled`` at once and the run goes on for them; the run stops only when every job
+following it has been cancelled. One still waiting in its lane's queue is dropped and never
+runs. One that a worker holds is told through
 an empty file of its id in ``.web-cancel/`` of the store, which the worker looks for at its start
 and at every progress report (at most every 0.1 s): it raises :class:`JobCancelledError` there,
 inside the use case, so the store catalogues the run ``failed`` ("cancelled by the user…") by
 the same machinery as any failed run — nothing half-written, the worker kept for the next job.
+
+With ``prewarm``, the preview lane's workers keep, as soon as they have started, the baseline
+states of the default preview of every built-in corridor scenario (its seed, scale and days,
+no lever moved) on the days its policy events and shipped counterfactual events start
+(:func:`corredor.app.corridor_runs.prewarm`), so the first preview that moves a lever such an
+event reads, or adds or leaves out such an event, starts from a kept state. This runs as a
+step in the lane that gives way: a job handed to the lane asks it (a shared event) to stop
+before its next simulated day, keeping what it simulated, and the step is handed to the lane
+again when the lane has no job left. It is never a job (no journal entry, not counted against
+the queue limit); ``/api/health`` tells how far it got. Stopping the service stops it.
 
 Every run is made by a use case of :mod:`corredor.app` (through :mod:`corredor.web.worker`) and
 stored in the one results store; the journal only keeps the jobs (who asked what, how far it
@@ -63,6 +78,7 @@ TERMINAL = frozenset({"done", "failed", "cancelled"})
 Lane = Literal["full", "preview"]
 
 _PROGRESS: Any = None  # the worker's progress queue (set by _init_worker)
+_GIVE_WAY: Any = None  # set by the service when a job waits for the lane (set by _init_worker)
 
 
 class QueueFullError(CorredorError):
@@ -110,7 +126,15 @@ class Job:
     started: str | None = None
     finished: str | None = None
     cancelling: bool = False  # asked to stop; ends 'cancelled' (or 'done' if it was too late)
+    #: the job whose run this one follows (an identical request was in flight); None: its own
+    shares: str | None = None
     version: int = 0  # bumped on every change, for the SSE stream
+
+    @property
+    def runs(self) -> str:
+        """The id of the job whose run this job follows (its own id when it runs its own): the
+        id the worker, its progress reports and its cancel marker go by."""
+        return self.shares or self.id
 
     def public(self) -> dict[str, Any]:
         d = asdict(self)
@@ -119,9 +143,9 @@ class Job:
 
 
 # ------------------------------------------------------------------------------ worker side
-def _init_worker(progress: Any, threads: int) -> None:
-    global _PROGRESS  # noqa: PLW0603 - one queue per worker process, set once at its start
-    _PROGRESS = progress
+def _init_worker(progress: Any, threads: int, give_way: Any = None) -> None:
+    global _PROGRESS, _GIVE_WAY  # one of each per worker process, set once at its start
+    _PROGRESS, _GIVE_WAY = progress, give_way
     worker.set_threads(threads)
     with contextlib.suppress(Exception):  # Linux: die with the service
         pr_set_pdeathsig = 1
@@ -132,6 +156,13 @@ def _init_worker(progress: Any, threads: int) -> None:
 def _warm() -> int:
     worker.warm_up()
     return os.getpid()
+
+
+def _prewarm(people_per_agent: int, max_agents: int | None) -> tuple[int, bool]:
+    """One step of the prewarm in this worker: (its process id, whether every state is kept;
+    False: it gave way to a job and keeps what it simulated for the next step)."""
+    stop = None if _GIVE_WAY is None else _GIVE_WAY.is_set
+    return os.getpid(), worker.prewarm(people_per_agent, max_agents, stop)
 
 
 def _work(
@@ -202,6 +233,8 @@ class JobManager:
         warm: bool = True,
         max_agents: int | None = None,
         runner: Callable[..., str] = _work,
+        prewarm: bool = False,
+        preview_people_per_agent: int = 50,
     ) -> None:
         self.store = store
         self.workers = {"full": max(workers, 1), "preview": max(preview_workers, 1)}
@@ -222,6 +255,9 @@ class JobManager:
         self._progress: Any = None
         self._reader: threading.Thread | None = None
         self._stopping = threading.Event()
+        self.preview_people_per_agent = preview_people_per_agent
+        self._give_way: Any = None  # a multiprocessing event shared with the workers
+        self._prewarm = _Prewarm("running" if prewarm else "off")
 
     # -------------------------------------------------------------------------- life
     def start(self) -> None:
@@ -231,25 +267,33 @@ class JobManager:
             marker.unlink(missing_ok=True)
         self._load_journal()
         self._progress = self._ctx.Queue()
+        self._give_way = self._ctx.Event()
         for lane in self.workers:
             self.pools[lane] = self._new_pool(lane)
         self._reader = threading.Thread(target=self._read_progress, daemon=True, name="progress")
         self._reader.start()
+        with self.lock:
+            self._prewarm_next()
 
     def _new_pool(self, lane: str) -> ProcessPoolExecutor:
         pool = ProcessPoolExecutor(
             max_workers=self.workers[lane],
             mp_context=self._ctx,
             initializer=_init_worker,
-            initargs=(self._progress, self.threads),
+            initargs=(self._progress, self.threads, self._give_way),
         )
         if self.warm:
             for _ in range(self.workers[lane]):
                 pool.submit(_warm)
+        if lane == "preview":  # new workers keep nothing; the old pool's steps are gone
+            self._prewarm.pids.clear()
+            self._prewarm.pending.clear()
         return pool
 
     def stop(self) -> None:
         self._stopping.set()
+        if self._give_way is not None:
+            self._give_way.set()  # a prewarm step stops before its next day
         with self.lock:
             for job in self.jobs.values():
                 if job.state not in TERMINAL:
@@ -297,14 +341,14 @@ class JobManager:
         lane: Lane = "preview" if kind == "preview" else "full"
         key = request.key()
         with self.lock:
-            for job in self.jobs.values():  # the same request already in flight
+            for job in self.jobs.values():  # the same request already in flight: follow its run
                 if (
                     job.key == key
                     and job.kind == kind
                     and job.state not in TERMINAL
                     and not job.cancelling
                 ):
-                    return job
+                    return self._follow(job)
         run_id = found
         with self.lock:
             if run_id is not None:
@@ -315,8 +359,8 @@ class JobManager:
                 self.jobs[job.id] = job
                 self._finish(job, "done")
                 return job
-            active = sum(
-                1 for j in self.jobs.values() if j.lane == lane and j.state not in TERMINAL
+            active = len(
+                {j.runs for j in self.jobs.values() if j.lane == lane and j.state not in TERMINAL}
             )
             limit = self.workers[lane] + self.queue_limit
             if active >= limit:
@@ -327,7 +371,28 @@ class JobManager:
             self._dispatch(job)
             return job
 
+    def _follow(self, job: Job) -> Job:
+        """A new job following ``job``'s run (under the lock), with its progress so far."""
+        follower = replace(
+            job,
+            id=_new_id(),
+            shares=job.runs,
+            created=_now(),
+            cancelling=False,
+            version=0,
+            request=dict(job.request),
+        )
+        self.jobs[follower.id] = follower
+        self._write_journal()
+        return follower
+
+    def _following(self, runs: str) -> list[Job]:
+        """The jobs, not ended, that follow the run of job ``runs`` (its own job among them)."""
+        return [j for j in self.jobs.values() if j.runs == runs and j.state not in TERMINAL]
+
     def _dispatch(self, job: Job) -> None:
+        if job.lane == "preview" and self._prewarm.pending:
+            self._give_way.set()  # the prewarm step stops before its next day
         try:
             fut = self.pools[job.lane].submit(
                 self.runner, job.id, job.kind, job.request, str(self.store), self.max_agents
@@ -342,30 +407,37 @@ class JobManager:
 
     def _done(self, job_id: str, fut: Future[str]) -> None:
         with self.lock:
-            job = self.jobs.get(job_id)
-            self.futures.pop(job_id, None)
-            cancel_marker(self.store, job_id).unlink(missing_ok=True)
-            if job is None or job.state in TERMINAL:
-                return
+            self._ended(job_id, fut)
+            self._prewarm_next()
+
+    def _ended(self, runs: str, fut: Future[str]) -> None:
+        """The run of job ``runs`` ended: end every job that follows it."""
+        with self.lock:
+            self.futures.pop(runs, None)
+            cancel_marker(self.store, runs).unlink(missing_ok=True)
+            jobs = self._following(runs)
             if fut.cancelled():
-                self._finish(job, "cancelled", error=CANCELLED)
+                for job in jobs:
+                    self._finish(job, "cancelled", error=CANCELLED)
                 return
             exc = fut.exception()
             records.invalidate(self.store)
-            if exc is None:
-                job.run_id = fut.result()
-                job.done = max(job.done, job.total)
-                self._finish(job, "done")
-            elif isinstance(exc, JobCancelledError):
-                self._finish(job, "cancelled", error=str(exc))
-            elif isinstance(exc, BrokenProcessPool):
-                self._finish(job, "failed", error="the worker process stopped during the run")
-                if not self._stopping.is_set():
-                    self.pools[job.lane] = self._new_pool(job.lane)
-            elif isinstance(exc, CorredorError | ValueError):
-                self._finish(job, "failed", error=str(exc).splitlines()[0][:500])
-            else:
-                self._finish(job, "failed", error=f"internal error ({type(exc).__name__})")
+            if isinstance(exc, BrokenProcessPool) and not self._stopping.is_set():
+                lane = self.jobs[runs].lane if runs in self.jobs else "full"
+                self.pools[lane] = self._new_pool(lane)
+            for job in jobs:
+                if exc is None:
+                    job.run_id = fut.result()
+                    job.done = max(job.done, job.total)
+                    self._finish(job, "done")
+                elif isinstance(exc, JobCancelledError):
+                    self._finish(job, "cancelled", error=str(exc))
+                elif isinstance(exc, BrokenProcessPool):
+                    self._finish(job, "failed", error="the worker process stopped during the run")
+                elif isinstance(exc, CorredorError | ValueError):
+                    self._finish(job, "failed", error=str(exc).splitlines()[0][:500])
+                else:
+                    self._finish(job, "failed", error=f"internal error ({type(exc).__name__})")
 
     def _finish(self, job: Job, state: State, *, error: str | None = None) -> None:
         job.state = state
@@ -375,21 +447,27 @@ class JobManager:
         self._write_journal()
 
     def cancel(self, job_id: str) -> Job:
-        """Stop a job: a queued one at once (it never runs: a worker that takes it later drops
-        it), a running one at its next progress report (``cancelling`` until then; its run is
-        then catalogued ``failed`` with :data:`CANCELLED`; a run that ends first stays
-        ``done``). A job that has ended is returned as it is."""
+        """Stop a job: one whose run other jobs (identical requests) still follow ends
+        ``cancelled`` at once, the run going on for them; else its run stops: a queued one at
+        once (it never runs: a worker that takes it later drops it), a running one at its next
+        progress report (``cancelling`` until then; its run is then catalogued ``failed`` with
+        :data:`CANCELLED`; a run that ends first stays ``done``). A job that has ended is
+        returned as it is."""
         with self.lock:
             job = self.get(job_id)
             if job.state in TERMINAL or job.cancelling:
                 return job
-            fut = self.futures.get(job_id)
+            others = [j for j in self._following(job.runs) if j.id != job.id and not j.cancelling]
+            if others:  # the run goes on for the other requests that follow it
+                self._finish(job, "cancelled", error=CANCELLED)
+                return job
+            fut = self.futures.get(job.runs)
             if job.state == "queued" and fut is not None and fut.cancel():
                 self._finish(job, "cancelled", error=CANCELLED)
                 return job
             # handed to a worker (the pool takes one job ahead of its workers): the worker
             # stops it at its start or its next progress report, when it sees the marker
-            marker = cancel_marker(self.store, job_id)
+            marker = cancel_marker(self.store, job.runs)
             marker.parent.mkdir(exist_ok=True)
             marker.touch()
             if job.state == "queued":  # not started: it ends as soon as a worker takes it
@@ -399,6 +477,67 @@ class JobManager:
             job.version += 1
             self._write_journal()
             return job
+
+    # -------------------------------------------------------------------------- prewarm
+    def _prewarm_next(self) -> None:
+        """Hand the prewarm's next step to the preview lane (one per worker that has not kept
+        every state), when it is on and the lane has no job. Called under the lock."""
+        p = self._prewarm
+        if p.state != "running" or p.pending or self._stopping.is_set():
+            return
+        if any(j.lane == "preview" and j.state not in TERMINAL for j in self.jobs.values()):
+            return  # the next job that ends calls again
+        self._give_way.clear()
+        for _ in range(self.workers["preview"] - len(p.pids)):
+            try:
+                fut = self.pools["preview"].submit(
+                    _prewarm, self.preview_people_per_agent, self.max_agents
+                )
+            except (BrokenProcessPool, RuntimeError):
+                return  # the next job makes a new pool, and calls again when it ends
+            p.pending.add(fut)
+            p.steps += 1
+            fut.add_done_callback(self._prewarmed)
+
+    def _prewarmed(self, fut: Future[tuple[int, bool]]) -> None:
+        with self.lock:
+            p = self._prewarm
+            if fut not in p.pending:  # a step of a pool that broke and was replaced
+                return
+            p.pending.discard(fut)
+            if fut.cancelled() or self._stopping.is_set() or p.state != "running":
+                return
+            exc = fut.exception()
+            if isinstance(exc, BrokenProcessPool):
+                return  # the lane's next job makes a new pool (whose workers start over)
+            if exc is not None:
+                p.state = "failed"
+                p.error = (
+                    str(exc).splitlines()[0][:500]
+                    if isinstance(exc, CorredorError | ValueError)
+                    else f"internal error ({type(exc).__name__})"
+                )
+                return
+            pid, finished = fut.result()
+            if finished:
+                if pid in p.pids:
+                    p.repeats += 1  # a step taken by a worker that had kept every state
+                p.pids.add(pid)
+            if len(p.pids) >= self.workers["preview"] or p.repeats > 4 * self.workers["preview"]:
+                p.state = "done"
+                return
+            self._prewarm_next()
+
+    def prewarm_status(self) -> dict[str, Any]:
+        """How far the preview workers' prewarm got (``/api/health``)."""
+        with self.lock:
+            p = self._prewarm
+            return {
+                "state": p.state,
+                "workers_done": len(p.pids),
+                "steps": p.steps,
+                "error": p.error,
+            }
 
     def get(self, job_id: str) -> Job:
         with self.lock:
@@ -432,20 +571,33 @@ class JobManager:
                 return
             if item is None:
                 return
-            job_id, done, total, what = item
+            runs, done, total, what = item
             with self.lock:
-                job = self.jobs.get(job_id)
-                if job is None or job.state in TERMINAL:
-                    continue
-                if total == -2:  # the store's id of the run, catalogued 'running'
-                    job.run_id = str(what)
+                for job in self._following(runs):
+                    if total == -2:  # the store's id of the run, catalogued 'running'
+                        job.run_id = str(what)
+                    elif total < 0:
+                        job.state = "running"
+                        job.started = _now()
+                    else:
+                        job.done, job.total, job.what = float(done), float(total), str(what)
+                    job.version += 1
+                if total == -2:
                     self._write_journal()
-                elif total < 0:
-                    job.state = "running"
-                    job.started = _now()
-                else:
-                    job.done, job.total, job.what = float(done), float(total), str(what)
-                job.version += 1
+
+
+@dataclass
+class _Prewarm:
+    """The prewarm of the preview lane: ``off``, ``running`` (a step in a worker, or waiting for
+    the lane to have no job), ``done`` or ``failed`` (``error``); ``pids``: workers that kept
+    every state; ``pending``: steps handed to the lane and not ended; ``steps``: all handed."""
+
+    state: Literal["off", "running", "done", "failed"]
+    pids: set[int] = field(default_factory=set)
+    pending: set[Future[tuple[int, bool]]] = field(default_factory=set)
+    steps: int = 0
+    repeats: int = 0
+    error: str | None = None
 
 
 def _new_id() -> str:

@@ -50,6 +50,9 @@ class ServeSettings(BaseModel):
     extra_hosts: tuple[str, ...] = ()
     #: compile the model in each worker at start, so the first answer is fast
     warm: bool = True
+    #: the preview workers keep, from their start and in the background, the baseline states
+    #: the default scenario's previews branch from (see corredor.web.jobs)
+    prewarm: bool = True
 
     def checked(self) -> ServeSettings:
         """Refuse an address other than loopback without a token: generate one."""

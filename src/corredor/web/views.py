@@ -41,6 +41,8 @@ LEDGER_UNITS = {
     "externalization_share": "share",
 }
 Z95 = 1.96
+#: counts (people) at which a preview's note states the extra noise of its reduced scale
+NOISE_AT = (10_000, 100_000)
 
 
 def _num(x: Any) -> float | None:
@@ -66,6 +68,9 @@ def scale_note(prov: dict[str, Any]) -> dict[str, Any] | None:
     note: dict[str, Any] = {
         "people_per_agent": k,
         "band": "approximate 95% band of the reduced scale's noise",
+        # a count of n people seen through n/k agents varies by about sqrt(k n): relative to
+        # n, about Z95 * sqrt(k / n) at 95 % (the band drawn around every series)
+        "noise": [{"people": n, "relative": round(Z95 * math.sqrt(k / n), 3)} for n in NOISE_AT],
     }
     reused = prov.get("reused_baseline")
     if isinstance(reused, dict) and int(reused.get("day") or 0) > 0:

@@ -50,6 +50,22 @@ def warm_up() -> None:
         simulate(to_app(RunRequest(scenario=name, days=2, people_per_agent=1000)))
 
 
+def prewarm(people_per_agent: int, max_agents: int | None, stop: Callable[[], bool] | None) -> bool:
+    """Keep, in this worker, the baseline states that the previews of the built-in corridor
+    scenarios branch from (:func:`corredor.app.corridor_runs.prewarm`: the default preview —
+    seed 0, the whole period, at ``people_per_agent`` — on the days their policy events and
+    shipped counterfactual events start). ``stop()`` asked before every simulated day; returns
+    True when every state is kept, False when it stopped first (called again, it goes on)."""
+    from corredor.app.corridor_runs import prewarm as keep
+    from corredor.scenario.corridor import builtin_corridor_scenarios
+
+    for name in sorted(builtin_corridor_scenarios()):
+        req = RunRequest(scenario=name, people_per_agent=people_per_agent)
+        if not keep(to_app(req, max_agents=max_agents), stop=stop).finished:
+            return False
+    return True
+
+
 def execute(
     req: RunRequest,
     root: Path,

@@ -84,6 +84,11 @@ export const pickedEvents = (root) => [...root.querySelectorAll("input[data-ids]
 export function scaleNote(scale) {
   if (!scale) return el("p", { class: "small muted" }, t("chart.single"));
   const text = [t("chart.preview", { k: fmt(scale.people_per_agent) })];
+  const [a, b] = scale.noise || [];
+  if (a && b) {  // the extra noise in numbers: ± at 95 % for a count of a.people, of b.people
+    text.push(t("chart.noise", { k: fmt(scale.people_per_agent), n1: fmt(a.people), p1: fmt(100 * a.relative, 1),
+      n2: fmt(b.people), p2: fmt(100 * b.relative, 1) }));
+  }
   const r = scale.reused;
   if (r) {
     text.push(r.day >= r.days
