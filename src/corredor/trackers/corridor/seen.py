@@ -10,8 +10,10 @@ where one period number per agent and observable grew with every agent the run c
 observables × 4 bytes × 6.5 million agents in the built-in corridor).
 
 :func:`count_matching` (numba) counts an observable's matching events and adds the people to
-the set; :func:`count_matching_np` is its NumPy twin on a sorted array of ids (the test oracle,
-``tests/unit/test_corridor_active.py``).
+the set; :func:`count_segments` does the same for a day's events given in segments (one per
+event call of the processes), so that the recorder counts a day in one call per observable;
+:func:`count_matching_np` and :func:`count_segments_np` are their NumPy twins on a sorted array
+of ids (the test oracles, ``tests/unit/test_corridor_active.py``).
 """
 
 from __future__ import annotations
@@ -82,6 +84,71 @@ def count_matching(  # type: ignore[no-untyped-def]
                     keys[h] = ids[i]
                     size[0] += 1
     return count
+
+
+@nb.njit(cache=True)
+def count_segments(  # type: ignore[no-untyped-def]
+    ok_all, kbase, klen, grp_ok, use, want, seg_kind, off, status, tgt, g, ids, keys, size, people
+):
+    """:func:`count_matching` over the segments ``off[j]:off[j + 1]`` of a day's events with
+    ``use[j]``, in order, as one call each: segment ``j``'s events are of kind
+    ``seg_kind[j]``, whose allowed targets are ``ok_all[kbase[k]:kbase[k] + klen[k]]``. An
+    agent listed twice in one segment counts twice; in two segments, once (the set is
+    updated after each segment). Returns the count."""
+    count = 0
+    for j in range(off.shape[0] - 1):
+        if not use[j]:
+            continue
+        k = seg_kind[j]
+        lo, hi, base, T = off[j], off[j + 1], kbase[k], klen[k]
+        for i in range(lo, hi):
+            t = tgt[i]
+            if t < 0:
+                t += T
+            if not (ok_all[base + t] and grp_ok[g[i]]) or (want >= 0 and status[i] != want):
+                continue
+            if not people or keys[_slot(keys, ids[i])] == EMPTY:
+                count += 1
+        if people:
+            for i in range(lo, hi):
+                t = tgt[i]
+                if t < 0:
+                    t += T
+                if ok_all[base + t] and grp_ok[g[i]] and not (want >= 0 and status[i] != want):
+                    h = _slot(keys, ids[i])
+                    if keys[h] == EMPTY:
+                        keys[h] = ids[i]
+                        size[0] += 1
+    return count
+
+
+def count_segments_np(
+    ok_all: npt.NDArray[np.bool_],
+    kbase: Int64Array,
+    klen: Int64Array,
+    grp_ok: npt.NDArray[np.bool_],
+    use: npt.NDArray[np.bool_],
+    want: int,
+    seg_kind: Int64Array,
+    off: Int64Array,
+    status: Int64Array,
+    tgt: Int64Array,
+    g: Int64Array,
+    ids: IntArray,
+    seen: IntArray,
+    people: bool,
+) -> tuple[int, IntArray]:
+    """The NumPy twin of :func:`count_segments`: :func:`count_matching_np` on each segment
+    used, in order; the count, and the set after the events."""
+    count = 0
+    for j in np.flatnonzero(use):
+        k, lo, hi = seg_kind[j], off[j], off[j + 1]
+        target_ok = ok_all[kbase[k] : kbase[k] + klen[k]]
+        n, seen = count_matching_np(
+            target_ok, grp_ok, want, status[lo:hi], tgt[lo:hi], g[lo:hi], ids[lo:hi], seen, people
+        )
+        count += n
+    return count, seen
 
 
 def count_matching_np(
