@@ -38,7 +38,7 @@ from corredor.rules.corridor.state import (
 )
 from corredor.scenario.corridor.base import selector_targets
 from corredor.scenario.corridor.observables import Observable
-from corredor.trackers.corridor.seen import PeriodSet, count_matching, count_segments
+from corredor.trackers.corridor.seen import PeriodSet, count_day, count_matching
 
 IntArray = npt.NDArray[np.int32]
 
@@ -144,6 +144,11 @@ def _want(o: _Obs) -> int:
     return -1 if o.status is None else int(o.status)
 
 
+def _rows(masks: list[npt.NDArray[np.bool_]]) -> npt.NDArray[np.bool_]:
+    """Equal-length masks as the rows of one array (no rows: an empty one)."""
+    return np.array(masks, dtype=bool) if masks else np.zeros((0, 0), dtype=bool)
+
+
 class Recorder:
     """The corridor's tracker (module docstring): an
     :class:`~corredor.rules.corridor.events.EventSink` for the processes' events, and the
@@ -169,6 +174,13 @@ class Recorder:
         lens = [len(o.target_ok[TARGET_OF[k]]) for o in self.obs[:1] for k in range(N_EVENT_KINDS)]
         self._klen = np.asarray(lens, dtype=np.int64)
         self._kbase = np.concatenate([[0], np.cumsum(self._klen)[:-1]]).astype(np.int64)
+        # the observables' constants, one row each (count_day)
+        self._ok_all = _rows([o.ok_all for o in self.obs])
+        self._grp_ok = _rows([o.grp_ok for o in self.obs])
+        self._kind_ok = _rows([o.kind_ok for o in self.obs])
+        self._want = np.array([_want(o) for o in self.obs], dtype=np.int64)
+        self._any_status = self._want < 0  # counts events without a status too
+        self._people = np.array([o.people for o in self.obs], dtype=bool)
         #: today's events of the kinds an observable counts, as emitted: (kind, targets,
         #: groups, agents, statuses or None); counted at the day's end (:meth:`flush`)
         self._day_events: list[tuple[int, Any, Any, Any, Any]] = []
@@ -238,8 +250,8 @@ class Recorder:
         self._day_events.append((kind, tgt, g, ids, st))
 
     def flush(self) -> None:
-        """Count the events emitted today in the observables: one kernel call per observable
-        (:func:`~corredor.trackers.corridor.seen.count_segments`), each event call a segment,
+        """Count the events emitted today in the observables: one kernel call
+        (:func:`~corredor.trackers.corridor.seen.count_day`), each event call a segment,
         in the order emitted — the counts of counting each call as it came. The ``record``
         step calls it at the day's end; an event of a later day calls it first."""
         if not self._day_events:
@@ -258,19 +270,17 @@ class Recorder:
         if st.shape[0] != ids.shape[0]:  # statuses only for some calls: -1 for the others
             st = np.concatenate([np.full(n, -1) if e[4] is None else e[4] for e, n in zip(
                 evs, lens.tolist(), strict=True)])  # fmt: skip
-        for i, o in enumerate(self.obs):
-            use = o.kind_ok[seg_kind]
-            if o.status is not None:
-                use &= with_status  # counts only events with a status
-            if not use.any():
-                continue
-            seen = o.seen
-            if o.people:
-                seen.ready(int(o.period[day]), int(lens[use].sum()))
-            self.obs_daily[day, i] += count_segments(
-                o.ok_all, self._kbase, self._klen, o.grp_ok, use, _want(o), seg_kind, off, st,
-                tgt, g, ids, seen.keys, seen.size, o.people,
-            )  # fmt: skip
+        # use[o, j]: observable o counts segment j (its kind; a status if it wants one)
+        use = self._kind_ok[:, seg_kind] & (with_status[None, :] | self._any_status[:, None])
+        need = use @ lens
+        for o, n in zip(self.obs, need.tolist(), strict=True):
+            if o.people and n:
+                o.seen.ready(int(o.period[day]), n)
+        self.obs_daily[day] += count_day(
+            self._ok_all, self._kbase, self._klen, self._grp_ok, use, self._want, self._people,
+            seg_kind, off, st, tgt, g, ids, tuple(o.seen.keys for o in self.obs),
+            tuple(o.seen.size for o in self.obs),
+        )  # fmt: skip
 
     def emit_segments(
         self,

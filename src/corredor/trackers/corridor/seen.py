@@ -11,7 +11,8 @@ observables × 4 bytes × 6.5 million agents in the built-in corridor).
 
 :func:`count_matching` (numba) counts an observable's matching events and adds the people to
 the set; :func:`count_segments` does the same for a day's events given in segments (one per
-event call of the processes), so that the recorder counts a day in one call per observable;
+event call of the processes), and :func:`count_day` for every observable, so that the recorder
+counts a day in one call;
 :func:`count_matching_np` and :func:`count_segments_np` are their NumPy twins on a sorted array
 of ids (the test oracles, ``tests/unit/test_corridor_active.py``).
 """
@@ -120,6 +121,22 @@ def count_segments(  # type: ignore[no-untyped-def]
                         keys[h] = ids[i]
                         size[0] += 1
     return count
+
+
+@nb.njit(cache=True)
+def count_day(  # type: ignore[no-untyped-def]
+    ok_all, kbase, klen, grp_ok, use, want, people, seg_kind, off, status, tgt, g, ids, keys, size
+):
+    """:func:`count_segments` for every observable ``o`` at once (row ``o`` of ``ok_all``,
+    ``grp_ok`` and ``use``; ``want[o]``, ``people[o]``; its set ``keys[o]``, ``size[o]``,
+    tuples of arrays): one call a day instead of one per observable. Returns the counts."""
+    out = np.zeros(ok_all.shape[0], dtype=np.int64)
+    for o in range(ok_all.shape[0]):
+        out[o] = count_segments(
+            ok_all[o], kbase, klen, grp_ok[o], use[o], want[o], seg_kind, off, status, tgt, g,
+            ids, keys[o], size[o], people[o],
+        )  # fmt: skip
+    return out
 
 
 def count_segments_np(
