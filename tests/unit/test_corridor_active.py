@@ -30,6 +30,7 @@ from corredor.rules.corridor.transitions import phase_at_k, phase_at_np
 from corredor.trackers.corridor.recorder import count_events, count_events_np
 from corredor.trackers.corridor.seen import (
     PeriodSet,
+    PeriodSets,
     count_day,
     count_matching,
     count_matching_np,
@@ -334,38 +335,49 @@ def test_phase_at_matches_its_twin(seed, n):
 @settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 2**31 - 1), observables=st.integers(1, 5), segments=st.integers(1, 6))
 def test_count_day_is_count_segments_per_observable(seed, observables, segments):
-    """One call for every observable equals :func:`count_segments_np` per observable, each on
-    its own set (some in people, some wanting a status)."""
+    """One call for every observable, on the sets of one :class:`PeriodSets` (which start
+    small and grow, one set relaying the others), equals :func:`count_segments_np` per
+    observable on its own set, over two days (a new period for some observables on the second:
+    its set starts empty); some observables count people, some want a status."""
     r = np.random.default_rng(seed)
     G, K, n_obs = 4, 3, observables
     klen = r.integers(2, 6, K).astype(np.int64)
     kbase = np.concatenate([[0], np.cumsum(klen)[:-1]]).astype(np.int64)
     ok_all = r.random((n_obs, int(klen.sum()))) < 0.6
     grp_ok = r.random((n_obs, G)) < 0.7
-    use = r.random((n_obs, segments)) < 0.7
     want = r.integers(-1, 2, n_obs).astype(np.int64)
     people = r.random(n_obs) < 0.6
-    seg_kind = r.integers(0, K, segments).astype(np.int64)
-    lens = r.integers(0, 30, segments)
-    off = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
-    n = int(off[-1])
-    ids = r.integers(0, 25, n).astype(np.int32)
-    tgt = np.concatenate(
-        [r.integers(-1, klen[k] - 1, m) for k, m in zip(seg_kind, lens, strict=True)]
-    )
-    g = r.integers(0, G, n).astype(np.int64)
-    status = r.integers(0, 2, n).astype(np.int64)
-    sets = [PeriodSet(capacity=4) for _ in range(n_obs)]
-    for s_ in sets:
-        s_.ready(0, n)
-    got = count_day(
-        ok_all, kbase, klen, grp_ok, use, want, people, seg_kind, off, status,
-        tgt.astype(np.int64), g, ids, tuple(s_.keys for s_ in sets), tuple(s_.size for s_ in sets),
-    )  # fmt: skip
-    for o in range(n_obs):
-        c_np, seen_np = count_segments_np(
-            ok_all[o], kbase, klen, grp_ok[o], use[o], int(want[o]), seg_kind, off, status,
-            tgt.astype(np.int64), g, ids, np.zeros(0, dtype=np.int32), bool(people[o]),
+    sets = PeriodSets(n_obs, capacity=4)
+    seen_np = [np.zeros(0, dtype=np.int32) for _ in range(n_obs)]
+    period = np.zeros(n_obs, dtype=np.int64)
+    for day in range(2):
+        if day:
+            period += r.random(n_obs) < 0.5
+        seg_kind = r.integers(0, K, segments).astype(np.int64)
+        lens = r.integers(0, 30, segments)
+        off = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
+        n = int(off[-1])
+        use = r.random((n_obs, segments)) < 0.7
+        ids = r.integers(0, 25, n).astype(np.int32)
+        tgt = np.concatenate(
+            [r.integers(-1, klen[k] - 1, m) for k, m in zip(seg_kind, lens, strict=True)]
+        ).astype(np.int64)
+        g = r.integers(0, G, n).astype(np.int64)
+        status = r.integers(0, 2, n).astype(np.int64)
+        for o in r.permutation(n_obs):
+            sets.ready(int(o), int(period[o]), n)
+        got = count_day(
+            ok_all, kbase, klen, grp_ok, use, want, people, seg_kind, off, status, tgt, g, ids,
+            sets.keys, sets.off, sets.size,
         )  # fmt: skip
-        assert got[o] == c_np
-        equal([sets[o].members()], [seen_np if people[o] else np.zeros(0, dtype=np.int32)])
+        for o in range(n_obs):
+            if day and period[o] > 0:
+                seen_np[o] = np.zeros(0, dtype=np.int32)  # a new period
+            c_np, seen_np[o] = count_segments_np(
+                ok_all[o], kbase, klen, grp_ok[o], use[o], int(want[o]), seg_kind, off, status,
+                tgt, g, ids, seen_np[o], bool(people[o]),
+            )  # fmt: skip
+            assert got[o] == c_np
+            equal([sets.members(o)], [seen_np[o]])
+            assert sets.size[o] == seen_np[o].shape[0]
+            assert 2 * sets.size[o] <= sets.off[o + 1] - sets.off[o]

@@ -38,7 +38,7 @@ from corredor.rules.corridor.state import (
 )
 from corredor.scenario.corridor.base import selector_targets
 from corredor.scenario.corridor.observables import Observable
-from corredor.trackers.corridor.seen import PeriodSet, count_day, count_matching
+from corredor.trackers.corridor.seen import PeriodSet, PeriodSets, count_day, count_matching
 
 IntArray = npt.NDArray[np.int32]
 
@@ -136,8 +136,6 @@ class _Obs:
         self.status = None if d.status is None else c.status_names.index(d.status)
         self.people = ob.unit == "people"
         self.period = period_index(c.start, c.days, ob.frequency)
-        #: the agents counted in the current period (in people)
-        self.seen = PeriodSet()
 
 
 def _want(o: _Obs) -> int:
@@ -181,6 +179,8 @@ class Recorder:
         self._want = np.array([_want(o) for o in self.obs], dtype=np.int64)
         self._any_status = self._want < 0  # counts events without a status too
         self._people = np.array([o.people for o in self.obs], dtype=bool)
+        #: per observable, the agents counted in its current period (in people)
+        self.seen = PeriodSets(len(self.obs))
         #: today's events of the kinds an observable counts, as emitted: (kind, targets,
         #: groups, agents, statuses or None); counted at the day's end (:meth:`flush`)
         self._day_events: list[tuple[int, Any, Any, Any, Any]] = []
@@ -273,13 +273,13 @@ class Recorder:
         # use[o, j]: observable o counts segment j (its kind; a status if it wants one)
         use = self._kind_ok[:, seg_kind] & (with_status[None, :] | self._any_status[:, None])
         need = use @ lens
-        for o, n in zip(self.obs, need.tolist(), strict=True):
+        seen = self.seen
+        for i, (o, n) in enumerate(zip(self.obs, need.tolist(), strict=True)):
             if o.people and n:
-                o.seen.ready(int(o.period[day]), n)
+                seen.ready(i, int(o.period[day]), n)
         self.obs_daily[day] += count_day(
             self._ok_all, self._kbase, self._klen, self._grp_ok, use, self._want, self._people,
-            seg_kind, off, st, tgt, g, ids, tuple(o.seen.keys for o in self.obs),
-            tuple(o.seen.size for o in self.obs),
+            seg_kind, off, st, tgt, g, ids, seen.keys, seen.off, seen.size,
         )  # fmt: skip
 
     def emit_segments(

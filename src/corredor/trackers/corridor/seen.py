@@ -125,16 +125,18 @@ def count_segments(  # type: ignore[no-untyped-def]
 
 @nb.njit(cache=True)
 def count_day(  # type: ignore[no-untyped-def]
-    ok_all, kbase, klen, grp_ok, use, want, people, seg_kind, off, status, tgt, g, ids, keys, size
-):
+    ok_all, kbase, klen, grp_ok, use, want, people, seg_kind, off, status, tgt, g, ids,
+    keys, koff, size,
+):  # fmt: skip
     """:func:`count_segments` for every observable ``o`` at once (row ``o`` of ``ok_all``,
-    ``grp_ok`` and ``use``; ``want[o]``, ``people[o]``; its set ``keys[o]``, ``size[o]``,
-    tuples of arrays): one call a day instead of one per observable. Returns the counts."""
+    ``grp_ok`` and ``use``; ``want[o]``, ``people[o]``; its set ``keys[koff[o]:koff[o + 1]]``
+    with ``size[o]`` ids, :class:`PeriodSets`): one call a day instead of one per observable.
+    Returns the counts."""
     out = np.zeros(ok_all.shape[0], dtype=np.int64)
     for o in range(ok_all.shape[0]):
         out[o] = count_segments(
             ok_all[o], kbase, klen, grp_ok[o], use[o], want[o], seg_kind, off, status, tgt, g,
-            ids, keys[o], size[o], people[o],
+            ids, keys[koff[o] : koff[o + 1]], size[o : o + 1], people[o],
         )  # fmt: skip
     return out
 
@@ -220,3 +222,43 @@ class PeriodSet:
 
     def __len__(self) -> int:
         return int(self.size[0])
+
+
+class PeriodSets:
+    """``n`` sets of :class:`PeriodSet` kind in one buffer, so that one kernel call reaches
+    them all (:func:`count_day`): set ``i`` is ``keys[off[i]:off[i + 1]]`` (a power of two
+    long, at most half full) holding ``size[i]`` ids of its period ``period[i]``."""
+
+    def __init__(self, n: int, capacity: int = 1024) -> None:
+        cap = 1 << max(int(capacity) - 1, 1).bit_length()
+        self.off: Int64Array = np.arange(n + 1, dtype=np.int64) * cap
+        self.keys: IntArray = np.full(n * cap, EMPTY, dtype=np.int32)
+        #: ids in each set (an array, so that the kernel updates it)
+        self.size: Int64Array = np.zeros(n, dtype=np.int64)
+        self.period: Int64Array = np.full(n, -1, dtype=np.int64)
+
+    def ready(self, i: int, period: int, n: int) -> None:
+        """:meth:`PeriodSet.ready` for set ``i``: a new period starts empty; the set grows
+        (doubling, the whole buffer laid out again) to stay at most half full."""
+        lo, hi = int(self.off[i]), int(self.off[i + 1])
+        if period != self.period[i]:
+            self.keys[lo:hi] = EMPTY
+            self.size[i] = 0
+            self.period[i] = period
+        need = 2 * (int(self.size[i]) + n)
+        if need > hi - lo:
+            caps = np.diff(self.off)
+            caps[i] = 1 << (need - 1).bit_length()
+            off = np.zeros_like(self.off)
+            np.cumsum(caps, out=off[1:])
+            keys = np.full(int(off[-1]), EMPTY, dtype=np.int32)
+            for j in range(caps.shape[0]):  # the others keep their slots (same length)
+                if j != i:
+                    keys[off[j] : off[j + 1]] = self.keys[self.off[j] : self.off[j + 1]]
+            _rehash(self.keys[lo:hi], keys[off[i] : off[i + 1]])
+            self.keys, self.off = keys, off
+
+    def members(self, i: int) -> IntArray:
+        """The ids in set ``i``, sorted."""
+        k = self.keys[self.off[i] : self.off[i + 1]]
+        return np.sort(k[k != EMPTY])
