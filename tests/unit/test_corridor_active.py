@@ -28,7 +28,15 @@ from corredor.rules.corridor.active import (
 )
 from corredor.rules.corridor.transitions import phase_at_k, phase_at_np
 from corredor.trackers.corridor.recorder import count_events, count_events_np
-from corredor.trackers.corridor.seen import PeriodSet, count_matching, count_matching_np
+from corredor.trackers.corridor.seen import (
+    PeriodSet,
+    PeriodSets,
+    count_day,
+    count_matching,
+    count_matching_np,
+    count_segments,
+    count_segments_np,
+)
 
 
 def random_table(seed: int, n_table: int, n_active: int, n_loc: int, n_border: int):
@@ -243,6 +251,63 @@ def test_count_matching_matches_its_twin(seed, n, want, people, broadcast, calls
             assert 2 * len(seen) <= seen.keys.shape[0]
 
 
+@settings(max_examples=80, deadline=None)
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    segments=st.integers(1, 8),
+    want=st.integers(-1, 2),
+    people=st.booleans(),
+)
+def test_count_segments_matches_its_twin_and_one_call_per_segment(seed, segments, want, people):
+    """A day's events in segments of several kinds (each kind its own allowed targets, some
+    segments not used): the kernel, its twin, and :func:`count_matching` called segment by
+    segment as the events came give the same count and the same set."""
+    r = np.random.default_rng(seed)
+    G, K = 5, 3
+    klen = r.integers(2, 7, K).astype(np.int64)
+    kbase = np.concatenate([[0], np.cumsum(klen)[:-1]]).astype(np.int64)
+    ok_all = r.random(int(klen.sum())) < 0.6
+    grp_ok = r.random(G) < 0.6
+    seg_kind = r.integers(0, K, segments).astype(np.int64)
+    lens = r.integers(0, 40, segments)
+    off = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
+    n = int(off[-1])
+    use = r.random(segments) < 0.8
+    ids = r.integers(0, 30, n).astype(np.int32)  # agents listed twice, within and across
+    tgt = np.concatenate(
+        [r.integers(-1, klen[k] - 1, m) for k, m in zip(seg_kind, lens, strict=True)]
+    )
+    tgt = tgt.astype(np.int64)
+    g = r.integers(0, G, n).astype(np.int64)
+    status = r.integers(0, 3, n).astype(np.int64)
+    before = r.choice(40, 5, replace=False).astype(np.int32)  # counted earlier in the period
+    seen = PeriodSet(capacity=4)
+    seen.ready(0, before.shape[0])
+    count_matching(np.ones(1, dtype=bool), np.ones(G, dtype=bool), -1, status[:0],
+                   np.zeros(5, dtype=np.int64), np.zeros(5, dtype=np.int64), before,
+                   seen.keys, seen.size, True)  # fmt: skip
+    seen.ready(0, n)
+    args = (ok_all, kbase, klen, grp_ok, use, want, seg_kind, off, status, tgt, g, ids)
+    c_nb = count_segments(*args, seen.keys, seen.size, people)
+    c_np, seen_np = count_segments_np(*args, np.sort(before), people)
+    one = PeriodSet(capacity=4)
+    one.ready(0, before.shape[0] + n)
+    count_matching(np.ones(1, dtype=bool), np.ones(G, dtype=bool), -1, status[:0],
+                   np.zeros(5, dtype=np.int64), np.zeros(5, dtype=np.int64), before,
+                   one.keys, one.size, True)  # fmt: skip
+    c_one = 0
+    for j in np.flatnonzero(use):
+        k, lo, hi = seg_kind[j], off[j], off[j + 1]
+        c_one += count_matching(
+            ok_all[kbase[k] : kbase[k] + klen[k]], grp_ok, want, status[lo:hi], tgt[lo:hi],
+            g[lo:hi], ids[lo:hi], one.keys, one.size, people,
+        )  # fmt: skip
+    assert c_nb == c_np == c_one
+    if people:
+        equal([seen.members()], [seen_np])
+        equal([one.members()], [seen_np])
+
+
 @settings(max_examples=60, deadline=None)
 @given(seed=st.integers(0, 2**31 - 1), n=st.integers(0, 200))
 def test_phase_at_matches_its_twin(seed, n):
@@ -265,3 +330,54 @@ def test_phase_at_matches_its_twin(seed, n):
     phase_at_k(ids, *cols_nb, *rest)
     phase_at_np(ids, *cols_np, *rest)
     equal(cols_nb, cols_np)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), observables=st.integers(1, 5), segments=st.integers(1, 6))
+def test_count_day_is_count_segments_per_observable(seed, observables, segments):
+    """One call for every observable, on the sets of one :class:`PeriodSets` (which start
+    small and grow, one set relaying the others), equals :func:`count_segments_np` per
+    observable on its own set, over two days (a new period for some observables on the second:
+    its set starts empty); some observables count people, some want a status."""
+    r = np.random.default_rng(seed)
+    G, K, n_obs = 4, 3, observables
+    klen = r.integers(2, 6, K).astype(np.int64)
+    kbase = np.concatenate([[0], np.cumsum(klen)[:-1]]).astype(np.int64)
+    ok_all = r.random((n_obs, int(klen.sum()))) < 0.6
+    grp_ok = r.random((n_obs, G)) < 0.7
+    want = r.integers(-1, 2, n_obs).astype(np.int64)
+    people = r.random(n_obs) < 0.6
+    sets = PeriodSets(n_obs, capacity=4)
+    seen_np = [np.zeros(0, dtype=np.int32) for _ in range(n_obs)]
+    period = np.zeros(n_obs, dtype=np.int64)
+    for day in range(2):
+        if day:
+            period += r.random(n_obs) < 0.5
+        seg_kind = r.integers(0, K, segments).astype(np.int64)
+        lens = r.integers(0, 30, segments)
+        off = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
+        n = int(off[-1])
+        use = r.random((n_obs, segments)) < 0.7
+        ids = r.integers(0, 25, n).astype(np.int32)
+        tgt = np.concatenate(
+            [r.integers(-1, klen[k] - 1, m) for k, m in zip(seg_kind, lens, strict=True)]
+        ).astype(np.int64)
+        g = r.integers(0, G, n).astype(np.int64)
+        status = r.integers(0, 2, n).astype(np.int64)
+        for o in r.permutation(n_obs):
+            sets.ready(int(o), int(period[o]), n)
+        got = count_day(
+            ok_all, kbase, klen, grp_ok, use, want, people, seg_kind, off, status, tgt, g, ids,
+            sets.keys, sets.off, sets.size,
+        )  # fmt: skip
+        for o in range(n_obs):
+            if day and period[o] > 0:
+                seen_np[o] = np.zeros(0, dtype=np.int32)  # a new period
+            c_np, seen_np[o] = count_segments_np(
+                ok_all[o], kbase, klen, grp_ok[o], use[o], int(want[o]), seg_kind, off, status,
+                tgt, g, ids, seen_np[o], bool(people[o]),
+            )  # fmt: skip
+            assert got[o] == c_np
+            equal([sets.members(o)], [seen_np[o]])
+            assert sets.size[o] == seen_np[o].shape[0]
+            assert 2 * sets.size[o] <= sets.off[o + 1] - sets.off[o]

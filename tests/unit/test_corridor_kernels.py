@@ -17,6 +17,7 @@ from corredor.rules.corridor.kernels import (
     move_day,
     move_day_np,
     within_table,
+    within_table_np,
 )
 
 
@@ -150,3 +151,36 @@ def test_within_tables_are_cumulative_logit_probabilities(seed: int, n_loc: int,
             got = draw_links_np(u, np.full(200, v), np.full(200, i), out_off, within, has)
             assert (got >= lo).all() and (got < hi).all()
             assert c[got - lo].all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    n_loc=st.integers(1, 10),
+    rows=st.integers(0, 5),
+    grouped=st.booleans(),
+    one_row=st.booleans(),
+)
+def test_within_table_matches_its_twin(
+    seed: int, n_loc: int, rows: int, grouped: bool, one_row: bool
+) -> None:
+    """The numba tables equal the NumPy twin's bit for bit: links grouped by origin node or
+    not, a candidate mask per row or one for all rows, places without links, infinite and
+    NaN utilities."""
+    r = np.random.default_rng(seed)
+    E = int(r.integers(1, 3 * n_loc + 1))
+    link_from = np.sort(r.integers(0, n_loc, E)).astype(np.int32)
+    out_off = np.zeros(n_loc + 1, dtype=np.int64)
+    np.cumsum(np.bincount(link_from, minlength=n_loc), out=out_off[1:])
+    if not grouped:
+        r.shuffle(link_from)
+    util = r.normal(size=(rows, E)) * 3
+    odd = r.random((rows, E))
+    util[odd < 0.05] = -np.inf
+    util[(odd >= 0.05) & (odd < 0.08)] = np.nan
+    cand = r.random(E if one_row else (rows, E)) < 0.6
+    got = within_table(util, cand, out_off, link_from)
+    want = within_table_np(util, cand, out_off, link_from)
+    for g, w in zip(got, want, strict=True):
+        assert g.shape == w.shape and g.dtype == w.dtype
+        np.testing.assert_array_equal(g, w)

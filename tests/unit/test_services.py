@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from corredor.engine import services as sv
 from corredor.engine.agents import AgentTable
 from corredor.engine.services import ServiceSystem, ServiceTable, ServiceTime, Verb
-from corredor.engine.services.twin import ServicesTwin
+from corredor.engine.services.kernels import outcome_cumulative
+from corredor.engine.services.twin import ServicesTwin, outcome_cumulative_np
 
 IMM, SRV = ServiceTime.IMMEDIATE, ServiceTime.SERVERS
 
@@ -291,3 +292,20 @@ def test_enqueue_reports_the_first_problem(ids, service, cls, group, match) -> N
         svc.enqueue(agents, ids, service, cls, day=0)
     svc.enqueue(agents, [1, 2 if group == 0 else 3], 1, [1, 0], day=0)
     assert svc.queued(by_class=True).tolist() == [1, 1, 1]
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), services=st.integers(1, 5), groups=st.integers(1, 4))
+def test_outcome_cumulative_matches_its_twin(seed: int, services: int, groups: int) -> None:
+    """The day's cumulative outcome tables and last possible verbs, bit for bit: rows with
+    zeros, rows without any possible verb, probabilities that do not sum to exactly 1."""
+    r = np.random.default_rng(seed)
+    p = r.dirichlet(np.ones(sv.N_VERBS), (services, groups))
+    p[r.random(p.shape) < 0.4] = 0.0
+    p[r.random((services, groups)) < 0.2] = 0.0  # no verb possible: the last verb
+    cum = np.empty_like(p)
+    fallback = np.empty((services, groups), dtype=np.int64)
+    outcome_cumulative(p, cum, fallback)
+    cum_np, fallback_np = outcome_cumulative_np(p)
+    np.testing.assert_array_equal(cum, cum_np)
+    np.testing.assert_array_equal(fallback, fallback_np)

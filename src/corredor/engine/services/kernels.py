@@ -27,6 +27,27 @@ from corredor.engine.services.table import (
 
 
 # ===================================================================== numba kernels
+@nb.njit(cache=True)
+def outcome_cumulative(p, cum, fallback):  # type: ignore[no-untyped-def]
+    """Per service and group: the running sum of the outcome probabilities ``p`` (S, G, V)
+    into ``cum`` (the sum in verb order, as ``np.cumsum``) and the last verb with a positive
+    probability into ``fallback`` (S, G; the last verb when none is). Twin:
+    :func:`corredor.engine.services.twin.outcome_cumulative_np`."""
+    S, G, V = p.shape
+    for s in range(S):
+        for g in range(G):
+            acc = 0.0
+            last = V - 1
+            for v in range(V):
+                acc += p[s, g, v]
+                cum[s, g, v] = acc
+            for v in range(V - 1, -1, -1):
+                if p[s, g, v] > 0:
+                    last = v
+                    break
+            fallback[s, g] = last
+
+
 @nb.njit(inline="always", cache=True)
 def _draw_verb(cum_row, fallback, u):
     """The first verb whose cumulative probability exceeds ``u`` (rounding: last possible)."""

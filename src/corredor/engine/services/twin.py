@@ -21,6 +21,16 @@ from corredor.engine.agents import AgentTable
 from corredor.engine.rng import stream_key_np, uniform_from_key_np
 
 
+def outcome_cumulative_np(
+    p: npt.NDArray[np.float64],
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+    """The NumPy twin of :func:`corredor.engine.services.kernels.outcome_cumulative`: the
+    cumulative outcome probabilities and each row's last possible verb."""
+    cum = np.cumsum(p, axis=2)
+    fallback = (sv.N_VERBS - 1 - np.argmax(p[:, :, ::-1] > 0, axis=2)).astype(np.int64)
+    return cum, fallback
+
+
 class ServicesTwin:
     """Same rules and public methods as :class:`~corredor.engine.services.ServiceSystem`."""
 

@@ -76,24 +76,29 @@ def apply_on_the_way(st: CorridorState, ids: IntArray) -> None:
     w_w = st.weight("expected_wait")
     w_e = st.weight("enforcement")
     queued_all = st.services.queued().astype(float)
-    # joining keeps an agent where it is: the places are read once; the phases again for
-    # each office (an agent who joined one office does not apply to the next)
+    # the places and phases are read once; an agent who applies to one office does not apply
+    # to the next (its phase here becomes -1), and everyone who applies today joins in one
+    # call after the last office (joining changes only the joiners' phases and places)
     loc = a["loc"][ids]
+    phase = a["phase"][ids]
     present = np.zeros(len(c.loc_names), dtype=bool)  # offices where nobody is: skipped
     present[loc] = True
     travel = int(Phase.TRAVEL)
+    joiners: list[IntArray] = []
+    offices: list[npt.NDArray[np.int32]] = []
     for s in np.flatnonzero(st.svc.is_transit & c.svc_open[day]):
         if not present[c.svc_loc[s]]:
             continue
-        here = ids[loc == c.svc_loc[s]]
-        here = here[a["phase"][here] == travel]
-        if here.shape[0] == 0:
+        rows = np.flatnonzero((loc == c.svc_loc[s]) & (phase == travel))
+        if rows.shape[0] == 0:
             continue
+        here = ids[rows]
         g = a["group"][here].astype(np.int64)
         queued = queued_all[s]
         rate = max(c.svc_capacity[day][s] / c.svc_mean_days[day][s], 1e-9)
         ahead = st.routes.ahead[g, c.svc_loc[s]]
         u_apply = w_q * queued + w_w * queued / rate - w_e * ahead
+        base: npt.NDArray[np.float64] | float
         if c.svc_kind[s] == "asylum_office":
             # co-nationals already protected here spread word of the procedure
             scale = st.role("asylum_network_people")
@@ -104,4 +109,9 @@ def apply_on_the_way(st: CorridorState, ids: IntArray) -> None:
         p = np.clip(base * np.exp(np.minimum(u_apply, 5.0)), 0.0, 1.0)
         eligible = ~st.svc.own_country[c.group_nat[g], s] & (a["status"][here] == 0)
         go = eligible & (st.u(st.keys.decide, here, 10 + int(s)) < p)
-        join(st, here[go], np.full(int(go.sum()), s, dtype=np.int32))
+        if go.any():
+            phase[rows[go]] = -1
+            joiners.append(here[go])
+            offices.append(np.full(int(go.sum()), s, dtype=np.int32))
+    if joiners:
+        join(st, np.concatenate(joiners), np.concatenate(offices))

@@ -105,7 +105,7 @@ def tables_in_use(
     rep = rt.rep
     row = rep[row // B] * B + row % B if B else row
     moving = was != Phase.BORDER
-    present = np.bincount(row[moving], minlength=st.routes.travel_util.shape[0]) > 0
+    present = np.bincount(row[moving], minlength=rt.travel_group_util.shape[0] * B) > 0
     within, has = travel_tables(st, np.flatnonzero(present))
     local = np.cumsum(present) - 1
     return within, has, np.where(moving, local[row], 0)

@@ -53,7 +53,6 @@ def update_tables(st: CorridorState, day: int) -> None:
     to = c.link_to
     stock_loc, stock_loc_nat = st.census.here, st.census.here_nat
     share = stock_loc_nat / np.maximum(stock_loc[:, None], 1.0)  # (L, N)
-    B = len(c.border_ix)
     util = (
         w_r * (c.link_risk * c.link_days)[None]
         + w_e * (hz_link * c.link_days[None] + hz_loc[:, to])
@@ -68,8 +67,9 @@ def update_tables(st: CorridorState, day: int) -> None:
         travel = (d_to < c.dist_to_city[:, c.link_from]) & ~c.link_crossing[None]
         rt.travel_cand = np.tile(travel, (G, 1))
         rt.travel_key = np.float64(w_d).tobytes()
-    # the tables of the rows travellers use today are made by the movement step (travel_tables)
-    rt.travel_util = (util[:, None, :] + rt.travel_left[None]).reshape(G * B, -1)
+    # the tables of the rows travellers use today are made by the movement step (travel_tables,
+    # with each row's utilities: its group's plus its border city's distance term)
+    rt.travel_group_util = util
     # the crossing table and the hazard-days ahead on the shortest way to the border change
     # only with the effort and the hazards (and the enforcement weight)
     key = eff.tobytes() + hazard.tobytes()
@@ -92,7 +92,13 @@ def travel_tables(
     c, rt = st.c, st.routes
     if rows.shape[0] == 0:
         return np.zeros((1, len(c.link_to))), np.zeros((1, len(c.loc_names)), dtype=bool)
-    return within_table(rt.travel_util[rows], rt.travel_cand[rows], c.out_off, c.link_from)
+    B = rt.travel_left.shape[0]
+    if B:
+        g, b = np.divmod(rows, B)
+        util = rt.travel_group_util[g] + rt.travel_left[b]
+    else:  # no border city: no rows (an index error, as an empty table of rows gives)
+        util = rt.travel_left[rows]
+    return within_table(util, rt.travel_cand[rows], c.out_off, c.link_from)
 
 
 def ahead_table(st: CorridorState, hz_loc: FloatArray, hz_link: FloatArray) -> FloatArray:

@@ -207,7 +207,9 @@ class RouteTables:
     """Today's logit choice tables (``routes.update_tables``) and the keys of the parts that
     are kept while their inputs do not change."""
 
-    travel_util: FloatArray  # (G × B, E) today's utilities; the movement step makes the tables
+    #: (G, E) today's utilities per group, less the distance term (per border city:
+    #: ``travel_left``, (B, E)); the movement step makes the tables of rows g × B + b
+    travel_group_util: FloatArray
     cross_within: FloatArray
     cross_has: BoolArray
     ahead: FloatArray  # (G, L) hazard-days ahead on the shortest way to the border

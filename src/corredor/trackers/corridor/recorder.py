@@ -20,6 +20,7 @@ Trackers observe; they never change the model state.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import numba as nb
 import numpy as np
@@ -37,7 +38,7 @@ from corredor.rules.corridor.state import (
 )
 from corredor.scenario.corridor.base import selector_targets
 from corredor.scenario.corridor.observables import Observable
-from corredor.trackers.corridor.seen import PeriodSet, count_matching
+from corredor.trackers.corridor.seen import PeriodSet, PeriodSets, count_day, count_matching
 
 IntArray = npt.NDArray[np.int32]
 
@@ -121,6 +122,10 @@ class _Obs:
         zone_ok[Z] = not d.zones
         loc_ok[L] = not d.locations
         self.target_ok = {"service": svc_ok, "zone": zone_ok, "location": loc_ok}
+        #: the allowed targets of every event kind, one after the other (``Recorder._kbase``)
+        self.ok_all = np.concatenate([self.target_ok[TARGET_OF[k]] for k in range(N_EVENT_KINDS)])
+        self.kind_ok = np.zeros(N_EVENT_KINDS, dtype=bool)
+        self.kind_ok[list(self.kinds)] = True
         grp_ok = np.zeros(c.n_groups, dtype=bool)
         if not d.groups:
             grp_ok[:] = True
@@ -131,12 +136,15 @@ class _Obs:
         self.status = None if d.status is None else c.status_names.index(d.status)
         self.people = ob.unit == "people"
         self.period = period_index(c.start, c.days, ob.frequency)
-        #: the agents counted in the current period (in people)
-        self.seen = PeriodSet()
 
 
 def _want(o: _Obs) -> int:
     return -1 if o.status is None else int(o.status)
+
+
+def _rows(masks: list[npt.NDArray[np.bool_]]) -> npt.NDArray[np.bool_]:
+    """Equal-length masks as the rows of one array (no rows: an empty one)."""
+    return np.array(masks, dtype=bool) if masks else np.zeros((0, 0), dtype=bool)
 
 
 class Recorder:
@@ -160,14 +168,23 @@ class Recorder:
         for i, o in enumerate(self.obs):
             for k in o.kinds:
                 self.by_kind.setdefault(k, []).append(i)
-        #: per event kind, its observables: (index, observable, allowed targets, status or -1)
-        self._counting = {
-            k: [
-                (i, self.obs[i], self.obs[i].target_ok[TARGET_OF[k]], _want(self.obs[i]))
-                for i in ix
-            ]
-            for k, ix in self.by_kind.items()
-        }
+        # the observables' allowed targets of each event kind: where they start in _Obs.ok_all
+        lens = [len(o.target_ok[TARGET_OF[k]]) for o in self.obs[:1] for k in range(N_EVENT_KINDS)]
+        self._klen = np.asarray(lens, dtype=np.int64)
+        self._kbase = np.concatenate([[0], np.cumsum(self._klen)[:-1]]).astype(np.int64)
+        # the observables' constants, one row each (count_day)
+        self._ok_all = _rows([o.ok_all for o in self.obs])
+        self._grp_ok = _rows([o.grp_ok for o in self.obs])
+        self._kind_ok = _rows([o.kind_ok for o in self.obs])
+        self._want = np.array([_want(o) for o in self.obs], dtype=np.int64)
+        self._any_status = self._want < 0  # counts events without a status too
+        self._people = np.array([o.people for o in self.obs], dtype=bool)
+        #: per observable, the agents counted in its current period (in people)
+        self.seen = PeriodSets(len(self.obs))
+        #: today's events of the kinds an observable counts, as emitted: (kind, targets,
+        #: groups, agents, statuses or None); counted at the day's end (:meth:`flush`)
+        self._day_events: list[tuple[int, Any, Any, Any, Any]] = []
+        self._events_day = -1
         # destination-border encounters
         self.dest_first = np.zeros((M, c.n_groups), dtype=np.int64)
         self.dest_repeat = np.zeros((M, c.n_groups), dtype=np.int64)
@@ -204,17 +221,9 @@ class Recorder:
             return
         tgt = _per_event(target, n, np.int64)
         g = count_events(self.events[self.month[day], kind], tgt, agents.raw("group"), ids)
-        st = _NO_STATUS if status is None else _per_event(status, n, np.int64)
-        for i, o, target_ok, want in self._counting.get(kind, ()):
-            if want >= 0 and status is None:
-                continue  # counts only events with a status
-            seen = o.seen
-            if o.people:
-                seen.ready(int(o.period[day]), n)
-            hit = count_matching(
-                target_ok, o.grp_ok, want, st, tgt, g, ids, seen.keys, seen.size, o.people
-            )
-            self.obs_daily[day, i] += hit
+        if kind in self.by_kind:
+            st = None if status is None else _per_event(status, n, np.int64)
+            self._pend(kind, tgt, g, ids, st, day)
         if kind == EV_APPREHEND:
             in_dest = self.c.zone_in_dest[tgt]
             if in_dest.any():
@@ -233,6 +242,46 @@ class Recorder:
                 )  # fmt: skip
                 self.dest_people_fy[fy] += new
 
+    def _pend(self, kind: int, tgt: Any, g: Any, ids: Any, st: Any, day: int) -> None:
+        """Keep a call's events for :meth:`flush` (an event of a new day flushes the last)."""
+        if day != self._events_day:
+            self.flush()
+            self._events_day = day
+        self._day_events.append((kind, tgt, g, ids, st))
+
+    def flush(self) -> None:
+        """Count the events emitted today in the observables: one kernel call
+        (:func:`~corredor.trackers.corridor.seen.count_day`), each event call a segment,
+        in the order emitted — the counts of counting each call as it came. The ``record``
+        step calls it at the day's end; an event of a later day calls it first."""
+        if not self._day_events:
+            return
+        day, evs = self._events_day, self._day_events
+        self._day_events = []
+        seg_kind = np.fromiter((e[0] for e in evs), dtype=np.int64, count=len(evs))
+        with_status = np.fromiter((e[4] is not None for e in evs), dtype=bool, count=len(evs))
+        lens = np.fromiter((e[3].shape[0] for e in evs), dtype=np.int64, count=len(evs))
+        off = np.zeros(len(evs) + 1, dtype=np.int64)
+        np.cumsum(lens, out=off[1:])
+        tgt = np.concatenate([e[1] for e in evs])
+        g = np.concatenate([e[2] for e in evs])
+        ids = np.concatenate([e[3] for e in evs]).astype(np.int32, copy=False)
+        st = np.concatenate([_NO_STATUS if e[4] is None else e[4] for e in evs])
+        if st.shape[0] != ids.shape[0]:  # statuses only for some calls: -1 for the others
+            st = np.concatenate([np.full(n, -1) if e[4] is None else e[4] for e, n in zip(
+                evs, lens.tolist(), strict=True)])  # fmt: skip
+        # use[o, j]: observable o counts segment j (its kind; a status if it wants one)
+        use = self._kind_ok[:, seg_kind] & (with_status[None, :] | self._any_status[:, None])
+        need = use @ lens
+        seen = self.seen
+        for i, (o, n) in enumerate(zip(self.obs, need.tolist(), strict=True)):
+            if o.people and n:
+                seen.ready(i, int(o.period[day]), n)
+        self.obs_daily[day] += count_day(
+            self._ok_all, self._kbase, self._klen, self._grp_ok, use, self._want, self._people,
+            seg_kind, off, st, tgt, g, ids, seen.keys, seen.off, seen.size,
+        )  # fmt: skip
+
     def emit_segments(
         self,
         kind: int,
@@ -243,15 +292,21 @@ class Recorder:
         day: int,
     ) -> None:
         """Events of one kind given in segments ``off[j]:off[j + 1]`` (e.g. the hops of a day's
-        movement), each as one :meth:`emit`. Without an observable in people of this kind
-        (which counts an agent once per call) the segments are recorded in one call: the
-        counts are the same."""
-        if not any(self.obs[i].people for i in self.by_kind.get(kind, ())):
+        movement), each counted as one :meth:`emit` in the observables in people of this kind
+        (which count an agent once per call); the event table in one call (the same counts).
+        Without such an observable the segments are one call: the counts are the same."""
+        if kind == EV_APPREHEND or not any(self.obs[i].people for i in self.by_kind.get(kind, ())):
             self.emit(kind, target, ids, agents, day)
             return
+        if ids.shape[0] == 0:
+            return
+        # the events counted in one call (the same counts), the observables per segment
+        tgt = target.astype(np.int64)
+        g = count_events(self.events[self.month[day], kind], tgt, agents.raw("group"), ids)
         for j in range(off.shape[0] - 1):
             lo, hi = off[j], off[j + 1]
-            self.emit(kind, target[lo:hi], ids[lo:hi], agents, day)
+            if hi > lo:
+                self._pend(kind, tgt[lo:hi], g[lo:hi], ids[lo:hi], None, day)
 
     def travelled(self, links: IntArray, day: int) -> None:
         """Arrivals at the ends of ``links`` today (per month and link)."""
@@ -277,6 +332,7 @@ class Recorder:
         (``process_census``): people per active phase, and per border city stranded (waiting
         to cross, on a port's list or waiting for a dated hearing) and waiting for a dated
         hearing; people queued, in service and waiting per service."""
+        self.flush()
         census = st.census
         self.phase_stock[day] = census.phases
         self.svc_stock[day] = st.services.stocks()

@@ -10,8 +10,11 @@ where one period number per agent and observable grew with every agent the run c
 observables × 4 bytes × 6.5 million agents in the built-in corridor).
 
 :func:`count_matching` (numba) counts an observable's matching events and adds the people to
-the set; :func:`count_matching_np` is its NumPy twin on a sorted array of ids (the test oracle,
-``tests/unit/test_corridor_active.py``).
+the set; :func:`count_segments` does the same for a day's events given in segments (one per
+event call of the processes), and :func:`count_day` for every observable, so that the recorder
+counts a day in one call;
+:func:`count_matching_np` and :func:`count_segments_np` are their NumPy twins on a sorted array
+of ids (the test oracles, ``tests/unit/test_corridor_active.py``).
 """
 
 from __future__ import annotations
@@ -84,6 +87,89 @@ def count_matching(  # type: ignore[no-untyped-def]
     return count
 
 
+@nb.njit(cache=True)
+def count_segments(  # type: ignore[no-untyped-def]
+    ok_all, kbase, klen, grp_ok, use, want, seg_kind, off, status, tgt, g, ids, keys, size, people
+):
+    """:func:`count_matching` over the segments ``off[j]:off[j + 1]`` of a day's events with
+    ``use[j]``, in order, as one call each: segment ``j``'s events are of kind
+    ``seg_kind[j]``, whose allowed targets are ``ok_all[kbase[k]:kbase[k] + klen[k]]``. An
+    agent listed twice in one segment counts twice; in two segments, once (the set is
+    updated after each segment). Returns the count."""
+    count = 0
+    for j in range(off.shape[0] - 1):
+        if not use[j]:
+            continue
+        k = seg_kind[j]
+        lo, hi, base, T = off[j], off[j + 1], kbase[k], klen[k]
+        for i in range(lo, hi):
+            t = tgt[i]
+            if t < 0:
+                t += T
+            if not (ok_all[base + t] and grp_ok[g[i]]) or (want >= 0 and status[i] != want):
+                continue
+            if not people or keys[_slot(keys, ids[i])] == EMPTY:
+                count += 1
+        if people:
+            for i in range(lo, hi):
+                t = tgt[i]
+                if t < 0:
+                    t += T
+                if ok_all[base + t] and grp_ok[g[i]] and not (want >= 0 and status[i] != want):
+                    h = _slot(keys, ids[i])
+                    if keys[h] == EMPTY:
+                        keys[h] = ids[i]
+                        size[0] += 1
+    return count
+
+
+@nb.njit(cache=True)
+def count_day(  # type: ignore[no-untyped-def]
+    ok_all, kbase, klen, grp_ok, use, want, people, seg_kind, off, status, tgt, g, ids,
+    keys, koff, size,
+):  # fmt: skip
+    """:func:`count_segments` for every observable ``o`` at once (row ``o`` of ``ok_all``,
+    ``grp_ok`` and ``use``; ``want[o]``, ``people[o]``; its set ``keys[koff[o]:koff[o + 1]]``
+    with ``size[o]`` ids, :class:`PeriodSets`): one call a day instead of one per observable.
+    Returns the counts."""
+    out = np.zeros(ok_all.shape[0], dtype=np.int64)
+    for o in range(ok_all.shape[0]):
+        out[o] = count_segments(
+            ok_all[o], kbase, klen, grp_ok[o], use[o], want[o], seg_kind, off, status, tgt, g,
+            ids, keys[koff[o] : koff[o + 1]], size[o : o + 1], people[o],
+        )  # fmt: skip
+    return out
+
+
+def count_segments_np(
+    ok_all: npt.NDArray[np.bool_],
+    kbase: Int64Array,
+    klen: Int64Array,
+    grp_ok: npt.NDArray[np.bool_],
+    use: npt.NDArray[np.bool_],
+    want: int,
+    seg_kind: Int64Array,
+    off: Int64Array,
+    status: Int64Array,
+    tgt: Int64Array,
+    g: Int64Array,
+    ids: IntArray,
+    seen: IntArray,
+    people: bool,
+) -> tuple[int, IntArray]:
+    """The NumPy twin of :func:`count_segments`: :func:`count_matching_np` on each segment
+    used, in order; the count, and the set after the events."""
+    count = 0
+    for j in np.flatnonzero(use):
+        k, lo, hi = seg_kind[j], off[j], off[j + 1]
+        target_ok = ok_all[kbase[k] : kbase[k] + klen[k]]
+        n, seen = count_matching_np(
+            target_ok, grp_ok, want, status[lo:hi], tgt[lo:hi], g[lo:hi], ids[lo:hi], seen, people
+        )
+        count += n
+    return count, seen
+
+
 def count_matching_np(
     target_ok: npt.NDArray[np.bool_],
     grp_ok: npt.NDArray[np.bool_],
@@ -136,3 +222,43 @@ class PeriodSet:
 
     def __len__(self) -> int:
         return int(self.size[0])
+
+
+class PeriodSets:
+    """``n`` sets of :class:`PeriodSet` kind in one buffer, so that one kernel call reaches
+    them all (:func:`count_day`): set ``i`` is ``keys[off[i]:off[i + 1]]`` (a power of two
+    long, at most half full) holding ``size[i]`` ids of its period ``period[i]``."""
+
+    def __init__(self, n: int, capacity: int = 1024) -> None:
+        cap = 1 << max(int(capacity) - 1, 1).bit_length()
+        self.off: Int64Array = np.arange(n + 1, dtype=np.int64) * cap
+        self.keys: IntArray = np.full(n * cap, EMPTY, dtype=np.int32)
+        #: ids in each set (an array, so that the kernel updates it)
+        self.size: Int64Array = np.zeros(n, dtype=np.int64)
+        self.period: Int64Array = np.full(n, -1, dtype=np.int64)
+
+    def ready(self, i: int, period: int, n: int) -> None:
+        """:meth:`PeriodSet.ready` for set ``i``: a new period starts empty; the set grows
+        (doubling, the whole buffer laid out again) to stay at most half full."""
+        lo, hi = int(self.off[i]), int(self.off[i + 1])
+        if period != self.period[i]:
+            self.keys[lo:hi] = EMPTY
+            self.size[i] = 0
+            self.period[i] = period
+        need = 2 * (int(self.size[i]) + n)
+        if need > hi - lo:
+            caps = np.diff(self.off)
+            caps[i] = 1 << (need - 1).bit_length()
+            off = np.zeros_like(self.off)
+            np.cumsum(caps, out=off[1:])
+            keys = np.full(int(off[-1]), EMPTY, dtype=np.int32)
+            for j in range(caps.shape[0]):  # the others keep their slots (same length)
+                if j != i:
+                    keys[off[j] : off[j + 1]] = self.keys[self.off[j] : self.off[j + 1]]
+            _rehash(self.keys[lo:hi], keys[off[i] : off[i + 1]])
+            self.keys, self.off = keys, off
+
+    def members(self, i: int) -> IntArray:
+        """The ids in set ``i``, sorted."""
+        k = self.keys[self.off[i] : self.off[i + 1]]
+        return np.sort(k[k != EMPTY])
