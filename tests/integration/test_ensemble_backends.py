@@ -150,8 +150,12 @@ def test_unreachable_scheduler_is_an_error_not_a_hang() -> None:
 def test_cli_bad_scheduler_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(corredor.ensemble.runner, "DEFAULT_CONNECT_TIMEOUT", 1.0)
     args = ["run", "mali2012", "--days", "5", "--store", str(tmp_path / "runs"), "--no-progress"]
-    for address in ("tcp://127.0.0.1:9", "nonsense://nowhere"):
+    expected = {
+        "tcp://127.0.0.1:9": "error: cannot connect to the Dask scheduler",
+        "nonsense://nowhere": "error: --scheduler 'nonsense://nowhere' is not a scheduler address",
+    }
+    for address, message in expected.items():
         out = runner.invoke(app, [*args, "--scheduler", address])
         assert out.exit_code == 2, out.output
-        assert "error: cannot connect to the Dask scheduler" in out.output
+        assert message in out.output
         assert "Traceback" not in out.output
