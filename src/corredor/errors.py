@@ -80,5 +80,11 @@ class ScenarioError(CorredorError):
         return text
 
 
+class InputError(CorredorError):
+    """The input is refused before any work is done (exit status 2): a use case that
+    catalogued its run as ``running`` removes the row, as for a :class:`ScenarioError`. Raise
+    it (or a subclass) only from checks that run before any simulation."""
+
+
 class RunError(CorredorError):
     """A run could not be completed (for example the results store is unusable)."""

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from test_store import make_result
 
+from corredor.errors import RunError
 from corredor.store import ResultsStore
 
 PR_CAPBSET_DROP = 24
@@ -88,10 +89,8 @@ def test_the_child_cannot_write_what_is_read_only(tmp_path: Path, env: dict[str,
 @pytest.mark.parametrize(
     "command",
     [
-        ["runs"],
-        ["report", "latest"],
+        ["report", "latest"],  # into the run's folder, by default
         ["delete", "latest"],
-        ["export", "latest", "{tmp}/exported"],
         ["run", "mali2012", "--days", "2", "--no-progress"],
     ],
 )
@@ -110,7 +109,57 @@ def test_a_read_only_store_gives_one_error_line(
     assert len(errors) == 1 and "Traceback" not in out, out
     assert str(root) in errors[0] and "ermission denied" in errors[0], errors[0]
     assert _snapshot(root) == before  # nothing written, nothing deleted
-    assert not (tmp_path / "exported").exists()
+
+
+def test_a_read_only_store_is_read(tmp_path: Path, env: dict[str, str]) -> None:
+    """Listing, reporting elsewhere and exporting only read the store: they work on a store
+    the user may only read (the catalogue is opened read-only), and change nothing in it."""
+    root = tmp_path / "store"
+    store = ResultsStore(root)
+    run_id = store.save(make_result())
+    # a failed run and a running one whose writer died: listed as they are, not repaired
+    with pytest.raises(RuntimeError), store.running("flee", "mali2012"):
+        raise RuntimeError("boom")
+    dead = ResultsStore(root).begin("flee", "mali2012")
+    _read_only(root)
+    before = _snapshot(root)
+    r = _corredor("runs", "--store", str(root), env=env)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert run_id in r.stdout and dead in r.stdout and "RuntimeError: boom" in r.stdout
+    html = tmp_path / "report.html"
+    r = _corredor("report", "latest", "--output", str(html), "--store", str(root), env=env)
+    assert r.returncode == 0 and html.is_file(), r.stdout + r.stderr
+    r = _corredor("export", run_id, str(tmp_path / "exported"), "--store", str(root), env=env)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert (tmp_path / "exported" / "camps.csv").is_file()
+    assert _snapshot(root) == before
+
+
+def test_the_python_api_reads_a_read_only_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In this process (root may write anyway, so the store is marked unwritable by hand):
+    reading works, every write is refused with one message naming the store, nothing changes."""
+    import corredor.store.store as module
+
+    root = tmp_path / "store"
+    result = make_result()
+    run_id = ResultsStore(root).save(result)
+    before = _snapshot(root)
+    monkeypatch.setattr(module, "_may_write", lambda root: False)
+    store = ResultsStore(root)
+    assert not store.writable and store.run_ids() == [run_id]
+    assert store.load(run_id).counts.tolist() == result.counts.tolist()
+    assert store.status(run_id).status == "finished"
+    for write in (
+        lambda: store.save(make_result()),
+        lambda: store.begin("flee", "tiny"),
+        lambda: store.delete(run_id),
+    ):
+        with pytest.raises(RunError, match="read-only for you \\(permission denied\\)") as got:
+            write()
+        assert str(root) in str(got.value)
+    assert _snapshot(root) == before
 
 
 def test_an_output_in_a_read_only_folder_fails_before_the_run(

@@ -15,7 +15,7 @@ import pytest
 
 from corredor import app
 from corredor.app import DeleteRequest, EnsembleRequest, ListRequest, RunRequest
-from corredor.errors import RunError
+from corredor.errors import InputError, RunError
 from corredor.store import ResultsStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -173,6 +173,30 @@ def test_refused_input_leaves_no_row(tmp_path: Path) -> None:
     assert store.status(str(store.list()["run_id"][0])).provenance == {
         "request": {**request.model_dump(mode="json"), "request": "RunRequest"}
     }
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        app.SensitivityRequest(scenario="{tiny}", levels=3),
+        app.SensitivityRequest(scenario="{tiny}", method="sobol", trajectories=3),
+        app.ForecastRequest(scenario="mexico-us", until="2019-01"),
+    ],
+    ids=["morris-levels", "sobol-size", "forecast-until"],
+)
+def test_options_refused_by_a_use_case_leave_no_row(
+    tiny: Path, tmp_path: Path, request_: app.Request
+) -> None:
+    """A sensitivity's or a forecast's own checks refuse the request (exit status 2) before
+    any run: the store is left as it was, no ``failed`` row."""
+    store = ResultsStore(tmp_path / "runs")
+    if getattr(request_, "scenario", "") == "{tiny}":
+        request_ = request_.model_copy(update={"scenario": str(tiny)})
+    use_case = app.sensitivity if isinstance(request_, app.SensitivityRequest) else app.forecast
+    with pytest.raises(InputError):
+        use_case(request_, store)  # type: ignore[arg-type]
+    assert store.list().empty
+    assert not list((tmp_path / "runs" / ".running").iterdir())
 
 
 def test_identical_ensemble_is_found(tiny: Path, tmp_path: Path) -> None:

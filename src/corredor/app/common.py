@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from corredor.app.requests import RequestError
-from corredor.errors import ScenarioError, cap
+from corredor.errors import InputError, ScenarioError, cap
 from corredor.files.read import special_kind
 
 if TYPE_CHECKING:
@@ -91,8 +91,9 @@ def running(
     catalogued ``running`` (its request, or its provenance when known before the work, in the
     row), ``finished`` once saved with ``store.save(..., run_id=run_id)``, ``failed`` with the
     error line if the block raises (:meth:`corredor.store.ResultsStore.running`) — except
-    when the input is refused (a :class:`~corredor.errors.ScenarioError` or
-    :class:`~corredor.app.requests.RequestError`, exit status 2): nothing ran, and the row is
+    when the input is refused (a :class:`~corredor.errors.ScenarioError`,
+    :class:`~corredor.app.requests.RequestError` or :class:`~corredor.errors.InputError` such as
+    a sensitivity's or a forecast's own checks, exit status 2): nothing ran, and the row is
     removed (``ResultsStore.forget``)."""
     asked = request_json(request)
     if command is not None:
@@ -109,7 +110,7 @@ def running(
             on_start(run_id)
         try:
             yield run_id
-        except (ScenarioError, RequestError):
+        except (ScenarioError, RequestError, InputError):
             store.forget(run_id)
             raise
 

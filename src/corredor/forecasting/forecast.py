@@ -48,7 +48,7 @@ from corredor.ensemble.parameter_sets import (
     normalise_sets,
     thin_sets,
 )
-from corredor.errors import CorredorError, ScenarioError
+from corredor.errors import CorredorError, InputError, ScenarioError
 from corredor.files.atomic import new_folder
 from corredor.forecasting.categories import CategoryMap, forecast_categories
 from corredor.scenario.corridor import load_scenario_events
@@ -70,8 +70,9 @@ LEDGER_COLUMNS = ("year", "period_start", "period_end", "entry", "p05", "p50", "
 LEVELS = (0.05, 0.50, 0.95)
 
 
-class ForecastError(CorredorError):
-    """A forecast cannot be run as asked (a bad ``until``, an event before the horizon…)."""
+class ForecastError(InputError):
+    """A forecast cannot be run as asked (a bad ``until``, an event before the horizon…):
+    raised by its checks, before any run."""
 
 
 # ------------------------------------------------------------------------------ inputs

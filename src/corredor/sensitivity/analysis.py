@@ -39,7 +39,7 @@ from SALib.sample import sobol as sobol_sample
 from corredor.ensemble.corridor import load, run_corridor_ensemble
 from corredor.ensemble.corridor_results import CorridorEnsemble
 from corredor.ensemble.parameter_sets import ParameterSet
-from corredor.errors import CorredorError
+from corredor.errors import InputError
 from corredor.files.atomic import new_folder
 from corredor.simulation.corridor import run_corridor
 
@@ -69,8 +69,9 @@ class Problem(TypedDict):
     bounds: list[list[float]]
 
 
-class SensitivityError(CorredorError):
-    """A sensitivity analysis cannot be run as asked (unknown parameter or output, bad size)."""
+class SensitivityError(InputError):
+    """A sensitivity analysis cannot be run as asked (unknown parameter or output, bad size):
+    raised by its checks, before any run."""
 
 
 # ------------------------------------------------------------------------------ outputs

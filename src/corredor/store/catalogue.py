@@ -173,9 +173,11 @@ def _time(value: Any) -> dt.datetime | None:
 class Catalogue:
     """The ``runs`` table in ``<root>/catalogue.duckdb``."""
 
-    def __init__(self, path: Path, timeout: float = 30.0) -> None:
+    def __init__(self, path: Path, timeout: float = 30.0, *, read_only: bool = False) -> None:
         self.path = Path(path)
         self.timeout = timeout
+        #: Opened for reading only (a store the user may not write): every write is refused.
+        self.read_only = read_only
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -184,7 +186,7 @@ class Catalogue:
         delay = 0.02
         while True:
             try:
-                con = duckdb.connect(str(self.path))
+                con = duckdb.connect(str(self.path), read_only=self.read_only)
                 break
             except duckdb.Error as exc:
                 if not _is_lock_error(exc) or time.monotonic() > deadline:
@@ -197,7 +199,11 @@ class Catalogue:
             con.close()
 
     def create(self) -> None:
-        """Create the table, or migrate an older one to the current schema."""
+        """Create the table, or migrate an older one to the current schema (read-only: check
+        that it is of the current schema, as nothing can be migrated)."""
+        if self.read_only:
+            self._check_schema()
+            return
         with self.connect() as con:
             con.execute(SCHEMA)
             con.execute(META_SCHEMA)
@@ -224,6 +230,21 @@ class Catalogue:
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
+
+    def _check_schema(self) -> None:
+        with self.connect() as con:
+            try:
+                found = con.execute(
+                    "SELECT value FROM store_meta WHERE key = 'schema_version'"
+                ).fetchone()
+            except duckdb.CatalogException:
+                found = None
+        if found is None or int(found[0]) < SCHEMA_VERSION:
+            raise RunError(
+                f"{self.path}: a run catalogue of an older schema, which cannot be updated in a "
+                "store you may only read (permission denied). Fix: open it once with write "
+                "permission"
+            )
 
     def insert(self, row: Mapping[str, Any], *, exist_ok: bool = False) -> None:
         """Insert one row in a single transaction (a run id is never replaced; with

@@ -254,6 +254,11 @@ def is_store(root: str | Path) -> bool:
     return (Path(root) / CATALOGUE_FILE).is_file()
 
 
+def _may_write(root: Path) -> bool:
+    """Whether this process may write the store's folder and its catalogue."""
+    return os.access(root, os.W_OK | os.X_OK) and os.access(root / CATALOGUE_FILE, os.W_OK)
+
+
 class ResultsStore:
     """Results saved under ``root`` (default ``./runs``), catalogued in ``root/catalogue.duckdb``.
 
@@ -265,16 +270,30 @@ class ResultsStore:
 
     def __init__(self, root: str | Path = DEFAULT_ROOT, *, timeout: float = 30.0) -> None:
         self.root = Path(root)
-        try:
-            self.root.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise RunError(f"{self.root}: cannot create the results store ({exc})") from None
+        #: False for a store the user may only read: it is listed, loaded, reported and
+        #: exported as it is (no repair), and whatever would write to it is refused.
+        self.writable = not (is_store(self.root) and not _may_write(self.root))
+        if self.writable:
+            try:
+                self.root.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise RunError(f"{self.root}: cannot create the results store ({exc})") from None
         if not self.root.is_dir():
             raise RunError(f"{self.root}: the results store is not a folder")
-        self.catalogue = Catalogue(self.root / CATALOGUE_FILE, timeout=timeout)
+        self.catalogue = Catalogue(
+            self.root / CATALOGUE_FILE, timeout=timeout, read_only=not self.writable
+        )
         self.catalogue.create()
         self._held: dict[str, _Held] = {}
-        self.repair()
+        if self.writable:
+            self.repair()
+
+    def _check_writable(self, what: str) -> None:
+        if not self.writable:
+            raise RunError(
+                f"{self.root}: the results store is read-only for you (permission denied): "
+                f"cannot {what}. Fix: use a store you may write (--store DIR)"
+            )
 
     # ------------------------------------------------------------------------------ public
     def path(self, run_id: str) -> Path:
@@ -296,6 +315,7 @@ class ResultsStore:
         new run id (also set as ``result.run_id`` where it has one). With ``run_id`` (a run
         this store object began: :meth:`begin`), the run is saved under that id and its
         ``running`` row becomes ``finished``."""
+        self._check_writable("save a result")
         record = self.to_record(result, provenance)
         if parent is not None:
             record.parent = self.resolve(parent, finished=False)
@@ -327,6 +347,7 @@ class ResultsStore:
 
     def save_record(self, record: Record, *, run_id: str | None = None) -> str:
         """Store a :class:`Record` and return its run id (new, or ``run_id``: see :meth:`save`)."""
+        self._check_writable("save a result")
         if record.kind not in KINDS:
             raise RunError(f"unknown result kind {record.kind!r}; kinds: {', '.join(KINDS)}")
         held = None
@@ -400,6 +421,7 @@ class ResultsStore:
         start time) and return its run id; save it with ``save(..., run_id=)`` or mark it
         :meth:`fail`. Prefer :meth:`running`, which does both. ``provenance`` (or just the
         ``request`` as JSON) is what :meth:`status` and :meth:`find` see while it runs."""
+        self._check_writable("start a run in it")
         if kind not in KINDS:
             raise RunError(f"unknown result kind {kind!r}; kinds: {', '.join(KINDS)}")
         parent_id = self.resolve(parent, finished=False) if parent is not None else None
@@ -453,6 +475,7 @@ class ResultsStore:
         """Mark a ``running`` run ``failed`` with ``error`` (one line, cut to
         :data:`ERROR_CHARS`): a run this store object began, or one whose writer has died (a
         live writer's run is refused). False if it was not running."""
+        self._check_writable("mark a run failed")
         run_id = self.resolve(ref, finished=False)
         if run_id not in self._held:
             row = self._row(run_id)
@@ -663,6 +686,7 @@ class ResultsStore:
         """Remove a stored result (and, with ``with_children``, the results that belong to
         it) at the user's request: the catalogue row first, then the folder. Returns the ids
         removed. Nothing is ever deleted otherwise."""
+        self._check_writable("delete a result")
         run_id = self.resolve(ref, finished=False)
         row = self._row(run_id)
         if row["status"] == RUNNING and self._writer_alive(row):

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from corredor.web import records, scenarios
-from corredor.web.errors import BadRequestError
+from corredor.web.errors import BadRequestError, NotFoundError
 from corredor.web.views import RATIO_ENTRIES, policy_marks
 
 LEVELS = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -231,6 +231,17 @@ def _paired(root_s: str, a: str, b: str) -> dict[str, Any]:
             f"results of different scenarios ({pa['scenario']}, {pb['scenario']}) cannot be "
             "compared"
         )
+    try:  # its observables' units: from the scenario, before any work
+        units = {
+            k: v["unit"] for k, v in scenarios.scenario_observables(pa["scenario_ref"]).items()
+        }
+    except NotFoundError:
+        raise BadRequestError(
+            f"{a} and {b} are results of {pa['scenario']}, which is not a built-in scenario, "
+            "and the scenario file they were run from is gone: their paired difference needs "
+            f"its observables. Fix: put the file back, or compare them with `corredor compare "
+            f"{a} {b}`"
+        ) from None
     c = compare(CompareRequest(a=a, b=b), records.open_store(root))
     m = c.tables["monthly"]
     months = sorted({str(x)[:10] for x in m["month"]})
@@ -239,7 +250,6 @@ def _paired(root_s: str, a: str, b: str) -> dict[str, Any]:
         end = pd.Timestamp(start) + pd.Timedelta(days=int(pa["days"]) - 1)
         if (end + pd.Timedelta(days=1)).day != 1:
             months = months[:-1]  # a last month covered only in part would look like a fall
-    units = {k: v["unit"] for k, v in scenarios.scenario_observables(pa["scenario_ref"]).items()}
     obs = []
     for name, g in m.groupby("observable", sort=False):
         g = g.assign(month=[str(x)[:10] for x in g["month"]]).set_index("month").reindex(months)
