@@ -223,6 +223,21 @@ def test_ensemble_with_a_counterfactual_reports_the_paired_difference(
     assert "bands_ledger" in store.record(counterfactual).tables
 
 
+def test_ensemble_prints_the_rows_its_scenario_names(tmp_path: Path) -> None:
+    path = write_forecast_dir(tmp_path / "sc")
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc["analysis"] = {"report": {"printed": ["expulsions"]}}
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    code, out = invoke(
+        "ensemble", str(path), "--days", "30", "--sets", "uncalibrated", "--store",
+        str(tmp_path / "store"),
+    )  # fmt: skip
+    assert code == 0, out
+    table = out.split("per year")[1].split("Human-cost ledger")[0]
+    assert "expulsions" in table
+    assert "dest_apprehensions" not in table  # printed without the analysis block
+
+
 def test_ensemble_bad_input(tiny: Path, tmp_path: Path) -> None:
     code, out = invoke("ensemble", str(tiny), "--counterfactual", str(tmp_path / "none.yaml"))
     assert_input_error(code, out, "not found")

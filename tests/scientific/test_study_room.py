@@ -20,9 +20,10 @@ import pytest
 import yaml
 
 from corredor.bargaining import run_coupled
+from corredor.errors import ScenarioError
 from corredor.report.room import room_markdown, room_summary
 from corredor.studies import load_study
-from corredor.studies.room import RoomResult, run_room
+from corredor.studies.room import RoomResult, prepare_room, run_room
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
@@ -66,6 +67,12 @@ def room(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, RoomResult]:
     path = room_file(tmp_path_factory.mktemp("room"))
     a = actors(reduction=0.2)
     return path, run_room(load_study(path), hegemon=a["hegemon"], transit=a["transit"])
+
+
+def test_the_actors_come_from_the_scenarios_episode_or_the_caller(tmp_path: Path) -> None:
+    # the tiny block names no episode: no data to make its actors from
+    with pytest.raises(ScenarioError, match="names no episode"):
+        prepare_room(load_study(room_file(tmp_path)))
 
 
 def test_shapes_and_the_reference(room: tuple[Path, RoomResult]) -> None:

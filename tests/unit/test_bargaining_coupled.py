@@ -364,6 +364,22 @@ def test_cli_coupled_bad_input(tiny: Path, tmp_path: Path) -> None:
     assert res.exit_code == 2 and "Traceback" not in res.output
 
 
+def test_the_replayed_episode_is_the_one_the_scenario_names(tiny: Path, tmp_path: Path) -> None:
+    from corredor.bargaining import EPISODES
+    from corredor.scenario.corridor.bargaining import EpisodeName
+
+    assert set(EPISODES) == set(EpisodeName.__args__)  # type: ignore[attr-defined]
+    assert load_corridor_scenario("mexico-us").bargaining.episode == "june-2019"  # type: ignore[union-attr]
+    assert load_corridor_scenario(tiny).bargaining.episode is None  # type: ignore[union-attr]
+    store = ["--store", str(tmp_path / "runs")]
+    res = runner.invoke(app, ["bargain", str(tiny), "--mode", "episode", *store])
+    assert res.exit_code == 2 and "no bargaining episode" in res.output
+    assert res.output.count("error:") == 1 and "Traceback" not in res.output
+    bad = write_bargaining_dir(tmp_path / "bad", block(episode="june-2020"))
+    with pytest.raises(ScenarioError, match="june-2019"):
+        load_corridor_scenario(bad)
+
+
 def test_cli_coupled_table_chart_and_report(
     tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -34,6 +34,8 @@ def test_builtin_studies_check_against_mexico_us() -> None:
     assert any(c.name == "stranded:Tijuana" for c in p.columns)
     r = prepare_room(load_study("room-to-manoeuvre"))
     assert r.exposures[0] == 0.0 and 0.815 in r.exposures
+    # the actors: the data of mexico-us's episode (bargaining.episode: june-2019)
+    assert (r.hegemon.name, r.transit.name) == ("United States", "Mexico")
     assert r.scenario.start.isoformat() == "2013-01-01"
 
 

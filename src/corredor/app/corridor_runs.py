@@ -47,6 +47,7 @@ from corredor.simulation.corridor import run_corridor
 if TYPE_CHECKING:
     from corredor.ensemble.corridor_results import CorridorEnsemble
     from corredor.results.corridor import CorridorResult
+    from corredor.scenario.corridor.model import CorridorScenario
     from corredor.store import ResultsStore
 
 __all__ = [
@@ -56,6 +57,7 @@ __all__ = [
     "is_ensemble",
     "parameter_sets",
     "prewarm",
+    "printed_observables",
     "provenance_before",
     "run",
     "run_ensemble_inputs",
@@ -342,6 +344,17 @@ def run_ensemble_inputs(
     )
 
 
+def printed_observables(
+    scenario: CorridorScenario, observables: tuple[str, ...]
+) -> tuple[str, ...]:
+    """The observables an ensemble of ``scenario`` prints, among ``observables`` (those it
+    has): the scenario's ``analysis.report.printed``, else its report charts; none of them:
+    the first five."""
+    report = scenario.analysis_settings().report
+    wanted = report.printed or report.charts
+    return tuple(o for o in wanted if o in observables) or observables[:5]
+
+
 def _ensemble_plan(
     request: EnsembleRequest, store: ResultsStore | None
 ) -> tuple[CorridorInputs, list[ParameterSet], list[str], list[tuple[str, tuple[Any, ...]]], Any]:
@@ -375,7 +388,9 @@ def ensemble(
 ) -> Stored:
     """Run a corridor ensemble and store it; with ``counterfactual`` events, also the
     counterfactual ensemble (same sets and seeds), stored as its child (``children``:
-    ``{"counterfactual": run_id}``), paired with it by ``corredor compare``.
+    ``{"counterfactual": run_id}``), paired with it by ``corredor compare``. ``extra``:
+    ``printed``, the observables a summary shows (:func:`printed_observables`), and
+    ``counterfactual``, the counterfactual ensemble.
 
     The ensemble is ``running`` from its start (``on_start(run_id)``); the counterfactual is
     catalogued ``running`` as its child when it starts, and stored before the history
@@ -441,6 +456,7 @@ def ensemble(
         notes.append(f"resumed: {reused} of {total} member run(s) were in the store")
     out = Stored(run_id, "corridor-ensemble", ens, store.path(run_id), notes=notes)
     out.children.update(children)
+    out.extra["printed"] = printed_observables(inputs.scenario, ens.observables)
     if len(made) > 1:
         out.extra["counterfactual"] = made[1][1]
     return out

@@ -49,7 +49,7 @@ from corredor.app.requests import (
 from corredor.app.study_codecs import forecast_to_record, sensitivity_to_record
 from corredor.bargaining import coupled
 from corredor.bargaining.calibration import default
-from corredor.bargaining.dynamics import episode_2019
+from corredor.bargaining.dynamics import EPISODES
 from corredor.bargaining.sweep import sweep
 from corredor.calibration.fit import calibrate as fit
 from corredor.calibration.fit import select_parameters, trials_frame
@@ -382,9 +382,8 @@ def bargain(
     def label(share: float | None) -> str:
         return f"data ({data_share:.3f})" if share is None else f"counterfactual ({share:.3f})"
 
-    if request.mode == "episode":
-        _episode_scenario(request.scenario)
-    elif request.mode != "sweep":
+    episode = _episode_of(request.scenario) if request.mode == "episode" else None
+    if episode is None and request.mode != "sweep":
         _corridor_only(request.scenario, f"bargain --mode {request.mode}")
     ids = {}
     with running(
@@ -393,9 +392,10 @@ def bargain(
         children: list[tuple[str, Any]] = []
         if request.mode == "sweep":
             frame = sweep(review_days=request.review_days or 90, refine=request.refine)
-        elif request.mode == "episode":
+        elif episode is not None:
             frames = [
-                episode_2019(
+                EPISODES[episode]
+                .replay(
                     share,
                     request.credibility,
                     review_days=request.review_days or 90,
@@ -439,19 +439,19 @@ def bargain(
     return Stored(run_id, "bargain", record, store.path(run_id), children=ids)
 
 
-#: Scenarios whose 2019 threat-game episode has data (``corredor/data/bargaining``).
-EPISODE_SCENARIOS = ("mexico-us",)
-
-
-def _episode_scenario(scenario: str) -> None:
-
-    if scenario not in EPISODE_SCENARIOS:
+def _episode_of(scenario: str) -> str:
+    """The threat episode the scenario's ``bargaining.episode`` names (whose data
+    :data:`corredor.bargaining.EPISODES` holds); a :class:`ScenarioError` if none."""
+    _corridor_only(scenario, "bargain --mode episode")
+    block = load_corridor_scenario(scenario).bargaining
+    if block is None or block.episode is None:
         raise ScenarioError(
             scenario,
-            "no bargaining episode for this scenario",
-            fix=f"use {', '.join(EPISODE_SCENARIOS)}, or --mode endogenous/exogenous on a "
-            "corridor scenario with a bargaining: block",
+            "no bargaining episode for this scenario (its bargaining: block names no episode:)",
+            fix="name one in the block (episode: june-2019, as mexico-us does), or use --mode "
+            "endogenous/exogenous on a corridor scenario with a bargaining: block",
         )
+    return block.episode
 
 
 def _run_progress(progress: Progress, i: int, runs: int) -> Any:

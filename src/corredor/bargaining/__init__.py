@@ -14,7 +14,8 @@ reduced-form stand-in :class:`ReducedFormOutcomes`.
   :mod:`corredor.policy` timelines;
 * the game: :class:`StageGame`, :func:`solve_period` (grid, optional continuous refinement),
   :func:`evaluate_period` (exogenous), :func:`kkt_check`, :class:`FeasibleSpace`;
-* runs: :func:`run_game`, :func:`episode_2019`, :func:`sweep`, :func:`plot_sweep`,
+* runs: :func:`run_game`, :func:`episode_2019` (:data:`EPISODES`: the episodes a scenario's
+  ``bargaining.episode`` names), :func:`sweep`, :func:`plot_sweep`,
   :func:`plot_episode`;
 * coupled to the corridor simulation: :func:`run_coupled` (:class:`CoupledResult`),
   :class:`BargainingController` (a ``run_corridor`` controller), :class:`AnchoredOutcomes`
@@ -42,8 +43,10 @@ from corredor.bargaining.binding import LeverBinding
 from corredor.bargaining.calibration import CALIBRATION, Calibrated, calibration_rows
 from corredor.bargaining.coupled import BargainingController, CoupledResult, run_coupled
 from corredor.bargaining.dynamics import (
+    EPISODES,
     TARIFF_START_2019,
     BargainingResult,
+    Episode,
     episode_2019,
     historical_policy_path,
     run_game,
@@ -79,6 +82,7 @@ from corredor.bargaining.sweep import plot_coupled, plot_episode, plot_sweep, sw
 __all__ = [
     "CALIBRATION",
     "CONTINUOUS_LEVERS",
+    "EPISODES",
     "LEVERS",
     "OUTCOMES",
     "TARIFF_START_2019",
@@ -89,6 +93,7 @@ __all__ = [
     "CorridorView",
     "CoupledResult",
     "Demand",
+    "Episode",
     "Exposure",
     "FeasibleSpace",
     "Hegemon",

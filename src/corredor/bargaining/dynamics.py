@@ -7,7 +7,7 @@ exceeded its cap (the June 2019 Joint Declaration's fallback)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import pandas as pd
@@ -152,6 +152,23 @@ def episode_2019(
         grid=grid,
         model=model,
     )
+
+
+@dataclass(frozen=True)
+class Episode:
+    """A historical threat episode whose data this package holds: its replay (as
+    :func:`episode_2019`) and its two actors made from data (``hegemon()``, ``transit()``)."""
+
+    replay: Callable[..., BargainingResult]
+    hegemon: Callable[[], Hegemon]
+    transit: Callable[[], TransitState]
+
+
+#: The episodes a scenario's ``bargaining.episode`` may name (the names are
+#: ``corredor.scenario.corridor.bargaining.EpisodeName``).
+EPISODES: dict[str, Episode] = {
+    "june-2019": Episode(episode_2019, united_states_2019, mexico_2019),
+}
 
 
 def historical_policy_path(

@@ -30,16 +30,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from corredor.app.common import Stored
-    from corredor.ensemble.corridor_results import CorridorEnsemble
 
-#: Observables and ledger entries printed for an ensemble (those the scenario has).
-PRINTED_OBSERVABLES = (
-    "usbp_encounters_total",
-    "ofo_encounters_total",
-    "comar_applications",
-    "inm_presented_annual",
-    "mpp_enrollments",
-)
 #: Ledger entries printed for an ensemble, in this order; ``*`` stands for the scenario's ledger
 #: labels (``roles.labels``: ``asylum_backlog_mexico_end`` for ``mexico-us``).
 PRINTED_LEDGER = (
@@ -128,16 +119,13 @@ def print_bands(
     con.print(t)
 
 
-def printed_observables(ens: CorridorEnsemble) -> tuple[str, ...]:
-    return tuple(o for o in PRINTED_OBSERVABLES if o in ens.observables) or ens.observables[:5]
-
-
 def print_ensemble(stored: Stored) -> None:
     from corredor.ensemble.corridor_results import compare_corridor
 
     con = console(width=150)
     base = stored.result
-    obs = printed_observables(base)
+    # the scenario's choice (analysis.report.printed: corredor.app.corridor_runs)
+    obs = stored.extra.get("printed") or base.observables[:5]
     print_bands(con, base.bands("annual"), obs, f"{base.scenario}: median [5 %, 95 %] per year")
     ledger = printed_ledger(base.ledger_entries)
     print_bands(con, base.bands("ledger"), ledger, "Human-cost ledger: median [5 %, 95 %]", "entry")

@@ -38,7 +38,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from corredor.bargaining import BargainingController, mexico_2019, united_states_2019
+from corredor.bargaining import EPISODES, BargainingController
 from corredor.bargaining.coupled import restricted_grid
 from corredor.bargaining.policy import CONTINUOUS_LEVERS, LEVERS, PolicyGrid
 from corredor.ensemble.backends import set_numba_threads
@@ -265,8 +265,9 @@ def prepare_room(
     transit: Any = None,
 ) -> PreparedRoom:
     """Load and check a room-for-manoeuvre study (errors name the study file's line). The
-    actors default to the 2019 data (``united_states_2019()``, ``mexico_2019()``); their names
-    must be the scenario's ``bargaining.hegemon`` and ``bargaining.transit``."""
+    actors default to the data of the episode the scenario's ``bargaining.episode`` names
+    (:data:`corredor.bargaining.EPISODES`: ``june-2019`` for ``mexico-us``); their names must be
+    the scenario's ``bargaining.hegemon`` and ``bargaining.transit``."""
     check_study(study)
     spec = study.bargaining
     if spec is None:
@@ -285,6 +286,15 @@ def prepare_room(
             study,
             ("scenario",),
             f"scenario {scenario.name} has no bargaining: block to play the game on",
+        )
+    if (hegemon is None or transit is None) and block.episode is None:
+        raise study_error(
+            study,
+            ("scenario",),
+            f"the bargaining: block of {scenario.name} names no episode: whose data make the "
+            "game's two actors",
+            fix="add episode: june-2019 to the block (the 2019 US and Mexico data), or pass the "
+            "actors (prepare_room(..., hegemon=..., transit=...))",
         )
     check_against_scenario(study, scenario)
     study = with_unsourced_left_out(study, scenario)
@@ -335,8 +345,8 @@ def prepare_room(
         days=days,
         columns=tuple(columns(study.outputs, probe)),
         calibration=info,
-        hegemon=hegemon if hegemon is not None else united_states_2019(),
-        transit=transit if transit is not None else mexico_2019(),
+        hegemon=hegemon if hegemon is not None else EPISODES[str(block.episode)].hegemon(),
+        transit=transit if transit is not None else EPISODES[str(block.episode)].transit(),
         notes=tuple(notes),
     )
 

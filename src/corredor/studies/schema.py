@@ -192,7 +192,7 @@ class Bargaining(Strict):
     hegemon_es: str | None = None
     #: the first review under the threat (default: the scenario's first tariff day)
     review: dt.date | None = None
-    #: the periods simulated after the review with Mexico's chosen policy (outcomes)
+    #: the periods simulated after the review with the transit state's chosen policy (outcomes)
     periods: int = Field(default=1, ge=1, le=8)
     #: the credibility at which the simulated outcomes are compared
     outcome_credibility: float = Field(default=1.0, ge=0.0, le=1.0)

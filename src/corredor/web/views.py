@@ -14,6 +14,7 @@ import functools
 import io
 import math
 from collections.abc import Callable
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
@@ -23,23 +24,33 @@ import pandas as pd
 from corredor.web import records, scenarios
 from corredor.web.errors import BadRequestError, NotFoundError
 
+
+class EntryPatterns:
+    """Ledger entries named by patterns, ``*`` standing for the scenario's ledger labels
+    (``roles.labels``; :mod:`corredor.trackers.corridor.ledger`): ``name in patterns``."""
+
+    def __init__(self, *patterns: str) -> None:
+        self.patterns = patterns
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and any(fnmatchcase(name, p) for p in self.patterns)
+
+
 #: ledger entries that are not counts of people or events (never multiplied by the scale)
-RATIO_ENTRIES = frozenset(
-    {"asylum_wait_mexico_days", "court_wait_us_days", "externalization_share"}
+RATIO_ENTRIES = EntryPatterns("asylum_wait_*_days", "court_wait_*_days", "externalization_share")
+#: ledger entries and their units, first match (the rest count people or events per year)
+LEDGER_UNITS = (
+    (EntryPatterns("asylum_wait_*_days", "court_wait_*_days"), "days"),
+    (EntryPatterns("*_person_days", "detention_days_*"), "person-days"),
+    (EntryPatterns("externalization_share"), "share"),
 )
-#: ledger entries and their units (the rest count people or events per year)
-LEDGER_UNITS = {
-    "stranded_person_days": "person-days",
-    "stranded_end_of_year": "people",
-    "mpp_waiting_person_days": "person-days",
-    "asylum_backlog_mexico_end": "people",
-    "court_backlog_us_end": "people",
-    "detention_days_mexico": "person-days",
-    "detention_days_us": "person-days",
-    "asylum_wait_mexico_days": "days",
-    "court_wait_us_days": "days",
-    "externalization_share": "share",
-}
+
+
+def ledger_unit(entry: str) -> str:
+    """The unit of a ledger entry (:data:`LEDGER_UNITS`; else ``people``)."""
+    return next((unit for names, unit in LEDGER_UNITS if entry in names), "people")
+
+
 Z95 = 1.96
 #: counts (people) at which a preview's note states the extra noise of its reduced scale
 NOISE_AT = (10_000, 100_000)
@@ -195,7 +206,7 @@ def ledger(store: Path, run_id: str) -> dict[str, Any]:
         rows.append(
             {
                 "name": col,
-                "unit": LEDGER_UNITS.get(col, "people"),
+                "unit": ledger_unit(col),
                 "values": [_num(x) for x in v],
                 "total": None if col in RATIO_ENTRIES or "_end" in col else _num(np.nansum(v)),
             }

@@ -1,6 +1,7 @@
 """A corridor scenario's analysis settings: what its calibration fits and how it weighs its
-series, which charts its report draws, which series its back-test scores, which categories its
-forecasts add and which outputs its sensitivity analysis reports.
+series, which charts its report draws (and which rows an ensemble prints), which series its
+back-test scores, which categories its forecasts add and which outputs its sensitivity
+analysis reports.
 
 Generic code (``corredor.calibration``, ``corredor.validation``, ``corredor.report``,
 ``corredor.forecasting``, ``corredor.sensitivity``) knows nothing of any corridor: it reads
@@ -19,6 +20,7 @@ either inline or as the name of a file next to it (``mexico-us`` keeps them in
     report:
       charts: [usbp_encounters_total]  # observed-vs-simulated charts (first: the headline)
       stranded_title: People stranded in border cities (monthly mean)
+      printed: [usbp_encounters_total]  # rows `corredor ensemble` prints (default: charts)
     backtest:
       label: US Border Patrol encounter series
       fit_end: 2018-12-31
@@ -31,8 +33,8 @@ either inline or as the name of a file next to it (``mexico-us`` keeps them in
       outputs: [usbp_encounters_total, ledger.stranded_person_days]
 
 Every block is optional; a scenario without ``analysis:`` fits nothing by default (name the
-parameters), weighs every series 1, charts its first observables and has no back-test. The
-names are checked against the scenario
+parameters), weighs every series 1, charts (and prints for an ensemble) its first observables
+and has no back-test. The names are checked against the scenario
 (:func:`corredor.scenario.corridor.analysis_checks.check_analysis`): parameters against its
 ``calibration:`` block, series against its observables.
 """
@@ -98,6 +100,9 @@ class ReportSettings(Strict):
     charts: tuple[Name, ...] = ()
     #: Title of the chart of people stranded in border cities.
     stranded_title: Text = "People stranded in border cities (monthly mean)"
+    #: Observables ``corredor ensemble`` prints (median and 5–95 % band per year), those the
+    #: run has; none: the charts, else the scenario's first five observables.
+    printed: tuple[Name, ...] = ()
 
 
 class BacktestSettings(Strict):

@@ -43,6 +43,7 @@ def check_analysis(scenario: CorridorScenario) -> list[Problem]:
     need(scales, observables, ("fit", "scales"), "an observable")
     need(list(a.fit.weights), observables, ("fit", "weights"), "an observable")
     need(list(a.report.charts), observables, ("report", "charts"), "an observable")
+    need(list(a.report.printed), observables, ("report", "printed"), "an observable")
     if a.backtest is not None:
         need(list(a.backtest.series), observables, ("backtest", "series"), "an observable")
     outputs = [o for o in a.sensitivity.outputs if not o.startswith("ledger.")]

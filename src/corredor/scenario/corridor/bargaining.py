@@ -12,6 +12,7 @@ vector, the scenario parameters it moves::
       review_days: 90
       first_review: 2019-03-12
       replaces: [mx-gn-south-2019]
+      episode: june-2019                   # the replayed episode, the actors' data (optional)
       levers:
         enforcement_south:
           parameters: [enforcement.mx_southern.effort]
@@ -48,6 +49,9 @@ LeverName = Literal[
     "safe_third_country",
 ]
 LEVER_NAMES: tuple[str, ...] = LeverName.__args__  # type: ignore[attr-defined]
+#: The historical threat episodes whose data ``corredor.bargaining`` holds (its ``EPISODES``):
+#: ``june-2019``, the US tariff threat against Mexico of 30 May – 7 June 2019.
+EpisodeName = Literal["june-2019"]
 
 
 class LeverSpec(Strict):
@@ -83,6 +87,10 @@ class BargainingSpec(Strict):
     review_days: int = Field(ge=1, le=365)  # as `corredor bargain --review-days`
     first_review: dt.date
     replaces: tuple[Text, ...] = ()
+    #: The historical episode these two states played, whose data ``corredor.bargaining``
+    #: holds: ``corredor bargain --mode episode`` replays it and the game's actors default to
+    #: its data (a room-for-manoeuvre study's too); none: no replay, give the actors.
+    episode: EpisodeName | None = None
     levers: dict[LeverName, LeverSpec] = Field(min_length=1)
     source: str | None = None
     note: str = ""
