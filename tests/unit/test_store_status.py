@@ -199,6 +199,51 @@ def test_options_refused_by_a_use_case_leave_no_row(
     assert not list((tmp_path / "runs" / ".running").iterdir())
 
 
+@pytest.mark.parametrize("scheduler", ["garbage", "tcp://127.0.0.1:1"], ids=["form", "dead"])
+def test_an_ensemble_refused_before_any_member_leaves_no_row(
+    tiny: Path, tmp_path: Path, scheduler: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ``--scheduler`` that is no address, or where no scheduler listens, stops an ensemble
+    before any member runs (exit status 2): no ``failed`` row is left (both left one)."""
+    from corredor.ensemble import runner
+
+    monkeypatch.setattr(runner, "DEFAULT_CONNECT_TIMEOUT", 1.0)  # a refused port: no wait
+    store = ResultsStore(tmp_path / "runs")
+    request = EnsembleRequest(
+        scenario=str(tiny), days=DAYS, replicas=2, sets="uncalibrated", scheduler=scheduler
+    )
+    with pytest.raises(InputError, match="scheduler"):
+        app.ensemble(request, store)
+    assert store.list().empty
+    assert not list((tmp_path / "runs" / ".running").iterdir())
+
+
+def test_a_calibration_refused_before_any_trial_leaves_no_row(tmp_path: Path) -> None:
+    """A calibration whose folder holds another study (no ``--resume``), or resumed with other
+    settings, is refused inside its run but before any trial: no ``failed`` row is left (one
+    was)."""
+    from calibration_dirs import write_calibration_dir
+
+    from corredor.calibration.study import JOURNAL_FILE
+
+    scenario = write_calibration_dir(tmp_path / "scenario", days=120)
+    store = ResultsStore(tmp_path / "runs")
+    folder = tmp_path / "study"
+    folder.mkdir()
+    (folder / JOURNAL_FILE).write_text("")  # a study was started here
+    (folder / "study.json").write_text("{}")
+    request = app.CalibrateRequest(
+        scenario=str(scenario), parameters=["base_departures"], folder=str(folder), trials=1
+    )
+    with pytest.raises(InputError, match="already holds a calibration study"):
+        app.calibrate(request, store)
+    with pytest.raises(InputError, match="other settings"):
+        app.calibrate(request.model_copy(update={"resume": True}), store)
+    assert store.list().empty
+    assert not list((tmp_path / "runs" / ".running").iterdir())
+    assert sorted(p.name for p in folder.iterdir()) == [JOURNAL_FILE, "study.json"]
+
+
 def test_identical_ensemble_is_found(tiny: Path, tmp_path: Path) -> None:
     """find/lookup answer an identical ensemble request too (workers aside), never with one of
     its member checkpoints."""

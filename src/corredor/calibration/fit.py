@@ -60,6 +60,7 @@ from corredor.calibration.evaluate import Budget, Runner, Simulation, evaluation
 from corredor.calibration.loss import Targets, check_until, weights_for
 from corredor.calibration.parameters import (
     CalibrationError,
+    CalibrationInputError,
     FitParameter,
     clip,
     default_parameters,
@@ -276,16 +277,16 @@ def _check_settings(
     trials: int, batch: int, workers: int, sc: CorridorScenario, last: dt.date, install: bool
 ) -> None:
     if trials < 1 or batch < 1 or workers < 1:
-        raise CalibrationError("--trials, --batch and --workers must be >= 1")
+        raise CalibrationInputError("--trials, --batch and --workers must be >= 1")
     if last <= sc.start + dt.timedelta(days=60):
-        raise CalibrationError(f"--until {last} leaves no data after the spin-up to fit")
+        raise CalibrationInputError(f"--until {last} leaves no data after the spin-up to fit")
     if install and _in_package(sc):
-        raise CalibrationError(
+        raise CalibrationInputError(
             f"{sc.name} ships with Corredor: its calibrated.yaml is never rewritten by a "
             "calibration; the fit goes to the output folder (run with --calibration FOLDER)"
         )
     if install and last != check_until(None):
-        raise CalibrationError(
+        raise CalibrationInputError(
             f"a fit to data up to {last} is a study, not the scenario's calibration: it is "
             "written only to the output folder"
         )
@@ -307,7 +308,7 @@ def _base_fit(
         return {}, {}
     prior = read_calibrated(base, sc)
     if prior.data_until > last:
-        raise CalibrationError(
+        raise CalibrationInputError(
             f"{base}: fitted to data up to {prior.data_until}, after --until {last}"
         )
     info = {"file": str(base), "command": prior.command, "version": prior.version}

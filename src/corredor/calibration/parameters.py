@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from corredor.errors import CorredorError
+from corredor.errors import CorredorError, InputError
 
 if TYPE_CHECKING:
     from corredor.scenario.corridor import CorridorScenario
@@ -17,6 +17,12 @@ if TYPE_CHECKING:
 class CalibrationError(CorredorError):
     """A calibration cannot start or go on (bad settings, an output folder in use, all trials
     failed)."""
+
+
+class CalibrationInputError(CalibrationError, InputError):
+    """A calibration refused before any trial runs (its settings, parameters, warm start or
+    output folder): a use case that catalogued it ``running`` removes the row, as for any
+    :class:`~corredor.errors.InputError`."""
 
 
 # ----------------------------------------------------------------------------- parameters
@@ -63,7 +69,7 @@ def _named(
     declared = scenario.calibration
     unknown = [n for n in names if isinstance(n, str) and n not in declared]
     if unknown:
-        raise CalibrationError(
+        raise CalibrationInputError(
             f"unknown calibration parameter(s) {', '.join(unknown)} of scenario "
             f"{scenario.name!r}; use names declared under calibration: in its YAML"
         )
@@ -77,7 +83,9 @@ def _named(
         else:
             low, high = declared[n].range
             if low == high:
-                raise CalibrationError(f"parameter {n!r} has an empty range [{low:g}, {high:g}]")
+                raise CalibrationInputError(
+                    f"parameter {n!r} has an empty range [{low:g}, {high:g}]"
+                )
             chosen.append(FitParameter(n, low, high, log=low > 0 and high / low >= 10))
     return tuple(chosen)
 
@@ -96,23 +104,25 @@ def select_parameters(
     declared = scenario.calibration
     params = _named(scenario, names) if names else default_parameters(scenario)
     if not names and not params:
-        raise CalibrationError(
+        raise CalibrationInputError(
             f"scenario {scenario.name!r} has no default set of parameters to fit (analysis: "
             "fit: parameters in its YAML); name them (--parameter NAME, repeatable)"
         )
     for p in params:
         if p.name not in declared:
-            raise CalibrationError(f"scenario {scenario.name!r} declares no parameter {p.name!r}")
+            raise CalibrationInputError(
+                f"scenario {scenario.name!r} declares no parameter {p.name!r}"
+            )
         low, high = declared[p.name].range
         if not low <= p.low < p.high <= high:
-            raise CalibrationError(
+            raise CalibrationInputError(
                 f"search range of {p.name!r} [{p.low:g}, {p.high:g}] is not inside its declared "
                 f"range [{low:g}, {high:g}]"
             )
     if until is not None:
         params = tuple(p for p in params if p.identified_from is None or p.identified_from <= until)
     if not params:
-        raise CalibrationError("no parameter left to fit")
+        raise CalibrationInputError("no parameter left to fit")
     return params
 
 
@@ -123,6 +133,7 @@ def clip(p: FitParameter, value: float) -> float:
 
 __all__ = [
     "CalibrationError",
+    "CalibrationInputError",
     "FitParameter",
     "clip",
     "default_parameters",

@@ -22,7 +22,7 @@ import optuna
 from optuna.storages import JournalStorage
 from optuna.storages.journal import JournalFileBackend
 
-from corredor.calibration.parameters import CalibrationError, FitParameter, clip
+from corredor.calibration.parameters import CalibrationInputError, FitParameter, clip
 from corredor.calibration.plausible import TrialRecord
 from corredor.errors import ScenarioError
 from corredor.files.atomic import write_text
@@ -83,7 +83,7 @@ def open_study(out: Path, settings: Mapping[str, Any], resume: bool) -> optuna.S
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     journal, meta = out / JOURNAL_FILE, out / SETTINGS_FILE
     if journal.exists() and not resume:
-        raise CalibrationError(
+        raise CalibrationInputError(
             f"{out} already holds a calibration study ({JOURNAL_FILE}); pass --resume to "
             "continue it, or give another --folder (or remove this one)"
         )
@@ -91,7 +91,7 @@ def open_study(out: Path, settings: Mapping[str, Any], resume: bool) -> optuna.S
         try:
             old = json.loads(read_text(meta))
         except (ScenarioError, ValueError):
-            raise CalibrationError(
+            raise CalibrationInputError(
                 f"{meta} is missing or unreadable: cannot check that the study in {out} has the "
                 "same settings; remove the folder to start again"
             ) from None
@@ -99,7 +99,7 @@ def open_study(out: Path, settings: Mapping[str, Any], resume: bool) -> optuna.S
             changed = sorted(
                 k for k in settings if old.get(k) != json.loads(json.dumps(settings))[k]
             )
-            raise CalibrationError(
+            raise CalibrationInputError(
                 f"the study in {out} was started with other settings ({', '.join(changed)}); "
                 "resume it with the same options, or give another --folder"
             )

@@ -16,7 +16,7 @@ See docs/scale-out.md.
 
 from __future__ import annotations
 
-from corredor.ensemble.backends import EnsembleError
+from corredor.ensemble.backends import EnsembleError, EnsembleInputError
 from corredor.ensemble.corridor import run_corridor_ensemble
 from corredor.ensemble.corridor_results import (
     CorridorComparison,
@@ -43,6 +43,7 @@ __all__ = [
     "CorridorComparison",
     "CorridorEnsemble",
     "EnsembleError",
+    "EnsembleInputError",
     "ParameterSet",
     "PreparedScenario",
     "QuantityError",

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import numba
 
-from corredor.errors import RunError
+from corredor.errors import InputError, RunError
 from corredor.files.read import excerpt
 
 if TYPE_CHECKING:
@@ -66,7 +66,14 @@ process that already runs threads (numba's, Dask's). Chosen per pool, never glob
 
 
 class EnsembleError(RunError):
-    """An ensemble could not be run (for example the Dask scheduler cannot be reached)."""
+    """An ensemble could not be run."""
+
+
+class EnsembleInputError(EnsembleError, InputError):
+    """An ensemble refused before any member ran: bad seeds, backend or workers, a
+    ``--scheduler`` that is no address or that cannot be reached. As an
+    :class:`~corredor.errors.InputError`, a use case that catalogued its run ``running`` removes
+    the row (nothing ran) instead of leaving it ``failed``."""
 
 
 # ------------------------------------------------------------------------------------- serial
@@ -190,18 +197,18 @@ SCHEDULER_ADDRESS = re.compile(r"(tcp|tls)://([A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\]
 
 def connect(scheduler: str, timeout: float) -> Client:
     """A client of the Dask scheduler at ``scheduler`` (``tcp://HOST:PORT``), or an
-    :class:`EnsembleError` within ``timeout`` seconds."""
+    :class:`EnsembleInputError` within ``timeout`` seconds."""
     from distributed import Client  # noqa: PLC0415 - Dask is loaded only when a run uses it
 
     if not SCHEDULER_ADDRESS.fullmatch(scheduler):  # Dask would wait, then print a traceback
-        raise EnsembleError(
+        raise EnsembleInputError(
             f"--scheduler {excerpt(scheduler)} is not a scheduler address. Fix: write "
             "tcp://HOST:PORT (or tls://HOST:PORT), as `dask scheduler` prints it"
         )
     try:
         return Client(scheduler, timeout=timeout, set_as_default=False)  # type: ignore[no-untyped-call]
     except Exception as exc:  # refused, timed out, bad address, or not a Dask scheduler there
-        raise EnsembleError(
+        raise EnsembleInputError(
             f"cannot connect to the Dask scheduler at {scheduler!r} ({type(exc).__name__}: "
             f"{exc}); check the address (tcp://HOST:PORT) and that a `dask scheduler` is "
             "running there"
@@ -425,6 +432,7 @@ def task_pool(
 __all__ = [
     "START_METHOD",
     "EnsembleError",
+    "EnsembleInputError",
     "OnDay",
     "OnResult",
     "Replicable",

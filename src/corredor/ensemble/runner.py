@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Literal, get_args
 
 from corredor.ensemble.backends import (
     EnsembleError,
+    EnsembleInputError,
     OnDay,
     OnResult,
     OutT,
@@ -46,12 +47,12 @@ def _seed_list(seeds: Iterable[int]) -> list[int]:
                 raise TypeError
             out.append(operator.index(s))  # int, numpy integers; not floats
         except TypeError:
-            raise EnsembleError(f"seeds must be integers, got {s!r}") from None
+            raise EnsembleInputError(f"seeds must be integers, got {s!r}") from None
     if not out:
-        raise EnsembleError("an ensemble needs at least one seed (seeds is empty)")
+        raise EnsembleInputError("an ensemble needs at least one seed (seeds is empty)")
     if len(set(out)) != len(out):
         dup = sorted({s for s in out if out.count(s) > 1})
-        raise EnsembleError(
+        raise EnsembleInputError(
             f"seeds must be distinct (repeated: {dup}); a repeated seed repeats a replica "
             "exactly and would understate the spread"
         )
@@ -68,7 +69,7 @@ def choose_backend(
     """The backend to use and the number of local workers (never more than ``tasks``).
 
     Default: ``"dask"`` with a scheduler, ``"processes"`` when ``workers > 1``, else
-    ``"serial"``. Raises :class:`EnsembleError` on a bad combination.
+    ``"serial"``. Raises :class:`EnsembleInputError` on a bad combination.
     """
     if backend is None:
         if scheduler is not None:
@@ -78,13 +79,13 @@ def choose_backend(
         else:
             backend = "serial"
     if backend not in BACKENDS:
-        raise EnsembleError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}")
+        raise EnsembleInputError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}")
     if scheduler is not None and backend != "dask":
-        raise EnsembleError(f"a scheduler is only used by the dask backend, not {backend!r}")
+        raise EnsembleInputError(f"a scheduler is only used by the dask backend, not {backend!r}")
     if workers is not None and workers < 1:
-        raise EnsembleError(f"workers must be at least 1, got {workers}")
+        raise EnsembleInputError(f"workers must be at least 1, got {workers}")
     if threads is not None and threads < 1:
-        raise EnsembleError(f"threads must be at least 1, got {threads}")
+        raise EnsembleInputError(f"threads must be at least 1, got {threads}")
     n_workers = min(workers if workers is not None else os.cpu_count() or 1, max(tasks, 1))
     return backend, n_workers  # type: ignore[return-value]
 
