@@ -88,3 +88,8 @@ class InputError(CorredorError):
 
 class RunError(CorredorError):
     """A run could not be completed (for example the results store is unusable)."""
+
+
+class ReadOnlyStoreError(RunError):
+    """A write (a run, a delete) asked of a results store the user may only read (exit
+    status 2; HTTP 403 from the web service)."""

@@ -22,6 +22,7 @@ from test_store import make_result
 
 from corredor.errors import RunError
 from corredor.store import ResultsStore
+from corridor_dirs import write_corridor_dir
 
 PR_CAPBSET_DROP = 24
 #: CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER (linux/capability.h)
@@ -180,3 +181,73 @@ def test_an_output_in_a_read_only_folder_fails_before_the_run(
     assert r.returncode == 2, out
     assert "--report" in out and "permission denied" in out, out
     assert not list(folder.iterdir()) and not ResultsStore(store).run_ids()
+
+
+#: A child that catalogues a run ``running`` and is killed inside the catalogue's connection,
+#: after the row is written and before the connection is closed (DuckDB then checkpoints): the
+#: row is only in the write-ahead log ``catalogue.duckdb.wal`` it leaves.
+_KILLED_WRITER = """
+import contextlib, os, signal, sys
+from corredor.store import ResultsStore, catalogue
+opened = catalogue.Catalogue.connect
+@contextlib.contextmanager
+def connect(self):
+    with opened(self) as con:
+        yield con
+        os.kill(os.getpid(), signal.SIGKILL)
+store = ResultsStore(sys.argv[1])
+catalogue.Catalogue.connect = connect
+store.begin("flee", "mali2012")
+"""
+
+
+def _killed_writer(root: Path, env: dict[str, str]) -> str:
+    """Leave a ``.wal`` in ``root`` as a killed writer does; the id of the run it began."""
+    r = subprocess.run(
+        [sys.executable, "-c", _KILLED_WRITER, str(root)], env=env, capture_output=True, check=False
+    )
+    assert r.returncode == -9, r.stderr
+    assert (root / "catalogue.duckdb.wal").stat().st_size > 0
+    (lock,) = (root / ".running").glob("*.lock")
+    return lock.stem
+
+
+def test_a_write_ahead_log_left_by_a_killed_writer_is_read(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    """A store left with ``catalogue.duckdb.wal`` by a writer killed mid-write, then made
+    read-only: listed with the row the log holds (DuckDB replays it in memory), two corridor
+    runs compared (paired by seed) and exported; the log and the catalogue stay as they were
+    (nothing replayed into the file). A log the user may not even read: one ``error:`` line,
+    exit 2."""
+    from corredor import app
+
+    yaml = write_corridor_dir(tmp_path / "corridor", days=30)
+    root = tmp_path / "store"
+    store = ResultsStore(root)
+    a, b = (
+        app.run(app.RunRequest(scenario=str(yaml), seed=1, calibration="none", set=lever), store)
+        for lever in ({}, {"dest_hazard": 5.0})
+    )
+    a, b = a.run_id, b.run_id
+    dead = _killed_writer(root, env)
+    _read_only(root)
+    before = _snapshot(root)
+    r = _corredor("runs", "--store", str(root), env=env)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert all(i in r.stdout for i in (a, b, dead)), r.stdout
+    r = _corredor("compare", a, b, "--store", str(root), env=env)
+    assert r.returncode == 0 and f"A = {a}, B = {b}" in r.stdout, r.stdout + r.stderr
+    assert "paired by seed" in r.stdout, r.stdout
+    r = _corredor("export", b, str(tmp_path / "exported"), "--store", str(root), env=env)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert _snapshot(root) == before
+    wal = root / "catalogue.duckdb.wal"
+    wal.chmod(0)
+    r = _corredor("runs", "--store", str(root), env=env)
+    out = r.stdout + r.stderr
+    assert r.returncode == 2 and "Traceback" not in out, out
+    assert [line for line in out.splitlines() if line.startswith("error:")] == [
+        out.strip().splitlines()[-1]
+    ], out
+    assert "catalogue.duckdb.wal" in out and "Permission denied" in out, out

@@ -58,7 +58,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import pandas as pd
 
-from corredor.errors import CorredorError, RunError
+from corredor.errors import CorredorError, ReadOnlyStoreError, RunError
 from corredor.files.atomic import FolderExistsError, discard, new_folder, process_alive
 from corredor.results import RunResult
 from corredor.results.record import KINDS, Record
@@ -290,7 +290,7 @@ class ResultsStore:
 
     def _check_writable(self, what: str) -> None:
         if not self.writable:
-            raise RunError(
+            raise ReadOnlyStoreError(
                 f"{self.root}: the results store is read-only for you (permission denied): "
                 f"cannot {what}. Fix: use a store you may write (--store DIR)"
             )

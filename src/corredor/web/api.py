@@ -3,9 +3,10 @@
 Every handler calls :mod:`~corredor.web.requests`, :mod:`~corredor.web.scenarios`,
 :mod:`~corredor.web.records` or :mod:`~corredor.web.views` (for reading) or
 the :class:`~corredor.web.jobs.JobManager` (for running); none runs a simulation itself. Errors
-are JSON ``{"detail": ...}`` with a 4xx status: 404 (no such scenario, run, job or table), 422
-(a request outside the limits or naming what its scenario lacks), 429 (the queue is full), 503
-(too many progress streams).
+are JSON ``{"detail": ...}`` with a 4xx status: 403 (a run or a delete asked of a results store
+the user may only read), 404 (no such scenario, run, job or table), 422 (a request outside the
+limits or naming what its scenario lacks), 429 (the queue is full), 503 (too many progress
+streams).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class Problem(BaseModel):
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
+    403: {"model": Problem, "description": "The results store is read-only for this service"},
     404: {"model": Problem, "description": "No such scenario, run, job or table"},
     422: {"description": "A request outside the limits or invalid for its scenario"},
 }
@@ -153,6 +155,8 @@ def health(request: Request) -> dict[str, Any]:
         },
         # the preview workers' kept baseline states (corredor serve --prewarm)
         "prewarm": _jobs(request).prewarm_status(),
+        # false: a store the user may only read — its results are shown, nothing runs
+        "store_writable": not _jobs(request).read_only,
     }
 
 

@@ -15,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from corredor.errors import CorredorError
+from corredor.errors import CorredorError, ReadOnlyStoreError
 from corredor.web import records, requests, scenarios
 from corredor.web.api import router
 from corredor.web.errors import NotFoundError
@@ -100,6 +100,10 @@ def _errors(app: FastAPI) -> None:
     @app.exception_handler(NotFoundError)
     async def not_found(request: Request, exc: NotFoundError) -> JSONResponse:
         return problem(404, str(exc))
+
+    @app.exception_handler(ReadOnlyStoreError)
+    async def read_only(request: Request, exc: ReadOnlyStoreError) -> JSONResponse:
+        return problem(403, str(exc))
 
     @app.exception_handler(QueueFullError)
     async def queue_full(request: Request, exc: QueueFullError) -> JSONResponse:

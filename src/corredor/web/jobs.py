@@ -8,12 +8,13 @@ hang. Workers report progress through one multiprocessing queue, which a thread 
 folds into the job table that the SSE endpoint reads.
 
 The job table is journalled (``.web-jobs.json`` in the results store, replaced atomically on
-every change). A service killed while runs are queued or running finds them in the journal when
-it starts again and marks them *failed* ("the service stopped before the run finished"); their
-Worker processes ask the kernel to
-kill them when the service dies (``PR_SET_PDEATHSIG``), so no orphan keeps writing, and the
-results store itself (:class:`~corredor.store.ResultsStore`, opened when the service starts)
-removes what a killed writer left half-written.
+every change; kept in memory only when the store is one the user may only read, whose results
+are then served while every job is refused: HTTP 403). A service killed while runs are queued
+or running finds them in the journal when it starts again and marks them *failed* ("the service
+stopped before the run finished"); their worker processes ask the kernel to kill them when the
+service dies (``PR_SET_PDEATHSIG``), so no orphan keeps writing, and the results store itself
+(:class:`~corredor.store.ResultsStore`, opened when the service starts) removes what a killed
+writer left half-written.
 
 Identical requests in flight share one run: a request identical to a job still queued or running
 gets a job of its own that *follows* that job's run (``shares``: the id of the job that runs it),
@@ -63,7 +64,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from corredor.errors import CorredorError
+from corredor.errors import CorredorError, ReadOnlyStoreError
 from corredor.files.atomic import write_text
 from corredor.web import records, requests, worker
 from corredor.web.errors import NotFoundError
@@ -258,13 +259,21 @@ class JobManager:
         self.preview_people_per_agent = preview_people_per_agent
         self._give_way: Any = None  # a multiprocessing event shared with the workers
         self._prewarm = _Prewarm("running" if prewarm else "off")
+        #: a store the user may only read (:meth:`start`): its results are served, no job
+        #: runs (:class:`~corredor.errors.ReadOnlyStoreError`, HTTP 403), the journal is kept
+        #: in memory
+        self.read_only = False
 
     # -------------------------------------------------------------------------- life
     def start(self) -> None:
         self.store.mkdir(parents=True, exist_ok=True)
-        records.open_store(self.store)  # repairs what a killed service left half-written
-        for marker in (self.store / CANCEL_DIR).glob("job-*"):  # of jobs that ended with it
-            marker.unlink(missing_ok=True)
+        # opening repairs what a killed service left half-written (a store that may be written)
+        self.read_only = not records.open_store(self.store).writable
+        if self.read_only:  # nothing can run: previews neither, so nothing to prewarm
+            self._prewarm.state = "off"
+        else:
+            for marker in (self.store / CANCEL_DIR).glob("job-*"):  # of jobs that ended with it
+                marker.unlink(missing_ok=True)
         self._load_journal()
         self._progress = self._ctx.Queue()
         self._give_way = self._ctx.Event()
@@ -332,7 +341,8 @@ class JobManager:
     def _write_journal(self) -> None:
         jobs = sorted(self.jobs.values(), key=lambda j: j.created)[-KEEP_JOBS:]
         self.jobs = {j.id: j for j in jobs}
-        write_text(self._journal_path(), json.dumps([j.public() for j in jobs]))
+        if not self.read_only:
+            write_text(self._journal_path(), json.dumps([j.public() for j in jobs]))
 
     # -------------------------------------------------------------------------- jobs
     def submit(self, kind: str, request: Any, found: str | None = None) -> Job:
@@ -362,6 +372,12 @@ class JobManager:
             active = len(
                 {j.runs for j in self.jobs.values() if j.lane == lane and j.state not in TERMINAL}
             )
+            if self.read_only:
+                raise ReadOnlyStoreError(
+                    f"{self.store}: the results store is read-only for you (permission "
+                    f"denied): this service shows its results but cannot run a {kind}. Fix: "
+                    "serve a store you may write (corredor serve --store DIR)"
+                )
             limit = self.workers[lane] + self.queue_limit
             if active >= limit:
                 raise QueueFullError(lane, limit)
