@@ -3,12 +3,16 @@
 >>> from corredor.forecasting import forecast
 >>> fc = forecast("mexico-us", until="2024-09", replicas=4, workers=2)   # doctest: +SKIP
 >>> fc.write("forecast-output")                                         # doctest: +SKIP
+
+``replicas`` defaults to 1 (:data:`DEFAULT_REPLICAS`), as ``corredor forecast``; 4 is the full
+ensemble of docs/forecast.md.
 """
 
 from __future__ import annotations
 
 from corredor.forecasting.categories import Category, CategoryMap, forecast_categories
 from corredor.forecasting.forecast import (
+    DEFAULT_REPLICAS,
     ENCOUNTER_COLUMNS,
     FORECAST_EVENTS_FILE,
     LEDGER_COLUMNS,
@@ -22,6 +26,7 @@ from corredor.forecasting.forecast import (
 )
 
 __all__ = [
+    "DEFAULT_REPLICAS",
     "ENCOUNTER_COLUMNS",
     "FORECAST_EVENTS_FILE",
     "LEDGER_COLUMNS",

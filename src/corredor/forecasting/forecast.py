@@ -68,6 +68,11 @@ FORECAST_EVENTS_FILE = "policy_events_forecast.yaml"
 ENCOUNTER_COLUMNS = ("date", "component", "citizenship", "demographic", "p05", "p50", "p95")
 LEDGER_COLUMNS = ("year", "period_start", "period_end", "entry", "p05", "p50", "p95")
 LEVELS = (0.05, 0.50, 0.95)
+#: Seeds per parameter set by default: 1, as ``corredor forecast`` and the web service (the
+#: calibrated sets in minutes; docs/forecast.md's full ensemble is 4, about four times as long).
+#: The command line's default is :class:`corredor.app.ForecastRequest`'s ``replicas``, which
+#: cannot import this module at start-up; a test keeps the two equal.
+DEFAULT_REPLICAS = 1
 
 
 class ForecastError(InputError):
@@ -339,7 +344,7 @@ def forecast(
     scenario: str | Path | CorridorScenario,
     *,
     until: str | dt.date,
-    replicas: int = 4,
+    replicas: int = DEFAULT_REPLICAS,
     seed: int = 0,
     parameter_sets: Iterable[ParameterSet | Mapping[str, float]] | None = None,
     max_sets: int | None = None,
@@ -358,7 +363,9 @@ def forecast(
     Args:
         scenario: a corridor scenario (a built-in name, a YAML file or folder, or a loaded one).
         until: last month forecast, ``YYYY-MM`` (its last day is the last simulated day).
-        replicas: seeds ``seed … seed + replicas − 1``, the same for every parameter set.
+        replicas: seeds ``seed … seed + replicas − 1``, the same for every parameter set
+            (default :data:`DEFAULT_REPLICAS`, 1, as ``corredor forecast``; 4 for the full
+            ensemble).
         parameter_sets: default: the calibrated ensemble (else its point fit, else the
             scenario defaults, with a note).
         max_sets: keep at most this many parameter sets (systematic resampling on the weights).
@@ -491,6 +498,7 @@ def model_discrepancy(
 
 
 __all__ = [
+    "DEFAULT_REPLICAS",
     "ENCOUNTER_COLUMNS",
     "FORECAST_EVENTS_FILE",
     "LEDGER_COLUMNS",

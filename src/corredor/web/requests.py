@@ -186,7 +186,7 @@ class ForecastRequest(BaseModel):
     )
     seed: int = Field(default=0, ge=0, le=2**31 - 1, strict=True)
     replicas: int = Field(
-        default=1,
+        default=AppForecast.model_fields["replicas"].default,  # as corredor forecast
         ge=1,
         le=64,
         strict=True,
