@@ -197,3 +197,36 @@ def counting_run(job_id: str, kind: str, request: dict[str, Any], store: str, *r
             jobs._PROGRESS.put((job_id, 0, -1, "") if step == 0 else (job_id, step, 60, "days"))
         time.sleep(0.1)
     return "mexico-us-20990101T000000-abcdef"
+
+
+# ------------------------------------------------------------------ stand-in prewarm (workers)
+_KEPT = False
+
+
+def uneven_prewarm(people_per_agent: int, max_agents: int | None, stop: Any) -> bool:
+    """Keeps 'every state' at its first call in a worker (later calls end at once): at once in
+    the first worker to begin, in the others once the file ``release`` exists beside the log,
+    giving way when ``stop()`` says so; writes what it did, with the worker's process id, to
+    the file ``CORREDOR_TEST_PREWARM_LOG`` names."""
+    global _KEPT  # noqa: PLW0603 - this worker's prewarm, kept for its life
+    log = Path(os.environ["CORREDOR_TEST_PREWARM_LOG"])
+
+    def write(what: str) -> None:
+        with log.open("a") as fh:
+            fh.write(f"{os.getpid()} {what}\n")
+
+    if _KEPT:
+        write("had")
+        return True
+    write("started")
+    try:
+        (log.parent / "first-worker").open("x").close()
+    except FileExistsError:
+        while not (log.parent / "release").exists():
+            if stop is not None and stop():
+                write("gave way")
+                return False
+            time.sleep(0.01)
+    _KEPT = True
+    write("kept")
+    return True

@@ -504,3 +504,53 @@ def test_cancel_is_per_request_of_a_shared_run(tmp_path: Path) -> None:
             lambda: (j := page_a.get(f"/api/jobs/{a['id']}").json())["state"] != "running" and j
         )
         assert job_a["state"] == "cancelled" and job_a["done"] < 59
+
+
+def test_each_preview_worker_takes_one_prewarm_step_a_round(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With two preview workers, each round of the prewarm hands each worker exactly one step
+    (a step waits until its round's other step is taken, so a worker cannot take two). Here one
+    worker keeps every state at once; the other works until it is released, and is stopped
+    three times before that by a job handed to the lane; in each round after a job the first
+    ends its step at once and the second goes on with its own step. A round used to hand one
+    step to either worker: on the one that had kept every state it was taken again (by chance,
+    in about half the rounds), and the prewarm gave up after four times the number of
+    workers."""
+    from corredor.web.requests import RunRequest
+
+    log = tmp_path / "prewarm.log"
+    monkeypatch.setenv("CORREDOR_TEST_PREWARM_LOG", str(log))
+    jobs = JobManager(tmp_path / "runs", workers=1, preview_workers=2, warm=False,
+                      runner=web_helpers.instant_fail, prewarm=True,
+                      prewarmer=web_helpers.uneven_prewarm)  # fmt: skip
+
+    def lines() -> list[tuple[str, str]]:
+        text = log.read_text() if log.exists() else ""
+        return [(ln.split(" ", 1)[0], ln.split(" ", 1)[1]) for ln in text.splitlines()]
+
+    jobs.start()
+    try:
+        web_helpers.wait_until(lambda: [w for _, w in lines()].count("kept") == 1, timeout=60)
+        fast = next(p for p, w in lines() if w == "kept")
+        for k in range(1, 4):  # the slow worker is at work on its k-th step: a job stops it
+            web_helpers.wait_until(
+                lambda k=k: sum(p != fast and w == "started" for p, w in lines()) == k
+            )
+            job = jobs.submit("preview", RunRequest(scenario="mexico-us", seed=k, days=2,
+                                                    people_per_agent=50))  # fmt: skip
+            web_helpers.wait_until(lambda job=job: jobs.get(job.id).state == "failed")
+        (tmp_path / "release").touch()  # the slow worker's next step keeps every state
+        web_helpers.wait_until(lambda: jobs.prewarm_status()["state"] != "running")
+        status = jobs.prewarm_status()
+        assert (status["state"], status["workers_done"], status["steps"]) == ("done", 2, 8)
+        seen = lines()
+        (slow,) = {p for p, _ in seen} - {fast}
+        assert [w for p, w in seen if p == fast] == ["started", "kept", "had", "had", "had"]
+        assert [w for p, w in seen if p == slow] == [
+            *["started", "gave way"] * 3,
+            "started",
+            "kept",
+        ]
+    finally:
+        jobs.stop()

@@ -223,7 +223,6 @@ def test_a_calibration_refused_before_any_trial_leaves_no_row(tmp_path: Path) ->
     settings, is refused inside its run but before any trial: no ``failed`` row is left (one
     was)."""
     from calibration_dirs import write_calibration_dir
-
     from corredor.calibration.study import JOURNAL_FILE
 
     scenario = write_calibration_dir(tmp_path / "scenario", days=120)

@@ -35,8 +35,11 @@ no lever moved) on the days its policy events and shipped counterfactual events 
 event reads, or adds or leaves out such an event, starts from a kept state. This runs as a
 step in the lane that gives way: a job handed to the lane asks it (a shared event) to stop
 before its next simulated day, keeping what it simulated, and the step is handed to the lane
-again when the lane has no job left. It is never a job (no journal entry, not counted against
-the queue limit); ``/api/health`` tells how far it got. Stopping the service stops it.
+again when the lane has no job left. Each round hands the lane one step per worker, and a step
+waits until every step of its round has been taken before it works, so each worker takes
+exactly one (a worker that kept every state ends its step at once). It is never a job (no
+journal entry, not counted against the queue limit); ``/api/health`` tells how far it got.
+Stopping the service stops it.
 
 Every run is made by a use case of :mod:`corredor.app` (through :mod:`corredor.web.worker`) and
 stored in the one results store; the journal only keeps the jobs (who asked what, how far it
@@ -80,6 +83,10 @@ Lane = Literal["full", "preview"]
 
 _PROGRESS: Any = None  # the worker's progress queue (set by _init_worker)
 _GIVE_WAY: Any = None  # set by the service when a job waits for the lane (set by _init_worker)
+_ROUND: Any = None  # prewarm steps of the current round begun so far (set by _init_worker)
+#: the longest a prewarm step waits for the other steps of its round to be taken (a worker that
+#: never takes one: it died, and its pool is replaced); a job handed to the lane ends the wait
+ROUND_WAIT_S = 300.0
 
 
 class QueueFullError(CorredorError):
@@ -144,9 +151,11 @@ class Job:
 
 
 # ------------------------------------------------------------------------------ worker side
-def _init_worker(progress: Any, threads: int, give_way: Any = None) -> None:
-    global _PROGRESS, _GIVE_WAY  # one of each per worker process, set once at its start
-    _PROGRESS, _GIVE_WAY = progress, give_way
+def _init_worker(
+    progress: Any, threads: int, give_way: Any = None, prewarm_round: Any = None
+) -> None:
+    global _PROGRESS, _GIVE_WAY, _ROUND  # one of each per worker process, set once at its start
+    _PROGRESS, _GIVE_WAY, _ROUND = progress, give_way, prewarm_round
     worker.set_threads(threads)
     with contextlib.suppress(Exception):  # Linux: die with the service
         pr_set_pdeathsig = 1
@@ -159,11 +168,30 @@ def _warm() -> int:
     return os.getpid()
 
 
-def _prewarm(people_per_agent: int, max_agents: int | None) -> tuple[int, bool]:
+def _prewarm(
+    keep: Callable[[int, int | None, Callable[[], bool] | None], bool],
+    size: int,
+    people_per_agent: int,
+    max_agents: int | None,
+) -> tuple[int, bool]:
     """One step of the prewarm in this worker: (its process id, whether every state is kept;
-    False: it gave way to a job and keeps what it simulated for the next step)."""
-    stop = None if _GIVE_WAY is None else _GIVE_WAY.is_set
-    return os.getpid(), worker.prewarm(people_per_agent, max_agents, stop)
+    False: it gave way to a job and keeps what it simulated for the next step). ``keep`` is
+    :func:`corredor.web.worker.prewarm` (a stand-in in tests).
+
+    A round hands the lane one step per worker (``size``), and each step waits until every
+    step of its round has been taken before it works: a worker holds the step it took, so it
+    cannot take a second one, and every worker gets exactly one (a step used to land twice on
+    one worker — on the one that had kept every state — while another got none)."""
+    give_way = None if _GIVE_WAY is None else _GIVE_WAY.is_set
+    if _ROUND is not None:
+        with _ROUND.get_lock():
+            _ROUND.value += 1
+        deadline = time.monotonic() + ROUND_WAIT_S
+        while _ROUND.value < size and time.monotonic() < deadline:
+            if give_way is not None and give_way():
+                return os.getpid(), False
+            time.sleep(0.01)
+    return os.getpid(), keep(people_per_agent, max_agents, give_way)
 
 
 def _work(
@@ -236,6 +264,7 @@ class JobManager:
         runner: Callable[..., str] = _work,
         prewarm: bool = False,
         preview_people_per_agent: int = 50,
+        prewarmer: Callable[..., bool] = worker.prewarm,
     ) -> None:
         self.store = store
         self.workers = {"full": max(workers, 1), "preview": max(preview_workers, 1)}
@@ -258,6 +287,9 @@ class JobManager:
         self._stopping = threading.Event()
         self.preview_people_per_agent = preview_people_per_agent
         self._give_way: Any = None  # a multiprocessing event shared with the workers
+        self._round: Any = None  # prewarm steps of the round begun, shared with the workers
+        #: what a prewarm step runs in a worker (a module-level function: it is pickled)
+        self.prewarmer = prewarmer
         self._prewarm = _Prewarm("running" if prewarm else "off")
         #: a store the user may only read (:meth:`start`): its results are served, no job
         #: runs (:class:`~corredor.errors.ReadOnlyStoreError`, HTTP 403), the journal is kept
@@ -277,6 +309,7 @@ class JobManager:
         self._load_journal()
         self._progress = self._ctx.Queue()
         self._give_way = self._ctx.Event()
+        self._round = self._ctx.Value("i", 0)
         for lane in self.workers:
             self.pools[lane] = self._new_pool(lane)
         self._reader = threading.Thread(target=self._read_progress, daemon=True, name="progress")
@@ -289,7 +322,7 @@ class JobManager:
             max_workers=self.workers[lane],
             mp_context=self._ctx,
             initializer=_init_worker,
-            initargs=(self._progress, self.threads, self._give_way),
+            initargs=(self._progress, self.threads, self._give_way, self._round),
         )
         if self.warm:
             for _ in range(self.workers[lane]):
@@ -496,18 +529,22 @@ class JobManager:
 
     # -------------------------------------------------------------------------- prewarm
     def _prewarm_next(self) -> None:
-        """Hand the prewarm's next step to the preview lane (one per worker that has not kept
-        every state), when it is on and the lane has no job. Called under the lock."""
+        """Hand the prewarm's next round to the preview lane — one step per worker, each taken
+        by a worker of its own (:func:`_prewarm`); a worker that kept every state ends its step
+        at once — when it is on and the lane has no job. Called under the lock."""
         p = self._prewarm
         if p.state != "running" or p.pending or self._stopping.is_set():
             return
         if any(j.lane == "preview" and j.state not in TERMINAL for j in self.jobs.values()):
             return  # the next job that ends calls again
         self._give_way.clear()
-        for _ in range(self.workers["preview"] - len(p.pids)):
+        size = self.workers["preview"]
+        self._round.value = 0
+        p.gave_way = False
+        for _ in range(size):
             try:
                 fut = self.pools["preview"].submit(
-                    _prewarm, self.preview_people_per_agent, self.max_agents
+                    _prewarm, self.prewarmer, size, self.preview_people_per_agent, self.max_agents
                 )
             except (BrokenProcessPool, RuntimeError):
                 return  # the next job makes a new pool, and calls again when it ends
@@ -536,10 +573,14 @@ class JobManager:
                 return
             pid, finished = fut.result()
             if finished:
-                if pid in p.pids:
-                    p.repeats += 1  # a step taken by a worker that had kept every state
                 p.pids.add(pid)
-            if len(p.pids) >= self.workers["preview"] or p.repeats > 4 * self.workers["preview"]:
+            else:
+                p.gave_way = True
+            if p.pending:
+                return  # the round goes on
+            if not p.gave_way and len(p.pids) < self.workers["preview"]:
+                p.short_rounds += 1  # gave way to no job, left a worker behind (it died)
+            if len(p.pids) >= self.workers["preview"] or p.short_rounds > 4:
                 p.state = "done"
                 return
             self._prewarm_next()
@@ -606,13 +647,16 @@ class JobManager:
 class _Prewarm:
     """The prewarm of the preview lane: ``off``, ``running`` (a step in a worker, or waiting for
     the lane to have no job), ``done`` or ``failed`` (``error``); ``pids``: workers that kept
-    every state; ``pending``: steps handed to the lane and not ended; ``steps``: all handed."""
+    every state; ``pending``: steps of the round handed to the lane and not ended; ``steps``: all
+    handed; ``gave_way``: a step of the round gave way to a job; ``short_rounds``: rounds that
+    gave way to no job and still left a worker behind."""
 
     state: Literal["off", "running", "done", "failed"]
     pids: set[int] = field(default_factory=set)
     pending: set[Future[tuple[int, bool]]] = field(default_factory=set)
     steps: int = 0
-    repeats: int = 0
+    gave_way: bool = False
+    short_rounds: int = 0
     error: str | None = None
 
 
