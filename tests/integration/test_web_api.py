@@ -369,6 +369,35 @@ def test_bad_bargain_requests(client: TestClient, body: dict[str, object]) -> No
     assert client.post("/api/bargain", json=body).status_code == 422
 
 
+def test_the_bargaining_sweep_is_offered_where_the_data_ship_its_actors(
+    client: TestClient,
+) -> None:
+    """Every built-in scenario whose ``bargaining:`` block names an episode (the data of the
+    game's two actors) is offered (``bargaining: true``) and accepted; any other is refused
+    with the list. It was one name written in the web's code (``BARGAIN_SCENARIOS``)."""
+    from corredor.scenario.corridor import load_corridor_scenario
+
+    listed = client.get("/api/scenarios").json()
+    offered = []
+    for s in listed:
+        block = load_corridor_scenario(s["name"]).bargaining if s["kind"] == "corridor" else None
+        assert s["bargaining"] is (block is not None and block.episode is not None), s["name"]
+        if s["bargaining"]:
+            offered.append(s["name"])
+    assert offered  # mexico-us ships the 2019 US and Mexico data
+    for name in offered:
+        r = client.post("/api/bargain", json={"scenario": name, "review_days": 45})
+        assert r.status_code in (200, 202) and r.json()["request"]["scenario"] == name, r.text
+    r = client.post("/api/bargain", json={"review_days": 45})  # the first, by default
+    assert r.json()["request"]["scenario"] == sorted(offered)[0]
+    r = client.post("/api/bargain", json={"scenario": "mali2012"})
+    assert r.status_code == 422
+    assert r.json()["detail"] == (
+        f"scenario: 'mali2012' ships no bargaining actors; the scenarios that do: "
+        f"{', '.join(sorted(offered))}"
+    )
+
+
 @pytest.mark.parametrize(
     ("path", "body", "words"),
     [  # JSON of the wrong type is refused, never coerced (true was 1 day, "yes" a preview)

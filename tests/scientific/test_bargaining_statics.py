@@ -108,7 +108,8 @@ def test_feasible_space_does_not_grow_with_credibility(d: dict[str, float], more
 
 
 def test_sweep_sizes_are_monotone() -> None:
-    df = sweep([0.0, 0.2, 0.4, 0.6, 0.8, 1.0], [0.0, 0.5, 1.0], grid=SMALL)
+    actors = {"hegemon": united_states_2019(), "transit": mexico_2019(), "start": JUNE10}
+    df = sweep([0.0, 0.2, 0.4, 0.6, 0.8, 1.0], [0.0, 0.5, 1.0], grid=SMALL, **actors)
     table = df.pivot(index="exposure", columns="credibility", values="feasible_share")
     assert (np.diff(table.to_numpy(), axis=0) <= 1e-12).all()  # down the exposures
     assert (np.diff(table.to_numpy(), axis=1) <= 1e-12).all()  # across the credibilities

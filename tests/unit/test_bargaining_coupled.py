@@ -29,6 +29,7 @@ from corredor.bargaining import (
     Threat,
     TransitPolicy,
     TransitState,
+    mexico_2019,
     mexico_us_lever_map,
     parameter_changes,
     policy_from_parameters,
@@ -331,6 +332,28 @@ def test_game_events_apply_after_events_starting_mid_period(endogenous: CoupledR
     assert p[day] == pytest.approx(0.4 * m)  # H's new share, times T's acceptance
 
 
+def test_the_game_of_a_scenario_is_its_episode(tmp_path: Path) -> None:
+    """``corredor bargain`` (every mode, the sweep too) plays the game with the actors of the
+    episode the scenario's block names: without one it is refused before any work, leaving no
+    row (the sweep played the 2019 US and Mexico data on any scenario, even a Flee one)."""
+    from corredor import app
+    from corredor.errors import ScenarioError as Refused
+    from corredor.store import ResultsStore
+
+    store = ResultsStore(tmp_path / "runs")
+    plain = write_bargaining_dir(tmp_path / "plain")
+    for mode in ("sweep", "episode", "exogenous"):
+        with pytest.raises(Refused, match="no bargaining episode for this scenario"):
+            app.bargain(app.BargainRequest(scenario=str(plain), mode=mode), store)
+    with pytest.raises(app.RequestError, match="Flee scenario"):
+        app.bargain(app.BargainRequest(scenario="mali2012", mode="sweep"), store)
+    assert store.list().empty
+    named = write_bargaining_dir(tmp_path / "named", block(episode="june-2019"))
+    swept = app.bargain(app.BargainRequest(scenario=str(named), mode="sweep"), store)
+    assert swept.result.meta["data_share"] == mexico_2019().exposure.export_share
+    assert len(swept.result.table("game")) == 11 * 5
+
+
 def test_coupled_input_errors(tmp_path: Path) -> None:
     from corredor.bargaining import BargainingController
 
@@ -338,8 +361,10 @@ def test_coupled_input_errors(tmp_path: Path) -> None:
     plain = load_corridor_scenario(sys_path).model_copy(update={"bargaining": None})
     with pytest.raises(ScenarioError, match="no bargaining: block"):
         run_coupled(plain)
+    with pytest.raises(ScenarioError, match="names no episode: whose data make the game's two"):
+        run_coupled(sys_path)  # it took the 2019 US and Mexico data, not named by the scenario
     with pytest.raises(ScenarioError, match="transit actor is 'Mexico'"):
-        run_coupled(sys_path)
+        run_coupled(sys_path, hegemon=actors()["hegemon"], transit=mexico_2019())
     spec = load_corridor_scenario(sys_path).bargaining
     assert spec is not None
     with pytest.raises(ScenarioError, match="mode"):

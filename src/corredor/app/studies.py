@@ -48,7 +48,6 @@ from corredor.app.requests import (
 )
 from corredor.app.study_codecs import forecast_to_record, sensitivity_to_record
 from corredor.bargaining import coupled
-from corredor.bargaining.calibration import default
 from corredor.bargaining.dynamics import EPISODES
 from corredor.bargaining.sweep import sweep
 from corredor.calibration.fit import calibrate as fit
@@ -371,10 +370,13 @@ def bargain(
     command: str | None = None,
     on_start: OnStart | None = None,
 ) -> Stored:
-    """The threat game: the June 2019 episode (with a counterfactual exposure), a sweep of
-    exposure × credibility, or the game played on the corridor simulation (``endogenous``) or
-    beside it (``exogenous``), whose corridor runs are stored as children."""
-    data_share = default("export_share")
+    """The threat game of the episode the scenario's ``bargaining.episode`` names (its actors
+    are that episode's data): the episode replayed (with a counterfactual exposure), a sweep of
+    exposure × credibility from the first day of its sanctions, or the game played on the
+    corridor simulation (``endogenous``) or beside it (``exogenous``), whose corridor runs are
+    stored as children. A scenario whose block names no episode: a :class:`ScenarioError`."""
+    episode = EPISODES[_episode_of(request.scenario, request.mode)]
+    data_share = episode.transit().exposure.export_share
     shares: list[float | None] = [None]
     if request.exposure is not None and abs(request.exposure - data_share) > 1e-12:
         shares.append(request.exposure)
@@ -382,20 +384,22 @@ def bargain(
     def label(share: float | None) -> str:
         return f"data ({data_share:.3f})" if share is None else f"counterfactual ({share:.3f})"
 
-    episode = _episode_of(request.scenario) if request.mode == "episode" else None
-    if episode is None and request.mode != "sweep":
-        _corridor_only(request.scenario, f"bargain --mode {request.mode}")
     ids = {}
     with running(
         store, "bargain", request.scenario, request, command=command, on_start=on_start
     ) as run_id:
         children: list[tuple[str, Any]] = []
         if request.mode == "sweep":
-            frame = sweep(review_days=request.review_days or 90, refine=request.refine)
-        elif episode is not None:
+            frame = sweep(
+                review_days=request.review_days or 90,
+                refine=request.refine,
+                hegemon=episode.hegemon(),
+                transit=episode.transit(),
+                start=episode.start,
+            )
+        elif request.mode == "episode":
             frames = [
-                EPISODES[episode]
-                .replay(
+                episode.replay(
                     share,
                     request.credibility,
                     review_days=request.review_days or 90,
@@ -439,17 +443,19 @@ def bargain(
     return Stored(run_id, "bargain", record, store.path(run_id), children=ids)
 
 
-def _episode_of(scenario: str) -> str:
+def _episode_of(scenario: str, mode: str) -> str:
     """The threat episode the scenario's ``bargaining.episode`` names (whose data
-    :data:`corredor.bargaining.EPISODES` holds); a :class:`ScenarioError` if none."""
-    _corridor_only(scenario, "bargain --mode episode")
+    :data:`corredor.bargaining.EPISODES` holds: the game's two actors); a
+    :class:`ScenarioError` if none."""
+    _corridor_only(scenario, f"bargain --mode {mode}")
     block = load_corridor_scenario(scenario).bargaining
     if block is None or block.episode is None:
         raise ScenarioError(
             scenario,
-            "no bargaining episode for this scenario (its bargaining: block names no episode:)",
-            fix="name one in the block (episode: june-2019, as mexico-us does), or use --mode "
-            "endogenous/exogenous on a corridor scenario with a bargaining: block",
+            "no bargaining episode for this scenario (no bargaining: block, or one that names "
+            "no episode:), whose data would make the game's two actors",
+            fix="name one in the block (episode: june-2019, as mexico-us does); from Python, "
+            "corredor.bargaining.sweep and run_coupled take actors of your own",
         )
     return block.episode
 

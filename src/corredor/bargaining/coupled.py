@@ -30,15 +30,10 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from corredor.bargaining.actors import (
-    Demand,
-    Hegemon,
-    TransitState,
-    mexico_2019,
-    united_states_2019,
-)
+from corredor.bargaining.actors import Demand, Hegemon, TransitState
 from corredor.bargaining.anchored import AnchoredOutcomes, SimulatedState
 from corredor.bargaining.binding import LeverBinding, baseline_timeline
+from corredor.bargaining.dynamics import EPISODES
 from corredor.bargaining.game import Mode, PeriodSolution, evaluate_period, solve_period
 from corredor.bargaining.observe import COUNTS, CorridorView, Recorded
 from corredor.bargaining.outcomes import OutcomeModel, PeriodContext
@@ -323,7 +318,7 @@ def _load(scenario: str | Path | CorridorScenario) -> CorridorScenario:
 
 
 def run_coupled(
-    scenario: str | Path | CorridorScenario = "mexico-us",
+    scenario: str | Path | CorridorScenario,
     *,
     mode: Mode = "endogenous",
     export_share: float | None = None,
@@ -343,10 +338,11 @@ def run_coupled(
 
     ``mode``: ``"endogenous"`` (the game sets the transit state's policy; its own events listed
     in ``bargaining.replaces`` are removed) or ``"exogenous"`` (the timeline sets it; the game
-    maps the feasible space alongside). The actors default to the 2019 data
-    (:func:`united_states_2019`, :func:`mexico_2019`) and must carry the block's country names;
-    ``export_share`` and ``credibility`` replace theirs. ``seed``, ``days`` and ``calibration``
-    are :func:`run_corridor`'s.
+    maps the feasible space alongside). The actors default to the data of the episode the
+    block's ``episode`` names (:data:`corredor.bargaining.EPISODES`: ``june-2019`` for
+    ``mexico-us``; a block without one needs both actors given) and must carry the block's
+    country names; ``export_share`` and ``credibility`` replace theirs. ``seed``, ``days`` and
+    ``calibration`` are :func:`run_corridor`'s.
     """
 
     sc = _load(scenario)
@@ -356,12 +352,23 @@ def run_coupled(
             sc.path,
             f"scenario {sc.name!r} has no bargaining: block",
             field="bargaining",
-            fix="add one (docs/scenario-format.md §12) or use mexico-us",
+            fix="add one (docs/scenario-format.md §12)",
         )
-    hegemon = hegemon if hegemon is not None else united_states_2019()
+    if hegemon is None or transit is None:
+        if spec.episode is None:
+            raise ScenarioError(
+                sc.path,
+                f"the bargaining: block of {sc.name!r} names no episode: whose data make the "
+                "game's two actors",
+                field="bargaining.episode",
+                fix="name one (episode: june-2019 holds the 2019 US and Mexico data), or give "
+                "both actors (run_coupled(..., hegemon=..., transit=...))",
+            )
+        episode = EPISODES[spec.episode]
+        hegemon = hegemon if hegemon is not None else episode.hegemon()
+        transit = transit if transit is not None else episode.transit()
     if credibility is not None:
         hegemon = hegemon.with_credibility(credibility)
-    transit = transit if transit is not None else mexico_2019()
     if export_share is not None:
         transit = transit.with_export_share(export_share)
     controller = BargainingController(

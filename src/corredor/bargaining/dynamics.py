@@ -157,17 +157,19 @@ def episode_2019(
 @dataclass(frozen=True)
 class Episode:
     """A historical threat episode whose data this package holds: its replay (as
-    :func:`episode_2019`) and its two actors made from data (``hegemon()``, ``transit()``)."""
+    :func:`episode_2019`), its two actors made from data (``hegemon()``, ``transit()``) and the
+    first day of the threatened sanctions (``start``: where a sweep's review period begins)."""
 
     replay: Callable[..., BargainingResult]
     hegemon: Callable[[], Hegemon]
     transit: Callable[[], TransitState]
+    start: dt.date
 
 
 #: The episodes a scenario's ``bargaining.episode`` may name (the names are
 #: ``corredor.scenario.corridor.bargaining.EpisodeName``).
 EPISODES: dict[str, Episode] = {
-    "june-2019": Episode(episode_2019, united_states_2019, mexico_2019),
+    "june-2019": Episode(episode_2019, united_states_2019, mexico_2019, TARIFF_START_2019),
 }
 
 

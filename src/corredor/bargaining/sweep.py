@@ -1,8 +1,9 @@
 """Sweeps over exposure and threat credibility, and the at-a-glance charts.
 
-:func:`sweep` solves one review period (by default the first under the June 2019 threat) for
-every pair (export share, credibility) and returns one row per pair: the size of the feasible
-space, T's chosen policy and its outcomes. :func:`plot_sweep` and :func:`plot_episode` draw them
+:func:`sweep` solves one review period (from ``start``: the first day of an episode's
+sanctions, ``EPISODES[name].start``) between two actors for every pair (export share,
+credibility) and returns one row per pair: the size of the feasible space, T's chosen policy and
+its outcomes. :func:`plot_sweep` and :func:`plot_episode` draw them
 (matplotlib is imported only inside these functions).
 """
 
@@ -17,15 +18,8 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from corredor.bargaining.actors import (
-    Hegemon,
-    TransitState,
-    mexico_2019,
-    united_states_2019,
-    validate_unit_interval,
-)
+from corredor.bargaining.actors import Hegemon, TransitState, validate_unit_interval
 from corredor.bargaining.calibration import default
-from corredor.bargaining.dynamics import TARIFF_START_2019
 from corredor.bargaining.game import solve_period
 from corredor.bargaining.outcomes import OutcomeModel, PeriodContext, ReducedFormOutcomes
 from corredor.bargaining.policy import PolicyGrid
@@ -44,9 +38,9 @@ def sweep(
     exposures: Sequence[float] = DEFAULT_EXPOSURES,
     credibilities: Sequence[float] = DEFAULT_CREDIBILITIES,
     *,
-    hegemon: Hegemon | None = None,
-    transit: TransitState | None = None,
-    start: dt.date = TARIFF_START_2019,
+    hegemon: Hegemon,
+    transit: TransitState,
+    start: dt.date,
     review_days: int = 90,
     grid: PolicyGrid | None = None,
     model: OutcomeModel | None = None,
@@ -54,7 +48,10 @@ def sweep(
     backlog_start: float | None = None,
 ) -> pd.DataFrame:
     """Solve the review period ``[start, start + review_days)`` for every (export share,
-    credibility) pair. ``exposures`` are shares of T's exports sold to the hegemon.
+    credibility) pair. ``exposures`` are shares of T's exports sold to the hegemon. The actors
+    and the start come from data (an episode's: ``EPISODES["june-2019"].hegemon()``,
+    ``.transit()`` and ``.start`` — :func:`corredor.app.bargain` takes those of the episode the
+    scenario's ``bargaining.episode`` names).
 
     Columns: ``exposure``, ``credibility``, the feasible space (``feasible_share``,
     ``feasible_volume``, ``relative_size``, ``feasible_min_enforcement``, ``feasible_max_visas``,
@@ -64,8 +61,6 @@ def sweep(
     """
     exps = validate_unit_interval(exposures, "exposures")
     creds = validate_unit_interval(credibilities, "credibilities")
-    hegemon = hegemon if hegemon is not None else united_states_2019()
-    transit = transit if transit is not None else mexico_2019()
     grid = grid if grid is not None else PolicyGrid()
     model = model if model is not None else ReducedFormOutcomes()
     ctx = PeriodContext(
@@ -98,9 +93,9 @@ def plot_sweep(
 ) -> Figure:
     """Four panels against exposure, one line per credibility: the feasible space's size, and
     T's resulting arrivals at the hegemon's border, people stranded and deportations without
-    screening. Writes a PNG to ``path`` if given."""
+    screening, with a dotted line at ``data_exposure`` (the transit state's share in the data,
+    when given). Writes a PNG to ``path`` if given."""
 
-    data_exposure = default("export_share") if data_exposure is None else data_exposure
     panels = (
         ("feasible_share", "feasible space (share of policy grid)"),
         ("arrivals_per_day", "arrivals at the hegemon's border per day"),
@@ -113,14 +108,16 @@ def plot_sweep(
         for c, part in df.groupby("credibility"):
             part = part.sort_values("exposure")
             ax.plot(part["exposure"], part[col], marker="o", ms=3, label=f"credibility {c:g}")
-        ax.axvline(data_exposure, color="grey", ls=":", lw=1)
+        if data_exposure is not None:
+            ax.axvline(data_exposure, color="grey", ls=":", lw=1)
         ax.set_title(title)
         ax.grid(alpha=0.3)
     for ax in axes[1]:
         ax.set_xlabel("share of exports sold to the hegemon")
     axes[0, 0].set_ylim(0, 1.05)
     axes[0, 0].legend(fontsize=8)
-    fig.suptitle("Room for the transit state's own policy under the threat (dotted: data)")
+    data = "" if data_exposure is None else " (dotted: data)"
+    fig.suptitle(f"Room for the transit state's own policy under the threat{data}")
     _save(fig, path)
     return fig
 

@@ -213,7 +213,8 @@ def _bargain_figure(record: Record) -> Figure | None:
     df = record.table("game")
     mode = record.meta.get("mode")
     if mode == "sweep":
-        return plot_sweep(df)
+        share = record.meta.get("data_share")
+        return plot_sweep(df, data_exposure=None if share is None else float(share))
     frames = {str(k): g.drop(columns="label") for k, g in df.groupby("label", sort=False)}
     return plot_episode(frames) if mode == "episode" else plot_coupled(frames)
 

@@ -20,7 +20,7 @@ import math
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from corredor.app import BargainRequest as AppBargain
 from corredor.app import EnsembleRequest as AppEnsemble
@@ -30,7 +30,13 @@ from corredor.app import RunRequest as AppRun
 from corredor.app import StudyRequest as AppStudy
 from corredor.files.read import excerpt
 from corredor.web.errors import BadRequestError
-from corredor.web.scenarios import load_scenario, policy_paths, scenario_events, studies
+from corredor.web.scenarios import (
+    bargaining_scenarios,
+    load_scenario,
+    policy_paths,
+    scenario_events,
+    studies,
+)
 
 _NAME_RE = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}$"
 
@@ -231,18 +237,34 @@ def digest(body: dict[str, Any]) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
-BARGAIN_SCENARIOS = ("mexico-us",)  # scenarios with a bargaining episode (the June 2019 threat)
-
-
 class BargainRequest(BaseModel):
-    """The US–Mexico threat game swept over Mexico's exposure (share of its exports sold to the
-    United States) and the threat's credibility: the feasible policy space and the chosen policy
-    of one review period under the June 2019 tariff threat (``corredor bargain --mode sweep``)."""
+    """The threat game of a scenario's bargaining episode (``bargaining.episode``: mexico-us's is
+    the US tariff threat of June 2019) swept over the transit state's exposure (share of its
+    exports sold to the hegemon) and the threat's credibility: the feasible policy space and the
+    chosen policy of one review period from the first day of the sanctions (``corredor bargain
+    --mode sweep``). The scenarios that ship the game's actors: ``GET /api/scenarios``, those
+    with ``bargaining: true``; without ``scenario``, the first of them."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    scenario: Literal["mexico-us"] = "mexico-us"
+    scenario: str = Field(
+        default="",
+        pattern=r"^$|" + _NAME_RE,
+        description="A built-in scenario that ships the game's actors (default: the first).",
+    )
     review_days: int = Field(default=90, ge=7, le=365, strict=True)
+
+    @model_validator(mode="after")
+    def _scenario_of_the_game(self) -> BargainRequest:
+        offered = bargaining_scenarios()
+        if not self.scenario and offered:
+            object.__setattr__(self, "scenario", offered[0])  # frozen: set once, here
+        if self.scenario not in offered:
+            raise BadRequestError(
+                f"scenario: {excerpt(self.scenario or '(none)')} ships no bargaining actors; "
+                f"the scenarios that do: {', '.join(offered) or 'none'}"
+            )
+        return self
 
     def key(self) -> str:
         return "bargain-" + digest(self.model_dump(mode="json"))

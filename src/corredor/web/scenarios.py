@@ -64,14 +64,22 @@ def list_scenarios() -> list[dict[str, Any]]:
                     "start": sc.start.isoformat(),
                     "end": sc.end.isoformat(),
                     "days": (sc.end - sc.start).days + 1,
+                    # its bargaining: block names an episode, whose data are the game's actors
+                    "bargaining": sc.bargaining is not None and sc.bargaining.episode is not None,
                 }
             )
         else:
             out.append(
                 {"name": s.name, "kind": s.kind, "description": s.description,
-                 "start": None, "end": None}
+                 "start": None, "end": None, "bargaining": False}
             )  # fmt: skip
     return out
+
+
+def bargaining_scenarios() -> tuple[str, ...]:
+    """The built-in scenarios that ship the threat game's actors (a ``bargaining:`` block naming
+    an episode), in name order: the web's bargaining sweep is offered for these."""
+    return tuple(sorted(s["name"] for s in list_scenarios() if s.get("bargaining")))
 
 
 def _event_dict(e: Any, counterfactual: str | None = None) -> dict[str, Any]:

@@ -7,6 +7,9 @@ import { el, figure, COLOURS, tick } from "./charts.js";
 const CRED_COLOURS = ["#009E73", "#56B4E9", "#E69F00", "#CC79A7", "#D55E00", "#0072B2", "#F0E442", "#000000"];
 
 export async function bargainPage(main, runId) {
+  // the scenarios whose data ship the game's actors (a bargaining: block naming an episode)
+  const offered = (await get("/scenarios")).filter((s) => s.bargaining).map((s) => s.name);
+  const scenario = el("select", { id: "bargain-scenario" }, offered.map((n) => el("option", { value: n }, n)));
   const days = el("input", { type: "number", id: "bargain-days", min: 7, max: 365, value: 90 });
   const status = el("div", { class: "status", role: "status" });
   const out = el("div", { id: "bargain-out" });
@@ -15,7 +18,7 @@ export async function bargainPage(main, runId) {
     ev.preventDefault();
     go.disabled = true;
     try {
-      let job = await api("/bargain", { json: { review_days: +days.value || 90 } });
+      let job = await api("/bargain", { json: { scenario: scenario.value, review_days: +days.value || 90 } });
       status.replaceChildren(el("span", { class: "state" }, "…"));
       if (job.state !== "done") job = await follow(job.id, () => {});
       if (job.state === "done") location.hash = `#/bargain/${encodeURIComponent(job.run_id)}`;
@@ -23,7 +26,9 @@ export async function bargainPage(main, runId) {
     } catch (e) {
       status.replaceChildren(el("span", { class: "error" }, `${t("status.failed")}: ${e.message}`));
     } finally { go.disabled = false; }
-  } }, el("label", { for: "bargain-days" }, `${t("bargain.days")} `), days, " ", go);
+  } }, el("label", { for: "bargain-scenario" }, `${t("bargain.scenario")} `), scenario, " ",
+  el("label", { for: "bargain-days" }, `${t("bargain.days")} `), days, " ", go);
+  go.disabled = !offered.length;
   main.replaceChildren(el("h1", {}, t("bargain.title")), el("p", { class: "muted" }, t("bargain.intro")), form, status, out);
   if (!runId) {
     const latest = (await get("/runs?kind=bargain")).at(-1);
@@ -32,6 +37,7 @@ export async function bargainPage(main, runId) {
   }
   const res = await get(`/bargain/${encodeURIComponent(runId)}`);
   days.value = res.provenance.request.review_days;
+  if (offered.includes(res.provenance.scenario)) scenario.value = res.provenance.scenario;
   drawSweep(out, res);
 }
 
