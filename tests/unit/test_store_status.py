@@ -218,13 +218,20 @@ def test_an_ensemble_refused_before_any_member_leaves_no_row(
     assert not list((tmp_path / "runs" / ".running").iterdir())
 
 
-def test_a_calibration_refused_before_any_trial_leaves_no_row(tmp_path: Path) -> None:
+def test_a_calibration_refused_before_any_trial_leaves_no_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A calibration whose folder holds another study (no ``--resume``), or resumed with other
     settings, is refused inside its run but before any trial: no ``failed`` row is left (one
     was)."""
+    import functools
+
     from calibration_dirs import write_calibration_dir
+    from corredor.calibration import evaluate
     from corredor.calibration.study import JOURNAL_FILE
 
+    # a refused port: no need to wait 30 s for it
+    monkeypatch.setattr(evaluate, "task_pool", functools.partial(evaluate.task_pool, timeout=1.0))
     scenario = write_calibration_dir(tmp_path / "scenario", days=120)
     store = ResultsStore(tmp_path / "runs")
     folder = tmp_path / "study"
@@ -241,6 +248,13 @@ def test_a_calibration_refused_before_any_trial_leaves_no_row(tmp_path: Path) ->
     assert store.list().empty
     assert not list((tmp_path / "runs" / ".running").iterdir())
     assert sorted(p.name for p in folder.iterdir()) == [JOURNAL_FILE, "study.json"]
+    # a scheduler nobody listens at: no row, and no study left in the folder, which a second
+    # try without --resume found in its way ("already holds a calibration study")
+    elsewhere = tmp_path / "study-2"
+    dead = request.model_copy(update={"folder": str(elsewhere), "scheduler": "tcp://127.0.0.1:1"})
+    with pytest.raises(InputError, match="cannot connect to the Dask scheduler"):
+        app.calibrate(dead, store)
+    assert store.list().empty and not elsewhere.exists()
 
 
 def test_identical_ensemble_is_found(tiny: Path, tmp_path: Path) -> None:

@@ -73,6 +73,7 @@ from corredor.calibration.plausible import (
     plausible_sets,
 )
 from corredor.calibration.study import (
+    check_study,
     distributions,
     left_running,
     open_study,
@@ -415,16 +416,21 @@ def calibrate(
     if start:
         settings["base"] = dict(sorted(start.items()))
     out = Path(out)
-    study = open_study(out, settings, resume)
-    defaults = {**sc.calibration_defaults(), **start}
-    existing = study.get_trials(deepcopy=False)
-    resumed = sum(1 for t in existing if t.state == COMPLETE)
-    if not existing:
-        study.enqueue_trial({p.name: clip(p, defaults[p.name]) for p in params})
-    fit = _Fit(study, params, defaults, targets, w, last, trials, batch, sampler_seed, agent_budget)
+    check_study(out, settings, resume)
+    # the workers (or the Dask scheduler) first: one that cannot be reached leaves no study
+    # behind, which a second try without --resume would find in the way
     with evaluations(
         sc, seed=seed, days=days, workers=workers, scheduler=scheduler, threads=threads
     ) as run_batch:
+        study = open_study(out, settings, resume)
+        defaults = {**sc.calibration_defaults(), **start}
+        existing = study.get_trials(deepcopy=False)
+        resumed = sum(1 for t in existing if t.state == COMPLETE)
+        if not existing:
+            study.enqueue_trial({p.name: clip(p, defaults[p.name]) for p in params})
+        fit = _Fit(
+            study, params, defaults, targets, w, last, trials, batch, sampler_seed, agent_budget
+        )
         fit.run(run_batch, progress)
 
     at = positions(study)  # numbers as in an uninterrupted run (a trial drawn again keeps its)

@@ -79,8 +79,9 @@ def distributions(params: Sequence[FitParameter]) -> dict[str, Any]:
     }
 
 
-def open_study(out: Path, settings: Mapping[str, Any], resume: bool) -> optuna.Study:
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
+def check_study(out: Path, settings: Mapping[str, Any], resume: bool) -> None:
+    """Refuse, writing nothing, a folder that holds a study when not resuming, or a study to
+    resume whose settings differ (or cannot be read)."""
     journal, meta = out / JOURNAL_FILE, out / SETTINGS_FILE
     if journal.exists() and not resume:
         raise CalibrationInputError(
@@ -103,6 +104,13 @@ def open_study(out: Path, settings: Mapping[str, Any], resume: bool) -> optuna.S
                 f"the study in {out} was started with other settings ({', '.join(changed)}); "
                 "resume it with the same options, or give another --folder"
             )
+
+
+def open_study(out: Path, settings: Mapping[str, Any], resume: bool) -> optuna.Study:
+    """The study in ``out`` (made there when new), after :func:`check_study`."""
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    check_study(out, settings, resume)
+    journal, meta = out / JOURNAL_FILE, out / SETTINGS_FILE
     out.mkdir(parents=True, exist_ok=True)
     if not meta.exists():
         write_text(meta, json.dumps(settings, indent=2) + "\n")
@@ -195,6 +203,7 @@ def warm_start(study: optuna.Study, params: Sequence[FitParameter]) -> None:
 __all__ = [
     "JOURNAL_FILE",
     "SETTINGS_FILE",
+    "check_study",
     "distributions",
     "left_running",
     "open_study",
