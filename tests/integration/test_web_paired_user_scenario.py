@@ -41,3 +41,25 @@ def test_paired_results_of_a_user_scenario(tmp_path: Path) -> None:
     detail = r.json()["detail"]
     assert "not a built-in scenario" in detail and "file they were run from is gone" in detail
     assert f"corredor compare {ids[0]} {ids[1]}" in detail
+
+
+def test_paired_flee_results_are_refused_saying_why(tmp_path: Path) -> None:
+    """Two Flee runs (of a built-in scenario, or not): one 422 saying the paired difference is
+    of corridor results and pointing to ``corredor compare`` (it said the scenario was not built
+    in and its file was gone, for mali2012 too)."""
+    from corredor.results import RunResult
+
+    root = tmp_path / "runs"
+    store = ResultsStore(root)
+    run = app.run(app.RunRequest(scenario="mali2012", days=3), store)
+    assert isinstance(run.result, RunResult)
+    other = app.run(app.RunRequest(scenario="mali2012", days=3, seed=1), store)
+    settings = ServeSettings(store=root, extra_hosts=("testserver",), warm=False)
+    jobs = JobManager(root, warm=False, runner=web_helpers.instant_fail)
+    with TestClient(create_app(settings, jobs=jobs)) as client:
+        r = client.get("/api/paired", params={"a": run.run_id, "b": other.run_id})
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"] == (
+        f"{run.run_id} is a flee result: the paired difference is of corridor results (runs, "
+        "ensembles, forecasts); compare two Flee runs with `corredor compare`"
+    )

@@ -34,9 +34,10 @@ from corredor.results.corridor import CorridorResult
 if TYPE_CHECKING:
     from corredor.store import ResultsStore
 
-__all__ = ["Compared", "as_ensemble", "compare"]
+__all__ = ["CORRIDOR_KINDS", "Compared", "as_ensemble", "compare"]
 
-_CORRIDOR = ("corridor", "corridor-ensemble", "forecast", "sensitivity")
+#: The stored kinds whose results ``compare`` pairs as corridor results.
+CORRIDOR_KINDS = ("corridor", "corridor-ensemble", "forecast", "sensitivity")
 
 
 @dataclass
@@ -92,7 +93,7 @@ def compare(request: CompareRequest, store: ResultsStore) -> Compared:
     a_id, b_id = store.resolve(request.a), store.resolve(request.b)
     ka, kb = store.kind(a_id), store.kind(b_id)
     a, b = load(store, a_id), load(store, b_id)
-    if ka in _CORRIDOR and kb in _CORRIDOR:
+    if ka in CORRIDOR_KINDS and kb in CORRIDOR_KINDS:
         return _corridor(a_id, b_id, as_ensemble(a), as_ensemble(b))
     if ka == kb == "flee":
         return _flee(a_id, b_id, a, b)

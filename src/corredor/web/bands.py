@@ -223,9 +223,17 @@ def paired(root: Path, a: str, b: str) -> dict[str, Any]:
 @functools.lru_cache(maxsize=16)
 def _paired(root_s: str, a: str, b: str) -> dict[str, Any]:
     from corredor.app import CompareRequest, compare  # noqa: PLC0415 - first use
+    from corredor.app.comparison import CORRIDOR_KINDS  # noqa: PLC0415 - first use
 
     root = Path(root_s)
     pa, pb = records.provenance(root, a), records.provenance(root, b)
+    for ref, p in ((a, pa), (b, pb)):
+        if p["store_kind"] not in CORRIDOR_KINDS:
+            raise BadRequestError(
+                f"{ref} is a {p['store_kind']} result: the paired difference is of corridor "
+                "results (runs, ensembles, forecasts); compare two Flee runs with "
+                f"`corredor compare`"
+            )
     if pa["scenario"] != pb["scenario"]:
         raise BadRequestError(
             f"results of different scenarios ({pa['scenario']}, {pb['scenario']}) cannot be "
