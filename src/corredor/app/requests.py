@@ -151,6 +151,21 @@ class Request(BaseModel):
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
+    @model_validator(mode="after")
+    def _no_empty_text(self) -> Request:
+        """An empty name, path or id (``--folder "$UNSET"``) is an error: as a path it meant the
+        working folder (a calibration's study was written there)."""
+        for name, field in type(self).model_fields.items():
+            value = getattr(self, name)
+            items = value if isinstance(value, list | tuple) else [value]
+            if any(isinstance(v, str) and not v.strip() for v in items):
+                if field.is_required():  # the command line's argument
+                    where, fix = name.upper(), "give a value"
+                else:
+                    where, fix = self.flag(name), "give a value, or leave the option out"
+                raise RequestError(f"{where} {excerpt(value)}: empty. Fix: {fix}")
+        return self
+
     def flag(self, name: str) -> str:
         """The command-line option of a field (``--event`` for ``events``)."""
         extra = type(self).model_fields[name].json_schema_extra
