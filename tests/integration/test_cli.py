@@ -339,3 +339,21 @@ def test_serve_options_are_checked_before_the_service_starts(
     (settings,) = started
     assert settings.port == 0 and settings.workers == 2 and settings.max_days == 30
     assert str(settings.store) == "somewhere" and settings.token == "t" * 20
+
+
+def test_serve_on_port_0_prints_the_port_it_listens_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--port 0`` asks the system for a free port: the address printed, and the one uvicorn
+    listens on, carry that port (it printed ``http://127.0.0.1:0/``, where nobody listens)."""
+    import uvicorn
+
+    from corredor.web.serve import serve
+    from corredor.web.settings import ServeSettings
+
+    listened: list[int] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: listened.append(kw["port"]))
+    serve(ServeSettings(store=tmp_path / "runs", port=0, warm=False, prewarm=False))
+    (port,) = listened
+    assert 0 < port < 65536
+    assert f"serving on http://127.0.0.1:{port}/ " in capsys.readouterr().out

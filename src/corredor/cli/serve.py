@@ -30,7 +30,7 @@ from corredor.errors import CorredorError
     type=click.IntRange(0, 65535),
     default=8765,
     show_default=True,
-    help="Port to listen on.",
+    help="Port to listen on (0: a free port, printed).",
 )
 @click.option(
     "--store",

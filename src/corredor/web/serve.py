@@ -13,10 +13,11 @@ from corredor.web.app import create_app
 from corredor.web.settings import ServeSettings, is_loopback
 
 
-def check_address(host: str, port: int) -> None:
+def check_address(host: str, port: int) -> int:
     """Refuse, with one line, an address the service could not listen on (uvicorn would log it
     and exit with status 3, or 1): a host that is no address, one not of this machine, a port
-    in use or not allowed."""
+    in use or not allowed. Returns the port: ``port``, or for port 0 the free port the system
+    gave (printed and listened on: the address printed said port 0)."""
     shown = cap(repr(host), 200)
     try:
         found = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)
@@ -42,13 +43,16 @@ def check_address(host: str, port: int) -> None:
                 "Fix: give an address of this computer and a port you may use (above 1023 "
                 "unless you are an administrator)"
             ) from None
+        return int(sock.getsockname()[1])
 
 
 def serve(settings: ServeSettings) -> None:
     import uvicorn  # noqa: PLC0415 - only at `corredor serve` (corredor.web imports this module)
 
     settings = settings.checked()
-    check_address(settings.host, settings.port)
+    port = check_address(settings.host, settings.port)
+    if port != settings.port:  # port 0: the free port the system chose
+        settings = settings.model_copy(update={"port": port})
     records.open_store(settings.store)  # a store that cannot be made: one line, before starting
     app = create_app(settings)
     url = settings.url()
