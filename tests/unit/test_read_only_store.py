@@ -127,6 +127,8 @@ def test_a_read_only_store_is_read(tmp_path: Path, env: dict[str, str]) -> None:
     r = _corredor("runs", "--store", str(root), env=env)
     assert r.returncode == 0, r.stdout + r.stderr
     assert run_id in r.stdout and dead in r.stdout and "RuntimeError: boom" in r.stdout
+    # the dead writer's run is listed failed, as a repair would mark it (it said "running")
+    assert "running" not in r.stdout and "not recorded in the catalogue" in r.stdout, r.stdout
     html = tmp_path / "report.html"
     r = _corredor("report", "latest", "--output", str(html), "--store", str(root), env=env)
     assert r.returncode == 0 and html.is_file(), r.stdout + r.stderr
@@ -236,6 +238,7 @@ def test_a_write_ahead_log_left_by_a_killed_writer_is_read(
     r = _corredor("runs", "--store", str(root), env=env)
     assert r.returncode == 0, r.stdout + r.stderr
     assert all(i in r.stdout for i in (a, b, dead)), r.stdout
+    assert f"{dead} failed: the process that ran it" in r.stdout, r.stdout
     r = _corredor("compare", a, b, "--store", str(root), env=env)
     assert r.returncode == 0 and f"A = {a}, B = {b}" in r.stdout, r.stdout + r.stderr
     assert "paired by seed" in r.stdout, r.stdout

@@ -527,6 +527,8 @@ class ResultsStore:
     def status(self, ref: str) -> RunStatus:
         """Where a result stands: ``running``, ``finished`` or ``failed`` (:class:`RunStatus`)."""
         row = self._row(self.resolve(ref, finished=False))
+        if not self.writable:
+            row = dict(self._settled_as_read(pd.DataFrame([row])).iloc[0])
         prov = _value(row.get("provenance"))
         run_id = str(row["run_id"])
         return RunStatus(
@@ -609,9 +611,31 @@ class ResultsStore:
         """The catalogue, oldest result first; ``path`` is where the run is (will be, for a
         running one). ``filters``: ``kind``, ``scenario``, ``parent``, ``label``,
         ``calibration``, ``status`` (equal to), ``since`` and ``until`` (created on or after /
-        before, a ``datetime``). Every status is listed unless ``status`` is given."""
+        before, a ``datetime``). Every status is listed unless ``status`` is given. In a store
+        the user may only read (no repair settles it), a ``running`` row whose writer died is
+        listed ``failed``, as a repair would mark it, with an error line saying so."""
+        wanted = None if self.writable else filters.pop("status", None)
         df = self.catalogue.frame(**filters)
+        if not self.writable:
+            df = self._settled_as_read(df)
+            if wanted is not None:
+                df = df[df["status"] == wanted].reset_index(drop=True)
         df["path"] = [str((self.root / r).resolve()) for r in df["run_id"]]
+        return df
+
+    def _settled_as_read(self, df: pd.DataFrame) -> pd.DataFrame:
+        """``df`` with the ``running`` rows whose writer died shown ``failed`` (a store the user
+        may only read: the catalogue itself is left as it is)."""
+        for i in df.index[df["status"] == RUNNING]:
+            row = dict(df.loc[i])
+            if self._writer_alive(row) or (self.root / str(row["run_id"]) / SUMMARY_FILE).exists():
+                continue  # alive, or killed once its folder was complete (a repair finishes it)
+            pid, host = _value(row.get("pid")), _value(row.get("host"))
+            df.loc[i, "status"] = FAILED
+            df.loc[i, "error"] = (
+                f"the process that ran it (pid {pid} on {host}) stopped before it finished "
+                "(not recorded in the catalogue: the store is read-only for you)"
+            )
         return df
 
     def run_ids(self) -> builtins.list[str]:
