@@ -242,6 +242,87 @@ def _withdraw(ids, qlive, busy, wait_live, queue_service, A):
 
 
 @nb.njit(cache=True)
+def _join_queues(ids, queues, day, Q, A, queue_service, ev, busy, wait_live):
+    """:func:`_withdraw` then :func:`_push` in one call (``ServiceSystem.join``)."""
+    _withdraw(ids, Q[5], busy, wait_live, queue_service, A)
+    _push(ids, queues, day, Q, A, queue_service, ev)
+
+
+@nb.njit(cache=True)
+def _check_join(ids, services, classes, n_agents, n_classes, group, n_groups, qbase, Q, queues):
+    """The checks of :func:`_check_targets` for agents about to be withdrawn and queued again
+    (so bit 8, already queued, cannot arise), with each agent's queue written to ``queues``;
+    bit 64: a ring has no room for its new entries (the caller grows it)."""
+    bad = 0
+    for j in range(ids.shape[0]):
+        a = ids[j]
+        sv = services[j]
+        if a < 0 or a >= n_agents:
+            bad |= 1
+            continue
+        if sv < 0 or sv >= n_classes.shape[0]:
+            bad |= 2
+            continue
+        if classes[j] < 0 or classes[j] >= n_classes[sv]:
+            bad |= 4
+            continue
+        if n_groups >= 0 and (group[a] < 0 or group[a] >= n_groups):
+            bad |= 32
+        queues[j] = qbase[sv] + classes[j]
+    if bad & 1 == 0 and ids.shape[0] > 1:
+        srt = np.sort(ids)
+        for j in range(1, srt.shape[0]):
+            if srt[j] == srt[j - 1]:
+                bad |= 16
+                break
+    if bad == 0:
+        _qbuf, _qoff, qmask, qhead, qtail, _qlive = Q
+        need = np.zeros(qhead.shape[0], dtype=np.int64)
+        for j in range(queues.shape[0]):
+            need[queues[j]] += 1
+        for q in range(need.shape[0]):
+            if need[q] and qtail[q] - qhead[q] + need[q] > qmask[q] + 1:
+                bad |= 64
+    return bad
+
+
+@nb.njit(cache=True)
+def _plan_day(qlive, qbase, busy, model, capacity, slot_off, roff, nrec):
+    """The day's record layout before :func:`serve_day`: ``roff`` (S + 1) the running sum of
+    the people each service holds (in service and queued; an upper bound of its records),
+    ``nrec`` zeroed. Returns False when a SERVERS service has fewer slots than the servers it
+    can use today (``⌊min(capacity, held)⌋``; the caller grows them)."""
+    ok = True
+    roff[0] = 0
+    for s in range(busy.shape[0]):
+        live = 0
+        for q in range(qbase[s], qbase[s + 1]):
+            live += qlive[q]
+        held = busy[s] + live
+        roff[s + 1] = roff[s] + held
+        nrec[s] = 0
+        if model[s] == _SERVERS:
+            want = np.floor(min(capacity[s], float(held)))
+            if want > slot_off[s + 1] - slot_off[s]:
+                ok = False
+    return ok
+
+
+@nb.njit(cache=True)
+def _stocks_into(qlive, qbase, busy, wait_live, out):
+    """People per service × (queued, in service, waiting) into ``out`` (S, 3)."""
+    for s in range(busy.shape[0]):
+        queued = 0
+        waiting = 0
+        for q in range(qbase[s], qbase[s + 1]):
+            queued += qlive[q]
+            waiting += wait_live[q]
+        out[s, 0] = queued
+        out[s, 1] = busy[s]
+        out[s, 2] = waiting
+
+
+@nb.njit(cache=True)
 def _schedule(ids, queues, days, today, C, A, wait_live, queue_service, ev):
     """Put agents on the calendar: agent ``ids[j]`` joins ``queues[j]`` on ``days[j]``."""
     bk_head, bk_tail, ent_agent, ent_queue, ent_day, ent_next, meta = C

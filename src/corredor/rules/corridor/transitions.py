@@ -18,6 +18,7 @@ from corredor.rules.corridor.state import EV_JOIN, CorridorState, Phase
 
 IntArray = npt.NDArray[np.int32]
 _TRAVEL, _BORDER, _IN_DEST = int(Phase.TRAVEL), int(Phase.BORDER), int(Phase.IN_DEST)
+_SERVICE = int(Phase.SERVICE)
 
 
 def set_phase(st: CorridorState, ids: IntArray, phase: Phase) -> None:
@@ -121,17 +122,59 @@ def outcome(st: CorridorState, ids: IntArray, *, success: bool) -> None:
 
 
 def join(st: CorridorState, ids: IntArray, svc: IntArray) -> None:
-    """Agents join services' queues: phase SERVICE, moved to the service's place."""
+    """Agents join services' queues (in the order of service, then agent id): taken out of
+    any queue they were in, phase SERVICE, moved to the service's place (kernel
+    :func:`enter_service_k`, twin :func:`enter_service_np`)."""
     if ids.shape[0] == 0:
         return
     order = np.lexsort((ids, svc))
     ids, svc = ids[order], svc[order]
-    st.services.withdraw(st.agents, ids)
-    st.agents["loc"][ids] = st.c.svc_loc[svc]
-    st.agents["link"][ids] = -1
-    set_phase(st, ids, Phase.SERVICE)
-    st.services.enqueue(st.agents, ids, svc, day=st.day)
-    st.events.emit(EV_JOIN, svc, ids, st.agents, st.day)
+    a = st.agents
+    st.services.join(a, ids, svc, day=st.day)
+    enter_service_k(
+        ids,
+        svc,
+        st.c.svc_loc,
+        a.raw("loc"),
+        a.raw("link"),
+        a.raw("phase"),
+        a.raw("since"),
+        a.raw("caravan"),
+        st.day,
+    )
+    st.events.emit(EV_JOIN, svc, ids, a, st.day)
+
+
+@nb.njit(cache=True)
+def enter_service_k(ids, svc, svc_loc, loc, link, phase, since, caravan, day):  # type: ignore[no-untyped-def]
+    """The columns of agents who joined services today: at the service's place, on no link,
+    phase SERVICE since today, in no caravan."""
+    for j in range(ids.shape[0]):
+        a = ids[j]
+        loc[a] = svc_loc[svc[j]]
+        link[a] = -1
+        phase[a] = _SERVICE
+        since[a] = day
+        caravan[a] = 0
+
+
+def enter_service_np(
+    ids: IntArray,
+    svc: IntArray,
+    svc_loc: IntArray,
+    loc: IntArray,
+    link: IntArray,
+    phase: npt.NDArray[np.int8],
+    since: IntArray,
+    caravan: npt.NDArray[np.int16],
+    day: int,
+) -> None:
+    """The NumPy twin of :func:`enter_service_k` (the readable spec)."""
+    loc[ids] = svc_loc[svc]
+    link[ids] = -1
+    phase[ids] = Phase.SERVICE
+    since[ids] = day
+    caravan[ids] = 0
 
 
 def send_home(st: CorridorState, ids: IntArray, *, reattempt_p: float) -> None:
@@ -145,6 +188,14 @@ def send_home(st: CorridorState, ids: IntArray, *, reattempt_p: float) -> None:
     set_phase(st, ids[~again], Phase.RETURNED)
     back = ids[again]
     set_phase(st, back, Phase.HOME)
+    schedule_reattempts(st, back)
+
+
+def schedule_reattempts(st: CorridorState, back: IntArray) -> None:
+    """Agents at home leave again after a delay (draw 8: geometric on 1, 2, … with mean
+    ``reattempt_delay_days``), on a day within the run."""
+    if back.shape[0] == 0:
+        return
     mean = max(st.role("reattempt_delay_days"), 1.0)
     u = st.u(st.keys.verbs, back, 8)
     # geometric on {1, 2, ...} with mean `mean` (a mean of 1: the next day)

@@ -20,10 +20,13 @@ deported without it is counted (``EventSink.unscreened``).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+import numba as nb
 import numpy as np
 import numpy.typing as npt
 
+from corredor.engine.rng import uniform_from_key_np, uniform_k
 from corredor.engine.services import Verb
 from corredor.rules.corridor.compiled import BORDER_CITY
 from corredor.rules.corridor.settlement import settle_after_grant
@@ -33,6 +36,7 @@ from corredor.rules.corridor.transitions import (
     join,
     outcome,
     phase_at,
+    schedule_reattempts,
     send_home,
     set_phase,
 )
@@ -40,6 +44,8 @@ from corredor.rules.corridor.transitions import (
 IntArray = npt.NDArray[np.int32]
 Ints = npt.NDArray[np.int64]
 _ABANDON, _DEPORT = int(Verb.ABANDON), int(Verb.DEPORT)  # plain ints: read once per verb
+_TRAVEL, _BORDER, _IN_DEST = int(Phase.TRAVEL), int(Phase.BORDER), int(Phase.IN_DEST)
+_HOME, _RETURNED = int(Phase.HOME), int(Phase.RETURNED)
 
 
 def reattempt_removed(st: CorridorState) -> float:
@@ -209,28 +215,209 @@ def return_to_wait(
 
 def deport(st: CorridorState, who: IntArray, s: IntArray, gg: npt.NDArray[np.int64]) -> None:
     """Deported: screened first where the service screens (a claim is referred), then removed
-    to the origin or to the verb's place (a border city: try again from there)."""
+    to the origin or to the verb's place (a border city: try again from there). The agents'
+    moves are one kernel (:func:`deport_k`, twin :func:`deport_np`); the referrals join their
+    service and the events are counted here."""
     c, a, day = st.c, st.agents, st.day
-    # due-process screening (if the service has one)
-    sp = c.svc_screen_p[day][s]
-    screened = st.u(st.keys.verbs, who, 11) < sp
-    claim = screened & (st.u(st.keys.verbs, who, 12) < c.svc_screen_claim[day][s])
-    refer = c.svc_screen_refer[s]
-    go = claim & (refer >= 0)
-    join(st, who[go], refer[go])
-    keep = ~go
-    who, s, gg, screened = who[keep], s[keep], gg[keep], screened[keep]
-    has_step = c.svc_screen_refer[s] >= 0
-    st.events.unscreened(who[has_step & ~screened], a, day)
-    st.events.emit(int(Verb.DEPORT), s, who, a, day)
-    outcome(st, who, success=False)
+    n = who.shape[0]
+    referred = np.empty(n, dtype=np.bool_)
+    unscreened = np.empty(n, dtype=np.bool_)
+    back = np.empty(n, dtype=np.int32)
     args = c.verb_args
-    to_origin = args.to_origin[s, gg, Verb.DEPORT]
-    place = args.place[s, gg, Verb.DEPORT]
-    send_home(st, who[to_origin], reattempt_p=reattempt_removed(st))
-    rest = ~to_origin
-    w = who[rest]
-    a["loc"][w] = np.where(place[rest] >= 0, place[rest], a["loc"][w])
-    in_transit = c.loc_kind[a["loc"][w]] == BORDER_CITY
-    at_border(st, w[in_transit], reattempt_p=reattempt_border(st))
-    send_home(st, w[~in_transit], reattempt_p=reattempt_removed(st))
+    n_back = deport_k(
+        who,
+        s,
+        gg,
+        st.keys.verbs,
+        day,
+        c.svc_screen_p[day],
+        c.svc_screen_claim[day],
+        c.svc_screen_refer,
+        args.to_origin[:, :, _DEPORT],
+        args.place[:, :, _DEPORT],
+        reattempt_removed(st),
+        reattempt_border(st),
+        (a.raw("loc"), a.raw("link"), a.raw("phase"), a.raw("since"), a.raw("caravan")),
+        (a.raw("target"), a.raw("origin"), a.raw("group")),
+        (c.origin_loc, c.loc_kind, c.loc_in_dest, c.border_of_loc),
+        BORDER_CITY,
+        st.openness.fail_today,
+        referred,
+        unscreened,
+        back,
+    )
+    gone = who[unscreened]  # deported without the screening their service has
+    if referred.any():
+        join(st, who[referred], c.svc_screen_refer[s[referred]])
+        keep = ~referred
+        who, s = who[keep], s[keep]
+    st.events.unscreened(gone, a, day)
+    st.events.emit(_DEPORT, s, who, a, day)
+    schedule_reattempts(st, back[:n_back])
+
+
+@nb.njit(cache=True)
+def deport_k(  # type: ignore[no-untyped-def]
+    who,
+    s,
+    gg,
+    key,
+    day,
+    screen_p,
+    screen_claim,
+    screen_refer,
+    to_origin,
+    place,
+    p_removed,
+    p_border,
+    cols,
+    more,
+    places,
+    bc,
+    fail_today,
+    referred,
+    unscreened,
+    back,
+):
+    """The moves of :func:`deport` for the agents ``who`` (services ``s``, groups ``gg``):
+    ``referred[j]`` (a claim found by the screening, to be referred), ``unscreened[j]``
+    (deported without the screening its service has); every other agent counts a failed
+    attempt (``fail_today``) and is removed — to its origin (``to_origin``) or to the verb's
+    place, then from a border city to try again (draw 9 < ``p_border``, as
+    :func:`~corredor.rules.corridor.transitions.at_border`) or, elsewhere, home (as
+    :func:`~corredor.rules.corridor.transitions.send_home`: draw 7 < ``p_removed`` to leave
+    again, the agent is put in ``back``). Returns the number of agents in ``back``.
+    Draws: ``uniform_k(key, day, agent, k)``, k = 11 screened, 12 a claim, 7 and 9."""
+    loc, link, phase, since, caravan = cols
+    target, origin, group = more
+    origin_loc, loc_kind = places[0], places[1]
+    n_back = 0
+    for j in range(who.shape[0]):
+        a = who[j]
+        sv = s[j]
+        screened = uniform_k(key, day, a, 11) < screen_p[sv]
+        claim = screened and uniform_k(key, day, a, 12) < screen_claim[sv]
+        referred[j] = claim and screen_refer[sv] >= 0
+        unscreened[j] = False
+        if referred[j]:
+            continue
+        unscreened[j] = screen_refer[sv] >= 0 and not screened
+        fail_today[group[a]] += 1.0
+        g = gg[j]
+        home = True
+        p_again = p_removed
+        if not to_origin[sv, g]:
+            if place[sv, g] >= 0:
+                loc[a] = place[sv, g]
+            if loc_kind[loc[a]] == bc:  # a border city: try again from there, or go home
+                home = False
+                if uniform_k(key, day, a, 9) < p_border:
+                    _phase_here(a, loc, phase, since, link, caravan, target, places, bc, day)
+                else:
+                    loc[a] = origin_loc[origin[a]]
+                    phase[a] = _RETURNED
+                    since[a] = day
+                    caravan[a] = 0
+        if home:
+            loc[a] = origin_loc[origin[a]]
+            link[a] = -1
+            if uniform_k(key, day, a, 7) < p_again:
+                phase[a] = _HOME
+                back[n_back] = a
+                n_back += 1
+            else:
+                phase[a] = _RETURNED
+            since[a] = day
+            caravan[a] = 0
+    return n_back
+
+
+@nb.njit(inline="always", cache=True)
+def _phase_here(a, loc, phase, since, link, caravan, target, places, bc, day):  # type: ignore[no-untyped-def]
+    """:func:`~corredor.rules.corridor.transitions.phase_at_k` for one agent."""
+    _origin_loc, loc_kind, loc_in_dest, border_of_loc = places
+    here = loc[a]
+    if loc_in_dest[here]:
+        ph = _IN_DEST
+    elif loc_kind[here] == bc:
+        ph = _BORDER
+    else:
+        ph = _TRAVEL
+    phase[a] = ph
+    since[a] = day
+    link[a] = -1
+    if ph != _TRAVEL:
+        caravan[a] = 0
+    city = border_of_loc[here]
+    if city >= 0:
+        target[a] = city
+
+
+def deport_np(
+    who: IntArray,
+    s: IntArray,
+    gg: Ints,
+    key: np.uint64,
+    day: int,
+    screen_p: npt.NDArray[np.float64],
+    screen_claim: npt.NDArray[np.float64],
+    screen_refer: IntArray,
+    to_origin: npt.NDArray[np.bool_],
+    place: IntArray,
+    p_removed: float,
+    p_border: float,
+    cols: tuple[npt.NDArray[Any], ...],
+    more: tuple[npt.NDArray[Any], ...],
+    places: tuple[npt.NDArray[Any], ...],
+    bc: int,
+    fail_today: npt.NDArray[np.float64],
+    referred: npt.NDArray[np.bool_],
+    unscreened: npt.NDArray[np.bool_],
+    back: IntArray,
+) -> int:
+    """The NumPy twin of :func:`deport_k` (the readable spec: the steps of the verb as
+    array operations, in the order the model states them)."""
+    loc, link, phase, since, caravan = cols
+    target, origin, group = more
+    origin_loc, loc_kind, loc_in_dest, border_of_loc = places
+    ids = who.astype(np.int64)
+
+    def u(x: npt.NDArray[np.int64], k: int) -> npt.NDArray[np.float64]:
+        return uniform_from_key_np(key, day, x, k)
+
+    screened = u(ids, 11) < screen_p[s]
+    claim = screened & (u(ids, 12) < screen_claim[s])
+    referred[:] = claim & (screen_refer[s] >= 0)
+    keep = ~referred
+    unscreened[:] = keep & (screen_refer[s] >= 0) & ~screened
+    w, sv, g = ids[keep], s[keep], gg[keep]
+    fail_today += np.bincount(group[w], minlength=fail_today.shape[0])
+    direct = to_origin[sv, g]
+    pl = place[sv, g]
+    rest = ~direct
+    loc[w[rest]] = np.where(pl[rest] >= 0, pl[rest], loc[w[rest]])
+    at_city = np.zeros(w.shape[0], dtype=bool)
+    at_city[rest] = loc_kind[loc[w[rest]]] == bc
+    # pushed to a border city: try again from there (the place's phase), or go home
+    city_ids = w[at_city]
+    again = u(city_ids, 9) < p_border
+    b = city_ids[again]
+    here = loc[b]
+    ph = np.where(loc_in_dest[here], _IN_DEST, np.where(loc_kind[here] == bc, _BORDER, _TRAVEL))
+    phase[b], since[b], link[b] = ph, day, -1
+    caravan[b[ph != _TRAVEL]] = 0
+    city = border_of_loc[here]
+    target[b[city >= 0]] = city[city >= 0]
+    h = city_ids[~again]
+    loc[h] = origin_loc[origin[h]]
+    phase[h], since[h], caravan[h] = _RETURNED, day, 0
+    # removed home: leave again later (draw 7), or not
+    home = w[~at_city]
+    loc[home] = origin_loc[origin[home]]
+    link[home] = -1
+    leave = u(home, 7) < p_removed
+    phase[home] = np.where(leave, _HOME, _RETURNED)
+    since[home], caravan[home] = day, 0
+    n = int(leave.sum())
+    back[:n] = home[leave]
+    return n

@@ -1,0 +1,98 @@
+"""The corridor day's small fused kernels (transitions, verbs, recorder) equal their NumPy twins
+bit for bit (STYLE.md: the twin is the oracle)."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from corredor.engine.rng import stream_key_np
+from corredor.rules.corridor.state import Phase
+from corredor.rules.corridor.transitions import enter_service_k, enter_service_np
+from corredor.rules.corridor.verbs import deport_k, deport_np
+
+
+def equal(x, y) -> None:
+    assert len(x) == len(y)
+    for a, b in zip(x, y, strict=True):
+        assert a.dtype == b.dtype, (a.dtype, b.dtype)
+        np.testing.assert_array_equal(a, b)
+
+
+def agent_columns(r: np.random.Generator, n: int, n_loc: int) -> list[np.ndarray]:
+    """loc, link, phase, since, caravan: random values of the corridor's column types."""
+    return [
+        r.integers(0, n_loc, n).astype(np.int32),
+        r.integers(-1, 9, n).astype(np.int32),
+        r.integers(0, 8, n).astype(np.int8),
+        r.integers(0, 50, n).astype(np.int32),
+        r.integers(0, 4, n).astype(np.int16),
+    ]
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), n=st.integers(1, 200), k=st.integers(0, 60))
+def test_enter_service_matches_its_twin(seed: int, n: int, k: int) -> None:
+    r = np.random.default_rng(seed)
+    n_loc, n_svc = 12, 5
+    ids = r.choice(n, min(n, k), replace=False).astype(np.int32)
+    svc = r.integers(0, n_svc, ids.shape[0]).astype(np.int64)
+    svc_loc = r.integers(0, n_loc, n_svc).astype(np.int32)
+    cols_nb = agent_columns(r, n, n_loc)
+    cols_np = [c.copy() for c in cols_nb]
+    enter_service_k(ids, svc, svc_loc, *cols_nb, 77)
+    enter_service_np(ids, svc, svc_loc, *cols_np, 77)
+    equal(cols_nb, cols_np)
+    assert (cols_nb[2][ids] == Phase.SERVICE).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), n=st.integers(1, 200), k=st.integers(0, 80))
+def test_deport_matches_its_twin(seed: int, n: int, k: int) -> None:
+    """Screening, referral, removal home or to a border city (to try again or not): the same
+    columns, flags, failed attempts and agents to leave again, bit for bit."""
+    r = np.random.default_rng(seed)
+    n_loc, n_svc, n_grp, n_origin = 12, 4, 3, 3
+    who = r.choice(n, min(n, k), replace=False).astype(np.int32)
+    s = r.integers(0, n_svc, who.shape[0]).astype(np.int32)
+    gg = r.integers(0, n_grp, who.shape[0]).astype(np.int64)
+    loc_kind = r.integers(0, 3, n_loc).astype(np.int8)
+    bc = 1
+    border_of_loc = np.where(loc_kind == bc, r.integers(0, 4, n_loc), -1).astype(np.int32)
+    places = (
+        r.integers(0, n_loc, n_origin).astype(np.int32),  # origin_loc
+        loc_kind,
+        r.random(n_loc) < 0.3,  # loc_in_dest
+        border_of_loc,
+    )
+    fixed = (
+        stream_key_np(seed, 106),
+        int(r.integers(0, 3000)),
+        r.choice([0.0, 0.4, 1.0], n_svc),  # screened
+        r.choice([0.0, 0.5, 1.0], n_svc),  # a claim
+        r.integers(-1, n_svc, n_svc).astype(np.int32),  # referred to
+        r.random((n_svc, n_grp, 11)) < 0.4,  # to the origin (one verb's slice below)
+        r.integers(-1, n_loc, (n_svc, n_grp, 11)).astype(np.int32),  # place
+        float(r.choice([0.0, 0.3, 1.0])),
+        float(r.choice([0.0, 0.6, 1.0])),
+    )
+    key, day, sp, sc, refer, to_origin, place, p_removed, p_border = fixed
+    more = (
+        r.integers(-1, 4, n).astype(np.int16),  # target
+        r.integers(0, n_origin, n).astype(np.int16),  # origin
+        r.integers(0, n_grp, n).astype(np.int16),  # group
+    )
+    cols_nb = agent_columns(r, n, n_loc)
+    out = []
+    for kernel, cols in ((deport_k, cols_nb), (deport_np, [c.copy() for c in cols_nb])):
+        mine = tuple(c.copy() for c in more)
+        fail = np.arange(n_grp, dtype=np.float64)
+        flags = (np.empty(who.shape[0], bool), np.empty(who.shape[0], bool))
+        back = np.full(who.shape[0], -7, dtype=np.int32)
+        nb_ = kernel(
+            who, s, gg, key, day, sp, sc, refer, to_origin[:, :, 4], place[:, :, 4],
+            p_removed, p_border, tuple(cols), mine, places, bc, fail, *flags, back,
+        )  # fmt: skip
+        out.append([*cols, *mine, fail, *flags, np.sort(back[:nb_])])
+    equal(out[0], out[1])
