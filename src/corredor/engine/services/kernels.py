@@ -249,6 +249,20 @@ def _join_queues(ids, queues, day, Q, A, queue_service, ev, busy, wait_live):
 
 
 @nb.njit(cache=True)
+def _join_checked(  # type: ignore[no-untyped-def]
+    ids, services, classes, n_agents, n_classes, group, n_groups, qbase, queues, day, Q, A,
+    queue_service, ev, busy, wait_live,
+):  # fmt: skip
+    """:func:`_check_join`, then, when it finds nothing, :func:`_join_queues`: a join in one
+    call. Returns the check's bits (not 0: nothing was changed)."""
+    bad = _check_join(ids, services, classes, n_agents, n_classes, group, n_groups, qbase, Q,
+                      queues)  # fmt: skip
+    if bad == 0:
+        _join_queues(ids, queues, day, Q, A, queue_service, ev, busy, wait_live)
+    return bad
+
+
+@nb.njit(cache=True)
 def _check_join(ids, services, classes, n_agents, n_classes, group, n_groups, qbase, Q, queues):
     """The checks of :func:`_check_targets` for agents about to be withdrawn and queued again
     (so bit 8, already queued, cannot arise), with each agent's queue written to ``queues``;

@@ -13,10 +13,10 @@ from corredor.engine.rng import stream_key_np
 from corredor.engine.services.kernels import (
     _TARGET_PROBLEMS,
     _bucket_length,
-    _check_join,
     _check_targets,
     _due,
     _gather,
+    _join_checked,
     _join_queues,
     _plan_day,
     _push,
@@ -231,7 +231,8 @@ class ServiceSystem:
         s, c = _per_agent(service, n), _per_agent(cls, n)
         A = self._agent_cols(agents)
         queues = np.empty(n, dtype=np.int32)
-        bad = _check_join(
+        ev = self._ev_row(day)
+        bad = _join_checked(
             ids_,
             s,
             c,
@@ -240,24 +241,24 @@ class ServiceSystem:
             A[5],
             self.table.n_groups if self.group_column is not None else -1,
             self.qbase,
-            self._queues(),
-            queues,
-        )
-        if bad & 63:
-            self._refuse(bad)
-        if bad & 64:
-            self._reserve_queues(np.bincount(queues, minlength=self._qlive.shape[0]))
-        _join_queues(
-            ids_,
             queues,
             int(day),
             self._queues(),
             A,
             self.queue_service,
-            self._ev_row(day),
+            ev,
             self._busy,
             self._wait_live,
         )
+        if bad == 0:
+            return
+        if bad & 63:
+            self._refuse(bad)
+        self._reserve_queues(np.bincount(queues, minlength=self._qlive.shape[0]))
+        _join_queues(
+            ids_, queues, int(day), self._queues(), A, self.queue_service, ev, self._busy,
+            self._wait_live,
+        )  # fmt: skip
 
     def serve_day(self, agents: AgentTable, day: int) -> Outcomes:
         """Run one day of every service (module docstring) and return who left, with which verb.

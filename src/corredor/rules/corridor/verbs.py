@@ -67,14 +67,21 @@ def apply_verbs(
     served = verb != _ABANDON
     a["loc"][ids[served]] = c.svc_loc[svc[served]]
     st.events.served(svc, joined, day)
-    for v in np.unique(verb):
-        m = verb == v
-        who, s, gg = ids[m], svc[m], g[m]
-        place = args.place[s, gg, v]
-        status = args.status[s, gg, v]
+    # the rows grouped by verb, each verb's rows in the order drawn (a stable sort: slices
+    # instead of a mask and five gathers per verb); the verbs' arguments in two flat gathers
+    _, G, V = args.place.shape
+    order = np.argsort(verb, kind="stable")
+    ids, svc, g, verb = ids[order], svc[order], g[order], verb[order]
+    cell = (svc.astype(np.int64) * G + g) * V + verb
+    place_all, status_all = args.place.ravel()[cell], args.status.ravel()[cell]
+    ends = np.flatnonzero(verb[1:] != verb[:-1]) + 1
+    for lo, hi in zip([0, *ends.tolist()], [*ends.tolist(), verb.shape[0]], strict=True):
+        v = int(verb[lo])
+        who, s, gg = ids[lo:hi], svc[lo:hi], g[lo:hi]
+        status = status_all[lo:hi]
         if v != _DEPORT:
-            st.events.emit(int(v), s, who, a, day, status=status)
-        _APPLY.get(int(v), _die)(st, who, s, gg, place, status)
+            st.events.emit(v, s, who, a, day, status=status)
+        _APPLY.get(v, _die)(st, who, s, gg, place_all[lo:hi], status)
 
 
 # One function per verb: (state, agents, their services, their groups, the verb's place and

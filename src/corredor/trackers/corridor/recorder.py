@@ -274,9 +274,8 @@ class Recorder:
         use = self._kind_ok[:, seg_kind] & (with_status[None, :] | self._any_status[:, None])
         need = use @ lens
         seen = self.seen
-        for i, (o, n) in enumerate(zip(self.obs, need.tolist(), strict=True)):
-            if o.people and n:
-                seen.ready(i, int(o.period[day]), n)
+        for i in np.flatnonzero(self._people & (need > 0)).tolist():
+            seen.ready(i, int(self.obs[i].period[day]), int(need[i]))
         self.obs_daily[day] += count_day(
             self._ok_all, self._kbase, self._klen, self._grp_ok, use, self._want, self._people,
             seg_kind, off, st, tgt, g, ids, seen.keys, seen.off, seen.size,
