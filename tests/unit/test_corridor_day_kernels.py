@@ -11,6 +11,7 @@ from corredor.engine.rng import stream_key_np
 from corredor.rules.corridor.state import Phase
 from corredor.rules.corridor.transitions import enter_service_k, enter_service_np
 from corredor.rules.corridor.verbs import deport_k, deport_np
+from corredor.trackers.corridor.recorder import count_events_day, count_events_day_np
 
 
 def equal(x, y) -> None:
@@ -96,3 +97,24 @@ def test_deport_matches_its_twin(seed: int, n: int, k: int) -> None:
         )  # fmt: skip
         out.append([*cols, *mine, fail, *flags, np.sort(back[:nb_])])
     equal(out[0], out[1])
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), segments=st.integers(1, 8))
+def test_count_events_day_matches_its_twin(seed: int, segments: int) -> None:
+    """A day's event table in one call: the segments not yet counted are added, the groups of
+    every event returned."""
+    r = np.random.default_rng(seed)
+    K, X, G, n_agents = 5, 7, 4, 60
+    lens = r.integers(0, 12, segments)
+    off = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
+    seg_kind = r.integers(0, K, segments).astype(np.int64)
+    counted = r.random(segments) < 0.3
+    target = r.integers(-1, X - 1, int(off[-1])).astype(np.int64)
+    group = r.integers(0, G, n_agents).astype(np.int16)
+    ids = r.integers(0, n_agents, int(off[-1])).astype(np.int32)
+    ev_nb = r.integers(0, 9, (K, X, G)).astype(np.int64)
+    ev_np = ev_nb.copy()
+    g_nb = count_events_day(ev_nb, seg_kind, counted, off, target, group, ids)
+    g_np = count_events_day_np(ev_np, seg_kind, counted, off, target, group, ids)
+    equal([g_nb, ev_nb], [g_np, ev_np])
