@@ -9,7 +9,12 @@ from hypothesis import strategies as st
 
 from corredor.engine.rng import stream_key_np
 from corredor.rules.corridor.state import Phase
-from corredor.rules.corridor.transitions import enter_service_k, enter_service_np
+from corredor.rules.corridor.transitions import (
+    enter_service_k,
+    enter_service_np,
+    set_phase_k,
+    set_phase_np,
+)
 from corredor.rules.corridor.verbs import deport_k, deport_np
 from corredor.trackers.corridor.recorder import count_events_day, count_events_day_np
 
@@ -118,3 +123,17 @@ def test_count_events_day_matches_its_twin(seed: int, segments: int) -> None:
     g_nb = count_events_day(ev_nb, seg_kind, counted, off, target, group, ids)
     g_np = count_events_day_np(ev_np, seg_kind, counted, off, target, group, ids)
     equal([g_nb, ev_nb], [g_np, ev_np])
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), n=st.integers(1, 100), k=st.integers(0, 40))
+def test_set_phase_matches_its_twin(seed: int, n: int, k: int) -> None:
+    """Every phase (travel keeps the caravan, the others end it), ids given twice included."""
+    r = np.random.default_rng(seed)
+    ids = r.integers(0, n, k).astype(np.int32)
+    for ph in Phase:
+        cols_nb = agent_columns(r, n, 5)[2:]  # phase, since, caravan
+        cols_np = [c.copy() for c in cols_nb]
+        set_phase_k(ids, *cols_nb, int(ph), 31)
+        set_phase_np(ids, *cols_np, int(ph), 31)
+        equal(cols_nb, cols_np)

@@ -22,14 +22,38 @@ _SERVICE = int(Phase.SERVICE)
 
 
 def set_phase(st: CorridorState, ids: IntArray, phase: Phase) -> None:
-    """Agents enter ``phase`` today (a caravan ends at the border or a service)."""
+    """Agents enter ``phase`` today (a caravan ends at the border or a service; kernel
+    :func:`set_phase_k`, twin :func:`set_phase_np`)."""
     if ids.shape[0] == 0:
         return
     a = st.agents
-    a["phase"][ids] = phase
-    a["since"][ids] = st.day
-    if phase != Phase.TRAVEL:
-        a["caravan"][ids] = 0
+    set_phase_k(ids, a.raw("phase"), a.raw("since"), a.raw("caravan"), int(phase), st.day)
+
+
+@nb.njit(cache=True)
+def set_phase_k(ids, phase, since, caravan, ph, day):  # type: ignore[no-untyped-def]
+    """:func:`set_phase` on the agent columns."""
+    for j in range(ids.shape[0]):
+        a = ids[j]
+        phase[a] = ph
+        since[a] = day
+        if ph != _TRAVEL:
+            caravan[a] = 0
+
+
+def set_phase_np(
+    ids: IntArray,
+    phase: npt.NDArray[np.int8],
+    since: IntArray,
+    caravan: npt.NDArray[np.int16],
+    ph: int,
+    day: int,
+) -> None:
+    """The NumPy twin of :func:`set_phase_k` (the readable spec)."""
+    phase[ids] = ph
+    since[ids] = day
+    if ph != Phase.TRAVEL:
+        caravan[ids] = 0
 
 
 def phase_at(st: CorridorState, ids: IntArray) -> None:
@@ -201,9 +225,11 @@ def schedule_reattempts(st: CorridorState, back: IntArray) -> None:
     # geometric on {1, 2, ...} with mean `mean` (a mean of 1: the next day)
     delay = 1 + (np.floor(np.log1p(-u) / np.log1p(-1.0 / mean)) if mean > 1 else np.zeros_like(u))
     when = st.day + delay.astype(np.int64)
-    for d in np.unique(when):
-        if d < st.c.days:
-            st.reattempts[int(d)].append(back[when == d])
+    # one entry per agent (the day's departures sort them: the order of entries is no matter)
+    days = st.c.days
+    for i, d in enumerate(when.tolist()):
+        if d < days:
+            st.reattempts[d].append(back[i : i + 1])
 
 
 def at_border(st: CorridorState, ids: IntArray, *, reattempt_p: float) -> None:
