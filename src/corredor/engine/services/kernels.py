@@ -183,6 +183,20 @@ def serve_day(day, keys, T, Q, V, A, R, roff, nrec, ev):
         _serve_service(s, day, keys, T, Q, V, A, R, roff, nrec, ev)
 
 
+@nb.njit(cache=True)
+def serve_day_serial(day, keys, p, T, Q, V, A, R, roff, nrec, ev, wait_live, stocks):
+    """The serial day in one call: today's cumulative outcome tables from ``p``
+    (:func:`outcome_cumulative` into ``T``'s buffers), :func:`serve_day`, the records moved
+    together (:func:`_gather`; returns their number) and the stocks after serving
+    (:func:`_stocks_into`)."""
+    outcome_cumulative(p, T[5], T[6])
+    for s in range(keys.shape[0]):
+        _serve_service(s, day, keys, T, Q, V, A, R, roff, nrec, ev)
+    n = _gather(roff, nrec, R)
+    _stocks_into(Q[5], T[4], V[4], wait_live, stocks)
+    return n
+
+
 @nb.njit(parallel=True, cache=True)
 def serve_day_parallel(day, keys, T, Q, V, A, R, roff, nrec, ev):
     """:func:`serve_day` with services on several threads (an agent is in one service at most,

@@ -24,8 +24,8 @@ from corredor.engine.services.kernels import (
     _stocks_into,
     _withdraw,
     outcome_cumulative,
-    serve_day,
     serve_day_parallel,
+    serve_day_serial,
 )
 from corredor.engine.services.table import (
     _IN_SERVICE,
@@ -295,24 +295,39 @@ class ServiceSystem:
             self._reserve_slots(np.add.reduceat(self._qlive, self.qbase[:-1]))
         if roff[-1] > self._R[0].shape[0]:
             self._R = self._record_buffers(max(int(roff[-1]), 2 * self._R[0].shape[0]))
-        kernel = serve_day_parallel if self.parallel else serve_day
-        kernel(
-            day,
-            self._keys,
-            self._table_arrays(),
-            self._queues(),
-            self._servers(),
-            A,
-            self._R,
-            roff,
-            nrec,
-            ev,
-        )
-        n = _gather(roff, nrec, self._R)
+        stocks = self._stocks[day - self.start_day]
+        if self.parallel:
+            serve_day_parallel(
+                day,
+                self._keys,
+                self._table_arrays(),
+                self._queues(),
+                self._servers(),
+                A,
+                self._R,
+                roff,
+                nrec,
+                ev,
+            )
+            n = _gather(roff, nrec, self._R)
+            _stocks_into(self._qlive, self.qbase, self._busy, self._wait_live, stocks)
+        else:  # the same steps in one kernel call (the cumulative tables made inside)
+            n = serve_day_serial(
+                day,
+                self._keys,
+                self.table.outcome_p,
+                self._table_arrays(cumulate=False),
+                self._queues(),
+                self._servers(),
+                A,
+                self._R,
+                roff,
+                nrec,
+                ev,
+                self._wait_live,
+                stocks,
+            )
         self._next_day = day + 1
-        _stocks_into(
-            self._qlive, self.qbase, self._busy, self._wait_live, self._stocks[day - self.start_day]
-        )
         r_agent, r_verb, r_service, r_joined, r_started = (c[:n].copy() for c in self._R)
         return Outcomes(
             agent=r_agent,
@@ -401,15 +416,17 @@ class ServiceSystem:
         if t.capacity.dtype != np.float64 or t.capacity.shape != (t.n_services,):
             raise ValueError("ServiceTable.capacity must stay a float64 array of one per service")
 
-    def _table_arrays(self) -> tuple[Any, ...]:
+    def _table_arrays(self, *, cumulate: bool = True) -> tuple[Any, ...]:
         t = self.table
         # today's cumulative outcome tables, in buffers kept between days (kernel twin:
-        # twin.outcome_cumulative_np; NumPy's cumsum along the 11 verbs cost ~0.1 ms a day)
+        # twin.outcome_cumulative_np; NumPy's cumsum along the 11 verbs cost ~0.1 ms a day);
+        # cumulate=False: the caller's kernel fills them
         if self._cum.shape != t.outcome_p.shape:
             self._cum = np.empty(t.outcome_p.shape)
             self._fallback = np.empty(t.outcome_p.shape[:2], dtype=np.int64)
         cum, fallback = self._cum, self._fallback
-        outcome_cumulative(t.outcome_p, cum, fallback)
+        if cumulate:
+            outcome_cumulative(t.outcome_p, cum, fallback)
         return (
             t.model,
             t.capacity,
