@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from corredor.engine.rng import stream_key_np
+from corredor.rules.corridor.compile.outcomes import table_on, tables_on
 from corredor.rules.corridor.state import Phase
 from corredor.rules.corridor.transitions import (
     enter_service_k,
@@ -137,3 +138,51 @@ def test_set_phase_matches_its_twin(seed: int, n: int, k: int) -> None:
         set_phase_k(ids, *cols_nb, int(ph), 31)
         set_phase_np(ids, *cols_np, int(ph), 31)
         equal(cols_nb, cols_np)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), services=st.integers(1, 4), groups=st.integers(1, 5))
+def test_outcome_tables_of_a_period_equal_the_cell_by_cell_tables(seed, services, groups):
+    """``tables_on`` (every cell of a day at once) equals ``table_on`` bit for bit: daily
+    probabilities outside [0, 1], a verb taking the rest or none, cells with nothing."""
+    r = np.random.default_rng(seed)
+    V, days = 11, 6
+    cells = []
+    for s in range(services):
+        for g in range(groups):
+            verbs = r.choice(V, int(r.integers(0, 5)), replace=False).tolist()
+            row = []
+            for j, v in enumerate(verbs):
+                if j == 0 and r.random() < 0.6:
+                    row.append((int(v), None))
+                else:
+                    x = r.choice([0.0, 1.0, -0.2, 1.3]) if r.random() < 0.3 else r.random()
+                    row.append((int(v), np.full(days, x) * r.uniform(0.2, 1.5, days)))
+            cells.append((s, g, row))
+    shape = (services, groups, V)
+    on = tuple(range(days))
+    for d, table in zip(on, tables_on(on, cells, shape), strict=True):
+        np.testing.assert_array_equal(table, table_on(d, cells, shape))
+
+
+def test_mexico_us_outcome_tables_equal_the_cell_by_cell_tables():
+    from corredor.rules.corridor.compile import outcomes
+    from corredor.rules.corridor.compiled import compile_corridor
+    from corredor.scenario.corridor import load_corridor_scenario
+
+    seen = {}
+    real = outcomes._cells
+
+    def keep(*args):
+        seen["cells"] = real(*args)
+        return seen["cells"]
+
+    outcomes._cells = keep
+    try:
+        c = compile_corridor(load_corridor_scenario("mexico-us"))
+    finally:
+        outcomes._cells = real
+    shape = c.outcome_tables[0].shape
+    assert len(c.outcome_days) > 3
+    for d, table in zip(c.outcome_days, c.outcome_tables, strict=True):
+        np.testing.assert_array_equal(table, table_on(d, seen["cells"][0], shape))
