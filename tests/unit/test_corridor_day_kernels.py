@@ -16,7 +16,7 @@ from corredor.rules.corridor.transitions import (
     set_phase_k,
     set_phase_np,
 )
-from corredor.rules.corridor.verbs import deport_k, deport_np
+from corredor.rules.corridor.verbs import deport_k, deport_np, simple_verbs_k, simple_verbs_np
 from corredor.trackers.corridor.recorder import count_events_day, count_events_day_np
 
 
@@ -186,3 +186,38 @@ def test_mexico_us_outcome_tables_equal_the_cell_by_cell_tables():
     assert len(c.outcome_days) > 3
     for d, table in zip(c.outcome_days, c.outcome_tables, strict=True):
         np.testing.assert_array_equal(table, table_on(d, seen["cells"][0], shape))
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), n=st.integers(1, 200), k=st.integers(0, 80))
+def test_simple_verbs_match_their_twin(seed: int, n: int, k: int) -> None:
+    """Release, expel, admit, settle, abandon, die (and rows of other verbs, left alone): the
+    same columns and successes and failures, bit for bit."""
+    r = np.random.default_rng(seed)
+    n_loc, n_grp, n_origin = 12, 3, 3
+    ids = r.choice(n, min(n, k), replace=False).astype(np.int32)
+    verb = r.integers(0, 11, ids.shape[0]).astype(np.int64)
+    place = r.integers(-1, n_loc, ids.shape[0]).astype(np.int32)
+    loc_kind = r.integers(0, 3, n_loc).astype(np.int8)
+    places = (
+        r.integers(0, n_loc, n_origin).astype(np.int32),
+        loc_kind,
+        r.random(n_loc) < 0.3,
+        np.where(loc_kind == 1, r.integers(0, 4, n_loc), -1).astype(np.int32),
+    )
+    key, day, p_border = stream_key_np(seed, 106), int(r.integers(0, 3000)), float(r.random())
+    more = (
+        r.integers(-1, 4, n).astype(np.int16),
+        r.integers(0, n_origin, n).astype(np.int16),
+        r.integers(0, n_grp, n).astype(np.int16),
+    )
+    cols = agent_columns(r, n, n_loc)
+    out = []
+    for kernel in (simple_verbs_k, simple_verbs_np):
+        mine = [c.copy() for c in cols]
+        tgt = [c.copy() for c in more]
+        succ, fail = np.arange(n_grp, dtype=np.float64), np.ones(n_grp)
+        kernel(ids, verb, place, key, day, p_border, tuple(mine), tuple(tgt), places, 1, succ,
+               fail)  # fmt: skip
+        out.append([*mine, *tgt, succ, fail])
+    equal(out[0], out[1])

@@ -32,7 +32,6 @@ from corredor.rules.corridor.compiled import BORDER_CITY
 from corredor.rules.corridor.settlement import settle_after_grant
 from corredor.rules.corridor.state import CorridorState, Phase
 from corredor.rules.corridor.transitions import (
-    at_border,
     join,
     outcome,
     phase_at,
@@ -45,7 +44,7 @@ IntArray = npt.NDArray[np.int32]
 Ints = npt.NDArray[np.int64]
 _ABANDON, _DEPORT = int(Verb.ABANDON), int(Verb.DEPORT)  # plain ints: read once per verb
 _TRAVEL, _BORDER, _IN_DEST = int(Phase.TRAVEL), int(Phase.BORDER), int(Phase.IN_DEST)
-_HOME, _RETURNED = int(Phase.HOME), int(Phase.RETURNED)
+_HOME, _RETURNED, _SETTLED = int(Phase.HOME), int(Phase.RETURNED), int(Phase.SETTLED)
 
 
 def reattempt_removed(st: CorridorState) -> float:
@@ -74,6 +73,16 @@ def apply_verbs(
     ids, svc, g, verb = ids[order], svc[order], g[order], verb[order]
     cell = (svc.astype(np.int64) * G + g) * V + verb
     place_all, status_all = args.place.ravel()[cell], args.status.ravel()[cell]
+    # the verbs that move only the agent (release, expel, admit, settle, abandon, die): one
+    # kernel call for all their rows (each agent has one verb, so the order is no matter)
+    o = st.openness
+    simple_verbs_k(
+        ids, verb, place_all, st.keys.verbs, day, reattempt_border(st),
+        (a.raw("loc"), a.raw("link"), a.raw("phase"), a.raw("since"), a.raw("caravan")),
+        (a.raw("target"), a.raw("origin"), a.raw("group")),
+        (c.origin_loc, c.loc_kind, c.loc_in_dest, c.border_of_loc),
+        BORDER_CITY, o.succ_today, o.fail_today,
+    )  # fmt: skip
     ends = np.flatnonzero(verb[1:] != verb[:-1]) + 1
     for lo, hi in zip([0, *ends.tolist()], [*ends.tolist(), verb.shape[0]], strict=True):
         v = int(verb[lo])
@@ -81,18 +90,119 @@ def apply_verbs(
         status = status_all[lo:hi]
         if v != _DEPORT:
             st.events.emit(v, s, who, a, day, status=status)
-        _APPLY.get(v, _die)(st, who, s, gg, place_all[lo:hi], status)
+        if v not in _SIMPLE:
+            _APPLY[v](st, who, s, gg, place_all[lo:hi], status)
 
 
-# One function per verb: (state, agents, their services, their groups, the verb's place and
-# status for each); the events are counted by the caller.
-def _release(
-    st: CorridorState, who: IntArray, s: IntArray, gg: Ints, place: IntArray, status: IntArray
+#: The verbs :func:`simple_verbs_k` applies.
+_SIMPLE = frozenset(
+    int(v) for v in (Verb.RELEASE, Verb.EXPEL, Verb.ADMIT, Verb.SETTLE, Verb.ABANDON, Verb.DIE)
+)
+_RELEASE, _EXPEL, _ADMIT = int(Verb.RELEASE), int(Verb.EXPEL), int(Verb.ADMIT)
+_SETTLE, _DIE = int(Verb.SETTLE), int(Verb.DIE)
+
+
+@nb.njit(cache=True)
+def simple_verbs_k(  # type: ignore[no-untyped-def]
+    ids, verb, place, key, day, p_border, cols, more, places, bc, succ_today, fail_today
+):
+    """The verbs that move only the agent, for the rows with one (the others are left):
+    release (to the verb's place if it has one, the place's phase; in the destination, a
+    success), abandon (the place's phase; in the destination, a success), admit (to the place,
+    phase IN_DEST, a success), settle (to the place, phase SETTLED), die (phase RETURNED),
+    expel (a failure; to the place, then as :func:`~corredor.rules.corridor.transitions.
+    at_border`: draw 9 < ``p_border`` to try again from there, else home, RETURNED). Twin:
+    :func:`simple_verbs_np` (the readable spec)."""
+    loc, link, phase, since, caravan = cols
+    origin, group = more[1], more[2]
+    origin_loc = places[0]
+    for j in range(ids.shape[0]):
+        v = verb[j]
+        a = ids[j]
+        if v in (_RELEASE, _ABANDON):
+            if v == _RELEASE and place[j] >= 0:
+                loc[a] = place[j]
+            _phase_here(a, loc, phase, since, link, caravan, more[0], places, bc, day)
+            if phase[a] == _IN_DEST:
+                succ_today[group[a]] += 1.0
+        elif v in (_ADMIT, _SETTLE, _DIE):
+            if v != _DIE and place[j] >= 0:
+                loc[a] = place[j]
+            phase[a] = _IN_DEST if v == _ADMIT else (_SETTLED if v == _SETTLE else _RETURNED)
+            since[a] = day
+            caravan[a] = 0
+            if v == _ADMIT:
+                succ_today[group[a]] += 1.0
+        elif v == _EXPEL:
+            fail_today[group[a]] += 1.0
+            if place[j] >= 0:
+                loc[a] = place[j]
+            if uniform_k(key, day, a, 9) < p_border:
+                _phase_here(a, loc, phase, since, link, caravan, more[0], places, bc, day)
+            else:
+                loc[a] = origin_loc[origin[a]]
+                phase[a] = _RETURNED
+                since[a] = day
+                caravan[a] = 0
+
+
+def simple_verbs_np(
+    ids: IntArray,
+    verb: Ints,
+    place: IntArray,
+    key: np.uint64,
+    day: int,
+    p_border: float,
+    cols: tuple[npt.NDArray[Any], ...],
+    more: tuple[npt.NDArray[Any], ...],
+    places: tuple[npt.NDArray[Any], ...],
+    bc: int,
+    succ_today: npt.NDArray[np.float64],
+    fail_today: npt.NDArray[np.float64],
 ) -> None:
-    a = st.agents
-    a["loc"][who] = np.where(place >= 0, place, a["loc"][who])
-    phase_at(st, who)
-    outcome(st, who[a["phase"][who] == Phase.IN_DEST], success=True)
+    """The NumPy twin of :func:`simple_verbs_k`: each verb's rows as array operations."""
+    loc, link, phase, since, caravan = cols
+    target, origin, group = more
+    origin_loc, loc_kind, loc_in_dest, border_of_loc = places
+
+    def here(who: IntArray) -> None:  # transitions.phase_at_np
+        h = loc[who]
+        ph = np.where(loc_in_dest[h], _IN_DEST, np.where(loc_kind[h] == bc, _BORDER, _TRAVEL))
+        phase[who], since[who], link[who] = ph, day, -1
+        caravan[who[ph != _TRAVEL]] = 0
+        city = border_of_loc[h]
+        target[who[city >= 0]] = city[city >= 0]
+
+    def count(acc: npt.NDArray[np.float64], who: IntArray) -> None:
+        acc += np.bincount(group[who], minlength=acc.shape[0])
+
+    def to_place(m: npt.NDArray[np.bool_]) -> IntArray:
+        who = ids[m]
+        loc[who] = np.where(place[m] >= 0, place[m], loc[who])
+        return who
+
+    for v in (_RELEASE, _ABANDON):
+        who = to_place(verb == v) if v == _RELEASE else ids[verb == v]
+        here(who)
+        count(succ_today, who[phase[who] == _IN_DEST])
+    for v, ph in ((_ADMIT, _IN_DEST), (_SETTLE, _SETTLED), (_DIE, _RETURNED)):
+        who = ids[verb == v] if v == _DIE else to_place(verb == v)
+        phase[who], since[who], caravan[who] = ph, day, 0
+        if v == _ADMIT:
+            count(succ_today, who)
+    m = verb == _EXPEL
+    count(fail_today, ids[m])
+    who = to_place(m)
+    again = uniform_from_key_np(key, day, who.astype(np.int64), 9) < p_border
+    here(who[again])
+    home = who[~again]
+    loc[home] = origin_loc[origin[home]]
+    phase[home], since[home], caravan[home] = _RETURNED, day, 0
+
+
+# One function per verb that does more than move the agent (the others: simple_verbs_k):
+# (state, agents, their services, their groups, the verb's place and status for each); the
+# events are counted by the caller.
 
 
 def _grant(
@@ -134,65 +244,18 @@ def _deport(
     deport(st, who, s, gg)
 
 
-def _expel(
-    st: CorridorState, who: IntArray, s: IntArray, gg: Ints, place: IntArray, status: IntArray
-) -> None:
-    a = st.agents
-    outcome(st, who, success=False)
-    a["loc"][who] = np.where(place >= 0, place, a["loc"][who])
-    at_border(st, who, reattempt_p=reattempt_border(st))
-
-
 def _return_to_wait(
     st: CorridorState, who: IntArray, s: IntArray, gg: Ints, place: IntArray, status: IntArray
 ) -> None:
     return_to_wait(st, who, s, gg, place)
 
 
-def _admit(
-    st: CorridorState, who: IntArray, s: IntArray, gg: Ints, place: IntArray, status: IntArray
-) -> None:
-    a = st.agents
-    a["loc"][who] = np.where(place >= 0, place, a["loc"][who])
-    set_phase(st, who, Phase.IN_DEST)
-    outcome(st, who, success=True)
-
-
-def _settle(
-    st: CorridorState, who: IntArray, s: IntArray, gg: Ints, place: IntArray, status: IntArray
-) -> None:
-    a = st.agents
-    a["loc"][who] = np.where(place >= 0, place, a["loc"][who])
-    set_phase(st, who, Phase.SETTLED)
-
-
-def _abandon(
-    st: CorridorState, who: IntArray, s: IntArray, gg: Ints, place: IntArray, status: IntArray
-) -> None:
-    a = st.agents
-    phase_at(st, who)
-    # left a full service in the destination (a family released for want of a bed): an entry
-    outcome(st, who[a["phase"][who] == Phase.IN_DEST], success=True)
-
-
-def _die(
-    st: CorridorState, who: IntArray, s: IntArray, gg: Ints, place: IntArray, status: IntArray
-) -> None:
-    set_phase(st, who, Phase.RETURNED)
-
-
 _APPLY: dict[int, Callable[[CorridorState, IntArray, IntArray, Ints, IntArray, IntArray], None]] = {
-    int(Verb.RELEASE): _release,
     int(Verb.GRANT): _grant,
     int(Verb.DENY): _deny,
     int(Verb.DETAIN): _detain,
     int(Verb.DEPORT): _deport,
-    int(Verb.EXPEL): _expel,
     int(Verb.RETURN_TO_WAIT): _return_to_wait,
-    int(Verb.ADMIT): _admit,
-    int(Verb.SETTLE): _settle,
-    int(Verb.ABANDON): _abandon,
-    int(Verb.DIE): _die,
 }
 
 

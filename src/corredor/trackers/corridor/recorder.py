@@ -311,10 +311,10 @@ class Recorder:
         g = count_events_day(
             self.events[self.month[day]], seg_kind, counted, off, tgt, self._group, ids
         )
-        st = np.concatenate([_NO_STATUS if e[4] is None else e[4] for e in evs])
-        if st.shape[0] != ids.shape[0]:  # statuses only for some calls: -1 for the others
-            st = np.concatenate([np.full(n, -1) if e[4] is None else e[4] for e, n in zip(
-                evs, lens.tolist(), strict=True)])  # fmt: skip
+        # the statuses given (only for kinds an observable counts); -1 for the other events
+        st = np.full(ids.shape[0], -1, dtype=np.int64)
+        for j in np.flatnonzero(with_status).tolist():
+            st[off[j] : off[j + 1]] = evs[j][4]
         # use[o, j]: observable o counts segment j (its kind; a status if it wants one)
         use = self._kind_ok[:, seg_kind] & (with_status[None, :] | self._any_status[:, None])
         need = use @ lens
