@@ -270,8 +270,10 @@ class Recorder:
             who = ids[in_dest]
             rep = agents["dest_encounters"][who] > 0
             m = self.month[day]
-            np.add.at(self.dest_repeat[m], g[in_dest][rep], 1)
-            np.add.at(self.dest_first[m], g[in_dest][~rep], 1)
+            gd = g[in_dest]
+            G = self.dest_repeat.shape[1]
+            self.dest_repeat[m] += np.bincount(gd[rep], minlength=G)
+            self.dest_first[m] += np.bincount(gd[~rep], minlength=G)
             fy = int(self.fy[day])
             seen = self._dest_fy_seen
             seen.ready(fy, who.shape[0])
@@ -361,15 +363,15 @@ class Recorder:
 
     def served(self, svc: IntArray, joined: IntArray, day: int) -> None:
         """Days from joining to leaving of the people services released today."""
-        y = self.year[day]
-        np.add.at(self.wait_sum[y], svc, (day - joined).astype(float))
-        np.add.at(self.wait_n[y], svc, 1.0)
+        # sums of whole days: exact in any order, so one bincount each (not np.add.at)
+        y, S = self.year[day], self.wait_sum.shape[1]
+        self.wait_sum[y] += np.bincount(svc, weights=(day - joined).astype(float), minlength=S)
+        self.wait_n[y] += np.bincount(svc, minlength=S)
 
     def unscreened(self, ids: IntArray, agents: AgentTable, day: int) -> None:
         if ids.shape[0]:
-            np.add.at(
-                self.unscreened_year[self.year[day]], agents["group"][ids].astype(np.int64), 1
-            )
+            row = self.unscreened_year[self.year[day]]
+            row += np.bincount(agents["group"][ids], minlength=row.shape[0])
 
     # ------------------------------------------------------------------ stocks
     def track(self, st: CorridorState, day: int) -> None:
