@@ -172,12 +172,12 @@ def tables_on(
     rest_at = has_rest * V + rest[has_rest]
     out: list[FloatArray] = []
     for d in days:
-        t = np.zeros(S * G * V)
+        flat = np.zeros(S * G * V)
         if flat_at.shape[0]:
-            t[flat_at] = np.clip(daily[:, d], 0.0, 1.0)
-        t = t.reshape(S * G, V)
+            flat[flat_at] = np.clip(daily[:, d], 0.0, 1.0)
+        t = flat.reshape(S * G, V)  # one row per cell (a view of flat)
         left = 1.0 - t[has_rest].sum(axis=1)
-        t.reshape(-1)[rest_at] = np.where(left > 0.0, left, 0.0)  # max(0.0, left)
+        flat[rest_at] = np.where(left > 0.0, left, 0.0)  # max(0.0, left)
         total = t.sum(axis=1)
         empty = total <= 0
         t[empty, int(Verb.RELEASE)] = 1.0
