@@ -238,6 +238,13 @@ def run_pair(seed: int, days: int, parallel: bool = False):
         for system in (a, b):
             system.return_to_wait(agents, back, to, until, day=d)
             system.enqueue(agents, again, to_again, day=d)
+        # agents in any state (queued, in service, waiting, none) leave it and join a queue
+        if agents.n and r.random() < 0.5:
+            moved = r.choice(agents.n, min(agents.n, int(r.integers(1, 6))), replace=False)
+            to_m = r.integers(0, S, moved.shape[0])
+            cls_m = np.minimum(r.integers(0, 3, moved.shape[0]), table.n_classes[to_m] - 1)
+            for system in (a, b):
+                system.join(agents, moved, to_m, cls_m, day=d)
         np.testing.assert_array_equal(a.stocks(), b.stocks())
         for s in range(S):
             assert a.in_service_agents(agents, s).tolist() == b.in_service_agents(s)
@@ -292,6 +299,33 @@ def test_enqueue_reports_the_first_problem(ids, service, cls, group, match) -> N
         svc.enqueue(agents, ids, service, cls, day=0)
     svc.enqueue(agents, [1, 2 if group == 0 else 3], 1, [1, 0], day=0)
     assert svc.queued(by_class=True).tolist() == [1, 1, 1]
+
+
+@pytest.mark.parametrize(
+    ("ids", "service", "cls", "group", "match"),
+    [
+        ([0, 10], 0, 0, 0, "agent id out of range"),
+        ([0, 1], [0, 2], 0, 0, "service index out of range"),
+        ([0, 1], 1, [0, 2], 0, "priority class out of range"),
+        ([1, 2, 1], 1, 0, 0, "appears twice"),
+        ([1, 2], 1, 0, 3, "group out of range"),
+    ],
+)
+def test_join_reports_the_first_problem_and_moves_queued_agents(
+    ids, service, cls, group, match
+) -> None:
+    """``join`` checks like ``enqueue`` (an agent already queued is moved, not refused) and
+    grows a full ring."""
+    t = ServiceTable.create(["a", "b"], n_classes=[1, 2], n_groups=2)
+    agents = make_agents(10)
+    agents["group"][2] = group
+    svc = ServiceSystem(t, seed=0, group_column="group", queue_capacity=1)
+    svc.enqueue(agents, [5], 0, day=0)
+    with pytest.raises(ValueError, match=match):
+        svc.join(agents, ids, service, cls, day=0)
+    svc.join(agents, [5, 1, 4, 6], 1, [1, 0, 0, 0], day=0)
+    assert svc.queued(by_class=True).tolist() == [0, 3, 1]
+    assert svc.queue_contents(agents, 1, 0).tolist() == [1, 4, 6]
 
 
 @settings(max_examples=60, deadline=None)

@@ -183,6 +183,20 @@ def serve_day(day, keys, T, Q, V, A, R, roff, nrec, ev):
         _serve_service(s, day, keys, T, Q, V, A, R, roff, nrec, ev)
 
 
+@nb.njit(cache=True)
+def serve_day_serial(day, keys, p, T, Q, V, A, R, roff, nrec, ev, wait_live, stocks):
+    """The serial day in one call: today's cumulative outcome tables from ``p``
+    (:func:`outcome_cumulative` into ``T``'s buffers), :func:`serve_day`, the records moved
+    together (:func:`_gather`; returns their number) and the stocks after serving
+    (:func:`_stocks_into`)."""
+    outcome_cumulative(p, T[5], T[6])
+    for s in range(keys.shape[0]):
+        _serve_service(s, day, keys, T, Q, V, A, R, roff, nrec, ev)
+    n = _gather(roff, nrec, R)
+    _stocks_into(Q[5], T[4], V[4], wait_live, stocks)
+    return n
+
+
 @nb.njit(parallel=True, cache=True)
 def serve_day_parallel(day, keys, T, Q, V, A, R, roff, nrec, ev):
     """:func:`serve_day` with services on several threads (an agent is in one service at most,
@@ -239,6 +253,101 @@ def _withdraw(ids, qlive, busy, wait_live, queue_service, A):
             wait_live[q] -= 1
         state[a] = _NONE
         aqueue[a] = NO
+
+
+@nb.njit(cache=True)
+def _join_queues(ids, queues, day, Q, A, queue_service, ev, busy, wait_live):
+    """:func:`_withdraw` then :func:`_push` in one call (``ServiceSystem.join``)."""
+    _withdraw(ids, Q[5], busy, wait_live, queue_service, A)
+    _push(ids, queues, day, Q, A, queue_service, ev)
+
+
+@nb.njit(cache=True)
+def _join_checked(  # type: ignore[no-untyped-def]
+    ids, services, classes, n_agents, n_classes, group, n_groups, qbase, queues, day, Q, A,
+    queue_service, ev, busy, wait_live,
+):  # fmt: skip
+    """:func:`_check_join`, then, when it finds nothing, :func:`_join_queues`: a join in one
+    call. Returns the check's bits (not 0: nothing was changed)."""
+    bad = _check_join(ids, services, classes, n_agents, n_classes, group, n_groups, qbase, Q,
+                      queues)  # fmt: skip
+    if bad == 0:
+        _join_queues(ids, queues, day, Q, A, queue_service, ev, busy, wait_live)
+    return bad
+
+
+@nb.njit(cache=True)
+def _check_join(ids, services, classes, n_agents, n_classes, group, n_groups, qbase, Q, queues):
+    """The checks of :func:`_check_targets` for agents about to be withdrawn and queued again
+    (so bit 8, already queued, cannot arise), with each agent's queue written to ``queues``;
+    bit 64: a ring has no room for its new entries (the caller grows it)."""
+    bad = 0
+    for j in range(ids.shape[0]):
+        a = ids[j]
+        sv = services[j]
+        if a < 0 or a >= n_agents:
+            bad |= 1
+            continue
+        if sv < 0 or sv >= n_classes.shape[0]:
+            bad |= 2
+            continue
+        if classes[j] < 0 or classes[j] >= n_classes[sv]:
+            bad |= 4
+            continue
+        if n_groups >= 0 and (group[a] < 0 or group[a] >= n_groups):
+            bad |= 32
+        queues[j] = qbase[sv] + classes[j]
+    if bad & 1 == 0 and ids.shape[0] > 1:
+        srt = np.sort(ids)
+        for j in range(1, srt.shape[0]):
+            if srt[j] == srt[j - 1]:
+                bad |= 16
+                break
+    if bad == 0:
+        _qbuf, _qoff, qmask, qhead, qtail, _qlive = Q
+        need = np.zeros(qhead.shape[0], dtype=np.int64)
+        for j in range(queues.shape[0]):
+            need[queues[j]] += 1
+        for q in range(need.shape[0]):
+            if need[q] and qtail[q] - qhead[q] + need[q] > qmask[q] + 1:
+                bad |= 64
+    return bad
+
+
+@nb.njit(cache=True)
+def _plan_day(qlive, qbase, busy, model, capacity, slot_off, roff, nrec):
+    """The day's record layout before :func:`serve_day`: ``roff`` (S + 1) the running sum of
+    the people each service holds (in service and queued; an upper bound of its records),
+    ``nrec`` zeroed. Returns False when a SERVERS service has fewer slots than the servers it
+    can use today (``⌊min(capacity, held)⌋``; the caller grows them)."""
+    ok = True
+    roff[0] = 0
+    for s in range(busy.shape[0]):
+        live = 0
+        for q in range(qbase[s], qbase[s + 1]):
+            live += qlive[q]
+        held = busy[s] + live
+        roff[s + 1] = roff[s] + held
+        nrec[s] = 0
+        if model[s] == _SERVERS:
+            want = np.floor(min(capacity[s], float(held)))
+            if want > slot_off[s + 1] - slot_off[s]:
+                ok = False
+    return ok
+
+
+@nb.njit(cache=True)
+def _stocks_into(qlive, qbase, busy, wait_live, out):
+    """People per service × (queued, in service, waiting) into ``out`` (S, 3)."""
+    for s in range(busy.shape[0]):
+        queued = 0
+        waiting = 0
+        for q in range(qbase[s], qbase[s + 1]):
+            queued += qlive[q]
+            waiting += wait_live[q]
+        out[s, 0] = queued
+        out[s, 1] = busy[s]
+        out[s, 2] = waiting
 
 
 @nb.njit(cache=True)

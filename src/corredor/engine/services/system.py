@@ -16,12 +16,16 @@ from corredor.engine.services.kernels import (
     _check_targets,
     _due,
     _gather,
+    _join_checked,
+    _join_queues,
+    _plan_day,
     _push,
     _schedule,
+    _stocks_into,
     _withdraw,
     outcome_cumulative,
-    serve_day,
     serve_day_parallel,
+    serve_day_serial,
 )
 from corredor.engine.services.table import (
     _IN_SERVICE,
@@ -85,6 +89,7 @@ class ServiceSystem:
         np.cumsum(table.n_classes, out=self.qbase[1:])
         n_q = int(self.qbase[-1])
         self.queue_service = np.repeat(np.arange(S, dtype=np.int32), table.n_classes)
+        self._n_classes = np.asarray(table.n_classes, dtype=np.int64).copy()
         cap = _pow2(max(queue_capacity, 1))
         self._qbuf = np.full(n_q * cap, NO, dtype=np.int32)
         self._qoff = np.arange(n_q, dtype=np.int64) * cap
@@ -207,6 +212,54 @@ class ServiceSystem:
             self._agent_cols(agents),
         )
 
+    def join(
+        self,
+        agents: AgentTable,
+        ids: npt.ArrayLike,
+        service: npt.ArrayLike,
+        cls: npt.ArrayLike = 0,
+        *,
+        day: int,
+    ) -> None:
+        """:meth:`withdraw` the agents from whatever queue, service or wait they are in, then
+        :meth:`enqueue` them (the same state and events as the two calls, checked in one pass:
+        a day's joins cost one kernel call, not two calls' dozen NumPy calls)."""
+        ids_ = np.asarray(ids, dtype=np.int32).ravel()
+        n = ids_.shape[0]
+        if n == 0:
+            return
+        s, c = _per_agent(service, n), _per_agent(cls, n)
+        A = self._agent_cols(agents)
+        queues = np.empty(n, dtype=np.int32)
+        ev = self._ev_row(day)
+        bad = _join_checked(
+            ids_,
+            s,
+            c,
+            agents.n,
+            self._n_classes,
+            A[5],
+            self.table.n_groups if self.group_column is not None else -1,
+            self.qbase,
+            queues,
+            int(day),
+            self._queues(),
+            A,
+            self.queue_service,
+            ev,
+            self._busy,
+            self._wait_live,
+        )
+        if bad == 0:
+            return
+        if bad & 63:
+            self._refuse(bad)
+        self._reserve_queues(np.bincount(queues, minlength=self._qlive.shape[0]))
+        _join_queues(
+            ids_, queues, int(day), self._queues(), A, self.queue_service, ev, self._busy,
+            self._wait_live,
+        )  # fmt: skip
+
     def serve_day(self, agents: AgentTable, day: int) -> Outcomes:
         """Run one day of every service (module docstring) and return who left, with which verb.
 
@@ -230,31 +283,51 @@ class ServiceSystem:
             self._reserve_queues(need)
             self._wait_live -= need
             _push(ids[:n_due], queues[:n_due], day, self._queues(), A, self.queue_service, ev)
-        # servers and record space for today
-        live = np.add.reduceat(self._qlive, self.qbase[:-1])
-        self._reserve_slots(live)
-        bound = self._busy + live
-        roff = np.zeros(bound.shape[0] + 1, dtype=np.int64)
-        np.cumsum(bound, out=roff[1:])
+        # servers and record space for today (one kernel; the slots grow on the rare day
+        # a SERVERS service can use more servers than it has slots)
+        S = self._busy.shape[0]
+        roff = np.empty(S + 1, dtype=np.int64)
+        nrec = np.empty(S, dtype=np.int64)
+        t = self.table
+        if not _plan_day(
+            self._qlive, self.qbase, self._busy, t.model, t.capacity, self._slot_off, roff, nrec
+        ):
+            self._reserve_slots(np.add.reduceat(self._qlive, self.qbase[:-1]))
         if roff[-1] > self._R[0].shape[0]:
             self._R = self._record_buffers(max(int(roff[-1]), 2 * self._R[0].shape[0]))
-        nrec = np.zeros(bound.shape[0], dtype=np.int64)
-        kernel = serve_day_parallel if self.parallel else serve_day
-        kernel(
-            day,
-            self._keys,
-            self._table_arrays(),
-            self._queues(),
-            self._servers(),
-            A,
-            self._R,
-            roff,
-            nrec,
-            ev,
-        )
-        n = _gather(roff, nrec, self._R)
+        stocks = self._stocks[day - self.start_day]
+        if self.parallel:
+            serve_day_parallel(
+                day,
+                self._keys,
+                self._table_arrays(),
+                self._queues(),
+                self._servers(),
+                A,
+                self._R,
+                roff,
+                nrec,
+                ev,
+            )
+            n = _gather(roff, nrec, self._R)
+            _stocks_into(self._qlive, self.qbase, self._busy, self._wait_live, stocks)
+        else:  # the same steps in one kernel call (the cumulative tables made inside)
+            n = serve_day_serial(
+                day,
+                self._keys,
+                self.table.outcome_p,
+                self._table_arrays(cumulate=False),
+                self._queues(),
+                self._servers(),
+                A,
+                self._R,
+                roff,
+                nrec,
+                ev,
+                self._wait_live,
+                stocks,
+            )
         self._next_day = day + 1
-        self._stocks[day - self.start_day] = self.stocks()
         r_agent, r_verb, r_service, r_joined, r_started = (c[:n].copy() for c in self._R)
         return Outcomes(
             agent=r_agent,
@@ -282,7 +355,9 @@ class ServiceSystem:
 
     def stocks(self) -> npt.NDArray[np.int64]:
         """People now, per service × (queued, in service, waiting)."""
-        return np.stack([self.queued(), self.in_service(), self.waiting()], axis=1)
+        out = np.empty((self._busy.shape[0], 3), dtype=np.int64)
+        _stocks_into(self._qlive, self.qbase, self._busy, self._wait_live, out)
+        return out
 
     @property
     def events(self) -> npt.NDArray[np.int32]:
@@ -336,20 +411,22 @@ class ServiceSystem:
 
     def _check_table(self) -> None:
         t = self.table
-        if np.isnan(t.capacity).any() or (t.capacity < 0).any():
+        if not (t.capacity >= 0).all():  # NaN too
             raise ValueError("service capacity must be >= 0 (inf = unlimited)")
         if t.capacity.dtype != np.float64 or t.capacity.shape != (t.n_services,):
             raise ValueError("ServiceTable.capacity must stay a float64 array of one per service")
 
-    def _table_arrays(self) -> tuple[Any, ...]:
+    def _table_arrays(self, *, cumulate: bool = True) -> tuple[Any, ...]:
         t = self.table
         # today's cumulative outcome tables, in buffers kept between days (kernel twin:
-        # twin.outcome_cumulative_np; NumPy's cumsum along the 11 verbs cost ~0.1 ms a day)
+        # twin.outcome_cumulative_np; NumPy's cumsum along the 11 verbs cost ~0.1 ms a day);
+        # cumulate=False: the caller's kernel fills them
         if self._cum.shape != t.outcome_p.shape:
             self._cum = np.empty(t.outcome_p.shape)
             self._fallback = np.empty(t.outcome_p.shape[:2], dtype=np.int64)
         cum, fallback = self._cum, self._fallback
-        outcome_cumulative(t.outcome_p, cum, fallback)
+        if cumulate:
+            outcome_cumulative(t.outcome_p, cum, fallback)
         return (
             t.model,
             t.capacity,
@@ -430,11 +507,15 @@ class ServiceSystem:
             self.table.n_groups if group is not None else -1,
         )
         if bad:
-            for bit, message in _TARGET_PROBLEMS:
-                if bad & bit:
-                    raise ValueError(message)
-            raise ValueError(f"{self.group_column} out of range of the outcome groups")
+            self._refuse(bad)
         return ids_, (self.qbase[s] + c).astype(np.int32)
+
+    def _refuse(self, bad: int) -> None:
+        """Raise the first problem of a request's check bits (``kernels._check_targets``)."""
+        for bit, message in _TARGET_PROBLEMS:
+            if bad & bit:
+                raise ValueError(message)
+        raise ValueError(f"{self.group_column} out of range of the outcome groups")
 
     def _reserve_queues(self, need: npt.NDArray[np.int64]) -> None:
         """Make room for ``need[q]`` more entries in every queue (doubling full rings)."""

@@ -103,6 +103,18 @@ class ServicesTwin:
                     if (a, q) in bucket:
                         bucket.remove((a, q))
 
+    def join(
+        self,
+        agents: AgentTable,
+        ids: npt.ArrayLike,
+        service: npt.ArrayLike,
+        cls: npt.ArrayLike = 0,
+        *,
+        day: int,
+    ) -> None:
+        self.withdraw(agents, ids)
+        self.enqueue(agents, ids, service, cls, day=day)
+
     def serve_day(self, agents: AgentTable, day: int) -> sv.Outcomes:
         assert day == self.next_day
         t = self.table

@@ -35,7 +35,9 @@ class EventSink(Protocol):
         status: npt.ArrayLike | None = None,
     ) -> None:
         """One event of ``kind`` per agent ``ids[i]``, with target ``target`` (one per agent, or
-        one for all; -1: none) and, for verbs that give one, the status granted."""
+        one for all; -1: none) and, for verbs that give one, the status granted. A sink may
+        keep the arrays until the day's end (the recorder counts a day's events at once): the
+        caller must not change them afterwards."""
 
     def emit_segments(
         self,

@@ -18,17 +18,42 @@ from corredor.rules.corridor.state import EV_JOIN, CorridorState, Phase
 
 IntArray = npt.NDArray[np.int32]
 _TRAVEL, _BORDER, _IN_DEST = int(Phase.TRAVEL), int(Phase.BORDER), int(Phase.IN_DEST)
+_SERVICE = int(Phase.SERVICE)
 
 
 def set_phase(st: CorridorState, ids: IntArray, phase: Phase) -> None:
-    """Agents enter ``phase`` today (a caravan ends at the border or a service)."""
+    """Agents enter ``phase`` today (a caravan ends at the border or a service; kernel
+    :func:`set_phase_k`, twin :func:`set_phase_np`)."""
     if ids.shape[0] == 0:
         return
     a = st.agents
-    a["phase"][ids] = phase
-    a["since"][ids] = st.day
-    if phase != Phase.TRAVEL:
-        a["caravan"][ids] = 0
+    set_phase_k(ids, a.raw("phase"), a.raw("since"), a.raw("caravan"), int(phase), st.day)
+
+
+@nb.njit(cache=True)
+def set_phase_k(ids, phase, since, caravan, ph, day):  # type: ignore[no-untyped-def]
+    """:func:`set_phase` on the agent columns."""
+    for j in range(ids.shape[0]):
+        a = ids[j]
+        phase[a] = ph
+        since[a] = day
+        if ph != _TRAVEL:
+            caravan[a] = 0
+
+
+def set_phase_np(
+    ids: IntArray,
+    phase: npt.NDArray[np.int8],
+    since: IntArray,
+    caravan: npt.NDArray[np.int16],
+    ph: int,
+    day: int,
+) -> None:
+    """The NumPy twin of :func:`set_phase_k` (the readable spec)."""
+    phase[ids] = ph
+    since[ids] = day
+    if ph != Phase.TRAVEL:
+        caravan[ids] = 0
 
 
 def phase_at(st: CorridorState, ids: IntArray) -> None:
@@ -121,17 +146,59 @@ def outcome(st: CorridorState, ids: IntArray, *, success: bool) -> None:
 
 
 def join(st: CorridorState, ids: IntArray, svc: IntArray) -> None:
-    """Agents join services' queues: phase SERVICE, moved to the service's place."""
+    """Agents join services' queues (in the order of service, then agent id): taken out of
+    any queue they were in, phase SERVICE, moved to the service's place (kernel
+    :func:`enter_service_k`, twin :func:`enter_service_np`)."""
     if ids.shape[0] == 0:
         return
     order = np.lexsort((ids, svc))
     ids, svc = ids[order], svc[order]
-    st.services.withdraw(st.agents, ids)
-    st.agents["loc"][ids] = st.c.svc_loc[svc]
-    st.agents["link"][ids] = -1
-    set_phase(st, ids, Phase.SERVICE)
-    st.services.enqueue(st.agents, ids, svc, day=st.day)
-    st.events.emit(EV_JOIN, svc, ids, st.agents, st.day)
+    a = st.agents
+    st.services.join(a, ids, svc, day=st.day)
+    enter_service_k(
+        ids,
+        svc,
+        st.c.svc_loc,
+        a.raw("loc"),
+        a.raw("link"),
+        a.raw("phase"),
+        a.raw("since"),
+        a.raw("caravan"),
+        st.day,
+    )
+    st.events.emit(EV_JOIN, svc, ids, a, st.day)
+
+
+@nb.njit(cache=True)
+def enter_service_k(ids, svc, svc_loc, loc, link, phase, since, caravan, day):  # type: ignore[no-untyped-def]
+    """The columns of agents who joined services today: at the service's place, on no link,
+    phase SERVICE since today, in no caravan."""
+    for j in range(ids.shape[0]):
+        a = ids[j]
+        loc[a] = svc_loc[svc[j]]
+        link[a] = -1
+        phase[a] = _SERVICE
+        since[a] = day
+        caravan[a] = 0
+
+
+def enter_service_np(
+    ids: IntArray,
+    svc: IntArray,
+    svc_loc: IntArray,
+    loc: IntArray,
+    link: IntArray,
+    phase: npt.NDArray[np.int8],
+    since: IntArray,
+    caravan: npt.NDArray[np.int16],
+    day: int,
+) -> None:
+    """The NumPy twin of :func:`enter_service_k` (the readable spec)."""
+    loc[ids] = svc_loc[svc]
+    link[ids] = -1
+    phase[ids] = Phase.SERVICE
+    since[ids] = day
+    caravan[ids] = 0
 
 
 def send_home(st: CorridorState, ids: IntArray, *, reattempt_p: float) -> None:
@@ -145,14 +212,24 @@ def send_home(st: CorridorState, ids: IntArray, *, reattempt_p: float) -> None:
     set_phase(st, ids[~again], Phase.RETURNED)
     back = ids[again]
     set_phase(st, back, Phase.HOME)
+    schedule_reattempts(st, back)
+
+
+def schedule_reattempts(st: CorridorState, back: IntArray) -> None:
+    """Agents at home leave again after a delay (draw 8: geometric on 1, 2, … with mean
+    ``reattempt_delay_days``), on a day within the run."""
+    if back.shape[0] == 0:
+        return
     mean = max(st.role("reattempt_delay_days"), 1.0)
     u = st.u(st.keys.verbs, back, 8)
     # geometric on {1, 2, ...} with mean `mean` (a mean of 1: the next day)
     delay = 1 + (np.floor(np.log1p(-u) / np.log1p(-1.0 / mean)) if mean > 1 else np.zeros_like(u))
     when = st.day + delay.astype(np.int64)
-    for d in np.unique(when):
-        if d < st.c.days:
-            st.reattempts[int(d)].append(back[when == d])
+    # one entry per agent (the day's departures sort them: the order of entries is no matter)
+    days = st.c.days
+    for i, d in enumerate(when.tolist()):
+        if d < days:
+            st.reattempts[d].append(back[i : i + 1])
 
 
 def at_border(st: CorridorState, ids: IntArray, *, reattempt_p: float) -> None:

@@ -20,19 +20,22 @@ deported without it is counted (``EventSink.unscreened``).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+import numba as nb
 import numpy as np
 import numpy.typing as npt
 
+from corredor.engine.rng import uniform_from_key_np, uniform_k
 from corredor.engine.services import Verb
 from corredor.rules.corridor.compiled import BORDER_CITY
 from corredor.rules.corridor.settlement import settle_after_grant
 from corredor.rules.corridor.state import CorridorState, Phase
 from corredor.rules.corridor.transitions import (
-    at_border,
     join,
     outcome,
     phase_at,
+    schedule_reattempts,
     send_home,
     set_phase,
 )
@@ -40,6 +43,8 @@ from corredor.rules.corridor.transitions import (
 IntArray = npt.NDArray[np.int32]
 Ints = npt.NDArray[np.int64]
 _ABANDON, _DEPORT = int(Verb.ABANDON), int(Verb.DEPORT)  # plain ints: read once per verb
+_TRAVEL, _BORDER, _IN_DEST = int(Phase.TRAVEL), int(Phase.BORDER), int(Phase.IN_DEST)
+_HOME, _RETURNED, _SETTLED = int(Phase.HOME), int(Phase.RETURNED), int(Phase.SETTLED)
 
 
 def reattempt_removed(st: CorridorState) -> float:
@@ -61,25 +66,143 @@ def apply_verbs(
     served = verb != _ABANDON
     a["loc"][ids[served]] = c.svc_loc[svc[served]]
     st.events.served(svc, joined, day)
-    for v in np.unique(verb):
-        m = verb == v
-        who, s, gg = ids[m], svc[m], g[m]
-        place = args.place[s, gg, v]
-        status = args.status[s, gg, v]
+    # the rows grouped by verb, each verb's rows in the order drawn (a stable sort: slices
+    # instead of a mask and five gathers per verb); the verbs' arguments in two flat gathers
+    _, G, V = args.place.shape
+    order = np.argsort(verb, kind="stable")
+    ids, svc, g, verb = ids[order], svc[order], g[order], verb[order]
+    cell = (svc.astype(np.int64) * G + g) * V + verb
+    place_all, status_all = args.place.ravel()[cell], args.status.ravel()[cell]
+    # the verbs that move only the agent (release, expel, admit, settle, abandon, die): one
+    # kernel call for all their rows (each agent has one verb, so the order is no matter)
+    o = st.openness
+    simple_verbs_k(
+        ids, verb, place_all, st.keys.verbs, day, reattempt_border(st),
+        (a.raw("loc"), a.raw("link"), a.raw("phase"), a.raw("since"), a.raw("caravan")),
+        (a.raw("target"), a.raw("origin"), a.raw("group")),
+        (c.origin_loc, c.loc_kind, c.loc_in_dest, c.border_of_loc),
+        BORDER_CITY, o.succ_today, o.fail_today,
+    )  # fmt: skip
+    ends = np.flatnonzero(verb[1:] != verb[:-1]) + 1
+    for lo, hi in zip([0, *ends.tolist()], [*ends.tolist(), verb.shape[0]], strict=True):
+        v = int(verb[lo])
+        who, s, gg = ids[lo:hi], svc[lo:hi], g[lo:hi]
+        status = status_all[lo:hi]
         if v != _DEPORT:
-            st.events.emit(int(v), s, who, a, day, status=status)
-        _APPLY.get(int(v), _die)(st, who, s, gg, place, status)
+            st.events.emit(v, s, who, a, day, status=status)
+        if v not in _SIMPLE:
+            _APPLY[v](st, who, s, gg, place_all[lo:hi], status)
 
 
-# One function per verb: (state, agents, their services, their groups, the verb's place and
-# status for each); the events are counted by the caller.
-def _release(
-    st: CorridorState, who: IntArray, s: IntArray, gg: Ints, place: IntArray, status: IntArray
+#: The verbs :func:`simple_verbs_k` applies.
+_SIMPLE = frozenset(
+    int(v) for v in (Verb.RELEASE, Verb.EXPEL, Verb.ADMIT, Verb.SETTLE, Verb.ABANDON, Verb.DIE)
+)
+_RELEASE, _EXPEL, _ADMIT = int(Verb.RELEASE), int(Verb.EXPEL), int(Verb.ADMIT)
+_SETTLE, _DIE = int(Verb.SETTLE), int(Verb.DIE)
+
+
+@nb.njit(cache=True)
+def simple_verbs_k(  # type: ignore[no-untyped-def]
+    ids, verb, place, key, day, p_border, cols, more, places, bc, succ_today, fail_today
+):
+    """The verbs that move only the agent, for the rows with one (the others are left):
+    release (to the verb's place if it has one, the place's phase; in the destination, a
+    success), abandon (the place's phase; in the destination, a success), admit (to the place,
+    phase IN_DEST, a success), settle (to the place, phase SETTLED), die (phase RETURNED),
+    expel (a failure; to the place, then as :func:`~corredor.rules.corridor.transitions.
+    at_border`: draw 9 < ``p_border`` to try again from there, else home, RETURNED). Twin:
+    :func:`simple_verbs_np` (the readable spec)."""
+    loc, link, phase, since, caravan = cols
+    origin, group = more[1], more[2]
+    origin_loc = places[0]
+    for j in range(ids.shape[0]):
+        v = verb[j]
+        a = ids[j]
+        if v in (_RELEASE, _ABANDON):
+            if v == _RELEASE and place[j] >= 0:
+                loc[a] = place[j]
+            _phase_here(a, loc, phase, since, link, caravan, more[0], places, bc, day)
+            if phase[a] == _IN_DEST:
+                succ_today[group[a]] += 1.0
+        elif v in (_ADMIT, _SETTLE, _DIE):
+            if v != _DIE and place[j] >= 0:
+                loc[a] = place[j]
+            phase[a] = _IN_DEST if v == _ADMIT else (_SETTLED if v == _SETTLE else _RETURNED)
+            since[a] = day
+            caravan[a] = 0
+            if v == _ADMIT:
+                succ_today[group[a]] += 1.0
+        elif v == _EXPEL:
+            fail_today[group[a]] += 1.0
+            if place[j] >= 0:
+                loc[a] = place[j]
+            if uniform_k(key, day, a, 9) < p_border:
+                _phase_here(a, loc, phase, since, link, caravan, more[0], places, bc, day)
+            else:
+                loc[a] = origin_loc[origin[a]]
+                phase[a] = _RETURNED
+                since[a] = day
+                caravan[a] = 0
+
+
+def simple_verbs_np(
+    ids: IntArray,
+    verb: Ints,
+    place: IntArray,
+    key: np.uint64,
+    day: int,
+    p_border: float,
+    cols: tuple[npt.NDArray[Any], ...],
+    more: tuple[npt.NDArray[Any], ...],
+    places: tuple[npt.NDArray[Any], ...],
+    bc: int,
+    succ_today: npt.NDArray[np.float64],
+    fail_today: npt.NDArray[np.float64],
 ) -> None:
-    a = st.agents
-    a["loc"][who] = np.where(place >= 0, place, a["loc"][who])
-    phase_at(st, who)
-    outcome(st, who[a["phase"][who] == Phase.IN_DEST], success=True)
+    """The NumPy twin of :func:`simple_verbs_k`: each verb's rows as array operations."""
+    loc, link, phase, since, caravan = cols
+    target, origin, group = more
+    origin_loc, loc_kind, loc_in_dest, border_of_loc = places
+
+    def here(who: IntArray) -> None:  # transitions.phase_at_np
+        h = loc[who]
+        ph = np.where(loc_in_dest[h], _IN_DEST, np.where(loc_kind[h] == bc, _BORDER, _TRAVEL))
+        phase[who], since[who], link[who] = ph, day, -1
+        caravan[who[ph != _TRAVEL]] = 0
+        city = border_of_loc[h]
+        target[who[city >= 0]] = city[city >= 0]
+
+    def count(acc: npt.NDArray[np.float64], who: IntArray) -> None:
+        acc += np.bincount(group[who], minlength=acc.shape[0])
+
+    def to_place(m: npt.NDArray[np.bool_]) -> IntArray:
+        who = ids[m]
+        loc[who] = np.where(place[m] >= 0, place[m], loc[who])
+        return who
+
+    for v in (_RELEASE, _ABANDON):
+        who = to_place(verb == v) if v == _RELEASE else ids[verb == v]
+        here(who)
+        count(succ_today, who[phase[who] == _IN_DEST])
+    for v, ph in ((_ADMIT, _IN_DEST), (_SETTLE, _SETTLED), (_DIE, _RETURNED)):
+        who = ids[verb == v] if v == _DIE else to_place(verb == v)
+        phase[who], since[who], caravan[who] = ph, day, 0
+        if v == _ADMIT:
+            count(succ_today, who)
+    m = verb == _EXPEL
+    count(fail_today, ids[m])
+    who = to_place(m)
+    again = uniform_from_key_np(key, day, who.astype(np.int64), 9) < p_border
+    here(who[again])
+    home = who[~again]
+    loc[home] = origin_loc[origin[home]]
+    phase[home], since[home], caravan[home] = _RETURNED, day, 0
+
+
+# One function per verb that does more than move the agent (the others: simple_verbs_k):
+# (state, agents, their services, their groups, the verb's place and status for each); the
+# events are counted by the caller.
 
 
 def _grant(
@@ -121,65 +244,18 @@ def _deport(
     deport(st, who, s, gg)
 
 
-def _expel(
-    st: CorridorState, who: IntArray, s: IntArray, gg: Ints, place: IntArray, status: IntArray
-) -> None:
-    a = st.agents
-    outcome(st, who, success=False)
-    a["loc"][who] = np.where(place >= 0, place, a["loc"][who])
-    at_border(st, who, reattempt_p=reattempt_border(st))
-
-
 def _return_to_wait(
     st: CorridorState, who: IntArray, s: IntArray, gg: Ints, place: IntArray, status: IntArray
 ) -> None:
     return_to_wait(st, who, s, gg, place)
 
 
-def _admit(
-    st: CorridorState, who: IntArray, s: IntArray, gg: Ints, place: IntArray, status: IntArray
-) -> None:
-    a = st.agents
-    a["loc"][who] = np.where(place >= 0, place, a["loc"][who])
-    set_phase(st, who, Phase.IN_DEST)
-    outcome(st, who, success=True)
-
-
-def _settle(
-    st: CorridorState, who: IntArray, s: IntArray, gg: Ints, place: IntArray, status: IntArray
-) -> None:
-    a = st.agents
-    a["loc"][who] = np.where(place >= 0, place, a["loc"][who])
-    set_phase(st, who, Phase.SETTLED)
-
-
-def _abandon(
-    st: CorridorState, who: IntArray, s: IntArray, gg: Ints, place: IntArray, status: IntArray
-) -> None:
-    a = st.agents
-    phase_at(st, who)
-    # left a full service in the destination (a family released for want of a bed): an entry
-    outcome(st, who[a["phase"][who] == Phase.IN_DEST], success=True)
-
-
-def _die(
-    st: CorridorState, who: IntArray, s: IntArray, gg: Ints, place: IntArray, status: IntArray
-) -> None:
-    set_phase(st, who, Phase.RETURNED)
-
-
 _APPLY: dict[int, Callable[[CorridorState, IntArray, IntArray, Ints, IntArray, IntArray], None]] = {
-    int(Verb.RELEASE): _release,
     int(Verb.GRANT): _grant,
     int(Verb.DENY): _deny,
     int(Verb.DETAIN): _detain,
     int(Verb.DEPORT): _deport,
-    int(Verb.EXPEL): _expel,
     int(Verb.RETURN_TO_WAIT): _return_to_wait,
-    int(Verb.ADMIT): _admit,
-    int(Verb.SETTLE): _settle,
-    int(Verb.ABANDON): _abandon,
-    int(Verb.DIE): _die,
 }
 
 
@@ -209,28 +285,209 @@ def return_to_wait(
 
 def deport(st: CorridorState, who: IntArray, s: IntArray, gg: npt.NDArray[np.int64]) -> None:
     """Deported: screened first where the service screens (a claim is referred), then removed
-    to the origin or to the verb's place (a border city: try again from there)."""
+    to the origin or to the verb's place (a border city: try again from there). The agents'
+    moves are one kernel (:func:`deport_k`, twin :func:`deport_np`); the referrals join their
+    service and the events are counted here."""
     c, a, day = st.c, st.agents, st.day
-    # due-process screening (if the service has one)
-    sp = c.svc_screen_p[day][s]
-    screened = st.u(st.keys.verbs, who, 11) < sp
-    claim = screened & (st.u(st.keys.verbs, who, 12) < c.svc_screen_claim[day][s])
-    refer = c.svc_screen_refer[s]
-    go = claim & (refer >= 0)
-    join(st, who[go], refer[go])
-    keep = ~go
-    who, s, gg, screened = who[keep], s[keep], gg[keep], screened[keep]
-    has_step = c.svc_screen_refer[s] >= 0
-    st.events.unscreened(who[has_step & ~screened], a, day)
-    st.events.emit(int(Verb.DEPORT), s, who, a, day)
-    outcome(st, who, success=False)
+    n = who.shape[0]
+    referred = np.empty(n, dtype=np.bool_)
+    unscreened = np.empty(n, dtype=np.bool_)
+    back = np.empty(n, dtype=np.int32)
     args = c.verb_args
-    to_origin = args.to_origin[s, gg, Verb.DEPORT]
-    place = args.place[s, gg, Verb.DEPORT]
-    send_home(st, who[to_origin], reattempt_p=reattempt_removed(st))
-    rest = ~to_origin
-    w = who[rest]
-    a["loc"][w] = np.where(place[rest] >= 0, place[rest], a["loc"][w])
-    in_transit = c.loc_kind[a["loc"][w]] == BORDER_CITY
-    at_border(st, w[in_transit], reattempt_p=reattempt_border(st))
-    send_home(st, w[~in_transit], reattempt_p=reattempt_removed(st))
+    n_back = deport_k(
+        who,
+        s,
+        gg,
+        st.keys.verbs,
+        day,
+        c.svc_screen_p[day],
+        c.svc_screen_claim[day],
+        c.svc_screen_refer,
+        args.to_origin[:, :, _DEPORT],
+        args.place[:, :, _DEPORT],
+        reattempt_removed(st),
+        reattempt_border(st),
+        (a.raw("loc"), a.raw("link"), a.raw("phase"), a.raw("since"), a.raw("caravan")),
+        (a.raw("target"), a.raw("origin"), a.raw("group")),
+        (c.origin_loc, c.loc_kind, c.loc_in_dest, c.border_of_loc),
+        BORDER_CITY,
+        st.openness.fail_today,
+        referred,
+        unscreened,
+        back,
+    )
+    gone = who[unscreened]  # deported without the screening their service has
+    if referred.any():
+        join(st, who[referred], c.svc_screen_refer[s[referred]])
+        keep = ~referred
+        who, s = who[keep], s[keep]
+    st.events.unscreened(gone, a, day)
+    st.events.emit(_DEPORT, s, who, a, day)
+    schedule_reattempts(st, back[:n_back])
+
+
+@nb.njit(cache=True)
+def deport_k(  # type: ignore[no-untyped-def]
+    who,
+    s,
+    gg,
+    key,
+    day,
+    screen_p,
+    screen_claim,
+    screen_refer,
+    to_origin,
+    place,
+    p_removed,
+    p_border,
+    cols,
+    more,
+    places,
+    bc,
+    fail_today,
+    referred,
+    unscreened,
+    back,
+):
+    """The moves of :func:`deport` for the agents ``who`` (services ``s``, groups ``gg``):
+    ``referred[j]`` (a claim found by the screening, to be referred), ``unscreened[j]``
+    (deported without the screening its service has); every other agent counts a failed
+    attempt (``fail_today``) and is removed — to its origin (``to_origin``) or to the verb's
+    place, then from a border city to try again (draw 9 < ``p_border``, as
+    :func:`~corredor.rules.corridor.transitions.at_border`) or, elsewhere, home (as
+    :func:`~corredor.rules.corridor.transitions.send_home`: draw 7 < ``p_removed`` to leave
+    again, the agent is put in ``back``). Returns the number of agents in ``back``.
+    Draws: ``uniform_k(key, day, agent, k)``, k = 11 screened, 12 a claim, 7 and 9."""
+    loc, link, phase, since, caravan = cols
+    target, origin, group = more
+    origin_loc, loc_kind = places[0], places[1]
+    n_back = 0
+    for j in range(who.shape[0]):
+        a = who[j]
+        sv = s[j]
+        screened = uniform_k(key, day, a, 11) < screen_p[sv]
+        claim = screened and uniform_k(key, day, a, 12) < screen_claim[sv]
+        referred[j] = claim and screen_refer[sv] >= 0
+        unscreened[j] = False
+        if referred[j]:
+            continue
+        unscreened[j] = screen_refer[sv] >= 0 and not screened
+        fail_today[group[a]] += 1.0
+        g = gg[j]
+        home = True
+        p_again = p_removed
+        if not to_origin[sv, g]:
+            if place[sv, g] >= 0:
+                loc[a] = place[sv, g]
+            if loc_kind[loc[a]] == bc:  # a border city: try again from there, or go home
+                home = False
+                if uniform_k(key, day, a, 9) < p_border:
+                    _phase_here(a, loc, phase, since, link, caravan, target, places, bc, day)
+                else:
+                    loc[a] = origin_loc[origin[a]]
+                    phase[a] = _RETURNED
+                    since[a] = day
+                    caravan[a] = 0
+        if home:
+            loc[a] = origin_loc[origin[a]]
+            link[a] = -1
+            if uniform_k(key, day, a, 7) < p_again:
+                phase[a] = _HOME
+                back[n_back] = a
+                n_back += 1
+            else:
+                phase[a] = _RETURNED
+            since[a] = day
+            caravan[a] = 0
+    return n_back
+
+
+@nb.njit(inline="always", cache=True)
+def _phase_here(a, loc, phase, since, link, caravan, target, places, bc, day):  # type: ignore[no-untyped-def]
+    """:func:`~corredor.rules.corridor.transitions.phase_at_k` for one agent."""
+    _origin_loc, loc_kind, loc_in_dest, border_of_loc = places
+    here = loc[a]
+    if loc_in_dest[here]:
+        ph = _IN_DEST
+    elif loc_kind[here] == bc:
+        ph = _BORDER
+    else:
+        ph = _TRAVEL
+    phase[a] = ph
+    since[a] = day
+    link[a] = -1
+    if ph != _TRAVEL:
+        caravan[a] = 0
+    city = border_of_loc[here]
+    if city >= 0:
+        target[a] = city
+
+
+def deport_np(
+    who: IntArray,
+    s: IntArray,
+    gg: Ints,
+    key: np.uint64,
+    day: int,
+    screen_p: npt.NDArray[np.float64],
+    screen_claim: npt.NDArray[np.float64],
+    screen_refer: IntArray,
+    to_origin: npt.NDArray[np.bool_],
+    place: IntArray,
+    p_removed: float,
+    p_border: float,
+    cols: tuple[npt.NDArray[Any], ...],
+    more: tuple[npt.NDArray[Any], ...],
+    places: tuple[npt.NDArray[Any], ...],
+    bc: int,
+    fail_today: npt.NDArray[np.float64],
+    referred: npt.NDArray[np.bool_],
+    unscreened: npt.NDArray[np.bool_],
+    back: IntArray,
+) -> int:
+    """The NumPy twin of :func:`deport_k` (the readable spec: the steps of the verb as
+    array operations, in the order the model states them)."""
+    loc, link, phase, since, caravan = cols
+    target, origin, group = more
+    origin_loc, loc_kind, loc_in_dest, border_of_loc = places
+    ids = who.astype(np.int64)
+
+    def u(x: npt.NDArray[np.int64], k: int) -> npt.NDArray[np.float64]:
+        return uniform_from_key_np(key, day, x, k)
+
+    screened = u(ids, 11) < screen_p[s]
+    claim = screened & (u(ids, 12) < screen_claim[s])
+    referred[:] = claim & (screen_refer[s] >= 0)
+    keep = ~referred
+    unscreened[:] = keep & (screen_refer[s] >= 0) & ~screened
+    w, sv, g = ids[keep], s[keep], gg[keep]
+    fail_today += np.bincount(group[w], minlength=fail_today.shape[0])
+    direct = to_origin[sv, g]
+    pl = place[sv, g]
+    rest = ~direct
+    loc[w[rest]] = np.where(pl[rest] >= 0, pl[rest], loc[w[rest]])
+    at_city = np.zeros(w.shape[0], dtype=bool)
+    at_city[rest] = loc_kind[loc[w[rest]]] == bc
+    # pushed to a border city: try again from there (the place's phase), or go home
+    city_ids = w[at_city]
+    again = u(city_ids, 9) < p_border
+    b = city_ids[again]
+    here = loc[b]
+    ph = np.where(loc_in_dest[here], _IN_DEST, np.where(loc_kind[here] == bc, _BORDER, _TRAVEL))
+    phase[b], since[b], link[b] = ph, day, -1
+    caravan[b[ph != _TRAVEL]] = 0
+    city = border_of_loc[here]
+    target[b[city >= 0]] = city[city >= 0]
+    h = city_ids[~again]
+    loc[h] = origin_loc[origin[h]]
+    phase[h], since[h], caravan[h] = _RETURNED, day, 0
+    # removed home: leave again later (draw 7), or not
+    home = w[~at_city]
+    loc[home] = origin_loc[origin[home]]
+    link[home] = -1
+    leave = u(home, 7) < p_removed
+    phase[home] = np.where(leave, _HOME, _RETURNED)
+    since[home], caravan[home] = day, 0
+    n = int(leave.sum())
+    back[:n] = home[leave]
+    return n

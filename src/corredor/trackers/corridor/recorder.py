@@ -93,6 +93,39 @@ def count_events_np(
     return g
 
 
+@nb.njit(cache=True)
+def count_events_day(events, seg_kind, counted, off, target, group, ids):  # type: ignore[no-untyped-def]
+    """A day's events, in segments ``off[j]:off[j + 1]`` of kind ``seg_kind[j]``: the events
+    of the segments not yet ``counted`` added to ``events[kind, target, group]`` (the last
+    target slot: no target) as :func:`count_events` would; returns every event's group."""
+    none = events.shape[1] - 1
+    g = np.empty(ids.shape[0], dtype=np.int64)
+    for j in range(seg_kind.shape[0]):
+        k = seg_kind[j]
+        for i in range(off[j], off[j + 1]):
+            g[i] = group[ids[i]]
+            if not counted[j]:
+                t = target[i]
+                events[k, t if t >= 0 else none, g[i]] += 1
+    return g
+
+
+def count_events_day_np(
+    events: npt.NDArray[np.int64],
+    seg_kind: npt.NDArray[np.int64],
+    counted: npt.NDArray[np.bool_],
+    off: npt.NDArray[np.int64],
+    target: npt.NDArray[np.int64],
+    group: npt.NDArray[np.int16],
+    ids: IntArray,
+) -> npt.NDArray[np.int64]:
+    """The NumPy twin of :func:`count_events_day`: :func:`count_events_np` per segment."""
+    for j in np.flatnonzero(~counted):
+        lo, hi = off[j], off[j + 1]
+        count_events_np(events[seg_kind[j]], target[lo:hi], group, ids[lo:hi])
+    return group[ids].astype(np.int64)
+
+
 _NO_STATUS = np.zeros(0, dtype=np.int64)
 _ONE_TARGET = np.ones(1, dtype=bool)
 
@@ -181,10 +214,12 @@ class Recorder:
         self._people = np.array([o.people for o in self.obs], dtype=bool)
         #: per observable, the agents counted in its current period (in people)
         self.seen = PeriodSets(len(self.obs))
-        #: today's events of the kinds an observable counts, as emitted: (kind, targets,
-        #: groups, agents, statuses or None); counted at the day's end (:meth:`flush`)
-        self._day_events: list[tuple[int, Any, Any, Any, Any]] = []
+        #: today's events, as emitted: (kind, targets, already in the event table, agents,
+        #: statuses or None — only for kinds an observable counts); counted at the day's end
+        #: (:meth:`flush`)
+        self._day_events: list[tuple[int, Any, bool, Any, Any]] = []
         self._events_day = -1
+        self._group = np.zeros(0, dtype=np.int16)  # the agents' group column (latest emit)
         # destination-border encounters
         self.dest_first = np.zeros((M, c.n_groups), dtype=np.int64)
         self.dest_repeat = np.zeros((M, c.n_groups), dtype=np.int64)
@@ -220,34 +255,42 @@ class Recorder:
         if n == 0:
             return
         tgt = _per_event(target, n, np.int64)
+        st = None if status is None or kind not in self.by_kind else _per_event(status, n, np.int64)
+        if kind != EV_APPREHEND:  # counted with the day's other events (flush)
+            self._group = agents.raw("group")
+            self._pend(kind, tgt, ids, st, day, counted=False)
+            return
         g = count_events(self.events[self.month[day], kind], tgt, agents.raw("group"), ids)
-        if kind in self.by_kind:
-            st = None if status is None else _per_event(status, n, np.int64)
-            self._pend(kind, tgt, g, ids, st, day)
-        if kind == EV_APPREHEND:
-            in_dest = self.c.zone_in_dest[tgt]
-            if in_dest.any():
-                who = ids[in_dest]
-                rep = agents["dest_encounters"][who] > 0
-                m = self.month[day]
-                np.add.at(self.dest_repeat[m], g[in_dest][rep], 1)
-                np.add.at(self.dest_first[m], g[in_dest][~rep], 1)
-                fy = int(self.fy[day])
-                seen = self._dest_fy_seen
-                seen.ready(fy, who.shape[0])
-                every = np.zeros(who.shape[0], dtype=np.int64)  # one target, always allowed
-                new = count_matching(
-                    _ONE_TARGET, self._all_groups, -1, _NO_STATUS, every, g[in_dest], who,
-                    seen.keys, seen.size, True,
-                )  # fmt: skip
-                self.dest_people_fy[fy] += new
+        self._group = agents.raw("group")
+        self._pend(kind, tgt, ids, st, day, counted=True)
+        # an apprehension in the destination: a first or a repeat encounter, by the agent's
+        # encounters so far (counted now: the enforcement step adds this one next)
+        in_dest = self.c.zone_in_dest[tgt]
+        if in_dest.any():
+            who = ids[in_dest]
+            rep = agents["dest_encounters"][who] > 0
+            m = self.month[day]
+            gd = g[in_dest]
+            G = self.dest_repeat.shape[1]
+            self.dest_repeat[m] += np.bincount(gd[rep], minlength=G)
+            self.dest_first[m] += np.bincount(gd[~rep], minlength=G)
+            fy = int(self.fy[day])
+            seen = self._dest_fy_seen
+            seen.ready(fy, who.shape[0])
+            every = np.zeros(who.shape[0], dtype=np.int64)  # one target, always allowed
+            new = count_matching(
+                _ONE_TARGET, self._all_groups, -1, _NO_STATUS, every, g[in_dest], who,
+                seen.keys, seen.size, True,
+            )  # fmt: skip
+            self.dest_people_fy[fy] += new
 
-    def _pend(self, kind: int, tgt: Any, g: Any, ids: Any, st: Any, day: int) -> None:
-        """Keep a call's events for :meth:`flush` (an event of a new day flushes the last)."""
+    def _pend(self, kind: int, tgt: Any, ids: Any, st: Any, day: int, *, counted: bool) -> None:
+        """Keep a call's events for :meth:`flush` (an event of a new day flushes the last);
+        ``counted``: already in the event table."""
         if day != self._events_day:
             self.flush()
             self._events_day = day
-        self._day_events.append((kind, tgt, g, ids, st))
+        self._day_events.append((kind, tgt, counted, ids, st))
 
     def flush(self) -> None:
         """Count the events emitted today in the observables: one kernel call
@@ -259,24 +302,27 @@ class Recorder:
         day, evs = self._events_day, self._day_events
         self._day_events = []
         seg_kind = np.fromiter((e[0] for e in evs), dtype=np.int64, count=len(evs))
+        counted = np.fromiter((e[2] for e in evs), dtype=bool, count=len(evs))
         with_status = np.fromiter((e[4] is not None for e in evs), dtype=bool, count=len(evs))
         lens = np.fromiter((e[3].shape[0] for e in evs), dtype=np.int64, count=len(evs))
         off = np.zeros(len(evs) + 1, dtype=np.int64)
         np.cumsum(lens, out=off[1:])
         tgt = np.concatenate([e[1] for e in evs])
-        g = np.concatenate([e[2] for e in evs])
         ids = np.concatenate([e[3] for e in evs]).astype(np.int32, copy=False)
-        st = np.concatenate([_NO_STATUS if e[4] is None else e[4] for e in evs])
-        if st.shape[0] != ids.shape[0]:  # statuses only for some calls: -1 for the others
-            st = np.concatenate([np.full(n, -1) if e[4] is None else e[4] for e, n in zip(
-                evs, lens.tolist(), strict=True)])  # fmt: skip
+        # the event table: the day's events in one call (an apprehension was counted as it came)
+        g = count_events_day(
+            self.events[self.month[day]], seg_kind, counted, off, tgt, self._group, ids
+        )
+        # the statuses given (only for kinds an observable counts); -1 for the other events
+        st = np.full(ids.shape[0], -1, dtype=np.int64)
+        for j in np.flatnonzero(with_status).tolist():
+            st[off[j] : off[j + 1]] = evs[j][4]
         # use[o, j]: observable o counts segment j (its kind; a status if it wants one)
         use = self._kind_ok[:, seg_kind] & (with_status[None, :] | self._any_status[:, None])
         need = use @ lens
         seen = self.seen
-        for i, (o, n) in enumerate(zip(self.obs, need.tolist(), strict=True)):
-            if o.people and n:
-                seen.ready(i, int(o.period[day]), n)
+        for i in np.flatnonzero(self._people & (need > 0)).tolist():
+            seen.ready(i, int(self.obs[i].period[day]), int(need[i]))
         self.obs_daily[day] += count_day(
             self._ok_all, self._kbase, self._klen, self._grp_ok, use, self._want, self._people,
             seg_kind, off, st, tgt, g, ids, seen.keys, seen.off, seen.size,
@@ -302,11 +348,12 @@ class Recorder:
             return
         # the events counted in one call (the same counts), the observables per segment
         tgt = target.astype(np.int64)
-        g = count_events(self.events[self.month[day], kind], tgt, agents.raw("group"), ids)
+        count_events(self.events[self.month[day], kind], tgt, agents.raw("group"), ids)
+        self._group = agents.raw("group")
         for j in range(off.shape[0] - 1):
             lo, hi = off[j], off[j + 1]
             if hi > lo:
-                self._pend(kind, tgt[lo:hi], g[lo:hi], ids[lo:hi], None, day)
+                self._pend(kind, tgt[lo:hi], ids[lo:hi], None, day, counted=True)
 
     def travelled(self, links: IntArray, day: int) -> None:
         """Arrivals at the ends of ``links`` today (per month and link)."""
@@ -316,15 +363,15 @@ class Recorder:
 
     def served(self, svc: IntArray, joined: IntArray, day: int) -> None:
         """Days from joining to leaving of the people services released today."""
-        y = self.year[day]
-        np.add.at(self.wait_sum[y], svc, (day - joined).astype(float))
-        np.add.at(self.wait_n[y], svc, 1.0)
+        # sums of whole days: exact in any order, so one bincount each (not np.add.at)
+        y, S = self.year[day], self.wait_sum.shape[1]
+        self.wait_sum[y] += np.bincount(svc, weights=(day - joined).astype(float), minlength=S)
+        self.wait_n[y] += np.bincount(svc, minlength=S)
 
     def unscreened(self, ids: IntArray, agents: AgentTable, day: int) -> None:
         if ids.shape[0]:
-            np.add.at(
-                self.unscreened_year[self.year[day]], agents["group"][ids].astype(np.int64), 1
-            )
+            row = self.unscreened_year[self.year[day]]
+            row += np.bincount(agents["group"][ids], minlength=row.shape[0])
 
     # ------------------------------------------------------------------ stocks
     def track(self, st: CorridorState, day: int) -> None:
