@@ -21,6 +21,8 @@ from corredor.rules.corridor.active import (
     enforce_draws_np,
     keep_active,
     keep_active_np,
+    merge_ids,
+    merge_ids_np,
     move_inputs,
     move_inputs_np,
     new_at_border,
@@ -89,6 +91,21 @@ def test_keep_and_decide_lists_match_their_twins(seed, n_table, n_active, n_loc,
     equal([got], [want])
     args = (t["active"], t["phase"], t["link"], t["svc_state"])
     equal(decide_lists(*args), decide_lists_np(*args))
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), n=st.integers(0, 300), m=st.integers(0, 60))
+def test_merge_ids_matches_its_twin(seed, n, m):
+    """The active set in id order, returning agents merged in: the union, in order."""
+    r = np.random.default_rng(seed)
+    ids = r.permutation(2 * (n + m) + 1)[: n + m].astype(np.int32)
+    active, back = np.sort(ids[:n]), np.sort(ids[n:])
+    got, want = merge_ids(active, back), merge_ids_np(active, back)
+    equal([got], [want])
+    np.testing.assert_array_equal(got, np.sort(ids))
+    # new agents (ids past every active one) are appended in order
+    new = np.arange(2 * (n + m) + 1, 2 * (n + m) + 1 + m, dtype=np.int32)
+    np.testing.assert_array_equal(merge_ids(active, new), np.concatenate([active, new]))
 
 
 @settings(max_examples=60, deadline=None)

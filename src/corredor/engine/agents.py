@@ -32,7 +32,7 @@ class AgentTable:
         self._spec = {name: (np.dtype(dt), fill) for name, (dt, fill) in columns.items()}
         self._capacity = max(int(capacity), 1)
         self._cols: dict[str, np.ndarray] = {
-            name: np.full(self._capacity, fill, dtype=dt) for name, (dt, fill) in self._spec.items()
+            name: _filled(self._capacity, fill, dt) for name, (dt, fill) in self._spec.items()
         }
         self.n = 0
 
@@ -71,7 +71,7 @@ class AgentTable:
         # its size; columns are replaced one at a time (the copy costs one column at most)
         new_cap = max(capacity, int(self._growth * self._capacity), self._capacity + 1)
         for name, (dt, fill) in self._spec.items():
-            col = np.full(new_cap, fill, dtype=dt)
+            col = _filled(new_cap, fill, dt)
             col[: self.n] = self._cols[name][: self.n]
             self._cols[name] = col
         self._capacity = new_cap
@@ -94,3 +94,11 @@ class AgentTable:
             self._cols[name][rows] = values.get(name, fill)
         self.n = start + count
         return rows
+
+
+def _filled(n: int, fill: float | int, dt: np.dtype) -> np.ndarray:
+    """``np.full(n, fill, dt)``; a fill of 0 by ``np.zeros``, whose pages the system gives
+    zeroed when first written (a table sized for millions of agents is not written twice)."""
+    if fill == 0:
+        return np.zeros(n, dtype=dt)
+    return np.full(n, fill, dtype=dt)

@@ -8,6 +8,7 @@ loop over the active ids, in the same order, with the same results bit for bit
 
 * :func:`enforce_draws` who is apprehended today, and who entered the destination (enforce);
 * :func:`keep_active`   the active set without agents that left it (enforce);
+* :func:`merge_ids`     the active set with the agents who leave home again today (redepart);
 * :func:`decide_lists`  who decides today: travellers at a place, people in a border city, people
   waiting for a dated hearing (decide);
 * :func:`border_choice` what people in a border city do today (decide);
@@ -19,13 +20,19 @@ loop over the active ids, in the same order, with the same results bit for bit
   in border cities and waiting for a hearing (track).
 
 The kernels are serial: they are single passes bounded by memory, and a serial loop keeps the order
-of the ids (which the twins' boolean masks keep too). Most loops are written without branches on
-the agents' state (every candidate is written, the count advances if it qualifies; counts add a
-0 or 1): the phases of consecutive active agents are mixed, and a mispredicted branch costs more
-than a load from a small table. :func:`move_inputs` and :func:`active_stocks` branch on the
-phase instead: at full scale most active agents are in a service, the active ids are spread
-over millions of rows, and the columns a service agent does not need would each be a cache
-miss (measured on the built-in corridor after 1,200 days: 1.3 → 0.9 and 1.7 → 1.2 ms a day).
+of the ids (which the twins' boolean masks keep too). The active set is kept in increasing id
+order (new agents have the largest ids and are appended; agents who leave home again are merged
+in by :func:`merge_ids`), so that every pass reads the agent columns front to back: at full
+scale the active ids are spread over millions of rows, and in id order the memory is read
+ahead of the loop instead of in jumps (the results do not depend on the order: every draw is
+keyed by the agent's id, every count is a sum, and a service's queue takes the agents who join
+it together in id order). Some loops are written without branches on the agents' state (every
+candidate is written, the count advances if it qualifies; counts add a 0 or 1): the phases of
+consecutive active agents are mixed, and a mispredicted branch costs more than a load from a
+small table. :func:`decide_lists`, :func:`move_inputs` and :func:`active_stocks` branch on
+the phase instead: most active agents are in a service, and the columns a service agent does
+not need would each be a cache miss (measured on the built-in corridor after 1,200 days:
+1.3 → 0.9 and 1.7 → 1.2 ms a day for the last two).
 """
 
 from __future__ import annotations
@@ -115,11 +122,37 @@ def keep_active_np(active: IntArray, phase: npt.NDArray[np.int8]) -> IntArray:
     return active[np.isin(phase[active], (TRAVEL, BORDER, SERVICE, CROSSING))]
 
 
+# ---------------------------------------------------------------------- join
+@nb.njit(cache=True)
+def merge_ids(active, ids):  # type: ignore[no-untyped-def]
+    """``active`` and ``ids``, both in increasing order, merged in increasing order (a new
+    array; on a tie the entry of ``active`` comes first). The runs of ``active`` between two
+    of the (few) ``ids`` are copied as blocks."""
+    n, m = active.shape[0], ids.shape[0]
+    out = np.empty(n + m, dtype=active.dtype)
+    pos = np.searchsorted(active, ids, side="right")
+    prev = 0
+    for j in range(m):
+        p = pos[j]
+        out[prev + j : p + j] = active[prev:p]
+        out[p + j] = ids[j]
+        prev = p
+    out[prev + m :] = active[prev:]
+    return out
+
+
+def merge_ids_np(active: IntArray, ids: IntArray) -> IntArray:
+    """The NumPy twin of :func:`merge_ids`."""
+    out: IntArray = np.sort(np.concatenate([active, ids.astype(active.dtype)]), kind="stable")
+    return out
+
+
 # ---------------------------------------------------------------------- decide
 @nb.njit(cache=True)
 def decide_lists(active, phase, link, svc_state):  # type: ignore[no-untyped-def]
     """(travellers at a place, people in a border city, people in a service waiting for a
-    dated return), each in the order of ``active``."""
+    dated return), each in the order of ``active``. Branches on the phase: an agent's ``link``
+    is read only while travelling, its ``svc_state`` only in a service (each a cache miss)."""
     n = active.shape[0]
     transit = np.empty(n, dtype=active.dtype)
     border = np.empty(n, dtype=active.dtype)
@@ -128,12 +161,16 @@ def decide_lists(active, phase, link, svc_state):  # type: ignore[no-untyped-def
     for i in range(n):
         a = active[i]
         p = phase[a]
-        transit[nt] = a
-        nt += (p == TRAVEL) & (link[a] < 0)
-        border[nb_] = a
-        nb_ += p == BORDER
-        waiting[nw] = a
-        nw += (p == SERVICE) & (svc_state[a] == WAITING)
+        if p == TRAVEL:
+            if link[a] < 0:
+                transit[nt] = a
+                nt += 1
+        elif p == BORDER:
+            border[nb_] = a
+            nb_ += 1
+        elif p == SERVICE and svc_state[a] == WAITING:
+            waiting[nw] = a
+            nw += 1
     return transit[:nt].copy(), border[:nb_].copy(), waiting[:nw].copy()
 
 
@@ -222,38 +259,34 @@ def move_inputs(active, phase, group, target, caravan, border_ix, caravan_hazard
     """The exposed agents (``TRAVEL``, ``BORDER``, ``CROSSING``, in the order of ``active``) and
     the movement kernel's inputs: group, choice-table row (group × border cities + target),
     the target's place (-1: none), the phase before moving and the hazard multiplier (the
-    caravan's while travelling, else 1)."""
+    caravan's while travelling, else 1). Two passes: the exposed agents (only their phase is
+    read), then their inputs into arrays of their number (arrays of the active set's size,
+    touched once and cut, cost more than the second pass)."""
     n = active.shape[0]
     B = border_ix.shape[0]
     exposed = np.empty(n, dtype=active.dtype)
-    g = np.empty(n, dtype=np.int64)
-    row = np.empty(n, dtype=np.int64)
-    target_loc = np.empty(n, dtype=np.int64)
-    was = np.empty(n, dtype=phase.dtype)
-    mult = np.empty(n, dtype=np.float64)
     k = 0
     for i in range(n):
         a = active[i]
         p = phase[a]
-        if p > CROSSING or p == SERVICE:
-            continue  # not exposed: its other columns are not read
+        exposed[k] = a
+        k += (p <= CROSSING) & (p != SERVICE)
+    g = np.empty(k, dtype=np.int64)
+    row = np.empty(k, dtype=np.int64)
+    target_loc = np.empty(k, dtype=np.int64)
+    was = np.empty(k, dtype=phase.dtype)
+    mult = np.empty(k, dtype=np.float64)
+    for j in range(k):
+        a = exposed[j]
+        p = phase[a]
         gk = np.int64(group[a])
         t = np.int64(target[a])
-        exposed[k] = a
-        g[k] = gk
-        row[k] = gk * B + max(t, 0)
-        target_loc[k] = (np.int64(border_ix[t]) if B > 0 else np.int64(-1)) if t >= 0 else -1
-        was[k] = p
-        mult[k] = caravan_hazard[caravan[a]] if p == TRAVEL else 1.0
-        k += 1
-    return (
-        exposed[:k].copy(),
-        g[:k].copy(),
-        row[:k].copy(),
-        target_loc[:k].copy(),
-        was[:k].copy(),
-        mult[:k].copy(),
-    )
+        g[j] = gk
+        row[j] = gk * B + max(t, 0)
+        target_loc[j] = (np.int64(border_ix[t]) if B > 0 else np.int64(-1)) if t >= 0 else -1
+        was[j] = p
+        mult[j] = caravan_hazard[caravan[a]] if p == TRAVEL else 1.0
+    return exposed[:k].copy(), g, row, target_loc, was, mult
 
 
 def move_inputs_np(

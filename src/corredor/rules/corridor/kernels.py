@@ -98,7 +98,11 @@ def move_day(
                     expo[i] += hz * dt
                     if hz > 0:
                         ezone[i] = z
-                if uniform_k(key_harm, day, a, hop) < -np.expm1(-link_risk[e] * dt):
+                # harmed iff u < 1 - exp(-x); that is at most x < 2x (x >= 0), so the
+                # exponential is needed only for the rare u below 2x (the same bits)
+                x = link_risk[e] * dt
+                u = uniform_k(key_harm, day, a, hop)
+                if u < 2.0 * x and u < -np.expm1(-x):
                     harmed[hop, i] = loc[a]
                 left = np.float64(t_left[a]) - dt
                 t_left[a] = max(left, 0.0)
