@@ -27,6 +27,8 @@ from corredor.rules.corridor.active import (
     move_inputs_np,
     new_at_border,
     new_at_border_np,
+    rows_in_use,
+    rows_in_use_np,
 )
 from corredor.rules.corridor.transitions import phase_at_k, phase_at_np
 from corredor.trackers.corridor.recorder import count_events, count_events_np
@@ -114,13 +116,19 @@ def test_move_inputs_and_border_arrivals_match_their_twins(
     seed, n_table, n_active, n_loc, n_border
 ):
     t = random_table(seed, n_table, n_active, n_loc, n_border)
+    # groups share the tables of a group (at most their own index)
+    rep = np.random.default_rng(seed + 2).integers(0, np.arange(6) + 1).astype(np.int64)
     args = (
         t["active"], t["phase"], t["group"], t["target"], t["caravan"], t["border_ix"],
-        t["caravan_hazard"],
+        t["caravan_hazard"], rep,
     )  # fmt: skip
     got, want = move_inputs(*args), move_inputs_np(*args)
     equal(got, want)
     exposed, was = want[0], want[4]
+    # the rows in use and each mover's index into them (rows past n_rows count too)
+    n_rows = 6 * max(t["border_ix"].shape[0], 1)
+    for rows in (n_rows, 0):
+        equal(rows_in_use(want[2], was, rows), rows_in_use_np(want[2], was, rows))
     moved = np.random.default_rng(seed + 1).integers(0, 4, t["phase"].shape[0]).astype(np.int8)
     equal([new_at_border(exposed, was, moved)], [new_at_border_np(exposed, was, moved)])
 

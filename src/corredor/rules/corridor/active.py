@@ -14,6 +14,8 @@ loop over the active ids, in the same order, with the same results bit for bit
 * :func:`border_choice` what people in a border city do today (decide);
 * :func:`move_inputs`   the exposed agents and the movement kernel's per-agent inputs (move);
 * :func:`new_at_border` exposed agents that reached their border city today (move);
+* :func:`rows_in_use`   the choice-table rows the movers use today, and each mover's index
+  into them (move);
 * :func:`drain_hops`    per hop, the agents with an arrival or a harm and where (move's events),
   resetting the table to -1 (so that the movement kernel's event tables are allocated once);
 * :func:`active_stocks` people per phase, per place (and nationality) outside services, stranded
@@ -73,7 +75,11 @@ def enforce_draws(  # type: ignore[no-untyped-def]
         z = zone[i]
         hit = False
         if z >= 0 and not (protected_status[status[a]] and not zone_in_dest[z]):
-            hit = uniform_k(key, day, a, 0) < -np.expm1(-expo[i])
+            # caught iff u < 1 - exp(-x), which is at most x < 2x (x >= 0): the exponential
+            # only for the draws below 2x (the same bits; x < 0 or NaN: never caught)
+            x = expo[i]
+            u = uniform_k(key, day, a, 0)
+            hit = u < 2.0 * x and u < -np.expm1(-x)
         if hit:
             caught[nc] = i
             nc += 1
@@ -255,11 +261,12 @@ def border_choice_np(
 
 # ---------------------------------------------------------------------- move
 @nb.njit(cache=True)
-def move_inputs(active, phase, group, target, caravan, border_ix, caravan_hazard):  # type: ignore[no-untyped-def]
+def move_inputs(active, phase, group, target, caravan, border_ix, caravan_hazard, rep):  # type: ignore[no-untyped-def]
     """The exposed agents (``TRAVEL``, ``BORDER``, ``CROSSING``, in the order of ``active``) and
-    the movement kernel's inputs: group, choice-table row (group × border cities + target),
-    the target's place (-1: none), the phase before moving and the hazard multiplier (the
-    caravan's while travelling, else 1). Two passes: the exposed agents (only their phase is
+    the movement kernel's inputs: group, choice-table row (``rep[group]`` × border cities +
+    target: ``rep`` maps a group to the group whose table it shares), the target's place (-1:
+    none), the phase before moving and the hazard multiplier (the caravan's while travelling,
+    else 1). Two passes: the exposed agents (only their phase is
     read), then their inputs into arrays of their number (arrays of the active set's size,
     touched once and cut, cost more than the second pass)."""
     n = active.shape[0]
@@ -282,7 +289,7 @@ def move_inputs(active, phase, group, target, caravan, border_ix, caravan_hazard
         gk = np.int64(group[a])
         t = np.int64(target[a])
         g[j] = gk
-        row[j] = gk * B + max(t, 0)
+        row[j] = rep[gk] * B + max(t, 0)
         target_loc[j] = (np.int64(border_ix[t]) if B > 0 else np.int64(-1)) if t >= 0 else -1
         was[j] = p
         mult[j] = caravan_hazard[caravan[a]] if p == TRAVEL else 1.0
@@ -297,13 +304,14 @@ def move_inputs_np(
     caravan: npt.NDArray[np.int16],
     border_ix: IntArray,
     caravan_hazard: npt.NDArray[np.float64],
+    rep: Int64Array,
 ) -> tuple[IntArray, Int64Array, Int64Array, Int64Array, Int8Array, FloatArray]:
     """The NumPy twin of :func:`move_inputs`."""
     ph = phase[active]
     exposed = active[(ph == TRAVEL) | (ph == BORDER) | (ph == CROSSING)]
     g = group[exposed].astype(np.int64)
     tgt = target[exposed].astype(np.int64)
-    row = g * len(border_ix) + np.maximum(tgt, 0)
+    row = rep[g] * len(border_ix) + np.maximum(tgt, 0)
     bix = border_ix if len(border_ix) else np.zeros(1, dtype=border_ix.dtype)
     target_loc = np.where(tgt >= 0, bix[np.maximum(tgt, 0)], -1).astype(np.int64)
     was = phase[exposed].copy()
@@ -328,6 +336,44 @@ def new_at_border_np(exposed: IntArray, was: Int8Array, phase: Int8Array) -> Int
     """The NumPy twin of :func:`new_at_border`."""
     out: IntArray = exposed[(was != BORDER) & (phase[exposed] == BORDER)]
     return out
+
+
+@nb.njit(cache=True)
+def rows_in_use(row, was, n_rows):  # type: ignore[no-untyped-def]
+    """The choice-table rows the movers use (agents not ``BORDER`` before moving: people in a
+    border city do not choose links), in increasing order, and each agent's index into them
+    (0 for those in a border city). Rows past ``n_rows`` count too (as in ``np.bincount``)."""
+    n = row.shape[0]
+    for i in range(n):
+        if was[i] != BORDER and row[i] >= n_rows:
+            n_rows = row[i] + 1
+    present = np.zeros(n_rows, dtype=np.bool_)
+    for i in range(n):
+        if was[i] != BORDER:
+            present[row[i]] = True
+    local = np.zeros(n_rows, dtype=np.int64)
+    used = np.empty(n_rows, dtype=np.int64)
+    k = 0
+    for r in range(n_rows):
+        if present[r]:
+            local[r] = k
+            used[k] = r
+            k += 1
+    out = np.zeros(n, dtype=np.int64)
+    for i in range(n):
+        if was[i] != BORDER:
+            out[i] = local[row[i]]
+    return used[:k].copy(), out
+
+
+def rows_in_use_np(row: Int64Array, was: Int8Array, n_rows: int) -> tuple[Int64Array, Int64Array]:
+    """The NumPy twin of :func:`rows_in_use`."""
+    moving = was != BORDER
+    present = np.bincount(row[moving], minlength=n_rows) > 0
+    local = np.cumsum(present) - 1
+    out = np.zeros(row.shape[0], dtype=np.int64)
+    out[moving] = local[row[moving]]
+    return np.flatnonzero(present), out
 
 
 @nb.njit(cache=True)
