@@ -134,13 +134,16 @@ def within_table(
     links of ``e``'s origin node up to ``e`` (exactly 1 at the node's last candidate), and
     ``has[r, i]`` says whether row ``r`` has a candidate at place ``i``. ``util`` (R, E).
 
-    Two numba passes around one NumPy ``exp`` (so the exponentials are NumPy's, as in the
+    Numba passes around one NumPy ``exp`` (so the exponentials are NumPy's, as in the
     twin :func:`within_table_np`): the same bits, without the two dozen NumPy calls on
-    small tables that made this a fixed cost of every day."""
+    small tables that made this a fixed cost of every day. The ``exp`` is taken of the
+    candidates only (most links are not a row's candidates, and ``exp(-inf)`` is NumPy's slow
+    path): the others' exponential is 0."""
     cand = np.ascontiguousarray(np.broadcast_to(cand, util.shape))
     R, L = util.shape[0], out_off.shape[0] - 1
-    w = _logit_shift(np.ascontiguousarray(util), cand, link_from, L)
-    np.exp(w, out=w)
+    w, vals = _logit_shift(np.ascontiguousarray(util), cand, link_from, L)
+    np.exp(vals, out=vals)
+    _put_candidates(w, cand, vals)
     has = np.empty((R, L), dtype=np.bool_)
     _cumulative_within(w, out_off, link_from, has)
     return w, has
@@ -149,9 +152,12 @@ def within_table(
 @nb.njit(cache=True)
 def _logit_shift(util, cand, link_from, n_loc):  # type: ignore[no-untyped-def]
     """Per row: a candidate's utility less the largest candidate utility at its origin node
-    (NaN propagates as in ``np.maximum``); -inf for the links that are not candidates."""
+    (NaN propagates as in ``np.maximum``), listed row by row in ``vals``; the table is 0 for
+    the links that are not candidates (the exponential of their -inf)."""
     R, E = util.shape
-    out = np.empty((R, E))
+    out = np.zeros((R, E))
+    vals = np.empty(R * E)
+    k = 0
     top = np.empty(n_loc)
     for r in range(R):
         top[:] = -np.inf
@@ -161,8 +167,22 @@ def _logit_shift(util, cand, link_from, n_loc):  # type: ignore[no-untyped-def]
                 if not np.isnan(m) and not m >= v:
                     top[link_from[e]] = v
         for e in range(E):
-            out[r, e] = util[r, e] - top[link_from[e]] if cand[r, e] else -np.inf
-    return out
+            if cand[r, e]:
+                vals[k] = util[r, e] - top[link_from[e]]
+                k += 1
+    return out, vals[:k].copy()
+
+
+@nb.njit(cache=True)
+def _put_candidates(w, cand, vals):  # type: ignore[no-untyped-def]
+    """The candidates' values ``vals`` (row by row) into the table ``w``."""
+    R, E = w.shape
+    k = 0
+    for r in range(R):
+        for e in range(E):
+            if cand[r, e]:
+                w[r, e] = vals[k]
+                k += 1
 
 
 @nb.njit(cache=True)
