@@ -27,6 +27,8 @@ from corredor.rules.corridor.active import (
     move_inputs_np,
     new_at_border,
     new_at_border_np,
+    office_choice,
+    office_choice_np,
     rows_in_use,
     rows_in_use_np,
 )
@@ -93,6 +95,35 @@ def test_keep_and_decide_lists_match_their_twins(seed, n_table, n_active, n_loc,
     equal([got], [want])
     args = (t["active"], t["phase"], t["link"], t["svc_state"])
     equal(decide_lists(*args), decide_lists_np(*args))
+
+
+@settings(max_examples=60, deadline=None)
+@given(**tables, n_office=st.integers(0, 6))
+def test_office_choice_matches_its_twin(seed, n_table, n_active, n_loc, n_border, n_office):
+    """Offices at a place tried in turn (two may share a place), each agent applying to one at
+    most; offices in the agent's own country and agents with a status are skipped."""
+    t = random_table(seed, n_table, n_active, n_loc, n_border)
+    r = np.random.default_rng(seed + 3)
+    S = n_office + 2
+    off_svc = np.sort(r.choice(S, n_office, replace=False)).astype(np.int64)
+    off_loc = r.integers(0, n_loc, n_office).astype(np.int64)
+    p = r.uniform(0, 1, (n_office, 6)) * (r.random((n_office, 6)) < 0.8)
+    own = r.random((t["nats"], S)) < 0.3
+    status = r.integers(0, 3, n_table).astype(np.int8)
+    key = stream_key_np(seed, 11)
+    args = (
+        t["active"], t["loc"], t["group"], status, t["group_nat"], off_loc, off_svc, p, own,
+        key, 40,
+    )  # fmt: skip
+    got, want = office_choice(*args), office_choice_np(*args)
+    equal([got], [want])
+    # with p = 1, no status and no office at home, everyone applies to the first office at
+    # its place (the lowest service there)
+    sure = (*args[:3], np.zeros(n_table, np.int8), args[4], off_loc, off_svc,
+            np.ones_like(p), np.zeros_like(own), key, 40)  # fmt: skip
+    first = {int(x): int(s) for x, s in zip(off_loc[::-1], off_svc[::-1], strict=True)}
+    expect = [first.get(int(x), -1) for x in t["loc"][t["active"]]]
+    np.testing.assert_array_equal(office_choice(*sure), expect)
 
 
 @settings(max_examples=60, deadline=None)

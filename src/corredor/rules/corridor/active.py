@@ -11,6 +11,7 @@ loop over the active ids, in the same order, with the same results bit for bit
 * :func:`merge_ids`     the active set with the agents who leave home again today (redepart);
 * :func:`decide_lists`  who decides today: travellers at a place, people in a border city, people
   waiting for a dated hearing (decide);
+* :func:`office_choice` the office each traveller at a place applies to today (decide);
 * :func:`border_choice` what people in a border city do today (decide);
 * :func:`move_inputs`   the exposed agents and the movement kernel's per-agent inputs (move);
 * :func:`new_at_border` exposed agents that reached their border city today (move);
@@ -192,6 +193,56 @@ def decide_lists_np(
     border = active[ph == BORDER]
     svc = active[ph == SERVICE]
     return transit, border, svc[svc_state[svc] == WAITING]
+
+
+@nb.njit(cache=True)
+def office_choice(ids, loc, group, status, group_nat, off_loc, off_svc, p, own_country, key, day):  # type: ignore[no-untyped-def]
+    """The office each traveller at a place applies to today (-1: none): the open offices
+    ``off_svc`` (at places ``off_loc``, in increasing service order) at the agent's place are
+    tried in turn; the agent applies to the first one outside its own country, if it has no
+    status yet and ``uniform(key, day, agent, 10 + service) < p[office, group]``."""
+    n = ids.shape[0]
+    K = off_svc.shape[0]
+    out = np.full(n, -1, dtype=np.int32)
+    for i in range(n):
+        a = ids[i]
+        x = loc[a]
+        for k in range(K):
+            if off_loc[k] != x:
+                continue
+            s = off_svc[k]
+            g = group[a]
+            if own_country[group_nat[g], s] or status[a] != 0:
+                continue
+            if uniform_k(key, day, a, 10 + s) < p[k, g]:
+                out[i] = s
+                break
+    return out
+
+
+def office_choice_np(
+    ids: IntArray,
+    loc: IntArray,
+    group: npt.NDArray[np.int16],
+    status: Int8Array,
+    group_nat: IntArray,
+    off_loc: Int64Array,
+    off_svc: Int64Array,
+    p: FloatArray,
+    own_country: npt.NDArray[np.bool_],
+    key: np.uint64,
+    day: int,
+) -> IntArray:
+    """The NumPy twin of :func:`office_choice` (office by office, as the process did)."""
+    out = np.full(ids.shape[0], -1, dtype=np.int32)
+    here, g = loc[ids], group[ids].astype(np.int64)
+    for k in range(off_svc.shape[0]):
+        s = int(off_svc[k])
+        eligible = ~own_country[group_nat[g], s] & (status[ids] == 0)
+        u = uniform_from_key_np(key, day, ids.astype(np.int64), 10 + s)
+        go = (here == off_loc[k]) & (out < 0) & eligible & (u < p[k, g])
+        out[go] = s
+    return out
 
 
 @nb.njit(cache=True)
