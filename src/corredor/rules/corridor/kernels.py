@@ -244,6 +244,22 @@ def within_table_np(
     return within, total > 0
 
 
+@nb.njit(cache=True)
+def draw_links(u, place, row, out_off, within, has):  # type: ignore[no-untyped-def]
+    """The first link out of ``place`` whose ``within`` exceeds ``u`` (-1: no candidate): one
+    pass over the agents (twin :func:`draw_links_np`)."""
+    n = u.shape[0]
+    out = np.full(n, -1, dtype=np.int64)
+    for i in range(n):
+        x, r = place[i], row[i]
+        if has[r, x]:
+            for e in range(out_off[x], out_off[x + 1]):
+                if u[i] < within[r, e]:
+                    out[i] = e
+                    break
+    return out
+
+
 def draw_links_np(
     u: FloatArray,
     place: npt.NDArray[np.int64],

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from corredor.rules.corridor.kernels import draw_links_np, within_table
+from corredor.rules.corridor.kernels import draw_links, within_table
 from corredor.rules.corridor.state import CorridorState
 
 IntArray = npt.NDArray[np.int32]
@@ -134,7 +134,7 @@ def choose_link(
     u = st.u(st.keys.route, ids, k)
     place = a["loc"][ids].astype(np.int64)
     row = a["group"][ids].astype(np.int64)
-    return draw_links_np(u, place, row, st.c.out_off, within, has)
+    return draw_links(u, place, row, st.c.out_off, within, has)  # twin: kernels.draw_links_np
 
 
 def choose_target(st: CorridorState, ids: IntArray) -> None:
