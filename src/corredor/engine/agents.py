@@ -96,4 +96,3 @@ class AgentTable:
             self._cols[name][rows] = values.get(name, fill)
         self.n = start + count
         return rows
-
