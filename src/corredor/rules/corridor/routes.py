@@ -134,7 +134,8 @@ def choose_link(
     u = st.u(st.keys.route, ids, k)
     place = a["loc"][ids].astype(np.int64)
     row = a["group"][ids].astype(np.int64)
-    return draw_links(u, place, row, st.c.out_off, within, has)  # twin: kernels.draw_links_np
+    link: npt.NDArray[np.int64] = draw_links(u, place, row, st.c.out_off, within, has)
+    return link  # (kernel twin: kernels.draw_links_np)
 
 
 def choose_target(st: CorridorState, ids: IntArray) -> None:
