@@ -139,6 +139,9 @@ def test_merge_ids_matches_its_twin(seed, n, m):
     # new agents (ids past every active one) are appended in order
     new = np.arange(2 * (n + m) + 1, 2 * (n + m) + 1 + m, dtype=np.int32)
     np.testing.assert_array_equal(merge_ids(active, new), np.concatenate([active, new]))
+    # out of order (not made by the processes): still every agent once
+    shuffled = r.permutation(active)
+    np.testing.assert_array_equal(np.sort(merge_ids(shuffled, back[::-1])), np.sort(ids))
 
 
 @settings(max_examples=60, deadline=None)

@@ -134,13 +134,14 @@ def keep_active_np(active: IntArray, phase: npt.NDArray[np.int8]) -> IntArray:
 def merge_ids(active, ids):  # type: ignore[no-untyped-def]
     """``active`` and ``ids``, both in increasing order, merged in increasing order (a new
     array; on a tie the entry of ``active`` comes first). The runs of ``active`` between two
-    of the (few) ``ids`` are copied as blocks."""
+    of the (few) ``ids`` are copied as blocks. Inputs out of order still give every entry of
+    both once (in some order)."""
     n, m = active.shape[0], ids.shape[0]
     out = np.empty(n + m, dtype=active.dtype)
     pos = np.searchsorted(active, ids, side="right")
     prev = 0
     for j in range(m):
-        p = pos[j]
+        p = max(pos[j], prev)
         out[prev + j : p + j] = active[prev:p]
         out[p + j] = ids[j]
         prev = p
