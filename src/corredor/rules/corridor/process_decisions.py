@@ -86,8 +86,10 @@ def apply_on_the_way(st: CorridorState, ids: IntArray) -> None:
     ahead = st.routes.ahead[:, off_loc].T  # (K, G)
     u_apply = w_q * queued + w_w * queued / rate[:, None] - w_e * ahead
     # co-nationals already protected here spread word of the asylum procedure
-    known = 1.0 + st.protected_transit[c.group_nat] / st.role("asylum_network_people")
     asylum = np.array([c.svc_kind[s] == "asylum_office" for s in offices])
+    known = np.ones(c.n_groups)
+    if asylum.any():
+        known = 1.0 + st.protected_transit[c.group_nat] / st.role("asylum_network_people")
     base = np.where(
         asylum[:, None],
         st.role("apply_asylum_propensity") * known[None, :],
