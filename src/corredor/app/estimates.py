@@ -83,10 +83,10 @@ MEASURED: tuple[Measured, ...] = (
         "mexico-us",
         3195,
         1,
-        60.4,
+        59.0,
         "corredor run mexico-us --no-progress",
         "docs/benchmarks.md, 'The work per active agent': full run, installed calibration, "
-        "seed 0, 6.2 million people, mean of 2 interleaved pairs (57.5, 63.2 s CPU), "
+        "seed 0, 6.2 million people, mean of 3 interleaved pairs (57.5, 63.2, 56.4 s CPU), "
         "session 8 (93.2 s in session 6, at a higher load)",
     ),
     Measured(
