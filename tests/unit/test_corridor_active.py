@@ -21,10 +21,16 @@ from corredor.rules.corridor.active import (
     enforce_draws_np,
     keep_active,
     keep_active_np,
+    merge_ids,
+    merge_ids_np,
     move_inputs,
     move_inputs_np,
     new_at_border,
     new_at_border_np,
+    office_choice,
+    office_choice_np,
+    rows_in_use,
+    rows_in_use_np,
 )
 from corredor.rules.corridor.transitions import phase_at_k, phase_at_np
 from corredor.trackers.corridor.recorder import count_events, count_events_np
@@ -92,18 +98,71 @@ def test_keep_and_decide_lists_match_their_twins(seed, n_table, n_active, n_loc,
 
 
 @settings(max_examples=60, deadline=None)
+@given(**tables, n_office=st.integers(0, 6))
+def test_office_choice_matches_its_twin(seed, n_table, n_active, n_loc, n_border, n_office):
+    """Offices at a place tried in turn (two may share a place), each agent applying to one at
+    most; offices in the agent's own country and agents with a status are skipped."""
+    t = random_table(seed, n_table, n_active, n_loc, n_border)
+    r = np.random.default_rng(seed + 3)
+    S = n_office + 2
+    off_svc = np.sort(r.choice(S, n_office, replace=False)).astype(np.int64)
+    off_loc = r.integers(0, n_loc, n_office).astype(np.int64)
+    p = r.uniform(0, 1, (n_office, 6)) * (r.random((n_office, 6)) < 0.8)
+    own = r.random((t["nats"], S)) < 0.3
+    status = r.integers(0, 3, n_table).astype(np.int8)
+    key = stream_key_np(seed, 11)
+    args = (
+        t["active"], t["loc"], t["group"], status, t["group_nat"], off_loc, off_svc, p, own,
+        key, 40,
+    )  # fmt: skip
+    got, want = office_choice(*args), office_choice_np(*args)
+    equal([got], [want])
+    # with p = 1, no status and no office at home, everyone applies to the first office at
+    # its place (the lowest service there)
+    sure = (*args[:3], np.zeros(n_table, np.int8), args[4], off_loc, off_svc,
+            np.ones_like(p), np.zeros_like(own), key, 40)  # fmt: skip
+    first = {int(x): int(s) for x, s in zip(off_loc[::-1], off_svc[::-1], strict=True)}
+    expect = [first.get(int(x), -1) for x in t["loc"][t["active"]]]
+    np.testing.assert_array_equal(office_choice(*sure), expect)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), n=st.integers(0, 300), m=st.integers(0, 60))
+def test_merge_ids_matches_its_twin(seed, n, m):
+    """The active set in id order, returning agents merged in: the union, in order."""
+    r = np.random.default_rng(seed)
+    ids = r.permutation(2 * (n + m) + 1)[: n + m].astype(np.int32)
+    active, back = np.sort(ids[:n]), np.sort(ids[n:])
+    got, want = merge_ids(active, back), merge_ids_np(active, back)
+    equal([got], [want])
+    np.testing.assert_array_equal(got, np.sort(ids))
+    # new agents (ids past every active one) are appended in order
+    new = np.arange(2 * (n + m) + 1, 2 * (n + m) + 1 + m, dtype=np.int32)
+    np.testing.assert_array_equal(merge_ids(active, new), np.concatenate([active, new]))
+    # out of order (not made by the processes): still every agent once
+    shuffled = r.permutation(active)
+    np.testing.assert_array_equal(np.sort(merge_ids(shuffled, back[::-1])), np.sort(ids))
+
+
+@settings(max_examples=60, deadline=None)
 @given(**tables)
 def test_move_inputs_and_border_arrivals_match_their_twins(
     seed, n_table, n_active, n_loc, n_border
 ):
     t = random_table(seed, n_table, n_active, n_loc, n_border)
+    # groups share the tables of a group (at most their own index)
+    rep = np.random.default_rng(seed + 2).integers(0, np.arange(6) + 1).astype(np.int64)
     args = (
         t["active"], t["phase"], t["group"], t["target"], t["caravan"], t["border_ix"],
-        t["caravan_hazard"],
+        t["caravan_hazard"], rep,
     )  # fmt: skip
     got, want = move_inputs(*args), move_inputs_np(*args)
     equal(got, want)
     exposed, was = want[0], want[4]
+    # the rows in use and each mover's index into them (rows past n_rows count too)
+    n_rows = 6 * max(t["border_ix"].shape[0], 1)
+    for rows in (n_rows, 0):
+        equal(rows_in_use(want[2], was, rows), rows_in_use_np(want[2], was, rows))
     moved = np.random.default_rng(seed + 1).integers(0, 4, t["phase"].shape[0]).astype(np.int8)
     equal([new_at_border(exposed, was, moved)], [new_at_border_np(exposed, was, moved)])
 

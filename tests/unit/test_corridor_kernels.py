@@ -13,6 +13,7 @@ from corredor.rules.corridor.kernels import (
     BORDER,
     CROSSING,
     TRAVEL,
+    draw_links,
     draw_links_np,
     move_day,
     move_day_np,
@@ -151,6 +152,12 @@ def test_within_tables_are_cumulative_logit_probabilities(seed: int, n_loc: int,
             got = draw_links_np(u, np.full(200, v), np.full(200, i), out_off, within, has)
             assert (got >= lo).all() and (got < hi).all()
             assert c[got - lo].all()
+    # the kernel draws what its twin draws, at every place and row (-1 without a candidate)
+    u = r.random(300)
+    place = r.integers(0, n_loc, 300)
+    row = r.integers(0, rows, 300)
+    want = draw_links_np(u, place, row, out_off, within, has)
+    np.testing.assert_array_equal(draw_links(u, place, row, out_off, within, has), want)
 
 
 @settings(max_examples=60, deadline=None)

@@ -5,7 +5,8 @@ assigned in creation order and never reused (a removed agent keeps its row with 
 "process agents in creation order" is simply "loop over rows". Adding agents never appends in a
 hot loop: :meth:`AgentTable.add` reserves a block of rows, growing every column by a constant
 factor (doubling by default; a table whose size is known well up front grows by less, so that
-passing the estimate does not double the memory).
+passing the estimate does not double the memory). The capacity is not filled in advance (a
+table sized for millions of agents is written once, row block by row block, as they are added).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ class AgentTable:
         self._spec = {name: (np.dtype(dt), fill) for name, (dt, fill) in columns.items()}
         self._capacity = max(int(capacity), 1)
         self._cols: dict[str, np.ndarray] = {
-            name: np.full(self._capacity, fill, dtype=dt) for name, (dt, fill) in self._spec.items()
+            name: np.empty(self._capacity, dtype=dt) for name, (dt, _) in self._spec.items()
         }
         self.n = 0
 
@@ -56,7 +57,8 @@ class AgentTable:
         return self.n
 
     def raw(self, name: str) -> np.ndarray:
-        """The whole preallocated column, including unused capacity (for kernels)."""
+        """The whole preallocated column, including unused capacity (for kernels; the rows
+        past ``n`` hold no values: :meth:`add` fills them)."""
         return self._cols[name]
 
     def nbytes_per_agent(self) -> int:
@@ -70,8 +72,8 @@ class AgentTable:
         # grow by the factor (amortised O(1) appends), but a block larger than that gets exactly
         # its size; columns are replaced one at a time (the copy costs one column at most)
         new_cap = max(capacity, int(self._growth * self._capacity), self._capacity + 1)
-        for name, (dt, fill) in self._spec.items():
-            col = np.full(new_cap, fill, dtype=dt)
+        for name, (dt, _) in self._spec.items():
+            col = np.empty(new_cap, dtype=dt)
             col[: self.n] = self._cols[name][: self.n]
             self._cols[name] = col
         self._capacity = new_cap

@@ -8,24 +8,34 @@ loop over the active ids, in the same order, with the same results bit for bit
 
 * :func:`enforce_draws` who is apprehended today, and who entered the destination (enforce);
 * :func:`keep_active`   the active set without agents that left it (enforce);
+* :func:`merge_ids`     the active set with the agents who leave home again today (redepart);
 * :func:`decide_lists`  who decides today: travellers at a place, people in a border city, people
   waiting for a dated hearing (decide);
+* :func:`office_choice` the office each traveller at a place applies to today (decide);
 * :func:`border_choice` what people in a border city do today (decide);
 * :func:`move_inputs`   the exposed agents and the movement kernel's per-agent inputs (move);
 * :func:`new_at_border` exposed agents that reached their border city today (move);
+* :func:`rows_in_use`   the choice-table rows the movers use today, and each mover's index
+  into them (move);
 * :func:`drain_hops`    per hop, the agents with an arrival or a harm and where (move's events),
   resetting the table to -1 (so that the movement kernel's event tables are allocated once);
 * :func:`active_stocks` people per phase, per place (and nationality) outside services, stranded
   in border cities and waiting for a hearing (track).
 
 The kernels are serial: they are single passes bounded by memory, and a serial loop keeps the order
-of the ids (which the twins' boolean masks keep too). Most loops are written without branches on
-the agents' state (every candidate is written, the count advances if it qualifies; counts add a
-0 or 1): the phases of consecutive active agents are mixed, and a mispredicted branch costs more
-than a load from a small table. :func:`move_inputs` and :func:`active_stocks` branch on the
-phase instead: at full scale most active agents are in a service, the active ids are spread
-over millions of rows, and the columns a service agent does not need would each be a cache
-miss (measured on the built-in corridor after 1,200 days: 1.3 → 0.9 and 1.7 → 1.2 ms a day).
+of the ids (which the twins' boolean masks keep too). The active set is kept in increasing id
+order (new agents have the largest ids and are appended; agents who leave home again are merged
+in by :func:`merge_ids`), so that every pass reads the agent columns front to back: at full
+scale the active ids are spread over millions of rows, and in id order the memory is read
+ahead of the loop instead of in jumps (the results do not depend on the order: every draw is
+keyed by the agent's id, every count is a sum, and a service's queue takes the agents who join
+it together in id order). Some loops are written without branches on the agents' state (every
+candidate is written, the count advances if it qualifies; counts add a 0 or 1): the phases of
+consecutive active agents are mixed, and a mispredicted branch costs more than a load from a
+small table. :func:`decide_lists`, :func:`move_inputs` and :func:`active_stocks` branch on
+the phase instead: most active agents are in a service, and the columns a service agent does
+not need would each be a cache miss (measured on the built-in corridor after 1,200 days:
+1.3 → 0.9 and 1.7 → 1.2 ms a day for the last two).
 """
 
 from __future__ import annotations
@@ -66,7 +76,11 @@ def enforce_draws(  # type: ignore[no-untyped-def]
         z = zone[i]
         hit = False
         if z >= 0 and not (protected_status[status[a]] and not zone_in_dest[z]):
-            hit = uniform_k(key, day, a, 0) < -np.expm1(-expo[i])
+            # caught iff u < 1 - exp(-x), which is at most x < 2x (x >= 0): the exponential
+            # only for the draws below 2x (the same bits; x < 0 or NaN: never caught)
+            x = expo[i]
+            u = uniform_k(key, day, a, 0)
+            hit = u < 2.0 * x and u < -np.expm1(-x)
         if hit:
             caught[nc] = i
             nc += 1
@@ -115,11 +129,38 @@ def keep_active_np(active: IntArray, phase: npt.NDArray[np.int8]) -> IntArray:
     return active[np.isin(phase[active], (TRAVEL, BORDER, SERVICE, CROSSING))]
 
 
+# ---------------------------------------------------------------------- join
+@nb.njit(cache=True)
+def merge_ids(active, ids):  # type: ignore[no-untyped-def]
+    """``active`` and ``ids``, both in increasing order, merged in increasing order (a new
+    array; on a tie the entry of ``active`` comes first). The runs of ``active`` between two
+    of the (few) ``ids`` are copied as blocks. Inputs out of order still give every entry of
+    both once (in some order)."""
+    n, m = active.shape[0], ids.shape[0]
+    out = np.empty(n + m, dtype=active.dtype)
+    pos = np.searchsorted(active, ids, side="right")
+    prev = 0
+    for j in range(m):
+        p = max(pos[j], prev)
+        out[prev + j : p + j] = active[prev:p]
+        out[p + j] = ids[j]
+        prev = p
+    out[prev + m :] = active[prev:]
+    return out
+
+
+def merge_ids_np(active: IntArray, ids: IntArray) -> IntArray:
+    """The NumPy twin of :func:`merge_ids`."""
+    out: IntArray = np.sort(np.concatenate([active, ids.astype(active.dtype)]), kind="stable")
+    return out
+
+
 # ---------------------------------------------------------------------- decide
 @nb.njit(cache=True)
 def decide_lists(active, phase, link, svc_state):  # type: ignore[no-untyped-def]
     """(travellers at a place, people in a border city, people in a service waiting for a
-    dated return), each in the order of ``active``."""
+    dated return), each in the order of ``active``. Branches on the phase: an agent's ``link``
+    is read only while travelling, its ``svc_state`` only in a service (each a cache miss)."""
     n = active.shape[0]
     transit = np.empty(n, dtype=active.dtype)
     border = np.empty(n, dtype=active.dtype)
@@ -128,12 +169,16 @@ def decide_lists(active, phase, link, svc_state):  # type: ignore[no-untyped-def
     for i in range(n):
         a = active[i]
         p = phase[a]
-        transit[nt] = a
-        nt += (p == TRAVEL) & (link[a] < 0)
-        border[nb_] = a
-        nb_ += p == BORDER
-        waiting[nw] = a
-        nw += (p == SERVICE) & (svc_state[a] == WAITING)
+        if p == TRAVEL:
+            if link[a] < 0:
+                transit[nt] = a
+                nt += 1
+        elif p == BORDER:
+            border[nb_] = a
+            nb_ += 1
+        elif p == SERVICE and svc_state[a] == WAITING:
+            waiting[nw] = a
+            nw += 1
     return transit[:nt].copy(), border[:nb_].copy(), waiting[:nw].copy()
 
 
@@ -149,6 +194,56 @@ def decide_lists_np(
     border = active[ph == BORDER]
     svc = active[ph == SERVICE]
     return transit, border, svc[svc_state[svc] == WAITING]
+
+
+@nb.njit(cache=True)
+def office_choice(ids, loc, group, status, group_nat, off_loc, off_svc, p, own_country, key, day):  # type: ignore[no-untyped-def]
+    """The office each traveller at a place applies to today (-1: none): the open offices
+    ``off_svc`` (at places ``off_loc``, in increasing service order) at the agent's place are
+    tried in turn; the agent applies to the first one outside its own country, if it has no
+    status yet and ``uniform(key, day, agent, 10 + service) < p[office, group]``."""
+    n = ids.shape[0]
+    K = off_svc.shape[0]
+    out = np.full(n, -1, dtype=np.int32)
+    for i in range(n):
+        a = ids[i]
+        x = loc[a]
+        for k in range(K):
+            if off_loc[k] != x:
+                continue
+            s = off_svc[k]
+            g = group[a]
+            if own_country[group_nat[g], s] or status[a] != 0:
+                continue
+            if uniform_k(key, day, a, 10 + s) < p[k, g]:
+                out[i] = s
+                break
+    return out
+
+
+def office_choice_np(
+    ids: IntArray,
+    loc: IntArray,
+    group: npt.NDArray[np.int16],
+    status: Int8Array,
+    group_nat: IntArray,
+    off_loc: Int64Array,
+    off_svc: Int64Array,
+    p: FloatArray,
+    own_country: npt.NDArray[np.bool_],
+    key: np.uint64,
+    day: int,
+) -> IntArray:
+    """The NumPy twin of :func:`office_choice` (office by office, as the process did)."""
+    out = np.full(ids.shape[0], -1, dtype=np.int32)
+    here, g = loc[ids], group[ids].astype(np.int64)
+    for k in range(off_svc.shape[0]):
+        s = int(off_svc[k])
+        eligible = ~own_country[group_nat[g], s] & (status[ids] == 0)
+        u = uniform_from_key_np(key, day, ids.astype(np.int64), 10 + s)
+        go = (here == off_loc[k]) & (out < 0) & eligible & (u < p[k, g])
+        out[go] = s
+    return out
 
 
 @nb.njit(cache=True)
@@ -218,42 +313,39 @@ def border_choice_np(
 
 # ---------------------------------------------------------------------- move
 @nb.njit(cache=True)
-def move_inputs(active, phase, group, target, caravan, border_ix, caravan_hazard):  # type: ignore[no-untyped-def]
+def move_inputs(active, phase, group, target, caravan, border_ix, caravan_hazard, rep):  # type: ignore[no-untyped-def]
     """The exposed agents (``TRAVEL``, ``BORDER``, ``CROSSING``, in the order of ``active``) and
-    the movement kernel's inputs: group, choice-table row (group × border cities + target),
-    the target's place (-1: none), the phase before moving and the hazard multiplier (the
-    caravan's while travelling, else 1)."""
+    the movement kernel's inputs: group, choice-table row (``rep[group]`` × border cities +
+    target: ``rep`` maps a group to the group whose table it shares), the target's place (-1:
+    none), the phase before moving and the hazard multiplier (the caravan's while travelling,
+    else 1). Two passes: the exposed agents (only their phase is
+    read), then their inputs into arrays of their number (arrays of the active set's size,
+    touched once and cut, cost more than the second pass)."""
     n = active.shape[0]
     B = border_ix.shape[0]
     exposed = np.empty(n, dtype=active.dtype)
-    g = np.empty(n, dtype=np.int64)
-    row = np.empty(n, dtype=np.int64)
-    target_loc = np.empty(n, dtype=np.int64)
-    was = np.empty(n, dtype=phase.dtype)
-    mult = np.empty(n, dtype=np.float64)
     k = 0
     for i in range(n):
         a = active[i]
         p = phase[a]
-        if p > CROSSING or p == SERVICE:
-            continue  # not exposed: its other columns are not read
+        exposed[k] = a
+        k += (p <= CROSSING) & (p != SERVICE)
+    g = np.empty(k, dtype=np.int64)
+    row = np.empty(k, dtype=np.int64)
+    target_loc = np.empty(k, dtype=np.int64)
+    was = np.empty(k, dtype=phase.dtype)
+    mult = np.empty(k, dtype=np.float64)
+    for j in range(k):
+        a = exposed[j]
+        p = phase[a]
         gk = np.int64(group[a])
         t = np.int64(target[a])
-        exposed[k] = a
-        g[k] = gk
-        row[k] = gk * B + max(t, 0)
-        target_loc[k] = (np.int64(border_ix[t]) if B > 0 else np.int64(-1)) if t >= 0 else -1
-        was[k] = p
-        mult[k] = caravan_hazard[caravan[a]] if p == TRAVEL else 1.0
-        k += 1
-    return (
-        exposed[:k].copy(),
-        g[:k].copy(),
-        row[:k].copy(),
-        target_loc[:k].copy(),
-        was[:k].copy(),
-        mult[:k].copy(),
-    )
+        g[j] = gk
+        row[j] = rep[gk] * B + max(t, 0)
+        target_loc[j] = (np.int64(border_ix[t]) if B > 0 else np.int64(-1)) if t >= 0 else -1
+        was[j] = p
+        mult[j] = caravan_hazard[caravan[a]] if p == TRAVEL else 1.0
+    return exposed[:k].copy(), g, row, target_loc, was, mult
 
 
 def move_inputs_np(
@@ -264,13 +356,14 @@ def move_inputs_np(
     caravan: npt.NDArray[np.int16],
     border_ix: IntArray,
     caravan_hazard: npt.NDArray[np.float64],
+    rep: Int64Array,
 ) -> tuple[IntArray, Int64Array, Int64Array, Int64Array, Int8Array, FloatArray]:
     """The NumPy twin of :func:`move_inputs`."""
     ph = phase[active]
     exposed = active[(ph == TRAVEL) | (ph == BORDER) | (ph == CROSSING)]
     g = group[exposed].astype(np.int64)
     tgt = target[exposed].astype(np.int64)
-    row = g * len(border_ix) + np.maximum(tgt, 0)
+    row = rep[g] * len(border_ix) + np.maximum(tgt, 0)
     bix = border_ix if len(border_ix) else np.zeros(1, dtype=border_ix.dtype)
     target_loc = np.where(tgt >= 0, bix[np.maximum(tgt, 0)], -1).astype(np.int64)
     was = phase[exposed].copy()
@@ -295,6 +388,44 @@ def new_at_border_np(exposed: IntArray, was: Int8Array, phase: Int8Array) -> Int
     """The NumPy twin of :func:`new_at_border`."""
     out: IntArray = exposed[(was != BORDER) & (phase[exposed] == BORDER)]
     return out
+
+
+@nb.njit(cache=True)
+def rows_in_use(row, was, n_rows):  # type: ignore[no-untyped-def]
+    """The choice-table rows the movers use (agents not ``BORDER`` before moving: people in a
+    border city do not choose links), in increasing order, and each agent's index into them
+    (0 for those in a border city). Rows past ``n_rows`` count too (as in ``np.bincount``)."""
+    n = row.shape[0]
+    for i in range(n):
+        if was[i] != BORDER and row[i] >= n_rows:
+            n_rows = row[i] + 1
+    present = np.zeros(n_rows, dtype=np.bool_)
+    for i in range(n):
+        if was[i] != BORDER:
+            present[row[i]] = True
+    local = np.zeros(n_rows, dtype=np.int64)
+    used = np.empty(n_rows, dtype=np.int64)
+    k = 0
+    for r in range(n_rows):
+        if present[r]:
+            local[r] = k
+            used[k] = r
+            k += 1
+    out = np.zeros(n, dtype=np.int64)
+    for i in range(n):
+        if was[i] != BORDER:
+            out[i] = local[row[i]]
+    return used[:k].copy(), out
+
+
+def rows_in_use_np(row: Int64Array, was: Int8Array, n_rows: int) -> tuple[Int64Array, Int64Array]:
+    """The NumPy twin of :func:`rows_in_use`."""
+    moving = was != BORDER
+    present = np.bincount(row[moving], minlength=n_rows) > 0
+    local = np.cumsum(present) - 1
+    out = np.zeros(row.shape[0], dtype=np.int64)
+    out[moving] = local[row[moving]]
+    return np.flatnonzero(present), out
 
 
 @nb.njit(cache=True)

@@ -98,7 +98,11 @@ def move_day(
                     expo[i] += hz * dt
                     if hz > 0:
                         ezone[i] = z
-                if uniform_k(key_harm, day, a, hop) < -np.expm1(-link_risk[e] * dt):
+                # harmed iff u < 1 - exp(-x); that is at most x < 2x (x >= 0), so the
+                # exponential is needed only for the rare u below 2x (the same bits)
+                x = link_risk[e] * dt
+                u = uniform_k(key_harm, day, a, hop)
+                if u < 2.0 * x and u < -np.expm1(-x):
                     harmed[hop, i] = loc[a]
                 left = np.float64(t_left[a]) - dt
                 t_left[a] = max(left, 0.0)
@@ -130,13 +134,16 @@ def within_table(
     links of ``e``'s origin node up to ``e`` (exactly 1 at the node's last candidate), and
     ``has[r, i]`` says whether row ``r`` has a candidate at place ``i``. ``util`` (R, E).
 
-    Two numba passes around one NumPy ``exp`` (so the exponentials are NumPy's, as in the
+    Numba passes around one NumPy ``exp`` (so the exponentials are NumPy's, as in the
     twin :func:`within_table_np`): the same bits, without the two dozen NumPy calls on
-    small tables that made this a fixed cost of every day."""
+    small tables that made this a fixed cost of every day. The ``exp`` is taken of the
+    candidates only (most links are not a row's candidates, and ``exp(-inf)`` is NumPy's slow
+    path): the others' exponential is 0."""
     cand = np.ascontiguousarray(np.broadcast_to(cand, util.shape))
     R, L = util.shape[0], out_off.shape[0] - 1
-    w = _logit_shift(np.ascontiguousarray(util), cand, link_from, L)
-    np.exp(w, out=w)
+    w, vals = _logit_shift(np.ascontiguousarray(util), cand, link_from, L)
+    np.exp(vals, out=vals)
+    _put_candidates(w, cand, vals)
     has = np.empty((R, L), dtype=np.bool_)
     _cumulative_within(w, out_off, link_from, has)
     return w, has
@@ -145,9 +152,12 @@ def within_table(
 @nb.njit(cache=True)
 def _logit_shift(util, cand, link_from, n_loc):  # type: ignore[no-untyped-def]
     """Per row: a candidate's utility less the largest candidate utility at its origin node
-    (NaN propagates as in ``np.maximum``); -inf for the links that are not candidates."""
+    (NaN propagates as in ``np.maximum``), listed row by row in ``vals``; the table is 0 for
+    the links that are not candidates (the exponential of their -inf)."""
     R, E = util.shape
-    out = np.empty((R, E))
+    out = np.zeros((R, E))
+    vals = np.empty(R * E)
+    k = 0
     top = np.empty(n_loc)
     for r in range(R):
         top[:] = -np.inf
@@ -157,8 +167,22 @@ def _logit_shift(util, cand, link_from, n_loc):  # type: ignore[no-untyped-def]
                 if not np.isnan(m) and not m >= v:
                     top[link_from[e]] = v
         for e in range(E):
-            out[r, e] = util[r, e] - top[link_from[e]] if cand[r, e] else -np.inf
-    return out
+            if cand[r, e]:
+                vals[k] = util[r, e] - top[link_from[e]]
+                k += 1
+    return out, vals[:k].copy()
+
+
+@nb.njit(cache=True)
+def _put_candidates(w, cand, vals):  # type: ignore[no-untyped-def]
+    """The candidates' values ``vals`` (row by row) into the table ``w``."""
+    R, E = w.shape
+    k = 0
+    for r in range(R):
+        for e in range(E):
+            if cand[r, e]:
+                w[r, e] = vals[k]
+                k += 1
 
 
 @nb.njit(cache=True)
@@ -218,6 +242,22 @@ def within_table_np(
     total = np.where(has_links[None, :], within[:, np.maximum(out_off[1:] - 1, 0)], 0.0)
     within = within / np.where(total > 0, total, 1.0)[:, link_from]
     return within, total > 0
+
+
+@nb.njit(cache=True)
+def draw_links(u, place, row, out_off, within, has):  # type: ignore[no-untyped-def]
+    """The first link out of ``place`` whose ``within`` exceeds ``u`` (-1: no candidate): one
+    pass over the agents (twin :func:`draw_links_np`)."""
+    n = u.shape[0]
+    out = np.full(n, -1, dtype=np.int64)
+    for i in range(n):
+        x, r = place[i], row[i]
+        if has[r, x]:
+            for e in range(out_off[x], out_off[x + 1]):
+                if u[i] < within[r, e]:
+                    out[i] = e
+                    break
+    return out
 
 
 def draw_links_np(

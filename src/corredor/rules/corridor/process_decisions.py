@@ -29,9 +29,9 @@ import numpy as np
 import numpy.typing as npt
 
 from corredor.engine.services import Verb
-from corredor.rules.corridor.active import decide_lists
+from corredor.rules.corridor.active import decide_lists, office_choice
 from corredor.rules.corridor.process_border import decide_at_border
-from corredor.rules.corridor.state import CorridorState, Phase
+from corredor.rules.corridor.state import CorridorState
 from corredor.rules.corridor.transitions import join, phase_at
 
 IntArray = npt.NDArray[np.int32]
@@ -67,51 +67,39 @@ def apply_on_the_way(st: CorridorState, ids: IntArray) -> None:
     The daily probability is the option's propensity × exp(U), with
     U = w_queue × queued + w_wait × expected wait − w_enforcement × hazard-days ahead: long
     queues deter, the risk of apprehension on the way north makes applying here attractive.
-    People apply only to services outside their own country and without a status yet.
+    People apply only to services outside their own country and without a status yet; an
+    agent who applies to one office at its place does not apply to the next. The
+    probabilities depend on the office and the group only (a table, office × group); the
+    choices are one pass over the agents (kernel :func:`~corredor.rules.corridor.active.
+    office_choice`, twin ``office_choice_np``), and everyone who applies joins in one call.
     """
     c, a, day = st.c, st.agents, st.day
-    if ids.shape[0] == 0:
+    offices = np.flatnonzero(st.svc.is_transit & c.svc_open[day])
+    if ids.shape[0] == 0 or offices.shape[0] == 0:
         return
     w_q = st.weight("queue_length")
     w_w = st.weight("expected_wait")
     w_e = st.weight("enforcement")
-    queued_all = st.services.queued().astype(float)
-    # the places and phases are read once; an agent who applies to one office does not apply
-    # to the next (its phase here becomes -1), and everyone who applies today joins in one
-    # call after the last office (joining changes only the joiners' phases and places)
-    loc = a["loc"][ids]
-    phase = a["phase"][ids]
-    present = np.zeros(len(c.loc_names), dtype=bool)  # offices where nobody is: skipped
-    present[loc] = True
-    travel = int(Phase.TRAVEL)
-    joiners: list[IntArray] = []
-    offices: list[npt.NDArray[np.int32]] = []
-    for s in np.flatnonzero(st.svc.is_transit & c.svc_open[day]):
-        if not present[c.svc_loc[s]]:
-            continue
-        rows = np.flatnonzero((loc == c.svc_loc[s]) & (phase == travel))
-        if rows.shape[0] == 0:
-            continue
-        here = ids[rows]
-        g = a["group"][here].astype(np.int64)
-        queued = queued_all[s]
-        rate = max(c.svc_capacity[day][s] / c.svc_mean_days[day][s], 1e-9)
-        ahead = st.routes.ahead[g, c.svc_loc[s]]
-        u_apply = w_q * queued + w_w * queued / rate - w_e * ahead
-        base: npt.NDArray[np.float64] | float
-        if c.svc_kind[s] == "asylum_office":
-            # co-nationals already protected here spread word of the procedure
-            scale = st.role("asylum_network_people")
-            known = 1.0 + st.protected_transit[c.group_nat[g]] / scale
-            base = st.role("apply_asylum_propensity") * known
-        else:
-            base = st.role("apply_visa_propensity")
-        p = np.clip(base * np.exp(np.minimum(u_apply, 5.0)), 0.0, 1.0)
-        eligible = ~st.svc.own_country[c.group_nat[g], s] & (a["status"][here] == 0)
-        go = eligible & (st.u(st.keys.decide, here, 10 + int(s)) < p)
-        if go.any():
-            phase[rows[go]] = -1
-            joiners.append(here[go])
-            offices.append(np.full(int(go.sum()), s, dtype=np.int32))
-    if joiners:
-        join(st, np.concatenate(joiners), np.concatenate(offices))
+    off_loc = c.svc_loc[offices].astype(np.int64)
+    queued = st.services.queued().astype(float)[offices][:, None]  # (K, 1)
+    rate = np.maximum(c.svc_capacity[day][offices] / c.svc_mean_days[day][offices], 1e-9)
+    ahead = st.routes.ahead[:, off_loc].T  # (K, G)
+    u_apply = w_q * queued + w_w * queued / rate[:, None] - w_e * ahead
+    # co-nationals already protected here spread word of the asylum procedure
+    asylum = np.array([c.svc_kind[s] == "asylum_office" for s in offices])
+    known = np.ones(c.n_groups)
+    if asylum.any():
+        known = 1.0 + st.protected_transit[c.group_nat] / st.role("asylum_network_people")
+    base = np.where(
+        asylum[:, None],
+        st.role("apply_asylum_propensity") * known[None, :],
+        st.role("apply_visa_propensity"),
+    )
+    p = np.clip(base * np.exp(np.minimum(u_apply, 5.0)), 0.0, 1.0)
+    choice = office_choice(
+        ids, a["loc"], a["group"], a["status"], c.group_nat, off_loc, offices, p,
+        st.svc.own_country, st.keys.decide, day,
+    )  # fmt: skip
+    go = choice >= 0
+    if go.any():
+        join(st, ids[go], choice[go])

@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from corredor.engine.rng import mix64
+from corredor.rules.corridor.active import merge_ids
 from corredor.rules.corridor.routes import choose_target
 from corredor.rules.corridor.state import EV_DEPART, CorridorState, Phase
 from corredor.rules.corridor.transitions import activate, phase_at, set_phase
@@ -86,5 +87,6 @@ def step_redepart(st: CorridorState, day: int) -> None:
     a["attempts"][ids] += 1
     phase_at(st, ids)
     choose_target(st, ids[a["phase"][ids] == Phase.TRAVEL])
-    activate(st, ids)
+    # merged into the active set in id order (kernel twin: active.merge_ids_np)
+    st.active = merge_ids(st.active, ids)
     st.events.emit(EV_DEPART, a["loc"][ids], ids, a, day)

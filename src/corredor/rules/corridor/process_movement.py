@@ -19,7 +19,7 @@ import numba as nb
 import numpy as np
 import numpy.typing as npt
 
-from corredor.rules.corridor.active import drain_hops, move_inputs, new_at_border
+from corredor.rules.corridor.active import drain_hops, move_inputs, new_at_border, rows_in_use
 from corredor.rules.corridor.kernels import move_day
 from corredor.rules.corridor.routes import travel_tables
 from corredor.rules.corridor.state import (
@@ -52,7 +52,7 @@ def step_move(st: CorridorState, day: int) -> None:
     # caravans: hazard × the caravan's multiplier while travelling (1 otherwise)
     exposed, g, row, target_loc, was, mult = move_inputs(
         st.active, a["phase"], a["group"], a["target"], a["caravan"], c.border_ix,
-        c.caravan_hazard,
+        c.caravan_hazard, shared_rows(st),
     )  # fmt: skip
     n = exposed.shape[0]
     expo = np.zeros(n)
@@ -87,28 +87,31 @@ def step_move(st: CorridorState, day: int) -> None:
     st.exposure = Exposure(exposed, expo, ezone)
 
 
-def tables_in_use(
-    st: CorridorState, row: npt.NDArray[np.int64], was: npt.NDArray[np.int8]
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_], npt.NDArray[np.int64]]:
-    """Today's travel choice tables of the rows the movers use (people in a border city do not
-    choose links), and each agent's row in them (0 for those in a border city).
+def shared_rows(st: CorridorState) -> npt.NDArray[np.int64]:
+    """For each group, the group whose travel choice tables it uses today.
 
     Groups of one nationality whose hazards are the same today have the same utilities (the
     other terms are per nationality or the same for all), so their rows share one table: each
-    row is replaced by the row of the first such group (``same_utility_group``, kept while
-    the hazards do not change)."""
-    B = len(st.c.border_ix)
+    group uses the rows of the first such group (``same_utility_group``, kept while the
+    hazards do not change)."""
     rt = st.routes
     key = st.hazard.tobytes()
     if key != rt.rep_key:
         rt.rep, rt.rep_key = same_utility_group(st), key
-    rep = rt.rep
-    row = rep[row // B] * B + row % B if B else row
-    moving = was != Phase.BORDER
-    present = np.bincount(row[moving], minlength=rt.travel_group_util.shape[0] * B) > 0
-    within, has = travel_tables(st, np.flatnonzero(present))
-    local = np.cumsum(present) - 1
-    return within, has, np.where(moving, local[row], 0)
+    return rt.rep
+
+
+def tables_in_use(
+    st: CorridorState, row: npt.NDArray[np.int64], was: npt.NDArray[np.int8]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_], npt.NDArray[np.int64]]:
+    """Today's travel choice tables of the rows the movers use (``row``: group of
+    :func:`shared_rows` × border cities + target; people in a border city do not choose
+    links), and each agent's row in them (0 for those in a border city; kernel twin:
+    ``active.rows_in_use_np``)."""
+    B = len(st.c.border_ix)
+    used, local = rows_in_use(row, was, st.routes.travel_group_util.shape[0] * B)
+    within, has = travel_tables(st, used)
+    return within, has, local
 
 
 def same_utility_group(st: CorridorState) -> npt.NDArray[np.int64]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from corredor.rules.corridor.kernels import draw_links_np, within_table
+from corredor.rules.corridor.kernels import draw_links, within_table
 from corredor.rules.corridor.state import CorridorState
 
 IntArray = npt.NDArray[np.int32]
@@ -134,21 +134,29 @@ def choose_link(
     u = st.u(st.keys.route, ids, k)
     place = a["loc"][ids].astype(np.int64)
     row = a["group"][ids].astype(np.int64)
-    return draw_links_np(u, place, row, st.c.out_off, within, has)
+    link: npt.NDArray[np.int64] = draw_links(u, place, row, st.c.out_off, within, has)
+    return link  # (kernel twin: kernels.draw_links_np)
 
 
 def choose_target(st: CorridorState, ids: IntArray) -> None:
     """The border city each departing agent heads for: a multinomial logit over the border
     cities reachable from its place, U_b = w_distance × km to b + w_queue_length × people
     waiting in b + w_network_ties × co-national share in b (the same weights as the route
-    choice; docs/model.md §3.3.7)."""
+    choice; docs/model.md §3.3.7).
+
+    The utilities depend on the agent only through its place and nationality: the choice
+    table is made once per (place, nationality) among today's agents (a few dozen rows for
+    thousands of agents; each row's operations are the same, so the same bits)."""
     c, a = st.c, st.agents
     if ids.shape[0] == 0 or len(c.border_ix) == 0:
         return
     b_loc = c.border_ix
+    N = len(c.nat_names)
     stock_loc, stock_loc_nat = st.census.here, st.census.here_nat
-    km = c.dist_to_city[:, a["loc"][ids]].T  # (n, B)
-    nat = c.group_nat[a["group"][ids]]
+    key = a["loc"][ids].astype(np.int64) * N + c.group_nat[a["group"][ids]]
+    rows, inv = np.unique(key, return_inverse=True)
+    loc, nat = rows // N, rows % N
+    km = c.dist_to_city[:, loc].T  # (rows, B)
     share = stock_loc_nat[b_loc] / np.maximum(stock_loc[b_loc, None], 1.0)
     util = (
         st.weight("distance") * np.where(np.isfinite(km), km, 0.0)
@@ -161,5 +169,5 @@ def choose_target(st: CorridorState, ids: IntArray) -> None:
     tot = w.sum(axis=1, keepdims=True)
     cum = np.cumsum(w / np.maximum(tot, 1e-300), axis=1)
     u = st.u(st.keys.route, ids, 99)
-    pick = np.minimum((u[:, None] >= cum).sum(axis=1), len(b_loc) - 1)
-    a["target"][ids] = np.where(tot[:, 0] > 0, pick, -1)
+    pick = np.minimum((u[:, None] >= cum[inv]).sum(axis=1), len(b_loc) - 1)
+    a["target"][ids] = np.where(tot[inv, 0] > 0, pick, -1)

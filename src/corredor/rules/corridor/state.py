@@ -281,7 +281,7 @@ class CorridorState:
         self.svc = ServiceFacts.of(c)
         #: per queue of the services, whether it is a port's list
         self.queue_is_port = self.svc.is_port[self.services.queue_service]
-        #: the agents in an active phase, in the order they became active
+        #: the agents in an active phase, in increasing id order (``active.merge_ids``)
         self.active = np.zeros(0, dtype=np.int32)
         #: removed agents who leave home again on a day: day -> blocks of ids
         self.reattempts: dict[int, list[IntArray]] = defaultdict(list)
