@@ -20,12 +20,14 @@ import numpy.typing as npt
 
 from corredor.engine.services import Verb
 from corredor.rules.corridor.active import border_choice
+from corredor.rules.corridor.kernels_decide import border_tables
 from corredor.rules.corridor.routes import choose_link
 from corredor.rules.corridor.settlement import settle
 from corredor.rules.corridor.state import CorridorState, Phase
 from corredor.rules.corridor.transitions import join, set_phase
 
 IntArray = npt.NDArray[np.int32]
+_DENY = int(Verb.DENY)
 
 
 def decide_at_border(st: CorridorState, ids: IntArray) -> None:
@@ -36,17 +38,12 @@ def decide_at_border(st: CorridorState, ids: IntArray) -> None:
     # the first open port at each place; per port and group its attraction (the chance
     # of not being denied, for a port outside the group's own country); per port the
     # deterrence of its queue
-    S = len(c.svc_names)
-    port_of_loc = np.full(len(c.loc_names), -1, dtype=np.int64)
-    for s in np.flatnonzero(st.svc.is_port & c.svc_open[day])[::-1]:
-        port_of_loc[c.svc_loc[s]] = s
-    table = c.outcome_table_on(day)
-    attract = np.where(~st.svc.own_country[c.group_nat].T, 1.0 - table[:, :, Verb.DENY], 0.0)
-    queued = st.services.queued().astype(float)
-    cap = np.maximum(c.svc_capacity[day][:S], 1e-9)
-    w_q = st.weight("queue_length")
-    w_w = st.weight("expected_wait")
-    factor = np.exp(np.minimum(w_q * queued + w_w * queued / cap, 0.0))
+    # (kernel twin: kernels_decide.border_tables_np)
+    port_of_loc, attract, factor = border_tables(
+        st.svc.is_port, c.svc_open[day], c.svc_loc, len(c.loc_names), st.svc.own_country,
+        c.group_nat, c.outcome_table_on(day)[:, :, _DENY], st.services.queued(),
+        c.svc_capacity[day], st.weight("queue_length"), st.weight("expected_wait"),
+    )  # fmt: skip
     # the choices (kernel twin: active.border_choice_np); 4 = wait
     choice, port = border_choice(
         ids, a["loc"], a["group"], a["since"], port_of_loc, attract, factor,

@@ -30,6 +30,7 @@ import numpy.typing as npt
 
 from corredor.engine.services import Verb
 from corredor.rules.corridor.active import decide_lists, office_choice
+from corredor.rules.corridor.kernels_decide import apply_tables
 from corredor.rules.corridor.process_border import decide_at_border
 from corredor.rules.corridor.state import CorridorState
 from corredor.rules.corridor.transitions import join, phase_at
@@ -74,28 +75,19 @@ def apply_on_the_way(st: CorridorState, ids: IntArray) -> None:
     office_choice`, twin ``office_choice_np``), and everyone who applies joins in one call.
     """
     c, a, day = st.c, st.agents, st.day
-    offices = np.flatnonzero(st.svc.is_transit & c.svc_open[day])
-    if ids.shape[0] == 0 or offices.shape[0] == 0:
+    if ids.shape[0] == 0:
         return
-    w_q = st.weight("queue_length")
-    w_w = st.weight("expected_wait")
-    w_e = st.weight("enforcement")
-    off_loc = c.svc_loc[offices].astype(np.int64)
-    queued = st.services.queued().astype(float)[offices][:, None]  # (K, 1)
-    rate = np.maximum(c.svc_capacity[day][offices] / c.svc_mean_days[day][offices], 1e-9)
-    ahead = st.routes.ahead[:, off_loc].T  # (K, G)
-    u_apply = w_q * queued + w_w * queued / rate[:, None] - w_e * ahead
-    # co-nationals already protected here spread word of the asylum procedure
-    asylum = np.array([c.svc_kind[s] == "asylum_office" for s in offices])
-    known = np.ones(c.n_groups)
-    if asylum.any():
-        known = 1.0 + st.protected_transit[c.group_nat] / st.role("asylum_network_people")
-    base = np.where(
-        asylum[:, None],
-        st.role("apply_asylum_propensity") * known[None, :],
-        st.role("apply_visa_propensity"),
-    )
-    p = np.clip(base * np.exp(np.minimum(u_apply, 5.0)), 0.0, 1.0)
+    # the offices open today, their places and p[office, group] in one call (kernel twin:
+    # kernels_decide.apply_tables_np)
+    offices, off_loc, p = apply_tables(
+        st.svc.is_transit, c.svc_open[day], c.svc_loc, st.services.queued(),
+        c.svc_capacity[day], c.svc_mean_days[day], st.routes.ahead, st.svc.is_asylum,
+        st.protected_transit, c.group_nat, st.role("asylum_network_people"),
+        st.role("apply_asylum_propensity"), st.role("apply_visa_propensity"),
+        st.weight("queue_length"), st.weight("expected_wait"), st.weight("enforcement"),
+    )  # fmt: skip
+    if offices.shape[0] == 0:
+        return
     choice = office_choice(
         ids, a["loc"], a["group"], a["status"], c.group_nat, off_loc, offices, p,
         st.svc.own_country, st.keys.decide, day,

@@ -32,8 +32,7 @@ def settle_after_grant(st: CorridorState, who: IntArray, status: IntArray) -> No
     """Refugees recognised in the transit country stay there with a probability; people
     with a visa go on."""
     c = st.c
-    visa = np.array(["visa" in name for name in c.status_names])
-    protected = c.protected_status[status] & ~visa[status]
+    protected = c.settling_status[status]
     cand = who[protected & ~c.loc_in_dest[st.agents["loc"][who]]]
     nat = c.group_nat[st.agents["group"][cand]]
     st.protected_transit += np.bincount(nat, minlength=len(c.nat_names))

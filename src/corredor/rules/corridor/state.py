@@ -23,6 +23,7 @@ from corredor.engine.agents import AgentTable, ColumnSpec
 from corredor.engine.services import AGENT_COLUMNS, N_VERBS, ServiceSystem, Verb
 from corredor.rules.corridor.compiled import DETENTION_KIND, PORT_KIND, TRANSIT_KINDS, Compiled
 from corredor.rules.corridor.events import EventSink, NoEvents
+from corredor.rules.corridor.kinds import ASYLUM_KIND
 from corredor.scenario.corridor.roles import PARAMETER_ROLES
 
 IntArray = npt.NDArray[np.int32]
@@ -145,6 +146,7 @@ class ServiceFacts:
 
     is_port: BoolArray  # (S,) a port's intake list
     is_transit: BoolArray  # (S,) an office agents apply to on the way (asylum, visas)
+    is_asylum: BoolArray  # (S,) an asylum office
     is_detention: BoolArray  # (S,)
     in_dest: BoolArray  # (S,) in the destination country
     own_country: BoolArray  # (N, S) the service is in the nationality's own country
@@ -155,6 +157,7 @@ class ServiceFacts:
         return cls(
             is_port=np.array([k == PORT_KIND for k in c.svc_kind]),
             is_transit=np.array([k in TRANSIT_KINDS for k in c.svc_kind]),
+            is_asylum=np.array([k == ASYLUM_KIND for k in c.svc_kind], dtype=bool),
             is_detention=np.array([k == DETENTION_KIND for k in c.svc_kind]),
             in_dest=c.loc_in_dest[c.svc_loc],
             # asylum offices in a nationality's own country do not apply to it

@@ -13,6 +13,7 @@ protection or a pending asylum claim.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,6 +51,15 @@ class OutcomeTables:
     verb_args: VerbArgs
     status_names: tuple[str, ...]
     protected_status: npt.NDArray[np.bool_]  # (statuses,) exempt from transit enforcement
+
+    @functools.cached_property
+    def settling_status(self) -> npt.NDArray[np.bool_]:
+        """(statuses,) protection a refugee may settle on in a transit country: a protecting
+        status whose name does not contain ``visa`` (a travel document). Made once, not on
+        every grant."""
+        visa = np.array(["visa" in name for name in self.status_names], dtype=bool)
+        settling: npt.NDArray[np.bool_] = self.protected_status & ~visa
+        return settling
 
 
 def protects_in_transit(status: str) -> bool:

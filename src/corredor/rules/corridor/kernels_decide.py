@@ -1,0 +1,153 @@
+"""Numba kernels for the day's small tables of process ``decide``, each with its NumPy twin (the
+test oracle, ``tests/unit/test_corridor_kernels_decide.py``).
+
+The decisions draw against tables of a few dozen services × groups made afresh each day (the
+queues change daily). Made with NumPy they were some 25 array calls a day, each a few
+microseconds of dispatch for a few hundred numbers; each kernel here makes its table in one
+call, with the same operations in the same order (the same bits):
+
+* :func:`apply_tables`  the open offices on the way, their places and the probability of applying
+  to each per group (:func:`~corredor.rules.corridor.process_decisions.apply_on_the_way`);
+* :func:`border_tables` the first open port at each place, per port and group its attraction and
+  per service the deterrence of its queue
+  (:func:`~corredor.rules.corridor.process_border.decide_at_border`).
+
+NaN and infinity go through as NumPy's ``minimum``, ``maximum`` and ``clip`` pass them (a NaN
+stays NaN).
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+Int64Array = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+@nb.njit(cache=True)
+def apply_tables(  # type: ignore[no-untyped-def]
+    is_transit, open_today, svc_loc, queued, capacity, mean_days, ahead, is_asylum, protected,
+    group_nat, network_people, p_asylum, p_visa, w_q, w_w, w_e,
+):  # fmt: skip
+    """The offices open today on the way (in increasing service order), their places and
+    ``p[office, group] = clip(base × exp(min(U, 5)), 0, 1)`` with
+    ``U = w_q × queued + w_w × queued / rate − w_e × ahead[group, place]``,
+    ``rate = max(capacity / mean_days, 1e-9)`` and ``base`` the visa propensity, or for an
+    asylum office the asylum propensity × (1 + protected[nationality] / network_people)."""
+    S = is_transit.shape[0]
+    G = group_nat.shape[0]
+    K = 0
+    for s in range(S):
+        if is_transit[s] and open_today[s]:
+            K += 1
+    offices = np.empty(K, dtype=np.int64)
+    off_loc = np.empty(K, dtype=np.int64)
+    p = np.empty((K, G), dtype=np.float64)
+    k = 0
+    for s in range(S):
+        if not (is_transit[s] and open_today[s]):
+            continue
+        offices[k] = s
+        x = np.int64(svc_loc[s])
+        off_loc[k] = x
+        q = np.float64(queued[s])
+        rate = capacity[s] / mean_days[s]
+        rate = 1e-9 if rate < 1e-9 else rate
+        for g in range(G):
+            u = w_q * q + w_w * q / rate - w_e * ahead[g, x]
+            u = 5.0 if u > 5.0 else u
+            if is_asylum[s]:
+                base = p_asylum * (1.0 + protected[group_nat[g]] / network_people)
+            else:
+                base = p_visa
+            v = base * np.exp(u)
+            if v < 0.0:
+                v = 0.0
+            elif v > 1.0:
+                v = 1.0
+            p[k, g] = v
+        k += 1
+    return offices, off_loc, p
+
+
+def apply_tables_np(
+    is_transit: BoolArray,
+    open_today: BoolArray,
+    svc_loc: npt.NDArray[np.integer],
+    queued: Int64Array,
+    capacity: FloatArray,
+    mean_days: FloatArray,
+    ahead: FloatArray,
+    is_asylum: BoolArray,
+    protected: FloatArray,
+    group_nat: npt.NDArray[np.integer],
+    network_people: float,
+    p_asylum: float,
+    p_visa: float,
+    w_q: float,
+    w_w: float,
+    w_e: float,
+) -> tuple[Int64Array, Int64Array, FloatArray]:
+    """The NumPy twin of :func:`apply_tables` (as the process made the table)."""
+    offices = np.flatnonzero(is_transit & open_today)
+    off_loc = svc_loc[offices].astype(np.int64)
+    q = queued.astype(float)[offices][:, None]  # (K, 1)
+    rate = np.maximum(capacity[offices] / mean_days[offices], 1e-9)
+    u = w_q * q + w_w * q / rate[:, None] - w_e * ahead[:, off_loc].T  # (K, G)
+    known = 1.0 + protected[group_nat] / network_people
+    base = np.where(is_asylum[offices][:, None], p_asylum * known[None, :], p_visa)
+    p = np.clip(base * np.exp(np.minimum(u, 5.0)), 0.0, 1.0)
+    return offices, off_loc, p
+
+
+@nb.njit(cache=True)
+def border_tables(  # type: ignore[no-untyped-def]
+    is_port, open_today, svc_loc, n_loc, own_country, group_nat, deny, queued, capacity, w_q, w_w
+):
+    """Per place the first port open today there (-1: none); per service and group the
+    attraction ``1 − deny[service, group]`` (0 for a service in the group's own country); per
+    service the deterrence ``exp(min(w_q × queued + w_w × queued / max(capacity, 1e-9), 0))``."""
+    S = is_port.shape[0]
+    G = group_nat.shape[0]
+    port_of_loc = np.full(n_loc, -1, dtype=np.int64)
+    for s in range(S):
+        if is_port[s] and open_today[s] and port_of_loc[svc_loc[s]] < 0:
+            port_of_loc[svc_loc[s]] = s
+    attract = np.empty((S, G), dtype=np.float64)
+    factor = np.empty(S, dtype=np.float64)
+    for s in range(S):
+        for g in range(G):
+            attract[s, g] = 0.0 if own_country[group_nat[g], s] else 1.0 - deny[s, g]
+        q = np.float64(queued[s])
+        cap = capacity[s]
+        cap = 1e-9 if cap < 1e-9 else cap
+        u = w_q * q + w_w * q / cap
+        factor[s] = np.exp(0.0 if u > 0.0 else u)
+    return port_of_loc, attract, factor
+
+
+def border_tables_np(
+    is_port: BoolArray,
+    open_today: BoolArray,
+    svc_loc: npt.NDArray[np.integer],
+    n_loc: int,
+    own_country: BoolArray,
+    group_nat: npt.NDArray[np.integer],
+    deny: FloatArray,
+    queued: Int64Array,
+    capacity: FloatArray,
+    w_q: float,
+    w_w: float,
+) -> tuple[Int64Array, FloatArray, FloatArray]:
+    """The NumPy twin of :func:`border_tables` (as the process made the tables)."""
+    port_of_loc = np.full(n_loc, -1, dtype=np.int64)
+    for s in np.flatnonzero(is_port & open_today)[::-1]:
+        port_of_loc[svc_loc[s]] = s
+    attract = np.where(~own_country[group_nat].T, 1.0 - deny, 0.0)
+    q = queued.astype(float)
+    cap = np.maximum(capacity, 1e-9)
+    factor = np.exp(np.minimum(w_q * q + w_w * q / cap, 0.0))
+    return port_of_loc, attract, factor
