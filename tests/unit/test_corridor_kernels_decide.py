@@ -14,6 +14,8 @@ from corredor.rules.corridor.kernels_decide import (
     apply_tables_np,
     border_tables,
     border_tables_np,
+    depart_columns,
+    depart_columns_np,
     sum_like_numpy,
     target_choice,
     target_choice_np,
@@ -126,3 +128,36 @@ def test_the_sum_of_a_row_is_numpys():
         for _ in range(50):
             w = r.exponential(1.0, n) * 10.0 ** r.integers(-12, 12, n)
             assert sum_like_numpy(w) == w.sum()
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    n_orig=st.integers(1, 6),
+    n_car=st.integers(0, 3),
+    D=st.integers(1, 5),
+)
+def test_depart_columns_match_their_twin(seed, n_orig, n_car, D):
+    r = np.random.default_rng(seed)
+    N, L, n_table, start = 3, 9, 400, 7
+
+    def cum_shares() -> np.ndarray:
+        cum = np.cumsum(r.dirichlet(np.ones(D), N), axis=1)
+        cum[:, -1] = 1.0
+        return cum
+
+    counts = r.poisson(r.exponential(3.0, n_orig + n_car))
+    n = int(counts.sum())
+    ids = np.arange(start, start + n, dtype=np.int32)
+    cols = [r.integers(-1, 9, n_table).astype(dt) for dt in (np.int16, np.int16, np.int32)]
+    cols += [np.zeros(n_table, np.int32), np.zeros(n_table, np.int16)]
+    args = (
+        counts, n_orig, r.integers(0, n_orig, n_car).astype(np.int16),
+        r.integers(0, N, n_orig), r.integers(0, L, n_orig).astype(np.int32), cum_shares(),
+        cum_shares(), r.random(n), ids,
+    )  # fmt: skip
+    got = [x.copy() for x in cols]
+    n_nb = depart_columns(*args, *got, 123)
+    n_np = depart_columns_np(*args, *cols, 123)
+    assert n_nb == n_np == counts[n_orig:].sum()
+    equal(tuple(got), tuple(cols))

@@ -281,3 +281,69 @@ def target_choice_np(
     pick = np.minimum((u[:, None] >= cum[inv]).sum(axis=1), len(b_loc) - 1)
     out: Int64Array = np.where(tot[inv, 0] > 0, pick, -1)
     return out
+
+
+@nb.njit(cache=True)
+def depart_columns(  # type: ignore[no-untyped-def]
+    counts, n_orig, caravan_origin, origin_nat, origin_loc, share_cum, dem_cum, u, ids, group,
+    origin, loc, born, caravan, day,
+):  # fmt: skip
+    """The columns of today's new agents ``ids``: ``counts[i]`` of them from origin ``i`` (then
+    from caravan ``i − n_orig``, at its origin), in that order; each one's demographic group
+    the first whose cumulative share ``dem_cum[nationality]`` (caravan members:
+    ``share_cum``) exceeds ``u``; born today; a caravan member's column ``caravan`` is
+    1 + its caravan. Returns the number of caravan members."""
+    D = share_cum.shape[1]
+    j = 0
+    n_car = 0
+    for i in range(counts.shape[0]):
+        in_car = i >= n_orig
+        o = caravan_origin[i - n_orig] if in_car else i
+        nat = origin_nat[o]
+        for _ in range(counts[i]):
+            a = ids[j]
+            dem = 0
+            for d in range(D):
+                dem += u[j] >= (share_cum[nat, d] if in_car else dem_cum[nat, d])
+            group[a] = nat * D + min(dem, D - 1)
+            origin[a] = o
+            loc[a] = origin_loc[o]
+            born[a] = day
+            if in_car:
+                caravan[a] = i - n_orig + 1
+                n_car += 1
+            j += 1
+    return n_car
+
+
+def depart_columns_np(
+    counts: Int64Array,
+    n_orig: int,
+    caravan_origin: npt.NDArray[np.integer],
+    origin_nat: npt.NDArray[np.integer],
+    origin_loc: npt.NDArray[np.integer],
+    share_cum: FloatArray,
+    dem_cum: FloatArray,
+    u: FloatArray,
+    ids: npt.NDArray[np.int32],
+    group: npt.NDArray[np.int16],
+    origin: npt.NDArray[np.int16],
+    loc: npt.NDArray[np.int32],
+    born: npt.NDArray[np.int32],
+    caravan: npt.NDArray[np.int16],
+    day: int,
+) -> int:
+    """The NumPy twin of :func:`depart_columns` (as ``step_depart`` made the columns)."""
+    src = np.repeat(np.arange(counts.shape[0]), counts)
+    in_car = src >= n_orig
+    car_origin = np.append(caravan_origin, 0)  # padded: never empty
+    orig = np.where(in_car, car_origin[np.maximum(src - n_orig, 0)], src).astype(np.int16)
+    nat = origin_nat[orig]
+    cum = np.where(in_car[:, None], share_cum[nat], dem_cum[nat])
+    dem = np.minimum((u[:, None] >= cum).sum(axis=1), share_cum.shape[1] - 1)
+    group[ids] = nat * share_cum.shape[1] + dem
+    origin[ids] = orig
+    loc[ids] = origin_loc[orig]
+    born[ids] = day
+    caravan[ids[in_car]] = src[in_car] - n_orig + 1
+    return int(in_car.sum())

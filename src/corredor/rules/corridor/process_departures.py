@@ -24,6 +24,7 @@ import numpy as np
 
 from corredor.engine.rng import mix64
 from corredor.rules.corridor.active import merge_ids
+from corredor.rules.corridor.kernels_decide import depart_columns
 from corredor.rules.corridor.routes import choose_target
 from corredor.rules.corridor.state import EV_DEPART, CorridorState, Phase
 from corredor.rules.corridor.transitions import activate, phase_at, set_phase
@@ -50,29 +51,21 @@ def step_depart(st: CorridorState, day: int) -> None:
     n = int(counts.sum())
     if n == 0:
         return
-    src = np.repeat(np.arange(lam.shape[0]), counts)
-    in_car = src >= n_orig
-    car_origin = np.append(c.caravan_origin, 0)  # padded: never empty
-    origin = np.where(in_car, car_origin[np.maximum(src - n_orig, 0)], src)
-    origin = origin.astype(np.int16)
     sl = a.add(n)
     ids = np.arange(sl.start, sl.stop, dtype=np.int32)
-    nat = c.origin_nat[origin]
-    u = st.u(st.keys.group, ids)
-    cum = np.where(in_car[:, None], c.share_cum[nat], dem_cum[nat])
-    dem = (u[:, None] >= cum).sum(axis=1)
-    dem = np.minimum(dem, len(c.dem_names) - 1)
-    a["group"][ids] = nat * len(c.dem_names) + dem
-    a["origin"][ids] = origin
-    a["loc"][ids] = c.origin_loc[origin]
-    a["born"][ids] = day
+    # origin, group, place, day born and caravan in one pass (kernel twin:
+    # kernels_decide.depart_columns_np)
+    n_car = depart_columns(
+        counts, n_orig, c.caravan_origin, c.origin_nat, c.origin_loc, c.share_cum, dem_cum,
+        st.u(st.keys.group, ids), ids, a.raw("group"), a.raw("origin"), a.raw("loc"),
+        a.raw("born"), a.raw("caravan"), day,
+    )  # fmt: skip
     set_phase(st, ids, Phase.TRAVEL)
     choose_target(st, ids)
-    if in_car.any():
-        k = (src[in_car] - n_orig).astype(np.int16)
-        a["caravan"][ids[in_car]] = k + 1
-        fixed = c.caravan_target[k]
-        a["target"][ids[in_car]] = np.where(fixed >= 0, fixed, a["target"][ids[in_car]])
+    if n_car:
+        car = ids[a["caravan"][ids] > 0]
+        fixed = c.caravan_target[a["caravan"][car] - 1]
+        a["target"][car] = np.where(fixed >= 0, fixed, a["target"][car])
     activate(st, ids)
     st.events.emit(EV_DEPART, a["loc"][ids], ids, a, day)
 
