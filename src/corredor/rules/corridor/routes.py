@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from corredor.rules.corridor.kernels import draw_links, within_table
+from corredor.rules.corridor.route_kernels import hazard_tables, route_utils
 from corredor.rules.corridor.state import CorridorState
 
 IntArray = npt.NDArray[np.int32]
@@ -24,41 +25,19 @@ def update_tables(st: CorridorState, day: int) -> None:
     """Today's logit choice tables over next links (travel: the utilities, the tables are made
     for the rows in use by :func:`travel_tables`) and crossing links, per group."""
     c, rt = st.c, st.routes
-    G, L = c.n_groups, len(c.loc_names)
+    G = c.n_groups
     w_d = st.weight("distance")
     w_r = st.weight("risk")
     w_e = st.weight("enforcement")
     w_q = st.weight("queue_length")
     w_n = st.weight("network_ties")
     eff, hazard = st.effort, st.hazard
-    # hazard per day at each place and on each link, per group (G, L) and (G, E)
-    hz_loc = (
-        np.where(
-            c.zone_of_loc[None, :] >= 0,
-            hazard[c.zone_of_loc].T * eff[c.zone_of_loc][None, :],
-            0.0,
-        )
-        if len(c.zone_names)
-        else np.zeros((G, L))
-    )
-    hz_link = (
-        np.where(
-            c.link_zone[None, :] >= 0,
-            hazard[c.link_zone].T * eff[c.link_zone][None, :],
-            0.0,
-        )
-        if len(c.zone_names)
-        else np.zeros((G, len(c.link_to)))
-    )
     to = c.link_to
-    stock_loc, stock_loc_nat = st.census.here, st.census.here_nat
-    share = stock_loc_nat / np.maximum(stock_loc[:, None], 1.0)  # (L, N)
-    util = (
-        w_r * (c.link_risk * c.link_days)[None]
-        + w_e * (hz_link * c.link_days[None] + hz_loc[:, to])
-        + w_q * stock_loc[to][None]
-        + w_n * share[to][:, c.group_nat].T
-    )  # (G, E)
+    # the utilities per group and link (G, E) in one kernel pass (twin: route_utils_np)
+    util = route_utils(
+        w_r, w_e, w_q, w_n, c.link_risk, c.link_days, c.link_zone, to, c.zone_of_loc,
+        hazard, eff, st.census.here, st.census.here_nat, c.group_nat,
+    )  # fmt: skip
     # rows g * B + b: group g heading for border city b; links that get closer to b
     # (the distance term and the candidate links change only with the distance weight)
     if rt.travel_key != np.float64(w_d).tobytes():
@@ -73,11 +52,15 @@ def update_tables(st: CorridorState, day: int) -> None:
     # the crossing table and the hazard-days ahead on the shortest way to the border change
     # only with the effort and the hazards (and the enforcement weight)
     key = eff.tobytes() + hazard.tobytes()
-    if key + np.float64(w_e).tobytes() != rt.cross_key:
+    cross_key = key + np.float64(w_e).tobytes()
+    if cross_key == rt.cross_key and key == rt.ahead_key:
+        return
+    hz_loc, hz_link = hazard_tables(c.link_zone, c.zone_of_loc, hazard, eff, len(c.zone_names))
+    if cross_key != rt.cross_key:
         rt.cross_within, rt.cross_has = within_table(
             w_e * hz_link * c.link_days[None], c.link_crossing, c.out_off, c.link_from
         )
-        rt.cross_key = key + np.float64(w_e).tobytes()
+        rt.cross_key = cross_key
     if key != rt.ahead_key:
         rt.ahead, rt.ahead_key = ahead_table(st, hz_loc, hz_link), key
 

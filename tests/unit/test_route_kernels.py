@@ -1,0 +1,52 @@
+"""The route-utility kernel equals its NumPy twin bit for bit (STYLE.md: the twin is the
+oracle), on random tables and on the built-in corridor's first day."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from corredor.rules.corridor.route_kernels import route_utils, route_utils_np
+
+
+def random_inputs(seed: int, n_zones: int) -> list:
+    r = np.random.default_rng(seed)
+    L, E, G, N = int(r.integers(1, 12)), int(r.integers(1, 30)), int(r.integers(1, 6)), 3
+    lo, hi = -1, n_zones  # -1: outside any zone
+    return [
+        float(r.normal()), float(r.normal()), float(r.normal()), float(r.normal()),
+        r.random(E) * 3, r.random(E) * 5,
+        r.integers(lo, hi, E).astype(np.int32),
+        r.integers(0, L, E).astype(np.int32),
+        r.integers(lo, hi, L).astype(np.int32),
+        r.random((n_zones, G)), r.random(n_zones) * 2,
+        r.integers(0, 40, L).astype(float), r.integers(0, 20, (L, N)).astype(float),
+        r.integers(0, N, G).astype(np.int64),
+    ]  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), n_zones=st.integers(0, 4))
+def test_route_utils_matches_its_twin(seed: int, n_zones: int) -> None:
+    args = random_inputs(seed, n_zones)
+    got, want = route_utils(*args), route_utils_np(*args)
+    assert got.shape == want.shape == (args[13].shape[0], args[7].shape[0])
+    np.testing.assert_array_equal(got, want)
+
+
+def test_route_utils_on_the_corridor() -> None:
+    from corredor.rules.corridor.compiled import compile_corridor
+    from corredor.scenario.corridor import load_corridor_scenario
+
+    c = compile_corridor(load_corridor_scenario("mexico-us"), days=2)
+    r = np.random.default_rng(1)
+    L, N = len(c.loc_names), len(c.nat_names)
+    here_nat = r.integers(0, 50, (L, N)).astype(float)
+    args = [
+        0.3, -1.2, -0.01, 0.7, c.link_risk, c.link_days, c.link_zone, c.link_to, c.zone_of_loc,
+        c.zone_hazard[0], c.zone_effort[0], here_nat.sum(axis=1), here_nat, c.group_nat,
+    ]  # fmt: skip
+    got = route_utils(*args)
+    np.testing.assert_array_equal(got, route_utils_np(*args))
+    assert np.isfinite(got).all() and len(np.unique(got)) > 1
