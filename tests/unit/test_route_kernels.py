@@ -7,7 +7,12 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from corredor.rules.corridor.route_kernels import route_utils, route_utils_np
+from corredor.rules.corridor.route_kernels import (
+    route_utils,
+    route_utils_np,
+    travel_within,
+    travel_within_np,
+)
 
 
 def random_inputs(seed: int, n_zones: int) -> list:
@@ -50,3 +55,28 @@ def test_route_utils_on_the_corridor() -> None:
     got = route_utils(*args)
     np.testing.assert_array_equal(got, route_utils_np(*args))
     assert np.isfinite(got).all() and len(np.unique(got)) > 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), n_rows=st.integers(1, 12))
+def test_travel_within_matches_its_twin(seed: int, n_rows: int) -> None:
+    """Random CSR networks (some places without links), utilities with -inf and NaN."""
+    r = np.random.default_rng(seed)
+    L, G, B = int(r.integers(1, 8)), int(r.integers(1, 4)), int(r.integers(1, 4))
+    counts = r.integers(0, 4, L)
+    counts[r.integers(L)] += 1  # at least one link
+    out_off = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    E = int(out_off[-1])
+    link_from = np.repeat(np.arange(L), counts).astype(np.int32)
+    group_util = r.normal(size=(G, E)) * 3
+    group_util[r.random((G, E)) < 0.1] = -np.inf
+    group_util[r.random((G, E)) < 0.05] = np.nan
+    travel_left = r.normal(size=(B, E))
+    travel_cand = r.random((G * B, E)) < 0.6
+    rows = np.unique(r.integers(0, G * B, n_rows)).astype(np.int64)
+    args = (rows, group_util, travel_left, travel_cand, out_off, link_from)
+    with np.errstate(invalid="ignore"):
+        got, want = travel_within(*args), travel_within_np(*args)
+    for x, y in zip(got, want, strict=True):
+        assert x.dtype == y.dtype and x.shape == y.shape
+        np.testing.assert_array_equal(x, y)

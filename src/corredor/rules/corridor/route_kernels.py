@@ -1,5 +1,6 @@
-"""Numba kernel of the daily route utilities (step ``policy``, ``routes.update_tables``) and its
-NumPy twin (the test oracle, ``tests/unit/test_route_kernels.py``).
+"""Numba kernels of the daily route utilities (step ``policy``, ``routes.update_tables``) and of
+the travel choice tables of the rows in use (step ``move``, ``routes.travel_tables``), with their
+NumPy twins (the test oracles, ``tests/unit/test_route_kernels.py``).
 
 ``route_utils`` is the utility of each link per group, today (``docs/model.md`` §3.3.7):
 
@@ -17,6 +18,8 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 import numpy.typing as npt
+
+from corredor.rules.corridor.kernels import _cumulative_within, _put_candidates, within_table_np
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int32]
@@ -97,3 +100,79 @@ def route_utils_np(
         + w_n * share[to][:, group_nat].T
     )
     return util
+
+
+@nb.njit(cache=True)
+def travel_shift(rows, n_border, group_util, travel_left, travel_cand, link_from, n_loc):  # type: ignore[no-untyped-def]
+    """The first half of the travel choice tables of ``rows`` (group × ``n_border`` + border
+    city): each row's utilities (its group's + its border city's distance term) and candidates
+    are read where they lie (no (R, E) gathers), and per row a candidate's utility less the
+    largest candidate utility at its origin node is listed in ``vals`` (``kernels._logit_shift``,
+    whose NaN rule it keeps). Returns the zero table, ``vals`` and the rows' candidates; the
+    caller takes NumPy's ``exp`` of ``vals`` and finishes with :func:`travel_finish`."""
+    R, E = rows.shape[0], link_from.shape[0]
+    out = np.zeros((R, E))
+    cand = np.empty((R, E), dtype=np.bool_)
+    vals = np.empty(R * E)
+    util = np.empty(E)
+    top = np.empty(n_loc)
+    k = 0
+    for r in range(R):
+        g, b = rows[r] // n_border, rows[r] % n_border
+        top[:] = -np.inf
+        for e in range(E):
+            cand[r, e] = travel_cand[rows[r], e]
+            util[e] = group_util[g, e] + travel_left[b, e]
+            if cand[r, e]:
+                v, m = util[e], top[link_from[e]]
+                if not np.isnan(m) and not m >= v:
+                    top[link_from[e]] = v
+        for e in range(E):
+            if cand[r, e]:
+                vals[k] = util[e] - top[link_from[e]]
+                k += 1
+    return out, vals[:k].copy(), cand
+
+
+@nb.njit(cache=True)
+def travel_finish(w, cand, vals, out_off, link_from):  # type: ignore[no-untyped-def]
+    """The candidates' exponentials ``vals`` into ``w`` and the cumulative tables in place
+    (``kernels._put_candidates`` then ``kernels._cumulative_within``); returns ``has``."""
+    _put_candidates(w, cand, vals)
+    has = np.empty((w.shape[0], out_off.shape[0] - 1), dtype=np.bool_)
+    _cumulative_within(w, out_off, link_from, has)
+    return has
+
+
+def travel_within(
+    rows: npt.NDArray[np.int64],
+    group_util: FloatArray,
+    travel_left: FloatArray,
+    travel_cand: npt.NDArray[np.bool_],
+    out_off: npt.NDArray[np.int64],
+    link_from: IntArray,
+) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+    """The travel choice tables (``within``, ``has``) of ``rows``: two kernel calls around
+    NumPy's ``exp`` (the same bits as ``kernels.within_table`` of the gathered utilities; twin
+    :func:`travel_within_np`). Needs at least one border city."""
+    B = travel_left.shape[0]
+    w, vals, cand = travel_shift(
+        rows, B, group_util, travel_left, travel_cand, link_from, out_off.shape[0] - 1
+    )
+    np.exp(vals, out=vals)
+    return w, travel_finish(w, cand, vals, out_off, link_from)
+
+
+def travel_within_np(
+    rows: npt.NDArray[np.int64],
+    group_util: FloatArray,
+    travel_left: FloatArray,
+    travel_cand: npt.NDArray[np.bool_],
+    out_off: npt.NDArray[np.int64],
+    link_from: IntArray,
+) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+    """NumPy twin of :func:`travel_within`: the rows' utilities gathered, then
+    ``kernels.within_table_np``."""
+    g, b = np.divmod(rows, travel_left.shape[0])
+    util = group_util[g] + travel_left[b]
+    return within_table_np(util, travel_cand[rows], out_off, link_from)

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from corredor.rules.corridor.kernels import draw_links, within_table
-from corredor.rules.corridor.route_kernels import hazard_tables, route_utils
+from corredor.rules.corridor.route_kernels import hazard_tables, route_utils, travel_within
 from corredor.rules.corridor.state import CorridorState
 
 IntArray = npt.NDArray[np.int32]
@@ -76,12 +76,12 @@ def travel_tables(
     if rows.shape[0] == 0:
         return np.zeros((1, len(c.link_to))), np.zeros((1, len(c.loc_names)), dtype=bool)
     B = rt.travel_left.shape[0]
-    if B:
-        g, b = np.divmod(rows, B)
-        util = rt.travel_group_util[g] + rt.travel_left[b]
-    else:  # no border city: no rows (an index error, as an empty table of rows gives)
-        util = rt.travel_left[rows]
-    return within_table(util, rt.travel_cand[rows], c.out_off, c.link_from)
+    if B:  # two kernel calls around NumPy's exp (twin: route_kernels.travel_within_np)
+        return travel_within(
+            rows, rt.travel_group_util, rt.travel_left, rt.travel_cand, c.out_off, c.link_from
+        )
+    # no border city: no rows (an index error, as an empty table of rows gives)
+    return within_table(rt.travel_left[rows], rt.travel_cand[rows], c.out_off, c.link_from)
 
 
 def ahead_table(st: CorridorState, hz_loc: FloatArray, hz_link: FloatArray) -> FloatArray:
