@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 from corredor.rules.corridor.route_kernels import (
     route_utils,
     route_utils_np,
+    target_draw,
+    target_draw_np,
     travel_within,
     travel_within_np,
 )
@@ -80,3 +82,24 @@ def test_travel_within_matches_its_twin(seed: int, n_rows: int) -> None:
     for x, y in zip(got, want, strict=True):
         assert x.dtype == y.dtype and x.shape == y.shape
         np.testing.assert_array_equal(x, y)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), n=st.integers(1, 300))
+def test_target_draw_matches_its_twin(seed: int, n: int) -> None:
+    """Random places (some cities unreachable, some places none), nationalities and stocks."""
+    r = np.random.default_rng(seed)
+    L, B, G, N = int(r.integers(1, 15)), int(r.integers(1, 12)), int(r.integers(1, 6)), 3
+    dist = r.random((B, L)) * 2000
+    dist[r.random((B, L)) < 0.3] = np.inf
+    here_nat = r.integers(0, 30, (L, N)).astype(float)
+    args = (
+        r.integers(0, L, n).astype(np.int32), r.integers(0, G, n).astype(np.int32),
+        r.integers(0, N, G).astype(np.int64), r.choice(L, B).astype(np.int64), dist,
+        here_nat.sum(axis=1), here_nat, (float(-r.random() / 100), float(-r.random()), 2.0),
+        r.random(n),
+    )  # fmt: skip
+    got, want = target_draw(*args), target_draw_np(*args)
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)
+    assert ((got >= -1) & (got < B)).all()

@@ -176,3 +176,115 @@ def travel_within_np(
     g, b = np.divmod(rows, travel_left.shape[0])
     util = group_util[g] + travel_left[b]
     return within_table_np(util, travel_cand[rows], out_off, link_from)
+
+
+@nb.njit(cache=True)
+def _target_shift(  # type: ignore[no-untyped-def]
+    loc, grp, group_nat, n_nat, border_ix, dist_to_city, stock_loc, stock_loc_nat, w_d, w_q, w_n
+):  # fmt: skip
+    """The rows (place × nationality, sorted) of today's agents, each agent's row, and per row
+    the utilities of the border cities less the row's largest (``-inf``: unreachable), the
+    arithmetic of :func:`target_draw_np`."""
+    n = loc.shape[0]
+    key = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        key[i] = np.int64(loc[i]) * n_nat + group_nat[grp[i]]
+    rows = np.unique(key)
+    inv = np.searchsorted(rows, key)
+    R, B = rows.shape[0], border_ix.shape[0]
+    vals = np.empty((R, B))
+    for r in range(R):
+        place, nat = rows[r] // n_nat, rows[r] % n_nat
+        for b in range(B):
+            km = dist_to_city[b, place]
+            bl = border_ix[b]
+            share = stock_loc_nat[bl, nat] / max(stock_loc[bl], 1.0)
+            u = w_d * (km if np.isfinite(km) else 0.0) + w_q * stock_loc[bl] + w_n * share
+            vals[r, b] = u if np.isfinite(km) else -np.inf
+        top = vals[r, 0]  # the row's maximum (NaN propagates, as in ``max``)
+        for b in range(1, B):
+            if np.isnan(vals[r, b]) or vals[r, b] > top:
+                top = vals[r, b]
+        shift = top if np.isfinite(top) else 0.0
+        for b in range(B):
+            v = vals[r, b]
+            vals[r, b] = v - shift if np.isfinite(v) else -np.inf
+    return vals, inv
+
+
+@nb.njit(cache=True)
+def _target_pick(w, tot, inv, u):  # type: ignore[no-untyped-def]
+    """Each agent's border city: the number of cumulative probabilities of its row at or below
+    its draw ``u`` (at most the last city), -1 where the row has no reachable city."""
+    n, B = inv.shape[0], w.shape[1]
+    out = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        r = inv[i]
+        d = max(tot[r], 1e-300)
+        cum, k = 0.0, 0
+        for b in range(B):
+            cum += w[r, b] / d
+            if u[i] >= cum:
+                k += 1
+        out[i] = min(k, B - 1) if tot[r] > 0 else -1
+    return out
+
+
+def target_draw(
+    loc: IntArray,
+    grp: IntArray,
+    group_nat: IntArray,
+    border_ix: IntArray,
+    dist_to_city: FloatArray,
+    stock_loc: FloatArray,
+    stock_loc_nat: FloatArray,
+    weights: tuple[float, float, float],
+    u: FloatArray,
+) -> npt.NDArray[np.int64]:
+    """The border city (index into ``border_ix``; -1: none reachable) each agent at ``loc`` of
+    group ``grp`` heads for, by its draw ``u`` (``routes.choose_target``; ``weights``: distance,
+    queue length, network ties). Two kernel calls around NumPy's ``exp`` and row sums (the
+    same bits as the twin :func:`target_draw_np`). Needs at least one agent and one city."""
+    N = stock_loc_nat.shape[1]
+    vals, inv = _target_shift(
+        loc, grp, group_nat, N, border_ix, dist_to_city, stock_loc, stock_loc_nat, *weights
+    )
+    w = np.exp(vals)
+    out: npt.NDArray[np.int64] = _target_pick(w, w.sum(axis=1), inv, u)
+    return out
+
+
+def target_draw_np(
+    loc: IntArray,
+    grp: IntArray,
+    group_nat: IntArray,
+    border_ix: IntArray,
+    dist_to_city: FloatArray,
+    stock_loc: FloatArray,
+    stock_loc_nat: FloatArray,
+    weights: tuple[float, float, float],
+    u: FloatArray,
+) -> npt.NDArray[np.int64]:
+    """NumPy twin of :func:`target_draw` (the former body of ``routes.choose_target``): the
+    logit table made once per (place, nationality) row among the agents."""
+    w_d, w_q, w_n = weights
+    N = stock_loc_nat.shape[1]
+    b_loc = border_ix
+    key = loc.astype(np.int64) * N + group_nat[grp]
+    rows, inv = np.unique(key, return_inverse=True)
+    place, nat = rows // N, rows % N
+    km = dist_to_city[:, place].T  # (rows, B)
+    share = stock_loc_nat[b_loc] / np.maximum(stock_loc[b_loc, None], 1.0)
+    util = (
+        w_d * np.where(np.isfinite(km), km, 0.0)
+        + w_q * stock_loc[b_loc][None]
+        + w_n * share[:, nat].T
+    )
+    util = np.where(np.isfinite(km), util, -np.inf)
+    top = util.max(axis=1, keepdims=True)
+    w = np.where(np.isfinite(util), np.exp(util - np.where(np.isfinite(top), top, 0.0)), 0.0)
+    tot = w.sum(axis=1, keepdims=True)
+    cum = np.cumsum(w / np.maximum(tot, 1e-300), axis=1)
+    pick = np.minimum((u[:, None] >= cum[inv]).sum(axis=1), len(b_loc) - 1)
+    out: npt.NDArray[np.int64] = np.where(tot[inv, 0] > 0, pick, -1)
+    return out

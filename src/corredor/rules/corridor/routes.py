@@ -14,7 +14,12 @@ import numpy as np
 import numpy.typing as npt
 
 from corredor.rules.corridor.kernels import draw_links, within_table
-from corredor.rules.corridor.route_kernels import hazard_tables, route_utils, travel_within
+from corredor.rules.corridor.route_kernels import (
+    hazard_tables,
+    route_utils,
+    target_draw,
+    travel_within,
+)
 from corredor.rules.corridor.state import CorridorState
 
 IntArray = npt.NDArray[np.int32]
@@ -133,24 +138,9 @@ def choose_target(st: CorridorState, ids: IntArray) -> None:
     c, a = st.c, st.agents
     if ids.shape[0] == 0 or len(c.border_ix) == 0:
         return
-    b_loc = c.border_ix
-    N = len(c.nat_names)
-    stock_loc, stock_loc_nat = st.census.here, st.census.here_nat
-    key = a["loc"][ids].astype(np.int64) * N + c.group_nat[a["group"][ids]]
-    rows, inv = np.unique(key, return_inverse=True)
-    loc, nat = rows // N, rows % N
-    km = c.dist_to_city[:, loc].T  # (rows, B)
-    share = stock_loc_nat[b_loc] / np.maximum(stock_loc[b_loc, None], 1.0)
-    util = (
-        st.weight("distance") * np.where(np.isfinite(km), km, 0.0)
-        + st.weight("queue_length") * stock_loc[b_loc][None]
-        + st.weight("network_ties") * share[:, nat].T
-    )
-    util = np.where(np.isfinite(km), util, -np.inf)
-    top = util.max(axis=1, keepdims=True)
-    w = np.where(np.isfinite(util), np.exp(util - np.where(np.isfinite(top), top, 0.0)), 0.0)
-    tot = w.sum(axis=1, keepdims=True)
-    cum = np.cumsum(w / np.maximum(tot, 1e-300), axis=1)
-    u = st.u(st.keys.route, ids, 99)
-    pick = np.minimum((u[:, None] >= cum[inv]).sum(axis=1), len(b_loc) - 1)
-    a["target"][ids] = np.where(tot[inv, 0] > 0, pick, -1)
+    # two kernel calls around NumPy's exp (twin: route_kernels.target_draw_np)
+    weights = (st.weight("distance"), st.weight("queue_length"), st.weight("network_ties"))
+    a["target"][ids] = target_draw(
+        a["loc"][ids], a["group"][ids], c.group_nat, c.border_ix, c.dist_to_city,
+        st.census.here, st.census.here_nat, weights, st.u(st.keys.route, ids, 99),
+    )  # fmt: skip
