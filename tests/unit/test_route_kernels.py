@@ -7,6 +7,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from corredor.rules.corridor.move_kernels import stop_places, stop_places_np
 from corredor.rules.corridor.route_kernels import (
     route_utils,
     route_utils_np,
@@ -103,3 +104,14 @@ def test_target_draw_matches_its_twin(seed: int, n: int) -> None:
     assert got.dtype == want.dtype
     np.testing.assert_array_equal(got, want)
     assert ((got >= -1) & (got < B)).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), n_svc=st.integers(0, 10))
+def test_stop_places_matches_its_twin(seed: int, n_svc: int) -> None:
+    r = np.random.default_rng(seed)
+    args = (
+        r.random(n_svc) < 0.5, r.random(n_svc) < 0.7,
+        r.integers(0, 6, n_svc).astype(np.int32), 6,
+    )  # fmt: skip
+    np.testing.assert_array_equal(stop_places(*args), stop_places_np(*args))
