@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 
 from corredor.rules.corridor.move_kernels import stop_places, stop_places_np
 from corredor.rules.corridor.route_kernels import (
+    ahead_kernel,
+    ahead_np,
     route_utils,
     route_utils_np,
     target_draw,
@@ -115,3 +117,25 @@ def test_stop_places_matches_its_twin(seed: int, n_svc: int) -> None:
         r.integers(0, 6, n_svc).astype(np.int32), 6,
     )  # fmt: skip
     np.testing.assert_array_equal(stop_places(*args), stop_places_np(*args))
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1))
+def test_ahead_kernel_matches_its_twin(seed: int) -> None:
+    """Random networks with ties in the distances, unreachable places and crossing links."""
+    r = np.random.default_rng(seed)
+    L, G = int(r.integers(1, 12)), int(r.integers(1, 4))
+    counts = r.integers(0, 4, L)
+    out_off = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    E = int(out_off[-1])
+    dist_border = r.integers(0, 5, L).astype(float) * 100
+    dist_border[r.random(L) < 0.2] = np.inf
+    order = np.argsort(dist_border, kind="stable")
+    nodes = order[np.isfinite(dist_border[order])].astype(np.int64)
+    args = (
+        nodes, out_off, r.integers(0, L, E).astype(np.int32), r.random(E) < 0.2,
+        r.integers(1, 4, E).astype(float) * 50, r.random(E) * 4, dist_border,
+        r.random((G, L)), r.random((G, E)),
+    )  # fmt: skip
+    got = ahead_kernel(*args)
+    np.testing.assert_array_equal(got, ahead_np(*args))

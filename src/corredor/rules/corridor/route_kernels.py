@@ -288,3 +288,64 @@ def target_draw_np(
     pick = np.minimum((u[:, None] >= cum[inv]).sum(axis=1), len(b_loc) - 1)
     out: npt.NDArray[np.int64] = np.where(tot[inv, 0] > 0, pick, -1)
     return out
+
+
+@nb.njit(cache=True)
+def ahead_kernel(  # type: ignore[no-untyped-def]
+    nodes, out_off, link_to, link_crossing, link_km, link_days, dist_border, hz_loc, hz_link
+):  # fmt: skip
+    """Per group and place, the hazard-days ahead on the shortest way to the border
+    (``routes.ahead_table``; twin :func:`ahead_np`). ``nodes``: the places with a finite
+    distance to the border, nearest first (a place's next one is strictly nearer, so it is
+    done before it)."""
+    G, L = hz_loc.shape
+    ahead = np.zeros((G, L))
+    for i in nodes:
+        best, best_link, best_j = np.inf, -1, -1
+        for link in range(out_off[i], out_off[i + 1]):
+            j = link_to[link]
+            if link_crossing[link] or not dist_border[j] < dist_border[i]:
+                continue
+            v = link_km[link] + dist_border[j]
+            if best_link < 0 or v < best:
+                best, best_link, best_j = v, link, j
+        if best_link >= 0:
+            for g in range(G):
+                ahead[g, i] = (
+                    hz_loc[g, i] + hz_link[g, best_link] * link_days[best_link] + ahead[g, best_j]
+                )
+        else:
+            for g in range(G):
+                ahead[g, i] = hz_loc[g, i]
+    return ahead
+
+
+def ahead_np(
+    nodes: npt.NDArray[np.int64],
+    out_off: npt.NDArray[np.int64],
+    link_to: IntArray,
+    link_crossing: npt.NDArray[np.bool_],
+    link_km: FloatArray,
+    link_days: FloatArray,
+    dist_border: FloatArray,
+    hz_loc: FloatArray,
+    hz_link: FloatArray,
+) -> FloatArray:
+    """NumPy twin of :func:`ahead_kernel` (the former loop of ``routes.ahead_table``)."""
+    G, L = hz_loc.shape
+    ahead = np.zeros((G, L))
+    for i in nodes.tolist():
+        lo, hi = out_off[i], out_off[i + 1]
+        best = None
+        for link in range(lo, hi):
+            j = link_to[link]
+            if link_crossing[link] or not dist_border[j] < dist_border[i]:
+                continue
+            if best is None or link_km[link] + dist_border[j] < best[0]:
+                best = (link_km[link] + dist_border[j], link, j)
+        if best is not None:
+            _, link, j = best
+            ahead[:, i] = hz_loc[:, i] + hz_link[:, link] * link_days[link] + ahead[:, j]
+        else:
+            ahead[:, i] = hz_loc[:, i]
+    return ahead

@@ -15,6 +15,7 @@ import numpy.typing as npt
 
 from corredor.rules.corridor.kernels import draw_links, within_table
 from corredor.rules.corridor.route_kernels import (
+    ahead_kernel,
     hazard_tables,
     route_utils,
     target_draw,
@@ -90,27 +91,15 @@ def travel_tables(
 
 
 def ahead_table(st: CorridorState, hz_loc: FloatArray, hz_link: FloatArray) -> FloatArray:
-    """Per group and place, the hazard-days ahead on the shortest way to the border."""
+    """Per group and place, the hazard-days ahead on the shortest way to the border (one kernel
+    call, places nearest the border first; twin: route_kernels.ahead_np)."""
     c = st.c
-    G, L = hz_loc.shape
     order = np.argsort(-np.where(np.isfinite(c.dist_border), c.dist_border, -1))
-    ahead = np.zeros((G, L))
-    # process places nearest the border first
-    nodes = [i for i in order[::-1] if np.isfinite(c.dist_border[i])]
-    for i in nodes:
-        lo, hi = c.out_off[i], c.out_off[i + 1]
-        best = None
-        for link in range(lo, hi):
-            j = c.link_to[link]
-            if c.link_crossing[link] or not c.dist_border[j] < c.dist_border[i]:
-                continue
-            if best is None or c.link_km[link] + c.dist_border[j] < best[0]:
-                best = (c.link_km[link] + c.dist_border[j], link, j)
-        if best is not None:
-            _, link, j = best
-            ahead[:, i] = hz_loc[:, i] + hz_link[:, link] * c.link_days[link] + ahead[:, j]
-        else:
-            ahead[:, i] = hz_loc[:, i]
+    nodes = order[::-1][np.isfinite(c.dist_border[order[::-1]])].astype(np.int64)
+    ahead: FloatArray = ahead_kernel(
+        nodes, c.out_off, c.link_to, c.link_crossing, c.link_km, c.link_days, c.dist_border,
+        hz_loc, hz_link,
+    )  # fmt: skip
     return ahead
 
 
