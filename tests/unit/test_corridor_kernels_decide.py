@@ -16,9 +16,6 @@ from corredor.rules.corridor.kernels_decide import (
     border_tables_np,
     depart_columns,
     depart_columns_np,
-    sum_like_numpy,
-    target_choice,
-    target_choice_np,
 )
 
 
@@ -96,38 +93,6 @@ def test_the_first_open_port_at_a_place_is_taken():
     assert port_of_loc.tolist() == [-1, 1, -1]
     assert attract[:, 0].tolist() == [0.75, 0.0, 0.75, 0.75]  # service 1: own country
     assert factor.tolist() == [1.0, 1.0, 1.0, float(np.exp(-1.0))]
-
-
-@settings(max_examples=80, deadline=None)
-@given(
-    seed=st.integers(0, 2**31 - 1),
-    n=st.integers(1, 300),
-    B=st.integers(1, 40),
-    L=st.integers(1, 12),
-    odd=st.booleans(),
-)
-def test_target_choice_matches_its_twin(seed, n, B, L, odd):
-    r = np.random.default_rng(seed)
-    N, G, n_table = 3, 6, 500
-    dist = r.exponential(800.0, (B, L))
-    dist[r.random((B, L)) < 0.3] = np.inf  # unreachable cities, some places reach none
-    here = np.where(r.random(L) < 0.3, 0.0, r.integers(0, 3000, L).astype(float))
-    args = (
-        r.integers(0, n_table, n).astype(np.int32), r.integers(0, L, n_table).astype(np.int32),
-        r.integers(0, G, n_table).astype(np.int16), r.integers(0, N, G), N, dist,
-        r.integers(0, L, B).astype(np.int32), here, r.integers(0, 500, (L, N)).astype(float),
-        weight(r, odd) * 0.01, weight(r, odd) * 0.001, weight(r, odd), r.random(n),
-    )  # fmt: skip
-    with np.errstate(invalid="ignore", over="ignore"):
-        equal((target_choice(*args),), (target_choice_np(*args),))
-
-
-def test_the_sum_of_a_row_is_numpys():
-    r = np.random.default_rng(5)
-    for n in [*range(0, 20), 31, 64, 100, 128]:
-        for _ in range(50):
-            w = r.exponential(1.0, n) * 10.0 ** r.integers(-12, 12, n)
-            assert sum_like_numpy(w) == w.sum()
 
 
 @settings(max_examples=80, deadline=None)

@@ -93,11 +93,10 @@ MEASURED: tuple[Measured, ...] = (
         "mexico-us",
         3195,
         50,
-        18.6,
+        10.2,
         "corredor run mexico-us --people-per-agent 50 --seed 3 --no-progress --store DIR",
-        "docs/benchmarks.md, 'The preview's day loop': median of 3 pairs, 2026-12-07 (kept: "
-        "a rerun in session 7 took 23.7 s CPU at load 12, nice 15 — inflated by the load, "
-        "not comparable)",
+        "docs/benchmarks.md, 'One kernel call a step': median of the 3 interleaved pairs at "
+        "load 2.7-3.0 (10.70, 10.21, 10.06 s CPU), session 8 (18.6 s in session 7)",
     ),
 )
 

@@ -1,5 +1,5 @@
-"""Numba kernels for the day's small choice tables of processes ``decide``, ``depart`` and
-``redepart``, each with its NumPy twin (the test oracle,
+"""Numba kernels for the day's small choice tables of processes ``decide`` and
+``depart``, each with its NumPy twin (the test oracle,
 ``tests/unit/test_corridor_kernels_decide.py``).
 
 The decisions draw against tables of a few dozen services × groups made afresh each day (the
@@ -12,9 +12,6 @@ call, with the same operations in the same order (the same bits):
 * :func:`border_tables` the first open port at each place, per port and group its attraction and
   per service the deterrence of its queue
   (:func:`~corredor.rules.corridor.process_border.decide_at_border`);
-* :func:`target_choice` the border city each departing agent heads for
-  (:func:`~corredor.rules.corridor.routes.choose_target`: a table per place and nationality,
-  then a draw per agent; ``np.sum``'s pairwise order is kept by :func:`sum_like_numpy`).
 
 NaN and infinity go through as NumPy's ``minimum``, ``maximum`` and ``clip`` pass them (a NaN
 stays NaN).
@@ -155,132 +152,6 @@ def border_tables_np(
     cap = np.maximum(capacity, 1e-9)
     factor = np.exp(np.minimum(w_q * q + w_w * q / cap, 0.0))
     return port_of_loc, attract, factor
-
-
-@nb.njit(cache=True)
-def sum_like_numpy(w):  # type: ignore[no-untyped-def]
-    """``np.sum`` of a short contiguous row (at most 128 numbers), in NumPy's order: 0 plus
-    its pairwise sum (under 8 numbers one by one; else 8 running sums over blocks of 8, added
-    pairwise, then the rest one by one)."""
-    n = w.shape[0]
-    if n < 8:
-        res = 0.0
-        for i in range(n):
-            res += w[i]
-        return 0.0 + res
-    r = w[:8].copy()
-    i = 8
-    while i < n - n % 8:
-        for j in range(8):
-            r[j] += w[i + j]
-        i += 8
-    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
-    while i < n:
-        res += w[i]
-        i += 1
-    return 0.0 + res
-
-
-#: the most border cities :func:`target_choice` sums as NumPy does (more: its twin)
-TARGET_MAX_CITIES = 128
-
-
-@nb.njit(cache=True)
-def target_choice(  # type: ignore[no-untyped-def]
-    ids, loc, group, group_nat, n_nat, dist_to_city, border_ix, here, here_nat, w_d, w_q, w_n, u
-):
-    """The border city each agent heads for (an index into ``border_ix``; -1: none reachable):
-    a multinomial logit over the border cities, ``U_b = w_d × km to b + w_q × here[b] + w_n ×
-    here_nat[b, nationality] / max(here[b], 1)`` (unreachable: −∞), drawn with ``u``. The
-    table is made once per (place, nationality) among the agents, each row with the same
-    operations as :func:`target_choice_np`; at most :data:`TARGET_MAX_CITIES` cities."""
-    n = ids.shape[0]
-    B = border_ix.shape[0]
-    L = dist_to_city.shape[1]
-    out = np.empty(n, dtype=np.int64)
-    row_of = np.full(L * n_nat, -1, dtype=np.int64)
-    cum = np.empty((min(n, L * n_nat), B), dtype=np.float64)
-    tot_of = np.empty(cum.shape[0], dtype=np.float64)
-    util = np.empty(B, dtype=np.float64)
-    w = np.empty(B, dtype=np.float64)
-    rows = 0
-    for i in range(n):
-        a = ids[i]
-        x = np.int64(loc[a])
-        nat = np.int64(group_nat[group[a]])
-        key = x * n_nat + nat
-        r = row_of[key]
-        if r < 0:
-            r = rows
-            row_of[key] = r
-            rows += 1
-            top = -np.inf
-            has_nan = False
-            for j in range(B):
-                km = dist_to_city[j, x]
-                b = border_ix[j]
-                share = here_nat[b, nat] / max(here[b], 1.0)
-                if np.isfinite(km):
-                    util[j] = w_d * km + w_q * here[b] + w_n * share
-                else:
-                    util[j] = -np.inf
-                if np.isnan(util[j]):
-                    has_nan = True
-                elif util[j] > top:
-                    top = util[j]
-            if has_nan:
-                top = np.nan
-            shift = top if np.isfinite(top) else 0.0
-            for j in range(B):
-                w[j] = np.exp(util[j] - shift) if np.isfinite(util[j]) else 0.0
-            tot = sum_like_numpy(w)
-            tot_of[r] = tot
-            den = 1e-300 if tot < 1e-300 else tot  # a NaN stays NaN
-            acc = 0.0
-            for j in range(B):
-                acc = w[j] / den if j == 0 else acc + w[j] / den
-                cum[r, j] = acc
-        pick = 0
-        for j in range(B):
-            pick += u[i] >= cum[r, j]
-        out[i] = min(pick, B - 1) if tot_of[r] > 0 else -1
-    return out
-
-
-def target_choice_np(
-    ids: npt.NDArray[np.int32],
-    loc: npt.NDArray[np.integer],
-    group: npt.NDArray[np.integer],
-    group_nat: npt.NDArray[np.integer],
-    n_nat: int,
-    dist_to_city: FloatArray,
-    border_ix: npt.NDArray[np.integer],
-    here: FloatArray,
-    here_nat: FloatArray,
-    w_d: float,
-    w_q: float,
-    w_n: float,
-    u: FloatArray,
-) -> Int64Array:
-    """The NumPy twin of :func:`target_choice` (as ``routes.choose_target`` made it)."""
-    b_loc = border_ix
-    N = n_nat
-    key = loc[ids].astype(np.int64) * N + group_nat[group[ids]]
-    rows, inv = np.unique(key, return_inverse=True)
-    x, nat = rows // N, rows % N
-    km = dist_to_city[:, x].T  # (rows, B)
-    share = here_nat[b_loc] / np.maximum(here[b_loc, None], 1.0)
-    util = (
-        w_d * np.where(np.isfinite(km), km, 0.0) + w_q * here[b_loc][None] + w_n * share[:, nat].T
-    )
-    util = np.where(np.isfinite(km), util, -np.inf)
-    top = util.max(axis=1, keepdims=True)
-    w = np.where(np.isfinite(util), np.exp(util - np.where(np.isfinite(top), top, 0.0)), 0.0)
-    tot = w.sum(axis=1, keepdims=True)
-    cum = np.cumsum(w / np.maximum(tot, 1e-300), axis=1)
-    pick = np.minimum((u[:, None] >= cum[inv]).sum(axis=1), len(b_loc) - 1)
-    out: Int64Array = np.where(tot[inv, 0] > 0, pick, -1)
-    return out
 
 
 @nb.njit(cache=True)

@@ -21,6 +21,7 @@ import numpy.typing as npt
 
 from corredor.rules.corridor.active import drain_hops, move_inputs, new_at_border, rows_in_use
 from corredor.rules.corridor.kernels import move_day
+from corredor.rules.corridor.move_kernels import stop_places
 from corredor.rules.corridor.routes import travel_tables
 from corredor.rules.corridor.state import (
     EV_ARRIVE,
@@ -139,8 +140,8 @@ def hop_tables(st: CorridorState, n: int) -> tuple[IntArray, IntArray]:
 
 def stop_loc(st: CorridorState) -> npt.NDArray[np.bool_]:
     """Places where travellers stop today: those with an open asylum or visa office."""
-    c = st.c
-    stop = np.zeros(len(c.loc_names), dtype=bool)
-    open_transit = st.svc.is_transit & c.svc_open[st.day]
-    stop[c.svc_loc[open_transit]] = True
+    c = st.c  # one kernel call (twin: move_kernels.stop_places_np)
+    stop: npt.NDArray[np.bool_] = stop_places(
+        st.svc.is_transit, c.svc_open[st.day], c.svc_loc, len(c.loc_names)
+    )
     return stop

@@ -14,10 +14,12 @@ import numpy as np
 import numpy.typing as npt
 
 from corredor.rules.corridor.kernels import draw_links, within_table
-from corredor.rules.corridor.kernels_decide import (
-    TARGET_MAX_CITIES,
-    target_choice,
-    target_choice_np,
+from corredor.rules.corridor.route_kernels import (
+    ahead_kernel,
+    hazard_tables,
+    route_utils,
+    target_draw,
+    travel_within,
 )
 from corredor.rules.corridor.state import CorridorState
 
@@ -29,41 +31,19 @@ def update_tables(st: CorridorState, day: int) -> None:
     """Today's logit choice tables over next links (travel: the utilities, the tables are made
     for the rows in use by :func:`travel_tables`) and crossing links, per group."""
     c, rt = st.c, st.routes
-    G, L = c.n_groups, len(c.loc_names)
+    G = c.n_groups
     w_d = st.weight("distance")
     w_r = st.weight("risk")
     w_e = st.weight("enforcement")
     w_q = st.weight("queue_length")
     w_n = st.weight("network_ties")
     eff, hazard = st.effort, st.hazard
-    # hazard per day at each place and on each link, per group (G, L) and (G, E)
-    hz_loc = (
-        np.where(
-            c.zone_of_loc[None, :] >= 0,
-            hazard[c.zone_of_loc].T * eff[c.zone_of_loc][None, :],
-            0.0,
-        )
-        if len(c.zone_names)
-        else np.zeros((G, L))
-    )
-    hz_link = (
-        np.where(
-            c.link_zone[None, :] >= 0,
-            hazard[c.link_zone].T * eff[c.link_zone][None, :],
-            0.0,
-        )
-        if len(c.zone_names)
-        else np.zeros((G, len(c.link_to)))
-    )
     to = c.link_to
-    stock_loc, stock_loc_nat = st.census.here, st.census.here_nat
-    share = stock_loc_nat / np.maximum(stock_loc[:, None], 1.0)  # (L, N)
-    util = (
-        w_r * (c.link_risk * c.link_days)[None]
-        + w_e * (hz_link * c.link_days[None] + hz_loc[:, to])
-        + w_q * stock_loc[to][None]
-        + w_n * share[to][:, c.group_nat].T
-    )  # (G, E)
+    # the utilities per group and link (G, E) in one kernel pass (twin: route_utils_np)
+    util = route_utils(
+        w_r, w_e, w_q, w_n, c.link_risk, c.link_days, c.link_zone, to, c.zone_of_loc,
+        hazard, eff, st.census.here, st.census.here_nat, c.group_nat,
+    )  # fmt: skip
     # rows g * B + b: group g heading for border city b; links that get closer to b
     # (the distance term and the candidate links change only with the distance weight)
     if rt.travel_key != np.float64(w_d).tobytes():
@@ -78,11 +58,15 @@ def update_tables(st: CorridorState, day: int) -> None:
     # the crossing table and the hazard-days ahead on the shortest way to the border change
     # only with the effort and the hazards (and the enforcement weight)
     key = eff.tobytes() + hazard.tobytes()
-    if key + np.float64(w_e).tobytes() != rt.cross_key:
+    cross_key = key + np.float64(w_e).tobytes()
+    if cross_key == rt.cross_key and key == rt.ahead_key:
+        return
+    hz_loc, hz_link = hazard_tables(c.link_zone, c.zone_of_loc, hazard, eff, len(c.zone_names))
+    if cross_key != rt.cross_key:
         rt.cross_within, rt.cross_has = within_table(
             w_e * hz_link * c.link_days[None], c.link_crossing, c.out_off, c.link_from
         )
-        rt.cross_key = key + np.float64(w_e).tobytes()
+        rt.cross_key = cross_key
     if key != rt.ahead_key:
         rt.ahead, rt.ahead_key = ahead_table(st, hz_loc, hz_link), key
 
@@ -98,36 +82,24 @@ def travel_tables(
     if rows.shape[0] == 0:
         return np.zeros((1, len(c.link_to))), np.zeros((1, len(c.loc_names)), dtype=bool)
     B = rt.travel_left.shape[0]
-    if B:
-        g, b = np.divmod(rows, B)
-        util = rt.travel_group_util[g] + rt.travel_left[b]
-    else:  # no border city: no rows (an index error, as an empty table of rows gives)
-        util = rt.travel_left[rows]
-    return within_table(util, rt.travel_cand[rows], c.out_off, c.link_from)
+    if B:  # two kernel calls around NumPy's exp (twin: route_kernels.travel_within_np)
+        return travel_within(
+            rows, rt.travel_group_util, rt.travel_left, rt.travel_cand, c.out_off, c.link_from
+        )
+    # no border city: no rows (an index error, as an empty table of rows gives)
+    return within_table(rt.travel_left[rows], rt.travel_cand[rows], c.out_off, c.link_from)
 
 
 def ahead_table(st: CorridorState, hz_loc: FloatArray, hz_link: FloatArray) -> FloatArray:
-    """Per group and place, the hazard-days ahead on the shortest way to the border."""
+    """Per group and place, the hazard-days ahead on the shortest way to the border (one kernel
+    call, places nearest the border first; twin: route_kernels.ahead_np)."""
     c = st.c
-    G, L = hz_loc.shape
     order = np.argsort(-np.where(np.isfinite(c.dist_border), c.dist_border, -1))
-    ahead = np.zeros((G, L))
-    # process places nearest the border first
-    nodes = [i for i in order[::-1] if np.isfinite(c.dist_border[i])]
-    for i in nodes:
-        lo, hi = c.out_off[i], c.out_off[i + 1]
-        best = None
-        for link in range(lo, hi):
-            j = c.link_to[link]
-            if c.link_crossing[link] or not c.dist_border[j] < c.dist_border[i]:
-                continue
-            if best is None or c.link_km[link] + c.dist_border[j] < best[0]:
-                best = (c.link_km[link] + c.dist_border[j], link, j)
-        if best is not None:
-            _, link, j = best
-            ahead[:, i] = hz_loc[:, i] + hz_link[:, link] * c.link_days[link] + ahead[:, j]
-        else:
-            ahead[:, i] = hz_loc[:, i]
+    nodes = order[::-1][np.isfinite(c.dist_border[order[::-1]])].astype(np.int64)
+    ahead: FloatArray = ahead_kernel(
+        nodes, c.out_off, c.link_to, c.link_crossing, c.link_km, c.link_days, c.dist_border,
+        hz_loc, hz_link,
+    )  # fmt: skip
     return ahead
 
 
@@ -155,10 +127,9 @@ def choose_target(st: CorridorState, ids: IntArray) -> None:
     c, a = st.c, st.agents
     if ids.shape[0] == 0 or len(c.border_ix) == 0:
         return
-    # the tables and the draws in one call (kernel twin: kernels_decide.target_choice_np)
-    choice = target_choice if len(c.border_ix) <= TARGET_MAX_CITIES else target_choice_np
-    a["target"][ids] = choice(
-        ids, a["loc"], a["group"], c.group_nat, len(c.nat_names), c.dist_to_city, c.border_ix,
-        st.census.here, st.census.here_nat, st.weight("distance"), st.weight("queue_length"),
-        st.weight("network_ties"), st.u(st.keys.route, ids, 99),
+    # two kernel calls around NumPy's exp (twin: route_kernels.target_draw_np)
+    weights = (st.weight("distance"), st.weight("queue_length"), st.weight("network_ties"))
+    a["target"][ids] = target_draw(
+        a["loc"][ids], a["group"][ids], c.group_nat, c.border_ix, c.dist_to_city,
+        st.census.here, st.census.here_nat, weights, st.u(st.keys.route, ids, 99),
     )  # fmt: skip
