@@ -324,6 +324,11 @@ EXTRA_REGIONAL = {
     "nicaragua": ("Nicaragua", "NIC"),
     "ecuador": ("Ecuador", "ECU"),
 }
+#: Extra-regional origins that enter the network before the Darién (Necoclí) and so also get
+#: the ``darien_crossings`` driver (its elasticity ``elasticity_darien_caribbean``, 0 = off):
+#: Haitians and Cubans were most of the 2021 crossings
+#: (sources/panama_darien_irregular_transit.csv).
+DARIEN_ROUTE = ("cuba", "haiti")
 #: UNHCR stock measures summed into ``displaced_abroad``: refugees, asylum-seekers and other
 #: people in need of international protection (Venezuelans displaced abroad, from 2018).
 DISPLACED = ("refugees", "asylum_seekers", "oip")
@@ -332,7 +337,8 @@ DISPLACED = ("refugees", "asylum_seekers", "oip")
 def extra_regional_drivers(shared: Path) -> dict[str, list[dict[str, object]]]:
     """``displaced_abroad`` (UNHCR end-year stocks, all countries of asylum) and
     ``gdp_per_capita_ppp`` (IMF WEO April 2021, a real-time vintage) per extra-regional
-    origin; ``darien_crossings`` (Panama SNM) for the rest of the extra-regional group."""
+    origin; ``darien_crossings`` (Panama SNM) for the rest of the extra-regional group and for
+    the origins of :data:`DARIEN_ROUTE`."""
     xr = shared / "extra_regional"
     stocks = read(xr / "unhcr_population_by_origin_annual.csv")
     weo = read(xr / "origin_macro_weo_apr2021_annual.csv")
@@ -364,7 +370,7 @@ def extra_regional_drivers(shared: Path) -> dict[str, list[dict[str, object]]]:
                         "value_type": r["value_type"], "source": r["source"],
                         "note": f"{r['unit']}; {r['note']}",
                     })  # fmt: skip
-        files[slug] = rows
+        files[slug] = rows + (darien(shared) if slug in DARIEN_ROUTE else [])
     files["other"] = darien(shared)
     return files
 
