@@ -83,20 +83,22 @@ MEASURED: tuple[Measured, ...] = (
         "mexico-us",
         3195,
         1,
-        59.0,
+        47.9,
         "corredor run mexico-us --no-progress",
-        "docs/benchmarks.md, 'The work per active agent': full run, installed calibration, "
-        "seed 0, 6.2 million people, mean of 3 interleaved pairs (57.5, 63.2, 56.4 s CPU), "
-        "session 8 (93.2 s in session 6, at a higher load)",
+        "docs/benchmarks.md, 'Session 8 as a whole': full run, calibration version 8, seed 0, "
+        "5.7 million people, median of 2 interleaved pairs after one warm-up each (44.9, 51.0 s "
+        "CPU), quiet machine (59.0 s earlier in session 8 on version 7 at load 4-6; 93.2 s in "
+        "session 6)",
     ),
     Measured(
         "mexico-us",
         3195,
         50,
-        10.2,
+        9.3,
         "corredor run mexico-us --people-per-agent 50 --seed 3 --no-progress --store DIR",
-        "docs/benchmarks.md, 'One kernel call a step': median of the 3 interleaved pairs at "
-        "load 2.7-3.0 (10.70, 10.21, 10.06 s CPU), session 8 (18.6 s in session 7)",
+        "docs/benchmarks.md, 'Session 8 as a whole': median of 3 interleaved pairs after one "
+        "warm-up each (8.7-9.6 s CPU), calibration version 8, quiet machine (10.2 s earlier in "
+        "session 8; 18.6 s in session 7)",
     ),
 )
 
