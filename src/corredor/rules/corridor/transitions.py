@@ -78,6 +78,30 @@ def phase_at(st: CorridorState, ids: IntArray) -> None:
     )
 
 
+@nb.njit(inline="always", cache=True)
+def phase_here(  # type: ignore[no-untyped-def]
+    a, loc, phase, since, link, caravan, target, loc_in_dest, loc_kind, border_of_loc, bc, day
+):
+    """Agent ``a`` takes the phase of the place it is at (:func:`phase_at` for one agent): in the
+    destination, in a border city or travelling; its link cleared, its caravan left outside
+    travel, its target the border city it is in."""
+    here = loc[a]
+    if loc_in_dest[here]:
+        ph = _IN_DEST
+    elif loc_kind[here] == bc:
+        ph = _BORDER
+    else:
+        ph = _TRAVEL
+    phase[a] = ph
+    since[a] = day
+    link[a] = -1
+    if ph != _TRAVEL:
+        caravan[a] = 0
+    city = border_of_loc[here]
+    if city >= 0:
+        target[a] = city
+
+
 @nb.njit(cache=True)
 def phase_at_k(  # type: ignore[no-untyped-def]
     ids, loc, phase, since, link, caravan, target, loc_in_dest, loc_kind, border_of_loc, bc, day
@@ -85,22 +109,8 @@ def phase_at_k(  # type: ignore[no-untyped-def]
     """:func:`phase_at` on the agent columns, one agent at a time (a place's phase and city
     depend only on the place, so an agent listed twice gets the same values twice)."""
     for i in range(ids.shape[0]):
-        a = ids[i]
-        here = loc[a]
-        if loc_in_dest[here]:
-            ph = _IN_DEST
-        elif loc_kind[here] == bc:
-            ph = _BORDER
-        else:
-            ph = _TRAVEL
-        phase[a] = ph
-        since[a] = day
-        link[a] = -1
-        if ph != _TRAVEL:
-            caravan[a] = 0
-        city = border_of_loc[here]
-        if city >= 0:
-            target[a] = city
+        phase_here(ids[i], loc, phase, since, link, caravan, target, loc_in_dest, loc_kind,
+                   border_of_loc, bc, day)  # fmt: skip
 
 
 def phase_at_np(

@@ -35,6 +35,7 @@ from corredor.rules.corridor.transitions import (
     join,
     outcome,
     phase_at,
+    phase_here,
     schedule_reattempts,
     send_home,
     set_phase,
@@ -404,23 +405,10 @@ def deport_k(  # type: ignore[no-untyped-def]
 
 @nb.njit(inline="always", cache=True)
 def _phase_here(a, loc, phase, since, link, caravan, target, places, bc, day):  # type: ignore[no-untyped-def]
-    """:func:`~corredor.rules.corridor.transitions.phase_at_k` for one agent."""
+    """:func:`~corredor.rules.corridor.transitions.phase_here` with the place tables packed."""
     _origin_loc, loc_kind, loc_in_dest, border_of_loc = places
-    here = loc[a]
-    if loc_in_dest[here]:
-        ph = _IN_DEST
-    elif loc_kind[here] == bc:
-        ph = _BORDER
-    else:
-        ph = _TRAVEL
-    phase[a] = ph
-    since[a] = day
-    link[a] = -1
-    if ph != _TRAVEL:
-        caravan[a] = 0
-    city = border_of_loc[here]
-    if city >= 0:
-        target[a] = city
+    phase_here(a, loc, phase, since, link, caravan, target, loc_in_dest, loc_kind, border_of_loc,
+               bc, day)  # fmt: skip
 
 
 def deport_np(
