@@ -35,6 +35,7 @@ from corredor.rules.corridor.transitions import (
     join,
     outcome,
     phase_at,
+    phase_at_np,
     phase_here,
     schedule_reattempts,
     send_home,
@@ -44,7 +45,7 @@ from corredor.rules.corridor.transitions import (
 IntArray = npt.NDArray[np.int32]
 Ints = npt.NDArray[np.int64]
 _ABANDON, _DEPORT = int(Verb.ABANDON), int(Verb.DEPORT)  # plain ints: read once per verb
-_TRAVEL, _BORDER, _IN_DEST = int(Phase.TRAVEL), int(Phase.BORDER), int(Phase.IN_DEST)
+_IN_DEST = int(Phase.IN_DEST)
 _HOME, _RETURNED, _SETTLED = int(Phase.HOME), int(Phase.RETURNED), int(Phase.SETTLED)
 
 
@@ -166,13 +167,9 @@ def simple_verbs_np(
     target, origin, group = more
     origin_loc, loc_kind, loc_in_dest, border_of_loc = places
 
-    def here(who: IntArray) -> None:  # transitions.phase_at_np
-        h = loc[who]
-        ph = np.where(loc_in_dest[h], _IN_DEST, np.where(loc_kind[h] == bc, _BORDER, _TRAVEL))
-        phase[who], since[who], link[who] = ph, day, -1
-        caravan[who[ph != _TRAVEL]] = 0
-        city = border_of_loc[h]
-        target[who[city >= 0]] = city[city >= 0]
+    def here(who: IntArray) -> None:
+        phase_at_np(who, loc, phase, since, link, caravan, target, loc_in_dest, loc_kind,
+                    border_of_loc, bc, day)  # fmt: skip
 
     def count(acc: npt.NDArray[np.float64], who: IntArray) -> None:
         acc += np.bincount(group[who], minlength=acc.shape[0])
@@ -459,13 +456,8 @@ def deport_np(
     # pushed to a border city: try again from there (the place's phase), or go home
     city_ids = w[at_city]
     again = u(city_ids, 9) < p_border
-    b = city_ids[again]
-    here = loc[b]
-    ph = np.where(loc_in_dest[here], _IN_DEST, np.where(loc_kind[here] == bc, _BORDER, _TRAVEL))
-    phase[b], since[b], link[b] = ph, day, -1
-    caravan[b[ph != _TRAVEL]] = 0
-    city = border_of_loc[here]
-    target[b[city >= 0]] = city[city >= 0]
+    phase_at_np(city_ids[again].astype(np.int32), loc, phase, since, link, caravan, target,
+                loc_in_dest, loc_kind, border_of_loc, bc, day)  # fmt: skip
     h = city_ids[~again]
     loc[h] = origin_loc[origin[h]]
     phase[h], since[h], caravan[h] = _RETURNED, day, 0
