@@ -95,3 +95,46 @@ def test_killed_corridor_run_is_failed_not_half_stored(tmp_path: Path) -> None:
     df = ResultsStore(root).list()
     assert list(df["status"]) == ["failed"] and list(df["kind"]) == ["corridor"]
     assert "stopped before it finished" in str(df["error"].iloc[0])
+
+
+def _tree(folder: Path) -> dict[str, tuple[int, int]]:
+    return {str(p): (p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(folder.rglob("*"))}
+
+
+@pytest.mark.parametrize("point", ["before-rename", "before-insert"])
+def test_a_read_only_store_shows_a_dead_writers_run_as_a_repair_would(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, point: str
+) -> None:
+    """A writer killed with its folder complete (before its catalogue row said so), then the
+    store read by someone who may not write it: the run is shown ``finished`` (listed, its
+    status, resolved and loaded) exactly as the repair of a writable store then records it;
+    killed before its folder was in place, ``failed``. Nothing in the store changes."""
+    import corredor.store.store as module
+
+    root = tmp_path / "runs"
+    ResultsStore(root).save(make_record(0))
+    marker = tmp_path / "reached"
+    with killed_after(marker, BEGUN, str(root), str(marker), point, env=pause_env(point, marker)):
+        pass
+    before = _tree(root)
+    with monkeypatch.context() as m:
+        m.setattr(module, "_may_write", lambda root: False)
+        store = ResultsStore(root)
+        assert not store.writable
+        seen = store.list()
+        run_id = str(seen["run_id"].iloc[-1])
+        status = store.status(run_id)
+        assert status.status == POINTS[point] and list(seen["status"])[-1] == POINTS[point]
+        if POINTS[point] == "finished":
+            assert store.run_ids()[-1] == run_id and store.resolve("latest") == run_id
+            check_record(store.record(run_id))
+        else:
+            assert run_id not in store.run_ids()
+        assert _tree(root) == before  # the catalogue and the lock files untouched
+    repaired = ResultsStore(root)  # writable: the repair records what was shown
+    after = repaired.list()
+    assert list(after["status"]) == list(seen["status"])
+    assert repaired.status(run_id).status == status.status
+    if status.status == "finished":
+        same = ["run_id", "kind", "status", "days", "pid", "host", "started", "finished"]
+        assert after[same].astype(str).equals(seen[same].astype(str))

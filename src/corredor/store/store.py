@@ -119,15 +119,16 @@ def _locked_file(folder: Path) -> IO[bytes]:
     return fh
 
 
-def _writer_alive(folder: Path) -> bool:
+def _writer_alive(folder: Path, *, tidy: bool = True) -> bool:
     """Whether a live writer holds ``folder/.writer.lock``; a lock file left by a dead writer
-    is removed."""
+    is removed (unless not ``tidy``: a store the user may only read)."""
     lock_path = folder / LOCK_FILE
     try:
         with lock_path.open("rb") as fh:
             if not _lock(fh):
                 return True
-            lock_path.unlink(missing_ok=True)
+            if tidy:
+                lock_path.unlink(missing_ok=True)
     except FileNotFoundError:
         return False
     except OSError:
@@ -614,22 +615,39 @@ class ResultsStore:
         before, a ``datetime``). Every status is listed unless ``status`` is given. In a store
         the user may only read (no repair settles it), a ``running`` row whose writer died is
         listed ``failed``, as a repair would mark it, with an error line saying so."""
-        wanted = None if self.writable else filters.pop("status", None)
-        df = self.catalogue.frame(**filters)
-        if not self.writable:
-            df = self._settled_as_read(df)
-            if wanted is not None:
-                df = df[df["status"] == wanted].reset_index(drop=True)
+        df = self._frame(**filters)
         df["path"] = [str((self.root / r).resolve()) for r in df["run_id"]]
         return df
 
+    def _frame(self, **filters: Any) -> pd.DataFrame:
+        """The catalogue's rows matching ``filters``; in a store the user may only read,
+        settled as a repair would settle them (:meth:`_settled_as_read`)."""
+        if self.writable:
+            return self.catalogue.frame(**filters)
+        wanted = filters.pop("status", None)
+        df = self._settled_as_read(self.catalogue.frame(**filters))
+        if wanted is not None:
+            df = df[df["status"] == wanted].reset_index(drop=True)
+        return df
+
     def _settled_as_read(self, df: pd.DataFrame) -> pd.DataFrame:
-        """``df`` with the ``running`` rows whose writer died shown ``failed`` (a store the user
-        may only read: the catalogue itself is left as it is)."""
+        """``df`` with the ``running`` rows whose writer died shown as the repair of a writable
+        store records them (:meth:`_settle_running`): ``finished`` if their folder was complete,
+        else ``failed`` — for a store the user may only read, whose catalogue is left as it is."""
         for i in df.index[df["status"] == RUNNING]:
             row = dict(df.loc[i])
-            if self._writer_alive(row) or (self.root / str(row["run_id"]) / SUMMARY_FILE).exists():
-                continue  # alive, or killed once its folder was complete (a repair finishes it)
+            if self._writer_alive(row):
+                continue
+            finished = self._finished_folder(row)
+            if finished is not None:
+                kept = ("pid", "host", "started")
+                for column, value in finished.items():
+                    if column in kept or column not in df.columns:
+                        continue
+                    if isinstance(value, dt.datetime):  # (an all-null column may be seconds)
+                        df[column] = df[column].astype("datetime64[us]")
+                    df.at[i, column] = value
+                continue
             pid, host = _value(row.get("pid")), _value(row.get("host"))
             df.loc[i, "status"] = FAILED
             df.loc[i, "error"] = (
@@ -638,15 +656,29 @@ class ResultsStore:
             )
         return df
 
+    def _finished_folder(self, row: dict[str, Any]) -> dict[str, Any] | None:
+        """The catalogue row a dead writer's complete folder makes (killed between the rename
+        and the catalogue update), or None (no complete folder of that run)."""
+        run_id = str(row["run_id"])
+        folder = self.root / run_id
+        tidy = self.writable
+        if not (folder / SUMMARY_FILE).is_file() or _writer_alive(folder, tidy=tidy):
+            return None
+        try:
+            meta = read_metadata(folder)
+        except RunError:
+            return None
+        return row_from_metadata(meta, folder.resolve()) if meta.get("run_id") == run_id else None
+
     def run_ids(self) -> builtins.list[str]:
         """Run ids of the finished results, oldest first."""
-        return [str(r) for r in self.catalogue.frame(status=FINISHED)["run_id"]]
+        return [str(r) for r in self._frame(status=FINISHED)["run_id"]]
 
     def resolve(self, ref: str, *, kind: str | None = None, finished: bool = True) -> str:
         """A run id from a full id, a unique prefix of one, or ``latest`` (the latest of
         ``kind`` when given). With ``finished`` (the default) only finished results; else any
         catalogued run (running and failed ones too)."""
-        df = self.catalogue.frame(kind=kind, status=FINISHED if finished else None)
+        df = self._frame(kind=kind, status=FINISHED if finished else None)
         ids = [str(r) for r in df["run_id"]]
         if ref == "latest":
             if not ids:
@@ -661,7 +693,7 @@ class ResultsStore:
         if matches:
             raise RunError(f"{ref!r} matches several runs in {self.root}: {', '.join(matches)}")
         if finished:
-            others = self.catalogue.frame(kind=kind)
+            others = self._frame(kind=kind)
             hit = others[[str(r).startswith(ref) for r in others["run_id"]]]
             if len(hit) == 1:
                 row = hit.iloc[0]
@@ -775,13 +807,9 @@ class ResultsStore:
             if self._writer_alive(row):
                 continue
             run_id = str(row["run_id"])
-            folder = self.root / run_id
-            meta = None
-            if (folder / SUMMARY_FILE).is_file() and not _writer_alive(folder):
-                with contextlib.suppress(RunError):
-                    meta = read_metadata(folder)
-            if meta is not None and meta.get("run_id") == run_id:
-                self.catalogue.finish(row_from_metadata(meta, folder.resolve()), repair=True)
+            finished = self._finished_folder(row)
+            if finished is not None:
+                self.catalogue.finish(finished, repair=True)
             else:
                 pid, host = _value(row.get("pid")), _value(row.get("host"))
                 self.catalogue.fail(
