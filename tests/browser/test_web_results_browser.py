@@ -224,3 +224,25 @@ def test_the_spanish_pages_have_no_english_string(
     page.click("#lang")
     page.wait_for_selector("text=Conditional on a policy path")
     assert page.errors == []
+
+
+def test_the_bargaining_page_names_the_scenarios_two_states(page: Any, url: str) -> None:
+    """The bargaining page names the two states of the offered scenario's ``bargaining:`` block
+    (mexico-us: the United States and Mexico), in English and in Spanish (the scenario's labels
+    translate the countries); no placeholder is left. It said "US–Mexico" for any scenario."""
+    page.goto(f"{url}/#/bargain")
+    if page.locator("html").get_attribute("lang") != "en":
+        page.click("#lang")
+    title = "The United States and Mexico: how much room does Mexico have under pressure?"
+    page.wait_for_selector(f"h1:has-text('{title}')")
+    intro = page.locator("main p.muted").first.inner_text()
+    assert "the United States threatens tariffs unless Mexico enforces" in intro, intro
+    assert page.locator('a[href="#/bargain"]').inner_text() == "Bargaining game"
+    page.click("#lang")
+    page.wait_for_selector("h1:has-text('Estados Unidos y México: ¿cuánto margen tiene México')")
+    text = page.locator("main").inner_text()
+    assert "Estados Unidos amenaza con aranceles si México" in text
+    assert "{" not in text and "Mexico" not in text
+    page.click("#lang")
+    page.wait_for_selector(f"h1:has-text('{title}')")
+    assert page.errors == []

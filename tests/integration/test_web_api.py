@@ -398,6 +398,43 @@ def test_the_bargaining_sweep_is_offered_where_the_data_ship_its_actors(
     )
 
 
+def test_the_bargaining_texts_name_the_scenarios_actors(client: TestClient) -> None:
+    """The page's bargaining texts name the two states of the scenario's ``bargaining:`` block
+    (``actors`` in ``/api/scenarios`` and a scenario's detail; their Spanish names in the
+    scenario's labels), never a country of their own: they said "US–Mexico" for any scenario."""
+    import json
+    import re
+
+    from corredor.scenario.corridor import load_corridor_scenario
+
+    for s in client.get("/api/scenarios").json():
+        block = load_corridor_scenario(s["name"]).bargaining if s["kind"] == "corridor" else None
+        want = None if block is None else {"hegemon": block.hegemon, "transit": block.transit}
+        assert s["actors"] == want, s["name"]
+        if s["kind"] == "corridor":
+            assert client.get(f"/api/scenarios/{s['name']}").json()["actors"] == want
+    assert client.get("/api/scenarios/mexico-us").json()["actors"] == {
+        "hegemon": "United States",
+        "transit": "Mexico",
+    }
+    static = Path(__file__).resolve().parents[2] / "src/corredor/web/static"
+    countries = re.compile(r"US|U\.S\.|United States|EE\. ?UU\.|Estados Unidos|Mexic|Méxic|2019")
+    for lang in ("en", "es"):
+        table = json.loads((static / f"i18n/{lang}.json").read_text("utf-8"))
+        texts = {
+            k: v for k, v in table.items() if k.startswith("bargain.") or k.endswith(".bargain")
+        }
+        assert len(texts) >= 15
+        named = {k: v for k, v in texts.items() if countries.search(v)}
+        assert not named, (lang, named)
+        for key in ("title", "intro", "feasible", "exposure", "enforcement", "arrivals"):
+            assert "{transit}" in texts[f"bargain.{key}"] or "{hegemon}" in texts[f"bargain.{key}"]
+        labels = json.loads((static / "i18n/scenarios/mexico-us.json").read_text("utf-8"))
+        assert set(labels[lang]["countries"]) == {"United States", "Mexico"}
+    html = (static / "index.html").read_text("utf-8")
+    assert not countries.search(html.split('data-i18n="nav.bargain">')[1].split("<")[0])
+
+
 @pytest.mark.parametrize(
     ("path", "body", "words"),
     [  # JSON of the wrong type is refused, never coerced (true was 1 day, "yes" a preview)

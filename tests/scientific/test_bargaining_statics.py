@@ -40,6 +40,8 @@ SMALL = PolicyGrid.regular(3)
 GRID = PolicyGrid()
 MODEL = ReducedFormOutcomes()
 DATA_SHARE = 0.815
+#: the 2019 US without its threat (the transit state on its own)
+NO_THREAT = dataclasses.replace(united_states_2019(), threat=None)
 
 
 def make_game(
@@ -122,14 +124,14 @@ def test_sweep_sizes_are_monotone() -> None:
 @pytest.mark.parametrize("refine", [False, True])
 def test_zero_exposure_the_threat_changes_nothing(refine: bool) -> None:
     threat = solve_period(make_game(0.0), GRID, refine_solution=refine)
-    none = solve_period(make_game(0.0, hegemon=Hegemon(threat=None)), GRID, refine_solution=refine)
+    none = solve_period(make_game(0.0, hegemon=NO_THREAT), GRID, refine_solution=refine)
     assert threat.policy.distance(none.policy) < 1e-9
     assert (threat.feasible.mask == none.feasible.mask).all()
     assert threat.terms["expected_sanction"] == 0.0
 
 
 @pytest.mark.parametrize("refine", [False, True])
-@pytest.mark.parametrize("hegemon", [Hegemon(threat=None), united_states_2019(0.0)])
+@pytest.mark.parametrize("hegemon", [NO_THREAT, united_states_2019(0.0)])
 def test_without_a_threat_t_chooses_its_preferred_policy(refine: bool, hegemon: Hegemon) -> None:
     sol = solve_period(make_game(hegemon=hegemon), GRID, refine_solution=refine)
     assert sol.policy.distance(sol.preferred) < 1e-6

@@ -18,11 +18,13 @@ from corredor.bargaining import (
     LEVERS,
     OUTCOMES,
     Demand,
+    Exposure,
     Hegemon,
     Inducement,
     LeverMap,
     PeriodContext,
     PolicyGrid,
+    Preferences,
     ReducedFormOutcomes,
     ReducedFormParams,
     StageGame,
@@ -30,6 +32,7 @@ from corredor.bargaining import (
     TariffSchedule,
     Threat,
     TransitPolicy,
+    TransitState,
     calibration_rows,
     episode_2019,
     evaluate_period,
@@ -42,6 +45,7 @@ from corredor.bargaining import (
     run_game,
     sanction_loss_musd,
     solve_period,
+    tariff_schedule_2019,
     united_states_2019,
 )
 from corredor.bargaining import data as bdata
@@ -106,7 +110,7 @@ def test_calibration_registry_is_complete_and_in_range() -> None:
 
 # ------------------------------------------------------------------------------- actors
 def test_june_2019_tariff_schedule() -> None:
-    s = TariffSchedule.june_2019()
+    s = tariff_schedule_2019()
     assert s.rate_on(D(2019, 6, 9)) == 0.0
     assert s.rate_on(JUNE10) == 0.05
     assert s.rate_on(D(2019, 7, 1)) == pytest.approx(0.10)
@@ -125,7 +129,7 @@ def test_sanction_loss_scales_with_exposure() -> None:
     half = sanction_loss_musd(h, mexico_2019(0.815 / 2), JUNE10, 90)
     assert half == pytest.approx(full / 2)
     assert sanction_loss_musd(h, mexico_2019(0.0), JUNE10, 90) == 0.0
-    assert sanction_loss_musd(Hegemon(threat=None), mexico_2019(), JUNE10, 90) == 0.0
+    assert sanction_loss_musd(dataclasses.replace(h, threat=None), mexico_2019(), JUNE10, 90) == 0.0
     assert sanction_loss_musd(h, mexico_2019(), D(2019, 3, 12), 90) == 0.0
     # 0.5 x 0.815 x 439,418 x 10.2 rate-days / 365, about 5,000 million USD
     assert 4500 < full < 5500
@@ -133,7 +137,7 @@ def test_sanction_loss_scales_with_exposure() -> None:
 
 def test_actor_validation() -> None:
     with pytest.raises(ScenarioError, match="credibility"):
-        Threat(credibility=1.5)
+        Threat(schedule=tariff_schedule_2019(), credibility=1.5)
     with pytest.raises(ScenarioError):
         mexico_2019(-0.1)
     demand = Demand(arrivals_reduction=0.5, reference_arrivals_per_day=3000)
@@ -367,3 +371,39 @@ def test_cli_bargain_bad_input(tmp_path: Path) -> None:
     assert res.exit_code == 2
     assert runner.invoke(app, ["bargain", "mexico-us", "--credibility", "2", *store]).exit_code == 2
     assert runner.invoke(app, ["bargain", "--credibility", "0.5", *store]).exit_code == 2
+
+
+def test_the_generic_actors_carry_no_countrys_data() -> None:
+    """Who the two states are and every number about them is given (a scenario's episode,
+    ``corredor.bargaining.episodes``): the classes default only the model's own constants, and
+    the 2019 actors are made from data by the episode alone."""
+    defaults = {
+        cls.__name__: sorted(
+            f.name
+            for f in dataclasses.fields(cls)
+            if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
+        )
+        for cls in (Hegemon, Threat, Demand, TransitState, Exposure, Preferences)
+    }
+    assert defaults == {
+        "Hegemon": ["escalate_to_stc", "inducement", "observation_noise"],
+        "Threat": ["credibility", "remittance_tax"],
+        "Demand": ["safe_third_country"],
+        "TransitState": [],
+        "Exposure": ["tariff_loss_share"],
+        "Preferences": ["fiscal_weight"],
+    }
+    for cls in (Hegemon, TransitState):
+        with pytest.raises(TypeError, match="missing"):
+            cls()  # type: ignore[call-arg]
+    with pytest.raises(ScenarioError, match="makes no threat"):
+        dataclasses.replace(united_states_2019(), threat=None).with_credibility(0.5)
+    us, mx = united_states_2019(0.5), mexico_2019()
+    assert (us.name, mx.name) == ("United States", "Mexico")
+    assert us.threat is not None and us.threat.credibility == 0.5
+    assert us.threat.schedule == tariff_schedule_2019()
+    assert us.demand.reference_arrivals_per_day == CALIBRATION["reference_arrivals_per_day"].default
+    assert mx.exposure.export_share == CALIBRATION["export_share"].default
+    # no country's name or episode in the generic modules' defaults
+    actors = Path(bdata.__file__).with_name("actors.py").read_text("utf-8")
+    assert "Mexico" not in actors.split('"""', 2)[2] and "2019" not in actors.split('"""', 2)[2]

@@ -28,7 +28,6 @@ from corredor.bargaining import (
     TariffSchedule,
     Threat,
     TransitPolicy,
-    TransitState,
     mexico_2019,
     mexico_us_lever_map,
     parameter_changes,
@@ -127,11 +126,14 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def actors(
     threat: Threat | None = THREAT, share: float | None = None, reduction: float = 0.5
 ) -> dict[str, Any]:
-    transit = TransitState(name="Mid")
+    transit = dataclasses.replace(mexico_2019(), name="Mid")  # the 2019 numbers, another name
     if share is not None:
         transit = transit.with_export_share(share)
-    demand = Demand(arrivals_reduction=reduction)
-    return {"hegemon": Hegemon(name="Dest", threat=threat, demand=demand), "transit": transit}
+    reference = CALIBRATION["reference_arrivals_per_day"].default
+    demand = Demand(reference_arrivals_per_day=reference, arrivals_reduction=reduction)
+    mpp = CALIBRATION["mpp_return_share"].default
+    hegemon = Hegemon(name="Dest", threat=threat, demand=demand, mpp_return_share=mpp)
+    return {"hegemon": hegemon, "transit": transit}
 
 
 @pytest.fixture(scope="module")

@@ -48,7 +48,7 @@ from corredor.app.requests import (
 )
 from corredor.app.study_codecs import forecast_to_record, sensitivity_to_record
 from corredor.bargaining import coupled
-from corredor.bargaining.dynamics import EPISODES
+from corredor.bargaining.episodes import EPISODES
 from corredor.bargaining.sweep import sweep
 from corredor.calibration.fit import calibrate as fit
 from corredor.calibration.fit import select_parameters, trials_frame

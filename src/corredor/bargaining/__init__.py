@@ -8,15 +8,16 @@ sanction and that it can afford) is mapped alongside. Outcomes of a policy come 
 reduced-form stand-in :class:`ReducedFormOutcomes`.
 
 * actors: :class:`Hegemon` (:class:`Threat`, :class:`TariffSchedule`, :class:`Demand`,
-  :class:`Inducement`), :class:`TransitState` (:class:`Exposure`, :class:`Preferences`),
-  :func:`united_states_2019`, :func:`mexico_2019`;
+  :class:`Inducement`), :class:`TransitState` (:class:`Exposure`, :class:`Preferences`) —
+  generic, without any country's data;
 * policies: :class:`TransitPolicy`, :class:`PolicyGrid`, :class:`LeverMap` and the link to
   :mod:`corredor.policy` timelines;
 * the game: :class:`StageGame`, :func:`solve_period` (grid, optional continuous refinement),
   :func:`evaluate_period` (exogenous), :func:`kkt_check`, :class:`FeasibleSpace`;
-* runs: :func:`run_game`, :func:`episode_2019` (:data:`EPISODES`: the episodes a scenario's
-  ``bargaining.episode`` names), :func:`sweep`, :func:`plot_sweep`,
-  :func:`plot_episode`;
+* runs: :func:`run_game`, :func:`sweep`, :func:`plot_sweep`, :func:`plot_episode`;
+* the historical episodes (:data:`EPISODES`: those a scenario's ``bargaining.episode`` names),
+  the only place with a country's data: :func:`episode_2019`, its actors
+  :func:`united_states_2019` and :func:`mexico_2019`, :func:`tariff_schedule_2019`;
 * coupled to the corridor simulation: :func:`run_coupled` (:class:`CoupledResult`),
   :class:`BargainingController` (a ``run_corridor`` controller), :class:`AnchoredOutcomes`
   (outcomes anchored to the simulated state), :class:`CorridorView`, :class:`LeverBinding`,
@@ -33,23 +34,23 @@ from corredor.bargaining.actors import (
     TariffSchedule,
     Threat,
     TransitState,
-    mexico_2019,
     sanction_loss_musd,
     tolerance_musd,
-    united_states_2019,
 )
 from corredor.bargaining.anchored import AnchoredOutcomes, SimulatedState
 from corredor.bargaining.binding import LeverBinding
 from corredor.bargaining.calibration import CALIBRATION, Calibrated, calibration_rows
 from corredor.bargaining.coupled import BargainingController, CoupledResult, run_coupled
-from corredor.bargaining.dynamics import (
+from corredor.bargaining.dynamics import BargainingResult, run_game
+from corredor.bargaining.episodes import (
     EPISODES,
     TARIFF_START_2019,
-    BargainingResult,
     Episode,
     episode_2019,
     historical_policy_path,
-    run_game,
+    mexico_2019,
+    tariff_schedule_2019,
+    united_states_2019,
 )
 from corredor.bargaining.feasible import FeasibleSpace
 from corredor.bargaining.game import PeriodSolution, evaluate_period, solve_period
@@ -137,6 +138,7 @@ __all__ = [
     "sanction_loss_musd",
     "solve_period",
     "sweep",
+    "tariff_schedule_2019",
     "tolerance_musd",
     "united_states_2019",
 ]

@@ -4,9 +4,13 @@ The hegemon's instruments are a tariff threat with a credibility, a demand (an a
 optionally a safe-third-country agreement), inducements (aid) and a unilateral policy that moves
 burdens onto the transit state (MPP returns). The transit state has a policy vector
 (:class:`~corredor.bargaining.policy.TransitPolicy`), preferences over its costs, an exposure
-to the hegemon's economy and a budget. Defaults are the June 2019 US–Mexico episode
-(:func:`united_states_2019`, :func:`mexico_2019`); every number is data or a named calibration
-parameter (:mod:`corredor.bargaining.calibration`).
+to the hegemon's economy and a budget.
+
+These classes are generic: they carry no country's data. Who the two states are, and every
+number about them, is given — from a scenario's ``bargaining:`` block and the episode it names
+(:mod:`corredor.bargaining.episodes`: the June 2019 US–Mexico actors made from data). Only the
+model's own constants keep a default (no aid, the hegemon's observation noise, the loss per
+dollar of tariff, the fiscal weight).
 """
 
 from __future__ import annotations
@@ -18,7 +22,6 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from corredor.bargaining import data
 from corredor.bargaining.calibration import CALIBRATION, default
 from corredor.bargaining.policy import CONTINUOUS_LEVERS, FloatArray, TransitPolicy
 from corredor.errors import ScenarioError
@@ -57,11 +60,6 @@ class TariffSchedule:
         for _, rate in self.steps:
             _unit(rate, "threat.schedule.rate")
 
-    @classmethod
-    def june_2019(cls) -> TariffSchedule:
-        """5 % from 10 June 2019, +5 points on the first of each month, 25 % from 1 October."""
-        return cls(data.tariff_steps(), data.tariff_source())
-
     def rate_on(self, day: dt.date) -> float:
         rate = 0.0
         for start, r in self.steps:
@@ -77,13 +75,13 @@ class TariffSchedule:
         return self.rate_days(start, days) / days if days > 0 else 0.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Threat:
     """A conditional sanction: the tariff schedule (and optionally a tax on remittances) is
     applied to the transit state if it does not comply, with probability ``credibility`` (the
     probability that the hegemon is the resolved type that carries the threat out)."""
 
-    schedule: TariffSchedule = field(default_factory=TariffSchedule.june_2019)
+    schedule: TariffSchedule
     credibility: float = 1.0
     remittance_tax: float = 0.0
 
@@ -92,13 +90,13 @@ class Threat:
         _unit(self.remittance_tax, "threat.remittance_tax")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Demand:
     """What the hegemon asks: arrivals per day at most ``(1 - arrivals_reduction) ×
     reference_arrivals_per_day``, and (if ``safe_third_country``) a signed STC agreement."""
 
-    arrivals_reduction: float = default("arrivals_reduction")
-    reference_arrivals_per_day: float = default("reference_arrivals_per_day")
+    reference_arrivals_per_day: float
+    arrivals_reduction: float
     safe_third_country: bool = False
 
     def __post_init__(self) -> None:
@@ -128,15 +126,16 @@ class Inducement:
         _nonneg(self.aid_musd_per_year, "inducement.aid_musd_per_year")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Hegemon:
-    """The destination state. ``threat=None``: no threat (the transit state is on its own)."""
+    """The destination state. ``threat=None``: no threat (the transit state is on its own).
+    ``mpp_return_share``: the share of its arrivals it returns to wait in the transit state."""
 
-    name: str = "United States"
-    threat: Threat | None = field(default_factory=Threat)
-    demand: Demand = field(default_factory=Demand)
+    name: str
+    threat: Threat | None
+    demand: Demand
+    mpp_return_share: float
     inducement: Inducement = field(default_factory=Inducement)
-    mpp_return_share: float = default("mpp_return_share")
     observation_noise: float = default("observation_noise")
     escalate_to_stc: bool = True
 
@@ -145,25 +144,26 @@ class Hegemon:
         CALIBRATION["observation_noise"].check(self.observation_noise, "hegemon.observation_noise")
 
     def with_credibility(self, credibility: float) -> Hegemon:
-        threat = self.threat if self.threat is not None else Threat()
-        return replace(self, threat=replace(threat, credibility=credibility))
-
-
-def united_states_2019(credibility: float = 1.0) -> Hegemon:
-    """The US of June 2019: the tariff schedule, a demand to halve arrivals (from the Mar–May
-    2019 level), MPP returns at the July 2019 rate, STC demanded after a failed review."""
-    return Hegemon(threat=Threat(credibility=credibility))
+        """The same hegemon with its threat carried out with probability ``credibility``."""
+        if self.threat is None:
+            raise ScenarioError(
+                None,
+                f"{self.name} makes no threat, so it has no credibility to set",
+                field="hegemon.threat",
+                expected="a threat (a tariff schedule) to sweep its credibility",
+            )
+        return replace(self, threat=replace(self.threat, credibility=credibility))
 
 
 # ------------------------------------------------------------------------- transit state
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Exposure:
-    """The transit state's economic exposure to the hegemon."""
+    """The transit state's economic exposure to the hegemon (million USD a year, shares)."""
 
-    export_share: float = default("export_share")
-    exports_musd: float = default("exports_musd")
-    gdp_musd: float = default("gdp_musd")
-    remittances_musd: float = default("remittances_musd")
+    export_share: float
+    exports_musd: float
+    gdp_musd: float
+    remittances_musd: float
     tariff_loss_share: float = default("tariff_loss_share")
 
     def __post_init__(self) -> None:
@@ -195,42 +195,20 @@ class Exposure:
         return replace(self, export_share=share)
 
 
-def _ideal() -> TransitPolicy:
-    return TransitPolicy(
-        enforcement_south=default("ideal_enforcement_south"),
-        enforcement_transit=default("ideal_enforcement_transit"),
-        enforcement_north=default("ideal_enforcement_north"),
-        humanitarian_visas=default("ideal_humanitarian_visas"),
-        asylum_capacity=default("ideal_asylum_capacity"),
-        mpp_acceptance=default("ideal_mpp_acceptance"),
-        safe_third_country=False,
-    )
-
-
-def _audience() -> tuple[float, ...]:
-    return (
-        default("audience_enforcement_musd"),
-        default("audience_enforcement_musd"),
-        default("audience_enforcement_musd"),
-        default("audience_visa_musd"),
-        default("audience_asylum_musd"),
-        default("audience_mpp_musd"),
-    )
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Preferences:
     """How the transit state weighs its costs (two-level game: the domestic audience's ideal
     policy and the cost of leaving it). Money is in million USD; people are converted at the
-    ``*_weight_usd`` rates; audience costs are per year for a full-range deviation."""
+    ``*_weight_usd`` rates; audience costs are per year for a full-range deviation, one per
+    continuous lever (:data:`~corredor.bargaining.policy.CONTINUOUS_LEVERS`)."""
 
+    stranded_weight_usd: float
+    backlog_weight_usd: float
+    unscreened_weight_usd: float
+    audience_musd: tuple[float, ...]
+    audience_stc_musd: float
+    ideal: TransitPolicy
     fiscal_weight: float = 1.0
-    stranded_weight_usd: float = default("stranded_weight_usd")
-    backlog_weight_usd: float = default("backlog_weight_usd")
-    unscreened_weight_usd: float = default("unscreened_weight_usd")
-    audience_musd: tuple[float, ...] = field(default_factory=_audience)
-    audience_stc_musd: float = default("audience_stc_musd")
-    ideal: TransitPolicy = field(default_factory=_ideal)
 
     def __post_init__(self) -> None:
         if len(self.audience_musd) != len(CONTINUOUS_LEVERS):
@@ -256,15 +234,16 @@ class Preferences:
         return np.asarray(self.audience_musd, dtype=np.float64)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TransitState:
-    """The transit state: exposure, preferences, budget and sanction tolerance."""
+    """The transit state: exposure, preferences, budget and sanction tolerance (the expected
+    sanction loss it accepts, as a share of its GDP a year)."""
 
-    name: str = "Mexico"
-    exposure: Exposure = field(default_factory=Exposure)
-    preferences: Preferences = field(default_factory=Preferences)
-    budget_musd_per_year: float = default("budget_musd_per_year")
-    sanction_tolerance_gdp: float = default("sanction_tolerance_gdp")
+    name: str
+    exposure: Exposure
+    preferences: Preferences
+    budget_musd_per_year: float
+    sanction_tolerance_gdp: float
 
     def __post_init__(self) -> None:
         _nonneg(self.budget_musd_per_year, "transit.budget_musd_per_year")
@@ -272,13 +251,6 @@ class TransitState:
 
     def with_export_share(self, share: float) -> TransitState:
         return replace(self, exposure=self.exposure.with_export_share(share))
-
-
-def mexico_2019(export_share: float | None = None) -> TransitState:
-    """Mexico in 2019 with data-based exposure (``export_share`` replaces the 2017 share of
-    exports to the US, 0.815, for counterfactuals)."""
-    state = TransitState()
-    return state if export_share is None else state.with_export_share(export_share)
 
 
 def sanction_loss_musd(hegemon: Hegemon, transit: TransitState, start: dt.date, days: int) -> float:

@@ -33,7 +33,7 @@ import pandas as pd
 from corredor.bargaining.actors import Demand, Hegemon, TransitState
 from corredor.bargaining.anchored import AnchoredOutcomes, SimulatedState
 from corredor.bargaining.binding import LeverBinding, baseline_timeline
-from corredor.bargaining.dynamics import EPISODES
+from corredor.bargaining.episodes import EPISODES
 from corredor.bargaining.game import Mode, PeriodSolution, evaluate_period, solve_period
 from corredor.bargaining.observe import COUNTS, CorridorView, Recorded
 from corredor.bargaining.outcomes import OutcomeModel, PeriodContext

@@ -66,14 +66,21 @@ def list_scenarios() -> list[dict[str, Any]]:
                     "days": (sc.end - sc.start).days + 1,
                     # its bargaining: block names an episode, whose data are the game's actors
                     "bargaining": sc.bargaining is not None and sc.bargaining.episode is not None,
+                    "actors": actors(sc),
                 }
             )
         else:
             out.append(
                 {"name": s.name, "kind": s.kind, "description": s.description,
-                 "start": None, "end": None, "bargaining": False}
+                 "start": None, "end": None, "bargaining": False, "actors": None}
             )  # fmt: skip
     return out
+
+
+def actors(sc: Any) -> dict[str, str] | None:
+    """The two states of a scenario's ``bargaining:`` block (the page names them), or None."""
+    b = sc.bargaining
+    return None if b is None else {"hegemon": str(b.hegemon), "transit": str(b.transit)}
 
 
 def bargaining_scenarios() -> tuple[str, ...]:
@@ -169,6 +176,7 @@ def scenario_detail(name: str) -> dict[str, Any]:
             sc.calibration_horizon.isoformat() if sc.calibration_horizon else None
         ),
         "people_per_agent": sc.people_per_agent,
+        "actors": actors(sc),
         "policy_paths": list(policy_paths(name)),
         "calibrated_sets": calibrated_sets(name),
         "counterfactuals": sorted({cf for cf, _ in counterfactuals(name)}),

@@ -44,8 +44,13 @@ export async function scenarioPage(main, name, params) {
   const form = el("form", { "aria-label": t("levers.title"), onsubmit: (ev) => { ev.preventDefault(); ask(); } });
   let debounce = null;
   const changed = () => { clearTimeout(debounce); debounce = setTimeout(ask, 350); };
+  // the two states of the scenario's bargaining: block, for the group titles that name them
+  const country = (c) => label(labels, "countries", c) ?? c;
+  const who = detail.actors ? { hegemon: country(detail.actors.hegemon), transit: country(detail.actors.transit) }
+    : { hegemon: t("bargain.hegemon"), transit: t("bargain.transit") };
   for (const g of groups) {
-    const fs = el("fieldset", { "data-group": g.id }, el("legend", {}, t(`group.${g.id}`)));
+    const title = t(`group.${g.id}`, who);
+    const fs = el("fieldset", { "data-group": g.id }, el("legend", {}, title.charAt(0).toUpperCase() + title.slice(1)));
     for (const n of g.levers.filter((x) => byName[x])) fs.append(leverControl(byName[n], labels, state, changed));
     // the history's events here; the counterfactuals below, each with its description
     const evs = g.events.filter((id) => (eventById[id] || labels.families?.[id]) && eventById[familyIds(id)[0]]?.origin !== "counterfactual");
