@@ -22,6 +22,7 @@ import logging
 import multiprocessing
 import os
 import re
+import socket
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -195,21 +196,39 @@ def _call_on_dask(task: Callable[[Any, Any], Any], payload: Any, item: Any) -> A
 SCHEDULER_ADDRESS = re.compile(r"(tcp|tls)://([A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\]):[0-9]{1,5}")
 
 
+#: Seconds to wait for the scheduler's port to answer before Dask is asked to connect: a port
+#: where nothing listens is refused at once (Dask itself retries until its timeout, 10 or 30 s).
+PROBE_SECONDS = 3.0
+
+
 def connect(scheduler: str, timeout: float) -> Client:
     """A client of the Dask scheduler at ``scheduler`` (``tcp://HOST:PORT``), or an
-    :class:`EnsembleInputError` within ``timeout`` seconds."""
+    :class:`EnsembleInputError`: at once where nothing listens at that port (or the host is
+    unknown), else within ``timeout`` seconds."""
     from distributed import Client  # noqa: PLC0415 - Dask is loaded only when a run uses it
 
-    if not SCHEDULER_ADDRESS.fullmatch(scheduler):  # Dask would wait, then print a traceback
+    address = SCHEDULER_ADDRESS.fullmatch(scheduler)
+    if not address or not 0 < int(scheduler.rsplit(":", 1)[1]) < 65536:
+        # Dask would wait, then print a traceback
         raise EnsembleInputError(
             f"--scheduler {excerpt(scheduler)} is not a scheduler address. Fix: write "
-            "tcp://HOST:PORT (or tls://HOST:PORT), as `dask scheduler` prints it"
+            "tcp://HOST:PORT (or tls://HOST:PORT, a port from 1 to 65535), as `dask scheduler` "
+            "prints it"
         )
+    host, port = address.group(2).strip("[]"), int(scheduler.rsplit(":", 1)[1])
+    try:  # refused, unknown host, unreachable: said now, not after Dask's retries
+        socket.create_connection((host, port), timeout=min(timeout, PROBE_SECONDS)).close()
+    except OSError as exc:
+        raise EnsembleInputError(
+            f"cannot connect to the Dask scheduler at {excerpt(scheduler)} ({type(exc).__name__}: "
+            f"{exc}); check the address (tcp://HOST:PORT) and that a `dask scheduler` is "
+            "running there"
+        ) from None
     try:
         return Client(scheduler, timeout=timeout, set_as_default=False)  # type: ignore[no-untyped-call]
     except Exception as exc:  # refused, timed out, bad address, or not a Dask scheduler there
         raise EnsembleInputError(
-            f"cannot connect to the Dask scheduler at {scheduler!r} ({type(exc).__name__}: "
+            f"cannot connect to the Dask scheduler at {excerpt(scheduler)} ({type(exc).__name__}: "
             f"{exc}); check the address (tcp://HOST:PORT) and that a `dask scheduler` is "
             "running there"
         ) from None
