@@ -322,3 +322,35 @@ def test_cancel_a_running_and_a_queued_job(tmp_path: Path) -> None:
         http.delete(f"{url}/api/jobs/{again.json()['id']}")
         # the worker still serves: a short run finishes
         assert _run(url, {"scenario": "mexico-us", "days": 31, "seed": 9})["run_id"]
+
+
+def test_sigterm_stops_the_service_without_leaking(tmp_path: Path) -> None:
+    """``corredor serve`` stopped by SIGTERM (as a service manager stops it) shuts its worker
+    pools down and leaves through Python's exit, so their semaphores are released: the
+    resource tracker warned of "leaked semaphore objects" (the process died of the signal that
+    uvicorn raised again after its graceful shutdown). Its output is read to the end (the
+    tracker and the workers closed it too); status 143, as a shell reports SIGTERM."""
+    port = web_helpers.free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "corredor", "serve", "--store", str(tmp_path / "store"),
+         "--port", str(port), "--no-prewarm"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert proc.poll() is None and time.monotonic() < deadline, "serve did not start"
+            try:
+                if http.get(f"http://127.0.0.1:{port}/api/health", timeout=2).is_success:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 143, out
+    assert "leaked" not in out and "Traceback" not in out and "Warning" not in out, out

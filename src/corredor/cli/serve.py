@@ -8,6 +8,8 @@ that a bad value is an option error without importing the web service;
 
 from __future__ import annotations
 
+import signal
+from types import FrameType
 from typing import Any
 
 import click
@@ -118,7 +120,16 @@ def serve(**options: Any) -> None:
         first = exc.errors()[0]
         name = "--" + str(first["loc"][0]).replace("_", "-") if first.get("loc") else "serve"
         raise CorredorError(f"{name}: {first['msg']}") from None
+    # uvicorn stops gracefully on SIGTERM (the job manager shuts its worker pools down), then
+    # raises the signal again: with the default action the process died there, before Python's
+    # exit handlers released the pools' semaphores ("leaked semaphore objects"). Exit instead.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     run_service(settings)
+
+
+def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    """Leave through Python's exit (status 128 + 15, as a shell reports a stop by SIGTERM)."""
+    raise SystemExit(128 + signum)
 
 
 COMMANDS = [serve]
