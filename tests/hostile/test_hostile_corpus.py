@@ -25,7 +25,7 @@ MINIMUM_CASES = 80
 def test_corpus_size_and_categories() -> None:
     assert len(CASES) >= MINIMUM_CASES
     files = {c.source for c in CASES}
-    for category in ("yaml", "csv", "paths", "sizes", "events", "cli", "flee"):
+    for category in ("yaml", "csv", "paths", "sizes", "events", "cli", "flee", "store"):
         assert f"{category}.yaml" in files, f"no {category} cases"
 
 

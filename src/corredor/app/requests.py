@@ -223,6 +223,15 @@ class _Scenario(Request):
 
 #: The largest seed (a run's random streams are keyed on a signed 64-bit seed).
 MAX_SEED = 2**63 - 1
+#: The most replicas (seeds per parameter set) a request may ask for: the seeds are listed in
+#: the provenance before any work, so 10^8 replicas filled the memory before a run began.
+MAX_REPLICAS = 10_000
+#: The most local worker processes (or numba threads) a request may ask for.
+MAX_WORKERS = 256
+#: The most calibration trials, and trials evaluated together (a batch is submitted at once).
+MAX_TRIALS, MAX_BATCH = 100_000, 1_000
+#: The most Morris trajectories or Sobol base samples (the design is made before any run).
+MAX_TRAJECTORIES = 65_536
 
 
 class _Seeds(Request):
@@ -243,7 +252,11 @@ class _Seeds(Request):
 
 class _Backend(Request):
     workers: int | None = option(
-        None, "Run on N local processes (results identical, bit for bit).", metavar="N", ge=1
+        None,
+        "Run on N local processes (results identical, bit for bit).",
+        metavar="N",
+        ge=1,
+        le=MAX_WORKERS,
     )
     scheduler: str | None = option(
         None, "Run on the Dask cluster of this scheduler (same results).", metavar="tcp://HOST:PORT"
@@ -287,7 +300,7 @@ class _CorridorInputs(Request):
 
 
 class _Ensemble(Request):
-    replicas: int = option(4, "Seeds per parameter set.", ge=1)
+    replicas: int = option(4, "Seeds per parameter set.", ge=1, le=MAX_REPLICAS)
     sets: Sets = option(
         "point",
         "Parameter sets: 'point' (the calibration's point fit), 'calibrated' (its plausible "
@@ -303,7 +316,10 @@ class RunRequest(_Scenario, _Seeds, _Backend, _CorridorInputs):
     """Run a scenario of either kind (Flee or corridor) and store the result."""
 
     replicas: int = option(
-        1, "Number of replicas (seeds seed … seed+replicas-1); corridor: an ensemble.", ge=1
+        1,
+        "Number of replicas (seeds seed … seed+replicas-1); corridor: an ensemble.",
+        ge=1,
+        le=MAX_REPLICAS,
     )
     days: int | None = option(
         None, "Simulate this many days (default: the scenario's).", metavar="N", ge=1
@@ -393,6 +409,7 @@ class ForecastRequest(_Scenario, _Seeds, _Backend, _CorridorInputs, _Ensemble):
         "Seeds per parameter set (default 1: the calibrated sets in minutes; the full "
         "ensemble of docs/forecast.md is --replicas 4, about four times as long).",
         ge=1,
+        le=MAX_REPLICAS,
     )
     forecast_events: str | None = option(
         None,
@@ -430,7 +447,11 @@ class SensitivityRequest(_Scenario, _Seeds, _Backend, _CorridorInputs):
 
     method: Literal["morris", "sobol"] = option("morris", "Morris screening or Sobol indices.")
     trajectories: int = option(
-        10, "Morris trajectories, or the Sobol base sample (a power of 2).", metavar="N", ge=2
+        10,
+        "Morris trajectories, or the Sobol base sample (a power of 2).",
+        metavar="N",
+        ge=2,
+        le=MAX_TRAJECTORIES,
     )
     parameters: list[str] = option(
         [],
@@ -446,7 +467,7 @@ class SensitivityRequest(_Scenario, _Seeds, _Backend, _CorridorInputs):
         metavar="NAME",
     )
     levels: int = option(4, "Morris grid levels (even).", metavar="N", ge=2)
-    replicas: int = option(1, "Seeds per design row.", ge=1)
+    replicas: int = option(1, "Seeds per design row.", ge=1, le=MAX_REPLICAS)
     days: int | None = option(
         None, "Simulate this many days (default: the scenario's).", metavar="N", ge=1
     )
@@ -456,8 +477,8 @@ class CalibrateRequest(_Scenario, _Seeds, _Backend):
     """Fit a corridor scenario to its data (Optuna); the result goes to the store, never into
     the installed package."""
 
-    trials: int = option(40, "Complete trials wanted in total.", metavar="N", ge=1)
-    workers: int | None = option(2, "Local worker processes.", metavar="N", ge=1)
+    trials: int = option(40, "Complete trials wanted in total.", metavar="N", ge=1, le=MAX_TRIALS)
+    workers: int | None = option(2, "Local worker processes.", metavar="N", ge=1, le=MAX_WORKERS)
     until: str | None = option(
         None,
         "Last day of data fitted, YYYY-MM or YYYY-MM-DD (default and latest: the scenario's "
@@ -470,7 +491,7 @@ class CalibrateRequest(_Scenario, _Seeds, _Backend):
         metavar="DIR",
     )
     resume: bool = option(False, "Continue the study in its folder.")
-    batch: int = option(4, "Trials evaluated together.", metavar="N", ge=1)
+    batch: int = option(4, "Trials evaluated together.", metavar="N", ge=1, le=MAX_BATCH)
     parameters: list[str] = option(
         [], "Fit this parameter (repeatable; default: a set).", flag="--parameter", metavar="NAME"
     )
@@ -508,8 +529,10 @@ class BacktestRequest(_Scenario, _Seeds):
         "back-test.",
         metavar="FILE|RUN",
     )
-    members: int = option(0, "Back-test: also run N plausible sets for a 90 % band.", ge=0)
-    replicas: int = option(1, "Back-test: seeds per set (for the band).", ge=1)
+    members: int = option(
+        0, "Back-test: also run N plausible sets for a 90 % band.", ge=0, le=MAX_REPLICAS
+    )
+    replicas: int = option(1, "Back-test: seeds per set (for the band).", ge=1, le=MAX_REPLICAS)
     discrepancy: bool = option(
         True, "Back-test: widen the band by the model discrepancy (--no-discrepancy: runs only)."
     )
@@ -624,7 +647,11 @@ class StudyRequest(Request):
         metavar="FILE|NAME",
     )
     runs: int | None = option(
-        None, "Runs per variant (default: the study file's ensemble).", metavar="N", ge=1
+        None,
+        "Runs per variant (default: the study file's ensemble).",
+        metavar="N",
+        ge=1,
+        le=MAX_REPLICAS,
     )
     max_sets: int | None = option(
         None, "Keep at most N parameter sets (by weight).", metavar="N", ge=1
@@ -639,7 +666,11 @@ class StudyRequest(Request):
         metavar="DIR",
     )
     workers: int | None = option(
-        None, "Run on N local processes (results identical, bit for bit).", metavar="N", ge=1
+        None,
+        "Run on N local processes (results identical, bit for bit).",
+        metavar="N",
+        ge=1,
+        le=MAX_WORKERS,
     )
     scheduler: str | None = option(
         None,

@@ -91,7 +91,7 @@ def check_study(out: Path, settings: Mapping[str, Any], resume: bool) -> None:
     if resume and journal.exists():
         try:
             old = json.loads(read_text(meta))
-        except (ScenarioError, ValueError):
+        except (ScenarioError, ValueError, RecursionError):
             raise CalibrationInputError(
                 f"{meta} is missing or unreadable: cannot check that the study in {out} has the "
                 "same settings; remove the folder to start again"

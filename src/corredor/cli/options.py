@@ -172,8 +172,11 @@ def _pairs(name: str, flag: str, values: Sequence[str]) -> dict[str, float]:
         except ValueError:
             number = math.nan
         if not sep or not key.strip() or not math.isfinite(number):
+            # a number that overflows (1e400) or is NaN is not "no number": say what it is
+            why = " (the value is not a finite number)" if value.strip() and sep else ""
             raise RequestError(
-                f"{flag} {excerpt(item)}: write NAME=VALUE with a number, e.g. usbp_hazard=4"
+                f"{flag} {excerpt(item)}{why}: write NAME=VALUE with a finite number, e.g. "
+                "usbp_hazard=4"
             )
         if key.strip() in out:  # the first value would be dropped without a word
             raise RequestError(

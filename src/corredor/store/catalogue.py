@@ -23,6 +23,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import os
+import stat
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -166,6 +168,15 @@ def row_from_metadata(meta: Mapping[str, Any], path: Path) -> dict[str, Any]:
     }
 
 
+#: Bytes 8–11 of every DuckDB database file.
+_DUCKDB_MAGIC = b"DUCK"
+
+
+def _wal(path: Path) -> Path:
+    """The write-ahead log DuckDB keeps beside a database file."""
+    return path.with_name(path.name + ".wal")
+
+
 def _time(value: Any) -> dt.datetime | None:
     return dt.datetime.fromisoformat(value) if isinstance(value, str) else None
 
@@ -198,9 +209,36 @@ class Catalogue:
         finally:
             con.close()
 
+    def check_files(self) -> None:
+        """Refuse, with one line, a catalogue (or its write-ahead log) that is no DuckDB file of
+        the store: a link, a FIFO (opening it waited for ever), a folder or device, or a file
+        of another format (DuckDB read a CSV text as a database and the store failed later)."""
+        for path, what in ((self.path, "run catalogue"), (_wal(self.path), "catalogue's log")):
+            try:
+                st = os.lstat(path)
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                raise RunError(f"{path}: cannot read the {what} ({exc.strerror})") from None
+            kind = None
+            if stat.S_ISLNK(st.st_mode):
+                kind = "a link"
+            elif not stat.S_ISREG(st.st_mode):
+                kind = "a folder" if stat.S_ISDIR(st.st_mode) else "a FIFO, device or socket"
+            elif path == self.path and st.st_size > 0:
+                with open(path, "rb") as fh:
+                    if fh.read(12)[8:12] != _DUCKDB_MAGIC:
+                        kind = "not a DuckDB database"
+            if kind is not None:
+                raise RunError(
+                    f"{path}: {kind}, where the results store keeps its {what} (a DuckDB "
+                    "file). Fix: move it away, or give another --store"
+                )
+
     def create(self) -> None:
         """Create the table, or migrate an older one to the current schema (read-only: check
         that it is of the current schema, as nothing can be migrated)."""
+        self.check_files()
         if self.read_only:
             self._check_schema()
             return

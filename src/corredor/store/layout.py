@@ -162,7 +162,7 @@ def read_metadata(directory: Path) -> dict[str, Any]:
         meta = json.loads(read_text(path, what="run summary"))
     except ScenarioError as exc:  # not a regular file, too big, not UTF-8
         raise RunError(str(exc)) from None
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested thousands deep
         raise RunError(f"{path}: unreadable run summary ({excerpt(str(exc), 200)})") from None
     if not isinstance(meta, dict) or "run_id" not in meta:
         raise RunError(f"{path}: not a Corredor run summary")
@@ -187,7 +187,7 @@ def read_document(path: Path) -> Any:
         return json.loads(read_text(path, what="stored document"))
     except ScenarioError as exc:
         raise RunError(str(exc)) from None
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise RunError(f"{path}: unreadable ({excerpt(str(exc), 200)})") from None
 
 

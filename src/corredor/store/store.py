@@ -45,11 +45,13 @@ from __future__ import annotations
 import builtins
 import contextlib
 import datetime as dt
+import errno
 import json
 import os
 import re
 import secrets
 import socket
+import stat
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -119,12 +121,22 @@ def _locked_file(folder: Path) -> IO[bytes]:
     return fh
 
 
+def _open_lock(path: Path) -> IO[bytes]:
+    """A lock file opened for reading, without following a link or waiting on a FIFO (opening
+    one waited for ever); an :class:`OSError` if it is no regular file (left alone)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(errno.EINVAL, "not a regular file", str(path))
+    return os.fdopen(fd, "rb")
+
+
 def _writer_alive(folder: Path, *, tidy: bool = True) -> bool:
     """Whether a live writer holds ``folder/.writer.lock``; a lock file left by a dead writer
     is removed (unless not ``tidy``: a store the user may only read)."""
     lock_path = folder / LOCK_FILE
     try:
-        with lock_path.open("rb") as fh:
+        with _open_lock(lock_path) as fh:
             if not _lock(fh):
                 return True
             if tidy:
@@ -281,6 +293,13 @@ class ResultsStore:
                 raise RunError(f"{self.root}: cannot create the results store ({exc})") from None
         if not self.root.is_dir():
             raise RunError(f"{self.root}: the results store is not a folder")
+        for name in (RUNNING_DIR, snapshots.SNAPSHOTS):  # the store's own folders
+            inner = self.root / name
+            if inner.is_symlink() or (inner.exists() and not inner.is_dir()):
+                raise RunError(
+                    f"{inner}: not a folder, where the results store keeps its own files. "
+                    "Fix: move it away, or give another --store"
+                )
         self.catalogue = Catalogue(
             self.root / CATALOGUE_FILE, timeout=timeout, read_only=not self.writable
         )
@@ -601,7 +620,7 @@ class ResultsStore:
                 pid is not None and process_alive(int(pid))
             )
         try:
-            with (self.root / RUNNING_DIR / f"{run_id}.lock").open("rb") as fh:
+            with _open_lock(self.root / RUNNING_DIR / f"{run_id}.lock") as fh:
                 return not _lock(fh)
         except FileNotFoundError:
             return False
@@ -824,7 +843,7 @@ class ResultsStore:
             if path.stem in running or path.stem in self._held:
                 continue
             try:
-                with path.open("rb") as fh:
+                with _open_lock(path) as fh:
                     if _lock(fh):
                         path.unlink(missing_ok=True)
             except OSError:
@@ -836,7 +855,7 @@ class ResultsStore:
                 continue
             lock_path = entry / LOCK_FILE
             try:
-                with lock_path.open("rb") as fh:
+                with _open_lock(lock_path) as fh:
                     if not _lock(fh):
                         continue  # a live writer
             except FileNotFoundError:

@@ -35,9 +35,9 @@ class Checkpoint:
         for f in sorted(self.folder.glob("task-*.json")):
             try:
                 doc = json.loads(read_text(f, root=self.folder, what="study task"))
-            except (CorredorError, ValueError):
+            except (CorredorError, ValueError, RecursionError):
                 continue
-            if doc.get("digest") != self.digest:
+            if not isinstance(doc, dict) or doc.get("digest") != self.digest:
                 continue
             task = task_from_json(doc)
             out[task.task] = task
