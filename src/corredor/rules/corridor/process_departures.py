@@ -35,8 +35,8 @@ def step_depart(st: CorridorState, day: int) -> None:
     n_orig = c.departures.shape[1]
     base = c.departures[day]
     dem_cum = c.share_cum
-    mult = st.openness.multiplier
-    if np.any(mult != 1.0):
+    if not st.openness.neutral:
+        mult = st.openness.multiplier
         # departures per origin x demographic group: base x share x openness multiplier
         D = len(c.dem_names)
         weighted = st.dem_share * mult.reshape(-1, D)  # (N, D)
@@ -46,8 +46,9 @@ def step_depart(st: CorridorState, day: int) -> None:
         dem_cum[:, -1] = 1.0
     lam = np.concatenate([base, c.caravan_departures[day]])
     seed = int(mix64(np.uint64(st.keys.depart)) ^ np.uint64(day))
-    # one Poisson count per origin, then per caravan (appended: no caravan, same draws)
-    counts = np.random.Generator(np.random.Philox(key=seed)).poisson(lam)
+    # one Poisson count per origin, then per caravan (appended: no caravan, same draws), from
+    # ``Philox(key=seed)``: the state's generator reset to that key (a new one costs more)
+    counts = st.depart_rng.at_key(seed).poisson(lam)
     n = int(counts.sum())
     if n == 0:
         return

@@ -26,19 +26,26 @@ from corredor.rules.corridor.state import CorridorState
 def step_openness(st: CorridorState, day: int) -> None:
     o = st.openness
     tau = max(st.role("openness_memory_days"), 1.0)
-    keep = np.exp(-1.0 / tau)
-    o.succ = keep * o.succ + o.succ_today
-    o.fail = keep * o.fail + o.fail_today
+    keep = float(np.exp(-1.0 / tau))
+    # in place, the same operations as keep * succ + succ_today (the same bits)
+    o.succ *= keep
+    o.succ += o.succ_today
+    o.fail *= keep
+    o.fail += o.fail_today
     o.succ_today[:] = 0.0
     o.fail_today[:] = 0.0
-    eps = st.role("openness_elasticity")
-    level = (o.succ + 1.0) / (o.succ + o.fail + 2.0)
     ref_day = int(st.role("openness_reference_days"))
-    if day == ref_day or (day > ref_day and np.isnan(o.ref[0])):
-        o.ref = level.copy()
-    if eps == 0.0 or np.isnan(o.ref[0]):
-        o.multiplier = np.ones_like(level)
+    ref_unset = np.isnan(o.ref[0])
+    if day == ref_day or (day > ref_day and ref_unset):
+        o.ref = (o.succ + 1.0) / (o.succ + o.fail + 2.0)
+        ref_unset = False
+    eps = st.role("openness_elasticity")
+    if eps == 0.0 or ref_unset:
+        o.multiplier = o.ones  # the multiplier 1 (depart checks ``o.neutral``)
+        o.neutral = True
     else:
+        level = (o.succ + 1.0) / (o.succ + o.fail + 2.0)
         cap = st.role("openness_multiplier_max")
         mult = (level / o.ref) ** eps
         o.multiplier = np.clip(mult, 1.0 / cap, cap)
+        o.neutral = bool(np.all(o.multiplier == 1.0))

@@ -140,6 +140,31 @@ class StreamKeys:
         )
 
 
+class KeyedPhilox:
+    """One Philox generator, reset to a key on demand: :meth:`at_key` gives the generator
+    ``numpy.random.Generator(numpy.random.Philox(key=key))`` would give (the same draws),
+    without making a new one each day."""
+
+    def __init__(self) -> None:
+        self.bits = np.random.Philox(key=0)
+        self.gen = np.random.Generator(self.bits)
+
+    def at_key(self, key: int) -> np.random.Generator:
+        """The generator at the start of the stream of ``key`` (0 ≤ key < 2**64)."""
+        self.bits.state = {
+            "bit_generator": "Philox",
+            "state": {
+                "counter": np.zeros(4, dtype=np.uint64),
+                "key": np.array([key, 0], dtype=np.uint64),
+            },
+            "buffer": np.zeros(4, dtype=np.uint64),
+            "buffer_pos": 4,
+            "has_uint32": 0,
+            "uinteger": 0,
+        }
+        return self.gen
+
+
 @dataclass
 class ServiceFacts:
     """What each service is, for the processes (fixed for a corridor)."""
@@ -182,13 +207,20 @@ class Openness:
     fail: FloatArray
     ref: FloatArray  # openness at the end of the reference period (NaN before)
     multiplier: FloatArray
+    #: the multiplier is 1 for every group (departures need not apply it)
+    neutral: bool = True
+    #: the multiplier 1 (kept: a day without the feedback makes no new array)
+    ones: FloatArray = field(default_factory=lambda: np.ones(0))
 
     @classmethod
     def start(cls, n_groups: int) -> Openness:
         def zeros() -> FloatArray:
             return np.zeros(n_groups)
 
-        return cls(zeros(), zeros(), zeros(), zeros(), np.full(n_groups, np.nan), np.ones(n_groups))
+        ones = np.ones(n_groups)
+        return cls(
+            zeros(), zeros(), zeros(), zeros(), np.full(n_groups, np.nan), ones, True, ones
+        )
 
 
 @dataclass
@@ -281,6 +313,8 @@ class CorridorState:
             calendar_horizon=512,
         )
         self.keys = StreamKeys.for_seed(self.seed)
+        #: the departures' Poisson counts (``process_departures``)
+        self.depart_rng = KeyedPhilox()
         self.svc = ServiceFacts.of(c)
         #: per queue of the services, whether it is a port's list
         self.queue_is_port = self.svc.is_port[self.services.queue_service]

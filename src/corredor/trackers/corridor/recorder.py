@@ -212,6 +212,11 @@ class Recorder:
         self._want = np.array([_want(o) for o in self.obs], dtype=np.int64)
         self._any_status = self._want < 0  # counts events without a status too
         self._people = np.array([o.people for o in self.obs], dtype=bool)
+        #: the observables in people, and per day the period each observable is in
+        self._people_ix = np.flatnonzero(self._people)
+        self._obs_period = np.array([o.period for o in self.obs], dtype=np.int64).T.reshape(
+            T, len(self.obs)
+        )
         #: per observable, the agents counted in its current period (in people)
         self.seen = PeriodSets(len(self.obs))
         #: today's events, as emitted: (kind, targets, already in the event table, agents,
@@ -301,10 +306,12 @@ class Recorder:
             return
         day, evs = self._events_day, self._day_events
         self._day_events = []
-        seg_kind = np.fromiter((e[0] for e in evs), dtype=np.int64, count=len(evs))
-        counted = np.fromiter((e[2] for e in evs), dtype=bool, count=len(evs))
-        with_status = np.fromiter((e[4] is not None for e in evs), dtype=bool, count=len(evs))
-        lens = np.fromiter((e[3].shape[0] for e in evs), dtype=np.int64, count=len(evs))
+        # per segment: kind, already counted, with statuses, length (one array)
+        meta = np.array(
+            [(e[0], e[2], e[4] is not None, e[3].shape[0]) for e in evs], dtype=np.int64
+        )
+        seg_kind, lens = meta[:, 0], meta[:, 3]
+        counted, with_status = meta[:, 1] != 0, meta[:, 2] != 0
         off = np.zeros(len(evs) + 1, dtype=np.int64)
         np.cumsum(lens, out=off[1:])
         tgt = np.concatenate([e[1] for e in evs])
@@ -320,9 +327,14 @@ class Recorder:
         # use[o, j]: observable o counts segment j (its kind; a status if it wants one)
         use = self._kind_ok[:, seg_kind] & (with_status[None, :] | self._any_status[:, None])
         need = use @ lens
-        seen = self.seen
-        for i in np.flatnonzero(self._people & (need > 0)).tolist():
-            seen.ready(i, int(self.obs[i].period[day]), int(need[i]))
+        # the sets of the observables in people that start a period or grow today (ready
+        # does nothing for the others)
+        seen, pi = self.seen, self._people_ix
+        period, need_p = self._obs_period[day], need[pi]
+        stale = seen.period[pi] != period[pi]
+        full = 2 * (np.where(stale, 0, seen.size[pi]) + need_p) > np.diff(seen.off)[pi]
+        for i in pi[(stale | full) & (need_p > 0)].tolist():
+            seen.ready(i, int(period[i]), int(need[i]))
         self.obs_daily[day] += count_day(
             self._ok_all, self._kbase, self._klen, self._grp_ok, use, self._want, self._people,
             seg_kind, off, st, tgt, g, ids, seen.keys, seen.off, seen.size,
