@@ -76,7 +76,7 @@ def step_redepart(st: CorridorState, day: int) -> None:
     again = st.reattempts.pop(day, [])
     if not again:
         return
-    ids = np.sort(np.concatenate(again)).astype(np.int32)
+    ids = np.sort(np.array(again, dtype=np.int32))
     ids = ids[a["phase"][ids] == Phase.HOME]
     a["attempts"][ids] += 1
     phase_at(st, ids)

@@ -320,8 +320,8 @@ class CorridorState:
         self.queue_is_port = self.svc.is_port[self.services.queue_service]
         #: the agents in an active phase, in increasing id order (``active.merge_ids``)
         self.active = np.zeros(0, dtype=np.int32)
-        #: removed agents who leave home again on a day: day -> blocks of ids
-        self.reattempts: dict[int, list[IntArray]] = defaultdict(list)
+        #: removed agents who leave home again on a day: day -> their ids
+        self.reattempts: dict[int, list[int]] = defaultdict(list)
         self.exposure = Exposure(
             np.zeros(0, dtype=np.int32), np.zeros(0), np.zeros(0, dtype=np.int32)
         )

@@ -235,11 +235,12 @@ def schedule_reattempts(st: CorridorState, back: IntArray) -> None:
     # geometric on {1, 2, ...} with mean `mean` (a mean of 1: the next day)
     delay = 1 + (np.floor(np.log1p(-u) / np.log1p(-1.0 / mean)) if mean > 1 else np.zeros_like(u))
     when = st.day + delay.astype(np.int64)
-    # one entry per agent (the day's departures sort them: the order of entries is no matter)
-    days = st.c.days
-    for i, d in enumerate(when.tolist()):
+    # one entry per agent, its id (the day's departures sort them: the order of entries is no
+    # matter)
+    days, cal = st.c.days, st.reattempts
+    for d, i in zip(when.tolist(), back.tolist(), strict=True):
         if d < days:
-            st.reattempts[d].append(back[i : i + 1])
+            cal[d].append(i)
 
 
 def at_border(st: CorridorState, ids: IntArray, *, reattempt_p: float) -> None:
