@@ -17,7 +17,14 @@ from corredor.rules.corridor.transitions import (
     set_phase_k,
     set_phase_np,
 )
-from corredor.rules.corridor.verbs import deport_k, deport_np, simple_verbs_k, simple_verbs_np
+from corredor.rules.corridor.verbs import (
+    deport_k,
+    deport_np,
+    simple_verbs_k,
+    simple_verbs_np,
+    verb_rows,
+    verb_rows_np,
+)
 from corredor.trackers.corridor.recorder import (
     count_events_day,
     count_events_day_np,
@@ -269,3 +276,24 @@ def test_keyed_philox_is_a_new_philox_of_the_key(key: int) -> None:
     lam = np.linspace(0.0, 40.0, 23)
     got = g.at_key(key).poisson(lam)
     np.testing.assert_array_equal(got, np.random.Generator(np.random.Philox(key=key)).poisson(lam))
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), n=st.integers(0, 40))
+def test_verb_rows_matches_its_twin(seed: int, n: int) -> None:
+    """The released agents' rows: moved to their service's place unless they abandoned, sorted
+    by verb (stable), with groups, places, statuses and one (verb, start, end) row per verb."""
+    r = np.random.default_rng(seed)
+    S, G, V, L, n_agents = 4, 3, 11, 9, 80
+    ids = r.permutation(n_agents)[:n].astype(np.int32)
+    verb = r.integers(0, V, n).astype(np.int64)
+    svc = r.integers(0, S, n).astype(np.int32)
+    group = r.integers(0, G, n_agents).astype(np.int16)
+    svc_loc = r.integers(0, L, S).astype(np.int32)
+    place = r.integers(-1, L, (S, G, V)).astype(np.int32)
+    status = r.integers(0, 4, (S, G, V)).astype(np.int32)
+    loc_nb = r.integers(0, L, n_agents).astype(np.int32)
+    loc_np = loc_nb.copy()
+    got = verb_rows(ids, verb, svc, group, loc_nb, svc_loc, place, status, 8)
+    want = verb_rows_np(ids, verb, svc, group, loc_np, svc_loc, place, status, 8)
+    equal([*got, loc_nb], [*want, loc_np])
