@@ -14,6 +14,8 @@ from corredor.rules.corridor.state import KeyedPhilox, Phase
 from corredor.rules.corridor.transitions import (
     enter_service_k,
     enter_service_np,
+    join_order,
+    join_order_np,
     set_phase_k,
     set_phase_np,
 )
@@ -244,9 +246,11 @@ def test_day_segments_matches_its_twin(seed: int, segments: int, n_obs: int) -> 
     K, X, G, n_agents = 5, 7, 4, 60
     lens = r.integers(0, 12, segments)
     with_status = r.random(segments) < 0.5
-    meta = np.stack(
-        [r.integers(0, K, segments), r.random(segments) < 0.3, with_status, lens], axis=1
-    ).astype(np.int64).reshape(segments, 4)
+    meta = (
+        np.stack([r.integers(0, K, segments), r.random(segments) < 0.3, with_status, lens], axis=1)
+        .astype(np.int64)
+        .reshape(segments, 4)
+    )
     E = int(lens.sum())
     tgt = r.integers(-1, X - 1, E).astype(np.int64)
     ids = r.integers(0, n_agents, E).astype(np.int32)
@@ -297,3 +301,13 @@ def test_verb_rows_matches_its_twin(seed: int, n: int) -> None:
     got = verb_rows(ids, verb, svc, group, loc_nb, svc_loc, place, status, 8)
     want = verb_rows_np(ids, verb, svc, group, loc_np, svc_loc, place, status, 8)
     equal([*got, loc_nb], [*want, loc_np])
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), n=st.integers(0, 40), wide=st.booleans())
+def test_join_order_matches_its_twin(seed: int, n: int, wide: bool) -> None:
+    """Joiners sorted by service then agent id (repeats and large ids included), dtypes kept."""
+    r = np.random.default_rng(seed)
+    ids = r.integers(0, 2**31 - 1 if wide else 12, n).astype(np.int32)
+    svc = r.integers(0, 2**20 if wide else 4, n).astype(np.int64 if wide else np.int32)
+    equal(join_order(ids, svc), join_order_np(ids, svc))

@@ -16,6 +16,8 @@ from corredor.rules.corridor.kernels_decide import (
     border_tables_np,
     depart_columns,
     depart_columns_np,
+    split_choice,
+    split_choice_np,
 )
 
 
@@ -126,3 +128,18 @@ def test_depart_columns_match_their_twin(seed, n_orig, n_car, D):
     n_np = depart_columns_np(*args, *cols, 123)
     assert n_nb == n_np == counts[n_orig:].sum()
     equal(tuple(got), tuple(cols))
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), n=st.integers(0, 50), k=st.integers(1, 6))
+def test_split_choice_matches_its_twin(seed: int, n: int, k: int) -> None:
+    """Agents grouped by choice in the order given, their ports along, the groups' offsets."""
+    r = np.random.default_rng(seed)
+    ids = np.sort(r.choice(1000, n, replace=False)).astype(np.int32)
+    choice = r.integers(0, k, n).astype(np.int64)
+    port = r.integers(-1, 9, n).astype(np.int64)
+    got = split_choice(ids, choice, port, k)
+    want = split_choice_np(ids, choice, port, k)
+    for x, y in zip(got, want, strict=True):
+        assert x.dtype == y.dtype
+        np.testing.assert_array_equal(x, y)

@@ -12,6 +12,8 @@ call, with the same operations in the same order (the same bits):
 * :func:`border_tables` the first open port at each place, per port and group its attraction and
   per service the deterrence of its queue
   (:func:`~corredor.rules.corridor.process_border.decide_at_border`);
+* :func:`split_choice` the agents grouped by their choice, in one pass (the same lists as a mask
+  and a gather per choice);
 
 NaN and infinity go through as NumPy's ``minimum``, ``maximum`` and ``clip`` pass them (a NaN
 stays NaN).
@@ -218,3 +220,35 @@ def depart_columns_np(
     born[ids] = day
     caravan[ids[in_car]] = src[in_car] - n_orig + 1
     return int(in_car.sum())
+
+
+@nb.njit(cache=True)
+def split_choice(ids, choice, port, k):  # type: ignore[no-untyped-def]
+    """The agents ``ids`` grouped by ``choice`` (0 … ``k`` - 1), each group in the order given
+    (a stable counting sort), with their ``port`` (int32), and the groups' offsets: group ``c``
+    is ``[off[c], off[c + 1])``, i.e. ``ids[choice == c]``. Twin: :func:`split_choice_np`."""
+    n = ids.shape[0]
+    off = np.zeros(k + 1, dtype=np.int64)
+    for i in range(n):
+        off[choice[i] + 1] += 1
+    for c in range(k):
+        off[c + 1] += off[c]
+    pos = off[:-1].copy()
+    ids_s = np.empty(n, dtype=ids.dtype)
+    port_s = np.empty(n, dtype=np.int32)
+    for i in range(n):
+        c = choice[i]
+        ids_s[pos[c]] = ids[i]
+        port_s[pos[c]] = port[i]
+        pos[c] += 1
+    return ids_s, port_s, off
+
+
+def split_choice_np(
+    ids: npt.NDArray[np.int32], choice: Int64Array, port: Int64Array, k: int
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32], Int64Array]:
+    """The NumPy twin of :func:`split_choice` (the readable spec)."""
+    ids_s = np.concatenate([ids[choice == c] for c in range(k)])
+    port_s = np.concatenate([port[choice == c] for c in range(k)]).astype(np.int32)
+    off = np.concatenate([[0], np.cumsum(np.bincount(choice, minlength=k))]).astype(np.int64)
+    return ids_s.astype(ids.dtype), port_s, off

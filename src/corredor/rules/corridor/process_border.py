@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from corredor.engine.services import Verb
 from corredor.rules.corridor.active import border_choice
-from corredor.rules.corridor.kernels_decide import border_tables
+from corredor.rules.corridor.kernels_decide import border_tables, split_choice
 from corredor.rules.corridor.routes import choose_link
 from corredor.rules.corridor.settlement import settle
 from corredor.rules.corridor.state import CorridorState, Phase
@@ -54,13 +54,15 @@ def decide_at_border(st: CorridorState, ids: IntArray) -> None:
         st.role("settle_transit_hazard"),
         st.keys.decide, day,
     )  # fmt: skip
-    home = ids[choice == 0]
+    # the agents by choice, in id order within each (kernel twin: split_choice_np)
+    ids, port, off = split_choice(ids, choice, port, 5)
+    lo = off.tolist()
+    home = ids[lo[0] : lo[1]]
     a["loc"][home] = c.origin_loc[a["origin"][home]]
     set_phase(st, home, Phase.RETURNED)
-    settle(st, ids[choice == 1])
-    go_port = choice == 2
-    join(st, ids[go_port], port[go_port].astype(np.int32))
-    cross = ids[choice == 3]
+    settle(st, ids[lo[1] : lo[2]])
+    join(st, ids[lo[2] : lo[3]], port[lo[2] : lo[3]])
+    cross = ids[lo[3] : lo[4]]
     if cross.shape[0]:
         rt = st.routes
         link = choose_link(st, cross, rt.cross_within, rt.cross_has)

@@ -218,9 +218,7 @@ class Openness:
             return np.zeros(n_groups)
 
         ones = np.ones(n_groups)
-        return cls(
-            zeros(), zeros(), zeros(), zeros(), np.full(n_groups, np.nan), ones, True, ones
-        )
+        return cls(zeros(), zeros(), zeros(), zeros(), np.full(n_groups, np.nan), ones, True, ones)
 
 
 @dataclass
@@ -326,7 +324,8 @@ class CorridorState:
             np.zeros(0, dtype=np.int32), np.zeros(0), np.zeros(0, dtype=np.int32)
         )
         self.hop_buf = np.full((2, 0), -1, dtype=np.int32)
-        # today's parameters (process_policy)
+        # today's parameters (process_policy); the outcome table in the services' table
+        self.outcome_today: FloatArray | None = None
         self.effort: FloatArray = c.zone_effort[0]
         self.hazard: FloatArray = c.zone_hazard[0]
         L, N, G = len(c.loc_names), len(c.nat_names), c.n_groups
@@ -382,3 +381,4 @@ class CorridorState:
             raise ValueError("recompile: the new arrays describe a different corridor")
         self.c = compiled
         self.routes.forget()
+        self.outcome_today = None

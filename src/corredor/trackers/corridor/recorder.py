@@ -161,10 +161,10 @@ def day_segments(  # type: ignore[no-untyped-def]
             for i in range(off[j], off[j + 1]):
                 st[i] = stat[k]
                 k += 1
-    O = kind_ok.shape[0]
-    use = np.zeros((O, J), dtype=np.bool_)
-    need = np.zeros(O, dtype=np.int64)
-    for o in range(O):
+    n_obs = kind_ok.shape[0]
+    use = np.zeros((n_obs, J), dtype=np.bool_)
+    need = np.zeros(n_obs, dtype=np.int64)
+    for o in range(n_obs):
         for j in range(J):
             if kind_ok[o, seg_kind[j]] and (meta[j, 2] != 0 or any_status[o]):
                 use[o, j] = True
