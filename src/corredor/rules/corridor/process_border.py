@@ -41,7 +41,7 @@ def decide_at_border(st: CorridorState, ids: IntArray) -> None:
     # (kernel twin: kernels_decide.border_tables_np)
     port_of_loc, attract, factor = border_tables(
         st.svc.is_port, c.svc_open[day], c.svc_loc, len(c.loc_names), st.svc.own_country,
-        c.group_nat, c.outcome_table_on(day)[:, :, _DENY], st.services.queued(),
+        c.group_nat, st.outcome_on(day)[:, :, _DENY], st.services.queued(),
         c.svc_capacity[day], st.weight("queue_length"), st.weight("expected_wait"),
     )  # fmt: skip
     # the choices (kernel twin: active.border_choice_np); 4 = wait
@@ -57,13 +57,15 @@ def decide_at_border(st: CorridorState, ids: IntArray) -> None:
     # the agents by choice, in id order within each (kernel twin: split_choice_np)
     ids, port, off = split_choice(ids, choice, port, 5)
     lo = off.tolist()
-    home = ids[lo[0] : lo[1]]
-    a["loc"][home] = c.origin_loc[a["origin"][home]]
-    set_phase(st, home, Phase.RETURNED)
-    settle(st, ids[lo[1] : lo[2]])
+    if lo[1] > lo[0]:
+        home = ids[lo[0] : lo[1]]
+        a["loc"][home] = c.origin_loc[a["origin"][home]]
+        set_phase(st, home, Phase.RETURNED)
+    if lo[2] > lo[1]:
+        settle(st, ids[lo[1] : lo[2]])
     join(st, ids[lo[2] : lo[3]], port[lo[2] : lo[3]])
-    cross = ids[lo[3] : lo[4]]
-    if cross.shape[0]:
+    if lo[4] > lo[3]:
+        cross = ids[lo[3] : lo[4]]
         rt = st.routes
         link = choose_link(st, cross, rt.cross_within, rt.cross_has)
         ok = link >= 0

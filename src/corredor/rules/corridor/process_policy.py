@@ -33,6 +33,7 @@ def step_policy(st: CorridorState, day: int) -> None:
     if table is not st.outcome_today:
         t.outcome_p[:] = table
         st.outcome_today = table
+    st.outcome_day = day
     st.effort = c.zone_effort[day]
     st.hazard = c.zone_hazard[day]
     update_tables(st, day)

@@ -326,6 +326,7 @@ class CorridorState:
         self.hop_buf = np.full((2, 0), -1, dtype=np.int32)
         # today's parameters (process_policy); the outcome table in the services' table
         self.outcome_today: FloatArray | None = None
+        self.outcome_day = -1
         self.effort: FloatArray = c.zone_effort[0]
         self.hazard: FloatArray = c.zone_hazard[0]
         L, N, G = len(c.loc_names), len(c.nat_names), c.n_groups
@@ -365,6 +366,13 @@ class CorridorState:
         scenario without decisions)."""
         arr = self.c.decision.get(f"weights.{name}")
         return 0.0 if arr is None else float(arr[self.day])
+
+    def outcome_on(self, day: int) -> FloatArray:
+        """The outcome table of ``day`` (today's, as the ``policy`` step set it, without a
+        search)."""
+        if day == self.outcome_day and self.outcome_today is not None:
+            return self.outcome_today
+        return self.c.outcome_table_on(day)
 
     # ------------------------------------------------------------------ new arrays
     def recompile(self, compiled: Compiled) -> None:

@@ -68,7 +68,7 @@ def _per_event(x: npt.ArrayLike, n: int, dtype: npt.DTypeLike | None) -> npt.NDA
 
 def _one_each(x: object, n: int) -> bool:
     """``x`` is an array of ``n`` integers (kept by reference until the day's flush)."""
-    return isinstance(x, np.ndarray) and x.shape == (n,) and x.dtype.kind in "iu"
+    return type(x) is np.ndarray and x.ndim == 1 and x.shape[0] == n and x.dtype.kind in "iu"
 
 
 @nb.njit(cache=True)
@@ -348,13 +348,16 @@ class Recorder:
         if n == 0:
             return
         if kind != EV_APPREHEND:  # counted with the day's other events (flush, which
-            # makes them int64: an array of one per event is kept as it is)
+            # makes them int64: an array of one per event is kept as it is); _pend inlined
             self._group = agents.raw("group")
             tgt = target if _one_each(target, n) else _per_event(target, n, np.int64)
             st = None
             if status is not None and kind in self.by_kind:
                 st = status if _one_each(status, n) else _per_event(status, n, np.int64)
-            self._pend(kind, tgt, ids, st, day, counted=False)
+            if day != self._events_day:
+                self.flush()
+                self._events_day = day
+            self._day_events.append((kind, tgt, False, ids, st))
             return
         tgt = _per_event(target, n, np.int64)
         st = None if status is None or kind not in self.by_kind else _per_event(status, n, np.int64)
