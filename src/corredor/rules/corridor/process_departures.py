@@ -34,6 +34,8 @@ from corredor.rules.corridor.routes import choose_target
 from corredor.rules.corridor.state import EV_DEPART, CorridorState, Phase
 from corredor.rules.corridor.transitions import activate, phase_at, set_phase
 
+_HOME, _TRAVEL = int(Phase.HOME), int(Phase.TRAVEL)
+
 
 def step_depart(st: CorridorState, day: int) -> None:
     c, a = st.c, st.agents
@@ -81,10 +83,11 @@ def step_redepart(st: CorridorState, day: int) -> None:
     if not again:
         return
     ids = np.sort(np.array(again, dtype=np.int32))
-    ids = ids[a["phase"][ids] == Phase.HOME]
-    a["attempts"][ids] += 1
+    phase = a.raw("phase")
+    ids = ids[phase[ids] == _HOME]
+    a.raw("attempts")[ids] += 1
     phase_at(st, ids)
-    choose_target(st, ids[a["phase"][ids] == Phase.TRAVEL])
+    choose_target(st, ids[phase[ids] == _TRAVEL])
     # merged into the active set in id order (kernel twin: active.merge_ids_np)
     st.active = merge_ids(st.active, ids)
     st.events.emit(EV_DEPART, a["loc"][ids], ids, a, day)

@@ -352,7 +352,10 @@ class CorridorState:
     # ------------------------------------------------------------------ random numbers
     def u(self, key: np.uint64, ids: IntArray, k: int = 0) -> FloatArray:
         """Today's uniform draw ``k`` of each agent in stream ``key``."""
-        return rng.uniform_many(key, self.day, ids.astype(np.int64), k)
+        # int32 or int64 ids as they are (a kernel for each; the same draws for ids ≥ 0)
+        if ids.dtype != np.int32:
+            ids = ids.astype(np.int64)
+        return rng.uniform_many(key, self.day, ids, k)
 
     # ------------------------------------------------------------------ parameters
     def role(self, name: str) -> float:

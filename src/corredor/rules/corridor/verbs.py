@@ -45,6 +45,7 @@ from corredor.rules.corridor.transitions import (
 IntArray = npt.NDArray[np.int32]
 Ints = npt.NDArray[np.int64]
 _ABANDON, _DEPORT = int(Verb.ABANDON), int(Verb.DEPORT)  # plain ints: read once per verb
+_DETAIN = int(Verb.DETAIN)
 _IN_DEST = int(Phase.IN_DEST)
 _HOME, _RETURNED, _SETTLED = int(Phase.HOME), int(Phase.RETURNED), int(Phase.SETTLED)
 
@@ -295,8 +296,11 @@ def _deny(
 def _detain(
     st: CorridorState, who: IntArray, s: IntArray, gg: Ints, place: IntArray, status: IntArray
 ) -> None:
-    target = st.c.verb_args.service[s, gg, Verb.DETAIN]
+    target = st.c.verb_args.service[s, gg, _DETAIN]
     ok = target >= 0
+    if ok.all():
+        join(st, who, target)
+        return
     join(st, who[ok], target[ok])
     phase_at(st, who[~ok])
 
