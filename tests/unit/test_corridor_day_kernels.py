@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from corredor.engine.rng import stream_key_np
 from corredor.rules.corridor.compile.outcomes import table_on, tables_on
+from corredor.rules.corridor.process_openness import bound, bound_np, decay, decay_np
 from corredor.rules.corridor.state import KeyedPhilox, Phase
 from corredor.rules.corridor.transitions import (
     enter_service_k,
@@ -311,3 +312,24 @@ def test_join_order_matches_its_twin(seed: int, n: int, wide: bool) -> None:
     ids = r.integers(0, 2**31 - 1 if wide else 12, n).astype(np.int32)
     svc = r.integers(0, 2**20 if wide else 4, n).astype(np.int64 if wide else np.int32)
     equal(join_order(ids, svc), join_order_np(ids, svc))
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), G=st.integers(0, 12), cap=st.floats(0.5, 20.0))
+def test_openness_kernels_match_their_twins(seed: int, G: int, cap: float) -> None:
+    """The weighted counts and level, and the bounded multiplier (NaN, the bounds and exact
+    ones included), as NumPy computes them."""
+    r = np.random.default_rng(seed)
+    cols = [r.random(G) * 100.0, r.random(G) * 100.0, r.integers(0, 9, G) * 1.0, r.random(G)]
+    cols_np = [c.copy() for c in cols]
+    keep = float(np.exp(-1.0 / r.uniform(1.0, 400.0)))
+    level = decay(*cols, keep)
+    equal([level, *cols], [decay_np(*cols_np, keep), *cols_np])
+    mult = np.exp(r.normal(0.0, 2.0, G))
+    mult[r.random(G) < 0.2] = 1.0
+    mult[r.random(G) < 0.1] = np.nan
+    got, ones = bound(mult, 1.0 / cap, cap)
+    want, ones_np = bound_np(mult, 1.0 / cap, cap)
+    equal([got], [want])
+    assert ones == ones_np
+    assert bound(np.ones(G), 0.5, 2.0)[1] and bound_np(np.ones(G), 0.5, 2.0)[1]
