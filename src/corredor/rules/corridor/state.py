@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -352,10 +353,10 @@ class CorridorState:
     # ------------------------------------------------------------------ random numbers
     def u(self, key: np.uint64, ids: IntArray, k: int = 0) -> FloatArray:
         """Today's uniform draw ``k`` of each agent in stream ``key``."""
-        # int32 or int64 ids as they are (a kernel for each; the same draws for ids ≥ 0)
-        if ids.dtype != np.int32:
-            ids = ids.astype(np.int64)
-        return rng.uniform_many(key, self.day, ids, k)
+        # int32 ids as they are (the kernel has a version for them; the same draws for ids
+        # ≥ 0), others as int64
+        agents = ids if ids.dtype == np.int32 else ids.astype(np.int64)
+        return rng.uniform_many(key, self.day, cast(npt.NDArray[np.int64], agents), k)
 
     # ------------------------------------------------------------------ parameters
     def role(self, name: str) -> float:
