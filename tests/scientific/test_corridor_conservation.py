@@ -89,9 +89,9 @@ def check_day(m: CorridorModel, day: int) -> None:
     np.testing.assert_array_equal(np.sort(act), expected)
 
     # people on the way home wait to leave again: HOME, listed once
-    pending = [ids for d, lists in m.state.reattempts.items() if d > day for ids in lists]
+    pending = [i for d, ids in m.state.reattempts.items() if d > day for i in ids]
     assert all(d > day for d in m.state.reattempts), "a wake-up day already passed"
-    pending_ids = np.concatenate(pending) if pending else np.zeros(0, dtype=np.int32)
+    pending_ids = np.array(pending, dtype=np.int64)
     assert np.unique(pending_ids).shape[0] == pending_ids.shape[0]
     assert (phase[pending_ids] == Phase.HOME).all()
 

@@ -4,20 +4,36 @@ bit for bit (STYLE.md: the twin is the oracle)."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from corredor.engine.rng import stream_key_np
 from corredor.rules.corridor.compile.outcomes import table_on, tables_on
-from corredor.rules.corridor.state import Phase
+from corredor.rules.corridor.process_openness import bound, bound_np, decay, decay_np
+from corredor.rules.corridor.state import KeyedPhilox, Phase
 from corredor.rules.corridor.transitions import (
     enter_service_k,
     enter_service_np,
+    join_order,
+    join_order_np,
     set_phase_k,
     set_phase_np,
 )
-from corredor.rules.corridor.verbs import deport_k, deport_np, simple_verbs_k, simple_verbs_np
-from corredor.trackers.corridor.recorder import count_events_day, count_events_day_np
+from corredor.rules.corridor.verbs import (
+    deport_k,
+    deport_np,
+    simple_verbs_k,
+    simple_verbs_np,
+    verb_rows,
+    verb_rows_np,
+)
+from corredor.trackers.corridor.recorder import (
+    count_events_day,
+    count_events_day_np,
+    day_segments,
+    day_segments_np,
+)
 
 
 def equal(x, y) -> None:
@@ -220,3 +236,100 @@ def test_simple_verbs_match_their_twin(seed: int, n: int, k: int) -> None:
                fail)  # fmt: skip
         out.append([*mine, *tgt, succ, fail])
     equal(out[0], out[1])
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), segments=st.integers(0, 8), n_obs=st.integers(0, 6))
+def test_day_segments_matches_its_twin(seed: int, segments: int, n_obs: int) -> None:
+    """A day's segments prepared in one call: the event table, every event's group and status,
+    the segments each observable counts, and the sets to ready (a new period, or too full)."""
+    r = np.random.default_rng(seed)
+    K, X, G, n_agents = 5, 7, 4, 60
+    lens = r.integers(0, 12, segments)
+    with_status = r.random(segments) < 0.5
+    meta = (
+        np.stack([r.integers(0, K, segments), r.random(segments) < 0.3, with_status, lens], axis=1)
+        .astype(np.int64)
+        .reshape(segments, 4)
+    )
+    E = int(lens.sum())
+    tgt = r.integers(-1, X - 1, E).astype(np.int64)
+    ids = r.integers(0, n_agents, E).astype(np.int32)
+    stat = r.integers(0, 3, int(lens[with_status].sum())).astype(np.int64)
+    group = r.integers(0, G, n_agents).astype(np.int16)
+    kind_ok = r.random((n_obs, K)) < 0.5
+    any_status = r.random(n_obs) < 0.5
+    people_ix = np.flatnonzero(r.random(n_obs) < 0.6).astype(np.int64)
+    set_off = np.concatenate([[0], np.cumsum(2 ** r.integers(1, 5, n_obs))]).astype(np.int64)
+    set_size = r.integers(0, 4, n_obs).astype(np.int64)
+    set_period = r.integers(0, 2, n_obs).astype(np.int64)
+    period = r.integers(0, 2, n_obs).astype(np.int64)
+    ev_nb = r.integers(0, 9, (K, X, G)).astype(np.int64)
+    ev_np = ev_nb.copy()
+    args = (kind_ok, any_status, people_ix, set_period, set_size, set_off, period)
+    got = day_segments(meta, tgt, ids, stat, ev_nb, group, *args)
+    want = day_segments_np(meta, tgt, ids, stat, ev_np, group, *args)
+    equal([*got, ev_nb], [*want, ev_np])
+
+
+@pytest.mark.parametrize("key", [0, 1, 2**63, 2**64 - 1, 123456789123])
+def test_keyed_philox_is_a_new_philox_of_the_key(key: int) -> None:
+    """The departures' generator reset to a key draws what a new Philox of that key draws,
+    whatever was drawn from it before."""
+    g = KeyedPhilox()
+    g.at_key(7).standard_normal(5)  # used before
+    lam = np.linspace(0.0, 40.0, 23)
+    got = g.at_key(key).poisson(lam)
+    np.testing.assert_array_equal(got, np.random.Generator(np.random.Philox(key=key)).poisson(lam))
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), n=st.integers(0, 40))
+def test_verb_rows_matches_its_twin(seed: int, n: int) -> None:
+    """The released agents' rows: moved to their service's place unless they abandoned, sorted
+    by verb (stable), with groups, places, statuses and one (verb, start, end) row per verb."""
+    r = np.random.default_rng(seed)
+    S, G, V, L, n_agents = 4, 3, 11, 9, 80
+    ids = r.permutation(n_agents)[:n].astype(np.int32)
+    verb = r.integers(0, V, n).astype(np.int64)
+    svc = r.integers(0, S, n).astype(np.int32)
+    group = r.integers(0, G, n_agents).astype(np.int16)
+    svc_loc = r.integers(0, L, S).astype(np.int32)
+    place = r.integers(-1, L, (S, G, V)).astype(np.int32)
+    status = r.integers(0, 4, (S, G, V)).astype(np.int32)
+    loc_nb = r.integers(0, L, n_agents).astype(np.int32)
+    loc_np = loc_nb.copy()
+    got = verb_rows(ids, verb, svc, group, loc_nb, svc_loc, place, status, 8)
+    want = verb_rows_np(ids, verb, svc, group, loc_np, svc_loc, place, status, 8)
+    equal([*got, loc_nb], [*want, loc_np])
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), n=st.integers(0, 40), wide=st.booleans())
+def test_join_order_matches_its_twin(seed: int, n: int, wide: bool) -> None:
+    """Joiners sorted by service then agent id (repeats and large ids included), dtypes kept."""
+    r = np.random.default_rng(seed)
+    ids = r.integers(0, 2**31 - 1 if wide else 12, n).astype(np.int32)
+    svc = r.integers(0, 2**20 if wide else 4, n).astype(np.int64 if wide else np.int32)
+    equal(join_order(ids, svc), join_order_np(ids, svc))
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), G=st.integers(0, 12), cap=st.floats(0.5, 20.0))
+def test_openness_kernels_match_their_twins(seed: int, G: int, cap: float) -> None:
+    """The weighted counts and level, and the bounded multiplier (NaN, the bounds and exact
+    ones included), as NumPy computes them."""
+    r = np.random.default_rng(seed)
+    cols = [r.random(G) * 100.0, r.random(G) * 100.0, r.integers(0, 9, G) * 1.0, r.random(G)]
+    cols_np = [c.copy() for c in cols]
+    keep = float(np.exp(-1.0 / r.uniform(1.0, 400.0)))
+    level = decay(*cols, keep)
+    equal([level, *cols], [decay_np(*cols_np, keep), *cols_np])
+    mult = np.exp(r.normal(0.0, 2.0, G))
+    mult[r.random(G) < 0.2] = 1.0
+    mult[r.random(G) < 0.1] = np.nan
+    got, ones = bound(mult, 1.0 / cap, cap)
+    want, ones_np = bound_np(mult, 1.0 / cap, cap)
+    equal([got], [want])
+    assert ones == ones_np
+    assert bound(np.ones(G), 0.5, 2.0)[1] and bound_np(np.ones(G), 0.5, 2.0)[1]

@@ -16,6 +16,10 @@ from corredor.rules.corridor.kernels_decide import (
     border_tables_np,
     depart_columns,
     depart_columns_np,
+    depart_rates,
+    depart_rates_np,
+    split_choice,
+    split_choice_np,
 )
 
 
@@ -126,3 +130,39 @@ def test_depart_columns_match_their_twin(seed, n_orig, n_car, D):
     n_np = depart_columns_np(*args, *cols, 123)
     assert n_nb == n_np == counts[n_orig:].sum()
     equal(tuple(got), tuple(cols))
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), n=st.integers(0, 50), k=st.integers(1, 6))
+def test_split_choice_matches_its_twin(seed: int, n: int, k: int) -> None:
+    """Agents grouped by choice in the order given, their ports along, the groups' offsets."""
+    r = np.random.default_rng(seed)
+    ids = np.sort(r.choice(1000, n, replace=False)).astype(np.int32)
+    choice = r.integers(0, k, n).astype(np.int64)
+    port = r.integers(-1, 9, n).astype(np.int64)
+    got = split_choice(ids, choice, port, k)
+    want = split_choice_np(ids, choice, port, k)
+    for x, y in zip(got, want, strict=True):
+        assert x.dtype == y.dtype
+        np.testing.assert_array_equal(x, y)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), N=st.integers(1, 5), D=st.integers(1, 7),
+       n_orig=st.integers(0, 8), n_car=st.integers(0, 3), zero=st.booleans())  # fmt: skip
+def test_depart_rates_match_their_twin(seed, N, D, n_orig, n_car, zero) -> None:
+    """Departures and demographic shares with the openness multiplier, the same bits as NumPy
+    (its row sums and cumulative sums included), a nationality without people too."""
+    r = np.random.default_rng(seed)
+    share = r.random((N, D))
+    if zero:
+        share[0] = 0.0
+    share /= np.maximum(share.sum(axis=1, keepdims=True), 1e-300)
+    mult = np.exp(r.normal(0.0, 0.7, N * D))
+    base = r.random(n_orig) * 30.0
+    car = r.random(n_car) * 5.0
+    nat = r.integers(0, N, n_orig)
+    got = depart_rates(base, car, share, mult, nat)
+    want = depart_rates_np(base, car, share, mult, nat)
+    for x, y in zip(got, want, strict=True):
+        np.testing.assert_array_equal(x, y)

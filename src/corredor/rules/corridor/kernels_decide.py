@@ -12,6 +12,10 @@ call, with the same operations in the same order (the same bits):
 * :func:`border_tables` the first open port at each place, per port and group its attraction and
   per service the deterrence of its queue
   (:func:`~corredor.rules.corridor.process_border.decide_at_border`);
+* :func:`depart_rates` today's departures per origin and the demographic shares with the
+  perceived-openness multiplier (``process_departures.step_depart``);
+* :func:`split_choice` the agents grouped by their choice, in one pass (the same lists as a mask
+  and a gather per choice);
 
 NaN and infinity go through as NumPy's ``minimum``, ``maximum`` and ``clip`` pass them (a NaN
 stays NaN).
@@ -218,3 +222,88 @@ def depart_columns_np(
     born[ids] = day
     caravan[ids[in_car]] = src[in_car] - n_orig + 1
     return int(in_car.sum())
+
+
+@nb.njit(cache=True)
+def split_choice(ids, choice, port, k):  # type: ignore[no-untyped-def]
+    """The agents ``ids`` grouped by ``choice`` (0 … ``k`` - 1), each group in the order given
+    (a stable counting sort), with their ``port`` (int32), and the groups' offsets: group ``c``
+    is ``[off[c], off[c + 1])``, i.e. ``ids[choice == c]``. Twin: :func:`split_choice_np`."""
+    n = ids.shape[0]
+    off = np.zeros(k + 1, dtype=np.int64)
+    for i in range(n):
+        off[choice[i] + 1] += 1
+    for c in range(k):
+        off[c + 1] += off[c]
+    pos = off[:-1].copy()
+    ids_s = np.empty(n, dtype=ids.dtype)
+    port_s = np.empty(n, dtype=np.int32)
+    for i in range(n):
+        c = choice[i]
+        ids_s[pos[c]] = ids[i]
+        port_s[pos[c]] = port[i]
+        pos[c] += 1
+    return ids_s, port_s, off
+
+
+def split_choice_np(
+    ids: npt.NDArray[np.int32], choice: Int64Array, port: Int64Array, k: int
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32], Int64Array]:
+    """The NumPy twin of :func:`split_choice` (the readable spec)."""
+    ids_s = np.concatenate([ids[choice == c] for c in range(k)])
+    port_s = np.concatenate([port[choice == c] for c in range(k)]).astype(np.int32)
+    off = np.concatenate([[0], np.cumsum(np.bincount(choice, minlength=k))]).astype(np.int64)
+    return ids_s.astype(ids.dtype), port_s, off
+
+
+#: :func:`depart_rates` takes rows of fewer demographic groups than this (NumPy sums a row of
+#: 8 or more in another order)
+DEPART_RATES_MAX_D = 8
+
+
+@nb.njit(cache=True)
+def depart_rates(base, caravan_lam, dem_share, mult, origin_nat):  # type: ignore[no-untyped-def]
+    """Today's expected departures with the perceived-openness multiplier ``mult`` (one per
+    group, nationality × demographic): per origin ``base × scale[nationality]`` then the
+    caravans' ``caravan_lam`` (one array), and per nationality the cumulative demographic
+    shares of ``weighted = dem_share × mult`` (the last 1), ``scale`` being a row's sum of
+    ``weighted``, added in order as NumPy adds rows of fewer than :data:`DEPART_RATES_MAX_D`
+    numbers (wider rows: :func:`depart_rates_np`). Twin: :func:`depart_rates_np`."""
+    N, D = dem_share.shape
+    n_orig, n_car = base.shape[0], caravan_lam.shape[0]
+    lam = np.empty(n_orig + n_car)
+    dem_cum = np.empty((N, D))
+    scale = np.empty(N)
+    for n in range(N):
+        s = dem_share[n, 0] * mult[n * D]
+        for d in range(1, D):
+            s += dem_share[n, d] * mult[n * D + d]
+        scale[n] = s
+        m = s if (s >= 1e-300 or np.isnan(s)) else 1e-300
+        cum = 0.0
+        for d in range(D):
+            w = dem_share[n, d] * mult[n * D + d] / m
+            cum = w if d == 0 else cum + w
+            dem_cum[n, d] = cum
+        dem_cum[n, D - 1] = 1.0
+    for i in range(n_orig):
+        lam[i] = base[i] * scale[origin_nat[i]]
+    for i in range(n_car):
+        lam[n_orig + i] = caravan_lam[i]
+    return lam, dem_cum
+
+
+def depart_rates_np(
+    base: FloatArray,
+    caravan_lam: FloatArray,
+    dem_share: FloatArray,
+    mult: FloatArray,
+    origin_nat: npt.NDArray[np.integer],
+) -> tuple[FloatArray, FloatArray]:
+    """The NumPy twin of :func:`depart_rates` (as ``step_depart`` computed them)."""
+    D = dem_share.shape[1]
+    weighted = dem_share * mult.reshape(-1, D)  # (N, D)
+    scale = weighted.sum(axis=1)  # (N,)
+    dem_cum = np.cumsum(weighted / np.maximum(scale, 1e-300)[:, None], axis=1)
+    dem_cum[:, -1] = 1.0
+    return np.concatenate([base * scale[origin_nat], caravan_lam]), dem_cum

@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from corredor.engine.services import Verb
 from corredor.rules.corridor.active import border_choice
-from corredor.rules.corridor.kernels_decide import border_tables
+from corredor.rules.corridor.kernels_decide import border_tables, split_choice
 from corredor.rules.corridor.routes import choose_link
 from corredor.rules.corridor.settlement import settle
 from corredor.rules.corridor.state import CorridorState, Phase
@@ -41,7 +41,7 @@ def decide_at_border(st: CorridorState, ids: IntArray) -> None:
     # (kernel twin: kernels_decide.border_tables_np)
     port_of_loc, attract, factor = border_tables(
         st.svc.is_port, c.svc_open[day], c.svc_loc, len(c.loc_names), st.svc.own_country,
-        c.group_nat, c.outcome_table_on(day)[:, :, _DENY], st.services.queued(),
+        c.group_nat, st.outcome_on(day)[:, :, _DENY], st.services.queued(),
         c.svc_capacity[day], st.weight("queue_length"), st.weight("expected_wait"),
     )  # fmt: skip
     # the choices (kernel twin: active.border_choice_np); 4 = wait
@@ -54,14 +54,18 @@ def decide_at_border(st: CorridorState, ids: IntArray) -> None:
         st.role("settle_transit_hazard"),
         st.keys.decide, day,
     )  # fmt: skip
-    home = ids[choice == 0]
-    a["loc"][home] = c.origin_loc[a["origin"][home]]
-    set_phase(st, home, Phase.RETURNED)
-    settle(st, ids[choice == 1])
-    go_port = choice == 2
-    join(st, ids[go_port], port[go_port].astype(np.int32))
-    cross = ids[choice == 3]
-    if cross.shape[0]:
+    # the agents by choice, in id order within each (kernel twin: split_choice_np)
+    ids, port, off = split_choice(ids, choice, port, 5)
+    lo = off.tolist()
+    if lo[1] > lo[0]:
+        home = ids[lo[0] : lo[1]]
+        a["loc"][home] = c.origin_loc[a["origin"][home]]
+        set_phase(st, home, Phase.RETURNED)
+    if lo[2] > lo[1]:
+        settle(st, ids[lo[1] : lo[2]])
+    join(st, ids[lo[2] : lo[3]], port[lo[2] : lo[3]])
+    if lo[4] > lo[3]:
+        cross = ids[lo[3] : lo[4]]
         rt = st.routes
         link = choose_link(st, cross, rt.cross_within, rt.cross_has)
         ok = link >= 0

@@ -24,30 +24,37 @@ import numpy as np
 
 from corredor.engine.rng import mix64
 from corredor.rules.corridor.active import merge_ids
-from corredor.rules.corridor.kernels_decide import depart_columns
+from corredor.rules.corridor.kernels_decide import (
+    DEPART_RATES_MAX_D,
+    depart_columns,
+    depart_rates,
+    depart_rates_np,
+)
 from corredor.rules.corridor.routes import choose_target
 from corredor.rules.corridor.state import EV_DEPART, CorridorState, Phase
 from corredor.rules.corridor.transitions import activate, phase_at, set_phase
+
+_HOME, _TRAVEL = int(Phase.HOME), int(Phase.TRAVEL)
 
 
 def step_depart(st: CorridorState, day: int) -> None:
     c, a = st.c, st.agents
     n_orig = c.departures.shape[1]
-    base = c.departures[day]
-    dem_cum = c.share_cum
-    mult = st.openness.multiplier
-    if np.any(mult != 1.0):
+    if st.openness.neutral:
+        lam = np.concatenate([c.departures[day], c.caravan_departures[day]])
+        dem_cum = c.share_cum
+    else:
         # departures per origin x demographic group: base x share x openness multiplier
-        D = len(c.dem_names)
-        weighted = st.dem_share * mult.reshape(-1, D)  # (N, D)
-        scale = weighted.sum(axis=1)  # (N,)
-        base = base * scale[c.origin_nat]
-        dem_cum = np.cumsum(weighted / np.maximum(scale, 1e-300)[:, None], axis=1)
-        dem_cum[:, -1] = 1.0
-    lam = np.concatenate([base, c.caravan_departures[day]])
+        # (kernel twin: kernels_decide.depart_rates_np, which takes the wider rows)
+        rates = depart_rates if len(c.dem_names) < DEPART_RATES_MAX_D else depart_rates_np
+        lam, dem_cum = rates(
+            c.departures[day], c.caravan_departures[day], st.dem_share,
+            st.openness.multiplier, c.origin_nat,
+        )  # fmt: skip
     seed = int(mix64(np.uint64(st.keys.depart)) ^ np.uint64(day))
-    # one Poisson count per origin, then per caravan (appended: no caravan, same draws)
-    counts = np.random.Generator(np.random.Philox(key=seed)).poisson(lam)
+    # one Poisson count per origin, then per caravan (appended: no caravan, same draws), from
+    # ``Philox(key=seed)``: the state's generator reset to that key (a new one costs more)
+    counts = st.depart_rng.at_key(seed).poisson(lam)
     n = int(counts.sum())
     if n == 0:
         return
@@ -75,11 +82,12 @@ def step_redepart(st: CorridorState, day: int) -> None:
     again = st.reattempts.pop(day, [])
     if not again:
         return
-    ids = np.sort(np.concatenate(again)).astype(np.int32)
-    ids = ids[a["phase"][ids] == Phase.HOME]
-    a["attempts"][ids] += 1
+    ids = np.sort(np.array(again, dtype=np.int32))
+    phase = a.raw("phase")
+    ids = ids[phase[ids] == _HOME]
+    a.raw("attempts")[ids] += 1
     phase_at(st, ids)
-    choose_target(st, ids[a["phase"][ids] == Phase.TRAVEL])
+    choose_target(st, ids[phase[ids] == _TRAVEL])
     # merged into the active set in id order (kernel twin: active.merge_ids_np)
     st.active = merge_ids(st.active, ids)
     st.events.emit(EV_DEPART, a["loc"][ids], ids, a, day)

@@ -18,27 +18,79 @@ Parameters read (roles, ``corredor.scenario.corridor.roles``; default in bracket
 
 from __future__ import annotations
 
+import numba as nb
 import numpy as np
+import numpy.typing as npt
 
 from corredor.rules.corridor.state import CorridorState
+
+FloatArray = npt.NDArray[np.float64]
 
 
 def step_openness(st: CorridorState, day: int) -> None:
     o = st.openness
     tau = max(st.role("openness_memory_days"), 1.0)
-    keep = np.exp(-1.0 / tau)
-    o.succ = keep * o.succ + o.succ_today
-    o.fail = keep * o.fail + o.fail_today
-    o.succ_today[:] = 0.0
-    o.fail_today[:] = 0.0
-    eps = st.role("openness_elasticity")
-    level = (o.succ + 1.0) / (o.succ + o.fail + 2.0)
+    keep = float(np.exp(-1.0 / tau))
+    # today's outcomes into the weighted counts, the level (kernel twin: decay_np)
+    level = decay(o.succ, o.fail, o.succ_today, o.fail_today, keep)
     ref_day = int(st.role("openness_reference_days"))
-    if day == ref_day or (day > ref_day and np.isnan(o.ref[0])):
+    ref_unset = np.isnan(o.ref[0])
+    if day == ref_day or (day > ref_day and ref_unset):
         o.ref = level.copy()
-    if eps == 0.0 or np.isnan(o.ref[0]):
-        o.multiplier = np.ones_like(level)
+        ref_unset = False
+    eps = st.role("openness_elasticity")
+    if eps == 0.0 or ref_unset:
+        o.multiplier = o.ones  # the multiplier 1 (depart checks ``o.neutral``)
+        o.neutral = True
     else:
         cap = st.role("openness_multiplier_max")
-        mult = (level / o.ref) ** eps
-        o.multiplier = np.clip(mult, 1.0 / cap, cap)
+        # NumPy's power (its own, maybe vector, code: not in a kernel), then the bounds
+        # (kernel twin: bound_np)
+        o.multiplier, o.neutral = bound((level / o.ref) ** eps, 1.0 / cap, cap)
+
+
+@nb.njit(cache=True)
+def decay(succ, fail, succ_today, fail_today, keep):  # type: ignore[no-untyped-def]
+    """In place: ``succ = keep × succ + succ_today`` (and ``fail``), today's counts zeroed;
+    returns the level ``(succ + 1) / (succ + fail + 2)``. Twin: :func:`decay_np`."""
+    level = np.empty(succ.shape[0])
+    for g in range(succ.shape[0]):
+        succ[g] = keep * succ[g] + succ_today[g]
+        fail[g] = keep * fail[g] + fail_today[g]
+        succ_today[g] = 0.0
+        fail_today[g] = 0.0
+        level[g] = (succ[g] + 1.0) / (succ[g] + fail[g] + 2.0)
+    return level
+
+
+def decay_np(
+    succ: FloatArray, fail: FloatArray, succ_today: FloatArray, fail_today: FloatArray, keep: float
+) -> FloatArray:
+    """The NumPy twin of :func:`decay`."""
+    succ[:] = keep * succ + succ_today
+    fail[:] = keep * fail + fail_today
+    succ_today[:] = 0.0
+    fail_today[:] = 0.0
+    level: FloatArray = (succ + 1.0) / (succ + fail + 2.0)
+    return level
+
+
+@nb.njit(cache=True)
+def bound(mult, lo, hi):  # type: ignore[no-untyped-def]
+    """``mult`` within ``[lo, hi]`` as ``numpy.clip`` (a NaN stays NaN), and whether every
+    value is 1. Twin: :func:`bound_np`."""
+    out = np.empty(mult.shape[0])
+    ones = True
+    for g in range(mult.shape[0]):
+        v = mult[g]
+        v = max(v, lo)
+        v = min(v, hi)
+        out[g] = v
+        ones = ones and v == 1.0
+    return out, ones
+
+
+def bound_np(mult: FloatArray, lo: float, hi: float) -> tuple[FloatArray, bool]:
+    """The NumPy twin of :func:`bound`."""
+    out = np.clip(mult, lo, hi)
+    return out, bool(np.all(out == 1.0))

@@ -27,7 +27,13 @@ def step_policy(st: CorridorState, day: int) -> None:
     t.mean_days[:] = np.maximum(c.svc_mean_days[day], 1.0)
     # a closed service takes nobody: the people on its list leave it (ABANDON) today
     t.abandon_hazard[:] = np.where(c.svc_open[day], c.svc_abandon[day], 1.0)
-    t.outcome_p[:] = c.outcome_table_on(day)
+    # the outcome tables change on a few days: copied into the services' table on those
+    # (``st.outcome_today`` is today's, for the other processes)
+    table = c.outcome_table_on(day)
+    if table is not st.outcome_today:
+        t.outcome_p[:] = table
+        st.outcome_today = table
+    st.outcome_day = day
     st.effort = c.zone_effort[day]
     st.hazard = c.zone_hazard[day]
     update_tables(st, day)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -140,6 +141,31 @@ class StreamKeys:
         )
 
 
+class KeyedPhilox:
+    """One Philox generator, reset to a key on demand: :meth:`at_key` gives the generator
+    ``numpy.random.Generator(numpy.random.Philox(key=key))`` would give (the same draws),
+    without making a new one each day."""
+
+    def __init__(self) -> None:
+        self.bits = np.random.Philox(key=0)
+        self.gen = np.random.Generator(self.bits)
+
+    def at_key(self, key: int) -> np.random.Generator:
+        """The generator at the start of the stream of ``key`` (0 ≤ key < 2**64)."""
+        self.bits.state = {
+            "bit_generator": "Philox",
+            "state": {
+                "counter": np.zeros(4, dtype=np.uint64),
+                "key": np.array([key, 0], dtype=np.uint64),
+            },
+            "buffer": np.zeros(4, dtype=np.uint64),
+            "buffer_pos": 4,
+            "has_uint32": 0,
+            "uinteger": 0,
+        }
+        return self.gen
+
+
 @dataclass
 class ServiceFacts:
     """What each service is, for the processes (fixed for a corridor)."""
@@ -182,13 +208,18 @@ class Openness:
     fail: FloatArray
     ref: FloatArray  # openness at the end of the reference period (NaN before)
     multiplier: FloatArray
+    #: the multiplier is 1 for every group (departures need not apply it)
+    neutral: bool = True
+    #: the multiplier 1 (kept: a day without the feedback makes no new array)
+    ones: FloatArray = field(default_factory=lambda: np.ones(0))
 
     @classmethod
     def start(cls, n_groups: int) -> Openness:
         def zeros() -> FloatArray:
             return np.zeros(n_groups)
 
-        return cls(zeros(), zeros(), zeros(), zeros(), np.full(n_groups, np.nan), np.ones(n_groups))
+        ones = np.ones(n_groups)
+        return cls(zeros(), zeros(), zeros(), zeros(), np.full(n_groups, np.nan), ones, True, ones)
 
 
 @dataclass
@@ -281,18 +312,22 @@ class CorridorState:
             calendar_horizon=512,
         )
         self.keys = StreamKeys.for_seed(self.seed)
+        #: the departures' Poisson counts (``process_departures``)
+        self.depart_rng = KeyedPhilox()
         self.svc = ServiceFacts.of(c)
         #: per queue of the services, whether it is a port's list
         self.queue_is_port = self.svc.is_port[self.services.queue_service]
         #: the agents in an active phase, in increasing id order (``active.merge_ids``)
         self.active = np.zeros(0, dtype=np.int32)
-        #: removed agents who leave home again on a day: day -> blocks of ids
-        self.reattempts: dict[int, list[IntArray]] = defaultdict(list)
+        #: removed agents who leave home again on a day: day -> their ids
+        self.reattempts: dict[int, list[int]] = defaultdict(list)
         self.exposure = Exposure(
             np.zeros(0, dtype=np.int32), np.zeros(0), np.zeros(0, dtype=np.int32)
         )
         self.hop_buf = np.full((2, 0), -1, dtype=np.int32)
-        # today's parameters (process_policy)
+        # today's parameters (process_policy); the outcome table in the services' table
+        self.outcome_today: FloatArray | None = None
+        self.outcome_day = -1
         self.effort: FloatArray = c.zone_effort[0]
         self.hazard: FloatArray = c.zone_hazard[0]
         L, N, G = len(c.loc_names), len(c.nat_names), c.n_groups
@@ -318,7 +353,10 @@ class CorridorState:
     # ------------------------------------------------------------------ random numbers
     def u(self, key: np.uint64, ids: IntArray, k: int = 0) -> FloatArray:
         """Today's uniform draw ``k`` of each agent in stream ``key``."""
-        return rng.uniform_many(key, self.day, ids.astype(np.int64), k)
+        # int32 ids as they are (the kernel has a version for them; the same draws for ids
+        # ≥ 0), others as int64
+        agents = ids if ids.dtype == np.int32 else ids.astype(np.int64)
+        return rng.uniform_many(key, self.day, cast(npt.NDArray[np.int64], agents), k)
 
     # ------------------------------------------------------------------ parameters
     def role(self, name: str) -> float:
@@ -332,6 +370,13 @@ class CorridorState:
         scenario without decisions)."""
         arr = self.c.decision.get(f"weights.{name}")
         return 0.0 if arr is None else float(arr[self.day])
+
+    def outcome_on(self, day: int) -> FloatArray:
+        """The outcome table of ``day`` (today's, as the ``policy`` step set it, without a
+        search)."""
+        if day == self.outcome_day and self.outcome_today is not None:
+            return self.outcome_today
+        return self.c.outcome_table_on(day)
 
     # ------------------------------------------------------------------ new arrays
     def recompile(self, compiled: Compiled) -> None:
@@ -348,3 +393,4 @@ class CorridorState:
             raise ValueError("recompile: the new arrays describe a different corridor")
         self.c = compiled
         self.routes.forget()
+        self.outcome_today = None

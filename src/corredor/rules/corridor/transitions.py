@@ -9,6 +9,8 @@ Parameters read (roles, ``corredor.scenario.corridor.roles``; default in bracket
 
 from __future__ import annotations
 
+from typing import Any
+
 import numba as nb
 import numpy as np
 import numpy.typing as npt
@@ -161,8 +163,7 @@ def join(st: CorridorState, ids: IntArray, svc: IntArray) -> None:
     :func:`enter_service_k`, twin :func:`enter_service_np`)."""
     if ids.shape[0] == 0:
         return
-    order = np.lexsort((ids, svc))
-    ids, svc = ids[order], svc[order]
+    ids, svc = join_order(ids, svc)  # (kernel twin: join_order_np)
     a = st.agents
     st.services.join(a, ids, svc, day=st.day)
     enter_service_k(
@@ -177,6 +178,29 @@ def join(st: CorridorState, ids: IntArray, svc: IntArray) -> None:
         st.day,
     )
     st.events.emit(EV_JOIN, svc, ids, a, st.day)
+
+
+@nb.njit(cache=True)
+def join_order(ids, svc):  # type: ignore[no-untyped-def]
+    """``ids`` and their services ``svc`` (both non-negative, ids below 2**32) sorted by service,
+    then agent id: one sort of the keys ``svc << 32 | id``. Twin: :func:`join_order_np`."""
+    n = ids.shape[0]
+    key = np.empty(n, dtype=np.int64)
+    for j in range(n):
+        key[j] = (np.int64(svc[j]) << 32) | np.int64(ids[j])
+    key.sort()
+    ids_s = np.empty(n, dtype=ids.dtype)
+    svc_s = np.empty(n, dtype=svc.dtype)
+    for j in range(n):
+        ids_s[j] = key[j] & 0xFFFFFFFF
+        svc_s[j] = key[j] >> 32
+    return ids_s, svc_s
+
+
+def join_order_np(ids: IntArray, svc: npt.NDArray[np.integer]) -> tuple[IntArray, npt.NDArray[Any]]:
+    """The NumPy twin of :func:`join_order`: a lexicographic sort."""
+    order = np.lexsort((ids, svc))
+    return ids[order], svc[order]
 
 
 @nb.njit(cache=True)
@@ -235,11 +259,12 @@ def schedule_reattempts(st: CorridorState, back: IntArray) -> None:
     # geometric on {1, 2, ...} with mean `mean` (a mean of 1: the next day)
     delay = 1 + (np.floor(np.log1p(-u) / np.log1p(-1.0 / mean)) if mean > 1 else np.zeros_like(u))
     when = st.day + delay.astype(np.int64)
-    # one entry per agent (the day's departures sort them: the order of entries is no matter)
-    days = st.c.days
-    for i, d in enumerate(when.tolist()):
+    # one entry per agent, its id (the day's departures sort them: the order of entries is no
+    # matter)
+    days, cal = st.c.days, st.reattempts
+    for d, i in zip(when.tolist(), back.tolist(), strict=True):
         if d < days:
-            st.reattempts[d].append(back[i : i + 1])
+            cal[d].append(i)
 
 
 def at_border(st: CorridorState, ids: IntArray, *, reattempt_p: float) -> None:

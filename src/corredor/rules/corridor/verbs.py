@@ -45,6 +45,7 @@ from corredor.rules.corridor.transitions import (
 IntArray = npt.NDArray[np.int32]
 Ints = npt.NDArray[np.int64]
 _ABANDON, _DEPORT = int(Verb.ABANDON), int(Verb.DEPORT)  # plain ints: read once per verb
+_DETAIN = int(Verb.DETAIN)
 _IN_DEST = int(Phase.IN_DEST)
 _HOME, _RETURNED, _SETTLED = int(Phase.HOME), int(Phase.RETURNED), int(Phase.SETTLED)
 
@@ -62,19 +63,15 @@ def apply_verbs(
 ) -> None:
     """Apply the outcome verbs that services drew (one row per agent)."""
     c, a, day = st.c, st.agents, st.day
-    g = a["group"][ids].astype(np.int64)
     args = c.verb_args
-    # served where the service is (a hearing: people on the calendar come to the court)
-    served = verb != _ABANDON
-    a["loc"][ids[served]] = c.svc_loc[svc[served]]
     st.events.served(svc, joined, day)
-    # the rows grouped by verb, each verb's rows in the order drawn (a stable sort: slices
-    # instead of a mask and five gathers per verb); the verbs' arguments in two flat gathers
-    _, G, V = args.place.shape
-    order = np.argsort(verb, kind="stable")
-    ids, svc, g, verb = ids[order], svc[order], g[order], verb[order]
-    cell = (svc.astype(np.int64) * G + g) * V + verb
-    place_all, status_all = args.place.ravel()[cell], args.status.ravel()[cell]
+    # served where the service is (a hearing: people on the calendar come to the court); the
+    # rows grouped by verb, each verb's rows in the order drawn, with their groups and the
+    # verbs' places and statuses, in one call (twin: verb_rows_np)
+    ids, svc, g, verb, place_all, status_all, seg = verb_rows(
+        ids, verb, svc, a.raw("group"), a.raw("loc"), c.svc_loc, args.place, args.status,
+        _ABANDON,
+    )  # fmt: skip
     # the verbs that move only the agent (release, expel, admit, settle, abandon, die): one
     # kernel call for all their rows (each agent has one verb, so the order is no matter)
     o = st.openness
@@ -85,15 +82,84 @@ def apply_verbs(
         (c.origin_loc, c.loc_kind, c.loc_in_dest, c.border_of_loc),
         BORDER_CITY, o.succ_today, o.fail_today,
     )  # fmt: skip
-    ends = np.flatnonzero(verb[1:] != verb[:-1]) + 1
-    for lo, hi in zip([0, *ends.tolist()], [*ends.tolist(), verb.shape[0]], strict=True):
-        v = int(verb[lo])
-        who, s, gg = ids[lo:hi], svc[lo:hi], g[lo:hi]
+    for v, lo, hi in seg.tolist():
+        who, s = ids[lo:hi], svc[lo:hi]
         status = status_all[lo:hi]
         if v != _DEPORT:
             st.events.emit(v, s, who, a, day, status=status)
         if v not in _SIMPLE:
-            _APPLY[v](st, who, s, gg, place_all[lo:hi], status)
+            _APPLY[v](st, who, s, g[lo:hi], place_all[lo:hi], status)
+
+
+@nb.njit(cache=True)
+def verb_rows(ids, verb, svc, group, loc, svc_loc, place, status, abandon):  # type: ignore[no-untyped-def]
+    """The rows of the agents services released today, for :func:`apply_verbs`: everyone but
+    those who abandoned is moved to its service's place (``loc``); the rows are sorted by verb,
+    each verb's rows in the order given (a stable counting sort), with each row's group and
+    the verb's place and status (``place[svc, group, verb]``, ``status[...]``). Returns the
+    sorted ids, services, groups (int64), verbs, places and statuses, and one row
+    ``(verb, start, end)`` per verb drawn. Twin: :func:`verb_rows_np`."""
+    n, V = ids.shape[0], place.shape[2]
+    for j in range(n):
+        if verb[j] != abandon:
+            loc[ids[j]] = svc_loc[svc[j]]
+    start = np.zeros(V + 1, dtype=np.int64)
+    for j in range(n):
+        start[verb[j] + 1] += 1
+    for v in range(V):
+        start[v + 1] += start[v]
+    pos = start[:-1].copy()
+    ids_s = np.empty(n, dtype=ids.dtype)
+    svc_s = np.empty(n, dtype=svc.dtype)
+    g_s = np.empty(n, dtype=np.int64)
+    verb_s = np.empty(n, dtype=verb.dtype)
+    place_s = np.empty(n, dtype=place.dtype)
+    status_s = np.empty(n, dtype=status.dtype)
+    for j in range(n):
+        v = verb[j]
+        k = pos[v]
+        pos[v] += 1
+        a, sv = ids[j], svc[j]
+        gg = np.int64(group[a])
+        ids_s[k], svc_s[k], g_s[k], verb_s[k] = a, sv, gg, v
+        place_s[k], status_s[k] = place[sv, gg, v], status[sv, gg, v]
+    n_seg = 0
+    for v in range(V):
+        if start[v + 1] > start[v]:
+            n_seg += 1
+    seg = np.empty((n_seg, 3), dtype=np.int64)
+    k = 0
+    for v in range(V):
+        if start[v + 1] > start[v]:
+            seg[k, 0], seg[k, 1], seg[k, 2] = v, start[v], start[v + 1]
+            k += 1
+    return ids_s, svc_s, g_s, verb_s, place_s, status_s, seg
+
+
+def verb_rows_np(
+    ids: IntArray,
+    verb: Ints,
+    svc: IntArray,
+    group: npt.NDArray[np.int16],
+    loc: IntArray,
+    svc_loc: IntArray,
+    place: IntArray,
+    status: IntArray,
+    abandon: int,
+) -> tuple[npt.NDArray[Any], ...]:
+    """The NumPy twin of :func:`verb_rows` (the readable spec)."""
+    served = verb != abandon
+    loc[ids[served]] = svc_loc[svc[served]]
+    _, G, V = place.shape
+    order = np.argsort(verb, kind="stable")
+    ids, svc, verb = ids[order], svc[order], verb[order]
+    g = group[ids].astype(np.int64)
+    cell = (svc.astype(np.int64) * G + g) * V + verb
+    # one row (verb, start, end) per verb drawn
+    starts = np.flatnonzero(np.diff(verb, prepend=-1) != 0)
+    ends = np.append(starts[1:], verb.shape[0])[: starts.shape[0]]
+    seg = np.stack([verb[starts], starts, ends], axis=1).astype(np.int64)
+    return ids, svc, g, verb, place.ravel()[cell], status.ravel()[cell], seg
 
 
 #: The verbs :func:`simple_verbs_k` applies.
@@ -230,8 +296,11 @@ def _deny(
 def _detain(
     st: CorridorState, who: IntArray, s: IntArray, gg: Ints, place: IntArray, status: IntArray
 ) -> None:
-    target = st.c.verb_args.service[s, gg, Verb.DETAIN]
+    target = st.c.verb_args.service[s, gg, _DETAIN]
     ok = target >= 0
+    if ok.all():
+        join(st, who, target)
+        return
     join(st, who[ok], target[ok])
     phase_at(st, who[~ok])
 

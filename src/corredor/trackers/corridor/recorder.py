@@ -66,6 +66,11 @@ def _per_event(x: npt.ArrayLike, n: int, dtype: npt.DTypeLike | None) -> npt.NDA
     return np.broadcast_to(arr, (n,))
 
 
+def _one_each(x: object, n: int) -> bool:
+    """``x`` is an array of ``n`` integers (kept by reference until the day's flush)."""
+    return type(x) is np.ndarray and x.ndim == 1 and x.shape[0] == n and x.dtype.kind in "iu"
+
+
 @nb.njit(cache=True)
 def count_events(events, target, group, ids):  # type: ignore[no-untyped-def]
     """Add one event per agent ``ids[i]`` to ``events[target[i], group]`` (the last target slot:
@@ -124,6 +129,89 @@ def count_events_day_np(
         lo, hi = off[j], off[j + 1]
         count_events_np(events[seg_kind[j]], target[lo:hi], group, ids[lo:hi])
     return group[ids].astype(np.int64)
+
+
+@nb.njit(cache=True)
+def day_segments(  # type: ignore[no-untyped-def]
+    meta, tgt, ids, stat, events, group, kind_ok, any_status, people_ix, set_period, set_size,
+    set_off, period,
+):  # fmt: skip
+    """A day's events before they are counted in the observables, in one call. ``meta[j]``:
+    segment ``j``'s kind, whether it is already in the event table, whether it has statuses
+    (given one after the other in ``stat``) and its length. Adds the segments not yet counted
+    to ``events`` (:func:`count_events_day`) and returns the segments' kinds and offsets, every
+    event's group and status (-1: none given), ``use[o, j]`` (observable ``o`` counts segment
+    ``j``: its kind, and a status if it wants one), ``need[o]`` (the events it may count) and
+    the observables in people (``people_ix``) whose set (``PeriodSets``: ``set_period``,
+    ``set_size``, ``set_off``) must be readied first: a new ``period`` starts, or it grows.
+    Twin: :func:`day_segments_np`."""
+    J = meta.shape[0]
+    seg_kind = np.empty(J, dtype=np.int64)
+    counted = np.empty(J, dtype=np.bool_)
+    off = np.zeros(J + 1, dtype=np.int64)
+    for j in range(J):
+        seg_kind[j] = meta[j, 0]
+        counted[j] = meta[j, 1] != 0
+        off[j + 1] = off[j] + meta[j, 3]
+    g = count_events_day(events, seg_kind, counted, off, tgt, group, ids)
+    st = np.full(ids.shape[0], -1, dtype=np.int64)
+    k = 0
+    for j in range(J):
+        if meta[j, 2] != 0:
+            for i in range(off[j], off[j + 1]):
+                st[i] = stat[k]
+                k += 1
+    n_obs = kind_ok.shape[0]
+    use = np.zeros((n_obs, J), dtype=np.bool_)
+    need = np.zeros(n_obs, dtype=np.int64)
+    for o in range(n_obs):
+        for j in range(J):
+            if kind_ok[o, seg_kind[j]] and (meta[j, 2] != 0 or any_status[o]):
+                use[o, j] = True
+                need[o] += meta[j, 3]
+    todo = np.empty(people_ix.shape[0], dtype=np.int64)
+    n = 0
+    for i in people_ix:
+        if need[i] > 0:
+            stale = set_period[i] != period[i]
+            size = 0 if stale else set_size[i]
+            if stale or 2 * (size + need[i]) > set_off[i + 1] - set_off[i]:
+                todo[n] = i
+                n += 1
+    return seg_kind, off, g, st, use, need, todo[:n].copy()
+
+
+def day_segments_np(
+    meta: npt.NDArray[np.int64],
+    tgt: npt.NDArray[np.int64],
+    ids: IntArray,
+    stat: npt.NDArray[np.int64],
+    events: npt.NDArray[np.int64],
+    group: npt.NDArray[np.int16],
+    kind_ok: npt.NDArray[np.bool_],
+    any_status: npt.NDArray[np.bool_],
+    people_ix: npt.NDArray[np.int64],
+    set_period: npt.NDArray[np.int64],
+    set_size: npt.NDArray[np.int64],
+    set_off: npt.NDArray[np.int64],
+    period: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[Any], ...]:
+    """The NumPy twin of :func:`day_segments` (the readable spec)."""
+    seg_kind, lens = meta[:, 0].copy(), meta[:, 3]
+    counted, with_status = meta[:, 1] != 0, meta[:, 2] != 0
+    off = np.zeros(meta.shape[0] + 1, dtype=np.int64)
+    np.cumsum(lens, out=off[1:])
+    g = count_events_day_np(events, seg_kind, counted, off, tgt, group, ids)
+    has = np.repeat(with_status, lens)  # per event: its segment has statuses
+    st = np.full(ids.shape[0], -1, dtype=np.int64)
+    st[has] = stat
+    use = kind_ok[:, seg_kind] & (with_status[None, :] | any_status[:, None])
+    need = (use * lens[None, :]).sum(axis=1).astype(np.int64)
+    pi = people_ix
+    stale = set_period[pi] != period[pi]
+    full = 2 * (np.where(stale, 0, set_size[pi]) + need[pi]) > np.diff(set_off)[pi]
+    todo = pi[(stale | full) & (need[pi] > 0)].astype(np.int64)
+    return seg_kind, off, g, st, use, need, todo
 
 
 _NO_STATUS = np.zeros(0, dtype=np.int64)
@@ -212,6 +300,11 @@ class Recorder:
         self._want = np.array([_want(o) for o in self.obs], dtype=np.int64)
         self._any_status = self._want < 0  # counts events without a status too
         self._people = np.array([o.people for o in self.obs], dtype=bool)
+        #: the observables in people, and per day the period each observable is in
+        self._people_ix = np.flatnonzero(self._people)
+        self._obs_period = np.array([o.period for o in self.obs], dtype=np.int64).T.reshape(
+            T, len(self.obs)
+        )
         #: per observable, the agents counted in its current period (in people)
         self.seen = PeriodSets(len(self.obs))
         #: today's events, as emitted: (kind, targets, already in the event table, agents,
@@ -254,12 +347,20 @@ class Recorder:
         n = ids.shape[0]
         if n == 0:
             return
+        if kind != EV_APPREHEND:  # counted with the day's other events (flush, which
+            # makes them int64: an array of one per event is kept as it is); _pend inlined
+            self._group = agents.raw("group")
+            tgt = target if _one_each(target, n) else _per_event(target, n, np.int64)
+            st = None
+            if status is not None and kind in self.by_kind:
+                st = status if _one_each(status, n) else _per_event(status, n, np.int64)
+            if day != self._events_day:
+                self.flush()
+                self._events_day = day
+            self._day_events.append((kind, tgt, False, ids, st))
+            return
         tgt = _per_event(target, n, np.int64)
         st = None if status is None or kind not in self.by_kind else _per_event(status, n, np.int64)
-        if kind != EV_APPREHEND:  # counted with the day's other events (flush)
-            self._group = agents.raw("group")
-            self._pend(kind, tgt, ids, st, day, counted=False)
-            return
         g = count_events(self.events[self.month[day], kind], tgt, agents.raw("group"), ids)
         self._group = agents.raw("group")
         self._pend(kind, tgt, ids, st, day, counted=True)
@@ -301,28 +402,25 @@ class Recorder:
             return
         day, evs = self._events_day, self._day_events
         self._day_events = []
-        seg_kind = np.fromiter((e[0] for e in evs), dtype=np.int64, count=len(evs))
-        counted = np.fromiter((e[2] for e in evs), dtype=bool, count=len(evs))
-        with_status = np.fromiter((e[4] is not None for e in evs), dtype=bool, count=len(evs))
-        lens = np.fromiter((e[3].shape[0] for e in evs), dtype=np.int64, count=len(evs))
-        off = np.zeros(len(evs) + 1, dtype=np.int64)
-        np.cumsum(lens, out=off[1:])
-        tgt = np.concatenate([e[1] for e in evs])
-        ids = np.concatenate([e[3] for e in evs]).astype(np.int32, copy=False)
-        # the event table: the day's events in one call (an apprehension was counted as it came)
-        g = count_events_day(
-            self.events[self.month[day]], seg_kind, counted, off, tgt, self._group, ids
+        # per segment: kind, already counted, with statuses, length (one array); the
+        # targets, agents and statuses of the segments one after the other
+        meta = np.array(
+            [(e[0], e[2], e[4] is not None, e[3].shape[0]) for e in evs], dtype=np.int64
         )
-        # the statuses given (only for kinds an observable counts); -1 for the other events
-        st = np.full(ids.shape[0], -1, dtype=np.int64)
-        for j in np.flatnonzero(with_status).tolist():
-            st[off[j] : off[j + 1]] = evs[j][4]
-        # use[o, j]: observable o counts segment j (its kind; a status if it wants one)
-        use = self._kind_ok[:, seg_kind] & (with_status[None, :] | self._any_status[:, None])
-        need = use @ lens
+        tgt = np.concatenate([e[1] for e in evs], dtype=np.int64)
+        ids = np.concatenate([e[3] for e in evs]).astype(np.int32, copy=False)
+        stats = [e[4] for e in evs if e[4] is not None]
+        stat = np.concatenate(stats, dtype=np.int64) if stats else _NO_STATUS
+        # the event table, every event's group and status, which observable counts which
+        # segment, and the sets to ready first, in one call (twin: day_segments_np)
         seen = self.seen
-        for i in np.flatnonzero(self._people & (need > 0)).tolist():
-            seen.ready(i, int(self.obs[i].period[day]), int(need[i]))
+        period = self._obs_period[day]
+        seg_kind, off, g, st, use, need, todo = day_segments(
+            meta, tgt, ids, stat, self.events[self.month[day]], self._group, self._kind_ok,
+            self._any_status, self._people_ix, seen.period, seen.size, seen.off, period,
+        )  # fmt: skip
+        for i in todo.tolist():
+            seen.ready(i, int(period[i]), int(need[i]))
         self.obs_daily[day] += count_day(
             self._ok_all, self._kbase, self._klen, self._grp_ok, use, self._want, self._people,
             seg_kind, off, st, tgt, g, ids, seen.keys, seen.off, seen.size,
