@@ -205,6 +205,65 @@ def serve_day_parallel(day, keys, T, Q, V, A, R, roff, nrec, ev):
         _serve_service(s, day, keys, T, Q, V, A, R, roff, nrec, ev)
 
 
+@nb.njit(parallel=True, cache=True)
+def serve_day_binned(day, keys, T, Q, V, A, R, roff, nrec, ev, bin_off, bin_svc):
+    """:func:`serve_day` with the services in bins (:func:`balance_bins`), one bin per thread:
+    bin ``b`` serves ``bin_svc[bin_off[b]:bin_off[b + 1]]`` in turn. The services are
+    independent (an agent is in one service at most, a service writes only its own queues,
+    servers, counts and record block, and draws are keyed on the agent), so the result is
+    :func:`serve_day`'s on any number of threads and bins."""
+    for b in nb.prange(bin_off.shape[0] - 1):
+        for j in range(bin_off[b], bin_off[b + 1]):
+            _serve_service(bin_svc[j], day, keys, T, Q, V, A, R, roff, nrec, ev)
+
+
+@nb.njit(parallel=True, cache=True)
+def serve_day_threads(day, keys, p, T, Q, V, A, R, roff, nrec, ev, wait_live, stocks, n_bins):  # type: ignore[no-untyped-def]
+    """:func:`serve_day_serial` with the services served in ``n_bins`` bins on numba's threads
+    (:func:`balance_bins`, :func:`serve_day_binned`): the same results and return value."""
+    outcome_cumulative(p, T[5], T[6])
+    S = keys.shape[0]
+    bin_off = np.empty(n_bins + 1, dtype=np.int64)
+    bin_svc = np.empty(S, dtype=np.int64)
+    balance_bins(roff, n_bins, bin_off, bin_svc)
+    for b in nb.prange(n_bins):
+        for j in range(bin_off[b], bin_off[b + 1]):
+            _serve_service(bin_svc[j], day, keys, T, Q, V, A, R, roff, nrec, ev)
+    n = _gather(roff, nrec, R)
+    _stocks_into(Q[5], T[4], V[4], wait_live, stocks)
+    return n
+
+
+@nb.njit(cache=True)
+def balance_bins(roff, n_bins, bin_off, bin_svc):
+    """Services into ``n_bins`` bins of about equal work (the people each holds today,
+    ``roff[s + 1] - roff[s]``): largest first, each into the bin with the least so far (ties:
+    the lowest bin). ``bin_off`` (n_bins + 1) and ``bin_svc`` (S) are filled: bin ``b`` is
+    ``bin_svc[bin_off[b]:bin_off[b + 1]]``, in increasing service order."""
+    S = roff.shape[0] - 1
+    held = np.empty(S, dtype=np.int64)
+    for s in range(S):
+        held[s] = roff[s + 1] - roff[s]
+    order = np.argsort(-held, kind="mergesort")
+    load = np.zeros(n_bins, dtype=np.int64)
+    which = np.empty(S, dtype=np.int64)
+    for j in range(S):
+        s = order[j]
+        b = 0
+        for k in range(1, n_bins):
+            if load[k] < load[b]:
+                b = k
+        which[s] = b
+        load[b] += held[s]
+    bin_off[0] = 0
+    for b in range(n_bins):
+        bin_off[b + 1] = bin_off[b]
+        for s in range(S):
+            if which[s] == b:
+                bin_svc[bin_off[b + 1]] = s
+                bin_off[b + 1] += 1
+
+
 @nb.njit(cache=True)
 def _gather(roff, nrec, R):
     """Move the per-service record blocks together; returns the number of records."""

@@ -58,6 +58,26 @@ FloatArray = npt.NDArray[np.float64]
 
 
 # ---------------------------------------------------------------------- enforce
+@nb.njit(inline="always", cache=True)
+def _enforce_one(  # type: ignore[no-untyped-def]
+    i, ids, expo, zone, status, protected_status, zone_in_dest, phase, link, loc, loc_in_dest,
+    key, day,
+):  # fmt: skip
+    """What becomes of ``ids[i]`` (:func:`enforce_draws`): 1 caught, 2 entered, 0 neither."""
+    a = ids[i]
+    z = zone[i]
+    if z >= 0 and not (protected_status[status[a]] and not zone_in_dest[z]):
+        # caught iff u < 1 - exp(-x), which is at most x < 2x (x >= 0): the exponential
+        # only for the draws below 2x (the same bits; x < 0 or NaN: never caught)
+        x = expo[i]
+        u = uniform_k(key, day, a, 0)
+        if u < 2.0 * x and u < -np.expm1(-x):
+            return 1
+    if phase[a] == CROSSING and link[a] < 0 and loc_in_dest[loc[a]]:
+        return 2
+    return 0
+
+
 @nb.njit(cache=True)
 def enforce_draws(  # type: ignore[no-untyped-def]
     ids, expo, zone, status, protected_status, zone_in_dest, phase, link, loc, loc_in_dest,
@@ -72,22 +92,49 @@ def enforce_draws(  # type: ignore[no-untyped-def]
     entered = np.empty(n, dtype=ids.dtype)
     nc = ne = 0
     for i in range(n):
-        a = ids[i]
-        z = zone[i]
-        hit = False
-        if z >= 0 and not (protected_status[status[a]] and not zone_in_dest[z]):
-            # caught iff u < 1 - exp(-x), which is at most x < 2x (x >= 0): the exponential
-            # only for the draws below 2x (the same bits; x < 0 or NaN: never caught)
-            x = expo[i]
-            u = uniform_k(key, day, a, 0)
-            hit = u < 2.0 * x and u < -np.expm1(-x)
-        if hit:
+        f = _enforce_one(
+            i, ids, expo, zone, status, protected_status, zone_in_dest, phase, link, loc,
+            loc_in_dest, key, day,
+        )  # fmt: skip
+        if f == 1:
             caught[nc] = i
             nc += 1
-        elif phase[a] == CROSSING and link[a] < 0 and loc_in_dest[loc[a]]:
-            entered[ne] = a
+        elif f == 2:
+            entered[ne] = ids[i]
             ne += 1
     return caught[:nc].copy(), entered[:ne].copy()
+
+
+@nb.njit(cache=True, parallel=True)
+def enforce_draws_parallel(  # type: ignore[no-untyped-def]
+    ids, expo, zone, status, protected_status, zone_in_dest, phase, link, loc, loc_in_dest,
+    key, day,
+):  # fmt: skip
+    """:func:`enforce_draws` with the agents on several threads (each writes only its own
+    entry of a table of outcomes, read in order afterwards): the same results on any number
+    of threads (draws are keyed on the agent)."""
+    n = ids.shape[0]
+    what = np.empty(n, dtype=np.int8)
+    for i in nb.prange(n):
+        what[i] = _enforce_one(
+            i, ids, expo, zone, status, protected_status, zone_in_dest, phase, link, loc,
+            loc_in_dest, key, day,
+        )  # fmt: skip
+    nc = ne = 0
+    for i in range(n):
+        nc += what[i] == 1
+        ne += what[i] == 2
+    caught = np.empty(nc, dtype=np.int64)
+    entered = np.empty(ne, dtype=ids.dtype)
+    nc = ne = 0
+    for i in range(n):
+        if what[i] == 1:
+            caught[nc] = i
+            nc += 1
+        elif what[i] == 2:
+            entered[ne] = ids[i]
+            ne += 1
+    return caught, entered
 
 
 def enforce_draws_np(
@@ -477,17 +524,13 @@ def drain_hops_np(
 
 
 # ---------------------------------------------------------------------- track
-@nb.njit(cache=True)
-def active_stocks(active, phase, loc, group, svc_state, svc_queue, group_nat, queue_is_port, L, N):  # type: ignore[no-untyped-def]
-    """People per phase (the four active ones), per place outside services (``here``), per
-    place × nationality outside services (``here_nat``, (L * N,)), stranded per place (in a
-    border city, on a port's list, or waiting for a dated return) and waiting per place."""
-    phases = np.zeros(5, dtype=np.int64)  # [4]: any other phase
-    here = np.zeros(L, dtype=np.int64)
-    here_nat = np.zeros(L * N, dtype=np.int64)
-    stranded = np.zeros(L, dtype=np.int64)
-    waiting = np.zeros(L, dtype=np.int64)
-    for i in range(active.shape[0]):
+@nb.njit(inline="always", cache=True)
+def _stocks_range(  # type: ignore[no-untyped-def]
+    active, lo, hi, phase, loc, group, svc_state, svc_queue, group_nat, queue_is_port, N,
+    phases, here, here_nat, stranded, waiting,
+):  # fmt: skip
+    """The counts of :func:`active_stocks` over ``active[lo:hi]``, added to the arrays given."""
+    for i in range(lo, hi):
         a = active[i]
         p = phase[a]
         x = loc[a]
@@ -503,7 +546,52 @@ def active_stocks(active, phase, loc, group, svc_state, svc_queue, group_nat, qu
             here[x] += 1
             here_nat[x * N + group_nat[group[a]]] += 1
             stranded[x] += np.int64(p == BORDER)
+
+
+@nb.njit(cache=True)
+def active_stocks(active, phase, loc, group, svc_state, svc_queue, group_nat, queue_is_port, L, N):  # type: ignore[no-untyped-def]
+    """People per phase (the four active ones), per place outside services (``here``), per
+    place × nationality outside services (``here_nat``, (L * N,)), stranded per place (in a
+    border city, on a port's list, or waiting for a dated return) and waiting per place."""
+    phases = np.zeros(5, dtype=np.int64)  # [4]: any other phase
+    here = np.zeros(L, dtype=np.int64)
+    here_nat = np.zeros(L * N, dtype=np.int64)
+    stranded = np.zeros(L, dtype=np.int64)
+    waiting = np.zeros(L, dtype=np.int64)
+    _stocks_range(
+        active, 0, active.shape[0], phase, loc, group, svc_state, svc_queue, group_nat,
+        queue_is_port, N, phases, here, here_nat, stranded, waiting,
+    )  # fmt: skip
     return phases[:4].copy(), here, here_nat, stranded, waiting
+
+
+@nb.njit(cache=True, parallel=True)
+def active_stocks_parallel(  # type: ignore[no-untyped-def]
+    active, phase, loc, group, svc_state, svc_queue, group_nat, queue_is_port, L, N, chunks,
+):  # fmt: skip
+    """:func:`active_stocks` over ``chunks`` blocks of the active set on several threads, each
+    counting into its own row, then the rows added up (integer sums: the same counts on any
+    number of threads and chunks)."""
+    n = active.shape[0]
+    C = max(chunks, 1)
+    phases = np.zeros((C, 5), dtype=np.int64)
+    here = np.zeros((C, L), dtype=np.int64)
+    here_nat = np.zeros((C, L * N), dtype=np.int64)
+    stranded = np.zeros((C, L), dtype=np.int64)
+    waiting = np.zeros((C, L), dtype=np.int64)
+    for c in nb.prange(C):
+        _stocks_range(
+            active, n * c // C, n * (c + 1) // C, phase, loc, group, svc_state, svc_queue,
+            group_nat, queue_is_port, N, phases[c], here[c], here_nat[c], stranded[c],
+            waiting[c],
+        )  # fmt: skip
+    return (
+        phases.sum(axis=0)[:4].copy(),
+        here.sum(axis=0),
+        here_nat.sum(axis=0),
+        stranded.sum(axis=0),
+        waiting.sum(axis=0),
+    )
 
 
 def active_stocks_np(
