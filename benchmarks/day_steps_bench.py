@@ -4,7 +4,8 @@ Runs one corridor scenario (default ``mexico-us``, seed 3, 400 days) with every 
 plan (``corredor run SCENARIO --show-plan`` lists them) timed with ``time.process_time`` (the
 CPU of every thread of the process, so a parallel kernel's threads count), after a 2-day run
 that loads the compiled kernels. Prints one JSON line: the run's wall and CPU seconds, the
-people created, the agent-days, and the CPU ms per day of each step, largest first.
+people created, the agent-days, and the CPU and wall ms per day of each step, largest first
+(``--threads 1``: numba's kernels on one thread; the default is numba's, the machine's cores).
 ``--people-per-agent 50 --days 3195`` times the web's reduced-scale preview of the whole period.
 ``--block 400`` also prints, every 400 days, one JSON line with the agents created so far, the
 mean agents active, the CPU nanoseconds per active agent-day of the block (in all and per step)
@@ -40,12 +41,20 @@ def main() -> None:
         "--people-per-agent", type=int, default=None, help="e.g. 50: the web's preview scale"
     )
     ap.add_argument(
+        "--threads", type=int, default=None, help="numba threads (default: numba's, the cores)"
+    )
+    ap.add_argument(
         "--block", type=int, default=0, help="print a line every BLOCK days (0: only the total)"
     )
     args = ap.parse_args()
 
+    import numba
+
     import corredor
     from corredor.engine.plan import DayPlan
+
+    if args.threads is not None:
+        numba.set_num_threads(args.threads)
 
     scenario: Any = args.scenario
     if args.people_per_agent is not None:
@@ -56,14 +65,16 @@ def main() -> None:
         )
 
     spent: collections.Counter[str] = collections.Counter()
+    walled: collections.Counter[str] = collections.Counter()
     block: collections.Counter[str] = collections.Counter()
     active = [0]
 
     def timed_day(self: DayPlan[Any], state: Any, day: int) -> None:
         for step in self.steps:
-            t = time.process_time()
+            t, w = time.process_time(), time.perf_counter()
             step.fn(state, day)
             dt = time.process_time() - t
+            walled[step.name] += time.perf_counter() - w
             spent[step.name] += dt
             block[step.name] += dt
         active[0] += state.n_active
@@ -84,6 +95,7 @@ def main() -> None:
     corredor.run_corridor(scenario, seed=args.seed, days=2)  # load the cached kernels
     DayPlan.run_day = timed_day  # type: ignore[method-assign]
     spent.clear()
+    walled.clear()
     block.clear()
     active[0] = 0
     wall, cpu = time.perf_counter(), time.process_time()
@@ -98,7 +110,9 @@ def main() -> None:
         "cpu_s": round(cpu, 2),
         "agents": int(r.agents),
         "agent_days": int(getattr(r, "agent_days", 0) or 0),
+        "threads": numba.get_num_threads(),
         "cpu_ms_per_day": {k: round(1e3 * v / args.days, 2) for k, v in spent.most_common()},
+        "wall_ms_per_day": {k: round(1e3 * v / args.days, 2) for k, v in walled.most_common()},
     }
     print(json.dumps(row), flush=True)
 

@@ -8,9 +8,18 @@ the results store), so that importing a small part of Corredor stays fast.
 __version__ = "0.1.0"
 
 import importlib
+import os
 from typing import TYPE_CHECKING
 
 from corredor.errors import CorredorError, ScenarioError
+
+# numba's parallel kernels run on OpenMP threads: a thread that waits for work or for the others
+# at a region's end sleeps instead of spinning (OpenMP's default spins for a while). The
+# corridor's kernels are short, and on a machine whose cores are busy a spinning thread holds
+# the core that the thread it waits for needs: 1,200 full-scale corridor days on 2 threads took
+# 47 s instead of 122 s at a load of 8 (docs/benchmarks.md). Read once, when numba starts its
+# threads; a value set before wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 if TYPE_CHECKING:  # what a type checker sees of the names imported on first use
     from corredor.api import run, scenarios

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import numba as nb
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -11,6 +12,7 @@ from corredor.engine.rng import stream_key_np
 from corredor.rules.corridor.active import (
     active_stocks,
     active_stocks_np,
+    active_stocks_parallel,
     border_choice,
     border_choice_np,
     decide_lists,
@@ -19,6 +21,7 @@ from corredor.rules.corridor.active import (
     drain_hops_np,
     enforce_draws,
     enforce_draws_np,
+    enforce_draws_parallel,
     keep_active,
     keep_active_np,
     merge_ids,
@@ -75,6 +78,19 @@ def equal(x, y) -> None:
     for a, b in zip(x, y, strict=True):
         assert a.dtype == b.dtype, (a.dtype, b.dtype)
         np.testing.assert_array_equal(a, b)
+
+
+def on_threads(fn, *args):
+    """``fn(*args)`` on one numba thread and on two: the two results (to compare)."""
+    before = nb.get_num_threads()
+    try:
+        out = []
+        for threads in (1, min(2, nb.config.NUMBA_NUM_THREADS)):
+            nb.set_num_threads(threads)
+            out.append(fn(*args))
+        return out
+    finally:
+        nb.set_num_threads(before)
 
 
 tables = dict(
@@ -201,7 +217,11 @@ def test_enforce_draws_match_their_twin(seed, n_table, n_active, n_loc, n_border
         r.random(zones) < 0.5, t["phase"], t["link"], t["loc"], r.random(n_loc) < 0.3,
         stream_key_np(seed, 105), int(r.integers(0, 4000)),
     )  # fmt: skip
-    equal(enforce_draws(*args), enforce_draws_np(*args))
+    ref = enforce_draws_np(*args)
+    equal(enforce_draws(*args), ref)
+    # the parallel kernel: the serial order of both lists, on one thread or two
+    for got in on_threads(enforce_draws_parallel, *args):
+        equal(got, ref)
 
 
 @settings(max_examples=60, deadline=None)
@@ -214,7 +234,12 @@ def test_active_stocks_match_their_twin(seed, n_table, n_active, n_loc, n_border
         active, t["phase"], t["loc"], t["group"], t["svc_state"], t["svc_queue"],
         t["group_nat"], t["queue_is_port"], n_loc, t["nats"],
     )  # fmt: skip
-    equal(active_stocks(*args), active_stocks_np(*args))
+    ref = active_stocks_np(*args)
+    equal(active_stocks(*args), ref)
+    # the parallel kernel in blocks (more blocks than agents too), on one thread or two
+    for chunks in (1, 2, 7, 500):
+        for got in on_threads(active_stocks_parallel, *args, chunks):
+            equal(got, ref)
 
 
 @settings(max_examples=60, deadline=None)

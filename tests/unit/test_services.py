@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from corredor.engine import services as sv
 from corredor.engine.agents import AgentTable
 from corredor.engine.services import ServiceSystem, ServiceTable, ServiceTime, Verb
-from corredor.engine.services.kernels import outcome_cumulative
+from corredor.engine.services.kernels import balance_bins, outcome_cumulative
 from corredor.engine.services.twin import ServicesTwin, outcome_cumulative_np
 
 IMM, SRV = ServiceTime.IMMEDIATE, ServiceTime.SERVERS
@@ -273,6 +273,29 @@ def test_parallel_kernel_is_thread_count_independent() -> None:
                 np.testing.assert_array_equal(getattr(out, name), getattr(ref, name))
     finally:
         nb.set_num_threads(before)
+
+
+@settings(max_examples=60, deadline=None)
+@given(held=st.lists(st.integers(0, 1000), min_size=1, max_size=30), n_bins=st.integers(1, 8))
+def test_balance_bins_share_the_services_out(held: list[int], n_bins: int) -> None:
+    roff = np.concatenate([[0], np.cumsum(held)]).astype(np.int64)
+    bin_off = np.empty(n_bins + 1, dtype=np.int64)
+    bin_svc = np.empty(len(held), dtype=np.int64)
+    balance_bins(roff, n_bins, bin_off, bin_svc)
+    # every service once, in increasing order within its bin
+    assert sorted(bin_svc.tolist()) == list(range(len(held)))
+    assert bin_off[0] == 0 and bin_off[-1] == len(held) and (np.diff(bin_off) >= 0).all()
+    bins = [bin_svc[bin_off[b] : bin_off[b + 1]].tolist() for b in range(n_bins)]
+    assert all(b == sorted(b) for b in bins)
+    # largest first into the least loaded bin: no bin exceeds the mean by more than its
+    # smallest service (the greedy bound), and with as many bins as (non-empty) services each
+    # holds one
+    load = [sum(held[s] for s in b) for b in bins]
+    for b, items in zip(load, bins, strict=True):
+        if len(items) > 1:
+            assert b - min(held[s] for s in items) <= sum(held) / n_bins
+    if n_bins >= len(held) and min(held) > 0:
+        assert all(len(b) == 1 for b in bins[: len(held)])
 
 
 @pytest.mark.parametrize(

@@ -422,8 +422,9 @@ def task_pool(
     """An open :class:`TaskPool` over ``payload``: on the Dask cluster at ``scheduler`` (the
     payload scattered once; one task at a time per worker process), else in this process
     (``workers <= 1``), else on ``workers`` spawned local processes (the payload sent once per
-    process; ``threads`` numba threads in each). A broken local pool raises
-    :class:`EnsembleError`."""
+    process; ``threads`` numba threads in each, default 1: the processes already share the
+    cores, and a parallel kernel whose threads wait for a core is slower than one thread). A
+    broken local pool raises :class:`EnsembleError`."""
     if scheduler is not None:
         with dask_client(scheduler, workers=workers, timeout=timeout) as client:
             data = client.scatter(payload, broadcast=True, hash=False)  # type: ignore[no-untyped-call]
@@ -440,7 +441,7 @@ def task_pool(
         max_workers=workers,
         mp_context=multiprocessing.get_context(START_METHOD),
         initializer=_init_process_worker,
-        initargs=(payload, threads),
+        initargs=(payload, 1 if threads is None else threads),
     )
     try:
         yield _ProcessPool(pool)

@@ -51,7 +51,7 @@ class CorridorModel:
     it (:attr:`recorder`) and the day plan (:attr:`plan`: the rules' processes, then the
     recorder's step). ``run_day(d)`` runs day ``d``; days must be run in order from 0."""
 
-    def __init__(self, compiled: Compiled, seed: int = 0, *, parallel: bool = False) -> None:
+    def __init__(self, compiled: Compiled, seed: int = 0, *, parallel: bool | None = None) -> None:
         self.recorder = Recorder(compiled)
         self.state = CorridorState(compiled, seed, events=self.recorder, parallel=parallel)
         self.plan: DayPlan[CorridorState] = build_plan([self.recorder.step()])

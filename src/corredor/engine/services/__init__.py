@@ -31,7 +31,8 @@ One day (:meth:`ServiceSystem.serve_day`, the kernel :func:`serve_day`)
 ----------------------------------------------------------------------
 0. Calendar: agents whose return day is today join their queue (at the tail, in the order they
    were scheduled).
-Then for every service ``s`` (independently; in parallel if asked):
+Then for every service ``s`` (independently; on numba's threads on days with many people held,
+in bins of about equal work: ``ServiceSystem(parallel=...)``):
 
 1. Completions (``SERVERS``): each agent in service completes with probability ``p = 1/m``
    (``m = mean_days``), so its service time ``T`` is Geometric on {1, 2, …}:

@@ -205,6 +205,65 @@ def serve_day_parallel(day, keys, T, Q, V, A, R, roff, nrec, ev):
         _serve_service(s, day, keys, T, Q, V, A, R, roff, nrec, ev)
 
 
+@nb.njit(parallel=True, cache=True)
+def serve_day_binned(day, keys, T, Q, V, A, R, roff, nrec, ev, bin_off, bin_svc):
+    """:func:`serve_day` with the services in bins (:func:`balance_bins`), one bin per thread:
+    bin ``b`` serves ``bin_svc[bin_off[b]:bin_off[b + 1]]`` in turn. The services are
+    independent (an agent is in one service at most, a service writes only its own queues,
+    servers, counts and record block, and draws are keyed on the agent), so the result is
+    :func:`serve_day`'s on any number of threads and bins."""
+    for b in nb.prange(bin_off.shape[0] - 1):
+        for j in range(bin_off[b], bin_off[b + 1]):
+            _serve_service(bin_svc[j], day, keys, T, Q, V, A, R, roff, nrec, ev)
+
+
+@nb.njit(parallel=True, cache=True)
+def serve_day_threads(day, keys, p, T, Q, V, A, R, roff, nrec, ev, wait_live, stocks, n_bins):  # type: ignore[no-untyped-def]
+    """:func:`serve_day_serial` with the services served in ``n_bins`` bins on numba's threads
+    (:func:`balance_bins`, :func:`serve_day_binned`): the same results and return value."""
+    outcome_cumulative(p, T[5], T[6])
+    S = keys.shape[0]
+    bin_off = np.empty(n_bins + 1, dtype=np.int64)
+    bin_svc = np.empty(S, dtype=np.int64)
+    balance_bins(roff, n_bins, bin_off, bin_svc)
+    for b in nb.prange(n_bins):
+        for j in range(bin_off[b], bin_off[b + 1]):
+            _serve_service(bin_svc[j], day, keys, T, Q, V, A, R, roff, nrec, ev)
+    n = _gather(roff, nrec, R)
+    _stocks_into(Q[5], T[4], V[4], wait_live, stocks)
+    return n
+
+
+@nb.njit(cache=True)
+def balance_bins(roff, n_bins, bin_off, bin_svc):
+    """Services into ``n_bins`` bins of about equal work (the people each holds today,
+    ``roff[s + 1] - roff[s]``): largest first, each into the bin with the least so far (ties:
+    the lowest bin). ``bin_off`` (n_bins + 1) and ``bin_svc`` (S) are filled: bin ``b`` is
+    ``bin_svc[bin_off[b]:bin_off[b + 1]]``, in increasing service order."""
+    S = roff.shape[0] - 1
+    held = np.empty(S, dtype=np.int64)
+    for s in range(S):
+        held[s] = roff[s + 1] - roff[s]
+    order = np.argsort(-held, kind="mergesort")
+    load = np.zeros(n_bins, dtype=np.int64)
+    which = np.empty(S, dtype=np.int64)
+    for j in range(S):
+        s = order[j]
+        b = 0
+        for k in range(1, n_bins):
+            if load[k] < load[b]:
+                b = k
+        which[s] = b
+        load[b] += held[s]
+    bin_off[0] = 0
+    for b in range(n_bins):
+        bin_off[b + 1] = bin_off[b]
+        for s in range(S):
+            if which[s] == b:
+                bin_svc[bin_off[b + 1]] = s
+                bin_off[b + 1] += 1
+
+
 @nb.njit(cache=True)
 def _gather(roff, nrec, R):
     """Move the per-service record blocks together; returns the number of records."""
@@ -278,31 +337,16 @@ def _join_checked(  # type: ignore[no-untyped-def]
 
 @nb.njit(cache=True)
 def _check_join(ids, services, classes, n_agents, n_classes, group, n_groups, qbase, Q, queues):
-    """The checks of :func:`_check_targets` for agents about to be withdrawn and queued again
-    (so bit 8, already queued, cannot arise), with each agent's queue written to ``queues``;
-    bit 64: a ring has no room for its new entries (the caller grows it)."""
-    bad = 0
+    """The checks of :func:`_check_targets` but bit 8 (the agents are withdrawn before they are
+    queued again), with each agent's queue written to ``queues``; bit 64: a ring has no room
+    for its new entries (the caller grows it)."""
+    bits = np.empty(ids.shape[0], dtype=np.int8)
+    bad = _request_bits(ids, services, classes, n_agents, n_classes, group, n_groups, bits)
     for j in range(ids.shape[0]):
-        a = ids[j]
-        sv = services[j]
-        if a < 0 or a >= n_agents:
-            bad |= 1
-            continue
-        if sv < 0 or sv >= n_classes.shape[0]:
-            bad |= 2
-            continue
-        if classes[j] < 0 or classes[j] >= n_classes[sv]:
-            bad |= 4
-            continue
-        if n_groups >= 0 and (group[a] < 0 or group[a] >= n_groups):
-            bad |= 32
-        queues[j] = qbase[sv] + classes[j]
-    if bad & 1 == 0 and ids.shape[0] > 1:
-        srt = np.sort(ids)
-        for j in range(1, srt.shape[0]):
-            if srt[j] == srt[j - 1]:
-                bad |= 16
-                break
+        if bits[j] & 7 == 0:
+            queues[j] = qbase[services[j]] + classes[j]
+    if bad & 1 == 0 and _has_twice(ids):
+        bad |= 16
     if bad == 0:
         _qbuf, _qoff, qmask, qhead, qtail, _qlive = Q
         need = np.zeros(qhead.shape[0], dtype=np.int64)
@@ -421,31 +465,55 @@ def _bucket_length(day, bk_head, ent_next):
 
 
 @nb.njit(cache=True)
+def _request_bits(ids, services, classes, n_agents, n_classes, group, n_groups, bits):
+    """The problems of each entry ``j`` of a request as bits into ``bits[j]``, and all of them
+    together (:func:`_check_targets`): 1 the agent id out of range (nothing else checked),
+    2 the service out of range, else 4 the class out of range for it; 32 the agent's group out
+    of range (``n_groups < 0``: none). One call for the whole request (a call per entry made
+    the checks several times slower)."""
+    bad = 0
+    for j in range(ids.shape[0]):
+        a = ids[j]
+        if a < 0 or a >= n_agents:
+            bits[j] = 1
+            bad |= 1
+            continue
+        b = 0
+        sv = services[j]
+        if sv < 0 or sv >= n_classes.shape[0]:
+            b |= 2
+        elif classes[j] < 0 or classes[j] >= n_classes[sv]:
+            b |= 4
+        if n_groups >= 0 and (group[a] < 0 or group[a] >= n_groups):
+            b |= 32
+        bits[j] = b
+        bad |= b
+    return bad
+
+
+@nb.njit(cache=True)
+def _has_twice(ids):
+    """Whether an agent appears twice in ``ids``."""
+    if ids.shape[0] > 1:
+        srt = np.sort(ids)
+        for j in range(1, srt.shape[0]):
+            if srt[j] == srt[j - 1]:
+                return True
+    return False
+
+
+@nb.njit(cache=True)
 def _check_targets(ids, services, classes, n_agents, n_classes, state, group, n_groups):
     """The problems of an enqueue request as bits, checked in one pass: 1 an agent id out of
     range, 2 a service out of range, 4 a class out of range, 8 an agent already in a queue, in
     service or waiting, 16 an agent twice, 32 a group out of range (``n_groups < 0``: none)."""
-    bad = 0
+    bits = np.empty(ids.shape[0], dtype=np.int8)
+    bad = _request_bits(ids, services, classes, n_agents, n_classes, group, n_groups, bits)
     for j in range(ids.shape[0]):
-        a = ids[j]
-        sv = services[j]
-        if a < 0 or a >= n_agents:
-            bad |= 1
-            continue
-        if sv < 0 or sv >= n_classes.shape[0]:
-            bad |= 2
-        elif classes[j] < 0 or classes[j] >= n_classes[sv]:
-            bad |= 4
-        if state[a] != _NONE:
+        if bits[j] & 1 == 0 and state[ids[j]] != _NONE:
             bad |= 8
-        if n_groups >= 0 and (group[a] < 0 or group[a] >= n_groups):
-            bad |= 32
-    if bad & 1 == 0 and ids.shape[0] > 1:
-        srt = np.sort(ids)
-        for j in range(1, srt.shape[0]):
-            if srt[j] == srt[j - 1]:
-                bad |= 16
-                break
+    if bad & 1 == 0 and _has_twice(ids):
+        bad |= 16
     return bad
 
 

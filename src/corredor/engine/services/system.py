@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numba as nb
 import numpy as np
 import numpy.typing as npt
 
@@ -15,7 +16,6 @@ from corredor.engine.services.kernels import (
     _bucket_length,
     _check_targets,
     _due,
-    _gather,
     _join_checked,
     _join_queues,
     _plan_day,
@@ -24,8 +24,8 @@ from corredor.engine.services.kernels import (
     _stocks_into,
     _withdraw,
     outcome_cumulative,
-    serve_day_parallel,
     serve_day_serial,
+    serve_day_threads,
 )
 from corredor.engine.services.table import (
     _IN_SERVICE,
@@ -50,6 +50,13 @@ def _per_agent(x: npt.ArrayLike, n: int) -> npt.NDArray[np.int64]:
     return np.ascontiguousarray(np.broadcast_to(arr, (n,)))
 
 
+#: People held in all services (queued or in service) from which :meth:`ServiceSystem.serve_day`
+#: serves the services on numba's threads when ``parallel`` is None (below: on the calling
+#: thread, where waking the others costs more than the work). The full-scale built-in corridor
+#: holds about 58,000 a day, the web's reduced-scale preview about 1,200.
+PARALLEL_FROM = 20_000
+
+
 def _pow2(n: int) -> int:
     return 1 << max(int(n) - 1, 0).bit_length()
 
@@ -60,6 +67,11 @@ class ServiceSystem:
     The agent state lives in the model's :class:`AgentTable`, which must contain
     :data:`AGENT_COLUMNS` (and ``group_column`` when the table has several outcome groups).
     :meth:`serve_day` must be called for every day from ``start_day`` on, in order.
+
+    ``parallel``: True serves the services on numba's threads every day (in bins of about equal
+    work, one per thread: ``kernels.serve_day_threads``), False on the calling thread, None
+    (the default) on the threads on days holding at least :data:`PARALLEL_FROM` people. The
+    results are the same bits on any number of threads.
     """
 
     def __init__(
@@ -69,7 +81,7 @@ class ServiceSystem:
         seed: int,
         start_day: int = 0,
         group_column: str | None = None,
-        parallel: bool = False,
+        parallel: bool | None = None,
         queue_capacity: int = 16,
         calendar_horizon: int = 64,
     ) -> None:
@@ -296,37 +308,16 @@ class ServiceSystem:
         if roff[-1] > self._R[0].shape[0]:
             self._R = self._record_buffers(max(int(roff[-1]), 2 * self._R[0].shape[0]))
         stocks = self._stocks[day - self.start_day]
-        if self.parallel:
-            serve_day_parallel(
-                day,
-                self._keys,
-                self._table_arrays(),
-                self._queues(),
-                self._servers(),
-                A,
-                self._R,
-                roff,
-                nrec,
-                ev,
-            )
-            n = _gather(roff, nrec, self._R)
-            _stocks_into(self._qlive, self.qbase, self._busy, self._wait_live, stocks)
-        else:  # the same steps in one kernel call (the cumulative tables made inside)
-            n = serve_day_serial(
-                day,
-                self._keys,
-                self.table.outcome_p,
-                self._table_arrays(cumulate=False),
-                self._queues(),
-                self._servers(),
-                A,
-                self._R,
-                roff,
-                nrec,
-                ev,
-                self._wait_live,
-                stocks,
-            )
+        threads = nb.get_num_threads()
+        parallel = self.parallel
+        if parallel is None:
+            parallel = threads > 1 and roff[-1] >= PARALLEL_FROM
+        # the cumulative tables, serving, records moved together and stocks in one kernel
+        args = (
+            day, self._keys, self.table.outcome_p, self._table_arrays(cumulate=False),
+            self._queues(), self._servers(), A, self._R, roff, nrec, ev, self._wait_live, stocks,
+        )  # fmt: skip
+        n = serve_day_threads(*args, threads) if parallel else serve_day_serial(*args)
         self._next_day = day + 1
         r_agent, r_verb, r_service, r_joined, r_started = (c[:n].copy() for c in self._R)
         return Outcomes(

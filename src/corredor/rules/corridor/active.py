@@ -6,7 +6,8 @@ day's processes each used to make several whole-array NumPy passes over it (a ga
 loop over the active ids, in the same order, with the same results bit for bit
 (``tests/unit/test_corridor_active.py``):
 
-* :func:`enforce_draws` who is apprehended today, and who entered the destination (enforce);
+* :func:`enforce_draws` who is apprehended today, and who entered the destination (enforce;
+  :func:`enforce_draws_parallel` on numba's threads);
 * :func:`keep_active`   the active set without agents that left it (enforce);
 * :func:`merge_ids`     the active set with the agents who leave home again today (redepart);
 * :func:`decide_lists`  who decides today: travellers at a place, people in a border city, people
@@ -20,10 +21,15 @@ loop over the active ids, in the same order, with the same results bit for bit
 * :func:`drain_hops`    per hop, the agents with an arrival or a harm and where (move's events),
   resetting the table to -1 (so that the movement kernel's event tables are allocated once);
 * :func:`active_stocks` people per phase, per place (and nationality) outside services, stranded
-  in border cities and waiting for a hearing (track).
+  in border cities and waiting for a hearing (census; :func:`active_stocks_parallel` on
+  numba's threads).
 
 The kernels are serial: they are single passes bounded by memory, and a serial loop keeps the order
-of the ids (which the twins' boolean masks keep too). The active set is kept in increasing id
+of the ids (which the twins' boolean masks keep too). Two have a parallel version for the large
+days (their processes choose by the day's size): :func:`enforce_draws_parallel` (each agent's
+outcome into its own entry, then the lists made in order) and :func:`active_stocks_parallel`
+(blocks of the active set counted into their own rows, then added up); the same results on
+any number of threads. The active set is kept in increasing id
 order (new agents have the largest ids and are appended; agents who leave home again are merged
 in by :func:`merge_ids`), so that every pass reads the agent columns front to back: at full
 scale the active ids are spread over millions of rows, and in id order the memory is read
@@ -88,6 +94,46 @@ def enforce_draws(  # type: ignore[no-untyped-def]
             entered[ne] = a
             ne += 1
     return caught[:nc].copy(), entered[:ne].copy()
+
+
+@nb.njit(cache=True, parallel=True)
+def enforce_draws_parallel(  # type: ignore[no-untyped-def]
+    ids, expo, zone, status, protected_status, zone_in_dest, phase, link, loc, loc_in_dest,
+    key, day,
+):  # fmt: skip
+    """:func:`enforce_draws` with the agents on several threads: each writes only its own
+    entry of a table of outcomes (1 caught, 2 entered), read in order afterwards, so the
+    results are :func:`enforce_draws`' on any number of threads (draws are keyed on the
+    agent). (The test of one agent is written out here as in :func:`enforce_draws`: shared as
+    an inlined function, both loops ran several times slower.)"""
+    n = ids.shape[0]
+    what = np.empty(n, dtype=np.int8)
+    for i in nb.prange(n):
+        a = ids[i]
+        z = zone[i]
+        hit = False
+        if z >= 0 and not (protected_status[status[a]] and not zone_in_dest[z]):
+            x = expo[i]
+            u = uniform_k(key, day, a, 0)
+            hit = u < 2.0 * x and u < -np.expm1(-x)
+        what[i] = 1 if hit else 0
+        if not hit and phase[a] == CROSSING and link[a] < 0 and loc_in_dest[loc[a]]:
+            what[i] = 2
+    nc = ne = 0
+    for i in range(n):
+        nc += what[i] == 1
+        ne += what[i] == 2
+    caught = np.empty(nc, dtype=np.int64)
+    entered = np.empty(ne, dtype=ids.dtype)
+    nc = ne = 0
+    for i in range(n):
+        if what[i] == 1:
+            caught[nc] = i
+            nc += 1
+        elif what[i] == 2:
+            entered[ne] = ids[i]
+            ne += 1
+    return caught, entered
 
 
 def enforce_draws_np(
@@ -477,17 +523,13 @@ def drain_hops_np(
 
 
 # ---------------------------------------------------------------------- track
-@nb.njit(cache=True)
-def active_stocks(active, phase, loc, group, svc_state, svc_queue, group_nat, queue_is_port, L, N):  # type: ignore[no-untyped-def]
-    """People per phase (the four active ones), per place outside services (``here``), per
-    place × nationality outside services (``here_nat``, (L * N,)), stranded per place (in a
-    border city, on a port's list, or waiting for a dated return) and waiting per place."""
-    phases = np.zeros(5, dtype=np.int64)  # [4]: any other phase
-    here = np.zeros(L, dtype=np.int64)
-    here_nat = np.zeros(L * N, dtype=np.int64)
-    stranded = np.zeros(L, dtype=np.int64)
-    waiting = np.zeros(L, dtype=np.int64)
-    for i in range(active.shape[0]):
+@nb.njit(inline="always", cache=True)
+def _stocks_range(  # type: ignore[no-untyped-def]
+    active, lo, hi, phase, loc, group, svc_state, svc_queue, group_nat, queue_is_port, N,
+    phases, here, here_nat, stranded, waiting,
+):  # fmt: skip
+    """The counts of :func:`active_stocks` over ``active[lo:hi]``, added to the arrays given."""
+    for i in range(lo, hi):
         a = active[i]
         p = phase[a]
         x = loc[a]
@@ -503,7 +545,57 @@ def active_stocks(active, phase, loc, group, svc_state, svc_queue, group_nat, qu
             here[x] += 1
             here_nat[x * N + group_nat[group[a]]] += 1
             stranded[x] += np.int64(p == BORDER)
+
+
+@nb.njit(cache=True)
+def active_stocks(active, phase, loc, group, svc_state, svc_queue, group_nat, queue_is_port, L, N):  # type: ignore[no-untyped-def]
+    """People per phase (the four active ones), per place outside services (``here``), per
+    place × nationality outside services (``here_nat``, (L * N,)), stranded per place (in a
+    border city, on a port's list, or waiting for a dated return) and waiting per place."""
+    phases = np.zeros(5, dtype=np.int64)  # [4]: any other phase
+    here = np.zeros(L, dtype=np.int64)
+    here_nat = np.zeros(L * N, dtype=np.int64)
+    stranded = np.zeros(L, dtype=np.int64)
+    waiting = np.zeros(L, dtype=np.int64)
+    _stocks_range(
+        active, 0, active.shape[0], phase, loc, group, svc_state, svc_queue, group_nat,
+        queue_is_port, N, phases, here, here_nat, stranded, waiting,
+    )  # fmt: skip
     return phases[:4].copy(), here, here_nat, stranded, waiting
+
+
+@nb.njit(cache=True, parallel=True)
+def active_stocks_parallel(  # type: ignore[no-untyped-def]
+    active, phase, loc, group, svc_state, svc_queue, group_nat, queue_is_port, L, N, chunks,
+):  # fmt: skip
+    """:func:`active_stocks` over ``chunks`` blocks of the active set on several threads, each
+    counting into its own row, then the rows added up (integer sums: the same counts on any
+    number of threads and chunks). A row holds the five counts one after the other and ends in
+    64 bytes never written, so that two threads never write to one cache line (a shared line
+    would go back and forth between the cores at every count)."""
+    n = active.shape[0]
+    C = max(chunks, 1)
+    o1 = 5
+    o2 = o1 + L
+    o3 = o2 + L * N
+    o4 = o3 + L
+    o5 = o4 + L
+    part = np.zeros((C, o5 + 8), dtype=np.int64)
+    for c in nb.prange(C):
+        row = part[c]
+        _stocks_range(
+            active, n * c // C, n * (c + 1) // C, phase, loc, group, svc_state, svc_queue,
+            group_nat, queue_is_port, N, row[:o1], row[o1:o2], row[o2:o3], row[o3:o4],
+            row[o4:o5],
+        )  # fmt: skip
+    total = part.sum(axis=0)
+    return (
+        total[:4].copy(),
+        total[o1:o2].copy(),
+        total[o2:o3].copy(),
+        total[o3:o4].copy(),
+        total[o4:o5].copy(),
+    )
 
 
 def active_stocks_np(

@@ -7,18 +7,25 @@ its status protects it outside the destination (``Compiled.protected_status``); 
 :func:`~corredor.rules.corridor.active.enforce_draws` (twin ``enforce_draws_np``) draws them and
 finds the entries in one pass. Apprehensions in the destination count towards repeat
 encounters (the ``dest_encounters`` column). Afterwards the active set drops agents who left it
-(:func:`~corredor.rules.corridor.active.keep_active`).
+(:func:`~corredor.rules.corridor.active.keep_active`). On days with at least
+:data:`PARALLEL_FROM` exposed agents the draws are made on numba's threads
+(``enforce_draws_parallel``; the same results on any number of threads).
 
 No parameter is read here beyond the compiled arrays and today's effort and hazards.
 """
 
 from __future__ import annotations
 
+import numba as nb
 import numpy as np
 
-from corredor.rules.corridor.active import enforce_draws, keep_active
+from corredor.rules.corridor.active import enforce_draws, enforce_draws_parallel, keep_active
 from corredor.rules.corridor.state import EV_APPREHEND, EV_EVADE, CorridorState, Phase
 from corredor.rules.corridor.transitions import join, outcome, set_phase
+
+#: Exposed agents from which the draws run on all of numba's threads (below: on the calling
+#: thread; waking the others costs more than the draws). See ``process_movement``.
+PARALLEL_FROM = 8_000
 
 
 def step_enforce(st: CorridorState, day: int) -> None:
@@ -26,7 +33,8 @@ def step_enforce(st: CorridorState, day: int) -> None:
     ids, expo, zone = st.exposure.ids, st.exposure.expo, st.exposure.zone
     # draws and the crossings that ended in the destination, in one pass (kernel twin:
     # active.enforce_draws_np); joining below changes only the agents caught
-    caught, entered = enforce_draws(
+    parallel = ids.shape[0] >= PARALLEL_FROM and nb.get_num_threads() > 1
+    caught, entered = (enforce_draws_parallel if parallel else enforce_draws)(
         ids, expo, zone, a["status"], c.protected_status, c.zone_in_dest, a["phase"],
         a["link"], a["loc"], c.loc_in_dest, st.keys.enforce, day,
     )  # fmt: skip

@@ -37,14 +37,13 @@ IntArray = npt.NDArray[np.int32]
 
 #: Below this many exposed agents the movement kernel runs on the calling thread only: the work
 #: is smaller than the cost of waking the worker threads and waiting for the slowest at the
-#: region's end (on a machine shared with other processes, a thread descheduled for a time slice
-#: makes the whole region wait for it, and OpenMP's waiting threads spin). Measured on the
-#: 2-core development machine shared with other sessions (load average 4-6), 800 days of
-#: the built-in corridor at full scale (over the former threshold of 20,000 on most days): 2 threads
-#: took 1.6x the CPU and 1.8x the wall time of one (docs/benchmarks.md), so the kernel runs on
-#: several threads only on days far larger than the built-in scenarios'. The results do not
-#: depend on the thread count.
-SERIAL_BELOW = 1_000_000
+#: region's end. The full-scale built-in corridor moves 37,000-60,000 agents a day (10th-90th
+#: percentile), the web's reduced-scale preview (``--people-per-agent 50``) under 2,000, so the
+#: first runs on every thread and the second on one. On a machine whose cores are busy with
+#: other processes, a thread descheduled for a time slice makes the whole region wait for it:
+#: there ``--threads 1`` is faster (docs/benchmarks.md). The results do not depend on the
+#: thread count.
+SERIAL_BELOW = 8_000
 
 
 def step_move(st: CorridorState, day: int) -> None:

@@ -280,8 +280,9 @@ class Exposure:
 class CorridorState:
     """Everything the corridor's processes read and change (module docstring).
 
-    ``events`` receives every transition (:class:`~corredor.rules.corridor.events.EventSink`;
-    default: dropped). ``parallel`` serves the services in parallel (same results).
+        ``events`` receives every transition (:class:`~corredor.rules.corridor.events.EventSink`;
+        default: dropped). ``parallel``: the services on numba's threads every day (True), never
+    (False) or on the days with many people in them (None; ``ServiceSystem``); the same results.
     """
 
     def __init__(
@@ -290,7 +291,7 @@ class CorridorState:
         seed: int = 0,
         *,
         events: EventSink | None = None,
-        parallel: bool = False,
+        parallel: bool | None = None,
     ) -> None:
         self.c = c = compiled
         self.seed = int(seed)
