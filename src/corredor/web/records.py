@@ -88,6 +88,9 @@ class _Catalogue:
 
 
 _catalogues: dict[str, tuple[tuple[int, ...], _Catalogue]] = {}
+#: per store, its catalogue rows as the web shows them, by the catalogue row's content (the
+#: rows of the last catalogue read: read again, only new or changed rows are parsed)
+_parsed: dict[str, dict[str, dict[str, Any]]] = {}
 
 
 def invalidate(root: Path) -> None:
@@ -105,14 +108,24 @@ def _catalogue(root: Path) -> _Catalogue:
             return hit[1]
     frame = open_store(root).list()
     rows, index = [], {}
+    with _lock:
+        parsed = _parsed.get(key, {})
+    kept: dict[str, dict[str, Any]] = {}
     for rec in frame.to_dict(orient="records"):
-        row = _row({str(k): v for k, v in rec.items()})
+        raw = {str(k): v for k, v in rec.items()}
+        # a row is parsed once per content: a catalogue that changed by one run parses one row
+        text = json.dumps(list(raw.values()), default=str)
+        row = kept[text] = parsed.get(text) or _row(raw)
+        if row["scenario_ref"] != row["scenario"]:  # a file's path: is it still there?
+            ref = scenario_ref(row["scenario"], row["scenario_ref"])
+            row = row if ref == row["scenario_ref"] else {**row, "scenario_ref": ref}
         rows.append(row)
         if row.get("request_key") and row["parent"] is None and row["status"] in FINISHED:
             index[row["request_key"]] = row["run_id"]
     cat = _Catalogue(rows, index)
     with _lock:
         _catalogues[key] = (stamp, cat)
+        _parsed[key] = kept
     return cat
 
 
