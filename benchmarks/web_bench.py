@@ -4,7 +4,8 @@
   end, followed on its progress stream (server-sent events) as the page follows it (p50 / p95),
   and until the run's description and series — what the page fetches to draw the preview — are
   in hand (``with_series``); the CPU time of the service's processes per preview (user +
-  system, psutil), the wall time per preview, and the median time a job waited for its worker
+  system, psutil; ``service_cpu_s_per_preview``: the service's own process, without its
+  workers), the wall time per preview, and the median time a job waited for its worker
   and ran there (``job_phases_p50_s``, the service's own clock). With ``--with-full`` each
   preview is asked, as the page asks it, right after the full run of the same request, which is
   cancelled once the preview is in hand (the next move's page cancels it): the preview then
@@ -122,13 +123,13 @@ def job_phases(job: dict[str, Any]) -> dict[str, float]:
     return {"queued": t("started") - t("created"), "ran": t("finished") - t("started")}
 
 
-def cpu_s(pid: int) -> float:
-    """User + system CPU seconds of the service and its worker processes."""
+def cpu_s(pid: int, *, workers: bool = True) -> float:
+    """User + system CPU seconds of the service and (``workers``) its worker processes."""
     import psutil
 
     p = psutil.Process(pid)
     total = 0.0
-    for x in [p, *p.children(recursive=True)]:
+    for x in [p, *(p.children(recursive=True) if workers else [])]:
         t = x.cpu_times()
         total += t.user + t.system
     return total
@@ -180,7 +181,7 @@ def previews(
             "first_move_cpu_s": round(cpu_s(pid) - c0, 2),
         }
         times, shown_times, phases = [], [], []
-        c0, w0 = cpu_s(pid), time.perf_counter()
+        c0, s0, w0 = cpu_s(pid), cpu_s(pid, workers=False), time.perf_counter()
         for i in range(moves):
             body = {"scenario": "mexico-us", "preview": True, **MOVES[kind](i), **days}
             full = None
@@ -199,6 +200,7 @@ def previews(
             k: round(statistics.median(p[k] for p in phases), 3) for k in phases[0]
         }
         entry["cpu_s_per_preview"] = round((cpu_s(pid) - c0) / moves, 2)
+        entry["service_cpu_s_per_preview"] = round((cpu_s(pid, workers=False) - s0) / moves, 3)
         entry["wall_s_per_preview"] = round((time.perf_counter() - w0) / moves, 2)
         out[kind] = entry
     return out, body, job
