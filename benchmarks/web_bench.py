@@ -1,11 +1,19 @@
 """Benchmarks of the web service (``corredor serve``), on loopback only, bounded in count and time.
 
-* **preview latency** after a lever move, from the POST to the job's end, as the browser sees
-  it; p50 / p95, and the CPU time of the service's processes per preview (user + system,
-  psutil), for three kinds of move (``--kinds``):
+* **preview latency** after a lever move, as the browser sees it: from the POST to the job's
+  end, followed on its progress stream (server-sent events) as the page follows it (p50 / p95),
+  and until the run's description and series — what the page fetches to draw the preview — are
+  in hand (``with_series``); the CPU time of the service's processes per preview (user +
+  system, psutil; ``service_cpu_s_per_preview``: the service's own process, without its
+  workers), the wall time per preview, and the median time a job waited for its worker
+  and ran there (``job_phases_p50_s``, the service's own clock). With ``--with-full`` each
+  preview is asked, as the page asks it, right after the full run of the same request, which is
+  cancelled once the preview is in hand (the next move's page cancels it): the preview then
+  shares the computer with that full run. Three kinds of move (``--kinds``), 20 moves each by
+  default:
 
   - ``day0``: ``usbp_effort`` moved a step each time — a parameter every day reads, so every
-    day is simulated (``--day0-moves`` previews);
+    day is simulated (``--day0-moves`` previews, default ``--moves``);
   - ``2019``: the "COMAR instead of troops" counterfactual of June 2019 on, its lever
     ``comar_funding_multiplier`` moved a step each time (``--moves`` previews): the preview
     starts from the kept baseline state on 2019-06-07;
@@ -25,18 +33,21 @@
   and the service's resident memory before and after (all its processes, psutil).
 
     python benchmarks/web_bench.py [--days N] [--moves 20] [--day0-moves 20] [--prewarm]
-                                   [--kinds day0,2019,2021] [--clients 50] [--requests 20]
-                                   [--out bench-output/web.json]
+                                   [--kinds day0,2019,2021] [--with-full] [--clients 50]
+                                   [--requests 20] [--out bench-output/web.json]
 
-Prints one JSON document (also written to ``--out``). Timings depend on the machine and its
-load: compare only numbers measured side by side on the same machine.
+Prints one JSON document (also written to ``--out``), with the load average before and after.
+Timings depend on the machine and its load: compare only numbers measured side by side on the
+same machine (another checkout's service: run this script with that checkout's Python).
 """
 
 from __future__ import annotations
 
 import argparse
 import concurrent.futures as cf
+import datetime as dt
 import json
+import os
 import platform
 import statistics
 import sys
@@ -68,23 +79,57 @@ def summary(xs: list[float]) -> dict[str, float]:
     }
 
 
-def timed_run(http: httpx.Client, url: str, body: dict[str, Any]) -> tuple[float, dict[str, Any]]:
+def follow(http: httpx.Client, url: str, job_id: str) -> dict[str, Any]:
+    """The job's last state, followed as the browser follows it: its progress stream (server-sent
+    events) until ``done``, ``failed`` or ``cancelled``."""
+    event, job = "", {}
+    with http.stream("GET", f"{url}/api/jobs/{job_id}/events", timeout=1800) as r:
+        r.raise_for_status()
+        for line in r.iter_lines():
+            if line.startswith("event: "):
+                event = line[len("event: ") :]
+            elif line.startswith("data: "):
+                job = json.loads(line[len("data: ") :])
+                if event in ("done", "failed", "cancelled"):
+                    return job
+    return web_helpers.wait_job(url, job_id, timeout=1800)  # the stream broke: ask
+
+
+def timed_run(
+    http: httpx.Client, url: str, body: dict[str, Any]
+) -> tuple[float, float, dict[str, Any]]:
+    """POST ``body``; (seconds to the job's end, seconds until the run's description and
+    series are in hand — what the browser fetches to draw the preview —, the job)."""
     t0 = time.perf_counter()
     r = http.post(f"{url}/api/runs", json=body)
     r.raise_for_status()
     job = r.json()
     if job["state"] != "done":
-        job = web_helpers.wait_job(url, job["id"], timeout=1800)
-    return time.perf_counter() - t0, job
+        job = follow(http, url, job["id"])
+    done = time.perf_counter() - t0
+    if job["state"] == "done":
+        for path in ("", "/series"):
+            http.get(f"{url}/api/runs/{job['run_id']}{path}").raise_for_status()
+    return done, time.perf_counter() - t0, job
 
 
-def cpu_s(pid: int) -> float:
-    """User + system CPU seconds of the service and its worker processes."""
+def job_phases(job: dict[str, Any]) -> dict[str, float]:
+    """Seconds the job waited for a worker (``created`` to ``started``: the request reaching a
+    worker) and ran there (``started`` to ``finished``), from the service's own clock."""
+
+    def t(key: str) -> float:
+        return dt.datetime.fromisoformat(str(job[key]).rstrip("Z")).timestamp()
+
+    return {"queued": t("started") - t("created"), "ran": t("finished") - t("started")}
+
+
+def cpu_s(pid: int, *, workers: bool = True) -> float:
+    """User + system CPU seconds of the service and (``workers``) its worker processes."""
     import psutil
 
     p = psutil.Process(pid)
     total = 0.0
-    for x in [p, *p.children(recursive=True)]:
+    for x in [p, *(p.children(recursive=True) if workers else [])]:
         t = x.cpu_times()
         total += t.user + t.system
     return total
@@ -129,21 +174,34 @@ def previews(
         moves = args.day0_moves if kind == "day0" and args.day0_moves else args.moves
         first = {"scenario": "mexico-us", "preview": True, **MOVES[kind](moves), **days}
         c0 = cpu_s(pid)
-        seconds, job = timed_run(http, url, first)
+        seconds, shown, job = timed_run(http, url, first)
         assert job["state"] == "done", job
         entry: dict[str, Any] = {
             "first_move_s": round(seconds, 2),
             "first_move_cpu_s": round(cpu_s(pid) - c0, 2),
         }
-        times = []
-        c0 = cpu_s(pid)
+        times, shown_times, phases = [], [], []
+        c0, s0, w0 = cpu_s(pid), cpu_s(pid, workers=False), time.perf_counter()
         for i in range(moves):
             body = {"scenario": "mexico-us", "preview": True, **MOVES[kind](i), **days}
-            seconds, job = timed_run(http, url, body)
+            full = None
+            if args.with_full:  # as the browser does: the full run asked first, then dropped
+                full = http.post(f"{url}/api/runs", json={**body, "preview": False}).json()
+            seconds, shown, job = timed_run(http, url, body)
+            if full is not None and full.get("state") not in ("done", None):
+                http.delete(f"{url}/api/jobs/{full['id']}")
             assert job["state"] == "done", job
             times.append(seconds)
+            shown_times.append(shown)
+            phases.append(job_phases(job))
         entry.update(summary(times))
+        entry["with_series"] = summary(shown_times)
+        entry["job_phases_p50_s"] = {
+            k: round(statistics.median(p[k] for p in phases), 3) for k in phases[0]
+        }
         entry["cpu_s_per_preview"] = round((cpu_s(pid) - c0) / moves, 2)
+        entry["service_cpu_s_per_preview"] = round((cpu_s(pid, workers=False) - s0) / moves, 3)
+        entry["wall_s_per_preview"] = round((time.perf_counter() - w0) / moves, 2)
         out[kind] = entry
     return out, body, job
 
@@ -164,6 +222,12 @@ def main() -> int:
         "--prewarm",
         action="store_true",
         help="start the service with --prewarm and measure once its prewarm is done",
+    )
+    ap.add_argument(
+        "--with-full",
+        action="store_true",
+        help="with each preview, also ask for its full run first and cancel it once the "
+        "preview is in hand, as the browser does on a lever move",
     )
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--requests", type=int, default=20)
@@ -204,6 +268,7 @@ def measure(
         out["prewarm_s"] = round(time.perf_counter() - t0, 2)
     # warm: the first preview compiles nothing (workers are warmed at start) but loads data
     timed_run(http, url, {"scenario": "mexico-us", "preview": True, "seed": 99, **days})
+    out["loadavg_before"] = [round(x, 2) for x in os.getloadavg()]
     out["preview_after_lever_move"], body, job = previews(http, url, proc.pid, args, days)
     cached = []
     for _ in range(args.moves):
@@ -213,7 +278,7 @@ def measure(
         assert r.status_code == 200 and r.json()["cached"], r.text
     out["cached_answer"] = summary(cached)
     if args.full:
-        seconds, job = timed_run(http, url, {"scenario": "mexico-us", **days})
+        seconds, _, job = timed_run(http, url, {"scenario": "mexico-us", **days})
         out["full_run_s"] = round(seconds, 1)
     run_id = job["run_id"]  # the full run, or (--no-full) the last preview
 
@@ -247,6 +312,7 @@ def measure(
         "service_rss_mb_before": before,
         "service_rss_mb_after": rss_mb(proc.pid),
     }
+    out["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
 
 
 if __name__ == "__main__":

@@ -190,8 +190,16 @@ class AddedEvent:
 def added_events(scenario: CorridorScenario) -> dict[str, AddedEvent]:
     """The policy events a scenario ships for adding to a run, by event id: those of
     ``counterfactuals/*.yaml`` in its folder (each checked against the scenario), in file and
-    file order."""
+    file order. Kept while the scenario (its whole document) and every file under its folder
+    (path, modification time, size) stay the same: a web worker asks on every request."""
     folder = scenario.base_dir / COUNTERFACTUALS
+    stamp = _folder_stamp(scenario.base_dir)
+    key = f"{scenario.base_dir}\n{scenario.model_dump_json()}"
+    with _LOADED_LOCK:
+        hit = _ADDED.get(key)
+        if stamp is not None and hit is not None and hit[0] == stamp:
+            _ADDED.move_to_end(key)
+            return dict(hit[1])
     out: dict[str, AddedEvent] = {}
     if not folder.is_dir():
         return out
@@ -202,7 +210,19 @@ def added_events(scenario: CorridorScenario) -> dict[str, AddedEvent]:
                     str(file), f"policy event id {event.id!r} is used twice", fix="rename one"
                 )
             out[event.id] = AddedEvent(file.stem, file, event)
+    if stamp is not None and stamp == _folder_stamp(scenario.base_dir):  # unchanged meanwhile
+        with _LOADED_LOCK:
+            _ADDED[key] = (stamp, dict(out))
+            while len(_ADDED) > _ADDED_MAX:
+                _ADDED.popitem(last=False)
     return out
+
+
+#: :func:`added_events` kept per (folder, scenario document), with the folder's stamp
+_ADDED: OrderedDict[str, tuple[tuple[tuple[str, int, int], ...], dict[str, AddedEvent]]] = (
+    OrderedDict()
+)
+_ADDED_MAX = 8
 
 
 def _is_file_ref(scenario: CorridorScenario, entry: str) -> bool:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -25,11 +25,15 @@ import pandas as pd
 
 from corredor.engine.loop import AgentBudgetError
 from corredor.files.atomic import new_folder
+from corredor.files.read import cache_key
 from corredor.policy.events import PolicyEvent
 from corredor.rules.corridor.compiled import BORDER_CITY, Compiled
 from corredor.rules.corridor.state import EV_APPREHEND, EVENT_KINDS, TARGET_OF, Phase
-from corredor.scenario.corridor.observed import observed_rows
+from corredor.scenario.corridor.observed import ObservedRow, observed_rows
 from corredor.trackers.corridor.ledger import yearly_ledger
+
+if TYPE_CHECKING:
+    from corredor.scenario.corridor import CorridorScenario
 
 __all__ = ["AgentBudgetError", "CorridorResult"]
 
@@ -94,32 +98,30 @@ class CorridorResult:
         outside the simulated days are left out.
         """
         sc = self.compiled.scenario
-        rows: list[dict[str, Any]] = []
+        columns = ["observable", "unit", "period_start", "period_end", "observed"]
+        columns += ["value_type", "simulated", "fit"]
+        out: dict[str, list[Any]] = {c: [] for c in columns}
         cum = np.vstack([np.zeros(self.obs_daily.shape[1]), np.cumsum(self.obs_daily, axis=0)])
+        day0 = self.start.toordinal()
         for i, ob in enumerate(sc.observables):
             if ob.data is None:
                 continue
-            for row in observed_rows(sc, i):  # the one reader of observed data
-                period_start, period_end, value = row.start, row.end, row.value
-                vtype = row.value_type
-                a = (period_start - self.start).days
-                b = (period_end - self.start).days + 1
-                if a < 0 or b > self.days:
-                    continue
-                rows.append(
-                    {
-                        "observable": ob.name,
-                        "unit": ob.unit,
-                        "period_start": period_start,
-                        "period_end": period_end,
-                        "observed": value,
-                        "value_type": vtype,
-                        "simulated": float(cum[b, i] - cum[a, i]),
-                        "fit": ob.fit,
-                    }
-                )
-        columns = ["observable", "unit", "period_start", "period_end", "observed"]
-        return pd.DataFrame(rows, columns=[*columns, "value_type", "simulated", "fit"])
+            rows, first, last = _observed(sc, i)  # the one reader of observed data, kept
+            a = first - day0
+            b = last - day0 + 1
+            keep = np.flatnonzero((a >= 0) & (b <= self.days))
+            picked = [rows[j] for j in keep.tolist()]
+            out["observable"] += [ob.name] * len(picked)
+            out["unit"] += [ob.unit] * len(picked)
+            out["period_start"] += [r.start for r in picked]
+            out["period_end"] += [r.end for r in picked]
+            out["observed"] += [r.value for r in picked]
+            out["value_type"] += [r.value_type for r in picked]
+            out["simulated"] += (cum[b[keep], i] - cum[a[keep], i]).tolist()
+            out["fit"] += [ob.fit] * len(picked)
+        if not out["observable"]:
+            return pd.DataFrame([], columns=columns)
+        return pd.DataFrame(out, columns=columns)
 
     def fit_table(self, observed_vs_simulated: pd.DataFrame | None = None) -> pd.DataFrame:
         """Per observable: rows compared, observed and simulated totals, their ratio, the
@@ -155,7 +157,9 @@ class CorridorResult:
     def events_frame(self) -> pd.DataFrame:
         """Non-zero event counts: month, kind, target, group, count."""
         c = self.compiled
-        m, k, x, g = np.nonzero(self.events)
+        # one pass over the counts (np.nonzero of a 4-d array makes four)
+        flat = np.flatnonzero(self.events)
+        m, k, x, g = np.unravel_index(flat, self.events.shape)
         months = pd.date_range(self.start.replace(day=1), periods=self.events.shape[0], freq="MS")
         names = {
             "service": c.svc_names,
@@ -173,9 +177,10 @@ class CorridorResult:
             {
                 "month": months[m],
                 "kind": np.array(EVENT_KINDS)[k],
-                "target": targets[k, x].tolist(),
-                "group": groups[g].tolist(),
-                "events": self.events[m, k, x, g],
+                # object arrays (not lists: faster); none at all: an empty list, as before
+                "target": targets[k, x] if flat.size else [],
+                "group": groups[g] if flat.size else [],
+                "events": self.events.reshape(-1)[flat],
             }
         )
 
@@ -259,3 +264,33 @@ class CorridorResult:
                 "".join(f"{k}: {v}\n" for k, v in self.summary_rows()), encoding="utf-8"
             )
         return folder
+
+
+#: the observed rows of an observable, with their first and last days as ordinals, kept per
+#: (the data file's real path, modification time and size; the scenario's folder; the
+#: observable's data settings; the calibration horizon): a web worker reads them on every run
+_OBSERVED: dict[tuple[Any, ...], tuple[list[ObservedRow], npt.NDArray[np.int64],
+                                        npt.NDArray[np.int64]]] = {}  # fmt: skip
+_OBSERVED_MAX = 256
+
+
+def _observed(
+    sc: CorridorScenario, i: int
+) -> tuple[list[ObservedRow], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """:func:`observed_rows` of observable ``i`` of ``sc``, with their periods as ordinals
+    (kept while the data file is unchanged)."""
+    data = sc.observables[i].data
+    assert data is not None
+    stamp = cache_key(sc.base_dir / data.file, root=sc.base_dir, what="observed data file")
+    key = (stamp, str(sc.base_dir), data.model_dump_json(), str(sc.calibration_horizon))
+    hit = _OBSERVED.get(key) if stamp is not None else None
+    if hit is not None:
+        return hit
+    rows = observed_rows(sc, i)
+    first = np.array([r.start.toordinal() for r in rows], dtype=np.int64)
+    last = np.array([r.end.toordinal() for r in rows], dtype=np.int64)
+    if stamp is not None:
+        if len(_OBSERVED) >= _OBSERVED_MAX:
+            _OBSERVED.clear()
+        _OBSERVED[key] = (rows, first, last)
+    return rows, first, last

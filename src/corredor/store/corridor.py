@@ -24,6 +24,9 @@ when the run was made.
 from __future__ import annotations
 
 import dataclasses
+import os
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -66,16 +69,73 @@ def _strings(value: Any) -> Iterator[str]:
 def scenario_files(scenario: CorridorScenario) -> tuple[Path, list[Path], bool]:
     """The scenario's folder, the files it reads (its YAML and every file a field of it names
     by a path relative to the folder) and whether all of them lie inside the folder."""
+    base, files, inside, _ = _scenario_content(scenario)
+    return base, list(files), inside
+
+
+def scenario_sha256(scenario: CorridorScenario) -> str:
+    """SHA-256 of the scenario's content: its YAML and every file it references."""
+    return _scenario_content(scenario)[3]
+
+
+#: :func:`_scenario_content` kept per (YAML path, the document's strings, a stamp of every
+#: file under the scenario's folder): the most recently used last
+_CONTENT: OrderedDict[tuple[Any, ...], tuple[Path, tuple[Path, ...], bool, str]] = OrderedDict()
+_CONTENT_MAX = 16
+_CONTENT_LOCK = threading.Lock()
+#: a folder with more files than this is not stamped (its scenario's digest is not kept)
+_STAMP_MAX_FILES = 2000
+
+
+def _folder_stamp(folder: Path) -> tuple[tuple[str, int, int], ...] | None:
+    """(relative path, modification time in ns, size) of every file under ``folder``; None
+    when there are too many, or a folder under it is a link (its files are not looked at)."""
+    out: list[tuple[str, int, int]] = []
+    for top, dirs, names in os.walk(folder):
+        if any(os.path.islink(os.path.join(top, d)) for d in dirs):
+            return None
+        dirs.sort()
+        for name in sorted(names):
+            path = os.path.join(top, name)
+            try:
+                st = os.stat(path)
+            except OSError:
+                return None
+            out.append((os.path.relpath(path, folder), st.st_mtime_ns, st.st_size))
+            if len(out) > _STAMP_MAX_FILES:
+                return None
+    return tuple(out)
+
+
+def _contained(text: str) -> bool:
+    """Whether ``text``, read as a path relative to the scenario's folder, can only name
+    something under it (not absolute, no ``..``): a file it names later is then seen by the
+    folder's stamp."""
+    return not os.path.isabs(text) and ".." not in text.replace("\\", "/").split("/")
+
+
+def _scenario_content(scenario: CorridorScenario) -> tuple[Path, tuple[Path, ...], bool, str]:
+    """(folder, files read, all inside the folder, SHA-256 of their content): a web worker
+    asks for it several times per run, so it is kept while the scenario's document and every
+    file under its folder (path, modification time, size) stay the same; a scenario whose
+    strings may name files outside its folder is looked at afresh every time."""
     if scenario.path is None:
         raise RunError(f"scenario {scenario.name!r} was not read from files: nothing to store")
     yaml_path = Path(scenario.path).resolve()
     base = yaml_path.parent
+    stamp = _folder_stamp(base)
+    key = (str(yaml_path), scenario.model_dump_json(by_alias=True), stamp)
+    if stamp is not None:
+        with _CONTENT_LOCK:
+            hit = _CONTENT.get(key)
+            if hit is not None:
+                _CONTENT.move_to_end(key)
+                return hit
+    document = scenario.model_dump(mode="json", by_alias=True)
+    texts = sorted({t for t in _strings(document) if t and len(t) <= 400 and "\n" not in t})
     found = {yaml_path}
     inside = True
-    document = scenario.model_dump(mode="json", by_alias=True)
-    for text in _strings(document):
-        if not text or len(text) > 400 or "\n" in text:
-            continue
+    for text in texts:
         candidate = base / text
         try:
             if not candidate.is_file():
@@ -86,24 +146,23 @@ def scenario_files(scenario: CorridorScenario) -> tuple[Path, list[Path], bool]:
         if base not in resolved.parents:
             inside = False
         found.add(resolved)
-    return base, sorted(found), inside
-
-
-def scenario_sha256(scenario: CorridorScenario) -> str:
-    """SHA-256 of the scenario's content: its YAML and every file it references."""
-    base, files, inside = scenario_files(scenario)
-    if inside:
-        return files_sha256(base, files)
-    root = Path(*Path(base).parts[:1])
-    return files_sha256(root, files)
+    files = tuple(sorted(found))
+    root = base if inside else Path(*Path(base).parts[:1])
+    out = (base, files, inside, files_sha256(root, files))
+    keep = inside and all(_contained(t) for t in texts)
+    if stamp is not None and keep and stamp == _folder_stamp(base):  # unchanged meanwhile
+        with _CONTENT_LOCK:
+            _CONTENT[key] = out
+            while len(_CONTENT) > _CONTENT_MAX:
+                _CONTENT.popitem(last=False)
+    return out
 
 
 def write_snapshot(store_root: Path, scenario: CorridorScenario) -> tuple[str, bool]:
     """Keep a copy of the scenario's files under ``store_root/.scenarios/<digest>/`` (once per
     content). Returns the digest and whether a snapshot exists (False: the scenario reads
     files outside its folder; the run is then reloaded from where the scenario is)."""
-    base, files, inside = scenario_files(scenario)
-    digest = scenario_sha256(scenario)
+    base, files, inside, digest = _scenario_content(scenario)
     if not inside:
         return digest, False
     target = store_root / SNAPSHOTS / digest[:24]

@@ -12,8 +12,10 @@ streams).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.metadata
 import json
+import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
@@ -29,7 +31,7 @@ from corredor.web.jobs import TERMINAL, JobManager
 from corredor.web.settings import ServeSettings
 
 router = APIRouter(prefix="/api")
-POLL_S = 0.2  # how often a progress stream looks at its job
+POLL_S = 1.0  # how often a progress stream looks at its job when not woken by a change
 KEEP_ALIVE_S = 15.0
 RunId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}$")]
@@ -409,27 +411,38 @@ async def job_events(job_id: Name, request: Request) -> StreamingResponse:
         return JSONResponse({"detail": "too many progress streams; retry"}, status_code=503)  # type: ignore[return-value]
     state.streams += 1
 
+    loop = asyncio.get_running_loop()
+    woken = asyncio.Event()
+
+    def wake() -> None:  # a job changed, in another thread: wake this stream at once
+        with contextlib.suppress(RuntimeError):  # the loop closed (the service stops)
+            loop.call_soon_threadsafe(woken.set)
+
     async def stream() -> AsyncIterator[bytes]:
-        # polls the job table (a dictionary look-up under a lock) instead of holding a thread
-        version, idle = -1, 0.0
+        # looks at the job table (a dictionary look-up under a lock) when the manager says a
+        # job changed, and every POLL_S, instead of holding a thread
+        version, quiet_since = -1, time.monotonic()
+        manager.listen(wake)
         try:
             while True:
+                woken.clear()
                 job = manager.snapshot(job_id)
                 if job.version != version:
-                    version, idle = job.version, 0.0
+                    version, quiet_since = job.version, time.monotonic()
                     data = json.dumps(job.public())
                     name = job.state if job.state in TERMINAL else "progress"
                     yield f"event: {name}\ndata: {data}\n\n".encode()
                     if job.state in TERMINAL:
                         return
-                elif idle >= KEEP_ALIVE_S:
-                    idle = 0.0
+                elif time.monotonic() - quiet_since >= KEEP_ALIVE_S:
+                    quiet_since = time.monotonic()
                     yield b": keep-alive\n\n"
                     if await request.is_disconnected():
                         return
-                await asyncio.sleep(POLL_S)
-                idle += POLL_S
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(woken.wait(), POLL_S)
         finally:
+            manager.unlisten(wake)
             state.streams -= 1
 
     return StreamingResponse(

@@ -295,6 +295,24 @@ class JobManager:
         #: runs (:class:`~corredor.errors.ReadOnlyStoreError`, HTTP 403), the journal is kept
         #: in memory
         self.read_only = False
+        #: called with no argument whenever a job changes, from the thread that changed it (the
+        #: progress streams wake on it instead of waiting for their next look at the table)
+        self._listeners: set[Callable[[], None]] = set()
+
+    def listen(self, wake: Callable[[], None]) -> None:
+        """Call ``wake()`` after every change of a job until :meth:`unlisten` (it must return
+        at once: it is called under the lock, from the thread that changed the job)."""
+        with self.lock:
+            self._listeners.add(wake)
+
+    def unlisten(self, wake: Callable[[], None]) -> None:
+        with self.lock:
+            self._listeners.discard(wake)
+
+    def _changed(self) -> None:
+        """A job changed (its ``version`` bumped): wake whoever listens. Under the lock."""
+        for wake in list(self._listeners):
+            wake()
 
     # -------------------------------------------------------------------------- life
     def start(self) -> None:
@@ -494,6 +512,7 @@ class JobManager:
         job.finished = _now()
         job.version += 1
         self._write_journal()
+        self._changed()
 
     def cancel(self, job_id: str) -> Job:
         """Stop a job: one whose run other jobs (identical requests) still follow ends
@@ -525,6 +544,7 @@ class JobManager:
             job.cancelling = True
             job.version += 1
             self._write_journal()
+            self._changed()
             return job
 
     # -------------------------------------------------------------------------- prewarm
@@ -641,6 +661,7 @@ class JobManager:
                     job.version += 1
                 if total == -2:
                     self._write_journal()
+                self._changed()
 
 
 @dataclass

@@ -19,7 +19,7 @@ import math
 import re
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -88,6 +88,9 @@ class _Catalogue:
 
 
 _catalogues: dict[str, tuple[tuple[int, ...], _Catalogue]] = {}
+#: per store, its catalogue rows as the web shows them, by the catalogue row's content (the
+#: rows of the last catalogue read: read again, only new or changed rows are parsed)
+_parsed: dict[str, dict[str, dict[str, Any]]] = {}
 
 
 def invalidate(root: Path) -> None:
@@ -105,14 +108,24 @@ def _catalogue(root: Path) -> _Catalogue:
             return hit[1]
     frame = open_store(root).list()
     rows, index = [], {}
+    with _lock:
+        parsed = _parsed.get(key, {})
+    kept: dict[str, dict[str, Any]] = {}
     for rec in frame.to_dict(orient="records"):
-        row = _row({str(k): v for k, v in rec.items()})
+        raw = {str(k): v for k, v in rec.items()}
+        # a row is parsed once per content: a catalogue that changed by one run parses one row
+        text = json.dumps(list(raw.values()), default=str)
+        row = kept[text] = parsed.get(text) or _row(raw)
+        if row["scenario_ref"] != row["scenario"]:  # a file's path: is it still there?
+            ref = scenario_ref(row["scenario"], row["scenario_ref"])
+            row = row if ref == row["scenario_ref"] else {**row, "scenario_ref": ref}
         rows.append(row)
         if row.get("request_key") and row["parent"] is None and row["status"] in FINISHED:
             index[row["request_key"]] = row["run_id"]
     cat = _Catalogue(rows, index)
     with _lock:
         _catalogues[key] = (stamp, cat)
+        _parsed[key] = kept
     return cat
 
 
@@ -419,37 +432,62 @@ SWEEP_COLUMNS = (
 )  # fmt: skip
 
 
+class _Made(Mapping[str, Any]):
+    """Named values each made on first use, then kept: the charts of a new run do not wait for
+    the map's tables to be read."""
+
+    def __init__(self, makers: dict[str, Callable[[], Any]]) -> None:
+        self._makers = makers
+        self._made: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def __getitem__(self, key: str) -> Any:
+        with self._lock:
+            if key not in self._made:
+                self._made[key] = self._makers[key]()
+            return self._made[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._makers)
+
+    def __len__(self) -> int:
+        return len(self._makers)
+
+
 @functools.lru_cache(maxsize=32)
-def _tables(root: str, run_id: str) -> dict[str, Any]:
+def _tables(root: str, run_id: str) -> Mapping[str, Any]:
     rec = _record(root, run_id)
     if rec.kind != "corridor":
         raise BadRequestError(f"{run_id} is a {rec.kind} result, not a corridor run")
     t = rec.tables
-    monthly = t["monthly"].copy()
-    monthly["month"] = pd.to_datetime(monthly["month"])
-    wide = monthly.pivot(index="month", columns="observable", values="value")
-    ledger = t["ledger"]
-    led = ledger.pivot(index="year", columns="entry", values="value")
-    led = led[list(pd.unique(ledger["entry"]))]
-    stranded = t["stranded"].copy()
-    stranded["date"] = pd.to_datetime(stranded["date"])
-    waiting = stranded.pivot(index="date", columns="border_city", values="people")
-    waiting = waiting[list(pd.unique(stranded["border_city"]))]
-    events = t["events"].copy()
-    events["month"] = pd.to_datetime(events["month"])
-    locations = t["locations"]
-    names = [str(x) for x in locations["name"]]
-    at = {n: i for i, n in enumerate(names)}
-    links = t["links"]
-    return {
-        "monthly": wide,
-        "observed": t["observed_vs_simulated"],
-        "ledger": led,
-        "stranded": waiting,
-        "events": events,
-        "people_vs_events": t["people_vs_events"],
-        "people_per_agent": int(rec.meta.get("people_per_agent") or 1),
-        "geography": {
+
+    def monthly() -> pd.DataFrame:
+        frame = t["monthly"].copy()
+        frame["month"] = pd.to_datetime(frame["month"])
+        return frame.pivot(index="month", columns="observable", values="value")
+
+    def ledger() -> pd.DataFrame:
+        frame = t["ledger"]
+        led = frame.pivot(index="year", columns="entry", values="value")
+        return led[list(pd.unique(frame["entry"]))]
+
+    def stranded() -> pd.DataFrame:
+        frame = t["stranded"].copy()
+        frame["date"] = pd.to_datetime(frame["date"])
+        waiting = frame.pivot(index="date", columns="border_city", values="people")
+        return waiting[list(pd.unique(frame["border_city"]))]
+
+    def events() -> pd.DataFrame:
+        frame = t["events"].copy()
+        frame["month"] = pd.to_datetime(frame["month"])
+        return frame
+
+    def geography() -> dict[str, Any]:
+        locations = t["locations"]
+        names = [str(x) for x in locations["name"]]
+        at = {n: i for i, n in enumerate(names)}
+        links = t["links"]
+        return {
             "locations": [
                 {
                     "name": n,
@@ -466,11 +504,23 @@ def _tables(root: str, run_id: str) -> dict[str, Any]:
                 for a, b in zip(links["from"], links["to"], strict=True)
                 if str(a) in at and str(b) in at
             ],
-        },
-    }
+        }
+
+    return _Made(
+        {
+            "monthly": monthly,
+            "observed": lambda: t["observed_vs_simulated"],
+            "ledger": ledger,
+            "stranded": stranded,
+            "events": events,
+            "people_vs_events": lambda: t["people_vs_events"],
+            "people_per_agent": lambda: int(rec.meta.get("people_per_agent") or 1),
+            "geography": geography,
+        }
+    )
 
 
-def tables(root: Path, run_id: str) -> dict[str, Any]:
+def tables(root: Path, run_id: str) -> Mapping[str, Any]:
     """A corridor run's results as wide pandas frames (and its geography), from the store's tidy
     tables."""
     finished(root, run_id)

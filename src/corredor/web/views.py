@@ -124,11 +124,12 @@ def series(store: Path, run_id: str) -> dict[str, Any]:
         prov["scenario_ref"], {m["data_file"] for m in meta.values() if m["data_file"]}
     )
     out = []
+    by_name = dict(iter(observed.groupby("observable", sort=False))) if len(observed) else {}
     for name, m in meta.items():
         if name not in monthly.columns:
             continue
         sim = monthly[name].to_numpy(float) * k
-        rows = observed[observed["observable"] == name]
+        rows = by_name.get(name, observed.iloc[:0])  # in the table's order, as a mask gives
         obs = [
             {
                 "start": str(a),

@@ -7,6 +7,7 @@ and the simulation machinery are imported here, in the worker process, when firs
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -40,14 +41,19 @@ def set_threads(threads: int) -> None:
 
 
 def warm_up() -> None:
-    """Load the built-in scenarios and compile the model's kernels (a two-day run, not
-    stored), so that a worker's first real request does not pay for them."""
-    from corredor.app.simulation import simulate
+    """Load the built-in scenarios and compile the model's kernels, so that a worker's first
+    real request does not pay for them: a two-day run of each, stored in a scratch store that
+    is then removed (storing loads and exercises the tidy tables, the observed data the run
+    is compared with, Parquet and the catalogue)."""
+    from corredor.app.simulation import run
     from corredor.scenario.corridor import builtin_corridor_scenarios
+    from corredor.store import ResultsStore
 
-    for name in sorted(builtin_corridor_scenarios()):
-        counterfactuals(name)
-        simulate(to_app(RunRequest(scenario=name, days=2, people_per_agent=1000)))
+    with tempfile.TemporaryDirectory(prefix="corredor-warm-") as scratch:
+        store = ResultsStore(Path(scratch) / "store")
+        for name in sorted(builtin_corridor_scenarios()):
+            counterfactuals(name)
+            run(to_app(RunRequest(scenario=name, days=2, people_per_agent=1000)), store)
 
 
 def prewarm(people_per_agent: int, max_agents: int | None, stop: Callable[[], bool] | None) -> bool:
