@@ -2,7 +2,8 @@
 
 Each day a person in a border city (phase ``BORDER``) goes home, settles, applies at the first
 open port of entry in the city, crosses irregularly, or waits (the kernel
-:func:`~corredor.rules.corridor.active.border_choice`, twin ``border_choice_np``). A port
+:func:`~corredor.rules.corridor.active.border_choice`, twin ``border_choice_np``). A port route
+(a port's ``presents``) turns a group's share of the would-be crossers into port applicants. A port
 attracts with the chance of not being denied there (a port outside the person's own country) and
 deters with its queue; crossing draws a crossing link by enforcement
 (:func:`~corredor.rules.corridor.routes.choose_link`).
@@ -54,6 +55,13 @@ def decide_at_border(st: CorridorState, ids: IntArray) -> None:
         st.role("settle_transit_hazard"),
         st.keys.decide, day,
     )  # fmt: skip
+    # a port route (docs/model.md §3.3.6): of those who would cross where a port is open, the
+    # group's share (``presents``) presents at the port instead; draw 3 of the decide stream
+    route = c.port_route_on(day, (len(c.svc_names), c.n_groups))
+    if route is not None:
+        would = np.flatnonzero((choice == 3) & (port >= 0))
+        share = route[port[would], a["group"][ids[would]]]
+        choice[would[st.u(st.keys.decide, ids[would], 3) < share]] = 2
     home = ids[choice == 0]
     a["loc"][home] = c.origin_loc[a["origin"][home]]
     set_phase(st, home, Phase.RETURNED)
