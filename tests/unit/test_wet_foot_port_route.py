@@ -83,11 +83,14 @@ def _state(share: float) -> CorridorState:
     return model.state
 
 
-@pytest.mark.parametrize("nat", ["CUB", "GTM"])
-def test_cubans_who_would_cross_present_at_the_port(nat: str) -> None:
-    """The same agents, put in Nuevo Laredo (port ofo_laredo) on day 12, decide there with the
-    route off and on: with it on, every Cuban who crosses with it off is at the port instead;
-    everyone else decides the same (a Guatemalan: no route)."""
+@pytest.mark.parametrize(
+    ("nat", "city"), [("CUB", "Nuevo Laredo"), ("CUB", "Reynosa"), ("GTM", "Reynosa")]
+)
+def test_cubans_who_would_cross_present_at_the_port(nat: str, city: str) -> None:
+    """The same agents, put in a border city on day 12, decide there with the route off and on:
+    with it on, every Cuban who crosses with it off is at the port instead — Nuevo Laredo's
+    own, or from Reynosa (no port in the model) the nearest, Nuevo Laredo's (ofo_laredo: CBP's
+    Laredo field office); everyone else decides the same (a Guatemalan: no route)."""
     out = {}
     for share in (0.0, 1.0):
         st = _state(share)
@@ -96,16 +99,17 @@ def test_cubans_who_would_cross_present_at_the_port(nat: str) -> None:
         ids = np.flatnonzero(a["phase"][: a.n] == Phase.TRAVEL)[:200].astype(np.int32)
         assert ids.shape[0] == 200
         a["group"][ids] = g
-        a["loc"][ids] = c.loc_names.index("Nuevo Laredo")
+        a["loc"][ids] = c.loc_names.index(city)
         a["phase"][ids] = Phase.BORDER
         a["since"][ids] = st.day - 40  # waited past wait_max_days: crossing is certain
         decide_at_border(st, ids)
-        out[share] = (a["phase"][ids].copy(), a["loc"][ids].copy())
-    off, on = out[0.0][0], out[1.0][0]
+        out[share] = (a["phase"][ids].copy(), a["loc"][ids].copy(), c)
+    (off, _, c), (on, loc_on, _) = out[0.0], out[1.0]
     crossed = off == Phase.CROSSING
     assert crossed.sum() > 150  # most would cross: they waited past wait_max_days
     if nat == "GTM":
         np.testing.assert_array_equal(on, off)
         return
     assert np.all(on[crossed] == Phase.SERVICE)
+    assert np.all(loc_on[crossed] == c.loc_names.index("Nuevo Laredo"))
     np.testing.assert_array_equal(on[~crossed], off[~crossed])

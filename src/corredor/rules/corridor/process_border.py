@@ -55,13 +55,17 @@ def decide_at_border(st: CorridorState, ids: IntArray) -> None:
         st.role("settle_transit_hazard"),
         st.keys.decide, day,
     )  # fmt: skip
-    # a port route (docs/model.md §3.3.6): of those who would cross where a port is open, the
-    # group's share (``presents``) presents at the port instead; draw 3 of the decide stream
+    # a port route (docs/model.md §3.3.6): of those who would cross, the group's share
+    # (``presents``) presents at the city's port, or at the nearest open one, instead
     route = c.port_route_on(day, (len(c.svc_names), c.n_groups))
     if route is not None:
-        would = np.flatnonzero((choice == 3) & (port >= 0))
-        share = route[port[would], a["group"][ids[would]]]
-        choice[would[st.u(st.keys.decide, ids[would], 3) < share]] = 2
+        to_port = route_ports(st, port_of_loc)
+        would = np.flatnonzero(choice == 3)
+        to = to_port[a["loc"][ids[would]]]
+        would, to = would[to >= 0], to[to >= 0]
+        go = st.u(st.keys.decide, ids[would], 3) < route[to, a["group"][ids[would]]]
+        choice[would[go]] = 2
+        port[would[go]] = to[go]
     home = ids[choice == 0]
     a["loc"][home] = c.origin_loc[a["origin"][home]]
     set_phase(st, home, Phase.RETURNED)
@@ -77,3 +81,20 @@ def decide_at_border(st: CorridorState, ids: IntArray) -> None:
         a["link"][cross] = link[ok]
         a["t_left"][cross] = c.link_days[link[ok]]
         set_phase(st, cross, Phase.CROSSING)
+
+
+def route_ports(st: CorridorState, port_of_loc: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Per place, the port a port route leads to: the place's open port, else the open port
+    nearest by the network (``dist_to_city``; the four ports of ``mexico-us`` stand for CBP's
+    four field offices); -1 where no port is open or reachable. The trip there is not
+    simulated: joining the queue puts the agent at the port."""
+    c = st.c
+    out = port_of_loc.copy()
+    ports = np.flatnonzero(port_of_loc >= 0)  # the places with an open port
+    if ports.shape[0] == 0:
+        return out
+    km = c.dist_to_city[c.border_of_loc[ports]]  # (ports, L)
+    best = np.argmin(km, axis=0)
+    near = np.isfinite(km[best, np.arange(km.shape[1])])
+    out = np.where((out < 0) & near, port_of_loc[ports[best]], out)
+    return out
