@@ -269,8 +269,22 @@ def _comar_staff(folder: Path) -> dict[str, object]:
     }
 
 
+def _wet_foot(folder: Path) -> dict[str, object]:
+    """The end of wet-foot/dry-foot (``sources/events_extra_regional.csv``): the Cubans' port
+    route (the four ports' ``presents``) ends on the row's date."""
+    rows = _rows_by_2018(folder, "sources/events_extra_regional.csv")
+    (row,) = [r for r in rows if r["country"] == "Cuba" and "wet-foot" in r["description"]]
+    ports = ("ofo_san_ysidro", "ofo_el_paso", "ofo_laredo", "ofo_nogales")
+    return {
+        "us-wet-foot-dry-foot-end-2017": (
+            dt.date.fromisoformat(row["date"]),
+            [(f"services.{p}.presents.CUB", "set", 0.0, 0) for p in ports],
+        )
+    }
+
+
 def _events_from_data(folder: Path) -> dict[str, object]:
-    return {**_family_detention(folder), **_comar_staff(folder)}
+    return {**_family_detention(folder), **_comar_staff(folder), **_wet_foot(folder)}
 
 
 def _numeric_changes(event) -> list[tuple[str, str, float, int]]:
@@ -284,8 +298,9 @@ def _numeric_changes(event) -> list[tuple[str, str, float, int]]:
 def test_events_before_2019_read_no_row_after_2018(scenario, perturbed):
     """A policy event dated by 2018 is part of what the back-test fits, not of the policy path:
     when it takes a number from a data file (family detention and the Flores ruling of issue
-    13 phase B, COMAR's 2017 posts), its date and numbers are recomputed from the file's rows
-    ending by 2018, and do not change when every later row is changed. Events dated after 2018
+    13 phase B, COMAR's 2017 posts, the end of wet-foot/dry-foot), its date and numbers are
+    recomputed from the file's rows ending by 2018, and do not change when every later row is
+    changed. Events dated after 2018
     (MPP, the 2019 deployments, Title 42, Mexico's 2021 reform on migrant children) are the
     policy path the back-test is conditional on."""
     expected = _events_from_data(scenario.base_dir)

@@ -8,12 +8,12 @@ it; 90-day reviews from 2019-03-12 (the scenario's bargaining block), one seed, 
 threat (2019-06-10): same seed (common random numbers), and before the threat the transit
 state's choice does not depend on its exposure. Numbers in docs/bargaining.md §10.2.
 
-On versions 6, 7 and 8 the threat result holds and the threat cuts the simulated arrivals at
+On versions 6, 7, 8 and 9 the threat result holds and the threat cuts the simulated arrivals at
 the US border. The two contrasts of the hand-set defaults that failed on version 7 (strict
-expected failures then) hold again on version 8: at half the exposure Mexico keeps its own
-policy, the humanitarian visas included, and apprehends fewer people in Mexico (24,383 against
-80,621 over 10 Jun - 7 Sep 2019). Until 2026-12-07 this file pinned the hand-set defaults,
-because under version 5 arrivals rose after the threat (672 vs 656 a day).
+expected failures then) hold again on versions 8 and 9: at half the exposure Mexico keeps its
+own policy, the humanitarian visas included, and apprehends fewer people in Mexico (on version
+9 24,601 against 81,517 over 10 Jun - 7 Sep 2019). Until 2026-12-07 this file pinned the
+hand-set defaults, because under version 5 arrivals rose after the threat (672 vs 656 a day).
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Each day a person in a border city (phase ``BORDER``) goes home, settles, applies at the first
 open port of entry in the city, crosses irregularly, or waits (the kernel
-:func:`~corredor.rules.corridor.active.border_choice`, twin ``border_choice_np``). A port
+:func:`~corredor.rules.corridor.active.border_choice`, twin ``border_choice_np``). A port route
+(a port's ``presents``) turns a group's share of the would-be crossers into port applicants. A port
 attracts with the chance of not being denied there (a port outside the person's own country) and
 deters with its queue; crossing draws a crossing link by enforcement
 (:func:`~corredor.rules.corridor.routes.choose_link`).
@@ -54,6 +55,17 @@ def decide_at_border(st: CorridorState, ids: IntArray) -> None:
         st.role("settle_transit_hazard"),
         st.keys.decide, day,
     )  # fmt: skip
+    # a port route (docs/model.md §3.3.6): of those who would cross, the group's share
+    # (``presents``) presents at the city's port, or at the nearest open one, instead
+    route = c.port_route_on(day, (len(c.svc_names), c.n_groups))
+    if route is not None:
+        to_port = route_ports(st, port_of_loc)
+        would = np.flatnonzero(choice == 3)
+        to = to_port[a["loc"][ids[would]]]
+        would, to = would[to >= 0], to[to >= 0]
+        go = st.u(st.keys.decide, ids[would], 3) < route[to, a["group"][ids[would]]]
+        choice[would[go]] = 2
+        port[would[go]] = to[go]
     # the agents by choice, in id order within each (kernel twin: split_choice_np)
     ids, port, off = split_choice(ids, choice, port, 5)
     lo = off.tolist()
@@ -73,3 +85,20 @@ def decide_at_border(st: CorridorState, ids: IntArray) -> None:
         a["link"][cross] = link[ok]
         a["t_left"][cross] = c.link_days[link[ok]]
         set_phase(st, cross, Phase.CROSSING)
+
+
+def route_ports(st: CorridorState, port_of_loc: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Per place, the port a port route leads to: the place's open port, else the open port
+    nearest by the network (``dist_to_city``; the four ports of ``mexico-us`` stand for CBP's
+    four field offices); -1 where no port is open or reachable. The trip there is not
+    simulated: joining the queue puts the agent at the port."""
+    c = st.c
+    out = port_of_loc.copy()
+    ports = np.flatnonzero(port_of_loc >= 0)  # the places with an open port
+    if ports.shape[0] == 0:
+        return out
+    km = c.dist_to_city[c.border_of_loc[ports]]  # (ports, L)
+    best = np.argmin(km, axis=0)
+    near = np.isfinite(km[best, np.arange(km.shape[1])])
+    out = np.where((out < 0) & near, port_of_loc[ports[best]], out)
+    return out

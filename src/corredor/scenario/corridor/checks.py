@@ -360,6 +360,14 @@ class Checker:
             for verb, outcome in table.items():
                 self._check_outcome((*tpath, verb), verb, outcome.given(), outcome)
         self._check_coverage((*path, "outcomes"), list(sv.outcomes), "outcome table")
+        for sel in sv.presents:
+            self.selector((*path, "presents", sel), sel)
+            if sv.kind != "port_intake":
+                self.add(
+                    (*path, "presents", sel),
+                    f"service {sv.name!r} is a {sv.kind}: only a port_intake has a port route",
+                    fix="remove presents, or give it to a port_intake service",
+                )
 
     def _check_outcome(self, path: PathKey, verb: str, given: set[str], outcome: object) -> None:
         required, optional = VERB_FIELDS[verb]

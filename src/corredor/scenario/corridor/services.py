@@ -108,6 +108,10 @@ class Service(Strict):
     ``priority`` lists the priority classes in serving order, each a list of group selectors;
     groups not listed form the last class. ``abandonment`` is a daily hazard of leaving the
     queue. ``start``/``end`` limit the days the service is open (``end`` excluded).
+
+    ``presents`` (a ``port_intake`` only) is a port route: per group selector, the share of the
+    people of the group in the port's city who, having chosen to cross irregularly, present at
+    the port instead (docs/model.md §3.3.6; 0, the default, leaves the choice as it is).
     """
 
     name: Name
@@ -119,6 +123,7 @@ class Service(Strict):
     abandonment: Prob | None = None
     outcomes: dict[Selector, dict[VerbName, Outcome]]
     screening: Screening | None = None
+    presents: dict[Selector, Prob] = Field(default_factory=dict)
     start: dt.date | None = None
     end: dt.date | None = None
     source: str | None = None

@@ -51,6 +51,18 @@ class OutcomeTables:
     verb_args: VerbArgs
     status_names: tuple[str, ...]
     protected_status: npt.NDArray[np.bool_]  # (statuses,) exempt from transit enforcement
+    #: port routes (``presents``): (port, group, daily share) of each group whose share is not
+    #: 0 every day; empty: no port route (the border choice is left as it is)
+    port_routes: tuple[tuple[int, int, FloatArray], ...]
+
+    def port_route_on(self, day: int, shape: tuple[int, int]) -> FloatArray | None:
+        """The (services, groups) port-route shares of day ``day`` (None: no port route)."""
+        if not self.port_routes:
+            return None
+        out = np.zeros(shape)
+        for s, g, arr in self.port_routes:
+            out[s, g] = arr[day]
+        return out
 
     @functools.cached_property
     def settling_status(self) -> npt.NDArray[np.bool_]:
@@ -94,7 +106,25 @@ def compile_outcomes(
         verb_args=args,
         status_names=tuple(statuses),
         protected_status=np.array([protects_in_transit(s) for s in statuses]),
+        port_routes=_port_routes(p, groups),
     )
+
+
+def _port_routes(p: DailyParameters, groups: Groups) -> tuple[tuple[int, int, FloatArray], ...]:
+    """Per port and group, the daily share of would-be irregular crossers who present at the
+    port (``presents``: the most specific selector of the group); only the non-zero ones."""
+    out: list[tuple[int, int, FloatArray]] = []
+    for s, svc in enumerate(p.scenario.services):
+        if not svc.presents:
+            continue
+        for g in range(len(groups.group_nat)):
+            sel = groups.selector(svc.presents, g)
+            if sel is None:
+                continue
+            arr = np.clip(p.series(f"services.{svc.name}.presents.{sel}"), 0.0, 1.0)
+            if arr.any():
+                out.append((s, g, arr))
+    return tuple(out)
 
 
 def _cells(
