@@ -83,22 +83,21 @@ MEASURED: tuple[Measured, ...] = (
         "mexico-us",
         3195,
         1,
-        47.9,
-        "corredor run mexico-us --no-progress",
-        "docs/benchmarks.md, 'Session 8 as a whole': full run, calibration version 8, seed 0, "
-        "5.7 million people, median of 2 interleaved pairs after one warm-up each (44.9, 51.0 s "
-        "CPU), quiet machine (59.0 s earlier in session 8 on version 7 at load 4-6; 93.2 s in "
-        "session 6)",
+        55.7,
+        "corredor run mexico-us --no-progress --threads 1",
+        "docs/benchmarks.md, 'Session 9 as a whole': full run on one thread (a pool worker's "
+        "cost), calibration version 9, 5.8 million people, 2 runs (55.8, 55.6 s CPU), quiet "
+        "machine (44.5-47.1 s wall on 2 threads; 47.9 s CPU in session 8 on version 8)",
     ),
     Measured(
         "mexico-us",
         3195,
         50,
-        9.3,
+        10.5,
         "corredor run mexico-us --people-per-agent 50 --seed 3 --no-progress --store DIR",
-        "docs/benchmarks.md, 'Session 8 as a whole': median of 3 interleaved pairs after one "
-        "warm-up each (8.7-9.6 s CPU), calibration version 8, quiet machine (10.2 s earlier in "
-        "session 8; 18.6 s in session 7)",
+        "docs/benchmarks.md, 'Session 9 as a whole': median of 3 runs (9.5-11.1 s CPU), "
+        "calibration version 9, quiet machine (9.1 s on version 8 the same minutes; 9.3 s in "
+        "session 8)",
     ),
 )
 
