@@ -17,7 +17,7 @@ from corredor.scenario.corridor import builtin_corridor_scenarios
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 runner = CliRunner()
-OK_LINE = "OK: mexico-us: 53 locations, 71 links, 26 services, 22 policy events, 43 observables"
+OK_LINE = "OK: mexico-us: 53 locations, 71 links, 26 services, 23 policy events, 43 observables"
 
 
 @pytest.fixture

@@ -328,7 +328,7 @@ def test_builtin_validates(mexico_us: Any) -> None:
         "locations": 53,
         "links": 71,
         "services": 26,
-        "policy events": 22,
+        "policy events": 23,
         "observables": 43,
     }
     assert (mexico_us.start, mexico_us.end) == (dt.date(2013, 1, 1), HORIZON)

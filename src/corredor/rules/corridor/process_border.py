@@ -89,8 +89,8 @@ def decide_at_border(st: CorridorState, ids: IntArray) -> None:
 
 def route_ports(st: CorridorState, port_of_loc: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     """Per place, the port a port route leads to: the place's open port, else the open port
-    nearest by the network (``dist_to_city``; the four ports of ``mexico-us`` stand for CBP's
-    four field offices); -1 where no port is open or reachable. The trip there is not
+    nearest by the network (``dist_to_city``; a scenario's few ports may each stand for a whole
+    stretch of the border); -1 where no port is open or reachable. The trip there is not
     simulated: joining the queue puts the agent at the port."""
     c = st.c
     out = port_of_loc.copy()
