@@ -175,6 +175,23 @@ def test_bad_paths_and_tables(client: TestClient) -> None:
     assert r.status_code == 422
 
 
+def test_unknown_query_parameters_refused(client: TestClient) -> None:
+    """A misspelt filter is a 422 naming it, not an unfiltered (or empty) answer."""
+    assert client.get("/api/runs?kind=run").status_code == 200  # a declared one
+    for path, name in (
+        ("/api/runs?since=notadate", "since"),
+        ("/api/runs?scenraio=mexico-us", "scenraio"),
+        ("/api/scenarios?x=1", "x"),
+        ("/api/runs/x/tables/monthly?format=csv&rows=5", "rows"),
+    ):
+        r = client.get(path)
+        assert r.status_code == 422, (path, r.text)
+        detail = r.json()["detail"]
+        assert f"query parameter '{name}'" in detail and "Fix:" in detail, detail
+    r = client.get("/api/runs?" + "\u00e9" * 500 + "=1")
+    assert r.status_code == 422 and len(r.json()["detail"]) < 400
+
+
 def test_body_size_limit(client: TestClient) -> None:
     big = {"scenario": "mexico-us", "without_events": ["x" * 70] * 2000}
     r = client.post("/api/runs", json=big)

@@ -19,7 +19,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
@@ -30,7 +30,30 @@ from corredor.web.errors import BadRequestError, NotFoundError
 from corredor.web.jobs import TERMINAL, JobManager
 from corredor.web.settings import ServeSettings
 
-router = APIRouter(prefix="/api")
+
+def _known_query(request: Request) -> None:
+    """A query parameter the endpoint does not take is refused (HTTP 422), never ignored: a
+    misspelt filter (``/api/runs?scenraio=x``) would otherwise answer the unfiltered list.
+    ``token`` is the service's own (``corredor.web.security``)."""
+    dependant = getattr(request.scope.get("route"), "dependant", None)
+    if dependant is None:
+        return
+    known, todo = {"token"}, [dependant]
+    while todo:  # the endpoint's own query parameters and those of its dependencies
+        d = todo.pop()
+        known |= {p.alias for p in d.query_params}
+        todo.extend(d.dependencies)
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        name = unknown[0][:40].encode("unicode_escape").decode("ascii")
+        takes = ", ".join(sorted(known - {"token"})) or "none"
+        raise BadRequestError(
+            f"query parameter {name!r}: not a parameter of {request.url.path[:80]} "
+            f"(it takes: {takes}). Fix: remove it or correct its name"
+        )
+
+
+router = APIRouter(prefix="/api", dependencies=[Depends(_known_query)])
 POLL_S = 1.0  # how often a progress stream looks at its job when not woken by a change
 KEEP_ALIVE_S = 15.0
 RunId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")]
